@@ -1,0 +1,29 @@
+//! Runs one benchmark kernel: `cargo run --release --example run_kernel -- benches/kernels/fib.wasm 30`
+use spur::{Config, Engine, Linker, Module, Store};
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let args: Vec<String> = std::env::args().collect();
+    let path = args.get(1).ok_or("usage: run_kernel FILE.wasm N")?;
+    let n: i32 = args.get(2).ok_or("usage: run_kernel FILE.wasm N")?.parse()?;
+    let mut config = Config::new();
+    config.jit(false);
+    let engine = Engine::new(&config);
+    let t0 = std::time::Instant::now();
+    let module = Module::new(&engine, std::fs::read(path)?)?;
+    let mut store = Store::new(&engine, ());
+    let mut linker = Linker::new(&engine);
+    linker.func_wrap("env", "host_mix", |x: u32| -> u32 {
+        let mut x = x;
+        x ^= x >> 15;
+        x = x.wrapping_mul(0x2c1b_3c6d);
+        x ^= x >> 12;
+        x
+    })?;
+    let instance = linker.instantiate(&mut store, &module)?;
+    let run = instance.get_typed_func::<i32, i64>(&mut store, "run")?;
+    let t1 = std::time::Instant::now();
+    let r = run.call(&mut store, n)?;
+    let t2 = std::time::Instant::now();
+    println!("{r} load={:?} run={:?}", t1 - t0, t2 - t1);
+    Ok(())
+}

@@ -1,0 +1,783 @@
+//! The dispatch loop: runs slot bytecode on a store's value and frame stacks.
+//!
+//! [`run`] resumes the innermost frame and executes until the frame stack falls back to
+//! `stop` frames (the call returned), a trap, or a call to a host function. Host calls are
+//! handed back to the generic driver (`runtime::func`), which owns the typed `Store<T>`;
+//! it runs the host function and calls `run` again to resume. WebAssembly calls never
+//! recurse on the host stack: they push a [`Frame`] and continue in the same loop.
+//!
+//! Hot state lives in locals: the instruction pointer, the frame's slot pointer, and the
+//! base and length of memory 0 of the current instance. They are reloaded after anything
+//! that can move them: calls and returns that switch instance, `memory.grow`, and value
+//! stack growth.
+
+use super::bytecode::{Instr, Slot};
+use super::ops;
+use super::translate::{self, CompiledFunc};
+use crate::error::Error;
+use crate::runtime::store::{FuncEntity, Frame, PAGE_SIZE, StoreInner};
+use crate::runtime::trap::TrapCode;
+use std::ptr;
+use std::sync::atomic::Ordering;
+
+#[cfg(not(all(target_endian = "little", target_pointer_width = "64")))]
+compile_error!("spur's interpreter assumes a 64-bit little-endian host");
+
+/// Why [`run`] returned.
+pub(crate) enum Outcome {
+    /// The frame stack is back to `stop` frames; results are at the returning frame's base.
+    Done,
+    /// The innermost frame calls host function `func` (store index) with arguments at
+    /// value-stack index `args`; its results go to the same place.
+    HostCall { func: u32, args: usize },
+    /// Execution trapped; the innermost frame's `ip` is the trapping instruction.
+    Trap(TrapCode),
+    /// A function could not be translated.
+    Error(Error),
+}
+
+/// Base and length of memory 0 of instance `inst` (null and 0 if it has none).
+fn memory0(s: &mut StoreInner, inst: u32) -> (*mut u8, usize) {
+    match s.instances[inst as usize].memories.first() {
+        Some(&m) => {
+            let data = &mut s.memories[m as usize].data;
+            (data.as_mut_ptr(), data.len())
+        }
+        None => (ptr::null_mut(), 0),
+    }
+}
+
+/// Resumes the innermost frame of `s` and runs until the frame stack has `stop` frames.
+///
+/// The innermost frame must have been set up by a caller (its locals zeroed, `ip` at the
+/// instruction to execute) and the value stack must hold its whole frame.
+pub(crate) fn run(s: &mut StoreInner, stop: usize) -> Outcome {
+    let top = s.stack.frames.last().expect("run needs a frame");
+    let mut ip = top.ip;
+    let mut base = top.base;
+    let mut func = top.func;
+    let mut cur = top.instance;
+    let mut vals = s.stack.values.as_mut_ptr();
+    // SAFETY: the frame's slots are inside the value stack (checked when it was pushed).
+    let mut sp = unsafe { vals.add(base) };
+    let (mut mem, mut mem_len) = memory0(s, cur);
+
+    // SAFETY (for the whole loop): translation guarantees that every slot operand of
+    // `func`'s code is below its `frame_size`, that branch offsets land inside its code,
+    // and that the code ends in a return, so `ip` stays in bounds; the value stack holds
+    // `base + frame_size` slots (checked at every call) and `vals` is refreshed whenever it
+    // grows; module-level indices (functions, globals, tables, segments, types) were
+    // validated; memory accesses are bounds-checked against `mem_len` before `mem` is used.
+    unsafe {
+        macro_rules! r {
+            ($slot:expr) => {
+                *sp.add($slot.0 as usize)
+            };
+        }
+        macro_rules! w {
+            ($slot:expr, $v:expr) => {
+                *sp.add($slot.0 as usize) = $v
+            };
+        }
+        macro_rules! inst {
+            () => {
+                s.instances.get_unchecked(cur as usize)
+            };
+        }
+        macro_rules! reload_memory {
+            () => {
+                (mem, mem_len) = memory0(s, cur)
+            };
+        }
+        macro_rules! trap {
+            ($pc:expr, $code:ident) => {{
+                s.stack.frames.last_mut().unwrap_unchecked().ip = $pc;
+                return Outcome::Trap(TrapCode::$code);
+            }};
+        }
+        macro_rules! tri {
+            ($pc:expr, $e:expr) => {
+                match $e {
+                    Ok(v) => v,
+                    Err(code) => {
+                        s.stack.frames.last_mut().unwrap_unchecked().ip = $pc;
+                        return Outcome::Trap(code);
+                    }
+                }
+            };
+        }
+        // Integer ops: operands as u32/u64, results zero-extended into the slot.
+        macro_rules! i32_bin {
+            ($dst:ident, $a:ident, $b:ident, |$x:ident, $y:ident| $e:expr) => {{
+                let $x = r!($a) as u32;
+                let $y = r!($b) as u32;
+                w!($dst, u64::from($e))
+            }};
+        }
+        macro_rules! i32_imm {
+            ($dst:ident, $a:ident, $imm:ident, |$x:ident, $y:ident| $e:expr) => {{
+                let $x = r!($a) as u32;
+                let $y = $imm as u32;
+                w!($dst, u64::from($e))
+            }};
+        }
+        macro_rules! i64_bin {
+            ($dst:ident, $a:ident, $b:ident, |$x:ident, $y:ident| $e:expr) => {{
+                let $x = r!($a);
+                let $y = r!($b);
+                w!($dst, $e)
+            }};
+        }
+        macro_rules! i64_imm {
+            ($dst:ident, $a:ident, $imm:ident, |$x:ident, $y:ident| $e:expr) => {{
+                let $x = r!($a);
+                let $y = $imm as i64 as u64;
+                w!($dst, $e)
+            }};
+        }
+        macro_rules! f32_bin {
+            ($dst:ident, $a:ident, $b:ident, |$x:ident, $y:ident| $e:expr) => {{
+                let $x = f32::from_bits(r!($a) as u32);
+                let $y = f32::from_bits(r!($b) as u32);
+                w!($dst, u64::from(($e).to_bits()))
+            }};
+        }
+        macro_rules! f64_bin {
+            ($dst:ident, $a:ident, $b:ident, |$x:ident, $y:ident| $e:expr) => {{
+                let $x = f64::from_bits(r!($a));
+                let $y = f64::from_bits(r!($b));
+                w!($dst, ($e).to_bits())
+            }};
+        }
+        macro_rules! f32_cmp {
+            ($dst:ident, $a:ident, $b:ident, |$x:ident, $y:ident| $e:expr) => {{
+                let $x = f32::from_bits(r!($a) as u32);
+                let $y = f32::from_bits(r!($b) as u32);
+                w!($dst, u64::from($e))
+            }};
+        }
+        macro_rules! f64_cmp {
+            ($dst:ident, $a:ident, $b:ident, |$x:ident, $y:ident| $e:expr) => {{
+                let $x = f64::from_bits(r!($a));
+                let $y = f64::from_bits(r!($b));
+                w!($dst, u64::from($e))
+            }};
+        }
+        macro_rules! un {
+            ($dst:ident, $src:ident, |$x:ident: $t:ty| $e:expr) => {{
+                let $x = r!($src) as $t;
+                w!($dst, $e)
+            }};
+        }
+        macro_rules! f32_un {
+            ($dst:ident, $src:ident, |$x:ident| $e:expr) => {{
+                let $x = f32::from_bits(r!($src) as u32);
+                w!($dst, u64::from(($e).to_bits()))
+            }};
+        }
+        macro_rules! f64_un {
+            ($dst:ident, $src:ident, |$x:ident| $e:expr) => {{
+                let $x = f64::from_bits(r!($src));
+                w!($dst, ($e).to_bits())
+            }};
+        }
+        macro_rules! branch {
+            ($pc:ident, $cond:expr, $off:ident) => {
+                if $cond {
+                    ip = $pc.offset($off as isize);
+                }
+            };
+        }
+        // Effective address of an access of `$n` bytes, or a trap.
+        macro_rules! ea {
+            ($pc:ident, $addr:ident, $offset:ident, $n:expr) => {{
+                let ea = (r!($addr) as u32 as usize) + $offset as usize;
+                if ea + $n > mem_len {
+                    trap!($pc, MemoryOutOfBounds);
+                }
+                ea
+            }};
+        }
+        macro_rules! load {
+            ($pc:ident, $dst:ident, $addr:ident, $offset:ident, $t:ty, |$v:ident| $e:expr) => {{
+                let ea = ea!($pc, $addr, $offset, std::mem::size_of::<$t>());
+                let $v = ptr::read_unaligned(mem.add(ea) as *const $t);
+                w!($dst, $e)
+            }};
+        }
+        macro_rules! store {
+            ($pc:ident, $addr:ident, $val:ident, $offset:ident, $t:ty) => {{
+                let ea = ea!($pc, $addr, $offset, std::mem::size_of::<$t>());
+                ptr::write_unaligned(mem.add(ea) as *mut $t, r!($val) as $t)
+            }};
+        }
+        // Pushes a frame for `callee` with arguments at `args` in instance `inst`.
+        macro_rules! enter {
+            ($pc:ident, $callee:expr, $args:expr, $inst:expr) => {{
+                let callee: *const CompiledFunc = $callee;
+                let c = &*callee;
+                let new_base = base + $args.0 as usize;
+                if s.stack.frames.len() >= s.stack.max_frames {
+                    trap!($pc, StackOverflow);
+                }
+                let need = new_base + c.frame_size as usize;
+                if need > s.stack.values.len() {
+                    if !s.stack.reserve(need) {
+                        trap!($pc, StackOverflow);
+                    }
+                    vals = s.stack.values.as_mut_ptr();
+                }
+                s.stack.frames.last_mut().unwrap_unchecked().ip = ip;
+                s.stack.frames.push(Frame { func: callee, ip: ptr::null(), base: new_base, instance: $inst });
+                ptr::write_bytes(vals.add(new_base + c.num_params as usize), 0, c.num_locals as usize);
+                base = new_base;
+                sp = vals.add(base);
+                func = callee;
+                ip = c.code.as_ptr();
+                if $inst != cur {
+                    cur = $inst;
+                    reload_memory!();
+                }
+            }};
+        }
+        // Calls store function `$f`: a WebAssembly function is entered, a host function
+        // is handed to the driver.
+        macro_rules! call_store_func {
+            ($pc:ident, $f:expr, $args:expr) => {{
+                let f: u32 = $f;
+                match *s.funcs.get_unchecked(f as usize) {
+                    FuncEntity::Wasm { instance, func: index, .. } => {
+                        let module = &s.instances.get_unchecked(instance as usize).module.inner;
+                        let callee = match translate::compiled(module, index) {
+                            Ok(c) => std::sync::Arc::as_ptr(c),
+                            Err(e) => {
+                                s.stack.frames.last_mut().unwrap_unchecked().ip = $pc;
+                                return Outcome::Error(e);
+                            }
+                        };
+                        enter!($pc, callee, $args, instance)
+                    }
+                    FuncEntity::Host { .. } => {
+                        s.stack.frames.last_mut().unwrap_unchecked().ip = ip;
+                        return Outcome::HostCall { func: f, args: base + $args.0 as usize };
+                    }
+                }
+            }};
+        }
+        macro_rules! ret {
+            () => {{
+                s.stack.frames.pop();
+                if s.stack.frames.len() == stop {
+                    return Outcome::Done;
+                }
+                let f = s.stack.frames.last().unwrap_unchecked();
+                ip = f.ip;
+                base = f.base;
+                sp = vals.add(base);
+                func = f.func;
+                if f.instance != cur {
+                    cur = f.instance;
+                    reload_memory!();
+                }
+            }};
+        }
+
+        loop {
+            let pc = ip;
+            ip = ip.add(1);
+            match *pc {
+                // ---- control ----
+                Instr::Unreachable => trap!(pc, Unreachable),
+                Instr::Loop { id } => {
+                    let counter = (&(*func).loop_counters).get_unchecked(id as usize);
+                    let left = counter.load(Ordering::Relaxed);
+                    if left > 1 {
+                        counter.store(left - 1, Ordering::Relaxed);
+                    } else {
+                        // Hot: this is where the trace recorder will start.
+                        counter.store(super::HOT_LOOP_START, Ordering::Relaxed);
+                    }
+                }
+                Instr::Br { off } => ip = pc.offset(off as isize),
+                Instr::BrIfNez { c, off } => branch!(pc, r!(c) as u32 != 0, off),
+                Instr::BrIfEqz { c, off } => branch!(pc, r!(c) as u32 == 0, off),
+                Instr::BrI64Eqz { c, off } => branch!(pc, r!(c) == 0, off),
+                Instr::BrTable { index, len } => {
+                    let i = (r!(index) as u32).min(len);
+                    ip = pc.add(1 + i as usize);
+                }
+                Instr::BrI32Eq { a, b, off } => branch!(pc, r!(a) as u32 == r!(b) as u32, off),
+                Instr::BrI32Ne { a, b, off } => branch!(pc, r!(a) as u32 != r!(b) as u32, off),
+                Instr::BrI32LtS { a, b, off } => branch!(pc, (r!(a) as i32) < (r!(b) as i32), off),
+                Instr::BrI32LtU { a, b, off } => branch!(pc, (r!(a) as u32) < (r!(b) as u32), off),
+                Instr::BrI32LeS { a, b, off } => branch!(pc, (r!(a) as i32) <= (r!(b) as i32), off),
+                Instr::BrI32LeU { a, b, off } => branch!(pc, (r!(a) as u32) <= (r!(b) as u32), off),
+                Instr::BrI32GtS { a, b, off } => branch!(pc, (r!(a) as i32) > (r!(b) as i32), off),
+                Instr::BrI32GtU { a, b, off } => branch!(pc, (r!(a) as u32) > (r!(b) as u32), off),
+                Instr::BrI32GeS { a, b, off } => branch!(pc, (r!(a) as i32) >= (r!(b) as i32), off),
+                Instr::BrI32GeU { a, b, off } => branch!(pc, (r!(a) as u32) >= (r!(b) as u32), off),
+                Instr::BrI32EqImm { a, imm, off } => branch!(pc, r!(a) as u32 == imm as u32, off),
+                Instr::BrI32NeImm { a, imm, off } => branch!(pc, r!(a) as u32 != imm as u32, off),
+                Instr::BrI32LtSImm { a, imm, off } => branch!(pc, (r!(a) as i32) < imm, off),
+                Instr::BrI32LtUImm { a, imm, off } => branch!(pc, (r!(a) as u32) < imm as u32, off),
+                Instr::BrI32LeSImm { a, imm, off } => branch!(pc, (r!(a) as i32) <= imm, off),
+                Instr::BrI32LeUImm { a, imm, off } => branch!(pc, (r!(a) as u32) <= imm as u32, off),
+                Instr::BrI32GtSImm { a, imm, off } => branch!(pc, (r!(a) as i32) > imm, off),
+                Instr::BrI32GtUImm { a, imm, off } => branch!(pc, (r!(a) as u32) > imm as u32, off),
+                Instr::BrI32GeSImm { a, imm, off } => branch!(pc, (r!(a) as i32) >= imm, off),
+                Instr::BrI32GeUImm { a, imm, off } => branch!(pc, (r!(a) as u32) >= imm as u32, off),
+                Instr::BrI64Eq { a, b, off } => branch!(pc, r!(a) == r!(b), off),
+                Instr::BrI64Ne { a, b, off } => branch!(pc, r!(a) != r!(b), off),
+                Instr::BrI64LtS { a, b, off } => branch!(pc, (r!(a) as i64) < (r!(b) as i64), off),
+                Instr::BrI64LtU { a, b, off } => branch!(pc, r!(a) < r!(b), off),
+                Instr::BrI64LeS { a, b, off } => branch!(pc, (r!(a) as i64) <= (r!(b) as i64), off),
+                Instr::BrI64LeU { a, b, off } => branch!(pc, r!(a) <= r!(b), off),
+                Instr::BrI64GtS { a, b, off } => branch!(pc, (r!(a) as i64) > (r!(b) as i64), off),
+                Instr::BrI64GtU { a, b, off } => branch!(pc, r!(a) > r!(b), off),
+                Instr::BrI64GeS { a, b, off } => branch!(pc, (r!(a) as i64) >= (r!(b) as i64), off),
+                Instr::BrI64GeU { a, b, off } => branch!(pc, r!(a) >= r!(b), off),
+                Instr::BrI64EqImm { a, imm, off } => branch!(pc, r!(a) == imm as i64 as u64, off),
+                Instr::BrI64NeImm { a, imm, off } => branch!(pc, r!(a) != imm as i64 as u64, off),
+                Instr::BrI64LtSImm { a, imm, off } => branch!(pc, (r!(a) as i64) < imm as i64, off),
+                Instr::BrI64LtUImm { a, imm, off } => branch!(pc, r!(a) < imm as i64 as u64, off),
+                Instr::BrI64LeSImm { a, imm, off } => branch!(pc, (r!(a) as i64) <= imm as i64, off),
+                Instr::BrI64LeUImm { a, imm, off } => branch!(pc, r!(a) <= imm as i64 as u64, off),
+                Instr::BrI64GtSImm { a, imm, off } => branch!(pc, (r!(a) as i64) > imm as i64, off),
+                Instr::BrI64GtUImm { a, imm, off } => branch!(pc, r!(a) > imm as i64 as u64, off),
+                Instr::BrI64GeSImm { a, imm, off } => branch!(pc, (r!(a) as i64) >= imm as i64, off),
+                Instr::BrI64GeUImm { a, imm, off } => branch!(pc, r!(a) >= imm as i64 as u64, off),
+                Instr::BrF32Eq { a, b, off } => branch!(pc, f32::from_bits(r!(a) as u32) == f32::from_bits(r!(b) as u32), off),
+                Instr::BrF32Ne { a, b, off } => branch!(pc, f32::from_bits(r!(a) as u32) != f32::from_bits(r!(b) as u32), off),
+                Instr::BrF32Lt { a, b, off } => branch!(pc, f32::from_bits(r!(a) as u32) < f32::from_bits(r!(b) as u32), off),
+                Instr::BrF32Gt { a, b, off } => branch!(pc, f32::from_bits(r!(a) as u32) > f32::from_bits(r!(b) as u32), off),
+                Instr::BrF32Le { a, b, off } => branch!(pc, f32::from_bits(r!(a) as u32) <= f32::from_bits(r!(b) as u32), off),
+                Instr::BrF32Ge { a, b, off } => branch!(pc, f32::from_bits(r!(a) as u32) >= f32::from_bits(r!(b) as u32), off),
+                Instr::BrF32NotLt { a, b, off } => branch!(pc, !(f32::from_bits(r!(a) as u32) < f32::from_bits(r!(b) as u32)), off),
+                Instr::BrF32NotGt { a, b, off } => branch!(pc, !(f32::from_bits(r!(a) as u32) > f32::from_bits(r!(b) as u32)), off),
+                Instr::BrF32NotLe { a, b, off } => branch!(pc, !(f32::from_bits(r!(a) as u32) <= f32::from_bits(r!(b) as u32)), off),
+                Instr::BrF32NotGe { a, b, off } => branch!(pc, !(f32::from_bits(r!(a) as u32) >= f32::from_bits(r!(b) as u32)), off),
+                Instr::BrF64Eq { a, b, off } => branch!(pc, f64::from_bits(r!(a)) == f64::from_bits(r!(b)), off),
+                Instr::BrF64Ne { a, b, off } => branch!(pc, f64::from_bits(r!(a)) != f64::from_bits(r!(b)), off),
+                Instr::BrF64Lt { a, b, off } => branch!(pc, f64::from_bits(r!(a)) < f64::from_bits(r!(b)), off),
+                Instr::BrF64Gt { a, b, off } => branch!(pc, f64::from_bits(r!(a)) > f64::from_bits(r!(b)), off),
+                Instr::BrF64Le { a, b, off } => branch!(pc, f64::from_bits(r!(a)) <= f64::from_bits(r!(b)), off),
+                Instr::BrF64Ge { a, b, off } => branch!(pc, f64::from_bits(r!(a)) >= f64::from_bits(r!(b)), off),
+                Instr::BrF64NotLt { a, b, off } => branch!(pc, !(f64::from_bits(r!(a)) < f64::from_bits(r!(b))), off),
+                Instr::BrF64NotGt { a, b, off } => branch!(pc, !(f64::from_bits(r!(a)) > f64::from_bits(r!(b))), off),
+                Instr::BrF64NotLe { a, b, off } => branch!(pc, !(f64::from_bits(r!(a)) <= f64::from_bits(r!(b))), off),
+                Instr::BrF64NotGe { a, b, off } => branch!(pc, !(f64::from_bits(r!(a)) >= f64::from_bits(r!(b))), off),
+                Instr::Return => ret!(),
+                Instr::ReturnSlot { src } => {
+                    *sp = r!(src);
+                    ret!()
+                }
+                Instr::ReturnImm { bits } => {
+                    *sp = bits;
+                    ret!()
+                }
+                Instr::ReturnMany { src, n } => {
+                    ptr::copy(sp.add(src.0 as usize), sp, n as usize);
+                    ret!()
+                }
+                Instr::Call { func: f, args } => {
+                    let module = &inst!().module.inner;
+                    let callee = match module.bodies.get_unchecked(f as usize).compiled.get() {
+                        Some(c) => std::sync::Arc::as_ptr(c),
+                        None => match translate::compiled(module, f + module.num_imported_funcs) {
+                            Ok(c) => std::sync::Arc::as_ptr(c),
+                            Err(e) => {
+                                s.stack.frames.last_mut().unwrap_unchecked().ip = pc;
+                                return Outcome::Error(e);
+                            }
+                        },
+                    };
+                    enter!(pc, callee, args, cur)
+                }
+                Instr::CallImport { func: f, args } => {
+                    let sf = *inst!().funcs.get_unchecked(f as usize);
+                    call_store_func!(pc, sf, args)
+                }
+                Instr::CallIndirect { index, args, ty, table } => {
+                    let i = inst!();
+                    let t = s.tables.get_unchecked(*i.tables.get_unchecked(table as usize) as usize);
+                    let idx = r!(index) as u32 as usize;
+                    let Some(&entry) = t.elems.get(idx) else { trap!(pc, UndefinedElement) };
+                    if entry == 0 {
+                        trap!(pc, UninitializedElement);
+                    }
+                    let sf = (entry - 1) as u32;
+                    let expected = *i.module.inner.type_ids.get_unchecked(ty as usize);
+                    if s.funcs.get_unchecked(sf as usize).ty() != expected {
+                        trap!(pc, IndirectCallTypeMismatch);
+                    }
+                    call_store_func!(pc, sf, args)
+                }
+
+                // ---- moves ----
+                Instr::Copy { dst, src } => w!(dst, r!(src)),
+                Instr::Const32 { dst, val } => w!(dst, u64::from(val)),
+                Instr::Const64 { dst, val } => w!(dst, val),
+                Instr::Select { dst, b, c } => {
+                    if r!(c) as u32 == 0 {
+                        w!(dst, r!(b));
+                    }
+                }
+                Instr::GlobalGet { dst, global } => {
+                    let g = *inst!().globals.get_unchecked(global as usize);
+                    w!(dst, s.globals.get_unchecked(g as usize).value)
+                }
+                Instr::GlobalSet { src, global } => {
+                    let g = *inst!().globals.get_unchecked(global as usize);
+                    s.globals.get_unchecked_mut(g as usize).value = r!(src);
+                }
+
+                // ---- memory ----
+                Instr::I32Load { dst, addr, offset } => load!(pc, dst, addr, offset, u32, |v| u64::from(v)),
+                Instr::I64Load { dst, addr, offset } => load!(pc, dst, addr, offset, u64, |v| v),
+                Instr::F32Load { dst, addr, offset } => load!(pc, dst, addr, offset, u32, |v| u64::from(v)),
+                Instr::F64Load { dst, addr, offset } => load!(pc, dst, addr, offset, u64, |v| v),
+                Instr::I32Load8S { dst, addr, offset } => load!(pc, dst, addr, offset, i8, |v| u64::from(v as i32 as u32)),
+                Instr::I32Load8U { dst, addr, offset } => load!(pc, dst, addr, offset, u8, |v| u64::from(v)),
+                Instr::I32Load16S { dst, addr, offset } => load!(pc, dst, addr, offset, i16, |v| u64::from(v as i32 as u32)),
+                Instr::I32Load16U { dst, addr, offset } => load!(pc, dst, addr, offset, u16, |v| u64::from(v)),
+                Instr::I64Load8S { dst, addr, offset } => load!(pc, dst, addr, offset, i8, |v| v as i64 as u64),
+                Instr::I64Load8U { dst, addr, offset } => load!(pc, dst, addr, offset, u8, |v| u64::from(v)),
+                Instr::I64Load16S { dst, addr, offset } => load!(pc, dst, addr, offset, i16, |v| v as i64 as u64),
+                Instr::I64Load16U { dst, addr, offset } => load!(pc, dst, addr, offset, u16, |v| u64::from(v)),
+                Instr::I64Load32S { dst, addr, offset } => load!(pc, dst, addr, offset, i32, |v| v as i64 as u64),
+                Instr::I64Load32U { dst, addr, offset } => load!(pc, dst, addr, offset, u32, |v| u64::from(v)),
+                Instr::I32Store { addr, val, offset } => store!(pc, addr, val, offset, u32),
+                Instr::I64Store { addr, val, offset } => store!(pc, addr, val, offset, u64),
+                Instr::F32Store { addr, val, offset } => store!(pc, addr, val, offset, u32),
+                Instr::F64Store { addr, val, offset } => store!(pc, addr, val, offset, u64),
+                Instr::I32Store8 { addr, val, offset } => store!(pc, addr, val, offset, u8),
+                Instr::I32Store16 { addr, val, offset } => store!(pc, addr, val, offset, u16),
+                Instr::I64Store8 { addr, val, offset } => store!(pc, addr, val, offset, u8),
+                Instr::I64Store16 { addr, val, offset } => store!(pc, addr, val, offset, u16),
+                Instr::I64Store32 { addr, val, offset } => store!(pc, addr, val, offset, u32),
+                Instr::MemorySize { dst } => w!(dst, (mem_len / PAGE_SIZE) as u64),
+                Instr::MemoryGrow { dst, delta } => {
+                    let m = *inst!().memories.get_unchecked(0);
+                    let old = s.memories[m as usize].grow(r!(delta) as u32);
+                    reload_memory!();
+                    w!(dst, u64::from(old.unwrap_or(u32::MAX)));
+                }
+                Instr::MemoryFill { args } => {
+                    let d = r!(args) as u32 as usize;
+                    let val = r!(Slot(args.0 + 1)) as u8;
+                    let n = r!(Slot(args.0 + 2)) as u32 as usize;
+                    if d + n > mem_len {
+                        trap!(pc, MemoryOutOfBounds);
+                    }
+                    ptr::write_bytes(mem.add(d), val, n);
+                }
+                Instr::MemoryCopy { args } => {
+                    let d = r!(args) as u32 as usize;
+                    let src = r!(Slot(args.0 + 1)) as u32 as usize;
+                    let n = r!(Slot(args.0 + 2)) as u32 as usize;
+                    if d + n > mem_len || src + n > mem_len {
+                        trap!(pc, MemoryOutOfBounds);
+                    }
+                    ptr::copy(mem.add(src), mem.add(d), n);
+                }
+                Instr::MemoryInit { seg, args } => {
+                    let d = r!(args) as u32 as usize;
+                    let src = r!(Slot(args.0 + 1)) as u32 as usize;
+                    let n = r!(Slot(args.0 + 2)) as u32 as usize;
+                    let i = inst!();
+                    let bytes: &[u8] = if i.data_dropped[seg as usize] {
+                        &[]
+                    } else {
+                        let range = i.module.inner.datas[seg as usize].range.clone();
+                        &i.module.inner.bytes[range]
+                    };
+                    if d + n > mem_len || src + n > bytes.len() {
+                        trap!(pc, MemoryOutOfBounds);
+                    }
+                    ptr::copy_nonoverlapping(bytes.as_ptr().add(src), mem.add(d), n);
+                }
+                Instr::DataDrop { seg } => {
+                    s.instances[cur as usize].data_dropped[seg as usize] = true;
+                }
+
+                // ---- tables and references ----
+                Instr::TableGet { dst, table, index } => {
+                    let t = inst!().tables[table as usize];
+                    let Some(&v) = s.tables[t as usize].elems.get(r!(index) as u32 as usize) else {
+                        trap!(pc, TableOutOfBounds)
+                    };
+                    w!(dst, v)
+                }
+                Instr::TableSet { table, index, val } => {
+                    let t = inst!().tables[table as usize];
+                    let v = r!(val);
+                    let Some(e) = s.tables[t as usize].elems.get_mut(r!(index) as u32 as usize) else {
+                        trap!(pc, TableOutOfBounds)
+                    };
+                    *e = v;
+                }
+                Instr::TableSize { dst, table } => {
+                    let t = inst!().tables[table as usize];
+                    w!(dst, s.tables[t as usize].elems.len() as u64)
+                }
+                Instr::TableGrow { table, args } => {
+                    let t = inst!().tables[table as usize];
+                    let init = r!(args);
+                    let delta = r!(Slot(args.0 + 1)) as u32;
+                    let old = s.tables[t as usize].grow(delta, init);
+                    w!(args, u64::from(old.unwrap_or(u32::MAX)))
+                }
+                Instr::TableFill { table, args } => {
+                    let t = inst!().tables[table as usize];
+                    let i = r!(args) as u32 as usize;
+                    let v = r!(Slot(args.0 + 1));
+                    let n = r!(Slot(args.0 + 2)) as u32 as usize;
+                    let elems = &mut s.tables[t as usize].elems;
+                    if i + n > elems.len() {
+                        trap!(pc, TableOutOfBounds);
+                    }
+                    elems[i..i + n].fill(v);
+                }
+                Instr::TableCopy { dst_table, src_table, args } => {
+                    let dt = inst!().tables[dst_table as usize] as usize;
+                    let st = inst!().tables[src_table as usize] as usize;
+                    let d = r!(args) as u32 as usize;
+                    let src = r!(Slot(args.0 + 1)) as u32 as usize;
+                    let n = r!(Slot(args.0 + 2)) as u32 as usize;
+                    if d + n > s.tables[dt].elems.len() || src + n > s.tables[st].elems.len() {
+                        trap!(pc, TableOutOfBounds);
+                    }
+                    if dt == st {
+                        s.tables[dt].elems.copy_within(src..src + n, d);
+                    } else {
+                        let from = s.tables[st].elems[src..src + n].to_vec();
+                        s.tables[dt].elems[d..d + n].copy_from_slice(&from);
+                    }
+                }
+                Instr::TableInit { table, seg, args } => {
+                    let i = &s.instances[cur as usize];
+                    let t = i.tables[table as usize] as usize;
+                    let d = r!(args) as u32 as usize;
+                    let src = r!(Slot(args.0 + 1)) as u32 as usize;
+                    let n = r!(Slot(args.0 + 2)) as u32 as usize;
+                    let segment = &i.elems[seg as usize];
+                    if src + n > segment.len() || d + n > s.tables[t].elems.len() {
+                        trap!(pc, TableOutOfBounds);
+                    }
+                    let items = segment[src..src + n].to_vec();
+                    s.tables[t].elems[d..d + n].copy_from_slice(&items);
+                }
+                Instr::ElemDrop { seg } => {
+                    s.instances[cur as usize].elems[seg as usize] = Box::new([]);
+                }
+                Instr::RefFunc { dst, func: f } => w!(dst, u64::from(inst!().funcs[f as usize]) + 1),
+                Instr::RefIsNull { dst, src } => w!(dst, u64::from(r!(src) == 0)),
+
+                // ---- i32 ----
+                Instr::I32Add { dst, a, b } => i32_bin!(dst, a, b, |x, y| x.wrapping_add(y)),
+                Instr::I32Sub { dst, a, b } => i32_bin!(dst, a, b, |x, y| x.wrapping_sub(y)),
+                Instr::I32Mul { dst, a, b } => i32_bin!(dst, a, b, |x, y| x.wrapping_mul(y)),
+                Instr::I32DivS { dst, a, b } => i32_bin!(dst, a, b, |x, y| tri!(pc, ops::i32_div_s(x as i32, y as i32)) as u32),
+                Instr::I32DivU { dst, a, b } => i32_bin!(dst, a, b, |x, y| tri!(pc, ops::i32_div_u(x, y))),
+                Instr::I32RemS { dst, a, b } => i32_bin!(dst, a, b, |x, y| tri!(pc, ops::i32_rem_s(x as i32, y as i32)) as u32),
+                Instr::I32RemU { dst, a, b } => i32_bin!(dst, a, b, |x, y| tri!(pc, ops::i32_rem_u(x, y))),
+                Instr::I32And { dst, a, b } => i32_bin!(dst, a, b, |x, y| x & y),
+                Instr::I32Or { dst, a, b } => i32_bin!(dst, a, b, |x, y| x | y),
+                Instr::I32Xor { dst, a, b } => i32_bin!(dst, a, b, |x, y| x ^ y),
+                Instr::I32Shl { dst, a, b } => i32_bin!(dst, a, b, |x, y| x.wrapping_shl(y)),
+                Instr::I32ShrS { dst, a, b } => i32_bin!(dst, a, b, |x, y| (x as i32).wrapping_shr(y) as u32),
+                Instr::I32ShrU { dst, a, b } => i32_bin!(dst, a, b, |x, y| x.wrapping_shr(y)),
+                Instr::I32Rotl { dst, a, b } => i32_bin!(dst, a, b, |x, y| x.rotate_left(y)),
+                Instr::I32Rotr { dst, a, b } => i32_bin!(dst, a, b, |x, y| x.rotate_right(y)),
+                Instr::I32Eq { dst, a, b } => i32_bin!(dst, a, b, |x, y| u32::from(x == y)),
+                Instr::I32Ne { dst, a, b } => i32_bin!(dst, a, b, |x, y| u32::from(x != y)),
+                Instr::I32LtS { dst, a, b } => i32_bin!(dst, a, b, |x, y| u32::from((x as i32) < (y as i32))),
+                Instr::I32LtU { dst, a, b } => i32_bin!(dst, a, b, |x, y| u32::from(x < y)),
+                Instr::I32GtS { dst, a, b } => i32_bin!(dst, a, b, |x, y| u32::from((x as i32) > (y as i32))),
+                Instr::I32GtU { dst, a, b } => i32_bin!(dst, a, b, |x, y| u32::from(x > y)),
+                Instr::I32LeS { dst, a, b } => i32_bin!(dst, a, b, |x, y| u32::from((x as i32) <= (y as i32))),
+                Instr::I32LeU { dst, a, b } => i32_bin!(dst, a, b, |x, y| u32::from(x <= y)),
+                Instr::I32GeS { dst, a, b } => i32_bin!(dst, a, b, |x, y| u32::from((x as i32) >= (y as i32))),
+                Instr::I32GeU { dst, a, b } => i32_bin!(dst, a, b, |x, y| u32::from(x >= y)),
+                Instr::I32AddImm { dst, a, imm } => i32_imm!(dst, a, imm, |x, y| x.wrapping_add(y)),
+                Instr::I32MulImm { dst, a, imm } => i32_imm!(dst, a, imm, |x, y| x.wrapping_mul(y)),
+                Instr::I32AndImm { dst, a, imm } => i32_imm!(dst, a, imm, |x, y| x & y),
+                Instr::I32OrImm { dst, a, imm } => i32_imm!(dst, a, imm, |x, y| x | y),
+                Instr::I32XorImm { dst, a, imm } => i32_imm!(dst, a, imm, |x, y| x ^ y),
+                Instr::I32ShlImm { dst, a, imm } => i32_imm!(dst, a, imm, |x, y| x.wrapping_shl(y)),
+                Instr::I32ShrSImm { dst, a, imm } => i32_imm!(dst, a, imm, |x, y| (x as i32).wrapping_shr(y) as u32),
+                Instr::I32ShrUImm { dst, a, imm } => i32_imm!(dst, a, imm, |x, y| x.wrapping_shr(y)),
+                Instr::I32RotlImm { dst, a, imm } => i32_imm!(dst, a, imm, |x, y| x.rotate_left(y)),
+                Instr::I32EqImm { dst, a, imm } => i32_imm!(dst, a, imm, |x, y| u32::from(x == y)),
+                Instr::I32NeImm { dst, a, imm } => i32_imm!(dst, a, imm, |x, y| u32::from(x != y)),
+                Instr::I32LtSImm { dst, a, imm } => i32_imm!(dst, a, imm, |x, y| u32::from((x as i32) < (y as i32))),
+                Instr::I32LtUImm { dst, a, imm } => i32_imm!(dst, a, imm, |x, y| u32::from(x < y)),
+                Instr::I32GtSImm { dst, a, imm } => i32_imm!(dst, a, imm, |x, y| u32::from((x as i32) > (y as i32))),
+                Instr::I32GtUImm { dst, a, imm } => i32_imm!(dst, a, imm, |x, y| u32::from(x > y)),
+                Instr::I32LeSImm { dst, a, imm } => i32_imm!(dst, a, imm, |x, y| u32::from((x as i32) <= (y as i32))),
+                Instr::I32LeUImm { dst, a, imm } => i32_imm!(dst, a, imm, |x, y| u32::from(x <= y)),
+                Instr::I32GeSImm { dst, a, imm } => i32_imm!(dst, a, imm, |x, y| u32::from((x as i32) >= (y as i32))),
+                Instr::I32GeUImm { dst, a, imm } => i32_imm!(dst, a, imm, |x, y| u32::from(x >= y)),
+                Instr::I32SubImmRev { dst, a, imm } => i32_imm!(dst, a, imm, |x, y| y.wrapping_sub(x)),
+                Instr::I32Clz { dst, src } => un!(dst, src, |x: u32| u64::from(x.leading_zeros())),
+                Instr::I32Ctz { dst, src } => un!(dst, src, |x: u32| u64::from(x.trailing_zeros())),
+                Instr::I32Popcnt { dst, src } => un!(dst, src, |x: u32| u64::from(x.count_ones())),
+                Instr::I32Eqz { dst, src } => un!(dst, src, |x: u32| u64::from(x == 0)),
+                Instr::I32Extend8S { dst, src } => un!(dst, src, |x: u32| u64::from(x as i8 as i32 as u32)),
+                Instr::I32Extend16S { dst, src } => un!(dst, src, |x: u32| u64::from(x as i16 as i32 as u32)),
+
+                // ---- i64 ----
+                Instr::I64Add { dst, a, b } => i64_bin!(dst, a, b, |x, y| x.wrapping_add(y)),
+                Instr::I64Sub { dst, a, b } => i64_bin!(dst, a, b, |x, y| x.wrapping_sub(y)),
+                Instr::I64Mul { dst, a, b } => i64_bin!(dst, a, b, |x, y| x.wrapping_mul(y)),
+                Instr::I64DivS { dst, a, b } => i64_bin!(dst, a, b, |x, y| tri!(pc, ops::i64_div_s(x as i64, y as i64)) as u64),
+                Instr::I64DivU { dst, a, b } => i64_bin!(dst, a, b, |x, y| tri!(pc, ops::i64_div_u(x, y))),
+                Instr::I64RemS { dst, a, b } => i64_bin!(dst, a, b, |x, y| tri!(pc, ops::i64_rem_s(x as i64, y as i64)) as u64),
+                Instr::I64RemU { dst, a, b } => i64_bin!(dst, a, b, |x, y| tri!(pc, ops::i64_rem_u(x, y))),
+                Instr::I64And { dst, a, b } => i64_bin!(dst, a, b, |x, y| x & y),
+                Instr::I64Or { dst, a, b } => i64_bin!(dst, a, b, |x, y| x | y),
+                Instr::I64Xor { dst, a, b } => i64_bin!(dst, a, b, |x, y| x ^ y),
+                Instr::I64Shl { dst, a, b } => i64_bin!(dst, a, b, |x, y| x.wrapping_shl(y as u32)),
+                Instr::I64ShrS { dst, a, b } => i64_bin!(dst, a, b, |x, y| (x as i64).wrapping_shr(y as u32) as u64),
+                Instr::I64ShrU { dst, a, b } => i64_bin!(dst, a, b, |x, y| x.wrapping_shr(y as u32)),
+                Instr::I64Rotl { dst, a, b } => i64_bin!(dst, a, b, |x, y| x.rotate_left((y & 63) as u32)),
+                Instr::I64Rotr { dst, a, b } => i64_bin!(dst, a, b, |x, y| x.rotate_right((y & 63) as u32)),
+                Instr::I64Eq { dst, a, b } => i64_bin!(dst, a, b, |x, y| u64::from(x == y)),
+                Instr::I64Ne { dst, a, b } => i64_bin!(dst, a, b, |x, y| u64::from(x != y)),
+                Instr::I64LtS { dst, a, b } => i64_bin!(dst, a, b, |x, y| u64::from((x as i64) < (y as i64))),
+                Instr::I64LtU { dst, a, b } => i64_bin!(dst, a, b, |x, y| u64::from(x < y)),
+                Instr::I64GtS { dst, a, b } => i64_bin!(dst, a, b, |x, y| u64::from((x as i64) > (y as i64))),
+                Instr::I64GtU { dst, a, b } => i64_bin!(dst, a, b, |x, y| u64::from(x > y)),
+                Instr::I64LeS { dst, a, b } => i64_bin!(dst, a, b, |x, y| u64::from((x as i64) <= (y as i64))),
+                Instr::I64LeU { dst, a, b } => i64_bin!(dst, a, b, |x, y| u64::from(x <= y)),
+                Instr::I64GeS { dst, a, b } => i64_bin!(dst, a, b, |x, y| u64::from((x as i64) >= (y as i64))),
+                Instr::I64GeU { dst, a, b } => i64_bin!(dst, a, b, |x, y| u64::from(x >= y)),
+                Instr::I64AddImm { dst, a, imm } => i64_imm!(dst, a, imm, |x, y| x.wrapping_add(y)),
+                Instr::I64MulImm { dst, a, imm } => i64_imm!(dst, a, imm, |x, y| x.wrapping_mul(y)),
+                Instr::I64AndImm { dst, a, imm } => i64_imm!(dst, a, imm, |x, y| x & y),
+                Instr::I64OrImm { dst, a, imm } => i64_imm!(dst, a, imm, |x, y| x | y),
+                Instr::I64XorImm { dst, a, imm } => i64_imm!(dst, a, imm, |x, y| x ^ y),
+                Instr::I64ShlImm { dst, a, imm } => i64_imm!(dst, a, imm, |x, y| x.wrapping_shl(y as u32)),
+                Instr::I64ShrSImm { dst, a, imm } => i64_imm!(dst, a, imm, |x, y| (x as i64).wrapping_shr(y as u32) as u64),
+                Instr::I64ShrUImm { dst, a, imm } => i64_imm!(dst, a, imm, |x, y| x.wrapping_shr(y as u32)),
+                Instr::I64RotlImm { dst, a, imm } => i64_imm!(dst, a, imm, |x, y| x.rotate_left((y & 63) as u32)),
+                Instr::I64EqImm { dst, a, imm } => i64_imm!(dst, a, imm, |x, y| u64::from(x == y)),
+                Instr::I64NeImm { dst, a, imm } => i64_imm!(dst, a, imm, |x, y| u64::from(x != y)),
+                Instr::I64LtSImm { dst, a, imm } => i64_imm!(dst, a, imm, |x, y| u64::from((x as i64) < (y as i64))),
+                Instr::I64LtUImm { dst, a, imm } => i64_imm!(dst, a, imm, |x, y| u64::from(x < y)),
+                Instr::I64GtSImm { dst, a, imm } => i64_imm!(dst, a, imm, |x, y| u64::from((x as i64) > (y as i64))),
+                Instr::I64GtUImm { dst, a, imm } => i64_imm!(dst, a, imm, |x, y| u64::from(x > y)),
+                Instr::I64LeSImm { dst, a, imm } => i64_imm!(dst, a, imm, |x, y| u64::from((x as i64) <= (y as i64))),
+                Instr::I64LeUImm { dst, a, imm } => i64_imm!(dst, a, imm, |x, y| u64::from(x <= y)),
+                Instr::I64GeSImm { dst, a, imm } => i64_imm!(dst, a, imm, |x, y| u64::from((x as i64) >= (y as i64))),
+                Instr::I64GeUImm { dst, a, imm } => i64_imm!(dst, a, imm, |x, y| u64::from(x >= y)),
+                Instr::I64SubImmRev { dst, a, imm } => i64_imm!(dst, a, imm, |x, y| y.wrapping_sub(x)),
+                Instr::I64Clz { dst, src } => un!(dst, src, |x: u64| u64::from(x.leading_zeros())),
+                Instr::I64Ctz { dst, src } => un!(dst, src, |x: u64| u64::from(x.trailing_zeros())),
+                Instr::I64Popcnt { dst, src } => un!(dst, src, |x: u64| u64::from(x.count_ones())),
+                Instr::I64Eqz { dst, src } => un!(dst, src, |x: u64| u64::from(x == 0)),
+                Instr::I64Extend8S { dst, src } => un!(dst, src, |x: u64| x as i8 as i64 as u64),
+                Instr::I64Extend16S { dst, src } => un!(dst, src, |x: u64| x as i16 as i64 as u64),
+                Instr::I64Extend32S { dst, src } => un!(dst, src, |x: u64| x as i32 as i64 as u64),
+
+                // ---- f32 / f64 ----
+                Instr::F32Add { dst, a, b } => f32_bin!(dst, a, b, |x, y| x + y),
+                Instr::F32Sub { dst, a, b } => f32_bin!(dst, a, b, |x, y| x - y),
+                Instr::F32Mul { dst, a, b } => f32_bin!(dst, a, b, |x, y| x * y),
+                Instr::F32Div { dst, a, b } => f32_bin!(dst, a, b, |x, y| x / y),
+                Instr::F32Min { dst, a, b } => f32_bin!(dst, a, b, |x, y| ops::f32_min(x, y)),
+                Instr::F32Max { dst, a, b } => f32_bin!(dst, a, b, |x, y| ops::f32_max(x, y)),
+                Instr::F32Copysign { dst, a, b } => w!(dst, u64::from(ops::f32_copysign(r!(a) as u32, r!(b) as u32))),
+                Instr::F32Eq { dst, a, b } => f32_cmp!(dst, a, b, |x, y| x == y),
+                Instr::F32Ne { dst, a, b } => f32_cmp!(dst, a, b, |x, y| x != y),
+                Instr::F32Lt { dst, a, b } => f32_cmp!(dst, a, b, |x, y| x < y),
+                Instr::F32Gt { dst, a, b } => f32_cmp!(dst, a, b, |x, y| x > y),
+                Instr::F32Le { dst, a, b } => f32_cmp!(dst, a, b, |x, y| x <= y),
+                Instr::F32Ge { dst, a, b } => f32_cmp!(dst, a, b, |x, y| x >= y),
+                Instr::F32Abs { dst, src } => un!(dst, src, |x: u32| u64::from(x & 0x7fff_ffff)),
+                Instr::F32Neg { dst, src } => un!(dst, src, |x: u32| u64::from(x ^ 0x8000_0000)),
+                Instr::F32Ceil { dst, src } => f32_un!(dst, src, |x| x.ceil()),
+                Instr::F32Floor { dst, src } => f32_un!(dst, src, |x| x.floor()),
+                Instr::F32Trunc { dst, src } => f32_un!(dst, src, |x| x.trunc()),
+                Instr::F32Nearest { dst, src } => f32_un!(dst, src, |x| ops::f32_nearest(x)),
+                Instr::F32Sqrt { dst, src } => f32_un!(dst, src, |x| x.sqrt()),
+                Instr::F64Add { dst, a, b } => f64_bin!(dst, a, b, |x, y| x + y),
+                Instr::F64Sub { dst, a, b } => f64_bin!(dst, a, b, |x, y| x - y),
+                Instr::F64Mul { dst, a, b } => f64_bin!(dst, a, b, |x, y| x * y),
+                Instr::F64Div { dst, a, b } => f64_bin!(dst, a, b, |x, y| x / y),
+                Instr::F64Min { dst, a, b } => f64_bin!(dst, a, b, |x, y| ops::f64_min(x, y)),
+                Instr::F64Max { dst, a, b } => f64_bin!(dst, a, b, |x, y| ops::f64_max(x, y)),
+                Instr::F64Copysign { dst, a, b } => w!(dst, ops::f64_copysign(r!(a), r!(b))),
+                Instr::F64Eq { dst, a, b } => f64_cmp!(dst, a, b, |x, y| x == y),
+                Instr::F64Ne { dst, a, b } => f64_cmp!(dst, a, b, |x, y| x != y),
+                Instr::F64Lt { dst, a, b } => f64_cmp!(dst, a, b, |x, y| x < y),
+                Instr::F64Gt { dst, a, b } => f64_cmp!(dst, a, b, |x, y| x > y),
+                Instr::F64Le { dst, a, b } => f64_cmp!(dst, a, b, |x, y| x <= y),
+                Instr::F64Ge { dst, a, b } => f64_cmp!(dst, a, b, |x, y| x >= y),
+                Instr::F64Abs { dst, src } => un!(dst, src, |x: u64| x & 0x7fff_ffff_ffff_ffff),
+                Instr::F64Neg { dst, src } => un!(dst, src, |x: u64| x ^ 0x8000_0000_0000_0000),
+                Instr::F64Ceil { dst, src } => f64_un!(dst, src, |x| x.ceil()),
+                Instr::F64Floor { dst, src } => f64_un!(dst, src, |x| x.floor()),
+                Instr::F64Trunc { dst, src } => f64_un!(dst, src, |x| x.trunc()),
+                Instr::F64Nearest { dst, src } => f64_un!(dst, src, |x| ops::f64_nearest(x)),
+                Instr::F64Sqrt { dst, src } => f64_un!(dst, src, |x| x.sqrt()),
+
+                // ---- conversions ----
+                Instr::I32WrapI64 { dst, src } => un!(dst, src, |x: u32| u64::from(x)),
+                Instr::I64ExtendI32S { dst, src } => un!(dst, src, |x: u32| x as i32 as i64 as u64),
+                Instr::I64ExtendI32U { dst, src } => un!(dst, src, |x: u32| u64::from(x)),
+                Instr::I32TruncF32S { dst, src } => {
+                    let v = tri!(pc, ops::i32_trunc_f32_s(f32::from_bits(r!(src) as u32)));
+                    w!(dst, u64::from(v as u32))
+                }
+                Instr::I32TruncF32U { dst, src } => {
+                    let v = tri!(pc, ops::i32_trunc_f32_u(f32::from_bits(r!(src) as u32)));
+                    w!(dst, u64::from(v))
+                }
+                Instr::I32TruncF64S { dst, src } => {
+                    let v = tri!(pc, ops::i32_trunc_f64_s(f64::from_bits(r!(src))));
+                    w!(dst, u64::from(v as u32))
+                }
+                Instr::I32TruncF64U { dst, src } => {
+                    let v = tri!(pc, ops::i32_trunc_f64_u(f64::from_bits(r!(src))));
+                    w!(dst, u64::from(v))
+                }
+                Instr::I64TruncF32S { dst, src } => {
+                    let v = tri!(pc, ops::i64_trunc_f32_s(f32::from_bits(r!(src) as u32)));
+                    w!(dst, v as u64)
+                }
+                Instr::I64TruncF32U { dst, src } => {
+                    let v = tri!(pc, ops::i64_trunc_f32_u(f32::from_bits(r!(src) as u32)));
+                    w!(dst, v)
+                }
+                Instr::I64TruncF64S { dst, src } => {
+                    let v = tri!(pc, ops::i64_trunc_f64_s(f64::from_bits(r!(src))));
+                    w!(dst, v as u64)
+                }
+                Instr::I64TruncF64U { dst, src } => {
+                    let v = tri!(pc, ops::i64_trunc_f64_u(f64::from_bits(r!(src))));
+                    w!(dst, v)
+                }
+                // `as` saturates and maps NaN to 0: exactly the non-trapping conversions.
+                Instr::I32TruncSatF32S { dst, src } => w!(dst, u64::from(f32::from_bits(r!(src) as u32) as i32 as u32)),
+                Instr::I32TruncSatF32U { dst, src } => w!(dst, u64::from(f32::from_bits(r!(src) as u32) as u32)),
+                Instr::I32TruncSatF64S { dst, src } => w!(dst, u64::from(f64::from_bits(r!(src)) as i32 as u32)),
+                Instr::I32TruncSatF64U { dst, src } => w!(dst, u64::from(f64::from_bits(r!(src)) as u32)),
+                Instr::I64TruncSatF32S { dst, src } => w!(dst, f32::from_bits(r!(src) as u32) as i64 as u64),
+                Instr::I64TruncSatF32U { dst, src } => w!(dst, f32::from_bits(r!(src) as u32) as u64),
+                Instr::I64TruncSatF64S { dst, src } => w!(dst, f64::from_bits(r!(src)) as i64 as u64),
+                Instr::I64TruncSatF64U { dst, src } => w!(dst, f64::from_bits(r!(src)) as u64),
+                Instr::F32ConvertI32S { dst, src } => w!(dst, u64::from((r!(src) as i32 as f32).to_bits())),
+                Instr::F32ConvertI32U { dst, src } => w!(dst, u64::from((r!(src) as u32 as f32).to_bits())),
+                Instr::F32ConvertI64S { dst, src } => w!(dst, u64::from((r!(src) as i64 as f32).to_bits())),
+                Instr::F32ConvertI64U { dst, src } => w!(dst, u64::from((r!(src) as f32).to_bits())),
+                Instr::F64ConvertI32S { dst, src } => w!(dst, (r!(src) as i32 as f64).to_bits()),
+                Instr::F64ConvertI32U { dst, src } => w!(dst, (r!(src) as u32 as f64).to_bits()),
+                Instr::F64ConvertI64S { dst, src } => w!(dst, (r!(src) as i64 as f64).to_bits()),
+                Instr::F64ConvertI64U { dst, src } => w!(dst, (r!(src) as f64).to_bits()),
+                Instr::F32DemoteF64 { dst, src } => w!(dst, u64::from((f64::from_bits(r!(src)) as f32).to_bits())),
+                Instr::F64PromoteF32 { dst, src } => w!(dst, f64::from(f32::from_bits(r!(src) as u32)).to_bits()),
+            }
+        }
+    }
+}

@@ -1,0 +1,19 @@
+//! The interpreter: slot bytecode (`bytecode`), its lazy translation from WebAssembly
+//! (`translate`), the semantics of the non-trivial operators (`ops`), and the dispatch
+//! loop (`exec`).
+//!
+//! Everything runs here first. Loop headers (`Instr::Loop`, emitted when the JIT is
+//! enabled) count down their hot counter; reaching zero is where the trace JIT starts
+//! recording.
+
+mod bytecode;
+mod exec;
+pub(crate) mod ops;
+mod translate;
+
+pub(crate) use bytecode::Instr;
+pub(crate) use exec::{Outcome, run};
+pub(crate) use translate::{CompiledFunc, compiled};
+
+/// Iterations a loop header counts before it is hot (LuaJIT's `hotloop` default).
+pub(crate) const HOT_LOOP_START: u32 = 56;

@@ -1,0 +1,148 @@
+//! Semantics of the WebAssembly numeric operators that are more than one Rust operator:
+//! trapping division, float min/max/nearest, and float-to-int conversions.
+//!
+//! Pure functions, shared by the interpreter (`exec`) and by anything that must compute
+//! exactly what it computes (constant folding in the JIT). Traps are returned as
+//! [`TrapCode`]s; callers raise them.
+
+use crate::runtime::trap::TrapCode;
+
+macro_rules! int_div {
+    ($div_s:ident, $div_u:ident, $rem_s:ident, $rem_u:ident, $s:ty, $u:ty) => {
+        #[inline(always)]
+        pub(crate) fn $div_s(a: $s, b: $s) -> Result<$s, TrapCode> {
+            if b == 0 {
+                return Err(TrapCode::IntegerDivideByZero);
+            }
+            a.checked_div(b).ok_or(TrapCode::IntegerOverflow)
+        }
+
+        #[inline(always)]
+        pub(crate) fn $div_u(a: $u, b: $u) -> Result<$u, TrapCode> {
+            a.checked_div(b).ok_or(TrapCode::IntegerDivideByZero)
+        }
+
+        #[inline(always)]
+        pub(crate) fn $rem_s(a: $s, b: $s) -> Result<$s, TrapCode> {
+            if b == 0 {
+                return Err(TrapCode::IntegerDivideByZero);
+            }
+            // `MIN % -1` is 0 in WebAssembly; wrapping_rem gives exactly that.
+            Ok(a.wrapping_rem(b))
+        }
+
+        #[inline(always)]
+        pub(crate) fn $rem_u(a: $u, b: $u) -> Result<$u, TrapCode> {
+            a.checked_rem(b).ok_or(TrapCode::IntegerDivideByZero)
+        }
+    };
+}
+
+int_div!(i32_div_s, i32_div_u, i32_rem_s, i32_rem_u, i32, u32);
+int_div!(i64_div_s, i64_div_u, i64_rem_s, i64_rem_u, i64, u64);
+
+macro_rules! float_ops {
+    ($min:ident, $max:ident, $nearest:ident, $copysign:ident, $f:ty, $bits:ty) => {
+        /// WebAssembly `min`: NaN if either operand is NaN; -0 is less than +0.
+        #[inline(always)]
+        pub(crate) fn $min(a: $f, b: $f) -> $f {
+            if a.is_nan() || b.is_nan() {
+                return a + b;
+            }
+            if a == b {
+                // Equal, possibly zeros of different signs: prefer the negative one.
+                return <$f>::from_bits(a.to_bits() | b.to_bits());
+            }
+            if a < b { a } else { b }
+        }
+
+        /// WebAssembly `max`: NaN if either operand is NaN; +0 is greater than -0.
+        #[inline(always)]
+        pub(crate) fn $max(a: $f, b: $f) -> $f {
+            if a.is_nan() || b.is_nan() {
+                return a + b;
+            }
+            if a == b {
+                return <$f>::from_bits(a.to_bits() & b.to_bits());
+            }
+            if a > b { a } else { b }
+        }
+
+        /// Round to nearest, ties to even.
+        #[inline(always)]
+        pub(crate) fn $nearest(a: $f) -> $f {
+            a.round_ties_even()
+        }
+
+        /// Magnitude of `a`, sign of `b`, on the bits (NaN payloads are kept).
+        #[inline(always)]
+        pub(crate) fn $copysign(a: $bits, b: $bits) -> $bits {
+            const SIGN: $bits = 1 << (<$bits>::BITS - 1);
+            (a & !SIGN) | (b & SIGN)
+        }
+    };
+}
+
+float_ops!(f32_min, f32_max, f32_nearest, f32_copysign, f32, u32);
+float_ops!(f64_min, f64_max, f64_nearest, f64_copysign, f64, u64);
+
+/// Trapping float-to-int truncation. `lo` and `hi` are the exclusive bounds of the source
+/// values whose truncation fits the target type.
+macro_rules! trunc {
+    ($name:ident, $f:ty, $int:ty, $lo:expr, $hi:expr) => {
+        #[inline(always)]
+        pub(crate) fn $name(x: $f) -> Result<$int, TrapCode> {
+            if x.is_nan() {
+                return Err(TrapCode::BadConversionToInteger);
+            }
+            if x > $lo && x < $hi {
+                Ok(x as $int)
+            } else {
+                Err(TrapCode::IntegerOverflow)
+            }
+        }
+    };
+}
+
+trunc!(i32_trunc_f32_s, f32, i32, -2147483904.0f32, 2147483648.0f32);
+trunc!(i32_trunc_f32_u, f32, u32, -1.0f32, 4294967296.0f32);
+trunc!(i32_trunc_f64_s, f64, i32, -2147483649.0f64, 2147483648.0f64);
+trunc!(i32_trunc_f64_u, f64, u32, -1.0f64, 4294967296.0f64);
+trunc!(i64_trunc_f32_s, f32, i64, -9223373136366403584.0f32, 9223372036854775808.0f32);
+trunc!(i64_trunc_f32_u, f32, u64, -1.0f32, 18446744073709551616.0f32);
+trunc!(i64_trunc_f64_s, f64, i64, -9223372036854777856.0f64, 9223372036854775808.0f64);
+trunc!(i64_trunc_f64_u, f64, u64, -1.0f64, 18446744073709551616.0f64);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn division_traps() {
+        assert_eq!(i32_div_s(7, 0), Err(TrapCode::IntegerDivideByZero));
+        assert_eq!(i32_div_s(i32::MIN, -1), Err(TrapCode::IntegerOverflow));
+        assert_eq!(i32_rem_s(i32::MIN, -1), Ok(0));
+        assert_eq!(i64_div_u(7, 2), Ok(3));
+        assert_eq!(i64_rem_u(7, 0), Err(TrapCode::IntegerDivideByZero));
+    }
+
+    #[test]
+    fn min_max_signed_zero_and_nan() {
+        assert!(f32_min(-0.0, 0.0).is_sign_negative());
+        assert!(f64_max(-0.0, 0.0).is_sign_positive());
+        assert!(f64_min(f64::NAN, 1.0).is_nan());
+        assert_eq!(f32_max(1.0, 2.0), 2.0);
+    }
+
+    #[test]
+    fn truncation_bounds() {
+        assert_eq!(i32_trunc_f32_s(-2147483648.0), Ok(i32::MIN));
+        assert_eq!(i32_trunc_f32_s(2147483648.0), Err(TrapCode::IntegerOverflow));
+        assert_eq!(i32_trunc_f64_s(-2147483648.9), Ok(i32::MIN));
+        assert_eq!(i32_trunc_f64_u(-0.9), Ok(0));
+        assert_eq!(i64_trunc_f64_u(f64::NAN), Err(TrapCode::BadConversionToInteger));
+        assert_eq!(i64_trunc_f32_s(-9223372036854775808.0), Ok(i64::MIN));
+        assert_eq!(f64_nearest(2.5), 2.0);
+        assert_eq!(f32_nearest(-3.5), -4.0);
+    }
+}

@@ -1,0 +1,1176 @@
+//! Translation: one validated function body -> slot bytecode ([`CompiledFunc`]).
+//!
+//! Runs lazily, at a function's first call, in a single linear pass over the operators.
+//! The translator keeps a *virtual* operand stack: `local.get` and constants push no code,
+//! only an [`Operand`] naming where the value already is; an instruction that consumes them
+//! reads the local's slot directly or takes the constant as an immediate. A virtual operand
+//! is materialized (copied into its own stack slot) only when it must be: before the local
+//! it names is overwritten, at control-flow joins, and for call arguments. A producer
+//! followed by `local.set` writes straight into the local, and a comparison followed by a
+//! conditional branch becomes one fused compare-and-branch.
+//!
+//! Invariants the interpreter relies on:
+//! - every slot operand is `< frame_size`; every branch lands inside `code`;
+//! - an instruction reads all its operands before it writes its result;
+//! - at a branch to a label, the label's values are in the label's slots
+//!   (`locals + height ..`), which are the same for every branch to it.
+
+use super::bytecode::{Instr, Off, Slot};
+use crate::error::Error;
+use crate::module::ModuleInner;
+use std::sync::atomic::AtomicU32;
+use wasmparser::{BinaryReader, BlockType, FunctionBody, Operator};
+
+/// A translated function, shared by all instances of its module.
+pub(crate) struct CompiledFunc {
+    pub(crate) code: Box<[Instr]>,
+    /// Byte offset in the module of the operator each instruction came from.
+    pub(crate) offsets: Box<[u32]>,
+    /// Module index of the function.
+    pub(crate) func_index: u32,
+    pub(crate) num_params: u32,
+    /// Locals declared in the body (zeroed at entry), after the parameters.
+    pub(crate) num_locals: u32,
+    pub(crate) num_results: u32,
+    /// Slots the frame needs: parameters, locals and the deepest operand stack.
+    pub(crate) frame_size: u32,
+    /// Hot counters of the loop headers (`Instr::Loop { id }`), counting down.
+    pub(crate) loop_counters: Box<[AtomicU32]>,
+}
+
+/// Where an operand-stack value is.
+#[derive(Clone, Copy, PartialEq, Debug)]
+enum Operand {
+    /// In its own stack slot.
+    Temp,
+    /// Still in this local's slot (pushed by `local.get`).
+    Local(u32),
+    /// A constant, not yet in any slot.
+    Const(u64),
+}
+
+#[derive(Clone, Copy, PartialEq, Debug)]
+enum Kind {
+    Block,
+    Loop,
+    If,
+    Else,
+}
+
+struct Ctrl {
+    kind: Kind,
+    /// Operand-stack height below the block's parameters.
+    height: usize,
+    n_params: usize,
+    n_results: usize,
+    /// Loop: index of the first instruction of the loop (backward branch target).
+    head: usize,
+    /// Forward branches to patch when the end is reached.
+    fixups: Vec<usize>,
+    /// If: the branch to the else arm (or to the end when there is no else).
+    else_fixup: Option<usize>,
+    /// If: the parameters, restored for the else arm.
+    else_params: Vec<Operand>,
+}
+
+impl Ctrl {
+    /// How many values a branch to this label carries.
+    fn label_arity(&self) -> usize {
+        if self.kind == Kind::Loop { self.n_params } else { self.n_results }
+    }
+}
+
+struct Translator<'m> {
+    module: &'m ModuleInner,
+    code: Vec<Instr>,
+    offsets: Vec<u32>,
+    stack: Vec<Operand>,
+    ctrl: Vec<Ctrl>,
+    /// Parameters plus declared locals: the first operand-stack slot.
+    locals: u32,
+    max_height: usize,
+    /// The current code is unreachable; `dead_depth` counts blocks opened inside it.
+    unreachable: bool,
+    dead_depth: u32,
+    /// Index of the last instruction when it is a single-result producer whose `dst` may be
+    /// retargeted or which may be fused with a branch (no label bound since).
+    producer: Option<usize>,
+    offset: u32,
+    num_loops: u32,
+    jit: bool,
+}
+
+/// Returns the translation of defined function `func` (module index space), translating
+/// it on first use.
+pub(crate) fn compiled(
+    module: &ModuleInner,
+    func: u32,
+) -> Result<&std::sync::Arc<CompiledFunc>, Error> {
+    let body = module.body(func);
+    if let Some(c) = body.compiled.get() {
+        return Ok(c);
+    }
+    let c = std::sync::Arc::new(translate(module, func)?);
+    Ok(body.compiled.get_or_init(|| c))
+}
+
+/// Translates defined function `func` (module index space).
+pub(crate) fn translate(module: &ModuleInner, func: u32) -> Result<CompiledFunc, Error> {
+    let range = module.body(func).range.clone();
+    let body = FunctionBody::new(BinaryReader::new(&module.bytes[range.clone()], range.start as u64));
+    let ty = module.func_type(func);
+    let num_params = ty.params().len() as u32;
+    let mut num_locals: u32 = 0;
+    for local in body.get_locals_reader().map_err(Error::compile)? {
+        let (n, _) = local.map_err(Error::compile)?;
+        num_locals = num_locals
+            .checked_add(n)
+            .ok_or_else(|| Error::compile("too many locals"))?;
+    }
+    let locals = num_params
+        .checked_add(num_locals)
+        .ok_or_else(|| Error::compile("too many locals"))?;
+    let mut t = Translator {
+        module,
+        code: Vec::new(),
+        offsets: Vec::new(),
+        stack: Vec::new(),
+        ctrl: Vec::new(),
+        locals,
+        max_height: 0,
+        unreachable: false,
+        dead_depth: 0,
+        producer: None,
+        offset: range.start as u32,
+        num_loops: 0,
+        jit: module.engine.config().jit,
+    };
+    t.ctrl.push(Ctrl {
+        kind: Kind::Block,
+        height: 0,
+        n_params: 0,
+        n_results: ty.results().len(),
+        head: 0,
+        fixups: Vec::new(),
+        else_fixup: None,
+        else_params: Vec::new(),
+    });
+    let mut ops = body.get_operators_reader().map_err(Error::compile)?;
+    while !ops.eof() {
+        let (op, offset) = ops.read_with_offset().map_err(Error::compile)?;
+        t.offset = offset as u32;
+        t.op(op)?;
+    }
+    let frame_size = u64::from(locals) + t.max_height as u64;
+    if frame_size > u64::from(u32::MAX / 2) {
+        return Err(Error::compile("function frame too large"));
+    }
+    Ok(CompiledFunc {
+        code: t.code.into(),
+        offsets: t.offsets.into(),
+        func_index: func,
+        num_params,
+        num_locals,
+        num_results: ty.results().len() as u32,
+        frame_size: frame_size as u32,
+        loop_counters: (0..t.num_loops).map(|_| AtomicU32::new(crate::interp::HOT_LOOP_START)).collect(),
+    })
+}
+
+/// Binary operator constructors: register-register, and register-immediate if one exists.
+type Rr = fn(Slot, Slot, Slot) -> Instr;
+type Ri = fn(Slot, Slot, i32) -> Instr;
+
+macro_rules! rr {
+    ($v:ident) => {
+        (|dst, a, b| Instr::$v { dst, a, b }) as Rr
+    };
+}
+macro_rules! ri {
+    ($v:ident) => {
+        Some((|dst, a, imm| Instr::$v { dst, a, imm }) as Ri)
+    };
+}
+macro_rules! un {
+    ($t:ident, $v:ident) => {
+        $t.unary(|dst, src| Instr::$v { dst, src })
+    };
+}
+
+/// How an immediate form treats swapped operands (`c op x`).
+#[derive(Clone, Copy)]
+enum Swap {
+    /// No immediate form for a constant left operand.
+    No,
+    /// Commutative: `c op x == x op c`.
+    Same,
+    /// `c op x == x op' c` with this immediate form.
+    With(Ri),
+}
+
+impl Translator<'_> {
+    fn op(&mut self, op: Operator<'_>) -> Result<(), Error> {
+        if self.unreachable {
+            return self.dead_op(op);
+        }
+        use Operator as O;
+        match op {
+            O::Nop => {}
+            O::Unreachable => {
+                self.emit(Instr::Unreachable);
+                self.set_unreachable();
+            }
+            O::Block { blockty } => {
+                let (np, nr) = self.arity(blockty);
+                self.materialize_locals();
+                self.push_ctrl(Kind::Block, np, nr);
+            }
+            O::Loop { blockty } => {
+                let (np, nr) = self.arity(blockty);
+                self.materialize_locals();
+                self.materialize_top(np);
+                self.push_ctrl(Kind::Loop, np, nr);
+                self.bind_label();
+                if self.jit {
+                    let id = self.num_loops;
+                    self.num_loops += 1;
+                    self.emit(Instr::Loop { id });
+                }
+            }
+            O::If { blockty } => {
+                let (np, nr) = self.arity(blockty);
+                let branch = self.cond_branch(true);
+                self.materialize_locals();
+                self.materialize_top(np);
+                self.push_ctrl(Kind::If, np, nr);
+                let c = self.ctrl.last_mut().expect("just pushed");
+                c.else_fixup = Some(branch);
+                c.else_params = self.stack[self.stack.len() - np..].to_vec();
+            }
+            O::Else => self.else_()?,
+            O::End => self.end(),
+            O::Br { relative_depth } => {
+                self.branch(relative_depth as usize);
+                self.set_unreachable();
+            }
+            O::BrIf { relative_depth } => self.br_if(relative_depth as usize),
+            O::BrTable { targets } => {
+                let mut depths = Vec::with_capacity(targets.len() as usize + 1);
+                for t in targets.targets() {
+                    depths.push(t.map_err(Error::compile)? as usize);
+                }
+                depths.push(targets.default() as usize);
+                self.br_table(&depths);
+            }
+            O::Return => {
+                self.emit_return();
+                self.set_unreachable();
+            }
+            O::Call { function_index } => self.call(function_index),
+            O::CallIndirect { type_index, table_index } => {
+                let index = self.pop_slot();
+                let ty = &self.module.types[type_index as usize];
+                let (np, nr) = (ty.params().len(), ty.results().len());
+                let args = self.args(np);
+                self.emit(Instr::CallIndirect { index, args, ty: type_index, table: table_index as u16 });
+                self.push_temps(nr);
+            }
+            O::Drop => {
+                self.stack.pop();
+            }
+            O::Select | O::TypedSelect { .. } | O::TypedSelectMulti { .. } => {
+                let c = self.pop_slot();
+                let b = self.pop_slot();
+                let pos = self.stack.len() - 1;
+                self.materialize(pos);
+                self.emit(Instr::Select { dst: self.slot_at(pos), b, c });
+            }
+            O::LocalGet { local_index } => self.push(Operand::Local(local_index)),
+            O::LocalSet { local_index } => {
+                self.local_set(local_index);
+            }
+            O::LocalTee { local_index } => {
+                let v = self.local_set(local_index);
+                self.push(v);
+            }
+            O::GlobalGet { global_index } => self.result(|dst| Instr::GlobalGet { dst, global: global_index }),
+            O::GlobalSet { global_index } => {
+                let src = self.pop_slot();
+                self.emit(Instr::GlobalSet { src, global: global_index });
+            }
+
+            O::I32Load { memarg } => self.load(memarg, |dst, addr, offset| Instr::I32Load { dst, addr, offset }),
+            O::I64Load { memarg } => self.load(memarg, |dst, addr, offset| Instr::I64Load { dst, addr, offset }),
+            O::F32Load { memarg } => self.load(memarg, |dst, addr, offset| Instr::F32Load { dst, addr, offset }),
+            O::F64Load { memarg } => self.load(memarg, |dst, addr, offset| Instr::F64Load { dst, addr, offset }),
+            O::I32Load8S { memarg } => self.load(memarg, |dst, addr, offset| Instr::I32Load8S { dst, addr, offset }),
+            O::I32Load8U { memarg } => self.load(memarg, |dst, addr, offset| Instr::I32Load8U { dst, addr, offset }),
+            O::I32Load16S { memarg } => self.load(memarg, |dst, addr, offset| Instr::I32Load16S { dst, addr, offset }),
+            O::I32Load16U { memarg } => self.load(memarg, |dst, addr, offset| Instr::I32Load16U { dst, addr, offset }),
+            O::I64Load8S { memarg } => self.load(memarg, |dst, addr, offset| Instr::I64Load8S { dst, addr, offset }),
+            O::I64Load8U { memarg } => self.load(memarg, |dst, addr, offset| Instr::I64Load8U { dst, addr, offset }),
+            O::I64Load16S { memarg } => self.load(memarg, |dst, addr, offset| Instr::I64Load16S { dst, addr, offset }),
+            O::I64Load16U { memarg } => self.load(memarg, |dst, addr, offset| Instr::I64Load16U { dst, addr, offset }),
+            O::I64Load32S { memarg } => self.load(memarg, |dst, addr, offset| Instr::I64Load32S { dst, addr, offset }),
+            O::I64Load32U { memarg } => self.load(memarg, |dst, addr, offset| Instr::I64Load32U { dst, addr, offset }),
+            O::I32Store { memarg } => self.store(memarg, |addr, val, offset| Instr::I32Store { addr, val, offset }),
+            O::I64Store { memarg } => self.store(memarg, |addr, val, offset| Instr::I64Store { addr, val, offset }),
+            O::F32Store { memarg } => self.store(memarg, |addr, val, offset| Instr::F32Store { addr, val, offset }),
+            O::F64Store { memarg } => self.store(memarg, |addr, val, offset| Instr::F64Store { addr, val, offset }),
+            O::I32Store8 { memarg } => self.store(memarg, |addr, val, offset| Instr::I32Store8 { addr, val, offset }),
+            O::I32Store16 { memarg } => self.store(memarg, |addr, val, offset| Instr::I32Store16 { addr, val, offset }),
+            O::I64Store8 { memarg } => self.store(memarg, |addr, val, offset| Instr::I64Store8 { addr, val, offset }),
+            O::I64Store16 { memarg } => self.store(memarg, |addr, val, offset| Instr::I64Store16 { addr, val, offset }),
+            O::I64Store32 { memarg } => self.store(memarg, |addr, val, offset| Instr::I64Store32 { addr, val, offset }),
+            O::MemorySize { .. } => self.result(|dst| Instr::MemorySize { dst }),
+            O::MemoryGrow { .. } => {
+                let delta = self.pop_slot();
+                self.result(|dst| Instr::MemoryGrow { dst, delta });
+            }
+            O::MemoryFill { .. } => {
+                let args = self.args(3);
+                self.emit(Instr::MemoryFill { args });
+            }
+            O::MemoryCopy { .. } => {
+                let args = self.args(3);
+                self.emit(Instr::MemoryCopy { args });
+            }
+            O::MemoryInit { data_index, .. } => {
+                let args = self.args(3);
+                self.emit(Instr::MemoryInit { seg: data_index, args });
+            }
+            O::DataDrop { data_index } => {
+                self.emit(Instr::DataDrop { seg: data_index });
+            }
+
+            O::TableGet { table } => {
+                let index = self.pop_slot();
+                self.result(|dst| Instr::TableGet { dst, table, index });
+            }
+            O::TableSet { table } => {
+                let val = self.pop_slot();
+                let index = self.pop_slot();
+                self.emit(Instr::TableSet { table, index, val });
+            }
+            O::TableSize { table } => self.result(|dst| Instr::TableSize { dst, table }),
+            O::TableGrow { table } => {
+                let args = self.args(2);
+                self.emit(Instr::TableGrow { table, args });
+                self.push_temps(1);
+            }
+            O::TableFill { table } => {
+                let args = self.args(3);
+                self.emit(Instr::TableFill { table, args });
+            }
+            O::TableCopy { dst_table, src_table } => {
+                let args = self.args(3);
+                self.emit(Instr::TableCopy { dst_table, src_table, args });
+            }
+            O::TableInit { elem_index, table } => {
+                let args = self.args(3);
+                self.emit(Instr::TableInit { table, seg: elem_index, args });
+            }
+            O::ElemDrop { elem_index } => {
+                self.emit(Instr::ElemDrop { seg: elem_index });
+            }
+            O::RefNull { .. } => self.push(Operand::Const(0)),
+            O::RefIsNull => un!(self, RefIsNull),
+            O::RefFunc { function_index } => self.result(|dst| Instr::RefFunc { dst, func: function_index }),
+
+            O::I32Const { value } => self.push(Operand::Const(u64::from(value as u32))),
+            O::I64Const { value } => self.push(Operand::Const(value as u64)),
+            O::F32Const { value } => self.push(Operand::Const(u64::from(value.bits()))),
+            O::F64Const { value } => self.push(Operand::Const(value.bits())),
+
+            O::I32Add => self.binary(rr!(I32Add), ri!(I32AddImm), Swap::Same, false),
+            O::I32Sub => self.sub(false),
+            O::I32Mul => self.binary(rr!(I32Mul), ri!(I32MulImm), Swap::Same, false),
+            O::I32DivS => self.binary(rr!(I32DivS), None, Swap::No, false),
+            O::I32DivU => self.binary(rr!(I32DivU), None, Swap::No, false),
+            O::I32RemS => self.binary(rr!(I32RemS), None, Swap::No, false),
+            O::I32RemU => self.binary(rr!(I32RemU), None, Swap::No, false),
+            O::I32And => self.binary(rr!(I32And), ri!(I32AndImm), Swap::Same, false),
+            O::I32Or => self.binary(rr!(I32Or), ri!(I32OrImm), Swap::Same, false),
+            O::I32Xor => self.binary(rr!(I32Xor), ri!(I32XorImm), Swap::Same, false),
+            O::I32Shl => self.binary(rr!(I32Shl), ri!(I32ShlImm), Swap::No, false),
+            O::I32ShrS => self.binary(rr!(I32ShrS), ri!(I32ShrSImm), Swap::No, false),
+            O::I32ShrU => self.binary(rr!(I32ShrU), ri!(I32ShrUImm), Swap::No, false),
+            O::I32Rotl => self.binary(rr!(I32Rotl), ri!(I32RotlImm), Swap::No, false),
+            O::I32Rotr => self.rotr_imm(false),
+            O::I32Eq => self.binary(rr!(I32Eq), ri!(I32EqImm), Swap::Same, false),
+            O::I32Ne => self.binary(rr!(I32Ne), ri!(I32NeImm), Swap::Same, false),
+            O::I32LtS => self.binary(rr!(I32LtS), ri!(I32LtSImm), Swap::With(ri!(I32GtSImm).unwrap()), false),
+            O::I32LtU => self.binary(rr!(I32LtU), ri!(I32LtUImm), Swap::With(ri!(I32GtUImm).unwrap()), false),
+            O::I32GtS => self.binary(rr!(I32GtS), ri!(I32GtSImm), Swap::With(ri!(I32LtSImm).unwrap()), false),
+            O::I32GtU => self.binary(rr!(I32GtU), ri!(I32GtUImm), Swap::With(ri!(I32LtUImm).unwrap()), false),
+            O::I32LeS => self.binary(rr!(I32LeS), ri!(I32LeSImm), Swap::With(ri!(I32GeSImm).unwrap()), false),
+            O::I32LeU => self.binary(rr!(I32LeU), ri!(I32LeUImm), Swap::With(ri!(I32GeUImm).unwrap()), false),
+            O::I32GeS => self.binary(rr!(I32GeS), ri!(I32GeSImm), Swap::With(ri!(I32LeSImm).unwrap()), false),
+            O::I32GeU => self.binary(rr!(I32GeU), ri!(I32GeUImm), Swap::With(ri!(I32LeUImm).unwrap()), false),
+            O::I32Clz => un!(self, I32Clz),
+            O::I32Ctz => un!(self, I32Ctz),
+            O::I32Popcnt => un!(self, I32Popcnt),
+            O::I32Eqz => self.eqz(false),
+            O::I32Extend8S => un!(self, I32Extend8S),
+            O::I32Extend16S => un!(self, I32Extend16S),
+
+            O::I64Add => self.binary(rr!(I64Add), ri!(I64AddImm), Swap::Same, true),
+            O::I64Sub => self.sub(true),
+            O::I64Mul => self.binary(rr!(I64Mul), ri!(I64MulImm), Swap::Same, true),
+            O::I64DivS => self.binary(rr!(I64DivS), None, Swap::No, true),
+            O::I64DivU => self.binary(rr!(I64DivU), None, Swap::No, true),
+            O::I64RemS => self.binary(rr!(I64RemS), None, Swap::No, true),
+            O::I64RemU => self.binary(rr!(I64RemU), None, Swap::No, true),
+            O::I64And => self.binary(rr!(I64And), ri!(I64AndImm), Swap::Same, true),
+            O::I64Or => self.binary(rr!(I64Or), ri!(I64OrImm), Swap::Same, true),
+            O::I64Xor => self.binary(rr!(I64Xor), ri!(I64XorImm), Swap::Same, true),
+            O::I64Shl => self.binary(rr!(I64Shl), ri!(I64ShlImm), Swap::No, true),
+            O::I64ShrS => self.binary(rr!(I64ShrS), ri!(I64ShrSImm), Swap::No, true),
+            O::I64ShrU => self.binary(rr!(I64ShrU), ri!(I64ShrUImm), Swap::No, true),
+            O::I64Rotl => self.binary(rr!(I64Rotl), ri!(I64RotlImm), Swap::No, true),
+            O::I64Rotr => self.rotr_imm(true),
+            O::I64Eq => self.binary(rr!(I64Eq), ri!(I64EqImm), Swap::Same, true),
+            O::I64Ne => self.binary(rr!(I64Ne), ri!(I64NeImm), Swap::Same, true),
+            O::I64LtS => self.binary(rr!(I64LtS), ri!(I64LtSImm), Swap::With(ri!(I64GtSImm).unwrap()), true),
+            O::I64LtU => self.binary(rr!(I64LtU), ri!(I64LtUImm), Swap::With(ri!(I64GtUImm).unwrap()), true),
+            O::I64GtS => self.binary(rr!(I64GtS), ri!(I64GtSImm), Swap::With(ri!(I64LtSImm).unwrap()), true),
+            O::I64GtU => self.binary(rr!(I64GtU), ri!(I64GtUImm), Swap::With(ri!(I64LtUImm).unwrap()), true),
+            O::I64LeS => self.binary(rr!(I64LeS), ri!(I64LeSImm), Swap::With(ri!(I64GeSImm).unwrap()), true),
+            O::I64LeU => self.binary(rr!(I64LeU), ri!(I64LeUImm), Swap::With(ri!(I64GeUImm).unwrap()), true),
+            O::I64GeS => self.binary(rr!(I64GeS), ri!(I64GeSImm), Swap::With(ri!(I64LeSImm).unwrap()), true),
+            O::I64GeU => self.binary(rr!(I64GeU), ri!(I64GeUImm), Swap::With(ri!(I64LeUImm).unwrap()), true),
+            O::I64Clz => un!(self, I64Clz),
+            O::I64Ctz => un!(self, I64Ctz),
+            O::I64Popcnt => un!(self, I64Popcnt),
+            O::I64Eqz => self.eqz(true),
+            O::I64Extend8S => un!(self, I64Extend8S),
+            O::I64Extend16S => un!(self, I64Extend16S),
+            O::I64Extend32S => un!(self, I64Extend32S),
+
+            O::F32Add => self.binary(rr!(F32Add), None, Swap::No, false),
+            O::F32Sub => self.binary(rr!(F32Sub), None, Swap::No, false),
+            O::F32Mul => self.binary(rr!(F32Mul), None, Swap::No, false),
+            O::F32Div => self.binary(rr!(F32Div), None, Swap::No, false),
+            O::F32Min => self.binary(rr!(F32Min), None, Swap::No, false),
+            O::F32Max => self.binary(rr!(F32Max), None, Swap::No, false),
+            O::F32Copysign => self.binary(rr!(F32Copysign), None, Swap::No, false),
+            O::F32Eq => self.binary(rr!(F32Eq), None, Swap::No, false),
+            O::F32Ne => self.binary(rr!(F32Ne), None, Swap::No, false),
+            O::F32Lt => self.binary(rr!(F32Lt), None, Swap::No, false),
+            O::F32Gt => self.binary(rr!(F32Gt), None, Swap::No, false),
+            O::F32Le => self.binary(rr!(F32Le), None, Swap::No, false),
+            O::F32Ge => self.binary(rr!(F32Ge), None, Swap::No, false),
+            O::F32Abs => un!(self, F32Abs),
+            O::F32Neg => un!(self, F32Neg),
+            O::F32Ceil => un!(self, F32Ceil),
+            O::F32Floor => un!(self, F32Floor),
+            O::F32Trunc => un!(self, F32Trunc),
+            O::F32Nearest => un!(self, F32Nearest),
+            O::F32Sqrt => un!(self, F32Sqrt),
+            O::F64Add => self.binary(rr!(F64Add), None, Swap::No, false),
+            O::F64Sub => self.binary(rr!(F64Sub), None, Swap::No, false),
+            O::F64Mul => self.binary(rr!(F64Mul), None, Swap::No, false),
+            O::F64Div => self.binary(rr!(F64Div), None, Swap::No, false),
+            O::F64Min => self.binary(rr!(F64Min), None, Swap::No, false),
+            O::F64Max => self.binary(rr!(F64Max), None, Swap::No, false),
+            O::F64Copysign => self.binary(rr!(F64Copysign), None, Swap::No, false),
+            O::F64Eq => self.binary(rr!(F64Eq), None, Swap::No, false),
+            O::F64Ne => self.binary(rr!(F64Ne), None, Swap::No, false),
+            O::F64Lt => self.binary(rr!(F64Lt), None, Swap::No, false),
+            O::F64Gt => self.binary(rr!(F64Gt), None, Swap::No, false),
+            O::F64Le => self.binary(rr!(F64Le), None, Swap::No, false),
+            O::F64Ge => self.binary(rr!(F64Ge), None, Swap::No, false),
+            O::F64Abs => un!(self, F64Abs),
+            O::F64Neg => un!(self, F64Neg),
+            O::F64Ceil => un!(self, F64Ceil),
+            O::F64Floor => un!(self, F64Floor),
+            O::F64Trunc => un!(self, F64Trunc),
+            O::F64Nearest => un!(self, F64Nearest),
+            O::F64Sqrt => un!(self, F64Sqrt),
+
+            O::I32WrapI64 => un!(self, I32WrapI64),
+            O::I64ExtendI32S => un!(self, I64ExtendI32S),
+            O::I64ExtendI32U => un!(self, I64ExtendI32U),
+            O::I32TruncF32S => un!(self, I32TruncF32S),
+            O::I32TruncF32U => un!(self, I32TruncF32U),
+            O::I32TruncF64S => un!(self, I32TruncF64S),
+            O::I32TruncF64U => un!(self, I32TruncF64U),
+            O::I64TruncF32S => un!(self, I64TruncF32S),
+            O::I64TruncF32U => un!(self, I64TruncF32U),
+            O::I64TruncF64S => un!(self, I64TruncF64S),
+            O::I64TruncF64U => un!(self, I64TruncF64U),
+            O::I32TruncSatF32S => un!(self, I32TruncSatF32S),
+            O::I32TruncSatF32U => un!(self, I32TruncSatF32U),
+            O::I32TruncSatF64S => un!(self, I32TruncSatF64S),
+            O::I32TruncSatF64U => un!(self, I32TruncSatF64U),
+            O::I64TruncSatF32S => un!(self, I64TruncSatF32S),
+            O::I64TruncSatF32U => un!(self, I64TruncSatF32U),
+            O::I64TruncSatF64S => un!(self, I64TruncSatF64S),
+            O::I64TruncSatF64U => un!(self, I64TruncSatF64U),
+            O::F32ConvertI32S => un!(self, F32ConvertI32S),
+            O::F32ConvertI32U => un!(self, F32ConvertI32U),
+            O::F32ConvertI64S => un!(self, F32ConvertI64S),
+            O::F32ConvertI64U => un!(self, F32ConvertI64U),
+            O::F64ConvertI32S => un!(self, F64ConvertI32S),
+            O::F64ConvertI32U => un!(self, F64ConvertI32U),
+            O::F64ConvertI64S => un!(self, F64ConvertI64S),
+            O::F64ConvertI64U => un!(self, F64ConvertI64U),
+            O::F32DemoteF64 => un!(self, F32DemoteF64),
+            O::F64PromoteF32 => un!(self, F64PromoteF32),
+            // Slots hold floats as their bits, so reinterpretation moves nothing.
+            O::I32ReinterpretF32 | O::I64ReinterpretF64 | O::F32ReinterpretI32 | O::F64ReinterpretI64 => {}
+
+            other => {
+                return Err(Error::compile(format!(
+                    "unsupported operator at offset {:#x}: {other:?}",
+                    self.offset
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// Operators in unreachable code: only the block structure matters.
+    fn dead_op(&mut self, op: Operator<'_>) -> Result<(), Error> {
+        match op {
+            Operator::Block { .. } | Operator::Loop { .. } | Operator::If { .. } => self.dead_depth += 1,
+            Operator::Else if self.dead_depth == 0 => self.else_()?,
+            Operator::End if self.dead_depth == 0 => self.end(),
+            Operator::End => self.dead_depth -= 1,
+            _ => {}
+        }
+        Ok(())
+    }
+
+    // ---- emission ----
+
+    fn emit(&mut self, instr: Instr) -> usize {
+        self.code.push(instr);
+        self.offsets.push(self.offset);
+        self.producer = None;
+        self.code.len() - 1
+    }
+
+    /// Emits a single-result producer writing a new temporary.
+    fn result(&mut self, make: impl FnOnce(Slot) -> Instr) {
+        let dst = self.push_temp();
+        let at = self.emit(make(dst));
+        self.producer = Some(at);
+    }
+
+    /// Marks the current position as a branch target: nothing before it may be fused.
+    fn bind_label(&mut self) {
+        self.producer = None;
+    }
+
+    fn set_unreachable(&mut self) {
+        self.unreachable = true;
+        let height = self.ctrl.last().map_or(0, |c| c.height);
+        self.stack.truncate(height);
+    }
+
+    fn patch_to_here(&mut self, at: usize) {
+        let here = self.code.len();
+        let off = self.code[at].branch_offset_mut().expect("patching a branch");
+        *off = (here - at) as Off;
+    }
+
+    // ---- the virtual operand stack ----
+
+    fn slot_at(&self, pos: usize) -> Slot {
+        Slot(self.locals + pos as u32)
+    }
+
+    fn push(&mut self, op: Operand) {
+        self.stack.push(op);
+        self.max_height = self.max_height.max(self.stack.len());
+    }
+
+    fn push_temp(&mut self) -> Slot {
+        self.push(Operand::Temp);
+        self.slot_at(self.stack.len() - 1)
+    }
+
+    fn push_temps(&mut self, n: usize) {
+        for _ in 0..n {
+            self.push(Operand::Temp);
+        }
+    }
+
+    fn emit_const(&mut self, dst: Slot, bits: u64) {
+        match u32::try_from(bits) {
+            Ok(val) => self.emit(Instr::Const32 { dst, val }),
+            Err(_) => self.emit(Instr::Const64 { dst, val: bits }),
+        };
+    }
+
+    /// Copies operand `op` into slot `dst` unless it is already there.
+    fn emit_move(&mut self, dst: Slot, op: Operand, pos: usize) {
+        match op {
+            Operand::Temp if self.slot_at(pos) == dst => {}
+            Operand::Temp => {
+                let src = self.slot_at(pos);
+                self.emit(Instr::Copy { dst, src });
+            }
+            Operand::Local(l) if Slot(l) == dst => {}
+            Operand::Local(l) => {
+                self.emit(Instr::Copy { dst, src: Slot(l) });
+            }
+            Operand::Const(bits) => self.emit_const(dst, bits),
+        }
+    }
+
+    /// Puts the operand at `pos` into its own slot.
+    fn materialize(&mut self, pos: usize) {
+        let op = self.stack[pos];
+        if op != Operand::Temp {
+            self.emit_move(self.slot_at(pos), op, pos);
+            self.stack[pos] = Operand::Temp;
+        }
+    }
+
+    fn materialize_top(&mut self, n: usize) {
+        let len = self.stack.len();
+        for pos in len - n..len {
+            self.materialize(pos);
+        }
+    }
+
+    /// Materializes every operand that still names a local (before a control construct,
+    /// so that no local read is deferred across a join).
+    fn materialize_locals(&mut self) {
+        for pos in 0..self.stack.len() {
+            if let Operand::Local(_) = self.stack[pos] {
+                self.materialize(pos);
+            }
+        }
+    }
+
+    /// Pops an operand and returns a slot holding it (materializing a constant in place).
+    fn pop_slot(&mut self) -> Slot {
+        let pos = self.stack.len() - 1;
+        let op = self.stack.pop().expect("validated stack");
+        match op {
+            Operand::Temp => self.slot_at(pos),
+            Operand::Local(l) => Slot(l),
+            Operand::Const(bits) => {
+                let dst = self.slot_at(pos);
+                self.emit_const(dst, bits);
+                dst
+            }
+        }
+    }
+
+    /// Materializes the top `n` operands, pops them, and returns the first one's slot.
+    fn args(&mut self, n: usize) -> Slot {
+        self.materialize_top(n);
+        let first = self.stack.len() - n;
+        self.stack.truncate(first);
+        self.slot_at(first)
+    }
+
+    fn arity(&self, ty: BlockType) -> (usize, usize) {
+        match ty {
+            BlockType::Empty => (0, 0),
+            BlockType::Type(_) => (0, 1),
+            BlockType::FuncType(i) => {
+                let ty = &self.module.types[i as usize];
+                (ty.params().len(), ty.results().len())
+            }
+        }
+    }
+
+    // ---- locals ----
+
+    /// `local.set`: returns the operand a `local.tee` leaves behind.
+    fn local_set(&mut self, local: u32) -> Operand {
+        let pos = self.stack.len() - 1;
+        let v = self.stack.pop().expect("validated stack");
+        if v == Operand::Local(local) {
+            return v;
+        }
+        let pending_reads = self.stack.contains(&Operand::Local(local));
+        if pending_reads {
+            for p in 0..self.stack.len() {
+                if self.stack[p] == Operand::Local(local) {
+                    self.materialize(p);
+                }
+            }
+        }
+        let dst = Slot(local);
+        match (v, self.producer) {
+            (Operand::Temp, Some(at)) if at + 1 == self.code.len() => {
+                let src = self.slot_at(pos);
+                match self.code[at].dst_mut() {
+                    Some(d) if *d == src => {
+                        *d = dst;
+                        self.producer = None;
+                    }
+                    _ => self.emit_move(dst, v, pos),
+                }
+            }
+            _ => self.emit_move(dst, v, pos),
+        }
+        match v {
+            Operand::Const(_) => v,
+            _ => Operand::Local(local),
+        }
+    }
+
+    // ---- arithmetic ----
+
+    fn unary(&mut self, make: impl FnOnce(Slot, Slot) -> Instr) {
+        let src = self.pop_slot();
+        self.result(|dst| make(dst, src));
+    }
+
+    /// The constant at stack position `pos` as a sign-extended 32-bit immediate, if it fits.
+    fn imm_at(&self, pos: usize, wide: bool) -> Option<i32> {
+        match self.stack[pos] {
+            Operand::Const(bits) if wide => i32::try_from(bits as i64).ok(),
+            Operand::Const(bits) => Some(bits as u32 as i32),
+            _ => None,
+        }
+    }
+
+    fn binary(&mut self, rr: Rr, ri: Option<Ri>, swap: Swap, wide: bool) {
+        let len = self.stack.len();
+        if let Some(ri) = ri {
+            if let Some(imm) = self.imm_at(len - 1, wide) {
+                self.stack.pop();
+                let a = self.pop_slot();
+                return self.result(|dst| ri(dst, a, imm));
+            }
+            let swapped = match swap {
+                Swap::No => None,
+                Swap::Same => Some(ri),
+                Swap::With(f) => Some(f),
+            };
+            if let (Some(f), Some(imm)) = (swapped, self.imm_at(len - 2, wide)) {
+                let b = self.pop_slot();
+                self.stack.pop();
+                return self.result(|dst| f(dst, b, imm));
+            }
+        }
+        let b = self.pop_slot();
+        let a = self.pop_slot();
+        self.result(|dst| rr(dst, a, b));
+    }
+
+    fn sub(&mut self, wide: bool) {
+        let len = self.stack.len();
+        let neg = self.imm_at(len - 1, wide).and_then(|c| c.checked_neg());
+        if let Some(imm) = neg {
+            self.stack.pop();
+            let a = self.pop_slot();
+            if wide {
+                return self.result(|dst| Instr::I64AddImm { dst, a, imm });
+            }
+            return self.result(|dst| Instr::I32AddImm { dst, a, imm });
+        }
+        if let Some(imm) = self.imm_at(len - 2, wide) {
+            let b = self.pop_slot();
+            self.stack.pop();
+            if wide {
+                return self.result(|dst| Instr::I64SubImmRev { dst, a: b, imm });
+            }
+            return self.result(|dst| Instr::I32SubImmRev { dst, a: b, imm });
+        }
+        if wide {
+            self.binary(rr!(I64Sub), None, Swap::No, true)
+        } else {
+            self.binary(rr!(I32Sub), None, Swap::No, false)
+        }
+    }
+
+    /// `rotr x, c` is `rotl x, -c`.
+    fn rotr_imm(&mut self, wide: bool) {
+        let len = self.stack.len();
+        if let Some(c) = self.imm_at(len - 1, wide) {
+            self.stack.pop();
+            let a = self.pop_slot();
+            let imm = c.wrapping_neg();
+            if wide {
+                return self.result(|dst| Instr::I64RotlImm { dst, a, imm });
+            }
+            return self.result(|dst| Instr::I32RotlImm { dst, a, imm });
+        }
+        if wide {
+            self.binary(rr!(I64Rotr), None, Swap::No, true)
+        } else {
+            self.binary(rr!(I32Rotr), None, Swap::No, false)
+        }
+    }
+
+    /// `eqz`, inverting a just-computed integer comparison instead when there is one.
+    fn eqz(&mut self, wide: bool) {
+        if let Some(at) = self.fusable_top() {
+            if let Some(neg) = negate_cmp(self.code[at]) {
+                self.code[at] = neg;
+                return;
+            }
+        }
+        if wide { un!(self, I64Eqz) } else { un!(self, I32Eqz) }
+    }
+
+    /// The index of the instruction that produced the top operand, if it is the last one
+    /// emitted and no label was bound since.
+    fn fusable_top(&self) -> Option<usize> {
+        let at = self.producer?;
+        let pos = self.stack.len().checked_sub(1)?;
+        (at + 1 == self.code.len() && self.stack[pos] == Operand::Temp && {
+            let mut instr = self.code[at];
+            instr.dst_mut().copied() == Some(self.slot_at(pos))
+        })
+        .then_some(at)
+    }
+
+    // ---- memory ----
+
+    fn load(&mut self, memarg: wasmparser::MemArg, make: fn(Slot, Slot, u32) -> Instr) {
+        let addr = self.pop_slot();
+        let offset = memarg.offset as u32;
+        self.result(|dst| make(dst, addr, offset));
+    }
+
+    fn store(&mut self, memarg: wasmparser::MemArg, make: fn(Slot, Slot, u32) -> Instr) {
+        let val = self.pop_slot();
+        let addr = self.pop_slot();
+        self.emit(make(addr, val, memarg.offset as u32));
+    }
+
+    // ---- calls ----
+
+    fn call(&mut self, func: u32) {
+        let ty = self.module.func_type(func);
+        let (np, nr) = (ty.params().len(), ty.results().len());
+        let args = self.args(np);
+        let imported = self.module.num_imported_funcs;
+        if func < imported {
+            self.emit(Instr::CallImport { func, args });
+        } else {
+            self.emit(Instr::Call { func: func - imported, args });
+        }
+        self.push_temps(nr);
+    }
+
+    // ---- control ----
+
+    fn push_ctrl(&mut self, kind: Kind, n_params: usize, n_results: usize) {
+        self.ctrl.push(Ctrl {
+            kind,
+            height: self.stack.len() - n_params,
+            n_params,
+            n_results,
+            head: self.code.len(),
+            fixups: Vec::new(),
+            else_fixup: None,
+            else_params: Vec::new(),
+        });
+    }
+
+    fn else_(&mut self) -> Result<(), Error> {
+        let reachable = !self.unreachable;
+        let c = self.ctrl.last().expect("validated nesting");
+        let (height, n_results) = (c.height, c.n_results);
+        if reachable {
+            self.move_top_to(n_results, height);
+            let at = self.emit(Instr::Br { off: 0 });
+            self.ctrl.last_mut().expect("validated nesting").fixups.push(at);
+        }
+        let c = self.ctrl.last_mut().expect("validated nesting");
+        let branch = c.else_fixup.take().expect("else follows if");
+        let params = std::mem::take(&mut c.else_params);
+        c.kind = Kind::Else;
+        self.patch_to_here(branch);
+        self.bind_label();
+        self.stack.truncate(height);
+        for p in params {
+            self.push(p);
+        }
+        self.unreachable = false;
+        self.dead_depth = 0;
+        Ok(())
+    }
+
+    fn end(&mut self) {
+        let reachable = !self.unreachable;
+        if self.ctrl.len() == 1 {
+            // The function body: falling off the end returns.
+            if reachable {
+                self.emit_return();
+            }
+            self.ctrl.pop();
+            self.unreachable = true;
+            return;
+        }
+        let c = self.ctrl.pop().expect("validated nesting");
+        if c.kind == Kind::Loop {
+            if !reachable {
+                self.stack.truncate(c.height);
+                self.push_temps(c.n_results);
+            }
+            return;
+        }
+        if reachable {
+            self.move_top_to(c.n_results, c.height);
+        }
+        let mut joins = !c.fixups.is_empty();
+        if let Some(branch) = c.else_fixup {
+            self.patch_to_here(branch);
+            joins = true;
+        }
+        for at in c.fixups {
+            self.patch_to_here(at);
+        }
+        self.bind_label();
+        self.stack.truncate(c.height);
+        self.push_temps(c.n_results);
+        self.unreachable = !(reachable || joins);
+        self.dead_depth = 0;
+    }
+
+    /// Copies the top `n` operands into the label slots starting at stack height `height`.
+    /// Ascending order is safe: sources sit at or above their targets, or in locals.
+    fn copy_top_to(&mut self, n: usize, height: usize) {
+        let len = self.stack.len();
+        for i in 0..n {
+            let pos = len - n + i;
+            let dst = self.slot_at(height + i);
+            self.emit_move(dst, self.stack[pos], pos);
+        }
+    }
+
+    /// Like `copy_top_to`, then records that the values now sit in those slots.
+    fn move_top_to(&mut self, n: usize, height: usize) {
+        self.copy_top_to(n, height);
+        let len = self.stack.len();
+        self.stack.truncate(len - n);
+        self.stack.truncate(height);
+        self.push_temps(n);
+    }
+
+    fn needs_copies(&self, n: usize, height: usize) -> bool {
+        let len = self.stack.len();
+        (0..n).any(|i| {
+            let pos = len - n + i;
+            !(self.stack[pos] == Operand::Temp && pos == height + i)
+        })
+    }
+
+    fn emit_return(&mut self) {
+        let n = self.ctrl[0].n_results;
+        let len = self.stack.len();
+        match n {
+            0 => {
+                self.emit(Instr::Return);
+            }
+            1 => match self.stack[len - 1] {
+                Operand::Temp => {
+                    let src = self.slot_at(len - 1);
+                    self.emit(Instr::ReturnSlot { src });
+                }
+                Operand::Local(l) => {
+                    self.emit(Instr::ReturnSlot { src: Slot(l) });
+                }
+                Operand::Const(bits) => {
+                    self.emit(Instr::ReturnImm { bits });
+                }
+            },
+            _ => {
+                // Materialize without changing the operand stack (the return may be
+                // conditional): write each value into its own slot.
+                for pos in len - n..len {
+                    let op = self.stack[pos];
+                    self.emit_move(self.slot_at(pos), op, pos);
+                }
+                let src = self.slot_at(len - n);
+                self.emit(Instr::ReturnMany { src, n: n as u32 });
+            }
+        }
+    }
+
+    /// An unconditional branch to the label `depth` levels out, with its values.
+    fn branch(&mut self, depth: usize) {
+        let idx = self.ctrl.len() - 1 - depth;
+        if idx == 0 {
+            return self.emit_return();
+        }
+        let (kind, height, n, head) = {
+            let c = &self.ctrl[idx];
+            (c.kind, c.height, c.label_arity(), c.head)
+        };
+        self.copy_top_to(n, height);
+        if kind == Kind::Loop {
+            let at = self.code.len();
+            self.emit(Instr::Br { off: head as Off - at as Off });
+        } else {
+            let at = self.emit(Instr::Br { off: 0 });
+            self.ctrl[idx].fixups.push(at);
+        }
+    }
+
+    fn br_if(&mut self, depth: usize) {
+        let idx = self.ctrl.len() - 1 - depth;
+        let (kind, height, n, head) = {
+            let c = &self.ctrl[idx];
+            (c.kind, c.height, c.label_arity(), c.head)
+        };
+        let direct = idx != 0 && {
+            // The condition is popped first; the label values are below it.
+            let top = self.stack.len() - 1;
+            let values_in_place = (0..n).all(|i| {
+                let pos = top - n + i;
+                self.stack[pos] == Operand::Temp && pos == height + i
+            });
+            values_in_place
+        };
+        if direct {
+            let at = self.cond_branch(false);
+            if kind == Kind::Loop {
+                let off = self.code[at].branch_offset_mut().expect("branch");
+                *off = head as Off - at as Off;
+            } else {
+                self.ctrl[idx].fixups.push(at);
+            }
+        } else {
+            let skip = self.cond_branch(true);
+            self.branch(depth);
+            self.patch_to_here(skip);
+            self.bind_label();
+        }
+    }
+
+    /// Pops the condition and emits a conditional branch (offset to be patched) taken when
+    /// the condition is nonzero, or zero if `negate`. Fuses a just-computed comparison.
+    fn cond_branch(&mut self, negate: bool) -> usize {
+        if let Some(at) = self.fusable_top() {
+            let instr = self.code[at];
+            let fused = if negate {
+                negate_cmp(instr).and_then(fuse_branch).or_else(|| fuse_negated_float(instr))
+            } else {
+                fuse_branch(instr)
+            };
+            if let Some(fused) = fused {
+                self.stack.pop();
+                self.code[at] = fused;
+                self.producer = None;
+                return at;
+            }
+        }
+        let c = self.pop_slot();
+        if negate {
+            self.emit(Instr::BrIfEqz { c, off: 0 })
+        } else {
+            self.emit(Instr::BrIfNez { c, off: 0 })
+        }
+    }
+
+    fn br_table(&mut self, depths: &[usize]) {
+        let index = self.pop_slot();
+        let len = depths.len() as u32 - 1;
+        self.emit(Instr::BrTable { index, len });
+        let entries: Vec<usize> = depths.iter().map(|_| self.emit(Instr::Br { off: 0 })).collect();
+        for (&entry, &depth) in entries.iter().zip(depths) {
+            let idx = self.ctrl.len() - 1 - depth;
+            let (kind, height, n, head) = {
+                let c = &self.ctrl[idx];
+                (c.kind, c.height, c.label_arity(), c.head)
+            };
+            if idx == 0 || self.needs_copies(n, height) {
+                // A stub after the table moves the values, then branches.
+                self.patch_to_here(entry);
+                self.branch(depth);
+            } else if kind == Kind::Loop {
+                let off = self.code[entry].branch_offset_mut().expect("branch");
+                *off = head as Off - entry as Off;
+            } else {
+                self.ctrl[idx].fixups.push(entry);
+            }
+        }
+        self.set_unreachable();
+    }
+}
+
+/// The comparison with the opposite outcome, for integer comparisons (float comparisons
+/// have none: `!(a < b)` is not `a >= b` when a NaN is involved).
+fn negate_cmp(instr: Instr) -> Option<Instr> {
+    use Instr::*;
+    macro_rules! neg {
+        ($($a:ident <=> $b:ident),* ; $($ai:ident <=> $bi:ident),*) => {
+            match instr {
+                $( $a { dst, a, b } => Some($b { dst, a, b }), $b { dst, a, b } => Some($a { dst, a, b }), )*
+                $( $ai { dst, a, imm } => Some($bi { dst, a, imm }), $bi { dst, a, imm } => Some($ai { dst, a, imm }), )*
+                I32Eqz { dst, src } => Some(I32NeImm { dst, a: src, imm: 0 }),
+                I64Eqz { dst, src } => Some(I64NeImm { dst, a: src, imm: 0 }),
+                _ => None,
+            }
+        };
+    }
+    neg!(
+        I32Eq <=> I32Ne, I32LtS <=> I32GeS, I32LtU <=> I32GeU, I32GtS <=> I32LeS, I32GtU <=> I32LeU,
+        I64Eq <=> I64Ne, I64LtS <=> I64GeS, I64LtU <=> I64GeU, I64GtS <=> I64LeS, I64GtU <=> I64LeU;
+        I32EqImm <=> I32NeImm, I32LtSImm <=> I32GeSImm, I32LtUImm <=> I32GeUImm,
+        I32GtSImm <=> I32LeSImm, I32GtUImm <=> I32LeUImm,
+        I64EqImm <=> I64NeImm, I64LtSImm <=> I64GeSImm, I64LtUImm <=> I64GeUImm,
+        I64GtSImm <=> I64LeSImm, I64GtUImm <=> I64LeUImm
+    )
+}
+
+/// The fused compare-and-branch for a comparison producer (branch offset 0, to patch);
+/// also accepts the negated float forms `negate_cmp` cannot express as values.
+fn fuse_branch(instr: Instr) -> Option<Instr> {
+    use Instr::*;
+    macro_rules! fuse {
+        ($($c:ident => $br:ident),* ; $($ci:ident => $bri:ident),*) => {
+            match instr {
+                $( $c { a, b, .. } => Some($br { a, b, off: 0 }), )*
+                $( $ci { a, imm, .. } => Some($bri { a, imm, off: 0 }), )*
+                I32Eqz { src, .. } => Some(BrIfEqz { c: src, off: 0 }),
+                I64Eqz { src, .. } => Some(BrI64Eqz { c: src, off: 0 }),
+                _ => None,
+            }
+        };
+    }
+    fuse!(
+        I32Eq => BrI32Eq, I32Ne => BrI32Ne, I32LtS => BrI32LtS, I32LtU => BrI32LtU,
+        I32LeS => BrI32LeS, I32LeU => BrI32LeU, I32GtS => BrI32GtS, I32GtU => BrI32GtU,
+        I32GeS => BrI32GeS, I32GeU => BrI32GeU,
+        I64Eq => BrI64Eq, I64Ne => BrI64Ne, I64LtS => BrI64LtS, I64LtU => BrI64LtU,
+        I64LeS => BrI64LeS, I64LeU => BrI64LeU, I64GtS => BrI64GtS, I64GtU => BrI64GtU,
+        I64GeS => BrI64GeS, I64GeU => BrI64GeU,
+        F32Eq => BrF32Eq, F32Ne => BrF32Ne, F32Lt => BrF32Lt, F32Gt => BrF32Gt,
+        F32Le => BrF32Le, F32Ge => BrF32Ge,
+        F64Eq => BrF64Eq, F64Ne => BrF64Ne, F64Lt => BrF64Lt, F64Gt => BrF64Gt,
+        F64Le => BrF64Le, F64Ge => BrF64Ge;
+        I32EqImm => BrI32EqImm, I32NeImm => BrI32NeImm, I32LtSImm => BrI32LtSImm,
+        I32LtUImm => BrI32LtUImm, I32LeSImm => BrI32LeSImm, I32LeUImm => BrI32LeUImm,
+        I32GtSImm => BrI32GtSImm, I32GtUImm => BrI32GtUImm, I32GeSImm => BrI32GeSImm,
+        I32GeUImm => BrI32GeUImm,
+        I64EqImm => BrI64EqImm, I64NeImm => BrI64NeImm, I64LtSImm => BrI64LtSImm,
+        I64LtUImm => BrI64LtUImm, I64LeSImm => BrI64LeSImm, I64LeUImm => BrI64LeUImm,
+        I64GtSImm => BrI64GtSImm, I64GtUImm => BrI64GtUImm, I64GeSImm => BrI64GeSImm,
+        I64GeUImm => BrI64GeUImm
+    )
+}
+
+/// The branch taken when a float comparison is *false* (NaN makes that differ from the
+/// opposite comparison).
+fn fuse_negated_float(instr: Instr) -> Option<Instr> {
+    use Instr::*;
+    Some(match instr {
+        F32Eq { a, b, .. } => BrF32Ne { a, b, off: 0 },
+        F32Ne { a, b, .. } => BrF32Eq { a, b, off: 0 },
+        F32Lt { a, b, .. } => BrF32NotLt { a, b, off: 0 },
+        F32Gt { a, b, .. } => BrF32NotGt { a, b, off: 0 },
+        F32Le { a, b, .. } => BrF32NotLe { a, b, off: 0 },
+        F32Ge { a, b, .. } => BrF32NotGe { a, b, off: 0 },
+        F64Eq { a, b, .. } => BrF64Ne { a, b, off: 0 },
+        F64Ne { a, b, .. } => BrF64Eq { a, b, off: 0 },
+        F64Lt { a, b, .. } => BrF64NotLt { a, b, off: 0 },
+        F64Gt { a, b, .. } => BrF64NotGt { a, b, off: 0 },
+        F64Le { a, b, .. } => BrF64NotLe { a, b, off: 0 },
+        F64Ge { a, b, .. } => BrF64NotGe { a, b, off: 0 },
+        _ => return None,
+    })
+}

@@ -1,0 +1,75 @@
+//! # spur
+//!
+//! A WebAssembly engine built the way LuaJIT is built: a fast interpreter runs everything
+//! first, hot loops are found by counting backedges, and (as the trace JIT lands) a hot loop
+//! is recorded as a linear trace, optimized as SSA IR and compiled to native code, with
+//! side exits that restore the interpreter's exact state.
+//!
+//! The embedding API mirrors Wasmtime's (and wasmi's) names, so switching engines is an
+//! import change:
+//!
+//! ```
+//! use spur::{Caller, Engine, Linker, Module, Store};
+//!
+//! let engine = Engine::default();
+//! let module = Module::new(&engine, r#"
+//!     (module
+//!       (import "env" "double" (func $double (param i32) (result i32)))
+//!       (func (export "run") (param i32) (result i64)
+//!         (i64.extend_i32_u (call $double (local.get 0)))))
+//! "#)?;
+//! let mut store = Store::new(&engine, 0u32);
+//! let mut linker = Linker::new(&engine);
+//! linker.func_wrap("env", "double", |mut caller: Caller<'_, u32>, x: i32| {
+//!     *caller.data_mut() += 1;
+//!     x * 2
+//! })?;
+//! let instance = linker.instantiate(&mut store, &module)?;
+//! let run = instance.get_typed_func::<i32, i64>(&mut store, "run")?;
+//! assert_eq!(run.call(&mut store, 21)?, 42);
+//! assert_eq!(*store.data(), 1);
+//! # Ok::<(), spur::Error>(())
+//! ```
+//!
+//! ## Architecture (the pipeline, and the modules that show it)
+//!
+//! - [`module`](crate::Module) (`src/module/`): decode and validate with `wasmparser`
+//!   into an immutable, shareable `Module`. WebAssembly 2.0 without SIMD.
+//! - `interp/`: each function is translated at its first call into a register-style
+//!   *slot bytecode* (operands are offsets from the frame base into one value stack of
+//!   64-bit slots; branch targets resolved; compare-and-branch fused; immediates inline)
+//!   and run by one dispatch loop. Calls push frames on an explicit frame stack, never on
+//!   the host stack. Loop headers carry hot counters for the JIT.
+//! - `runtime/`: `Engine`/`Config`, `Store<T>` (all entities, the value and frame stacks),
+//!   `Instance` and instantiation, `Linker`, `Func`/`TypedFunc` and the driver that runs
+//!   calls and host calls, `Memory`, `Table`, `Global`, `Val`, traps.
+//! - `error`: one [`Error`] type distinguishing compile errors, link errors, traps, host
+//!   errors and exit requests.
+//!
+//! Traps have one implementation: the interpreter raises them at the trapping instruction.
+
+#![warn(missing_docs)]
+
+mod error;
+mod interp;
+mod module;
+mod runtime;
+
+pub use error::{Error, ErrorKind};
+pub use module::{ExportType, ExternKind, ExternType, ImportType, Module};
+pub use runtime::engine::{Config, Engine};
+pub use runtime::extern_::{Export, Extern};
+pub use runtime::func::{Caller, Func, IntoFunc};
+pub use runtime::global::Global;
+pub use runtime::instance::Instance;
+pub use runtime::linker::Linker;
+pub use runtime::memory::{Memory, MemoryAccessError};
+pub use runtime::store::{AsContext, AsContextMut, Store, StoreContext, StoreContextMut};
+pub use runtime::table::Table;
+pub use runtime::trap::{FrameInfo, Trap, TrapCode};
+pub use runtime::typed::{TypedFunc, WasmParams, WasmResults, WasmRet, WasmTy};
+pub use runtime::types::{FuncType, GlobalType, MemoryType, Mutability, TableType, ValType};
+pub use runtime::values::{ExternRef, Val};
+
+/// The result type of spur's API.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,131 @@
+//! `Config` and `Engine`: settings shared by every module and store built from one engine,
+//! and the engine-wide registry that interns function types.
+//!
+//! Interning gives each distinct [`FuncType`] one small integer, so `call_indirect`
+//! checks a signature with a single comparison, across modules and instances.
+
+use crate::runtime::types::FuncType;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+/// Engine settings. Mirrors `wasmtime::Config` for the settings spur has.
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub(crate) jit: bool,
+    pub(crate) max_call_depth: usize,
+    pub(crate) max_stack_slots: usize,
+}
+
+impl Default for Config {
+    fn default() -> Config {
+        Config {
+            jit: true,
+            max_call_depth: 100_000,
+            max_stack_slots: 4 << 20,
+        }
+    }
+}
+
+impl Config {
+    /// The default configuration.
+    pub fn new() -> Config {
+        Config::default()
+    }
+
+    /// Turns the trace JIT on or off (default on). With the JIT off, everything runs in the
+    /// interpreter and loop headers carry no hot counters.
+    pub fn jit(&mut self, enable: bool) -> &mut Config {
+        self.jit = enable;
+        self
+    }
+
+    /// The deepest WebAssembly call nesting allowed before the
+    /// `call stack exhausted` trap (default 100,000 frames).
+    pub fn max_call_depth(&mut self, depth: usize) -> &mut Config {
+        self.max_call_depth = depth.max(1);
+        self
+    }
+
+    /// The largest value stack, in 64-bit slots, before the `call stack exhausted` trap
+    /// (default 4 Mi slots, 32 MiB). The stack grows on demand up to this size.
+    pub fn max_stack_slots(&mut self, slots: usize) -> &mut Config {
+        self.max_stack_slots = slots.max(16);
+        self
+    }
+
+    /// Whether the JIT is enabled.
+    pub fn jit_enabled(&self) -> bool {
+        self.jit
+    }
+}
+
+/// An engine-wide interned function type.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub(crate) struct TypeId(pub(crate) u32);
+
+#[derive(Default)]
+struct TypeRegistry {
+    ids: HashMap<FuncType, TypeId>,
+    types: Vec<FuncType>,
+}
+
+struct EngineInner {
+    config: Config,
+    types: Mutex<TypeRegistry>,
+}
+
+/// A compilation and execution environment; cheap to clone (reference counted).
+#[derive(Clone)]
+pub struct Engine {
+    inner: Arc<EngineInner>,
+}
+
+impl Default for Engine {
+    fn default() -> Engine {
+        Engine::new(&Config::default())
+    }
+}
+
+impl std::fmt::Debug for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Engine").field("config", &self.inner.config).finish()
+    }
+}
+
+impl Engine {
+    /// Creates an engine with the given configuration.
+    pub fn new(config: &Config) -> Engine {
+        Engine {
+            inner: Arc::new(EngineInner {
+                config: config.clone(),
+                types: Mutex::new(TypeRegistry::default()),
+            }),
+        }
+    }
+
+    /// The engine's configuration.
+    pub fn config(&self) -> &Config {
+        &self.inner.config
+    }
+
+    /// Whether two handles refer to the same engine.
+    pub fn same(a: &Engine, b: &Engine) -> bool {
+        Arc::ptr_eq(&a.inner, &b.inner)
+    }
+
+    pub(crate) fn intern(&self, ty: &FuncType) -> TypeId {
+        let mut reg = self.inner.types.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(&id) = reg.ids.get(ty) {
+            return id;
+        }
+        let id = TypeId(reg.types.len() as u32);
+        reg.types.push(ty.clone());
+        reg.ids.insert(ty.clone(), id);
+        id
+    }
+
+    pub(crate) fn func_type(&self, id: TypeId) -> FuncType {
+        let reg = self.inner.types.lock().unwrap_or_else(|e| e.into_inner());
+        reg.types[id.0 as usize].clone()
+    }
+}

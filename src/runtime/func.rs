@@ -1,0 +1,414 @@
+//! Functions: the `Func` handle, host functions (`Func::wrap`, `Func::new`, `Caller`), and
+//! the generic driver that runs a call to completion.
+//!
+//! The driver ([`call_raw`]) puts the arguments on the store's value stack, pushes a frame
+//! and runs the interpreter; when the interpreter hands back a host call it runs the host
+//! function with a [`Caller`] over the typed store and resumes. On a trap it collects the
+//! WebAssembly backtrace and unwinds the frames it pushed.
+
+use crate::error::Error;
+use crate::interp::{self, Outcome};
+use crate::runtime::store::{
+    AsContext, AsContextMut, Frame, FuncEntity, Store, StoreContext, StoreContextMut,
+};
+use crate::runtime::trap::{FrameInfo, Trap, TrapCode};
+use crate::runtime::typed::{TypedFunc, WasmParams, WasmResults, WasmRet, WasmTy};
+use crate::runtime::types::FuncType;
+use crate::runtime::values::Val;
+use crate::runtime::extern_::Extern;
+use std::sync::Arc;
+
+/// The raw form of every host function: parameters in, results out, in one slot buffer
+/// at least as long as either.
+#[doc(hidden)]
+/// The store and the calling instance (if called from WebAssembly) are passed separately so
+/// the wrapper can lend the store to a [`Caller`] and use it again afterwards.
+pub type RawHostFn<T> =
+    dyn Fn(&mut Store<T>, Option<u32>, &mut [u64]) -> Result<(), Error> + Send + Sync + 'static;
+
+/// A host function before it is placed in a store (an implementation detail of
+/// [`IntoFunc`]).
+#[doc(hidden)]
+pub struct HostFunc<T> {
+    pub(crate) ty: FuncType,
+    pub(crate) func: Box<RawHostFn<T>>,
+}
+
+/// A WebAssembly or host function in a store.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Func {
+    pub(crate) store_id: u64,
+    pub(crate) idx: u32,
+}
+
+impl Func {
+    /// Creates a host function from a closure with typed arguments and results, optionally
+    /// taking a leading [`Caller`].
+    pub fn wrap<T, Params, Results>(
+        mut store: impl AsContextMut<Data = T>,
+        func: impl IntoFunc<T, Params, Results>,
+    ) -> Func {
+        let store = store.as_context_mut().store;
+        let idx = store.add_host_func(Arc::new(func.into_host_func()));
+        Func { store_id: store.inner.id, idx }
+    }
+
+    /// Creates a host function of type `ty` from a closure over [`Val`]s.
+    pub fn new<T: 'static>(
+        mut store: impl AsContextMut<Data = T>,
+        ty: FuncType,
+        func: impl Fn(Caller<'_, T>, &[Val], &mut [Val]) -> Result<(), Error> + Send + Sync + 'static,
+    ) -> Func {
+        let store = store.as_context_mut().store;
+        let idx = store.add_host_func(Arc::new(host_func_from_vals(ty, func)));
+        Func { store_id: store.inner.id, idx }
+    }
+
+    /// The function's type.
+    pub fn ty(&self, store: impl AsContext) -> FuncType {
+        let ctx = store.as_context();
+        let inner = &ctx.store.inner;
+        inner.check(self.store_id);
+        inner.engine.func_type(inner.funcs[self.idx as usize].ty())
+    }
+
+    /// Calls the function with `params`, writing its results into `results`.
+    pub fn call(
+        &self,
+        mut store: impl AsContextMut,
+        params: &[Val],
+        results: &mut [Val],
+    ) -> Result<(), Error> {
+        let store = store.as_context_mut().store;
+        store.inner.check(self.store_id);
+        let ty = self.ty(&*store);
+        if params.len() != ty.params().len() || results.len() != ty.results().len() {
+            return Err(Error::usage(format!(
+                "function of type {ty} called with {} arguments and {} result slots",
+                params.len(),
+                results.len()
+            )));
+        }
+        let mut args = Vec::with_capacity(params.len());
+        for (i, (v, &want)) in params.iter().zip(ty.params()).enumerate() {
+            if v.ty() != want {
+                return Err(Error::usage(format!(
+                    "argument {i} has type {}, expected {want}",
+                    v.ty()
+                )));
+            }
+            args.push(v.to_slot(&store.inner)?);
+        }
+        let mut out = vec![0u64; ty.results().len()];
+        call_raw(store, self.idx, &args, &mut out)?;
+        let id = store.inner.id;
+        for ((r, &bits), &t) in results.iter_mut().zip(&out).zip(ty.results()) {
+            *r = Val::from_slot(bits, t, id);
+        }
+        Ok(())
+    }
+
+    /// A typed view of the function; fails if the types do not match.
+    pub fn typed<Params: WasmParams, Results: WasmResults>(
+        &self,
+        store: impl AsContext,
+    ) -> Result<TypedFunc<Params, Results>, Error> {
+        let ty = self.ty(store);
+        if ty.params() != Params::types().as_slice() || ty.results() != Results::types().as_slice() {
+            return Err(Error::usage(format!(
+                "type mismatch: function has type {ty}, requested {}",
+                FuncType::new(Params::types(), Results::types())
+            )));
+        }
+        Ok(TypedFunc::new(*self))
+    }
+}
+
+/// Access to the store from inside a host function.
+pub struct Caller<'a, T> {
+    pub(crate) store: &'a mut Store<T>,
+    /// The instance of the calling WebAssembly function, if called from WebAssembly.
+    pub(crate) instance: Option<u32>,
+}
+
+impl<T> Caller<'_, T> {
+    /// The host data.
+    pub fn data(&self) -> &T {
+        self.store.data()
+    }
+
+    /// The host data, mutably.
+    pub fn data_mut(&mut self) -> &mut T {
+        self.store.data_mut()
+    }
+
+    /// The engine of the store.
+    pub fn engine(&self) -> &crate::Engine {
+        self.store.engine()
+    }
+
+    /// An export of the calling instance (e.g. its `memory`), if called from WebAssembly.
+    pub fn get_export(&mut self, name: &str) -> Option<Extern> {
+        let idx = self.instance?;
+        crate::runtime::instance::Instance { store_id: self.store.inner.id, idx }
+            .get_export(&mut *self.store, name)
+    }
+}
+
+impl<T> AsContext for Caller<'_, T> {
+    type Data = T;
+    fn as_context(&self) -> StoreContext<'_, T> {
+        StoreContext { store: self.store }
+    }
+}
+
+impl<T> AsContextMut for Caller<'_, T> {
+    fn as_context_mut(&mut self) -> StoreContextMut<'_, T> {
+        StoreContextMut { store: self.store }
+    }
+}
+
+impl<'a, T> From<&'a Store<T>> for StoreContext<'a, T> {
+    fn from(store: &'a Store<T>) -> Self {
+        StoreContext { store }
+    }
+}
+impl<'a, T> From<&'a mut Store<T>> for StoreContext<'a, T> {
+    fn from(store: &'a mut Store<T>) -> Self {
+        StoreContext { store }
+    }
+}
+impl<'a, T> From<&'a Caller<'_, T>> for StoreContext<'a, T> {
+    fn from(caller: &'a Caller<'_, T>) -> Self {
+        StoreContext { store: caller.store }
+    }
+}
+impl<'a, T> From<&'a mut Caller<'_, T>> for StoreContext<'a, T> {
+    fn from(caller: &'a mut Caller<'_, T>) -> Self {
+        StoreContext { store: caller.store }
+    }
+}
+impl<'a, T> From<&'a StoreContextMut<'_, T>> for StoreContext<'a, T> {
+    fn from(ctx: &'a StoreContextMut<'_, T>) -> Self {
+        StoreContext { store: ctx.store }
+    }
+}
+impl<'a, T> From<&'a mut Store<T>> for StoreContextMut<'a, T> {
+    fn from(store: &'a mut Store<T>) -> Self {
+        StoreContextMut { store }
+    }
+}
+impl<'a, T> From<&'a mut Caller<'_, T>> for StoreContextMut<'a, T> {
+    fn from(caller: &'a mut Caller<'_, T>) -> Self {
+        StoreContextMut { store: caller.store }
+    }
+}
+impl<'a, T> From<&'a mut StoreContextMut<'_, T>> for StoreContextMut<'a, T> {
+    fn from(ctx: &'a mut StoreContextMut<'_, T>) -> Self {
+        StoreContextMut { store: ctx.store }
+    }
+}
+
+pub(crate) fn host_func_from_vals<T: 'static>(
+    ty: FuncType,
+    func: impl Fn(Caller<'_, T>, &[Val], &mut [Val]) -> Result<(), Error> + Send + Sync + 'static,
+) -> HostFunc<T> {
+    let sig = ty.clone();
+    HostFunc {
+        ty,
+        func: Box::new(move |store: &mut Store<T>, instance: Option<u32>, slots: &mut [u64]| {
+            let id = store.inner.id;
+            let params: Vec<Val> = sig
+                .params()
+                .iter()
+                .zip(slots.iter())
+                .map(|(&t, &bits)| Val::from_slot(bits, t, id))
+                .collect();
+            let mut results: Vec<Val> = sig.results().iter().map(|&t| Val::default_for_ty(t)).collect();
+            func(Caller { store: &mut *store, instance }, &params, &mut results)?;
+            let inner = &store.inner;
+            for (i, (v, &t)) in results.iter().zip(sig.results()).enumerate() {
+                if v.ty() != t {
+                    return Err(Error::usage(format!(
+                        "host function returned {} for result {i}, expected {t}",
+                        v.ty()
+                    )));
+                }
+                slots[i] = v.to_slot(inner)?;
+            }
+            Ok(())
+        }),
+    }
+}
+
+/// Closures that can become host functions: `Fn(A1, .., An) -> R` and
+/// `Fn(Caller<'_, T>, A1, .., An) -> R`, where the arguments are [`WasmTy`] and `R` is
+/// [`WasmRet`] (a value, a tuple, `()`, or a `Result` of those).
+pub trait IntoFunc<T, Params, Results>: Send + Sync + 'static {
+    #[doc(hidden)]
+    fn into_host_func(self) -> HostFunc<T>;
+}
+
+macro_rules! impl_into_func {
+    ($($arg:ident)*) => {
+        #[allow(non_snake_case, reason = "type parameters double as bindings")]
+        impl<T, F, R, $($arg,)*> IntoFunc<T, ($($arg,)*), R> for F
+        where
+            F: Fn($($arg),*) -> R + Send + Sync + 'static,
+            R: WasmRet,
+            $($arg: WasmTy,)*
+        {
+            fn into_host_func(self) -> HostFunc<T> {
+                HostFunc {
+                    ty: FuncType::new([$($arg::valtype()),*], R::types()),
+                    func: Box::new(move |_store: &mut Store<T>, _instance: Option<u32>, slots: &mut [u64]| {
+                        let mut _i = 0;
+                        $( let $arg = $arg::from_slot(slots[_i], _store.inner.id); _i += 1; )*
+                        self($($arg),*).write(slots)
+                    }),
+                }
+            }
+        }
+
+        #[allow(non_snake_case, reason = "type parameters double as bindings")]
+        impl<T, F, R, $($arg,)*> IntoFunc<T, (Caller<'_, T>, $($arg,)*), R> for F
+        where
+            F: Fn(Caller<'_, T>, $($arg),*) -> R + Send + Sync + 'static,
+            R: WasmRet,
+            $($arg: WasmTy,)*
+        {
+            fn into_host_func(self) -> HostFunc<T> {
+                HostFunc {
+                    ty: FuncType::new([$($arg::valtype()),*], R::types()),
+                    func: Box::new(move |store: &mut Store<T>, instance: Option<u32>, slots: &mut [u64]| {
+                        let mut _i = 0;
+                        $( let $arg = $arg::from_slot(slots[_i], store.inner.id); _i += 1; )*
+                        self(Caller { store, instance }, $($arg),*).write(slots)
+                    }),
+                }
+            }
+        }
+    };
+}
+
+impl_into_func!();
+impl_into_func!(A1);
+impl_into_func!(A1 A2);
+impl_into_func!(A1 A2 A3);
+impl_into_func!(A1 A2 A3 A4);
+impl_into_func!(A1 A2 A3 A4 A5);
+impl_into_func!(A1 A2 A3 A4 A5 A6);
+impl_into_func!(A1 A2 A3 A4 A5 A6 A7);
+impl_into_func!(A1 A2 A3 A4 A5 A6 A7 A8);
+impl_into_func!(A1 A2 A3 A4 A5 A6 A7 A8 A9);
+impl_into_func!(A1 A2 A3 A4 A5 A6 A7 A8 A9 A10);
+impl_into_func!(A1 A2 A3 A4 A5 A6 A7 A8 A9 A10 A11);
+impl_into_func!(A1 A2 A3 A4 A5 A6 A7 A8 A9 A10 A11 A12);
+
+/// Calls store function `f`: `args` in, `results` out (lengths match its type).
+pub(crate) fn call_raw<T>(
+    store: &mut Store<T>,
+    f: u32,
+    args: &[u64],
+    results: &mut [u64],
+) -> Result<(), Error> {
+    let s = &mut store.inner;
+    let base = s.stack.top();
+    if !s.stack.reserve(base + args.len().max(results.len())) {
+        return Err(TrapCode::StackOverflow.into());
+    }
+    s.stack.values[base..base + args.len()].copy_from_slice(args);
+    match s.funcs[f as usize] {
+        FuncEntity::Host { .. } => call_host(store, f, base, None)?,
+        FuncEntity::Wasm { instance, func, .. } => {
+            let module = s.instances[instance as usize].module.clone();
+            let callee = interp::compiled(&module.inner, func)?;
+            let stop = s.stack.frames.len();
+            if stop >= s.stack.max_frames || !s.stack.reserve(base + callee.frame_size as usize) {
+                return Err(TrapCode::StackOverflow.into());
+            }
+            let locals = base + callee.num_params as usize;
+            s.stack.values[locals..locals + callee.num_locals as usize].fill(0);
+            s.stack.frames.push(Frame {
+                func: Arc::as_ptr(callee),
+                ip: callee.code.as_ptr(),
+                base,
+                instance,
+            });
+            loop {
+                match interp::run(&mut store.inner, stop) {
+                    Outcome::Done => break,
+                    Outcome::HostCall { func, args } => {
+                        let instance = store.inner.stack.frames.last().map(|f| f.instance);
+                        if let Err(e) = call_host(store, func, args, instance) {
+                            store.inner.stack.frames.truncate(stop);
+                            return Err(e);
+                        }
+                    }
+                    Outcome::Trap(code) => {
+                        let frames = backtrace(store, stop);
+                        store.inner.stack.frames.truncate(stop);
+                        return Err(Trap::new(code, frames).into());
+                    }
+                    Outcome::Error(e) => {
+                        store.inner.stack.frames.truncate(stop);
+                        return Err(e);
+                    }
+                }
+            }
+        }
+    }
+    results.copy_from_slice(&store.inner.stack.values[base..base + results.len()]);
+    Ok(())
+}
+
+/// Runs host function `f` (store index) on the arguments at value-stack index `at`, and
+/// writes its results there.
+fn call_host<T>(store: &mut Store<T>, f: u32, at: usize, instance: Option<u32>) -> Result<(), Error> {
+    let FuncEntity::Host { host, .. } = store.inner.funcs[f as usize] else {
+        unreachable!("call_host on a WebAssembly function");
+    };
+    let hf = store.host_funcs[host as usize].clone();
+    let (np, nr) = (hf.ty.params().len(), hf.ty.results().len());
+    let mut small = [0u64; 16];
+    let mut large = Vec::new();
+    let buf: &mut [u64] = if np.max(nr) <= small.len() {
+        &mut small[..np.max(nr)]
+    } else {
+        large.resize(np.max(nr), 0);
+        &mut large
+    };
+    buf[..np].copy_from_slice(&store.inner.stack.values[at..at + np]);
+    (hf.func)(store, instance, buf)?;
+    store.inner.stack.values[at..at + nr].copy_from_slice(&buf[..nr]);
+    Ok(())
+}
+
+/// The WebAssembly frames above `stop`, innermost first.
+fn backtrace<T>(store: &Store<T>, stop: usize) -> Vec<FrameInfo> {
+    let s = &store.inner;
+    let n = s.stack.frames.len();
+    s.stack.frames[stop..]
+        .iter()
+        .enumerate()
+        .rev()
+        .map(|(i, frame)| {
+            // SAFETY: frame function pointers are valid while the frame exists.
+            let func = unsafe { &*frame.func };
+            let innermost = stop + i + 1 == n;
+            let start = func.code.as_ptr();
+            // SAFETY: `ip` points into (or one past an instruction of) the same code array.
+            let mut at = unsafe { frame.ip.offset_from(start) }.max(0) as usize;
+            if !innermost {
+                // A caller's `ip` is the instruction after its call.
+                at = at.saturating_sub(1);
+            }
+            let module = &s.instances[frame.instance as usize].module.inner;
+            FrameInfo {
+                func_index: func.func_index,
+                func_name: module.func_names.get(&func.func_index).cloned(),
+                module_offset: func.offsets.get(at).copied().unwrap_or(0) as usize,
+            }
+        })
+        .collect()
+}

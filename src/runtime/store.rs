@@ -1,0 +1,341 @@
+//! `Store<T>`: owner of all run-time state (functions, instances, memories, tables,
+//! globals, references) and of the one value stack and frame stack that WebAssembly runs on.
+//!
+//! Entities live in vectors inside [`StoreInner`] and are named by index; the public
+//! handles (`Func`, `Memory`, ...) are `(store id, index)` pairs. `StoreInner` is not
+//! generic, so the interpreter is compiled once; only host calls need the typed
+//! `Store<T>`, and the interpreter hands those back to the generic driver (`func.rs`).
+
+use crate::interp::{CompiledFunc, Instr};
+use crate::module::Module;
+use crate::runtime::engine::{Engine, TypeId};
+use crate::runtime::func::HostFunc;
+use crate::runtime::types::{GlobalType, MemoryType, TableType};
+use std::any::Any;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// Bytes per WebAssembly page.
+pub(crate) const PAGE_SIZE: usize = 65536;
+/// Pages in the largest 32-bit memory (4 GiB).
+pub(crate) const MAX_PAGES: u32 = 65536;
+
+pub(crate) enum FuncEntity {
+    Wasm { instance: u32, func: u32, ty: TypeId },
+    Host { ty: TypeId, host: u32 },
+}
+
+impl FuncEntity {
+    pub(crate) fn ty(&self) -> TypeId {
+        match self {
+            FuncEntity::Wasm { ty, .. } | FuncEntity::Host { ty, .. } => *ty,
+        }
+    }
+}
+
+pub(crate) struct MemoryEntity {
+    pub(crate) data: Vec<u8>,
+    pub(crate) ty: MemoryType,
+}
+
+impl MemoryEntity {
+    pub(crate) fn new(ty: MemoryType) -> Result<MemoryEntity, crate::Error> {
+        let len = ty.minimum() as usize * PAGE_SIZE;
+        let mut data = Vec::new();
+        data.try_reserve_exact(len)
+            .map_err(|_| crate::Error::link(format!("cannot allocate {len} bytes of memory")))?;
+        data.resize(len, 0);
+        Ok(MemoryEntity { data, ty })
+    }
+
+    pub(crate) fn pages(&self) -> u32 {
+        (self.data.len() / PAGE_SIZE) as u32
+    }
+
+    /// Grows by `delta` pages; returns the old size in pages, or `None` (the `-1` result)
+    /// past the maximum or when the host cannot provide the memory.
+    pub(crate) fn grow(&mut self, delta: u32) -> Option<u32> {
+        let old = self.pages();
+        let max = self.ty.maximum().unwrap_or(MAX_PAGES).min(MAX_PAGES);
+        let new = old.checked_add(delta).filter(|&n| n <= max)?;
+        let new_len = new as usize * PAGE_SIZE;
+        self.data.try_reserve_exact(new_len - self.data.len()).ok()?;
+        self.data.resize(new_len, 0);
+        Some(old)
+    }
+}
+
+pub(crate) struct TableEntity {
+    /// References encoded as slots: 0 is null, otherwise `index + 1`.
+    pub(crate) elems: Vec<u64>,
+    pub(crate) ty: TableType,
+}
+
+impl TableEntity {
+    /// Grows by `delta` entries filled with `init`; returns the old size or `None`.
+    pub(crate) fn grow(&mut self, delta: u32, init: u64) -> Option<u32> {
+        let old = self.elems.len() as u32;
+        let max = self.ty.maximum().unwrap_or(u32::MAX);
+        let new = old.checked_add(delta).filter(|&n| n <= max)?;
+        self.elems.try_reserve_exact(delta as usize).ok()?;
+        self.elems.resize(new as usize, init);
+        Some(old)
+    }
+}
+
+pub(crate) struct GlobalEntity {
+    pub(crate) value: u64,
+    pub(crate) ty: GlobalType,
+}
+
+pub(crate) struct InstanceEntity {
+    pub(crate) module: Module,
+    /// Store indices of the instance's functions, tables, memories and globals, in the
+    /// module's index spaces.
+    pub(crate) funcs: Box<[u32]>,
+    pub(crate) tables: Box<[u32]>,
+    pub(crate) memories: Box<[u32]>,
+    pub(crate) globals: Box<[u32]>,
+    /// Element segments as reference slots; emptied by `elem.drop`.
+    pub(crate) elems: Vec<Box<[u64]>>,
+    /// Whether each data segment was dropped.
+    pub(crate) data_dropped: Vec<bool>,
+}
+
+/// One activation on the frame stack.
+pub(crate) struct Frame {
+    /// The running function. Points into an `Arc<CompiledFunc>` owned by a module that an
+    /// instance of this store keeps alive.
+    pub(crate) func: *const CompiledFunc,
+    /// Where to resume this frame when it is not the innermost (after its call), or the
+    /// trapping instruction of the innermost frame after a trap.
+    pub(crate) ip: *const Instr,
+    /// Index of the frame's slot 0 in the value stack.
+    pub(crate) base: usize,
+    pub(crate) instance: u32,
+}
+
+/// The value stack and frame stack one store's executions share.
+pub(crate) struct Stack {
+    pub(crate) values: Vec<u64>,
+    pub(crate) frames: Vec<Frame>,
+    pub(crate) max_values: usize,
+    pub(crate) max_frames: usize,
+}
+
+// SAFETY: the raw pointers in `Frame` point into `CompiledFunc`s kept alive by the
+// modules of the store's instances; they are only dereferenced by the interpreter while it
+// holds `&mut StoreInner`, so moving the store to another thread moves them with it.
+unsafe impl Send for Stack {}
+// SAFETY: `&Stack` exposes no way to dereference the frame pointers.
+unsafe impl Sync for Stack {}
+
+impl Stack {
+    /// Makes the value stack at least `len` slots long; `false` past the limit.
+    pub(crate) fn reserve(&mut self, len: usize) -> bool {
+        if len <= self.values.len() {
+            return true;
+        }
+        if len > self.max_values {
+            return false;
+        }
+        let new_len = len.max(self.values.len() * 2).clamp(1024, self.max_values);
+        self.values.resize(new_len, 0);
+        true
+    }
+
+    /// Where a new outermost call places its arguments: above everything in use.
+    pub(crate) fn top(&self) -> usize {
+        match self.frames.last() {
+            // SAFETY: frame function pointers are valid while the frame exists (see `Frame`).
+            Some(f) => f.base + unsafe { (*f.func).frame_size } as usize,
+            None => 0,
+        }
+    }
+}
+
+static NEXT_STORE_ID: AtomicU64 = AtomicU64::new(1);
+
+/// The part of a store that does not depend on the host data type.
+pub(crate) struct StoreInner {
+    pub(crate) id: u64,
+    pub(crate) engine: Engine,
+    pub(crate) funcs: Vec<FuncEntity>,
+    pub(crate) instances: Vec<InstanceEntity>,
+    pub(crate) memories: Vec<MemoryEntity>,
+    pub(crate) tables: Vec<TableEntity>,
+    pub(crate) globals: Vec<GlobalEntity>,
+    pub(crate) externs: Vec<Arc<dyn Any + Send + Sync>>,
+    pub(crate) stack: Stack,
+}
+
+impl StoreInner {
+    /// Panics with a clear message when a handle from another store is used, as Wasmtime does.
+    #[track_caller]
+    pub(crate) fn check(&self, store_id: u64) {
+        assert_eq!(store_id, self.id, "object used with the wrong store");
+    }
+}
+
+/// All run-time state of WebAssembly execution, plus host data of type `T`.
+pub struct Store<T> {
+    pub(crate) inner: StoreInner,
+    pub(crate) host_funcs: Vec<Arc<HostFunc<T>>>,
+    data: T,
+}
+
+impl<T> Store<T> {
+    /// Creates a store for `engine` holding `data`.
+    pub fn new(engine: &Engine, data: T) -> Store<T> {
+        let config = engine.config();
+        Store {
+            inner: StoreInner {
+                id: NEXT_STORE_ID.fetch_add(1, Ordering::Relaxed),
+                engine: engine.clone(),
+                funcs: Vec::new(),
+                instances: Vec::new(),
+                memories: Vec::new(),
+                tables: Vec::new(),
+                globals: Vec::new(),
+                externs: Vec::new(),
+                stack: Stack {
+                    values: Vec::new(),
+                    frames: Vec::new(),
+                    max_values: config.max_stack_slots,
+                    max_frames: config.max_call_depth,
+                },
+            },
+            host_funcs: Vec::new(),
+            data,
+        }
+    }
+
+    /// The engine this store belongs to.
+    pub fn engine(&self) -> &Engine {
+        &self.inner.engine
+    }
+
+    /// The host data.
+    pub fn data(&self) -> &T {
+        &self.data
+    }
+
+    /// The host data, mutably.
+    pub fn data_mut(&mut self) -> &mut T {
+        &mut self.data
+    }
+
+    /// Consumes the store and returns its host data.
+    pub fn into_data(self) -> T {
+        self.data
+    }
+
+    pub(crate) fn add_host_func(&mut self, func: Arc<HostFunc<T>>) -> u32 {
+        let ty = self.inner.engine.intern(&func.ty);
+        let host = self.host_funcs.len() as u32;
+        self.host_funcs.push(func);
+        self.inner.funcs.push(FuncEntity::Host { ty, host });
+        (self.inner.funcs.len() - 1) as u32
+    }
+}
+
+impl<T> std::fmt::Debug for Store<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").field("id", &self.inner.id).finish_non_exhaustive()
+    }
+}
+
+/// A shared borrow of a store, as taken by read-only API calls.
+pub struct StoreContext<'a, T> {
+    pub(crate) store: &'a Store<T>,
+}
+
+/// An exclusive borrow of a store, as taken by API calls that run code or change state.
+pub struct StoreContextMut<'a, T> {
+    pub(crate) store: &'a mut Store<T>,
+}
+
+impl<T> StoreContext<'_, T> {
+    /// The host data.
+    pub fn data(&self) -> &T {
+        self.store.data()
+    }
+}
+
+impl<T> StoreContextMut<'_, T> {
+    /// The host data.
+    pub fn data(&self) -> &T {
+        self.store.data()
+    }
+    /// The host data, mutably.
+    pub fn data_mut(&mut self) -> &mut T {
+        self.store.data_mut()
+    }
+}
+
+/// Types that give shared access to a store: `&Store<T>`, `&mut Store<T>`, `Caller`, ...
+pub trait AsContext {
+    /// The host data type of the store.
+    type Data;
+    /// Borrows the store.
+    fn as_context(&self) -> StoreContext<'_, Self::Data>;
+}
+
+/// Types that give exclusive access to a store.
+pub trait AsContextMut: AsContext {
+    /// Borrows the store mutably.
+    fn as_context_mut(&mut self) -> StoreContextMut<'_, Self::Data>;
+}
+
+impl<T> AsContext for Store<T> {
+    type Data = T;
+    fn as_context(&self) -> StoreContext<'_, T> {
+        StoreContext { store: self }
+    }
+}
+
+impl<T> AsContextMut for Store<T> {
+    fn as_context_mut(&mut self) -> StoreContextMut<'_, T> {
+        StoreContextMut { store: self }
+    }
+}
+
+impl<T> AsContext for StoreContext<'_, T> {
+    type Data = T;
+    fn as_context(&self) -> StoreContext<'_, T> {
+        StoreContext { store: self.store }
+    }
+}
+
+impl<T> AsContext for StoreContextMut<'_, T> {
+    type Data = T;
+    fn as_context(&self) -> StoreContext<'_, T> {
+        StoreContext { store: self.store }
+    }
+}
+
+impl<T> AsContextMut for StoreContextMut<'_, T> {
+    fn as_context_mut(&mut self) -> StoreContextMut<'_, T> {
+        StoreContextMut { store: self.store }
+    }
+}
+
+impl<C: AsContext + ?Sized> AsContext for &C {
+    type Data = C::Data;
+    fn as_context(&self) -> StoreContext<'_, C::Data> {
+        (**self).as_context()
+    }
+}
+
+impl<C: AsContext + ?Sized> AsContext for &mut C {
+    type Data = C::Data;
+    fn as_context(&self) -> StoreContext<'_, C::Data> {
+        (**self).as_context()
+    }
+}
+
+impl<C: AsContextMut + ?Sized> AsContextMut for &mut C {
+    fn as_context_mut(&mut self) -> StoreContextMut<'_, C::Data> {
+        (**self).as_context_mut()
+    }
+}
