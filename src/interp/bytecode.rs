@@ -13,12 +13,18 @@
 use std::fmt;
 
 /// A value-stack slot, relative to the frame base.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub(crate) struct Slot(pub(crate) u32);
 
 impl fmt::Display for Slot {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "s{}", self.0)
+    }
+}
+
+impl fmt::Debug for Slot {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
     }
 }
 
@@ -397,3 +403,19 @@ define_instr! {
 }
 
 const _: () = assert!(std::mem::size_of::<Instr>() == 16);
+
+/// Prints code as one instruction per line: index, wasm byte offset, instruction; branch
+/// targets are shown as absolute indices.
+pub(crate) fn disassemble(code: &[Instr], offsets: &[u32]) -> String {
+    use std::fmt::Write;
+    let mut out = String::new();
+    for (i, instr) in code.iter().enumerate() {
+        let mut text = format!("{instr:?}");
+        let mut copy = *instr;
+        if let Some(off) = copy.branch_offset_mut() {
+            text = format!("{text}  -> {:04}", i as i64 + i64::from(*off));
+        }
+        let _ = writeln!(out, "{i:04} @{:06x}  {text}", offsets[i]);
+    }
+    out
+}

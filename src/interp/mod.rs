@@ -11,7 +11,7 @@ mod exec;
 pub(crate) mod ops;
 mod translate;
 
-pub(crate) use bytecode::Instr;
+pub(crate) use bytecode::{Instr, disassemble};
 pub(crate) use exec::{Outcome, run};
 pub(crate) use translate::{CompiledFunc, compiled};
 

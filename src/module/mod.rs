@@ -236,6 +236,16 @@ impl Module {
         })
     }
 
+    /// The slot bytecode of function `func` (module index space), one instruction per
+    /// line, translating it if needed. For debugging and for `tracedump`.
+    pub fn disassemble(&self, func: u32) -> Result<String, Error> {
+        if func < self.inner.num_imported_funcs || func as usize >= self.inner.funcs.len() {
+            return Err(Error::usage(format!("function {func} is not defined in this module")));
+        }
+        let c = crate::interp::compiled(&self.inner, func)?;
+        Ok(crate::interp::disassemble(&c.code, &c.offsets))
+    }
+
     /// Translates every function to bytecode now instead of at first call.
     pub fn translate_all(&self) -> Result<(), Error> {
         for i in 0..self.inner.bodies.len() as u32 {

@@ -94,6 +94,27 @@ impl<T> Linker<T> {
         self.insert(module, name, Definition::HostFunc(f))
     }
 
+    /// Defines every function import of `module` that is not yet defined as a host
+    /// function that fails when called (as Wasmtime's method of the same name).
+    pub fn define_unknown_imports_as_traps(&mut self, module: &Module) -> Result<(), Error>
+    where
+        T: 'static,
+    {
+        for import in module.imports() {
+            let crate::ExternType::Func(ty) = import.ty() else { continue };
+            let key = (import.module().to_string(), import.name().to_string());
+            if self.defs.contains_key(&key) {
+                continue;
+            }
+            let what = format!("unknown import `{}::{}` was called", key.0, key.1);
+            let f = crate::runtime::func::host_func_from_vals(ty.clone(), move |_, _, _| {
+                Err(Error::msg(what.clone()))
+            });
+            self.defs.insert(key, Definition::HostFunc(Arc::new(f)));
+        }
+        Ok(())
+    }
+
     /// Defines `module::name` as an entity of `store`.
     pub fn define(
         &mut self,

@@ -1,0 +1,94 @@
+//! The benchmark kernels (real C programs compiled to wasm32: loops, recursion, indirect
+//! calls, memory-heavy code, floats, i64) run through a small program written only against
+//! the public API, and must return the checksums a native build computed
+//! (`benches/kernels/MANIFEST`).
+
+use spur::{Caller, Config, Engine, Linker, Module, Store};
+use std::path::Path;
+
+/// `env.host_mix`, exactly as `benches/kernels/README.md` defines it.
+fn host_mix(x: u32) -> u32 {
+    let mut x = x;
+    x ^= x >> 15;
+    x = x.wrapping_mul(0x2c1b_3c6d);
+    x ^= x >> 12;
+    x
+}
+
+/// Loads a module exporting `run(i32) -> i64` that may import `env.host_mix(i32) -> i32`,
+/// and calls `run(n)`. Counts host calls in the store's data.
+fn run_module(engine: &Engine, bytes: &[u8], n: i32) -> Result<(i64, u64), spur::Error> {
+    let module = Module::new(engine, bytes)?;
+    let mut store = Store::new(engine, 0u64);
+    let mut linker = Linker::new(engine);
+    linker.func_wrap("env", "host_mix", |mut caller: Caller<'_, u64>, x: i32| -> i32 {
+        *caller.data_mut() += 1;
+        host_mix(x as u32) as i32
+    })?;
+    let instance = linker.instantiate(&mut store, &module)?;
+    let run = instance.get_typed_func::<i32, i64>(&mut store, "run")?;
+    let result = run.call(&mut store, n)?;
+    Ok((result, *store.data()))
+}
+
+fn manifest() -> Vec<(String, i32, i64)> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/kernels");
+    let text = std::fs::read_to_string(dir.join("MANIFEST")).expect("MANIFEST");
+    text.lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+        .map(|l| {
+            let f: Vec<&str> = l.split_whitespace().collect();
+            (f[0].to_string(), f[2].parse().unwrap(), f[4].parse().unwrap())
+        })
+        .collect()
+}
+
+#[test]
+fn kernels_match_native_checksums() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/kernels");
+    let mut config = Config::new();
+    config.jit(false);
+    let engine = Engine::new(&config);
+    let kernels = manifest();
+    assert!(kernels.len() >= 15, "expected the full kernel set");
+    // Debug builds interpret ~30x slower: scale the sizes down there, except where the
+    // checksum needs the manifest's exact n.
+    let release = !cfg!(debug_assertions);
+    let mut failures = Vec::new();
+    for (name, quick_n, expected) in kernels {
+        if !release && name != "fib" {
+            continue;
+        }
+        let bytes = std::fs::read(dir.join(format!("{name}.wasm"))).unwrap();
+        match run_module(&engine, &bytes, quick_n) {
+            Ok((got, host_calls)) => {
+                if got != expected {
+                    failures.push(format!("{name}: got {got}, expected {expected}"));
+                }
+                if name == "host_call" && host_calls < quick_n as u64 {
+                    failures.push(format!("{name}: only {host_calls} host calls"));
+                }
+            }
+            Err(e) => failures.push(format!("{name}: {e}")),
+        }
+    }
+    assert!(failures.is_empty(), "kernel failures:\n{}", failures.join("\n"));
+}
+
+#[test]
+fn kernel_instances_are_independent_and_rerunnable() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/kernels");
+    let engine = Engine::default();
+    let bytes = std::fs::read(dir.join("fib.wasm")).unwrap();
+    let module = Module::new(&engine, &bytes).unwrap();
+    let mut store = Store::new(&engine, ());
+    let linker = Linker::new(&engine);
+    let a = linker.instantiate(&mut store, &module).unwrap();
+    let b = linker.instantiate(&mut store, &module).unwrap();
+    let fa = a.get_typed_func::<i32, i64>(&mut store, "run").unwrap();
+    let fb = b.get_typed_func::<i32, i64>(&mut store, "run").unwrap();
+    // fib(20) = 6765, computed independently of the engine.
+    assert_eq!(fa.call(&mut store, 20).unwrap(), 6765);
+    assert_eq!(fb.call(&mut store, 20).unwrap(), 6765);
+    assert_eq!(fa.call(&mut store, 20).unwrap(), 6765);
+}
