@@ -71,7 +71,7 @@ macro_rules! float_ops {
         /// Round to nearest, ties to even.
         #[inline(always)]
         pub(crate) fn $nearest(a: $f) -> $f {
-            a.round_ties_even()
+            quiet(a).round_ties_even()
         }
 
         /// Magnitude of `a`, sign of `b`, on the bits (NaN payloads are kept).
@@ -85,6 +85,39 @@ macro_rules! float_ops {
 
 float_ops!(f32_min, f32_max, f32_nearest, f32_copysign, f32, u32);
 float_ops!(f64_min, f64_max, f64_nearest, f64_copysign, f64, u64);
+
+/// A NaN with its quiet bit set (the spec's rounding operators return an arithmetic NaN
+/// for a signaling NaN input; the host's rounding instructions may pass it through).
+trait Quiet {
+    fn quieted(self) -> Self;
+}
+impl Quiet for f32 {
+    fn quieted(self) -> f32 {
+        if self.is_nan() { f32::from_bits(self.to_bits() | 0x0040_0000) } else { self }
+    }
+}
+impl Quiet for f64 {
+    fn quieted(self) -> f64 {
+        if self.is_nan() { f64::from_bits(self.to_bits() | 0x0008_0000_0000_0000) } else { self }
+    }
+}
+#[inline(always)]
+fn quiet<F: Quiet>(x: F) -> F {
+    x.quieted()
+}
+
+macro_rules! rounding {
+    ($($name:ident: $f:ty => $method:ident),*) => {$(
+        /// Rounding that returns a quiet NaN for any NaN input.
+        #[inline(always)]
+        pub(crate) fn $name(a: $f) -> $f {
+            quiet(a).$method()
+        }
+    )*};
+}
+
+rounding!(f32_ceil: f32 => ceil, f32_floor: f32 => floor, f32_trunc: f32 => trunc,
+          f64_ceil: f64 => ceil, f64_floor: f64 => floor, f64_trunc: f64 => trunc);
 
 /// Trapping float-to-int truncation. `lo` and `hi` are the exclusive bounds of the source
 /// values whose truncation fits the target type.

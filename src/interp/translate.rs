@@ -239,9 +239,15 @@ impl Translator<'_> {
             }
             O::If { blockty } => {
                 let (np, nr) = self.arity(blockty);
+                // Both arms must see the parameters in their slots, so they are
+                // materialized before the branch (below the condition on top).
+                let below = self.stack.len() - 1;
+                for pos in 0..below {
+                    if pos >= below - np || matches!(self.stack[pos], Operand::Local(_)) {
+                        self.materialize(pos);
+                    }
+                }
                 let branch = self.cond_branch(true);
-                self.materialize_locals();
-                self.materialize_top(np);
                 self.push_ctrl(Kind::If, np, nr);
                 let c = self.ctrl.last_mut().expect("just pushed");
                 c.else_fixup = Some(branch);

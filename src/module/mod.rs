@@ -348,11 +348,13 @@ fn parse(engine: &Engine, bytes: &[u8]) -> Result<ModuleInner, Error> {
                 }
             }
             Payload::TableSection(reader) => {
+                check_limits_encoding(bytes, reader.range(), true)?;
                 for table in reader {
                     m.tables.push(TableType::from_wasmparser(&table.map_err(Error::compile)?.ty));
                 }
             }
             Payload::MemorySection(reader) => {
+                check_limits_encoding(bytes, reader.range(), false)?;
                 for mem in reader {
                     m.memories.push(MemoryType::from_wasmparser(&mem.map_err(Error::compile)?));
                 }
@@ -446,6 +448,27 @@ fn parse(engine: &Engine, bytes: &[u8]) -> Result<ModuleInner, Error> {
         }
     }
     Ok(m)
+}
+
+/// Without memory64/table64, limits are 32-bit LEB128 numbers, which may not be encoded
+/// in more than 5 bytes. (`wasmparser` reads them as 64-bit numbers and so accepts
+/// overlong encodings the spec calls malformed.)
+fn check_limits_encoding(bytes: &[u8], range: Range<u64>, table: bool) -> Result<(), Error> {
+    let (start, end) = (range.start as usize, range.end as usize);
+    let mut r = wasmparser::BinaryReader::new(&bytes[start..end], range.start);
+    let count = r.read_var_u32().map_err(Error::compile)?;
+    for _ in 0..count {
+        if table {
+            // Element reference type, as one byte in Wasm 2.0.
+            r.read_u8().map_err(Error::compile)?;
+        }
+        let flags = r.read_u8().map_err(Error::compile)?;
+        r.read_var_u32().map_err(Error::compile)?;
+        if flags & 1 != 0 {
+            r.read_var_u32().map_err(Error::compile)?;
+        }
+    }
+    Ok(())
 }
 
 /// Reads module and function names; a malformed name section is ignored, as the spec asks.
