@@ -287,7 +287,11 @@ fn parse(engine: &Engine, bytes: &[u8]) -> Result<ModuleInner, Error> {
         let start = s.as_ptr() as usize - base;
         start..start + s.len()
     };
-    for payload in Parser::new(0).parse_all(bytes) {
+    // The parser must know the features too: without memory64 it reads limits as 32-bit
+    // numbers and so rejects overlong encodings.
+    let mut parser = Parser::new(0);
+    parser.set_features(features());
+    for payload in parser.parse_all(bytes) {
         let payload = payload.map_err(Error::compile)?;
         if let ValidPayload::Func(func, body) = validator.payload(&payload).map_err(Error::compile)? {
             let mut fv = func.into_validator(allocs);
@@ -348,13 +352,11 @@ fn parse(engine: &Engine, bytes: &[u8]) -> Result<ModuleInner, Error> {
                 }
             }
             Payload::TableSection(reader) => {
-                check_limits_encoding(bytes, reader.range(), true)?;
                 for table in reader {
                     m.tables.push(TableType::from_wasmparser(&table.map_err(Error::compile)?.ty));
                 }
             }
             Payload::MemorySection(reader) => {
-                check_limits_encoding(bytes, reader.range(), false)?;
                 for mem in reader {
                     m.memories.push(MemoryType::from_wasmparser(&mem.map_err(Error::compile)?));
                 }
@@ -448,27 +450,6 @@ fn parse(engine: &Engine, bytes: &[u8]) -> Result<ModuleInner, Error> {
         }
     }
     Ok(m)
-}
-
-/// Without memory64/table64, limits are 32-bit LEB128 numbers, which may not be encoded
-/// in more than 5 bytes. (`wasmparser` reads them as 64-bit numbers and so accepts
-/// overlong encodings the spec calls malformed.)
-fn check_limits_encoding(bytes: &[u8], range: Range<u64>, table: bool) -> Result<(), Error> {
-    let (start, end) = (range.start as usize, range.end as usize);
-    let mut r = wasmparser::BinaryReader::new(&bytes[start..end], range.start);
-    let count = r.read_var_u32().map_err(Error::compile)?;
-    for _ in 0..count {
-        if table {
-            // Element reference type, as one byte in Wasm 2.0.
-            r.read_u8().map_err(Error::compile)?;
-        }
-        let flags = r.read_u8().map_err(Error::compile)?;
-        r.read_var_u32().map_err(Error::compile)?;
-        if flags & 1 != 0 {
-            r.read_var_u32().map_err(Error::compile)?;
-        }
-    }
-    Ok(())
 }
 
 /// Reads module and function names; a malformed name section is ignored, as the spec asks.

@@ -139,7 +139,7 @@ impl Stack {
         if len > self.max_values {
             return false;
         }
-        let new_len = len.max(self.values.len() * 2).clamp(1024, self.max_values);
+        let new_len = len.max(self.values.len() * 2).max(1024).min(self.max_values);
         self.values.resize(new_len, 0);
         true
     }
