@@ -1,0 +1,123 @@
+//! Child-process measurements. The harness re-executes itself as
+//! `spur-compare --child ENGINE KERNEL N` for every single measurement, which isolates the
+//! engines from each other (allocator state, caches, code memory) and gives each one its own
+//! peak RSS. The child prints one line:
+//! `LOAD_NS RUN_NS CHECKSUM PEAK_KIB BASE_KIB`, where PEAK_KIB is `getrusage(RUSAGE_SELF)`'s
+//! `ru_maxrss` at the end and BASE_KIB is the same before the module was read.
+
+use crate::engines::EngineKind;
+use crate::manifest;
+use std::process::{Command, ExitCode, Stdio};
+use std::time::Duration;
+
+/// The hidden command-line flag that selects child mode.
+pub const FLAG: &str = "--child";
+
+/// One measurement, as reported by a child process.
+#[derive(Clone, Copy, Debug)]
+pub struct Sample {
+    pub load: Duration,
+    pub run: Duration,
+    pub checksum: i64,
+    /// Peak resident set size of the child, in KiB.
+    pub peak_kib: u64,
+    /// Resident set size of the child before it read the module, in KiB.
+    pub base_kib: u64,
+}
+
+/// This process's peak resident set size so far, in KiB (`ru_maxrss` on Linux).
+fn max_rss_kib() -> u64 {
+    // SAFETY: `rusage` is plain old data, so all-zero bytes are a valid value.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: `usage` is a valid, writable `rusage` for the duration of the call.
+    let rc = unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut usage) };
+    if rc == 0 {
+        u64::try_from(usage.ru_maxrss).unwrap_or(0)
+    } else {
+        0
+    }
+}
+
+/// Child mode: `args` are `ENGINE KERNEL N`. Prints the result line, or an error on stderr
+/// with a non-zero exit status.
+pub fn child_main(args: &[String]) -> ExitCode {
+    match measure(args) {
+        Ok(line) => {
+            println!("{line}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("{e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn measure(args: &[String]) -> Result<String, String> {
+    let base_kib = max_rss_kib();
+    let [engine, kernel, n] = args else {
+        return Err(format!("usage: spur-compare {FLAG} ENGINE KERNEL N"));
+    };
+    let engine = EngineKind::from_name(engine).ok_or_else(|| format!("unknown engine {engine}"))?;
+    let n: i32 = n.parse().map_err(|_| format!("bad n {n:?}"))?;
+    let path = manifest::wasm_path(kernel);
+    let bytes = std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let t = engine.measure(&bytes, n)?;
+    let peak_kib = max_rss_kib();
+    Ok(format!(
+        "{} {} {} {peak_kib} {base_kib}",
+        t.load.as_nanos(),
+        t.run.as_nanos(),
+        t.checksum
+    ))
+}
+
+/// Runs one measurement in a child process and parses its line.
+pub fn spawn(engine: EngineKind, kernel: &str, n: i32) -> Result<Sample, String> {
+    let exe = std::env::current_exe().map_err(|e| format!("current_exe: {e}"))?;
+    let out = Command::new(exe)
+        .args([FLAG, engine.name(), kernel, &n.to_string()])
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|e| format!("spawn child: {e}"))?;
+    if !out.status.success() {
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let tail: Vec<&str> = stderr.lines().rev().take(6).collect();
+        let tail: Vec<&str> = tail.into_iter().rev().collect();
+        return Err(format!("child {}: {}", out.status, tail.join(" | ")));
+    }
+    parse_line(String::from_utf8_lossy(&out.stdout).trim())
+}
+
+fn parse_line(line: &str) -> Result<Sample, String> {
+    let bad = || format!("bad child output {line:?}");
+    let fields: Vec<&str> = line.split_whitespace().collect();
+    let [load, run, checksum, peak, base] = fields[..] else {
+        return Err(bad());
+    };
+    let nanos = |s: &str| {
+        s.parse::<u64>()
+            .map(Duration::from_nanos)
+            .map_err(|_| bad())
+    };
+    Ok(Sample {
+        load: nanos(load)?,
+        run: nanos(run)?,
+        checksum: checksum.parse().map_err(|_| bad())?,
+        peak_kib: peak.parse().map_err(|_| bad())?,
+        base_kib: base.parse().map_err(|_| bad())?,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_child_line() {
+        let s = parse_line("1500 2000000 -42 10240 2048").unwrap();
+        assert_eq!(s.run, Duration::from_millis(2));
+        assert_eq!((s.checksum, s.peak_kib, s.base_kib), (-42, 10240, 2048));
+        assert!(parse_line("1 2 3").is_err());
+    }
+}
