@@ -14,6 +14,7 @@
 use super::bytecode::{Instr, Slot};
 use super::ops;
 use super::translate::{self, CompiledFunc};
+use crate::module::ModuleInner;
 use crate::error::Error;
 use crate::runtime::store::{FuncEntity, Frame, PAGE_SIZE, StoreInner};
 use crate::runtime::trap::TrapCode;
@@ -52,22 +53,24 @@ fn memory0(s: &mut StoreInner, inst: u32) -> (*mut u8, usize) {
 /// The innermost frame must have been set up by a caller (its locals zeroed, `ip` at the
 /// instruction to execute) and the value stack must hold its whole frame.
 pub(crate) fn run(s: &mut StoreInner, stop: usize) -> Outcome {
+    // Only the hottest state is carried in locals (`ip`, `sp`, memory base and length), so
+    // that it stays in registers; the frame's base, function and instance are read from
+    // the frame stack on the (rarer) paths that need them.
     let top = s.stack.frames.last().expect("run needs a frame");
     let mut ip = top.ip;
-    let mut base = top.base;
-    let mut func = top.func;
-    let mut cur = top.instance;
-    let mut vals = s.stack.values.as_mut_ptr();
+    let base = top.base;
+    s.stack.instance = top.instance;
     // SAFETY: the frame's slots are inside the value stack (checked when it was pushed).
-    let mut sp = unsafe { vals.add(base) };
-    let (mut mem, mut mem_len) = memory0(s, cur);
+    let mut sp = unsafe { s.stack.values.as_mut_ptr().add(base) };
+    let (mut mem, mut mem_len) = memory0(s, s.stack.instance);
 
-    // SAFETY (for the whole loop): translation guarantees that every slot operand of
-    // `func`'s code is below its `frame_size`, that branch offsets land inside its code,
-    // and that the code ends in a return, so `ip` stays in bounds; the value stack holds
-    // `base + frame_size` slots (checked at every call) and `vals` is refreshed whenever it
-    // grows; module-level indices (functions, globals, tables, segments, types) were
-    // validated; memory accesses are bounds-checked against `mem_len` before `mem` is used.
+    // SAFETY (for the whole loop): translation guarantees that every slot operand of the
+    // running function's code is below its `frame_size`, that branch offsets land inside
+    // its code, and that the code ends in a return, so `ip` stays in bounds; the value
+    // stack holds `base + frame_size` slots (checked at every call) and `sp` is recomputed
+    // whenever the stack may have moved; module-level indices (functions, globals, tables,
+    // segments, types) were validated; memory accesses are bounds-checked against
+    // `mem_len` before `mem` is used.
     unsafe {
         macro_rules! r {
             ($slot:expr) => {
@@ -81,12 +84,12 @@ pub(crate) fn run(s: &mut StoreInner, stop: usize) -> Outcome {
         }
         macro_rules! inst {
             () => {
-                s.instances.get_unchecked(cur as usize)
+                s.instances.get_unchecked(s.stack.instance as usize)
             };
         }
         macro_rules! reload_memory {
             () => {
-                (mem, mem_len) = memory0(s, cur)
+                (mem, mem_len) = memory0_cold(s)
             };
         }
         macro_rules! trap {
@@ -216,26 +219,32 @@ pub(crate) fn run(s: &mut StoreInner, stop: usize) -> Outcome {
             ($pc:ident, $callee:expr, $args:expr, $inst:expr) => {{
                 let callee: *const CompiledFunc = $callee;
                 let c = &*callee;
-                let new_base = base + $args.0 as usize;
+                let inst: u32 = $inst;
                 if s.stack.frames.len() >= s.stack.max_frames {
                     trap!($pc, StackOverflow);
                 }
+                let top = s.stack.frames.last_mut().unwrap_unchecked();
+                top.ip = ip;
+                let new_base = top.base + $args.0 as usize;
                 let need = new_base + c.frame_size as usize;
-                if need > s.stack.values.len() {
-                    if !s.stack.reserve(need) {
-                        trap!($pc, StackOverflow);
-                    }
-                    vals = s.stack.values.as_mut_ptr();
+                if need > s.stack.values.len() && !grow_values(s, need) {
+                    trap!($pc, StackOverflow);
                 }
-                s.stack.frames.last_mut().unwrap_unchecked().ip = ip;
-                s.stack.frames.push(Frame { func: callee, ip: ptr::null(), base: new_base, instance: $inst });
-                ptr::write_bytes(vals.add(new_base + c.num_params as usize), 0, c.num_locals as usize);
-                base = new_base;
-                sp = vals.add(base);
-                func = callee;
+                let frames = &mut s.stack.frames;
+                if frames.len() == frames.capacity() {
+                    grow_frames(frames);
+                }
+                // Within capacity (just ensured): a push without Vec's growth path.
+                ptr::write(
+                    frames.as_mut_ptr().add(frames.len()),
+                    Frame { func: callee, ip: ptr::null(), base: new_base, instance: inst },
+                );
+                frames.set_len(frames.len() + 1);
+                sp = s.stack.values.as_mut_ptr().add(new_base);
+                zero_slots(sp.add(c.num_params as usize), c.num_locals as usize);
                 ip = c.code.as_ptr();
-                if $inst != cur {
-                    cur = $inst;
+                if inst != s.stack.instance {
+                    s.stack.instance = inst;
                     reload_memory!();
                 }
             }};
@@ -248,8 +257,9 @@ pub(crate) fn run(s: &mut StoreInner, stop: usize) -> Outcome {
                 match *s.funcs.get_unchecked(f as usize) {
                     FuncEntity::Wasm { instance, func: index, .. } => {
                         let module = &s.instances.get_unchecked(instance as usize).module.inner;
-                        let callee = match translate::compiled(module, index) {
-                            Ok(c) => std::sync::Arc::as_ptr(c),
+                        let compiled = module.body(index).compiled.get();
+                        let callee = match compiled.map_or_else(|| translate_cold(module, index), |c| Ok(std::sync::Arc::as_ptr(c))) {
+                            Ok(c) => c,
                             Err(e) => {
                                 s.stack.frames.last_mut().unwrap_unchecked().ip = $pc;
                                 return Outcome::Error(e);
@@ -258,8 +268,9 @@ pub(crate) fn run(s: &mut StoreInner, stop: usize) -> Outcome {
                         enter!($pc, callee, $args, instance)
                     }
                     FuncEntity::Host { .. } => {
-                        s.stack.frames.last_mut().unwrap_unchecked().ip = ip;
-                        return Outcome::HostCall { func: f, args: base + $args.0 as usize };
+                        let top = s.stack.frames.last_mut().unwrap_unchecked();
+                        top.ip = ip;
+                        return Outcome::HostCall { func: f, args: top.base + $args.0 as usize };
                     }
                 }
             }};
@@ -272,11 +283,9 @@ pub(crate) fn run(s: &mut StoreInner, stop: usize) -> Outcome {
                 }
                 let f = s.stack.frames.last().unwrap_unchecked();
                 ip = f.ip;
-                base = f.base;
-                sp = vals.add(base);
-                func = f.func;
-                if f.instance != cur {
-                    cur = f.instance;
+                sp = s.stack.values.as_mut_ptr().add(f.base);
+                if f.instance != s.stack.instance {
+                    s.stack.instance = f.instance;
                     reload_memory!();
                 }
             }};
@@ -289,6 +298,7 @@ pub(crate) fn run(s: &mut StoreInner, stop: usize) -> Outcome {
                 // ---- control ----
                 Instr::Unreachable => trap!(pc, Unreachable),
                 Instr::Loop { id } => {
+                    let func = s.stack.frames.last().unwrap_unchecked().func;
                     let counter = (&(*func).loop_counters).get_unchecked(id as usize);
                     let left = counter.load(Ordering::Relaxed);
                     if left > 1 {
@@ -376,22 +386,22 @@ pub(crate) fn run(s: &mut StoreInner, stop: usize) -> Outcome {
                     ret!()
                 }
                 Instr::ReturnMany { src, n } => {
-                    ptr::copy(sp.add(src.0 as usize), sp, n as usize);
+                    move_results(sp, src.0 as usize, n as usize);
                     ret!()
                 }
                 Instr::Call { func: f, args } => {
                     let module = &inst!().module.inner;
                     let callee = match module.bodies.get_unchecked(f as usize).compiled.get() {
                         Some(c) => std::sync::Arc::as_ptr(c),
-                        None => match translate::compiled(module, f + module.num_imported_funcs) {
-                            Ok(c) => std::sync::Arc::as_ptr(c),
+                        None => match translate_cold(module, f + module.num_imported_funcs) {
+                            Ok(c) => c,
                             Err(e) => {
                                 s.stack.frames.last_mut().unwrap_unchecked().ip = pc;
                                 return Outcome::Error(e);
                             }
                         },
                     };
-                    enter!(pc, callee, args, cur)
+                    enter!(pc, callee, args, s.stack.instance)
                 }
                 Instr::CallImport { func: f, args } => {
                     let sf = *inst!().funcs.get_unchecked(f as usize);
@@ -457,119 +467,61 @@ pub(crate) fn run(s: &mut StoreInner, stop: usize) -> Outcome {
                 Instr::I64Store32 { addr, val, offset } => store!(pc, addr, val, offset, u32),
                 Instr::MemorySize { dst } => w!(dst, (mem_len / PAGE_SIZE) as u64),
                 Instr::MemoryGrow { dst, delta } => {
-                    let m = *inst!().memories.get_unchecked(0);
-                    let old = s.memories[m as usize].grow(r!(delta) as u32);
+                    let old = memory_grow(s, r!(delta) as u32);
                     reload_memory!();
-                    w!(dst, u64::from(old.unwrap_or(u32::MAX)));
+                    w!(dst, old);
                 }
                 Instr::MemoryFill { args } => {
-                    let d = r!(args) as u32 as usize;
-                    let val = r!(Slot(args.0 + 1)) as u8;
-                    let n = r!(Slot(args.0 + 2)) as u32 as usize;
-                    if d + n > mem_len {
-                        trap!(pc, MemoryOutOfBounds);
-                    }
-                    ptr::write_bytes(mem.add(d), val, n);
+                    let [d, val, n] = [r!(args), r!(Slot(args.0 + 1)), r!(Slot(args.0 + 2))];
+                    tri!(pc, memory_fill(mem, mem_len, d, val, n))
                 }
                 Instr::MemoryCopy { args } => {
-                    let d = r!(args) as u32 as usize;
-                    let src = r!(Slot(args.0 + 1)) as u32 as usize;
-                    let n = r!(Slot(args.0 + 2)) as u32 as usize;
-                    if d + n > mem_len || src + n > mem_len {
-                        trap!(pc, MemoryOutOfBounds);
-                    }
-                    ptr::copy(mem.add(src), mem.add(d), n);
+                    let [d, src, n] = [r!(args), r!(Slot(args.0 + 1)), r!(Slot(args.0 + 2))];
+                    tri!(pc, memory_copy(mem, mem_len, d, src, n))
                 }
                 Instr::MemoryInit { seg, args } => {
-                    let d = r!(args) as u32 as usize;
-                    let src = r!(Slot(args.0 + 1)) as u32 as usize;
-                    let n = r!(Slot(args.0 + 2)) as u32 as usize;
-                    let i = inst!();
-                    let bytes: &[u8] = if i.data_dropped[seg as usize] {
-                        &[]
-                    } else {
-                        let range = i.module.inner.datas[seg as usize].range.clone();
-                        &i.module.inner.bytes[range]
-                    };
-                    if d + n > mem_len || src + n > bytes.len() {
-                        trap!(pc, MemoryOutOfBounds);
-                    }
-                    ptr::copy_nonoverlapping(bytes.as_ptr().add(src), mem.add(d), n);
+                    let [d, src, n] = [r!(args), r!(Slot(args.0 + 1)), r!(Slot(args.0 + 2))];
+                    tri!(pc, memory_init(s, mem, mem_len, seg, d, src, n))
                 }
-                Instr::DataDrop { seg } => {
-                    s.instances[cur as usize].data_dropped[seg as usize] = true;
-                }
+                Instr::DataDrop { seg } => data_drop(s, seg),
 
                 // ---- tables and references ----
                 Instr::TableGet { dst, table, index } => {
-                    let t = inst!().tables[table as usize];
-                    let Some(&v) = s.tables[t as usize].elems.get(r!(index) as u32 as usize) else {
+                    let t = *inst!().tables.get_unchecked(table as usize);
+                    let Some(&v) = s.tables.get_unchecked(t as usize).elems.get(r!(index) as u32 as usize) else {
                         trap!(pc, TableOutOfBounds)
                     };
                     w!(dst, v)
                 }
                 Instr::TableSet { table, index, val } => {
-                    let t = inst!().tables[table as usize];
+                    let t = *inst!().tables.get_unchecked(table as usize);
                     let v = r!(val);
-                    let Some(e) = s.tables[t as usize].elems.get_mut(r!(index) as u32 as usize) else {
+                    let Some(e) = s.tables.get_unchecked_mut(t as usize).elems.get_mut(r!(index) as u32 as usize) else {
                         trap!(pc, TableOutOfBounds)
                     };
                     *e = v;
                 }
                 Instr::TableSize { dst, table } => {
-                    let t = inst!().tables[table as usize];
-                    w!(dst, s.tables[t as usize].elems.len() as u64)
+                    let t = *inst!().tables.get_unchecked(table as usize);
+                    w!(dst, s.tables.get_unchecked(t as usize).elems.len() as u64)
                 }
                 Instr::TableGrow { table, args } => {
-                    let t = inst!().tables[table as usize];
-                    let init = r!(args);
-                    let delta = r!(Slot(args.0 + 1)) as u32;
-                    let old = s.tables[t as usize].grow(delta, init);
-                    w!(args, u64::from(old.unwrap_or(u32::MAX)))
+                    let old = table_grow(s, table, r!(args), r!(Slot(args.0 + 1)));
+                    w!(args, old)
                 }
                 Instr::TableFill { table, args } => {
-                    let t = inst!().tables[table as usize];
-                    let i = r!(args) as u32 as usize;
-                    let v = r!(Slot(args.0 + 1));
-                    let n = r!(Slot(args.0 + 2)) as u32 as usize;
-                    let elems = &mut s.tables[t as usize].elems;
-                    if i + n > elems.len() {
-                        trap!(pc, TableOutOfBounds);
-                    }
-                    elems[i..i + n].fill(v);
+                    let [i, v, n] = [r!(args), r!(Slot(args.0 + 1)), r!(Slot(args.0 + 2))];
+                    tri!(pc, table_fill(s, table, i, v, n))
                 }
                 Instr::TableCopy { dst_table, src_table, args } => {
-                    let dt = inst!().tables[dst_table as usize] as usize;
-                    let st = inst!().tables[src_table as usize] as usize;
-                    let d = r!(args) as u32 as usize;
-                    let src = r!(Slot(args.0 + 1)) as u32 as usize;
-                    let n = r!(Slot(args.0 + 2)) as u32 as usize;
-                    if d + n > s.tables[dt].elems.len() || src + n > s.tables[st].elems.len() {
-                        trap!(pc, TableOutOfBounds);
-                    }
-                    if dt == st {
-                        s.tables[dt].elems.copy_within(src..src + n, d);
-                    } else {
-                        let from = s.tables[st].elems[src..src + n].to_vec();
-                        s.tables[dt].elems[d..d + n].copy_from_slice(&from);
-                    }
+                    let [d, src, n] = [r!(args), r!(Slot(args.0 + 1)), r!(Slot(args.0 + 2))];
+                    tri!(pc, table_copy(s, dst_table, src_table, d, src, n))
                 }
                 Instr::TableInit { table, seg, args } => {
-                    let i = &s.instances[cur as usize];
-                    let t = i.tables[table as usize] as usize;
-                    let d = r!(args) as u32 as usize;
-                    let src = r!(Slot(args.0 + 1)) as u32 as usize;
-                    let n = r!(Slot(args.0 + 2)) as u32 as usize;
-                    let segment = &i.elems[seg as usize];
-                    if src + n > segment.len() || d + n > s.tables[t].elems.len() {
-                        trap!(pc, TableOutOfBounds);
-                    }
-                    let items = segment[src..src + n].to_vec();
-                    s.tables[t].elems[d..d + n].copy_from_slice(&items);
+                    let [d, src, n] = [r!(args), r!(Slot(args.0 + 1)), r!(Slot(args.0 + 2))];
+                    tri!(pc, table_init(s, table, seg, d, src, n))
                 }
-                Instr::ElemDrop { seg } => {
-                    s.instances[cur as usize].elems[seg as usize] = Box::new([]);
-                }
+                Instr::ElemDrop { seg } => elem_drop(s, seg),
                 Instr::RefFunc { dst, func: f } => w!(dst, u64::from(inst!().funcs[f as usize]) + 1),
                 Instr::RefIsNull { dst, src } => w!(dst, u64::from(r!(src) == 0)),
 
@@ -780,4 +732,191 @@ pub(crate) fn run(s: &mut StoreInner, stop: usize) -> Outcome {
             }
         }
     }
+}
+
+// ---- Out-of-line paths ----
+//
+// Everything the loop calls lives below, marked cold and never inlined: a call inside the
+// loop would force the hot locals out of registers on every path, while a call to a cold
+// function lets the register allocator spill only around that call.
+
+/// Memory 0 of the current instance, after a switch of instance or a `memory.grow`.
+#[cold]
+#[inline(never)]
+fn memory0_cold(s: &mut StoreInner) -> (*mut u8, usize) {
+    memory0(s, s.stack.instance)
+}
+
+#[cold]
+#[inline(never)]
+fn translate_cold(module: &ModuleInner, func: u32) -> Result<*const CompiledFunc, Error> {
+    translate::compiled(module, func).map(std::sync::Arc::as_ptr)
+}
+
+#[cold]
+#[inline(never)]
+fn grow_values(s: &mut StoreInner, need: usize) -> bool {
+    s.stack.reserve(need)
+}
+
+#[cold]
+#[inline(never)]
+fn grow_frames(frames: &mut Vec<Frame>) {
+    frames.reserve(frames.len().max(64));
+}
+
+/// Zeroes a function's declared locals at entry, without a `memset` call for the usual
+/// handful.
+///
+/// # Safety
+/// `p..p + n` must be inside the value stack.
+#[inline(always)]
+unsafe fn zero_slots(p: *mut u64, n: usize) {
+    // SAFETY: the caller guarantees the range is in bounds.
+    unsafe {
+        if n <= 8 {
+            for i in 0..8 {
+                if i == n {
+                    break;
+                }
+                ptr::write_volatile(p.add(i), 0);
+            }
+        } else {
+            zero_many(p, n);
+        }
+    }
+}
+
+/// # Safety
+/// `p..p + n` must be inside the value stack.
+#[cold]
+#[inline(never)]
+unsafe fn zero_many(p: *mut u64, n: usize) {
+    // SAFETY: the caller guarantees the range is in bounds.
+    unsafe { ptr::write_bytes(p, 0, n) }
+}
+
+/// Moves `n` results from slot `src` down to slot 0 of the frame at `sp`.
+///
+/// # Safety
+/// Both ranges must be inside the frame.
+#[cold]
+#[inline(never)]
+unsafe fn move_results(sp: *mut u64, src: usize, n: usize) {
+    // SAFETY: the caller guarantees both ranges are in the frame; `ptr::copy` allows overlap.
+    unsafe { ptr::copy(sp.add(src), sp, n) }
+}
+
+#[cold]
+#[inline(never)]
+fn memory_grow(s: &mut StoreInner, delta: u32) -> u64 {
+    let m = s.instances[s.stack.instance as usize].memories[0];
+    u64::from(s.memories[m as usize].grow(delta).unwrap_or(u32::MAX))
+}
+
+/// The byte range `at..at + n` (32-bit operands) if it fits in `len`.
+fn range(at: u64, n: u64, len: usize) -> Result<std::ops::Range<usize>, TrapCode> {
+    let (at, n) = (at as u32 as usize, n as u32 as usize);
+    if at + n > len {
+        return Err(TrapCode::MemoryOutOfBounds);
+    }
+    Ok(at..at + n)
+}
+
+#[cold]
+#[inline(never)]
+fn memory_fill(mem: *mut u8, len: usize, d: u64, val: u64, n: u64) -> Result<(), TrapCode> {
+    let r = range(d, n, len)?;
+    // SAFETY: `r` is inside the memory of `len` bytes at `mem`.
+    unsafe { ptr::write_bytes(mem.add(r.start), val as u8, r.len()) };
+    Ok(())
+}
+
+#[cold]
+#[inline(never)]
+fn memory_copy(mem: *mut u8, len: usize, d: u64, src: u64, n: u64) -> Result<(), TrapCode> {
+    let (to, from) = (range(d, n, len)?, range(src, n, len)?);
+    // SAFETY: both ranges are inside the memory of `len` bytes at `mem`; `copy` allows overlap.
+    unsafe { ptr::copy(mem.add(from.start), mem.add(to.start), to.len()) };
+    Ok(())
+}
+
+#[cold]
+#[inline(never)]
+fn memory_init(s: &StoreInner, mem: *mut u8, len: usize, seg: u32, d: u64, src: u64, n: u64) -> Result<(), TrapCode> {
+    let inst = &s.instances[s.stack.instance as usize];
+    let bytes: &[u8] = if inst.data_dropped[seg as usize] {
+        &[]
+    } else {
+        &inst.module.inner.bytes[inst.module.inner.datas[seg as usize].range.clone()]
+    };
+    let to = range(d, n, len)?;
+    let from = range(src, n, bytes.len())?;
+    // SAFETY: `to` is inside the memory; the segment bytes are not part of it.
+    unsafe { ptr::copy_nonoverlapping(bytes.as_ptr().add(from.start), mem.add(to.start), to.len()) };
+    Ok(())
+}
+
+#[cold]
+#[inline(never)]
+fn data_drop(s: &mut StoreInner, seg: u32) {
+    s.instances[s.stack.instance as usize].data_dropped[seg as usize] = true;
+}
+
+fn table_of(s: &StoreInner, table: u32) -> usize {
+    s.instances[s.stack.instance as usize].tables[table as usize] as usize
+}
+
+/// The element range `at..at + n` if it fits in `len`.
+fn elems(at: u64, n: u64, len: usize) -> Result<std::ops::Range<usize>, TrapCode> {
+    range(at, n, len).map_err(|_| TrapCode::TableOutOfBounds)
+}
+
+#[cold]
+#[inline(never)]
+fn table_grow(s: &mut StoreInner, table: u32, init: u64, delta: u64) -> u64 {
+    let t = table_of(s, table);
+    u64::from(s.tables[t].grow(delta as u32, init).unwrap_or(u32::MAX))
+}
+
+#[cold]
+#[inline(never)]
+fn table_fill(s: &mut StoreInner, table: u32, i: u64, v: u64, n: u64) -> Result<(), TrapCode> {
+    let t = table_of(s, table);
+    let r = elems(i, n, s.tables[t].elems.len())?;
+    s.tables[t].elems[r].fill(v);
+    Ok(())
+}
+
+#[cold]
+#[inline(never)]
+fn table_copy(s: &mut StoreInner, dst: u32, src: u32, d: u64, from: u64, n: u64) -> Result<(), TrapCode> {
+    let (dt, st) = (table_of(s, dst), table_of(s, src));
+    let to = elems(d, n, s.tables[dt].elems.len())?;
+    let from = elems(from, n, s.tables[st].elems.len())?;
+    if dt == st {
+        s.tables[dt].elems.copy_within(from, to.start);
+    } else {
+        let items = s.tables[st].elems[from].to_vec();
+        s.tables[dt].elems[to].copy_from_slice(&items);
+    }
+    Ok(())
+}
+
+#[cold]
+#[inline(never)]
+fn table_init(s: &mut StoreInner, table: u32, seg: u32, d: u64, src: u64, n: u64) -> Result<(), TrapCode> {
+    let t = table_of(s, table);
+    let segment = &s.instances[s.stack.instance as usize].elems[seg as usize];
+    let from = elems(src, n, segment.len())?;
+    let items = segment[from].to_vec();
+    let to = elems(d, n, s.tables[t].elems.len())?;
+    s.tables[t].elems[to].copy_from_slice(&items);
+    Ok(())
+}
+
+#[cold]
+#[inline(never)]
+fn elem_drop(s: &mut StoreInner, seg: u32) {
+    s.instances[s.stack.instance as usize].elems[seg as usize] = Box::new([]);
 }

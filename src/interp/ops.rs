@@ -68,10 +68,14 @@ macro_rules! float_ops {
             if a > b { a } else { b }
         }
 
-        /// Round to nearest, ties to even.
+        /// Round to nearest, ties to even (see `rounding!` for why no library call).
         #[inline(always)]
         pub(crate) fn $nearest(a: $f) -> $f {
-            quiet(a).round_ties_even()
+            if !(a.abs() < <$f>::INTEGRAL) {
+                return quiet(a);
+            }
+            // Adding and subtracting 2^mantissa rounds in the current (nearest-even) mode.
+            ((a.abs() + <$f>::INTEGRAL) - <$f>::INTEGRAL).copysign(a)
         }
 
         /// Magnitude of `a`, sign of `b`, on the bits (NaN payloads are kept).
@@ -106,18 +110,46 @@ fn quiet<F: Quiet>(x: F) -> F {
     x.quieted()
 }
 
-macro_rules! rounding {
-    ($($name:ident: $f:ty => $method:ident),*) => {$(
-        /// Rounding that returns a quiet NaN for any NaN input.
-        #[inline(always)]
-        pub(crate) fn $name(a: $f) -> $f {
-            quiet(a).$method()
-        }
-    )*};
+/// The smallest magnitude from which every float is an integer (2^mantissa bits).
+trait Integral {
+    const INTEGRAL: Self;
+}
+impl Integral for f32 {
+    const INTEGRAL: f32 = 8_388_608.0;
+}
+impl Integral for f64 {
+    const INTEGRAL: f64 = 4_503_599_627_370_496.0;
 }
 
-rounding!(f32_ceil: f32 => ceil, f32_floor: f32 => floor, f32_trunc: f32 => trunc,
-          f64_ceil: f64 => ceil, f64_floor: f64 => floor, f64_trunc: f64 => trunc);
+/// `trunc`, `floor` and `ceil` by integer conversion: the baseline x86-64 target has no
+/// rounding instruction, and a library call inside the interpreter's dispatch loop would
+/// push its hot state out of registers. NaN inputs come back quieted, as the spec asks.
+macro_rules! rounding {
+    ($trunc:ident, $floor:ident, $ceil:ident, $f:ty, $int:ty) => {
+        #[inline(always)]
+        pub(crate) fn $trunc(a: $f) -> $f {
+            if !(a.abs() < <$f>::INTEGRAL) {
+                return quiet(a);
+            }
+            ((a as $int) as $f).copysign(a)
+        }
+
+        #[inline(always)]
+        pub(crate) fn $floor(a: $f) -> $f {
+            let t = $trunc(a);
+            if t > a { t - 1.0 } else { t }
+        }
+
+        #[inline(always)]
+        pub(crate) fn $ceil(a: $f) -> $f {
+            let t = $trunc(a);
+            if t < a { t + 1.0 } else { t }
+        }
+    };
+}
+
+rounding!(f32_trunc, f32_floor, f32_ceil, f32, i32);
+rounding!(f64_trunc, f64_floor, f64_ceil, f64, i64);
 
 /// Trapping float-to-int truncation. `lo` and `hi` are the exclusive bounds of the source
 /// values whose truncation fits the target type.
@@ -177,5 +209,25 @@ mod tests {
         assert_eq!(i64_trunc_f32_s(-9223372036854775808.0), Ok(i64::MIN));
         assert_eq!(f64_nearest(2.5), 2.0);
         assert_eq!(f32_nearest(-3.5), -4.0);
+    }
+
+    #[test]
+    fn rounding_matches_the_library() {
+        let cases = [
+            0.0, -0.0, 0.5, -0.5, 1.5, -1.5, 2.5, -2.5, 0.49999999999999994, -7.999, 1e15 + 0.5,
+            4503599627370495.5, -4503599627370495.5, 1e300, -1e-300, f64::INFINITY, f64::NEG_INFINITY,
+        ];
+        for x in cases {
+            assert_eq!(f64_trunc(x).to_bits(), x.trunc().to_bits(), "trunc {x}");
+            assert_eq!(f64_floor(x).to_bits(), x.floor().to_bits(), "floor {x}");
+            assert_eq!(f64_ceil(x).to_bits(), x.ceil().to_bits(), "ceil {x}");
+            assert_eq!(f64_nearest(x).to_bits(), x.round_ties_even().to_bits(), "nearest {x}");
+            let y = x as f32;
+            assert_eq!(f32_trunc(y).to_bits(), y.trunc().to_bits(), "trunc {y}");
+            assert_eq!(f32_floor(y).to_bits(), y.floor().to_bits(), "floor {y}");
+            assert_eq!(f32_ceil(y).to_bits(), y.ceil().to_bits(), "ceil {y}");
+            assert_eq!(f32_nearest(y).to_bits(), y.round_ties_even().to_bits(), "nearest {y}");
+        }
+        assert!(f64_floor(f64::NAN).is_nan() && f32_ceil(f32::NAN).is_nan());
     }
 }

@@ -121,6 +121,8 @@ pub(crate) struct Stack {
     pub(crate) frames: Vec<Frame>,
     pub(crate) max_values: usize,
     pub(crate) max_frames: usize,
+    /// The instance of the innermost running frame (kept by the interpreter).
+    pub(crate) instance: u32,
 }
 
 // SAFETY: the raw pointers in `Frame` point into `CompiledFunc`s kept alive by the
@@ -203,6 +205,7 @@ impl<T> Store<T> {
                     frames: Vec::new(),
                     max_values: config.max_stack_slots,
                     max_frames: config.max_call_depth,
+                    instance: 0,
                 },
             },
             host_funcs: Vec::new(),
