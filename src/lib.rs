@@ -54,6 +54,8 @@ mod error;
 mod interp;
 mod module;
 mod runtime;
+#[cfg(unix)]
+pub mod wasi;
 
 pub use error::{Error, ErrorKind};
 pub use module::{ExportType, ExternKind, ExternType, ImportType, Module};

@@ -1,0 +1,505 @@
+//! `spur`: the command line.
+//!
+//! - `spur run [--dir HOST[::GUEST]]... [--env KEY[=VALUE]]... [--no-jit] [--stats] FILE [ARGS...]`
+//!   runs a WASI command (its `_start`) and exits with the program's exit code.
+//! - `spur invoke [same options] FILE FUNC [ARGS...]` calls one export, parsing the arguments
+//!   by the function's parameter types, and prints the results.
+//!
+//! Both accept binary modules and `.wat` text. Every error is one line on stderr and a non-zero
+//! exit; a trap prints its message and the WebAssembly backtrace, and exits with 134 (as
+//! Wasmtime does on Unix).
+
+use clap::{Args, Parser, Subcommand};
+use spur::wasi::{WasiCtx, WasiCtxBuilder};
+use spur::{Config, Engine, Error, Extern, Func, Instance, Linker, Module, Store, Val, ValType};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+/// The exit status of a run that trapped (128 + SIGABRT, as Wasmtime uses on Unix).
+const TRAP_EXIT: u8 = 134;
+
+#[derive(Parser)]
+#[command(
+    name = "spur",
+    version,
+    about = "A WebAssembly engine: a fast interpreter now, a trace JIT later",
+    long_about = "A WebAssembly engine: a fast interpreter now, a trace JIT later.\n\n\
+        Runs WASI preview 1 programs (built with wasi-libc or Rust's wasm32-wasip1 target) and \
+        calls exports of plain modules. Modules may be binary (.wasm) or text (.wat)."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run a WASI command: instantiate it, call `_start`, exit with its exit code
+    #[command(arg_required_else_help = true)]
+    Run {
+        #[command(flatten)]
+        opts: RunOptions,
+        /// The module to run (.wasm binary or .wat text)
+        file: PathBuf,
+        /// Arguments passed to the program (its argv[1..]; argv[0] is FILE as given)
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
+    /// Call one exported function and print its results, one per line
+    #[command(arg_required_else_help = true)]
+    Invoke {
+        #[command(flatten)]
+        opts: RunOptions,
+        /// The module (.wasm binary or .wat text); it may import WASI, nothing else
+        file: PathBuf,
+        /// The name of the exported function
+        func: String,
+        /// The arguments, parsed by the function's parameter types (i32/i64: decimal or 0x hex,
+        /// negative or unsigned; f32/f64: decimal, `inf`, `nan`; references: `null`)
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
+}
+
+#[derive(Args)]
+struct RunOptions {
+    /// Grant access to host directory HOST, seen by the program as GUEST (default: HOST as
+    /// written). Nothing outside it is reachable. Repeatable.
+    #[arg(long = "dir", value_name = "HOST[::GUEST]")]
+    dirs: Vec<String>,
+    /// Set an environment variable for the program; `--env KEY` passes the host's value.
+    /// The program sees no other variables. Repeatable.
+    #[arg(long = "env", value_name = "KEY[=VALUE]")]
+    envs: Vec<String>,
+    /// Run in the interpreter only (no trace JIT)
+    #[arg(long)]
+    no_jit: bool,
+    /// Print timings and memory use to stderr after the run
+    #[arg(long)]
+    stats: bool,
+}
+
+/// A failure, already phrased as the one line to print.
+struct Failure {
+    message: String,
+    code: u8,
+}
+
+impl Failure {
+    fn new(message: impl Into<String>) -> Failure {
+        Failure {
+            message: message.into(),
+            code: 1,
+        }
+    }
+}
+
+/// Collapses a multi-line message (e.g. a `.wat` parse error with its source excerpt) to one
+/// line.
+fn one_line(message: &str) -> String {
+    message
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && *l != "|")
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Run { opts, file, args } => run(&opts, &file, &args),
+        Command::Invoke {
+            opts,
+            file,
+            func,
+            args,
+        } => invoke(&opts, &file, &func, &args),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(f) => {
+            eprintln!("error: {}", f.message);
+            ExitCode::from(f.code)
+        }
+    }
+}
+
+/// Times and sizes for `--stats`.
+#[derive(Default)]
+struct Stats {
+    load: Duration,
+    instantiate: Duration,
+    run: Duration,
+    memory_bytes: Option<usize>,
+}
+
+impl Stats {
+    fn print(&self, jit: bool) {
+        let ms = |d: Duration| d.as_secs_f64() * 1e3;
+        eprintln!("spur stats:");
+        eprintln!(
+            "  module load (read, decode, validate):  {:10.3} ms",
+            ms(self.load)
+        );
+        eprintln!(
+            "  instantiate (incl. start function):    {:10.3} ms",
+            ms(self.instantiate)
+        );
+        eprintln!(
+            "  run:                                   {:10.3} ms",
+            ms(self.run)
+        );
+        match self.memory_bytes {
+            Some(b) => eprintln!(
+                "  linear memory at exit:                 {:10.1} KiB",
+                b as f64 / 1024.0
+            ),
+            None => eprintln!("  linear memory at exit:                        none"),
+        }
+        match peak_rss_kib() {
+            Some(k) => eprintln!(
+                "  peak resident memory (whole process):  {:10.1} MiB",
+                k as f64 / 1024.0
+            ),
+            None => eprintln!("  peak resident memory (whole process):   unavailable"),
+        }
+        eprintln!(
+            "  execution tier:                        {}",
+            if jit {
+                "interpreter (trace JIT enabled; not implemented yet)"
+            } else {
+                "interpreter (--no-jit)"
+            }
+        );
+    }
+}
+
+/// The process's peak resident set size, from `/proc/self/status` (Linux).
+fn peak_rss_kib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// Reads and compiles the module, with an engine configured by `opts`.
+fn load(opts: &RunOptions, file: &PathBuf) -> Result<(Engine, Module), Failure> {
+    let shown = file.display();
+    let bytes =
+        std::fs::read(file).map_err(|e| Failure::new(format!("cannot read `{shown}`: {e}")))?;
+    let mut config = Config::new();
+    config.jit(!opts.no_jit);
+    let engine = Engine::new(&config);
+    let module = Module::new(&engine, &bytes)
+        .map_err(|e| Failure::new(one_line(&format!("`{shown}` is not a valid module: {e}"))))?;
+    Ok((engine, module))
+}
+
+/// The WASI context for `opts`, with stdio inherited and `argv` as the arguments.
+fn wasi_ctx(opts: &RunOptions, argv: impl IntoIterator<Item = String>) -> Result<WasiCtx, Failure> {
+    let mut b = WasiCtxBuilder::new();
+    b.inherit_stdio();
+    for a in argv {
+        b.arg(a);
+    }
+    for e in &opts.envs {
+        match e.split_once('=') {
+            Some((k, v)) if !k.is_empty() => {
+                b.env(k, v);
+            }
+            Some(_) => {
+                return Err(Failure::new(format!(
+                    "invalid --env `{e}`: expected KEY=VALUE or KEY"
+                )));
+            }
+            None => {
+                if let Ok(v) = std::env::var(e) {
+                    b.env(e.as_str(), v);
+                }
+            }
+        }
+    }
+    for d in &opts.dirs {
+        let (host, guest) = d.split_once("::").unwrap_or((d.as_str(), d.as_str()));
+        if host.is_empty() || guest.is_empty() {
+            return Err(Failure::new(format!(
+                "invalid --dir `{d}`: expected HOST or HOST::GUEST"
+            )));
+        }
+        b.preopened_dir(host, guest)
+            .map_err(|e| Failure::new(format!("--dir {d}: {e}")))?;
+    }
+    Ok(b.build())
+}
+
+fn linker(engine: &Engine) -> Result<Linker<WasiCtx>, Failure> {
+    let mut linker = Linker::new(engine);
+    spur::wasi::add_to_linker(&mut linker, |cx: &mut WasiCtx| cx)
+        .map_err(|e| Failure::new(e.to_string()))?;
+    Ok(linker)
+}
+
+fn instantiate(
+    linker: &Linker<WasiCtx>,
+    store: &mut Store<WasiCtx>,
+    module: &Module,
+    file: &PathBuf,
+) -> Result<Instance, Failure> {
+    linker
+        .instantiate(&mut *store, module)
+        .map_err(|e| match outcome(&e) {
+            Outcome::Other => Failure::new(one_line(&format!(
+                "cannot instantiate `{}`: {e}",
+                file.display()
+            ))),
+            _ => failure_of(&e),
+        })
+}
+
+/// How a call that returned an error ends the process.
+enum Outcome {
+    Exit(i32),
+    Trap,
+    Other,
+}
+
+fn outcome(e: &Error) -> Outcome {
+    if let Some(status) = e.i32_exit_status() {
+        Outcome::Exit(status)
+    } else if e.is_trap() {
+        Outcome::Trap
+    } else {
+        Outcome::Other
+    }
+}
+
+/// The failure to report for an error from running WebAssembly.
+fn failure_of(e: &Error) -> Failure {
+    match outcome(e) {
+        // The trap's display is its message then the backtrace, one frame per line.
+        Outcome::Trap => Failure {
+            message: e.to_string(),
+            code: TRAP_EXIT,
+        },
+        Outcome::Exit(status) => Failure {
+            message: format!("exit with status {status}"),
+            code: status as u8,
+        },
+        Outcome::Other => Failure::new(one_line(&e.to_string())),
+    }
+}
+
+fn run(opts: &RunOptions, file: &PathBuf, args: &[String]) -> Result<u8, Failure> {
+    let mut stats = Stats::default();
+    let t = Instant::now();
+    let (engine, module) = load(opts, file)?;
+    stats.load = t.elapsed();
+
+    let argv = std::iter::once(file.display().to_string()).chain(args.iter().cloned());
+    let ctx = wasi_ctx(opts, argv)?;
+    let linker = linker(&engine)?;
+    let mut store = Store::new(&engine, ctx);
+    let t = Instant::now();
+    let instance = instantiate(&linker, &mut store, &module, file)?;
+    stats.instantiate = t.elapsed();
+
+    let start = match instance.get_export(&mut store, "_start") {
+        Some(Extern::Func(f)) => f,
+        Some(_) => {
+            return Err(Failure::new(format!(
+                "`{}`: export `_start` is not a function",
+                file.display()
+            )));
+        }
+        None => {
+            return Err(Failure::new(format!(
+                "`{}` has no `_start` export (not a WASI command); call a function with `spur invoke {} FUNC`",
+                file.display(),
+                file.display()
+            )));
+        }
+    };
+    let t = Instant::now();
+    let result = start.call(&mut store, &[], &mut []);
+    stats.run = t.elapsed();
+    stats.memory_bytes = instance
+        .get_memory(&mut store, "memory")
+        .map(|m| m.data_size(&store));
+    if opts.stats {
+        stats.print(!opts.no_jit);
+    }
+    match result {
+        Ok(()) => Ok(0),
+        Err(e) => match outcome(&e) {
+            Outcome::Exit(status) => Ok(status as u8),
+            _ => Err(failure_of(&e)),
+        },
+    }
+}
+
+fn invoke(opts: &RunOptions, file: &PathBuf, name: &str, args: &[String]) -> Result<u8, Failure> {
+    let mut stats = Stats::default();
+    let t = Instant::now();
+    let (engine, module) = load(opts, file)?;
+    stats.load = t.elapsed();
+
+    let ctx = wasi_ctx(opts, [file.display().to_string()])?;
+    let linker = linker(&engine)?;
+    let mut store = Store::new(&engine, ctx);
+    let t = Instant::now();
+    let instance = instantiate(&linker, &mut store, &module, file)?;
+    // A WASI reactor is initialized before its exports are called.
+    if let Some(init) = instance.get_func(&mut store, "_initialize") {
+        init.call(&mut store, &[], &mut [])
+            .map_err(|e| failure_of(&e))?;
+    }
+    stats.instantiate = t.elapsed();
+
+    let func = find_func(&mut store, &instance, &module, name, file)?;
+    let ty = func.ty(&store);
+    if args.len() != ty.params().len() {
+        return Err(Failure::new(format!(
+            "`{name}` takes {} argument{} ({}), got {}",
+            ty.params().len(),
+            if ty.params().len() == 1 { "" } else { "s" },
+            type_list(ty.params()),
+            args.len()
+        )));
+    }
+    let params = args
+        .iter()
+        .zip(ty.params())
+        .enumerate()
+        .map(|(i, (a, &t))| {
+            parse_val(a, t).ok_or_else(|| {
+                Failure::new(format!(
+                    "argument {} of `{name}`: `{a}` is not a valid {t}",
+                    i + 1
+                ))
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut results: Vec<Val> = ty
+        .results()
+        .iter()
+        .map(|&t| Val::default_for_ty(t))
+        .collect();
+    let t = Instant::now();
+    let result = func.call(&mut store, &params, &mut results);
+    stats.run = t.elapsed();
+    stats.memory_bytes = instance
+        .get_memory(&mut store, "memory")
+        .map(|m| m.data_size(&store));
+    if opts.stats {
+        stats.print(!opts.no_jit);
+    }
+    match result {
+        Ok(()) => {
+            for r in &results {
+                println!("{}", show_val(r));
+            }
+            Ok(0)
+        }
+        Err(e) => match outcome(&e) {
+            Outcome::Exit(status) => Ok(status as u8),
+            _ => Err(failure_of(&e)),
+        },
+    }
+}
+
+fn find_func(
+    store: &mut Store<WasiCtx>,
+    instance: &Instance,
+    module: &Module,
+    name: &str,
+    file: &PathBuf,
+) -> Result<Func, Failure> {
+    match instance.get_export(&mut *store, name) {
+        Some(Extern::Func(f)) => Ok(f),
+        Some(_) => Err(Failure::new(format!(
+            "export `{name}` of `{}` is not a function",
+            file.display()
+        ))),
+        None => {
+            let funcs: Vec<&str> = module
+                .exports()
+                .filter(|e| matches!(e.kind(), spur::ExternKind::Func))
+                .map(|e| e.name())
+                .collect();
+            let known = if funcs.is_empty() {
+                "it exports no functions".to_string()
+            } else {
+                format!("exported functions: {}", funcs.join(", "))
+            };
+            Err(Failure::new(format!(
+                "`{}` has no export named `{name}` ({known})",
+                file.display()
+            )))
+        }
+    }
+}
+
+fn type_list(types: &[ValType]) -> String {
+    if types.is_empty() {
+        return "none".to_string();
+    }
+    types
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Parses a command-line argument as a value of type `ty`.
+fn parse_val(s: &str, ty: ValType) -> Option<Val> {
+    fn int(s: &str) -> Option<i128> {
+        let (neg, digits) = match s.strip_prefix('-') {
+            Some(rest) => (true, rest),
+            None => (false, s.strip_prefix('+').unwrap_or(s)),
+        };
+        let digits = digits.replace('_', "");
+        let v = match digits
+            .strip_prefix("0x")
+            .or_else(|| digits.strip_prefix("0X"))
+        {
+            Some(hex) => i128::from_str_radix(hex, 16).ok()?,
+            None => digits.parse::<i128>().ok()?,
+        };
+        Some(if neg { -v } else { v })
+    }
+    Some(match ty {
+        ValType::I32 => {
+            let v = int(s)?;
+            if !(i128::from(i32::MIN)..=i128::from(u32::MAX)).contains(&v) {
+                return None;
+            }
+            Val::I32(v as u32 as i32)
+        }
+        ValType::I64 => {
+            let v = int(s)?;
+            if !(i128::from(i64::MIN)..=i128::from(u64::MAX)).contains(&v) {
+                return None;
+            }
+            Val::I64(v as u64 as i64)
+        }
+        ValType::F32 => Val::F32(s.parse::<f32>().ok()?.to_bits()),
+        ValType::F64 => Val::F64(s.parse::<f64>().ok()?.to_bits()),
+        ValType::FuncRef if s == "null" => Val::FuncRef(None),
+        ValType::ExternRef if s == "null" => Val::ExternRef(None),
+        _ => return None,
+    })
+}
+
+/// Formats a result as Wasmtime's `--invoke` prints it.
+fn show_val(v: &Val) -> String {
+    match *v {
+        Val::I32(x) => x.to_string(),
+        Val::I64(x) => x.to_string(),
+        Val::F32(b) => f32::from_bits(b).to_string(),
+        Val::F64(b) => f64::from_bits(b).to_string(),
+        Val::FuncRef(None) | Val::ExternRef(None) => "null".to_string(),
+        Val::FuncRef(Some(_)) => "<funcref>".to_string(),
+        Val::ExternRef(Some(_)) => "<externref>".to_string(),
+    }
+}
