@@ -95,15 +95,15 @@ impl Failure {
     }
 }
 
-/// Collapses a multi-line message (e.g. a `.wat` parse error with its source excerpt) to one
-/// line.
-fn one_line(message: &str) -> String {
-    message
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty() && *l != "|")
-        .collect::<Vec<_>>()
-        .join(" ")
+/// Collapses a multi-line message to one line. A `.wat` parse error (message, then
+/// `--> <anon>:LINE:COL` and a source excerpt) keeps its message and location.
+fn one_line(message: &str, file: &str) -> String {
+    let mut lines = message.lines().map(str::trim);
+    let first = lines.next().unwrap_or_default().to_string();
+    match lines.find_map(|l| l.strip_prefix("--> ")) {
+        Some(loc) => format!("{first} (at {})", loc.replace("<anon>", file)),
+        None => message.lines().map(str::trim).filter(|l| !l.is_empty()).collect::<Vec<_>>().join(" "),
+    }
 }
 
 fn main() -> ExitCode {
@@ -191,8 +191,20 @@ fn load(opts: &RunOptions, file: &PathBuf) -> Result<(Engine, Module), Failure> 
     let mut config = Config::new();
     config.jit(!opts.no_jit);
     let engine = Engine::new(&config);
-    let module = Module::new(&engine, &bytes)
-        .map_err(|e| Failure::new(one_line(&format!("`{shown}` is not a valid module: {e}"))))?;
+    // A `.wasm` file (or anything with the binary magic) is decoded as a binary, so that a
+    // corrupt binary is reported as one rather than as a text parse error.
+    let binary = bytes.starts_with(b"\0asm") || file.extension().is_some_and(|e| e == "wasm");
+    let module = if binary {
+        Module::from_binary(&engine, &bytes)
+    } else {
+        Module::new(&engine, &bytes)
+    };
+    let module = module.map_err(|e| {
+        Failure::new(format!(
+            "`{shown}` is not a valid module: {}",
+            one_line(&e.to_string(), &shown.to_string())
+        ))
+    })?;
     Ok((engine, module))
 }
 
@@ -249,10 +261,11 @@ fn instantiate(
     linker
         .instantiate(&mut *store, module)
         .map_err(|e| match outcome(&e) {
-            Outcome::Other => Failure::new(one_line(&format!(
-                "cannot instantiate `{}`: {e}",
-                file.display()
-            ))),
+            Outcome::Other => Failure::new(format!(
+                "cannot instantiate `{}`: {}",
+                file.display(),
+                one_line(&e.to_string(), "")
+            )),
             _ => failure_of(&e),
         })
 }
@@ -286,7 +299,7 @@ fn failure_of(e: &Error) -> Failure {
             message: format!("exit with status {status}"),
             code: status as u8,
         },
-        Outcome::Other => Failure::new(one_line(&e.to_string())),
+        Outcome::Other => Failure::new(one_line(&e.to_string(), "")),
     }
 }
 
