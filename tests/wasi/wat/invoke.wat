@@ -1,0 +1,15 @@
+;; Exports of several types for `spur invoke`, and a WASI reactor's `_initialize`.
+(module
+  (import "wasi_snapshot_preview1" "proc_exit" (func $proc_exit (param i32)))
+  (global $init (mut i32) (i32.const 0))
+  (func (export "_initialize") (global.set $init (i32.const 100)))
+  (func (export "initialized") (result i32) (global.get $init))
+  (func (export "add") (param i32 i32) (result i32) (i32.add (local.get 0) (local.get 1)))
+  (func (export "mixed") (param i32 i64 f32 f64) (result i64 f64)
+    (i64.add (i64.extend_i32_s (local.get 0)) (local.get 1))
+    (f64.add (f64.promote_f32 (local.get 2)) (local.get 3)))
+  (func (export "none"))
+  (func (export "div") (param i32 i32) (result i32) (i32.div_s (local.get 0) (local.get 1)))
+  (func (export "exit") (param i32) (call $proc_exit (local.get 0)))
+  (memory (export "memory") 1)
+)
