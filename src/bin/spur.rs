@@ -12,7 +12,7 @@
 use clap::{Args, Parser, Subcommand};
 use spur::wasi::{WasiCtx, WasiCtxBuilder};
 use spur::{Config, Engine, Error, Extern, Func, Instance, Linker, Module, Store, Val, ValType};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
@@ -102,7 +102,12 @@ fn one_line(message: &str, file: &str) -> String {
     let first = lines.next().unwrap_or_default().to_string();
     match lines.find_map(|l| l.strip_prefix("--> ")) {
         Some(loc) => format!("{first} (at {})", loc.replace("<anon>", file)),
-        None => message.lines().map(str::trim).filter(|l| !l.is_empty()).collect::<Vec<_>>().join(" "),
+        None => message
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .collect::<Vec<_>>()
+            .join(" "),
     }
 }
 
@@ -184,7 +189,7 @@ fn peak_rss_kib() -> Option<u64> {
 }
 
 /// Reads and compiles the module, with an engine configured by `opts`.
-fn load(opts: &RunOptions, file: &PathBuf) -> Result<(Engine, Module), Failure> {
+fn load(opts: &RunOptions, file: &Path) -> Result<(Engine, Module), Failure> {
     let shown = file.display();
     let bytes =
         std::fs::read(file).map_err(|e| Failure::new(format!("cannot read `{shown}`: {e}")))?;
@@ -256,7 +261,7 @@ fn instantiate(
     linker: &Linker<WasiCtx>,
     store: &mut Store<WasiCtx>,
     module: &Module,
-    file: &PathBuf,
+    file: &Path,
 ) -> Result<Instance, Failure> {
     linker
         .instantiate(&mut *store, module)
@@ -303,7 +308,7 @@ fn failure_of(e: &Error) -> Failure {
     }
 }
 
-fn run(opts: &RunOptions, file: &PathBuf, args: &[String]) -> Result<u8, Failure> {
+fn run(opts: &RunOptions, file: &Path, args: &[String]) -> Result<u8, Failure> {
     let mut stats = Stats::default();
     let t = Instant::now();
     let (engine, module) = load(opts, file)?;
@@ -351,7 +356,7 @@ fn run(opts: &RunOptions, file: &PathBuf, args: &[String]) -> Result<u8, Failure
     }
 }
 
-fn invoke(opts: &RunOptions, file: &PathBuf, name: &str, args: &[String]) -> Result<u8, Failure> {
+fn invoke(opts: &RunOptions, file: &Path, name: &str, args: &[String]) -> Result<u8, Failure> {
     let mut stats = Stats::default();
     let t = Instant::now();
     let (engine, module) = load(opts, file)?;
@@ -426,7 +431,7 @@ fn find_func(
     instance: &Instance,
     module: &Module,
     name: &str,
-    file: &PathBuf,
+    file: &Path,
 ) -> Result<Func, Failure> {
     match instance.get_export(&mut *store, name) {
         Some(Extern::Func(f)) => Ok(f),

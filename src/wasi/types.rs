@@ -404,7 +404,7 @@ pub struct Filestat {
 
 impl Filestat {
     /// The layout in guest memory (64 bytes).
-    pub fn to_bytes(&self) -> [u8; 64] {
+    pub fn to_bytes(self) -> [u8; 64] {
         let mut b = [0u8; 64];
         b[0..8].copy_from_slice(&self.dev.to_le_bytes());
         b[8..16].copy_from_slice(&self.ino.to_le_bytes());
@@ -429,7 +429,7 @@ pub struct Fdstat {
 
 impl Fdstat {
     /// The layout in guest memory (24 bytes).
-    pub fn to_bytes(&self) -> [u8; 24] {
+    pub fn to_bytes(self) -> [u8; 24] {
         let mut b = [0u8; 24];
         b[0] = self.filetype;
         b[2..4].copy_from_slice(&self.flags.to_le_bytes());
