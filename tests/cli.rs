@@ -285,7 +285,7 @@ fn rust_exit_codes() {
     let o = spur(&["run", &program("rust")], "");
     assert_eq!(
         o.stderr,
-        "usage: wasi-rust.wasm args|env|fs|stdin|time|exit N|panic|sandbox\n"
+        "usage: wasi-rust.wasm args|env|fs|stdin|time|exit N|panic|ls [DIR]|sandbox\n"
     );
     assert_eq!(o.code, 2);
 }

@@ -59,6 +59,17 @@ fn main() {
             let i = args.len() + 10;
             println!("{}", v[i]);
         }
+        Some("ls") => {
+            let dir = args.get(2).map_or(".", String::as_str);
+            let mut names: Vec<String> = fs::read_dir(dir)
+                .expect("read_dir")
+                .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+                .collect();
+            names.sort();
+            let total: usize = names.iter().map(String::len).sum();
+            println!("{} entries, {total} name bytes", names.len());
+            println!("first {:?}, last {:?}", names.first(), names.last());
+        }
         Some("sandbox") => {
             for path in ["../outside.txt", "/etc/passwd", "sub/../../outside.txt", "escape"] {
                 match fs::read_to_string(path) {
@@ -76,7 +87,7 @@ fn main() {
             }
         }
         _ => {
-            eprintln!("usage: wasi-rust.wasm args|env|fs|stdin|time|exit N|panic|sandbox");
+            eprintln!("usage: wasi-rust.wasm args|env|fs|stdin|time|exit N|panic|ls [DIR]|sandbox");
             process::exit(2);
         }
     }
