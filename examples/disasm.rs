@@ -9,10 +9,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let module = spur::Module::new(&engine, std::fs::read(path)?)?;
     let imported = module.imports().filter(|i| matches!(i.ty(), spur::ExternType::Func(_))).count() as u32;
     let only: Option<u32> = args.get(2).map(|s| s.parse()).transpose()?;
+    if let Some(f) = only {
+        println!("func {f}:\n{}", module.disassemble(f)?);
+        return Ok(());
+    }
     for f in imported.. {
-        if only.is_some_and(|o| o != f) {
-            continue;
-        }
         match module.disassemble(f) {
             Ok(text) => println!("func {f}:\n{text}"),
             Err(_) => break,

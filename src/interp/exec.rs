@@ -194,11 +194,16 @@ pub(crate) fn run(s: &mut StoreInner, stop: usize) -> Outcome {
         // Effective address of an access of `$n` bytes, or a trap.
         macro_rules! ea {
             ($pc:ident, $addr:ident, $offset:ident, $n:expr) => {{
-                let ea = (r!($addr) as u32 as usize) + $offset as usize;
+                let x = r!($addr) as u32;
+                let ea = x as usize + $offset as usize;
                 if ea + $n > mem_len {
-                    trap!($pc, MemoryOutOfBounds);
+                    match unfolded_ea(s, $pc, x, $offset, $n, mem_len) {
+                        Some(ea) => ea,
+                        None => trap!($pc, MemoryOutOfBounds),
+                    }
+                } else {
+                    ea
                 }
-                ea
             }};
         }
         macro_rules! load {
@@ -241,7 +246,7 @@ pub(crate) fn run(s: &mut StoreInner, stop: usize) -> Outcome {
                 );
                 frames.set_len(frames.len() + 1);
                 sp = s.stack.values.as_mut_ptr().add(new_base);
-                zero_slots(sp.add(c.num_params as usize), c.num_locals as usize);
+                init_frame(sp, c);
                 ip = c.code.as_ptr();
                 if inst != s.stack.instance {
                     s.stack.instance = inst;
@@ -765,24 +770,29 @@ fn grow_frames(frames: &mut Vec<Frame>) {
     frames.reserve(frames.len().max(64));
 }
 
-/// Zeroes a function's declared locals at entry, without a `memset` call for the usual
-/// handful.
+/// Sets up a new frame at `sp`: zeroes the declared locals and copies in the constant pool
+/// (without a library call for the usual handful of slots).
 ///
 /// # Safety
-/// `p..p + n` must be inside the value stack.
+/// `sp .. sp + c.frame_size` must be inside the value stack.
 #[inline(always)]
-unsafe fn zero_slots(p: *mut u64, n: usize) {
-    // SAFETY: the caller guarantees the range is in bounds.
+pub(crate) unsafe fn init_frame(sp: *mut u64, c: &CompiledFunc) {
+    // SAFETY: locals and constants lie inside the frame, which the caller guarantees.
     unsafe {
+        let locals = sp.add(c.num_params as usize);
+        let n = c.num_locals as usize;
         if n <= 8 {
             for i in 0..8 {
                 if i == n {
                     break;
                 }
-                ptr::write_volatile(p.add(i), 0);
+                ptr::write_volatile(locals.add(i), 0);
             }
         } else {
-            zero_many(p, n);
+            zero_many(locals, n);
+        }
+        if !c.consts.is_empty() {
+            copy_consts(locals.add(n), &c.consts);
         }
     }
 }
@@ -794,6 +804,29 @@ unsafe fn zero_slots(p: *mut u64, n: usize) {
 unsafe fn zero_many(p: *mut u64, n: usize) {
     // SAFETY: the caller guarantees the range is in bounds.
     unsafe { ptr::write_bytes(p, 0, n) }
+}
+
+/// # Safety
+/// `p..p + consts.len()` must be inside the value stack.
+#[inline(never)]
+unsafe fn copy_consts(p: *mut u64, consts: &[u64]) {
+    // SAFETY: the caller guarantees the range is in bounds; the pool is not in the stack.
+    unsafe { ptr::copy_nonoverlapping(consts.as_ptr(), p, consts.len()) }
+}
+
+/// The trap path of a load or store: if its address `i32.add` was folded into the offset
+/// (see `translate`), the original, wrapping address computation may still be in bounds.
+#[cold]
+#[inline(never)]
+fn unfolded_ea(s: &StoreInner, pc: *const Instr, x: u32, offset: u32, n: usize, mem_len: usize) -> Option<usize> {
+    // SAFETY: the innermost frame's function is the one executing `pc`.
+    let func = unsafe { &*s.stack.frames.last()?.func };
+    // SAFETY: `pc` points into this function's code.
+    let at = unsafe { pc.offset_from(func.code.as_ptr()) } as u32;
+    let i = func.folded_adds.binary_search_by_key(&at, |&(pc, _)| pc).ok()?;
+    let c = func.folded_adds[i].1;
+    let ea = x.wrapping_add(c) as usize + (offset - c) as usize;
+    (ea + n <= mem_len).then_some(ea)
 }
 
 /// Moves `n` results from slot `src` down to slot 0 of the frame at `sp`.

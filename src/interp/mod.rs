@@ -12,7 +12,7 @@ pub(crate) mod ops;
 mod translate;
 
 pub(crate) use bytecode::{Instr, disassemble};
-pub(crate) use exec::{Outcome, run};
+pub(crate) use exec::{Outcome, init_frame, run};
 pub(crate) use translate::{CompiledFunc, compiled};
 
 /// Iterations a loop header counts before it is hot (LuaJIT's `hotloop` default).

@@ -9,6 +9,17 @@
 //! followed by `local.set` writes straight into the local, and a comparison followed by a
 //! conditional branch becomes one fused compare-and-branch.
 //!
+//! Frame layout: `[params | locals | constants | operand stack]`. Large constants
+//! (`f32`/`f64`, and `i64` outside the `i32` range) are collected before translation into
+//! a per-function pool that is copied into the frame at entry, so an instruction reads them
+//! like any other slot instead of first materializing them.
+//!
+//! An `i32.add x, C` (C >= 0) that only computes the address of the following load or store
+//! is folded into the access's offset. The folded access differs from the original only
+//! when `x + C` wraps around 2^32, and then it is out of bounds; the interpreter's trap
+//! path looks the instruction up in `CompiledFunc::folded_adds` and retries with the
+//! wrapped address, so the semantics are exact and the common path pays nothing.
+//!
 //! Invariants the interpreter relies on:
 //! - every slot operand is `< frame_size`; every branch lands inside `code`;
 //! - an instruction reads all its operands before it writes its result;
@@ -32,7 +43,12 @@ pub(crate) struct CompiledFunc {
     /// Locals declared in the body (zeroed at entry), after the parameters.
     pub(crate) num_locals: u32,
     pub(crate) num_results: u32,
-    /// Slots the frame needs: parameters, locals and the deepest operand stack.
+    /// Constants copied into the frame after the locals at entry.
+    pub(crate) consts: Box<[u64]>,
+    /// `(instruction index, C)` of loads and stores whose address `i32.add x, C` was
+    /// folded into the offset, sorted by index (see the module header).
+    pub(crate) folded_adds: Box<[(u32, u32)]>,
+    /// Slots the frame needs: parameters, locals, constants and the deepest operand stack.
     pub(crate) frame_size: u32,
     /// Hot counters of the loop headers (`Instr::Loop { id }`), counting down.
     pub(crate) loop_counters: Box<[AtomicU32]>,
@@ -86,8 +102,13 @@ struct Translator<'m> {
     offsets: Vec<u32>,
     stack: Vec<Operand>,
     ctrl: Vec<Ctrl>,
-    /// Parameters plus declared locals: the first operand-stack slot.
+    /// Parameters plus declared locals.
     locals: u32,
+    /// The constant pool and the slot of its first entry.
+    consts: Vec<u64>,
+    /// The first operand-stack slot (after locals and constants).
+    base: u32,
+    folded_adds: Vec<(u32, u32)>,
     max_height: usize,
     /// The current code is unreachable; `dead_depth` counts blocks opened inside it.
     unreachable: bool,
@@ -130,6 +151,10 @@ pub(crate) fn translate(module: &ModuleInner, func: u32) -> Result<CompiledFunc,
     let locals = num_params
         .checked_add(num_locals)
         .ok_or_else(|| Error::compile("too many locals"))?;
+    let consts = collect_constants(&body)?;
+    let base = locals
+        .checked_add(consts.len() as u32)
+        .ok_or_else(|| Error::compile("too many locals"))?;
     let mut t = Translator {
         module,
         code: Vec::new(),
@@ -137,6 +162,9 @@ pub(crate) fn translate(module: &ModuleInner, func: u32) -> Result<CompiledFunc,
         stack: Vec::new(),
         ctrl: Vec::new(),
         locals,
+        consts,
+        base,
+        folded_adds: Vec::new(),
         max_height: 0,
         unreachable: false,
         dead_depth: 0,
@@ -161,7 +189,7 @@ pub(crate) fn translate(module: &ModuleInner, func: u32) -> Result<CompiledFunc,
         t.offset = offset as u32;
         t.op(op)?;
     }
-    let frame_size = u64::from(locals) + t.max_height as u64;
+    let frame_size = u64::from(t.base) + t.max_height as u64;
     if frame_size > u64::from(u32::MAX / 2) {
         return Err(Error::compile("function frame too large"));
     }
@@ -172,6 +200,8 @@ pub(crate) fn translate(module: &ModuleInner, func: u32) -> Result<CompiledFunc,
         num_params,
         num_locals,
         num_results: ty.results().len() as u32,
+        consts: t.consts.into(),
+        folded_adds: t.folded_adds.into(),
         frame_size: frame_size as u32,
         loop_counters: (0..t.num_loops).map(|_| AtomicU32::new(crate::interp::HOT_LOOP_START)).collect(),
     })
@@ -584,7 +614,13 @@ impl Translator<'_> {
     // ---- the virtual operand stack ----
 
     fn slot_at(&self, pos: usize) -> Slot {
-        Slot(self.locals + pos as u32)
+        Slot(self.base + pos as u32)
+    }
+
+    /// The frame slot holding a pooled constant.
+    fn const_slot(&self, bits: u64) -> Option<Slot> {
+        let i = self.consts.iter().position(|&c| c == bits)?;
+        Some(Slot(self.locals + i as u32))
     }
 
     fn push(&mut self, op: Operand) {
@@ -622,7 +658,12 @@ impl Translator<'_> {
             Operand::Local(l) => {
                 self.emit(Instr::Copy { dst, src: Slot(l) });
             }
-            Operand::Const(bits) => self.emit_const(dst, bits),
+            Operand::Const(bits) => match self.const_slot(bits).filter(|_| bits > u64::from(u32::MAX)) {
+                Some(src) => {
+                    self.emit(Instr::Copy { dst, src });
+                }
+                None => self.emit_const(dst, bits),
+            },
         }
     }
 
@@ -660,6 +701,9 @@ impl Translator<'_> {
             Operand::Temp => self.slot_at(pos),
             Operand::Local(l) => Slot(l),
             Operand::Const(bits) => {
+                if let Some(slot) = self.const_slot(bits) {
+                    return slot;
+                }
                 let dst = self.slot_at(pos);
                 self.emit_const(dst, bits);
                 dst
@@ -834,15 +878,64 @@ impl Translator<'_> {
     // ---- memory ----
 
     fn load(&mut self, memarg: wasmparser::MemArg, make: fn(Slot, Slot, u32) -> Instr) {
-        let addr = self.pop_slot();
-        let offset = memarg.offset as u32;
+        let pos = self.stack.len() - 1;
+        let (addr, offset, folded) = self.address(pos, memarg.offset as u32);
+        self.stack.pop();
+        let at = self.code.len();
         self.result(|dst| make(dst, addr, offset));
+        self.note_fold(at, folded);
     }
 
     fn store(&mut self, memarg: wasmparser::MemArg, make: fn(Slot, Slot, u32) -> Instr) {
+        let pos = self.stack.len() - 2;
+        let (addr, offset, folded) = self.address(pos, memarg.offset as u32);
         let val = self.pop_slot();
-        let addr = self.pop_slot();
-        self.emit(make(addr, val, memarg.offset as u32));
+        self.stack.pop();
+        let at = self.emit(make(addr, val, offset));
+        self.note_fold(at, folded);
+    }
+
+    /// The address slot and offset of an access whose address operand is at `pos`:
+    /// folds a just-emitted `i32.add x, C` into the offset when nothing else reads its
+    /// result (and everything above it in the stack needs no code to read). Returns the
+    /// folded `C`, if any.
+    fn address(&mut self, pos: usize, offset: u32) -> (Slot, u32, Option<u32>) {
+        let above_free = self.stack[pos + 1..].iter().all(|op| *op != Operand::Temp);
+        if let (Some(at), true) = (self.producer, above_free) {
+            if at + 1 == self.code.len() && self.stack[pos] == Operand::Temp {
+                if let Instr::I32AddImm { dst, a, imm } = self.code[at] {
+                    let sum = (imm as u32).checked_add(offset);
+                    if dst == self.slot_at(pos) && imm >= 0 && sum.is_some() {
+                        self.code.pop();
+                        self.offsets.pop();
+                        self.producer = None;
+                        self.stack[pos] = Operand::Local(a.0);
+                        return (a, sum.expect("checked"), Some(imm as u32));
+                    }
+                }
+            }
+        }
+        let op = self.stack[pos];
+        let slot = match op {
+            Operand::Temp => self.slot_at(pos),
+            Operand::Local(l) => Slot(l),
+            Operand::Const(bits) => match self.const_slot(bits) {
+                Some(slot) => slot,
+                None => {
+                    let dst = self.slot_at(pos);
+                    self.emit_const(dst, bits);
+                    self.stack[pos] = Operand::Temp;
+                    dst
+                }
+            },
+        };
+        (slot, offset, None)
+    }
+
+    fn note_fold(&mut self, at: usize, folded: Option<u32>) {
+        if let Some(c) = folded {
+            self.folded_adds.push((at as u32, c));
+        }
     }
 
     // ---- calls ----
@@ -1179,4 +1272,24 @@ fn fuse_negated_float(instr: Instr) -> Option<Instr> {
         F64Ge { a, b, .. } => BrF64NotGe { a, b, off: 0 },
         _ => return None,
     })
+}
+
+/// Pools the constants that no immediate form can hold: `f32`, `f64`, and `i64` outside
+/// the `i32` range (at most `MAX_POOL`, first come).
+fn collect_constants(body: &FunctionBody<'_>) -> Result<Vec<u64>, Error> {
+    const MAX_POOL: usize = 64;
+    let mut pool = Vec::new();
+    let mut ops = body.get_operators_reader().map_err(Error::compile)?;
+    while !ops.eof() && pool.len() < MAX_POOL {
+        let bits = match ops.read().map_err(Error::compile)? {
+            Operator::F32Const { value } => u64::from(value.bits()),
+            Operator::F64Const { value } => value.bits(),
+            Operator::I64Const { value } if i32::try_from(value).is_err() => value as u64,
+            _ => continue,
+        };
+        if !pool.contains(&bits) {
+            pool.push(bits);
+        }
+    }
+    Ok(pool)
 }

@@ -327,8 +327,8 @@ pub(crate) fn call_raw<T>(
             if stop >= s.stack.max_frames || !s.stack.reserve(base + callee.frame_size as usize) {
                 return Err(TrapCode::StackOverflow.into());
             }
-            let locals = base + callee.num_params as usize;
-            s.stack.values[locals..locals + callee.num_locals as usize].fill(0);
+            // SAFETY: the value stack was just reserved to hold the whole frame at `base`.
+            unsafe { interp::init_frame(s.stack.values.as_mut_ptr().add(base), callee) };
             s.stack.frames.push(Frame {
                 func: Arc::as_ptr(callee),
                 ip: callee.code.as_ptr(),

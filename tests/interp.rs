@@ -1,0 +1,90 @@
+//! Interpreter edge cases that the translator's rewrites must preserve: folded address
+//! arithmetic that wraps around 2^32, constants pooled in the frame, fused compares with
+//! NaN, and results of blocks with parameters.
+
+use spur::{Engine, Instance, Module, Store, TrapCode};
+
+fn instance(wat: &str) -> (Store<()>, Instance) {
+    let engine = Engine::default();
+    let module = Module::new(&engine, wat).unwrap();
+    let mut store = Store::new(&engine, ());
+    let instance = Instance::new(&mut store, &module, &[]).unwrap();
+    (store, instance)
+}
+
+#[test]
+fn folded_address_add_wraps_like_wasm() {
+    let (mut store, inst) = instance(
+        r#"(module (memory 1)
+             (func (export "load") (param i32) (result i32)
+               (i32.load8_u (i32.add (local.get 0) (i32.const 16))))
+             (func (export "load_off") (param i32) (result i32)
+               (i32.load8_u offset=4 (i32.add (local.get 0) (i32.const 16))))
+             (func (export "store") (param i32 i32)
+               (i32.store8 (i32.add (local.get 0) (i32.const 16)) (local.get 1)))
+             (data (i32.const 8) "\01\02\03\04\05\06\07\08"))"#,
+    );
+    let load = inst.get_typed_func::<i32, i32>(&mut store, "load").unwrap();
+    let load_off = inst.get_typed_func::<i32, i32>(&mut store, "load_off").unwrap();
+    let store_fn = inst.get_typed_func::<(i32, i32), ()>(&mut store, "store").unwrap();
+    // -8 + 16 wraps to address 8.
+    assert_eq!(load.call(&mut store, -8).unwrap(), 1);
+    assert_eq!(load.call(&mut store, -6).unwrap(), 3);
+    // (-8 + 16) mod 2^32 + 4 = 12.
+    assert_eq!(load_off.call(&mut store, -8).unwrap(), 5);
+    // No wrap: 65536 - 16 + 16 is out of bounds.
+    assert_eq!(load.call(&mut store, 65520).unwrap_err().trap_code(), Some(TrapCode::MemoryOutOfBounds));
+    store_fn.call(&mut store, (-16, 99)).unwrap();
+    assert_eq!(load.call(&mut store, -16).unwrap(), 99);
+    assert_eq!(
+        store_fn.call(&mut store, (65530, 1)).unwrap_err().trap_code(),
+        Some(TrapCode::MemoryOutOfBounds)
+    );
+}
+
+#[test]
+fn pooled_constants_and_float_branches() {
+    let (mut store, inst) = instance(
+        r#"(module
+             (func (export "poly") (param f64) (result f64)
+               (f64.add (f64.mul (local.get 0) (f64.const 2.5)) (f64.const -0.125)))
+             (func (export "big") (param i64) (result i64)
+               (i64.xor (i64.mul (local.get 0) (i64.const 0x9E3779B97F4A7C15))
+                        (i64.const 0x7FFFFFFFFFFFFFFF)))
+             (func (export "lt") (param f64 f64) (result i32)
+               (if (result i32) (f64.lt (local.get 0) (local.get 1))
+                 (then (i32.const 1)) (else (i32.const 0))))
+             (func (export "rec") (param i32) (result f64)
+               (if (result f64) (i32.eqz (local.get 0))
+                 (then (f64.const 1.5))
+                 (else (f64.add (f64.const 1.5)
+                                (call 3 (i32.sub (local.get 0) (i32.const 1))))))))"#,
+    );
+    let poly = inst.get_typed_func::<f64, f64>(&mut store, "poly").unwrap();
+    assert_eq!(poly.call(&mut store, 4.0).unwrap(), 9.875);
+    let big = inst.get_typed_func::<i64, i64>(&mut store, "big").unwrap();
+    let expected = 3i64.wrapping_mul(0x9E3779B97F4A7C15u64 as i64) ^ i64::MAX;
+    assert_eq!(big.call(&mut store, 3).unwrap(), expected);
+    let lt = inst.get_typed_func::<(f64, f64), i32>(&mut store, "lt").unwrap();
+    assert_eq!(lt.call(&mut store, (1.0, 2.0)).unwrap(), 1);
+    assert_eq!(lt.call(&mut store, (2.0, 1.0)).unwrap(), 0);
+    assert_eq!(lt.call(&mut store, (f64::NAN, 1.0)).unwrap(), 0);
+    // Every frame of a recursion gets its own copy of the pool.
+    let rec = inst.get_typed_func::<i32, f64>(&mut store, "rec").unwrap();
+    assert_eq!(rec.call(&mut store, 9).unwrap(), 15.0);
+}
+
+#[test]
+fn block_params_reach_both_arms() {
+    let (mut store, inst) = instance(
+        r#"(module
+             (func (export "f") (param i32) (result i32)
+               (i32.const 10)
+               (if (param i32) (result i32) (local.get 0)
+                 (then (i32.const 1) (i32.add))
+                 (else (i32.const 1) (i32.sub)))))"#,
+    );
+    let f = inst.get_typed_func::<i32, i32>(&mut store, "f").unwrap();
+    assert_eq!(f.call(&mut store, 1).unwrap(), 11);
+    assert_eq!(f.call(&mut store, 0).unwrap(), 9);
+}
