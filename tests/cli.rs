@@ -814,3 +814,27 @@ date:	1971-01-01 00:00:00	true
 clock:	number	true
 done
 "#;
+
+#[test]
+fn poll_oneoff_clocks_and_stdio_readiness() {
+    let file = wat("poll");
+    let started = std::time::Instant::now();
+    // nevents * 10000 + type * 100 + error (see poll.wat).
+    for (name, stdin, want) in [
+        ("sleep", "", "10000\n"),
+        ("earliest_clock", "", "10000\n"),
+        ("stdout_writable", "", "10200\n"),
+        ("stdin_readable", "data\n", "10100\n"),
+        ("bad_descriptor", "", "10108\n"),
+        ("no_subscriptions", "", "28\n"),
+    ] {
+        let o = spur(&["invoke", &file, name], stdin);
+        assert_eq!(
+            (o.stdout.as_str(), o.stderr.as_str(), o.code),
+            (want, "", 0),
+            "{name}"
+        );
+    }
+    // None of them waited for a 10 s clock.
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+}
