@@ -409,7 +409,7 @@ impl Descriptor {
             Descriptor::File(f) if data_only => Ok(f.file.sync_data()?),
             Descriptor::File(f) => Ok(f.file.sync_all()?),
             Descriptor::Dir(d) => {
-                // A directory handle is synced through a std view of the same descriptor.
+                // fsync works on a directory descriptor too.
                 rustix::fs::fsync(&d.dir).map_err(|e| Errno::from(io::Error::from(e)))
             }
             Descriptor::Output(o) => Ok(o.stream.flush()?),
