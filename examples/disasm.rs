@@ -7,7 +7,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     config.jit(false);
     let engine = spur::Engine::new(&config);
     let module = spur::Module::new(&engine, std::fs::read(path)?)?;
-    let imported = module.imports().filter(|i| matches!(i.ty(), spur::ExternType::Func(_))).count() as u32;
+    let imported = module
+        .imports()
+        .filter(|i| matches!(i.ty(), spur::ExternType::Func(_)))
+        .count() as u32;
     let only: Option<u32> = args.get(2).map(|s| s.parse()).transpose()?;
     if let Some(f) = only {
         println!("func {f}:\n{}", module.disassemble(f)?);

@@ -4,7 +4,10 @@ use spur::{Config, Engine, Linker, Module, Store};
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();
     let path = args.get(1).ok_or("usage: run_kernel FILE.wasm N")?;
-    let n: i32 = args.get(2).ok_or("usage: run_kernel FILE.wasm N")?.parse()?;
+    let n: i32 = args
+        .get(2)
+        .ok_or("usage: run_kernel FILE.wasm N")?
+        .parse()?;
     let mut config = Config::new();
     config.jit(false);
     let engine = Engine::new(&config);

@@ -32,7 +32,9 @@ pub struct Error {
 
 impl Error {
     pub(crate) fn from_kind(kind: ErrorKind) -> Error {
-        Error { kind: Box::new(kind) }
+        Error {
+            kind: Box::new(kind),
+        }
     }
 
     /// A host error carrying a message. Host functions return it to abort execution.

@@ -25,19 +25,29 @@ fn folded_address_add_wraps_like_wasm() {
              (data (i32.const 8) "\01\02\03\04\05\06\07\08"))"#,
     );
     let load = inst.get_typed_func::<i32, i32>(&mut store, "load").unwrap();
-    let load_off = inst.get_typed_func::<i32, i32>(&mut store, "load_off").unwrap();
-    let store_fn = inst.get_typed_func::<(i32, i32), ()>(&mut store, "store").unwrap();
+    let load_off = inst
+        .get_typed_func::<i32, i32>(&mut store, "load_off")
+        .unwrap();
+    let store_fn = inst
+        .get_typed_func::<(i32, i32), ()>(&mut store, "store")
+        .unwrap();
     // -8 + 16 wraps to address 8.
     assert_eq!(load.call(&mut store, -8).unwrap(), 1);
     assert_eq!(load.call(&mut store, -6).unwrap(), 3);
     // (-8 + 16) mod 2^32 + 4 = 12.
     assert_eq!(load_off.call(&mut store, -8).unwrap(), 5);
     // No wrap: 65536 - 16 + 16 is out of bounds.
-    assert_eq!(load.call(&mut store, 65520).unwrap_err().trap_code(), Some(TrapCode::MemoryOutOfBounds));
+    assert_eq!(
+        load.call(&mut store, 65520).unwrap_err().trap_code(),
+        Some(TrapCode::MemoryOutOfBounds)
+    );
     store_fn.call(&mut store, (-16, 99)).unwrap();
     assert_eq!(load.call(&mut store, -16).unwrap(), 99);
     assert_eq!(
-        store_fn.call(&mut store, (65530, 1)).unwrap_err().trap_code(),
+        store_fn
+            .call(&mut store, (65530, 1))
+            .unwrap_err()
+            .trap_code(),
         Some(TrapCode::MemoryOutOfBounds)
     );
 }
@@ -65,7 +75,9 @@ fn pooled_constants_and_float_branches() {
     let big = inst.get_typed_func::<i64, i64>(&mut store, "big").unwrap();
     let expected = 3i64.wrapping_mul(0x9E3779B97F4A7C15u64 as i64) ^ i64::MAX;
     assert_eq!(big.call(&mut store, 3).unwrap(), expected);
-    let lt = inst.get_typed_func::<(f64, f64), i32>(&mut store, "lt").unwrap();
+    let lt = inst
+        .get_typed_func::<(f64, f64), i32>(&mut store, "lt")
+        .unwrap();
     assert_eq!(lt.call(&mut store, (1.0, 2.0)).unwrap(), 1);
     assert_eq!(lt.call(&mut store, (2.0, 1.0)).unwrap(), 0);
     assert_eq!(lt.call(&mut store, (f64::NAN, 1.0)).unwrap(), 0);

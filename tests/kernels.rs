@@ -21,10 +21,14 @@ fn run_module(engine: &Engine, bytes: &[u8], n: i32) -> Result<(i64, u64), spur:
     let module = Module::new(engine, bytes)?;
     let mut store = Store::new(engine, 0u64);
     let mut linker = Linker::new(engine);
-    linker.func_wrap("env", "host_mix", |mut caller: Caller<'_, u64>, x: i32| -> i32 {
-        *caller.data_mut() += 1;
-        host_mix(x as u32) as i32
-    })?;
+    linker.func_wrap(
+        "env",
+        "host_mix",
+        |mut caller: Caller<'_, u64>, x: i32| -> i32 {
+            *caller.data_mut() += 1;
+            host_mix(x as u32) as i32
+        },
+    )?;
     let instance = linker.instantiate(&mut store, &module)?;
     let run = instance.get_typed_func::<i32, i64>(&mut store, "run")?;
     let result = run.call(&mut store, n)?;
@@ -38,7 +42,11 @@ fn manifest() -> Vec<(String, i32, i64)> {
         .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
         .map(|l| {
             let f: Vec<&str> = l.split_whitespace().collect();
-            (f[0].to_string(), f[2].parse().unwrap(), f[4].parse().unwrap())
+            (
+                f[0].to_string(),
+                f[2].parse().unwrap(),
+                f[4].parse().unwrap(),
+            )
         })
         .collect()
 }
@@ -72,7 +80,11 @@ fn kernels_match_native_checksums() {
             Err(e) => failures.push(format!("{name}: {e}")),
         }
     }
-    assert!(failures.is_empty(), "kernel failures:\n{}", failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "kernel failures:\n{}",
+        failures.join("\n")
+    );
 }
 
 #[test]

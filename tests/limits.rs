@@ -37,7 +37,10 @@ fn limits_are_configurable() {
     let mut small = Config::new();
     small.max_call_depth(100);
     assert_eq!(down(&small, 99).unwrap(), 99);
-    assert_eq!(down(&small, 100).unwrap_err().trap_code(), Some(TrapCode::StackOverflow));
+    assert_eq!(
+        down(&small, 100).unwrap_err().trap_code(),
+        Some(TrapCode::StackOverflow)
+    );
 
     let mut big = Config::new();
     big.max_call_depth(2_000_000).max_stack_slots(64 << 20);
@@ -45,7 +48,10 @@ fn limits_are_configurable() {
 
     let mut few_slots = Config::new();
     few_slots.max_stack_slots(1000);
-    assert_eq!(down(&few_slots, 10_000).unwrap_err().trap_code(), Some(TrapCode::StackOverflow));
+    assert_eq!(
+        down(&few_slots, 10_000).unwrap_err().trap_code(),
+        Some(TrapCode::StackOverflow)
+    );
 }
 
 #[test]
@@ -54,7 +60,9 @@ fn store_is_usable_after_exhaustion() {
     let module = Module::new(&engine, RECURSE).unwrap();
     let mut store = Store::new(&engine, ());
     let instance = Instance::new(&mut store, &module, &[]).unwrap();
-    let f = instance.get_typed_func::<i64, i64>(&mut store, "down").unwrap();
+    let f = instance
+        .get_typed_func::<i64, i64>(&mut store, "down")
+        .unwrap();
     assert!(f.call(&mut store, 10_000_000).is_err());
     assert_eq!(f.call(&mut store, 10).unwrap(), 10);
 }

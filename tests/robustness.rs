@@ -3,7 +3,9 @@
 //! without panicking. Random valid modules come from `wasm-smith`, instrumented to
 //! terminate.
 
-use spur::{Config, Engine, Extern, ExternType, Func, Global, Linker, Memory, Module, Store, Table, Val};
+use spur::{
+    Config, Engine, Extern, ExternType, Func, Global, Linker, Memory, Module, Store, Table, Val,
+};
 use std::path::Path;
 
 /// A small deterministic PRNG (xorshift64*), so failures reproduce.
@@ -56,7 +58,9 @@ fn engine() -> Engine {
 
 /// Compiles; if valid, translates every function and instantiates with dummy imports.
 fn exercise(engine: &Engine, bytes: &[u8]) {
-    let Ok(module) = Module::new(engine, bytes) else { return };
+    let Ok(module) = Module::new(engine, bytes) else {
+        return;
+    };
     module.translate_all().expect("a valid module translates");
     let mut store = Store::new(engine, ());
     let mut imports = Vec::new();
@@ -69,12 +73,18 @@ fn exercise(engine: &Engine, bytes: &[u8]) {
                 Err(spur::Error::msg("dummy import called"))
             })
             .into(),
-            ExternType::Global(ty) => Global::new(&mut store, *ty, Val::default_for_ty(ty.content())).unwrap().into(),
+            ExternType::Global(ty) => {
+                Global::new(&mut store, *ty, Val::default_for_ty(ty.content()))
+                    .unwrap()
+                    .into()
+            }
             ExternType::Memory(ty) => match Memory::new(&mut store, *ty) {
                 Ok(m) => m.into(),
                 Err(_) => return,
             },
-            ExternType::Table(ty) => Table::new(&mut store, *ty, Val::default_for_ty(ty.element())).unwrap().into(),
+            ExternType::Table(ty) => Table::new(&mut store, *ty, Val::default_for_ty(ty.element()))
+                .unwrap()
+                .into(),
         };
         imports.push(ext);
     }
@@ -168,8 +178,12 @@ fn random_valid_modules_run() {
         cfg.max_memories = 1;
         cfg.max_memory32_bytes = 1 << 20;
         cfg.max_table_elements = 1000;
-        let Ok(mut m) = wasm_smith::Module::new(cfg, &mut u) else { continue };
-        let Ok(_) = m.ensure_termination(1000) else { continue };
+        let Ok(mut m) = wasm_smith::Module::new(cfg, &mut u) else {
+            continue;
+        };
+        let Ok(_) = m.ensure_termination(1000) else {
+            continue;
+        };
         let bytes = m.to_bytes();
         let module = Module::new(&engine, &bytes).expect("wasm-smith modules are valid");
         valid += 1;
@@ -179,12 +193,24 @@ fn random_valid_modules_run() {
         if linker.define_unknown_imports_as_traps(&module).is_err() {
             continue;
         }
-        let Ok(instance) = linker.instantiate(&mut store, &module) else { continue };
+        let Ok(instance) = linker.instantiate(&mut store, &module) else {
+            continue;
+        };
         for export in instance.exports(&mut store) {
-            let Some(func) = export.ext().into_func() else { continue };
+            let Some(func) = export.ext().into_func() else {
+                continue;
+            };
             let ty = func.ty(&store);
-            let params: Vec<Val> = ty.params().iter().map(|&t| Val::default_for_ty(t)).collect();
-            let mut results: Vec<Val> = ty.results().iter().map(|&t| Val::default_for_ty(t)).collect();
+            let params: Vec<Val> = ty
+                .params()
+                .iter()
+                .map(|&t| Val::default_for_ty(t))
+                .collect();
+            let mut results: Vec<Val> = ty
+                .results()
+                .iter()
+                .map(|&t| Val::default_for_ty(t))
+                .collect();
             let _ = func.call(&mut store, &params, &mut results);
         }
     }

@@ -14,9 +14,9 @@
 use super::bytecode::{Instr, Slot};
 use super::ops;
 use super::translate::{self, CompiledFunc};
-use crate::module::ModuleInner;
 use crate::error::Error;
-use crate::runtime::store::{FuncEntity, Frame, PAGE_SIZE, StoreInner};
+use crate::module::ModuleInner;
+use crate::runtime::store::{Frame, FuncEntity, PAGE_SIZE, StoreInner};
 use crate::runtime::trap::TrapCode;
 use std::ptr;
 use std::sync::atomic::Ordering;
@@ -63,6 +63,9 @@ pub(crate) fn run(s: &mut StoreInner, stop: usize) -> Outcome {
     // SAFETY: the frame's slots are inside the value stack (checked when it was pushed).
     let mut sp = unsafe { s.stack.values.as_mut_ptr().add(base) };
     let (mut mem, mut mem_len) = memory0(s, s.stack.instance);
+    // The accumulator: the result of the last instruction that wrote a slot. `A` forms
+    // read it instead of that slot, skipping a store-to-load round trip through memory.
+    let mut acc: u64 = 0;
 
     // SAFETY (for the whole loop): translation guarantees that every slot operand of the
     // running function's code is below its `frame_size`, that branch offsets land inside
@@ -77,10 +80,13 @@ pub(crate) fn run(s: &mut StoreInner, stop: usize) -> Outcome {
                 *sp.add($slot.0 as usize)
             };
         }
+        // Every result is written to its slot and to the accumulator.
         macro_rules! w {
-            ($slot:expr, $v:expr) => {
-                *sp.add($slot.0 as usize) = $v
-            };
+            ($slot:expr, $v:expr) => {{
+                let v: u64 = $v;
+                acc = v;
+                *sp.add($slot.0 as usize) = v;
+            }};
         }
         macro_rules! inst {
             () => {
@@ -193,8 +199,13 @@ pub(crate) fn run(s: &mut StoreInner, stop: usize) -> Outcome {
         }
         // Effective address of an access of `$n` bytes, or a trap.
         macro_rules! ea {
-            ($pc:ident, $addr:ident, $offset:ident, $n:expr) => {{
-                let x = r!($addr) as u32;
+            ($pc:ident, $addr:ident, $offset:ident, $n:expr) => {
+                ea_of!($pc, r!($addr) as u32, $offset, $n)
+            };
+        }
+        macro_rules! ea_of {
+            ($pc:ident, $x:expr, $offset:ident, $n:expr) => {{
+                let x: u32 = $x;
                 let ea = x as usize + $offset as usize;
                 if ea + $n > mem_len {
                     match unfolded_ea(s, $pc, x, $offset, $n, mem_len) {
@@ -217,6 +228,68 @@ pub(crate) fn run(s: &mut StoreInner, stop: usize) -> Outcome {
             ($pc:ident, $addr:ident, $val:ident, $offset:ident, $t:ty) => {{
                 let ea = ea!($pc, $addr, $offset, std::mem::size_of::<$t>());
                 ptr::write_unaligned(mem.add(ea) as *mut $t, r!($val) as $t)
+            }};
+        }
+        // Accumulator forms: the first operand (or a store's value) is `acc`.
+        macro_rules! i32_bin_acc {
+            ($dst:ident, $b:ident, |$x:ident, $y:ident| $e:expr) => {{
+                let $x = acc as u32;
+                let $y = r!($b) as u32;
+                w!($dst, u64::from($e))
+            }};
+        }
+        macro_rules! i64_bin_acc {
+            ($dst:ident, $b:ident, |$x:ident, $y:ident| $e:expr) => {{
+                let $x = acc;
+                let $y = r!($b);
+                w!($dst, $e)
+            }};
+        }
+        macro_rules! f32_bin_acc {
+            ($dst:ident, $b:ident, |$x:ident, $y:ident| $e:expr) => {{
+                let $x = f32::from_bits(acc as u32);
+                let $y = f32::from_bits(r!($b) as u32);
+                w!($dst, u64::from(($e).to_bits()))
+            }};
+        }
+        macro_rules! f64_bin_acc {
+            ($dst:ident, $b:ident, |$x:ident, $y:ident| $e:expr) => {{
+                let $x = f64::from_bits(acc);
+                let $y = f64::from_bits(r!($b));
+                w!($dst, ($e).to_bits())
+            }};
+        }
+        macro_rules! i32_imm_acc {
+            ($dst:ident, $imm:ident, |$x:ident, $y:ident| $e:expr) => {{
+                let $x = acc as u32;
+                let $y = $imm as u32;
+                w!($dst, u64::from($e))
+            }};
+        }
+        macro_rules! i64_imm_acc {
+            ($dst:ident, $imm:ident, |$x:ident, $y:ident| $e:expr) => {{
+                let $x = acc;
+                let $y = $imm as i64 as u64;
+                w!($dst, $e)
+            }};
+        }
+        macro_rules! un_acc {
+            ($dst:ident, |$x:ident: $t:ty| $e:expr) => {{
+                let $x = acc as $t;
+                w!($dst, $e)
+            }};
+        }
+        macro_rules! load_acc {
+            ($pc:ident, $dst:ident, $offset:ident, $t:ty, |$v:ident| $e:expr) => {{
+                let ea = ea_of!($pc, acc as u32, $offset, std::mem::size_of::<$t>());
+                let $v = ptr::read_unaligned(mem.add(ea) as *const $t);
+                w!($dst, $e)
+            }};
+        }
+        macro_rules! store_acc {
+            ($pc:ident, $addr:ident, $offset:ident, $t:ty) => {{
+                let ea = ea!($pc, $addr, $offset, std::mem::size_of::<$t>());
+                ptr::write_unaligned(mem.add(ea) as *mut $t, acc as $t)
             }};
         }
         // Pushes a frame for `callee` with arguments at `args` in instance `inst`.
@@ -242,7 +315,12 @@ pub(crate) fn run(s: &mut StoreInner, stop: usize) -> Outcome {
                 // Within capacity (just ensured): a push without Vec's growth path.
                 ptr::write(
                     frames.as_mut_ptr().add(frames.len()),
-                    Frame { func: callee, ip: ptr::null(), base: new_base, instance: inst },
+                    Frame {
+                        func: callee,
+                        ip: ptr::null(),
+                        base: new_base,
+                        instance: inst,
+                    },
                 );
                 frames.set_len(frames.len() + 1);
                 sp = s.stack.values.as_mut_ptr().add(new_base);
@@ -260,10 +338,17 @@ pub(crate) fn run(s: &mut StoreInner, stop: usize) -> Outcome {
             ($pc:ident, $f:expr, $args:expr) => {{
                 let f: u32 = $f;
                 match *s.funcs.get_unchecked(f as usize) {
-                    FuncEntity::Wasm { instance, func: index, .. } => {
+                    FuncEntity::Wasm {
+                        instance,
+                        func: index,
+                        ..
+                    } => {
                         let module = &s.instances.get_unchecked(instance as usize).module.inner;
                         let compiled = module.body(index).compiled.get();
-                        let callee = match compiled.map_or_else(|| translate_cold(module, index), |c| Ok(std::sync::Arc::as_ptr(c))) {
+                        let callee = match compiled.map_or_else(
+                            || translate_cold(module, index),
+                            |c| Ok(std::sync::Arc::as_ptr(c)),
+                        ) {
                             Ok(c) => c,
                             Err(e) => {
                                 s.stack.frames.last_mut().unwrap_unchecked().ip = $pc;
@@ -275,7 +360,10 @@ pub(crate) fn run(s: &mut StoreInner, stop: usize) -> Outcome {
                     FuncEntity::Host { .. } => {
                         let top = s.stack.frames.last_mut().unwrap_unchecked();
                         top.ip = ip;
-                        return Outcome::HostCall { func: f, args: top.base + $args.0 as usize };
+                        return Outcome::HostCall {
+                            func: f,
+                            args: top.base + $args.0 as usize,
+                        };
                     }
                 }
             }};
@@ -336,11 +424,15 @@ pub(crate) fn run(s: &mut StoreInner, stop: usize) -> Outcome {
                 Instr::BrI32LtSImm { a, imm, off } => branch!(pc, (r!(a) as i32) < imm, off),
                 Instr::BrI32LtUImm { a, imm, off } => branch!(pc, (r!(a) as u32) < imm as u32, off),
                 Instr::BrI32LeSImm { a, imm, off } => branch!(pc, (r!(a) as i32) <= imm, off),
-                Instr::BrI32LeUImm { a, imm, off } => branch!(pc, (r!(a) as u32) <= imm as u32, off),
+                Instr::BrI32LeUImm { a, imm, off } => {
+                    branch!(pc, (r!(a) as u32) <= imm as u32, off)
+                }
                 Instr::BrI32GtSImm { a, imm, off } => branch!(pc, (r!(a) as i32) > imm, off),
                 Instr::BrI32GtUImm { a, imm, off } => branch!(pc, (r!(a) as u32) > imm as u32, off),
                 Instr::BrI32GeSImm { a, imm, off } => branch!(pc, (r!(a) as i32) >= imm, off),
-                Instr::BrI32GeUImm { a, imm, off } => branch!(pc, (r!(a) as u32) >= imm as u32, off),
+                Instr::BrI32GeUImm { a, imm, off } => {
+                    branch!(pc, (r!(a) as u32) >= imm as u32, off)
+                }
                 Instr::BrI64Eq { a, b, off } => branch!(pc, r!(a) == r!(b), off),
                 Instr::BrI64Ne { a, b, off } => branch!(pc, r!(a) != r!(b), off),
                 Instr::BrI64LtS { a, b, off } => branch!(pc, (r!(a) as i64) < (r!(b) as i64), off),
@@ -355,32 +447,96 @@ pub(crate) fn run(s: &mut StoreInner, stop: usize) -> Outcome {
                 Instr::BrI64NeImm { a, imm, off } => branch!(pc, r!(a) != imm as i64 as u64, off),
                 Instr::BrI64LtSImm { a, imm, off } => branch!(pc, (r!(a) as i64) < imm as i64, off),
                 Instr::BrI64LtUImm { a, imm, off } => branch!(pc, r!(a) < imm as i64 as u64, off),
-                Instr::BrI64LeSImm { a, imm, off } => branch!(pc, (r!(a) as i64) <= imm as i64, off),
+                Instr::BrI64LeSImm { a, imm, off } => {
+                    branch!(pc, (r!(a) as i64) <= imm as i64, off)
+                }
                 Instr::BrI64LeUImm { a, imm, off } => branch!(pc, r!(a) <= imm as i64 as u64, off),
                 Instr::BrI64GtSImm { a, imm, off } => branch!(pc, (r!(a) as i64) > imm as i64, off),
                 Instr::BrI64GtUImm { a, imm, off } => branch!(pc, r!(a) > imm as i64 as u64, off),
-                Instr::BrI64GeSImm { a, imm, off } => branch!(pc, (r!(a) as i64) >= imm as i64, off),
+                Instr::BrI64GeSImm { a, imm, off } => {
+                    branch!(pc, (r!(a) as i64) >= imm as i64, off)
+                }
                 Instr::BrI64GeUImm { a, imm, off } => branch!(pc, r!(a) >= imm as i64 as u64, off),
-                Instr::BrF32Eq { a, b, off } => branch!(pc, f32::from_bits(r!(a) as u32) == f32::from_bits(r!(b) as u32), off),
-                Instr::BrF32Ne { a, b, off } => branch!(pc, f32::from_bits(r!(a) as u32) != f32::from_bits(r!(b) as u32), off),
-                Instr::BrF32Lt { a, b, off } => branch!(pc, f32::from_bits(r!(a) as u32) < f32::from_bits(r!(b) as u32), off),
-                Instr::BrF32Gt { a, b, off } => branch!(pc, f32::from_bits(r!(a) as u32) > f32::from_bits(r!(b) as u32), off),
-                Instr::BrF32Le { a, b, off } => branch!(pc, f32::from_bits(r!(a) as u32) <= f32::from_bits(r!(b) as u32), off),
-                Instr::BrF32Ge { a, b, off } => branch!(pc, f32::from_bits(r!(a) as u32) >= f32::from_bits(r!(b) as u32), off),
-                Instr::BrF32NotLt { a, b, off } => branch!(pc, !(f32::from_bits(r!(a) as u32) < f32::from_bits(r!(b) as u32)), off),
-                Instr::BrF32NotGt { a, b, off } => branch!(pc, !(f32::from_bits(r!(a) as u32) > f32::from_bits(r!(b) as u32)), off),
-                Instr::BrF32NotLe { a, b, off } => branch!(pc, !(f32::from_bits(r!(a) as u32) <= f32::from_bits(r!(b) as u32)), off),
-                Instr::BrF32NotGe { a, b, off } => branch!(pc, !(f32::from_bits(r!(a) as u32) >= f32::from_bits(r!(b) as u32)), off),
-                Instr::BrF64Eq { a, b, off } => branch!(pc, f64::from_bits(r!(a)) == f64::from_bits(r!(b)), off),
-                Instr::BrF64Ne { a, b, off } => branch!(pc, f64::from_bits(r!(a)) != f64::from_bits(r!(b)), off),
-                Instr::BrF64Lt { a, b, off } => branch!(pc, f64::from_bits(r!(a)) < f64::from_bits(r!(b)), off),
-                Instr::BrF64Gt { a, b, off } => branch!(pc, f64::from_bits(r!(a)) > f64::from_bits(r!(b)), off),
-                Instr::BrF64Le { a, b, off } => branch!(pc, f64::from_bits(r!(a)) <= f64::from_bits(r!(b)), off),
-                Instr::BrF64Ge { a, b, off } => branch!(pc, f64::from_bits(r!(a)) >= f64::from_bits(r!(b)), off),
-                Instr::BrF64NotLt { a, b, off } => branch!(pc, !(f64::from_bits(r!(a)) < f64::from_bits(r!(b))), off),
-                Instr::BrF64NotGt { a, b, off } => branch!(pc, !(f64::from_bits(r!(a)) > f64::from_bits(r!(b))), off),
-                Instr::BrF64NotLe { a, b, off } => branch!(pc, !(f64::from_bits(r!(a)) <= f64::from_bits(r!(b))), off),
-                Instr::BrF64NotGe { a, b, off } => branch!(pc, !(f64::from_bits(r!(a)) >= f64::from_bits(r!(b))), off),
+                Instr::BrF32Eq { a, b, off } => branch!(
+                    pc,
+                    f32::from_bits(r!(a) as u32) == f32::from_bits(r!(b) as u32),
+                    off
+                ),
+                Instr::BrF32Ne { a, b, off } => branch!(
+                    pc,
+                    f32::from_bits(r!(a) as u32) != f32::from_bits(r!(b) as u32),
+                    off
+                ),
+                Instr::BrF32Lt { a, b, off } => branch!(
+                    pc,
+                    f32::from_bits(r!(a) as u32) < f32::from_bits(r!(b) as u32),
+                    off
+                ),
+                Instr::BrF32Gt { a, b, off } => branch!(
+                    pc,
+                    f32::from_bits(r!(a) as u32) > f32::from_bits(r!(b) as u32),
+                    off
+                ),
+                Instr::BrF32Le { a, b, off } => branch!(
+                    pc,
+                    f32::from_bits(r!(a) as u32) <= f32::from_bits(r!(b) as u32),
+                    off
+                ),
+                Instr::BrF32Ge { a, b, off } => branch!(
+                    pc,
+                    f32::from_bits(r!(a) as u32) >= f32::from_bits(r!(b) as u32),
+                    off
+                ),
+                Instr::BrF32NotLt { a, b, off } => branch!(
+                    pc,
+                    !(f32::from_bits(r!(a) as u32) < f32::from_bits(r!(b) as u32)),
+                    off
+                ),
+                Instr::BrF32NotGt { a, b, off } => branch!(
+                    pc,
+                    !(f32::from_bits(r!(a) as u32) > f32::from_bits(r!(b) as u32)),
+                    off
+                ),
+                Instr::BrF32NotLe { a, b, off } => branch!(
+                    pc,
+                    !(f32::from_bits(r!(a) as u32) <= f32::from_bits(r!(b) as u32)),
+                    off
+                ),
+                Instr::BrF32NotGe { a, b, off } => branch!(
+                    pc,
+                    !(f32::from_bits(r!(a) as u32) >= f32::from_bits(r!(b) as u32)),
+                    off
+                ),
+                Instr::BrF64Eq { a, b, off } => {
+                    branch!(pc, f64::from_bits(r!(a)) == f64::from_bits(r!(b)), off)
+                }
+                Instr::BrF64Ne { a, b, off } => {
+                    branch!(pc, f64::from_bits(r!(a)) != f64::from_bits(r!(b)), off)
+                }
+                Instr::BrF64Lt { a, b, off } => {
+                    branch!(pc, f64::from_bits(r!(a)) < f64::from_bits(r!(b)), off)
+                }
+                Instr::BrF64Gt { a, b, off } => {
+                    branch!(pc, f64::from_bits(r!(a)) > f64::from_bits(r!(b)), off)
+                }
+                Instr::BrF64Le { a, b, off } => {
+                    branch!(pc, f64::from_bits(r!(a)) <= f64::from_bits(r!(b)), off)
+                }
+                Instr::BrF64Ge { a, b, off } => {
+                    branch!(pc, f64::from_bits(r!(a)) >= f64::from_bits(r!(b)), off)
+                }
+                Instr::BrF64NotLt { a, b, off } => {
+                    branch!(pc, !(f64::from_bits(r!(a)) < f64::from_bits(r!(b))), off)
+                }
+                Instr::BrF64NotGt { a, b, off } => {
+                    branch!(pc, !(f64::from_bits(r!(a)) > f64::from_bits(r!(b))), off)
+                }
+                Instr::BrF64NotLe { a, b, off } => {
+                    branch!(pc, !(f64::from_bits(r!(a)) <= f64::from_bits(r!(b))), off)
+                }
+                Instr::BrF64NotGe { a, b, off } => {
+                    branch!(pc, !(f64::from_bits(r!(a)) >= f64::from_bits(r!(b))), off)
+                }
                 Instr::Return => ret!(),
                 Instr::ReturnSlot { src } => {
                     *sp = r!(src);
@@ -412,11 +568,20 @@ pub(crate) fn run(s: &mut StoreInner, stop: usize) -> Outcome {
                     let sf = *inst!().funcs.get_unchecked(f as usize);
                     call_store_func!(pc, sf, args)
                 }
-                Instr::CallIndirect { index, args, ty, table } => {
+                Instr::CallIndirect {
+                    index,
+                    args,
+                    ty,
+                    table,
+                } => {
                     let i = inst!();
-                    let t = s.tables.get_unchecked(*i.tables.get_unchecked(table as usize) as usize);
+                    let t = s
+                        .tables
+                        .get_unchecked(*i.tables.get_unchecked(table as usize) as usize);
                     let idx = r!(index) as u32 as usize;
-                    let Some(&entry) = t.elems.get(idx) else { trap!(pc, UndefinedElement) };
+                    let Some(&entry) = t.elems.get(idx) else {
+                        trap!(pc, UndefinedElement)
+                    };
                     if entry == 0 {
                         trap!(pc, UninitializedElement);
                     }
@@ -447,20 +612,44 @@ pub(crate) fn run(s: &mut StoreInner, stop: usize) -> Outcome {
                 }
 
                 // ---- memory ----
-                Instr::I32Load { dst, addr, offset } => load!(pc, dst, addr, offset, u32, |v| u64::from(v)),
+                Instr::I32Load { dst, addr, offset } => {
+                    load!(pc, dst, addr, offset, u32, |v| u64::from(v))
+                }
                 Instr::I64Load { dst, addr, offset } => load!(pc, dst, addr, offset, u64, |v| v),
-                Instr::F32Load { dst, addr, offset } => load!(pc, dst, addr, offset, u32, |v| u64::from(v)),
+                Instr::F32Load { dst, addr, offset } => {
+                    load!(pc, dst, addr, offset, u32, |v| u64::from(v))
+                }
                 Instr::F64Load { dst, addr, offset } => load!(pc, dst, addr, offset, u64, |v| v),
-                Instr::I32Load8S { dst, addr, offset } => load!(pc, dst, addr, offset, i8, |v| u64::from(v as i32 as u32)),
-                Instr::I32Load8U { dst, addr, offset } => load!(pc, dst, addr, offset, u8, |v| u64::from(v)),
-                Instr::I32Load16S { dst, addr, offset } => load!(pc, dst, addr, offset, i16, |v| u64::from(v as i32 as u32)),
-                Instr::I32Load16U { dst, addr, offset } => load!(pc, dst, addr, offset, u16, |v| u64::from(v)),
-                Instr::I64Load8S { dst, addr, offset } => load!(pc, dst, addr, offset, i8, |v| v as i64 as u64),
-                Instr::I64Load8U { dst, addr, offset } => load!(pc, dst, addr, offset, u8, |v| u64::from(v)),
-                Instr::I64Load16S { dst, addr, offset } => load!(pc, dst, addr, offset, i16, |v| v as i64 as u64),
-                Instr::I64Load16U { dst, addr, offset } => load!(pc, dst, addr, offset, u16, |v| u64::from(v)),
-                Instr::I64Load32S { dst, addr, offset } => load!(pc, dst, addr, offset, i32, |v| v as i64 as u64),
-                Instr::I64Load32U { dst, addr, offset } => load!(pc, dst, addr, offset, u32, |v| u64::from(v)),
+                Instr::I32Load8S { dst, addr, offset } => {
+                    load!(pc, dst, addr, offset, i8, |v| u64::from(v as i32 as u32))
+                }
+                Instr::I32Load8U { dst, addr, offset } => {
+                    load!(pc, dst, addr, offset, u8, |v| u64::from(v))
+                }
+                Instr::I32Load16S { dst, addr, offset } => {
+                    load!(pc, dst, addr, offset, i16, |v| u64::from(v as i32 as u32))
+                }
+                Instr::I32Load16U { dst, addr, offset } => {
+                    load!(pc, dst, addr, offset, u16, |v| u64::from(v))
+                }
+                Instr::I64Load8S { dst, addr, offset } => {
+                    load!(pc, dst, addr, offset, i8, |v| v as i64 as u64)
+                }
+                Instr::I64Load8U { dst, addr, offset } => {
+                    load!(pc, dst, addr, offset, u8, |v| u64::from(v))
+                }
+                Instr::I64Load16S { dst, addr, offset } => {
+                    load!(pc, dst, addr, offset, i16, |v| v as i64 as u64)
+                }
+                Instr::I64Load16U { dst, addr, offset } => {
+                    load!(pc, dst, addr, offset, u16, |v| u64::from(v))
+                }
+                Instr::I64Load32S { dst, addr, offset } => {
+                    load!(pc, dst, addr, offset, i32, |v| v as i64 as u64)
+                }
+                Instr::I64Load32U { dst, addr, offset } => {
+                    load!(pc, dst, addr, offset, u32, |v| u64::from(v))
+                }
                 Instr::I32Store { addr, val, offset } => store!(pc, addr, val, offset, u32),
                 Instr::I64Store { addr, val, offset } => store!(pc, addr, val, offset, u64),
                 Instr::F32Store { addr, val, offset } => store!(pc, addr, val, offset, u32),
@@ -493,7 +682,12 @@ pub(crate) fn run(s: &mut StoreInner, stop: usize) -> Outcome {
                 // ---- tables and references ----
                 Instr::TableGet { dst, table, index } => {
                     let t = *inst!().tables.get_unchecked(table as usize);
-                    let Some(&v) = s.tables.get_unchecked(t as usize).elems.get(r!(index) as u32 as usize) else {
+                    let Some(&v) = s
+                        .tables
+                        .get_unchecked(t as usize)
+                        .elems
+                        .get(r!(index) as u32 as usize)
+                    else {
                         trap!(pc, TableOutOfBounds)
                     };
                     w!(dst, v)
@@ -501,7 +695,12 @@ pub(crate) fn run(s: &mut StoreInner, stop: usize) -> Outcome {
                 Instr::TableSet { table, index, val } => {
                     let t = *inst!().tables.get_unchecked(table as usize);
                     let v = r!(val);
-                    let Some(e) = s.tables.get_unchecked_mut(t as usize).elems.get_mut(r!(index) as u32 as usize) else {
+                    let Some(e) = s
+                        .tables
+                        .get_unchecked_mut(t as usize)
+                        .elems
+                        .get_mut(r!(index) as u32 as usize)
+                    else {
                         trap!(pc, TableOutOfBounds)
                     };
                     *e = v;
@@ -518,7 +717,11 @@ pub(crate) fn run(s: &mut StoreInner, stop: usize) -> Outcome {
                     let [i, v, n] = [r!(args), r!(Slot(args.0 + 1)), r!(Slot(args.0 + 2))];
                     tri!(pc, table_fill(s, table, i, v, n))
                 }
-                Instr::TableCopy { dst_table, src_table, args } => {
+                Instr::TableCopy {
+                    dst_table,
+                    src_table,
+                    args,
+                } => {
                     let [d, src, n] = [r!(args), r!(Slot(args.0 + 1)), r!(Slot(args.0 + 2))];
                     tri!(pc, table_copy(s, dst_table, src_table, d, src, n))
                 }
@@ -527,34 +730,58 @@ pub(crate) fn run(s: &mut StoreInner, stop: usize) -> Outcome {
                     tri!(pc, table_init(s, table, seg, d, src, n))
                 }
                 Instr::ElemDrop { seg } => elem_drop(s, seg),
-                Instr::RefFunc { dst, func: f } => w!(dst, u64::from(inst!().funcs[f as usize]) + 1),
+                Instr::RefFunc { dst, func: f } => {
+                    w!(dst, u64::from(inst!().funcs[f as usize]) + 1)
+                }
                 Instr::RefIsNull { dst, src } => w!(dst, u64::from(r!(src) == 0)),
 
                 // ---- i32 ----
                 Instr::I32Add { dst, a, b } => i32_bin!(dst, a, b, |x, y| x.wrapping_add(y)),
                 Instr::I32Sub { dst, a, b } => i32_bin!(dst, a, b, |x, y| x.wrapping_sub(y)),
                 Instr::I32Mul { dst, a, b } => i32_bin!(dst, a, b, |x, y| x.wrapping_mul(y)),
-                Instr::I32DivS { dst, a, b } => i32_bin!(dst, a, b, |x, y| tri!(pc, ops::i32_div_s(x as i32, y as i32)) as u32),
-                Instr::I32DivU { dst, a, b } => i32_bin!(dst, a, b, |x, y| tri!(pc, ops::i32_div_u(x, y))),
-                Instr::I32RemS { dst, a, b } => i32_bin!(dst, a, b, |x, y| tri!(pc, ops::i32_rem_s(x as i32, y as i32)) as u32),
-                Instr::I32RemU { dst, a, b } => i32_bin!(dst, a, b, |x, y| tri!(pc, ops::i32_rem_u(x, y))),
+                Instr::I32DivS { dst, a, b } => i32_bin!(dst, a, b, |x, y| tri!(
+                    pc,
+                    ops::i32_div_s(x as i32, y as i32)
+                )
+                    as u32),
+                Instr::I32DivU { dst, a, b } => {
+                    i32_bin!(dst, a, b, |x, y| tri!(pc, ops::i32_div_u(x, y)))
+                }
+                Instr::I32RemS { dst, a, b } => i32_bin!(dst, a, b, |x, y| tri!(
+                    pc,
+                    ops::i32_rem_s(x as i32, y as i32)
+                )
+                    as u32),
+                Instr::I32RemU { dst, a, b } => {
+                    i32_bin!(dst, a, b, |x, y| tri!(pc, ops::i32_rem_u(x, y)))
+                }
                 Instr::I32And { dst, a, b } => i32_bin!(dst, a, b, |x, y| x & y),
                 Instr::I32Or { dst, a, b } => i32_bin!(dst, a, b, |x, y| x | y),
                 Instr::I32Xor { dst, a, b } => i32_bin!(dst, a, b, |x, y| x ^ y),
                 Instr::I32Shl { dst, a, b } => i32_bin!(dst, a, b, |x, y| x.wrapping_shl(y)),
-                Instr::I32ShrS { dst, a, b } => i32_bin!(dst, a, b, |x, y| (x as i32).wrapping_shr(y) as u32),
+                Instr::I32ShrS { dst, a, b } => {
+                    i32_bin!(dst, a, b, |x, y| (x as i32).wrapping_shr(y) as u32)
+                }
                 Instr::I32ShrU { dst, a, b } => i32_bin!(dst, a, b, |x, y| x.wrapping_shr(y)),
                 Instr::I32Rotl { dst, a, b } => i32_bin!(dst, a, b, |x, y| x.rotate_left(y)),
                 Instr::I32Rotr { dst, a, b } => i32_bin!(dst, a, b, |x, y| x.rotate_right(y)),
                 Instr::I32Eq { dst, a, b } => i32_bin!(dst, a, b, |x, y| u32::from(x == y)),
                 Instr::I32Ne { dst, a, b } => i32_bin!(dst, a, b, |x, y| u32::from(x != y)),
-                Instr::I32LtS { dst, a, b } => i32_bin!(dst, a, b, |x, y| u32::from((x as i32) < (y as i32))),
+                Instr::I32LtS { dst, a, b } => {
+                    i32_bin!(dst, a, b, |x, y| u32::from((x as i32) < (y as i32)))
+                }
                 Instr::I32LtU { dst, a, b } => i32_bin!(dst, a, b, |x, y| u32::from(x < y)),
-                Instr::I32GtS { dst, a, b } => i32_bin!(dst, a, b, |x, y| u32::from((x as i32) > (y as i32))),
+                Instr::I32GtS { dst, a, b } => {
+                    i32_bin!(dst, a, b, |x, y| u32::from((x as i32) > (y as i32)))
+                }
                 Instr::I32GtU { dst, a, b } => i32_bin!(dst, a, b, |x, y| u32::from(x > y)),
-                Instr::I32LeS { dst, a, b } => i32_bin!(dst, a, b, |x, y| u32::from((x as i32) <= (y as i32))),
+                Instr::I32LeS { dst, a, b } => {
+                    i32_bin!(dst, a, b, |x, y| u32::from((x as i32) <= (y as i32)))
+                }
                 Instr::I32LeU { dst, a, b } => i32_bin!(dst, a, b, |x, y| u32::from(x <= y)),
-                Instr::I32GeS { dst, a, b } => i32_bin!(dst, a, b, |x, y| u32::from((x as i32) >= (y as i32))),
+                Instr::I32GeS { dst, a, b } => {
+                    i32_bin!(dst, a, b, |x, y| u32::from((x as i32) >= (y as i32)))
+                }
                 Instr::I32GeU { dst, a, b } => i32_bin!(dst, a, b, |x, y| u32::from(x >= y)),
                 Instr::I32AddImm { dst, a, imm } => i32_imm!(dst, a, imm, |x, y| x.wrapping_add(y)),
                 Instr::I32MulImm { dst, a, imm } => i32_imm!(dst, a, imm, |x, y| x.wrapping_mul(y)),
@@ -562,73 +789,137 @@ pub(crate) fn run(s: &mut StoreInner, stop: usize) -> Outcome {
                 Instr::I32OrImm { dst, a, imm } => i32_imm!(dst, a, imm, |x, y| x | y),
                 Instr::I32XorImm { dst, a, imm } => i32_imm!(dst, a, imm, |x, y| x ^ y),
                 Instr::I32ShlImm { dst, a, imm } => i32_imm!(dst, a, imm, |x, y| x.wrapping_shl(y)),
-                Instr::I32ShrSImm { dst, a, imm } => i32_imm!(dst, a, imm, |x, y| (x as i32).wrapping_shr(y) as u32),
-                Instr::I32ShrUImm { dst, a, imm } => i32_imm!(dst, a, imm, |x, y| x.wrapping_shr(y)),
+                Instr::I32ShrSImm { dst, a, imm } => {
+                    i32_imm!(dst, a, imm, |x, y| (x as i32).wrapping_shr(y) as u32)
+                }
+                Instr::I32ShrUImm { dst, a, imm } => {
+                    i32_imm!(dst, a, imm, |x, y| x.wrapping_shr(y))
+                }
                 Instr::I32RotlImm { dst, a, imm } => i32_imm!(dst, a, imm, |x, y| x.rotate_left(y)),
                 Instr::I32EqImm { dst, a, imm } => i32_imm!(dst, a, imm, |x, y| u32::from(x == y)),
                 Instr::I32NeImm { dst, a, imm } => i32_imm!(dst, a, imm, |x, y| u32::from(x != y)),
-                Instr::I32LtSImm { dst, a, imm } => i32_imm!(dst, a, imm, |x, y| u32::from((x as i32) < (y as i32))),
+                Instr::I32LtSImm { dst, a, imm } => {
+                    i32_imm!(dst, a, imm, |x, y| u32::from((x as i32) < (y as i32)))
+                }
                 Instr::I32LtUImm { dst, a, imm } => i32_imm!(dst, a, imm, |x, y| u32::from(x < y)),
-                Instr::I32GtSImm { dst, a, imm } => i32_imm!(dst, a, imm, |x, y| u32::from((x as i32) > (y as i32))),
+                Instr::I32GtSImm { dst, a, imm } => {
+                    i32_imm!(dst, a, imm, |x, y| u32::from((x as i32) > (y as i32)))
+                }
                 Instr::I32GtUImm { dst, a, imm } => i32_imm!(dst, a, imm, |x, y| u32::from(x > y)),
-                Instr::I32LeSImm { dst, a, imm } => i32_imm!(dst, a, imm, |x, y| u32::from((x as i32) <= (y as i32))),
+                Instr::I32LeSImm { dst, a, imm } => {
+                    i32_imm!(dst, a, imm, |x, y| u32::from((x as i32) <= (y as i32)))
+                }
                 Instr::I32LeUImm { dst, a, imm } => i32_imm!(dst, a, imm, |x, y| u32::from(x <= y)),
-                Instr::I32GeSImm { dst, a, imm } => i32_imm!(dst, a, imm, |x, y| u32::from((x as i32) >= (y as i32))),
+                Instr::I32GeSImm { dst, a, imm } => {
+                    i32_imm!(dst, a, imm, |x, y| u32::from((x as i32) >= (y as i32)))
+                }
                 Instr::I32GeUImm { dst, a, imm } => i32_imm!(dst, a, imm, |x, y| u32::from(x >= y)),
-                Instr::I32SubImmRev { dst, a, imm } => i32_imm!(dst, a, imm, |x, y| y.wrapping_sub(x)),
+                Instr::I32SubImmRev { dst, a, imm } => {
+                    i32_imm!(dst, a, imm, |x, y| y.wrapping_sub(x))
+                }
                 Instr::I32Clz { dst, src } => un!(dst, src, |x: u32| u64::from(x.leading_zeros())),
                 Instr::I32Ctz { dst, src } => un!(dst, src, |x: u32| u64::from(x.trailing_zeros())),
                 Instr::I32Popcnt { dst, src } => un!(dst, src, |x: u32| u64::from(x.count_ones())),
                 Instr::I32Eqz { dst, src } => un!(dst, src, |x: u32| u64::from(x == 0)),
-                Instr::I32Extend8S { dst, src } => un!(dst, src, |x: u32| u64::from(x as i8 as i32 as u32)),
-                Instr::I32Extend16S { dst, src } => un!(dst, src, |x: u32| u64::from(x as i16 as i32 as u32)),
+                Instr::I32Extend8S { dst, src } => {
+                    un!(dst, src, |x: u32| u64::from(x as i8 as i32 as u32))
+                }
+                Instr::I32Extend16S { dst, src } => {
+                    un!(dst, src, |x: u32| u64::from(x as i16 as i32 as u32))
+                }
 
                 // ---- i64 ----
                 Instr::I64Add { dst, a, b } => i64_bin!(dst, a, b, |x, y| x.wrapping_add(y)),
                 Instr::I64Sub { dst, a, b } => i64_bin!(dst, a, b, |x, y| x.wrapping_sub(y)),
                 Instr::I64Mul { dst, a, b } => i64_bin!(dst, a, b, |x, y| x.wrapping_mul(y)),
-                Instr::I64DivS { dst, a, b } => i64_bin!(dst, a, b, |x, y| tri!(pc, ops::i64_div_s(x as i64, y as i64)) as u64),
-                Instr::I64DivU { dst, a, b } => i64_bin!(dst, a, b, |x, y| tri!(pc, ops::i64_div_u(x, y))),
-                Instr::I64RemS { dst, a, b } => i64_bin!(dst, a, b, |x, y| tri!(pc, ops::i64_rem_s(x as i64, y as i64)) as u64),
-                Instr::I64RemU { dst, a, b } => i64_bin!(dst, a, b, |x, y| tri!(pc, ops::i64_rem_u(x, y))),
+                Instr::I64DivS { dst, a, b } => i64_bin!(dst, a, b, |x, y| tri!(
+                    pc,
+                    ops::i64_div_s(x as i64, y as i64)
+                )
+                    as u64),
+                Instr::I64DivU { dst, a, b } => {
+                    i64_bin!(dst, a, b, |x, y| tri!(pc, ops::i64_div_u(x, y)))
+                }
+                Instr::I64RemS { dst, a, b } => i64_bin!(dst, a, b, |x, y| tri!(
+                    pc,
+                    ops::i64_rem_s(x as i64, y as i64)
+                )
+                    as u64),
+                Instr::I64RemU { dst, a, b } => {
+                    i64_bin!(dst, a, b, |x, y| tri!(pc, ops::i64_rem_u(x, y)))
+                }
                 Instr::I64And { dst, a, b } => i64_bin!(dst, a, b, |x, y| x & y),
                 Instr::I64Or { dst, a, b } => i64_bin!(dst, a, b, |x, y| x | y),
                 Instr::I64Xor { dst, a, b } => i64_bin!(dst, a, b, |x, y| x ^ y),
                 Instr::I64Shl { dst, a, b } => i64_bin!(dst, a, b, |x, y| x.wrapping_shl(y as u32)),
-                Instr::I64ShrS { dst, a, b } => i64_bin!(dst, a, b, |x, y| (x as i64).wrapping_shr(y as u32) as u64),
-                Instr::I64ShrU { dst, a, b } => i64_bin!(dst, a, b, |x, y| x.wrapping_shr(y as u32)),
-                Instr::I64Rotl { dst, a, b } => i64_bin!(dst, a, b, |x, y| x.rotate_left((y & 63) as u32)),
-                Instr::I64Rotr { dst, a, b } => i64_bin!(dst, a, b, |x, y| x.rotate_right((y & 63) as u32)),
+                Instr::I64ShrS { dst, a, b } => {
+                    i64_bin!(dst, a, b, |x, y| (x as i64).wrapping_shr(y as u32) as u64)
+                }
+                Instr::I64ShrU { dst, a, b } => {
+                    i64_bin!(dst, a, b, |x, y| x.wrapping_shr(y as u32))
+                }
+                Instr::I64Rotl { dst, a, b } => {
+                    i64_bin!(dst, a, b, |x, y| x.rotate_left((y & 63) as u32))
+                }
+                Instr::I64Rotr { dst, a, b } => {
+                    i64_bin!(dst, a, b, |x, y| x.rotate_right((y & 63) as u32))
+                }
                 Instr::I64Eq { dst, a, b } => i64_bin!(dst, a, b, |x, y| u64::from(x == y)),
                 Instr::I64Ne { dst, a, b } => i64_bin!(dst, a, b, |x, y| u64::from(x != y)),
-                Instr::I64LtS { dst, a, b } => i64_bin!(dst, a, b, |x, y| u64::from((x as i64) < (y as i64))),
+                Instr::I64LtS { dst, a, b } => {
+                    i64_bin!(dst, a, b, |x, y| u64::from((x as i64) < (y as i64)))
+                }
                 Instr::I64LtU { dst, a, b } => i64_bin!(dst, a, b, |x, y| u64::from(x < y)),
-                Instr::I64GtS { dst, a, b } => i64_bin!(dst, a, b, |x, y| u64::from((x as i64) > (y as i64))),
+                Instr::I64GtS { dst, a, b } => {
+                    i64_bin!(dst, a, b, |x, y| u64::from((x as i64) > (y as i64)))
+                }
                 Instr::I64GtU { dst, a, b } => i64_bin!(dst, a, b, |x, y| u64::from(x > y)),
-                Instr::I64LeS { dst, a, b } => i64_bin!(dst, a, b, |x, y| u64::from((x as i64) <= (y as i64))),
+                Instr::I64LeS { dst, a, b } => {
+                    i64_bin!(dst, a, b, |x, y| u64::from((x as i64) <= (y as i64)))
+                }
                 Instr::I64LeU { dst, a, b } => i64_bin!(dst, a, b, |x, y| u64::from(x <= y)),
-                Instr::I64GeS { dst, a, b } => i64_bin!(dst, a, b, |x, y| u64::from((x as i64) >= (y as i64))),
+                Instr::I64GeS { dst, a, b } => {
+                    i64_bin!(dst, a, b, |x, y| u64::from((x as i64) >= (y as i64)))
+                }
                 Instr::I64GeU { dst, a, b } => i64_bin!(dst, a, b, |x, y| u64::from(x >= y)),
                 Instr::I64AddImm { dst, a, imm } => i64_imm!(dst, a, imm, |x, y| x.wrapping_add(y)),
                 Instr::I64MulImm { dst, a, imm } => i64_imm!(dst, a, imm, |x, y| x.wrapping_mul(y)),
                 Instr::I64AndImm { dst, a, imm } => i64_imm!(dst, a, imm, |x, y| x & y),
                 Instr::I64OrImm { dst, a, imm } => i64_imm!(dst, a, imm, |x, y| x | y),
                 Instr::I64XorImm { dst, a, imm } => i64_imm!(dst, a, imm, |x, y| x ^ y),
-                Instr::I64ShlImm { dst, a, imm } => i64_imm!(dst, a, imm, |x, y| x.wrapping_shl(y as u32)),
-                Instr::I64ShrSImm { dst, a, imm } => i64_imm!(dst, a, imm, |x, y| (x as i64).wrapping_shr(y as u32) as u64),
-                Instr::I64ShrUImm { dst, a, imm } => i64_imm!(dst, a, imm, |x, y| x.wrapping_shr(y as u32)),
-                Instr::I64RotlImm { dst, a, imm } => i64_imm!(dst, a, imm, |x, y| x.rotate_left((y & 63) as u32)),
+                Instr::I64ShlImm { dst, a, imm } => {
+                    i64_imm!(dst, a, imm, |x, y| x.wrapping_shl(y as u32))
+                }
+                Instr::I64ShrSImm { dst, a, imm } => {
+                    i64_imm!(dst, a, imm, |x, y| (x as i64).wrapping_shr(y as u32) as u64)
+                }
+                Instr::I64ShrUImm { dst, a, imm } => {
+                    i64_imm!(dst, a, imm, |x, y| x.wrapping_shr(y as u32))
+                }
+                Instr::I64RotlImm { dst, a, imm } => {
+                    i64_imm!(dst, a, imm, |x, y| x.rotate_left((y & 63) as u32))
+                }
                 Instr::I64EqImm { dst, a, imm } => i64_imm!(dst, a, imm, |x, y| u64::from(x == y)),
                 Instr::I64NeImm { dst, a, imm } => i64_imm!(dst, a, imm, |x, y| u64::from(x != y)),
-                Instr::I64LtSImm { dst, a, imm } => i64_imm!(dst, a, imm, |x, y| u64::from((x as i64) < (y as i64))),
+                Instr::I64LtSImm { dst, a, imm } => {
+                    i64_imm!(dst, a, imm, |x, y| u64::from((x as i64) < (y as i64)))
+                }
                 Instr::I64LtUImm { dst, a, imm } => i64_imm!(dst, a, imm, |x, y| u64::from(x < y)),
-                Instr::I64GtSImm { dst, a, imm } => i64_imm!(dst, a, imm, |x, y| u64::from((x as i64) > (y as i64))),
+                Instr::I64GtSImm { dst, a, imm } => {
+                    i64_imm!(dst, a, imm, |x, y| u64::from((x as i64) > (y as i64)))
+                }
                 Instr::I64GtUImm { dst, a, imm } => i64_imm!(dst, a, imm, |x, y| u64::from(x > y)),
-                Instr::I64LeSImm { dst, a, imm } => i64_imm!(dst, a, imm, |x, y| u64::from((x as i64) <= (y as i64))),
+                Instr::I64LeSImm { dst, a, imm } => {
+                    i64_imm!(dst, a, imm, |x, y| u64::from((x as i64) <= (y as i64)))
+                }
                 Instr::I64LeUImm { dst, a, imm } => i64_imm!(dst, a, imm, |x, y| u64::from(x <= y)),
-                Instr::I64GeSImm { dst, a, imm } => i64_imm!(dst, a, imm, |x, y| u64::from((x as i64) >= (y as i64))),
+                Instr::I64GeSImm { dst, a, imm } => {
+                    i64_imm!(dst, a, imm, |x, y| u64::from((x as i64) >= (y as i64)))
+                }
                 Instr::I64GeUImm { dst, a, imm } => i64_imm!(dst, a, imm, |x, y| u64::from(x >= y)),
-                Instr::I64SubImmRev { dst, a, imm } => i64_imm!(dst, a, imm, |x, y| y.wrapping_sub(x)),
+                Instr::I64SubImmRev { dst, a, imm } => {
+                    i64_imm!(dst, a, imm, |x, y| y.wrapping_sub(x))
+                }
                 Instr::I64Clz { dst, src } => un!(dst, src, |x: u64| u64::from(x.leading_zeros())),
                 Instr::I64Ctz { dst, src } => un!(dst, src, |x: u64| u64::from(x.trailing_zeros())),
                 Instr::I64Popcnt { dst, src } => un!(dst, src, |x: u64| u64::from(x.count_ones())),
@@ -644,7 +935,10 @@ pub(crate) fn run(s: &mut StoreInner, stop: usize) -> Outcome {
                 Instr::F32Div { dst, a, b } => f32_bin!(dst, a, b, |x, y| x / y),
                 Instr::F32Min { dst, a, b } => f32_bin!(dst, a, b, |x, y| ops::f32_min(x, y)),
                 Instr::F32Max { dst, a, b } => f32_bin!(dst, a, b, |x, y| ops::f32_max(x, y)),
-                Instr::F32Copysign { dst, a, b } => w!(dst, u64::from(ops::f32_copysign(r!(a) as u32, r!(b) as u32))),
+                Instr::F32Copysign { dst, a, b } => w!(
+                    dst,
+                    u64::from(ops::f32_copysign(r!(a) as u32, r!(b) as u32))
+                ),
                 Instr::F32Eq { dst, a, b } => f32_cmp!(dst, a, b, |x, y| x == y),
                 Instr::F32Ne { dst, a, b } => f32_cmp!(dst, a, b, |x, y| x != y),
                 Instr::F32Lt { dst, a, b } => f32_cmp!(dst, a, b, |x, y| x < y),
@@ -716,24 +1010,177 @@ pub(crate) fn run(s: &mut StoreInner, stop: usize) -> Outcome {
                     w!(dst, v)
                 }
                 // `as` saturates and maps NaN to 0: exactly the non-trapping conversions.
-                Instr::I32TruncSatF32S { dst, src } => w!(dst, u64::from(f32::from_bits(r!(src) as u32) as i32 as u32)),
-                Instr::I32TruncSatF32U { dst, src } => w!(dst, u64::from(f32::from_bits(r!(src) as u32) as u32)),
-                Instr::I32TruncSatF64S { dst, src } => w!(dst, u64::from(f64::from_bits(r!(src)) as i32 as u32)),
-                Instr::I32TruncSatF64U { dst, src } => w!(dst, u64::from(f64::from_bits(r!(src)) as u32)),
-                Instr::I64TruncSatF32S { dst, src } => w!(dst, f32::from_bits(r!(src) as u32) as i64 as u64),
-                Instr::I64TruncSatF32U { dst, src } => w!(dst, f32::from_bits(r!(src) as u32) as u64),
-                Instr::I64TruncSatF64S { dst, src } => w!(dst, f64::from_bits(r!(src)) as i64 as u64),
+                Instr::I32TruncSatF32S { dst, src } => {
+                    w!(dst, u64::from(f32::from_bits(r!(src) as u32) as i32 as u32))
+                }
+                Instr::I32TruncSatF32U { dst, src } => {
+                    w!(dst, u64::from(f32::from_bits(r!(src) as u32) as u32))
+                }
+                Instr::I32TruncSatF64S { dst, src } => {
+                    w!(dst, u64::from(f64::from_bits(r!(src)) as i32 as u32))
+                }
+                Instr::I32TruncSatF64U { dst, src } => {
+                    w!(dst, u64::from(f64::from_bits(r!(src)) as u32))
+                }
+                Instr::I64TruncSatF32S { dst, src } => {
+                    w!(dst, f32::from_bits(r!(src) as u32) as i64 as u64)
+                }
+                Instr::I64TruncSatF32U { dst, src } => {
+                    w!(dst, f32::from_bits(r!(src) as u32) as u64)
+                }
+                Instr::I64TruncSatF64S { dst, src } => {
+                    w!(dst, f64::from_bits(r!(src)) as i64 as u64)
+                }
                 Instr::I64TruncSatF64U { dst, src } => w!(dst, f64::from_bits(r!(src)) as u64),
-                Instr::F32ConvertI32S { dst, src } => w!(dst, u64::from((r!(src) as i32 as f32).to_bits())),
-                Instr::F32ConvertI32U { dst, src } => w!(dst, u64::from((r!(src) as u32 as f32).to_bits())),
-                Instr::F32ConvertI64S { dst, src } => w!(dst, u64::from((r!(src) as i64 as f32).to_bits())),
-                Instr::F32ConvertI64U { dst, src } => w!(dst, u64::from((r!(src) as f32).to_bits())),
+                Instr::F32ConvertI32S { dst, src } => {
+                    w!(dst, u64::from((r!(src) as i32 as f32).to_bits()))
+                }
+                Instr::F32ConvertI32U { dst, src } => {
+                    w!(dst, u64::from((r!(src) as u32 as f32).to_bits()))
+                }
+                Instr::F32ConvertI64S { dst, src } => {
+                    w!(dst, u64::from((r!(src) as i64 as f32).to_bits()))
+                }
+                Instr::F32ConvertI64U { dst, src } => {
+                    w!(dst, u64::from((r!(src) as f32).to_bits()))
+                }
                 Instr::F64ConvertI32S { dst, src } => w!(dst, (r!(src) as i32 as f64).to_bits()),
                 Instr::F64ConvertI32U { dst, src } => w!(dst, (r!(src) as u32 as f64).to_bits()),
                 Instr::F64ConvertI64S { dst, src } => w!(dst, (r!(src) as i64 as f64).to_bits()),
                 Instr::F64ConvertI64U { dst, src } => w!(dst, (r!(src) as f64).to_bits()),
-                Instr::F32DemoteF64 { dst, src } => w!(dst, u64::from((f64::from_bits(r!(src)) as f32).to_bits())),
-                Instr::F64PromoteF32 { dst, src } => w!(dst, f64::from(f32::from_bits(r!(src) as u32)).to_bits()),
+                Instr::F32DemoteF64 { dst, src } => {
+                    w!(dst, u64::from((f64::from_bits(r!(src)) as f32).to_bits()))
+                }
+                Instr::I32AddA { dst, b } => i32_bin_acc!(dst, b, |x, y| x.wrapping_add(y)),
+                Instr::I32SubA { dst, b } => i32_bin_acc!(dst, b, |x, y| x.wrapping_sub(y)),
+                Instr::I32MulA { dst, b } => i32_bin_acc!(dst, b, |x, y| x.wrapping_mul(y)),
+                Instr::I32AndA { dst, b } => i32_bin_acc!(dst, b, |x, y| x & y),
+                Instr::I32OrA { dst, b } => i32_bin_acc!(dst, b, |x, y| x | y),
+                Instr::I32XorA { dst, b } => i32_bin_acc!(dst, b, |x, y| x ^ y),
+                Instr::I32ShlA { dst, b } => i32_bin_acc!(dst, b, |x, y| x.wrapping_shl(y)),
+                Instr::I32ShrSA { dst, b } => {
+                    i32_bin_acc!(dst, b, |x, y| (x as i32).wrapping_shr(y) as u32)
+                }
+                Instr::I32ShrUA { dst, b } => i32_bin_acc!(dst, b, |x, y| x.wrapping_shr(y)),
+                Instr::I64AddA { dst, b } => i64_bin_acc!(dst, b, |x, y| x.wrapping_add(y)),
+                Instr::I64SubA { dst, b } => i64_bin_acc!(dst, b, |x, y| x.wrapping_sub(y)),
+                Instr::I64MulA { dst, b } => i64_bin_acc!(dst, b, |x, y| x.wrapping_mul(y)),
+                Instr::I64AndA { dst, b } => i64_bin_acc!(dst, b, |x, y| x & y),
+                Instr::I64OrA { dst, b } => i64_bin_acc!(dst, b, |x, y| x | y),
+                Instr::I64XorA { dst, b } => i64_bin_acc!(dst, b, |x, y| x ^ y),
+                Instr::I64ShlA { dst, b } => i64_bin_acc!(dst, b, |x, y| x.wrapping_shl(y as u32)),
+                Instr::I64ShrSA { dst, b } => {
+                    i64_bin_acc!(dst, b, |x, y| (x as i64).wrapping_shr(y as u32) as u64)
+                }
+                Instr::I64ShrUA { dst, b } => i64_bin_acc!(dst, b, |x, y| x.wrapping_shr(y as u32)),
+                Instr::F32AddA { dst, b } => f32_bin_acc!(dst, b, |x, y| x + y),
+                Instr::F32SubA { dst, b } => f32_bin_acc!(dst, b, |x, y| x - y),
+                Instr::F32MulA { dst, b } => f32_bin_acc!(dst, b, |x, y| x * y),
+                Instr::F32DivA { dst, b } => f32_bin_acc!(dst, b, |x, y| x / y),
+                Instr::F64AddA { dst, b } => f64_bin_acc!(dst, b, |x, y| x + y),
+                Instr::F64SubA { dst, b } => f64_bin_acc!(dst, b, |x, y| x - y),
+                Instr::F64MulA { dst, b } => f64_bin_acc!(dst, b, |x, y| x * y),
+                Instr::F64DivA { dst, b } => f64_bin_acc!(dst, b, |x, y| x / y),
+                Instr::I32AddImmA { dst, imm } => i32_imm_acc!(dst, imm, |x, y| x.wrapping_add(y)),
+                Instr::I32MulImmA { dst, imm } => i32_imm_acc!(dst, imm, |x, y| x.wrapping_mul(y)),
+                Instr::I32AndImmA { dst, imm } => i32_imm_acc!(dst, imm, |x, y| x & y),
+                Instr::I32OrImmA { dst, imm } => i32_imm_acc!(dst, imm, |x, y| x | y),
+                Instr::I32XorImmA { dst, imm } => i32_imm_acc!(dst, imm, |x, y| x ^ y),
+                Instr::I32ShlImmA { dst, imm } => i32_imm_acc!(dst, imm, |x, y| x.wrapping_shl(y)),
+                Instr::I32ShrSImmA { dst, imm } => {
+                    i32_imm_acc!(dst, imm, |x, y| (x as i32).wrapping_shr(y) as u32)
+                }
+                Instr::I32ShrUImmA { dst, imm } => i32_imm_acc!(dst, imm, |x, y| x.wrapping_shr(y)),
+                Instr::I32RotlImmA { dst, imm } => i32_imm_acc!(dst, imm, |x, y| x.rotate_left(y)),
+                Instr::I32EqImmA { dst, imm } => i32_imm_acc!(dst, imm, |x, y| u32::from(x == y)),
+                Instr::I32NeImmA { dst, imm } => i32_imm_acc!(dst, imm, |x, y| u32::from(x != y)),
+                Instr::I32LtSImmA { dst, imm } => {
+                    i32_imm_acc!(dst, imm, |x, y| u32::from((x as i32) < (y as i32)))
+                }
+                Instr::I32LtUImmA { dst, imm } => i32_imm_acc!(dst, imm, |x, y| u32::from(x < y)),
+                Instr::I32GtSImmA { dst, imm } => {
+                    i32_imm_acc!(dst, imm, |x, y| u32::from((x as i32) > (y as i32)))
+                }
+                Instr::I32GtUImmA { dst, imm } => i32_imm_acc!(dst, imm, |x, y| u32::from(x > y)),
+                Instr::I32LeSImmA { dst, imm } => {
+                    i32_imm_acc!(dst, imm, |x, y| u32::from((x as i32) <= (y as i32)))
+                }
+                Instr::I32LeUImmA { dst, imm } => i32_imm_acc!(dst, imm, |x, y| u32::from(x <= y)),
+                Instr::I32GeSImmA { dst, imm } => {
+                    i32_imm_acc!(dst, imm, |x, y| u32::from((x as i32) >= (y as i32)))
+                }
+                Instr::I32GeUImmA { dst, imm } => i32_imm_acc!(dst, imm, |x, y| u32::from(x >= y)),
+                Instr::I64AddImmA { dst, imm } => i64_imm_acc!(dst, imm, |x, y| x.wrapping_add(y)),
+                Instr::I64MulImmA { dst, imm } => i64_imm_acc!(dst, imm, |x, y| x.wrapping_mul(y)),
+                Instr::I64AndImmA { dst, imm } => i64_imm_acc!(dst, imm, |x, y| x & y),
+                Instr::I64OrImmA { dst, imm } => i64_imm_acc!(dst, imm, |x, y| x | y),
+                Instr::I64XorImmA { dst, imm } => i64_imm_acc!(dst, imm, |x, y| x ^ y),
+                Instr::I64ShlImmA { dst, imm } => {
+                    i64_imm_acc!(dst, imm, |x, y| x.wrapping_shl(y as u32))
+                }
+                Instr::I64ShrSImmA { dst, imm } => {
+                    i64_imm_acc!(dst, imm, |x, y| (x as i64).wrapping_shr(y as u32) as u64)
+                }
+                Instr::I64ShrUImmA { dst, imm } => {
+                    i64_imm_acc!(dst, imm, |x, y| x.wrapping_shr(y as u32))
+                }
+                Instr::I64RotlImmA { dst, imm } => {
+                    i64_imm_acc!(dst, imm, |x, y| x.rotate_left((y & 63) as u32))
+                }
+                Instr::I32LoadA { dst, offset } => {
+                    load_acc!(pc, dst, offset, u32, |v| u64::from(v))
+                }
+                Instr::I64LoadA { dst, offset } => load_acc!(pc, dst, offset, u64, |v| v),
+                Instr::F32LoadA { dst, offset } => {
+                    load_acc!(pc, dst, offset, u32, |v| u64::from(v))
+                }
+                Instr::F64LoadA { dst, offset } => load_acc!(pc, dst, offset, u64, |v| v),
+                Instr::I32Load8SA { dst, offset } => {
+                    load_acc!(pc, dst, offset, i8, |v| u64::from(v as i32 as u32))
+                }
+                Instr::I32Load8UA { dst, offset } => {
+                    load_acc!(pc, dst, offset, u8, |v| u64::from(v))
+                }
+                Instr::I32Load16SA { dst, offset } => {
+                    load_acc!(pc, dst, offset, i16, |v| u64::from(v as i32 as u32))
+                }
+                Instr::I32Load16UA { dst, offset } => {
+                    load_acc!(pc, dst, offset, u16, |v| u64::from(v))
+                }
+                Instr::I32StoreA { addr, offset } => store_acc!(pc, addr, offset, u32),
+                Instr::I64StoreA { addr, offset } => store_acc!(pc, addr, offset, u64),
+                Instr::F32StoreA { addr, offset } => store_acc!(pc, addr, offset, u32),
+                Instr::F64StoreA { addr, offset } => store_acc!(pc, addr, offset, u64),
+                Instr::I32Store8A { addr, offset } => store_acc!(pc, addr, offset, u8),
+                Instr::I32Store16A { addr, offset } => store_acc!(pc, addr, offset, u16),
+                Instr::I32EqzA { dst } => un_acc!(dst, |x: u32| u64::from(x == 0)),
+                Instr::I64EqzA { dst } => un_acc!(dst, |x: u64| u64::from(x == 0)),
+                Instr::I32WrapI64A { dst } => un_acc!(dst, |x: u32| u64::from(x)),
+                Instr::I64ExtendI32SA { dst } => un_acc!(dst, |x: u32| x as i32 as i64 as u64),
+                Instr::I64ExtendI32UA { dst } => un_acc!(dst, |x: u32| u64::from(x)),
+                Instr::F64ConvertI32SA { dst } => w!(dst, (acc as i32 as f64).to_bits()),
+                Instr::F64ConvertI32UA { dst } => w!(dst, (acc as u32 as f64).to_bits()),
+                Instr::F64PromoteF32A { dst } => {
+                    w!(dst, f64::from(f32::from_bits(acc as u32)).to_bits())
+                }
+                Instr::F32DemoteF64A { dst } => {
+                    w!(dst, u64::from((f64::from_bits(acc) as f32).to_bits()))
+                }
+                Instr::BrI32EqImmA { imm, off } => branch!(pc, acc as u32 == imm as u32, off),
+                Instr::BrI32NeImmA { imm, off } => branch!(pc, acc as u32 != imm as u32, off),
+                Instr::BrI32LtSImmA { imm, off } => branch!(pc, (acc as i32) < imm, off),
+                Instr::BrI32LtUImmA { imm, off } => branch!(pc, (acc as u32) < imm as u32, off),
+                Instr::BrI32GtSImmA { imm, off } => branch!(pc, (acc as i32) > imm, off),
+                Instr::BrI32GtUImmA { imm, off } => branch!(pc, (acc as u32) > imm as u32, off),
+                Instr::BrI32LeSImmA { imm, off } => branch!(pc, (acc as i32) <= imm, off),
+                Instr::BrI32LeUImmA { imm, off } => branch!(pc, (acc as u32) <= imm as u32, off),
+                Instr::BrI32GeSImmA { imm, off } => branch!(pc, (acc as i32) >= imm, off),
+                Instr::BrI32GeUImmA { imm, off } => branch!(pc, (acc as u32) >= imm as u32, off),
+                Instr::BrIfNezA { off } => branch!(pc, acc as u32 != 0, off),
+                Instr::BrIfEqzA { off } => branch!(pc, acc as u32 == 0, off),
+                Instr::F64PromoteF32 { dst, src } => {
+                    w!(dst, f64::from(f32::from_bits(r!(src) as u32)).to_bits())
+                }
             }
         }
     }
@@ -818,12 +1265,22 @@ unsafe fn copy_consts(p: *mut u64, consts: &[u64]) {
 /// (see `translate`), the original, wrapping address computation may still be in bounds.
 #[cold]
 #[inline(never)]
-fn unfolded_ea(s: &StoreInner, pc: *const Instr, x: u32, offset: u32, n: usize, mem_len: usize) -> Option<usize> {
+fn unfolded_ea(
+    s: &StoreInner,
+    pc: *const Instr,
+    x: u32,
+    offset: u32,
+    n: usize,
+    mem_len: usize,
+) -> Option<usize> {
     // SAFETY: the innermost frame's function is the one executing `pc`.
     let func = unsafe { &*s.stack.frames.last()?.func };
     // SAFETY: `pc` points into this function's code.
     let at = unsafe { pc.offset_from(func.code.as_ptr()) } as u32;
-    let i = func.folded_adds.binary_search_by_key(&at, |&(pc, _)| pc).ok()?;
+    let i = func
+        .folded_adds
+        .binary_search_by_key(&at, |&(pc, _)| pc)
+        .ok()?;
     let c = func.folded_adds[i].1;
     let ea = x.wrapping_add(c) as usize + (offset - c) as usize;
     (ea + n <= mem_len).then_some(ea)
@@ -876,7 +1333,15 @@ fn memory_copy(mem: *mut u8, len: usize, d: u64, src: u64, n: u64) -> Result<(),
 
 #[cold]
 #[inline(never)]
-fn memory_init(s: &StoreInner, mem: *mut u8, len: usize, seg: u32, d: u64, src: u64, n: u64) -> Result<(), TrapCode> {
+fn memory_init(
+    s: &StoreInner,
+    mem: *mut u8,
+    len: usize,
+    seg: u32,
+    d: u64,
+    src: u64,
+    n: u64,
+) -> Result<(), TrapCode> {
     let inst = &s.instances[s.stack.instance as usize];
     let bytes: &[u8] = if inst.data_dropped[seg as usize] {
         &[]
@@ -886,7 +1351,9 @@ fn memory_init(s: &StoreInner, mem: *mut u8, len: usize, seg: u32, d: u64, src: 
     let to = range(d, n, len)?;
     let from = range(src, n, bytes.len())?;
     // SAFETY: `to` is inside the memory; the segment bytes are not part of it.
-    unsafe { ptr::copy_nonoverlapping(bytes.as_ptr().add(from.start), mem.add(to.start), to.len()) };
+    unsafe {
+        ptr::copy_nonoverlapping(bytes.as_ptr().add(from.start), mem.add(to.start), to.len())
+    };
     Ok(())
 }
 
@@ -923,7 +1390,14 @@ fn table_fill(s: &mut StoreInner, table: u32, i: u64, v: u64, n: u64) -> Result<
 
 #[cold]
 #[inline(never)]
-fn table_copy(s: &mut StoreInner, dst: u32, src: u32, d: u64, from: u64, n: u64) -> Result<(), TrapCode> {
+fn table_copy(
+    s: &mut StoreInner,
+    dst: u32,
+    src: u32,
+    d: u64,
+    from: u64,
+    n: u64,
+) -> Result<(), TrapCode> {
     let (dt, st) = (table_of(s, dst), table_of(s, src));
     let to = elems(d, n, s.tables[dt].elems.len())?;
     let from = elems(from, n, s.tables[st].elems.len())?;
@@ -938,7 +1412,14 @@ fn table_copy(s: &mut StoreInner, dst: u32, src: u32, d: u64, from: u64, n: u64)
 
 #[cold]
 #[inline(never)]
-fn table_init(s: &mut StoreInner, table: u32, seg: u32, d: u64, src: u64, n: u64) -> Result<(), TrapCode> {
+fn table_init(
+    s: &mut StoreInner,
+    table: u32,
+    seg: u32,
+    d: u64,
+    src: u64,
+    n: u64,
+) -> Result<(), TrapCode> {
     let t = table_of(s, table);
     let segment = &s.instances[s.stack.instance as usize].elems[seg as usize];
     let from = elems(src, n, segment.len())?;

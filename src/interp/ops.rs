@@ -97,12 +97,20 @@ trait Quiet {
 }
 impl Quiet for f32 {
     fn quieted(self) -> f32 {
-        if self.is_nan() { f32::from_bits(self.to_bits() | 0x0040_0000) } else { self }
+        if self.is_nan() {
+            f32::from_bits(self.to_bits() | 0x0040_0000)
+        } else {
+            self
+        }
     }
 }
 impl Quiet for f64 {
     fn quieted(self) -> f64 {
-        if self.is_nan() { f64::from_bits(self.to_bits() | 0x0008_0000_0000_0000) } else { self }
+        if self.is_nan() {
+            f64::from_bits(self.to_bits() | 0x0008_0000_0000_0000)
+        } else {
+            self
+        }
     }
 }
 #[inline(always)]
@@ -173,10 +181,34 @@ trunc!(i32_trunc_f32_s, f32, i32, -2147483904.0f32, 2147483648.0f32);
 trunc!(i32_trunc_f32_u, f32, u32, -1.0f32, 4294967296.0f32);
 trunc!(i32_trunc_f64_s, f64, i32, -2147483649.0f64, 2147483648.0f64);
 trunc!(i32_trunc_f64_u, f64, u32, -1.0f64, 4294967296.0f64);
-trunc!(i64_trunc_f32_s, f32, i64, -9223373136366403584.0f32, 9223372036854775808.0f32);
-trunc!(i64_trunc_f32_u, f32, u64, -1.0f32, 18446744073709551616.0f32);
-trunc!(i64_trunc_f64_s, f64, i64, -9223372036854777856.0f64, 9223372036854775808.0f64);
-trunc!(i64_trunc_f64_u, f64, u64, -1.0f64, 18446744073709551616.0f64);
+trunc!(
+    i64_trunc_f32_s,
+    f32,
+    i64,
+    -9223373136366403584.0f32,
+    9223372036854775808.0f32
+);
+trunc!(
+    i64_trunc_f32_u,
+    f32,
+    u64,
+    -1.0f32,
+    18446744073709551616.0f32
+);
+trunc!(
+    i64_trunc_f64_s,
+    f64,
+    i64,
+    -9223372036854777856.0f64,
+    9223372036854775808.0f64
+);
+trunc!(
+    i64_trunc_f64_u,
+    f64,
+    u64,
+    -1.0f64,
+    18446744073709551616.0f64
+);
 
 #[cfg(test)]
 mod tests {
@@ -202,10 +234,16 @@ mod tests {
     #[test]
     fn truncation_bounds() {
         assert_eq!(i32_trunc_f32_s(-2147483648.0), Ok(i32::MIN));
-        assert_eq!(i32_trunc_f32_s(2147483648.0), Err(TrapCode::IntegerOverflow));
+        assert_eq!(
+            i32_trunc_f32_s(2147483648.0),
+            Err(TrapCode::IntegerOverflow)
+        );
         assert_eq!(i32_trunc_f64_s(-2147483648.9), Ok(i32::MIN));
         assert_eq!(i32_trunc_f64_u(-0.9), Ok(0));
-        assert_eq!(i64_trunc_f64_u(f64::NAN), Err(TrapCode::BadConversionToInteger));
+        assert_eq!(
+            i64_trunc_f64_u(f64::NAN),
+            Err(TrapCode::BadConversionToInteger)
+        );
         assert_eq!(i64_trunc_f32_s(-9223372036854775808.0), Ok(i64::MIN));
         assert_eq!(f64_nearest(2.5), 2.0);
         assert_eq!(f32_nearest(-3.5), -4.0);
@@ -214,19 +252,42 @@ mod tests {
     #[test]
     fn rounding_matches_the_library() {
         let cases = [
-            0.0, -0.0, 0.5, -0.5, 1.5, -1.5, 2.5, -2.5, 0.49999999999999994, -7.999, 1e15 + 0.5,
-            4503599627370495.5, -4503599627370495.5, 1e300, -1e-300, f64::INFINITY, f64::NEG_INFINITY,
+            0.0,
+            -0.0,
+            0.5,
+            -0.5,
+            1.5,
+            -1.5,
+            2.5,
+            -2.5,
+            0.49999999999999994,
+            -7.999,
+            1e15 + 0.5,
+            4503599627370495.5,
+            -4503599627370495.5,
+            1e300,
+            -1e-300,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
         ];
         for x in cases {
             assert_eq!(f64_trunc(x).to_bits(), x.trunc().to_bits(), "trunc {x}");
             assert_eq!(f64_floor(x).to_bits(), x.floor().to_bits(), "floor {x}");
             assert_eq!(f64_ceil(x).to_bits(), x.ceil().to_bits(), "ceil {x}");
-            assert_eq!(f64_nearest(x).to_bits(), x.round_ties_even().to_bits(), "nearest {x}");
+            assert_eq!(
+                f64_nearest(x).to_bits(),
+                x.round_ties_even().to_bits(),
+                "nearest {x}"
+            );
             let y = x as f32;
             assert_eq!(f32_trunc(y).to_bits(), y.trunc().to_bits(), "trunc {y}");
             assert_eq!(f32_floor(y).to_bits(), y.floor().to_bits(), "floor {y}");
             assert_eq!(f32_ceil(y).to_bits(), y.ceil().to_bits(), "ceil {y}");
-            assert_eq!(f32_nearest(y).to_bits(), y.round_ties_even().to_bits(), "nearest {y}");
+            assert_eq!(
+                f32_nearest(y).to_bits(),
+                y.round_ties_even().to_bits(),
+                "nearest {y}"
+            );
         }
         assert!(f64_floor(f64::NAN).is_nan() && f32_ceil(f32::NAN).is_nan());
     }

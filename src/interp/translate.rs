@@ -92,7 +92,11 @@ struct Ctrl {
 impl Ctrl {
     /// How many values a branch to this label carries.
     fn label_arity(&self) -> usize {
-        if self.kind == Kind::Loop { self.n_params } else { self.n_results }
+        if self.kind == Kind::Loop {
+            self.n_params
+        } else {
+            self.n_results
+        }
     }
 }
 
@@ -138,7 +142,10 @@ pub(crate) fn compiled(
 /// Translates defined function `func` (module index space).
 pub(crate) fn translate(module: &ModuleInner, func: u32) -> Result<CompiledFunc, Error> {
     let range = module.body(func).range.clone();
-    let body = FunctionBody::new(BinaryReader::new(&module.bytes[range.clone()], range.start as u64));
+    let body = FunctionBody::new(BinaryReader::new(
+        &module.bytes[range.clone()],
+        range.start as u64,
+    ));
     let ty = module.func_type(func);
     let num_params = ty.params().len() as u32;
     let mut num_locals: u32 = 0;
@@ -189,6 +196,7 @@ pub(crate) fn translate(module: &ModuleInner, func: u32) -> Result<CompiledFunc,
         t.offset = offset as u32;
         t.op(op)?;
     }
+    use_accumulator(&mut t.code);
     let frame_size = u64::from(t.base) + t.max_height as u64;
     if frame_size > u64::from(u32::MAX / 2) {
         return Err(Error::compile("function frame too large"));
@@ -203,7 +211,9 @@ pub(crate) fn translate(module: &ModuleInner, func: u32) -> Result<CompiledFunc,
         consts: t.consts.into(),
         folded_adds: t.folded_adds.into(),
         frame_size: frame_size as u32,
-        loop_counters: (0..t.num_loops).map(|_| AtomicU32::new(crate::interp::HOT_LOOP_START)).collect(),
+        loop_counters: (0..t.num_loops)
+            .map(|_| AtomicU32::new(crate::interp::HOT_LOOP_START))
+            .collect(),
     })
 }
 
@@ -303,12 +313,20 @@ impl Translator<'_> {
                 self.set_unreachable();
             }
             O::Call { function_index } => self.call(function_index),
-            O::CallIndirect { type_index, table_index } => {
+            O::CallIndirect {
+                type_index,
+                table_index,
+            } => {
                 let index = self.pop_slot();
                 let ty = &self.module.types[type_index as usize];
                 let (np, nr) = (ty.params().len(), ty.results().len());
                 let args = self.args(np);
-                self.emit(Instr::CallIndirect { index, args, ty: type_index, table: table_index as u16 });
+                self.emit(Instr::CallIndirect {
+                    index,
+                    args,
+                    ty: type_index,
+                    table: table_index as u16,
+                });
                 self.push_temps(nr);
             }
             O::Drop => {
@@ -319,7 +337,11 @@ impl Translator<'_> {
                 let b = self.pop_slot();
                 let pos = self.stack.len() - 1;
                 self.materialize(pos);
-                self.emit(Instr::Select { dst: self.slot_at(pos), b, c });
+                self.emit(Instr::Select {
+                    dst: self.slot_at(pos),
+                    b,
+                    c,
+                });
             }
             O::LocalGet { local_index } => self.push(Operand::Local(local_index)),
             O::LocalSet { local_index } => {
@@ -329,35 +351,133 @@ impl Translator<'_> {
                 let v = self.local_set(local_index);
                 self.push(v);
             }
-            O::GlobalGet { global_index } => self.result(|dst| Instr::GlobalGet { dst, global: global_index }),
+            O::GlobalGet { global_index } => self.result(|dst| Instr::GlobalGet {
+                dst,
+                global: global_index,
+            }),
             O::GlobalSet { global_index } => {
                 let src = self.pop_slot();
-                self.emit(Instr::GlobalSet { src, global: global_index });
+                self.emit(Instr::GlobalSet {
+                    src,
+                    global: global_index,
+                });
             }
 
-            O::I32Load { memarg } => self.load(memarg, |dst, addr, offset| Instr::I32Load { dst, addr, offset }),
-            O::I64Load { memarg } => self.load(memarg, |dst, addr, offset| Instr::I64Load { dst, addr, offset }),
-            O::F32Load { memarg } => self.load(memarg, |dst, addr, offset| Instr::F32Load { dst, addr, offset }),
-            O::F64Load { memarg } => self.load(memarg, |dst, addr, offset| Instr::F64Load { dst, addr, offset }),
-            O::I32Load8S { memarg } => self.load(memarg, |dst, addr, offset| Instr::I32Load8S { dst, addr, offset }),
-            O::I32Load8U { memarg } => self.load(memarg, |dst, addr, offset| Instr::I32Load8U { dst, addr, offset }),
-            O::I32Load16S { memarg } => self.load(memarg, |dst, addr, offset| Instr::I32Load16S { dst, addr, offset }),
-            O::I32Load16U { memarg } => self.load(memarg, |dst, addr, offset| Instr::I32Load16U { dst, addr, offset }),
-            O::I64Load8S { memarg } => self.load(memarg, |dst, addr, offset| Instr::I64Load8S { dst, addr, offset }),
-            O::I64Load8U { memarg } => self.load(memarg, |dst, addr, offset| Instr::I64Load8U { dst, addr, offset }),
-            O::I64Load16S { memarg } => self.load(memarg, |dst, addr, offset| Instr::I64Load16S { dst, addr, offset }),
-            O::I64Load16U { memarg } => self.load(memarg, |dst, addr, offset| Instr::I64Load16U { dst, addr, offset }),
-            O::I64Load32S { memarg } => self.load(memarg, |dst, addr, offset| Instr::I64Load32S { dst, addr, offset }),
-            O::I64Load32U { memarg } => self.load(memarg, |dst, addr, offset| Instr::I64Load32U { dst, addr, offset }),
-            O::I32Store { memarg } => self.store(memarg, |addr, val, offset| Instr::I32Store { addr, val, offset }),
-            O::I64Store { memarg } => self.store(memarg, |addr, val, offset| Instr::I64Store { addr, val, offset }),
-            O::F32Store { memarg } => self.store(memarg, |addr, val, offset| Instr::F32Store { addr, val, offset }),
-            O::F64Store { memarg } => self.store(memarg, |addr, val, offset| Instr::F64Store { addr, val, offset }),
-            O::I32Store8 { memarg } => self.store(memarg, |addr, val, offset| Instr::I32Store8 { addr, val, offset }),
-            O::I32Store16 { memarg } => self.store(memarg, |addr, val, offset| Instr::I32Store16 { addr, val, offset }),
-            O::I64Store8 { memarg } => self.store(memarg, |addr, val, offset| Instr::I64Store8 { addr, val, offset }),
-            O::I64Store16 { memarg } => self.store(memarg, |addr, val, offset| Instr::I64Store16 { addr, val, offset }),
-            O::I64Store32 { memarg } => self.store(memarg, |addr, val, offset| Instr::I64Store32 { addr, val, offset }),
+            O::I32Load { memarg } => self.load(memarg, |dst, addr, offset| Instr::I32Load {
+                dst,
+                addr,
+                offset,
+            }),
+            O::I64Load { memarg } => self.load(memarg, |dst, addr, offset| Instr::I64Load {
+                dst,
+                addr,
+                offset,
+            }),
+            O::F32Load { memarg } => self.load(memarg, |dst, addr, offset| Instr::F32Load {
+                dst,
+                addr,
+                offset,
+            }),
+            O::F64Load { memarg } => self.load(memarg, |dst, addr, offset| Instr::F64Load {
+                dst,
+                addr,
+                offset,
+            }),
+            O::I32Load8S { memarg } => self.load(memarg, |dst, addr, offset| Instr::I32Load8S {
+                dst,
+                addr,
+                offset,
+            }),
+            O::I32Load8U { memarg } => self.load(memarg, |dst, addr, offset| Instr::I32Load8U {
+                dst,
+                addr,
+                offset,
+            }),
+            O::I32Load16S { memarg } => self.load(memarg, |dst, addr, offset| Instr::I32Load16S {
+                dst,
+                addr,
+                offset,
+            }),
+            O::I32Load16U { memarg } => self.load(memarg, |dst, addr, offset| Instr::I32Load16U {
+                dst,
+                addr,
+                offset,
+            }),
+            O::I64Load8S { memarg } => self.load(memarg, |dst, addr, offset| Instr::I64Load8S {
+                dst,
+                addr,
+                offset,
+            }),
+            O::I64Load8U { memarg } => self.load(memarg, |dst, addr, offset| Instr::I64Load8U {
+                dst,
+                addr,
+                offset,
+            }),
+            O::I64Load16S { memarg } => self.load(memarg, |dst, addr, offset| Instr::I64Load16S {
+                dst,
+                addr,
+                offset,
+            }),
+            O::I64Load16U { memarg } => self.load(memarg, |dst, addr, offset| Instr::I64Load16U {
+                dst,
+                addr,
+                offset,
+            }),
+            O::I64Load32S { memarg } => self.load(memarg, |dst, addr, offset| Instr::I64Load32S {
+                dst,
+                addr,
+                offset,
+            }),
+            O::I64Load32U { memarg } => self.load(memarg, |dst, addr, offset| Instr::I64Load32U {
+                dst,
+                addr,
+                offset,
+            }),
+            O::I32Store { memarg } => self.store(memarg, |addr, val, offset| Instr::I32Store {
+                addr,
+                val,
+                offset,
+            }),
+            O::I64Store { memarg } => self.store(memarg, |addr, val, offset| Instr::I64Store {
+                addr,
+                val,
+                offset,
+            }),
+            O::F32Store { memarg } => self.store(memarg, |addr, val, offset| Instr::F32Store {
+                addr,
+                val,
+                offset,
+            }),
+            O::F64Store { memarg } => self.store(memarg, |addr, val, offset| Instr::F64Store {
+                addr,
+                val,
+                offset,
+            }),
+            O::I32Store8 { memarg } => self.store(memarg, |addr, val, offset| Instr::I32Store8 {
+                addr,
+                val,
+                offset,
+            }),
+            O::I32Store16 { memarg } => self.store(memarg, |addr, val, offset| Instr::I32Store16 {
+                addr,
+                val,
+                offset,
+            }),
+            O::I64Store8 { memarg } => self.store(memarg, |addr, val, offset| Instr::I64Store8 {
+                addr,
+                val,
+                offset,
+            }),
+            O::I64Store16 { memarg } => self.store(memarg, |addr, val, offset| Instr::I64Store16 {
+                addr,
+                val,
+                offset,
+            }),
+            O::I64Store32 { memarg } => self.store(memarg, |addr, val, offset| Instr::I64Store32 {
+                addr,
+                val,
+                offset,
+            }),
             O::MemorySize { .. } => self.result(|dst| Instr::MemorySize { dst }),
             O::MemoryGrow { .. } => {
                 let delta = self.pop_slot();
@@ -373,7 +493,10 @@ impl Translator<'_> {
             }
             O::MemoryInit { data_index, .. } => {
                 let args = self.args(3);
-                self.emit(Instr::MemoryInit { seg: data_index, args });
+                self.emit(Instr::MemoryInit {
+                    seg: data_index,
+                    args,
+                });
             }
             O::DataDrop { data_index } => {
                 self.emit(Instr::DataDrop { seg: data_index });
@@ -398,20 +521,34 @@ impl Translator<'_> {
                 let args = self.args(3);
                 self.emit(Instr::TableFill { table, args });
             }
-            O::TableCopy { dst_table, src_table } => {
+            O::TableCopy {
+                dst_table,
+                src_table,
+            } => {
                 let args = self.args(3);
-                self.emit(Instr::TableCopy { dst_table, src_table, args });
+                self.emit(Instr::TableCopy {
+                    dst_table,
+                    src_table,
+                    args,
+                });
             }
             O::TableInit { elem_index, table } => {
                 let args = self.args(3);
-                self.emit(Instr::TableInit { table, seg: elem_index, args });
+                self.emit(Instr::TableInit {
+                    table,
+                    seg: elem_index,
+                    args,
+                });
             }
             O::ElemDrop { elem_index } => {
                 self.emit(Instr::ElemDrop { seg: elem_index });
             }
             O::RefNull { .. } => self.push(Operand::Const(0)),
             O::RefIsNull => un!(self, RefIsNull),
-            O::RefFunc { function_index } => self.result(|dst| Instr::RefFunc { dst, func: function_index }),
+            O::RefFunc { function_index } => self.result(|dst| Instr::RefFunc {
+                dst,
+                func: function_index,
+            }),
 
             O::I32Const { value } => self.push(Operand::Const(u64::from(value as u32))),
             O::I64Const { value } => self.push(Operand::Const(value as u64)),
@@ -435,14 +572,54 @@ impl Translator<'_> {
             O::I32Rotr => self.rotr_imm(false),
             O::I32Eq => self.binary(rr!(I32Eq), ri!(I32EqImm), Swap::Same, false),
             O::I32Ne => self.binary(rr!(I32Ne), ri!(I32NeImm), Swap::Same, false),
-            O::I32LtS => self.binary(rr!(I32LtS), ri!(I32LtSImm), Swap::With(ri!(I32GtSImm).unwrap()), false),
-            O::I32LtU => self.binary(rr!(I32LtU), ri!(I32LtUImm), Swap::With(ri!(I32GtUImm).unwrap()), false),
-            O::I32GtS => self.binary(rr!(I32GtS), ri!(I32GtSImm), Swap::With(ri!(I32LtSImm).unwrap()), false),
-            O::I32GtU => self.binary(rr!(I32GtU), ri!(I32GtUImm), Swap::With(ri!(I32LtUImm).unwrap()), false),
-            O::I32LeS => self.binary(rr!(I32LeS), ri!(I32LeSImm), Swap::With(ri!(I32GeSImm).unwrap()), false),
-            O::I32LeU => self.binary(rr!(I32LeU), ri!(I32LeUImm), Swap::With(ri!(I32GeUImm).unwrap()), false),
-            O::I32GeS => self.binary(rr!(I32GeS), ri!(I32GeSImm), Swap::With(ri!(I32LeSImm).unwrap()), false),
-            O::I32GeU => self.binary(rr!(I32GeU), ri!(I32GeUImm), Swap::With(ri!(I32LeUImm).unwrap()), false),
+            O::I32LtS => self.binary(
+                rr!(I32LtS),
+                ri!(I32LtSImm),
+                Swap::With(ri!(I32GtSImm).unwrap()),
+                false,
+            ),
+            O::I32LtU => self.binary(
+                rr!(I32LtU),
+                ri!(I32LtUImm),
+                Swap::With(ri!(I32GtUImm).unwrap()),
+                false,
+            ),
+            O::I32GtS => self.binary(
+                rr!(I32GtS),
+                ri!(I32GtSImm),
+                Swap::With(ri!(I32LtSImm).unwrap()),
+                false,
+            ),
+            O::I32GtU => self.binary(
+                rr!(I32GtU),
+                ri!(I32GtUImm),
+                Swap::With(ri!(I32LtUImm).unwrap()),
+                false,
+            ),
+            O::I32LeS => self.binary(
+                rr!(I32LeS),
+                ri!(I32LeSImm),
+                Swap::With(ri!(I32GeSImm).unwrap()),
+                false,
+            ),
+            O::I32LeU => self.binary(
+                rr!(I32LeU),
+                ri!(I32LeUImm),
+                Swap::With(ri!(I32GeUImm).unwrap()),
+                false,
+            ),
+            O::I32GeS => self.binary(
+                rr!(I32GeS),
+                ri!(I32GeSImm),
+                Swap::With(ri!(I32LeSImm).unwrap()),
+                false,
+            ),
+            O::I32GeU => self.binary(
+                rr!(I32GeU),
+                ri!(I32GeUImm),
+                Swap::With(ri!(I32LeUImm).unwrap()),
+                false,
+            ),
             O::I32Clz => un!(self, I32Clz),
             O::I32Ctz => un!(self, I32Ctz),
             O::I32Popcnt => un!(self, I32Popcnt),
@@ -467,14 +644,54 @@ impl Translator<'_> {
             O::I64Rotr => self.rotr_imm(true),
             O::I64Eq => self.binary(rr!(I64Eq), ri!(I64EqImm), Swap::Same, true),
             O::I64Ne => self.binary(rr!(I64Ne), ri!(I64NeImm), Swap::Same, true),
-            O::I64LtS => self.binary(rr!(I64LtS), ri!(I64LtSImm), Swap::With(ri!(I64GtSImm).unwrap()), true),
-            O::I64LtU => self.binary(rr!(I64LtU), ri!(I64LtUImm), Swap::With(ri!(I64GtUImm).unwrap()), true),
-            O::I64GtS => self.binary(rr!(I64GtS), ri!(I64GtSImm), Swap::With(ri!(I64LtSImm).unwrap()), true),
-            O::I64GtU => self.binary(rr!(I64GtU), ri!(I64GtUImm), Swap::With(ri!(I64LtUImm).unwrap()), true),
-            O::I64LeS => self.binary(rr!(I64LeS), ri!(I64LeSImm), Swap::With(ri!(I64GeSImm).unwrap()), true),
-            O::I64LeU => self.binary(rr!(I64LeU), ri!(I64LeUImm), Swap::With(ri!(I64GeUImm).unwrap()), true),
-            O::I64GeS => self.binary(rr!(I64GeS), ri!(I64GeSImm), Swap::With(ri!(I64LeSImm).unwrap()), true),
-            O::I64GeU => self.binary(rr!(I64GeU), ri!(I64GeUImm), Swap::With(ri!(I64LeUImm).unwrap()), true),
+            O::I64LtS => self.binary(
+                rr!(I64LtS),
+                ri!(I64LtSImm),
+                Swap::With(ri!(I64GtSImm).unwrap()),
+                true,
+            ),
+            O::I64LtU => self.binary(
+                rr!(I64LtU),
+                ri!(I64LtUImm),
+                Swap::With(ri!(I64GtUImm).unwrap()),
+                true,
+            ),
+            O::I64GtS => self.binary(
+                rr!(I64GtS),
+                ri!(I64GtSImm),
+                Swap::With(ri!(I64LtSImm).unwrap()),
+                true,
+            ),
+            O::I64GtU => self.binary(
+                rr!(I64GtU),
+                ri!(I64GtUImm),
+                Swap::With(ri!(I64LtUImm).unwrap()),
+                true,
+            ),
+            O::I64LeS => self.binary(
+                rr!(I64LeS),
+                ri!(I64LeSImm),
+                Swap::With(ri!(I64GeSImm).unwrap()),
+                true,
+            ),
+            O::I64LeU => self.binary(
+                rr!(I64LeU),
+                ri!(I64LeUImm),
+                Swap::With(ri!(I64GeUImm).unwrap()),
+                true,
+            ),
+            O::I64GeS => self.binary(
+                rr!(I64GeS),
+                ri!(I64GeSImm),
+                Swap::With(ri!(I64LeSImm).unwrap()),
+                true,
+            ),
+            O::I64GeU => self.binary(
+                rr!(I64GeU),
+                ri!(I64GeUImm),
+                Swap::With(ri!(I64LeUImm).unwrap()),
+                true,
+            ),
             O::I64Clz => un!(self, I64Clz),
             O::I64Ctz => un!(self, I64Ctz),
             O::I64Popcnt => un!(self, I64Popcnt),
@@ -554,7 +771,10 @@ impl Translator<'_> {
             O::F32DemoteF64 => un!(self, F32DemoteF64),
             O::F64PromoteF32 => un!(self, F64PromoteF32),
             // Slots hold floats as their bits, so reinterpretation moves nothing.
-            O::I32ReinterpretF32 | O::I64ReinterpretF64 | O::F32ReinterpretI32 | O::F64ReinterpretI64 => {}
+            O::I32ReinterpretF32
+            | O::I64ReinterpretF64
+            | O::F32ReinterpretI32
+            | O::F64ReinterpretI64 => {}
 
             other => {
                 return Err(Error::compile(format!(
@@ -569,7 +789,9 @@ impl Translator<'_> {
     /// Operators in unreachable code: only the block structure matters.
     fn dead_op(&mut self, op: Operator<'_>) -> Result<(), Error> {
         match op {
-            Operator::Block { .. } | Operator::Loop { .. } | Operator::If { .. } => self.dead_depth += 1,
+            Operator::Block { .. } | Operator::Loop { .. } | Operator::If { .. } => {
+                self.dead_depth += 1
+            }
             Operator::Else if self.dead_depth == 0 => self.else_()?,
             Operator::End if self.dead_depth == 0 => self.end(),
             Operator::End => self.dead_depth -= 1,
@@ -607,7 +829,9 @@ impl Translator<'_> {
 
     fn patch_to_here(&mut self, at: usize) {
         let here = self.code.len();
-        let off = self.code[at].branch_offset_mut().expect("patching a branch");
+        let off = self.code[at]
+            .branch_offset_mut()
+            .expect("patching a branch");
         *off = (here - at) as Off;
     }
 
@@ -658,12 +882,14 @@ impl Translator<'_> {
             Operand::Local(l) => {
                 self.emit(Instr::Copy { dst, src: Slot(l) });
             }
-            Operand::Const(bits) => match self.const_slot(bits).filter(|_| bits > u64::from(u32::MAX)) {
-                Some(src) => {
-                    self.emit(Instr::Copy { dst, src });
+            Operand::Const(bits) => {
+                match self.const_slot(bits).filter(|_| bits > u64::from(u32::MAX)) {
+                    Some(src) => {
+                        self.emit(Instr::Copy { dst, src });
+                    }
+                    None => self.emit_const(dst, bits),
                 }
-                None => self.emit_const(dst, bits),
-            },
+            }
         }
     }
 
@@ -860,7 +1086,11 @@ impl Translator<'_> {
                 return;
             }
         }
-        if wide { un!(self, I64Eqz) } else { un!(self, I32Eqz) }
+        if wide {
+            un!(self, I64Eqz)
+        } else {
+            un!(self, I32Eqz)
+        }
     }
 
     /// The index of the instruction that produced the top operand, if it is the last one
@@ -948,7 +1178,10 @@ impl Translator<'_> {
         if func < imported {
             self.emit(Instr::CallImport { func, args });
         } else {
-            self.emit(Instr::Call { func: func - imported, args });
+            self.emit(Instr::Call {
+                func: func - imported,
+                args,
+            });
         }
         self.push_temps(nr);
     }
@@ -975,7 +1208,11 @@ impl Translator<'_> {
         if reachable {
             self.move_top_to(n_results, height);
             let at = self.emit(Instr::Br { off: 0 });
-            self.ctrl.last_mut().expect("validated nesting").fixups.push(at);
+            self.ctrl
+                .last_mut()
+                .expect("validated nesting")
+                .fixups
+                .push(at);
         }
         let c = self.ctrl.last_mut().expect("validated nesting");
         let branch = c.else_fixup.take().expect("else follows if");
@@ -1102,7 +1339,9 @@ impl Translator<'_> {
         self.copy_top_to(n, height);
         if kind == Kind::Loop {
             let at = self.code.len();
-            self.emit(Instr::Br { off: head as Off - at as Off });
+            self.emit(Instr::Br {
+                off: head as Off - at as Off,
+            });
         } else {
             let at = self.emit(Instr::Br { off: 0 });
             self.ctrl[idx].fixups.push(at);
@@ -1146,7 +1385,9 @@ impl Translator<'_> {
         if let Some(at) = self.fusable_top() {
             let instr = self.code[at];
             let fused = if negate {
-                negate_cmp(instr).and_then(fuse_branch).or_else(|| fuse_negated_float(instr))
+                negate_cmp(instr)
+                    .and_then(fuse_branch)
+                    .or_else(|| fuse_negated_float(instr))
             } else {
                 fuse_branch(instr)
             };
@@ -1169,7 +1410,10 @@ impl Translator<'_> {
         let index = self.pop_slot();
         let len = depths.len() as u32 - 1;
         self.emit(Instr::BrTable { index, len });
-        let entries: Vec<usize> = depths.iter().map(|_| self.emit(Instr::Br { off: 0 })).collect();
+        let entries: Vec<usize> = depths
+            .iter()
+            .map(|_| self.emit(Instr::Br { off: 0 }))
+            .collect();
         for (&entry, &depth) in entries.iter().zip(depths) {
             let idx = self.ctrl.len() - 1 - depth;
             let (kind, height, n, head) = {
@@ -1292,4 +1536,144 @@ fn collect_constants(body: &FunctionBody<'_>) -> Result<Vec<u64>, Error> {
         }
     }
     Ok(pool)
+}
+
+/// The accumulator pass: an instruction that reads the slot its predecessor just wrote
+/// takes its `A` form, which reads the interpreter's accumulator instead.
+///
+/// Sound because every instruction with a `dst` writes it, and the accumulator, exactly once
+/// and unconditionally, except `Select` (whose write is conditional); and an instruction
+/// that is a branch target is skipped, since control may reach it from elsewhere. (The
+/// instruction after a call is never converted: calls have no `dst`.)
+fn use_accumulator(code: &mut [Instr]) {
+    let mut target = vec![false; code.len() + 1];
+    for (j, instr) in code.iter().enumerate() {
+        let mut instr = *instr;
+        if let Some(off) = instr.branch_offset_mut() {
+            target[(j as i64 + i64::from(*off)) as usize] = true;
+        }
+    }
+    for i in 1..code.len() {
+        let mut prev = code[i - 1];
+        if target[i] || matches!(prev, Instr::Select { .. }) {
+            continue;
+        }
+        if let Some(&mut acc) = prev.dst_mut() {
+            code[i] = accumulate(code[i], acc);
+        }
+    }
+}
+
+/// The accumulator form of `instr` when the operand it names is `acc`, the slot the
+/// previous instruction just wrote (see `Translator::emit`).
+fn accumulate(instr: Instr, acc: Slot) -> Instr {
+    use Instr::*;
+    match instr {
+        I32Add { dst, a, b } if a == acc => I32AddA { dst, b },
+        I32Add { dst, a, b } if b == acc => I32AddA { dst, b: a },
+        I32Sub { dst, a, b } if a == acc => I32SubA { dst, b },
+        I32Mul { dst, a, b } if a == acc => I32MulA { dst, b },
+        I32Mul { dst, a, b } if b == acc => I32MulA { dst, b: a },
+        I32And { dst, a, b } if a == acc => I32AndA { dst, b },
+        I32And { dst, a, b } if b == acc => I32AndA { dst, b: a },
+        I32Or { dst, a, b } if a == acc => I32OrA { dst, b },
+        I32Or { dst, a, b } if b == acc => I32OrA { dst, b: a },
+        I32Xor { dst, a, b } if a == acc => I32XorA { dst, b },
+        I32Xor { dst, a, b } if b == acc => I32XorA { dst, b: a },
+        I32Shl { dst, a, b } if a == acc => I32ShlA { dst, b },
+        I32ShrS { dst, a, b } if a == acc => I32ShrSA { dst, b },
+        I32ShrU { dst, a, b } if a == acc => I32ShrUA { dst, b },
+        I64Add { dst, a, b } if a == acc => I64AddA { dst, b },
+        I64Add { dst, a, b } if b == acc => I64AddA { dst, b: a },
+        I64Sub { dst, a, b } if a == acc => I64SubA { dst, b },
+        I64Mul { dst, a, b } if a == acc => I64MulA { dst, b },
+        I64Mul { dst, a, b } if b == acc => I64MulA { dst, b: a },
+        I64And { dst, a, b } if a == acc => I64AndA { dst, b },
+        I64And { dst, a, b } if b == acc => I64AndA { dst, b: a },
+        I64Or { dst, a, b } if a == acc => I64OrA { dst, b },
+        I64Or { dst, a, b } if b == acc => I64OrA { dst, b: a },
+        I64Xor { dst, a, b } if a == acc => I64XorA { dst, b },
+        I64Xor { dst, a, b } if b == acc => I64XorA { dst, b: a },
+        I64Shl { dst, a, b } if a == acc => I64ShlA { dst, b },
+        I64ShrS { dst, a, b } if a == acc => I64ShrSA { dst, b },
+        I64ShrU { dst, a, b } if a == acc => I64ShrUA { dst, b },
+        F32Add { dst, a, b } if a == acc => F32AddA { dst, b },
+        F32Add { dst, a, b } if b == acc => F32AddA { dst, b: a },
+        F32Sub { dst, a, b } if a == acc => F32SubA { dst, b },
+        F32Mul { dst, a, b } if a == acc => F32MulA { dst, b },
+        F32Mul { dst, a, b } if b == acc => F32MulA { dst, b: a },
+        F32Div { dst, a, b } if a == acc => F32DivA { dst, b },
+        F64Add { dst, a, b } if a == acc => F64AddA { dst, b },
+        F64Add { dst, a, b } if b == acc => F64AddA { dst, b: a },
+        F64Sub { dst, a, b } if a == acc => F64SubA { dst, b },
+        F64Mul { dst, a, b } if a == acc => F64MulA { dst, b },
+        F64Mul { dst, a, b } if b == acc => F64MulA { dst, b: a },
+        F64Div { dst, a, b } if a == acc => F64DivA { dst, b },
+        I32AddImm { dst, a, imm } if a == acc => I32AddImmA { dst, imm },
+        I32MulImm { dst, a, imm } if a == acc => I32MulImmA { dst, imm },
+        I32AndImm { dst, a, imm } if a == acc => I32AndImmA { dst, imm },
+        I32OrImm { dst, a, imm } if a == acc => I32OrImmA { dst, imm },
+        I32XorImm { dst, a, imm } if a == acc => I32XorImmA { dst, imm },
+        I32ShlImm { dst, a, imm } if a == acc => I32ShlImmA { dst, imm },
+        I32ShrSImm { dst, a, imm } if a == acc => I32ShrSImmA { dst, imm },
+        I32ShrUImm { dst, a, imm } if a == acc => I32ShrUImmA { dst, imm },
+        I32RotlImm { dst, a, imm } if a == acc => I32RotlImmA { dst, imm },
+        I32EqImm { dst, a, imm } if a == acc => I32EqImmA { dst, imm },
+        I32NeImm { dst, a, imm } if a == acc => I32NeImmA { dst, imm },
+        I32LtSImm { dst, a, imm } if a == acc => I32LtSImmA { dst, imm },
+        I32LtUImm { dst, a, imm } if a == acc => I32LtUImmA { dst, imm },
+        I32GtSImm { dst, a, imm } if a == acc => I32GtSImmA { dst, imm },
+        I32GtUImm { dst, a, imm } if a == acc => I32GtUImmA { dst, imm },
+        I32LeSImm { dst, a, imm } if a == acc => I32LeSImmA { dst, imm },
+        I32LeUImm { dst, a, imm } if a == acc => I32LeUImmA { dst, imm },
+        I32GeSImm { dst, a, imm } if a == acc => I32GeSImmA { dst, imm },
+        I32GeUImm { dst, a, imm } if a == acc => I32GeUImmA { dst, imm },
+        I64AddImm { dst, a, imm } if a == acc => I64AddImmA { dst, imm },
+        I64MulImm { dst, a, imm } if a == acc => I64MulImmA { dst, imm },
+        I64AndImm { dst, a, imm } if a == acc => I64AndImmA { dst, imm },
+        I64OrImm { dst, a, imm } if a == acc => I64OrImmA { dst, imm },
+        I64XorImm { dst, a, imm } if a == acc => I64XorImmA { dst, imm },
+        I64ShlImm { dst, a, imm } if a == acc => I64ShlImmA { dst, imm },
+        I64ShrSImm { dst, a, imm } if a == acc => I64ShrSImmA { dst, imm },
+        I64ShrUImm { dst, a, imm } if a == acc => I64ShrUImmA { dst, imm },
+        I64RotlImm { dst, a, imm } if a == acc => I64RotlImmA { dst, imm },
+        I32Load { dst, addr, offset } if addr == acc => I32LoadA { dst, offset },
+        I64Load { dst, addr, offset } if addr == acc => I64LoadA { dst, offset },
+        F32Load { dst, addr, offset } if addr == acc => F32LoadA { dst, offset },
+        F64Load { dst, addr, offset } if addr == acc => F64LoadA { dst, offset },
+        I32Load8S { dst, addr, offset } if addr == acc => I32Load8SA { dst, offset },
+        I32Load8U { dst, addr, offset } if addr == acc => I32Load8UA { dst, offset },
+        I32Load16S { dst, addr, offset } if addr == acc => I32Load16SA { dst, offset },
+        I32Load16U { dst, addr, offset } if addr == acc => I32Load16UA { dst, offset },
+        I32Store { addr, val, offset } if val == acc && addr != acc => I32StoreA { addr, offset },
+        I64Store { addr, val, offset } if val == acc && addr != acc => I64StoreA { addr, offset },
+        F32Store { addr, val, offset } if val == acc && addr != acc => F32StoreA { addr, offset },
+        F64Store { addr, val, offset } if val == acc && addr != acc => F64StoreA { addr, offset },
+        I32Store8 { addr, val, offset } if val == acc && addr != acc => I32Store8A { addr, offset },
+        I32Store16 { addr, val, offset } if val == acc && addr != acc => {
+            I32Store16A { addr, offset }
+        }
+        I32Eqz { dst, src } if src == acc => I32EqzA { dst },
+        I64Eqz { dst, src } if src == acc => I64EqzA { dst },
+        I32WrapI64 { dst, src } if src == acc => I32WrapI64A { dst },
+        I64ExtendI32S { dst, src } if src == acc => I64ExtendI32SA { dst },
+        I64ExtendI32U { dst, src } if src == acc => I64ExtendI32UA { dst },
+        F64ConvertI32S { dst, src } if src == acc => F64ConvertI32SA { dst },
+        F64ConvertI32U { dst, src } if src == acc => F64ConvertI32UA { dst },
+        F64PromoteF32 { dst, src } if src == acc => F64PromoteF32A { dst },
+        F32DemoteF64 { dst, src } if src == acc => F32DemoteF64A { dst },
+        BrI32EqImm { a, imm, off } if a == acc => BrI32EqImmA { imm, off },
+        BrI32NeImm { a, imm, off } if a == acc => BrI32NeImmA { imm, off },
+        BrI32LtSImm { a, imm, off } if a == acc => BrI32LtSImmA { imm, off },
+        BrI32LtUImm { a, imm, off } if a == acc => BrI32LtUImmA { imm, off },
+        BrI32GtSImm { a, imm, off } if a == acc => BrI32GtSImmA { imm, off },
+        BrI32GtUImm { a, imm, off } if a == acc => BrI32GtUImmA { imm, off },
+        BrI32LeSImm { a, imm, off } if a == acc => BrI32LeSImmA { imm, off },
+        BrI32LeUImm { a, imm, off } if a == acc => BrI32LeUImmA { imm, off },
+        BrI32GeSImm { a, imm, off } if a == acc => BrI32GeSImmA { imm, off },
+        BrI32GeUImm { a, imm, off } if a == acc => BrI32GeUImmA { imm, off },
+        BrIfNez { c, off } if c == acc => BrIfNezA { off },
+        BrIfEqz { c, off } if c == acc => BrIfEqzA { off },
+        other => other,
+    }
 }

@@ -37,7 +37,9 @@ impl ConstExpr {
         };
         match reader.read().map_err(Error::compile)? {
             Op::End => Ok(value),
-            _ => Err(Error::compile("constant expression longer than one instruction")),
+            _ => Err(Error::compile(
+                "constant expression longer than one instruction",
+            )),
         }
     }
 }

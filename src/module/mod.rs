@@ -195,7 +195,9 @@ impl Module {
     /// Decodes and validates a module from its binary form.
     pub fn from_binary(engine: &Engine, bytes: &[u8]) -> Result<Module, Error> {
         let inner = parse(engine, bytes)?;
-        Ok(Module { inner: Arc::new(inner) })
+        Ok(Module {
+            inner: Arc::new(inner),
+        })
     }
 
     /// Checks that `bytes` are a valid module spur can run, without keeping it.
@@ -240,7 +242,9 @@ impl Module {
     /// line, translating it if needed. For debugging and for `tracedump`.
     pub fn disassemble(&self, func: u32) -> Result<String, Error> {
         if func < self.inner.num_imported_funcs || func as usize >= self.inner.funcs.len() {
-            return Err(Error::usage(format!("function {func} is not defined in this module")));
+            return Err(Error::usage(format!(
+                "function {func} is not defined in this module"
+            )));
         }
         let c = crate::interp::compiled(&self.inner, func)?;
         Ok(crate::interp::disassemble(&c.code, &c.offsets))
@@ -293,7 +297,9 @@ fn parse(engine: &Engine, bytes: &[u8]) -> Result<ModuleInner, Error> {
     parser.set_features(features());
     for payload in parser.parse_all(bytes) {
         let payload = payload.map_err(Error::compile)?;
-        if let ValidPayload::Func(func, body) = validator.payload(&payload).map_err(Error::compile)? {
+        if let ValidPayload::Func(func, body) =
+            validator.payload(&payload).map_err(Error::compile)?
+        {
             let mut fv = func.into_validator(allocs);
             fv.validate(&body).map_err(Error::compile)?;
             allocs = fv.into_allocations();
@@ -336,7 +342,9 @@ fn parse(engine: &Engine, bytes: &[u8]) -> Result<ModuleInner, Error> {
                             ExternType::Global(t)
                         }
                         wasmparser::TypeRef::Tag(_) => {
-                            return Err(Error::compile("exception handling (tags) is not supported"));
+                            return Err(Error::compile(
+                                "exception handling (tags) is not supported",
+                            ));
                         }
                     };
                     m.imports.push(ImportType {
@@ -353,12 +361,15 @@ fn parse(engine: &Engine, bytes: &[u8]) -> Result<ModuleInner, Error> {
             }
             Payload::TableSection(reader) => {
                 for table in reader {
-                    m.tables.push(TableType::from_wasmparser(&table.map_err(Error::compile)?.ty));
+                    m.tables.push(TableType::from_wasmparser(
+                        &table.map_err(Error::compile)?.ty,
+                    ));
                 }
             }
             Payload::MemorySection(reader) => {
                 for mem in reader {
-                    m.memories.push(MemoryType::from_wasmparser(&mem.map_err(Error::compile)?));
+                    m.memories
+                        .push(MemoryType::from_wasmparser(&mem.map_err(Error::compile)?));
                 }
             }
             Payload::GlobalSection(reader) => {
@@ -379,7 +390,9 @@ fn parse(engine: &Engine, bytes: &[u8]) -> Result<ModuleInner, Error> {
                         wasmparser::ExternalKind::Memory => ExternKind::Memory,
                         wasmparser::ExternalKind::Global => ExternKind::Global,
                         wasmparser::ExternalKind::Tag => {
-                            return Err(Error::compile("exception handling (tags) is not supported"));
+                            return Err(Error::compile(
+                                "exception handling (tags) is not supported",
+                            ));
                         }
                     };
                     m.exports.push(ExportType {
@@ -396,12 +409,13 @@ fn parse(engine: &Engine, bytes: &[u8]) -> Result<ModuleInner, Error> {
                     let mode = match elem.kind {
                         wasmparser::ElementKind::Passive => ElemMode::Passive,
                         wasmparser::ElementKind::Declared => ElemMode::Declared,
-                        wasmparser::ElementKind::Active { table_index, offset_expr } => {
-                            ElemMode::Active {
-                                table: table_index.unwrap_or(0),
-                                offset: ConstExpr::decode(&offset_expr)?,
-                            }
-                        }
+                        wasmparser::ElementKind::Active {
+                            table_index,
+                            offset_expr,
+                        } => ElemMode::Active {
+                            table: table_index.unwrap_or(0),
+                            offset: ConstExpr::decode(&offset_expr)?,
+                        },
                     };
                     let mut items = Vec::new();
                     match elem.items {
@@ -424,14 +438,18 @@ fn parse(engine: &Engine, bytes: &[u8]) -> Result<ModuleInner, Error> {
                     let data = data.map_err(Error::compile)?;
                     let mode = match data.kind {
                         wasmparser::DataKind::Passive => DataMode::Passive,
-                        wasmparser::DataKind::Active { memory_index, offset_expr } => {
-                            DataMode::Active {
-                                memory: memory_index,
-                                offset: ConstExpr::decode(&offset_expr)?,
-                            }
-                        }
+                        wasmparser::DataKind::Active {
+                            memory_index,
+                            offset_expr,
+                        } => DataMode::Active {
+                            memory: memory_index,
+                            offset: ConstExpr::decode(&offset_expr)?,
+                        },
                     };
-                    m.datas.push(DataSegment { mode, range: range_of(data.data) });
+                    m.datas.push(DataSegment {
+                        mode,
+                        range: range_of(data.data),
+                    });
                 }
             }
             Payload::CodeSectionEntry(body) => {

@@ -8,6 +8,7 @@
 
 use crate::error::Error;
 use crate::interp::{self, Outcome};
+use crate::runtime::extern_::Extern;
 use crate::runtime::store::{
     AsContext, AsContextMut, Frame, FuncEntity, Store, StoreContext, StoreContextMut,
 };
@@ -15,7 +16,6 @@ use crate::runtime::trap::{FrameInfo, Trap, TrapCode};
 use crate::runtime::typed::{TypedFunc, WasmParams, WasmResults, WasmRet, WasmTy};
 use crate::runtime::types::FuncType;
 use crate::runtime::values::Val;
-use crate::runtime::extern_::Extern;
 use std::sync::Arc;
 
 /// The raw form of every host function: parameters in, results out, in one slot buffer
@@ -50,7 +50,10 @@ impl Func {
     ) -> Func {
         let store = store.as_context_mut().store;
         let idx = store.add_host_func(Arc::new(func.into_host_func()));
-        Func { store_id: store.inner.id, idx }
+        Func {
+            store_id: store.inner.id,
+            idx,
+        }
     }
 
     /// Creates a host function of type `ty` from a closure over [`Val`]s.
@@ -61,7 +64,10 @@ impl Func {
     ) -> Func {
         let store = store.as_context_mut().store;
         let idx = store.add_host_func(Arc::new(host_func_from_vals(ty, func)));
-        Func { store_id: store.inner.id, idx }
+        Func {
+            store_id: store.inner.id,
+            idx,
+        }
     }
 
     /// The function's type.
@@ -114,7 +120,8 @@ impl Func {
         store: impl AsContext,
     ) -> Result<TypedFunc<Params, Results>, Error> {
         let ty = self.ty(store);
-        if ty.params() != Params::types().as_slice() || ty.results() != Results::types().as_slice() {
+        if ty.params() != Params::types().as_slice() || ty.results() != Results::types().as_slice()
+        {
             return Err(Error::usage(format!(
                 "type mismatch: function has type {ty}, requested {}",
                 FuncType::new(Params::types(), Results::types())
@@ -150,8 +157,11 @@ impl<T> Caller<'_, T> {
     /// An export of the calling instance (e.g. its `memory`), if called from WebAssembly.
     pub fn get_export(&mut self, name: &str) -> Option<Extern> {
         let idx = self.instance?;
-        crate::runtime::instance::Instance { store_id: self.store.inner.id, idx }
-            .get_export(&mut *self.store, name)
+        crate::runtime::instance::Instance {
+            store_id: self.store.inner.id,
+            idx,
+        }
+        .get_export(&mut *self.store, name)
     }
 }
 
@@ -180,12 +190,16 @@ impl<'a, T> From<&'a mut Store<T>> for StoreContext<'a, T> {
 }
 impl<'a, T> From<&'a Caller<'_, T>> for StoreContext<'a, T> {
     fn from(caller: &'a Caller<'_, T>) -> Self {
-        StoreContext { store: caller.store }
+        StoreContext {
+            store: caller.store,
+        }
     }
 }
 impl<'a, T> From<&'a mut Caller<'_, T>> for StoreContext<'a, T> {
     fn from(caller: &'a mut Caller<'_, T>) -> Self {
-        StoreContext { store: caller.store }
+        StoreContext {
+            store: caller.store,
+        }
     }
 }
 impl<'a, T> From<&'a StoreContextMut<'_, T>> for StoreContext<'a, T> {
@@ -200,7 +214,9 @@ impl<'a, T> From<&'a mut Store<T>> for StoreContextMut<'a, T> {
 }
 impl<'a, T> From<&'a mut Caller<'_, T>> for StoreContextMut<'a, T> {
     fn from(caller: &'a mut Caller<'_, T>) -> Self {
-        StoreContextMut { store: caller.store }
+        StoreContextMut {
+            store: caller.store,
+        }
     }
 }
 impl<'a, T> From<&'a mut StoreContextMut<'_, T>> for StoreContextMut<'a, T> {
@@ -216,28 +232,41 @@ pub(crate) fn host_func_from_vals<T: 'static>(
     let sig = ty.clone();
     HostFunc {
         ty,
-        func: Box::new(move |store: &mut Store<T>, instance: Option<u32>, slots: &mut [u64]| {
-            let id = store.inner.id;
-            let params: Vec<Val> = sig
-                .params()
-                .iter()
-                .zip(slots.iter())
-                .map(|(&t, &bits)| Val::from_slot(bits, t, id))
-                .collect();
-            let mut results: Vec<Val> = sig.results().iter().map(|&t| Val::default_for_ty(t)).collect();
-            func(Caller { store: &mut *store, instance }, &params, &mut results)?;
-            let inner = &store.inner;
-            for (i, (v, &t)) in results.iter().zip(sig.results()).enumerate() {
-                if v.ty() != t {
-                    return Err(Error::usage(format!(
-                        "host function returned {} for result {i}, expected {t}",
-                        v.ty()
-                    )));
+        func: Box::new(
+            move |store: &mut Store<T>, instance: Option<u32>, slots: &mut [u64]| {
+                let id = store.inner.id;
+                let params: Vec<Val> = sig
+                    .params()
+                    .iter()
+                    .zip(slots.iter())
+                    .map(|(&t, &bits)| Val::from_slot(bits, t, id))
+                    .collect();
+                let mut results: Vec<Val> = sig
+                    .results()
+                    .iter()
+                    .map(|&t| Val::default_for_ty(t))
+                    .collect();
+                func(
+                    Caller {
+                        store: &mut *store,
+                        instance,
+                    },
+                    &params,
+                    &mut results,
+                )?;
+                let inner = &store.inner;
+                for (i, (v, &t)) in results.iter().zip(sig.results()).enumerate() {
+                    if v.ty() != t {
+                        return Err(Error::usage(format!(
+                            "host function returned {} for result {i}, expected {t}",
+                            v.ty()
+                        )));
+                    }
+                    slots[i] = v.to_slot(inner)?;
                 }
-                slots[i] = v.to_slot(inner)?;
-            }
-            Ok(())
-        }),
+                Ok(())
+            },
+        ),
     }
 }
 
@@ -364,7 +393,12 @@ pub(crate) fn call_raw<T>(
 
 /// Runs host function `f` (store index) on the arguments at value-stack index `at`, and
 /// writes its results there.
-fn call_host<T>(store: &mut Store<T>, f: u32, at: usize, instance: Option<u32>) -> Result<(), Error> {
+fn call_host<T>(
+    store: &mut Store<T>,
+    f: u32,
+    at: usize,
+    instance: Option<u32>,
+) -> Result<(), Error> {
     let FuncEntity::Host { host, .. } = store.inner.funcs[f as usize] else {
         unreachable!("call_host on a WebAssembly function");
     };

@@ -25,7 +25,10 @@ impl Global {
         }
         let value = val.to_slot(inner)?;
         inner.globals.push(GlobalEntity { value, ty });
-        Ok(Global { store_id: inner.id, idx: (inner.globals.len() - 1) as u32 })
+        Ok(Global {
+            store_id: inner.id,
+            idx: (inner.globals.len() - 1) as u32,
+        })
     }
 
     /// The global's type.
@@ -53,7 +56,11 @@ impl Global {
             return Err(Error::usage("cannot set an immutable global"));
         }
         if val.ty() != ty.content() {
-            return Err(Error::usage(format!("global of type {} set to a {}", ty.content(), val.ty())));
+            return Err(Error::usage(format!(
+                "global of type {} set to a {}",
+                ty.content(),
+                val.ty()
+            )));
         }
         let bits = val.to_slot(inner)?;
         inner.globals[self.idx as usize].value = bits;

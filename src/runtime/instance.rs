@@ -28,7 +28,11 @@ pub struct Instance {
 impl Instance {
     /// Instantiates `module` with `imports` given in the order of the module's imports,
     /// and runs its start function.
-    pub fn new(mut store: impl AsContextMut, module: &Module, imports: &[Extern]) -> Result<Instance, Error> {
+    pub fn new(
+        mut store: impl AsContextMut,
+        module: &Module,
+        imports: &[Extern],
+    ) -> Result<Instance, Error> {
         instantiate(store.as_context_mut().store, module, imports)
     }
 
@@ -96,14 +100,31 @@ impl Instance {
     }
 }
 
-fn export_extern(inner: &StoreInner, inst: &InstanceEntity, kind: ExternKind, index: u32) -> Extern {
+fn export_extern(
+    inner: &StoreInner,
+    inst: &InstanceEntity,
+    kind: ExternKind,
+    index: u32,
+) -> Extern {
     let store_id = inner.id;
     let i = index as usize;
     match kind {
-        ExternKind::Func => Extern::Func(Func { store_id, idx: inst.funcs[i] }),
-        ExternKind::Table => Extern::Table(Table { store_id, idx: inst.tables[i] }),
-        ExternKind::Memory => Extern::Memory(Memory { store_id, idx: inst.memories[i] }),
-        ExternKind::Global => Extern::Global(Global { store_id, idx: inst.globals[i] }),
+        ExternKind::Func => Extern::Func(Func {
+            store_id,
+            idx: inst.funcs[i],
+        }),
+        ExternKind::Table => Extern::Table(Table {
+            store_id,
+            idx: inst.tables[i],
+        }),
+        ExternKind::Memory => Extern::Memory(Memory {
+            store_id,
+            idx: inst.memories[i],
+        }),
+        ExternKind::Global => Extern::Global(Global {
+            store_id,
+            idx: inst.globals[i],
+        }),
     }
 }
 
@@ -120,7 +141,11 @@ fn eval(inner: &StoreInner, funcs: &[u32], globals: &[u32], expr: ConstExpr) -> 
     }
 }
 
-pub(crate) fn instantiate<T>(store: &mut Store<T>, module: &Module, imports: &[Extern]) -> Result<Instance, Error> {
+pub(crate) fn instantiate<T>(
+    store: &mut Store<T>,
+    module: &Module,
+    imports: &[Extern],
+) -> Result<Instance, Error> {
     let m = &module.inner;
     if !crate::Engine::same(&m.engine, &store.inner.engine) {
         return Err(Error::link("module was compiled for a different engine"));
@@ -197,8 +222,17 @@ pub(crate) fn instantiate<T>(store: &mut Store<T>, module: &Module, imports: &[E
     }
 
     let idx = inner.instances.len() as u32;
-    for (i, &ty) in m.funcs.iter().enumerate().skip(m.num_imported_funcs as usize) {
-        inner.funcs.push(FuncEntity::Wasm { instance: idx, func: i as u32, ty: m.type_ids[ty as usize] });
+    for (i, &ty) in m
+        .funcs
+        .iter()
+        .enumerate()
+        .skip(m.num_imported_funcs as usize)
+    {
+        inner.funcs.push(FuncEntity::Wasm {
+            instance: idx,
+            func: i as u32,
+            ty: m.type_ids[ty as usize],
+        });
         funcs.push((inner.funcs.len() - 1) as u32);
     }
     for ty in &m.tables[m.num_imported_tables as usize..] {
@@ -214,7 +248,10 @@ pub(crate) fn instantiate<T>(store: &mut Store<T>, module: &Module, imports: &[E
         inner.memories.push(MemoryEntity::new(*ty)?);
         memories.push((inner.memories.len() - 1) as u32);
     }
-    for (ty, &init) in m.globals[m.num_imported_globals as usize..].iter().zip(&m.global_inits) {
+    for (ty, &init) in m.globals[m.num_imported_globals as usize..]
+        .iter()
+        .zip(&m.global_inits)
+    {
         let value = eval(inner, &funcs, &globals, init);
         inner.globals.push(GlobalEntity { value, ty: *ty });
         globals.push((inner.globals.len() - 1) as u32);
@@ -222,7 +259,12 @@ pub(crate) fn instantiate<T>(store: &mut Store<T>, module: &Module, imports: &[E
     let elems: Vec<Box<[u64]>> = m
         .elems
         .iter()
-        .map(|seg| seg.items.iter().map(|&e| eval(inner, &funcs, &globals, e)).collect())
+        .map(|seg| {
+            seg.items
+                .iter()
+                .map(|&e| eval(inner, &funcs, &globals, e))
+                .collect()
+        })
         .collect();
     inner.instances.push(InstanceEntity {
         module: module.clone(),
@@ -233,7 +275,10 @@ pub(crate) fn instantiate<T>(store: &mut Store<T>, module: &Module, imports: &[E
         elems,
         data_dropped: vec![false; m.datas.len()],
     });
-    let instance = Instance { store_id: inner.id, idx };
+    let instance = Instance {
+        store_id: inner.id,
+        idx,
+    };
 
     // Active and declared element segments, in order.
     for (i, seg) in m.elems.iter().enumerate() {
@@ -257,7 +302,9 @@ pub(crate) fn instantiate<T>(store: &mut Store<T>, module: &Module, imports: &[E
     }
     // Active data segments, in order.
     for (i, seg) in m.datas.iter().enumerate() {
-        let DataMode::Active { memory, offset } = &seg.mode else { continue };
+        let DataMode::Active { memory, offset } = &seg.mode else {
+            continue;
+        };
         let inst = &inner.instances[idx as usize];
         let offset = eval(inner, &inst.funcs, &inst.globals, *offset) as u32 as usize;
         let mem = inst.memories[*memory as usize] as usize;

@@ -1,6 +1,7 @@
 //! `Linker<T>`: a namespace of named definitions (host functions and store entities) that
 //! resolves a module's imports by name and instantiates it.
 
+use crate::Engine;
 use crate::error::Error;
 use crate::module::Module;
 use crate::runtime::extern_::Extern;
@@ -9,7 +10,6 @@ use crate::runtime::instance::{Instance, instantiate};
 use crate::runtime::store::{AsContext, AsContextMut};
 use crate::runtime::types::FuncType;
 use crate::runtime::values::Val;
-use crate::Engine;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -37,14 +37,22 @@ pub struct Linker<T> {
 
 impl<T> Clone for Linker<T> {
     fn clone(&self) -> Self {
-        Linker { engine: self.engine.clone(), defs: self.defs.clone(), allow_shadowing: self.allow_shadowing }
+        Linker {
+            engine: self.engine.clone(),
+            defs: self.defs.clone(),
+            allow_shadowing: self.allow_shadowing,
+        }
     }
 }
 
 impl<T> Linker<T> {
     /// Creates an empty linker for `engine`.
     pub fn new(engine: &Engine) -> Linker<T> {
-        Linker { engine: engine.clone(), defs: HashMap::new(), allow_shadowing: false }
+        Linker {
+            engine: engine.clone(),
+            defs: HashMap::new(),
+            allow_shadowing: false,
+        }
     }
 
     /// The engine this linker belongs to.
@@ -62,7 +70,9 @@ impl<T> Linker<T> {
     fn insert(&mut self, module: &str, name: &str, def: Definition<T>) -> Result<&mut Self, Error> {
         let key = (module.to_string(), name.to_string());
         if !self.allow_shadowing && self.defs.contains_key(&key) {
-            return Err(Error::link(format!("`{module}::{name}` is already defined")));
+            return Err(Error::link(format!(
+                "`{module}::{name}` is already defined"
+            )));
         }
         self.defs.insert(key, def);
         Ok(self)
@@ -76,7 +86,11 @@ impl<T> Linker<T> {
         name: &str,
         func: impl IntoFunc<T, Params, Results>,
     ) -> Result<&mut Self, Error> {
-        self.insert(module, name, Definition::HostFunc(Arc::new(func.into_host_func())))
+        self.insert(
+            module,
+            name,
+            Definition::HostFunc(Arc::new(func.into_host_func())),
+        )
     }
 
     /// Defines `module::name` as a host function of type `ty` over [`Val`]s.
@@ -101,7 +115,9 @@ impl<T> Linker<T> {
         T: 'static,
     {
         for import in module.imports() {
-            let crate::ExternType::Func(ty) = import.ty() else { continue };
+            let crate::ExternType::Func(ty) = import.ty() else {
+                continue;
+            };
             let key = (import.module().to_string(), import.name().to_string());
             if self.defs.contains_key(&key) {
                 continue;
@@ -144,7 +160,12 @@ impl<T> Linker<T> {
     }
 
     /// Looks up a definition, placing a host function into `store` if needed.
-    pub fn get(&self, mut store: impl AsContextMut<Data = T>, module: &str, name: &str) -> Option<Extern> {
+    pub fn get(
+        &self,
+        mut store: impl AsContextMut<Data = T>,
+        module: &str,
+        name: &str,
+    ) -> Option<Extern> {
         let def = self.defs.get(&(module.to_string(), name.to_string()))?;
         Some(self.resolve(store.as_context_mut().store, def))
     }
@@ -154,14 +175,21 @@ impl<T> Linker<T> {
             Definition::Extern(e) => *e,
             Definition::HostFunc(f) => {
                 let idx = store.add_host_func(f.clone());
-                Extern::Func(Func { store_id: store.inner.id, idx })
+                Extern::Func(Func {
+                    store_id: store.inner.id,
+                    idx,
+                })
             }
         }
     }
 
     /// Instantiates `module`, resolving its imports from this linker, and runs its start
     /// function.
-    pub fn instantiate(&self, mut store: impl AsContextMut<Data = T>, module: &Module) -> Result<Instance, Error> {
+    pub fn instantiate(
+        &self,
+        mut store: impl AsContextMut<Data = T>,
+        module: &Module,
+    ) -> Result<Instance, Error> {
         let store = store.as_context_mut().store;
         let mut imports = Vec::with_capacity(module.inner.imports.len());
         for import in &module.inner.imports {
@@ -179,7 +207,12 @@ impl<T> Linker<T> {
     }
 
     /// Instantiates `module` and registers its exports under `name`.
-    pub fn module(&mut self, mut store: impl AsContextMut<Data = T>, name: &str, module: &Module) -> Result<&mut Self, Error> {
+    pub fn module(
+        &mut self,
+        mut store: impl AsContextMut<Data = T>,
+        name: &str,
+        module: &Module,
+    ) -> Result<&mut Self, Error> {
         let instance = self.instantiate(&mut store, module)?;
         self.instance(store, name, instance)
     }

@@ -1,7 +1,9 @@
 //! `Memory`: a linear memory handle, with host access to its bytes.
 
 use crate::error::Error;
-use crate::runtime::store::{AsContext, AsContextMut, MemoryEntity, PAGE_SIZE, StoreContext, StoreContextMut};
+use crate::runtime::store::{
+    AsContext, AsContextMut, MemoryEntity, PAGE_SIZE, StoreContext, StoreContextMut,
+};
 use crate::runtime::types::MemoryType;
 use std::fmt;
 
@@ -28,13 +30,18 @@ impl Memory {
     /// Creates a memory of type `ty`, filled with zeros.
     pub fn new(mut store: impl AsContextMut, ty: MemoryType) -> Result<Memory, Error> {
         if ty.minimum() > crate::runtime::store::MAX_PAGES
-            || ty.maximum().is_some_and(|m| m < ty.minimum() || m > crate::runtime::store::MAX_PAGES)
+            || ty
+                .maximum()
+                .is_some_and(|m| m < ty.minimum() || m > crate::runtime::store::MAX_PAGES)
         {
             return Err(Error::usage("invalid memory limits"));
         }
         let inner = &mut store.as_context_mut().store.inner;
         inner.memories.push(MemoryEntity::new(ty)?);
-        Ok(Memory { store_id: inner.id, idx: (inner.memories.len() - 1) as u32 })
+        Ok(Memory {
+            store_id: inner.id,
+            idx: (inner.memories.len() - 1) as u32,
+        })
     }
 
     fn entity<'a>(&self, store: &'a crate::runtime::store::StoreInner) -> &'a MemoryEntity {
@@ -63,7 +70,8 @@ impl Memory {
     pub fn grow(&self, mut store: impl AsContextMut, delta: u64) -> Result<u64, Error> {
         let inner = &mut store.as_context_mut().store.inner;
         inner.check(self.store_id);
-        let delta = u32::try_from(delta).map_err(|_| Error::usage("memory grow delta too large"))?;
+        let delta =
+            u32::try_from(delta).map_err(|_| Error::usage("memory grow delta too large"))?;
         inner.memories[self.idx as usize]
             .grow(delta)
             .map(u64::from)
@@ -84,7 +92,12 @@ impl Memory {
     }
 
     /// Copies bytes at `offset` into `buf`.
-    pub fn read(&self, store: impl AsContext, offset: usize, buf: &mut [u8]) -> Result<(), MemoryAccessError> {
+    pub fn read(
+        &self,
+        store: impl AsContext,
+        offset: usize,
+        buf: &mut [u8],
+    ) -> Result<(), MemoryAccessError> {
         let ctx = store.as_context();
         let data = &self.entity(&ctx.store.inner).data;
         let end = offset.checked_add(buf.len()).ok_or(MemoryAccessError)?;
@@ -93,12 +106,19 @@ impl Memory {
     }
 
     /// Copies `buf` into the memory at `offset`.
-    pub fn write(&self, mut store: impl AsContextMut, offset: usize, buf: &[u8]) -> Result<(), MemoryAccessError> {
+    pub fn write(
+        &self,
+        mut store: impl AsContextMut,
+        offset: usize,
+        buf: &[u8],
+    ) -> Result<(), MemoryAccessError> {
         let inner = &mut store.as_context_mut().store.inner;
         inner.check(self.store_id);
         let data = &mut inner.memories[self.idx as usize].data;
         let end = offset.checked_add(buf.len()).ok_or(MemoryAccessError)?;
-        data.get_mut(offset..end).ok_or(MemoryAccessError)?.copy_from_slice(buf);
+        data.get_mut(offset..end)
+            .ok_or(MemoryAccessError)?
+            .copy_from_slice(buf);
         Ok(())
     }
 }

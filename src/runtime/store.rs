@@ -21,8 +21,15 @@ pub(crate) const PAGE_SIZE: usize = 65536;
 pub(crate) const MAX_PAGES: u32 = 65536;
 
 pub(crate) enum FuncEntity {
-    Wasm { instance: u32, func: u32, ty: TypeId },
-    Host { ty: TypeId, host: u32 },
+    Wasm {
+        instance: u32,
+        func: u32,
+        ty: TypeId,
+    },
+    Host {
+        ty: TypeId,
+        host: u32,
+    },
 }
 
 impl FuncEntity {
@@ -59,7 +66,9 @@ impl MemoryEntity {
         let max = self.ty.maximum().unwrap_or(MAX_PAGES).min(MAX_PAGES);
         let new = old.checked_add(delta).filter(|&n| n <= max)?;
         let new_len = new as usize * PAGE_SIZE;
-        self.data.try_reserve_exact(new_len - self.data.len()).ok()?;
+        self.data
+            .try_reserve_exact(new_len - self.data.len())
+            .ok()?;
         self.data.resize(new_len, 0);
         Some(old)
     }
@@ -141,7 +150,10 @@ impl Stack {
         if len > self.max_values {
             return false;
         }
-        let new_len = len.max(self.values.len() * 2).max(1024).min(self.max_values);
+        let new_len = len
+            .max(self.values.len() * 2)
+            .max(1024)
+            .min(self.max_values);
         self.values.resize(new_len, 0);
         true
     }
@@ -244,7 +256,9 @@ impl<T> Store<T> {
 
 impl<T> std::fmt::Debug for Store<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Store").field("id", &self.inner.id).finish_non_exhaustive()
+        f.debug_struct("Store")
+            .field("id", &self.inner.id)
+            .finish_non_exhaustive()
     }
 }
 

@@ -17,7 +17,9 @@ impl Table {
     pub fn new(mut store: impl AsContextMut, ty: TableType, init: Val) -> Result<Table, Error> {
         let inner = &mut store.as_context_mut().store.inner;
         if !ty.element().is_ref() || init.ty() != ty.element() {
-            return Err(Error::usage("table element type and initial value do not match"));
+            return Err(Error::usage(
+                "table element type and initial value do not match",
+            ));
         }
         if ty.maximum().is_some_and(|m| m < ty.minimum()) {
             return Err(Error::usage("invalid table limits"));
@@ -29,7 +31,10 @@ impl Table {
             .map_err(|_| Error::usage("table too large"))?;
         elems.resize(ty.minimum() as usize, init);
         inner.tables.push(TableEntity { elems, ty });
-        Ok(Table { store_id: inner.id, idx: (inner.tables.len() - 1) as u32 })
+        Ok(Table {
+            store_id: inner.id,
+            idx: (inner.tables.len() - 1) as u32,
+        })
     }
 
     /// The table's type, with its current size as the minimum.

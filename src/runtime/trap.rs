@@ -94,7 +94,10 @@ impl Trap {
 
 impl From<TrapCode> for Trap {
     fn from(code: TrapCode) -> Trap {
-        Trap { code, frames: Vec::new() }
+        Trap {
+            code,
+            frames: Vec::new(),
+        }
     }
 }
 

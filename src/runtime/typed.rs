@@ -40,7 +40,9 @@ wasm_ty!(i32, I32, |v| u64::from(v as u32), |b| b as u32 as i32);
 wasm_ty!(u32, I32, |v| u64::from(v), |b| b as u32);
 wasm_ty!(i64, I64, |v| v as u64, |b| b as i64);
 wasm_ty!(u64, I64, |v| v, |b| b);
-wasm_ty!(f32, F32, |v| u64::from(v.to_bits()), |b| f32::from_bits(b as u32));
+wasm_ty!(f32, F32, |v| u64::from(v.to_bits()), |b| f32::from_bits(
+    b as u32
+));
 wasm_ty!(f64, F64, |v| v.to_bits(), |b| f64::from_bits(b));
 
 impl WasmTy for Option<Func> {
@@ -51,7 +53,10 @@ impl WasmTy for Option<Func> {
         self.map_or(0, |f| u64::from(f.idx) + 1)
     }
     fn from_slot(bits: u64, store_id: u64) -> Self {
-        (bits != 0).then(|| Func { store_id, idx: (bits - 1) as u32 })
+        (bits != 0).then(|| Func {
+            store_id,
+            idx: (bits - 1) as u32,
+        })
     }
 }
 
@@ -63,7 +68,10 @@ impl WasmTy for Option<ExternRef> {
         self.map_or(0, |e| u64::from(e.idx) + 1)
     }
     fn from_slot(bits: u64, store_id: u64) -> Self {
-        (bits != 0).then(|| ExternRef { store_id, idx: (bits - 1) as u32 })
+        (bits != 0).then(|| ExternRef {
+            store_id,
+            idx: (bits - 1) as u32,
+        })
     }
 }
 
@@ -197,7 +205,10 @@ impl<P, R> Copy for TypedFunc<P, R> {}
 
 impl<Params: WasmParams, Results: WasmResults> TypedFunc<Params, Results> {
     pub(crate) fn new(func: Func) -> Self {
-        TypedFunc { func, _marker: PhantomData }
+        TypedFunc {
+            func,
+            _marker: PhantomData,
+        }
     }
 
     /// The untyped function.

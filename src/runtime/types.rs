@@ -87,7 +87,10 @@ impl FuncType {
         let mut types: Vec<ValType> = params.into_iter().collect();
         let len_params = types.len();
         types.extend(results);
-        FuncType { types: types.into(), len_params }
+        FuncType {
+            types: types.into(),
+            len_params,
+        }
     }
 
     /// The parameter types.
@@ -110,7 +113,12 @@ impl FuncType {
 
 impl fmt::Display for FuncType {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let list = |ts: &[ValType]| ts.iter().map(|t| t.to_string()).collect::<Vec<_>>().join(" ");
+        let list = |ts: &[ValType]| {
+            ts.iter()
+                .map(|t| t.to_string())
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
         write!(f, "[{}] -> [{}]", list(self.params()), list(self.results()))
     }
 }
@@ -134,7 +142,10 @@ pub struct GlobalType {
 impl GlobalType {
     /// Creates a global type.
     pub fn new(content: ValType, mutability: Mutability) -> GlobalType {
-        GlobalType { content, mutability }
+        GlobalType {
+            content,
+            mutability,
+        }
     }
 
     /// The type of the value the global holds.
@@ -148,7 +159,11 @@ impl GlobalType {
     }
 
     pub(crate) fn from_wasmparser(ty: &wasmparser::GlobalType) -> GlobalType {
-        let mutability = if ty.mutable { Mutability::Var } else { Mutability::Const };
+        let mutability = if ty.mutable {
+            Mutability::Var
+        } else {
+            Mutability::Const
+        };
         GlobalType::new(ValType::from_wasmparser(ty.content_type), mutability)
     }
 }

@@ -51,19 +51,35 @@ impl Val {
 
     /// The `i32`, if this is one.
     pub fn i32(&self) -> Option<i32> {
-        if let Val::I32(v) = self { Some(*v) } else { None }
+        if let Val::I32(v) = self {
+            Some(*v)
+        } else {
+            None
+        }
     }
     /// The `i64`, if this is one.
     pub fn i64(&self) -> Option<i64> {
-        if let Val::I64(v) = self { Some(*v) } else { None }
+        if let Val::I64(v) = self {
+            Some(*v)
+        } else {
+            None
+        }
     }
     /// The `f32`, if this is one.
     pub fn f32(&self) -> Option<f32> {
-        if let Val::F32(v) = self { Some(f32::from_bits(*v)) } else { None }
+        if let Val::F32(v) = self {
+            Some(f32::from_bits(*v))
+        } else {
+            None
+        }
     }
     /// The `f64`, if this is one.
     pub fn f64(&self) -> Option<f64> {
-        if let Val::F64(v) = self { Some(f64::from_bits(*v)) } else { None }
+        if let Val::F64(v) = self {
+            Some(f64::from_bits(*v))
+        } else {
+            None
+        }
     }
     /// The `i32`; panics if the value has another type.
     pub fn unwrap_i32(&self) -> i32 {
@@ -83,11 +99,19 @@ impl Val {
     }
     /// The function reference, if this is one.
     pub fn funcref(&self) -> Option<Option<&Func>> {
-        if let Val::FuncRef(f) = self { Some(f.as_ref()) } else { None }
+        if let Val::FuncRef(f) = self {
+            Some(f.as_ref())
+        } else {
+            None
+        }
     }
     /// The extern reference, if this is one.
     pub fn externref(&self) -> Option<Option<&ExternRef>> {
-        if let Val::ExternRef(e) = self { Some(e.as_ref()) } else { None }
+        if let Val::ExternRef(e) = self {
+            Some(e.as_ref())
+        } else {
+            None
+        }
     }
 
     /// Encodes the value in a slot, checking that references belong to `store`.
@@ -120,12 +144,14 @@ impl Val {
             ValType::I64 => Val::I64(bits as i64),
             ValType::F32 => Val::F32(bits as u32),
             ValType::F64 => Val::F64(bits),
-            ValType::FuncRef => {
-                Val::FuncRef((bits != 0).then(|| Func { store_id, idx: (bits - 1) as u32 }))
-            }
-            ValType::ExternRef => {
-                Val::ExternRef((bits != 0).then(|| ExternRef { store_id, idx: (bits - 1) as u32 }))
-            }
+            ValType::FuncRef => Val::FuncRef((bits != 0).then(|| Func {
+                store_id,
+                idx: (bits - 1) as u32,
+            })),
+            ValType::ExternRef => Val::ExternRef((bits != 0).then(|| ExternRef {
+                store_id,
+                idx: (bits - 1) as u32,
+            })),
         }
     }
 }
@@ -169,11 +195,17 @@ impl ExternRef {
     pub fn new<D: Any + Send + Sync>(mut store: impl AsContextMut, data: D) -> ExternRef {
         let inner = &mut store.as_context_mut().store.inner;
         inner.externs.push(Arc::new(data));
-        ExternRef { store_id: inner.id, idx: (inner.externs.len() - 1) as u32 }
+        ExternRef {
+            store_id: inner.id,
+            idx: (inner.externs.len() - 1) as u32,
+        }
     }
 
     /// The host data this reference points to.
-    pub fn data<'a, T: 'a>(&self, store: impl Into<crate::StoreContext<'a, T>>) -> &'a (dyn Any + Send + Sync) {
+    pub fn data<'a, T: 'a>(
+        &self,
+        store: impl Into<crate::StoreContext<'a, T>>,
+    ) -> &'a (dyn Any + Send + Sync) {
         let store = store.into().store;
         store.inner.check(self.store_id);
         &*store.inner.externs[self.idx as usize]
