@@ -33,7 +33,12 @@ fn spur(args: &[&str], stdin: &str) -> Output {
         .spawn()
         .expect("spawn spur");
     // A program that exits without reading its input closes the pipe: that is not an error.
-    match child.stdin.take().expect("stdin").write_all(stdin.as_bytes()) {
+    match child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(stdin.as_bytes())
+    {
         Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => panic!("write stdin: {e}"),
         _ => {}
     }
