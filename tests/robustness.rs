@@ -163,21 +163,23 @@ fn random_valid_modules_run() {
     for _ in 0..300 {
         let data: Vec<u8> = (0..4096).map(|_| rng.next() as u8).collect();
         let mut u = Unstructured::new(&data);
-        let mut cfg = wasm_smith::Config::default();
-        cfg.simd_enabled = false;
-        cfg.relaxed_simd_enabled = false;
-        cfg.threads_enabled = false;
-        cfg.exceptions_enabled = false;
-        cfg.gc_enabled = false;
-        cfg.memory64_enabled = false;
-        cfg.tail_call_enabled = false;
-        cfg.wide_arithmetic_enabled = false;
-        cfg.extended_const_enabled = false;
-        cfg.custom_page_sizes_enabled = false;
-        cfg.compact_imports_enabled = false;
-        cfg.max_memories = 1;
-        cfg.max_memory32_bytes = 1 << 20;
-        cfg.max_table_elements = 1000;
+        let cfg = wasm_smith::Config {
+            simd_enabled: false,
+            relaxed_simd_enabled: false,
+            threads_enabled: false,
+            exceptions_enabled: false,
+            gc_enabled: false,
+            memory64_enabled: false,
+            tail_call_enabled: false,
+            wide_arithmetic_enabled: false,
+            extended_const_enabled: false,
+            custom_page_sizes_enabled: false,
+            compact_imports_enabled: false,
+            max_memories: 1,
+            max_memory32_bytes: 1 << 20,
+            max_table_elements: 1000,
+            ..Default::default()
+        };
         let Ok(mut m) = wasm_smith::Module::new(cfg, &mut u) else {
             continue;
         };

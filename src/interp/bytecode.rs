@@ -32,7 +32,7 @@ impl fmt::Debug for Slot {
 pub(crate) type Off = i32;
 
 /// Defines [`Instr`] from one list of variants and derives its helpers from the field
-/// names: `name` (for dumps), `dst_mut` (the slot a producer writes, so the translator can
+/// names: `dst_mut` (the slot a producer writes, so the translator can
 /// retarget it) and `branch_offset_mut` (so forward branches can be patched).
 macro_rules! define_instr {
     ($( $(#[$meta:meta])* $name:ident $({ $($field:ident : $ty:ty),* $(,)? })? ,)*) => {
@@ -43,13 +43,6 @@ macro_rules! define_instr {
         }
 
         impl Instr {
-            /// The instruction's name, as dumps print it.
-            pub(crate) fn name(&self) -> &'static str {
-                match self {
-                    $( Instr::$name { .. } => stringify!($name), )*
-                }
-            }
-
             /// The result slot of an instruction that writes exactly one (`dst`).
             #[allow(unused_variables, reason = "only the `dst` binding is used")]
             pub(crate) fn dst_mut(&mut self) -> Option<&mut Slot> {

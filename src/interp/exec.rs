@@ -52,6 +52,10 @@ fn memory0(s: &mut StoreInner, inst: u32) -> (*mut u8, usize) {
 ///
 /// The innermost frame must have been set up by a caller (its locals zeroed, `ip` at the
 /// instruction to execute) and the value stack must hold its whole frame.
+#[expect(
+    clippy::neg_cmp_op_on_partial_ord,
+    reason = "`!(a < b)` is the branch taken when a float comparison is false, NaN included"
+)]
 pub(crate) fn run(s: &mut StoreInner, stop: usize) -> Outcome {
     // Only the hottest state is carried in locals (`ip`, `sp`, memory base and length), so
     // that it stays in registers; the frame's base, function and instance are read from
@@ -67,7 +71,7 @@ pub(crate) fn run(s: &mut StoreInner, stop: usize) -> Outcome {
     // read it instead of that slot, skipping a store-to-load round trip through memory.
     let mut acc: u64 = 0;
 
-    // SAFETY (for the whole loop): translation guarantees that every slot operand of the
+    // SAFETY: (for the whole loop) translation guarantees that every slot operand of the
     // running function's code is below its `frame_size`, that branch offsets land inside
     // its code, and that the code ends in a return, so `ip` stays in bounds; the value
     // stack holds `base + frame_size` slots (checked at every call) and `sp` is recomputed
@@ -391,8 +395,8 @@ pub(crate) fn run(s: &mut StoreInner, stop: usize) -> Outcome {
                 // ---- control ----
                 Instr::Unreachable => trap!(pc, Unreachable),
                 Instr::Loop { id } => {
-                    let func = s.stack.frames.last().unwrap_unchecked().func;
-                    let counter = (&(*func).loop_counters).get_unchecked(id as usize);
+                    let func = &*s.stack.frames.last().unwrap_unchecked().func;
+                    let counter = func.loop_counters.get_unchecked(id as usize);
                     let left = counter.load(Ordering::Relaxed);
                     if left > 1 {
                         counter.store(left - 1, Ordering::Relaxed);

@@ -70,6 +70,7 @@ macro_rules! float_ops {
 
         /// Round to nearest, ties to even (see `rounding!` for why no library call).
         #[inline(always)]
+        #[expect(clippy::neg_cmp_op_on_partial_ord, reason = "also true for NaN")]
         pub(crate) fn $nearest(a: $f) -> $f {
             if !(a.abs() < <$f>::INTEGRAL) {
                 return quiet(a);
@@ -135,6 +136,7 @@ impl Integral for f64 {
 macro_rules! rounding {
     ($trunc:ident, $floor:ident, $ceil:ident, $f:ty, $int:ty) => {
         #[inline(always)]
+        #[expect(clippy::neg_cmp_op_on_partial_ord, reason = "also true for NaN")]
         pub(crate) fn $trunc(a: $f) -> $f {
             if !(a.abs() < <$f>::INTEGRAL) {
                 return quiet(a);

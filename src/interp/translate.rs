@@ -42,7 +42,6 @@ pub(crate) struct CompiledFunc {
     pub(crate) num_params: u32,
     /// Locals declared in the body (zeroed at entry), after the parameters.
     pub(crate) num_locals: u32,
-    pub(crate) num_results: u32,
     /// Constants copied into the frame after the locals at entry.
     pub(crate) consts: Box<[u64]>,
     /// `(instruction index, C)` of loads and stores whose address `i32.add x, C` was
@@ -207,7 +206,6 @@ pub(crate) fn translate(module: &ModuleInner, func: u32) -> Result<CompiledFunc,
         func_index: func,
         num_params,
         num_locals,
-        num_results: ty.results().len() as u32,
         consts: t.consts.into(),
         folded_adds: t.folded_adds.into(),
         frame_size: frame_size as u32,
@@ -1080,11 +1078,11 @@ impl Translator<'_> {
 
     /// `eqz`, inverting a just-computed integer comparison instead when there is one.
     fn eqz(&mut self, wide: bool) {
-        if let Some(at) = self.fusable_top() {
-            if let Some(neg) = negate_cmp(self.code[at]) {
-                self.code[at] = neg;
-                return;
-            }
+        if let Some(at) = self.fusable_top()
+            && let Some(neg) = negate_cmp(self.code[at])
+        {
+            self.code[at] = neg;
+            return;
         }
         if wide {
             un!(self, I64Eqz)
@@ -1131,19 +1129,19 @@ impl Translator<'_> {
     /// folded `C`, if any.
     fn address(&mut self, pos: usize, offset: u32) -> (Slot, u32, Option<u32>) {
         let above_free = self.stack[pos + 1..].iter().all(|op| *op != Operand::Temp);
-        if let (Some(at), true) = (self.producer, above_free) {
-            if at + 1 == self.code.len() && self.stack[pos] == Operand::Temp {
-                if let Instr::I32AddImm { dst, a, imm } = self.code[at] {
-                    let sum = (imm as u32).checked_add(offset);
-                    if dst == self.slot_at(pos) && imm >= 0 && sum.is_some() {
-                        self.code.pop();
-                        self.offsets.pop();
-                        self.producer = None;
-                        self.stack[pos] = Operand::Local(a.0);
-                        return (a, sum.expect("checked"), Some(imm as u32));
-                    }
-                }
-            }
+        if let (Some(at), true) = (self.producer, above_free)
+            && at + 1 == self.code.len()
+            && self.stack[pos] == Operand::Temp
+            && let Instr::I32AddImm { dst, a, imm } = self.code[at]
+            && dst == self.slot_at(pos)
+            && imm >= 0
+            && let Some(sum) = (imm as u32).checked_add(offset)
+        {
+            self.code.pop();
+            self.offsets.pop();
+            self.producer = None;
+            self.stack[pos] = Operand::Local(a.0);
+            return (a, sum, Some(imm as u32));
         }
         let op = self.stack[pos];
         let slot = match op {
@@ -1357,11 +1355,10 @@ impl Translator<'_> {
         let direct = idx != 0 && {
             // The condition is popped first; the label values are below it.
             let top = self.stack.len() - 1;
-            let values_in_place = (0..n).all(|i| {
+            (0..n).all(|i| {
                 let pos = top - n + i;
                 self.stack[pos] == Operand::Temp && pos == height + i
-            });
-            values_in_place
+            })
         };
         if direct {
             let at = self.cond_branch(false);

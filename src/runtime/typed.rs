@@ -146,6 +146,7 @@ macro_rules! tuples {
             fn types() -> Vec<ValType> {
                 vec![$($t::valtype()),*]
             }
+            #[allow(clippy::unused_unit, reason = "the empty tuple for no results")]
             fn read(_slots: &[u64], _store_id: u64) -> Self {
                 let mut _i = 0;
                 ($( { let v = $t::from_slot(_slots[_i], _store_id); _i += 1; v }, )*)
