@@ -26,6 +26,26 @@ pub enum ErrorKind {
 }
 
 /// The error type of every fallible operation in spur.
+///
+/// ```
+/// use spur::{Engine, ErrorKind, Instance, Module, Store, TrapCode};
+///
+/// let engine = Engine::default();
+/// assert!(Module::new(&engine, b"\0asm\x02\0\0\0").unwrap_err().is_compile());
+///
+/// let module = Module::new(&engine, r#"
+///     (module (func (export "div") (param i32 i32) (result i32)
+///       (i32.div_u (local.get 0) (local.get 1))))
+/// "#)?;
+/// let mut store = Store::new(&engine, ());
+/// let instance = Instance::new(&mut store, &module, &[])?;
+/// let div = instance.get_typed_func::<(i32, i32), i32>(&mut store, "div")?;
+/// let err = div.call(&mut store, (1, 0)).unwrap_err();
+/// assert_eq!(err.trap_code(), Some(TrapCode::IntegerDivideByZero));
+/// assert!(matches!(err.kind(), ErrorKind::Trap(_)));
+/// assert!(err.to_string().contains("integer divide by zero"));
+/// # Ok::<(), spur::Error>(())
+/// ```
 pub struct Error {
     kind: Box<ErrorKind>,
 }

@@ -9,6 +9,23 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 /// Engine settings. Mirrors `wasmtime::Config` for the settings spur has.
+///
+/// ```
+/// use spur::{Config, Engine, Instance, Module, Store, TrapCode};
+///
+/// let mut config = Config::new();
+/// config.jit(false).max_call_depth(1000);
+/// let engine = Engine::new(&config);
+/// let module = Module::new(&engine, r#"
+///     (module (func $f (export "forever") (call $f)))
+/// "#)?;
+/// let mut store = Store::new(&engine, ());
+/// let instance = Instance::new(&mut store, &module, &[])?;
+/// let forever = instance.get_typed_func::<(), ()>(&mut store, "forever")?;
+/// let err = forever.call(&mut store, ()).unwrap_err();
+/// assert_eq!(err.trap_code(), Some(TrapCode::StackOverflow));
+/// # Ok::<(), spur::Error>(())
+/// ```
 #[derive(Clone, Debug)]
 pub struct Config {
     pub(crate) jit: bool,

@@ -35,6 +35,29 @@ pub struct HostFunc<T> {
 }
 
 /// A WebAssembly or host function in a store.
+///
+/// Untyped calls take and return [`Val`]s:
+///
+/// ```
+/// use spur::{Engine, Instance, Module, Store, Val};
+///
+/// let engine = Engine::default();
+/// let module = Module::new(&engine, r#"
+///     (module (func (export "divmod") (param i64 i64) (result i64 i64)
+///       (i64.div_s (local.get 0) (local.get 1))
+///       (i64.rem_s (local.get 0) (local.get 1))))
+/// "#)?;
+/// let mut store = Store::new(&engine, ());
+/// let instance = Instance::new(&mut store, &module, &[])?;
+/// let divmod = instance.get_func(&mut store, "divmod").unwrap();
+/// let mut results = [Val::I64(0), Val::I64(0)];
+/// divmod.call(&mut store, &[Val::I64(17), Val::I64(5)], &mut results)?;
+/// assert_eq!((results[0].unwrap_i64(), results[1].unwrap_i64()), (3, 2));
+/// // The same function, typed: tuples for several parameters and results.
+/// let typed = divmod.typed::<(i64, i64), (i64, i64)>(&store)?;
+/// assert_eq!(typed.call(&mut store, (-17, 5))?, (-3, -2));
+/// # Ok::<(), spur::Error>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Func {
     pub(crate) store_id: u64,

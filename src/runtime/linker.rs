@@ -29,6 +29,32 @@ impl<T> Clone for Definition<T> {
 }
 
 /// Resolves imports by `(module, name)` and instantiates modules.
+///
+/// Host functions get the caller's memory through [`Caller::get_export`]:
+///
+/// ```
+/// use spur::{Caller, Engine, Linker, Module, Store};
+///
+/// let engine = Engine::default();
+/// let module = Module::new(&engine, r#"
+///     (module
+///       (import "host" "log" (func $log (param i32 i32)))
+///       (memory (export "memory") 1)
+///       (data (i32.const 16) "hello")
+///       (func (export "main") (call $log (i32.const 16) (i32.const 5))))
+/// "#)?;
+/// let mut store = Store::new(&engine, Vec::<String>::new());
+/// let mut linker = Linker::new(&engine);
+/// linker.func_wrap("host", "log", |mut caller: Caller<'_, Vec<String>>, ptr: i32, len: i32| {
+///     let memory = caller.get_export("memory").and_then(|e| e.into_memory()).unwrap();
+///     let bytes = memory.data(&caller)[ptr as usize..(ptr + len) as usize].to_vec();
+///     caller.data_mut().push(String::from_utf8_lossy(&bytes).into_owned());
+/// })?;
+/// let instance = linker.instantiate(&mut store, &module)?;
+/// instance.get_typed_func::<(), ()>(&mut store, "main")?.call(&mut store, ())?;
+/// assert_eq!(store.data(), &["hello"]);
+/// # Ok::<(), spur::Error>(())
+/// ```
 pub struct Linker<T> {
     engine: Engine,
     defs: HashMap<(String, String), Definition<T>>,

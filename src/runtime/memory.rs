@@ -8,6 +8,22 @@ use crate::runtime::types::MemoryType;
 use std::fmt;
 
 /// A linear memory in a store.
+///
+/// ```
+/// use spur::{Engine, Memory, MemoryType, Store};
+///
+/// let engine = Engine::default();
+/// let mut store = Store::new(&engine, ());
+/// let memory = Memory::new(&mut store, MemoryType::new(1, Some(2)))?;
+/// memory.write(&mut store, 100, b"spur").unwrap();
+/// let mut buf = [0u8; 4];
+/// memory.read(&store, 100, &mut buf).unwrap();
+/// assert_eq!(&buf, b"spur");
+/// assert_eq!(memory.grow(&mut store, 1)?, 1); // the old size, in pages
+/// assert!(memory.grow(&mut store, 1).is_err()); // past the maximum
+/// assert!(memory.read(&store, 2 * 65536, &mut buf).is_err());
+/// # Ok::<(), spur::Error>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Memory {
     pub(crate) store_id: u64,
