@@ -52,12 +52,14 @@
 
 mod error;
 mod interp;
+mod jit;
 mod module;
 mod runtime;
 #[cfg(unix)]
 pub mod wasi;
 
 pub use error::{Error, ErrorKind};
+pub use jit::params::JitParams;
 pub use module::{ExportType, ExternKind, ExternType, ImportType, Module};
 pub use runtime::engine::{Config, Engine};
 pub use runtime::extern_::{Export, Extern};

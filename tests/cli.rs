@@ -842,3 +842,43 @@ fn poll_oneoff_clocks_and_stdio_readiness() {
     // None of them waited for a 10 s clock.
     assert!(started.elapsed() < std::time::Duration::from_secs(5));
 }
+
+#[test]
+fn jit_params_are_listed_set_and_validated() {
+    let list = spur(&["jit-params"], "");
+    assert_eq!(list.code, 0);
+    assert!(
+        list.stdout
+            .lines()
+            .any(|l| l.starts_with("hotloop") && l.contains("56")),
+        "{}",
+        list.stdout
+    );
+
+    let hello = program("hello");
+    let ok = spur(
+        &[
+            "run",
+            "--jit-param",
+            "hotloop=1",
+            "--jit-param",
+            "maxrecord=100",
+            &hello,
+        ],
+        "",
+    );
+    assert_eq!(ok.code, 0, "{}", ok.stderr);
+    assert!(ok.stdout.starts_with("hello from wasi-libc\n"));
+
+    for (bad, why) in [
+        ("hotloop=0", "at least 1"),
+        ("nosuch=3", "unknown JIT parameter"),
+        ("hotloop", "expected NAME=VALUE"),
+        ("hotloop=x", "not a number"),
+    ] {
+        let out = spur(&["run", "--jit-param", bad, &hello], "");
+        assert_eq!(out.code, 1, "{bad}");
+        assert_eq!(out.stderr.lines().count(), 1, "{bad}: {}", out.stderr);
+        assert!(out.stderr.contains(why), "{bad}: {}", out.stderr);
+    }
+}

@@ -60,6 +60,8 @@ enum Command {
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
         args: Vec<String>,
     },
+    /// List the JIT tunables that `--jit-param NAME=VALUE` sets, with their defaults
+    JitParams,
 }
 
 #[derive(Args)]
@@ -75,6 +77,9 @@ struct RunOptions {
     /// Run in the interpreter only (no trace JIT)
     #[arg(long)]
     no_jit: bool,
+    /// Set a JIT tunable, e.g. `hotloop=1` (see `spur jit-params` for the list). Repeatable.
+    #[arg(long = "jit-param", value_name = "NAME=VALUE")]
+    jit_params: Vec<String>,
     /// Print timings and memory use to stderr after the run
     #[arg(long)]
     stats: bool,
@@ -121,6 +126,12 @@ fn main() -> ExitCode {
             func,
             args,
         } => invoke(&opts, &file, &func, &args),
+        Command::JitParams => {
+            for &(name, default, doc) in spur::JitParams::TABLE {
+                println!("{name:<12} {default:>8}  {doc}");
+            }
+            Ok(0)
+        }
     };
     match result {
         Ok(code) => ExitCode::from(code),
@@ -195,6 +206,19 @@ fn load(opts: &RunOptions, file: &Path) -> Result<(Engine, Module), Failure> {
         std::fs::read(file).map_err(|e| Failure::new(format!("cannot read `{shown}`: {e}")))?;
     let mut config = Config::new();
     config.jit(!opts.no_jit);
+    for setting in &opts.jit_params {
+        let (name, value) = setting
+            .split_once('=')
+            .ok_or_else(|| Failure::new(format!("--jit-param `{setting}`: expected NAME=VALUE")))?;
+        let value: u32 = value.parse().map_err(|_| {
+            Failure::new(format!(
+                "--jit-param `{setting}`: `{value}` is not a number"
+            ))
+        })?;
+        config
+            .jit_param(name, value)
+            .map_err(|e| Failure::new(format!("--jit-param `{setting}`: {e}")))?;
+    }
     let engine = Engine::new(&config);
     // A `.wasm` file (or anything with the binary magic) is decoded as a binary, so that a
     // corrupt binary is reported as one rather than as a text parse error.

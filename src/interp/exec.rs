@@ -402,7 +402,7 @@ pub(crate) fn run(s: &mut StoreInner, stop: usize) -> Outcome {
                         counter.store(left - 1, Ordering::Relaxed);
                     } else {
                         // Hot: this is where the trace recorder will start.
-                        counter.store(super::HOT_LOOP_START, Ordering::Relaxed);
+                        counter.store(func.hotloop, Ordering::Relaxed);
                     }
                 }
                 Instr::Br { off } => ip = pc.offset(off as isize),

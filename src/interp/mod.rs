@@ -14,6 +14,3 @@ mod translate;
 pub(crate) use bytecode::{Instr, disassemble};
 pub(crate) use exec::{Outcome, init_frame, run};
 pub(crate) use translate::{CompiledFunc, compiled};
-
-/// Iterations a loop header counts before it is hot (LuaJIT's `hotloop` default).
-pub(crate) const HOT_LOOP_START: u32 = 56;

@@ -51,6 +51,8 @@ pub(crate) struct CompiledFunc {
     pub(crate) frame_size: u32,
     /// Hot counters of the loop headers (`Instr::Loop { id }`), counting down.
     pub(crate) loop_counters: Box<[AtomicU32]>,
+    /// Where the counters start, and restart after a hot loop (the `hotloop` tunable).
+    pub(crate) hotloop: u32,
 }
 
 /// Where an operand-stack value is.
@@ -157,6 +159,7 @@ pub(crate) fn translate(module: &ModuleInner, func: u32) -> Result<CompiledFunc,
     let locals = num_params
         .checked_add(num_locals)
         .ok_or_else(|| Error::compile("too many locals"))?;
+    let hotloop = module.engine.config().jit_params.hotloop;
     let consts = collect_constants(&body)?;
     let base = locals
         .checked_add(consts.len() as u32)
@@ -209,9 +212,8 @@ pub(crate) fn translate(module: &ModuleInner, func: u32) -> Result<CompiledFunc,
         consts: t.consts.into(),
         folded_adds: t.folded_adds.into(),
         frame_size: frame_size as u32,
-        loop_counters: (0..t.num_loops)
-            .map(|_| AtomicU32::new(crate::interp::HOT_LOOP_START))
-            .collect(),
+        loop_counters: (0..t.num_loops).map(|_| AtomicU32::new(hotloop)).collect(),
+        hotloop,
     })
 }
 

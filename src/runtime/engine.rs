@@ -4,6 +4,7 @@
 //! Interning gives each distinct [`FuncType`] one small integer, so `call_indirect`
 //! checks a signature with a single comparison, across modules and instances.
 
+use crate::jit::params::JitParams;
 use crate::runtime::types::FuncType;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -31,6 +32,7 @@ pub struct Config {
     pub(crate) jit: bool,
     pub(crate) max_call_depth: usize,
     pub(crate) max_stack_slots: usize,
+    pub(crate) jit_params: JitParams,
 }
 
 impl Default for Config {
@@ -39,6 +41,7 @@ impl Default for Config {
             jit: true,
             max_call_depth: 100_000,
             max_stack_slots: 4 << 20,
+            jit_params: JitParams::default(),
         }
     }
 }
@@ -68,6 +71,18 @@ impl Config {
     pub fn max_stack_slots(&mut self, slots: usize) -> &mut Config {
         self.max_stack_slots = slots.max(16);
         self
+    }
+
+    /// Sets one of the JIT's tunables by name (see [`JitParams::TABLE`] for the list, e.g.
+    /// `hotloop`, `maxrecord`, `maxmcode`); an unknown name or an unusable value is an error.
+    pub fn jit_param(&mut self, name: &str, value: u32) -> Result<&mut Config, crate::Error> {
+        self.jit_params.set(name, value)?;
+        Ok(self)
+    }
+
+    /// The JIT's tunables.
+    pub fn jit_params(&self) -> &JitParams {
+        &self.jit_params
     }
 
     /// Whether the JIT is enabled.

@@ -1,0 +1,140 @@
+//! The JIT's tunables, defined once: name, default, meaning.
+//!
+//! Everything else is generated from the table below: the [`JitParams`] struct, its
+//! defaults, lookup by name (for `Config::jit_param` and `spur run --jit-param
+//! name=value`) and the listing `--help` prints. The defaults follow LuaJIT's (see
+//! `shared/research/luajit.md`), widened where WebAssembly modules are bigger.
+
+use crate::error::Error;
+
+macro_rules! jit_params {
+    ($( $(#[doc = $doc:literal])* $name:ident: $default:literal, )*) => {
+        /// The JIT's tunables. Set them by name with [`crate::Config::jit_param`].
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        pub struct JitParams {
+            $( $(#[doc = $doc])* pub $name: u32, )*
+        }
+
+        impl Default for JitParams {
+            fn default() -> JitParams {
+                JitParams { $( $name: $default, )* }
+            }
+        }
+
+        impl JitParams {
+            /// Every tunable: name, default value, and a one-line description.
+            pub const TABLE: &'static [(&'static str, u32, &'static str)] = &[
+                $( (stringify!($name), $default, concat!($($doc),*)), )*
+            ];
+
+            /// Sets the tunable called `name`.
+            pub fn set(&mut self, name: &str, value: u32) -> Result<(), Error> {
+                let mut next = *self;
+                match name {
+                    $( stringify!($name) => next.$name = value, )*
+                    _ => {
+                        let known: Vec<&str> = Self::TABLE.iter().map(|p| p.0).collect();
+                        return Err(Error::usage(format!(
+                            "unknown JIT parameter `{name}` (known: {})",
+                            known.join(", ")
+                        )));
+                    }
+                }
+                next.check()?;
+                *self = next;
+                Ok(())
+            }
+
+            /// The value of the tunable called `name`.
+            pub fn get(&self, name: &str) -> Option<u32> {
+                match name {
+                    $( stringify!($name) => Some(self.$name), )*
+                    _ => None,
+                }
+            }
+        }
+    };
+}
+
+jit_params! {
+    /// Loop iterations before a loop is recorded (at least 1).
+    hotloop: 56,
+    /// Taken exits before a side trace is recorded from that exit.
+    hotexit: 10,
+    /// Further side-trace attempts from one exit before it falls back to the interpreter.
+    tryside: 4,
+    /// IR instructions in one trace.
+    maxrecord: 8000,
+    /// IR constants in one trace.
+    maxirconst: 1000,
+    /// Snapshots in one trace.
+    maxsnap: 500,
+    /// Side traces of one root trace.
+    maxside: 100,
+    /// Depth of calls inlined into one trace.
+    maxinline: 16,
+    /// Traces alive at once; past it everything is flushed.
+    maxtrace: 4000,
+    /// KiB of machine code for all traces; past it everything is flushed.
+    maxmcode: 65536,
+    /// Loop iterations of delay after a first abort (the penalty doubles on each abort).
+    penaltymin: 72,
+    /// Penalty past which a loop is blacklisted and left to the interpreter.
+    penaltymax: 60000,
+    /// Random bits added to each doubled penalty.
+    penaltyrnd: 4,
+    /// Runs of a trace before its exit ratio is judged.
+    minruns: 100,
+    /// Percent of runs leaving through a side exit above which a trace is flushed and its
+    /// loop penalized.
+    exitpercent: 90,
+}
+
+impl JitParams {
+    /// Rejects settings that cannot work.
+    fn check(&self) -> Result<(), Error> {
+        if self.hotloop == 0 {
+            return Err(Error::usage("JIT parameter `hotloop` must be at least 1"));
+        }
+        if self.penaltymin > self.penaltymax {
+            return Err(Error::usage(
+                "JIT parameter `penaltymin` exceeds `penaltymax`",
+            ));
+        }
+        if self.exitpercent > 100 || self.penaltyrnd > 16 {
+            return Err(Error::usage("JIT parameter out of range"));
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn table_defaults_and_lookup_agree() {
+        let p = JitParams::default();
+        for &(name, default, doc) in JitParams::TABLE {
+            assert_eq!(p.get(name), Some(default), "{name}");
+            assert!(!doc.is_empty(), "{name} is undocumented");
+        }
+        assert_eq!(p.hotloop, 56);
+    }
+
+    #[test]
+    fn set_validates() {
+        let mut p = JitParams::default();
+        p.set("hotloop", 1).unwrap();
+        assert_eq!(p.hotloop, 1);
+        assert!(p.set("hotloop", 0).is_err());
+        assert_eq!(p.hotloop, 1, "a rejected setting leaves the old value");
+        assert!(
+            p.set("nosuch", 3)
+                .unwrap_err()
+                .to_string()
+                .contains("unknown JIT parameter")
+        );
+        assert!(p.set("exitpercent", 101).is_err());
+    }
+}
