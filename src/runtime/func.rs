@@ -427,18 +427,23 @@ fn call_host<T>(
     };
     let hf = store.host_funcs[host as usize].clone();
     let (np, nr) = (hf.ty.params().len(), hf.ty.results().len());
+    with_slots(np.max(nr), |buf| {
+        buf[..np].copy_from_slice(&store.inner.stack.values[at..at + np]);
+        (hf.func)(store, instance, buf)?;
+        store.inner.stack.values[at..at + nr].copy_from_slice(&buf[..nr]);
+        Ok(())
+    })
+}
+
+/// Runs `f` on a zeroed buffer of `n` slots, on the host stack when it is small (the usual
+/// case: no allocation per call).
+pub(crate) fn with_slots<R>(n: usize, f: impl FnOnce(&mut [u64]) -> R) -> R {
     let mut small = [0u64; 16];
-    let mut large = Vec::new();
-    let buf: &mut [u64] = if np.max(nr) <= small.len() {
-        &mut small[..np.max(nr)]
+    if n <= small.len() {
+        f(&mut small[..n])
     } else {
-        large.resize(np.max(nr), 0);
-        &mut large
-    };
-    buf[..np].copy_from_slice(&store.inner.stack.values[at..at + np]);
-    (hf.func)(store, instance, buf)?;
-    store.inner.stack.values[at..at + nr].copy_from_slice(&buf[..nr]);
-    Ok(())
+        f(&mut vec![0; n])
+    }
 }
 
 /// The WebAssembly frames above `stop`, innermost first.

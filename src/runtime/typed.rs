@@ -3,7 +3,7 @@
 //! scalars and tuples, [`WasmRet`] for what host closures return).
 
 use crate::error::Error;
-use crate::runtime::func::{Func, call_raw};
+use crate::runtime::func::{Func, call_raw, with_slots};
 use crate::runtime::store::AsContextMut;
 use crate::runtime::types::ValType;
 use crate::runtime::values::ExternRef;
@@ -223,16 +223,9 @@ impl<Params: WasmParams, Results: WasmResults> TypedFunc<Params, Results> {
         store.inner.check(self.func.store_id);
         let mut args = Vec::new();
         params.write(&mut args);
-        let mut small = [0u64; 8];
-        let n = Results::types().len();
-        let mut large = Vec::new();
-        let out: &mut [u64] = if n <= small.len() {
-            &mut small[..n]
-        } else {
-            large.resize(n, 0);
-            &mut large
-        };
-        call_raw(store, self.func.idx, &args, out)?;
-        Ok(Results::read(out, store.inner.id))
+        with_slots(Results::types().len(), |out| {
+            call_raw(store, self.func.idx, &args, out)?;
+            Ok(Results::read(out, store.inner.id))
+        })
     }
 }
