@@ -72,11 +72,12 @@ fn measure(args: &[String]) -> Result<String, String> {
     ))
 }
 
-/// Runs one measurement in a child process and parses its line.
-pub fn spawn(engine: EngineKind, kernel: &str, n: i32) -> Result<Sample, String> {
+/// Runs this executable with `args` in a child process and returns its stdout, or an error
+/// with its exit status and the end of its stderr.
+pub fn run_self(args: &[&str]) -> Result<String, String> {
     let exe = std::env::current_exe().map_err(|e| format!("current_exe: {e}"))?;
     let out = Command::new(exe)
-        .args([FLAG, engine.name(), kernel, &n.to_string()])
+        .args(args)
         .stdin(Stdio::null())
         .output()
         .map_err(|e| format!("spawn child: {e}"))?;
@@ -86,7 +87,13 @@ pub fn spawn(engine: EngineKind, kernel: &str, n: i32) -> Result<Sample, String>
         let tail: Vec<&str> = tail.into_iter().rev().collect();
         return Err(format!("child {}: {}", out.status, tail.join(" | ")));
     }
-    parse_line(String::from_utf8_lossy(&out.stdout).trim())
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// Runs one measurement in a child process and parses its line.
+pub fn spawn(engine: EngineKind, kernel: &str, n: i32) -> Result<Sample, String> {
+    let out = run_self(&[FLAG, engine.name(), kernel, &n.to_string()])?;
+    parse_line(out.trim())
 }
 
 fn parse_line(line: &str) -> Result<Sample, String> {

@@ -72,7 +72,7 @@ pub struct Timing {
 }
 
 /// The host function `env.host_mix` that `host_call.wasm` imports (see benches/kernels/README.md).
-fn host_mix(x: i32) -> i32 {
+pub fn host_mix(x: i32) -> i32 {
     let mut x = x as u32;
     x ^= x >> 15;
     x = x.wrapping_mul(0x2c1b_3c6d);
@@ -81,7 +81,7 @@ fn host_mix(x: i32) -> i32 {
 }
 
 /// Formats an engine error, with its cause chain where the error type has one.
-fn fail(what: &str, e: impl Display) -> String {
+pub fn fail(what: &str, e: impl Display) -> String {
     format!("{what}: {e:#}")
 }
 

@@ -2,7 +2,9 @@
 //! (Cranelift) and Winch on the benchmark kernels of `benches/kernels` and the large
 //! startup module of `benches/startup`, and prints a markdown report.
 //!
-//! Usage: `cargo run --release -p spur-compare -- [--quick] [--runs N] [KERNEL...]`.
+//! Usage: `cargo run --release -p spur-compare -- [--quick] [--runs N] [KERNEL...]`, or
+//! `-- --micro [--runs N] [BENCH...]` for micro-benchmarks of the engines' own costs
+//! (translation, instantiation, calls; see `micro`).
 //! Every measurement runs in a child process (see `child`); the engines alternate within
 //! each run, in an order rotated from run to run; the report shows medians. A wrong or
 //! inconsistent checksum, or a failed run, is reported loudly and makes the exit status 1.
@@ -12,6 +14,7 @@ mod child;
 mod engines;
 mod machine;
 mod manifest;
+mod micro;
 mod report;
 
 use engines::EngineKind;
@@ -22,26 +25,34 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 const USAGE: &str = "usage: spur-compare [--quick] [--runs N] [KERNEL...]
+       spur-compare --micro [--runs N] [BENCH...]
   --quick    use each kernel's quick_n (default: default_n) and 3 runs (default: 5)
-  --runs N   number of runs per kernel and engine
-  KERNEL     kernels to run (default: all of benches/kernels/MANIFEST, then `startup`)";
+  --runs N   number of runs per kernel (or micro bench) and engine
+  KERNEL     kernels to run (default: all of benches/kernels/MANIFEST, then `startup`)
+  --micro    micro-benchmarks of the engines' own costs instead of the kernels
+  BENCH      micro benches to run (default: all): translate, translate-eager,
+             instantiate-fib, instantiate-quicksort, call, host-call, jit-traces";
 
 /// Command-line options of the parent process.
 struct Options {
     quick: bool,
+    micro: bool,
     runs: usize,
+    /// Kernels, or micro benches with `--micro`.
     kernels: Vec<String>,
 }
 
 /// Parses the arguments; `Ok(None)` means `--help`.
 fn parse_args(args: &[String]) -> Result<Option<Options>, String> {
     let mut quick = false;
+    let mut micro = false;
     let mut runs = None;
     let mut kernels = Vec::new();
     let mut it = args.iter();
     while let Some(arg) = it.next() {
         match arg.as_str() {
             "--quick" => quick = true,
+            "--micro" => micro = true,
             "--runs" => {
                 let n = it.next().ok_or("--runs needs a value")?;
                 runs = Some(
@@ -59,6 +70,7 @@ fn parse_args(args: &[String]) -> Result<Option<Options>, String> {
     let runs = runs.unwrap_or(if quick { 3 } else { 5 });
     Ok(Some(Options {
         quick,
+        micro,
         runs,
         kernels,
     }))
@@ -145,6 +157,9 @@ fn main() -> ExitCode {
     if args.first().map(String::as_str) == Some(child::FLAG) {
         return child::child_main(&args[1..]);
     }
+    if args.first().map(String::as_str) == Some(micro::CHILD_FLAG) {
+        return micro::child_main(&args[1..]);
+    }
     let opts = match parse_args(&args) {
         Ok(Some(opts)) => opts,
         Ok(None) => {
@@ -156,6 +171,9 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    if opts.micro {
+        return micro::run(opts.runs, &opts.kernels);
+    }
     let kernels = match manifest::all().and_then(|all| select(all, &opts.kernels)) {
         Ok(kernels) => kernels,
         Err(e) => {
