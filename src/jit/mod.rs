@@ -37,4 +37,5 @@
 //! inlined frames and the pc exactly, and the interpreter resumes there; exits count
 //! toward side traces (`hotexit`), and traces that mostly exit are flushed.
 
+pub(crate) mod mcode;
 pub(crate) mod params;
