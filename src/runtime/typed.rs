@@ -77,14 +77,21 @@ impl WasmTy for Option<ExternRef> {
 
 /// Parameters of a typed call: `()`, one [`WasmTy`], or a tuple of them.
 pub trait WasmParams: Send {
+    /// How many values.
+    #[doc(hidden)]
+    const LEN: usize;
     #[doc(hidden)]
     fn types() -> Vec<ValType>;
+    /// Writes the values into `out` (exactly `LEN` slots).
     #[doc(hidden)]
-    fn write(self, out: &mut Vec<u64>);
+    fn write(self, out: &mut [u64]);
 }
 
 /// Results of a typed call: `()`, one [`WasmTy`], or a tuple of them.
 pub trait WasmResults: Sized {
+    /// How many values.
+    #[doc(hidden)]
+    const LEN: usize;
     #[doc(hidden)]
     fn types() -> Vec<ValType>;
     #[doc(hidden)]
@@ -101,15 +108,17 @@ pub trait WasmRet {
 }
 
 impl<T: WasmTy> WasmParams for T {
+    const LEN: usize = 1;
     fn types() -> Vec<ValType> {
         vec![T::valtype()]
     }
-    fn write(self, out: &mut Vec<u64>) {
-        out.push(self.to_slot());
+    fn write(self, out: &mut [u64]) {
+        out[0] = self.to_slot();
     }
 }
 
 impl<T: WasmTy> WasmResults for T {
+    const LEN: usize = 1;
     fn types() -> Vec<ValType> {
         vec![T::valtype()]
     }
@@ -132,17 +141,20 @@ macro_rules! tuples {
     ($($t:ident)*) => {
         #[allow(non_snake_case, reason = "type parameters double as bindings")]
         impl<$($t: WasmTy,)*> WasmParams for ($($t,)*) {
+            const LEN: usize = 0 $( + { let _ = stringify!($t); 1 } )*;
             fn types() -> Vec<ValType> {
                 vec![$($t::valtype()),*]
             }
-            fn write(self, _out: &mut Vec<u64>) {
+            fn write(self, _out: &mut [u64]) {
                 let ($($t,)*) = self;
-                $( _out.push($t.to_slot()); )*
+                let mut _i = 0;
+                $( _out[_i] = $t.to_slot(); _i += 1; )*
             }
         }
 
         #[allow(non_snake_case, reason = "type parameters double as bindings")]
         impl<$($t: WasmTy,)*> WasmResults for ($($t,)*) {
+            const LEN: usize = 0 $( + { let _ = stringify!($t); 1 } )*;
             fn types() -> Vec<ValType> {
                 vec![$($t::valtype()),*]
             }
@@ -221,10 +233,10 @@ impl<Params: WasmParams, Results: WasmResults> TypedFunc<Params, Results> {
     pub fn call(&self, mut store: impl AsContextMut, params: Params) -> Result<Results, Error> {
         let store = store.as_context_mut().store;
         store.inner.check(self.func.store_id);
-        let mut args = Vec::new();
-        params.write(&mut args);
-        with_slots(Results::types().len(), |out| {
-            call_raw(store, self.func.idx, &args, out)?;
+        with_slots(Params::LEN + Results::LEN, |slots| {
+            let (args, out) = slots.split_at_mut(Params::LEN);
+            params.write(args);
+            call_raw(store, self.func.idx, args, out)?;
             Ok(Results::read(out, store.inner.id))
         })
     }
