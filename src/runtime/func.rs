@@ -373,8 +373,13 @@ pub(crate) fn call_raw<T>(
     match s.funcs[f as usize] {
         FuncEntity::Host { .. } => call_host(store, f, base, None)?,
         FuncEntity::Wasm { instance, func, .. } => {
-            let module = s.instances[instance as usize].module.clone();
-            let callee = interp::compiled(&module.inner, func)?;
+            let callee = Arc::as_ptr(interp::compiled(
+                &s.instances[instance as usize].module.inner,
+                func,
+            )?);
+            // SAFETY: the translation is owned by the module, which the instance keeps alive
+            // in this store for as long as the store exists.
+            let callee = unsafe { &*callee };
             let stop = s.stack.frames.len();
             if stop >= s.stack.max_frames || !s.stack.reserve(base + callee.frame_size as usize) {
                 return Err(TrapCode::StackOverflow.into());
@@ -382,7 +387,7 @@ pub(crate) fn call_raw<T>(
             // SAFETY: the value stack was just reserved to hold the whole frame at `base`.
             unsafe { interp::init_frame(s.stack.values.as_mut_ptr().add(base), callee) };
             s.stack.frames.push(Frame {
-                func: Arc::as_ptr(callee),
+                func: callee,
                 ip: callee.code.as_ptr(),
                 base,
                 instance,
