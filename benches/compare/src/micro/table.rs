@@ -178,8 +178,8 @@ fn notes(code_bytes: usize) -> String {
     let (calls, iterations) = (grouped(CALLS as usize), grouped(LOOP_ITERATIONS as usize));
     format!(
         "\nTranslation: startup.wasm, whose code section is {code_bytes} bytes (MB = 10^6 bytes), \
-         one `Module::new` per child process. Default mode: spur and wasmi validate and translate \
-         each function at its first call, wasmtime and winch compile everything. \
+         one `Module::new` per child process. Default mode: spur and wasmi validate everything and \
+         translate each function at its first call, wasmtime and winch compile everything. \
          Every function translated: spur `Module::new` + `translate_all`, wasmi \
          `CompilationMode::Eager`, wasmtime and winch `Module::new`.\n\
          Instantiation: median of {instantiations} `Store::new` + instantiate of a module \
