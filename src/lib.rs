@@ -37,12 +37,16 @@
 //!   into an immutable, shareable `Module`. WebAssembly 2.0 without SIMD.
 //! - `interp/`: each function is translated at its first call into a register-style
 //!   *slot bytecode* (operands are offsets from the frame base into one value stack of
-//!   64-bit slots; branch targets resolved; compare-and-branch fused; immediates inline)
-//!   and run by one dispatch loop. Calls push frames on an explicit frame stack, never on
+//!   64-bit slots; branch targets resolved; compare-and-branch fused; immediates inline,
+//!   large constants pooled in the frame, address arithmetic folded into memory offsets,
+//!   an accumulator register for the previous result) and run by one dispatch loop. Calls push frames on an explicit frame stack, never on
 //!   the host stack. Loop headers carry hot counters for the JIT.
 //! - `runtime/`: `Engine`/`Config`, `Store<T>` (all entities, the value and frame stacks),
 //!   `Instance` and instantiation, `Linker`, `Func`/`TypedFunc` and the driver that runs
 //!   calls and host calls, `Memory`, `Table`, `Global`, `Val`, traps.
+//! - `jit/` (in progress): the trace JIT's tunables ([`JitParams`]) and its executable
+//!   memory; its design is in the `jit` module's header.
+//! - [`wasi`]: WASI preview 1 for the `spur` command line and for embedders.
 //! - `error`: one [`Error`] type distinguishing compile errors, link errors, traps, host
 //!   errors and exit requests.
 //!
