@@ -100,3 +100,63 @@ fn block_params_reach_both_arms() {
     assert_eq!(f.call(&mut store, 1).unwrap(), 11);
     assert_eq!(f.call(&mut store, 0).unwrap(), 9);
 }
+
+#[test]
+fn bit_test_branches_in_every_form() {
+    let (mut store, inst) = instance(
+        r#"(module
+             (func (export "eqz_br") (param i32 i32) (result i32)
+               (block (br_if 0 (i32.eqz (i32.and (local.get 0) (local.get 1))))
+                      (return (i32.const 1)))
+               (i32.const 0))
+             (func (export "nez_br") (param i32 i32) (result i32)
+               (block (br_if 0 (i32.and (local.get 0) (local.get 1)))
+                      (return (i32.const 0)))
+               (i32.const 1))
+             (func (export "if_imm") (param i32) (result i32)
+               (if (result i32) (i32.and (local.get 0) (i32.const 0x100))
+                 (then (i32.const 1)) (else (i32.const 0))))
+             (func (export "if_eqz_imm") (param i32) (result i32)
+               (if (result i32) (i32.eqz (i32.and (local.get 0) (i32.const 0x100)))
+                 (then (i32.const 0)) (else (i32.const 1)))))"#,
+    );
+    let eqz_br = inst
+        .get_typed_func::<(i32, i32), i32>(&mut store, "eqz_br")
+        .unwrap();
+    let nez_br = inst
+        .get_typed_func::<(i32, i32), i32>(&mut store, "nez_br")
+        .unwrap();
+    let if_imm = inst
+        .get_typed_func::<i32, i32>(&mut store, "if_imm")
+        .unwrap();
+    let if_eqz_imm = inst
+        .get_typed_func::<i32, i32>(&mut store, "if_eqz_imm")
+        .unwrap();
+    for (x, m) in [
+        (0x101, 0x100),
+        (0x101, 0x010),
+        (-1, -1),
+        (0, -1),
+        (6, 3),
+        (4, 3),
+    ] {
+        let bit = i32::from(x & m != 0);
+        assert_eq!(
+            eqz_br.call(&mut store, (x, m)).unwrap(),
+            bit,
+            "eqz_br {x:#x} {m:#x}"
+        );
+        assert_eq!(
+            nez_br.call(&mut store, (x, m)).unwrap(),
+            bit,
+            "nez_br {x:#x} {m:#x}"
+        );
+        let bit = i32::from(x & 0x100 != 0);
+        assert_eq!(if_imm.call(&mut store, x).unwrap(), bit, "if_imm {x:#x}");
+        assert_eq!(
+            if_eqz_imm.call(&mut store, x).unwrap(),
+            bit,
+            "if_eqz_imm {x:#x}"
+        );
+    }
+}

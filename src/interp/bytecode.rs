@@ -121,6 +121,11 @@ define_instr! {
     BrI64GtUImm { a: Slot, imm: i32, off: Off },
     BrI64GeSImm { a: Slot, imm: i32, off: Off },
     BrI64GeUImm { a: Slot, imm: i32, off: Off },
+    /// Branch on a bit test: `a & b` (or `a & imm`) nonzero / zero.
+    BrI32AndNez { a: Slot, b: Slot, off: Off },
+    BrI32AndEqz { a: Slot, b: Slot, off: Off },
+    BrI32AndImmNez { a: Slot, imm: i32, off: Off },
+    BrI32AndImmEqz { a: Slot, imm: i32, off: Off },
     BrF32Eq { a: Slot, b: Slot, off: Off },
     BrF32Ne { a: Slot, b: Slot, off: Off },
     BrF32Lt { a: Slot, b: Slot, off: Off },

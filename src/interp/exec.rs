@@ -461,6 +461,18 @@ pub(crate) fn run(s: &mut StoreInner, stop: usize) -> Outcome {
                     branch!(pc, (r!(a) as i64) >= imm as i64, off)
                 }
                 Instr::BrI64GeUImm { a, imm, off } => branch!(pc, r!(a) >= imm as i64 as u64, off),
+                Instr::BrI32AndNez { a, b, off } => {
+                    branch!(pc, (r!(a) as u32) & (r!(b) as u32) != 0, off)
+                }
+                Instr::BrI32AndEqz { a, b, off } => {
+                    branch!(pc, (r!(a) as u32) & (r!(b) as u32) == 0, off)
+                }
+                Instr::BrI32AndImmNez { a, imm, off } => {
+                    branch!(pc, (r!(a) as u32) & (imm as u32) != 0, off)
+                }
+                Instr::BrI32AndImmEqz { a, imm, off } => {
+                    branch!(pc, (r!(a) as u32) & (imm as u32) == 0, off)
+                }
                 Instr::BrF32Eq { a, b, off } => branch!(
                     pc,
                     f32::from_bits(r!(a) as u32) == f32::from_bits(r!(b) as u32),

@@ -121,6 +121,8 @@ struct Translator<'m> {
     /// Index of the last instruction when it is a single-result producer whose `dst` may be
     /// retargeted or which may be fused with a branch (no label bound since).
     producer: Option<usize>,
+    /// The code index at which the last label was bound (a branch target).
+    last_label: usize,
     offset: u32,
     num_loops: u32,
     jit: bool,
@@ -178,6 +180,7 @@ pub(crate) fn translate(module: &ModuleInner, func: u32) -> Result<CompiledFunc,
         unreachable: false,
         dead_depth: 0,
         producer: None,
+        last_label: 0,
         offset: range.start as u32,
         num_loops: 0,
         jit: module.engine.config().jit,
@@ -819,6 +822,7 @@ impl Translator<'_> {
     /// Marks the current position as a branch target: nothing before it may be fused.
     fn bind_label(&mut self) {
         self.producer = None;
+        self.last_label = self.code.len();
     }
 
     fn set_unreachable(&mut self) {
@@ -1387,14 +1391,15 @@ impl Translator<'_> {
                 negate_cmp(instr)
                     .and_then(fuse_branch)
                     .or_else(|| fuse_negated_float(instr))
+                    .or_else(|| fuse_bit_test(instr, true))
             } else {
-                fuse_branch(instr)
+                fuse_branch(instr).or_else(|| fuse_bit_test(instr, false))
             };
             if let Some(fused) = fused {
                 self.stack.pop();
                 self.code[at] = fused;
                 self.producer = None;
-                return at;
+                return self.fuse_bit_test_before(at);
             }
         }
         let c = self.pop_slot();
@@ -1402,6 +1407,33 @@ impl Translator<'_> {
             self.emit(Instr::BrIfEqz { c, off: 0 })
         } else {
             self.emit(Instr::BrIfNez { c, off: 0 })
+        }
+    }
+
+    /// `i32.and` then `i32.eqz` then a branch: the branch (at `at`, on the `eqz`'s operand)
+    /// and the `and` before it become one bit-test branch, when the `and` only fed the
+    /// `eqz` (its result is a temporary) and no label lies between them.
+    fn fuse_bit_test_before(&mut self, at: usize) -> usize {
+        let (c, on_zero) = match self.code[at] {
+            Instr::BrIfEqz { c, .. } => (c, true),
+            Instr::BrIfNez { c, .. } => (c, false),
+            _ => return at,
+        };
+        if at == 0 || self.last_label == at || c.0 < self.base {
+            return at;
+        }
+        let mut prev = self.code[at - 1];
+        if prev.dst_mut().copied() != Some(c) {
+            return at;
+        }
+        match fuse_bit_test(prev, on_zero) {
+            Some(fused) => {
+                self.code.pop();
+                self.offsets.pop();
+                self.code[at - 1] = fused;
+                at - 1
+            }
+            None => at,
         }
     }
 
@@ -1494,6 +1526,19 @@ fn fuse_branch(instr: Instr) -> Option<Instr> {
         I64GtSImm => BrI64GtSImm, I64GtUImm => BrI64GtUImm, I64GeSImm => BrI64GeSImm,
         I64GeUImm => BrI64GeUImm
     )
+}
+
+/// A bit test `a & b` (or `a & imm`) fused with the branch: taken when the result is
+/// zero if `on_zero`, else when it is nonzero.
+fn fuse_bit_test(instr: Instr, on_zero: bool) -> Option<Instr> {
+    use Instr::*;
+    Some(match (instr, on_zero) {
+        (I32And { a, b, .. }, false) => BrI32AndNez { a, b, off: 0 },
+        (I32And { a, b, .. }, true) => BrI32AndEqz { a, b, off: 0 },
+        (I32AndImm { a, imm, .. }, false) => BrI32AndImmNez { a, imm, off: 0 },
+        (I32AndImm { a, imm, .. }, true) => BrI32AndImmEqz { a, imm, off: 0 },
+        _ => return None,
+    })
 }
 
 /// The branch taken when a float comparison is *false* (NaN makes that differ from the
