@@ -104,7 +104,7 @@ impl Memory {
     pub fn data_mut<'a, T: 'a>(&self, store: impl Into<StoreContextMut<'a, T>>) -> &'a mut [u8] {
         let store = store.into().store;
         store.inner.check(self.store_id);
-        &mut store.inner.memories[self.idx as usize].data
+        &mut store.inner.memories[self.idx as usize].data[..]
     }
 
     /// Copies bytes at `offset` into `buf`.

@@ -10,6 +10,7 @@ use crate::interp::{CompiledFunc, Instr};
 use crate::module::Module;
 use crate::runtime::engine::{Engine, TypeId};
 use crate::runtime::func::HostFunc;
+use crate::runtime::linear_memory::LinearMemory;
 use crate::runtime::types::{GlobalType, MemoryType, TableType};
 use std::any::Any;
 use std::sync::Arc;
@@ -41,18 +42,22 @@ impl FuncEntity {
 }
 
 pub(crate) struct MemoryEntity {
-    pub(crate) data: Vec<u8>,
+    pub(crate) data: LinearMemory,
     pub(crate) ty: MemoryType,
 }
 
 impl MemoryEntity {
     pub(crate) fn new(ty: MemoryType) -> Result<MemoryEntity, crate::Error> {
         let len = ty.minimum() as usize * PAGE_SIZE;
-        let mut data = Vec::new();
-        data.try_reserve_exact(len)
-            .map_err(|_| crate::Error::link(format!("cannot allocate {len} bytes of memory")))?;
-        data.resize(len, 0);
+        let max = Self::max_pages(ty) as usize * PAGE_SIZE;
+        let data = LinearMemory::new(len, max).map_err(|e| {
+            crate::Error::link(format!("cannot allocate {len} bytes of linear memory: {e}"))
+        })?;
         Ok(MemoryEntity { data, ty })
+    }
+
+    fn max_pages(ty: MemoryType) -> u32 {
+        ty.maximum().unwrap_or(MAX_PAGES).min(MAX_PAGES)
     }
 
     pub(crate) fn pages(&self) -> u32 {
@@ -63,14 +68,10 @@ impl MemoryEntity {
     /// past the maximum or when the host cannot provide the memory.
     pub(crate) fn grow(&mut self, delta: u32) -> Option<u32> {
         let old = self.pages();
-        let max = self.ty.maximum().unwrap_or(MAX_PAGES).min(MAX_PAGES);
-        let new = old.checked_add(delta).filter(|&n| n <= max)?;
-        let new_len = new as usize * PAGE_SIZE;
-        self.data
-            .try_reserve_exact(new_len - self.data.len())
-            .ok()?;
-        self.data.resize(new_len, 0);
-        Some(old)
+        let new = old
+            .checked_add(delta)
+            .filter(|&n| n <= Self::max_pages(self.ty))?;
+        self.data.grow_to(new as usize * PAGE_SIZE).then_some(old)
     }
 }
 
