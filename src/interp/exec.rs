@@ -343,22 +343,24 @@ pub(crate) fn run(s: &mut StoreInner, stop: usize) -> Outcome {
                 let f: u32 = $f;
                 match *s.funcs.get_unchecked(f as usize) {
                     FuncEntity::Wasm {
+                        instance, compiled, ..
+                    } if !compiled.0.is_null() => {
+                        enter!($pc, compiled.0, $args, instance)
+                    }
+                    FuncEntity::Wasm {
                         instance,
                         func: index,
                         ..
                     } => {
                         let module = &s.instances.get_unchecked(instance as usize).module.inner;
-                        let compiled = module.body(index).compiled.get();
-                        let callee = match compiled.map_or_else(
-                            || translate_cold(module, index),
-                            |c| Ok(std::sync::Arc::as_ptr(c)),
-                        ) {
+                        let callee = match translate_cold(module, index) {
                             Ok(c) => c,
                             Err(e) => {
                                 s.stack.frames.last_mut().unwrap_unchecked().ip = $pc;
                                 return Outcome::Error(e);
                             }
                         };
+                        cache_compiled(s, f, callee);
                         enter!($pc, callee, $args, instance)
                     }
                     FuncEntity::Host { .. } => {
@@ -1219,6 +1221,15 @@ fn memory0_cold(s: &mut StoreInner) -> (*mut u8, usize) {
 #[inline(never)]
 fn translate_cold(module: &ModuleInner, func: u32) -> Result<*const CompiledFunc, Error> {
     translate::compiled(module, func).map(std::sync::Arc::as_ptr)
+}
+
+/// Remembers store function `f`'s translation (see `FuncEntity::Wasm::compiled`).
+#[cold]
+#[inline(never)]
+fn cache_compiled(s: &mut StoreInner, f: u32, callee: *const CompiledFunc) {
+    if let FuncEntity::Wasm { compiled, .. } = &mut s.funcs[f as usize] {
+        compiled.0 = callee;
+    }
 }
 
 #[cold]

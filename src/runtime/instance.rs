@@ -229,6 +229,7 @@ pub(crate) fn instantiate<T>(
         .skip(m.num_imported_funcs as usize)
     {
         inner.funcs.push(FuncEntity::Wasm {
+            compiled: crate::runtime::store::CompiledRef(std::ptr::null()),
             instance: idx,
             func: i as u32,
             ty: m.type_ids[ty as usize],

@@ -26,12 +26,29 @@ pub(crate) enum FuncEntity {
         instance: u32,
         func: u32,
         ty: TypeId,
+        /// The function's translation once the interpreter has needed it (null before):
+        /// spares calls through tables and imports the walk to the module's body.
+        compiled: CompiledRef,
     },
     Host {
         ty: TypeId,
         host: u32,
     },
 }
+
+/// A pointer to a function's translation, cached in the store.
+///
+/// # Invariant
+/// Null, or pointing into an `Arc<CompiledFunc>` owned by the module of an instance in the
+/// same store (and so alive as long as the store).
+#[derive(Clone, Copy)]
+pub(crate) struct CompiledRef(pub(crate) *const CompiledFunc);
+
+// SAFETY: `CompiledFunc` is immutable apart from atomics (`Sync`), and the pointee is owned
+// by a module the store keeps alive (invariant), so the pointer may move with the store.
+unsafe impl Send for CompiledRef {}
+// SAFETY: as above; the pointer is only dereferenced by the interpreter.
+unsafe impl Sync for CompiledRef {}
 
 impl FuncEntity {
     pub(crate) fn ty(&self) -> TypeId {
