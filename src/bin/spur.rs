@@ -362,22 +362,8 @@ fn run(opts: &RunOptions, file: &Path, args: &[String]) -> Result<u8, Failure> {
             )));
         }
     };
-    let t = Instant::now();
-    let result = start.call(&mut store, &[], &mut []);
-    stats.run = t.elapsed();
-    stats.memory_bytes = instance
-        .get_memory(&mut store, "memory")
-        .map(|m| m.data_size(&store));
-    if opts.stats {
-        stats.print(!opts.no_jit);
-    }
-    match result {
-        Ok(()) => Ok(0),
-        Err(e) => match outcome(&e) {
-            Outcome::Exit(status) => Ok(status as u8),
-            _ => Err(failure_of(&e)),
-        },
-    }
+    let exit = call_timed(opts, &mut stats, &mut store, &instance, start, &[], &mut [])?;
+    Ok(exit.unwrap_or(0))
 }
 
 fn invoke(opts: &RunOptions, file: &Path, name: &str, args: &[String]) -> Result<u8, Failure> {
@@ -427,24 +413,47 @@ fn invoke(opts: &RunOptions, file: &Path, name: &str, args: &[String]) -> Result
         .iter()
         .map(|&t| Val::default_for_ty(t))
         .collect();
+    let exit = call_timed(
+        opts,
+        &mut stats,
+        &mut store,
+        &instance,
+        func,
+        &params,
+        &mut results,
+    )?;
+    if exit.is_none() {
+        for r in &results {
+            println!("{}", show_val(r));
+        }
+    }
+    Ok(exit.unwrap_or(0))
+}
+
+/// Calls `func`, records its run time and the memory size, prints `--stats` if asked, and
+/// returns the exit status if the program asked to exit (`None` when it returned).
+fn call_timed(
+    opts: &RunOptions,
+    stats: &mut Stats,
+    store: &mut Store<WasiCtx>,
+    instance: &Instance,
+    func: Func,
+    params: &[Val],
+    results: &mut [Val],
+) -> Result<Option<u8>, Failure> {
     let t = Instant::now();
-    let result = func.call(&mut store, &params, &mut results);
+    let result = func.call(&mut *store, params, results);
     stats.run = t.elapsed();
     stats.memory_bytes = instance
-        .get_memory(&mut store, "memory")
-        .map(|m| m.data_size(&store));
+        .get_memory(&mut *store, "memory")
+        .map(|m| m.data_size(&*store));
     if opts.stats {
         stats.print(!opts.no_jit);
     }
     match result {
-        Ok(()) => {
-            for r in &results {
-                println!("{}", show_val(r));
-            }
-            Ok(0)
-        }
+        Ok(()) => Ok(None),
         Err(e) => match outcome(&e) {
-            Outcome::Exit(status) => Ok(status as u8),
+            Outcome::Exit(status) => Ok(Some(status as u8)),
             _ => Err(failure_of(&e)),
         },
     }

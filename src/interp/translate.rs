@@ -1146,7 +1146,6 @@ impl Translator<'_> {
             self.code.pop();
             self.offsets.pop();
             self.producer = None;
-            self.stack[pos] = Operand::Local(a.0);
             return (a, sum, Some(imm as u32));
         }
         let op = self.stack[pos];

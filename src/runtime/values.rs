@@ -2,7 +2,7 @@
 //! to host data, with their encoding in 64-bit slots (see `interp::bytecode`).
 
 use crate::runtime::func::Func;
-use crate::runtime::store::{AsContext, AsContextMut, StoreInner};
+use crate::runtime::store::{AsContextMut, StoreInner};
 use crate::runtime::types::ValType;
 use std::any::Any;
 use std::sync::Arc;
@@ -209,12 +209,5 @@ impl ExternRef {
         let store = store.into().store;
         store.inner.check(self.store_id);
         &*store.inner.externs[self.idx as usize]
-    }
-
-    /// Like [`ExternRef::data`], through any store context.
-    pub fn data_in<'a>(&self, store: &'a impl AsContext) -> &'a (dyn Any + Send + Sync) {
-        let ctx = store.as_context();
-        ctx.store.inner.check(self.store_id);
-        &*ctx.store.inner.externs[self.idx as usize]
     }
 }

@@ -85,87 +85,57 @@ pub fn fail(what: &str, e: impl Display) -> String {
     format!("{what}: {e:#}")
 }
 
+/// The one measurement, for engines whose APIs spell it alike (spur mirrors Wasmtime, and
+/// wasmi differs only in how it instantiates): load = compile + store + instantiate, then
+/// one timed `run(n)`.
+macro_rules! measure {
+    ($krate:ident, $engine:expr, $instantiate:ident, $bytes:expr, $n:expr) => {{
+        let engine = $engine;
+        let mut linker = $krate::Linker::<()>::new(&engine);
+        linker
+            .func_wrap("env", "host_mix", host_mix)
+            .map_err(|e| fail("define host_mix", e))?;
+
+        let start = Instant::now();
+        let module = $krate::Module::new(&engine, $bytes).map_err(|e| fail("compile", e))?;
+        let mut store = $krate::Store::new(&engine, ());
+        let instance = linker
+            .$instantiate(&mut store, &module)
+            .map_err(|e| fail("instantiate", e))?;
+        let load = start.elapsed();
+
+        let run = instance
+            .get_typed_func::<i32, i64>(&mut store, "run")
+            .map_err(|e| fail("export run", e))?;
+        let start = Instant::now();
+        let checksum = run.call(&mut store, $n).map_err(|e| fail("run", e))?;
+        Ok(Timing {
+            load,
+            run: start.elapsed(),
+            checksum,
+        })
+    }};
+}
+
 fn spur_measure(jit: bool, bytes: &[u8], n: i32) -> Result<Timing, String> {
     let mut config = spur::Config::new();
     config.jit(jit);
-    let engine = spur::Engine::new(&config);
-    let mut linker = spur::Linker::new(&engine);
-    linker
-        .func_wrap("env", "host_mix", host_mix)
-        .map_err(|e| fail("define host_mix", e))?;
-
-    let start = Instant::now();
-    let module = spur::Module::new(&engine, bytes).map_err(|e| fail("compile", e))?;
-    let mut store = spur::Store::new(&engine, ());
-    let instance = linker
-        .instantiate(&mut store, &module)
-        .map_err(|e| fail("instantiate", e))?;
-    let load = start.elapsed();
-
-    let run = instance
-        .get_typed_func::<i32, i64>(&mut store, "run")
-        .map_err(|e| fail("export run", e))?;
-    let start = Instant::now();
-    let checksum = run.call(&mut store, n).map_err(|e| fail("run", e))?;
-    Ok(Timing {
-        load,
-        run: start.elapsed(),
-        checksum,
-    })
+    measure!(spur, spur::Engine::new(&config), instantiate, bytes, n)
 }
 
 fn wasmi_measure(bytes: &[u8], n: i32) -> Result<Timing, String> {
-    let engine = wasmi::Engine::default();
-    let mut linker = wasmi::Linker::<()>::new(&engine);
-    linker
-        .func_wrap("env", "host_mix", host_mix)
-        .map_err(|e| fail("define host_mix", e))?;
-
-    let start = Instant::now();
-    let module = wasmi::Module::new(&engine, bytes).map_err(|e| fail("compile", e))?;
-    let mut store = wasmi::Store::new(&engine, ());
-    let instance = linker
-        .instantiate_and_start(&mut store, &module)
-        .map_err(|e| fail("instantiate", e))?;
-    let load = start.elapsed();
-
-    let run = instance
-        .get_typed_func::<i32, i64>(&store, "run")
-        .map_err(|e| fail("export run", e))?;
-    let start = Instant::now();
-    let checksum = run.call(&mut store, n).map_err(|e| fail("run", e))?;
-    Ok(Timing {
-        load,
-        run: start.elapsed(),
-        checksum,
-    })
+    measure!(
+        wasmi,
+        wasmi::Engine::default(),
+        instantiate_and_start,
+        bytes,
+        n
+    )
 }
 
 fn wasmtime_measure(strategy: wasmtime::Strategy, bytes: &[u8], n: i32) -> Result<Timing, String> {
     let mut config = wasmtime::Config::new();
     config.strategy(strategy);
     let engine = wasmtime::Engine::new(&config).map_err(|e| fail("engine", e))?;
-    let mut linker = wasmtime::Linker::<()>::new(&engine);
-    linker
-        .func_wrap("env", "host_mix", host_mix)
-        .map_err(|e| fail("define host_mix", e))?;
-
-    let start = Instant::now();
-    let module = wasmtime::Module::new(&engine, bytes).map_err(|e| fail("compile", e))?;
-    let mut store = wasmtime::Store::new(&engine, ());
-    let instance = linker
-        .instantiate(&mut store, &module)
-        .map_err(|e| fail("instantiate", e))?;
-    let load = start.elapsed();
-
-    let run = instance
-        .get_typed_func::<i32, i64>(&mut store, "run")
-        .map_err(|e| fail("export run", e))?;
-    let start = Instant::now();
-    let checksum = run.call(&mut store, n).map_err(|e| fail("run", e))?;
-    Ok(Timing {
-        load,
-        run: start.elapsed(),
-        checksum,
-    })
+    measure!(wasmtime, engine, instantiate, bytes, n)
 }
