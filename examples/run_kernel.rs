@@ -1,4 +1,6 @@
 //! Runs one benchmark kernel: `cargo run --release --example run_kernel -- benches/kernels/fib.wasm 30`
+//! (add `--no-jit` to interpret only, `--stats` for the JIT's statistics, `--dump` for
+//! the traces).
 use spur::{Config, Engine, Linker, Module, Store};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -9,11 +11,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .ok_or("usage: run_kernel FILE.wasm N")?
         .parse()?;
     let mut config = Config::new();
-    config.jit(false);
+    config.jit(!args.iter().any(|a| a == "--no-jit"));
     let engine = Engine::new(&config);
     let t0 = std::time::Instant::now();
     let module = Module::new(&engine, std::fs::read(path)?)?;
     let mut store = Store::new(&engine, ());
+    if args.iter().any(|a| a == "--dump") {
+        store.set_trace_dump(std::io::stderr());
+    }
     let mut linker = Linker::new(&engine);
     linker.func_wrap("env", "host_mix", |x: u32| -> u32 {
         let mut x = x;
@@ -28,5 +33,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let r = run.call(&mut store, n)?;
     let t2 = std::time::Instant::now();
     println!("{r} load={:?} run={:?}", t1 - t0, t2 - t1);
+    if args.iter().any(|a| a == "--stats") {
+        println!("{}", store.jit_stats());
+    }
     Ok(())
 }

@@ -63,7 +63,9 @@ mod runtime;
 pub mod wasi;
 
 pub use error::{Error, ErrorKind};
+pub use jit::JitStats;
 pub use jit::params::JitParams;
+pub use jit::record::Abort as JitAbort;
 pub use module::{ExportType, ExternKind, ExternType, ImportType, Module};
 pub use runtime::engine::{Config, Engine};
 pub use runtime::extern_::{Export, Extern};

@@ -15,6 +15,7 @@ use super::bytecode::{Instr, Slot};
 use super::ops;
 use super::translate::{self, CompiledFunc};
 use crate::error::Error;
+use crate::jit::{self, LoopAction};
 use crate::module::ModuleInner;
 use crate::runtime::store::{Frame, FuncEntity, PAGE_SIZE, StoreInner};
 use crate::runtime::trap::TrapCode;
@@ -48,15 +49,53 @@ fn memory0(s: &mut StoreInner, inst: u32) -> (*mut u8, usize) {
     }
 }
 
+/// How one stretch of the dispatch loop ended.
+enum Run {
+    Out(Outcome),
+    /// Recording started or ended: continue in the other loop, with this accumulator.
+    Switch(u64),
+}
+
 /// Resumes the innermost frame of `s` and runs until the frame stack has `stop` frames.
 ///
 /// The innermost frame must have been set up by a caller (its locals zeroed, `ip` at the
 /// instruction to execute) and the value stack must hold its whole frame.
+pub(crate) fn run(s: &mut StoreInner, stop: usize) -> Outcome {
+    let mut acc = 0;
+    loop {
+        let recording = s.jit.as_ref().is_some_and(|j| j.recording_for(stop));
+        let r = if recording {
+            run_loop::<true>(s, stop, acc)
+        } else {
+            run_loop::<false>(s, stop, acc)
+        };
+        match r {
+            Run::Switch(a) => acc = a,
+            Run::Out(o) => {
+                if recording {
+                    let reason = match &o {
+                        Outcome::HostCall { .. } => None,
+                        Outcome::Trap(_) => Some(jit::record::Abort::Trapped),
+                        Outcome::Error(_) => Some(jit::record::Abort::HostError),
+                        Outcome::Done => Some(jit::record::Abort::ReturnFromRoot),
+                    };
+                    if let Some(reason) = reason {
+                        jit::abort_recording(s, reason);
+                    }
+                }
+                return o;
+            }
+        }
+    }
+}
+
+/// The dispatch loop; `REC` instantiates it with the recorder's hook before every
+/// instruction (the normal loop pays nothing for it).
 #[expect(
     clippy::neg_cmp_op_on_partial_ord,
     reason = "`!(a < b)` is the branch taken when a float comparison is false, NaN included"
 )]
-pub(crate) fn run(s: &mut StoreInner, stop: usize) -> Outcome {
+fn run_loop<const REC: bool>(s: &mut StoreInner, stop: usize, acc_in: u64) -> Run {
     // Only the hottest state is carried in locals (`ip`, `sp`, memory base and length), so
     // that it stays in registers; the frame's base, function and instance are read from
     // the frame stack on the (rarer) paths that need them.
@@ -69,7 +108,7 @@ pub(crate) fn run(s: &mut StoreInner, stop: usize) -> Outcome {
     let (mut mem, mut mem_len) = memory0(s, s.stack.instance);
     // The accumulator: the result of the last instruction that wrote a slot. `A` forms
     // read it instead of that slot, skipping a store-to-load round trip through memory.
-    let mut acc: u64 = 0;
+    let mut acc: u64 = acc_in;
 
     // SAFETY: (for the whole loop) translation guarantees that every slot operand of the
     // running function's code is below its `frame_size`, that branch offsets land inside
@@ -105,7 +144,7 @@ pub(crate) fn run(s: &mut StoreInner, stop: usize) -> Outcome {
         macro_rules! trap {
             ($pc:expr, $code:ident) => {{
                 s.stack.frames.last_mut().unwrap_unchecked().ip = $pc;
-                return Outcome::Trap(TrapCode::$code);
+                return Run::Out(Outcome::Trap(TrapCode::$code));
             }};
         }
         macro_rules! tri {
@@ -114,7 +153,7 @@ pub(crate) fn run(s: &mut StoreInner, stop: usize) -> Outcome {
                     Ok(v) => v,
                     Err(code) => {
                         s.stack.frames.last_mut().unwrap_unchecked().ip = $pc;
-                        return Outcome::Trap(code);
+                        return Run::Out(Outcome::Trap(code));
                     }
                 }
             };
@@ -357,7 +396,7 @@ pub(crate) fn run(s: &mut StoreInner, stop: usize) -> Outcome {
                             Ok(c) => c,
                             Err(e) => {
                                 s.stack.frames.last_mut().unwrap_unchecked().ip = $pc;
-                                return Outcome::Error(e);
+                                return Run::Out(Outcome::Error(e));
                             }
                         };
                         cache_compiled(s, f, callee);
@@ -366,10 +405,10 @@ pub(crate) fn run(s: &mut StoreInner, stop: usize) -> Outcome {
                     FuncEntity::Host { .. } => {
                         let top = s.stack.frames.last_mut().unwrap_unchecked();
                         top.ip = ip;
-                        return Outcome::HostCall {
+                        return Run::Out(Outcome::HostCall {
                             func: f,
                             args: top.base + $args.0 as usize,
-                        };
+                        });
                     }
                 }
             }};
@@ -378,7 +417,7 @@ pub(crate) fn run(s: &mut StoreInner, stop: usize) -> Outcome {
             () => {{
                 s.stack.frames.pop();
                 if s.stack.frames.len() == stop {
-                    return Outcome::Done;
+                    return Run::Out(Outcome::Done);
                 }
                 let f = s.stack.frames.last().unwrap_unchecked();
                 ip = f.ip;
@@ -392,6 +431,10 @@ pub(crate) fn run(s: &mut StoreInner, stop: usize) -> Outcome {
 
         loop {
             let pc = ip;
+            if REC && jit::record_step(s, pc) {
+                s.stack.frames.last_mut().unwrap_unchecked().ip = pc;
+                return Run::Switch(acc);
+            }
             ip = ip.add(1);
             match *pc {
                 // ---- control ----
@@ -401,10 +444,26 @@ pub(crate) fn run(s: &mut StoreInner, stop: usize) -> Outcome {
                     let counter = func.loop_counters.get_unchecked(id as usize);
                     let left = counter.load(Ordering::Relaxed);
                     if left > 1 {
-                        counter.store(left - 1, Ordering::Relaxed);
-                    } else {
-                        // Hot: this is where the trace recorder will start.
-                        counter.store(func.hotloop, Ordering::Relaxed);
+                        if left != jit::ILOOP {
+                            counter.store(left - 1, Ordering::Relaxed);
+                        }
+                    } else if !REC {
+                        match jit::hot_loop(s, pc, id, stop) {
+                            LoopAction::Continue => {}
+                            LoopAction::Record => {
+                                s.stack.frames.last_mut().unwrap_unchecked().ip = ip;
+                                return Run::Switch(acc);
+                            }
+                            LoopAction::Resumed(a) => {
+                                let f = s.stack.frames.last().unwrap_unchecked();
+                                ip = f.ip;
+                                sp = s.stack.values.as_mut_ptr().add(f.base);
+                                s.stack.instance = f.instance;
+                                reload_memory!();
+                                acc = a;
+                            }
+                            LoopAction::Error(e) => return Run::Out(Outcome::Error(e)),
+                        }
                     }
                 }
                 Instr::Br { off } => ip = pc.offset(off as isize),
@@ -576,7 +635,7 @@ pub(crate) fn run(s: &mut StoreInner, stop: usize) -> Outcome {
                             Ok(c) => c,
                             Err(e) => {
                                 s.stack.frames.last_mut().unwrap_unchecked().ip = pc;
-                                return Outcome::Error(e);
+                                return Run::Out(Outcome::Error(e));
                             }
                         },
                     };
@@ -1326,7 +1385,7 @@ unsafe fn move_results(sp: *mut u64, src: usize, n: usize) {
 
 #[cold]
 #[inline(never)]
-fn memory_grow(s: &mut StoreInner, delta: u32) -> u64 {
+pub(crate) fn memory_grow(s: &mut StoreInner, delta: u32) -> u64 {
     let m = s.instances[s.stack.instance as usize].memories[0];
     u64::from(s.memories[m as usize].grow(delta).unwrap_or(u32::MAX))
 }
@@ -1342,7 +1401,13 @@ fn range(at: u64, n: u64, len: usize) -> Result<std::ops::Range<usize>, TrapCode
 
 #[cold]
 #[inline(never)]
-fn memory_fill(mem: *mut u8, len: usize, d: u64, val: u64, n: u64) -> Result<(), TrapCode> {
+pub(crate) fn memory_fill(
+    mem: *mut u8,
+    len: usize,
+    d: u64,
+    val: u64,
+    n: u64,
+) -> Result<(), TrapCode> {
     let r = range(d, n, len)?;
     // SAFETY: `r` is inside the memory of `len` bytes at `mem`.
     unsafe { ptr::write_bytes(mem.add(r.start), val as u8, r.len()) };
@@ -1351,7 +1416,13 @@ fn memory_fill(mem: *mut u8, len: usize, d: u64, val: u64, n: u64) -> Result<(),
 
 #[cold]
 #[inline(never)]
-fn memory_copy(mem: *mut u8, len: usize, d: u64, src: u64, n: u64) -> Result<(), TrapCode> {
+pub(crate) fn memory_copy(
+    mem: *mut u8,
+    len: usize,
+    d: u64,
+    src: u64,
+    n: u64,
+) -> Result<(), TrapCode> {
     let (to, from) = (range(d, n, len)?, range(src, n, len)?);
     // SAFETY: both ranges are inside the memory of `len` bytes at `mem`; `copy` allows overlap.
     unsafe { ptr::copy(mem.add(from.start), mem.add(to.start), to.len()) };
@@ -1360,7 +1431,7 @@ fn memory_copy(mem: *mut u8, len: usize, d: u64, src: u64, n: u64) -> Result<(),
 
 #[cold]
 #[inline(never)]
-fn memory_init(
+pub(crate) fn memory_init(
     s: &StoreInner,
     mem: *mut u8,
     len: usize,
@@ -1386,11 +1457,11 @@ fn memory_init(
 
 #[cold]
 #[inline(never)]
-fn data_drop(s: &mut StoreInner, seg: u32) {
+pub(crate) fn data_drop(s: &mut StoreInner, seg: u32) {
     s.instances[s.stack.instance as usize].data_dropped[seg as usize] = true;
 }
 
-fn table_of(s: &StoreInner, table: u32) -> usize {
+pub(crate) fn table_of(s: &StoreInner, table: u32) -> usize {
     s.instances[s.stack.instance as usize].tables[table as usize] as usize
 }
 
@@ -1401,14 +1472,20 @@ fn elems(at: u64, n: u64, len: usize) -> Result<std::ops::Range<usize>, TrapCode
 
 #[cold]
 #[inline(never)]
-fn table_grow(s: &mut StoreInner, table: u32, init: u64, delta: u64) -> u64 {
+pub(crate) fn table_grow(s: &mut StoreInner, table: u32, init: u64, delta: u64) -> u64 {
     let t = table_of(s, table);
     u64::from(s.tables[t].grow(delta as u32, init).unwrap_or(u32::MAX))
 }
 
 #[cold]
 #[inline(never)]
-fn table_fill(s: &mut StoreInner, table: u32, i: u64, v: u64, n: u64) -> Result<(), TrapCode> {
+pub(crate) fn table_fill(
+    s: &mut StoreInner,
+    table: u32,
+    i: u64,
+    v: u64,
+    n: u64,
+) -> Result<(), TrapCode> {
     let t = table_of(s, table);
     let r = elems(i, n, s.tables[t].elems.len())?;
     s.tables[t].elems[r].fill(v);
@@ -1417,7 +1494,7 @@ fn table_fill(s: &mut StoreInner, table: u32, i: u64, v: u64, n: u64) -> Result<
 
 #[cold]
 #[inline(never)]
-fn table_copy(
+pub(crate) fn table_copy(
     s: &mut StoreInner,
     dst: u32,
     src: u32,
@@ -1439,7 +1516,7 @@ fn table_copy(
 
 #[cold]
 #[inline(never)]
-fn table_init(
+pub(crate) fn table_init(
     s: &mut StoreInner,
     table: u32,
     seg: u32,
@@ -1458,6 +1535,6 @@ fn table_init(
 
 #[cold]
 #[inline(never)]
-fn elem_drop(s: &mut StoreInner, seg: u32) {
+pub(crate) fn elem_drop(s: &mut StoreInner, seg: u32) {
     s.instances[s.stack.instance as usize].elems[seg as usize] = Box::new([]);
 }

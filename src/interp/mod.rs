@@ -11,6 +11,14 @@ mod exec;
 pub(crate) mod ops;
 mod translate;
 
-pub(crate) use bytecode::{Instr, disassemble};
+pub(crate) use bytecode::{Instr, Slot, disassemble};
 pub(crate) use exec::{Outcome, init_frame, run};
 pub(crate) use translate::{CompiledFunc, compiled};
+
+/// The runtime operations traces reach through helpers (the interpreter's own code).
+pub(crate) mod exec_rt {
+    pub(crate) use super::exec::{
+        data_drop, elem_drop, memory_copy, memory_fill, memory_grow, memory_init, table_copy,
+        table_fill, table_grow, table_init, table_of,
+    };
+}

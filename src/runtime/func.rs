@@ -10,7 +10,8 @@ use crate::error::Error;
 use crate::interp::{self, Outcome};
 use crate::runtime::extern_::Extern;
 use crate::runtime::store::{
-    AsContext, AsContextMut, Frame, FuncEntity, Store, StoreContext, StoreContextMut,
+    AsContext, AsContextMut, Frame, FuncEntity, HostTrampoline, Store, StoreContext,
+    StoreContextMut,
 };
 use crate::runtime::trap::{FrameInfo, Trap, TrapCode};
 use crate::runtime::typed::{TypedFunc, WasmParams, WasmResults, WasmRet, WasmTy};
@@ -392,31 +393,65 @@ pub(crate) fn call_raw<T>(
                 base,
                 instance,
             });
-            loop {
-                match interp::run(&mut store.inner, stop) {
-                    Outcome::Done => break,
-                    Outcome::HostCall { func, args } => {
-                        let instance = store.inner.stack.frames.last().map(|f| f.instance);
-                        if let Err(e) = call_host(store, func, args, instance) {
-                            store.inner.stack.frames.truncate(stop);
-                            return Err(e);
-                        }
-                    }
-                    Outcome::Trap(code) => {
-                        let frames = backtrace(store, stop);
-                        store.inner.stack.frames.truncate(stop);
-                        return Err(Trap::new(code, frames).into());
-                    }
-                    Outcome::Error(e) => {
-                        store.inner.stack.frames.truncate(stop);
-                        return Err(e);
-                    }
-                }
-            }
+            // Traces call host functions through this (restored when the call ends, for
+            // host functions that call back into WebAssembly).
+            let typed = store as *mut Store<T> as *mut ();
+            let outer = store.inner.host_trampoline.replace(HostTrampoline {
+                store: typed,
+                call: host_trampoline::<T>,
+            });
+            let result = drive(store, stop);
+            store.inner.host_trampoline = outer;
+            result?;
         }
     }
     results.copy_from_slice(&store.inner.stack.values[base..base + results.len()]);
     Ok(())
+}
+
+/// Runs the interpreter on the frame just pushed above `stop` until it returns, running
+/// the host calls it hands back.
+fn drive<T>(store: &mut Store<T>, stop: usize) -> Result<(), Error> {
+    loop {
+        match interp::run(&mut store.inner, stop) {
+            Outcome::Done => break,
+            Outcome::HostCall { func, args } => {
+                let instance = store.inner.stack.frames.last().map(|f| f.instance);
+                if let Err(e) = call_host(store, func, args, instance) {
+                    store.inner.stack.frames.truncate(stop);
+                    crate::jit::abandon_recording(&mut store.inner);
+                    return Err(e);
+                }
+            }
+            Outcome::Trap(code) => {
+                let frames = backtrace(store, stop);
+                store.inner.stack.frames.truncate(stop);
+                crate::jit::abandon_recording(&mut store.inner);
+                return Err(Trap::new(code, frames).into());
+            }
+            Outcome::Error(e) => {
+                store.inner.stack.frames.truncate(stop);
+                crate::jit::abandon_recording(&mut store.inner);
+                return Err(e);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// [`call_host`] behind a type-erased store pointer (see `HostTrampoline`).
+///
+/// # Safety
+/// `store` must point to a live `Store<T>` that nothing else is using for the duration.
+unsafe fn host_trampoline<T>(
+    store: *mut (),
+    f: u32,
+    at: usize,
+    instance: Option<u32>,
+) -> Result<(), Error> {
+    // SAFETY: guaranteed by the caller.
+    let store = unsafe { &mut *(store as *mut Store<T>) };
+    call_host(store, f, at, instance)
 }
 
 /// Runs host function `f` (store index) on the arguments at value-stack index `at`, and

@@ -199,6 +199,18 @@ pub(crate) struct StoreInner {
     pub(crate) globals: Vec<GlobalEntity>,
     pub(crate) externs: Vec<Arc<dyn Any + Send + Sync>>,
     pub(crate) stack: Stack,
+    /// The trace JIT's state (created at the first hot loop).
+    pub(crate) jit: Option<Box<crate::jit::JitState>>,
+    /// How traces call host functions: set by the driver running this store.
+    pub(crate) host_trampoline: Option<HostTrampoline>,
+}
+
+/// A type-erased way back to the typed store, for host calls made from traces.
+#[derive(Clone, Copy)]
+pub(crate) struct HostTrampoline {
+    pub(crate) store: *mut (),
+    /// Calls host function `f` (store index) on the value-stack slots at `at`.
+    pub(crate) call: unsafe fn(*mut (), u32, usize, Option<u32>) -> Result<(), crate::Error>,
 }
 
 impl StoreInner {
@@ -237,6 +249,8 @@ impl<T> Store<T> {
                     max_frames: config.max_call_depth,
                     instance: 0,
                 },
+                jit: None,
+                host_trampoline: None,
             },
             host_funcs: Vec::new(),
             data,
@@ -246,6 +260,25 @@ impl<T> Store<T> {
     /// The engine this store belongs to.
     pub fn engine(&self) -> &Engine {
         &self.inner.engine
+    }
+
+    /// What the trace JIT has done in this store so far.
+    pub fn jit_stats(&self) -> crate::JitStats {
+        self.inner
+            .jit
+            .as_ref()
+            .map_or_else(crate::JitStats::default, |j| j.stats())
+    }
+
+    /// Writes every trace compiled from now on to `out`, in the dump format (recorded
+    /// bytecode, IR with snapshots, machine code), as `spur run --dump` does.
+    pub fn set_trace_dump(&mut self, out: impl std::io::Write + Send + 'static) {
+        let params = self.inner.engine.config().jit_params;
+        let jit = self
+            .inner
+            .jit
+            .get_or_insert_with(|| Box::new(crate::jit::JitState::new(params)));
+        jit.dump = Some(std::sync::Arc::new(std::sync::Mutex::new(out)));
     }
 
     /// The host data.

@@ -1,0 +1,167 @@
+//! The backend: register allocation over the finished IR (architecture-neutral, here)
+//! and machine code (one module per architecture behind [`Arch`]).
+//!
+//! Allocation is linear scan without interval splitting: every value has one location
+//! for its whole life (a register of its class, a spill slot in the trace context, or
+//! nothing for constants), so an exit finds every snapshot value in a fixed place.
+//! Liveness includes snapshot uses at guards, and the LOOP pass's structure: a value
+//! defined before the loop and used inside it, and both sides of every PHI, live until
+//! the backward jump, where the PHIs' right sides move into their left sides' locations.
+
+pub(crate) mod x64;
+
+use super::ir::{Ins, Ir, Op, Ref, Ty};
+
+/// Where a value lives while the trace runs.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Loc {
+    /// Not allocated: a constant, a value without uses, or no value at all.
+    None,
+    Gpr(u8),
+    Fpr(u8),
+    Spill(u16),
+}
+
+/// An architecture's register file and code generator.
+pub(crate) trait Arch {
+    /// Allocatable general-purpose registers, in order of preference.
+    const GPRS: &'static [u8];
+    /// Allocatable float registers, in order of preference.
+    const FPRS: &'static [u8];
+    /// Spill slots the context provides.
+    const MAX_SPILLS: usize;
+
+    /// Emits the trace: entry, body, loop, exit stubs. Returns the code, position
+    /// independent, and the code offset of every guard's exit stub by snapshot number.
+    fn assemble(ir: &Ir<'_>, alloc: &Alloc) -> Result<Vec<u8>, super::record::Abort>;
+}
+
+/// The result of register allocation.
+pub(crate) struct Alloc {
+    pub(crate) loc: Vec<Loc>,
+    /// Last use of every value (its interval's end).
+    pub(crate) end: Vec<u32>,
+    /// Position of the `Loop` marker, if the trace loops with PHIs.
+    pub(crate) loop_at: Option<usize>,
+    /// `(left, right)` of every PHI.
+    pub(crate) phis: Vec<(Ref, Ref)>,
+    pub(crate) spills: usize,
+}
+
+impl Alloc {
+    /// Values in registers that are live across position `at` (defined before it, used
+    /// after it): what a call there must preserve.
+    pub(crate) fn live_across(&self, at: usize) -> impl Iterator<Item = (Ref, Loc)> + '_ {
+        (0..at).filter_map(move |i| {
+            let l = self.loc[i];
+            (matches!(l, Loc::Gpr(_) | Loc::Fpr(_)) && self.end[i] as usize > at)
+                .then_some((Ref(i as u32), l))
+        })
+    }
+}
+
+fn has_value(ins: &Ins) -> bool {
+    ins.ty != Ty::Void && !matches!(ins.op, Op::K | Op::Nop | Op::Loop)
+}
+
+/// Allocates registers for `ir` with `A`'s register file.
+pub(crate) fn allocate<A: Arch>(ir: &Ir<'_>) -> Result<Alloc, super::record::Abort> {
+    let n = ir.len();
+    let end_pos = n as u32;
+    let loop_at = ir.ins.iter().position(|i| i.op == Op::Loop);
+    let mut end = vec![0u32; n];
+    let mut used = vec![false; n];
+    let mut mark = |r: Ref, at: u32, end: &mut Vec<u32>| {
+        if r.is_none() {
+            return;
+        }
+        let i = r.idx();
+        used[i] = true;
+        let at = match loop_at {
+            Some(l) if i < l && at as usize > l => end_pos,
+            _ => at,
+        };
+        end[i] = end[i].max(at);
+    };
+    let mut phis = Vec::new();
+    for (i, ins) in ir.ins.iter().enumerate() {
+        if ins.op == Op::Nop {
+            continue;
+        }
+        if ins.op == Op::Phi {
+            mark(ins.a, end_pos, &mut end);
+            mark(ins.b, end_pos, &mut end);
+            phis.push((ins.a, ins.b));
+            continue;
+        }
+        for r in ins.operands() {
+            mark(r, i as u32, &mut end);
+        }
+    }
+    for snap in &ir.snaps {
+        let at = snap.at.0;
+        for &(_, r) in &snap.entries {
+            mark(r, at, &mut end);
+        }
+        mark(snap.acc, at, &mut end);
+    }
+    let mut loc = vec![Loc::None; n];
+    let mut free_g: Vec<u8> = A::GPRS.iter().rev().copied().collect();
+    let mut free_f: Vec<u8> = A::FPRS.iter().rev().copied().collect();
+    // Active intervals: (end, ref).
+    let mut active: Vec<(u32, usize)> = Vec::new();
+    let mut spills = 0usize;
+    for i in 0..n {
+        let ins = &ir.ins[i];
+        if !has_value(ins) || !used[i] || ins.op == Op::Phi {
+            continue;
+        }
+        // Expire intervals that ended before this definition.
+        active.retain(|&(e, r)| {
+            if e as usize <= i {
+                match loc[r] {
+                    Loc::Gpr(g) => free_g.push(g),
+                    Loc::Fpr(f) => free_f.push(f),
+                    _ => {}
+                }
+                false
+            } else {
+                true
+            }
+        });
+        let float = ins.ty.is_float();
+        let free = if float { &mut free_f } else { &mut free_g };
+        if let Some(reg) = free.pop() {
+            loc[i] = if float { Loc::Fpr(reg) } else { Loc::Gpr(reg) };
+            active.push((end[i], i));
+            continue;
+        }
+        // Spill whichever live interval of this class ends last.
+        let victim = active
+            .iter()
+            .enumerate()
+            .filter(|(_, (_, r))| ir.ins[*r].ty.is_float() == float)
+            .max_by_key(|(_, (e, _))| *e)
+            .map(|(k, &(e, r))| (k, e, r));
+        if spills >= A::MAX_SPILLS {
+            return Err(super::record::Abort::TooManySpills);
+        }
+        match victim {
+            Some((k, e, r)) if e > end[i] => {
+                loc[i] = loc[r];
+                loc[r] = Loc::Spill(spills as u16);
+                active.swap_remove(k);
+                active.push((end[i], i));
+            }
+            _ => loc[i] = Loc::Spill(spills as u16),
+        }
+        spills += 1;
+    }
+    Ok(Alloc {
+        loc,
+        end,
+        loop_at,
+        phis,
+        spills,
+    })
+}

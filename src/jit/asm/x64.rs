@@ -1,0 +1,1094 @@
+//! x86-64 code generation for traces, with dynasm.
+//!
+//! Register conventions inside a trace: `rbx` holds the trace context, `r15` the base of
+//! linear memory 0; `rax`, `rcx` and `rdx` are scratch (division, shift counts, spilled
+//! operands), as are `xmm14` and `xmm15`. Everything else is allocatable. i32 values are
+//! kept zero-extended in their registers (32-bit operations do that), so a value can be
+//! used as a 64-bit address or slot without extension.
+//!
+//! Layout: prologue (save callee-saved registers, load the context), the first
+//! iteration, the `Loop` label, the loop body, PHI moves and the backward jump, then one
+//! stub per exit (store the exit number, jump to the common exit, which saves every
+//! register into the context for the exit handler and returns).
+
+use super::{Alloc, Arch, Loc};
+use crate::jit::helpers::{self, Helper};
+use crate::jit::ir::{Cond, Ins, Ir, Mem, Op, Ref, Ty};
+use crate::jit::record::Abort;
+use crate::jit::trace::{MAX_SPILLS, TraceCtx};
+use crate::runtime::store::GlobalEntity;
+use dynasmrt::x64::X64Relocation;
+use dynasmrt::{DynamicLabel, DynasmApi, DynasmLabelApi, VecAssembler, dynasm};
+use std::mem::offset_of;
+
+const RAX: u8 = 0;
+const RCX: u8 = 1;
+const RDX: u8 = 2;
+const CTX: u8 = 3;
+const MEM: u8 = 15;
+const XS0: u8 = 14;
+const XS1: u8 = 15;
+
+const OFF_MEM: i32 = offset_of!(TraceCtx, mem) as i32;
+const OFF_MEM_LEN: i32 = offset_of!(TraceCtx, mem_len) as i32;
+const OFF_SP: i32 = offset_of!(TraceCtx, sp) as i32;
+const OFF_GLOBALS: i32 = offset_of!(TraceCtx, globals) as i32;
+const OFF_EXIT: i32 = offset_of!(TraceCtx, exit) as i32;
+const OFF_GPR: i32 = offset_of!(TraceCtx, gpr) as i32;
+const OFF_XMM: i32 = offset_of!(TraceCtx, xmm) as i32;
+const OFF_SPILL: i32 = offset_of!(TraceCtx, spill) as i32;
+const OFF_SAVE: i32 = offset_of!(TraceCtx, save) as i32;
+
+/// The x86-64 backend.
+pub(crate) struct X64;
+
+impl Arch for X64 {
+    // rsi, rdi, r8-r14, rbp: everything but the scratch, context and memory registers.
+    const GPRS: &'static [u8] = &[6, 7, 8, 9, 10, 11, 12, 13, 14, 5];
+    const FPRS: &'static [u8] = &[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13];
+    const MAX_SPILLS: usize = MAX_SPILLS;
+
+    fn assemble(ir: &Ir<'_>, alloc: &Alloc) -> Result<Vec<u8>, Abort> {
+        let mut ops = VecAssembler::<X64Relocation>::new(0);
+        let exits: Vec<DynamicLabel> = ir.snaps.iter().map(|_| ops.new_dynamic_label()).collect();
+        let mut snap_of = vec![usize::MAX; ir.len()];
+        for (k, s) in ir.snaps.iter().enumerate() {
+            snap_of[s.at.idx()] = k;
+        }
+        let mut cg = Cg {
+            ops,
+            ir,
+            alloc,
+            exits,
+            snap_of,
+            feat: Features::detect(),
+        };
+        cg.trace();
+        cg.ops.finalize().map_err(|_| Abort::CodeSpace)
+    }
+}
+
+/// Optional instructions of this CPU.
+#[derive(Clone, Copy)]
+struct Features {
+    lzcnt: bool,
+    tzcnt: bool,
+    popcnt: bool,
+}
+
+impl Features {
+    fn detect() -> Features {
+        Features {
+            lzcnt: std::arch::is_x86_feature_detected!("lzcnt"),
+            tzcnt: std::arch::is_x86_feature_detected!("bmi1"),
+            popcnt: std::arch::is_x86_feature_detected!("popcnt"),
+        }
+    }
+}
+
+struct Cg<'a, 'b> {
+    ops: VecAssembler<X64Relocation>,
+    ir: &'a Ir<'b>,
+    alloc: &'a Alloc,
+    exits: Vec<DynamicLabel>,
+    snap_of: Vec<usize>,
+    feat: Features,
+}
+
+fn spill_off(i: u16) -> i32 {
+    OFF_SPILL + 8 * i32::from(i)
+}
+
+fn imm32(v: u64, ty: Ty) -> Option<i32> {
+    match ty {
+        Ty::I32 => Some(v as u32 as i32),
+        _ => i32::try_from(v as i64).ok(),
+    }
+}
+
+impl Cg<'_, '_> {
+    fn ins(&self, r: Ref) -> &Ins {
+        self.ir.get(r)
+    }
+
+    fn konst(&self, r: Ref) -> Option<u64> {
+        self.ir.konst(r)
+    }
+
+    fn loc(&self, r: Ref) -> Loc {
+        self.alloc.loc[r.idx()]
+    }
+
+    /// Loads a 64-bit immediate into `reg`.
+    fn mov_imm(&mut self, reg: u8, v: u64) {
+        if v == 0 {
+            dynasm!(self.ops ; .arch x64 ; xor Rd(reg), Rd(reg));
+        } else if v <= u64::from(u32::MAX) {
+            dynasm!(self.ops ; .arch x64 ; mov Rd(reg), v as u32 as i32);
+        } else {
+            dynasm!(self.ops ; .arch x64 ; mov Rq(reg), QWORD v as i64);
+        }
+    }
+
+    /// `r`'s value (or bits) in a general register: its own, or `scratch`.
+    fn gpr(&mut self, r: Ref, scratch: u8) -> u8 {
+        if let Some(k) = self.konst(r) {
+            self.mov_imm(scratch, k);
+            return scratch;
+        }
+        match self.loc(r) {
+            Loc::Gpr(g) => g,
+            Loc::Spill(i) => {
+                dynasm!(self.ops ; .arch x64 ; mov Rq(scratch), [Rq(CTX) + spill_off(i)]);
+                scratch
+            }
+            Loc::Fpr(x) => {
+                if self.ins(r).ty == Ty::F32 {
+                    dynasm!(self.ops ; .arch x64 ; movd Rd(scratch), Rx(x));
+                } else {
+                    dynasm!(self.ops ; .arch x64 ; movq Rq(scratch), Rx(x));
+                }
+                scratch
+            }
+            Loc::None => {
+                // A value that was never needed elsewhere (e.g. folded away): zero.
+                self.mov_imm(scratch, 0);
+                scratch
+            }
+        }
+    }
+
+    /// `r`'s value in a float register: its own, or `scratch`.
+    fn fpr(&mut self, r: Ref, scratch: u8) -> u8 {
+        if let Some(k) = self.konst(r) {
+            self.mov_imm(RAX, k);
+            dynasm!(self.ops ; .arch x64 ; movq Rx(scratch), Rq(RAX));
+            return scratch;
+        }
+        match self.loc(r) {
+            Loc::Fpr(x) => x,
+            Loc::Spill(i) => {
+                dynasm!(self.ops ; .arch x64 ; movsd Rx(scratch), QWORD [Rq(CTX) + spill_off(i)]);
+                scratch
+            }
+            Loc::Gpr(g) => {
+                dynasm!(self.ops ; .arch x64 ; movq Rx(scratch), Rq(g));
+                scratch
+            }
+            Loc::None => {
+                dynasm!(self.ops ; .arch x64 ; xorps Rx(scratch), Rx(scratch));
+                scratch
+            }
+        }
+    }
+
+    /// The register the result of `r` is computed in.
+    fn dst_g(&self, r: Ref) -> u8 {
+        match self.loc(r) {
+            Loc::Gpr(g) => g,
+            _ => RAX,
+        }
+    }
+
+    fn dst_f(&self, r: Ref) -> u8 {
+        match self.loc(r) {
+            Loc::Fpr(x) => x,
+            _ => XS0,
+        }
+    }
+
+    /// Stores a result computed in `reg` to its spill slot, if it has one.
+    fn finish_g(&mut self, r: Ref, reg: u8) {
+        if let Loc::Spill(i) = self.loc(r) {
+            dynasm!(self.ops ; .arch x64 ; mov [Rq(CTX) + spill_off(i)], Rq(reg));
+        }
+    }
+
+    fn finish_f(&mut self, r: Ref, reg: u8) {
+        if let Loc::Spill(i) = self.loc(r) {
+            dynasm!(self.ops ; .arch x64 ; movsd QWORD [Rq(CTX) + spill_off(i)], Rx(reg));
+        }
+    }
+
+    fn mov_g(&mut self, d: u8, s: u8, wide: bool) {
+        if d != s || !wide {
+            if wide {
+                dynasm!(self.ops ; .arch x64 ; mov Rq(d), Rq(s));
+            } else {
+                dynasm!(self.ops ; .arch x64 ; mov Rd(d), Rd(s));
+            }
+        }
+    }
+
+    fn mov_f(&mut self, d: u8, s: u8) {
+        if d != s {
+            dynasm!(self.ops ; .arch x64 ; movaps Rx(d), Rx(s));
+        }
+    }
+
+    // ---- the trace ----
+
+    fn trace(&mut self) {
+        let loop_label = self.ops.new_dynamic_label();
+        dynasm!(self.ops ; .arch x64
+            ; push rbx ; push rbp ; push r12 ; push r13 ; push r14 ; push r15
+            ; sub rsp, 8
+            ; mov rbx, rdi
+            ; mov r15, [rbx + OFF_MEM]
+        );
+        let n = self.ir.len();
+        for i in 0..n {
+            let r = Ref(i as u32);
+            let ins = *self.ir.get(r);
+            if ins.op == Op::Loop {
+                dynasm!(self.ops ; .arch x64 ; =>loop_label);
+                continue;
+            }
+            self.emit(r, &ins);
+        }
+        // Every trace has a `Loop` marker (the LOOP pass places it).
+        self.phi_moves();
+        dynasm!(self.ops ; .arch x64 ; jmp =>loop_label);
+        let common = self.ops.new_dynamic_label();
+        for k in 0..self.exits.len() {
+            let l = self.exits[k];
+            dynasm!(self.ops ; .arch x64
+                ; =>l
+                ; mov DWORD [rbx + OFF_EXIT], k as i32
+                ; jmp =>common
+            );
+        }
+        dynasm!(self.ops ; .arch x64 ; =>common);
+        for g in 0..16u8 {
+            dynasm!(self.ops ; .arch x64 ; mov [rbx + OFF_GPR + 8 * i32::from(g)], Rq(g));
+        }
+        for x in 0..16u8 {
+            dynasm!(self.ops ; .arch x64 ; movsd QWORD [rbx + OFF_XMM + 8 * i32::from(x)], Rx(x));
+        }
+        dynasm!(self.ops ; .arch x64
+            ; mov eax, [rbx + OFF_EXIT]
+            ; add rsp, 8
+            ; pop r15 ; pop r14 ; pop r13 ; pop r12 ; pop rbp ; pop rbx
+            ; ret
+        );
+    }
+
+    /// Moves every PHI's right side into its left side's location, as one parallel move.
+    fn phi_moves(&mut self) {
+        let mut moves: Vec<(Loc, Src)> = Vec::new();
+        for &(left, right) in &self.alloc.phis {
+            let d = self.loc(left);
+            if d == Loc::None || (self.konst(right).is_none() && self.loc(right) == d) {
+                continue;
+            }
+            moves.push((d, Src::Val(right)));
+        }
+        let mut parked = 0i32;
+        while !moves.is_empty() {
+            let reads = |moves: &[(Loc, Src)], cg: &Self, d: Loc, except: usize| {
+                moves
+                    .iter()
+                    .enumerate()
+                    .any(|(k, &(_, src))| k != except && cg.src_loc(src) == Some(d))
+            };
+            if let Some(m) = (0..moves.len()).find(|&m| !reads(&moves, self, moves[m].0, m)) {
+                let (d, src) = moves.swap_remove(m);
+                self.move_to(d, src);
+                continue;
+            }
+            // A cycle: park the first destination's current value, and let the moves that
+            // read it read the parked copy.
+            let d = moves[0].0;
+            let off = OFF_SAVE + 8 * (32 + parked);
+            parked += 1;
+            match d {
+                Loc::Gpr(g) => dynasm!(self.ops ; .arch x64 ; mov [rbx + off], Rq(g)),
+                Loc::Fpr(x) => dynasm!(self.ops ; .arch x64 ; movsd QWORD [rbx + off], Rx(x)),
+                Loc::Spill(i) => dynasm!(self.ops ; .arch x64
+                    ; mov rax, [rbx + spill_off(i)]
+                    ; mov [rbx + off], rax),
+                Loc::None => {}
+            }
+            for mv in &mut moves {
+                if self.src_loc(mv.1) == Some(d) {
+                    mv.1 = Src::Parked(off);
+                }
+            }
+        }
+    }
+
+    /// The location a move source reads, if it is a register or spill slot.
+    fn src_loc(&self, src: Src) -> Option<Loc> {
+        match src {
+            Src::Val(r) if self.konst(r).is_none() => Some(self.loc(r)),
+            _ => None,
+        }
+    }
+
+    fn move_to(&mut self, d: Loc, src: Src) {
+        match src {
+            Src::Parked(off) => match d {
+                Loc::Gpr(g) => dynasm!(self.ops ; .arch x64 ; mov Rq(g), [rbx + off]),
+                Loc::Fpr(x) => dynasm!(self.ops ; .arch x64 ; movsd Rx(x), QWORD [rbx + off]),
+                Loc::Spill(i) => dynasm!(self.ops ; .arch x64
+                    ; mov rax, [rbx + off]
+                    ; mov [rbx + spill_off(i)], rax),
+                Loc::None => {}
+            },
+            Src::Val(src) => match d {
+                Loc::Gpr(g) => {
+                    let s = self.gpr(src, RAX);
+                    self.mov_g(g, s, true);
+                }
+                Loc::Fpr(x) => {
+                    let s = self.fpr(src, XS0);
+                    self.mov_f(x, s);
+                }
+                Loc::Spill(i) => {
+                    let s = self.gpr(src, RAX);
+                    dynasm!(self.ops ; .arch x64 ; mov [rbx + spill_off(i)], Rq(s));
+                }
+                Loc::None => {}
+            },
+        }
+    }
+
+    /// Jumps to the exit of the guard at `r` when the flags say `cc` (an x86 condition).
+    fn exit_if(&mut self, r: Ref, cc: Jcc) {
+        let k = self.snap_of[r.idx()];
+        if k == usize::MAX {
+            return;
+        }
+        let l = self.exits[k];
+        match cc {
+            Jcc::E => dynasm!(self.ops ; .arch x64 ; je =>l),
+            Jcc::Ne => dynasm!(self.ops ; .arch x64 ; jne =>l),
+            Jcc::L => dynasm!(self.ops ; .arch x64 ; jl =>l),
+            Jcc::Le => dynasm!(self.ops ; .arch x64 ; jle =>l),
+            Jcc::G => dynasm!(self.ops ; .arch x64 ; jg =>l),
+            Jcc::Ge => dynasm!(self.ops ; .arch x64 ; jge =>l),
+            Jcc::B => dynasm!(self.ops ; .arch x64 ; jb =>l),
+            Jcc::Be => dynasm!(self.ops ; .arch x64 ; jbe =>l),
+            Jcc::A => dynasm!(self.ops ; .arch x64 ; ja =>l),
+            Jcc::Ae => dynasm!(self.ops ; .arch x64 ; jae =>l),
+            Jcc::P => dynasm!(self.ops ; .arch x64 ; jp =>l),
+            Jcc::Np => dynasm!(self.ops ; .arch x64 ; jnp =>l),
+        }
+    }
+
+    fn setcc(&mut self, cc: Jcc, reg: u8) {
+        match cc {
+            Jcc::E => dynasm!(self.ops ; .arch x64 ; sete Rb(reg)),
+            Jcc::Ne => dynasm!(self.ops ; .arch x64 ; setne Rb(reg)),
+            Jcc::L => dynasm!(self.ops ; .arch x64 ; setl Rb(reg)),
+            Jcc::Le => dynasm!(self.ops ; .arch x64 ; setle Rb(reg)),
+            Jcc::G => dynasm!(self.ops ; .arch x64 ; setg Rb(reg)),
+            Jcc::Ge => dynasm!(self.ops ; .arch x64 ; setge Rb(reg)),
+            Jcc::B => dynasm!(self.ops ; .arch x64 ; setb Rb(reg)),
+            Jcc::Be => dynasm!(self.ops ; .arch x64 ; setbe Rb(reg)),
+            Jcc::A => dynasm!(self.ops ; .arch x64 ; seta Rb(reg)),
+            Jcc::Ae => dynasm!(self.ops ; .arch x64 ; setae Rb(reg)),
+            Jcc::P => dynasm!(self.ops ; .arch x64 ; setp Rb(reg)),
+            Jcc::Np => dynasm!(self.ops ; .arch x64 ; setnp Rb(reg)),
+        }
+    }
+
+    /// Compares `a` with `b` (of type `ty`) and returns how to read condition `c` from
+    /// the flags: one x86 condition, or for float equality two.
+    fn compare(&mut self, c: Cond, a: Ref, b: Ref) -> Flags {
+        let ty = self.ins(a).ty;
+        if ty.is_float() {
+            // Conditions on `b` and `a` swapped use `a > b`-style unsigned flags.
+            let (x, y, cc) = match c {
+                Cond::FGt => (a, b, Jcc::A),
+                Cond::FGe => (a, b, Jcc::Ae),
+                Cond::FLt => (b, a, Jcc::A),
+                Cond::FLe => (b, a, Jcc::Ae),
+                Cond::FNotGt => (a, b, Jcc::Be),
+                Cond::FNotGe => (a, b, Jcc::B),
+                Cond::FNotLt => (b, a, Jcc::Be),
+                Cond::FNotLe => (b, a, Jcc::B),
+                Cond::FEq | Cond::Eq => (a, b, Jcc::E),
+                _ => (a, b, Jcc::Ne),
+            };
+            let rx = self.fpr(x, XS0);
+            let ry = self.fpr(y, XS1);
+            if ty == Ty::F32 {
+                dynasm!(self.ops ; .arch x64 ; ucomiss Rx(rx), Rx(ry));
+            } else {
+                dynasm!(self.ops ; .arch x64 ; ucomisd Rx(rx), Rx(ry));
+            }
+            return match c {
+                Cond::FEq | Cond::Eq => Flags::FEq,
+                Cond::FNe | Cond::Ne => Flags::FNe,
+                _ => Flags::One(cc),
+            };
+        }
+        let wide = ty == Ty::I64;
+        let ra = self.gpr(a, RAX);
+        match self.konst(b).and_then(|k| imm32(k, ty)) {
+            Some(k) => {
+                if wide {
+                    dynasm!(self.ops ; .arch x64 ; cmp Rq(ra), k);
+                } else {
+                    dynasm!(self.ops ; .arch x64 ; cmp Rd(ra), k);
+                }
+            }
+            None => {
+                let rb = self.gpr(b, RCX);
+                if wide {
+                    dynasm!(self.ops ; .arch x64 ; cmp Rq(ra), Rq(rb));
+                } else {
+                    dynasm!(self.ops ; .arch x64 ; cmp Rd(ra), Rd(rb));
+                }
+            }
+        }
+        Flags::One(match c {
+            Cond::Eq => Jcc::E,
+            Cond::Ne => Jcc::Ne,
+            Cond::LtS => Jcc::L,
+            Cond::LtU => Jcc::B,
+            Cond::LeS => Jcc::Le,
+            Cond::LeU => Jcc::Be,
+            Cond::GtS => Jcc::G,
+            Cond::GtU => Jcc::A,
+            Cond::GeS => Jcc::Ge,
+            _ => Jcc::Ae,
+        })
+    }
+
+    fn emit(&mut self, r: Ref, ins: &Ins) {
+        let ty = ins.ty;
+        let wide = ty == Ty::I64;
+        match ins.op {
+            Op::K | Op::Nop | Op::Phi | Op::Loop => {}
+            Op::Sload | Op::SlotLoad => {
+                if self.loc(r) == Loc::None {
+                    return;
+                }
+                let off = 8 * ins.aux as i32;
+                dynasm!(self.ops ; .arch x64 ; mov rax, [rbx + OFF_SP]);
+                if ty.is_float() {
+                    let d = self.dst_f(r);
+                    if ty == Ty::F32 {
+                        dynasm!(self.ops ; .arch x64 ; movss Rx(d), DWORD [rax + off]);
+                    } else {
+                        dynasm!(self.ops ; .arch x64 ; movsd Rx(d), QWORD [rax + off]);
+                    }
+                    self.finish_f(r, d);
+                } else {
+                    let d = self.dst_g(r);
+                    if wide {
+                        dynasm!(self.ops ; .arch x64 ; mov Rq(d), [rax + off]);
+                    } else {
+                        dynasm!(self.ops ; .arch x64 ; mov Rd(d), [rax + off]);
+                    }
+                    self.finish_g(r, d);
+                }
+            }
+            Op::SlotStore => {
+                let v = self.gpr(ins.a, RCX);
+                let off = 8 * ins.aux as i32;
+                dynasm!(self.ops ; .arch x64 ; mov rax, [rbx + OFF_SP] ; mov [rax + off], Rq(v));
+            }
+            Op::Copy => self.copy(r, ins.a),
+            Op::Add | Op::Sub | Op::Mul if ty.is_float() => self.fbin(r, ins),
+            Op::FDiv => self.fbin(r, ins),
+            Op::Add | Op::Sub | Op::And | Op::Or | Op::Xor | Op::Mul => self.alu(r, ins),
+            Op::Shl | Op::ShrS | Op::ShrU | Op::Rotl | Op::Rotr => self.shift(r, ins),
+            Op::DivS | Op::DivU | Op::RemS | Op::RemU => self.div(r, ins),
+            Op::Clz | Op::Ctz | Op::Popcnt => {
+                let ok = match ins.op {
+                    Op::Clz => self.feat.lzcnt,
+                    Op::Ctz => self.feat.tzcnt,
+                    _ => self.feat.popcnt,
+                };
+                if !ok {
+                    return self.eval(r, ins);
+                }
+                let a = self.gpr(ins.a, RCX);
+                let d = self.dst_g(r);
+                match (ins.op, wide) {
+                    (Op::Clz, true) => dynasm!(self.ops ; .arch x64 ; lzcnt Rq(d), Rq(a)),
+                    (Op::Clz, false) => dynasm!(self.ops ; .arch x64 ; lzcnt Rd(d), Rd(a)),
+                    (Op::Ctz, true) => dynasm!(self.ops ; .arch x64 ; tzcnt Rq(d), Rq(a)),
+                    (Op::Ctz, false) => dynasm!(self.ops ; .arch x64 ; tzcnt Rd(d), Rd(a)),
+                    (_, true) => dynasm!(self.ops ; .arch x64 ; popcnt Rq(d), Rq(a)),
+                    (_, false) => dynasm!(self.ops ; .arch x64 ; popcnt Rd(d), Rd(a)),
+                }
+                self.finish_g(r, d);
+            }
+            Op::Ext8 | Op::Ext16 | Op::Ext32 | Op::ExtS | Op::ExtU | Op::Wrap => {
+                let a = self.gpr(ins.a, RCX);
+                let d = self.dst_g(r);
+                match (ins.op, wide) {
+                    (Op::Ext8, true) => dynasm!(self.ops ; .arch x64 ; movsx Rq(d), Rb(a)),
+                    (Op::Ext8, false) => dynasm!(self.ops ; .arch x64 ; movsx Rd(d), Rb(a)),
+                    (Op::Ext16, true) => dynasm!(self.ops ; .arch x64 ; movsx Rq(d), Rw(a)),
+                    (Op::Ext16, false) => dynasm!(self.ops ; .arch x64 ; movsx Rd(d), Rw(a)),
+                    (Op::Ext32 | Op::ExtS, _) => {
+                        dynasm!(self.ops ; .arch x64 ; movsxd Rq(d), Rd(a))
+                    }
+                    _ => dynasm!(self.ops ; .arch x64 ; mov Rd(d), Rd(a)),
+                }
+                self.finish_g(r, d);
+            }
+            Op::Cmp => {
+                let flags = self.compare(ins.cond(), ins.a, ins.b);
+                let d = self.dst_g(r);
+                match flags {
+                    Flags::One(cc) => {
+                        self.setcc(cc, RAX);
+                    }
+                    Flags::FEq => {
+                        dynasm!(self.ops ; .arch x64 ; sete al ; setnp cl ; and al, cl);
+                    }
+                    Flags::FNe => {
+                        dynasm!(self.ops ; .arch x64 ; setne al ; setp cl ; or al, cl);
+                    }
+                }
+                dynasm!(self.ops ; .arch x64 ; movzx Rd(d), al);
+                self.finish_g(r, d);
+            }
+            Op::Select => self.select(r, ins),
+            Op::Guard => {
+                let flags = self.compare(ins.cond(), ins.a, ins.b);
+                match flags {
+                    Flags::One(cc) => self.exit_if(r, cc.negate()),
+                    // Exit unless (ZF && !PF).
+                    Flags::FEq => {
+                        self.exit_if(r, Jcc::Ne);
+                        self.exit_if(r, Jcc::P);
+                    }
+                    // Exit if (ZF && !PF).
+                    Flags::FNe => {
+                        let skip = self.ops.new_dynamic_label();
+                        dynasm!(self.ops ; .arch x64 ; jp =>skip);
+                        self.exit_if(r, Jcc::E);
+                        dynasm!(self.ops ; .arch x64 ; =>skip);
+                    }
+                }
+            }
+            Op::Bound => {
+                let a = self.gpr(ins.a, RCX);
+                match i32::try_from(ins.aux) {
+                    Ok(end) => dynasm!(self.ops ; .arch x64 ; lea rax, [Rq(a) + end]),
+                    Err(_) => {
+                        self.mov_imm(RAX, ins.aux);
+                        dynasm!(self.ops ; .arch x64 ; add rax, Rq(a));
+                    }
+                }
+                dynasm!(self.ops ; .arch x64 ; cmp rax, [rbx + OFF_MEM_LEN]);
+                self.exit_if(r, Jcc::A);
+            }
+            Op::Load => self.load(r, ins),
+            Op::Store => self.store(ins),
+            Op::GLoad | Op::GStore => {
+                let off = (ins.aux as usize * std::mem::size_of::<GlobalEntity>()
+                    + offset_of!(GlobalEntity, value)) as i64;
+                let Ok(off) = i32::try_from(off) else {
+                    // Unreachable in practice (that many globals); read through a helper-free
+                    // 64-bit address computation.
+                    return;
+                };
+                if ins.op == Op::GStore {
+                    let v = self.gpr(ins.a, RCX);
+                    dynasm!(self.ops ; .arch x64 ; mov rax, [rbx + OFF_GLOBALS] ; mov [rax + off], Rq(v));
+                    return;
+                }
+                if self.loc(r) == Loc::None {
+                    return;
+                }
+                dynasm!(self.ops ; .arch x64 ; mov rax, [rbx + OFF_GLOBALS]);
+                if ty.is_float() {
+                    let d = self.dst_f(r);
+                    dynasm!(self.ops ; .arch x64 ; movsd Rx(d), QWORD [rax + off]);
+                    self.finish_f(r, d);
+                } else {
+                    let d = self.dst_g(r);
+                    dynasm!(self.ops ; .arch x64 ; mov Rq(d), [rax + off]);
+                    self.finish_g(r, d);
+                }
+            }
+            Op::MemSize => {
+                let d = self.dst_g(r);
+                dynasm!(self.ops ; .arch x64 ; mov Rq(d), [rbx + OFF_MEM_LEN] ; shr Rq(d), 16);
+                self.finish_g(r, d);
+            }
+            Op::Call => self.call(r, ins, ins.aux & 0xffff, ins.aux >> 32),
+            Op::Bitcast => match (self.ins(ins.a).ty, ty) {
+                (_, Ty::F32 | Ty::F64) => {
+                    let a = self.gpr(ins.a, RCX);
+                    let d = self.dst_f(r);
+                    dynasm!(self.ops ; .arch x64 ; movq Rx(d), Rq(a));
+                    self.finish_f(r, d);
+                }
+                _ => {
+                    let a = self.fpr(ins.a, XS1);
+                    let d = self.dst_g(r);
+                    if ty == Ty::I32 {
+                        dynasm!(self.ops ; .arch x64 ; movd Rd(d), Rx(a));
+                    } else {
+                        dynasm!(self.ops ; .arch x64 ; movq Rq(d), Rx(a));
+                    }
+                    self.finish_g(r, d);
+                }
+            },
+            Op::Convert if ins.aux == 0 || self.ins(ins.a).ty == Ty::I32 => {
+                let from = self.ins(ins.a).ty;
+                let a = self.gpr(ins.a, RCX);
+                let d = self.dst_f(r);
+                // Unsigned i32 is converted as the zero-extended (non-negative) i64.
+                match (from == Ty::I32 && ins.aux == 0, ty) {
+                    (true, Ty::F32) => dynasm!(self.ops ; .arch x64 ; cvtsi2ss Rx(d), Rd(a)),
+                    (true, _) => dynasm!(self.ops ; .arch x64 ; cvtsi2sd Rx(d), Rd(a)),
+                    (false, Ty::F32) => dynasm!(self.ops ; .arch x64 ; cvtsi2ss Rx(d), Rq(a)),
+                    (false, _) => dynasm!(self.ops ; .arch x64 ; cvtsi2sd Rx(d), Rq(a)),
+                }
+                self.finish_f(r, d);
+            }
+            Op::Promote | Op::Demote => {
+                let a = self.fpr(ins.a, XS1);
+                let d = self.dst_f(r);
+                if ins.op == Op::Promote {
+                    dynasm!(self.ops ; .arch x64 ; cvtss2sd Rx(d), Rx(a));
+                } else {
+                    dynasm!(self.ops ; .arch x64 ; cvtsd2ss Rx(d), Rx(a));
+                }
+                self.finish_f(r, d);
+            }
+            Op::FSqrt => {
+                let a = self.fpr(ins.a, XS1);
+                let d = self.dst_f(r);
+                if ty == Ty::F32 {
+                    dynasm!(self.ops ; .arch x64 ; sqrtss Rx(d), Rx(a));
+                } else {
+                    dynasm!(self.ops ; .arch x64 ; sqrtsd Rx(d), Rx(a));
+                }
+                self.finish_f(r, d);
+            }
+            Op::FAbs | Op::FNeg => {
+                let a = self.gpr(ins.a, RAX);
+                self.mov_g(RAX, a, true);
+                let bit: i8 = if ty == Ty::F32 { 31 } else { 63 };
+                if ins.op == Op::FAbs {
+                    dynasm!(self.ops ; .arch x64 ; btr rax, BYTE bit);
+                } else {
+                    dynasm!(self.ops ; .arch x64 ; btc rax, BYTE bit);
+                }
+                let d = self.dst_f(r);
+                dynasm!(self.ops ; .arch x64 ; movq Rx(d), rax);
+                self.finish_f(r, d);
+            }
+            _ => self.eval(r, ins),
+        }
+    }
+
+    fn copy(&mut self, r: Ref, a: Ref) {
+        if self.ins(r).ty.is_float() {
+            let s = self.fpr(a, XS1);
+            let d = self.dst_f(r);
+            self.mov_f(d, s);
+            self.finish_f(r, d);
+        } else {
+            let s = self.gpr(a, RCX);
+            let d = self.dst_g(r);
+            self.mov_g(d, s, true);
+            self.finish_g(r, d);
+        }
+    }
+
+    /// Integer add, sub, and, or, xor, mul: `d = a op b`.
+    fn alu(&mut self, r: Ref, ins: &Ins) {
+        let wide = ins.ty == Ty::I64;
+        let d = self.dst_g(r);
+        let kb = self.konst(ins.b).and_then(|k| imm32(k, ins.ty));
+        if let Some(k) = kb {
+            let a = self.gpr(ins.a, RCX);
+            if ins.op == Op::Mul {
+                if wide {
+                    dynasm!(self.ops ; .arch x64 ; imul Rq(d), Rq(a), k);
+                } else {
+                    dynasm!(self.ops ; .arch x64 ; imul Rd(d), Rd(a), k);
+                }
+            } else {
+                self.mov_g(d, a, wide);
+                macro_rules! op_imm {
+                    ($mn:ident) => {
+                        if wide {
+                            dynasm!(self.ops ; .arch x64 ; $mn Rq(d), k)
+                        } else {
+                            dynasm!(self.ops ; .arch x64 ; $mn Rd(d), k)
+                        }
+                    };
+                }
+                match ins.op {
+                    Op::Add => op_imm!(add),
+                    Op::Sub => op_imm!(sub),
+                    Op::And => op_imm!(and),
+                    Op::Or => op_imm!(or),
+                    _ => op_imm!(xor),
+                }
+            }
+            self.finish_g(r, d);
+            return;
+        }
+        let mut b = self.gpr(ins.b, RCX);
+        let a = self.gpr(ins.a, RDX);
+        if b == d && a != d {
+            // `d` is about to be overwritten with `a`: keep `b` in scratch.
+            self.mov_g(RCX, b, true);
+            b = RCX;
+        }
+        self.mov_g(d, a, wide);
+        macro_rules! op_rr {
+            ($mn:ident) => {
+                if wide {
+                    dynasm!(self.ops ; .arch x64 ; $mn Rq(d), Rq(b))
+                } else {
+                    dynasm!(self.ops ; .arch x64 ; $mn Rd(d), Rd(b))
+                }
+            };
+        }
+        match ins.op {
+            Op::Add => op_rr!(add),
+            Op::Sub => op_rr!(sub),
+            Op::And => op_rr!(and),
+            Op::Or => op_rr!(or),
+            Op::Xor => op_rr!(xor),
+            _ => op_rr!(imul),
+        }
+        self.finish_g(r, d);
+    }
+
+    fn shift(&mut self, r: Ref, ins: &Ins) {
+        let wide = ins.ty == Ty::I64;
+        let d = self.dst_g(r);
+        if let Some(k) = self.konst(ins.b) {
+            let k = (k & if wide { 63 } else { 31 }) as i8;
+            let a = self.gpr(ins.a, RCX);
+            self.mov_g(d, a, wide);
+            macro_rules! sh_imm {
+                ($mn:ident) => {
+                    if wide {
+                        dynasm!(self.ops ; .arch x64 ; $mn Rq(d), k)
+                    } else {
+                        dynasm!(self.ops ; .arch x64 ; $mn Rd(d), k)
+                    }
+                };
+            }
+            match ins.op {
+                Op::Shl => sh_imm!(shl),
+                Op::ShrS => sh_imm!(sar),
+                Op::ShrU => sh_imm!(shr),
+                Op::Rotl => sh_imm!(rol),
+                _ => sh_imm!(ror),
+            }
+            self.finish_g(r, d);
+            return;
+        }
+        let b = self.gpr(ins.b, RCX);
+        self.mov_g(RCX, b, true);
+        let a = self.gpr(ins.a, RAX);
+        self.mov_g(RAX, a, wide);
+        macro_rules! sh_cl {
+            ($mn:ident) => {
+                if wide {
+                    dynasm!(self.ops ; .arch x64 ; $mn rax, cl)
+                } else {
+                    dynasm!(self.ops ; .arch x64 ; $mn eax, cl)
+                }
+            };
+        }
+        match ins.op {
+            Op::Shl => sh_cl!(shl),
+            Op::ShrS => sh_cl!(sar),
+            Op::ShrU => sh_cl!(shr),
+            Op::Rotl => sh_cl!(rol),
+            _ => sh_cl!(ror),
+        }
+        self.mov_g(d, RAX, wide);
+        self.finish_g(r, d);
+    }
+
+    /// Division and remainder (their traps were guarded before).
+    fn div(&mut self, r: Ref, ins: &Ins) {
+        let wide = ins.ty == Ty::I64;
+        let b = self.gpr(ins.b, RCX);
+        self.mov_g(RCX, b, true);
+        let a = self.gpr(ins.a, RAX);
+        self.mov_g(RAX, a, wide);
+        let done = self.ops.new_dynamic_label();
+        let signed = matches!(ins.op, Op::DivS | Op::RemS);
+        if ins.op == Op::RemS {
+            // `MIN % -1` is 0 in WebAssembly but faults on x86.
+            let go = self.ops.new_dynamic_label();
+            if wide {
+                dynasm!(self.ops ; .arch x64 ; cmp rcx, -1);
+            } else {
+                dynasm!(self.ops ; .arch x64 ; cmp ecx, -1);
+            }
+            dynasm!(self.ops ; .arch x64 ; jne =>go ; xor edx, edx ; jmp =>done ; =>go);
+        }
+        match (signed, wide) {
+            (true, true) => dynasm!(self.ops ; .arch x64 ; cqo ; idiv rcx),
+            (true, false) => dynasm!(self.ops ; .arch x64 ; cdq ; idiv ecx),
+            (false, true) => dynasm!(self.ops ; .arch x64 ; xor edx, edx ; div rcx),
+            (false, false) => dynasm!(self.ops ; .arch x64 ; xor edx, edx ; div ecx),
+        }
+        dynasm!(self.ops ; .arch x64 ; =>done);
+        let src = if matches!(ins.op, Op::RemS | Op::RemU) {
+            RDX
+        } else {
+            RAX
+        };
+        let d = self.dst_g(r);
+        self.mov_g(d, src, wide);
+        self.finish_g(r, d);
+    }
+
+    fn fbin(&mut self, r: Ref, ins: &Ins) {
+        let f32 = ins.ty == Ty::F32;
+        let d = self.dst_f(r);
+        let mut b = self.fpr(ins.b, XS1);
+        let a = self.fpr(ins.a, XS0);
+        if b == d && a != d {
+            self.mov_f(XS1, b);
+            b = XS1;
+        }
+        self.mov_f(d, a);
+        macro_rules! fop {
+            ($ss:ident, $sd:ident) => {
+                if f32 {
+                    dynasm!(self.ops ; .arch x64 ; $ss Rx(d), Rx(b))
+                } else {
+                    dynasm!(self.ops ; .arch x64 ; $sd Rx(d), Rx(b))
+                }
+            };
+        }
+        match ins.op {
+            Op::Add => fop!(addss, addsd),
+            Op::Sub => fop!(subss, subsd),
+            Op::Mul => fop!(mulss, mulsd),
+            _ => fop!(divss, divsd),
+        }
+        self.finish_f(r, d);
+    }
+
+    fn select(&mut self, r: Ref, ins: &Ins) {
+        // Operands first (constant loads may clobber the flags), then test and pick.
+        if ins.ty.is_float() {
+            let a = self.fpr(ins.a, XS0);
+            self.mov_f(XS0, a);
+            let b = self.fpr(ins.b, XS1);
+            let c = self.gpr(ins.c, RDX);
+            let keep = self.ops.new_dynamic_label();
+            dynasm!(self.ops ; .arch x64 ; test Rd(c), Rd(c) ; jne =>keep);
+            self.mov_f(XS0, b);
+            dynasm!(self.ops ; .arch x64 ; =>keep);
+            let d = self.dst_f(r);
+            self.mov_f(d, XS0);
+            self.finish_f(r, d);
+        } else {
+            let a = self.gpr(ins.a, RAX);
+            self.mov_g(RAX, a, true);
+            let b = self.gpr(ins.b, RCX);
+            let c = self.gpr(ins.c, RDX);
+            dynasm!(self.ops ; .arch x64 ; test Rd(c), Rd(c) ; cmove rax, Rq(b));
+            let d = self.dst_g(r);
+            self.mov_g(d, RAX, true);
+            self.finish_g(r, d);
+        }
+    }
+
+    fn addr(&mut self, a: Ref, off: u32) -> (u8, i32) {
+        let ra = self.gpr(a, RCX);
+        match i32::try_from(off) {
+            Ok(o) => (ra, o),
+            Err(_) => {
+                self.mov_imm(RAX, u64::from(off));
+                dynasm!(self.ops ; .arch x64 ; add rax, Rq(ra));
+                (RAX, 0)
+            }
+        }
+    }
+
+    fn load(&mut self, r: Ref, ins: &Ins) {
+        let (m, off) = Mem::of_aux(ins.aux);
+        let (ra, o) = self.addr(ins.a, off);
+        if ins.ty.is_float() {
+            let d = self.dst_f(r);
+            if ins.ty == Ty::F32 {
+                dynasm!(self.ops ; .arch x64 ; movss Rx(d), DWORD [r15 + Rq(ra) + o]);
+            } else {
+                dynasm!(self.ops ; .arch x64 ; movsd Rx(d), QWORD [r15 + Rq(ra) + o]);
+            }
+            self.finish_f(r, d);
+            return;
+        }
+        let d = self.dst_g(r);
+        let wide = ins.ty == Ty::I64;
+        match (m, wide) {
+            (Mem::U8, _) => dynasm!(self.ops ; .arch x64 ; movzx Rd(d), BYTE [r15 + Rq(ra) + o]),
+            (Mem::S8, false) => {
+                dynasm!(self.ops ; .arch x64 ; movsx Rd(d), BYTE [r15 + Rq(ra) + o])
+            }
+            (Mem::S8, true) => dynasm!(self.ops ; .arch x64 ; movsx Rq(d), BYTE [r15 + Rq(ra) + o]),
+            (Mem::U16, _) => dynasm!(self.ops ; .arch x64 ; movzx Rd(d), WORD [r15 + Rq(ra) + o]),
+            (Mem::S16, false) => {
+                dynasm!(self.ops ; .arch x64 ; movsx Rd(d), WORD [r15 + Rq(ra) + o])
+            }
+            (Mem::S16, true) => {
+                dynasm!(self.ops ; .arch x64 ; movsx Rq(d), WORD [r15 + Rq(ra) + o])
+            }
+            (Mem::U32, _) => dynasm!(self.ops ; .arch x64 ; mov Rd(d), DWORD [r15 + Rq(ra) + o]),
+            (Mem::S32, _) => {
+                dynasm!(self.ops ; .arch x64 ; movsxd Rq(d), DWORD [r15 + Rq(ra) + o])
+            }
+            (Mem::W64, _) => dynasm!(self.ops ; .arch x64 ; mov Rq(d), QWORD [r15 + Rq(ra) + o]),
+        }
+        self.finish_g(r, d);
+    }
+
+    fn store(&mut self, ins: &Ins) {
+        let (m, off) = Mem::of_aux(ins.aux);
+        let (ra, o) = self.addr(ins.a, off);
+        let vty = self.ins(ins.b).ty;
+        if vty.is_float() && self.konst(ins.b).is_none() {
+            let v = self.fpr(ins.b, XS0);
+            if m == Mem::W64 {
+                dynasm!(self.ops ; .arch x64 ; movsd QWORD [r15 + Rq(ra) + o], Rx(v));
+            } else {
+                dynasm!(self.ops ; .arch x64 ; movss DWORD [r15 + Rq(ra) + o], Rx(v));
+            }
+            return;
+        }
+        let v = self.gpr(ins.b, RDX);
+        match m {
+            Mem::U8 | Mem::S8 => dynasm!(self.ops ; .arch x64 ; mov BYTE [r15 + Rq(ra) + o], Rb(v)),
+            Mem::U16 | Mem::S16 => {
+                dynasm!(self.ops ; .arch x64 ; mov WORD [r15 + Rq(ra) + o], Rw(v))
+            }
+            Mem::U32 | Mem::S32 => {
+                dynasm!(self.ops ; .arch x64 ; mov DWORD [r15 + Rq(ra) + o], Rd(v))
+            }
+            Mem::W64 => dynasm!(self.ops ; .arch x64 ; mov QWORD [r15 + Rq(ra) + o], Rq(v)),
+        }
+    }
+
+    /// A pure operator without inline code: through the `Eval` helper.
+    fn eval(&mut self, r: Ref, ins: &Ins) {
+        let a_ty = if ins.a.is_none() {
+            Ty::Void
+        } else {
+            self.ins(ins.a).ty
+        };
+        let imm = helpers::eval_imm(ins.op, ins.ty, a_ty, ins.aux);
+        self.call(r, ins, Helper::Eval as u64, imm);
+    }
+
+    /// Calls helper `h` with the instruction's operands and `imm`; the result (if any)
+    /// goes to `r`. Live registers are preserved around the call.
+    fn call(&mut self, r: Ref, ins: &Ins, h: u64, imm: u64) {
+        let at = r.idx();
+        let live: Vec<(Ref, Loc)> = self.alloc.live_across(at).collect();
+        for (k, &(_, l)) in live.iter().enumerate() {
+            let off = OFF_SAVE + 8 * k as i32;
+            match l {
+                Loc::Gpr(g) => dynasm!(self.ops ; .arch x64 ; mov [rbx + off], Rq(g)),
+                Loc::Fpr(x) => dynasm!(self.ops ; .arch x64 ; movsd QWORD [rbx + off], Rx(x)),
+                _ => {}
+            }
+        }
+        // Arguments through the stack, so no argument register overwrites another's source.
+        let args = [ins.a, ins.b, ins.c];
+        for &a in &args {
+            if a.is_none() {
+                dynasm!(self.ops ; .arch x64 ; push 0);
+            } else {
+                let g = self.gpr(a, RAX);
+                dynasm!(self.ops ; .arch x64 ; push Rq(g));
+            }
+        }
+        dynasm!(self.ops ; .arch x64
+            ; pop rcx ; pop rdx ; pop rsi
+            ; mov rdi, rbx
+            ; mov r8, QWORD imm as i64
+            ; mov rax, QWORD helpers::address(h) as usize as i64
+            ; call rax
+            ; mov r15, [rbx + OFF_MEM]
+        );
+        for (k, &(_, l)) in live.iter().enumerate() {
+            let off = OFF_SAVE + 8 * k as i32;
+            match l {
+                Loc::Gpr(g) => dynasm!(self.ops ; .arch x64 ; mov Rq(g), [rbx + off]),
+                Loc::Fpr(x) => dynasm!(self.ops ; .arch x64 ; movsd Rx(x), QWORD [rbx + off]),
+                _ => {}
+            }
+        }
+        if ins.ty == Ty::Void || self.loc(r) == Loc::None {
+            return;
+        }
+        if ins.ty.is_float() {
+            let d = self.dst_f(r);
+            dynasm!(self.ops ; .arch x64 ; movq Rx(d), rax);
+            self.finish_f(r, d);
+        } else {
+            let d = self.dst_g(r);
+            self.mov_g(d, RAX, ins.ty == Ty::I64);
+            self.finish_g(r, d);
+        }
+    }
+}
+
+/// x86 condition codes.
+#[derive(Clone, Copy, PartialEq)]
+enum Jcc {
+    E,
+    Ne,
+    L,
+    Le,
+    G,
+    Ge,
+    B,
+    Be,
+    A,
+    Ae,
+    P,
+    Np,
+}
+
+impl Jcc {
+    fn negate(self) -> Jcc {
+        match self {
+            Jcc::E => Jcc::Ne,
+            Jcc::Ne => Jcc::E,
+            Jcc::L => Jcc::Ge,
+            Jcc::Le => Jcc::G,
+            Jcc::G => Jcc::Le,
+            Jcc::Ge => Jcc::L,
+            Jcc::B => Jcc::Ae,
+            Jcc::Be => Jcc::A,
+            Jcc::A => Jcc::Be,
+            Jcc::Ae => Jcc::B,
+            Jcc::P => Jcc::Np,
+            Jcc::Np => Jcc::P,
+        }
+    }
+}
+
+/// A parallel move's source: a value, or a value parked in the context's save area.
+#[derive(Clone, Copy)]
+enum Src {
+    Val(Ref),
+    Parked(i32),
+}
+
+/// How a comparison's result sits in the flags.
+enum Flags {
+    One(Jcc),
+    /// Float equality: ZF set and PF clear.
+    FEq,
+    /// Float inequality: ZF clear or PF set.
+    FNe,
+}

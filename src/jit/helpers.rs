@@ -1,0 +1,225 @@
+//! Runtime helpers that compiled traces call: bulk memory and table operations, host
+//! calls, `memory.grow`, and the operators the backend does not emit inline.
+//!
+//! Every helper has one native signature, `(ctx, a, b, c, imm) -> u64` with the System V
+//! ABI, so the backend emits every call the same way. Helpers that can trap report it in
+//! their result (0 for success, or a sentinel) and the trace guards on it; the exit
+//! re-executes the instruction in the interpreter, which raises the trap (traps have one
+//! implementation). Helpers that may move memory, the value stack or the globals refresh
+//! the trace context before returning.
+
+use super::ir::{Op, Ty};
+use super::opt::fold;
+use super::trace::TraceCtx;
+use crate::interp::exec_rt as rt;
+use crate::runtime::store::StoreInner;
+
+/// The native signature of every helper.
+pub(crate) type HelperFn = extern "sysv64" fn(*mut TraceCtx, u64, u64, u64, u64) -> u64;
+
+macro_rules! helpers {
+    ($( $name:ident => $f:ident, )*) => {
+        /// Runtime helpers, by number (`aux & 0xffff` of an IR `Call`).
+        #[derive(Clone, Copy, PartialEq, Eq, Debug)]
+        #[repr(u16)]
+        pub(crate) enum Helper { $( $name, )* }
+
+        const TABLE: &[(&str, HelperFn)] = &[ $( (stringify!($name), $f), )* ];
+    };
+}
+
+helpers! {
+    Eval => eval,
+    MemoryGrow => memory_grow,
+    MemoryFill => memory_fill,
+    MemoryCopy => memory_copy,
+    MemoryInit => memory_init,
+    DataDrop => data_drop,
+    TableGet => table_get,
+    TableSet => table_set,
+    TableSize => table_size,
+    TableGrow => table_grow,
+    TableFill => table_fill,
+    TableCopy => table_copy,
+    TableInit => table_init,
+    ElemDrop => elem_drop,
+    HostCall => host_call,
+}
+
+/// The helper's name (for dumps), from an IR `Call`'s `aux`.
+pub(crate) fn name(aux: u64) -> &'static str {
+    TABLE.get((aux & 0xffff) as usize).map_or("?", |h| h.0)
+}
+
+/// The helper's address, from an IR `Call`'s `aux`.
+pub(crate) fn address(aux: u64) -> HelperFn {
+    TABLE[(aux & 0xffff) as usize].1
+}
+
+/// The immediate that makes [`Helper::Eval`] compute `op` (result `ty`, first operand of
+/// type `a_ty`, instruction `aux`).
+pub(crate) fn eval_imm(op: Op, ty: Ty, a_ty: Ty, aux: u64) -> u64 {
+    debug_assert!(aux < 256);
+    op as u64 | (ty as u64) << 8 | (a_ty as u64) << 16 | aux << 24
+}
+
+/// Evaluates a pure operator the backend has no inline code for.
+extern "sysv64" fn eval(_ctx: *mut TraceCtx, a: u64, b: u64, c: u64, imm: u64) -> u64 {
+    let op = Op::from_u8(imm as u8);
+    let ty = Ty::from_u8((imm >> 8) as u8);
+    let a_ty = Ty::from_u8((imm >> 16) as u8);
+    // Guards precede every operation that could trap, so evaluation succeeds here.
+    fold::eval(op, ty, a_ty, imm >> 24, [a, b, c]).unwrap_or(0)
+}
+
+/// The store and context behind `ctx`.
+///
+/// # Safety
+/// `ctx` must be the live context of the trace that is calling, whose `store` points to
+/// the store running it; nothing else uses the store during the helper.
+unsafe fn parts<'a>(ctx: *mut TraceCtx) -> (&'a mut TraceCtx, &'a mut StoreInner) {
+    // SAFETY: guaranteed by the caller.
+    unsafe {
+        let c = &mut *ctx;
+        let s = &mut *c.store;
+        (c, s)
+    }
+}
+
+fn status(r: Result<(), crate::runtime::trap::TrapCode>) -> u64 {
+    u64::from(r.is_err())
+}
+
+extern "sysv64" fn memory_grow(ctx: *mut TraceCtx, delta: u64, _: u64, _: u64, _: u64) -> u64 {
+    // SAFETY: called only from trace code with its own context.
+    let (c, s) = unsafe { parts(ctx) };
+    let old = rt::memory_grow(s, delta as u32);
+    c.refresh(s);
+    old
+}
+
+extern "sysv64" fn memory_fill(ctx: *mut TraceCtx, d: u64, v: u64, n: u64, _: u64) -> u64 {
+    // SAFETY: as above.
+    let (c, _) = unsafe { parts(ctx) };
+    status(rt::memory_fill(c.mem, c.mem_len as usize, d, v, n))
+}
+
+extern "sysv64" fn memory_copy(ctx: *mut TraceCtx, d: u64, from: u64, n: u64, _: u64) -> u64 {
+    // SAFETY: as above.
+    let (c, _) = unsafe { parts(ctx) };
+    status(rt::memory_copy(c.mem, c.mem_len as usize, d, from, n))
+}
+
+extern "sysv64" fn memory_init(ctx: *mut TraceCtx, d: u64, from: u64, n: u64, seg: u64) -> u64 {
+    // SAFETY: as above.
+    let (c, s) = unsafe { parts(ctx) };
+    status(rt::memory_init(
+        s,
+        c.mem,
+        c.mem_len as usize,
+        seg as u32,
+        d,
+        from,
+        n,
+    ))
+}
+
+extern "sysv64" fn data_drop(ctx: *mut TraceCtx, _: u64, _: u64, _: u64, seg: u64) -> u64 {
+    // SAFETY: as above.
+    let (_, s) = unsafe { parts(ctx) };
+    rt::data_drop(s, seg as u32);
+    0
+}
+
+extern "sysv64" fn table_get(ctx: *mut TraceCtx, i: u64, _: u64, _: u64, table: u64) -> u64 {
+    // SAFETY: as above.
+    let (_, s) = unsafe { parts(ctx) };
+    let t = rt::table_of(s, table as u32);
+    s.tables[t]
+        .elems
+        .get(i as u32 as usize)
+        .copied()
+        .unwrap_or(u64::MAX)
+}
+
+extern "sysv64" fn table_set(ctx: *mut TraceCtx, i: u64, v: u64, _: u64, table: u64) -> u64 {
+    // SAFETY: as above.
+    let (_, s) = unsafe { parts(ctx) };
+    let t = rt::table_of(s, table as u32);
+    match s.tables[t].elems.get_mut(i as u32 as usize) {
+        Some(e) => {
+            *e = v;
+            0
+        }
+        None => 1,
+    }
+}
+
+extern "sysv64" fn table_size(ctx: *mut TraceCtx, _: u64, _: u64, _: u64, table: u64) -> u64 {
+    // SAFETY: as above.
+    let (_, s) = unsafe { parts(ctx) };
+    let t = rt::table_of(s, table as u32);
+    s.tables[t].elems.len() as u64
+}
+
+extern "sysv64" fn table_grow(ctx: *mut TraceCtx, init: u64, n: u64, _: u64, table: u64) -> u64 {
+    // SAFETY: as above.
+    let (_, s) = unsafe { parts(ctx) };
+    rt::table_grow(s, table as u32, init, n)
+}
+
+extern "sysv64" fn table_fill(ctx: *mut TraceCtx, i: u64, v: u64, n: u64, table: u64) -> u64 {
+    // SAFETY: as above.
+    let (_, s) = unsafe { parts(ctx) };
+    status(rt::table_fill(s, table as u32, i, v, n))
+}
+
+extern "sysv64" fn table_copy(ctx: *mut TraceCtx, d: u64, from: u64, n: u64, imm: u64) -> u64 {
+    // SAFETY: as above.
+    let (_, s) = unsafe { parts(ctx) };
+    let (dst, src) = ((imm & 0xffff) as u32, (imm >> 16) as u32);
+    status(rt::table_copy(s, dst, src, d, from, n))
+}
+
+extern "sysv64" fn table_init(ctx: *mut TraceCtx, d: u64, from: u64, n: u64, imm: u64) -> u64 {
+    // SAFETY: as above.
+    let (_, s) = unsafe { parts(ctx) };
+    let (table, seg) = ((imm & 0xffff) as u32, (imm >> 16) as u32);
+    status(rt::table_init(s, table, seg, d, from, n))
+}
+
+extern "sysv64" fn elem_drop(ctx: *mut TraceCtx, _: u64, _: u64, _: u64, seg: u64) -> u64 {
+    // SAFETY: as above.
+    let (_, s) = unsafe { parts(ctx) };
+    rt::elem_drop(s, seg as u32);
+    0
+}
+
+/// Calls host function `f` (store index) on the arguments the trace stored at slot `at`
+/// (from the root frame's base); results replace them. Returns 1 on error, which is
+/// kept for the exit to report.
+extern "sysv64" fn host_call(ctx: *mut TraceCtx, at: u64, _: u64, _: u64, f: u64) -> u64 {
+    // SAFETY: as above.
+    let (c, s) = unsafe { parts(ctx) };
+    let Some(tramp) = s.host_trampoline else {
+        return 1;
+    };
+    let instance = s.stack.instance;
+    let at = c.root_base + at as usize;
+    // SAFETY: the trampoline was installed by the driver that is running this store and
+    // points to the typed store that owns `s`; the trace does not touch the store until
+    // the call returns, and the context is refreshed afterwards.
+    let r = unsafe { (tramp.call)(tramp.store, f as u32, at, Some(instance)) };
+    // SAFETY: as above; the store may have moved its stacks and memory.
+    let (c, s) = unsafe { parts(ctx) };
+    c.refresh(s);
+    match r {
+        Ok(()) => 0,
+        Err(e) => {
+            if let Some(j) = s.jit.as_mut() {
+                j.pending_error = Some(e);
+            }
+            1
+        }
+    }
+}

@@ -1,0 +1,698 @@
+//! The trace IR: a linear SSA buffer, one opcode table, interned constants, snapshots.
+//!
+//! Sits between the recorder (`record`), which emits instructions while the interpreter
+//! runs, and the backend (`asm`), which allocates registers and emits machine code. An
+//! instruction names its operands by [`Ref`], the index of an earlier instruction, so
+//! the buffer is in SSA form by construction; constants are `K` instructions interned by
+//! type and bits. Every emission goes through [`Ir::emit`], which applies FOLD (constant
+//! folding and algebraic rules, `opt::fold`) and CSE before appending: what reaches the
+//! buffer is already simplified.
+//!
+//! Guards (`GUARD` flag) carry the snapshot taken just before them: where the
+//! interpreter resumes (pc and inlined frame chain) and the slots the trace has modified
+//! by then. The buffer lives in a `bumpalo` arena owned by one recording; the compiled
+//! trace keeps only what exits need.
+
+use super::opt::fold;
+use bumpalo::Bump;
+use bumpalo::collections::Vec as BVec;
+use std::collections::HashMap;
+use std::fmt;
+
+/// A reference to an earlier instruction of the same trace.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Debug)]
+pub(crate) struct Ref(pub(crate) u32);
+
+impl Ref {
+    /// No operand.
+    pub(crate) const NONE: Ref = Ref(u32::MAX);
+
+    pub(crate) fn idx(self) -> usize {
+        self.0 as usize
+    }
+
+    pub(crate) fn is_none(self) -> bool {
+        self == Ref::NONE
+    }
+}
+
+impl fmt::Display for Ref {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.is_none() {
+            f.write_str("-")
+        } else {
+            write!(f, "{:04}", self.0)
+        }
+    }
+}
+
+/// The type of an instruction's result (`Void` for none).
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+#[repr(u8)]
+pub(crate) enum Ty {
+    Void,
+    I32,
+    I64,
+    F32,
+    F64,
+}
+
+impl Ty {
+    pub(crate) fn from_u8(v: u8) -> Ty {
+        [Ty::Void, Ty::I32, Ty::I64, Ty::F32, Ty::F64][v as usize % 5]
+    }
+
+    pub(crate) fn is_float(self) -> bool {
+        matches!(self, Ty::F32 | Ty::F64)
+    }
+
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Ty::Void => "   ",
+            Ty::I32 => "i32",
+            Ty::I64 => "i64",
+            Ty::F32 => "f32",
+            Ty::F64 => "f64",
+        }
+    }
+
+    /// The bits of `v` that this type keeps in a 64-bit slot (i32 and f32 zero-extended).
+    pub(crate) fn canon(self, v: u64) -> u64 {
+        match self {
+            Ty::I32 | Ty::F32 => v as u32 as u64,
+            _ => v,
+        }
+    }
+}
+
+/// Comparison conditions (`aux` of `Cmp` and `Guard`).
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+#[repr(u8)]
+pub(crate) enum Cond {
+    Eq,
+    Ne,
+    LtS,
+    LtU,
+    LeS,
+    LeU,
+    GtS,
+    GtU,
+    GeS,
+    GeU,
+    /// Float conditions, false when unordered; `Ne` is true when unordered.
+    FEq,
+    FNe,
+    FLt,
+    FLe,
+    FGt,
+    FGe,
+    /// Negated float conditions (true when unordered).
+    FNotLt,
+    FNotLe,
+    FNotGt,
+    FNotGe,
+}
+
+impl Cond {
+    const ALL: [Cond; 20] = [
+        Cond::Eq,
+        Cond::Ne,
+        Cond::LtS,
+        Cond::LtU,
+        Cond::LeS,
+        Cond::LeU,
+        Cond::GtS,
+        Cond::GtU,
+        Cond::GeS,
+        Cond::GeU,
+        Cond::FEq,
+        Cond::FNe,
+        Cond::FLt,
+        Cond::FLe,
+        Cond::FGt,
+        Cond::FGe,
+        Cond::FNotLt,
+        Cond::FNotLe,
+        Cond::FNotGt,
+        Cond::FNotGe,
+    ];
+
+    pub(crate) fn from_aux(aux: u64) -> Cond {
+        Cond::ALL[aux as usize]
+    }
+
+    /// The condition that holds exactly when `self` does not.
+    pub(crate) fn negate(self) -> Cond {
+        use Cond::*;
+        match self {
+            Eq => Ne,
+            Ne => Eq,
+            LtS => GeS,
+            LtU => GeU,
+            LeS => GtS,
+            LeU => GtU,
+            GtS => LeS,
+            GtU => LeU,
+            GeS => LtS,
+            GeU => LtU,
+            FEq => FNe,
+            FNe => FEq,
+            FLt => FNotLt,
+            FLe => FNotLe,
+            FGt => FNotGt,
+            FGe => FNotGe,
+            FNotLt => FLt,
+            FNotLe => FLe,
+            FNotGt => FGt,
+            FNotGe => FGe,
+        }
+    }
+
+    /// The condition with operands swapped (`a < b` is `b > a`).
+    pub(crate) fn swap(self) -> Cond {
+        use Cond::*;
+        match self {
+            LtS => GtS,
+            LtU => GtU,
+            LeS => GeS,
+            LeU => GeU,
+            GtS => LtS,
+            GtU => LtU,
+            GeS => LeS,
+            GeU => LeU,
+            FLt => FGt,
+            FLe => FGe,
+            FGt => FLt,
+            FGe => FLe,
+            FNotLt => FNotGt,
+            FNotLe => FNotGe,
+            FNotGt => FNotLt,
+            FNotGe => FNotLe,
+            c => c,
+        }
+    }
+
+    pub(crate) fn name(self) -> &'static str {
+        use Cond::*;
+        match self {
+            Eq | FEq => "eq",
+            Ne | FNe => "ne",
+            LtS => "lt_s",
+            LtU => "lt_u",
+            LeS => "le_s",
+            LeU => "le_u",
+            GtS => "gt_s",
+            GtU => "gt_u",
+            GeS => "ge_s",
+            GeU => "ge_u",
+            FLt => "lt",
+            FLe => "le",
+            FGt => "gt",
+            FGe => "ge",
+            FNotLt => "!lt",
+            FNotLe => "!le",
+            FNotGt => "!gt",
+            FNotGe => "!ge",
+        }
+    }
+}
+
+/// Memory access kinds (`aux >> 32` of `Load` and `Store`): width and extension.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+#[repr(u8)]
+pub(crate) enum Mem {
+    U8,
+    S8,
+    U16,
+    S16,
+    U32,
+    S32,
+    W64,
+}
+
+impl Mem {
+    const ALL: [Mem; 7] = [
+        Mem::U8,
+        Mem::S8,
+        Mem::U16,
+        Mem::S16,
+        Mem::U32,
+        Mem::S32,
+        Mem::W64,
+    ];
+
+    pub(crate) fn bytes(self) -> u32 {
+        match self {
+            Mem::U8 | Mem::S8 => 1,
+            Mem::U16 | Mem::S16 => 2,
+            Mem::U32 | Mem::S32 => 4,
+            Mem::W64 => 8,
+        }
+    }
+
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Mem::U8 => "u8",
+            Mem::S8 => "s8",
+            Mem::U16 => "u16",
+            Mem::S16 => "s16",
+            Mem::U32 => "u32",
+            Mem::S32 => "s32",
+            Mem::W64 => "64",
+        }
+    }
+
+    /// `aux` of a memory access: the static offset and the kind.
+    pub(crate) fn aux(self, offset: u32) -> u64 {
+        u64::from(offset) | (self as u64) << 32
+    }
+
+    pub(crate) fn of_aux(aux: u64) -> (Mem, u32) {
+        (Mem::ALL[(aux >> 32) as usize], aux as u32)
+    }
+}
+
+/// Operand kinds of the opcode table, for printing.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Mode {
+    /// No operands; `aux` is printed (constants, slots, globals).
+    Aux,
+    /// Operands `a` (and `b`, `c` when present).
+    Refs,
+    /// Operands plus a condition in `aux`.
+    CondRefs,
+    /// Operands plus a memory kind and offset in `aux`.
+    MemRefs,
+    /// A call: `aux` names the helper, operands are its arguments.
+    Call,
+}
+
+/// Opcode flags.
+pub(crate) mod flag {
+    /// Operands can be swapped.
+    pub(crate) const COMM: u8 = 1;
+    /// May leave the trace: carries a snapshot.
+    pub(crate) const GUARD: u8 = 2;
+    /// Reads memory, globals or slots: CSE only within one store epoch.
+    pub(crate) const LOAD: u8 = 4;
+    /// Writes memory or globals, or calls out: never removed, ends store epochs.
+    pub(crate) const EFFECT: u8 = 8;
+    /// Never folded or CSE'd (markers, copies).
+    pub(crate) const NOFOLD: u8 = 16;
+}
+
+/// Defines [`Op`] from one table: name, operand mode, flags.
+macro_rules! ir_ops {
+    ($( $(#[doc = $doc:literal])* $name:ident: $mode:ident, $flags:expr; )*) => {
+        /// IR opcodes.
+        #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+        #[repr(u8)]
+        pub(crate) enum Op {
+            $( $(#[doc = $doc])* $name, )*
+        }
+
+        impl Op {
+            const ALL: &'static [Op] = &[$(Op::$name),*];
+
+            pub(crate) fn from_u8(v: u8) -> Op {
+                Self::ALL[v as usize]
+            }
+
+            const INFO: &'static [(&'static str, Mode, u8)] = &[
+                $( (stringify!($name), Mode::$mode, $flags), )*
+            ];
+
+            pub(crate) fn name(self) -> &'static str {
+                Self::INFO[self as usize].0
+            }
+
+            pub(crate) fn mode(self) -> Mode {
+                Self::INFO[self as usize].1
+            }
+
+            pub(crate) fn flags(self) -> u8 {
+                Self::INFO[self as usize].2
+            }
+
+            pub(crate) fn has(self, f: u8) -> bool {
+                self.flags() & f != 0
+            }
+        }
+    };
+}
+
+use flag::{COMM, EFFECT, GUARD, LOAD, NOFOLD};
+
+ir_ops! {
+    /// Constant: `aux` holds the bits.
+    K: Aux, 0;
+    /// The value of slot `aux` (relative to the root frame) at trace entry.
+    Sload: Aux, NOFOLD;
+    /// Separates the first iteration from the loop body (LOOP pass).
+    Loop: Aux, NOFOLD;
+    /// Loop-carried value: `a` on entry to the loop, `b` at the end of an iteration.
+    Phi: Refs, NOFOLD;
+    /// A fresh name for `a` (breaks PHI sharing; never folded).
+    Copy: Refs, NOFOLD;
+    /// Removed by a pass.
+    Nop: Aux, NOFOLD;
+
+    Add: Refs, COMM;
+    Sub: Refs, 0;
+    Mul: Refs, COMM;
+    /// Integer division and remainder; their traps are separate guards.
+    DivS: Refs, 0;
+    DivU: Refs, 0;
+    RemS: Refs, 0;
+    RemU: Refs, 0;
+    And: Refs, COMM;
+    Or: Refs, COMM;
+    Xor: Refs, COMM;
+    Shl: Refs, 0;
+    ShrS: Refs, 0;
+    ShrU: Refs, 0;
+    Rotl: Refs, 0;
+    Rotr: Refs, 0;
+    Clz: Refs, 0;
+    Ctz: Refs, 0;
+    Popcnt: Refs, 0;
+    /// Sign-extends the low 8, 16 or 32 bits within the type.
+    Ext8: Refs, 0;
+    Ext16: Refs, 0;
+    Ext32: Refs, 0;
+    /// `a <cond> b` as 0 or 1 (i32).
+    Cmp: CondRefs, 0;
+    /// `if c != 0 { a } else { b }` with `c` in operand `c`.
+    Select: Refs, 0;
+
+    FDiv: Refs, 0;
+    FMin: Refs, COMM;
+    FMax: Refs, COMM;
+    FCopysign: Refs, 0;
+    FAbs: Refs, 0;
+    FNeg: Refs, 0;
+    FCeil: Refs, 0;
+    FFloor: Refs, 0;
+    FTrunc: Refs, 0;
+    FNearest: Refs, 0;
+    FSqrt: Refs, 0;
+
+    /// i64 to i32.
+    Wrap: Refs, 0;
+    /// i32 to i64, sign- or zero-extending.
+    ExtS: Refs, 0;
+    ExtU: Refs, 0;
+    /// Float to integer, saturating; `aux` 1 for unsigned. The trapping forms are a
+    /// `TruncOk` guard followed by the saturating conversion.
+    TruncSat: Aux, 0;
+    /// 1 if `a` converts to the result type of the truncation (`aux` 1 for unsigned) without
+    /// trapping; typed by the target integer type.
+    TruncOk: Aux, 0;
+    /// Integer to float; `aux` 1 for unsigned.
+    Convert: Aux, 0;
+    /// f64 to f32 and back.
+    Demote: Refs, 0;
+    Promote: Refs, 0;
+    /// The same bits in the other register class.
+    Bitcast: Refs, 0;
+
+    /// Exit unless `a <cond> b`.
+    Guard: CondRefs, GUARD;
+    /// Exit unless `a + aux <= memory length` (a is the zero-extended i32 address).
+    /// Memory never shrinks, so a bound that held once holds for the rest of the trace.
+    Bound: Aux, GUARD;
+
+    /// Load from linear memory at `a + offset`.
+    Load: MemRefs, LOAD;
+    /// Store `b` to linear memory at `a + offset`.
+    Store: MemRefs, EFFECT;
+    /// Global `aux` (store index).
+    GLoad: Aux, LOAD;
+    GStore: Aux, EFFECT;
+    /// Memory 0's size in pages.
+    MemSize: Aux, LOAD;
+    /// The value stack's slot `aux` (relative to the root frame) after a call wrote it.
+    SlotLoad: Aux, LOAD;
+    /// Stores `a` into slot `aux` of the value stack (arguments of a host call).
+    SlotStore: Aux, EFFECT;
+    /// Calls runtime helper `aux & 0xffff` with operands `a`, `b`, `c` and the immediate
+    /// `aux >> 32`.
+    Call: Call, EFFECT;
+}
+
+/// One IR instruction.
+#[derive(Clone, Copy, PartialEq, Debug)]
+pub(crate) struct Ins {
+    pub(crate) op: Op,
+    pub(crate) ty: Ty,
+    pub(crate) a: Ref,
+    pub(crate) b: Ref,
+    pub(crate) c: Ref,
+    /// Constant bits, slot, condition, memory kind and offset, global or helper.
+    pub(crate) aux: u64,
+}
+
+impl Ins {
+    pub(crate) fn new(op: Op, ty: Ty, a: Ref, b: Ref, aux: u64) -> Ins {
+        Ins {
+            op,
+            ty,
+            a,
+            b,
+            c: Ref::NONE,
+            aux,
+        }
+    }
+
+    /// The operands that are set.
+    pub(crate) fn operands(&self) -> impl Iterator<Item = Ref> + '_ {
+        [self.a, self.b, self.c]
+            .into_iter()
+            .filter(|r| !r.is_none())
+    }
+
+    pub(crate) fn cond(&self) -> Cond {
+        Cond::from_aux(self.aux)
+    }
+}
+
+/// A frame the trace inlined, as an exit must rebuild it.
+#[derive(Clone, Copy, PartialEq, Debug)]
+pub(crate) struct SnapFrame {
+    /// The callee's translation.
+    pub(crate) func: *const crate::interp::CompiledFunc,
+    /// Its base, in slots from the root frame's base.
+    pub(crate) base: u32,
+    /// The call instruction in the caller (the caller resumes after it).
+    pub(crate) call_pc: *const crate::interp::Instr,
+    pub(crate) instance: u32,
+}
+
+/// Interpreter state at a guard: resume at `pc` in the innermost of `frames` (the root
+/// frame when empty), with `entries` (slot, value) written back, and the accumulator.
+#[derive(Clone, Debug)]
+pub(crate) struct Snapshot {
+    pub(crate) pc: *const crate::interp::Instr,
+    pub(crate) frames: Vec<SnapFrame>,
+    pub(crate) entries: Vec<(u32, Ref)>,
+    pub(crate) acc: Ref,
+    /// The IR position of the guard it belongs to.
+    pub(crate) at: Ref,
+}
+
+/// Why emission failed: a limit of the trace was reached.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum IrFull {
+    Instructions,
+    Constants,
+}
+
+/// The IR of one trace under construction.
+pub(crate) struct Ir<'a> {
+    pub(crate) ins: BVec<'a, Ins>,
+    consts: HashMap<(Ty, u64), Ref>,
+    cse: HashMap<(Op, Ty, Ref, Ref, Ref, u64), Ref>,
+    pub(crate) snaps: Vec<Snapshot>,
+    /// Bumped by every effect: loads are only shared within one epoch.
+    epoch: u64,
+    /// Where the LOOP pass's copy starts, and which instructions before it depend on
+    /// values the loop changes (those are never reused by CSE in the copy).
+    loop_start: usize,
+    variant: Vec<bool>,
+    max_ins: usize,
+    max_consts: usize,
+}
+
+impl<'a> Ir<'a> {
+    pub(crate) fn new(arena: &'a Bump, max_ins: u32, max_consts: u32) -> Ir<'a> {
+        Ir {
+            ins: BVec::with_capacity_in(256, arena),
+            consts: HashMap::new(),
+            cse: HashMap::new(),
+            snaps: Vec::new(),
+            epoch: 0,
+            loop_start: 0,
+            variant: Vec::new(),
+            max_ins: max_ins as usize,
+            max_consts: max_consts as usize,
+        }
+    }
+
+    pub(crate) fn get(&self, r: Ref) -> &Ins {
+        &self.ins[r.idx()]
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.ins.len()
+    }
+
+    pub(crate) fn ty(&self, r: Ref) -> Ty {
+        self.ins[r.idx()].ty
+    }
+
+    /// The constant bits of `r`, if it is a constant.
+    pub(crate) fn konst(&self, r: Ref) -> Option<u64> {
+        let i = &self.ins[r.idx()];
+        (i.op == Op::K).then_some(i.aux)
+    }
+
+    /// Appends without folding.
+    pub(crate) fn push(&mut self, ins: Ins) -> Result<Ref, IrFull> {
+        if self.ins.len() >= self.max_ins {
+            return Err(IrFull::Instructions);
+        }
+        let r = Ref(self.ins.len() as u32);
+        if ins.op.has(EFFECT) {
+            self.epoch += 1;
+        }
+        self.ins.push(ins);
+        Ok(r)
+    }
+
+    /// The interned constant of type `ty` with bits `bits`.
+    pub(crate) fn k(&mut self, ty: Ty, bits: u64) -> Result<Ref, IrFull> {
+        let bits = ty.canon(bits);
+        if let Some(&r) = self.consts.get(&(ty, bits)) {
+            return Ok(r);
+        }
+        if self.consts.len() >= self.max_consts {
+            return Err(IrFull::Constants);
+        }
+        let r = self.push(Ins::new(Op::K, ty, Ref::NONE, Ref::NONE, bits))?;
+        self.consts.insert((ty, bits), r);
+        Ok(r)
+    }
+
+    /// Emits `ins` through FOLD and CSE; returns the instruction that computes it.
+    pub(crate) fn emit(&mut self, ins: Ins) -> Result<Ref, IrFull> {
+        match fold::fold(self, ins)? {
+            fold::Folded::Ref(r) => Ok(r),
+            fold::Folded::Ins(ins) => self.cse_or_push(ins),
+        }
+    }
+
+    fn cse_or_push(&mut self, mut ins: Ins) -> Result<Ref, IrFull> {
+        if ins.op.has(COMM) && ins.b < ins.a {
+            std::mem::swap(&mut ins.a, &mut ins.b);
+        }
+        if ins.op.has(NOFOLD) || ins.op.has(EFFECT) {
+            return self.push(ins);
+        }
+        let epoch = if ins.op.has(LOAD) { self.epoch } else { 0 };
+        let key = (
+            ins.op,
+            ins.ty,
+            ins.a,
+            ins.b,
+            ins.c,
+            ins.aux ^ epoch.rotate_left(40),
+        );
+        if let Some(&r) = self.cse.get(&key) {
+            let stale = r.idx() < self.loop_start && self.variant[r.idx()];
+            if !stale {
+                return Ok(r);
+            }
+        }
+        let r = self.push(ins)?;
+        self.cse.insert(key, r);
+        Ok(r)
+    }
+
+    /// Starts the LOOP pass's copy at `start`: `variant` marks the instructions before it
+    /// that depend on loop-carried values. If the loop has effects, loads before it are
+    /// not reused after it.
+    pub(crate) fn set_loop(&mut self, start: usize, variant: Vec<bool>, effects: bool) {
+        self.loop_start = start;
+        self.variant = variant;
+        if effects {
+            self.epoch += 1;
+        }
+    }
+
+    /// Forgets CSE candidates (after the buffer was truncated).
+    pub(crate) fn truncate(&mut self, len: usize) {
+        self.ins.truncate(len);
+        self.snaps.retain(|s| s.at.idx() < len);
+        self.cse.retain(|_, r| r.idx() < len);
+        self.consts.retain(|_, r| r.idx() < len);
+        self.epoch += 1;
+    }
+
+    /// The value `global` was last stored with, if nothing else could have written it since.
+    pub(crate) fn forwarded_global(&self, global: u64) -> Option<Ref> {
+        for ins in self.ins.iter().rev() {
+            match ins.op {
+                Op::GStore if ins.aux == global => return Some(ins.a),
+                Op::GStore | Op::Store | Op::SlotStore => continue,
+                Op::Call | Op::Loop => return None,
+                _ => continue,
+            }
+        }
+        None
+    }
+
+    /// Formats the instruction at `r` in the dump's text form.
+    pub(crate) fn format(&self, r: Ref) -> String {
+        format_ins(r, &self.ins[r.idx()], &|k| self.konst(k))
+    }
+}
+
+/// Formats one instruction: `0012 i32 Add 0010 0011`.
+pub(crate) fn format_ins(r: Ref, ins: &Ins, konst: &dyn Fn(Ref) -> Option<u64>) -> String {
+    let opnd = |x: Ref| -> String {
+        match konst(x) {
+            Some(bits) if !x.is_none() => format!("#{}", bits as i64),
+            _ => x.to_string(),
+        }
+    };
+    let head = format!("{r} {} {:<9}", ins.ty.name(), ins.op.name());
+    let refs: Vec<String> = ins.operands().map(opnd).collect();
+    let tail = match ins.op.mode() {
+        Mode::Aux => match ins.op {
+            Op::K => format!("#{}", ins.aux as i64),
+            Op::Sload | Op::SlotLoad | Op::SlotStore => {
+                format!("{} s{}", refs.join(" "), ins.aux)
+            }
+            Op::GLoad | Op::GStore => format!("{} g{}", refs.join(" "), ins.aux),
+            Op::Bound => format!("{} +{}", refs.join(" "), ins.aux),
+            Op::TruncSat | Op::TruncOk | Op::Convert => {
+                let sign = if ins.aux == 1 { "u" } else { "s" };
+                format!("{} {sign}", refs.join(" "))
+            }
+            _ => refs.join(" "),
+        },
+        Mode::Refs => refs.join(" "),
+        Mode::CondRefs => format!("{} {}", ins.cond().name(), refs.join(" ")),
+        Mode::MemRefs => {
+            let (m, off) = Mem::of_aux(ins.aux);
+            format!("{} {} +{off}", m.name(), refs.join(" "))
+        }
+        Mode::Call => format!(
+            "{} {} #{}",
+            super::helpers::name(ins.aux),
+            refs.join(" "),
+            ins.aux >> 32
+        ),
+    };
+    format!("{head} {tail}").trim_end().to_string()
+}

@@ -1,0 +1,373 @@
+//! FOLD: constant folding and algebraic simplification, applied to every instruction as
+//! it is emitted (before CSE).
+//!
+//! Invariant: a folded result computes exactly what the original instruction would, for
+//! every input; constants are evaluated with the interpreter's own operator semantics
+//! (`interp::ops`), so a folded trace and the interpreter cannot disagree. Operations
+//! that would trap are never folded: their guard stays and the operation is emitted.
+
+use crate::interp::ops;
+use crate::jit::ir::{Cond, Ins, Ir, IrFull, Op, Ref, Ty};
+
+/// What an emission became.
+pub(crate) enum Folded {
+    /// An existing instruction (or constant) already computes it.
+    Ref(Ref),
+    /// This (possibly rewritten) instruction must be appended.
+    Ins(Ins),
+}
+
+/// Folds `ins` against what `ir` knows about its operands.
+pub(crate) fn fold(ir: &mut Ir<'_>, ins: Ins) -> Result<Folded, IrFull> {
+    use Folded::{Ins as Keep, Ref as Same};
+    let ka = (!ins.a.is_none()).then(|| ir.konst(ins.a)).flatten();
+    let kb = (!ins.b.is_none()).then(|| ir.konst(ins.b)).flatten();
+    let kc = (!ins.c.is_none()).then(|| ir.konst(ins.c)).flatten();
+    let all_const = ins.operands().all(|r| ir.konst(r).is_some());
+    let has_operands = ins.operands().next().is_some();
+
+    // Constant folding.
+    if has_operands && all_const && !matches!(ins.op, Op::Guard | Op::Call | Op::Store) {
+        let a_ty = if ins.a.is_none() {
+            Ty::Void
+        } else {
+            ir.ty(ins.a)
+        };
+        let v = eval(
+            ins.op,
+            ins.ty,
+            a_ty,
+            ins.aux,
+            [ka, kb, kc].map(|k| k.unwrap_or(0)),
+        );
+        if let Some(v) = v {
+            return Ok(Same(ir.k(ins.ty, v)?));
+        }
+    }
+    // A guard on constants holds (the recorder saw it pass), so it is dropped.
+    if ins.op == Op::Guard
+        && let (Some(x), Some(y)) = (ka, kb)
+    {
+        let ty = ir.ty(ins.a);
+        if cond(ins.cond(), ty, x, y) {
+            return Ok(Same(Ref::NONE));
+        }
+    }
+    let int = matches!(ins.ty, Ty::I32 | Ty::I64);
+    // Algebraic rules with one constant operand (constants are on the right after CSE's
+    // canonical ordering for commutative ops; check both sides).
+    if int {
+        let (x, k) = match (ka, kb) {
+            (None, Some(k)) => (ins.a, Some(k)),
+            (Some(k), None) if ins.op.has(crate::jit::ir::flag::COMM) => (ins.b, Some(k)),
+            _ => (Ref::NONE, None),
+        };
+        if let Some(k) = k {
+            let ones = ins.ty.canon(u64::MAX);
+            match (ins.op, k) {
+                (Op::Add | Op::Or | Op::Xor | Op::Sub, 0) => return Ok(Same(x)),
+                (Op::Shl | Op::ShrS | Op::ShrU | Op::Rotl | Op::Rotr, _)
+                    if k & u64::from(bits(ins.ty) - 1) == 0 && kb.is_some() =>
+                {
+                    return Ok(Same(x));
+                }
+                (Op::Mul, 1) => return Ok(Same(x)),
+                (Op::Mul | Op::And, 0) => return Ok(Same(ir.k(ins.ty, 0)?)),
+                (Op::And, k) if k == ones => return Ok(Same(x)),
+                (Op::DivS | Op::DivU, 1) if kb.is_some() => return Ok(Same(x)),
+                _ => {}
+            }
+        }
+        if ins.a == ins.b {
+            match ins.op {
+                Op::Sub | Op::Xor => return Ok(Same(ir.k(ins.ty, 0)?)),
+                Op::And | Op::Or => return Ok(Same(ins.a)),
+                _ => {}
+            }
+        }
+    }
+    match ins.op {
+        Op::Select => {
+            if let Some(c) = kc {
+                return Ok(Same(if c as u32 != 0 { ins.a } else { ins.b }));
+            }
+            if ins.a == ins.b {
+                return Ok(Same(ins.a));
+            }
+        }
+        // Re-wrapping or re-extending a value that is already in range.
+        Op::Wrap => {
+            let src = *ir.get(ins.a);
+            if matches!(src.op, Op::ExtS | Op::ExtU) {
+                return Ok(Same(src.a));
+            }
+        }
+        Op::Bitcast => {
+            let src = *ir.get(ins.a);
+            if src.op == Op::Bitcast && ir.ty(src.a) == ins.ty {
+                return Ok(Same(src.a));
+            }
+        }
+        Op::GLoad => {
+            if let Some(v) = ir.forwarded_global(ins.aux) {
+                return Ok(Same(v));
+            }
+        }
+        _ => {}
+    }
+    Ok(Keep(ins))
+}
+
+fn bits(ty: Ty) -> u32 {
+    match ty {
+        Ty::I32 | Ty::F32 => 32,
+        _ => 64,
+    }
+}
+
+/// Evaluates `cond` on operands of type `ty`.
+pub(crate) fn cond(c: Cond, ty: Ty, x: u64, y: u64) -> bool {
+    let (x, y) = (ty.canon(x), ty.canon(y));
+    let (sx, sy) = match ty {
+        Ty::I32 => (i64::from(x as i32), i64::from(y as i32)),
+        _ => (x as i64, y as i64),
+    };
+    let (fx, fy) = match ty {
+        Ty::F32 => (
+            f64::from(f32::from_bits(x as u32)),
+            f64::from(f32::from_bits(y as u32)),
+        ),
+        _ => (f64::from_bits(x), f64::from_bits(y)),
+    };
+    match c {
+        Cond::Eq => x == y,
+        Cond::Ne => x != y,
+        Cond::LtS => sx < sy,
+        Cond::LtU => x < y,
+        Cond::LeS => sx <= sy,
+        Cond::LeU => x <= y,
+        Cond::GtS => sx > sy,
+        Cond::GtU => x > y,
+        Cond::GeS => sx >= sy,
+        Cond::GeU => x >= y,
+        Cond::FEq => fx == fy,
+        Cond::FNe => fx != fy,
+        Cond::FLt => fx < fy,
+        Cond::FLe => fx <= fy,
+        Cond::FGt => fx > fy,
+        Cond::FGe => fx >= fy,
+        Cond::FNotLt => !(fx < fy),
+        Cond::FNotLe => !(fx <= fy),
+        Cond::FNotGt => !(fx > fy),
+        Cond::FNotGe => !(fx >= fy),
+    }
+}
+
+/// The value of pure instruction `op` (result type `ty`, first operand of type `a_ty`) on
+/// constant operands, or `None` if it is not foldable or would trap.
+pub(crate) fn eval(op: Op, ty: Ty, a_ty: Ty, aux: u64, [x, y, z]: [u64; 3]) -> Option<u64> {
+    let v = match ty {
+        Ty::I32 => {
+            let (a, b) = (x as u32, y as u32);
+            u64::from(match op {
+                Op::Add => a.wrapping_add(b),
+                Op::Sub => a.wrapping_sub(b),
+                Op::Mul => a.wrapping_mul(b),
+                Op::DivS => ops::i32_div_s(a as i32, b as i32).ok()? as u32,
+                Op::DivU => ops::i32_div_u(a, b).ok()?,
+                Op::RemS => ops::i32_rem_s(a as i32, b as i32).ok()? as u32,
+                Op::RemU => ops::i32_rem_u(a, b).ok()?,
+                Op::And => a & b,
+                Op::Or => a | b,
+                Op::Xor => a ^ b,
+                Op::Shl => a.wrapping_shl(b),
+                Op::ShrS => (a as i32).wrapping_shr(b) as u32,
+                Op::ShrU => a.wrapping_shr(b),
+                Op::Rotl => a.rotate_left(b),
+                Op::Rotr => a.rotate_right(b),
+                Op::Clz => a.leading_zeros(),
+                Op::Ctz => a.trailing_zeros(),
+                Op::Popcnt => a.count_ones(),
+                Op::Ext8 => a as i8 as i32 as u32,
+                Op::Ext16 => a as i16 as i32 as u32,
+                Op::Cmp => u32::from(cond(Cond::from_aux(aux), a_ty, x, y)),
+                Op::Select => {
+                    if z as u32 != 0 {
+                        a
+                    } else {
+                        b
+                    }
+                }
+                Op::Wrap => x as u32,
+                Op::TruncSat => trunc_sat(a_ty, aux == 1, false, x) as u32,
+                Op::TruncOk => u32::from(trunc_ok(a_ty, aux, x)),
+                Op::Bitcast => x as u32,
+                _ => return None,
+            })
+        }
+        Ty::I64 => {
+            let (a, b) = (x, y);
+            match op {
+                Op::Add => a.wrapping_add(b),
+                Op::Sub => a.wrapping_sub(b),
+                Op::Mul => a.wrapping_mul(b),
+                Op::DivS => ops::i64_div_s(a as i64, b as i64).ok()? as u64,
+                Op::DivU => ops::i64_div_u(a, b).ok()?,
+                Op::RemS => ops::i64_rem_s(a as i64, b as i64).ok()? as u64,
+                Op::RemU => ops::i64_rem_u(a, b).ok()?,
+                Op::And => a & b,
+                Op::Or => a | b,
+                Op::Xor => a ^ b,
+                Op::Shl => a.wrapping_shl(b as u32),
+                Op::ShrS => (a as i64).wrapping_shr(b as u32) as u64,
+                Op::ShrU => a.wrapping_shr(b as u32),
+                Op::Rotl => a.rotate_left((b & 63) as u32),
+                Op::Rotr => a.rotate_right((b & 63) as u32),
+                Op::Clz => u64::from(a.leading_zeros()),
+                Op::Ctz => u64::from(a.trailing_zeros()),
+                Op::Popcnt => u64::from(a.count_ones()),
+                Op::Ext8 => a as i8 as i64 as u64,
+                Op::Ext16 => a as i16 as i64 as u64,
+                Op::Ext32 => a as i32 as i64 as u64,
+                Op::Select => {
+                    if z as u32 != 0 {
+                        a
+                    } else {
+                        b
+                    }
+                }
+                Op::ExtS => a as u32 as i32 as i64 as u64,
+                Op::ExtU => u64::from(a as u32),
+                Op::TruncSat => trunc_sat(a_ty, aux == 1, true, x),
+                Op::Bitcast => x,
+                _ => return None,
+            }
+        }
+        Ty::F32 => {
+            let (a, b) = (f32::from_bits(x as u32), f32::from_bits(y as u32));
+            u64::from(
+                match op {
+                    Op::Add => a + b,
+                    Op::Sub => a - b,
+                    Op::Mul => a * b,
+                    Op::FDiv => a / b,
+                    Op::FMin => ops::f32_min(a, b),
+                    Op::FMax => ops::f32_max(a, b),
+                    Op::FCopysign => f32::from_bits(ops::f32_copysign(x as u32, y as u32)),
+                    Op::FAbs => f32::from_bits(x as u32 & 0x7fff_ffff),
+                    Op::FNeg => f32::from_bits(x as u32 ^ 0x8000_0000),
+                    Op::FCeil => ops::f32_ceil(a),
+                    Op::FFloor => ops::f32_floor(a),
+                    Op::FTrunc => ops::f32_trunc(a),
+                    Op::FNearest => ops::f32_nearest(a),
+                    Op::FSqrt => a.sqrt(),
+                    Op::Select => {
+                        if z as u32 != 0 {
+                            a
+                        } else {
+                            b
+                        }
+                    }
+                    Op::Convert => convert_f32(a_ty, aux == 1, x),
+                    Op::Demote => f64::from_bits(x) as f32,
+                    Op::Bitcast => f32::from_bits(x as u32),
+                    _ => return None,
+                }
+                .to_bits(),
+            )
+        }
+        Ty::F64 => {
+            let (a, b) = (f64::from_bits(x), f64::from_bits(y));
+            match op {
+                Op::Add => a + b,
+                Op::Sub => a - b,
+                Op::Mul => a * b,
+                Op::FDiv => a / b,
+                Op::FMin => ops::f64_min(a, b),
+                Op::FMax => ops::f64_max(a, b),
+                Op::FCopysign => f64::from_bits(ops::f64_copysign(x, y)),
+                Op::FAbs => f64::from_bits(x & !(1 << 63)),
+                Op::FNeg => f64::from_bits(x ^ (1 << 63)),
+                Op::FCeil => ops::f64_ceil(a),
+                Op::FFloor => ops::f64_floor(a),
+                Op::FTrunc => ops::f64_trunc(a),
+                Op::FNearest => ops::f64_nearest(a),
+                Op::FSqrt => a.sqrt(),
+                Op::Select => {
+                    if z as u32 != 0 {
+                        a
+                    } else {
+                        b
+                    }
+                }
+                Op::Convert => convert_f64(a_ty, aux == 1, x),
+                Op::Promote => f64::from(f32::from_bits(x as u32)),
+                Op::Bitcast => f64::from_bits(x),
+                _ => return None,
+            }
+            .to_bits()
+        }
+        Ty::Void => return None,
+    };
+    Some(v)
+}
+
+/// Saturating float-to-integer conversion of `x` (of float type `from`).
+pub(crate) fn trunc_sat(from: Ty, unsigned: bool, to64: bool, x: u64) -> u64 {
+    let f = match from {
+        Ty::F32 => f64::from(f32::from_bits(x as u32)),
+        _ => f64::from_bits(x),
+    };
+    // `as` saturates and maps NaN to 0, as the spec's `trunc_sat` does. Going through f64
+    // is exact for f32 inputs.
+    match (to64, unsigned) {
+        (false, false) => u64::from(f as i32 as u32),
+        (false, true) => u64::from(f as u32),
+        (true, false) => f as i64 as u64,
+        (true, true) => f as u64,
+    }
+}
+
+/// Whether the trapping truncation of `x` (float type `from`) succeeds; `aux` bit 0 is
+/// "unsigned", bit 1 "to i64".
+pub(crate) fn trunc_ok(from: Ty, aux: u64, x: u64) -> bool {
+    let (unsigned, to64) = (aux & 1 != 0, aux & 2 != 0);
+    match from {
+        Ty::F32 => {
+            let f = f32::from_bits(x as u32);
+            match (to64, unsigned) {
+                (false, false) => ops::i32_trunc_f32_s(f).is_ok(),
+                (false, true) => ops::i32_trunc_f32_u(f).is_ok(),
+                (true, false) => ops::i64_trunc_f32_s(f).is_ok(),
+                (true, true) => ops::i64_trunc_f32_u(f).is_ok(),
+            }
+        }
+        _ => {
+            let f = f64::from_bits(x);
+            match (to64, unsigned) {
+                (false, false) => ops::i32_trunc_f64_s(f).is_ok(),
+                (false, true) => ops::i32_trunc_f64_u(f).is_ok(),
+                (true, false) => ops::i64_trunc_f64_s(f).is_ok(),
+                (true, true) => ops::i64_trunc_f64_u(f).is_ok(),
+            }
+        }
+    }
+}
+
+pub(crate) fn convert_f32(from: Ty, unsigned: bool, x: u64) -> f32 {
+    match (from, unsigned) {
+        (Ty::I32, false) => x as i32 as f32,
+        (Ty::I32, true) => x as u32 as f32,
+        (_, false) => x as i64 as f32,
+        (_, true) => x as f32,
+    }
+}
+
+pub(crate) fn convert_f64(from: Ty, unsigned: bool, x: u64) -> f64 {
+    match (from, unsigned) {
+        (Ty::I32, false) => f64::from(x as i32),
+        (Ty::I32, true) => f64::from(x as u32),
+        (_, false) => x as i64 as f64,
+        (_, true) => x as f64,
+    }
+}

@@ -1,0 +1,94 @@
+//! LOOP: copy-substitution of the recorded iteration, so the loop body is optimized
+//! against what the first iteration already computed (after LuaJIT's `lj_opt_loop`).
+//!
+//! The recorded iteration becomes the loop's pre-roll; after a `Loop` marker, every
+//! instruction is emitted again with its operands substituted: a slot's entry value
+//! becomes the value that slot has at the end of the first iteration. FOLD and CSE then
+//! turn loop-invariant work (and invariant loads and bounds checks, when nothing in the
+//! loop writes memory) into references to the pre-roll: it runs once. Values that change
+//! per iteration get a PHI (left: the value entering the loop, right: the value at the
+//! end of an iteration), resolved by moves before the backward jump.
+//!
+//! Invariant: CSE may only reuse a pre-roll instruction that does not depend on a slot
+//! the loop modifies (`Ir::variant`), since a reused instruction is not recomputed.
+//! Guards copied into the body get snapshots that merge the loop-entry slot map with
+//! the substituted entries of the original snapshot.
+
+use crate::jit::ir::{Ins, Ir, IrFull, Op, Ref, Snapshot, flag};
+
+/// Emits the loop body and its PHIs after the recorded iteration in `ir`; `modified` is
+/// the slot map at the end of the iteration (modified slots only).
+pub(crate) fn unroll(ir: &mut Ir<'_>, modified: &[(u32, Ref)]) -> Result<(), IrFull> {
+    let n1 = ir.len();
+    let is_modified = |slot: u64| modified.iter().any(|&(s, _)| u64::from(s) == slot);
+    let mut variant = vec![false; n1];
+    let mut effects = false;
+    for i in 0..n1 {
+        let ins = ir.ins[i];
+        effects |= ins.op.has(flag::EFFECT);
+        variant[i] = (ins.op == Op::Sload && is_modified(ins.aux))
+            || ins.operands().any(|r| variant[r.idx()]);
+    }
+    ir.set_loop(n1, variant, effects);
+    ir.push(Ins::new(
+        Op::Loop,
+        crate::jit::ir::Ty::Void,
+        Ref::NONE,
+        Ref::NONE,
+        0,
+    ))?;
+
+    let mut subst: Vec<Ref> = (0..n1 as u32).map(Ref).collect();
+    for &(slot, r) in modified {
+        if let Some(i) =
+            (0..n1).find(|&i| ir.ins[i].op == Op::Sload && ir.ins[i].aux == u64::from(slot))
+        {
+            subst[i] = r;
+        }
+    }
+    let sub = |subst: &[Ref], r: Ref| if r.is_none() { r } else { subst[r.idx()] };
+    let snaps: Vec<Snapshot> = ir.snaps.clone();
+    for i in 0..n1 {
+        let ins = ir.ins[i];
+        if matches!(ins.op, Op::K | Op::Sload | Op::Nop | Op::Loop) {
+            continue;
+        }
+        let copy = Ins {
+            a: sub(&subst, ins.a),
+            b: sub(&subst, ins.b),
+            c: sub(&subst, ins.c),
+            ..ins
+        };
+        let before = ir.len();
+        let r = ir.emit(copy)?;
+        subst[i] = r;
+        if ins.op.has(flag::GUARD) && !r.is_none() && r.idx() >= before {
+            if let Some(s) = snaps.iter().find(|s| s.at.idx() == i) {
+                let mut entries: Vec<(u32, Ref)> = modified.to_vec();
+                for &(slot, v) in &s.entries {
+                    let v = sub(&subst, v);
+                    match entries.iter_mut().find(|e| e.0 == slot) {
+                        Some(e) => e.1 = v,
+                        None => entries.push((slot, v)),
+                    }
+                }
+                ir.snaps.push(Snapshot {
+                    pc: s.pc,
+                    frames: s.frames.clone(),
+                    entries,
+                    acc: sub(&subst, s.acc),
+                    at: r,
+                });
+            }
+        }
+    }
+    let mut seen = Vec::new();
+    for &(_, left) in modified {
+        let right = sub(&subst, left);
+        if right != left && !seen.contains(&left) {
+            seen.push(left);
+            ir.push(Ins::new(Op::Phi, crate::jit::ir::Ty::Void, left, right, 0))?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,1531 @@
+//! The recorder: turns the bytecode the interpreter executes into trace IR.
+//!
+//! Runs alongside the interpreter's recording loop (`interp::exec` with its recording
+//! hook): before each instruction the hook calls [`Recorder::step`], which first
+//! completes the previous instruction, now that its outcome is known (the branch
+//! direction is where execution went, a call shows up as a new frame), and then notes
+//! the current one. So the recorder never re-implements an operator: values come from
+//! the IR, directions from the interpreter.
+//!
+//! The slot map holds, for each slot of the root frame and of inlined frames (indexed
+//! from the root frame's base), the IR value it has now; a slot read before any write
+//! becomes an `Sload` (its value at trace entry). Guards snapshot the modified slots.
+//! Recording ends when execution is back at the loop header, at the same call depth,
+//! through a backward branch; anything else ends in an abort from [`Abort`].
+
+use super::ir::{Cond, Ins, Ir, IrFull, Mem, Op, Ref, SnapFrame, Snapshot, Ty};
+use crate::interp::{CompiledFunc, Instr};
+use crate::jit::helpers::Helper;
+use crate::runtime::store::{FuncEntity, StoreInner};
+use crate::runtime::types::ValType;
+use bumpalo::Bump;
+
+/// Defines [`Abort`] once: each reason and its message.
+macro_rules! aborts {
+    ($( $name:ident: $msg:literal, )*) => {
+        /// Why a recording was abandoned.
+        #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+        pub enum Abort {
+            $( #[doc = $msg] $name, )*
+        }
+
+        impl Abort {
+            /// Every reason, in table order.
+            pub const ALL: &'static [Abort] = &[$(Abort::$name),*];
+
+            /// A short description.
+            pub fn message(self) -> &'static str {
+                match self { $( Abort::$name => $msg, )* }
+            }
+        }
+    };
+}
+
+aborts! {
+    Nyi: "instruction not implemented in traces",
+    TooLong: "trace too long",
+    TooManyConsts: "too many constants",
+    TooManySnapshots: "too many snapshots",
+    InlineDepth: "inlining too deep",
+    InnerLoop: "inner loop not closed",
+    LeftLoop: "left the loop",
+    ReturnFromRoot: "returned from the loop's function",
+    CrossInstance: "call into another instance",
+    Trapped: "trapped while recording",
+    HostError: "host call failed while recording",
+    Reentered: "host call re-entered WebAssembly",
+    CodeSpace: "out of machine-code space",
+    TooManySpills: "too many spill slots",
+}
+
+impl From<IrFull> for Abort {
+    fn from(e: IrFull) -> Abort {
+        match e {
+            IrFull::Instructions => Abort::TooLong,
+            IrFull::Constants => Abort::TooManyConsts,
+        }
+    }
+}
+
+/// A frame inlined into the trace.
+#[derive(Clone, Copy)]
+struct RecFrame {
+    func: *const CompiledFunc,
+    /// Base in slots from the root frame's base.
+    base: u32,
+    call_pc: *const Instr,
+}
+
+/// An operand as the bytecode names it.
+#[derive(Clone, Copy)]
+enum Src {
+    S(crate::interp::Slot),
+    Imm(i32),
+    /// The accumulator: the previous instruction's result.
+    Acc,
+}
+use Src::{Acc, Imm, S};
+
+/// The instruction the recorder saw last, completed at the next step.
+struct Pending {
+    pc: *const Instr,
+    /// Frame-stack depth when it started.
+    depth: usize,
+    /// `call_indirect`: the table entry it read.
+    entry: u64,
+}
+
+/// What the interpreter should do after a step.
+pub(crate) enum Step {
+    Continue,
+    /// Execution is back at the loop header: the trace is complete.
+    Close,
+    Abort(Abort),
+}
+
+/// One line of the recorded bytecode, for the dump.
+pub(crate) struct Recorded {
+    pub(crate) depth: usize,
+    pub(crate) func_index: u32,
+    pub(crate) at: usize,
+    pub(crate) text: String,
+}
+
+/// The recording of one trace.
+pub(crate) struct Recorder {
+    // Field order matters: `ir` borrows from `arena` and must be dropped first.
+    pub(crate) ir: Ir<'static>,
+    _arena: Box<Bump>,
+    pub(crate) start_pc: *const Instr,
+    pub(crate) root: *const CompiledFunc,
+    pub(crate) loop_id: u32,
+    /// Frame-stack length of the root frame.
+    pub(crate) root_depth: usize,
+    /// The `stop` of the `run` that records (re-entered runs do not record).
+    pub(crate) stop: usize,
+    pub(crate) instance: u32,
+    frames: Vec<RecFrame>,
+    pub(crate) slots: Vec<Ref>,
+    pub(crate) sloads: Vec<Ref>,
+    acc: Ref,
+    pending: Option<Pending>,
+    pub(crate) max_depth: usize,
+    max_snap: usize,
+    max_inline: usize,
+    pub(crate) log: Vec<Recorded>,
+    pub(crate) started: std::time::Instant,
+}
+
+impl Recorder {
+    /// Starts recording at loop header `pc` (loop `loop_id` of `root`).
+    pub(crate) fn new(
+        s: &StoreInner,
+        pc: *const Instr,
+        loop_id: u32,
+        stop: usize,
+        params: &crate::JitParams,
+    ) -> Box<Recorder> {
+        let arena = Box::new(Bump::new());
+        // SAFETY: the arena is boxed (its address is stable) and owned by the recorder,
+        // which drops `ir` (declared first) before it; nothing else keeps the `'static`
+        // borrow.
+        let arena_ref: &'static Bump = unsafe { &*(&*arena as *const Bump) };
+        let frame = s.stack.frames.last().expect("recording needs a frame");
+        Box::new(Recorder {
+            ir: Ir::new(arena_ref, params.maxrecord, params.maxirconst),
+            _arena: arena,
+            start_pc: pc,
+            root: frame.func,
+            loop_id,
+            root_depth: s.stack.frames.len(),
+            stop,
+            instance: frame.instance,
+            frames: Vec::new(),
+            slots: Vec::new(),
+            sloads: Vec::new(),
+            acc: Ref::NONE,
+            pending: Some(Pending {
+                pc,
+                depth: s.stack.frames.len(),
+                entry: 0,
+            }),
+            max_depth: 0,
+            max_snap: params.maxsnap as usize,
+            max_inline: params.maxinline as usize,
+            log: Vec::new(),
+            started: std::time::Instant::now(),
+        })
+    }
+
+    /// The function whose frame is innermost in the trace.
+    fn func(&self) -> &CompiledFunc {
+        let f = self.frames.last().map_or(self.root, |f| f.func);
+        // SAFETY: translations are owned by modules the store keeps alive.
+        unsafe { &*f }
+    }
+
+    fn base(&self) -> u32 {
+        self.frames.last().map_or(0, |f| f.base)
+    }
+
+    /// Completes the pending instruction now that execution is at `pc`, then notes `pc`.
+    pub(crate) fn step(&mut self, s: &StoreInner, pc: *const Instr) -> Step {
+        match self.step_inner(s, pc) {
+            Ok(step) => step,
+            Err(a) => Step::Abort(a),
+        }
+    }
+
+    fn step_inner(&mut self, s: &StoreInner, pc: *const Instr) -> Result<Step, Abort> {
+        let depth = s.stack.frames.len();
+        if let Some(p) = self.pending.take() {
+            self.complete(s, &p, pc, depth)?;
+            // SAFETY: `pc` points at an instruction of the innermost frame's code.
+            let at_loop = matches!(unsafe { *pc }, Instr::Loop { .. });
+            if at_loop && depth == p.depth && pc <= p.pc && p.pc != pc {
+                if pc == self.start_pc && depth == self.root_depth {
+                    return Ok(Step::Close);
+                }
+                return Err(Abort::InnerLoop);
+            }
+            if pc == self.start_pc && depth == self.root_depth {
+                return Err(Abort::LeftLoop);
+            }
+        }
+        if depth < self.root_depth {
+            return Err(Abort::ReturnFromRoot);
+        }
+        let mut entry = 0;
+        // SAFETY: as above.
+        if let Instr::CallIndirect { index, table, .. } = unsafe { *pc } {
+            entry = self.table_entry(s, index, table);
+        }
+        if self.ir.len() >= 1 << 30 {
+            return Err(Abort::TooLong);
+        }
+        self.pending = Some(Pending { pc, depth, entry });
+        Ok(Step::Continue)
+    }
+
+    /// The current value of slot `slot` of the innermost interpreter frame.
+    fn live_slot(s: &StoreInner, slot: crate::interp::Slot) -> u64 {
+        let f = s.stack.frames.last().expect("frame");
+        s.stack.values[f.base + slot.0 as usize]
+    }
+
+    fn table_entry(&self, s: &StoreInner, index: crate::interp::Slot, table: u16) -> u64 {
+        let i = Self::live_slot(s, index) as u32 as usize;
+        let inst = &s.instances[self.instance as usize];
+        let t = inst.tables[table as usize] as usize;
+        s.tables[t].elems.get(i).copied().unwrap_or(u64::MAX)
+    }
+
+    // ---- the slot map ----
+
+    fn abs(&self, slot: crate::interp::Slot) -> usize {
+        (self.base() + slot.0) as usize
+    }
+
+    fn ensure(&mut self, abs: usize) {
+        if abs >= self.slots.len() {
+            self.slots.resize(abs + 1, Ref::NONE);
+            self.sloads.resize(abs + 1, Ref::NONE);
+        }
+    }
+
+    /// The value of slot `abs` (root-relative), whatever its type.
+    fn get_abs(&mut self, abs: usize, ty: Ty) -> Result<Ref, Abort> {
+        self.ensure(abs);
+        if self.slots[abs].is_none() {
+            let r = self
+                .ir
+                .push(Ins::new(Op::Sload, ty, Ref::NONE, Ref::NONE, abs as u64))?;
+            self.slots[abs] = r;
+            self.sloads[abs] = r;
+        }
+        Ok(self.slots[abs])
+    }
+
+    /// The value of operand `src` as type `ty`.
+    fn get(&mut self, src: Src, ty: Ty) -> Result<Ref, Abort> {
+        let r = match src {
+            S(slot) => self.get_abs(self.abs(slot), ty)?,
+            Imm(i) => {
+                let bits = match ty {
+                    Ty::I64 => i as i64 as u64,
+                    _ => u64::from(i as u32),
+                };
+                return Ok(self.ir.k(ty, bits)?);
+            }
+            Acc => {
+                if self.acc.is_none() {
+                    return Err(Abort::Nyi);
+                }
+                self.acc
+            }
+        };
+        self.convert(r, ty)
+    }
+
+    /// The value of a slot in its current type (untyped moves).
+    fn get_any(&mut self, slot: crate::interp::Slot) -> Result<Ref, Abort> {
+        self.get_abs(self.abs(slot), Ty::I64)
+    }
+
+    /// `r` reinterpreted as `ty` (slots hold bits; untyped moves can change the view).
+    fn convert(&mut self, r: Ref, ty: Ty) -> Result<Ref, Abort> {
+        let from = self.ir.ty(r);
+        if from == ty {
+            return Ok(r);
+        }
+        let e =
+            |ir: &mut Ir<'_>, op: Op, ty: Ty, a: Ref| ir.emit(Ins::new(op, ty, a, Ref::NONE, 0));
+        let ir = &mut self.ir;
+        Ok(match (from, ty) {
+            (Ty::I64, Ty::I32) => e(ir, Op::Wrap, ty, r)?,
+            (Ty::I32, Ty::I64) => e(ir, Op::ExtU, ty, r)?,
+            (Ty::I64, Ty::F64) | (Ty::F64, Ty::I64) | (Ty::I32, Ty::F32) | (Ty::F32, Ty::I32) => {
+                e(ir, Op::Bitcast, ty, r)?
+            }
+            (Ty::I64, Ty::F32) => {
+                let w = e(ir, Op::Wrap, Ty::I32, r)?;
+                e(ir, Op::Bitcast, ty, w)?
+            }
+            (Ty::F64, Ty::I32) => {
+                let b = e(ir, Op::Bitcast, Ty::I64, r)?;
+                e(ir, Op::Wrap, ty, b)?
+            }
+            (Ty::I32, Ty::F64) => {
+                let x = e(ir, Op::ExtU, Ty::I64, r)?;
+                e(ir, Op::Bitcast, ty, x)?
+            }
+            (Ty::F32, Ty::I64) => {
+                let b = e(ir, Op::Bitcast, Ty::I32, r)?;
+                e(ir, Op::ExtU, ty, b)?
+            }
+            (Ty::F32, Ty::F64) => {
+                let b = e(ir, Op::Bitcast, Ty::I32, r)?;
+                let x = e(ir, Op::ExtU, Ty::I64, b)?;
+                e(ir, Op::Bitcast, ty, x)?
+            }
+            (Ty::F64, Ty::F32) => {
+                let b = e(ir, Op::Bitcast, Ty::I64, r)?;
+                let w = e(ir, Op::Wrap, Ty::I32, b)?;
+                e(ir, Op::Bitcast, ty, w)?
+            }
+            _ => return Err(Abort::Nyi),
+        })
+    }
+
+    fn put(&mut self, slot: crate::interp::Slot, r: Ref) {
+        let abs = self.abs(slot);
+        self.ensure(abs);
+        self.slots[abs] = r;
+        self.acc = r;
+    }
+
+    fn emit(&mut self, op: Op, ty: Ty, a: Ref, b: Ref, aux: u64) -> Result<Ref, Abort> {
+        Ok(self.ir.emit(Ins::new(op, ty, a, b, aux))?)
+    }
+
+    // ---- snapshots and guards ----
+
+    /// The interpreter state to resume at `pc`.
+    fn snapshot(&self, pc: *const Instr, at: Ref) -> Snapshot {
+        let entries = self
+            .slots
+            .iter()
+            .zip(&self.sloads)
+            .enumerate()
+            .filter(|(_, (r, l))| !r.is_none() && r != l)
+            .map(|(i, (r, _))| (i as u32, *r))
+            .collect();
+        // SAFETY: `pc` points into the innermost frame's code.
+        let acc = if reads_acc(unsafe { *pc }) {
+            self.acc
+        } else {
+            Ref::NONE
+        };
+        Snapshot {
+            pc,
+            frames: self
+                .frames
+                .iter()
+                .map(|f| SnapFrame {
+                    func: f.func,
+                    base: f.base,
+                    call_pc: f.call_pc,
+                    instance: self.instance,
+                })
+                .collect(),
+            entries,
+            acc,
+            at,
+        }
+    }
+
+    /// Emits a guard that exits to `pc` (re-executing it) when it fails.
+    fn guard(&mut self, ins: Ins, pc: *const Instr) -> Result<(), Abort> {
+        let n = self.ir.len();
+        let r = self.ir.emit(ins)?;
+        if !r.is_none() && r.idx() >= n && self.ir.get(r).op.has(super::ir::flag::GUARD) {
+            if self.ir.snaps.len() >= self.max_snap {
+                return Err(Abort::TooManySnapshots);
+            }
+            let snap = self.snapshot(pc, r);
+            self.ir.snaps.push(snap);
+        }
+        Ok(())
+    }
+
+    fn guard_cond(&mut self, c: Cond, a: Ref, b: Ref, pc: *const Instr) -> Result<(), Abort> {
+        self.guard(Ins::new(Op::Guard, Ty::Void, a, b, c as u64), pc)
+    }
+
+    // ---- completing instructions ----
+
+    fn complete(
+        &mut self,
+        s: &StoreInner,
+        p: &Pending,
+        next: *const Instr,
+        depth: usize,
+    ) -> Result<(), Abort> {
+        let pc = p.pc;
+        // SAFETY: `pc` points into the code of the frame that was innermost at the time.
+        let instr = unsafe { *pc };
+        if self.log.len() < 100_000 {
+            let f = self.func();
+            // SAFETY: `pc` is inside `f.code`.
+            let at = unsafe { pc.offset_from(f.code.as_ptr()) } as usize;
+            self.log.push(Recorded {
+                depth: self.frames.len(),
+                func_index: f.func_index,
+                at,
+                text: format!("{instr:?}"),
+            });
+        }
+        // SAFETY: `pc + 1` is inside the same code (every function ends in a return).
+        let fallthrough = unsafe { pc.add(1) };
+        let taken = next != fallthrough && depth == p.depth;
+        use Instr as I;
+        use Ty::{F32, F64, I32, I64};
+        match instr {
+            // ---- control ----
+            I::Loop { .. } | I::Br { .. } => {}
+            I::Unreachable => return Err(Abort::Trapped),
+            I::BrIfNez { c, off } => self.branch(pc, off, taken, Cond::Ne, I32, S(c), Imm(0))?,
+            I::BrIfEqz { c, off } => self.branch(pc, off, taken, Cond::Eq, I32, S(c), Imm(0))?,
+            I::BrI64Eqz { c, off } => self.branch(pc, off, taken, Cond::Eq, I64, S(c), Imm(0))?,
+            I::BrIfNezA { off } => self.branch(pc, off, taken, Cond::Ne, I32, Acc, Imm(0))?,
+            I::BrIfEqzA { off } => self.branch(pc, off, taken, Cond::Eq, I32, Acc, Imm(0))?,
+            I::BrTable { index, len } => {
+                // SAFETY: both point into the same code.
+                let i = unsafe { next.offset_from(fallthrough) } as u32;
+                let x = self.get(S(index), I32)?;
+                if i < len {
+                    let k = self.ir.k(I32, u64::from(i))?;
+                    self.guard_cond(Cond::Eq, x, k, pc)?;
+                } else {
+                    let k = self.ir.k(I32, u64::from(len))?;
+                    self.guard_cond(Cond::GeU, x, k, pc)?;
+                }
+            }
+            I::BrI32Eq { a, b, off } => self.branch(pc, off, taken, Cond::Eq, I32, S(a), S(b))?,
+            I::BrI32Ne { a, b, off } => self.branch(pc, off, taken, Cond::Ne, I32, S(a), S(b))?,
+            I::BrI32LtS { a, b, off } => self.branch(pc, off, taken, Cond::LtS, I32, S(a), S(b))?,
+            I::BrI32LtU { a, b, off } => self.branch(pc, off, taken, Cond::LtU, I32, S(a), S(b))?,
+            I::BrI32LeS { a, b, off } => self.branch(pc, off, taken, Cond::LeS, I32, S(a), S(b))?,
+            I::BrI32LeU { a, b, off } => self.branch(pc, off, taken, Cond::LeU, I32, S(a), S(b))?,
+            I::BrI32GtS { a, b, off } => self.branch(pc, off, taken, Cond::GtS, I32, S(a), S(b))?,
+            I::BrI32GtU { a, b, off } => self.branch(pc, off, taken, Cond::GtU, I32, S(a), S(b))?,
+            I::BrI32GeS { a, b, off } => self.branch(pc, off, taken, Cond::GeS, I32, S(a), S(b))?,
+            I::BrI32GeU { a, b, off } => self.branch(pc, off, taken, Cond::GeU, I32, S(a), S(b))?,
+            I::BrI32EqImm { a, imm, off } => {
+                self.branch(pc, off, taken, Cond::Eq, I32, S(a), Imm(imm))?
+            }
+            I::BrI32NeImm { a, imm, off } => {
+                self.branch(pc, off, taken, Cond::Ne, I32, S(a), Imm(imm))?
+            }
+            I::BrI32LtSImm { a, imm, off } => {
+                self.branch(pc, off, taken, Cond::LtS, I32, S(a), Imm(imm))?
+            }
+            I::BrI32LtUImm { a, imm, off } => {
+                self.branch(pc, off, taken, Cond::LtU, I32, S(a), Imm(imm))?
+            }
+            I::BrI32LeSImm { a, imm, off } => {
+                self.branch(pc, off, taken, Cond::LeS, I32, S(a), Imm(imm))?
+            }
+            I::BrI32LeUImm { a, imm, off } => {
+                self.branch(pc, off, taken, Cond::LeU, I32, S(a), Imm(imm))?
+            }
+            I::BrI32GtSImm { a, imm, off } => {
+                self.branch(pc, off, taken, Cond::GtS, I32, S(a), Imm(imm))?
+            }
+            I::BrI32GtUImm { a, imm, off } => {
+                self.branch(pc, off, taken, Cond::GtU, I32, S(a), Imm(imm))?
+            }
+            I::BrI32GeSImm { a, imm, off } => {
+                self.branch(pc, off, taken, Cond::GeS, I32, S(a), Imm(imm))?
+            }
+            I::BrI32GeUImm { a, imm, off } => {
+                self.branch(pc, off, taken, Cond::GeU, I32, S(a), Imm(imm))?
+            }
+            I::BrI64Eq { a, b, off } => self.branch(pc, off, taken, Cond::Eq, I64, S(a), S(b))?,
+            I::BrI64Ne { a, b, off } => self.branch(pc, off, taken, Cond::Ne, I64, S(a), S(b))?,
+            I::BrI64LtS { a, b, off } => self.branch(pc, off, taken, Cond::LtS, I64, S(a), S(b))?,
+            I::BrI64LtU { a, b, off } => self.branch(pc, off, taken, Cond::LtU, I64, S(a), S(b))?,
+            I::BrI64LeS { a, b, off } => self.branch(pc, off, taken, Cond::LeS, I64, S(a), S(b))?,
+            I::BrI64LeU { a, b, off } => self.branch(pc, off, taken, Cond::LeU, I64, S(a), S(b))?,
+            I::BrI64GtS { a, b, off } => self.branch(pc, off, taken, Cond::GtS, I64, S(a), S(b))?,
+            I::BrI64GtU { a, b, off } => self.branch(pc, off, taken, Cond::GtU, I64, S(a), S(b))?,
+            I::BrI64GeS { a, b, off } => self.branch(pc, off, taken, Cond::GeS, I64, S(a), S(b))?,
+            I::BrI64GeU { a, b, off } => self.branch(pc, off, taken, Cond::GeU, I64, S(a), S(b))?,
+            I::BrI64EqImm { a, imm, off } => {
+                self.branch(pc, off, taken, Cond::Eq, I64, S(a), Imm(imm))?
+            }
+            I::BrI64NeImm { a, imm, off } => {
+                self.branch(pc, off, taken, Cond::Ne, I64, S(a), Imm(imm))?
+            }
+            I::BrI64LtSImm { a, imm, off } => {
+                self.branch(pc, off, taken, Cond::LtS, I64, S(a), Imm(imm))?
+            }
+            I::BrI64LtUImm { a, imm, off } => {
+                self.branch(pc, off, taken, Cond::LtU, I64, S(a), Imm(imm))?
+            }
+            I::BrI64LeSImm { a, imm, off } => {
+                self.branch(pc, off, taken, Cond::LeS, I64, S(a), Imm(imm))?
+            }
+            I::BrI64LeUImm { a, imm, off } => {
+                self.branch(pc, off, taken, Cond::LeU, I64, S(a), Imm(imm))?
+            }
+            I::BrI64GtSImm { a, imm, off } => {
+                self.branch(pc, off, taken, Cond::GtS, I64, S(a), Imm(imm))?
+            }
+            I::BrI64GtUImm { a, imm, off } => {
+                self.branch(pc, off, taken, Cond::GtU, I64, S(a), Imm(imm))?
+            }
+            I::BrI64GeSImm { a, imm, off } => {
+                self.branch(pc, off, taken, Cond::GeS, I64, S(a), Imm(imm))?
+            }
+            I::BrI64GeUImm { a, imm, off } => {
+                self.branch(pc, off, taken, Cond::GeU, I64, S(a), Imm(imm))?
+            }
+            I::BrI32AndNez { a, b, off } => {
+                self.bit_branch(pc, off, taken, Cond::Ne, S(a), S(b))?
+            }
+            I::BrI32AndEqz { a, b, off } => {
+                self.bit_branch(pc, off, taken, Cond::Eq, S(a), S(b))?
+            }
+            I::BrI32AndImmNez { a, imm, off } => {
+                self.bit_branch(pc, off, taken, Cond::Ne, S(a), Imm(imm))?
+            }
+            I::BrI32AndImmEqz { a, imm, off } => {
+                self.bit_branch(pc, off, taken, Cond::Eq, S(a), Imm(imm))?
+            }
+            I::BrF32Eq { a, b, off } => self.branch(pc, off, taken, Cond::FEq, F32, S(a), S(b))?,
+            I::BrF32Ne { a, b, off } => self.branch(pc, off, taken, Cond::FNe, F32, S(a), S(b))?,
+            I::BrF32Lt { a, b, off } => self.branch(pc, off, taken, Cond::FLt, F32, S(a), S(b))?,
+            I::BrF32Gt { a, b, off } => self.branch(pc, off, taken, Cond::FGt, F32, S(a), S(b))?,
+            I::BrF32Le { a, b, off } => self.branch(pc, off, taken, Cond::FLe, F32, S(a), S(b))?,
+            I::BrF32Ge { a, b, off } => self.branch(pc, off, taken, Cond::FGe, F32, S(a), S(b))?,
+            I::BrF32NotLt { a, b, off } => {
+                self.branch(pc, off, taken, Cond::FNotLt, F32, S(a), S(b))?
+            }
+            I::BrF32NotGt { a, b, off } => {
+                self.branch(pc, off, taken, Cond::FNotGt, F32, S(a), S(b))?
+            }
+            I::BrF32NotLe { a, b, off } => {
+                self.branch(pc, off, taken, Cond::FNotLe, F32, S(a), S(b))?
+            }
+            I::BrF32NotGe { a, b, off } => {
+                self.branch(pc, off, taken, Cond::FNotGe, F32, S(a), S(b))?
+            }
+            I::BrF64Eq { a, b, off } => self.branch(pc, off, taken, Cond::FEq, F64, S(a), S(b))?,
+            I::BrF64Ne { a, b, off } => self.branch(pc, off, taken, Cond::FNe, F64, S(a), S(b))?,
+            I::BrF64Lt { a, b, off } => self.branch(pc, off, taken, Cond::FLt, F64, S(a), S(b))?,
+            I::BrF64Gt { a, b, off } => self.branch(pc, off, taken, Cond::FGt, F64, S(a), S(b))?,
+            I::BrF64Le { a, b, off } => self.branch(pc, off, taken, Cond::FLe, F64, S(a), S(b))?,
+            I::BrF64Ge { a, b, off } => self.branch(pc, off, taken, Cond::FGe, F64, S(a), S(b))?,
+            I::BrF64NotLt { a, b, off } => {
+                self.branch(pc, off, taken, Cond::FNotLt, F64, S(a), S(b))?
+            }
+            I::BrF64NotGt { a, b, off } => {
+                self.branch(pc, off, taken, Cond::FNotGt, F64, S(a), S(b))?
+            }
+            I::BrF64NotLe { a, b, off } => {
+                self.branch(pc, off, taken, Cond::FNotLe, F64, S(a), S(b))?
+            }
+            I::BrF64NotGe { a, b, off } => {
+                self.branch(pc, off, taken, Cond::FNotGe, F64, S(a), S(b))?
+            }
+            I::BrI32EqImmA { imm, off } => {
+                self.branch(pc, off, taken, Cond::Eq, I32, Acc, Imm(imm))?
+            }
+            I::BrI32NeImmA { imm, off } => {
+                self.branch(pc, off, taken, Cond::Ne, I32, Acc, Imm(imm))?
+            }
+            I::BrI32LtSImmA { imm, off } => {
+                self.branch(pc, off, taken, Cond::LtS, I32, Acc, Imm(imm))?
+            }
+            I::BrI32LtUImmA { imm, off } => {
+                self.branch(pc, off, taken, Cond::LtU, I32, Acc, Imm(imm))?
+            }
+            I::BrI32GtSImmA { imm, off } => {
+                self.branch(pc, off, taken, Cond::GtS, I32, Acc, Imm(imm))?
+            }
+            I::BrI32GtUImmA { imm, off } => {
+                self.branch(pc, off, taken, Cond::GtU, I32, Acc, Imm(imm))?
+            }
+            I::BrI32LeSImmA { imm, off } => {
+                self.branch(pc, off, taken, Cond::LeS, I32, Acc, Imm(imm))?
+            }
+            I::BrI32LeUImmA { imm, off } => {
+                self.branch(pc, off, taken, Cond::LeU, I32, Acc, Imm(imm))?
+            }
+            I::BrI32GeSImmA { imm, off } => {
+                self.branch(pc, off, taken, Cond::GeS, I32, Acc, Imm(imm))?
+            }
+            I::BrI32GeUImmA { imm, off } => {
+                self.branch(pc, off, taken, Cond::GeU, I32, Acc, Imm(imm))?
+            }
+            I::Return | I::ReturnSlot { .. } | I::ReturnImm { .. } | I::ReturnMany { .. } => {
+                self.ret(instr)?
+            }
+            I::Call { args, .. } => self.call(s, pc, args, depth)?,
+            I::CallImport { func, args } => {
+                if depth > p.depth {
+                    self.call(s, pc, args, depth)?;
+                } else {
+                    let sf = s.instances[self.instance as usize].funcs[func as usize];
+                    self.host_call(s, sf, args, next)?;
+                }
+            }
+            I::CallIndirect {
+                index, args, table, ..
+            } => {
+                let x = self.get(S(index), I32)?;
+                let e = self.call_helper(Helper::TableGet, I64, [x], u64::from(table))?;
+                let k = self.ir.k(I64, p.entry)?;
+                self.guard_cond(Cond::Eq, e, k, pc)?;
+                if depth > p.depth {
+                    self.call(s, pc, args, depth)?;
+                } else {
+                    self.host_call(s, (p.entry - 1) as u32, args, next)?;
+                }
+            }
+
+            // ---- moves ----
+            I::Copy { dst, src } => {
+                let r = self.get_any(src)?;
+                self.put(dst, r)
+            }
+            I::Const32 { dst, val } => {
+                let k = self.ir.k(I32, u64::from(val))?;
+                self.put(dst, k)
+            }
+            I::Const64 { dst, val } => {
+                let k = self.ir.k(I64, val)?;
+                self.put(dst, k)
+            }
+            I::Select { dst, b, c } => {
+                let x = self.get_any(dst)?;
+                let ty = self.ir.ty(x);
+                let y = self.get(S(b), ty)?;
+                let c = self.get(S(c), I32)?;
+                let r = self.ir.emit(Ins {
+                    c,
+                    ..Ins::new(Op::Select, ty, x, y, 0)
+                })?;
+                self.put(dst, r)
+            }
+            I::GlobalGet { dst, global } => {
+                let g = s.instances[self.instance as usize].globals[global as usize];
+                let ge = &s.globals[g as usize];
+                let ty = val_ty(ge.ty.content());
+                let r = if ge.ty.mutability() == crate::runtime::types::Mutability::Const {
+                    self.ir.k(ty, ge.value)?
+                } else {
+                    self.emit(Op::GLoad, ty, Ref::NONE, Ref::NONE, u64::from(g))?
+                };
+                self.put(dst, r)
+            }
+            I::GlobalSet { src, global } => {
+                let g = s.instances[self.instance as usize].globals[global as usize];
+                let ty = val_ty(s.globals[g as usize].ty.content());
+                let v = self.get(S(src), ty)?;
+                self.ir
+                    .push(Ins::new(Op::GStore, Ty::Void, v, Ref::NONE, u64::from(g)))?;
+            }
+
+            // ---- memory ----
+            I::I32Load { dst, addr, offset } => {
+                self.load(pc, dst, S(addr), offset, Mem::U32, I32)?
+            }
+            I::I64Load { dst, addr, offset } => {
+                self.load(pc, dst, S(addr), offset, Mem::W64, I64)?
+            }
+            I::F32Load { dst, addr, offset } => {
+                self.load(pc, dst, S(addr), offset, Mem::U32, F32)?
+            }
+            I::F64Load { dst, addr, offset } => {
+                self.load(pc, dst, S(addr), offset, Mem::W64, F64)?
+            }
+            I::I32Load8S { dst, addr, offset } => {
+                self.load(pc, dst, S(addr), offset, Mem::S8, I32)?
+            }
+            I::I32Load8U { dst, addr, offset } => {
+                self.load(pc, dst, S(addr), offset, Mem::U8, I32)?
+            }
+            I::I32Load16S { dst, addr, offset } => {
+                self.load(pc, dst, S(addr), offset, Mem::S16, I32)?
+            }
+            I::I32Load16U { dst, addr, offset } => {
+                self.load(pc, dst, S(addr), offset, Mem::U16, I32)?
+            }
+            I::I64Load8S { dst, addr, offset } => {
+                self.load(pc, dst, S(addr), offset, Mem::S8, I64)?
+            }
+            I::I64Load8U { dst, addr, offset } => {
+                self.load(pc, dst, S(addr), offset, Mem::U8, I64)?
+            }
+            I::I64Load16S { dst, addr, offset } => {
+                self.load(pc, dst, S(addr), offset, Mem::S16, I64)?
+            }
+            I::I64Load16U { dst, addr, offset } => {
+                self.load(pc, dst, S(addr), offset, Mem::U16, I64)?
+            }
+            I::I64Load32S { dst, addr, offset } => {
+                self.load(pc, dst, S(addr), offset, Mem::S32, I64)?
+            }
+            I::I64Load32U { dst, addr, offset } => {
+                self.load(pc, dst, S(addr), offset, Mem::U32, I64)?
+            }
+            I::I32LoadA { dst, offset } => self.load(pc, dst, Acc, offset, Mem::U32, I32)?,
+            I::I64LoadA { dst, offset } => self.load(pc, dst, Acc, offset, Mem::W64, I64)?,
+            I::F32LoadA { dst, offset } => self.load(pc, dst, Acc, offset, Mem::U32, F32)?,
+            I::F64LoadA { dst, offset } => self.load(pc, dst, Acc, offset, Mem::W64, F64)?,
+            I::I32Load8SA { dst, offset } => self.load(pc, dst, Acc, offset, Mem::S8, I32)?,
+            I::I32Load8UA { dst, offset } => self.load(pc, dst, Acc, offset, Mem::U8, I32)?,
+            I::I32Load16SA { dst, offset } => self.load(pc, dst, Acc, offset, Mem::S16, I32)?,
+            I::I32Load16UA { dst, offset } => self.load(pc, dst, Acc, offset, Mem::U16, I32)?,
+            I::I32Store { addr, val, offset } => {
+                self.store(pc, S(addr), S(val), offset, Mem::U32, I32)?
+            }
+            I::I64Store { addr, val, offset } => {
+                self.store(pc, S(addr), S(val), offset, Mem::W64, I64)?
+            }
+            I::F32Store { addr, val, offset } => {
+                self.store(pc, S(addr), S(val), offset, Mem::U32, F32)?
+            }
+            I::F64Store { addr, val, offset } => {
+                self.store(pc, S(addr), S(val), offset, Mem::W64, F64)?
+            }
+            I::I32Store8 { addr, val, offset } => {
+                self.store(pc, S(addr), S(val), offset, Mem::U8, I32)?
+            }
+            I::I32Store16 { addr, val, offset } => {
+                self.store(pc, S(addr), S(val), offset, Mem::U16, I32)?
+            }
+            I::I64Store8 { addr, val, offset } => {
+                self.store(pc, S(addr), S(val), offset, Mem::U8, I64)?
+            }
+            I::I64Store16 { addr, val, offset } => {
+                self.store(pc, S(addr), S(val), offset, Mem::U16, I64)?
+            }
+            I::I64Store32 { addr, val, offset } => {
+                self.store(pc, S(addr), S(val), offset, Mem::U32, I64)?
+            }
+            I::I32StoreA { addr, offset } => self.store(pc, S(addr), Acc, offset, Mem::U32, I32)?,
+            I::I64StoreA { addr, offset } => self.store(pc, S(addr), Acc, offset, Mem::W64, I64)?,
+            I::F32StoreA { addr, offset } => self.store(pc, S(addr), Acc, offset, Mem::U32, F32)?,
+            I::F64StoreA { addr, offset } => self.store(pc, S(addr), Acc, offset, Mem::W64, F64)?,
+            I::I32Store8A { addr, offset } => self.store(pc, S(addr), Acc, offset, Mem::U8, I32)?,
+            I::I32Store16A { addr, offset } => {
+                self.store(pc, S(addr), Acc, offset, Mem::U16, I32)?
+            }
+            I::MemorySize { dst } => {
+                let r = self.emit(Op::MemSize, I32, Ref::NONE, Ref::NONE, 0)?;
+                self.put(dst, r)
+            }
+            I::MemoryGrow { dst, delta } => {
+                let d = self.get(S(delta), I32)?;
+                let r = self.call_helper(Helper::MemoryGrow, I32, [d], 0)?;
+                self.put(dst, r)
+            }
+            I::MemoryFill { args } => self.bulk(pc, Helper::MemoryFill, args, [I32; 3], 0)?,
+            I::MemoryCopy { args } => self.bulk(pc, Helper::MemoryCopy, args, [I32; 3], 0)?,
+            I::MemoryInit { seg, args } => {
+                self.bulk(pc, Helper::MemoryInit, args, [I32; 3], u64::from(seg))?
+            }
+            I::DataDrop { seg } => {
+                self.call_helper(Helper::DataDrop, I32, [], u64::from(seg))?;
+            }
+
+            // ---- tables and references ----
+            I::TableGet { dst, table, index } => {
+                let x = self.get(S(index), I32)?;
+                let r = self.call_helper(Helper::TableGet, I64, [x], u64::from(table))?;
+                let bad = self.ir.k(I64, u64::MAX)?;
+                self.guard_cond(Cond::Ne, r, bad, pc)?;
+                self.put(dst, r)
+            }
+            I::TableSet { table, index, val } => {
+                let x = self.get(S(index), I32)?;
+                let v = self.get(S(val), I64)?;
+                let r = self.call_helper(Helper::TableSet, I32, [x, v], u64::from(table))?;
+                self.ok_guard(r, pc)?;
+            }
+            I::TableSize { dst, table } => {
+                let r = self.call_helper(Helper::TableSize, I32, [], u64::from(table))?;
+                self.put(dst, r)
+            }
+            I::TableGrow { table, args } => {
+                let init = self.get(S(args), I64)?;
+                let n = self.get(S(crate::interp::Slot(args.0 + 1)), I32)?;
+                let r = self.call_helper(Helper::TableGrow, I32, [init, n], u64::from(table))?;
+                self.put(args, r)
+            }
+            I::TableFill { table, args } => self.bulk(
+                pc,
+                Helper::TableFill,
+                args,
+                [I32, I64, I32],
+                u64::from(table),
+            )?,
+            I::TableCopy {
+                dst_table,
+                src_table,
+                args,
+            } => {
+                if dst_table > 0xffff || src_table > 0xffff {
+                    return Err(Abort::Nyi);
+                }
+                let imm = u64::from(dst_table) | u64::from(src_table) << 16;
+                self.bulk(pc, Helper::TableCopy, args, [I32; 3], imm)?
+            }
+            I::TableInit { table, seg, args } => {
+                if table > 0xffff || seg > 0xffff {
+                    return Err(Abort::Nyi);
+                }
+                let imm = u64::from(table) | u64::from(seg) << 16;
+                self.bulk(pc, Helper::TableInit, args, [I32; 3], imm)?
+            }
+            I::ElemDrop { seg } => {
+                self.call_helper(Helper::ElemDrop, I32, [], u64::from(seg))?;
+            }
+            I::RefFunc { dst, func } => {
+                let f = s.instances[self.instance as usize].funcs[func as usize];
+                let k = self.ir.k(I64, u64::from(f) + 1)?;
+                self.put(dst, k)
+            }
+            I::RefIsNull { dst, src } => self.cmp(dst, Cond::Eq, I64, S(src), Imm(0))?,
+
+            // ---- i32 ----
+            I::I32Add { dst, a, b } => self.bin(Op::Add, I32, dst, S(a), S(b))?,
+            I::I32Sub { dst, a, b } => self.bin(Op::Sub, I32, dst, S(a), S(b))?,
+            I::I32Mul { dst, a, b } => self.bin(Op::Mul, I32, dst, S(a), S(b))?,
+            I::I32DivS { dst, a, b } => self.div(pc, Op::DivS, I32, dst, a, b)?,
+            I::I32DivU { dst, a, b } => self.div(pc, Op::DivU, I32, dst, a, b)?,
+            I::I32RemS { dst, a, b } => self.div(pc, Op::RemS, I32, dst, a, b)?,
+            I::I32RemU { dst, a, b } => self.div(pc, Op::RemU, I32, dst, a, b)?,
+            I::I32And { dst, a, b } => self.bin(Op::And, I32, dst, S(a), S(b))?,
+            I::I32Or { dst, a, b } => self.bin(Op::Or, I32, dst, S(a), S(b))?,
+            I::I32Xor { dst, a, b } => self.bin(Op::Xor, I32, dst, S(a), S(b))?,
+            I::I32Shl { dst, a, b } => self.bin(Op::Shl, I32, dst, S(a), S(b))?,
+            I::I32ShrS { dst, a, b } => self.bin(Op::ShrS, I32, dst, S(a), S(b))?,
+            I::I32ShrU { dst, a, b } => self.bin(Op::ShrU, I32, dst, S(a), S(b))?,
+            I::I32Rotl { dst, a, b } => self.bin(Op::Rotl, I32, dst, S(a), S(b))?,
+            I::I32Rotr { dst, a, b } => self.bin(Op::Rotr, I32, dst, S(a), S(b))?,
+            I::I32Eq { dst, a, b } => self.cmp(dst, Cond::Eq, I32, S(a), S(b))?,
+            I::I32Ne { dst, a, b } => self.cmp(dst, Cond::Ne, I32, S(a), S(b))?,
+            I::I32LtS { dst, a, b } => self.cmp(dst, Cond::LtS, I32, S(a), S(b))?,
+            I::I32LtU { dst, a, b } => self.cmp(dst, Cond::LtU, I32, S(a), S(b))?,
+            I::I32GtS { dst, a, b } => self.cmp(dst, Cond::GtS, I32, S(a), S(b))?,
+            I::I32GtU { dst, a, b } => self.cmp(dst, Cond::GtU, I32, S(a), S(b))?,
+            I::I32LeS { dst, a, b } => self.cmp(dst, Cond::LeS, I32, S(a), S(b))?,
+            I::I32LeU { dst, a, b } => self.cmp(dst, Cond::LeU, I32, S(a), S(b))?,
+            I::I32GeS { dst, a, b } => self.cmp(dst, Cond::GeS, I32, S(a), S(b))?,
+            I::I32GeU { dst, a, b } => self.cmp(dst, Cond::GeU, I32, S(a), S(b))?,
+            I::I32AddImm { dst, a, imm } => self.bin(Op::Add, I32, dst, S(a), Imm(imm))?,
+            I::I32MulImm { dst, a, imm } => self.bin(Op::Mul, I32, dst, S(a), Imm(imm))?,
+            I::I32AndImm { dst, a, imm } => self.bin(Op::And, I32, dst, S(a), Imm(imm))?,
+            I::I32OrImm { dst, a, imm } => self.bin(Op::Or, I32, dst, S(a), Imm(imm))?,
+            I::I32XorImm { dst, a, imm } => self.bin(Op::Xor, I32, dst, S(a), Imm(imm))?,
+            I::I32ShlImm { dst, a, imm } => self.bin(Op::Shl, I32, dst, S(a), Imm(imm))?,
+            I::I32ShrSImm { dst, a, imm } => self.bin(Op::ShrS, I32, dst, S(a), Imm(imm))?,
+            I::I32ShrUImm { dst, a, imm } => self.bin(Op::ShrU, I32, dst, S(a), Imm(imm))?,
+            I::I32RotlImm { dst, a, imm } => self.bin(Op::Rotl, I32, dst, S(a), Imm(imm))?,
+            I::I32EqImm { dst, a, imm } => self.cmp(dst, Cond::Eq, I32, S(a), Imm(imm))?,
+            I::I32NeImm { dst, a, imm } => self.cmp(dst, Cond::Ne, I32, S(a), Imm(imm))?,
+            I::I32LtSImm { dst, a, imm } => self.cmp(dst, Cond::LtS, I32, S(a), Imm(imm))?,
+            I::I32LtUImm { dst, a, imm } => self.cmp(dst, Cond::LtU, I32, S(a), Imm(imm))?,
+            I::I32GtSImm { dst, a, imm } => self.cmp(dst, Cond::GtS, I32, S(a), Imm(imm))?,
+            I::I32GtUImm { dst, a, imm } => self.cmp(dst, Cond::GtU, I32, S(a), Imm(imm))?,
+            I::I32LeSImm { dst, a, imm } => self.cmp(dst, Cond::LeS, I32, S(a), Imm(imm))?,
+            I::I32LeUImm { dst, a, imm } => self.cmp(dst, Cond::LeU, I32, S(a), Imm(imm))?,
+            I::I32GeSImm { dst, a, imm } => self.cmp(dst, Cond::GeS, I32, S(a), Imm(imm))?,
+            I::I32GeUImm { dst, a, imm } => self.cmp(dst, Cond::GeU, I32, S(a), Imm(imm))?,
+            I::I32SubImmRev { dst, a, imm } => self.bin(Op::Sub, I32, dst, Imm(imm), S(a))?,
+            I::I32Clz { dst, src } => self.un(Op::Clz, I32, I32, dst, S(src), 0)?,
+            I::I32Ctz { dst, src } => self.un(Op::Ctz, I32, I32, dst, S(src), 0)?,
+            I::I32Popcnt { dst, src } => self.un(Op::Popcnt, I32, I32, dst, S(src), 0)?,
+            I::I32Eqz { dst, src } => self.cmp(dst, Cond::Eq, I32, S(src), Imm(0))?,
+            I::I32Extend8S { dst, src } => self.un(Op::Ext8, I32, I32, dst, S(src), 0)?,
+            I::I32Extend16S { dst, src } => self.un(Op::Ext16, I32, I32, dst, S(src), 0)?,
+
+            // ---- i64 ----
+            I::I64Add { dst, a, b } => self.bin(Op::Add, I64, dst, S(a), S(b))?,
+            I::I64Sub { dst, a, b } => self.bin(Op::Sub, I64, dst, S(a), S(b))?,
+            I::I64Mul { dst, a, b } => self.bin(Op::Mul, I64, dst, S(a), S(b))?,
+            I::I64DivS { dst, a, b } => self.div(pc, Op::DivS, I64, dst, a, b)?,
+            I::I64DivU { dst, a, b } => self.div(pc, Op::DivU, I64, dst, a, b)?,
+            I::I64RemS { dst, a, b } => self.div(pc, Op::RemS, I64, dst, a, b)?,
+            I::I64RemU { dst, a, b } => self.div(pc, Op::RemU, I64, dst, a, b)?,
+            I::I64And { dst, a, b } => self.bin(Op::And, I64, dst, S(a), S(b))?,
+            I::I64Or { dst, a, b } => self.bin(Op::Or, I64, dst, S(a), S(b))?,
+            I::I64Xor { dst, a, b } => self.bin(Op::Xor, I64, dst, S(a), S(b))?,
+            I::I64Shl { dst, a, b } => self.bin(Op::Shl, I64, dst, S(a), S(b))?,
+            I::I64ShrS { dst, a, b } => self.bin(Op::ShrS, I64, dst, S(a), S(b))?,
+            I::I64ShrU { dst, a, b } => self.bin(Op::ShrU, I64, dst, S(a), S(b))?,
+            I::I64Rotl { dst, a, b } => self.bin(Op::Rotl, I64, dst, S(a), S(b))?,
+            I::I64Rotr { dst, a, b } => self.bin(Op::Rotr, I64, dst, S(a), S(b))?,
+            I::I64Eq { dst, a, b } => self.cmp(dst, Cond::Eq, I64, S(a), S(b))?,
+            I::I64Ne { dst, a, b } => self.cmp(dst, Cond::Ne, I64, S(a), S(b))?,
+            I::I64LtS { dst, a, b } => self.cmp(dst, Cond::LtS, I64, S(a), S(b))?,
+            I::I64LtU { dst, a, b } => self.cmp(dst, Cond::LtU, I64, S(a), S(b))?,
+            I::I64GtS { dst, a, b } => self.cmp(dst, Cond::GtS, I64, S(a), S(b))?,
+            I::I64GtU { dst, a, b } => self.cmp(dst, Cond::GtU, I64, S(a), S(b))?,
+            I::I64LeS { dst, a, b } => self.cmp(dst, Cond::LeS, I64, S(a), S(b))?,
+            I::I64LeU { dst, a, b } => self.cmp(dst, Cond::LeU, I64, S(a), S(b))?,
+            I::I64GeS { dst, a, b } => self.cmp(dst, Cond::GeS, I64, S(a), S(b))?,
+            I::I64GeU { dst, a, b } => self.cmp(dst, Cond::GeU, I64, S(a), S(b))?,
+            I::I64AddImm { dst, a, imm } => self.bin(Op::Add, I64, dst, S(a), Imm(imm))?,
+            I::I64MulImm { dst, a, imm } => self.bin(Op::Mul, I64, dst, S(a), Imm(imm))?,
+            I::I64AndImm { dst, a, imm } => self.bin(Op::And, I64, dst, S(a), Imm(imm))?,
+            I::I64OrImm { dst, a, imm } => self.bin(Op::Or, I64, dst, S(a), Imm(imm))?,
+            I::I64XorImm { dst, a, imm } => self.bin(Op::Xor, I64, dst, S(a), Imm(imm))?,
+            I::I64ShlImm { dst, a, imm } => self.bin(Op::Shl, I64, dst, S(a), Imm(imm))?,
+            I::I64ShrSImm { dst, a, imm } => self.bin(Op::ShrS, I64, dst, S(a), Imm(imm))?,
+            I::I64ShrUImm { dst, a, imm } => self.bin(Op::ShrU, I64, dst, S(a), Imm(imm))?,
+            I::I64RotlImm { dst, a, imm } => self.bin(Op::Rotl, I64, dst, S(a), Imm(imm))?,
+            I::I64EqImm { dst, a, imm } => self.cmp(dst, Cond::Eq, I64, S(a), Imm(imm))?,
+            I::I64NeImm { dst, a, imm } => self.cmp(dst, Cond::Ne, I64, S(a), Imm(imm))?,
+            I::I64LtSImm { dst, a, imm } => self.cmp(dst, Cond::LtS, I64, S(a), Imm(imm))?,
+            I::I64LtUImm { dst, a, imm } => self.cmp(dst, Cond::LtU, I64, S(a), Imm(imm))?,
+            I::I64GtSImm { dst, a, imm } => self.cmp(dst, Cond::GtS, I64, S(a), Imm(imm))?,
+            I::I64GtUImm { dst, a, imm } => self.cmp(dst, Cond::GtU, I64, S(a), Imm(imm))?,
+            I::I64LeSImm { dst, a, imm } => self.cmp(dst, Cond::LeS, I64, S(a), Imm(imm))?,
+            I::I64LeUImm { dst, a, imm } => self.cmp(dst, Cond::LeU, I64, S(a), Imm(imm))?,
+            I::I64GeSImm { dst, a, imm } => self.cmp(dst, Cond::GeS, I64, S(a), Imm(imm))?,
+            I::I64GeUImm { dst, a, imm } => self.cmp(dst, Cond::GeU, I64, S(a), Imm(imm))?,
+            I::I64SubImmRev { dst, a, imm } => self.bin(Op::Sub, I64, dst, Imm(imm), S(a))?,
+            I::I64Clz { dst, src } => self.un(Op::Clz, I64, I64, dst, S(src), 0)?,
+            I::I64Ctz { dst, src } => self.un(Op::Ctz, I64, I64, dst, S(src), 0)?,
+            I::I64Popcnt { dst, src } => self.un(Op::Popcnt, I64, I64, dst, S(src), 0)?,
+            I::I64Eqz { dst, src } => self.cmp(dst, Cond::Eq, I64, S(src), Imm(0))?,
+            I::I64Extend8S { dst, src } => self.un(Op::Ext8, I64, I64, dst, S(src), 0)?,
+            I::I64Extend16S { dst, src } => self.un(Op::Ext16, I64, I64, dst, S(src), 0)?,
+            I::I64Extend32S { dst, src } => self.un(Op::Ext32, I64, I64, dst, S(src), 0)?,
+
+            // ---- f32 / f64 ----
+            I::F32Add { dst, a, b } => self.bin(Op::Add, F32, dst, S(a), S(b))?,
+            I::F32Sub { dst, a, b } => self.bin(Op::Sub, F32, dst, S(a), S(b))?,
+            I::F32Mul { dst, a, b } => self.bin(Op::Mul, F32, dst, S(a), S(b))?,
+            I::F32Div { dst, a, b } => self.bin(Op::FDiv, F32, dst, S(a), S(b))?,
+            I::F32Min { dst, a, b } => self.bin(Op::FMin, F32, dst, S(a), S(b))?,
+            I::F32Max { dst, a, b } => self.bin(Op::FMax, F32, dst, S(a), S(b))?,
+            I::F32Copysign { dst, a, b } => self.bin(Op::FCopysign, F32, dst, S(a), S(b))?,
+            I::F32Eq { dst, a, b } => self.cmp(dst, Cond::FEq, F32, S(a), S(b))?,
+            I::F32Ne { dst, a, b } => self.cmp(dst, Cond::FNe, F32, S(a), S(b))?,
+            I::F32Lt { dst, a, b } => self.cmp(dst, Cond::FLt, F32, S(a), S(b))?,
+            I::F32Gt { dst, a, b } => self.cmp(dst, Cond::FGt, F32, S(a), S(b))?,
+            I::F32Le { dst, a, b } => self.cmp(dst, Cond::FLe, F32, S(a), S(b))?,
+            I::F32Ge { dst, a, b } => self.cmp(dst, Cond::FGe, F32, S(a), S(b))?,
+            I::F32Abs { dst, src } => self.un(Op::FAbs, F32, F32, dst, S(src), 0)?,
+            I::F32Neg { dst, src } => self.un(Op::FNeg, F32, F32, dst, S(src), 0)?,
+            I::F32Ceil { dst, src } => self.un(Op::FCeil, F32, F32, dst, S(src), 0)?,
+            I::F32Floor { dst, src } => self.un(Op::FFloor, F32, F32, dst, S(src), 0)?,
+            I::F32Trunc { dst, src } => self.un(Op::FTrunc, F32, F32, dst, S(src), 0)?,
+            I::F32Nearest { dst, src } => self.un(Op::FNearest, F32, F32, dst, S(src), 0)?,
+            I::F32Sqrt { dst, src } => self.un(Op::FSqrt, F32, F32, dst, S(src), 0)?,
+            I::F64Add { dst, a, b } => self.bin(Op::Add, F64, dst, S(a), S(b))?,
+            I::F64Sub { dst, a, b } => self.bin(Op::Sub, F64, dst, S(a), S(b))?,
+            I::F64Mul { dst, a, b } => self.bin(Op::Mul, F64, dst, S(a), S(b))?,
+            I::F64Div { dst, a, b } => self.bin(Op::FDiv, F64, dst, S(a), S(b))?,
+            I::F64Min { dst, a, b } => self.bin(Op::FMin, F64, dst, S(a), S(b))?,
+            I::F64Max { dst, a, b } => self.bin(Op::FMax, F64, dst, S(a), S(b))?,
+            I::F64Copysign { dst, a, b } => self.bin(Op::FCopysign, F64, dst, S(a), S(b))?,
+            I::F64Eq { dst, a, b } => self.cmp(dst, Cond::FEq, F64, S(a), S(b))?,
+            I::F64Ne { dst, a, b } => self.cmp(dst, Cond::FNe, F64, S(a), S(b))?,
+            I::F64Lt { dst, a, b } => self.cmp(dst, Cond::FLt, F64, S(a), S(b))?,
+            I::F64Gt { dst, a, b } => self.cmp(dst, Cond::FGt, F64, S(a), S(b))?,
+            I::F64Le { dst, a, b } => self.cmp(dst, Cond::FLe, F64, S(a), S(b))?,
+            I::F64Ge { dst, a, b } => self.cmp(dst, Cond::FGe, F64, S(a), S(b))?,
+            I::F64Abs { dst, src } => self.un(Op::FAbs, F64, F64, dst, S(src), 0)?,
+            I::F64Neg { dst, src } => self.un(Op::FNeg, F64, F64, dst, S(src), 0)?,
+            I::F64Ceil { dst, src } => self.un(Op::FCeil, F64, F64, dst, S(src), 0)?,
+            I::F64Floor { dst, src } => self.un(Op::FFloor, F64, F64, dst, S(src), 0)?,
+            I::F64Trunc { dst, src } => self.un(Op::FTrunc, F64, F64, dst, S(src), 0)?,
+            I::F64Nearest { dst, src } => self.un(Op::FNearest, F64, F64, dst, S(src), 0)?,
+            I::F64Sqrt { dst, src } => self.un(Op::FSqrt, F64, F64, dst, S(src), 0)?,
+
+            // ---- conversions ----
+            I::I32WrapI64 { dst, src } => self.un(Op::Wrap, I64, I32, dst, S(src), 0)?,
+            I::I64ExtendI32S { dst, src } => self.un(Op::ExtS, I32, I64, dst, S(src), 0)?,
+            I::I64ExtendI32U { dst, src } => self.un(Op::ExtU, I32, I64, dst, S(src), 0)?,
+            I::I32TruncF32S { dst, src } => self.trunc(pc, F32, I32, false, dst, src)?,
+            I::I32TruncF32U { dst, src } => self.trunc(pc, F32, I32, true, dst, src)?,
+            I::I32TruncF64S { dst, src } => self.trunc(pc, F64, I32, false, dst, src)?,
+            I::I32TruncF64U { dst, src } => self.trunc(pc, F64, I32, true, dst, src)?,
+            I::I64TruncF32S { dst, src } => self.trunc(pc, F32, I64, false, dst, src)?,
+            I::I64TruncF32U { dst, src } => self.trunc(pc, F32, I64, true, dst, src)?,
+            I::I64TruncF64S { dst, src } => self.trunc(pc, F64, I64, false, dst, src)?,
+            I::I64TruncF64U { dst, src } => self.trunc(pc, F64, I64, true, dst, src)?,
+            I::I32TruncSatF32S { dst, src } => self.un(Op::TruncSat, F32, I32, dst, S(src), 0)?,
+            I::I32TruncSatF32U { dst, src } => self.un(Op::TruncSat, F32, I32, dst, S(src), 1)?,
+            I::I32TruncSatF64S { dst, src } => self.un(Op::TruncSat, F64, I32, dst, S(src), 0)?,
+            I::I32TruncSatF64U { dst, src } => self.un(Op::TruncSat, F64, I32, dst, S(src), 1)?,
+            I::I64TruncSatF32S { dst, src } => self.un(Op::TruncSat, F32, I64, dst, S(src), 0)?,
+            I::I64TruncSatF32U { dst, src } => self.un(Op::TruncSat, F32, I64, dst, S(src), 1)?,
+            I::I64TruncSatF64S { dst, src } => self.un(Op::TruncSat, F64, I64, dst, S(src), 0)?,
+            I::I64TruncSatF64U { dst, src } => self.un(Op::TruncSat, F64, I64, dst, S(src), 1)?,
+            I::F32ConvertI32S { dst, src } => self.un(Op::Convert, I32, F32, dst, S(src), 0)?,
+            I::F32ConvertI32U { dst, src } => self.un(Op::Convert, I32, F32, dst, S(src), 1)?,
+            I::F32ConvertI64S { dst, src } => self.un(Op::Convert, I64, F32, dst, S(src), 0)?,
+            I::F32ConvertI64U { dst, src } => self.un(Op::Convert, I64, F32, dst, S(src), 1)?,
+            I::F64ConvertI32S { dst, src } => self.un(Op::Convert, I32, F64, dst, S(src), 0)?,
+            I::F64ConvertI32U { dst, src } => self.un(Op::Convert, I32, F64, dst, S(src), 1)?,
+            I::F64ConvertI64S { dst, src } => self.un(Op::Convert, I64, F64, dst, S(src), 0)?,
+            I::F64ConvertI64U { dst, src } => self.un(Op::Convert, I64, F64, dst, S(src), 1)?,
+            I::F32DemoteF64 { dst, src } => self.un(Op::Demote, F64, F32, dst, S(src), 0)?,
+            I::F64PromoteF32 { dst, src } => self.un(Op::Promote, F32, F64, dst, S(src), 0)?,
+
+            // ---- accumulator forms ----
+            I::I32AddA { dst, b } => self.bin(Op::Add, I32, dst, Acc, S(b))?,
+            I::I32SubA { dst, b } => self.bin(Op::Sub, I32, dst, Acc, S(b))?,
+            I::I32MulA { dst, b } => self.bin(Op::Mul, I32, dst, Acc, S(b))?,
+            I::I32AndA { dst, b } => self.bin(Op::And, I32, dst, Acc, S(b))?,
+            I::I32OrA { dst, b } => self.bin(Op::Or, I32, dst, Acc, S(b))?,
+            I::I32XorA { dst, b } => self.bin(Op::Xor, I32, dst, Acc, S(b))?,
+            I::I32ShlA { dst, b } => self.bin(Op::Shl, I32, dst, Acc, S(b))?,
+            I::I32ShrSA { dst, b } => self.bin(Op::ShrS, I32, dst, Acc, S(b))?,
+            I::I32ShrUA { dst, b } => self.bin(Op::ShrU, I32, dst, Acc, S(b))?,
+            I::I64AddA { dst, b } => self.bin(Op::Add, I64, dst, Acc, S(b))?,
+            I::I64SubA { dst, b } => self.bin(Op::Sub, I64, dst, Acc, S(b))?,
+            I::I64MulA { dst, b } => self.bin(Op::Mul, I64, dst, Acc, S(b))?,
+            I::I64AndA { dst, b } => self.bin(Op::And, I64, dst, Acc, S(b))?,
+            I::I64OrA { dst, b } => self.bin(Op::Or, I64, dst, Acc, S(b))?,
+            I::I64XorA { dst, b } => self.bin(Op::Xor, I64, dst, Acc, S(b))?,
+            I::I64ShlA { dst, b } => self.bin(Op::Shl, I64, dst, Acc, S(b))?,
+            I::I64ShrSA { dst, b } => self.bin(Op::ShrS, I64, dst, Acc, S(b))?,
+            I::I64ShrUA { dst, b } => self.bin(Op::ShrU, I64, dst, Acc, S(b))?,
+            I::F32AddA { dst, b } => self.bin(Op::Add, F32, dst, Acc, S(b))?,
+            I::F32SubA { dst, b } => self.bin(Op::Sub, F32, dst, Acc, S(b))?,
+            I::F32MulA { dst, b } => self.bin(Op::Mul, F32, dst, Acc, S(b))?,
+            I::F32DivA { dst, b } => self.bin(Op::FDiv, F32, dst, Acc, S(b))?,
+            I::F64AddA { dst, b } => self.bin(Op::Add, F64, dst, Acc, S(b))?,
+            I::F64SubA { dst, b } => self.bin(Op::Sub, F64, dst, Acc, S(b))?,
+            I::F64MulA { dst, b } => self.bin(Op::Mul, F64, dst, Acc, S(b))?,
+            I::F64DivA { dst, b } => self.bin(Op::FDiv, F64, dst, Acc, S(b))?,
+            I::I32AddImmA { dst, imm } => self.bin(Op::Add, I32, dst, Acc, Imm(imm))?,
+            I::I32MulImmA { dst, imm } => self.bin(Op::Mul, I32, dst, Acc, Imm(imm))?,
+            I::I32AndImmA { dst, imm } => self.bin(Op::And, I32, dst, Acc, Imm(imm))?,
+            I::I32OrImmA { dst, imm } => self.bin(Op::Or, I32, dst, Acc, Imm(imm))?,
+            I::I32XorImmA { dst, imm } => self.bin(Op::Xor, I32, dst, Acc, Imm(imm))?,
+            I::I32ShlImmA { dst, imm } => self.bin(Op::Shl, I32, dst, Acc, Imm(imm))?,
+            I::I32ShrSImmA { dst, imm } => self.bin(Op::ShrS, I32, dst, Acc, Imm(imm))?,
+            I::I32ShrUImmA { dst, imm } => self.bin(Op::ShrU, I32, dst, Acc, Imm(imm))?,
+            I::I32RotlImmA { dst, imm } => self.bin(Op::Rotl, I32, dst, Acc, Imm(imm))?,
+            I::I32EqImmA { dst, imm } => self.cmp(dst, Cond::Eq, I32, Acc, Imm(imm))?,
+            I::I32NeImmA { dst, imm } => self.cmp(dst, Cond::Ne, I32, Acc, Imm(imm))?,
+            I::I32LtSImmA { dst, imm } => self.cmp(dst, Cond::LtS, I32, Acc, Imm(imm))?,
+            I::I32LtUImmA { dst, imm } => self.cmp(dst, Cond::LtU, I32, Acc, Imm(imm))?,
+            I::I32GtSImmA { dst, imm } => self.cmp(dst, Cond::GtS, I32, Acc, Imm(imm))?,
+            I::I32GtUImmA { dst, imm } => self.cmp(dst, Cond::GtU, I32, Acc, Imm(imm))?,
+            I::I32LeSImmA { dst, imm } => self.cmp(dst, Cond::LeS, I32, Acc, Imm(imm))?,
+            I::I32LeUImmA { dst, imm } => self.cmp(dst, Cond::LeU, I32, Acc, Imm(imm))?,
+            I::I32GeSImmA { dst, imm } => self.cmp(dst, Cond::GeS, I32, Acc, Imm(imm))?,
+            I::I32GeUImmA { dst, imm } => self.cmp(dst, Cond::GeU, I32, Acc, Imm(imm))?,
+            I::I64AddImmA { dst, imm } => self.bin(Op::Add, I64, dst, Acc, Imm(imm))?,
+            I::I64MulImmA { dst, imm } => self.bin(Op::Mul, I64, dst, Acc, Imm(imm))?,
+            I::I64AndImmA { dst, imm } => self.bin(Op::And, I64, dst, Acc, Imm(imm))?,
+            I::I64OrImmA { dst, imm } => self.bin(Op::Or, I64, dst, Acc, Imm(imm))?,
+            I::I64XorImmA { dst, imm } => self.bin(Op::Xor, I64, dst, Acc, Imm(imm))?,
+            I::I64ShlImmA { dst, imm } => self.bin(Op::Shl, I64, dst, Acc, Imm(imm))?,
+            I::I64ShrSImmA { dst, imm } => self.bin(Op::ShrS, I64, dst, Acc, Imm(imm))?,
+            I::I64ShrUImmA { dst, imm } => self.bin(Op::ShrU, I64, dst, Acc, Imm(imm))?,
+            I::I64RotlImmA { dst, imm } => self.bin(Op::Rotl, I64, dst, Acc, Imm(imm))?,
+            I::I32EqzA { dst } => self.cmp(dst, Cond::Eq, I32, Acc, Imm(0))?,
+            I::I64EqzA { dst } => self.cmp(dst, Cond::Eq, I64, Acc, Imm(0))?,
+            I::I32WrapI64A { dst } => self.un(Op::Wrap, I64, I32, dst, Acc, 0)?,
+            I::I64ExtendI32SA { dst } => self.un(Op::ExtS, I32, I64, dst, Acc, 0)?,
+            I::I64ExtendI32UA { dst } => self.un(Op::ExtU, I32, I64, dst, Acc, 0)?,
+            I::F64ConvertI32SA { dst } => self.un(Op::Convert, I32, F64, dst, Acc, 0)?,
+            I::F64ConvertI32UA { dst } => self.un(Op::Convert, I32, F64, dst, Acc, 1)?,
+            I::F64PromoteF32A { dst } => self.un(Op::Promote, F32, F64, dst, Acc, 0)?,
+            I::F32DemoteF64A { dst } => self.un(Op::Demote, F64, F32, dst, Acc, 0)?,
+        }
+        Ok(())
+    }
+
+    fn bin(
+        &mut self,
+        op: Op,
+        ty: Ty,
+        dst: crate::interp::Slot,
+        a: Src,
+        b: Src,
+    ) -> Result<(), Abort> {
+        let x = self.get(a, ty)?;
+        let y = self.get(b, ty)?;
+        let r = self.emit(op, ty, x, y, 0)?;
+        self.put(dst, r);
+        Ok(())
+    }
+
+    fn un(
+        &mut self,
+        op: Op,
+        from: Ty,
+        to: Ty,
+        dst: crate::interp::Slot,
+        a: Src,
+        aux: u64,
+    ) -> Result<(), Abort> {
+        let x = self.get(a, from)?;
+        let r = self.emit(op, to, x, Ref::NONE, aux)?;
+        self.put(dst, r);
+        Ok(())
+    }
+
+    fn cmp(
+        &mut self,
+        dst: crate::interp::Slot,
+        c: Cond,
+        ty: Ty,
+        a: Src,
+        b: Src,
+    ) -> Result<(), Abort> {
+        let x = self.get(a, ty)?;
+        let y = self.get(b, ty)?;
+        let r = self.emit(Op::Cmp, Ty::I32, x, y, c as u64)?;
+        self.put(dst, r);
+        Ok(())
+    }
+
+    /// A conditional branch that branches when `a <c> b`: guards the direction taken.
+    #[expect(clippy::too_many_arguments, reason = "one call per branch form")]
+    fn branch(
+        &mut self,
+        pc: *const Instr,
+        off: i32,
+        taken: bool,
+        c: Cond,
+        ty: Ty,
+        a: Src,
+        b: Src,
+    ) -> Result<(), Abort> {
+        if off == 1 {
+            return Ok(());
+        }
+        let x = self.get(a, ty)?;
+        let y = self.get(b, ty)?;
+        let c = if taken { c } else { c.negate() };
+        self.guard_cond(c, x, y, pc)
+    }
+
+    /// A bit-test branch: branches when `(a & b) <c> 0`.
+    fn bit_branch(
+        &mut self,
+        pc: *const Instr,
+        off: i32,
+        taken: bool,
+        c: Cond,
+        a: Src,
+        b: Src,
+    ) -> Result<(), Abort> {
+        if off == 1 {
+            return Ok(());
+        }
+        let x = self.get(a, Ty::I32)?;
+        let y = self.get(b, Ty::I32)?;
+        let and = self.emit(Op::And, Ty::I32, x, y, 0)?;
+        let zero = self.ir.k(Ty::I32, 0)?;
+        let c = if taken { c } else { c.negate() };
+        self.guard_cond(c, and, zero, pc)
+    }
+
+    fn div(
+        &mut self,
+        pc: *const Instr,
+        op: Op,
+        ty: Ty,
+        dst: crate::interp::Slot,
+        a: crate::interp::Slot,
+        b: crate::interp::Slot,
+    ) -> Result<(), Abort> {
+        let x = self.get(S(a), ty)?;
+        let y = self.get(S(b), ty)?;
+        let zero = self.ir.k(ty, 0)?;
+        self.guard_cond(Cond::Ne, y, zero, pc)?;
+        if op == Op::DivS {
+            let min = self
+                .ir
+                .k(ty, if ty == Ty::I32 { 1 << 31 } else { 1 << 63 })?;
+            let m1 = self.ir.k(ty, u64::MAX)?;
+            let is_min = self.emit(Op::Cmp, Ty::I32, x, min, Cond::Eq as u64)?;
+            let is_m1 = self.emit(Op::Cmp, Ty::I32, y, m1, Cond::Eq as u64)?;
+            let both = self.emit(Op::And, Ty::I32, is_min, is_m1, 0)?;
+            let z32 = self.ir.k(Ty::I32, 0)?;
+            self.guard_cond(Cond::Eq, both, z32, pc)?;
+        }
+        let r = self.emit(op, ty, x, y, 0)?;
+        self.put(dst, r);
+        Ok(())
+    }
+
+    fn trunc(
+        &mut self,
+        pc: *const Instr,
+        from: Ty,
+        to: Ty,
+        unsigned: bool,
+        dst: crate::interp::Slot,
+        src: crate::interp::Slot,
+    ) -> Result<(), Abort> {
+        let x = self.get(S(src), from)?;
+        let aux = u64::from(unsigned) | u64::from(to == Ty::I64) << 1;
+        let ok = self.emit(Op::TruncOk, Ty::I32, x, Ref::NONE, aux)?;
+        let zero = self.ir.k(Ty::I32, 0)?;
+        self.guard_cond(Cond::Ne, ok, zero, pc)?;
+        let r = self.emit(Op::TruncSat, to, x, Ref::NONE, u64::from(unsigned))?;
+        self.put(dst, r);
+        Ok(())
+    }
+
+    fn load(
+        &mut self,
+        pc: *const Instr,
+        dst: crate::interp::Slot,
+        addr: Src,
+        offset: u32,
+        m: Mem,
+        ty: Ty,
+    ) -> Result<(), Abort> {
+        let a = self.get(addr, Ty::I32)?;
+        self.bound(pc, a, offset, m)?;
+        let r = self.emit(Op::Load, ty, a, Ref::NONE, m.aux(offset))?;
+        self.put(dst, r);
+        Ok(())
+    }
+
+    fn store(
+        &mut self,
+        pc: *const Instr,
+        addr: Src,
+        val: Src,
+        offset: u32,
+        m: Mem,
+        ty: Ty,
+    ) -> Result<(), Abort> {
+        let a = self.get(addr, Ty::I32)?;
+        let v = self.get(val, ty)?;
+        self.bound(pc, a, offset, m)?;
+        self.ir
+            .push(Ins::new(Op::Store, Ty::Void, a, v, m.aux(offset)))?;
+        Ok(())
+    }
+
+    fn bound(&mut self, pc: *const Instr, a: Ref, offset: u32, m: Mem) -> Result<(), Abort> {
+        let end = u64::from(offset) + u64::from(m.bytes());
+        self.guard(Ins::new(Op::Bound, Ty::Void, a, Ref::NONE, end), pc)
+    }
+
+    fn call_helper<const N: usize>(
+        &mut self,
+        h: Helper,
+        ty: Ty,
+        args: [Ref; N],
+        imm: u64,
+    ) -> Result<Ref, Abort> {
+        let mut ins = Ins::new(Op::Call, ty, Ref::NONE, Ref::NONE, h as u64 | imm << 32);
+        let mut it = args.into_iter();
+        ins.a = it.next().unwrap_or(Ref::NONE);
+        ins.b = it.next().unwrap_or(Ref::NONE);
+        ins.c = it.next().unwrap_or(Ref::NONE);
+        Ok(self.ir.push(ins)?)
+    }
+
+    /// Exits (re-executing `pc`, which traps) unless helper result `r` is 0.
+    fn ok_guard(&mut self, r: Ref, pc: *const Instr) -> Result<(), Abort> {
+        let zero = self.ir.k(Ty::I32, 0)?;
+        self.guard_cond(Cond::Eq, r, zero, pc)
+    }
+
+    /// A bulk operation on three operands at `args`, through a helper that reports a trap.
+    fn bulk(
+        &mut self,
+        pc: *const Instr,
+        h: Helper,
+        args: crate::interp::Slot,
+        tys: [Ty; 3],
+        imm: u64,
+    ) -> Result<(), Abort> {
+        let mut v = [Ref::NONE; 3];
+        for (i, ty) in tys.into_iter().enumerate() {
+            v[i] = self.get(S(crate::interp::Slot(args.0 + i as u32)), ty)?;
+        }
+        let r = self.call_helper(h, Ty::I32, v, imm)?;
+        self.ok_guard(r, pc)
+    }
+
+    fn call(
+        &mut self,
+        s: &StoreInner,
+        pc: *const Instr,
+        args: crate::interp::Slot,
+        depth: usize,
+    ) -> Result<(), Abort> {
+        let frame = &s.stack.frames[depth - 1];
+        if frame.instance != self.instance {
+            return Err(Abort::CrossInstance);
+        }
+        if self.frames.len() >= self.max_inline {
+            return Err(Abort::InlineDepth);
+        }
+        let base = self.abs(args) as u32;
+        self.frames.push(RecFrame {
+            func: frame.func,
+            base,
+            call_pc: pc,
+        });
+        self.max_depth = self.max_depth.max(self.frames.len());
+        // SAFETY: the frame's function is alive (owned by its module).
+        let f = unsafe { &*frame.func };
+        let zero = self.ir.k(Ty::I64, 0)?;
+        let locals = f.num_params..f.num_params + f.num_locals;
+        for i in locals.clone() {
+            self.put(crate::interp::Slot(i), zero);
+        }
+        for (i, &c) in f.consts.iter().enumerate() {
+            let k = self.ir.k(Ty::I64, c)?;
+            self.put(crate::interp::Slot(locals.end + i as u32), k);
+        }
+        // Slots above the frame are dead: forget what earlier callees left there.
+        let top = (base + f.frame_size) as usize;
+        self.ensure(top);
+        for r in &mut self.slots[(base + locals.end + f.consts.len() as u32) as usize..] {
+            *r = Ref::NONE;
+        }
+        self.acc = Ref::NONE;
+        Ok(())
+    }
+
+    fn ret(&mut self, instr: Instr) -> Result<(), Abort> {
+        let Some(frame) = self.frames.last().copied() else {
+            return Err(Abort::ReturnFromRoot);
+        };
+        let mut results = Vec::new();
+        match instr {
+            Instr::ReturnSlot { src } => results.push(self.get_any(src)?),
+            Instr::ReturnImm { bits } => results.push(self.ir.k(Ty::I64, bits)?),
+            Instr::ReturnMany { src, n } => {
+                for i in 0..n {
+                    results.push(self.get_any(crate::interp::Slot(src.0 + i))?);
+                }
+            }
+            _ => {}
+        }
+        self.frames.pop();
+        let base = frame.base as usize;
+        self.ensure(base + results.len());
+        for (i, &r) in results.iter().enumerate() {
+            self.slots[base + i] = r;
+        }
+        for r in &mut self.slots[base + results.len()..] {
+            *r = Ref::NONE;
+        }
+        self.acc = results.last().copied().unwrap_or(Ref::NONE);
+        Ok(())
+    }
+
+    /// A call to host function `sf` (store index): arguments go to the value stack, the
+    /// helper runs the function, results come back from the value stack.
+    fn host_call(
+        &mut self,
+        s: &StoreInner,
+        sf: u32,
+        args: crate::interp::Slot,
+        next: *const Instr,
+    ) -> Result<(), Abort> {
+        let FuncEntity::Host { ty, .. } = s.funcs[sf as usize] else {
+            return Err(Abort::CrossInstance);
+        };
+        let fty = s.engine.func_type(ty);
+        let at = self.abs(args) as u32;
+        for (i, &p) in fty.params().iter().enumerate() {
+            let v = self.get(S(crate::interp::Slot(args.0 + i as u32)), val_ty(p))?;
+            self.ir.push(Ins::new(
+                Op::SlotStore,
+                Ty::Void,
+                v,
+                Ref::NONE,
+                u64::from(at) + i as u64,
+            ))?;
+        }
+        let at_k = self.ir.k(Ty::I64, u64::from(at))?;
+        let r = self.call_helper(Helper::HostCall, Ty::I32, [at_k], u64::from(sf))?;
+        // The call happened: an error exits after it, and the exit handler reports it.
+        self.ok_guard(r, next)?;
+        for (i, &t) in fty.results().iter().enumerate() {
+            let v = self.emit(
+                Op::SlotLoad,
+                val_ty(t),
+                Ref::NONE,
+                Ref::NONE,
+                u64::from(at) + i as u64,
+            )?;
+            self.put(crate::interp::Slot(args.0 + i as u32), v);
+        }
+        Ok(())
+    }
+
+    /// The slot map at the end of the recorded iteration: modified slots only.
+    pub(crate) fn modified(&self) -> Vec<(u32, Ref)> {
+        self.slots
+            .iter()
+            .zip(&self.sloads)
+            .enumerate()
+            .filter(|(_, (r, l))| !r.is_none() && r != l)
+            .map(|(i, (r, _))| (i as u32, *r))
+            .collect()
+    }
+}
+
+/// The IR type of a value type (references are 64-bit slots).
+pub(crate) fn val_ty(t: ValType) -> Ty {
+    match t {
+        ValType::I32 => Ty::I32,
+        ValType::F32 => Ty::F32,
+        ValType::F64 => Ty::F64,
+        _ => Ty::I64,
+    }
+}
+
+/// Whether `instr` reads the accumulator.
+fn reads_acc(instr: Instr) -> bool {
+    use Instr as I;
+    matches!(
+        instr,
+        I::I32AddA { .. }
+            | I::I32SubA { .. }
+            | I::I32MulA { .. }
+            | I::I32AndA { .. }
+            | I::I32OrA { .. }
+            | I::I32XorA { .. }
+            | I::I32ShlA { .. }
+            | I::I32ShrSA { .. }
+            | I::I32ShrUA { .. }
+            | I::I64AddA { .. }
+            | I::I64SubA { .. }
+            | I::I64MulA { .. }
+            | I::I64AndA { .. }
+            | I::I64OrA { .. }
+            | I::I64XorA { .. }
+            | I::I64ShlA { .. }
+            | I::I64ShrSA { .. }
+            | I::I64ShrUA { .. }
+            | I::F32AddA { .. }
+            | I::F32SubA { .. }
+            | I::F32MulA { .. }
+            | I::F32DivA { .. }
+            | I::F64AddA { .. }
+            | I::F64SubA { .. }
+            | I::F64MulA { .. }
+            | I::F64DivA { .. }
+            | I::I32AddImmA { .. }
+            | I::I32MulImmA { .. }
+            | I::I32AndImmA { .. }
+            | I::I32OrImmA { .. }
+            | I::I32XorImmA { .. }
+            | I::I32ShlImmA { .. }
+            | I::I32ShrSImmA { .. }
+            | I::I32ShrUImmA { .. }
+            | I::I32RotlImmA { .. }
+            | I::I32EqImmA { .. }
+            | I::I32NeImmA { .. }
+            | I::I32LtSImmA { .. }
+            | I::I32LtUImmA { .. }
+            | I::I32GtSImmA { .. }
+            | I::I32GtUImmA { .. }
+            | I::I32LeSImmA { .. }
+            | I::I32LeUImmA { .. }
+            | I::I32GeSImmA { .. }
+            | I::I32GeUImmA { .. }
+            | I::I64AddImmA { .. }
+            | I::I64MulImmA { .. }
+            | I::I64AndImmA { .. }
+            | I::I64OrImmA { .. }
+            | I::I64XorImmA { .. }
+            | I::I64ShlImmA { .. }
+            | I::I64ShrSImmA { .. }
+            | I::I64ShrUImmA { .. }
+            | I::I64RotlImmA { .. }
+            | I::I32LoadA { .. }
+            | I::I64LoadA { .. }
+            | I::F32LoadA { .. }
+            | I::F64LoadA { .. }
+            | I::I32Load8SA { .. }
+            | I::I32Load8UA { .. }
+            | I::I32Load16SA { .. }
+            | I::I32Load16UA { .. }
+            | I::I32StoreA { .. }
+            | I::I64StoreA { .. }
+            | I::F32StoreA { .. }
+            | I::F64StoreA { .. }
+            | I::I32Store8A { .. }
+            | I::I32Store16A { .. }
+            | I::I32EqzA { .. }
+            | I::I64EqzA { .. }
+            | I::I32WrapI64A { .. }
+            | I::I64ExtendI32SA { .. }
+            | I::I64ExtendI32UA { .. }
+            | I::F64ConvertI32SA { .. }
+            | I::F64ConvertI32UA { .. }
+            | I::F64PromoteF32A { .. }
+            | I::F32DemoteF64A { .. }
+            | I::BrI32EqImmA { .. }
+            | I::BrI32NeImmA { .. }
+            | I::BrI32LtSImmA { .. }
+            | I::BrI32LtUImmA { .. }
+            | I::BrI32GtSImmA { .. }
+            | I::BrI32GtUImmA { .. }
+            | I::BrI32LeSImmA { .. }
+            | I::BrI32LeUImmA { .. }
+            | I::BrI32GeSImmA { .. }
+            | I::BrI32GeUImmA { .. }
+            | I::BrIfNezA { .. }
+            | I::BrIfEqzA { .. }
+    )
+}
