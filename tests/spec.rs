@@ -61,24 +61,30 @@ const SUITE_STACK_SIZE: usize = 64 << 20;
 fn main() {
     install_panic_hook();
 
-    let suite = std::thread::Builder::new()
-        .name("spec-interp".into())
-        .stack_size(SUITE_STACK_SIZE)
-        .spawn(|| {
-            let mut config = Config::new();
-            config.jit(false);
-            run_suite("interp", &config)
-        })
-        .expect("failed to spawn the spec runner thread");
-
-    let (_passed, failed, _skipped) = match suite.join() {
-        Ok(counts) => counts,
-        Err(payload) => {
-            eprintln!("spec runner itself panicked: {}", panic_message(&*payload));
-            std::process::exit(1);
-        }
-    };
-    if failed > 0 {
+    let mut interp = Config::new();
+    interp.jit(false);
+    // The JIT forced: every loop is recorded at its first backedge.
+    let mut jit = Config::new();
+    jit.jit(true)
+        .jit_param("hotloop", 1)
+        .expect("hotloop is a JIT parameter");
+    let mut any_failed = false;
+    for (label, config) in [("interp", interp), ("jit", jit)] {
+        let suite = std::thread::Builder::new()
+            .name(format!("spec-{label}"))
+            .stack_size(SUITE_STACK_SIZE)
+            .spawn(move || run_suite(label, &config))
+            .expect("failed to spawn the spec runner thread");
+        let (_passed, failed, _skipped) = match suite.join() {
+            Ok(counts) => counts,
+            Err(payload) => {
+                eprintln!("spec runner itself panicked: {}", panic_message(&*payload));
+                std::process::exit(1);
+            }
+        };
+        any_failed |= failed > 0;
+    }
+    if any_failed {
         std::process::exit(1);
     }
 }
