@@ -80,9 +80,13 @@ struct RunOptions {
     /// Set a JIT tunable, e.g. `hotloop=1` (see `spur jit-params` for the list). Repeatable.
     #[arg(long = "jit-param", value_name = "NAME=VALUE")]
     jit_params: Vec<String>,
-    /// Print timings and memory use to stderr after the run
+    /// Print timings, memory use and the JIT's statistics to stderr after the run
     #[arg(long)]
     stats: bool,
+    /// Write every compiled trace (recorded bytecode, IR with snapshots, machine code) to
+    /// FILE, or to stderr when no FILE is given
+    #[arg(long, value_name = "FILE", num_args = 0..=1, require_equals = true, default_missing_value = "-")]
+    dump: Option<PathBuf>,
 }
 
 /// A failure, already phrased as the one line to print.
@@ -142,6 +146,21 @@ fn main() -> ExitCode {
     }
 }
 
+/// Sends the trace dump where `--dump` asks.
+fn set_dump(opts: &RunOptions, store: &mut Store<WasiCtx>) -> Result<(), Failure> {
+    match opts.dump.as_deref() {
+        None => {}
+        Some(p) if p == Path::new("-") => store.set_trace_dump(std::io::stderr()),
+        Some(p) => {
+            let f = std::fs::File::create(p).map_err(|e| {
+                Failure::new(format!("cannot create dump file `{}`: {e}", p.display()))
+            })?;
+            store.set_trace_dump(std::io::BufWriter::new(f));
+        }
+    }
+    Ok(())
+}
+
 /// Times and sizes for `--stats`.
 #[derive(Default)]
 struct Stats {
@@ -152,7 +171,7 @@ struct Stats {
 }
 
 impl Stats {
-    fn print(&self, jit: bool) {
+    fn print(&self, jit: Option<&spur::JitStats>) {
         let ms = |d: Duration| d.as_secs_f64() * 1e3;
         eprintln!("spur stats:");
         eprintln!(
@@ -181,14 +200,15 @@ impl Stats {
             ),
             None => eprintln!("  peak resident memory (whole process):   unavailable"),
         }
-        eprintln!(
-            "  execution tier:                        {}",
-            if jit {
-                "interpreter (trace JIT enabled; not implemented yet)"
-            } else {
-                "interpreter (--no-jit)"
+        match jit {
+            Some(j) => {
+                eprintln!("  execution tier:                        interpreter + trace JIT");
+                for line in j.to_string().lines() {
+                    eprintln!("  jit: {line}");
+                }
             }
-        );
+            None => eprintln!("  execution tier:                        interpreter (--no-jit)"),
+        }
     }
 }
 
@@ -342,6 +362,7 @@ fn run(opts: &RunOptions, file: &Path, args: &[String]) -> Result<u8, Failure> {
     let ctx = wasi_ctx(opts, argv)?;
     let linker = linker(&engine)?;
     let mut store = Store::new(&engine, ctx);
+    set_dump(opts, &mut store)?;
     let t = Instant::now();
     let instance = instantiate(&linker, &mut store, &module, file)?;
     stats.instantiate = t.elapsed();
@@ -375,6 +396,7 @@ fn invoke(opts: &RunOptions, file: &Path, name: &str, args: &[String]) -> Result
     let ctx = wasi_ctx(opts, [file.display().to_string()])?;
     let linker = linker(&engine)?;
     let mut store = Store::new(&engine, ctx);
+    set_dump(opts, &mut store)?;
     let t = Instant::now();
     let instance = instantiate(&linker, &mut store, &module, file)?;
     // A WASI reactor is initialized before its exports are called.
@@ -448,7 +470,8 @@ fn call_timed(
         .get_memory(&mut *store, "memory")
         .map(|m| m.data_size(&*store));
     if opts.stats {
-        stats.print(!opts.no_jit);
+        let jit = (!opts.no_jit).then(|| store.jit_stats());
+        stats.print(jit.as_ref());
     }
     match result {
         Ok(()) => Ok(None),

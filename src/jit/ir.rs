@@ -592,8 +592,13 @@ impl<'a> Ir<'a> {
     }
 
     fn cse_or_push(&mut self, mut ins: Ins) -> Result<Ref, IrFull> {
-        if ins.op.has(COMM) && ins.b < ins.a {
-            std::mem::swap(&mut ins.a, &mut ins.b);
+        // Commutative operands in a canonical order: constants on the right (where the
+        // backend uses immediates), otherwise the older operand first.
+        if ins.op.has(COMM) {
+            let (ka, kb) = (self.konst(ins.a).is_some(), self.konst(ins.b).is_some());
+            if (ka && !kb) || (ka == kb && ins.b < ins.a) {
+                std::mem::swap(&mut ins.a, &mut ins.b);
+            }
         }
         if ins.op.has(NOFOLD) || ins.op.has(EFFECT) {
             return self.push(ins);

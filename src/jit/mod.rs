@@ -66,8 +66,6 @@ pub(crate) const ILOOP: u32 = u32::MAX;
 enum LoopState {
     /// Compiled: trace number (index into `traces`).
     Trace(usize),
-    /// Recording aborted or the trace was flushed; the next attempt waits this long.
-    Penalty(u32),
     Blacklisted,
 }
 
@@ -135,6 +133,11 @@ pub(crate) struct JitState {
     params: JitParams,
     traces: Vec<Option<Box<Trace>>>,
     loops: HashMap<(usize, u32), LoopState>,
+    /// The current penalty of loops whose recordings aborted or whose traces were
+    /// flushed (kept across attempts, so repeated failures escalate).
+    penalties: HashMap<(usize, u32), u32>,
+    /// Contexts for entering traces, reused (one per nesting level).
+    ctxs: Vec<Box<trace::TraceCtx>>,
     pub(crate) recorder: Option<Box<Recorder>>,
     mcode: Option<mcode::McodeArea>,
     aborts: HashMap<Abort, u64>,
@@ -150,6 +153,8 @@ impl JitState {
             params,
             traces: Vec::new(),
             loops: HashMap::new(),
+            penalties: HashMap::new(),
+            ctxs: Vec::new(),
             recorder: None,
             mcode: None,
             aborts: HashMap::new(),
@@ -188,10 +193,7 @@ impl JitState {
     /// Raises the penalty of loop `key` (LuaJIT's scheme: double, plus random bits);
     /// past `penaltymax` the loop is blacklisted. Returns the counter's new value.
     fn penalize(&mut self, key: (usize, u32)) -> u32 {
-        let old = match self.loops.get(&key) {
-            Some(LoopState::Penalty(p)) => *p,
-            _ => 0,
-        };
+        let old = self.penalties.get(&key).copied().unwrap_or(0);
         let rnd = self.random() & ((1u32 << self.params.penaltyrnd) - 1);
         let next = if old == 0 {
             self.params.penaltymin
@@ -205,7 +207,7 @@ impl JitState {
             tracing::debug!(target: "spur::jit", func = key.0, loop_id = key.1, "blacklist");
             ILOOP
         } else {
-            self.loops.insert(key, LoopState::Penalty(next));
+            self.penalties.insert(key, next);
             next.max(2)
         }
     }
@@ -271,8 +273,14 @@ fn run_trace(s: &mut StoreInner, t: usize, key: (usize, u32)) -> LoopAction {
         return LoopAction::Continue;
     }
     let mut trace = trace;
-    let resume = trace::enter(s, &trace);
+    let mut ctx = s
+        .jit
+        .as_mut()
+        .and_then(|j| j.ctxs.pop())
+        .unwrap_or_else(trace::TraceCtx::new_boxed);
+    let resume = trace::enter(s, &trace, &mut ctx);
     let jit = s.jit.as_mut().expect("jit state");
+    jit.ctxs.push(ctx);
     jit.stats.entries += 1;
     jit.stats.exits += 1;
     trace.runs += 1;

@@ -47,6 +47,7 @@ aborts! {
     TooManyConsts: "too many constants",
     TooManySnapshots: "too many snapshots",
     InlineDepth: "inlining too deep",
+    Recursion: "recursive call",
     InnerLoop: "inner loop not closed",
     LeftLoop: "left the loop",
     ReturnFromRoot: "returned from the loop's function",
@@ -1313,6 +1314,10 @@ impl Recorder {
         }
         if self.frames.len() >= self.max_inline {
             return Err(Abort::InlineDepth);
+        }
+        // Recursion is not unrolled: each level would be a different trace path.
+        if frame.func == self.root || self.frames.iter().any(|f| f.func == frame.func) {
+            return Err(Abort::Recursion);
         }
         let base = self.abs(args) as u32;
         self.frames.push(RecFrame {

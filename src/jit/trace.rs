@@ -40,6 +40,22 @@ pub(crate) struct TraceCtx {
 }
 
 impl TraceCtx {
+    pub(crate) fn new_boxed() -> Box<TraceCtx> {
+        Box::new(TraceCtx {
+            mem: std::ptr::null_mut(),
+            mem_len: 0,
+            sp: std::ptr::null_mut(),
+            globals: std::ptr::null_mut(),
+            store: std::ptr::null_mut(),
+            root_base: 0,
+            exit: 0,
+            gpr: [0; 16],
+            xmm: [0; 16],
+            save: [0; 64],
+            spill: [0; MAX_SPILLS],
+        })
+    }
+
     /// Re-reads what helpers may have moved: the value stack, memory 0, the globals.
     pub(crate) fn refresh(&mut self, s: &mut StoreInner) {
         // SAFETY: `root_base` is inside the value stack (the trace's frame is on it).
@@ -234,26 +250,15 @@ pub(crate) struct Resume {
 
 /// Runs `trace` from the innermost frame of `s` (at its loop header) and restores the
 /// interpreter's state at the exit it takes.
-pub(crate) fn enter(s: &mut StoreInner, trace: &Trace) -> Resume {
+pub(crate) fn enter(s: &mut StoreInner, trace: &Trace, ctx: &mut TraceCtx) -> Resume {
     let root_base = s
         .stack
         .frames
         .last()
         .expect("trace entry needs a frame")
         .base;
-    let mut ctx = Box::new(TraceCtx {
-        mem: std::ptr::null_mut(),
-        mem_len: 0,
-        sp: std::ptr::null_mut(),
-        globals: std::ptr::null_mut(),
-        store: s,
-        root_base,
-        exit: 0,
-        gpr: [0; 16],
-        xmm: [0; 16],
-        save: [0; 64],
-        spill: [0; MAX_SPILLS],
-    });
+    ctx.store = s;
+    ctx.root_base = root_base;
     ctx.refresh(s);
     type Entry = extern "sysv64" fn(*mut TraceCtx) -> u32;
     // SAFETY: the code was generated for this signature and is live (traces are
@@ -262,7 +267,7 @@ pub(crate) fn enter(s: &mut StoreInner, trace: &Trace) -> Resume {
     // the call. The trace reaches the store only through helpers, while `s` is unused.
     let exit = unsafe {
         let f: Entry = std::mem::transmute::<*const u8, Entry>(trace.code.ptr());
-        f(&mut *ctx)
+        f(ctx)
     } as usize;
     let e = &trace.exits[exit];
     let value = |src: Source, ty: Ty| -> u64 {

@@ -71,6 +71,11 @@ pub(crate) fn allocate<A: Arch>(ir: &Ir<'_>) -> Result<Alloc, super::record::Abo
     let loop_at = ir.ins.iter().position(|i| i.op == Op::Loop);
     let mut end = vec![0u32; n];
     let mut used = vec![false; n];
+    // PHI left sides are carried around the loop by their PHI, not by living to its end.
+    let mut phi_left = vec![false; n];
+    for ins in ir.ins.iter().filter(|i| i.op == Op::Phi) {
+        phi_left[ins.a.idx()] = true;
+    }
     let mut mark = |r: Ref, at: u32, end: &mut Vec<u32>| {
         if r.is_none() {
             return;
@@ -78,7 +83,7 @@ pub(crate) fn allocate<A: Arch>(ir: &Ir<'_>) -> Result<Alloc, super::record::Abo
         let i = r.idx();
         used[i] = true;
         let at = match loop_at {
-            Some(l) if i < l && at as usize > l => end_pos,
+            Some(l) if i < l && at as usize > l && !phi_left[i] => end_pos,
             _ => at,
         };
         end[i] = end[i].max(at);
@@ -89,8 +94,6 @@ pub(crate) fn allocate<A: Arch>(ir: &Ir<'_>) -> Result<Alloc, super::record::Abo
             continue;
         }
         if ins.op == Op::Phi {
-            mark(ins.a, end_pos, &mut end);
-            mark(ins.b, end_pos, &mut end);
             phis.push((ins.a, ins.b));
             continue;
         }
@@ -104,6 +107,29 @@ pub(crate) fn allocate<A: Arch>(ir: &Ir<'_>) -> Result<Alloc, super::record::Abo
             mark(r, at, &mut end);
         }
         mark(snap.acc, at, &mut end);
+    }
+    // A PHI's right side may take over its left side's register (no move at the loop's
+    // end) when the left side is dead, apart from the PHI, by the time the right side is
+    // defined. `coalesce[right] = left`.
+    let mut coalesce = vec![Ref::NONE; n];
+    let mut taken = vec![false; n];
+    for &(left, right) in &phis {
+        let float = ir.ty(left).is_float();
+        if ir.konst(right).is_none()
+            && ir.konst(left).is_none()
+            && right.idx() > left.idx()
+            && end[left.idx()] as usize <= right.idx()
+            && ir.ty(right).is_float() == float
+            && !taken[left.idx()]
+            && coalesce[right.idx()].is_none()
+        {
+            coalesce[right.idx()] = left;
+            taken[left.idx()] = true;
+        }
+    }
+    for &(left, right) in &phis {
+        mark(left, end_pos, &mut end);
+        mark(right, end_pos, &mut end);
     }
     let mut loc = vec![Loc::None; n];
     let mut free_g: Vec<u8> = A::GPRS.iter().rev().copied().collect();
@@ -130,6 +156,14 @@ pub(crate) fn allocate<A: Arch>(ir: &Ir<'_>) -> Result<Alloc, super::record::Abo
             }
         });
         let float = ins.ty.is_float();
+        // Take over a dead PHI left side's register.
+        let left = coalesce[i];
+        if !left.is_none() && matches!(loc[left.idx()], Loc::Gpr(_) | Loc::Fpr(_)) {
+            active.retain(|&(_, r)| r != left.idx());
+            loc[i] = loc[left.idx()];
+            active.push((end[i], i));
+            continue;
+        }
         let free = if float { &mut free_f } else { &mut free_g };
         if let Some(reg) = free.pop() {
             loc[i] = if float { Loc::Fpr(reg) } else { Loc::Gpr(reg) };

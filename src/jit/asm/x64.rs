@@ -210,8 +210,9 @@ impl Cg<'_, '_> {
         }
     }
 
+    /// `d = s`; i32 values are kept zero-extended, so a 32-bit move suffices for them.
     fn mov_g(&mut self, d: u8, s: u8, wide: bool) {
-        if d != s || !wide {
+        if d != s {
             if wide {
                 dynasm!(self.ops ; .arch x64 ; mov Rq(d), Rq(s));
             } else {
@@ -734,7 +735,10 @@ impl Cg<'_, '_> {
             return;
         }
         let mut b = self.gpr(ins.b, RCX);
-        let a = self.gpr(ins.a, RDX);
+        let mut a = self.gpr(ins.a, RDX);
+        if b == d && a != d && ins.op.has(crate::jit::ir::flag::COMM) {
+            std::mem::swap(&mut a, &mut b);
+        }
         if b == d && a != d {
             // `d` is about to be overwritten with `a`: keep `b` in scratch.
             self.mov_g(RCX, b, true);
