@@ -405,6 +405,9 @@ ir_ops! {
     /// Float to integer, saturating; `aux` 1 for unsigned. The trapping forms are a
     /// `TruncOk` guard followed by the saturating conversion.
     TruncSat: Aux, 0;
+    /// Float to integer for a value a `TruncOk` guard has shown to be in range; `aux` 1
+    /// for unsigned.
+    Trunc: Aux, 0;
     /// 1 if `a` converts to the result type of the truncation (`aux` 1 for unsigned) without
     /// trapping; typed by the target integer type.
     TruncOk: Aux, 0;
@@ -680,7 +683,7 @@ pub(crate) fn format_ins(r: Ref, ins: &Ins, konst: &dyn Fn(Ref) -> Option<u64>) 
             }
             Op::GLoad | Op::GStore => format!("{} g{}", refs.join(" "), ins.aux),
             Op::Bound => format!("{} +{}", refs.join(" "), ins.aux),
-            Op::TruncSat | Op::TruncOk | Op::Convert => {
+            Op::TruncSat | Op::Trunc | Op::TruncOk | Op::Convert => {
                 let sign = if ins.aux == 1 { "u" } else { "s" };
                 format!("{} {sign}", refs.join(" "))
             }

@@ -422,10 +422,12 @@ fn flush_all(jit: &mut JitState) {
 fn write_dump(sink: &DumpSink, trace: &Trace, d: &trace::Dump) {
     use std::io::Write as _;
     let mut out = sink.lock().unwrap_or_else(|e| e.into_inner());
+    // SAFETY: the trace's function is alive while the trace is.
+    let func_index = unsafe { (*trace.func).func_index };
     let _ = writeln!(
         out,
-        "---- TRACE {} start func {:#x} loop {}",
-        trace.number, trace.func as usize, trace.loop_id
+        "---- TRACE {} start func[{func_index}] loop {}",
+        trace.number, trace.loop_id
     );
     let _ = writeln!(out, "---- TRACE {} bytecode", trace.number);
     let _ = out.write_all(d.bytecode.as_bytes());

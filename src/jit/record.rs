@@ -1220,7 +1220,7 @@ impl Recorder {
         let ok = self.emit(Op::TruncOk, Ty::I32, x, Ref::NONE, aux)?;
         let zero = self.ir.k(Ty::I32, 0)?;
         self.guard_cond(Cond::Ne, ok, zero, pc)?;
-        let r = self.emit(Op::TruncSat, to, x, Ref::NONE, u64::from(unsigned))?;
+        let r = self.emit(Op::Trunc, to, x, Ref::NONE, u64::from(unsigned))?;
         self.put(dst, r);
         Ok(())
     }

@@ -74,6 +74,7 @@ struct Features {
     lzcnt: bool,
     tzcnt: bool,
     popcnt: bool,
+    sse41: bool,
 }
 
 impl Features {
@@ -82,6 +83,7 @@ impl Features {
             lzcnt: std::arch::is_x86_feature_detected!("lzcnt"),
             tzcnt: std::arch::is_x86_feature_detected!("bmi1"),
             popcnt: std::arch::is_x86_feature_detected!("popcnt"),
+            sse41: std::arch::is_x86_feature_detected!("sse4.1"),
         }
     }
 }
@@ -681,8 +683,113 @@ impl Cg<'_, '_> {
                 dynasm!(self.ops ; .arch x64 ; movq Rx(d), rax);
                 self.finish_f(r, d);
             }
+            Op::FFloor | Op::FCeil | Op::FTrunc | Op::FNearest if self.feat.sse41 => {
+                // roundss/roundsd with the rounding mode in the immediate (bit 3: no
+                // precision exception); NaNs come back quieted, as the spec asks.
+                let mode: i8 = match ins.op {
+                    Op::FNearest => 8,
+                    Op::FFloor => 9,
+                    Op::FCeil => 10,
+                    _ => 11,
+                };
+                let a = self.fpr(ins.a, XS1);
+                let d = self.dst_f(r);
+                if ty == Ty::F32 {
+                    dynasm!(self.ops ; .arch x64 ; roundss Rx(d), Rx(a), mode);
+                } else {
+                    dynasm!(self.ops ; .arch x64 ; roundsd Rx(d), Rx(a), mode);
+                }
+                self.finish_f(r, d);
+            }
+            Op::FCopysign => {
+                let b = self.gpr(ins.b, RCX);
+                self.mov_g(RCX, b, true);
+                let a = self.gpr(ins.a, RAX);
+                self.mov_g(RAX, a, true);
+                if ty == Ty::F32 {
+                    dynasm!(self.ops ; .arch x64
+                        ; and ecx, 0x8000_0000u32 as i32
+                        ; btr eax, BYTE 31
+                        ; or eax, ecx);
+                } else {
+                    dynasm!(self.ops ; .arch x64
+                        ; shr rcx, 63
+                        ; shl rcx, 63
+                        ; btr rax, BYTE 63
+                        ; or rax, rcx);
+                }
+                let d = self.dst_f(r);
+                dynasm!(self.ops ; .arch x64 ; movq Rx(d), rax);
+                self.finish_f(r, d);
+            }
+            Op::TruncOk => self.trunc_ok(r, ins),
+            Op::Trunc if !(ins.aux == 1 && ty == Ty::I64) => {
+                let f32 = self.ins(ins.a).ty == Ty::F32;
+                let a = self.fpr(ins.a, XS1);
+                let d = self.dst_g(r);
+                // Signed i32 converts directly; unsigned i32 (in [0, 2^32)) through i64.
+                match (ty == Ty::I64 || ins.aux == 1, f32) {
+                    (true, true) => dynasm!(self.ops ; .arch x64 ; cvttss2si Rq(d), Rx(a)),
+                    (true, false) => dynasm!(self.ops ; .arch x64 ; cvttsd2si Rq(d), Rx(a)),
+                    (false, true) => dynasm!(self.ops ; .arch x64 ; cvttss2si Rd(d), Rx(a)),
+                    (false, false) => dynasm!(self.ops ; .arch x64 ; cvttsd2si Rd(d), Rx(a)),
+                }
+                if ty == Ty::I32 && ins.aux == 1 {
+                    dynasm!(self.ops ; .arch x64 ; mov Rd(d), Rd(d));
+                }
+                self.finish_g(r, d);
+            }
             _ => self.eval(r, ins),
         }
+    }
+
+    /// `TruncOk`: 1 if `lo < a < hi` (both exclusive; false for NaN) for the target type.
+    fn trunc_ok(&mut self, r: Ref, ins: &Ins) {
+        let f32 = self.ins(ins.a).ty == Ty::F32;
+        let (unsigned, to64) = (ins.aux & 1 != 0, ins.aux & 2 != 0);
+        let (lo, hi): (f64, f64) = match (to64, unsigned) {
+            (false, false) => (
+                if f32 { -2147483904.0 } else { -2147483649.0 },
+                2147483648.0,
+            ),
+            (false, true) => (-1.0, 4294967296.0),
+            (true, false) => (
+                if f32 {
+                    -9223373136366403584.0
+                } else {
+                    -9223372036854777856.0
+                },
+                9223372036854775808.0,
+            ),
+            (true, true) => (-1.0, 18446744073709551616.0),
+        };
+        let bits = |v: f64| {
+            if f32 {
+                u64::from((v as f32).to_bits())
+            } else {
+                v.to_bits()
+            }
+        };
+        let a = self.fpr(ins.a, XS0);
+        self.mov_imm(RAX, bits(lo));
+        dynasm!(self.ops ; .arch x64 ; movq Rx(XS1), rax);
+        if f32 {
+            dynasm!(self.ops ; .arch x64 ; ucomiss Rx(a), Rx(XS1));
+        } else {
+            dynasm!(self.ops ; .arch x64 ; ucomisd Rx(a), Rx(XS1));
+        }
+        dynasm!(self.ops ; .arch x64 ; seta dl);
+        self.mov_imm(RAX, bits(hi));
+        dynasm!(self.ops ; .arch x64 ; movq Rx(XS1), rax);
+        if f32 {
+            dynasm!(self.ops ; .arch x64 ; ucomiss Rx(XS1), Rx(a));
+        } else {
+            dynasm!(self.ops ; .arch x64 ; ucomisd Rx(XS1), Rx(a));
+        }
+        dynasm!(self.ops ; .arch x64 ; seta cl ; and dl, cl);
+        let d = self.dst_g(r);
+        dynasm!(self.ops ; .arch x64 ; movzx Rd(d), dl);
+        self.finish_g(r, d);
     }
 
     fn copy(&mut self, r: Ref, a: Ref) {

@@ -199,7 +199,7 @@ pub(crate) fn eval(op: Op, ty: Ty, a_ty: Ty, aux: u64, [x, y, z]: [u64; 3]) -> O
                     }
                 }
                 Op::Wrap => x as u32,
-                Op::TruncSat => trunc_sat(a_ty, aux == 1, false, x) as u32,
+                Op::TruncSat | Op::Trunc => trunc_sat(a_ty, aux == 1, false, x) as u32,
                 Op::TruncOk => u32::from(trunc_ok(a_ty, aux, x)),
                 Op::Bitcast => x as u32,
                 _ => return None,
@@ -238,7 +238,7 @@ pub(crate) fn eval(op: Op, ty: Ty, a_ty: Ty, aux: u64, [x, y, z]: [u64; 3]) -> O
                 }
                 Op::ExtS => a as u32 as i32 as i64 as u64,
                 Op::ExtU => u64::from(a as u32),
-                Op::TruncSat => trunc_sat(a_ty, aux == 1, true, x),
+                Op::TruncSat | Op::Trunc => trunc_sat(a_ty, aux == 1, true, x),
                 Op::Bitcast => x,
                 _ => return None,
             }
