@@ -286,11 +286,20 @@ fn run_trace(s: &mut StoreInner, t: usize, key: (usize, u32)) -> LoopAction {
     trace.runs += 1;
     let exit = &mut trace.exits[resume.exit];
     exit.taken += 1;
-    if !exit.in_loop {
+    // Iterations completed: counted, or at least one if the exit is in the loop body.
+    let iterations = resume
+        .iterations
+        .map_or(u64::from(exit.in_loop), |n| n + u64::from(exit.in_loop));
+    let minloops = u64::from(jit.params.minloops.max(1));
+    if iterations < minloops {
         trace.early += 1;
     }
+    trace.iterations += iterations;
+    // Flushed when most runs leave early, or when runs are short on average: entering
+    // and leaving then costs more than the trace saves.
     let flush = trace.runs >= u64::from(jit.params.minruns)
-        && trace.early * 100 >= trace.runs * u64::from(jit.params.exitpercent);
+        && (trace.early * 100 >= trace.runs * u64::from(jit.params.exitpercent)
+            || trace.iterations < trace.runs * minloops);
     if flush {
         tracing::debug!(target: "spur::jit", trace = trace.number, "flush");
         jit.stats.flushed += 1;

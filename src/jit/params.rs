@@ -73,6 +73,9 @@ jit_params! {
     maxside: 100,
     /// Depth of calls inlined into one trace.
     maxinline: 16,
+    /// Iterations of an inner loop unrolled into an outer loop's trace before the
+    /// recording gives up on the outer loop.
+    loopunroll: 15,
     /// Traces alive at once; past it everything is flushed.
     maxtrace: 4000,
     /// KiB of machine code for all traces; past it everything is flushed.
@@ -85,8 +88,11 @@ jit_params! {
     penaltyrnd: 4,
     /// Runs of a trace before its exit ratio is judged.
     minruns: 100,
-    /// Percent of runs leaving through a side exit above which a trace is flushed and its
-    /// loop penalized.
+    /// Loop iterations a run of a trace must complete not to count as leaving early (below
+    /// this, entering and leaving the trace costs more than it saves).
+    minloops: 4,
+    /// Percent of runs leaving early (see `minloops`) above which a trace is flushed and
+    /// its loop penalized.
     exitpercent: 90,
 }
 

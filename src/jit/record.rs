@@ -48,7 +48,7 @@ aborts! {
     TooManySnapshots: "too many snapshots",
     InlineDepth: "inlining too deep",
     Recursion: "recursive call",
-    InnerLoop: "inner loop not closed",
+    InnerLoop: "inner loop runs too long to unroll",
     LeftLoop: "left the loop",
     ReturnFromRoot: "returned from the loop's function",
     CrossInstance: "call into another instance",
@@ -133,6 +133,9 @@ pub(crate) struct Recorder {
     pub(crate) max_depth: usize,
     max_snap: usize,
     max_inline: usize,
+    /// Backedges taken so far of each inner loop header, and the limit.
+    unrolled: Vec<(*const Instr, u32)>,
+    max_unroll: u32,
     pub(crate) log: Vec<Recorded>,
     pub(crate) started: std::time::Instant,
 }
@@ -173,6 +176,8 @@ impl Recorder {
             max_depth: 0,
             max_snap: params.maxsnap as usize,
             max_inline: params.maxinline as usize,
+            unrolled: Vec::new(),
+            max_unroll: params.loopunroll,
             log: Vec::new(),
             started: std::time::Instant::now(),
         })
@@ -207,7 +212,20 @@ impl Recorder {
                 if pc == self.start_pc && depth == self.root_depth {
                     return Ok(Step::Close);
                 }
-                return Err(Abort::InnerLoop);
+                // An inner loop's backedge: unroll a short inner loop into this trace.
+                let n = match self.unrolled.iter_mut().find(|(p, _)| *p == pc) {
+                    Some((_, n)) => {
+                        *n += 1;
+                        *n
+                    }
+                    None => {
+                        self.unrolled.push((pc, 1));
+                        1
+                    }
+                };
+                if n > self.max_unroll {
+                    return Err(Abort::InnerLoop);
+                }
             }
             if pc == self.start_pc && depth == self.root_depth {
                 return Err(Abort::LeftLoop);

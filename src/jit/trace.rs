@@ -107,8 +107,12 @@ pub(crate) struct Trace {
     /// Frames an exit may push.
     pub(crate) depth: u32,
     pub(crate) runs: u64,
-    /// Runs that left before completing one iteration.
+    /// Runs that left early (before `minloops` iterations).
     pub(crate) early: u64,
+    /// Loop iterations completed over all runs.
+    pub(crate) iterations: u64,
+    /// The register counting iterations, if the trace has one.
+    pub(crate) counter: Option<u8>,
     pub(crate) func: *const crate::interp::CompiledFunc,
     pub(crate) loop_id: u32,
 }
@@ -132,7 +136,7 @@ pub(crate) fn compile(
     opt::dce::run(&mut rec.ir);
     let ir = &rec.ir;
     let alloc = asm::allocate::<X64>(ir)?;
-    let code = X64::assemble(ir, &alloc)?;
+    let (code, counter) = X64::assemble(ir, &alloc)?;
     let mut w = area.begin(code.len()).map_err(|_| Abort::CodeSpace)?;
     w.bytes_mut()[..code.len()].copy_from_slice(&code);
     let code_ref = w.commit(code.len()).map_err(|_| Abort::CodeSpace)?;
@@ -173,6 +177,8 @@ pub(crate) fn compile(
         depth: rec.max_depth as u32,
         runs: 0,
         early: 0,
+        iterations: 0,
+        counter,
         func: rec.root,
         loop_id: rec.loop_id,
     };
@@ -246,6 +252,8 @@ pub(crate) struct Resume {
     pub(crate) acc: u64,
     /// The exit number (for statistics and flushing).
     pub(crate) exit: usize,
+    /// Loop iterations completed, if the trace counts them.
+    pub(crate) iterations: Option<u64>,
 }
 
 /// Runs `trace` from the innermost frame of `s` (at its loop header) and restores the
@@ -296,5 +304,10 @@ pub(crate) fn enter(s: &mut StoreInner, trace: &Trace, ctx: &mut TraceCtx) -> Re
         });
     }
     s.stack.frames.last_mut().expect("frame").ip = e.pc;
-    Resume { acc, exit }
+    let iterations = trace.counter.map(|c| ctx.gpr[c as usize]);
+    Resume {
+        acc,
+        exit,
+        iterations,
+    }
 }

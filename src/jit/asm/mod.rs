@@ -31,9 +31,9 @@ pub(crate) trait Arch {
     /// Spill slots the context provides.
     const MAX_SPILLS: usize;
 
-    /// Emits the trace: entry, body, loop, exit stubs. Returns the code, position
-    /// independent, and the code offset of every guard's exit stub by snapshot number.
-    fn assemble(ir: &Ir<'_>, alloc: &Alloc) -> Result<Vec<u8>, super::record::Abort>;
+    /// Emits the trace: entry, body, loop, exit stubs. Returns the code (position
+    /// independent) and the register that counts loop iterations, if one was free.
+    fn assemble(ir: &Ir<'_>, alloc: &Alloc) -> Result<(Vec<u8>, Option<u8>), super::record::Abort>;
 }
 
 /// The result of register allocation.
@@ -46,6 +46,17 @@ pub(crate) struct Alloc {
     /// `(left, right)` of every PHI.
     pub(crate) phis: Vec<(Ref, Ref)>,
     pub(crate) spills: usize,
+}
+
+impl Alloc {
+    /// A general register of `A` that no value uses.
+    pub(crate) fn free_gpr<A: Arch>(&self) -> Option<u8> {
+        A::GPRS
+            .iter()
+            .rev()
+            .copied()
+            .find(|&g| !self.loc.contains(&Loc::Gpr(g)))
+    }
 }
 
 impl Alloc {

@@ -48,7 +48,7 @@ impl Arch for X64 {
     const FPRS: &'static [u8] = &[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13];
     const MAX_SPILLS: usize = MAX_SPILLS;
 
-    fn assemble(ir: &Ir<'_>, alloc: &Alloc) -> Result<Vec<u8>, Abort> {
+    fn assemble(ir: &Ir<'_>, alloc: &Alloc) -> Result<(Vec<u8>, Option<u8>), Abort> {
         let mut ops = VecAssembler::<X64Relocation>::new(0);
         let exits: Vec<DynamicLabel> = ir.snaps.iter().map(|_| ops.new_dynamic_label()).collect();
         let mut snap_of = vec![usize::MAX; ir.len()];
@@ -62,9 +62,12 @@ impl Arch for X64 {
             exits,
             snap_of,
             feat: Features::detect(),
+            counter: alloc.free_gpr::<X64>(),
         };
         cg.trace();
-        cg.ops.finalize().map_err(|_| Abort::CodeSpace)
+        let counter = cg.counter;
+        let code = cg.ops.finalize().map_err(|_| Abort::CodeSpace)?;
+        Ok((code, counter))
     }
 }
 
@@ -95,6 +98,8 @@ struct Cg<'a, 'b> {
     exits: Vec<DynamicLabel>,
     snap_of: Vec<usize>,
     feat: Features,
+    /// Counts completed iterations (a register no value uses), if there is one.
+    counter: Option<u8>,
 }
 
 fn spill_off(i: u16) -> i32 {
@@ -239,6 +244,9 @@ impl Cg<'_, '_> {
             ; mov rbx, rdi
             ; mov r15, [rbx + OFF_MEM]
         );
+        if let Some(c) = self.counter {
+            dynasm!(self.ops ; .arch x64 ; xor Rd(c), Rd(c));
+        }
         let n = self.ir.len();
         for i in 0..n {
             let r = Ref(i as u32);
@@ -251,6 +259,9 @@ impl Cg<'_, '_> {
         }
         // Every trace has a `Loop` marker (the LOOP pass places it).
         self.phi_moves();
+        if let Some(c) = self.counter {
+            dynasm!(self.ops ; .arch x64 ; inc Rq(c));
+        }
         dynasm!(self.ops ; .arch x64 ; jmp =>loop_label);
         let common = self.ops.new_dynamic_label();
         for k in 0..self.exits.len() {
