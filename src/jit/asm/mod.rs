@@ -124,6 +124,12 @@ pub(crate) fn allocate<A: Arch>(ir: &Ir<'_>) -> Result<Alloc, super::record::Abo
     // defined. `coalesce[right] = left`.
     let mut coalesce = vec![Ref::NONE; n];
     let mut taken = vec![false; n];
+    // A left side that another PHI moves from must keep its value to the loop's end.
+    for &(_, right) in &phis {
+        if ir.konst(right).is_none() {
+            taken[right.idx()] = true;
+        }
+    }
     for &(left, right) in &phis {
         let float = ir.ty(left).is_float();
         if ir.konst(right).is_none()
