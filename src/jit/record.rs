@@ -668,9 +668,17 @@ impl Recorder {
                 self.put(dst, k)
             }
             I::Select { dst, b, c } => {
+                // Untyped in the bytecode: when the operands' views differ (say a small
+                // i64 constant materialized as i32), select on the slots' 64-bit bits.
                 let x = self.get_any(dst)?;
-                let ty = self.ir.ty(x);
-                let y = self.get(S(b), ty)?;
+                let y = self.get_any(b)?;
+                let ty = if self.ir.ty(x) == self.ir.ty(y) {
+                    self.ir.ty(x)
+                } else {
+                    I64
+                };
+                let x = self.convert(x, ty)?;
+                let y = self.convert(y, ty)?;
                 let c = self.get(S(c), I32)?;
                 let r = self.ir.emit(Ins {
                     c,
