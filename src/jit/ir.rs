@@ -659,6 +659,52 @@ impl<'a> Ir<'a> {
         None
     }
 
+    /// `r` reinterpreted as `ty` (slots hold bits; untyped moves can change the view).
+    /// `Err(None)` if there is no such view.
+    pub(crate) fn convert(&mut self, r: Ref, ty: Ty) -> Result<Ref, Option<IrFull>> {
+        let from = self.ty(r);
+        if from == ty {
+            return Ok(r);
+        }
+        let e =
+            |ir: &mut Ir<'_>, op: Op, ty: Ty, a: Ref| ir.emit(Ins::new(op, ty, a, Ref::NONE, 0));
+        let ir = self;
+        Ok(match (from, ty) {
+            (Ty::I64, Ty::I32) => e(ir, Op::Wrap, ty, r)?,
+            (Ty::I32, Ty::I64) => e(ir, Op::ExtU, ty, r)?,
+            (Ty::I64, Ty::F64) | (Ty::F64, Ty::I64) | (Ty::I32, Ty::F32) | (Ty::F32, Ty::I32) => {
+                e(ir, Op::Bitcast, ty, r)?
+            }
+            (Ty::I64, Ty::F32) => {
+                let w = e(ir, Op::Wrap, Ty::I32, r)?;
+                e(ir, Op::Bitcast, ty, w)?
+            }
+            (Ty::F64, Ty::I32) => {
+                let b = e(ir, Op::Bitcast, Ty::I64, r)?;
+                e(ir, Op::Wrap, ty, b)?
+            }
+            (Ty::I32, Ty::F64) => {
+                let x = e(ir, Op::ExtU, Ty::I64, r)?;
+                e(ir, Op::Bitcast, ty, x)?
+            }
+            (Ty::F32, Ty::I64) => {
+                let b = e(ir, Op::Bitcast, Ty::I32, r)?;
+                e(ir, Op::ExtU, ty, b)?
+            }
+            (Ty::F32, Ty::F64) => {
+                let b = e(ir, Op::Bitcast, Ty::I32, r)?;
+                let x = e(ir, Op::ExtU, Ty::I64, b)?;
+                e(ir, Op::Bitcast, ty, x)?
+            }
+            (Ty::F64, Ty::F32) => {
+                let b = e(ir, Op::Bitcast, Ty::I64, r)?;
+                let w = e(ir, Op::Wrap, Ty::I32, b)?;
+                e(ir, Op::Bitcast, ty, w)?
+            }
+            _ => return Err(None),
+        })
+    }
+
     /// Formats the instruction at `r` in the dump's text form.
     pub(crate) fn format(&self, r: Ref) -> String {
         format_ins(r, &self.ins[r.idx()], &|k| self.konst(k))

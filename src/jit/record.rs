@@ -313,46 +313,9 @@ impl Recorder {
 
     /// `r` reinterpreted as `ty` (slots hold bits; untyped moves can change the view).
     fn convert(&mut self, r: Ref, ty: Ty) -> Result<Ref, Abort> {
-        let from = self.ir.ty(r);
-        if from == ty {
-            return Ok(r);
-        }
-        let e =
-            |ir: &mut Ir<'_>, op: Op, ty: Ty, a: Ref| ir.emit(Ins::new(op, ty, a, Ref::NONE, 0));
-        let ir = &mut self.ir;
-        Ok(match (from, ty) {
-            (Ty::I64, Ty::I32) => e(ir, Op::Wrap, ty, r)?,
-            (Ty::I32, Ty::I64) => e(ir, Op::ExtU, ty, r)?,
-            (Ty::I64, Ty::F64) | (Ty::F64, Ty::I64) | (Ty::I32, Ty::F32) | (Ty::F32, Ty::I32) => {
-                e(ir, Op::Bitcast, ty, r)?
-            }
-            (Ty::I64, Ty::F32) => {
-                let w = e(ir, Op::Wrap, Ty::I32, r)?;
-                e(ir, Op::Bitcast, ty, w)?
-            }
-            (Ty::F64, Ty::I32) => {
-                let b = e(ir, Op::Bitcast, Ty::I64, r)?;
-                e(ir, Op::Wrap, ty, b)?
-            }
-            (Ty::I32, Ty::F64) => {
-                let x = e(ir, Op::ExtU, Ty::I64, r)?;
-                e(ir, Op::Bitcast, ty, x)?
-            }
-            (Ty::F32, Ty::I64) => {
-                let b = e(ir, Op::Bitcast, Ty::I32, r)?;
-                e(ir, Op::ExtU, ty, b)?
-            }
-            (Ty::F32, Ty::F64) => {
-                let b = e(ir, Op::Bitcast, Ty::I32, r)?;
-                let x = e(ir, Op::ExtU, Ty::I64, b)?;
-                e(ir, Op::Bitcast, ty, x)?
-            }
-            (Ty::F64, Ty::F32) => {
-                let b = e(ir, Op::Bitcast, Ty::I64, r)?;
-                let w = e(ir, Op::Wrap, Ty::I32, b)?;
-                e(ir, Op::Bitcast, ty, w)?
-            }
-            _ => return Err(Abort::Nyi),
+        self.ir.convert(r, ty).map_err(|e| match e {
+            Some(full) => full.into(),
+            None => Abort::Nyi,
         })
     }
 

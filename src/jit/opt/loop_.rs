@@ -46,6 +46,18 @@ pub(crate) fn unroll(ir: &mut Ir<'_>, modified: &[(u32, Ref)]) -> Result<(), IrF
             subst[i] = r;
         }
     }
+    // A slot read in one view and written in another (untyped moves) enters the body
+    // converted, once per iteration.
+    for i in 0..n1 {
+        if ir.ins[i].op == Op::Sload && subst[i] != Ref(i as u32) {
+            let want = ir.ins[i].ty;
+            if ir.ty(subst[i]) != want {
+                subst[i] = ir
+                    .convert(subst[i], want)
+                    .map_err(|e| e.unwrap_or(IrFull::Instructions))?;
+            }
+        }
+    }
     let sub = |subst: &[Ref], r: Ref| if r.is_none() { r } else { subst[r.idx()] };
     let snaps: Vec<Snapshot> = ir.snaps.clone();
     for i in 0..n1 {
