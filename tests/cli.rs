@@ -882,3 +882,249 @@ fn jit_params_are_listed_set_and_validated() {
         assert!(out.stderr.contains(why), "{bad}: {}", out.stderr);
     }
 }
+
+// ---- the trace JIT through the command line: --stats, --dump, --jit-param ----
+
+/// A module with one hot loop: `run(n)` sums i for i < n, except that every fourth
+/// iteration multiplies the sum by 3 instead (a branch the trace guards, so some runs exit).
+const HOT_LOOP_WAT: &str = r#"(module
+  (func (export "run") (param $n i32) (result i64)
+    (local $i i32)
+    (local $acc i64)
+    (block $done
+      (loop $top
+        (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
+        (if (i32.and (local.get $i) (i32.const 3))
+          (then (local.set $acc (i64.add (local.get $acc) (i64.extend_i32_u (local.get $i)))))
+          (else (local.set $acc (i64.mul (local.get $acc) (i64.const 3)))))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $top)))
+    (local.get $acc))
+  (func (export "div") (param $n i32) (result i32)
+    (local $i i32)
+    (local $acc i32)
+    (loop $top
+      (local.set $acc (i32.add (local.get $acc)
+        (i32.div_s (i32.const 1000) (i32.sub (local.get $n) (local.get $i)))))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $top))
+    (local.get $acc)))
+"#;
+
+/// `run(n)` of HOT_LOOP_WAT, computed here.
+fn hot_loop_result(n: u32) -> i64 {
+    let mut acc: i64 = 0;
+    for i in 0..n {
+        if i & 3 != 0 {
+            acc = acc.wrapping_add(i64::from(i));
+        } else {
+            acc = acc.wrapping_mul(3);
+        }
+    }
+    acc
+}
+
+/// The `  jit: NAME  VALUE` line of `--stats` output, as the number it starts with.
+fn jit_stat(stderr: &str, name: &str) -> f64 {
+    let line = stderr
+        .lines()
+        .find_map(|l| l.strip_prefix("  jit: ")?.strip_prefix(name))
+        .unwrap_or_else(|| panic!("no `jit: {name}` line in:\n{stderr}"));
+    line.split_whitespace()
+        .next()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| panic!("`jit: {name}` is not followed by a number: {line:?}"))
+}
+
+#[test]
+fn run_stats_prints_jit_statistics() {
+    // The Lua interpreter (a real C program) running a hot Lua loop.
+    let script = "local s = 0 for i = 1, 200000 do s = s + i % 7 end print(s)\n";
+    let o = spur(&["run", "--stats", &program("lua"), "-"], script);
+    assert_eq!((o.stdout.as_str(), o.code), ("599997\n", 0), "{}", o.stderr);
+    assert!(
+        o.stderr.contains("execution tier:") && o.stderr.contains("interpreter + trace JIT"),
+        "{}",
+        o.stderr
+    );
+    for name in [
+        "traces compiled",
+        "trace entries",
+        "side exits taken",
+        "aborted recordings",
+        "blacklisted loops",
+        "flushed traces",
+        "machine code",
+        "recording time",
+        "compile time",
+    ] {
+        jit_stat(&o.stderr, name);
+    }
+    // 200,000 iterations of the Lua VM's dispatch loop: something gets compiled and run.
+    assert!(
+        jit_stat(&o.stderr, "traces compiled") >= 1.0,
+        "{}",
+        o.stderr
+    );
+    assert!(jit_stat(&o.stderr, "trace entries") >= 1.0, "{}", o.stderr);
+    // The statistics go to stderr only.
+    assert!(!o.stdout.contains("jit:"));
+
+    // The same run in the interpreter: the same output, and no JIT statistics.
+    let o = spur(
+        &["run", "--stats", "--no-jit", &program("lua"), "-"],
+        script,
+    );
+    assert_eq!((o.stdout.as_str(), o.code), ("599997\n", 0), "{}", o.stderr);
+    assert!(o.stderr.contains("interpreter (--no-jit)"), "{}", o.stderr);
+    assert!(!o.stderr.contains("trace JIT"), "{}", o.stderr);
+    assert!(!o.stderr.contains("jit:"), "{}", o.stderr);
+
+    // A WASI program with no hot loop to speak of still reports them (maybe all zero).
+    let o = spur(&["run", "--stats", &program("hello")], "");
+    assert_eq!(o.code, 0);
+    jit_stat(&o.stderr, "traces compiled");
+}
+
+/// Checks that `dump` holds trace 1, whole, with its sections in order.
+fn assert_dump_has_trace_1(dump: &str) {
+    let mut at = 0;
+    for section in [
+        "---- TRACE 1 start func[",
+        "---- TRACE 1 bytecode\n",
+        "---- TRACE 1 IR\n",
+        "---- TRACE 1 mcode ",
+        "---- TRACE 1 stop\n",
+    ] {
+        match dump[at..].find(section) {
+            Some(i) => at += i + section.len(),
+            None => panic!("the dump lacks {section:?} (after byte {at}):\n{dump}"),
+        }
+    }
+    // The sections have content: the recorded loop, guards with snapshots, and machine code
+    // (a byte count, then one instruction per line from offset 0).
+    assert!(dump.contains("Loop { id: 0 }"), "{dump}");
+    assert!(dump.contains("Guard") && dump.contains("snap #0"), "{dump}");
+    let mut lines = dump
+        .lines()
+        .skip_while(|l| !l.starts_with("---- TRACE 1 mcode "));
+    let header = lines.next().unwrap_or_default();
+    let bytes = header
+        .strip_prefix("---- TRACE 1 mcode ")
+        .and_then(|r| r.strip_suffix(" bytes"))
+        .and_then(|n| n.parse::<usize>().ok());
+    assert!(bytes.is_some_and(|n| n > 0), "{header:?}");
+    let first = lines.next().unwrap_or_default();
+    assert!(first.starts_with("00000  "), "{first:?}");
+}
+
+#[test]
+fn invoke_dump_writes_traces_to_a_file_or_stderr() {
+    let tmp = TempDir::new("dump");
+    let file = tmp.path().join("hot.wat");
+    std::fs::write(&file, HOT_LOOP_WAT).unwrap();
+    let file = file.to_str().unwrap();
+    let expected = format!("{}\n", hot_loop_result(1000));
+
+    // --dump=FILE: the dump goes to the file, nothing extra to stdout or stderr.
+    let dump = tmp.path().join("traces.txt");
+    let arg = format!("--dump={}", dump.display());
+    let o = spur(&["invoke", &arg, file, "run", "1000"], "");
+    assert_eq!(
+        (o.stdout.as_str(), o.stderr.as_str(), o.code),
+        (expected.as_str(), "", 0)
+    );
+    let text = std::fs::read_to_string(&dump).expect("the dump file was written");
+    assert_dump_has_trace_1(&text);
+
+    // --dump alone: to stderr, the results still alone on stdout. (`--dump FILE`, with a
+    // space, is `--dump` then the module: the value needs `=`.)
+    let o = spur(&["invoke", "--dump", file, "run", "1000"], "");
+    assert_eq!(
+        (o.stdout.as_str(), o.code),
+        (expected.as_str(), 0),
+        "{}",
+        o.stderr
+    );
+    assert_dump_has_trace_1(&o.stderr);
+    assert!(!o.stdout.contains("TRACE"));
+
+    // A run that traps still leaves a complete dump behind, and exits as a trap.
+    let dump = tmp.path().join("trap.txt");
+    let arg = format!("--dump={}", dump.display());
+    let o = spur(&["invoke", &arg, file, "div", "100"], "");
+    assert_eq!(o.code, 134, "{}", o.stderr);
+    assert!(
+        o.stderr
+            .starts_with("error: wasm trap: integer divide by zero\n"),
+        "{}",
+        o.stderr
+    );
+    assert_dump_has_trace_1(&std::fs::read_to_string(&dump).expect("the dump file"));
+
+    // No dump asked for: none written anywhere.
+    let o = spur(&["invoke", file, "run", "1000"], "");
+    assert_eq!(
+        (o.stdout.as_str(), o.stderr.as_str()),
+        (expected.as_str(), "")
+    );
+
+    // A dump file that cannot be created: one line, exit 1, and the program does not run.
+    let bad = tmp.path().join("no-such-dir").join("traces.txt");
+    let arg = format!("--dump={}", bad.display());
+    let e = spur_error(&["invoke", &arg, file, "run", "1000"]);
+    assert!(
+        e.starts_with(&format!(
+            "error: cannot create dump file `{}`: ",
+            bad.display()
+        )) && e.contains("No such file or directory"),
+        "{e}"
+    );
+    let e = spur_error(&["run", &arg, &program("hello")]);
+    assert!(e.starts_with("error: cannot create dump file"), "{e}");
+}
+
+#[test]
+fn hotloop_1_gives_the_interpreter_s_results() {
+    let tmp = TempDir::new("hotloop1");
+    let hot = tmp.path().join("hot.wat");
+    std::fs::write(&hot, HOT_LOOP_WAT).unwrap();
+    let hot = hot.to_str().unwrap().to_string();
+    let traces = |name: &str| format!("{}/traces/{name}.wat", env!("CARGO_MANIFEST_DIR"));
+    // (module, function, arguments)
+    let mut cases: Vec<(String, &str, Vec<&str>)> = Vec::new();
+    // Loops that end at once, after one iteration, after a few, and after many.
+    for n in ["0", "1", "2", "3", "5", "17", "1000"] {
+        cases.push((hot.clone(), "run", vec![n]));
+        for name in ["counted_loop", "loop_call", "float_loop", "trapping_div"] {
+            cases.push((traces(name), "run", vec![n]));
+        }
+        // Table index 4 is out of bounds, br_table index 4 is the default.
+        for k in ["0", "1", "3", "4"] {
+            cases.push((traces("indirect_call"), "run", vec![n, k]));
+            cases.push((traces("br_table"), "run", vec![n, k]));
+        }
+    }
+    // Division by zero after 1, 7 and 100 iterations: the same trap and backtrace.
+    for n in ["1", "7", "100"] {
+        cases.push((hot.clone(), "div", vec![n]));
+    }
+    for (file, func, args) in &cases {
+        let mut jit = vec!["invoke", "--jit-param", "hotloop=1", file, func];
+        let mut interp = vec!["invoke", "--no-jit", file, func];
+        jit.extend(args);
+        interp.extend(args);
+        let (j, i) = (spur(&jit, ""), spur(&interp, ""));
+        assert_eq!(
+            (j.stdout.as_str(), j.stderr.as_str(), j.code),
+            (i.stdout.as_str(), i.stderr.as_str(), i.code),
+            "{file} {func} {args:?}: JIT (hotloop=1) and interpreter differ"
+        );
+    }
+    // The loop program's results are right, not only equal.
+    let o = spur(
+        &["invoke", "--jit-param", "hotloop=1", &hot, "run", "1000"],
+        "",
+    );
+    assert_eq!(o.stdout, format!("{}\n", hot_loop_result(1000)));
+}
