@@ -705,6 +705,17 @@ impl<'a> Ir<'a> {
         })
     }
 
+    /// Whether an earlier bounds check on `a` already covers `a + end` (and still holds
+    /// where the next instruction goes: not a pre-loop check on a loop-carried value).
+    pub(crate) fn bound_covers(&self, a: Ref, end: u64) -> bool {
+        self.ins.iter().enumerate().rev().take(64).any(|(i, ins)| {
+            ins.op == Op::Bound
+                && ins.a == a
+                && ins.aux >= end
+                && !(i < self.loop_start && self.variant.get(i).copied().unwrap_or(false))
+        })
+    }
+
     /// Formats the instruction at `r` in the dump's text form.
     pub(crate) fn format(&self, r: Ref) -> String {
         format_ins(r, &self.ins[r.idx()], &|k| self.konst(k))

@@ -113,9 +113,54 @@ pub(crate) fn fold(ir: &mut Ir<'_>, ins: Ins) -> Result<Folded, IrFull> {
                 return Ok(Same(v));
             }
         }
+        // A bounds check on an address with a known maximum checks a constant instead: it
+        // no longer depends on the loop, so LOOP hoists it.
+        Op::Bound if ka.is_none() => {
+            if let Some(max) = max_value(ir, ins.a, 8) {
+                let zero = ir.k(Ty::I32, 0)?;
+                return Ok(Keep(Ins {
+                    a: zero,
+                    aux: ins.aux + max,
+                    ..ins
+                }));
+            }
+            if ir.bound_covers(ins.a, ins.aux) {
+                return Ok(Same(Ref::NONE));
+            }
+        }
         _ => {}
     }
     Ok(Keep(ins))
+}
+
+/// An upper bound of the i32 value `r` (unsigned), if its computation shows one.
+fn max_value(ir: &Ir<'_>, r: Ref, depth: u32) -> Option<u64> {
+    let ins = ir.get(r);
+    if ins.ty != Ty::I32 || depth == 0 {
+        return None;
+    }
+    let sub = |x: Ref| max_value(ir, x, depth - 1);
+    match ins.op {
+        Op::K => Some(ins.aux),
+        Op::And => match (sub(ins.a), sub(ins.b)) {
+            (Some(x), Some(y)) => Some(x.min(y)),
+            (x, y) => x.or(y),
+        },
+        Op::Shl => {
+            let k = ir.konst(ins.b)? & 31;
+            let m = sub(ins.a)? << k;
+            (m <= u64::from(u32::MAX)).then_some(m)
+        }
+        Op::ShrU => Some(sub(ins.a)? >> (ir.konst(ins.b)? & 31)),
+        Op::RemU => Some(ir.konst(ins.b)?.checked_sub(1)?),
+        Op::Cmp => Some(1),
+        Op::Load => match crate::jit::ir::Mem::of_aux(ins.aux).0 {
+            crate::jit::ir::Mem::U8 => Some(0xff),
+            crate::jit::ir::Mem::U16 => Some(0xffff),
+            _ => None,
+        },
+        _ => None,
+    }
 }
 
 fn bits(ty: Ty) -> u32 {
