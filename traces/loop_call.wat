@@ -2,7 +2,9 @@
 ;; the call into the callee, so the trace holds the callee's body inlined (its bytecode
 ;; appears indented in the dump, under the callee's function index) and no call is left
 ;; in the IR. The callee reads memory: the bounds guard inside it has a depth-1 snapshot,
-;; so an exit there would rebuild the callee's frame on top of the caller's.
+;; so an exit there would rebuild the callee's frame on top of the caller's. Its address,
+;; (i & 15) * 4, is at most 60, so the guard checks a constant (Bound #0 +64) and is
+;; hoisted: it runs once, before the LOOP marker, and the loop body has no bounds check.
 (module
   (memory 1)
   ;; 16 weights, read by mix
