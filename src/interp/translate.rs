@@ -51,8 +51,6 @@ pub(crate) struct CompiledFunc {
     pub(crate) frame_size: u32,
     /// Hot counters of the loop headers (`Instr::Loop { id }`), counting down.
     pub(crate) loop_counters: Box<[AtomicU32]>,
-    /// Where the counters start, and restart after a hot loop (the `hotloop` tunable).
-    pub(crate) hotloop: u32,
 }
 
 /// Where an operand-stack value is.
@@ -216,7 +214,6 @@ pub(crate) fn translate(module: &ModuleInner, func: u32) -> Result<CompiledFunc,
         folded_adds: t.folded_adds.into(),
         frame_size: frame_size as u32,
         loop_counters: (0..t.num_loops).map(|_| AtomicU32::new(hotloop)).collect(),
-        hotloop,
     })
 }
 

@@ -168,30 +168,6 @@ impl Cond {
         }
     }
 
-    /// The condition with operands swapped (`a < b` is `b > a`).
-    pub(crate) fn swap(self) -> Cond {
-        use Cond::*;
-        match self {
-            LtS => GtS,
-            LtU => GtU,
-            LeS => GeS,
-            LeU => GeU,
-            GtS => LtS,
-            GtU => LtU,
-            GeS => LeS,
-            GeU => LeU,
-            FLt => FGt,
-            FLe => FGe,
-            FGt => FLt,
-            FGe => FLe,
-            FNotLt => FNotGt,
-            FNotLe => FNotGe,
-            FNotGt => FNotLt,
-            FNotGe => FNotLe,
-            c => c,
-        }
-    }
-
     pub(crate) fn name(self) -> &'static str {
         use Cond::*;
         match self {
@@ -637,15 +613,6 @@ impl<'a> Ir<'a> {
         }
     }
 
-    /// Forgets CSE candidates (after the buffer was truncated).
-    pub(crate) fn truncate(&mut self, len: usize) {
-        self.ins.truncate(len);
-        self.snaps.retain(|s| s.at.idx() < len);
-        self.cse.retain(|_, r| r.idx() < len);
-        self.consts.retain(|_, r| r.idx() < len);
-        self.epoch += 1;
-    }
-
     /// The value `global` was last stored with, if nothing else could have written it since.
     pub(crate) fn forwarded_global(&self, global: u64) -> Option<Ref> {
         for ins in self.ins.iter().rev() {
@@ -714,11 +681,6 @@ impl<'a> Ir<'a> {
                 && ins.aux >= end
                 && !(i < self.loop_start && self.variant.get(i).copied().unwrap_or(false))
         })
-    }
-
-    /// Formats the instruction at `r` in the dump's text form.
-    pub(crate) fn format(&self, r: Ref) -> String {
-        format_ins(r, &self.ins[r.idx()], &|k| self.konst(k))
     }
 }
 

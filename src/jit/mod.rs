@@ -429,7 +429,6 @@ fn flush_all(jit: &mut JitState) {
 }
 
 fn write_dump(sink: &DumpSink, trace: &Trace, d: &trace::Dump) {
-    use std::io::Write as _;
     let mut out = sink.lock().unwrap_or_else(|e| e.into_inner());
     // SAFETY: the trace's function is alive while the trace is.
     let func_index = unsafe { (*trace.func).func_index };

@@ -121,10 +121,24 @@ fn ratio_geomean(rows: &[Row], engine: EngineKind) -> Option<f64> {
 
 /// The geometric mean over the kernel rows of `a`'s run time over `b`'s.
 fn pair_geomean(rows: &[Row], a: EngineKind, b: EngineKind) -> Option<f64> {
+    pair_geomean_by(rows, a, b, |s| s.run_ms)
+}
+
+/// Like [`pair_geomean`], on load plus run time.
+fn pair_geomean_total(rows: &[Row], a: EngineKind, b: EngineKind) -> Option<f64> {
+    pair_geomean_by(rows, a, b, |s| s.load_ms + s.run_ms)
+}
+
+fn pair_geomean_by(
+    rows: &[Row],
+    a: EngineKind,
+    b: EngineKind,
+    time: impl Fn(&Summary) -> f64,
+) -> Option<f64> {
     let ratios: Vec<f64> = rows
         .iter()
         .filter(|r| !r.kernel.is_startup())
-        .filter_map(|r| Some(r.summary(a)?.run_ms / r.summary(b)?.run_ms))
+        .filter_map(|r| Some(time(r.summary(a)?) / time(r.summary(b)?)))
         .filter(|r| r.is_finite() && *r > 0.0)
         .collect();
     geomean(&ratios)
@@ -187,11 +201,28 @@ fn footer(rows: &[Row]) -> String {
         "\n† startup: ratios are (load + first call) / wasmtime's; excluded from the geomeans.\n\n\
          spur-interp / wasmi geomean (run time, {kernels} kernels): {}\n\
          spur-interp / wasmtime geomean (run time, {kernels} kernels): {}\n\
-         spur-jit / wasmi geomean (run time, {kernels} kernels): {}\n",
+         spur-jit / wasmi geomean (run time, {kernels} kernels): {}\n\
+         spur-jit / wasmtime geomean (run time, {kernels} kernels): {}\n\
+         spur-jit / wasmtime geomean (load + run, {kernels} kernels): {}\n",
         g(EngineKind::SpurInterp, EngineKind::Wasmi),
         g(EngineKind::SpurInterp, EngineKind::Wasmtime),
         g(EngineKind::SpurJit, EngineKind::Wasmi),
+        g(EngineKind::SpurJit, EngineKind::Wasmtime),
+        fmt_opt(
+            pair_geomean_total(rows, EngineKind::SpurJit, EngineKind::Wasmtime),
+            |r| format!("{r:.3}")
+        ),
     );
+    out.push_str("spur-interp / spur-jit (JIT speedup, run time):");
+    for r in rows.iter().filter(|r| !r.kernel.is_startup()) {
+        if let (Some(i), Some(j)) = (
+            r.summary(EngineKind::SpurInterp),
+            r.summary(EngineKind::SpurJit),
+        ) {
+            let _ = write!(out, " {} {:.2};", r.kernel.name, i.run_ms / j.run_ms);
+        }
+    }
+    out.push('\n');
     if let Some(row) = rows.iter().find(|r| r.kernel.is_startup()) {
         out.push_str("startup, load + first call (ms):");
         for e in EngineKind::ALL {

@@ -45,7 +45,6 @@ pub(crate) struct Alloc {
     pub(crate) loop_at: Option<usize>,
     /// `(left, right)` of every PHI.
     pub(crate) phis: Vec<(Ref, Ref)>,
-    pub(crate) spills: usize,
 }
 
 impl Alloc {
@@ -213,6 +212,5 @@ pub(crate) fn allocate<A: Arch>(ir: &Ir<'_>) -> Result<Alloc, super::record::Abo
         end,
         loop_at,
         phis,
-        spills,
     })
 }

@@ -25,7 +25,6 @@ const RAX: u8 = 0;
 const RCX: u8 = 1;
 const RDX: u8 = 2;
 const CTX: u8 = 3;
-const MEM: u8 = 15;
 const XS0: u8 = 14;
 const XS1: u8 = 15;
 

@@ -284,24 +284,46 @@ fn spur(jit: bool, bench: Bench) -> Result<Metrics, String> {
                 (Metric::AllTranslated, nanos(new + all)),
             ])
         }
-        Bench::JitTraces => Ok(jit_trace_metrics(&engine)),
+        Bench::JitTraces => jit_trace_metrics(&engine),
         _ => spur_api::common(&engine, bench),
     }
 }
 
-// ===========================================================================================
-// PLACEHOLDER (trace JIT): per-trace compile time and machine-code size of spur-jit.
-//
-// spur has no trace JIT yet, so this measures nothing and the micro table prints
-// "n/a (no JIT yet)" in its two JIT rows. When the JIT lands, fill it in: run loop-heavy
-// kernels (e.g. fib, sieve, matmul, interp, nbody at quick_n) on `engine`, read the JIT's
-// statistics (traces compiled, total compile time, machine-code bytes), and return
-//   (Metric::JitCompilePerTrace, total compile nanoseconds / traces),
-//   (Metric::JitCodePerTrace, total machine-code bytes / traces).
-// The table already formats the first in µs and the second in bytes.
-// ===========================================================================================
-fn jit_trace_metrics(_engine: &spur::Engine) -> Metrics {
-    Vec::new()
+/// Per-trace compile time and machine-code size of spur-jit: the loop kernels run at their
+/// quick size on `engine` (JIT on), and the JIT's statistics are divided by the number of
+/// traces it compiled.
+fn jit_trace_metrics(engine: &spur::Engine) -> Result<Metrics, String> {
+    const KERNELS: [&str; 6] = ["sieve", "matmul", "nbody", "crc32", "fconv", "i64ops"];
+    let kernels = manifest::all()?;
+    let (mut traces, mut compile, mut bytes) = (0u64, Duration::ZERO, 0usize);
+    for name in KERNELS {
+        let kernel = kernels
+            .iter()
+            .find(|k| k.name == name)
+            .ok_or_else(|| format!("kernel `{name}` is not in the manifest"))?;
+        let module = spur::Module::new(engine, read_wasm(name)?).map_err(|e| fail(name, e))?;
+        let mut store = spur::Store::new(engine, ());
+        let instance = spur::Instance::new(&mut store, &module, &[]).map_err(|e| fail(name, e))?;
+        let run = instance
+            .get_typed_func::<i32, i64>(&mut store, "run")
+            .map_err(|e| fail(name, e))?;
+        run.call(&mut store, kernel.quick_n)
+            .map_err(|e| fail(name, e))?;
+        let stats = store.jit_stats();
+        traces += stats.traces;
+        compile += stats.compile_time;
+        bytes += stats.mcode_bytes;
+    }
+    if traces == 0 {
+        return Err("the JIT compiled no traces".to_string());
+    }
+    Ok(vec![
+        (
+            Metric::JitCompilePerTrace,
+            compile.as_nanos() as f64 / traces as f64,
+        ),
+        (Metric::JitCodePerTrace, bytes as f64 / traces as f64),
+    ])
 }
 
 /// wasmi: the default engine translates lazily (`Module::new` validates; each function is

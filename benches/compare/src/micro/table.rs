@@ -159,7 +159,6 @@ fn cell(results: &Results, row: &Row, e: usize, code_bytes: usize) -> String {
     };
     match value {
         Some(v) => format_value(v, row.unit, code_bytes),
-        None if bench == Bench::JitTraces => "n/a (no JIT yet)".to_string(),
         None => "—".to_string(),
     }
 }
@@ -234,7 +233,7 @@ mod tests {
         let mut results = Results::default();
         let jit = 1; // spur-jit
         let jit_row = &ROWS[10];
-        assert_eq!(cell(&results, jit_row, jit, 1), "n/a (no JIT yet)");
+        assert_eq!(cell(&results, jit_row, jit, 1), "—");
         assert_eq!(cell(&results, jit_row, 0, 1), "—");
         results.values.insert((Metric::HostLoop, 2), vec![30.0]);
         results.values.insert((Metric::EmptyLoop, 2), vec![5.0]);
