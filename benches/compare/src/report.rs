@@ -138,7 +138,7 @@ fn pair_geomean_by(
     let ratios: Vec<f64> = rows
         .iter()
         .filter(|r| !r.kernel.is_startup())
-        .filter_map(|r| Some(time(r.summary(a)?) / time(r.summary(b)?)))
+        .filter_map(|r| Some(time(&r.summary(a)?) / time(&r.summary(b)?)))
         .filter(|r| r.is_finite() && *r > 0.0)
         .collect();
     geomean(&ratios)
