@@ -733,6 +733,63 @@ impl Cg<'_, '_> {
                 self.finish_f(r, d);
             }
             Op::TruncOk => self.trunc_ok(r, ins),
+            Op::Convert => {
+                // u64 to float: directly when it fits i64, else halve with the low bit
+                // kept sticky, convert, and double (correctly rounded).
+                let a = self.gpr(ins.a, RAX);
+                self.mov_g(RAX, a, true);
+                let d = self.dst_f(r);
+                let (big, done) = (self.ops.new_dynamic_label(), self.ops.new_dynamic_label());
+                dynasm!(self.ops ; .arch x64 ; test rax, rax ; js =>big);
+                if ty == Ty::F32 {
+                    dynasm!(self.ops ; .arch x64
+                        ; cvtsi2ss Rx(d), rax ; jmp =>done
+                        ; =>big
+                        ; mov rcx, rax ; shr rcx, 1 ; and eax, 1 ; or rcx, rax
+                        ; cvtsi2ss Rx(d), rcx ; addss Rx(d), Rx(d)
+                        ; =>done);
+                } else {
+                    dynasm!(self.ops ; .arch x64
+                        ; cvtsi2sd Rx(d), rax ; jmp =>done
+                        ; =>big
+                        ; mov rcx, rax ; shr rcx, 1 ; and eax, 1 ; or rcx, rax
+                        ; cvtsi2sd Rx(d), rcx ; addsd Rx(d), Rx(d)
+                        ; =>done);
+                }
+                self.finish_f(r, d);
+            }
+            Op::Trunc if ins.aux == 1 && ty == Ty::I64 => {
+                // In-range float to u64: directly below 2^63, else subtract 2^63 first and
+                // set the top bit.
+                let f32 = self.ins(ins.a).ty == Ty::F32;
+                let a = self.fpr(ins.a, XS0);
+                self.mov_f(XS0, a);
+                let two63 = if f32 {
+                    u64::from(9223372036854775808f32.to_bits())
+                } else {
+                    9223372036854775808f64.to_bits()
+                };
+                self.mov_imm(RAX, two63);
+                dynasm!(self.ops ; .arch x64 ; movq Rx(XS1), rax);
+                let d = self.dst_g(r);
+                let (big, done) = (self.ops.new_dynamic_label(), self.ops.new_dynamic_label());
+                if f32 {
+                    dynasm!(self.ops ; .arch x64
+                        ; ucomiss Rx(XS0), Rx(XS1) ; jae =>big
+                        ; cvttss2si Rq(d), Rx(XS0) ; jmp =>done
+                        ; =>big
+                        ; subss Rx(XS0), Rx(XS1) ; cvttss2si Rq(d), Rx(XS0) ; btc Rq(d), BYTE 63
+                        ; =>done);
+                } else {
+                    dynasm!(self.ops ; .arch x64
+                        ; ucomisd Rx(XS0), Rx(XS1) ; jae =>big
+                        ; cvttsd2si Rq(d), Rx(XS0) ; jmp =>done
+                        ; =>big
+                        ; subsd Rx(XS0), Rx(XS1) ; cvttsd2si Rq(d), Rx(XS0) ; btc Rq(d), BYTE 63
+                        ; =>done);
+                }
+                self.finish_g(r, d);
+            }
             Op::Trunc if !(ins.aux == 1 && ty == Ty::I64) => {
                 let f32 = self.ins(ins.a).ty == Ty::F32;
                 let a = self.fpr(ins.a, XS1);
