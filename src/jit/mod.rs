@@ -137,6 +137,10 @@ pub(crate) struct JitState {
     /// flushed (kept across attempts, so repeated failures escalate).
     penalties: HashMap<(usize, u32), u32>,
     /// Contexts for entering traces, reused (one per nesting level).
+    #[expect(
+        clippy::vec_box,
+        reason = "a context (3 KiB) is taken out while its trace runs; boxed, that is a pointer move"
+    )]
     ctxs: Vec<Box<trace::TraceCtx>>,
     pub(crate) recorder: Option<Box<Recorder>>,
     mcode: Option<mcode::McodeArea>,

@@ -11,6 +11,11 @@
 //! stub per exit (store the exit number, jump to the common exit, which saves every
 //! register into the context for the exit handler and returns).
 
+#![allow(
+    clippy::useless_conversion,
+    reason = "dynasm's dynamic-register syntax converts register numbers that are already `u8`"
+)]
+
 use super::{Alloc, Arch, Loc};
 use crate::jit::helpers::{self, Helper};
 use crate::jit::ir::{Cond, Ins, Ir, Mem, Op, Ref, Ty};

@@ -171,6 +171,10 @@ fn bits(ty: Ty) -> u32 {
 }
 
 /// Evaluates `cond` on operands of type `ty`.
+#[expect(
+    clippy::neg_cmp_op_on_partial_ord,
+    reason = "the negated float conditions are exactly `!(a < b)`, true for NaN"
+)]
 pub(crate) fn cond(c: Cond, ty: Ty, x: u64, y: u64) -> bool {
     let (x, y) = (ty.canon(x), ty.canon(y));
     let (sx, sy) = match ty {

@@ -48,14 +48,12 @@ pub(crate) fn unroll(ir: &mut Ir<'_>, modified: &[(u32, Ref)]) -> Result<(), IrF
     }
     // A slot read in one view and written in another (untyped moves) enters the body
     // converted, once per iteration.
-    for i in 0..n1 {
-        if ir.ins[i].op == Op::Sload && subst[i] != Ref(i as u32) {
-            let want = ir.ins[i].ty;
-            if ir.ty(subst[i]) != want {
-                subst[i] = ir
-                    .convert(subst[i], want)
-                    .map_err(|e| e.unwrap_or(IrFull::Instructions))?;
-            }
+    for (i, s) in subst.iter_mut().enumerate() {
+        let ins = ir.ins[i];
+        if ins.op == Op::Sload && *s != Ref(i as u32) && ir.ty(*s) != ins.ty {
+            *s = ir
+                .convert(*s, ins.ty)
+                .map_err(|e| e.unwrap_or(IrFull::Instructions))?;
         }
     }
     let sub = |subst: &[Ref], r: Ref| if r.is_none() { r } else { subst[r.idx()] };
@@ -74,8 +72,12 @@ pub(crate) fn unroll(ir: &mut Ir<'_>, modified: &[(u32, Ref)]) -> Result<(), IrF
         let before = ir.len();
         let r = ir.emit(copy)?;
         subst[i] = r;
-        if ins.op.has(flag::GUARD) && !r.is_none() && r.idx() >= before {
-            if let Some(s) = snaps.iter().find(|s| s.at.idx() == i) {
+        if ins.op.has(flag::GUARD)
+            && !r.is_none()
+            && r.idx() >= before
+            && let Some(s) = snaps.iter().find(|s| s.at.idx() == i)
+        {
+            {
                 let mut entries: Vec<(u32, Ref)> = modified.to_vec();
                 for &(slot, v) in &s.entries {
                     let v = sub(&subst, v);
