@@ -1,0 +1,173 @@
+//! The trace JIT's life cycle through the public API: traces compile and are entered,
+//! code memory is never writable and executable while traces exist (checked from inside a
+//! running trace), loops that keep aborting are blacklisted, traces that keep leaving
+//! early are flushed, and `Config::jit(false)` compiles nothing.
+
+use spur::{Config, Engine, Instance, Linker, Module, Store};
+
+fn engine(hotloop: u32) -> Engine {
+    let mut config = Config::new();
+    config.jit_param("hotloop", hotloop).unwrap();
+    Engine::new(&config)
+}
+
+/// `/proc/self/maps` lines that are both writable and executable.
+fn wx_mappings() -> Vec<String> {
+    std::fs::read_to_string("/proc/self/maps")
+        .expect("/proc/self/maps")
+        .lines()
+        .filter(|l| {
+            let perms = l.split_whitespace().nth(1).unwrap_or("");
+            perms.contains('w') && perms.contains('x')
+        })
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn code_is_never_writable_and_executable_while_traces_run() {
+    let engine = engine(2);
+    let module = Module::new(
+        &engine,
+        r#"(module
+             (import "env" "probe" (func $probe (param i32) (result i32)))
+             (func (export "run") (param $n i32) (result i32)
+               (local $i i32) (local $s i32)
+               (loop $l
+                 (local.set $s (i32.add (local.get $s) (call $probe (local.get $i))))
+                 (local.set $i (i32.add (local.get $i) (i32.const 1)))
+                 (br_if $l (i32.lt_u (local.get $i) (local.get $n))))
+               (local.get $s)))"#,
+    )
+    .unwrap();
+    // The probe runs inside the trace (host calls are made from trace code): it checks
+    // the mappings while the trace's code is live and executing.
+    let mut store = Store::new(&engine, (0u32, 0u32));
+    let mut linker = Linker::new(&engine);
+    linker
+        .func_wrap(
+            "env",
+            "probe",
+            |mut caller: spur::Caller<'_, (u32, u32)>, i: i32| -> i32 {
+                let wx = wx_mappings();
+                assert!(wx.is_empty(), "writable and executable: {wx:?}");
+                caller.data_mut().0 += 1;
+                i & 7
+            },
+        )
+        .unwrap();
+    let instance = linker.instantiate(&mut store, &module).unwrap();
+    let run = instance
+        .get_typed_func::<i32, i32>(&mut store, "run")
+        .unwrap();
+    let expected: i32 = (0..500).map(|i| i & 7).sum();
+    assert_eq!(run.call(&mut store, 500).unwrap(), expected);
+    let stats = store.jit_stats();
+    assert!(stats.traces >= 1, "no trace compiled: {stats}");
+    assert!(stats.entries >= 1, "no trace entered: {stats}");
+    assert!(stats.mcode_bytes > 0);
+    assert_eq!(store.data().0, 500);
+    assert!(wx_mappings().is_empty());
+}
+
+#[test]
+fn a_loop_that_keeps_aborting_is_blacklisted() {
+    // The loop calls a recursive function, which traces do not inline: every recording
+    // aborts, the penalty doubles from `penaltymin` past `penaltymax`, and the loop is
+    // blacklisted; the results stay those of the interpreter.
+    let engine = engine(1);
+    let module = Module::new(
+        &engine,
+        r#"(module
+             (func $down (param i32) (result i32)
+               (if (result i32) (i32.eqz (local.get 0))
+                 (then (i32.const 0))
+                 (else (i32.add (i32.const 1) (call $down (i32.sub (local.get 0) (i32.const 1)))))))
+             (func (export "run") (param $n i32) (result i32)
+               (local $i i32) (local $s i32)
+               (loop $l
+                 (local.set $s (i32.add (local.get $s) (call $down (i32.const 3))))
+                 (local.set $i (i32.add (local.get $i) (i32.const 1)))
+                 (br_if $l (i32.lt_u (local.get $i) (local.get $n))))
+               (local.get $s)))"#,
+    )
+    .unwrap();
+    let mut store = Store::new(&engine, ());
+    let instance = Instance::new(&mut store, &module, &[]).unwrap();
+    let run = instance
+        .get_typed_func::<i32, i32>(&mut store, "run")
+        .unwrap();
+    assert_eq!(run.call(&mut store, 300_000).unwrap(), 900_000);
+    let stats = store.jit_stats();
+    assert_eq!(stats.traces, 0, "{stats}");
+    assert_eq!(stats.blacklisted, 1, "{stats}");
+    let recursion = stats
+        .aborts
+        .iter()
+        .find(|(reason, _)| *reason == spur::JitAbort::Recursion.message())
+        .map_or(0, |a| a.1);
+    // Penalties 72, ~144, ... up to 60000: about ten attempts, then never again.
+    assert!((5..=16).contains(&recursion), "{stats}");
+}
+
+#[test]
+fn a_trace_that_keeps_leaving_early_is_flushed() {
+    // The branch alternates every iteration, so the trace (which guards the direction it
+    // recorded) leaves within its first iterations on every run.
+    let engine = engine(1);
+    let module = Module::new(
+        &engine,
+        r#"(module
+             (func (export "run") (param $n i32) (result i32)
+               (local $i i32) (local $s i32)
+               (loop $l
+                 (if (i32.and (local.get $i) (i32.const 1))
+                   (then (local.set $s (i32.add (local.get $s) (i32.const 3))))
+                   (else (local.set $s (i32.xor (local.get $s) (i32.const 5)))))
+                 (local.set $i (i32.add (local.get $i) (i32.const 1)))
+                 (br_if $l (i32.lt_u (local.get $i) (local.get $n))))
+               (local.get $s)))"#,
+    )
+    .unwrap();
+    let mut store = Store::new(&engine, ());
+    let instance = Instance::new(&mut store, &module, &[]).unwrap();
+    let run = instance
+        .get_typed_func::<i32, i32>(&mut store, "run")
+        .unwrap();
+    let mut s = 0i32;
+    for i in 0..200_000 {
+        s = if i & 1 != 0 { s.wrapping_add(3) } else { s ^ 5 };
+    }
+    assert_eq!(run.call(&mut store, 200_000).unwrap(), s);
+    let stats = store.jit_stats();
+    assert!(stats.flushed >= 1, "{stats}");
+    assert!(stats.exits >= 100, "{stats}");
+}
+
+#[test]
+fn with_the_jit_off_nothing_is_compiled() {
+    let mut config = Config::new();
+    config.jit(false);
+    let engine = Engine::new(&config);
+    let module = Module::new(
+        &engine,
+        r#"(module (func (export "run") (param $n i32) (result i32)
+             (local $i i32)
+             (loop $l
+               (local.set $i (i32.add (local.get $i) (i32.const 1)))
+               (br_if $l (i32.lt_u (local.get $i) (local.get $n))))
+             (local.get $i)))"#,
+    )
+    .unwrap();
+    let mut store = Store::new(&engine, ());
+    let instance = Instance::new(&mut store, &module, &[]).unwrap();
+    let run = instance
+        .get_typed_func::<i32, i32>(&mut store, "run")
+        .unwrap();
+    assert_eq!(run.call(&mut store, 100_000).unwrap(), 100_000);
+    let stats = store.jit_stats();
+    assert_eq!(
+        (stats.traces, stats.entries, stats.total_aborts()),
+        (0, 0, 0)
+    );
+}
