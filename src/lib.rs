@@ -1,9 +1,9 @@
 //! # spur
 //!
 //! A WebAssembly engine built the way LuaJIT is built: a fast interpreter runs everything
-//! first, hot loops are found by counting backedges, and (as the trace JIT lands) a hot loop
-//! is recorded as a linear trace, optimized as SSA IR and compiled to native code, with
-//! side exits that restore the interpreter's exact state.
+//! first, hot loops are found by counting backedges, and a hot loop is recorded as a
+//! linear trace, optimized as SSA IR and compiled to native x86-64 code, with side exits
+//! that restore the interpreter's exact state.
 //!
 //! The embedding API mirrors Wasmtime's (and wasmi's) names, so switching engines is an
 //! import change:
@@ -44,13 +44,19 @@
 //! - `runtime/`: `Engine`/`Config`, `Store<T>` (all entities, the value and frame stacks),
 //!   `Instance` and instantiation, `Linker`, `Func`/`TypedFunc` and the driver that runs
 //!   calls and host calls, `Memory`, `Table`, `Global`, `Val`, traps.
-//! - `jit/` (in progress): the trace JIT's tunables ([`JitParams`]) and its executable
-//!   memory; its design is in the `jit` module's header.
+//! - `jit/`: the trace JIT. `record` turns what the interpreter executes into SSA IR
+//!   (`ir`, with FOLD and CSE as it is emitted); `opt/` runs LOOP and DCE; `asm/`
+//!   allocates registers and emits x86-64 code with dynasm into `mcode` (W^X); `trace`
+//!   enters traces and rebuilds the interpreter's state at exits. Tunables are
+//!   [`JitParams`] (`Config::jit_param`), statistics [`JitStats`]
+//!   (`Store::jit_stats`), and `Store::set_trace_dump` writes every trace (bytecode, IR
+//!   with snapshots, machine code). The design is in the `jit` module's header.
 //! - [`wasi`]: WASI preview 1 for the `spur` command line and for embedders.
 //! - `error`: one [`Error`] type distinguishing compile errors, link errors, traps, host
 //!   errors and exit requests.
 //!
-//! Traps have one implementation: the interpreter raises them at the trapping instruction.
+//! Traps have one implementation: the interpreter raises them at the trapping instruction
+//! (a trace exits to that instruction, and the interpreter re-executes it).
 
 #![warn(missing_docs)]
 

@@ -479,6 +479,44 @@ pub(crate) struct Snapshot {
     pub(crate) at: Ref,
 }
 
+/// A fast, non-cryptographic hasher for the JIT's maps (keys are small integers and
+/// references; no untrusted keys), after rustc's FxHasher.
+#[derive(Default, Clone, Copy)]
+pub(crate) struct FxHasher(u64);
+
+impl std::hash::Hasher for FxHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut b = [0u8; 8];
+            b[..chunk.len()].copy_from_slice(chunk);
+            self.write_u64(u64::from_le_bytes(b));
+        }
+    }
+
+    fn write_u8(&mut self, v: u8) {
+        self.write_u64(u64::from(v));
+    }
+
+    fn write_u32(&mut self, v: u32) {
+        self.write_u64(u64::from(v));
+    }
+
+    fn write_usize(&mut self, v: usize) {
+        self.write_u64(v as u64);
+    }
+
+    fn write_u64(&mut self, v: u64) {
+        self.0 = (self.0.rotate_left(5) ^ v).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+/// A `HashMap` with [`FxHasher`].
+pub(crate) type FxMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<FxHasher>>;
+
 /// Why emission failed: a limit of the trace was reached.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub(crate) enum IrFull {
@@ -489,8 +527,8 @@ pub(crate) enum IrFull {
 /// The IR of one trace under construction.
 pub(crate) struct Ir<'a> {
     pub(crate) ins: BVec<'a, Ins>,
-    consts: HashMap<(Ty, u64), Ref>,
-    cse: HashMap<(Op, Ty, Ref, Ref, Ref, u64), Ref>,
+    consts: FxMap<(Ty, u64), Ref>,
+    cse: FxMap<(Op, Ty, Ref, Ref, Ref, u64), Ref>,
     pub(crate) snaps: Vec<Snapshot>,
     /// Bumped by every effect: loads are only shared within one epoch.
     epoch: u64,
@@ -506,8 +544,8 @@ impl<'a> Ir<'a> {
     pub(crate) fn new(arena: &'a Bump, max_ins: u32, max_consts: u32) -> Ir<'a> {
         Ir {
             ins: BVec::with_capacity_in(256, arena),
-            consts: HashMap::new(),
-            cse: HashMap::new(),
+            consts: FxMap::default(),
+            cse: FxMap::default(),
             snaps: Vec::new(),
             epoch: 0,
             loop_start: 0,

@@ -6,38 +6,52 @@
 //! (with FOLD and CSE on emission, `opt::fold`) → `opt::loop_` (LOOP) → `opt::dce` →
 //! `asm` (register allocation, `asm::x64` code) → `mcode` (executable memory) →
 //! `trace` (entering, and exits back to the interpreter); `helpers` are what traces call.
+//! This module holds the per-store state: which loops have traces, penalties, statistics.
 //!
 //! ## Hot counting and trace state
 //!
 //! A loop header is `Instr::Loop { id }`, emitted only when the engine has the JIT on. Its
 //! state is an `AtomicU32` per loop in the function's `CompiledFunc` (shared by every
-//! instance and store of the module): a count-down from `hotloop` while counting, or a
-//! flag word for "has traces" and "blacklisted" (`ILOOP`: never counted again). Traces
-//! themselves belong to a store, because they specialize on its entities (table entries
-//! seen by `call_indirect`, memory and globals); a loop whose state says "has traces" looks
-//! up the store's trace for `(function, loop id)` once per entry, then runs natively for
-//! many iterations.
+//! instance and store of the module), so the bytecode itself is never patched: a count
+//! down from `hotloop` (`LOOP`); 1 once the loop has a trace (`JLOOP`: every visit takes
+//! the cold path [`hot_loop`], which finds the store's trace for `(function, loop id)` and
+//! enters it); `ILOOP` (`u32::MAX`) once blacklisted, never counted again. Traces belong
+//! to a store, because they specialize on its entities (table entries seen by
+//! `call_indirect`, globals); another store reaching a `JLOOP` header records its own.
 //!
 //! ## Recording
 //!
 //! The interpreter's dispatch loop is instantiated a second time with a recording hook
 //! before each instruction (a const generic, so the normal loop pays nothing). The
-//! recorder reads the live slots and memory, emits IR for what executes, follows calls
-//! (inlining callees with their frames kept for exits), guards branch directions,
-//! `br_table` indices, `call_indirect` targets and signatures, and memory bounds, and stops
-//! when execution is back at the loop header at the same call depth. Anything else aborts
-//! with a reason from one table; aborts raise the loop's penalty (`penaltymin` doubling to
-//! `penaltymax`, plus `penaltyrnd` random bits), past which the loop is blacklisted.
+//! recorder completes each instruction once its outcome is known (branch direction, new
+//! frame), emits IR, follows calls (inlining callees with their frames kept for exits;
+//! recursion is not inlined), guards branch directions, `br_table` indices,
+//! `call_indirect` table entries (which fixes the signature too), and memory bounds, and
+//! stops when a backward branch reaches the loop header at the same call depth. A
+//! shorter inner loop is unrolled into the trace (`loopunroll` backedges), as LuaJIT does.
+//! Host functions are called from the trace through the driver's trampoline. Anything
+//! else aborts with a reason from one table (`record::Abort`); aborts raise the loop's
+//! penalty (`penaltymin` doubling, plus `penaltyrnd` random bits), past `penaltymax`
+//! the loop is blacklisted.
 //!
 //! ## IR, optimization, backend, exits
 //!
 //! A linear SSA buffer per trace (bump-allocated), one opcode table, interned constants,
-//! snapshots at guards; FOLD and CSE as instructions are emitted, DCE and LOOP (copy
-//! substitution, PHIs at the loop end) after recording. Register allocation and x86-64
-//! code via dynasm behind one architecture trait; machine code lives in one reserved
-//! region that is never writable and executable at once. A side exit restores slots,
-//! inlined frames and the pc exactly, and the interpreter resumes there; exits count
-//! toward side traces (`hotexit`), and traces that mostly exit are flushed.
+//! snapshots at guards; FOLD and CSE as instructions are emitted, LOOP (copy
+//! substitution, PHIs at the loop end) and DCE after recording. Linear-scan register
+//! allocation and x86-64 code via dynasm behind one architecture trait; machine code
+//! lives in one reserved region that is never writable and executable at once. Bounds
+//! checks are explicit guards; FOLD turns a check on an address with a known maximum into
+//! a constant check, which LOOP hoists. A guard's exit resumes the interpreter *at the
+//! guarded instruction*, which re-executes it: a trap is raised by the interpreter, a
+//! branch goes its other way. Exits write back the modified slots, push the inlined
+//! frames and restore the accumulator.
+//!
+//! Each run of a trace counts its completed iterations (in a register no value uses).
+//! A trace whose runs mostly end before `minloops` iterations, or average fewer, is
+//! flushed after `minruns` runs and its loop penalized: without side traces (the next
+//! step; `hotexit`, `tryside` and `maxside` are reserved for them) a loop whose path
+//! changes every few iterations is better left to the interpreter.
 
 pub(crate) mod asm;
 pub(crate) mod helpers;
@@ -132,10 +146,10 @@ pub(crate) type DumpSink = std::sync::Arc<std::sync::Mutex<dyn std::io::Write + 
 pub(crate) struct JitState {
     params: JitParams,
     traces: Vec<Option<Box<Trace>>>,
-    loops: HashMap<(usize, u32), LoopState>,
+    loops: ir::FxMap<(usize, u32), LoopState>,
     /// The current penalty of loops whose recordings aborted or whose traces were
     /// flushed (kept across attempts, so repeated failures escalate).
-    penalties: HashMap<(usize, u32), u32>,
+    penalties: ir::FxMap<(usize, u32), u32>,
     /// Contexts for entering traces, reused (one per nesting level).
     #[expect(
         clippy::vec_box,
@@ -156,8 +170,8 @@ impl JitState {
         JitState {
             params,
             traces: Vec::new(),
-            loops: HashMap::new(),
-            penalties: HashMap::new(),
+            loops: ir::FxMap::default(),
+            penalties: ir::FxMap::default(),
             ctxs: Vec::new(),
             recorder: None,
             mcode: None,
@@ -257,7 +271,8 @@ pub(crate) fn hot_loop(s: &mut StoreInner, pc: *const Instr, id: u32, stop: usiz
         _ => {}
     }
     tracing::debug!(target: "spur::jit", func = key.0, loop_id = id, "trace start");
-    let rec = Recorder::new(s, pc, id, stop, &params);
+    let logging = s.jit.as_ref().is_some_and(|j| j.dump.is_some());
+    let rec = Recorder::new(s, pc, id, stop, &params, logging);
     s.jit.as_mut().expect("jit state").recorder = Some(rec);
     ctr.store(1, Ordering::Relaxed);
     LoopAction::Record

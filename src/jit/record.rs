@@ -136,7 +136,12 @@ pub(crate) struct Recorder {
     /// Backedges taken so far of each inner loop header, and the limit.
     unrolled: Vec<(*const Instr, u32)>,
     max_unroll: u32,
+    /// Whether to keep the recorded bytecode as text (for the dump).
+    logging: bool,
     pub(crate) log: Vec<Recorded>,
+    /// Slots written so far (each once), so snapshots need not scan the whole map.
+    written: Vec<u32>,
+    is_written: Vec<bool>,
     pub(crate) started: std::time::Instant,
 }
 
@@ -148,6 +153,7 @@ impl Recorder {
         loop_id: u32,
         stop: usize,
         params: &crate::JitParams,
+        logging: bool,
     ) -> Box<Recorder> {
         let arena = Box::new(Bump::new());
         // SAFETY: the arena is boxed (its address is stable) and owned by the recorder,
@@ -178,7 +184,10 @@ impl Recorder {
             max_inline: params.maxinline as usize,
             unrolled: Vec::new(),
             max_unroll: params.loopunroll,
+            logging,
             log: Vec::new(),
+            written: Vec::new(),
+            is_written: Vec::new(),
             started: std::time::Instant::now(),
         })
     }
@@ -269,6 +278,7 @@ impl Recorder {
         if abs >= self.slots.len() {
             self.slots.resize(abs + 1, Ref::NONE);
             self.sloads.resize(abs + 1, Ref::NONE);
+            self.is_written.resize(abs + 1, false);
         }
     }
 
@@ -321,9 +331,18 @@ impl Recorder {
 
     fn put(&mut self, slot: crate::interp::Slot, r: Ref) {
         let abs = self.abs(slot);
-        self.ensure(abs);
-        self.slots[abs] = r;
+        self.set_abs(abs, r);
         self.acc = r;
+    }
+
+    /// Writes slot `abs` (root-relative), remembering it among the written slots.
+    fn set_abs(&mut self, abs: usize, r: Ref) {
+        self.ensure(abs);
+        if !self.is_written[abs] {
+            self.is_written[abs] = true;
+            self.written.push(abs as u32);
+        }
+        self.slots[abs] = r;
     }
 
     fn emit(&mut self, op: Op, ty: Ty, a: Ref, b: Ref, aux: u64) -> Result<Ref, Abort> {
@@ -334,14 +353,7 @@ impl Recorder {
 
     /// The interpreter state to resume at `pc`.
     fn snapshot(&self, pc: *const Instr, at: Ref) -> Snapshot {
-        let entries = self
-            .slots
-            .iter()
-            .zip(&self.sloads)
-            .enumerate()
-            .filter(|(_, (r, l))| !r.is_none() && r != l)
-            .map(|(i, (r, _))| (i as u32, *r))
-            .collect();
+        let entries = self.modified();
         // SAFETY: `pc` points into the innermost frame's code.
         let acc = if reads_acc(unsafe { *pc }) {
             self.acc
@@ -396,7 +408,7 @@ impl Recorder {
         let pc = p.pc;
         // SAFETY: `pc` points into the code of the frame that was innermost at the time.
         let instr = unsafe { *pc };
-        if self.log.len() < 100_000 {
+        if self.logging {
             let f = self.func();
             // SAFETY: `pc` is inside `f.code`.
             let at = unsafe { pc.offset_from(f.code.as_ptr()) } as usize;
@@ -1355,7 +1367,7 @@ impl Recorder {
         let base = frame.base as usize;
         self.ensure(base + results.len());
         for (i, &r) in results.iter().enumerate() {
-            self.slots[base + i] = r;
+            self.set_abs(base + i, r);
         }
         for r in &mut self.slots[base + results.len()..] {
             *r = Ref::NONE;
@@ -1407,13 +1419,14 @@ impl Recorder {
 
     /// The slot map at the end of the recorded iteration: modified slots only.
     pub(crate) fn modified(&self) -> Vec<(u32, Ref)> {
-        self.slots
+        let mut out: Vec<(u32, Ref)> = self
+            .written
             .iter()
-            .zip(&self.sloads)
-            .enumerate()
-            .filter(|(_, (r, l))| !r.is_none() && r != l)
-            .map(|(i, (r, _))| (i as u32, *r))
-            .collect()
+            .map(|&i| (i, self.slots[i as usize]))
+            .filter(|&(i, r)| !r.is_none() && r != self.sloads[i as usize])
+            .collect();
+        out.sort_unstable_by_key(|e| e.0);
+        out
     }
 }
 
