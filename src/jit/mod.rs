@@ -51,7 +51,9 @@
 //! A trace whose runs mostly end before `minloops` iterations, or average fewer, is
 //! flushed after `minruns` runs and its loop penalized: without side traces (the next
 //! step; `hotexit`, `tryside` and `maxside` are reserved for them) a loop whose path
-//! changes every few iterations is better left to the interpreter.
+//! changes every few iterations is better left to the interpreter. Unlike an aborting
+//! loop, a flushed one is never blacklisted: it is retried at most every `penaltymax`
+//! iterations, so a loop whose behavior changes in phases gets a new trace.
 
 pub(crate) mod asm;
 pub(crate) mod helpers;
@@ -209,8 +211,9 @@ impl JitState {
     }
 
     /// Raises the penalty of loop `key` (LuaJIT's scheme: double, plus random bits);
-    /// past `penaltymax` the loop is blacklisted. Returns the counter's new value.
-    fn penalize(&mut self, key: (usize, u32)) -> u32 {
+    /// past `penaltymax` the loop is blacklisted if `blacklist`, else the penalty stays at
+    /// the maximum. Returns the counter's new value.
+    fn penalize(&mut self, key: (usize, u32), blacklist: bool) -> u32 {
         let old = self.penalties.get(&key).copied().unwrap_or(0);
         let rnd = self.random() & ((1u32 << self.params.penaltyrnd) - 1);
         let next = if old == 0 {
@@ -219,7 +222,10 @@ impl JitState {
             old.saturating_mul(2)
         }
         .saturating_add(rnd);
-        if next > self.params.penaltymax {
+        if next > self.params.penaltymax && !blacklist {
+            self.penalties.insert(key, self.params.penaltymax);
+            self.params.penaltymax.max(2)
+        } else if next > self.params.penaltymax {
             self.loops.insert(key, LoopState::Blacklisted);
             self.stats.blacklisted += 1;
             tracing::debug!(target: "spur::jit", func = key.0, loop_id = key.1, "blacklist");
@@ -323,7 +329,10 @@ fn run_trace(s: &mut StoreInner, t: usize, key: (usize, u32)) -> LoopAction {
         tracing::debug!(target: "spur::jit", trace = trace.number, "flush");
         jit.stats.flushed += 1;
         jit.loops.remove(&key);
-        let c = jit.penalize(key);
+        // A flushed trace's loop is retried at most every `penaltymax` iterations but not
+        // blacklisted: its paths may settle again (a loop whose behavior changes in
+        // phases), and a retry costs a recording and `minruns` short runs.
+        let c = jit.penalize(key, false);
         counter(key.0 as *const CompiledFunc, key.1).store(c, Ordering::Relaxed);
     } else {
         jit.traces[t] = Some(trace);
@@ -366,7 +375,7 @@ pub(crate) fn abort_recording(s: &mut StoreInner, reason: Abort) {
     *jit.aborts.entry(reason).or_default() += 1;
     let key = (rec.root as usize, rec.loop_id);
     tracing::debug!(target: "spur::jit", func = key.0, loop_id = key.1, reason = reason.message(), "trace abort");
-    let c = jit.penalize(key);
+    let c = jit.penalize(key, true);
     counter(rec.root, rec.loop_id).store(c, Ordering::Relaxed);
 }
 
@@ -430,7 +439,7 @@ fn close_recording(s: &mut StoreInner) {
         Err(a) => {
             *jit.aborts.entry(a).or_default() += 1;
             tracing::debug!(target: "spur::jit", func = key.0, loop_id = key.1, reason = a.message(), "trace abort");
-            let c = jit.penalize(key);
+            let c = jit.penalize(key, true);
             counter(root, loop_id).store(c, Ordering::Relaxed);
         }
     }

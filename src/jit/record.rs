@@ -1235,7 +1235,7 @@ impl Recorder {
         m: Mem,
         ty: Ty,
     ) -> Result<(), Abort> {
-        let a = self.get(addr, Ty::I32)?;
+        let (a, offset) = self.address(pc, addr, offset)?;
         self.bound(pc, a, offset, m)?;
         let r = self.emit(Op::Load, ty, a, Ref::NONE, m.aux(offset))?;
         self.put(dst, r);
@@ -1251,12 +1251,32 @@ impl Recorder {
         m: Mem,
         ty: Ty,
     ) -> Result<(), Abort> {
-        let a = self.get(addr, Ty::I32)?;
+        let (a, offset) = self.address(pc, addr, offset)?;
         let v = self.get(val, ty)?;
         self.bound(pc, a, offset, m)?;
         self.ir
             .push(Ins::new(Op::Store, Ty::Void, a, v, m.aux(offset)))?;
         Ok(())
+    }
+
+    /// The address operand and static offset of the access at `pc` with WebAssembly's
+    /// semantics: where the translator folded an `i32.add x, C` into the offset, the
+    /// wrapping add is done here (an address like `-4096 + 4096`, common in compiled loops
+    /// over negative indices, is then in bounds, as in the interpreter's slow path).
+    fn address(&mut self, pc: *const Instr, addr: Src, offset: u32) -> Result<(Ref, u32), Abort> {
+        let a = self.get(addr, Ty::I32)?;
+        let f = self.func();
+        // SAFETY: `pc` is an instruction of the innermost function's code.
+        let at = unsafe { pc.offset_from(f.code.as_ptr()) } as u32;
+        match f.folded_adds.binary_search_by_key(&at, |&(pc, _)| pc) {
+            Ok(i) => {
+                let c = f.folded_adds[i].1;
+                let k = self.ir.k(Ty::I32, u64::from(c))?;
+                let a = self.emit(Op::Add, Ty::I32, a, k, 0)?;
+                Ok((a, offset - c))
+            }
+            Err(_) => Ok((a, offset)),
+        }
     }
 
     fn bound(&mut self, pc: *const Instr, a: Ref, offset: u32, m: Mem) -> Result<(), Abort> {
