@@ -630,8 +630,7 @@ impl<'a> Ir<'a> {
             ins.aux ^ epoch.rotate_left(40),
         );
         if let Some(&r) = self.cse.get(&key) {
-            let stale = r.idx() < self.loop_start && self.variant[r.idx()];
-            if !stale {
+            if !self.is_stale(r) {
                 return Ok(r);
             }
         }
@@ -710,14 +709,17 @@ impl<'a> Ir<'a> {
         })
     }
 
+    /// Whether `r` is an instruction from before the LOOP pass's copy whose value the loop
+    /// changes: inside the loop body it must be reached only through PHIs.
+    pub(crate) fn is_stale(&self, r: Ref) -> bool {
+        r.idx() < self.loop_start && self.variant.get(r.idx()).copied().unwrap_or(false)
+    }
+
     /// Whether an earlier bounds check on `a` already covers `a + end` (and still holds
     /// where the next instruction goes: not a pre-loop check on a loop-carried value).
     pub(crate) fn bound_covers(&self, a: Ref, end: u64) -> bool {
         self.ins.iter().enumerate().rev().take(64).any(|(i, ins)| {
-            ins.op == Op::Bound
-                && ins.a == a
-                && ins.aux >= end
-                && !(i < self.loop_start && self.variant.get(i).copied().unwrap_or(false))
+            ins.op == Op::Bound && ins.a == a && ins.aux >= end && !self.is_stale(Ref(i as u32))
         })
     }
 }

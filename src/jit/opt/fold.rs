@@ -96,15 +96,17 @@ pub(crate) fn fold(ir: &mut Ir<'_>, ins: Ins) -> Result<Folded, IrFull> {
             }
         }
         // Re-wrapping or re-extending a value that is already in range.
+        // Looking through an operand must not reach a value from before the loop that
+        // the loop changes (it would not be updated by the PHIs).
         Op::Wrap => {
             let src = *ir.get(ins.a);
-            if matches!(src.op, Op::ExtS | Op::ExtU) {
+            if matches!(src.op, Op::ExtS | Op::ExtU) && !ir.is_stale(src.a) {
                 return Ok(Same(src.a));
             }
         }
         Op::Bitcast => {
             let src = *ir.get(ins.a);
-            if src.op == Op::Bitcast && ir.ty(src.a) == ins.ty {
+            if src.op == Op::Bitcast && ir.ty(src.a) == ins.ty && !ir.is_stale(src.a) {
                 return Ok(Same(src.a));
             }
         }
