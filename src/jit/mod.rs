@@ -228,7 +228,7 @@ impl JitState {
         } else if next > self.params.penaltymax {
             self.loops.insert(key, LoopState::Blacklisted);
             self.stats.blacklisted += 1;
-            tracing::debug!(target: "spur::jit", func = key.0, loop_id = key.1, "blacklist");
+            tracing::debug!(target: "spur::jit", func = func_index(key.0), loop_id = key.1, "blacklist");
             ILOOP
         } else {
             self.penalties.insert(key, next);
@@ -247,6 +247,12 @@ pub(crate) enum LoopAction {
     Resumed(u64),
     /// A host function called from a trace failed.
     Error(Error),
+}
+
+/// The module index of the function whose translation is at `func` (for events).
+fn func_index(func: usize) -> u32 {
+    // SAFETY: keys name translations of live modules (see `counter`).
+    unsafe { (*(func as *const CompiledFunc)).func_index }
 }
 
 fn counter(func: *const CompiledFunc, id: u32) -> &'static std::sync::atomic::AtomicU32 {
@@ -276,7 +282,7 @@ pub(crate) fn hot_loop(s: &mut StoreInner, pc: *const Instr, id: u32, stop: usiz
         }
         _ => {}
     }
-    tracing::debug!(target: "spur::jit", func = key.0, loop_id = id, "trace start");
+    tracing::debug!(target: "spur::jit", func = func_index(key.0), loop_id = id, "trace start");
     let logging = s.jit.as_ref().is_some_and(|j| j.dump.is_some());
     let rec = Recorder::new(s, pc, id, stop, &params, logging);
     s.jit.as_mut().expect("jit state").recorder = Some(rec);
@@ -326,7 +332,7 @@ fn run_trace(s: &mut StoreInner, t: usize, key: (usize, u32)) -> LoopAction {
         && (trace.early * 100 >= trace.runs * u64::from(jit.params.exitpercent)
             || trace.iterations < trace.runs * minloops);
     if flush {
-        tracing::debug!(target: "spur::jit", trace = trace.number, "flush");
+        tracing::debug!(target: "spur::jit", trace = trace.number, func = func_index(key.0), loop_id = key.1, runs = trace.runs, early = trace.early, "flush");
         jit.stats.flushed += 1;
         jit.loops.remove(&key);
         // A flushed trace's loop is retried at most every `penaltymax` iterations but not
@@ -374,7 +380,8 @@ pub(crate) fn abort_recording(s: &mut StoreInner, reason: Abort) {
     jit.stats.record_time += rec.started.elapsed();
     *jit.aborts.entry(reason).or_default() += 1;
     let key = (rec.root as usize, rec.loop_id);
-    tracing::debug!(target: "spur::jit", func = key.0, loop_id = key.1, reason = reason.message(), "trace abort");
+    let (at_func, at) = rec.location();
+    tracing::debug!(target: "spur::jit", func = func_index(key.0), loop_id = key.1, reason = reason.message(), at_func, at, "trace abort");
     let c = jit.penalize(key, true);
     counter(rec.root, rec.loop_id).store(c, Ordering::Relaxed);
 }
@@ -426,7 +433,7 @@ fn close_recording(s: &mut StoreInner) {
     jit.stats.compile_time += started.elapsed();
     match result {
         Ok((trace, dump)) => {
-            tracing::debug!(target: "spur::jit", trace = number, func = key.0, loop_id = key.1, exits = trace.exits.len(), "trace stop");
+            tracing::debug!(target: "spur::jit", trace = number, func = func_index(key.0), loop_id = key.1, exits = trace.exits.len(), mcode = trace.code.len(), "trace stop");
             if let (Some(sink), Some(d)) = (&jit.dump, dump) {
                 write_dump(sink, &trace, &d);
             }
@@ -438,7 +445,7 @@ fn close_recording(s: &mut StoreInner) {
         }
         Err(a) => {
             *jit.aborts.entry(a).or_default() += 1;
-            tracing::debug!(target: "spur::jit", func = key.0, loop_id = key.1, reason = a.message(), "trace abort");
+            tracing::debug!(target: "spur::jit", func = func_index(key.0), loop_id = key.1, reason = a.message(), "trace abort");
             let c = jit.penalize(key, true);
             counter(root, loop_id).store(c, Ordering::Relaxed);
         }

@@ -138,6 +138,8 @@ pub(crate) struct Recorder {
     max_unroll: u32,
     /// Whether to keep the recorded bytecode as text (for the dump).
     logging: bool,
+    /// The function and instruction completed last (where an abort happened).
+    last: (*const CompiledFunc, *const Instr),
     pub(crate) log: Vec<Recorded>,
     /// Slots written so far (each once), so snapshots need not scan the whole map.
     written: Vec<u32>,
@@ -185,6 +187,7 @@ impl Recorder {
             unrolled: Vec::new(),
             max_unroll: params.loopunroll,
             logging,
+            last: (frame.func, pc),
             log: Vec::new(),
             written: Vec::new(),
             is_written: Vec::new(),
@@ -406,6 +409,7 @@ impl Recorder {
         depth: usize,
     ) -> Result<(), Abort> {
         let pc = p.pc;
+        self.last = (self.frames.last().map_or(self.root, |f| f.func), pc);
         // SAFETY: `pc` points into the code of the frame that was innermost at the time.
         let instr = unsafe { *pc };
         if self.logging {
@@ -1435,6 +1439,19 @@ impl Recorder {
             self.put(crate::interp::Slot(args.0 + i as u32), v);
         }
         Ok(())
+    }
+
+    /// Where recording is: the function index and bytecode offset of the instruction
+    /// completed last.
+    pub(crate) fn location(&self) -> (u32, usize) {
+        // SAFETY: `last` names a live translation and an instruction inside its code.
+        unsafe {
+            let f = &*self.last.0;
+            (
+                f.func_index,
+                self.last.1.offset_from(f.code.as_ptr()) as usize,
+            )
+        }
     }
 
     /// The slot map at the end of the recorded iteration: modified slots only.

@@ -29,6 +29,11 @@ pub(crate) fn unroll(ir: &mut Ir<'_>, modified: &[(u32, Ref)]) -> Result<(), IrF
         variant[i] = (ins.op == Op::Sload && is_modified(ins.aux))
             || ins.operands().any(|r| variant[r.idx()]);
     }
+    // The values slots have at the end of the iteration are what the body starts from:
+    // they become PHI left sides, updated every iteration, so the body may use them.
+    for &(_, r) in modified {
+        variant[r.idx()] = false;
+    }
     ir.set_loop(n1, variant, effects);
     ir.push(Ins::new(
         Op::Loop,
