@@ -629,10 +629,10 @@ impl<'a> Ir<'a> {
             ins.c,
             ins.aux ^ epoch.rotate_left(40),
         );
-        if let Some(&r) = self.cse.get(&key) {
-            if !self.is_stale(r) {
-                return Ok(r);
-            }
+        if let Some(&r) = self.cse.get(&key)
+            && !self.is_stale(r)
+        {
+            return Ok(r);
         }
         let r = self.push(ins)?;
         self.cse.insert(key, r);
