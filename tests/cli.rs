@@ -1003,7 +1003,7 @@ fn assert_dump_has_trace_1(dump: &str) {
     }
     // The sections have content: the recorded loop, guards with snapshots, and machine code
     // (a byte count, then one instruction per line from offset 0).
-    assert!(dump.contains("Loop { id: 0 }"), "{dump}");
+    assert!(dump.contains("Loop { id: 0,"), "{dump}");
     assert!(dump.contains("Guard") && dump.contains("snap #0"), "{dump}");
     let mut lines = dump
         .lines()

@@ -28,6 +28,24 @@ impl fmt::Debug for Slot {
     }
 }
 
+/// A loop header's hot counter, addressed directly so that counting costs one load.
+#[derive(Clone, Copy, PartialEq)]
+pub(crate) struct CounterRef(pub(crate) *const std::sync::atomic::AtomicU32);
+
+// SAFETY: the pointer targets an element of the owning `CompiledFunc`'s `loop_counters`,
+// a heap array that lives (unmoved) as long as the code holding the pointer; the
+// counters are atomics, safe to use from any thread.
+unsafe impl Send for CounterRef {}
+// SAFETY: as above.
+unsafe impl Sync for CounterRef {}
+
+impl fmt::Debug for CounterRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The address is not part of the program: dumps stay deterministic.
+        f.write_str("ctr")
+    }
+}
+
 /// A branch offset in instructions, relative to the branch instruction itself.
 pub(crate) type Off = i32;
 
@@ -74,7 +92,8 @@ define_instr! {
     // ---- control ----
     Unreachable,
     /// Loop header: counts iterations toward recording a trace (only emitted with the JIT on).
-    Loop { id: u32 },
+    /// `counter` is loop `id`'s hot counter in the function's `loop_counters`.
+    Loop { id: u32, counter: CounterRef },
     Br { off: Off },
     BrIfNez { c: Slot, off: Off },
     BrIfEqz { c: Slot, off: Off },

@@ -439,9 +439,8 @@ fn run_loop<const REC: bool>(s: &mut StoreInner, stop: usize, acc_in: u64) -> Ru
             match *pc {
                 // ---- control ----
                 Instr::Unreachable => trap!(pc, Unreachable),
-                Instr::Loop { id } => {
-                    let func = &*s.stack.frames.last().unwrap_unchecked().func;
-                    let counter = func.loop_counters.get_unchecked(id as usize);
+                Instr::Loop { id, counter } => {
+                    let counter = &*counter.0;
                     let left = counter.load(Ordering::Relaxed);
                     if left > 1 {
                         if left != jit::ILOOP {

@@ -26,7 +26,7 @@
 //! - at a branch to a label, the label's values are in the label's slots
 //!   (`locals + height ..`), which are the same for every branch to it.
 
-use super::bytecode::{Instr, Off, Slot};
+use super::bytecode::{CounterRef, Instr, Off, Slot};
 use crate::error::Error;
 use crate::module::ModuleInner;
 use std::sync::atomic::AtomicU32;
@@ -204,8 +204,16 @@ pub(crate) fn translate(module: &ModuleInner, func: u32) -> Result<CompiledFunc,
     if frame_size > u64::from(u32::MAX / 2) {
         return Err(Error::compile("function frame too large"));
     }
+    let loop_counters: Box<[AtomicU32]> =
+        (0..t.num_loops).map(|_| AtomicU32::new(hotloop)).collect();
+    let mut code = t.code;
+    for instr in &mut code {
+        if let Instr::Loop { id, counter } = instr {
+            *counter = CounterRef(&loop_counters[*id as usize]);
+        }
+    }
     Ok(CompiledFunc {
-        code: t.code.into(),
+        code: code.into(),
         offsets: t.offsets.into(),
         func_index: func,
         num_params,
@@ -213,7 +221,7 @@ pub(crate) fn translate(module: &ModuleInner, func: u32) -> Result<CompiledFunc,
         consts: t.consts.into(),
         folded_adds: t.folded_adds.into(),
         frame_size: frame_size as u32,
-        loop_counters: (0..t.num_loops).map(|_| AtomicU32::new(hotloop)).collect(),
+        loop_counters,
     })
 }
 
@@ -274,7 +282,10 @@ impl Translator<'_> {
                 if self.jit {
                     let id = self.num_loops;
                     self.num_loops += 1;
-                    self.emit(Instr::Loop { id });
+                    self.emit(Instr::Loop {
+                        id,
+                        counter: CounterRef(std::ptr::null()),
+                    });
                 }
             }
             O::If { blockty } => {
