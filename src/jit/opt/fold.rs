@@ -154,6 +154,16 @@ fn max_value(ir: &Ir<'_>, r: Ref, depth: u32) -> Option<u64> {
             (m <= u64::from(u32::MAX)).then_some(m)
         }
         Op::ShrU => Some(sub(ins.a)? >> (ir.konst(ins.b)? & 31)),
+        // Sums and products with a constant, when they cannot wrap.
+        Op::Add | Op::Mul => {
+            let (x, k) = (sub(ins.a)?, ir.konst(ins.b)?);
+            let m = if ins.op == Op::Add {
+                x.checked_add(k)?
+            } else {
+                x.checked_mul(k)?
+            };
+            (m <= u64::from(u32::MAX)).then_some(m)
+        }
         Op::RemU => Some(ir.konst(ins.b)?.checked_sub(1)?),
         Op::Cmp => Some(1),
         Op::Load => match crate::jit::ir::Mem::of_aux(ins.aux).0 {
