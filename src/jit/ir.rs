@@ -384,9 +384,9 @@ ir_ops! {
     /// Float to integer for a value a `TruncOk` guard has shown to be in range; `aux` 1
     /// for unsigned.
     Trunc: Aux, 0;
-    /// 1 if `a` converts to the result type of the truncation (`aux` 1 for unsigned) without
-    /// trapping; typed by the target integer type.
-    TruncOk: Aux, 0;
+    /// Exit unless float `a` converts to an integer without trapping (`aux` bit 0:
+    /// unsigned, bit 1: to i64).
+    TruncOk: Aux, GUARD;
     /// Integer to float; `aux` 1 for unsigned.
     Convert: Aux, 0;
     /// f64 to f32 and back.

@@ -1222,9 +1222,7 @@ impl Recorder {
     ) -> Result<(), Abort> {
         let x = self.get(S(src), from)?;
         let aux = u64::from(unsigned) | u64::from(to == Ty::I64) << 1;
-        let ok = self.emit(Op::TruncOk, Ty::I32, x, Ref::NONE, aux)?;
-        let zero = self.ir.k(Ty::I32, 0)?;
-        self.guard_cond(Cond::Ne, ok, zero, pc)?;
+        self.guard(Ins::new(Op::TruncOk, Ty::Void, x, Ref::NONE, aux), pc)?;
         let r = self.emit(Op::Trunc, to, x, Ref::NONE, u64::from(unsigned))?;
         self.put(dst, r);
         Ok(())

@@ -67,6 +67,7 @@ impl Arch for X64 {
             snap_of,
             feat: Features::detect(),
             counter: alloc.free_gpr::<X64>(),
+            pool: Vec::new(),
         };
         cg.trace();
         let counter = cg.counter;
@@ -104,6 +105,8 @@ struct Cg<'a, 'b> {
     feat: Features,
     /// Counts completed iterations (a register no value uses), if there is one.
     counter: Option<u8>,
+    /// Float constants, placed after the code and read RIP-relative.
+    pool: Vec<(u64, DynamicLabel)>,
 }
 
 fn spill_off(i: u16) -> i32 {
@@ -172,8 +175,8 @@ impl Cg<'_, '_> {
     /// `r`'s value in a float register: its own, or `scratch`.
     fn fpr(&mut self, r: Ref, scratch: u8) -> u8 {
         if let Some(k) = self.konst(r) {
-            self.mov_imm(RAX, k);
-            dynasm!(self.ops ; .arch x64 ; movq Rx(scratch), Rq(RAX));
+            let l = self.constant(k);
+            dynasm!(self.ops ; .arch x64 ; movsd Rx(scratch), QWORD [=>l]);
             return scratch;
         }
         match self.loc(r) {
@@ -191,6 +194,16 @@ impl Cg<'_, '_> {
                 scratch
             }
         }
+    }
+
+    /// The label of 64-bit constant `bits` in the trace's constant pool.
+    fn constant(&mut self, bits: u64) -> DynamicLabel {
+        if let Some(&(_, l)) = self.pool.iter().find(|(b, _)| *b == bits) {
+            return l;
+        }
+        let l = self.ops.new_dynamic_label();
+        self.pool.push((bits, l));
+        l
     }
 
     /// The register the result of `r` is computed in.
@@ -229,6 +242,15 @@ impl Cg<'_, '_> {
             } else {
                 dynasm!(self.ops ; .arch x64 ; mov Rd(d), Rd(s));
             }
+        }
+    }
+
+    /// Breaks the false dependency of a scalar SSE instruction that writes only the low
+    /// lane of `d` (conversions, square root, rounding) on `d`'s previous value, which
+    /// would otherwise chain unrelated iterations through a reused register.
+    fn clear_f(&mut self, d: u8, src: Option<u8>) {
+        if src != Some(d) {
+            dynasm!(self.ops ; .arch x64 ; xorps Rx(d), Rx(d));
         }
     }
 
@@ -289,6 +311,10 @@ impl Cg<'_, '_> {
             ; pop r15 ; pop r14 ; pop r13 ; pop r12 ; pop rbp ; pop rbx
             ; ret
         );
+        dynasm!(self.ops ; .arch x64 ; .align 8);
+        for &(bits, l) in &self.pool {
+            dynasm!(self.ops ; .arch x64 ; =>l ; .u64 bits);
+        }
     }
 
     /// Moves every PHI's right side into its left side's location, as one parallel move.
@@ -656,6 +682,7 @@ impl Cg<'_, '_> {
                 let from = self.ins(ins.a).ty;
                 let a = self.gpr(ins.a, RCX);
                 let d = self.dst_f(r);
+                self.clear_f(d, None);
                 // Unsigned i32 is converted as the zero-extended (non-negative) i64.
                 match (from == Ty::I32 && ins.aux == 0, ty) {
                     (true, Ty::F32) => dynasm!(self.ops ; .arch x64 ; cvtsi2ss Rx(d), Rd(a)),
@@ -668,6 +695,7 @@ impl Cg<'_, '_> {
             Op::Promote | Op::Demote => {
                 let a = self.fpr(ins.a, XS1);
                 let d = self.dst_f(r);
+                self.clear_f(d, Some(a));
                 if ins.op == Op::Promote {
                     dynasm!(self.ops ; .arch x64 ; cvtss2sd Rx(d), Rx(a));
                 } else {
@@ -678,6 +706,7 @@ impl Cg<'_, '_> {
             Op::FSqrt => {
                 let a = self.fpr(ins.a, XS1);
                 let d = self.dst_f(r);
+                self.clear_f(d, Some(a));
                 if ty == Ty::F32 {
                     dynasm!(self.ops ; .arch x64 ; sqrtss Rx(d), Rx(a));
                 } else {
@@ -709,6 +738,7 @@ impl Cg<'_, '_> {
                 };
                 let a = self.fpr(ins.a, XS1);
                 let d = self.dst_f(r);
+                self.clear_f(d, Some(a));
                 if ty == Ty::F32 {
                     dynasm!(self.ops ; .arch x64 ; roundss Rx(d), Rx(a), mode);
                 } else {
@@ -744,6 +774,7 @@ impl Cg<'_, '_> {
                 let a = self.gpr(ins.a, RAX);
                 self.mov_g(RAX, a, true);
                 let d = self.dst_f(r);
+                self.clear_f(d, None);
                 let (big, done) = (self.ops.new_dynamic_label(), self.ops.new_dynamic_label());
                 dynasm!(self.ops ; .arch x64 ; test rax, rax ; js =>big);
                 if ty == Ty::F32 {
@@ -815,7 +846,8 @@ impl Cg<'_, '_> {
         }
     }
 
-    /// `TruncOk`: 1 if `lo < a < hi` (both exclusive; false for NaN) for the target type.
+    /// `TruncOk`: exits unless `lo < a < hi` (bounds exclusive; NaN fails) for the target
+    /// type of the truncation.
     fn trunc_ok(&mut self, r: Ref, ins: &Ins) {
         let f32 = self.ins(ins.a).ty == Ty::F32;
         let (unsigned, to64) = (ins.aux & 1 != 0, ins.aux & 2 != 0);
@@ -843,25 +875,17 @@ impl Cg<'_, '_> {
             }
         };
         let a = self.fpr(ins.a, XS0);
-        self.mov_imm(RAX, bits(lo));
-        dynasm!(self.ops ; .arch x64 ; movq Rx(XS1), rax);
-        if f32 {
-            dynasm!(self.ops ; .arch x64 ; ucomiss Rx(a), Rx(XS1));
-        } else {
-            dynasm!(self.ops ; .arch x64 ; ucomisd Rx(a), Rx(XS1));
+        for (x, y, bound) in [(a, XS1, lo), (XS1, a, hi)] {
+            let l = self.constant(bits(bound));
+            dynasm!(self.ops ; .arch x64 ; movsd Rx(XS1), QWORD [=>l]);
+            // `x > y` is "above"; unordered sets CF and ZF, so NaN exits too.
+            if f32 {
+                dynasm!(self.ops ; .arch x64 ; ucomiss Rx(x), Rx(y));
+            } else {
+                dynasm!(self.ops ; .arch x64 ; ucomisd Rx(x), Rx(y));
+            }
+            self.exit_if(r, Jcc::Be);
         }
-        dynasm!(self.ops ; .arch x64 ; seta dl);
-        self.mov_imm(RAX, bits(hi));
-        dynasm!(self.ops ; .arch x64 ; movq Rx(XS1), rax);
-        if f32 {
-            dynasm!(self.ops ; .arch x64 ; ucomiss Rx(XS1), Rx(a));
-        } else {
-            dynasm!(self.ops ; .arch x64 ; ucomisd Rx(XS1), Rx(a));
-        }
-        dynasm!(self.ops ; .arch x64 ; seta cl ; and dl, cl);
-        let d = self.dst_g(r);
-        dynasm!(self.ops ; .arch x64 ; movzx Rd(d), dl);
-        self.finish_g(r, d);
     }
 
     fn copy(&mut self, r: Ref, a: Ref) {

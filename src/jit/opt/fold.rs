@@ -44,6 +44,13 @@ pub(crate) fn fold(ir: &mut Ir<'_>, ins: Ins) -> Result<Folded, IrFull> {
             return Ok(Same(ir.k(ins.ty, v)?));
         }
     }
+    // A truncation check on a constant that converts is dropped.
+    if ins.op == Op::TruncOk
+        && let Some(x) = ka
+        && trunc_ok(ir.ty(ins.a), ins.aux, x)
+    {
+        return Ok(Same(Ref::NONE));
+    }
     // A guard on constants holds (the recorder saw it pass), so it is dropped.
     if ins.op == Op::Guard
         && let (Some(x), Some(y)) = (ka, kb)
@@ -261,7 +268,6 @@ pub(crate) fn eval(op: Op, ty: Ty, a_ty: Ty, aux: u64, [x, y, z]: [u64; 3]) -> O
                 }
                 Op::Wrap => x as u32,
                 Op::TruncSat | Op::Trunc => trunc_sat(a_ty, aux == 1, false, x) as u32,
-                Op::TruncOk => u32::from(trunc_ok(a_ty, aux, x)),
                 Op::Bitcast => x as u32,
                 _ => return None,
             })
