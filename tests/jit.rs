@@ -11,6 +11,19 @@ fn engine(hotloop: u32) -> Engine {
     Engine::new(&config)
 }
 
+/// Instantiates `wat` (no imports) on `engine`, calls its `run(n)`, and returns the result
+/// with the store's JIT statistics.
+fn run_once(engine: &Engine, wat: &str, n: i32) -> (i32, spur::JitStats) {
+    let module = Module::new(engine, wat).unwrap();
+    let mut store = Store::new(engine, ());
+    let instance = Instance::new(&mut store, &module, &[]).unwrap();
+    let run = instance
+        .get_typed_func::<i32, i32>(&mut store, "run")
+        .unwrap();
+    let result = run.call(&mut store, n).unwrap();
+    (result, store.jit_stats())
+}
+
 /// `/proc/self/maps` lines that are both writable and executable.
 fn wx_mappings() -> Vec<String> {
     std::fs::read_to_string("/proc/self/maps")
@@ -76,9 +89,7 @@ fn a_loop_that_keeps_aborting_is_blacklisted() {
     // aborts, the penalty doubles from `penaltymin` past `penaltymax`, and the loop is
     // blacklisted; the results stay those of the interpreter.
     let engine = engine(1);
-    let module = Module::new(
-        &engine,
-        r#"(module
+    let wat = r#"(module
              (func $down (param i32) (result i32)
                (if (result i32) (i32.eqz (local.get 0))
                  (then (i32.const 0))
@@ -89,16 +100,9 @@ fn a_loop_that_keeps_aborting_is_blacklisted() {
                  (local.set $s (i32.add (local.get $s) (call $down (i32.const 3))))
                  (local.set $i (i32.add (local.get $i) (i32.const 1)))
                  (br_if $l (i32.lt_u (local.get $i) (local.get $n))))
-               (local.get $s)))"#,
-    )
-    .unwrap();
-    let mut store = Store::new(&engine, ());
-    let instance = Instance::new(&mut store, &module, &[]).unwrap();
-    let run = instance
-        .get_typed_func::<i32, i32>(&mut store, "run")
-        .unwrap();
-    assert_eq!(run.call(&mut store, 300_000).unwrap(), 900_000);
-    let stats = store.jit_stats();
+               (local.get $s)))"#;
+    let (result, stats) = run_once(&engine, wat, 300_000);
+    assert_eq!(result, 900_000);
     assert_eq!(stats.traces, 0, "{stats}");
     assert_eq!(stats.blacklisted, 1, "{stats}");
     let recursion = stats
@@ -115,9 +119,7 @@ fn a_trace_that_keeps_leaving_early_is_flushed() {
     // The branch alternates every iteration, so the trace (which guards the direction it
     // recorded) leaves within its first iterations on every run.
     let engine = engine(1);
-    let module = Module::new(
-        &engine,
-        r#"(module
+    let wat = r#"(module
              (func (export "run") (param $n i32) (result i32)
                (local $i i32) (local $s i32)
                (loop $l
@@ -126,20 +128,13 @@ fn a_trace_that_keeps_leaving_early_is_flushed() {
                    (else (local.set $s (i32.xor (local.get $s) (i32.const 5)))))
                  (local.set $i (i32.add (local.get $i) (i32.const 1)))
                  (br_if $l (i32.lt_u (local.get $i) (local.get $n))))
-               (local.get $s)))"#,
-    )
-    .unwrap();
-    let mut store = Store::new(&engine, ());
-    let instance = Instance::new(&mut store, &module, &[]).unwrap();
-    let run = instance
-        .get_typed_func::<i32, i32>(&mut store, "run")
-        .unwrap();
+               (local.get $s)))"#;
     let mut s = 0i32;
     for i in 0..200_000 {
         s = if i & 1 != 0 { s.wrapping_add(3) } else { s ^ 5 };
     }
-    assert_eq!(run.call(&mut store, 200_000).unwrap(), s);
-    let stats = store.jit_stats();
+    let (result, stats) = run_once(&engine, wat, 200_000);
+    assert_eq!(result, s);
     assert!(stats.flushed >= 1, "{stats}");
     assert!(stats.exits >= 100, "{stats}");
 }
@@ -149,23 +144,14 @@ fn with_the_jit_off_nothing_is_compiled() {
     let mut config = Config::new();
     config.jit(false);
     let engine = Engine::new(&config);
-    let module = Module::new(
-        &engine,
-        r#"(module (func (export "run") (param $n i32) (result i32)
+    let wat = r#"(module (func (export "run") (param $n i32) (result i32)
              (local $i i32)
              (loop $l
                (local.set $i (i32.add (local.get $i) (i32.const 1)))
                (br_if $l (i32.lt_u (local.get $i) (local.get $n))))
-             (local.get $i)))"#,
-    )
-    .unwrap();
-    let mut store = Store::new(&engine, ());
-    let instance = Instance::new(&mut store, &module, &[]).unwrap();
-    let run = instance
-        .get_typed_func::<i32, i32>(&mut store, "run")
-        .unwrap();
-    assert_eq!(run.call(&mut store, 100_000).unwrap(), 100_000);
-    let stats = store.jit_stats();
+             (local.get $i)))"#;
+    let (result, stats) = run_once(&engine, wat, 100_000);
+    assert_eq!(result, 100_000);
     assert_eq!(
         (stats.traces, stats.entries, stats.total_aborts()),
         (0, 0, 0)

@@ -51,9 +51,29 @@ pub(crate) type Off = i32;
 
 /// Defines [`Instr`] from one list of variants and derives its helpers from the field
 /// names: `dst_mut` (the slot a producer writes, so the translator can
-/// retarget it) and `branch_offset_mut` (so forward branches can be patched).
+/// retarget it) and `branch_offset_mut` (so forward branches can be patched); the
+/// variants after the `;` are the accumulator forms `reads_acc` reports.
 macro_rules! define_instr {
-    ($( $(#[$meta:meta])* $name:ident $({ $($field:ident : $ty:ty),* $(,)? })? ,)*) => {
+    (
+        $( $(#[$meta:meta])* $name:ident $({ $($field:ident : $ty:ty),* $(,)? })? ,)*
+        ;
+        $( $(#[$ameta:meta])* $aname:ident $({ $($afield:ident : $aty:ty),* $(,)? })? ,)*
+    ) => {
+        define_instr! {
+            @all
+            $( $(#[$meta])* $name $({ $($field: $ty),* })?, )*
+            $( $(#[$ameta])* $aname $({ $($afield: $aty),* })?, )*
+        }
+
+        impl Instr {
+            /// Whether the instruction reads the accumulator (the forms listed after the
+            /// `;`).
+            pub(crate) fn reads_acc(&self) -> bool {
+                matches!(self, $( Instr::$aname { .. } )|*)
+            }
+        }
+    };
+    (@all $( $(#[$meta:meta])* $name:ident $({ $($field:ident : $ty:ty),* $(,)? })? ,)*) => {
         /// One bytecode instruction.
         #[derive(Clone, Copy, PartialEq, Debug)]
         pub(crate) enum Instr {
@@ -419,7 +439,9 @@ define_instr! {
     F64PromoteF32 { dst: Slot, src: Slot },
 
     // ---- accumulator forms: the operand named by the `A` is the previous instruction's
-    // result, read from the interpreter's accumulator register instead of its slot ----
+    // result, read from the interpreter's accumulator register instead of its slot;
+    // `reads_acc` is true for the variants after the `;` ----
+    ;
     I32AddA { dst: Slot, b: Slot },
     I32SubA { dst: Slot, b: Slot },
     I32MulA { dst: Slot, b: Slot },

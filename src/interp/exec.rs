@@ -39,7 +39,7 @@ pub(crate) enum Outcome {
 }
 
 /// Base and length of memory 0 of instance `inst` (null and 0 if it has none).
-fn memory0(s: &mut StoreInner, inst: u32) -> (*mut u8, usize) {
+pub(crate) fn memory0(s: &mut StoreInner, inst: u32) -> (*mut u8, usize) {
     match s.instances[inst as usize].memories.first() {
         Some(&m) => {
             let data = &mut s.memories[m as usize].data;

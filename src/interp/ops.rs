@@ -161,16 +161,34 @@ macro_rules! rounding {
 rounding!(f32_trunc, f32_floor, f32_ceil, f32, i32);
 rounding!(f64_trunc, f64_floor, f64_ceil, f64, i64);
 
-/// Trapping float-to-int truncation. `lo` and `hi` are the exclusive bounds of the source
-/// values whose truncation fits the target type.
+/// The exclusive bounds of the float values (of type f32 if `from_f32`, else f64) whose
+/// truncation fits the integer target (`to64`, `unsigned`). Every bound is exact in both
+/// float types. Shared with the JIT's inline range checks.
+pub(crate) const fn trunc_bounds(from_f32: bool, to64: bool, unsigned: bool) -> (f64, f64) {
+    match (to64, unsigned) {
+        (false, false) if from_f32 => (-2147483904.0, 2147483648.0),
+        (false, false) => (-2147483649.0, 2147483648.0),
+        (false, true) => (-1.0, 4294967296.0),
+        (true, false) if from_f32 => (-9223373136366403584.0, 9223372036854775808.0),
+        (true, false) => (-9223372036854777856.0, 9223372036854775808.0),
+        (true, true) => (-1.0, 18446744073709551616.0),
+    }
+}
+
+/// Trapping float-to-int truncation, within [`trunc_bounds`].
 macro_rules! trunc {
-    ($name:ident, $f:ty, $int:ty, $lo:expr, $hi:expr) => {
+    ($name:ident, $f:ty, $int:ty, $to64:expr, $unsigned:expr) => {
         #[inline(always)]
         pub(crate) fn $name(x: $f) -> Result<$int, TrapCode> {
+            const BOUNDS: (f64, f64) = trunc_bounds(
+                <$f>::MANTISSA_DIGITS == f32::MANTISSA_DIGITS,
+                $to64,
+                $unsigned,
+            );
             if x.is_nan() {
                 return Err(TrapCode::BadConversionToInteger);
             }
-            if x > $lo && x < $hi {
+            if x > BOUNDS.0 as $f && x < BOUNDS.1 as $f {
                 Ok(x as $int)
             } else {
                 Err(TrapCode::IntegerOverflow)
@@ -179,38 +197,14 @@ macro_rules! trunc {
     };
 }
 
-trunc!(i32_trunc_f32_s, f32, i32, -2147483904.0f32, 2147483648.0f32);
-trunc!(i32_trunc_f32_u, f32, u32, -1.0f32, 4294967296.0f32);
-trunc!(i32_trunc_f64_s, f64, i32, -2147483649.0f64, 2147483648.0f64);
-trunc!(i32_trunc_f64_u, f64, u32, -1.0f64, 4294967296.0f64);
-trunc!(
-    i64_trunc_f32_s,
-    f32,
-    i64,
-    -9223373136366403584.0f32,
-    9223372036854775808.0f32
-);
-trunc!(
-    i64_trunc_f32_u,
-    f32,
-    u64,
-    -1.0f32,
-    18446744073709551616.0f32
-);
-trunc!(
-    i64_trunc_f64_s,
-    f64,
-    i64,
-    -9223372036854777856.0f64,
-    9223372036854775808.0f64
-);
-trunc!(
-    i64_trunc_f64_u,
-    f64,
-    u64,
-    -1.0f64,
-    18446744073709551616.0f64
-);
+trunc!(i32_trunc_f32_s, f32, i32, false, false);
+trunc!(i32_trunc_f32_u, f32, u32, false, true);
+trunc!(i32_trunc_f64_s, f64, i32, false, false);
+trunc!(i32_trunc_f64_u, f64, u32, false, true);
+trunc!(i64_trunc_f32_s, f32, i64, true, false);
+trunc!(i64_trunc_f32_u, f32, u64, true, true);
+trunc!(i64_trunc_f64_s, f64, i64, true, false);
+trunc!(i64_trunc_f64_u, f64, u64, true, true);
 
 #[cfg(test)]
 mod tests {

@@ -328,8 +328,6 @@ ir_ops! {
     Loop: Aux, NOFOLD;
     /// Loop-carried value: `a` on entry to the loop, `b` at the end of an iteration.
     Phi: Refs, NOFOLD;
-    /// A fresh name for `a` (breaks PHI sharing; never folded).
-    Copy: Refs, NOFOLD;
     /// Removed by a pass.
     Nop: Aux, NOFOLD;
 

@@ -358,7 +358,7 @@ impl Recorder {
     fn snapshot(&self, pc: *const Instr, at: Ref) -> Snapshot {
         let entries = self.modified();
         // SAFETY: `pc` points into the innermost frame's code.
-        let acc = if reads_acc(unsafe { *pc }) {
+        let acc = if unsafe { *pc }.reads_acc() {
             self.acc
         } else {
             Ref::NONE
@@ -1473,101 +1473,4 @@ pub(crate) fn val_ty(t: ValType) -> Ty {
         ValType::F64 => Ty::F64,
         _ => Ty::I64,
     }
-}
-
-/// Whether `instr` reads the accumulator.
-fn reads_acc(instr: Instr) -> bool {
-    use Instr as I;
-    matches!(
-        instr,
-        I::I32AddA { .. }
-            | I::I32SubA { .. }
-            | I::I32MulA { .. }
-            | I::I32AndA { .. }
-            | I::I32OrA { .. }
-            | I::I32XorA { .. }
-            | I::I32ShlA { .. }
-            | I::I32ShrSA { .. }
-            | I::I32ShrUA { .. }
-            | I::I64AddA { .. }
-            | I::I64SubA { .. }
-            | I::I64MulA { .. }
-            | I::I64AndA { .. }
-            | I::I64OrA { .. }
-            | I::I64XorA { .. }
-            | I::I64ShlA { .. }
-            | I::I64ShrSA { .. }
-            | I::I64ShrUA { .. }
-            | I::F32AddA { .. }
-            | I::F32SubA { .. }
-            | I::F32MulA { .. }
-            | I::F32DivA { .. }
-            | I::F64AddA { .. }
-            | I::F64SubA { .. }
-            | I::F64MulA { .. }
-            | I::F64DivA { .. }
-            | I::I32AddImmA { .. }
-            | I::I32MulImmA { .. }
-            | I::I32AndImmA { .. }
-            | I::I32OrImmA { .. }
-            | I::I32XorImmA { .. }
-            | I::I32ShlImmA { .. }
-            | I::I32ShrSImmA { .. }
-            | I::I32ShrUImmA { .. }
-            | I::I32RotlImmA { .. }
-            | I::I32EqImmA { .. }
-            | I::I32NeImmA { .. }
-            | I::I32LtSImmA { .. }
-            | I::I32LtUImmA { .. }
-            | I::I32GtSImmA { .. }
-            | I::I32GtUImmA { .. }
-            | I::I32LeSImmA { .. }
-            | I::I32LeUImmA { .. }
-            | I::I32GeSImmA { .. }
-            | I::I32GeUImmA { .. }
-            | I::I64AddImmA { .. }
-            | I::I64MulImmA { .. }
-            | I::I64AndImmA { .. }
-            | I::I64OrImmA { .. }
-            | I::I64XorImmA { .. }
-            | I::I64ShlImmA { .. }
-            | I::I64ShrSImmA { .. }
-            | I::I64ShrUImmA { .. }
-            | I::I64RotlImmA { .. }
-            | I::I32LoadA { .. }
-            | I::I64LoadA { .. }
-            | I::F32LoadA { .. }
-            | I::F64LoadA { .. }
-            | I::I32Load8SA { .. }
-            | I::I32Load8UA { .. }
-            | I::I32Load16SA { .. }
-            | I::I32Load16UA { .. }
-            | I::I32StoreA { .. }
-            | I::I64StoreA { .. }
-            | I::F32StoreA { .. }
-            | I::F64StoreA { .. }
-            | I::I32Store8A { .. }
-            | I::I32Store16A { .. }
-            | I::I32EqzA { .. }
-            | I::I64EqzA { .. }
-            | I::I32WrapI64A { .. }
-            | I::I64ExtendI32SA { .. }
-            | I::I64ExtendI32UA { .. }
-            | I::F64ConvertI32SA { .. }
-            | I::F64ConvertI32UA { .. }
-            | I::F64PromoteF32A { .. }
-            | I::F32DemoteF64A { .. }
-            | I::BrI32EqImmA { .. }
-            | I::BrI32NeImmA { .. }
-            | I::BrI32LtSImmA { .. }
-            | I::BrI32LtUImmA { .. }
-            | I::BrI32GtSImmA { .. }
-            | I::BrI32GtUImmA { .. }
-            | I::BrI32LeSImmA { .. }
-            | I::BrI32LeUImmA { .. }
-            | I::BrI32GeSImmA { .. }
-            | I::BrI32GeUImmA { .. }
-            | I::BrIfNezA { .. }
-            | I::BrIfEqzA { .. }
-    )
 }

@@ -60,20 +60,10 @@ impl TraceCtx {
     pub(crate) fn refresh(&mut self, s: &mut StoreInner) {
         // SAFETY: `root_base` is inside the value stack (the trace's frame is on it).
         self.sp = unsafe { s.stack.values.as_mut_ptr().add(self.root_base) };
-        let (mem, len) = memory0(s);
+        let (mem, len) = crate::interp::memory0(s, s.stack.instance);
         self.mem = mem;
         self.mem_len = len as u64;
         self.globals = s.globals.as_mut_ptr();
-    }
-}
-
-fn memory0(s: &mut StoreInner) -> (*mut u8, usize) {
-    match s.instances[s.stack.instance as usize].memories.first() {
-        Some(&m) => {
-            let data = &mut s.memories[m as usize].data;
-            (data.as_mut_ptr(), data.len())
-        }
-        None => (std::ptr::null_mut(), 0),
     }
 }
 

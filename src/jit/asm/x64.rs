@@ -535,7 +535,6 @@ impl Cg<'_, '_> {
                 let off = 8 * ins.aux as i32;
                 dynasm!(self.ops ; .arch x64 ; mov rax, [rbx + OFF_SP] ; mov [rax + off], Rq(v));
             }
-            Op::Copy => self.copy(r, ins.a),
             Op::Add | Op::Sub | Op::Mul if ty.is_float() => self.fbin(r, ins),
             Op::FDiv => self.fbin(r, ins),
             Op::Add | Op::Sub | Op::And | Op::Or | Op::Xor | Op::Mul => self.alu(r, ins),
@@ -851,22 +850,7 @@ impl Cg<'_, '_> {
     fn trunc_ok(&mut self, r: Ref, ins: &Ins) {
         let f32 = self.ins(ins.a).ty == Ty::F32;
         let (unsigned, to64) = (ins.aux & 1 != 0, ins.aux & 2 != 0);
-        let (lo, hi): (f64, f64) = match (to64, unsigned) {
-            (false, false) => (
-                if f32 { -2147483904.0 } else { -2147483649.0 },
-                2147483648.0,
-            ),
-            (false, true) => (-1.0, 4294967296.0),
-            (true, false) => (
-                if f32 {
-                    -9223373136366403584.0
-                } else {
-                    -9223372036854777856.0
-                },
-                9223372036854775808.0,
-            ),
-            (true, true) => (-1.0, 18446744073709551616.0),
-        };
+        let (lo, hi) = crate::interp::ops::trunc_bounds(f32, to64, unsigned);
         let bits = |v: f64| {
             if f32 {
                 u64::from((v as f32).to_bits())
@@ -885,20 +869,6 @@ impl Cg<'_, '_> {
                 dynasm!(self.ops ; .arch x64 ; ucomisd Rx(x), Rx(y));
             }
             self.exit_if(r, Jcc::Be);
-        }
-    }
-
-    fn copy(&mut self, r: Ref, a: Ref) {
-        if self.ins(r).ty.is_float() {
-            let s = self.fpr(a, XS1);
-            let d = self.dst_f(r);
-            self.mov_f(d, s);
-            self.finish_f(r, d);
-        } else {
-            let s = self.gpr(a, RCX);
-            let d = self.dst_g(r);
-            self.mov_g(d, s, true);
-            self.finish_g(r, d);
         }
     }
 

@@ -234,6 +234,10 @@ pub(crate) fn cond(c: Cond, ty: Ty, x: u64, y: u64) -> bool {
 /// The value of pure instruction `op` (result type `ty`, first operand of type `a_ty`) on
 /// constant operands, or `None` if it is not foldable or would trap.
 pub(crate) fn eval(op: Op, ty: Ty, a_ty: Ty, aux: u64, [x, y, z]: [u64; 3]) -> Option<u64> {
+    // Slots hold bits, so selection is the same for every type.
+    if op == Op::Select && ty != Ty::Void {
+        return Some(ty.canon(if z as u32 != 0 { x } else { y }));
+    }
     let v = match ty {
         Ty::I32 => {
             let (a, b) = (x as u32, y as u32);
@@ -259,13 +263,6 @@ pub(crate) fn eval(op: Op, ty: Ty, a_ty: Ty, aux: u64, [x, y, z]: [u64; 3]) -> O
                 Op::Ext8 => a as i8 as i32 as u32,
                 Op::Ext16 => a as i16 as i32 as u32,
                 Op::Cmp => u32::from(cond(Cond::from_aux(aux), a_ty, x, y)),
-                Op::Select => {
-                    if z as u32 != 0 {
-                        a
-                    } else {
-                        b
-                    }
-                }
                 Op::Wrap => x as u32,
                 Op::TruncSat | Op::Trunc => trunc_sat(a_ty, aux == 1, false, x) as u32,
                 Op::Bitcast => x as u32,
@@ -296,13 +293,6 @@ pub(crate) fn eval(op: Op, ty: Ty, a_ty: Ty, aux: u64, [x, y, z]: [u64; 3]) -> O
                 Op::Ext8 => a as i8 as i64 as u64,
                 Op::Ext16 => a as i16 as i64 as u64,
                 Op::Ext32 => a as i32 as i64 as u64,
-                Op::Select => {
-                    if z as u32 != 0 {
-                        a
-                    } else {
-                        b
-                    }
-                }
                 Op::ExtS => a as u32 as i32 as i64 as u64,
                 Op::ExtU => u64::from(a as u32),
                 Op::TruncSat | Op::Trunc => trunc_sat(a_ty, aux == 1, true, x),
@@ -328,13 +318,6 @@ pub(crate) fn eval(op: Op, ty: Ty, a_ty: Ty, aux: u64, [x, y, z]: [u64; 3]) -> O
                     Op::FTrunc => ops::f32_trunc(a),
                     Op::FNearest => ops::f32_nearest(a),
                     Op::FSqrt => a.sqrt(),
-                    Op::Select => {
-                        if z as u32 != 0 {
-                            a
-                        } else {
-                            b
-                        }
-                    }
                     Op::Convert => convert_f32(a_ty, aux == 1, x),
                     Op::Demote => f64::from_bits(x) as f32,
                     Op::Bitcast => f32::from_bits(x as u32),
@@ -360,13 +343,6 @@ pub(crate) fn eval(op: Op, ty: Ty, a_ty: Ty, aux: u64, [x, y, z]: [u64; 3]) -> O
                 Op::FTrunc => ops::f64_trunc(a),
                 Op::FNearest => ops::f64_nearest(a),
                 Op::FSqrt => a.sqrt(),
-                Op::Select => {
-                    if z as u32 != 0 {
-                        a
-                    } else {
-                        b
-                    }
-                }
                 Op::Convert => convert_f64(a_ty, aux == 1, x),
                 Op::Promote => f64::from(f32::from_bits(x as u32)),
                 Op::Bitcast => f64::from_bits(x),
