@@ -461,6 +461,7 @@ fn run_loop<const REC: bool>(s: &mut StoreInner, stop: usize, acc_in: u64) -> Ru
                                 reload_memory!();
                                 acc = a;
                             }
+                            LoopAction::ResumedRecording(a) => return Run::Switch(a),
                             LoopAction::Error(e) => return Run::Out(Outcome::Error(e)),
                         }
                     }

@@ -330,6 +330,15 @@ ir_ops! {
     Phi: Refs, NOFOLD;
     /// Removed by a pass.
     Nop: Aux, NOFOLD;
+    /// A side trace's value inherited from its parent trace: it is where the parent kept
+    /// it at the exit (`aux`: its `asm::Loc` as bits), with no load through the slots.
+    Parent: Aux, NOFOLD;
+    /// The end of a trace that returns to the interpreter: an exit that is always taken
+    /// (a link to the interpreter), with the snapshot of the state to resume.
+    Exit: Aux, GUARD;
+    /// The end of a trace that jumps into trace `aux` (a link): the snapshot's slots are
+    /// written back, then the other trace runs from its loop header.
+    Link: Aux, GUARD;
 
     Add: Refs, COMM;
     Sub: Refs, 0;

@@ -56,6 +56,7 @@
 //! iterations, so a loop whose behavior changes in phases gets a new trace.
 
 pub(crate) mod asm;
+pub(crate) mod exit;
 pub(crate) mod helpers;
 pub(crate) mod ir;
 pub(crate) mod mcode;
@@ -63,16 +64,18 @@ pub(crate) mod opt;
 pub(crate) mod params;
 pub(crate) mod record;
 pub(crate) mod trace;
+pub(crate) mod tree;
 
 use crate::error::Error;
 use crate::interp::{CompiledFunc, Instr};
 use crate::runtime::store::StoreInner;
+use asm::{Arch, x64::X64};
 use params::JitParams;
 use record::{Abort, Recorder, Step};
 use std::collections::HashMap;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
-use trace::Trace;
+use tree::{Forest, Link};
 
 /// A loop header's counter value meaning "blacklisted: never counted again" (`ILOOP`).
 pub(crate) const ILOOP: u32 = u32::MAX;
@@ -80,26 +83,51 @@ pub(crate) const ILOOP: u32 = u32::MAX;
 /// What the JIT knows about one loop of one function, in one store.
 #[derive(Clone, Copy, Debug)]
 enum LoopState {
-    /// Compiled: trace number (index into `traces`).
-    Trace(usize),
+    /// Compiled: the number of its root trace.
+    Trace(u32),
     Blacklisted,
+}
+
+/// One trace, as [`JitStats`] reports it.
+#[derive(Clone, Debug)]
+pub struct TraceStats {
+    /// The trace's number (as `--dump` shows it).
+    pub number: u32,
+    /// The parent trace and exit number of a side trace.
+    pub parent: Option<(u32, u32)>,
+    /// How it ends: `loop`, `-> N` (a link to trace N) or `interpreter`.
+    pub link: String,
+    /// Times entered from the interpreter (roots).
+    pub entries: u64,
+    /// Exits taken back to the interpreter.
+    pub exits: u64,
+    /// Exits of this trace that have a side trace.
+    pub sides: u32,
 }
 
 /// JIT statistics of a store (see [`crate::Store::jit_stats`]).
 #[derive(Clone, Debug, Default)]
 pub struct JitStats {
-    /// Traces compiled.
+    /// Traces compiled, root and side traces.
     pub traces: u64,
+    /// Side traces compiled (grown from hot exits).
+    pub side_traces: u64,
+    /// Traces ending in a loop back to their own header.
+    pub links_loop: u64,
+    /// Traces ending in a jump into another trace.
+    pub links_trace: u64,
+    /// Traces ending in a return to the interpreter.
+    pub links_interp: u64,
     /// Recordings abandoned, by reason (message, count), in table order; reasons that
     /// never happened are left out.
     pub aborts: Vec<(&'static str, u64)>,
     /// Loops left to the interpreter for good.
     pub blacklisted: u64,
-    /// Traces discarded because most of their runs left early.
-    pub flushed: u64,
-    /// Times a trace was entered.
+    /// Times every trace was flushed at once (code space or trace count).
+    pub flushes: u64,
+    /// Times a trace was entered from the interpreter.
     pub entries: u64,
-    /// Side exits taken.
+    /// Exits taken back to the interpreter.
     pub exits: u64,
     /// Bytes of machine code of live traces.
     pub mcode_bytes: usize,
@@ -107,6 +135,8 @@ pub struct JitStats {
     pub record_time: Duration,
     /// Time spent optimizing and compiling.
     pub compile_time: Duration,
+    /// Live traces, in number order.
+    pub per_trace: Vec<TraceStats>,
 }
 
 impl JitStats {
@@ -119,14 +149,20 @@ impl JitStats {
 impl std::fmt::Display for JitStats {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         writeln!(f, "traces compiled     {}", self.traces)?;
+        writeln!(f, "side traces         {}", self.side_traces)?;
+        writeln!(
+            f,
+            "links               {} loop, {} to traces, {} to the interpreter",
+            self.links_loop, self.links_trace, self.links_interp
+        )?;
         writeln!(f, "trace entries       {}", self.entries)?;
-        writeln!(f, "side exits taken    {}", self.exits)?;
+        writeln!(f, "exits taken         {}", self.exits)?;
         writeln!(f, "aborted recordings  {}", self.total_aborts())?;
         for (reason, n) in &self.aborts {
             writeln!(f, "  {n:>8}  {reason}")?;
         }
         writeln!(f, "blacklisted loops   {}", self.blacklisted)?;
-        writeln!(f, "flushed traces      {}", self.flushed)?;
+        writeln!(f, "flushes             {}", self.flushes)?;
         writeln!(f, "machine code        {} bytes", self.mcode_bytes)?;
         writeln!(
             f,
@@ -137,7 +173,30 @@ impl std::fmt::Display for JitStats {
             f,
             "compile time        {:.3} ms",
             self.compile_time.as_secs_f64() * 1e3
-        )
+        )?;
+        let mut busy: Vec<&TraceStats> = self
+            .per_trace
+            .iter()
+            .filter(|t| t.exits > 0 || t.entries > 0)
+            .collect();
+        busy.sort_by_key(|t| std::cmp::Reverse(t.exits.max(t.entries)));
+        if !busy.is_empty() {
+            write!(
+                f,
+                "\nbusiest traces      (number, parent/exit, link, entries, exits, side traces)"
+            )?;
+        }
+        for t in busy.iter().take(10) {
+            let parent = t
+                .parent
+                .map_or_else(|| "root".to_string(), |(p, e)| format!("{p}/{e}"));
+            write!(
+                f,
+                "\n  {:>6}  {:>9}  {:<15} {:>10} {:>10} {:>4}",
+                t.number, parent, t.link, t.entries, t.exits, t.sides
+            )?;
+        }
+        Ok(())
     }
 }
 
@@ -147,10 +206,10 @@ pub(crate) type DumpSink = std::sync::Arc<std::sync::Mutex<dyn std::io::Write + 
 /// The JIT state of one store.
 pub(crate) struct JitState {
     params: JitParams,
-    traces: Vec<Option<Box<Trace>>>,
+    forest: Forest,
     loops: ir::FxMap<(usize, u32), LoopState>,
-    /// The current penalty of loops whose recordings aborted or whose traces were
-    /// flushed (kept across attempts, so repeated failures escalate).
+    /// The current penalty of loops whose recordings aborted (kept across attempts, so
+    /// repeated failures escalate).
     penalties: ir::FxMap<(usize, u32), u32>,
     /// Contexts for entering traces, reused (one per nesting level).
     #[expect(
@@ -158,6 +217,9 @@ pub(crate) struct JitState {
         reason = "a context (3 KiB) is taken out while its trace runs; boxed, that is a pointer move"
     )]
     ctxs: Vec<Box<trace::TraceCtx>>,
+    /// Traces running now (a host call from a trace can enter another): nothing is
+    /// flushed while one runs.
+    active: u32,
     pub(crate) recorder: Option<Box<Recorder>>,
     mcode: Option<mcode::McodeArea>,
     aborts: HashMap<Abort, u64>,
@@ -171,10 +233,11 @@ impl JitState {
     pub(crate) fn new(params: JitParams) -> JitState {
         JitState {
             params,
-            traces: Vec::new(),
+            forest: Forest::default(),
             loops: ir::FxMap::default(),
             penalties: ir::FxMap::default(),
             ctxs: Vec::new(),
+            active: 0,
             recorder: None,
             mcode: None,
             aborts: HashMap::new(),
@@ -197,6 +260,18 @@ impl JitState {
             .filter_map(|a| self.aborts.get(a).map(|&n| (a.message(), n)))
             .collect();
         st.mcode_bytes = self.mcode.as_ref().map_or(0, |m| m.code_bytes());
+        st.per_trace = self
+            .forest
+            .iter()
+            .map(|t| TraceStats {
+                number: t.number,
+                parent: t.parent,
+                link: t.link.describe(),
+                entries: t.entries,
+                exits: t.exits.iter().map(|e| e.taken).sum(),
+                sides: t.exits.iter().filter(|e| e.side.is_some()).count() as u32,
+            })
+            .collect();
         st
     }
 
@@ -211,9 +286,8 @@ impl JitState {
     }
 
     /// Raises the penalty of loop `key` (LuaJIT's scheme: double, plus random bits);
-    /// past `penaltymax` the loop is blacklisted if `blacklist`, else the penalty stays at
-    /// the maximum. Returns the counter's new value.
-    fn penalize(&mut self, key: (usize, u32), blacklist: bool) -> u32 {
+    /// past `penaltymax` the loop is blacklisted. Returns the counter's new value.
+    fn penalize(&mut self, key: (usize, u32)) -> u32 {
         let old = self.penalties.get(&key).copied().unwrap_or(0);
         let rnd = self.random() & ((1u32 << self.params.penaltyrnd) - 1);
         let next = if old == 0 {
@@ -222,10 +296,7 @@ impl JitState {
             old.saturating_mul(2)
         }
         .saturating_add(rnd);
-        if next > self.params.penaltymax && !blacklist {
-            self.penalties.insert(key, self.params.penaltymax);
-            self.params.penaltymax.max(2)
-        } else if next > self.params.penaltymax {
+        if next > self.params.penaltymax {
             self.loops.insert(key, LoopState::Blacklisted);
             self.stats.blacklisted += 1;
             tracing::debug!(target: "spur::jit", func = func_index(key.0), loop_id = key.1, "blacklist");
@@ -245,6 +316,9 @@ pub(crate) enum LoopAction {
     Record,
     /// A trace ran; resume from the frame stack with this accumulator.
     Resumed(u64),
+    /// A trace ran and its exit starts a side trace's recording: resume from the frame
+    /// stack, with this accumulator, in the recording loop.
+    ResumedRecording(u64),
     /// A host function called from a trace failed.
     Error(Error),
 }
@@ -261,6 +335,15 @@ fn counter(func: *const CompiledFunc, id: u32) -> &'static std::sync::atomic::At
     unsafe { &(*func).loop_counters[id as usize] }
 }
 
+/// The root trace of loop `id` of `func`, if it has one (for links while recording).
+pub(crate) fn loop_trace(s: &StoreInner, func: *const CompiledFunc, id: u32) -> Option<u32> {
+    let jit = s.jit.as_ref()?;
+    match jit.loops.get(&(func as usize, id)) {
+        Some(&LoopState::Trace(n)) if jit.forest.get(n).is_some() => Some(n),
+        _ => None,
+    }
+}
+
 /// The interpreter reached loop header `pc` (loop `id` of the innermost frame) with its
 /// counter expired: enter its trace, start recording it, or keep interpreting.
 #[cold]
@@ -268,85 +351,91 @@ fn counter(func: *const CompiledFunc, id: u32) -> &'static std::sync::atomic::At
 pub(crate) fn hot_loop(s: &mut StoreInner, pc: *const Instr, id: u32, stop: usize) -> LoopAction {
     let params = s.engine.config().jit_params;
     let jit = s.jit.get_or_insert_with(|| Box::new(JitState::new(params)));
-    if jit.recorder.is_some() {
-        return LoopAction::Continue;
-    }
     let func = s.stack.frames.last().expect("loop in a frame").func;
     let key = (func as usize, id);
     let ctr = counter(func, id);
     match jit.loops.get(&key).copied() {
-        Some(LoopState::Trace(t)) => return run_trace(s, t, key),
+        Some(LoopState::Trace(t)) => return run_trace(s, t, stop),
         Some(LoopState::Blacklisted) => {
             ctr.store(ILOOP, Ordering::Relaxed);
             return LoopAction::Continue;
         }
         _ => {}
     }
+    if jit.recorder.is_some() {
+        return LoopAction::Continue;
+    }
     tracing::debug!(target: "spur::jit", func = func_index(key.0), loop_id = id, "trace start");
-    let logging = s.jit.as_ref().is_some_and(|j| j.dump.is_some());
+    let logging = jit.dump.is_some();
     let rec = Recorder::new(s, pc, id, stop, &params, logging);
     s.jit.as_mut().expect("jit state").recorder = Some(rec);
     ctr.store(1, Ordering::Relaxed);
     LoopAction::Record
 }
 
-fn run_trace(s: &mut StoreInner, t: usize, key: (usize, u32)) -> LoopAction {
+/// Runs root trace `t` from the innermost frame, then restores the interpreter's state
+/// at the exit the tree left by, and grows a side trace there once that exit is hot.
+fn run_trace(s: &mut StoreInner, t: u32, stop: usize) -> LoopAction {
     let jit = s.jit.as_mut().expect("jit state");
-    let Some(trace) = jit.traces[t].take() else {
-        // Running already (a host call re-entered this loop): interpret.
+    let Some(trace) = jit.forest.get_mut(t) else {
         return LoopAction::Continue;
     };
+    trace.entries += 1;
+    let code = trace.code.ptr();
+    let (extent, depth) = (jit.forest.max_extent, jit.forest.max_depth);
     let base = s.stack.frames.last().expect("frame").base;
-    let fits = s.stack.frames.len() + trace.depth as usize <= s.stack.max_frames
-        && s.stack.reserve(base + trace.extent as usize);
+    let fits = s.stack.frames.len() + depth as usize <= s.stack.max_frames
+        && s.stack.reserve(base + extent as usize);
     if !fits {
-        s.jit.as_mut().expect("jit state").traces[t] = Some(trace);
         return LoopAction::Continue;
     }
-    let mut trace = trace;
-    let mut ctx = s
-        .jit
-        .as_mut()
-        .and_then(|j| j.ctxs.pop())
-        .unwrap_or_else(trace::TraceCtx::new_boxed);
-    let resume = trace::enter(s, &trace, &mut ctx);
     let jit = s.jit.as_mut().expect("jit state");
-    jit.ctxs.push(ctx);
+    let mut ctx = jit.ctxs.pop().unwrap_or_else(trace::TraceCtx::new_boxed);
+    jit.active += 1;
+    let (tn, k) = trace::enter(s, code, &mut ctx);
+    let jit = s.jit.as_mut().expect("jit state");
+    jit.active -= 1;
     jit.stats.entries += 1;
     jit.stats.exits += 1;
-    trace.runs += 1;
-    let exit = &mut trace.exits[resume.exit];
+    let exit = &mut jit
+        .forest
+        .get_mut(tn)
+        .expect("the exiting trace is live: nothing is flushed while a trace runs")
+        .exits[k];
     exit.taken += 1;
-    // Iterations completed: counted, or at least one if the exit is in the loop body.
-    let iterations = resume
-        .iterations
-        .map_or(u64::from(exit.in_loop), |n| n + u64::from(exit.in_loop));
-    let minloops = u64::from(jit.params.minloops.max(1));
-    if iterations < minloops {
-        trace.early += 1;
-    }
-    trace.iterations += iterations;
-    // Flushed when most runs leave early, or when runs are short on average: entering
-    // and leaving then costs more than the trace saves.
-    let flush = trace.runs >= u64::from(jit.params.minruns)
-        && (trace.early * 100 >= trace.runs * u64::from(jit.params.exitpercent)
-            || trace.iterations < trace.runs * minloops);
-    if flush {
-        tracing::debug!(target: "spur::jit", trace = trace.number, func = func_index(key.0), loop_id = key.1, runs = trace.runs, early = trace.early, "flush");
-        jit.stats.flushed += 1;
-        jit.loops.remove(&key);
-        // A flushed trace's loop is retried at most every `penaltymax` iterations but not
-        // blacklisted: its paths may settle again (a loop whose behavior changes in
-        // phases), and a retry costs a recording and `minruns` short runs.
-        let c = jit.penalize(key, false);
-        counter(key.0 as *const CompiledFunc, key.1).store(c, Ordering::Relaxed);
-    } else {
-        jit.traces[t] = Some(trace);
-    }
+    let side = !exit.link
+        && exit.side.is_none()
+        && exit.attempts <= jit.params.tryside
+        && exit.taken >= u64::from(jit.params.hotexit) * u64::from(exit.attempts + 1);
+    let exit = &jit.forest.get(tn).expect("live").exits[k];
+    let acc = exit::restore(&mut s.stack, exit, &ctx);
+    jit.ctxs.push(ctx);
     if let Some(e) = jit.pending_error.take() {
         return LoopAction::Error(e);
     }
-    LoopAction::Resumed(resume.acc)
+    if side && start_side(s, tn, k, stop) {
+        return LoopAction::ResumedRecording(acc);
+    }
+    LoopAction::Resumed(acc)
+}
+
+/// Starts recording a side trace from exit `k` of trace `parent`, whose state the
+/// interpreter has just been given. False if the tree cannot grow now.
+fn start_side(s: &mut StoreInner, parent: u32, k: usize, stop: usize) -> bool {
+    let jit = s.jit.as_ref().expect("jit state");
+    let p = jit.forest.get(parent).expect("live parent");
+    if jit.recorder.is_some()
+        || jit.active > 0
+        || jit.forest.sides_of(p.root) >= jit.params.maxside as usize
+    {
+        return false;
+    }
+    let params = jit.params;
+    let logging = jit.dump.is_some();
+    tracing::debug!(target: "spur::jit", parent, exit = k, "side trace start");
+    let rec = Recorder::new_side(s, p, k, stop, &params, logging);
+    s.jit.as_mut().expect("jit state").recorder = Some(rec);
+    true
 }
 
 /// One recording step before the instruction at `pc`. Returns true when recording
@@ -371,19 +460,34 @@ pub(crate) fn record_step(s: &mut StoreInner, pc: *const Instr) -> bool {
     }
 }
 
-/// Abandons the current recording for `reason` and penalizes its loop.
+/// Abandons the current recording for `reason`: a root's loop is penalized, a side
+/// trace's exit counts a failed attempt.
 pub(crate) fn abort_recording(s: &mut StoreInner, reason: Abort) {
     let Some(jit) = s.jit.as_mut() else { return };
     let Some(rec) = jit.recorder.take() else {
         return;
     };
     jit.stats.record_time += rec.started.elapsed();
+    fail(jit, &rec.origin(), reason);
+}
+
+/// Counts a failed recording or compilation of `rec`.
+fn fail(jit: &mut JitState, rec: &record::Origin, reason: Abort) {
     *jit.aborts.entry(reason).or_default() += 1;
     let key = (rec.root as usize, rec.loop_id);
-    let (at_func, at) = rec.location();
-    tracing::debug!(target: "spur::jit", func = func_index(key.0), loop_id = key.1, reason = reason.message(), at_func, at, "trace abort");
-    let c = jit.penalize(key, true);
-    counter(rec.root, rec.loop_id).store(c, Ordering::Relaxed);
+    let (at_func, at) = rec.at;
+    tracing::debug!(target: "spur::jit", func = func_index(key.0), loop_id = key.1, reason = reason.message(), at_func, at, side = rec.parent.is_some(), "trace abort");
+    match rec.parent {
+        Some((p, k)) => {
+            if let Some(t) = jit.forest.get_mut(p) {
+                t.exits[k as usize].attempts += 1;
+            }
+        }
+        None => {
+            let c = jit.penalize(key);
+            counter(rec.root, rec.loop_id).store(c, Ordering::Relaxed);
+        }
+    }
 }
 
 /// Abandons a recording whose frames were unwound (an error in the driver).
@@ -402,101 +506,122 @@ fn close_recording(s: &mut StoreInner) {
     let jit = s.jit.as_mut().expect("jit state");
     let rec = jit.recorder.take().expect("recorder");
     jit.stats.record_time += rec.started.elapsed();
-    if jit.traces.len() >= jit.params.maxtrace as usize {
+    let origin = rec.origin();
+    if let Some((p, _)) = rec.parent
+        && jit.forest.get(p).is_none()
+    {
+        return; // The parent was flushed meanwhile.
+    }
+    if jit.forest.len() >= jit.params.maxtrace as usize {
+        if jit.active > 0 || rec.parent.is_some() {
+            return fail(jit, &origin, Abort::CodeSpace);
+        }
         flush_all(jit);
     }
-    let key = (rec.root as usize, rec.loop_id);
-    let (root, loop_id) = (rec.root, rec.loop_id);
     let capacity = (jit.params.maxmcode as usize)
         .saturating_mul(1024)
         .clamp(1 << 16, mcode::MAX_CAPACITY);
     if jit.mcode.is_none() {
         match mcode::McodeArea::new(capacity) {
             Ok(m) => jit.mcode = Some(m),
-            Err(_) => {
-                jit.recorder = Some(rec);
-                abort_recording(s, Abort::CodeSpace);
-                return;
-            }
+            Err(_) => return fail(jit, &origin, Abort::CodeSpace),
         }
     }
-    let number = jit.traces.len() as u32 + 1;
+    let number = jit.forest.next_number();
+    let (root, spill) = match rec.parent {
+        Some((p, _)) => {
+            let pt = jit.forest.get(p).expect("live parent");
+            (pt.root, Some(pt.spill_top))
+        }
+        None => (number, None),
+    };
+    let place = trace::Placement {
+        number,
+        parent: rec.parent.zip(spill).map(|((p, k), sp)| (p, k, sp)),
+        root,
+        entry_of: &|n| jit.forest.entry(n),
+    };
     let started = Instant::now();
     let want_dump = jit.dump.is_some();
     let area = jit.mcode.as_mut().expect("mcode area");
-    let mut result = trace::compile(rec, area, number, want_dump);
-    if matches!(result, Err(Abort::CodeSpace)) {
-        // Out of machine-code space: start over with an empty area, as LuaJIT does.
-        flush_all(jit);
-        result = Err(Abort::CodeSpace);
-    }
+    let (key, parent) = ((rec.root as usize, rec.loop_id), rec.parent);
+    let result = trace::compile(rec, area, &place, want_dump);
     jit.stats.compile_time += started.elapsed();
-    match result {
-        Ok((trace, dump)) => {
-            tracing::debug!(target: "spur::jit", trace = number, func = func_index(key.0), loop_id = key.1, exits = trace.exits.len(), mcode = trace.code.len(), "trace stop");
-            if let (Some(sink), Some(d)) = (&jit.dump, dump) {
-                write_dump(sink, &trace, &d);
-            }
-            jit.stats.traces += 1;
-            jit.traces.push(Some(Box::new(trace)));
-            jit.loops
-                .insert(key, LoopState::Trace(jit.traces.len() - 1));
-            counter(root, loop_id).store(1, Ordering::Relaxed);
-        }
+    let (trace, dump) = match result {
+        Ok(t) => t,
         Err(a) => {
-            *jit.aborts.entry(a).or_default() += 1;
-            tracing::debug!(target: "spur::jit", func = func_index(key.0), loop_id = key.1, reason = a.message(), "trace abort");
-            let c = jit.penalize(key, true);
-            counter(root, loop_id).store(c, Ordering::Relaxed);
+            fail(jit, &origin, a);
+            if a == Abort::CodeSpace && jit.active == 0 {
+                // Out of machine-code space: start over with an empty area, as LuaJIT does.
+                flush_all(jit);
+            }
+            return;
+        }
+    };
+    tracing::debug!(target: "spur::jit", trace = number, func = func_index(key.0), loop_id = key.1, exits = trace.exits.len(), mcode = trace.code.len(), "trace stop");
+    if let (Some(sink), Some(d)) = (&jit.dump, dump) {
+        write_dump(sink, &trace, &d);
+    }
+    jit.stats.traces += 1;
+    match trace.link {
+        Link::Loop => jit.stats.links_loop += 1,
+        Link::Trace(_) => jit.stats.links_trace += 1,
+        Link::Interp => jit.stats.links_interp += 1,
+    }
+    jit.forest.push(trace);
+    match parent {
+        Some((p, k)) => {
+            jit.stats.side_traces += 1;
+            let area = jit.mcode.as_mut().expect("mcode area");
+            if jit.forest.attach(area, p, k as usize, number).is_err() && jit.active == 0 {
+                // The parent's code could not be patched: its pages may not run; start over.
+                flush_all(jit);
+            }
+        }
+        None => {
+            jit.loops.insert(key, LoopState::Trace(number));
+            jit.penalties.remove(&key);
+            counter(key.0 as *const CompiledFunc, key.1).store(1, Ordering::Relaxed);
         }
     }
 }
 
 /// Drops every trace and its code; their loops start counting again.
 fn flush_all(jit: &mut JitState) {
-    for t in jit.traces.drain(..).flatten() {
-        counter(t.func, t.loop_id).store(jit.params.hotloop, Ordering::Relaxed);
+    for t in jit.forest.clear() {
+        if t.parent.is_none() {
+            counter(t.func, t.loop_id).store(jit.params.hotloop, Ordering::Relaxed);
+        }
     }
     jit.loops.retain(|_, st| !matches!(st, LoopState::Trace(_)));
+    jit.stats.flushes += 1;
     if let Some(m) = jit.mcode.as_mut() {
         let _ = m.flush();
     }
 }
 
-fn write_dump(sink: &DumpSink, trace: &Trace, d: &trace::Dump) {
+fn write_dump(sink: &DumpSink, trace: &trace::Trace, d: &trace::Dump) {
     let mut out = sink.lock().unwrap_or_else(|e| e.into_inner());
     // SAFETY: the trace's function is alive while the trace is.
     let func_index = unsafe { (*trace.func).func_index };
-    let _ = writeln!(
-        out,
-        "---- TRACE {} start func[{func_index}] loop {}",
-        trace.number, trace.loop_id
-    );
-    let _ = writeln!(out, "---- TRACE {} bytecode", trace.number);
+    let n = trace.number;
+    let _ = match trace.parent {
+        Some((p, k)) => writeln!(
+            out,
+            "---- TRACE {n} start {p}/{k} func[{func_index}] loop {}",
+            trace.loop_id
+        ),
+        None => writeln!(
+            out,
+            "---- TRACE {n} start func[{func_index}] loop {}",
+            trace.loop_id
+        ),
+    };
+    let _ = writeln!(out, "---- TRACE {n} bytecode");
     let _ = out.write_all(d.bytecode.as_bytes());
-    let _ = writeln!(out, "---- TRACE {} IR", trace.number);
+    let _ = writeln!(out, "---- TRACE {n} IR");
     let _ = out.write_all(d.ir.as_bytes());
-    let _ = writeln!(
-        out,
-        "---- TRACE {} mcode {} bytes",
-        trace.number,
-        d.code.len()
-    );
-    let _ = out.write_all(disasm(&d.code).as_bytes());
-    let _ = writeln!(out, "---- TRACE {} stop", trace.number);
-}
-
-/// Machine code as text, one instruction per line (offsets from the trace's start).
-fn disasm(code: &[u8]) -> String {
-    use iced_x86::{Decoder, DecoderOptions, Formatter, IntelFormatter};
-    let mut decoder = Decoder::with_ip(64, code, 0, DecoderOptions::NONE);
-    let mut fmt = IntelFormatter::new();
-    let mut out = String::new();
-    let mut text = String::new();
-    for ins in &mut decoder {
-        text.clear();
-        fmt.format(&ins, &mut text);
-        out.push_str(&format!("{:05x}  {text}\n", ins.ip()));
-    }
-    out
+    let _ = writeln!(out, "---- TRACE {n} mcode {} bytes", d.code.len());
+    let _ = out.write_all(X64::disasm(&d.code).as_bytes());
+    let _ = writeln!(out, "---- TRACE {n} stop {}", trace.link.describe());
 }

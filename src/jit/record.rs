@@ -13,7 +13,11 @@
 //! Recording ends when execution is back at the loop header, at the same call depth,
 //! through a backward branch; anything else ends in an abort from [`Abort`].
 
+use super::asm::Loc;
+use super::exit::Source;
 use super::ir::{Cond, Ins, Ir, IrFull, Mem, Op, Ref, SnapFrame, Snapshot, Ty};
+use super::trace::Trace;
+use super::tree::Link;
 use crate::interp::{CompiledFunc, Instr};
 use crate::jit::helpers::Helper;
 use crate::runtime::store::{FuncEntity, StoreInner};
@@ -57,6 +61,7 @@ aborts! {
     Reentered: "host call re-entered WebAssembly",
     CodeSpace: "out of machine-code space",
     TooManySpills: "too many spill slots",
+    LinkGone: "the trace to link to was flushed",
 }
 
 impl From<IrFull> for Abort {
@@ -99,9 +104,19 @@ struct Pending {
 /// What the interpreter should do after a step.
 pub(crate) enum Step {
     Continue,
-    /// Execution is back at the loop header: the trace is complete.
+    /// The trace is complete (it loops, links to another trace, or returns to the
+    /// interpreter: [`Recorder::link`]).
     Close,
     Abort(Abort),
+}
+
+/// Where a recording started, for penalties and events once the recorder is gone.
+pub(crate) struct Origin {
+    pub(crate) root: *const CompiledFunc,
+    pub(crate) loop_id: u32,
+    pub(crate) parent: Option<(u32, u32)>,
+    /// Function index and bytecode offset of the instruction completed last.
+    pub(crate) at: (u32, usize),
 }
 
 /// One line of the recorded bytecode, for the dump.
@@ -120,6 +135,10 @@ pub(crate) struct Recorder {
     pub(crate) start_pc: *const Instr,
     pub(crate) root: *const CompiledFunc,
     pub(crate) loop_id: u32,
+    /// The parent trace and exit of a side trace.
+    pub(crate) parent: Option<(u32, u32)>,
+    /// How the trace ends, once it is complete.
+    pub(crate) link: Link,
     /// Frame-stack length of the root frame.
     pub(crate) root_depth: usize,
     /// The `stop` of the `run` that records (re-entered runs do not record).
@@ -141,6 +160,8 @@ pub(crate) struct Recorder {
     /// The function and instruction completed last (where an abort happened).
     last: (*const CompiledFunc, *const Instr),
     pub(crate) log: Vec<Recorded>,
+    /// Set when a side trace's start did not fit the IR: the first step aborts.
+    broken: bool,
     /// Slots written so far (each once), so snapshots need not scan the whole map.
     written: Vec<u32>,
     is_written: Vec<bool>,
@@ -169,6 +190,8 @@ impl Recorder {
             start_pc: pc,
             root: frame.func,
             loop_id,
+            parent: None,
+            link: Link::Loop,
             root_depth: s.stack.frames.len(),
             stop,
             instance: frame.instance,
@@ -189,10 +212,90 @@ impl Recorder {
             logging,
             last: (frame.func, pc),
             log: Vec::new(),
+            broken: false,
             written: Vec::new(),
             is_written: Vec::new(),
             started: std::time::Instant::now(),
         })
+    }
+
+    /// Starts recording a side trace from exit `k` of `parent`, whose state the
+    /// interpreter has been given: the exit's slots and accumulator are inherited where
+    /// the parent keeps them, its inlined frames are the recording's frames.
+    pub(crate) fn new_side(
+        s: &StoreInner,
+        parent: &Trace,
+        k: usize,
+        stop: usize,
+        params: &crate::JitParams,
+        logging: bool,
+    ) -> Box<Recorder> {
+        let e = &parent.exits[k];
+        let root_depth = s.stack.frames.len() - e.frames.len();
+        let root_frame = &s.stack.frames[root_depth - 1];
+        let mut rec = Recorder::new(s, e.pc, parent.loop_id, stop, params, logging);
+        rec.root = parent.func;
+        rec.root_depth = root_depth;
+        rec.instance = root_frame.instance;
+        rec.parent = Some((parent.number, k as u32));
+        rec.link = Link::Interp;
+        rec.pending = None;
+        rec.last = (root_frame.func, e.pc);
+        rec.frames = e
+            .frames
+            .iter()
+            .map(|f| RecFrame {
+                func: f.func,
+                base: f.base,
+                call_pc: f.call_pc,
+            })
+            .collect();
+        rec.max_depth = rec.frames.len();
+        if rec.inherit(&e.entries, e.acc).is_err() {
+            // Too many values for the IR's limits: the first step aborts.
+            rec.pending = None;
+            rec.broken = true;
+        }
+        rec
+    }
+
+    /// Seeds the slot map with the parent's values at the exit.
+    fn inherit(
+        &mut self,
+        entries: &[(u32, Source, Ty)],
+        acc: Option<(Source, Ty)>,
+    ) -> Result<(), Abort> {
+        let mut seen: Vec<(Source, Ref)> = Vec::new();
+        let mut value = |ir: &mut Ir<'static>, src: Source, ty: Ty| -> Result<Ref, Abort> {
+            if let Source::Const(k) = src {
+                return Ok(ir.k(ty, k)?);
+            }
+            if let Some(&(_, r)) = seen.iter().find(|(s, r)| *s == src && ir.ty(*r) == ty) {
+                return Ok(r);
+            }
+            let loc = src.loc().unwrap_or(Loc::None);
+            let r = ir.push(Ins::new(Op::Parent, ty, Ref::NONE, Ref::NONE, loc.bits()))?;
+            seen.push((src, r));
+            Ok(r)
+        };
+        for &(slot, src, ty) in entries {
+            let r = value(&mut self.ir, src, ty)?;
+            self.set_abs(slot as usize, r);
+        }
+        if let Some((src, ty)) = acc {
+            self.acc = value(&mut self.ir, src, ty)?;
+        }
+        Ok(())
+    }
+
+    /// Where the recording started, and where it is.
+    pub(crate) fn origin(&self) -> Origin {
+        Origin {
+            root: self.root,
+            loop_id: self.loop_id,
+            parent: self.parent,
+            at: self.location(),
+        }
     }
 
     /// The function whose frame is innermost in the trace.
@@ -215,15 +318,28 @@ impl Recorder {
     }
 
     fn step_inner(&mut self, s: &StoreInner, pc: *const Instr) -> Result<Step, Abort> {
+        if self.broken {
+            return Err(Abort::TooLong);
+        }
         let depth = s.stack.frames.len();
         if let Some(p) = self.pending.take() {
+            if depth < self.root_depth && self.parent.is_some() {
+                // A side trace returned from its tree's root frame: it ends with the
+                // return, which the interpreter executes.
+                return self.stop(Op::Exit, 0, p.pc);
+            }
             self.complete(s, &p, pc, depth)?;
             // SAFETY: `pc` points at an instruction of the innermost frame's code.
             let at_loop = matches!(unsafe { *pc }, Instr::Loop { .. });
-            if at_loop && depth == p.depth && pc <= p.pc && p.pc != pc {
-                if pc == self.start_pc && depth == self.root_depth {
-                    return Ok(Step::Close);
-                }
+            let backedge = at_loop && depth == p.depth && pc <= p.pc && p.pc != pc;
+            if backedge && self.parent.is_none() && pc == self.start_pc && depth == self.root_depth
+            {
+                return Ok(Step::Close);
+            }
+            if let Some(step) = self.link_at(s, pc, depth)? {
+                return Ok(step);
+            }
+            if backedge {
                 // An inner loop's backedge: unroll a short inner loop into this trace.
                 let n = match self.unrolled.iter_mut().find(|(p, _)| *p == pc) {
                     Some((_, n)) => {
@@ -239,7 +355,7 @@ impl Recorder {
                     return Err(Abort::InnerLoop);
                 }
             }
-            if pc == self.start_pc && depth == self.root_depth {
+            if self.parent.is_none() && pc == self.start_pc && depth == self.root_depth {
                 return Err(Abort::LeftLoop);
             }
         }
@@ -256,6 +372,47 @@ impl Recorder {
         }
         self.pending = Some(Pending { pc, depth, entry });
         Ok(Step::Continue)
+    }
+
+    /// At a loop header that has a trace: a trace in the tree's root frame links to it;
+    /// a side trace deeper in inlined calls returns to the interpreter there, which
+    /// enters that trace with the frames pushed. Roots unroll such loops instead.
+    fn link_at(
+        &mut self,
+        s: &StoreInner,
+        pc: *const Instr,
+        depth: usize,
+    ) -> Result<Option<Step>, Abort> {
+        // SAFETY: `pc` points at an instruction of the innermost frame's code.
+        let Instr::Loop { id, .. } = (unsafe { *pc }) else {
+            return Ok(None);
+        };
+        let func = s.stack.frames[depth - 1].func;
+        let Some(target) = super::loop_trace(s, func, id) else {
+            return Ok(None);
+        };
+        if depth == self.root_depth {
+            return self.stop(Op::Link, u64::from(target), pc).map(Some);
+        }
+        if self.parent.is_some() {
+            return self.stop(Op::Exit, 0, pc).map(Some);
+        }
+        Ok(None)
+    }
+
+    /// Ends the trace with `op` (`Link` to trace `aux`, or `Exit` to the interpreter),
+    /// whose snapshot resumes at `pc`.
+    fn stop(&mut self, op: Op, aux: u64, pc: *const Instr) -> Result<Step, Abort> {
+        let r = self
+            .ir
+            .push(Ins::new(op, Ty::Void, Ref::NONE, Ref::NONE, aux))?;
+        let snap = self.snapshot(pc, r);
+        self.ir.snaps.push(snap);
+        self.link = match op {
+            Op::Link => Link::Trace(aux as u32),
+            _ => Link::Interp,
+        };
+        Ok(Step::Close)
     }
 
     /// The current value of slot `slot` of the innermost interpreter frame.

@@ -8,13 +8,14 @@
 //! context. The exit handler then writes the snapshot's slots back, pushes the frames
 //! the trace had inlined, and tells the interpreter where to resume.
 
-use super::asm::{self, Arch, Loc, x64::X64};
-use super::ir::{Ref, SnapFrame, Ty, format_ins};
+use super::asm::{self, Arch, Loc, Unit, x64::X64};
+use super::exit::{Exit, Source};
+use super::ir::{Ref, format_ins};
 use super::mcode::{CodeRef, McodeArea};
 use super::opt;
 use super::record::{Abort, Recorder};
-use crate::interp::Instr;
-use crate::runtime::store::{Frame, GlobalEntity, StoreInner};
+use super::tree::Link;
+use crate::runtime::store::{GlobalEntity, StoreInner};
 
 /// Spill slots a trace may use.
 pub(crate) const MAX_SPILLS: usize = 256;
@@ -32,6 +33,8 @@ pub(crate) struct TraceCtx {
     /// The root frame's base in the value stack.
     pub(crate) root_base: usize,
     pub(crate) exit: u32,
+    /// The number of the trace whose exit was taken (links cross traces).
+    pub(crate) trace: u32,
     pub(crate) gpr: [u64; 16],
     pub(crate) xmm: [u64; 16],
     /// Registers preserved across helper calls, and values parked by PHI moves.
@@ -49,6 +52,7 @@ impl TraceCtx {
             store: std::ptr::null_mut(),
             root_base: 0,
             exit: 0,
+            trace: 0,
             gpr: [0; 16],
             xmm: [0; 16],
             save: [0; 64],
@@ -67,44 +71,31 @@ impl TraceCtx {
     }
 }
 
-/// Where an exit finds a value.
-#[derive(Clone, Copy, Debug)]
-pub(crate) enum Source {
-    Const(u64),
-    Gpr(u8),
-    Fpr(u8),
-    Spill(u16),
-}
-
-/// One exit of a trace: its snapshot, resolved to value locations.
-pub(crate) struct Exit {
-    pub(crate) pc: *const Instr,
-    pub(crate) frames: Vec<SnapFrame>,
-    pub(crate) entries: Vec<(u32, Source, Ty)>,
-    pub(crate) acc: Option<(Source, Ty)>,
-    /// Whether the exit is in the loop body (not the first iteration).
-    pub(crate) in_loop: bool,
-    pub(crate) taken: u64,
-}
-
-/// A compiled trace.
+/// A compiled trace: a root (entered from its loop header) or a side trace (entered
+/// from its parent's exit branch).
 pub(crate) struct Trace {
     pub(crate) number: u32,
     pub(crate) code: CodeRef,
+    /// Where links from other traces enter (offset in `code`).
+    pub(crate) entry: u32,
     pub(crate) exits: Vec<Exit>,
     /// Slots above the root frame's base that the trace may write at an exit.
     pub(crate) extent: u32,
     /// Frames an exit may push.
     pub(crate) depth: u32,
-    pub(crate) runs: u64,
-    /// Runs that left early (before `minloops` iterations).
-    pub(crate) early: u64,
-    /// Loop iterations completed over all runs.
-    pub(crate) iterations: u64,
-    /// The register counting iterations, if the trace has one.
-    pub(crate) counter: Option<u8>,
+    /// The loop whose header the tree's root starts at.
     pub(crate) func: *const crate::interp::CompiledFunc,
     pub(crate) loop_id: u32,
+    /// The parent trace and exit, for a side trace.
+    pub(crate) parent: Option<(u32, u32)>,
+    /// The number of the tree's root trace (its own for a root).
+    pub(crate) root: u32,
+    /// How the trace ends.
+    pub(crate) link: Link,
+    /// One past the highest spill slot its code uses (a side trace's start above it).
+    pub(crate) spill_top: u16,
+    /// Times entered from the interpreter (roots only).
+    pub(crate) entries: u64,
 }
 
 /// The text of a trace for `--dump`: recorded bytecode, IR with snapshots, machine code.
@@ -114,38 +105,59 @@ pub(crate) struct Dump {
     pub(crate) code: Vec<u8>,
 }
 
+/// What a compiled trace's place in its tree is, as `compile` needs it.
+pub(crate) struct Placement<'t> {
+    /// The trace's number.
+    pub(crate) number: u32,
+    /// The parent's trace and exit, and its first free spill slot, for a side trace.
+    pub(crate) parent: Option<(u32, u32, u16)>,
+    /// The number of the tree's root (the trace's own for a root).
+    pub(crate) root: u32,
+    /// The link entry address of a live trace.
+    pub(crate) entry_of: &'t dyn Fn(u32) -> Option<*const u8>,
+}
+
 /// Optimizes and compiles a finished recording into `area`.
 pub(crate) fn compile(
     mut rec: Box<Recorder>,
     area: &mut McodeArea,
-    number: u32,
+    place: &Placement<'_>,
     want_dump: bool,
 ) -> Result<(Trace, Option<Dump>), Abort> {
-    let modified = rec.modified();
-    opt::loop_::unroll(&mut rec.ir, &modified)?;
+    if rec.link == Link::Loop {
+        let modified = rec.modified();
+        opt::loop_::unroll(&mut rec.ir, &modified)?;
+    }
     opt::dce::run(&mut rec.ir);
     let ir = &rec.ir;
-    let alloc = asm::allocate::<X64>(ir)?;
-    let (code, counter) = X64::assemble(ir, &alloc)?;
-    let mut w = area.begin(code.len()).map_err(|_| Abort::CodeSpace)?;
-    w.bytes_mut()[..code.len()].copy_from_slice(&code);
-    let code_ref = w.commit(code.len()).map_err(|_| Abort::CodeSpace)?;
-    let loop_at = alloc.loop_at.unwrap_or(usize::MAX);
-    let source = |r: Ref| -> Source {
-        if let Some(k) = ir.konst(r) {
-            return Source::Const(k);
+    let spill_base = place.parent.map_or(0, |p| p.2);
+    let alloc = asm::allocate::<X64>(ir, spill_base)?;
+    let unit = Unit {
+        id: place.number,
+        side: place.parent.is_some(),
+    };
+    let mut out = X64::assemble(ir, &alloc, &unit)?;
+    let mut w = area.begin(out.code.len()).map_err(|_| Abort::CodeSpace)?;
+    let addr = w.addr().addr();
+    for &(at, target) in &out.links {
+        let to = (place.entry_of)(target).ok_or(Abort::LinkGone)?;
+        if !X64::link_jump(&mut out.code, at, addr, to.addr()) {
+            return Err(Abort::LinkGone);
         }
-        match alloc.loc[r.idx()] {
-            Loc::Gpr(g) => Source::Gpr(g),
-            Loc::Fpr(x) => Source::Fpr(x),
-            Loc::Spill(i) => Source::Spill(i),
-            Loc::None => Source::Const(0),
+    }
+    w.bytes_mut()[..out.code.len()].copy_from_slice(&out.code);
+    let code_ref = w.commit(out.code.len()).map_err(|_| Abort::CodeSpace)?;
+    let source = |r: Ref| -> Source {
+        match ir.konst(r) {
+            Some(k) => Source::Const(k),
+            None => Source::at(alloc.loc[r.idx()]),
         }
     };
     let exits = ir
         .snaps
         .iter()
-        .map(|s| Exit {
+        .enumerate()
+        .map(|(k, s)| Exit {
             pc: s.pc,
             frames: s.frames.clone(),
             entries: s
@@ -154,23 +166,29 @@ pub(crate) fn compile(
                 .map(|&(slot, r)| (slot, source(r), ir.ty(r)))
                 .collect(),
             acc: (!s.acc.is_none()).then(|| (source(s.acc), ir.ty(s.acc))),
-            in_loop: s.at.idx() > loop_at,
+            link: matches!(ir.get(s.at).op, super::ir::Op::Exit | super::ir::Op::Link),
             taken: 0,
+            sites: std::mem::take(&mut out.exit_sites[k]),
+            stub: out.stubs[k],
+            side: None,
+            attempts: 0,
         })
         .collect();
-    let dump = want_dump.then(|| dump(&rec, &alloc, code.clone()));
+    let dump = want_dump.then(|| dump(&rec, &alloc, out.code.clone()));
     let trace = Trace {
-        number,
+        number: place.number,
         code: code_ref,
+        entry: out.entry,
         exits,
         extent: rec.slots.len() as u32,
         depth: rec.max_depth as u32,
-        runs: 0,
-        early: 0,
-        iterations: 0,
-        counter,
         func: rec.root,
         loop_id: rec.loop_id,
+        parent: place.parent.map(|p| (p.0, p.1)),
+        root: place.root,
+        link: rec.link,
+        spill_top: alloc.spill_top,
+        entries: 0,
     };
     Ok((trace, dump))
 }
@@ -236,19 +254,9 @@ fn dump(rec: &Recorder, alloc: &asm::Alloc, code: Vec<u8>) -> Dump {
     }
 }
 
-/// How an exit left the interpreter.
-pub(crate) struct Resume {
-    /// The accumulator value the resumed instruction reads.
-    pub(crate) acc: u64,
-    /// The exit number (for statistics and flushing).
-    pub(crate) exit: usize,
-    /// Loop iterations completed, if the trace counts them.
-    pub(crate) iterations: Option<u64>,
-}
-
-/// Runs `trace` from the innermost frame of `s` (at its loop header) and restores the
-/// interpreter's state at the exit it takes.
-pub(crate) fn enter(s: &mut StoreInner, trace: &Trace, ctx: &mut TraceCtx) -> Resume {
+/// Runs the trace whose code starts at `code` from the innermost frame of `s` (at its
+/// loop header). Returns the trace and exit it left by; every register is in `ctx`.
+pub(crate) fn enter(s: &mut StoreInner, code: *const u8, ctx: &mut TraceCtx) -> (u32, usize) {
     let root_base = s
         .stack
         .frames
@@ -259,45 +267,14 @@ pub(crate) fn enter(s: &mut StoreInner, trace: &Trace, ctx: &mut TraceCtx) -> Re
     ctx.root_base = root_base;
     ctx.refresh(s);
     type Entry = extern "sysv64" fn(*mut TraceCtx) -> u32;
-    // SAFETY: the code was generated for this signature and is live (traces are
-    // dropped before their code is flushed); the context points to this store, whose
-    // value stack holds the trace's extent (checked by the caller), and stays valid for
-    // the call. The trace reaches the store only through helpers, while `s` is unused.
+    // SAFETY: the code was generated for this signature and is live (no trace is
+    // flushed while one runs); the context points to this store, whose value stack
+    // holds the extent of every trace the tree may run (checked by the caller), and
+    // stays valid for the call. The trace reaches the store only through helpers, while
+    // `s` is unused.
     let exit = unsafe {
-        let f: Entry = std::mem::transmute::<*const u8, Entry>(trace.code.ptr());
+        let f: Entry = std::mem::transmute::<*const u8, Entry>(code);
         f(ctx)
     } as usize;
-    let e = &trace.exits[exit];
-    let value = |src: Source, ty: Ty| -> u64 {
-        let v = match src {
-            Source::Const(k) => k,
-            Source::Gpr(g) => ctx.gpr[g as usize],
-            Source::Fpr(x) => ctx.xmm[x as usize],
-            Source::Spill(i) => ctx.spill[i as usize],
-        };
-        ty.canon(v)
-    };
-    // Read every value first: the context's registers are not touched by the writes.
-    for &(slot, src, ty) in &e.entries {
-        s.stack.values[root_base + slot as usize] = value(src, ty);
-    }
-    let acc = e.acc.map_or(0, |(src, ty)| value(src, ty));
-    for f in &e.frames {
-        // SAFETY: `call_pc` is a call instruction inside its caller's code, which
-        // continues after it; the caller resumes there when the callee returns.
-        s.stack.frames.last_mut().expect("frame").ip = unsafe { f.call_pc.add(1) };
-        s.stack.frames.push(Frame {
-            func: f.func,
-            ip: std::ptr::null(),
-            base: root_base + f.base as usize,
-            instance: f.instance,
-        });
-    }
-    s.stack.frames.last_mut().expect("frame").ip = e.pc;
-    let iterations = trace.counter.map(|c| ctx.gpr[c as usize]);
-    Resume {
-        acc,
-        exit,
-        iterations,
-    }
+    (ctx.trace, exit)
 }

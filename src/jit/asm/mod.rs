@@ -4,6 +4,10 @@
 //! Allocation is linear scan without interval splitting: every value has one location
 //! for its whole life (a register of its class, a spill slot in the trace context, or
 //! nothing for constants), so an exit finds every snapshot value in a fixed place.
+//! A side trace's inherited values (`Parent`) start where its parent kept them: they
+//! take the parent's register when it is free, or keep reading the parent's spill slot,
+//! and the side trace's own spill slots start above the parent's, so entering it from
+//! the parent's exit branch moves nothing in the common case.
 //! Liveness includes snapshot uses at guards, and the LOOP pass's structure: a value
 //! defined before the loop and used inside it, and both sides of every PHI, live until
 //! the backward jump, where the PHIs' right sides move into their left sides' locations.
@@ -22,7 +26,7 @@ pub(crate) enum Loc {
     Spill(u16),
 }
 
-/// An architecture's register file and code generator.
+/// An architecture's register file, code generator and branch encodings.
 pub(crate) trait Arch {
     /// Allocatable general-purpose registers, in order of preference.
     const GPRS: &'static [u8];
@@ -31,9 +35,42 @@ pub(crate) trait Arch {
     /// Spill slots the context provides.
     const MAX_SPILLS: usize;
 
-    /// Emits the trace: entry, body, loop, exit stubs. Returns the code (position
-    /// independent) and the register that counts loop iterations, if one was free.
-    fn assemble(ir: &Ir<'_>, alloc: &Alloc) -> Result<(Vec<u8>, Option<u8>), super::record::Abort>;
+    /// Emits the trace: entry (a root's prologue, or a side trace's moves of inherited
+    /// values), body, loop or link, exit stubs. The code is position independent except
+    /// for its links, which [`Arch::link_jump`] fills in once addresses are known.
+    fn assemble(ir: &Ir<'_>, alloc: &Alloc, unit: &Unit)
+    -> Result<Assembled, super::record::Abort>;
+
+    /// Points the link jump at offset `at` of `code` (which will run at `from`) to `to`.
+    /// False if the bytes there are not a link jump or `to` is out of range.
+    fn link_jump(code: &mut [u8], at: u32, from: usize, to: usize) -> bool;
+
+    /// An unconditional jump placed at `from` to `to` (patched over an exit stub).
+    fn jump(from: usize, to: usize) -> Option<Vec<u8>>;
+
+    /// Machine code as text, one instruction per line (offsets from its start).
+    fn disasm(code: &[u8]) -> String;
+}
+
+/// What the backend is told about the trace it assembles.
+pub(crate) struct Unit {
+    /// The trace's number in its store (exits report it).
+    pub(crate) id: u32,
+    /// A side trace: entered by a jump from its parent, with no prologue.
+    pub(crate) side: bool,
+}
+
+/// Assembled code and the offsets the trace tree patches.
+pub(crate) struct Assembled {
+    pub(crate) code: Vec<u8>,
+    /// Where links from other traces enter (a root's code after its prologue).
+    pub(crate) entry: u32,
+    /// For each exit, its conditional branches (patched to jump to a side trace).
+    pub(crate) exit_sites: Vec<Vec<u32>>,
+    /// For each exit, its stub.
+    pub(crate) stubs: Vec<u32>,
+    /// Link jumps: (offset, target trace).
+    pub(crate) links: Vec<(u32, u32)>,
 }
 
 /// The result of register allocation.
@@ -45,16 +82,29 @@ pub(crate) struct Alloc {
     pub(crate) loop_at: Option<usize>,
     /// `(left, right)` of every PHI.
     pub(crate) phis: Vec<(Ref, Ref)>,
+    /// One past the highest spill slot used (the parent's included, for a side trace).
+    pub(crate) spill_top: u16,
 }
 
-impl Alloc {
-    /// A general register of `A` that no value uses.
-    pub(crate) fn free_gpr<A: Arch>(&self) -> Option<u8> {
-        A::GPRS
-            .iter()
-            .rev()
-            .copied()
-            .find(|&g| !self.loc.contains(&Loc::Gpr(g)))
+impl Loc {
+    /// The location as the `aux` bits of a `Parent` instruction.
+    pub(crate) fn bits(self) -> u64 {
+        match self {
+            Loc::None => 0,
+            Loc::Gpr(g) => 1 << 32 | u64::from(g),
+            Loc::Fpr(x) => 2 << 32 | u64::from(x),
+            Loc::Spill(i) => 3 << 32 | u64::from(i),
+        }
+    }
+
+    /// The location a `Parent` instruction's `aux` names.
+    pub(crate) fn from_bits(bits: u64) -> Loc {
+        match bits >> 32 {
+            1 => Loc::Gpr(bits as u8),
+            2 => Loc::Fpr(bits as u8),
+            3 => Loc::Spill(bits as u16),
+            _ => Loc::None,
+        }
     }
 }
 
@@ -74,8 +124,12 @@ fn has_value(ins: &Ins) -> bool {
     ins.ty != Ty::Void && !matches!(ins.op, Op::K | Op::Nop | Op::Loop)
 }
 
-/// Allocates registers for `ir` with `A`'s register file.
-pub(crate) fn allocate<A: Arch>(ir: &Ir<'_>) -> Result<Alloc, super::record::Abort> {
+/// Allocates registers for `ir` with `A`'s register file; spill slots below
+/// `spill_base` belong to the parent trace (0 for a root trace).
+pub(crate) fn allocate<A: Arch>(
+    ir: &Ir<'_>,
+    spill_base: u16,
+) -> Result<Alloc, super::record::Abort> {
     let n = ir.len();
     let end_pos = n as u32;
     let loop_at = ir.ins.iter().position(|i| i.op == Op::Loop);
@@ -152,11 +206,35 @@ pub(crate) fn allocate<A: Arch>(ir: &Ir<'_>) -> Result<Alloc, super::record::Abo
     let mut free_f: Vec<u8> = A::FPRS.iter().rev().copied().collect();
     // Active intervals: (end, ref).
     let mut active: Vec<(u32, usize)> = Vec::new();
-    let mut spills = 0usize;
+    let mut spills = usize::from(spill_base);
     for i in 0..n {
         let ins = &ir.ins[i];
         if !has_value(ins) || !used[i] || ins.op == Op::Phi {
             continue;
+        }
+        if ins.op == Op::Parent {
+            // Inherited values come first: the parent's register is still free.
+            let want = Loc::from_bits(ins.aux);
+            let free = match want {
+                Loc::Gpr(g) => free_g
+                    .iter()
+                    .position(|&r| r == g)
+                    .map(|k| free_g.remove(k)),
+                Loc::Fpr(x) => free_f
+                    .iter()
+                    .position(|&r| r == x)
+                    .map(|k| free_f.remove(k)),
+                _ => None,
+            };
+            if free.is_some() {
+                loc[i] = want;
+                active.push((end[i], i));
+                continue;
+            }
+            if let Loc::Spill(_) = want {
+                loc[i] = want;
+                continue;
+            }
         }
         // Expire intervals that ended before this definition.
         active.retain(|&(e, r)| {
@@ -212,5 +290,6 @@ pub(crate) fn allocate<A: Arch>(ir: &Ir<'_>) -> Result<Alloc, super::record::Abo
         end,
         loop_at,
         phis,
+        spill_top: spills as u16,
     })
 }

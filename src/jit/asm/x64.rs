@@ -16,7 +16,7 @@
     reason = "dynasm's dynamic-register syntax converts register numbers that are already `u8`"
 )]
 
-use super::{Alloc, Arch, Loc};
+use super::{Alloc, Arch, Assembled, Loc, Unit};
 use crate::jit::helpers::{self, Helper};
 use crate::jit::ir::{Cond, Ins, Ir, Mem, Op, Ref, Ty};
 use crate::jit::record::Abort;
@@ -38,6 +38,7 @@ const OFF_MEM_LEN: i32 = offset_of!(TraceCtx, mem_len) as i32;
 const OFF_SP: i32 = offset_of!(TraceCtx, sp) as i32;
 const OFF_GLOBALS: i32 = offset_of!(TraceCtx, globals) as i32;
 const OFF_EXIT: i32 = offset_of!(TraceCtx, exit) as i32;
+const OFF_TRACE: i32 = offset_of!(TraceCtx, trace) as i32;
 const OFF_GPR: i32 = offset_of!(TraceCtx, gpr) as i32;
 const OFF_XMM: i32 = offset_of!(TraceCtx, xmm) as i32;
 const OFF_SPILL: i32 = offset_of!(TraceCtx, spill) as i32;
@@ -52,7 +53,7 @@ impl Arch for X64 {
     const FPRS: &'static [u8] = &[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13];
     const MAX_SPILLS: usize = MAX_SPILLS;
 
-    fn assemble(ir: &Ir<'_>, alloc: &Alloc) -> Result<(Vec<u8>, Option<u8>), Abort> {
+    fn assemble(ir: &Ir<'_>, alloc: &Alloc, unit: &Unit) -> Result<Assembled, Abort> {
         let mut ops = VecAssembler::<X64Relocation>::new(0);
         let exits: Vec<DynamicLabel> = ir.snaps.iter().map(|_| ops.new_dynamic_label()).collect();
         let mut snap_of = vec![usize::MAX; ir.len()];
@@ -66,13 +67,63 @@ impl Arch for X64 {
             exits,
             snap_of,
             feat: Features::detect(),
-            counter: alloc.free_gpr::<X64>(),
             pool: Vec::new(),
+            out: Assembled {
+                code: Vec::new(),
+                entry: 0,
+                exit_sites: vec![Vec::new(); ir.snaps.len()],
+                stubs: vec![0; ir.snaps.len()],
+                links: Vec::new(),
+            },
         };
-        cg.trace();
-        let counter = cg.counter;
-        let code = cg.ops.finalize().map_err(|_| Abort::CodeSpace)?;
-        Ok((code, counter))
+        cg.trace(unit);
+        let mut out = std::mem::replace(
+            &mut cg.out,
+            Assembled {
+                code: Vec::new(),
+                entry: 0,
+                exit_sites: Vec::new(),
+                stubs: Vec::new(),
+                links: Vec::new(),
+            },
+        );
+        out.code = cg.ops.finalize().map_err(|_| Abort::CodeSpace)?;
+        Ok(out)
+    }
+
+    fn link_jump(code: &mut [u8], at: u32, from: usize, to: usize) -> bool {
+        let at = at as usize;
+        let Some(rel) = crate::jit::mcode::x64::rel32(from + at + 5, to) else {
+            return false;
+        };
+        match code.get_mut(at..at + 5) {
+            Some(b) if b[0] == 0xE9 => {
+                b[1..].copy_from_slice(&rel.to_le_bytes());
+                true
+            }
+            _ => false,
+        }
+    }
+
+    fn jump(from: usize, to: usize) -> Option<Vec<u8>> {
+        let rel = crate::jit::mcode::x64::rel32(from + 5, to)?;
+        let mut b = vec![0xE9];
+        b.extend_from_slice(&rel.to_le_bytes());
+        Some(b)
+    }
+
+    fn disasm(code: &[u8]) -> String {
+        use iced_x86::{Decoder, DecoderOptions, Formatter, IntelFormatter};
+        let mut decoder = Decoder::with_ip(64, code, 0, DecoderOptions::NONE);
+        let mut fmt = IntelFormatter::new();
+        let mut out = String::new();
+        let mut text = String::new();
+        for ins in &mut decoder {
+            text.clear();
+            fmt.format(&ins, &mut text);
+            out.push_str(&format!("{:05x}  {text}\n", ins.ip()));
+        }
+        out
     }
 }
 
@@ -103,10 +154,10 @@ struct Cg<'a, 'b> {
     exits: Vec<DynamicLabel>,
     snap_of: Vec<usize>,
     feat: Features,
-    /// Counts completed iterations (a register no value uses), if there is one.
-    counter: Option<u8>,
     /// Float constants, placed after the code and read RIP-relative.
     pool: Vec<(u64, DynamicLabel)>,
+    /// What the trace tree needs to know about the code (offsets of entries and branches).
+    out: Assembled,
 }
 
 fn spill_off(i: u16) -> i32 {
@@ -262,16 +313,22 @@ impl Cg<'_, '_> {
 
     // ---- the trace ----
 
-    fn trace(&mut self) {
+    fn trace(&mut self, unit: &Unit) {
         let loop_label = self.ops.new_dynamic_label();
-        dynasm!(self.ops ; .arch x64
-            ; push rbx ; push rbp ; push r12 ; push r13 ; push r14 ; push r15
-            ; sub rsp, 8
-            ; mov rbx, rdi
-            ; mov r15, [rbx + OFF_MEM]
-        );
-        if let Some(c) = self.counter {
-            dynasm!(self.ops ; .arch x64 ; xor Rd(c), Rd(c));
+        if unit.side {
+            // Entered by a jump from the parent's exit branch: its frame, context and
+            // memory registers are already set up; inherited values move where this
+            // trace's allocation wants them.
+            self.entry_moves();
+        } else {
+            dynasm!(self.ops ; .arch x64
+                ; push rbx ; push rbp ; push r12 ; push r13 ; push r14 ; push r15
+                ; sub rsp, 8
+                ; mov rbx, rdi
+            );
+            // Links from other traces enter here, with the context in `rbx`.
+            self.out.entry = self.ops.offset().0 as u32;
+            dynasm!(self.ops ; .arch x64 ; mov r15, [rbx + OFF_MEM]);
         }
         let n = self.ir.len();
         for i in 0..n {
@@ -283,22 +340,24 @@ impl Cg<'_, '_> {
             }
             self.emit(r, &ins);
         }
-        // Every trace has a `Loop` marker (the LOOP pass places it).
-        self.phi_moves();
-        if let Some(c) = self.counter {
-            dynasm!(self.ops ; .arch x64 ; inc Rq(c));
+        if self.alloc.loop_at.is_some() {
+            self.phi_moves();
+            dynasm!(self.ops ; .arch x64 ; jmp =>loop_label);
         }
-        dynasm!(self.ops ; .arch x64 ; jmp =>loop_label);
         let common = self.ops.new_dynamic_label();
         for k in 0..self.exits.len() {
             let l = self.exits[k];
+            dynasm!(self.ops ; .arch x64 ; =>l);
+            self.out.stubs[k] = self.ops.offset().0 as u32;
             dynasm!(self.ops ; .arch x64
-                ; =>l
                 ; mov DWORD [rbx + OFF_EXIT], k as i32
                 ; jmp =>common
             );
         }
-        dynasm!(self.ops ; .arch x64 ; =>common);
+        dynasm!(self.ops ; .arch x64
+            ; =>common
+            ; mov DWORD [rbx + OFF_TRACE], unit.id as i32
+        );
         for g in 0..16u8 {
             dynasm!(self.ops ; .arch x64 ; mov [rbx + OFF_GPR + 8 * i32::from(g)], Rq(g));
         }
@@ -317,6 +376,42 @@ impl Cg<'_, '_> {
         }
     }
 
+    /// A side trace's entry: every inherited value the allocation placed elsewhere than
+    /// the parent did moves there, as one parallel move.
+    fn entry_moves(&mut self) {
+        let mut moves: Vec<(Loc, Src)> = Vec::new();
+        for (i, ins) in self.ir.ins.iter().enumerate() {
+            if ins.op != Op::Parent {
+                continue;
+            }
+            let (d, from) = (self.alloc.loc[i], Loc::from_bits(ins.aux));
+            if d != Loc::None && d != from {
+                moves.push((d, Src::At(from)));
+            }
+        }
+        self.parallel_move(moves);
+    }
+
+    /// The end of a trace that links to another: writes the snapshot's slots back, then
+    /// jumps to the other trace's entry (the address is filled in once it is known).
+    fn link(&mut self, r: Ref, target: u64) {
+        let k = self.snap_of[r.idx()];
+        let entries = self.ir.snaps[k].entries.clone();
+        dynasm!(self.ops ; .arch x64 ; mov rcx, [rbx + OFF_SP]);
+        for (slot, v) in entries {
+            let g = self.gpr(v, RAX);
+            if self.ins(v).ty == Ty::F32 {
+                dynasm!(self.ops ; .arch x64 ; mov eax, Rd(g));
+                dynasm!(self.ops ; .arch x64 ; mov [rcx + 8 * slot as i32], rax);
+            } else {
+                dynasm!(self.ops ; .arch x64 ; mov [rcx + 8 * slot as i32], Rq(g));
+            }
+        }
+        let at = self.ops.offset().0 as u32;
+        self.out.links.push((at, target as u32));
+        self.ops.extend([0xE9, 0, 0, 0, 0]);
+    }
+
     /// Moves every PHI's right side into its left side's location, as one parallel move.
     fn phi_moves(&mut self) {
         let mut moves: Vec<(Loc, Src)> = Vec::new();
@@ -327,6 +422,12 @@ impl Cg<'_, '_> {
             }
             moves.push((d, Src::Val(right)));
         }
+        self.parallel_move(moves);
+    }
+
+    /// Performs `moves` (destination, source) as if all at once: cycles go through the
+    /// context's parking area.
+    fn parallel_move(&mut self, mut moves: Vec<(Loc, Src)>) {
         let mut parked = 0i32;
         while !moves.is_empty() {
             let reads = |moves: &[(Loc, Src)], cg: &Self, d: Loc, except: usize| {
@@ -365,12 +466,34 @@ impl Cg<'_, '_> {
     fn src_loc(&self, src: Src) -> Option<Loc> {
         match src {
             Src::Val(r) if self.konst(r).is_none() => Some(self.loc(r)),
+            Src::At(l) => Some(l),
             _ => None,
         }
     }
 
     fn move_to(&mut self, d: Loc, src: Src) {
         match src {
+            Src::At(from) => match (d, from) {
+                (Loc::Gpr(g), Loc::Gpr(f)) => self.mov_g(g, f, true),
+                (Loc::Fpr(x), Loc::Fpr(f)) => self.mov_f(x, f),
+                (Loc::Gpr(g), Loc::Spill(i)) => {
+                    dynasm!(self.ops ; .arch x64 ; mov Rq(g), [rbx + spill_off(i)])
+                }
+                (Loc::Fpr(x), Loc::Spill(i)) => {
+                    dynasm!(self.ops ; .arch x64 ; movsd Rx(x), QWORD [rbx + spill_off(i)])
+                }
+                (Loc::Spill(i), Loc::Gpr(f)) => {
+                    dynasm!(self.ops ; .arch x64 ; mov [rbx + spill_off(i)], Rq(f))
+                }
+                (Loc::Spill(i), Loc::Fpr(f)) => {
+                    dynasm!(self.ops ; .arch x64 ; movsd QWORD [rbx + spill_off(i)], Rx(f))
+                }
+                (Loc::Spill(i), Loc::Spill(f)) => dynasm!(self.ops ; .arch x64
+                    ; mov rax, [rbx + spill_off(f)]
+                    ; mov [rbx + spill_off(i)], rax),
+                // Inherited values keep their register class.
+                _ => {}
+            },
             Src::Parked(off) => match d {
                 Loc::Gpr(g) => dynasm!(self.ops ; .arch x64 ; mov Rq(g), [rbx + off]),
                 Loc::Fpr(x) => dynasm!(self.ops ; .arch x64 ; movsd Rx(x), QWORD [rbx + off]),
@@ -404,6 +527,13 @@ impl Cg<'_, '_> {
             return;
         }
         let l = self.exits[k];
+        self.jcc(cc, l);
+        // Every `jcc` to a label is the 6-byte rel32 form: patchable to a side trace.
+        let at = self.ops.offset().0 as u32 - 6;
+        self.out.exit_sites[k].push(at);
+    }
+
+    fn jcc(&mut self, cc: Jcc, l: DynamicLabel) {
         match cc {
             Jcc::E => dynasm!(self.ops ; .arch x64 ; je =>l),
             Jcc::Ne => dynasm!(self.ops ; .arch x64 ; jne =>l),
@@ -505,7 +635,12 @@ impl Cg<'_, '_> {
         let ty = ins.ty;
         let wide = ty == Ty::I64;
         match ins.op {
-            Op::K | Op::Nop | Op::Phi | Op::Loop => {}
+            Op::K | Op::Nop | Op::Phi | Op::Loop | Op::Parent => {}
+            Op::Exit => {
+                let l = self.exits[self.snap_of[r.idx()]];
+                dynasm!(self.ops ; .arch x64 ; jmp =>l);
+            }
+            Op::Link => self.link(r, ins.aux),
             Op::Sload | Op::SlotLoad => {
                 if self.loc(r) == Loc::None {
                     return;
@@ -1258,6 +1393,8 @@ impl Jcc {
 #[derive(Clone, Copy)]
 enum Src {
     Val(Ref),
+    /// Whatever is at a location now (a side trace's inherited value).
+    At(Loc),
     Parked(i32),
 }
 

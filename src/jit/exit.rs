@@ -1,0 +1,104 @@
+//! Exits: from a trace's exit back to the interpreter's exact state.
+//!
+//! Sits after the backend (`asm`) in the pipeline: a guard that fails (or a trace's end
+//! that returns to the interpreter) branches to its exit stub, which stores the exit
+//! number, the trace's number and every register in the [`TraceCtx`] and returns to
+//! [`super::trace::enter`]'s caller. [`restore`] then walks the exit's snapshot: the
+//! modified slots are written back from registers, spill slots or constants, the frames
+//! the trace had inlined are pushed, and the innermost frame resumes at the snapshot's
+//! pc (the guarded instruction, which the interpreter re-executes). Each exit counts how
+//! often it is taken; the trace tree (`tree`) grows a side trace from an exit that gets
+//! hot.
+
+use super::asm::Loc;
+use super::ir::{SnapFrame, Ty};
+use super::trace::TraceCtx;
+use crate::interp::Instr;
+use crate::runtime::store::{Frame, Stack};
+
+/// Where an exit finds a value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Source {
+    Const(u64),
+    Gpr(u8),
+    Fpr(u8),
+    Spill(u16),
+}
+
+impl Source {
+    /// The source of a value at allocated location `loc` (constants have none).
+    pub(crate) fn at(loc: Loc) -> Source {
+        match loc {
+            Loc::Gpr(g) => Source::Gpr(g),
+            Loc::Fpr(x) => Source::Fpr(x),
+            Loc::Spill(i) => Source::Spill(i),
+            Loc::None => Source::Const(0),
+        }
+    }
+
+    /// The location a side trace inherits the value from (none for constants).
+    pub(crate) fn loc(self) -> Option<Loc> {
+        match self {
+            Source::Const(_) => None,
+            Source::Gpr(g) => Some(Loc::Gpr(g)),
+            Source::Fpr(x) => Some(Loc::Fpr(x)),
+            Source::Spill(i) => Some(Loc::Spill(i)),
+        }
+    }
+
+    /// The value in the context saved at an exit.
+    fn read(self, ctx: &TraceCtx, ty: Ty) -> u64 {
+        let v = match self {
+            Source::Const(k) => k,
+            Source::Gpr(g) => ctx.gpr[g as usize],
+            Source::Fpr(x) => ctx.xmm[x as usize],
+            Source::Spill(i) => ctx.spill[i as usize],
+        };
+        ty.canon(v)
+    }
+}
+
+/// One exit of a trace: its snapshot, resolved to value locations, and its place in the
+/// trace tree.
+pub(crate) struct Exit {
+    pub(crate) pc: *const Instr,
+    pub(crate) frames: Vec<SnapFrame>,
+    pub(crate) entries: Vec<(u32, Source, Ty)>,
+    pub(crate) acc: Option<(Source, Ty)>,
+    /// The trace's end returning to the interpreter (a link, not a failing guard): it
+    /// never grows a side trace.
+    pub(crate) link: bool,
+    pub(crate) taken: u64,
+    /// Offsets of the branches to this exit's stub, in the trace's code.
+    pub(crate) sites: Vec<u32>,
+    /// Offset of the stub.
+    pub(crate) stub: u32,
+    /// The side trace attached here.
+    pub(crate) side: Option<u32>,
+    /// Side-trace recordings from here that failed.
+    pub(crate) attempts: u32,
+}
+
+/// Writes the interpreter state of exit `e` back (the trace ran from the frame whose
+/// base is `ctx.root_base`) and returns the accumulator the resumed instruction reads.
+pub(crate) fn restore(stack: &mut Stack, e: &Exit, ctx: &TraceCtx) -> u64 {
+    let root_base = ctx.root_base;
+    // Every value is read from the context, which the writes do not touch.
+    for &(slot, src, ty) in &e.entries {
+        stack.values[root_base + slot as usize] = src.read(ctx, ty);
+    }
+    let acc = e.acc.map_or(0, |(src, ty)| src.read(ctx, ty));
+    for f in &e.frames {
+        // SAFETY: `call_pc` is a call instruction inside its caller's code, which
+        // continues after it; the caller resumes there when the callee returns.
+        stack.frames.last_mut().expect("frame").ip = unsafe { f.call_pc.add(1) };
+        stack.frames.push(Frame {
+            func: f.func,
+            ip: std::ptr::null(),
+            base: root_base + f.base as usize,
+            instance: f.instance,
+        });
+    }
+    stack.frames.last_mut().expect("frame").ip = e.pc;
+    acc
+}

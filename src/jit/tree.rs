@@ -1,0 +1,126 @@
+//! Trace trees: the store's traces, how they end, and the patching that joins them.
+//!
+//! Sits after compilation (`trace::compile`) and beside the exit handler (`exit`). A
+//! root trace starts at a loop header; its exits that get hot (`hotexit` taken exits)
+//! grow side traces, recorded from the exit's state with the parent's values inherited
+//! in place. Once a side trace is compiled, every branch to the parent's exit stub, and
+//! the stub itself, is patched to jump straight into it, so the parent → side
+//! transition costs one taken branch. Every trace ends in one of three ways ([`Link`]):
+//! it loops to its own header (a root), it links to another trace's header (writing its
+//! modified slots back first, then jumping past that trace's prologue), or it returns to
+//! the interpreter through an exit that is always taken. `tryside` failed recordings
+//! leave an exit to the interpreter for good; `maxside` bounds a tree's side traces.
+//! Pressure (`maxtrace` traces, or a full code area) flushes every tree at once.
+
+use super::asm::{Arch, x64::X64};
+use super::mcode::{McodeArea, McodeError};
+use super::trace::Trace;
+
+/// How a trace ends.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Link {
+    /// Back to its own loop header (a root; the LOOP pass made its body).
+    Loop,
+    /// Into trace `n`, at its loop header.
+    Trace(u32),
+    /// Back to the interpreter, through an exit that is always taken.
+    Interp,
+}
+
+impl Link {
+    /// As `--dump` prints it after `stop`.
+    pub(crate) fn describe(self) -> String {
+        match self {
+            Link::Loop => "-> loop".to_string(),
+            Link::Trace(n) => format!("-> {n}"),
+            Link::Interp => "-> interpreter".to_string(),
+        }
+    }
+}
+
+/// Every trace of a store: trace `n` is at index `n - 1`.
+#[derive(Default)]
+pub(crate) struct Forest {
+    traces: Vec<Trace>,
+    /// The largest extent and inlining depth of any trace: what entering a tree
+    /// reserves, since a link may reach any trace.
+    pub(crate) max_extent: u32,
+    pub(crate) max_depth: u32,
+}
+
+impl Forest {
+    pub(crate) fn len(&self) -> usize {
+        self.traces.len()
+    }
+
+    /// The number the next trace gets.
+    pub(crate) fn next_number(&self) -> u32 {
+        self.traces.len() as u32 + 1
+    }
+
+    pub(crate) fn get(&self, n: u32) -> Option<&Trace> {
+        self.traces.get((n as usize).wrapping_sub(1))
+    }
+
+    pub(crate) fn get_mut(&mut self, n: u32) -> Option<&mut Trace> {
+        self.traces.get_mut((n as usize).wrapping_sub(1))
+    }
+
+    pub(crate) fn iter(&self) -> impl Iterator<Item = &Trace> {
+        self.traces.iter()
+    }
+
+    /// Where links enter trace `n`.
+    pub(crate) fn entry(&self, n: u32) -> Option<*const u8> {
+        self.get(n)
+            .map(|t| t.code.ptr().wrapping_add(t.entry as usize))
+    }
+
+    /// Side traces of the tree whose root is `root`.
+    pub(crate) fn sides_of(&self, root: u32) -> usize {
+        self.iter()
+            .filter(|t| t.root == root && t.parent.is_some())
+            .count()
+    }
+
+    /// Adds a compiled trace (numbered [`Forest::next_number`]).
+    pub(crate) fn push(&mut self, t: Trace) {
+        debug_assert_eq!(t.number, self.next_number());
+        self.max_extent = self.max_extent.max(t.extent);
+        self.max_depth = self.max_depth.max(t.depth);
+        self.traces.push(t);
+    }
+
+    /// Drops every trace; returns them so their loops can be reset.
+    pub(crate) fn clear(&mut self) -> Vec<Trace> {
+        self.max_extent = 0;
+        self.max_depth = 0;
+        std::mem::take(&mut self.traces)
+    }
+
+    /// Points exit `k` of trace `parent` at side trace `side`: every branch to the exit's
+    /// stub, and the stub itself (so any path that reaches it enters the side trace).
+    pub(crate) fn attach(
+        &mut self,
+        area: &mut McodeArea,
+        parent: u32,
+        k: usize,
+        side: u32,
+    ) -> Result<(), McodeError> {
+        let to = self.get(side).map_or(std::ptr::null(), |t| t.code.ptr());
+        let Some(p) = self.get_mut(parent) else {
+            return Ok(());
+        };
+        let base = p.code.ptr();
+        let e = &mut p.exits[k];
+        for &at in &e.sites {
+            area.retarget_branch(base.wrapping_add(at as usize), to)?;
+        }
+        let stub = base.wrapping_add(e.stub as usize);
+        if let Some(jmp) = X64::jump(stub.addr(), to.addr()) {
+            area.patch(stub, &jmp)?;
+        }
+        e.side = Some(side);
+        Ok(())
+    }
+}
