@@ -3,7 +3,9 @@
 //! Generated WebAssembly programs (a small AST, printed to WAT) run twice, each in a fresh
 //! engine and store: once with the JIT off, and once with the JIT on and a `hotloop`
 //! threshold picked by the case (1, 2, 3, 7 or the default 56), so loops get recorded,
-//! compiled and left through side exits at every point of their run. Each run calls the
+//! compiled and left through side exits at every point of their run, and a `hotexit`
+//! threshold (1, 2 or the default 10), so exits grow side traces (and side traces their
+//! own) that link back to their root, to inner loops' traces, or to the interpreter. Each run calls the
 //! exported `run` twice in its store, so the second call enters the traces the first one
 //! left, from another state (after a trap, too). After every call, everything the two runs
 //! can observe must be identical: the results (floats by bits, any NaN equal to any NaN),
@@ -410,11 +412,25 @@ struct Program {
     args: Vec<i32>,
 }
 
-/// One generated case: a program, and the `hotloop` of its JIT run.
+/// One generated case: a program, and the JIT settings of its JIT run.
 #[derive(Clone, Debug)]
 struct Case {
     program: Program,
+    jit: Jit,
+}
+
+/// The tunables a JIT run sets: when loops are recorded (`hotloop`) and when exits grow
+/// side traces (`hotexit`).
+#[derive(Clone, Copy, Debug)]
+struct Jit {
     hotloop: u32,
+    hotexit: u32,
+}
+
+impl std::fmt::Display for Jit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "hotloop={} hotexit={}", self.hotloop, self.hotexit)
+    }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1661,8 +1677,15 @@ fn program() -> BoxedStrategy<Program> {
 }
 
 fn case() -> BoxedStrategy<Case> {
-    (program(), select(HOTLOOPS.to_vec()))
-        .prop_map(|(program, hotloop)| Case { program, hotloop })
+    (
+        program(),
+        select(HOTLOOPS.to_vec()),
+        select(HOTEXITS.to_vec()),
+    )
+        .prop_map(|(program, hotloop, hotexit)| Case {
+            program,
+            jit: Jit { hotloop, hotexit },
+        })
         .boxed()
 }
 
@@ -2439,15 +2462,25 @@ struct Observation {
     host: Host,
 }
 
-/// JIT settings of one run: off, or on with this `hotloop`.
+/// JIT settings of one run: off, or on with these tunables.
 #[derive(Clone, Copy, Debug)]
 enum Mode {
     Interpreter,
-    Jit { hotloop: u32 },
+    Jit(Jit),
 }
 
 /// Every `hotloop` the suite uses: forced recording right away, soon, and the default.
 const HOTLOOPS: [u32; 5] = [1, 2, 3, 7, 56];
+
+/// Every `hotexit` the suite uses: a side trace from an exit's first or second time
+/// taken (so side traces, and side traces of side traces, are recorded from every exit),
+/// and the default.
+const HOTEXITS: [u32; 3] = [1, 2, 10];
+
+thread_local! {
+    /// The JIT statistics of the last JIT run on this thread (for the tally).
+    static LAST_STATS: RefCell<spur::JitStats> = RefCell::default();
+}
 
 /// Calls the export `run` of `wasm` with each of `args` in turn, in one fresh engine and
 /// store; what was observed after each call.
@@ -2457,8 +2490,13 @@ fn observe(wasm: &[u8], mode: Mode, args: &[i32]) -> Vec<Observation> {
         Mode::Interpreter => {
             config.jit(false);
         }
-        Mode::Jit { hotloop } => {
-            config.jit(true).jit_param("hotloop", hotloop).unwrap();
+        Mode::Jit(jit) => {
+            config
+                .jit(true)
+                .jit_param("hotloop", jit.hotloop)
+                .unwrap()
+                .jit_param("hotexit", jit.hotexit)
+                .unwrap();
         }
     }
     let engine = Engine::new(&config);
@@ -2523,6 +2561,9 @@ fn observe(wasm: &[u8], mode: Mode, args: &[i32]) -> Vec<Observation> {
             host: *store.data(),
         });
     }
+    if let Mode::Jit(_) = mode {
+        LAST_STATS.with(|s| *s.borrow_mut() = store.jit_stats());
+    }
     observations
 }
 
@@ -2569,17 +2610,14 @@ fn difference(interp: &Observation, jit: &Observation) -> Option<String> {
     (!out.is_empty()).then(|| out.join("\n"))
 }
 
-/// Runs `wasm` in the interpreter and with the JIT at `hotloop`; the interpreter's
+/// Runs `wasm` in the interpreter and with the JIT set to `jit`; the interpreter's
 /// observations, or what differs.
-fn compare(wasm: &[u8], hotloop: u32, args: &[i32]) -> Result<Vec<Observation>, String> {
+fn compare(wasm: &[u8], jit: Jit, args: &[i32]) -> Result<Vec<Observation>, String> {
     let interp = observe(wasm, Mode::Interpreter, args);
-    let jit = observe(wasm, Mode::Jit { hotloop }, args);
-    for (n, (i, j)) in interp.iter().zip(&jit).enumerate() {
+    let traced = observe(wasm, Mode::Jit(jit), args);
+    for (n, (i, j)) in interp.iter().zip(&traced).enumerate() {
         if let Some(d) = difference(i, j) {
-            return Err(format!(
-                "hotloop={hotloop}, call {n}, run({}):\n{d}",
-                args[n]
-            ));
+            return Err(format!("{jit}, call {n}, run({}):\n{d}", args[n]));
         }
     }
     Ok(interp)
@@ -2635,6 +2673,12 @@ struct Tally {
     /// Returned, with a loop that may go round 200 times or more.
     returned_long: u32,
     traps: BTreeMap<String, u32>,
+    /// What the JIT runs did: traces (side traces among them), links between traces,
+    /// and entries from the interpreter.
+    traces: u64,
+    side_traces: u64,
+    links: u64,
+    entries: u64,
 }
 
 #[test]
@@ -2658,13 +2702,20 @@ fn traces_compute_what_the_interpreter_computes() {
     let mut runner = TestRunner::new(config);
     let result = runner.run(&case(), |case| {
         let wasm = assemble(&Printer::module(&case.program));
-        let interp = compare(&wasm, case.hotloop, &case.program.args).map_err(|e| {
+        let interp = compare(&wasm, case.jit, &case.program.args).map_err(|e| {
             shrinking.set(true);
             TestCaseError::fail(e)
         })?;
         if !shrinking.get() {
             let mut t = tally.borrow_mut();
             t.cases += 1;
+            LAST_STATS.with(|s| {
+                let s = s.borrow();
+                t.traces += s.traces;
+                t.side_traces += s.side_traces;
+                t.links += s.links_trace;
+                t.entries += s.entries;
+            });
             match &interp[0].outcome {
                 Outcome::Returned(_) => {
                     t.returned += 1;
@@ -2679,9 +2730,9 @@ fn traces_compute_what_the_interpreter_computes() {
     match result {
         Ok(()) => {}
         Err(TestError::Fail(reason, case)) => panic!(
-            "the JIT disagrees with the interpreter: {reason}\nminimal case, hotloop={}, \
+            "the JIT disagrees with the interpreter: {reason}\nminimal case, {}, \
              run called with {:?}:\n{}",
-            case.hotloop,
+            case.jit,
             case.program.args,
             Printer::module(&case.program)
         ),
@@ -2692,8 +2743,9 @@ fn traces_compute_what_the_interpreter_computes() {
     // their loops to the end, and programs that trap in every way part-way.
     let t = tally.into_inner();
     println!(
-        "equivalence: {} cases, {} returned ({} with a loop of 200+ iterations), traps {:?}",
-        t.cases, t.returned, t.returned_long, t.traps
+        "equivalence: {} cases, {} returned ({} with a loop of 200+ iterations), traps {:?}; \
+         jit: {} traces ({} side traces), {} links, {} entries",
+        t.cases, t.returned, t.returned_long, t.traps, t.traces, t.side_traces, t.links, t.entries
     );
     if t.cases >= 300 {
         let trapped: u32 = t.traps.values().sum();
@@ -2704,6 +2756,12 @@ fn traces_compute_what_the_interpreter_computes() {
         );
         assert!(trapped * 10 >= t.cases, "too few cases trap: {t:?}");
         assert!(t.traps.len() >= 5, "too few kinds of trap: {t:?}");
+        // Side traces and links between traces are what the JIT runs mostly check now.
+        assert!(
+            t.side_traces * 2 >= t.cases as u64,
+            "too few side traces: {t:?}"
+        );
+        assert!(t.links * 4 >= t.cases as u64, "too few links: {t:?}");
     }
 }
 
@@ -2725,8 +2783,8 @@ fn print_generated_programs() {
                 .map(|o| o.outcome)
                 .collect();
         println!(
-            ";; hotloop={} run{:?} -> {outcomes:?}\n{wat}\n",
-            case.hotloop, case.program.args
+            ";; {} run{:?} -> {outcomes:?}\n{wat}\n",
+            case.jit, case.program.args
         );
     }
 }
@@ -2736,13 +2794,15 @@ fn print_generated_programs() {
 // ---------------------------------------------------------------------------------------
 
 /// Calls `run` of `wat` with each of `args` in the interpreter and with the JIT at every
-/// `hotloop`; all must agree. Returns the interpreter's observations, for checks of what
-/// it computed.
+/// `hotloop` and `hotexit`; all must agree. Returns the interpreter's observations, for
+/// checks of what it computed.
 fn equivalent_at_every_hotloop(wat: &str, args: &[i32]) -> Vec<Observation> {
     let wasm = assemble(wat);
     for hotloop in HOTLOOPS {
-        if let Err(e) = compare(&wasm, hotloop, args) {
-            panic!("{e}\n{wat}");
+        for hotexit in HOTEXITS {
+            if let Err(e) = compare(&wasm, Jit { hotloop, hotexit }, args) {
+                panic!("{e}\n{wat}");
+            }
         }
     }
     observe(&wasm, Mode::Interpreter, args)
