@@ -28,6 +28,21 @@ struct Program {
 /// Every program in `traces/` (`every_program_in_traces_is_checked` keeps this complete).
 const PROGRAMS: &[Program] = &[
     Program {
+        name: "side_trace",
+        args: &[Val::I32(1000)],
+        trap: None,
+    },
+    Program {
+        name: "loop_nest",
+        args: &[Val::I32(300)],
+        trap: None,
+    },
+    Program {
+        name: "switch",
+        args: &[Val::I32(1000)],
+        trap: None,
+    },
+    Program {
         name: "counted_loop",
         args: &[Val::I32(1000)],
         trap: None,
@@ -314,6 +329,21 @@ fn check(name: &str) {
 #[test]
 fn counted_loop() {
     check("counted_loop");
+}
+
+#[test]
+fn side_trace() {
+    check("side_trace");
+}
+
+#[test]
+fn loop_nest() {
+    check("loop_nest");
+}
+
+#[test]
+fn switch() {
+    check("switch");
 }
 
 #[test]

@@ -71,6 +71,8 @@ pub(crate) struct Exit {
     pub(crate) taken: u64,
     /// Offsets of the branches to this exit's stub, in the trace's code.
     pub(crate) sites: Vec<u32>,
+    /// The `Switch` table entry that reaches this exit, and the table's offset.
+    pub(crate) slot: Option<(u32, u32)>,
     /// Offset of the stub.
     pub(crate) stub: u32,
     /// The side trace attached here.

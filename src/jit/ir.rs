@@ -333,6 +333,12 @@ ir_ops! {
     /// A side trace's value inherited from its parent trace: it is where the parent kept
     /// it at the exit (`aux`: its `asm::Loc` as bits), with no load through the slots.
     Parent: Aux, NOFOLD;
+    /// `br_table` on `a`: an indexed jump through a table with one entry per target
+    /// (`aux`: the number of targets but the default in the low 32 bits, the target
+    /// recorded in the high 32). The recorded target continues the trace; every other
+    /// one is an exit of its own (resuming at that target), so each can grow a side
+    /// trace, entered through the table.
+    Switch: Refs, GUARD;
     /// The end of a trace that returns to the interpreter: an exit that is always taken
     /// (a link to the interpreter), with the snapshot of the state to resume.
     Exit: Aux, GUARD;
@@ -747,6 +753,13 @@ pub(crate) fn format_ins(r: Ref, ins: &Ins, konst: &dyn Fn(Ref) -> Option<u64>) 
             Op::Sload | Op::SlotLoad | Op::SlotStore => {
                 format!("{} s{}", refs.join(" "), ins.aux)
             }
+            Op::Parent => match super::asm::Loc::from_bits(ins.aux) {
+                super::asm::Loc::Gpr(g) => format!("r{g}"),
+                super::asm::Loc::Fpr(x) => format!("x{x}"),
+                super::asm::Loc::Spill(i) => format!("[{i}]"),
+                super::asm::Loc::None => String::new(),
+            },
+            Op::Link => format!("-> {}", ins.aux),
             Op::GLoad | Op::GStore => format!("{} g{}", refs.join(" "), ins.aux),
             Op::Bound => format!("{} +{}", refs.join(" "), ins.aux),
             Op::TruncSat | Op::Trunc | Op::TruncOk | Op::Convert => {
@@ -755,6 +768,12 @@ pub(crate) fn format_ins(r: Ref, ins: &Ins, konst: &dyn Fn(Ref) -> Option<u64>) 
             }
             _ => refs.join(" "),
         },
+        Mode::Refs if ins.op == Op::Switch => format!(
+            "{} [{} targets, recorded {}]",
+            refs.join(" "),
+            (ins.aux as u32) + 1,
+            ins.aux >> 32
+        ),
         Mode::Refs => refs.join(" "),
         Mode::CondRefs => format!("{} {}", ins.cond().name(), refs.join(" ")),
         Mode::MemRefs => {

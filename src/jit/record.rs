@@ -24,6 +24,10 @@ use crate::runtime::store::{FuncEntity, StoreInner};
 use crate::runtime::types::ValType;
 use bumpalo::Bump;
 
+/// The most targets a `br_table` dispatches through a table of exits (more are guarded
+/// on the recorded index, like a branch).
+const MAX_SWITCH: u32 = 256;
+
 /// Defines [`Abort`] once: each reason and its message.
 macro_rules! aborts {
     ($( $name:ident: $msg:literal, )*) => {
@@ -598,7 +602,12 @@ impl Recorder {
                 // SAFETY: both point into the same code.
                 let i = unsafe { next.offset_from(fallthrough) } as u32;
                 let x = self.get(S(index), I32)?;
-                if i < len {
+                if self.ir.konst(x).is_none()
+                    && len < MAX_SWITCH
+                    && self.ir.snaps.len() + len as usize + 1 <= self.max_snap
+                {
+                    self.switch(pc, x, len, i)?;
+                } else if i < len {
                     let k = self.ir.k(I32, u64::from(i))?;
                     self.guard_cond(Cond::Eq, x, k, pc)?;
                 } else {
@@ -1294,6 +1303,26 @@ impl Recorder {
         let y = self.get(b, ty)?;
         let r = self.emit(Op::Cmp, Ty::I32, x, y, c as u64)?;
         self.put(dst, r);
+        Ok(())
+    }
+
+    /// `br_table` at `pc` on `x` with `len` targets besides the default, recorded going to
+    /// target `taken`: a `Switch` with one snapshot per target, each resuming at that
+    /// target's branch.
+    fn switch(&mut self, pc: *const Instr, x: Ref, len: u32, taken: u32) -> Result<(), Abort> {
+        let aux = u64::from(len) | u64::from(taken) << 32;
+        let n = self.ir.len();
+        let r = self
+            .ir
+            .emit(Ins::new(Op::Switch, Ty::Void, x, Ref::NONE, aux))?;
+        if r.idx() < n {
+            return Ok(()); // The same dispatch, already checked.
+        }
+        for c in 0..=len as usize {
+            // SAFETY: a `br_table` is followed by its `len + 1` target branches.
+            let snap = self.snapshot(unsafe { pc.add(1 + c) }, r);
+            self.ir.snaps.push(snap);
+        }
         Ok(())
     }
 

@@ -169,6 +169,7 @@ pub(crate) fn compile(
             link: matches!(ir.get(s.at).op, super::ir::Op::Exit | super::ir::Op::Link),
             taken: 0,
             sites: std::mem::take(&mut out.exit_sites[k]),
+            slot: out.exit_slots[k],
             stub: out.stubs[k],
             side: None,
             attempts: 0,
@@ -230,7 +231,8 @@ fn dump(rec: &Recorder, alloc: &asm::Alloc, code: Vec<u8>) -> Dump {
             loc,
             format_ins(r, ins, &|k| ir.konst(k))
         );
-        if let Some((k, s)) = ir.snaps.iter().enumerate().find(|(_, s)| s.at == r) {
+        // A `Switch` has a snapshot per target; every other guard has one.
+        for (k, s) in ir.snaps.iter().enumerate().filter(|(_, s)| s.at == r) {
             let entries: Vec<String> = s
                 .entries
                 .iter()

@@ -116,6 +116,15 @@ impl Forest {
         for &at in &e.sites {
             area.retarget_branch(base.wrapping_add(at as usize), to)?;
         }
+        if let Some((at, table)) = e.slot {
+            // Switch tables hold 32-bit offsets from the table's start.
+            let rel = to.addr().wrapping_sub(base.addr() + table as usize) as isize;
+            let rel = i32::try_from(rel).map_err(|_| McodeError::BranchRange {
+                from: base.addr(),
+                to: to.addr(),
+            })?;
+            area.patch(base.wrapping_add(at as usize), &rel.to_le_bytes())?;
+        }
         let stub = base.wrapping_add(e.stub as usize);
         if let Some(jmp) = X64::jump(stub.addr(), to.addr()) {
             area.patch(stub, &jmp)?;

@@ -67,6 +67,9 @@ pub(crate) struct Assembled {
     pub(crate) entry: u32,
     /// For each exit, its conditional branches (patched to jump to a side trace).
     pub(crate) exit_sites: Vec<Vec<u32>>,
+    /// For each exit reached through a `Switch` table: its entry and the table's start
+    /// (entries are 32-bit offsets from the table's start).
+    pub(crate) exit_slots: Vec<Option<(u32, u32)>>,
     /// For each exit, its stub.
     pub(crate) stubs: Vec<u32>,
     /// Link jumps: (offset, target trace).

@@ -58,7 +58,10 @@ impl Arch for X64 {
         let exits: Vec<DynamicLabel> = ir.snaps.iter().map(|_| ops.new_dynamic_label()).collect();
         let mut snap_of = vec![usize::MAX; ir.len()];
         for (k, s) in ir.snaps.iter().enumerate() {
-            snap_of[s.at.idx()] = k;
+            // A `Switch` has one snapshot per target, in order: keep the first.
+            if snap_of[s.at.idx()] == usize::MAX {
+                snap_of[s.at.idx()] = k;
+            }
         }
         let mut cg = Cg {
             ops,
@@ -68,26 +71,33 @@ impl Arch for X64 {
             snap_of,
             feat: Features::detect(),
             pool: Vec::new(),
+            switches: Vec::new(),
             out: Assembled {
                 code: Vec::new(),
                 entry: 0,
                 exit_sites: vec![Vec::new(); ir.snaps.len()],
+                exit_slots: vec![None; ir.snaps.len()],
                 stubs: vec![0; ir.snaps.len()],
                 links: Vec::new(),
             },
         };
         cg.trace(unit);
+        let fills = cg.switch_tables()?;
         let mut out = std::mem::replace(
             &mut cg.out,
             Assembled {
                 code: Vec::new(),
                 entry: 0,
                 exit_sites: Vec::new(),
+                exit_slots: Vec::new(),
                 stubs: Vec::new(),
                 links: Vec::new(),
             },
         );
         out.code = cg.ops.finalize().map_err(|_| Abort::CodeSpace)?;
+        for (at, v) in fills {
+            out.code[at as usize..at as usize + 4].copy_from_slice(&v.to_le_bytes());
+        }
         Ok(out)
     }
 
@@ -156,6 +166,8 @@ struct Cg<'a, 'b> {
     feat: Features,
     /// Float constants, placed after the code and read RIP-relative.
     pool: Vec<(u64, DynamicLabel)>,
+    /// `Switch` tables: (table, the recorded target's code, first exit, targets).
+    switches: Vec<(DynamicLabel, DynamicLabel, usize, u32, u32)>,
     /// What the trace tree needs to know about the code (offsets of entries and branches).
     out: Assembled,
 }
@@ -374,6 +386,60 @@ impl Cg<'_, '_> {
         for &(bits, l) in &self.pool {
             dynasm!(self.ops ; .arch x64 ; =>l ; .u64 bits);
         }
+        for &(table, _, _, len, _) in &self.switches {
+            dynasm!(self.ops ; .arch x64 ; =>table);
+            for _ in 0..=len {
+                dynasm!(self.ops ; .arch x64 ; .u32 0);
+            }
+        }
+    }
+
+    /// `br_table` on `a`: clamps the index to the default, then jumps through a table of
+    /// 32-bit offsets (from the table) to the recorded target's code or another target's
+    /// exit stub.
+    fn switch(&mut self, r: Ref, ins: &Ins) {
+        let (len, taken) = (ins.aux as u32, (ins.aux >> 32) as u32);
+        let first = self.snap_of[r.idx()];
+        let (table, cont) = (self.ops.new_dynamic_label(), self.ops.new_dynamic_label());
+        let x = self.gpr(ins.a, RCX);
+        dynasm!(self.ops ; .arch x64
+            ; mov eax, Rd(x)
+            ; mov ecx, len as i32
+            ; cmp eax, ecx
+            ; cmova eax, ecx
+            ; lea rcx, [=>table]
+            ; movsxd rax, DWORD [rcx + rax * 4]
+            ; add rax, rcx
+            ; jmp rax
+            ; =>cont
+        );
+        self.switches.push((table, cont, first, len, taken));
+    }
+
+    /// The offsets that fill the `Switch` tables (position, value), once every label is
+    /// placed; records each exit's table entry.
+    fn switch_tables(&mut self) -> Result<Vec<(u32, i32)>, Abort> {
+        let mut fills = Vec::new();
+        let at = |ops: &VecAssembler<X64Relocation>, l| {
+            ops.labels()
+                .resolve_dynamic(l)
+                .map(|o| o.0 as u32)
+                .map_err(|_| Abort::CodeSpace)
+        };
+        for &(table, cont, first, len, taken) in &self.switches {
+            let base = at(&self.ops, table)?;
+            for c in 0..=len {
+                let k = first + c as usize;
+                let to = if c == taken {
+                    at(&self.ops, cont)?
+                } else {
+                    self.out.exit_slots[k] = Some((base + 4 * c, base));
+                    at(&self.ops, self.exits[k])?
+                };
+                fills.push((base + 4 * c, to as i32 - base as i32));
+            }
+        }
+        Ok(fills)
     }
 
     /// A side trace's entry: every inherited value the allocation placed elsewhere than
@@ -641,6 +707,7 @@ impl Cg<'_, '_> {
                 dynasm!(self.ops ; .arch x64 ; jmp =>l);
             }
             Op::Link => self.link(r, ins.aux),
+            Op::Switch => self.switch(r, ins),
             Op::Sload | Op::SlotLoad => {
                 if self.loc(r) == Loc::None {
                     return;

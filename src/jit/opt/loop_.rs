@@ -77,28 +77,26 @@ pub(crate) fn unroll(ir: &mut Ir<'_>, modified: &[(u32, Ref)]) -> Result<(), IrF
         let before = ir.len();
         let r = ir.emit(copy)?;
         subst[i] = r;
-        if ins.op.has(flag::GUARD)
-            && !r.is_none()
-            && r.idx() >= before
-            && let Some(s) = snaps.iter().find(|s| s.at.idx() == i)
-        {
-            {
-                let mut entries: Vec<(u32, Ref)> = modified.to_vec();
-                for &(slot, v) in &s.entries {
-                    let v = sub(&subst, v);
-                    match entries.iter_mut().find(|e| e.0 == slot) {
-                        Some(e) => e.1 = v,
-                        None => entries.push((slot, v)),
-                    }
+        if !ins.op.has(flag::GUARD) || r.is_none() || r.idx() < before {
+            continue;
+        }
+        // A `Switch` has one snapshot per target; every other guard has one.
+        for s in snaps.iter().filter(|s| s.at.idx() == i) {
+            let mut entries: Vec<(u32, Ref)> = modified.to_vec();
+            for &(slot, v) in &s.entries {
+                let v = sub(&subst, v);
+                match entries.iter_mut().find(|e| e.0 == slot) {
+                    Some(e) => e.1 = v,
+                    None => entries.push((slot, v)),
                 }
-                ir.snaps.push(Snapshot {
-                    pc: s.pc,
-                    frames: s.frames.clone(),
-                    entries,
-                    acc: sub(&subst, s.acc),
-                    at: r,
-                });
             }
+            ir.snaps.push(Snapshot {
+                pc: s.pc,
+                frames: s.frames.clone(),
+                entries,
+                acc: sub(&subst, s.acc),
+                at: r,
+            });
         }
     }
     let mut seen = Vec::new();
