@@ -5,8 +5,8 @@
 //! ABI, so the backend emits every call the same way. Helpers that can trap report it in
 //! their result (0 for success, or a sentinel) and the trace guards on it; the exit
 //! re-executes the instruction in the interpreter, which raises the trap (traps have one
-//! implementation). Helpers that may move memory, the value stack or the globals refresh
-//! the trace context before returning.
+//! implementation). Helpers that may move memory, the value stack, the globals or a
+//! table refresh the trace context before returning.
 
 use super::ir::{Op, Ty};
 use super::opt::fold;
@@ -164,8 +164,11 @@ extern "sysv64" fn table_size(ctx: *mut TraceCtx, _: u64, _: u64, _: u64, table:
 
 extern "sysv64" fn table_grow(ctx: *mut TraceCtx, init: u64, n: u64, _: u64, table: u64) -> u64 {
     // SAFETY: as above.
-    let (_, s) = unsafe { parts(ctx) };
-    rt::table_grow(s, table as u32, init, n)
+    let (c, s) = unsafe { parts(ctx) };
+    let r = rt::table_grow(s, table as u32, init, n);
+    // Growing may move the elements, which traces read inline (table 0).
+    c.refresh(s);
+    r
 }
 
 extern "sysv64" fn table_fill(ctx: *mut TraceCtx, i: u64, v: u64, n: u64, table: u64) -> u64 {

@@ -101,8 +101,10 @@ struct Pending {
     pc: *const Instr,
     /// Frame-stack depth when it started.
     depth: usize,
-    /// `call_indirect`: the table entry it read.
+    /// `call_indirect`: the table entry it read, its index and the table's length.
     entry: u64,
+    index: u32,
+    table_len: u32,
 }
 
 /// What the interpreter should do after a step.
@@ -166,6 +168,8 @@ pub(crate) struct Recorder {
     pub(crate) log: Vec<Recorded>,
     /// Set when a side trace's start did not fit the IR: the first step aborts.
     broken: bool,
+    /// A side trace of a `Switch`'s target.
+    from_switch: bool,
     /// Slots written so far (each once), so snapshots need not scan the whole map.
     written: Vec<u32>,
     is_written: Vec<bool>,
@@ -207,6 +211,8 @@ impl Recorder {
                 pc,
                 depth: s.stack.frames.len(),
                 entry: 0,
+                index: 0,
+                table_len: 0,
             }),
             max_depth: 0,
             max_snap: params.maxsnap as usize,
@@ -217,6 +223,7 @@ impl Recorder {
             last: (frame.func, pc),
             log: Vec::new(),
             broken: false,
+            from_switch: false,
             written: Vec::new(),
             is_written: Vec::new(),
             started: std::time::Instant::now(),
@@ -255,6 +262,7 @@ impl Recorder {
             })
             .collect();
         rec.max_depth = rec.frames.len();
+        rec.from_switch = e.slot.is_some();
         if rec.inherit(&e.entries, e.acc).is_err() {
             // Too many values for the IR's limits: the first step aborts.
             rec.pending = None;
@@ -366,15 +374,21 @@ impl Recorder {
         if depth < self.root_depth {
             return Err(Abort::ReturnFromRoot);
         }
-        let mut entry = 0;
+        let (mut entry, mut index_val, mut table_len) = (0, 0, 0);
         // SAFETY: as above.
         if let Instr::CallIndirect { index, table, .. } = unsafe { *pc } {
-            entry = self.table_entry(s, index, table);
+            (entry, index_val, table_len) = self.table_entry(s, index, table);
         }
         if self.ir.len() >= 1 << 30 {
             return Err(Abort::TooLong);
         }
-        self.pending = Some(Pending { pc, depth, entry });
+        self.pending = Some(Pending {
+            pc,
+            depth,
+            entry,
+            index: index_val,
+            table_len,
+        });
         Ok(Step::Continue)
     }
 
@@ -425,11 +439,18 @@ impl Recorder {
         s.stack.values[f.base + slot.0 as usize]
     }
 
-    fn table_entry(&self, s: &StoreInner, index: crate::interp::Slot, table: u16) -> u64 {
-        let i = Self::live_slot(s, index) as u32 as usize;
-        let inst = &s.instances[self.instance as usize];
-        let t = inst.tables[table as usize] as usize;
-        s.tables[t].elems.get(i).copied().unwrap_or(u64::MAX)
+    /// The entry a `call_indirect` reads now, its index, and the table's length.
+    fn table_entry(
+        &self,
+        s: &StoreInner,
+        index: crate::interp::Slot,
+        table: u16,
+    ) -> (u64, u32, u32) {
+        let i = Self::live_slot(s, index) as u32;
+        let inst = &s.instances[s.stack.instance as usize];
+        let elems = &s.tables[inst.tables[table as usize] as usize].elems;
+        let e = elems.get(i as usize).copied().unwrap_or(u64::MAX);
+        (e, i, u32::try_from(elems.len()).unwrap_or(u32::MAX))
     }
 
     // ---- the slot map ----
@@ -604,9 +625,10 @@ impl Recorder {
                 let x = self.get(S(index), I32)?;
                 if self.ir.konst(x).is_none()
                     && len < MAX_SWITCH
-                    && self.ir.snaps.len() + len as usize + 1 <= self.max_snap
+                    && self.ir.snaps.len() + (len as usize) < self.max_snap
                 {
-                    self.switch(pc, x, len, i)?;
+                    // SAFETY: a `br_table` is followed by its `len + 1` target branches.
+                    self.switch(x, len, i, |c| unsafe { pc.add(1 + c) })?;
                 } else if i < len {
                     let k = self.ir.k(I32, u64::from(i))?;
                     self.guard_cond(Cond::Eq, x, k, pc)?;
@@ -789,6 +811,17 @@ impl Recorder {
                 index, args, table, ..
             } => {
                 let x = self.get(S(index), I32)?;
+                if self.polymorphic(pc)
+                    && self.ir.konst(x).is_none()
+                    && p.table_len < MAX_SWITCH
+                    && self.ir.snaps.len() + (p.table_len as usize) < self.max_snap
+                {
+                    // A call site that has seen another target: dispatch on the index
+                    // through a table of exits (each resuming at the call), so every
+                    // target gets its own side trace, entered with one indexed jump.
+                    let taken = p.index.min(p.table_len);
+                    self.switch(x, p.table_len, taken, |_| pc)?;
+                }
                 let e = self.call_helper(Helper::TableGet, I64, [x], u64::from(table))?;
                 let k = self.ir.k(I64, p.entry)?;
                 self.guard_cond(Cond::Eq, e, k, pc)?;
@@ -1306,10 +1339,22 @@ impl Recorder {
         Ok(())
     }
 
-    /// `br_table` at `pc` on `x` with `len` targets besides the default, recorded going to
-    /// target `taken`: a `Switch` with one snapshot per target, each resuming at that
-    /// target's branch.
-    fn switch(&mut self, pc: *const Instr, x: Ref, len: u32, taken: u32) -> Result<(), Abort> {
+    /// Whether the `call_indirect` at `pc` is known to call more than one target: a
+    /// side trace starts at it (its parent's guard on the entry failed), and not from a
+    /// dispatch that already fixed the index.
+    fn polymorphic(&self, pc: *const Instr) -> bool {
+        self.parent.is_some() && pc == self.start_pc && !self.from_switch
+    }
+
+    /// A dispatch on `x` with `len` targets besides the default, recorded going to target
+    /// `taken`: a `Switch` with one snapshot per target, resuming at `resume(target)`.
+    fn switch(
+        &mut self,
+        x: Ref,
+        len: u32,
+        taken: u32,
+        resume: impl Fn(usize) -> *const Instr,
+    ) -> Result<(), Abort> {
         let aux = u64::from(len) | u64::from(taken) << 32;
         let n = self.ir.len();
         let r = self
@@ -1319,8 +1364,7 @@ impl Recorder {
             return Ok(()); // The same dispatch, already checked.
         }
         for c in 0..=len as usize {
-            // SAFETY: a `br_table` is followed by its `len + 1` target branches.
-            let snap = self.snapshot(unsafe { pc.add(1 + c) }, r);
+            let snap = self.snapshot(resume(c), r);
             self.ir.snaps.push(snap);
         }
         Ok(())

@@ -29,6 +29,10 @@ pub(crate) struct TraceCtx {
     /// The root frame's first slot.
     pub(crate) sp: *mut u64,
     pub(crate) globals: *mut GlobalEntity,
+    /// The elements of the instance's table 0 (`call_indirect`'s usual table), and
+    /// their number.
+    pub(crate) table0: *const u64,
+    pub(crate) table0_len: u64,
     pub(crate) store: *mut StoreInner,
     /// The root frame's base in the value stack.
     pub(crate) root_base: usize,
@@ -49,6 +53,8 @@ impl TraceCtx {
             mem_len: 0,
             sp: std::ptr::null_mut(),
             globals: std::ptr::null_mut(),
+            table0: std::ptr::null(),
+            table0_len: 0,
             store: std::ptr::null_mut(),
             root_base: 0,
             exit: 0,
@@ -60,7 +66,8 @@ impl TraceCtx {
         })
     }
 
-    /// Re-reads what helpers may have moved: the value stack, memory 0, the globals.
+    /// Re-reads what helpers may have moved: the value stack, memory 0, the globals,
+    /// table 0.
     pub(crate) fn refresh(&mut self, s: &mut StoreInner) {
         // SAFETY: `root_base` is inside the value stack (the trace's frame is on it).
         self.sp = unsafe { s.stack.values.as_mut_ptr().add(self.root_base) };
@@ -68,6 +75,14 @@ impl TraceCtx {
         self.mem = mem;
         self.mem_len = len as u64;
         self.globals = s.globals.as_mut_ptr();
+        let table0 = s.instances[s.stack.instance as usize].tables.first();
+        (self.table0, self.table0_len) = match table0 {
+            Some(&t) => {
+                let elems = &s.tables[t as usize].elems;
+                (elems.as_ptr(), elems.len() as u64)
+            }
+            None => (std::ptr::null(), 0),
+        };
     }
 }
 

@@ -37,6 +37,8 @@ const OFF_MEM: i32 = offset_of!(TraceCtx, mem) as i32;
 const OFF_MEM_LEN: i32 = offset_of!(TraceCtx, mem_len) as i32;
 const OFF_SP: i32 = offset_of!(TraceCtx, sp) as i32;
 const OFF_GLOBALS: i32 = offset_of!(TraceCtx, globals) as i32;
+const OFF_TABLE0: i32 = offset_of!(TraceCtx, table0) as i32;
+const OFF_TABLE0_LEN: i32 = offset_of!(TraceCtx, table0_len) as i32;
 const OFF_EXIT: i32 = offset_of!(TraceCtx, exit) as i32;
 const OFF_TRACE: i32 = offset_of!(TraceCtx, trace) as i32;
 const OFF_GPR: i32 = offset_of!(TraceCtx, gpr) as i32;
@@ -860,6 +862,7 @@ impl Cg<'_, '_> {
                 dynasm!(self.ops ; .arch x64 ; mov Rq(d), [rbx + OFF_MEM_LEN] ; shr Rq(d), 16);
                 self.finish_g(r, d);
             }
+            Op::Call if ins.aux == Helper::TableGet as u64 => self.table0_get(r, ins),
             Op::Call => self.call(r, ins, ins.aux & 0xffff, ins.aux >> 32),
             Op::Bitcast => match (self.ins(ins.a).ty, ty) {
                 (_, Ty::F32 | Ty::F64) => {
@@ -1352,6 +1355,26 @@ impl Cg<'_, '_> {
                 dynasm!(self.ops ; .arch x64 ; mov DWORD [r15 + Rq(ra) + o], Rd(v))
             }
             Mem::W64 => dynasm!(self.ops ; .arch x64 ; mov QWORD [r15 + Rq(ra) + o], Rq(v)),
+        }
+    }
+
+    /// An element of table 0 (`call_indirect`'s check), read inline: the entry, or
+    /// `u64::MAX` when the index is out of range (as the `TableGet` helper answers).
+    fn table0_get(&mut self, r: Ref, ins: &Ins) {
+        let x = self.gpr(ins.a, RCX);
+        let skip = self.ops.new_dynamic_label();
+        dynasm!(self.ops ; .arch x64
+            ; mov rax, -1
+            ; cmp Rq(x), [rbx + OFF_TABLE0_LEN]
+            ; jae =>skip
+            ; mov rax, [rbx + OFF_TABLE0]
+            ; mov rax, [rax + Rq(x) * 8]
+            ; =>skip
+        );
+        if self.loc(r) != Loc::None {
+            let d = self.dst_g(r);
+            self.mov_g(d, RAX, true);
+            self.finish_g(r, d);
         }
     }
 
