@@ -68,8 +68,6 @@
 //! qemu-user cannot catch a missing flush (it has no icache model), so these two calls are the
 //! only places to review.
 
-#![allow(dead_code, reason = "used by the JIT backend, which is being built")]
-
 use std::fmt;
 use std::io;
 use std::ptr::NonNull;
@@ -336,11 +334,13 @@ impl McodeArea {
     }
 
     /// The size of the reservation in bytes (the `maxmcode` limit, rounded up to pages).
+    #[cfg(test)]
     pub(crate) fn capacity(&self) -> usize {
         self.capacity
     }
 
     /// Bytes committed to traces, counted in whole pages (this is what the limit counts).
+    #[cfg(test)]
     pub(crate) fn used(&self) -> usize {
         self.top
     }
@@ -356,21 +356,19 @@ impl McodeArea {
     }
 
     /// Number of commits since the last flush.
+    #[cfg(test)]
     pub(crate) fn traces(&self) -> usize {
         self.traces
     }
 
     /// The page size the area allocates in.
+    #[cfg(test)]
     pub(crate) fn page_size(&self) -> usize {
         self.page
     }
 
-    /// The number of flushes so far; [`CodeRef::generation`] of live code equals it.
-    pub(crate) fn generation(&self) -> u64 {
-        self.generation
-    }
-
     /// Whether `code` was committed in this area and not flushed since.
+    #[cfg(test)]
     pub(crate) fn is_live(&self, code: CodeRef) -> bool {
         code.generation == self.generation
             && code.ptr.as_ptr().addr() >= self.base.as_ptr().addr()
@@ -612,7 +610,7 @@ impl Drop for Relock<'_> {
 }
 
 /// An open transaction: fresh `rw-` pages for one trace. Commit it, or drop it (or call
-/// [`McodeWriter::abort`]) to give the pages back.
+/// `McodeWriter::abort`) to give the pages back.
 pub(crate) struct McodeWriter<'a> {
     area: &'a mut McodeArea,
     /// Offset of the pages in the region (the area's `top` when the writer was opened).
@@ -630,6 +628,7 @@ impl McodeWriter<'_> {
     }
 
     /// Bytes reserved: the request rounded up to pages.
+    #[cfg(test)]
     pub(crate) fn len(&self) -> usize {
         self.len
     }
@@ -648,7 +647,7 @@ impl McodeWriter<'_> {
     /// code's pages become `r-x`, and pages beyond them go back to the area.
     ///
     /// On error (`used` is 0 or more than reserved, or an `mprotect` failed) the whole
-    /// reservation is released, as by [`McodeWriter::abort`].
+    /// reservation is released, as by `McodeWriter::abort`.
     pub(crate) fn commit(mut self, used: usize) -> Result<CodeRef, McodeError> {
         if used == 0 {
             return Err(McodeError::InvalidSize { size: 0 });
@@ -684,6 +683,7 @@ impl McodeWriter<'_> {
     }
 
     /// Gives the reserved pages back (`---`) without committing anything.
+    #[cfg(test)]
     pub(crate) fn abort(self) {
         drop(self);
     }
@@ -702,7 +702,7 @@ impl Drop for McodeWriter<'_> {
 
 /// Committed code: where a trace's machine code starts, how long it is, and the flush
 /// generation it belongs to. Only an address: running it is `unsafe` for the caller, who must
-/// know it is still live ([`McodeArea::is_live`]).
+/// know it is still live (its area not flushed since).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct CodeRef {
     ptr: NonNull<u8>,
@@ -729,11 +729,13 @@ impl CodeRef {
     }
 
     /// The area generation the code was committed in.
+    #[cfg(test)]
     pub(crate) fn generation(&self) -> u64 {
         self.generation
     }
 
     /// Whether `addr` lies inside this code (for mapping a faulting pc back to its trace).
+    #[cfg(test)]
     pub(crate) fn contains(&self, addr: *const u8) -> bool {
         addr.addr()
             .checked_sub(self.ptr.as_ptr().addr())
@@ -769,7 +771,8 @@ pub(crate) mod x64 {
     }
 }
 
-/// AArch64 branch encodings, usable on any host.
+/// AArch64 branch encodings, usable on any host (the AArch64 backend's, and tested here).
+#[cfg(any(test, target_arch = "aarch64"))]
 pub(crate) mod a64 {
     use super::McodeError;
 

@@ -76,7 +76,7 @@ jit_params! {
     /// Iterations of an inner loop unrolled into an outer loop's trace before the
     /// recording gives up on the outer loop.
     loopunroll: 15,
-    /// Traces alive at once; past it everything is flushed.
+    /// Traces alive at once; past it every trace is flushed.
     maxtrace: 4000,
     /// KiB of machine code for all traces; past it everything is flushed.
     maxmcode: 65536,
@@ -86,14 +86,6 @@ jit_params! {
     penaltymax: 60000,
     /// Random bits added to each doubled penalty.
     penaltyrnd: 4,
-    /// Runs of a trace before its exit ratio is judged.
-    minruns: 100,
-    /// Loop iterations a run of a trace must complete not to count as leaving early (below
-    /// this, entering and leaving the trace costs more than it saves).
-    minloops: 4,
-    /// Percent of runs leaving early (see `minloops`) above which a trace is flushed and
-    /// its loop penalized.
-    exitpercent: 90,
 }
 
 impl JitParams {
@@ -107,7 +99,7 @@ impl JitParams {
                 "JIT parameter `penaltymin` exceeds `penaltymax`",
             ));
         }
-        if self.exitpercent > 100 || self.penaltyrnd > 16 {
+        if self.penaltyrnd > 16 {
             return Err(Error::usage("JIT parameter out of range"));
         }
         Ok(())
@@ -141,6 +133,6 @@ mod tests {
                 .to_string()
                 .contains("unknown JIT parameter")
         );
-        assert!(p.set("exitpercent", 101).is_err());
+        assert!(p.set("penaltyrnd", 17).is_err());
     }
 }
