@@ -26,13 +26,16 @@
 //!   address in the area reaches every other with a direct branch (`jmp/jcc rel32`, `b`):
 //!   trace-to-trace links never need a veneer. Exit handlers and runtime helpers outside the
 //!   area are reached indirectly (`call [rip+table]`, `ldr`+`blr`), not by placement;
-//! - allocation is a bump pointer over whole pages. Each trace owns its pages, so committing
-//!   or patching one trace never changes the protection of another's code and a writer is
-//!   always given fresh pages. The cost is at least one page per trace: 16384 traces of 4 KiB
+//! - allocation is over whole pages: first fit among the ranges that evicted traces gave
+//!   back ([`McodeArea::release`]), else a bump pointer. Each trace owns its pages, so
+//!   committing, patching or releasing one trace never changes the protection of another's
+//!   code, and a writer's pages never hold live code. The cost is at least one page per
+//!   trace: 16384 traces of 4 KiB
 //!   pages in the default 64 MiB (four times the default `maxtrace`), but only 1024 with
 //!   64 KiB pages. The page size comes from `sysconf(_SC_PAGESIZE)`.
 //!
-//! When the area is full, [`McodeArea::begin`] returns [`McodeError::Full`] (flush and retry);
+//! When the area is full, [`McodeArea::begin`] returns [`McodeError::Full`] (evict or flush,
+//! and retry);
 //! a trace bigger than the whole area gets [`McodeError::TooLarge`] (abort it). Nothing here
 //! panics on a full area or a failing OS call.
 //!
@@ -268,6 +271,9 @@ pub(crate) struct McodeArea {
     traces: usize,
     /// Incremented by every flush; a [`CodeRef`] from an older generation is dead.
     generation: u64,
+    /// Page ranges below `top` whose code was released: `(offset, length)`, sorted,
+    /// never adjacent (neighbours are merged), handed out again first-fit.
+    free: Vec<(usize, usize)>,
 }
 
 // SAFETY: the area exclusively owns its mapping, which has no thread affinity; the raw pointer
@@ -330,6 +336,7 @@ impl McodeArea {
             code_bytes: 0,
             traces: 0,
             generation: 0,
+            free: Vec::new(),
         })
     }
 
@@ -342,12 +349,58 @@ impl McodeArea {
     /// Bytes committed to traces, counted in whole pages (this is what the limit counts).
     #[cfg(test)]
     pub(crate) fn used(&self) -> usize {
-        self.top
+        self.top - self.free.iter().map(|f| f.1).sum::<usize>()
     }
 
-    /// Bytes still free for traces.
+    /// Bytes still free for traces (released ranges may be too small for a big trace).
     pub(crate) fn available(&self) -> usize {
-        self.capacity - self.top
+        self.capacity - self.used()
+    }
+
+    /// Gives the pages of `code` back (a trace that is evicted): they become `---`, their
+    /// memory returns to the OS, and [`McodeArea::begin`] hands them out again. Nothing may
+    /// execute or branch to that code afterwards. Code of an older generation (flushed
+    /// already) is ignored.
+    pub(crate) fn release(&mut self, code: CodeRef) -> Result<(), McodeError> {
+        if code.generation != self.generation {
+            return Ok(());
+        }
+        let off = self.committed_offset(code.ptr(), code.len())?;
+        let len = round_up(code.len(), self.page).unwrap_or(code.len());
+        self.protect(off, len, Prot::None)?;
+        #[cfg(any(target_os = "linux", target_os = "android"))]
+        {
+            // SAFETY: `[off, off + len)` is inside our private anonymous mapping and now
+            // inaccessible; discarding it only makes it read as zeros when handed out again
+            // (`begin` promises nothing about the contents). The result is ignored: on
+            // failure the pages only keep their old bytes.
+            let _ = unsafe { libc::madvise(self.at(off).cast(), len, libc::MADV_DONTNEED) };
+        }
+        self.code_bytes -= code.len();
+        self.traces -= 1;
+        self.give_back(off, len);
+        Ok(())
+    }
+
+    /// Puts the pages `[off, off + len)` (below `top`) on the free list, merging them with
+    /// their neighbours; a range that reaches `top` lowers it instead.
+    fn give_back(&mut self, off: usize, len: usize) {
+        let at = self.free.partition_point(|f| f.0 < off);
+        self.free.insert(at, (off, len));
+        if at + 1 < self.free.len() && self.free[at].0 + self.free[at].1 == self.free[at + 1].0 {
+            self.free[at].1 += self.free[at + 1].1;
+            self.free.remove(at + 1);
+        }
+        if at > 0 && self.free[at - 1].0 + self.free[at - 1].1 == self.free[at].0 {
+            self.free[at - 1].1 += self.free[at].1;
+            self.free.remove(at);
+        }
+        if let Some(&(o, l)) = self.free.last()
+            && o + l == self.top
+        {
+            self.top = o;
+            self.free.pop();
+        }
     }
 
     /// Bytes of machine code committed, before rounding each trace up to pages (for stats).
@@ -422,15 +475,36 @@ impl McodeArea {
                 capacity: self.capacity,
             });
         }
-        if reserved > self.available() {
-            return Err(McodeError::Full {
-                requested: reserved,
-                available: self.available(),
-            });
+        // First fit among released ranges, else fresh pages at the top.
+        let off = match self.free.iter().position(|f| f.1 >= reserved) {
+            Some(k) => {
+                let (o, l) = self.free[k];
+                if l == reserved {
+                    self.free.remove(k);
+                } else {
+                    self.free[k] = (o + reserved, l - reserved);
+                }
+                o
+            }
+            None if reserved <= self.capacity - self.top => self.top,
+            None => {
+                return Err(McodeError::Full {
+                    requested: reserved,
+                    available: self.available(),
+                });
+            }
+        };
+        let fresh = off == self.top;
+        if fresh {
+            // Claimed now, so the writer's range is below `top` like a reused one.
+            self.top += reserved;
         }
-        self.protect(self.top, reserved, Prot::ReadWrite)?;
+        if let Err(e) = self.protect(off, reserved, Prot::ReadWrite) {
+            self.give_back(off, reserved);
+            return Err(e);
+        }
         Ok(McodeWriter {
-            off: self.top,
+            off,
             len: reserved,
             area: self,
             finished: false,
@@ -447,7 +521,13 @@ impl McodeArea {
             return Err(err);
         };
         match off.checked_add(len) {
-            Some(end) if len > 0 && end <= self.top => Ok(off),
+            Some(end)
+                if len > 0
+                    && end <= self.top
+                    && !self.free.iter().any(|f| off < f.0 + f.1 && f.0 < end) =>
+            {
+                Ok(off)
+            }
             _ => Err(err),
         }
     }
@@ -567,6 +647,7 @@ impl McodeArea {
             }
         }
         self.top = 0;
+        self.free.clear();
         self.code_bytes = 0;
         self.traces = 0;
         self.generation += 1;
@@ -667,7 +748,9 @@ impl McodeWriter<'_> {
         self.area.protect(self.off, code_len, Prot::ReadExec)?;
         self.finished = true;
         let area = &mut *self.area;
-        area.top = self.off + code_len;
+        if code_len < self.len {
+            area.give_back(self.off + code_len, self.len - code_len);
+        }
         area.code_bytes += used;
         area.traces += 1;
         // SAFETY: the code just committed: inside the mapping, `r-x` (readable), and nothing
@@ -696,6 +779,7 @@ impl Drop for McodeWriter<'_> {
             // fails the pages stay `rw-` (never executable, so W^X holds) and the next
             // `begin` makes them `rw-` again anyway.
             let _ = self.area.protect(self.off, self.len, Prot::None);
+            self.area.give_back(self.off, self.len);
         }
     }
 }
@@ -1100,6 +1184,43 @@ mod tests {
         assert_eq!(again.generation(), first.generation() + 1);
         assert!(area.is_live(again));
         assert_eq!(call0(again), 20);
+    }
+
+    #[test]
+    fn released_pages_are_reused_and_merged() {
+        let page = page_size().expect("page size");
+        let mut area = McodeArea::new(4 * page).expect("area");
+        let a = commit(&mut area, &host::ret_const(1));
+        let b = commit(&mut area, &host::ret_const(2));
+        let c = commit(&mut area, &host::ret_const(3));
+        let d = commit(&mut area, &host::ret_const(4));
+        assert_eq!(area.available(), 0);
+        area.release(b).expect("release");
+        assert_eq!((area.used(), area.traces()), (3 * page, 3));
+        assert!(
+            area.patch(b.ptr(), &[0xC3]).is_err(),
+            "released code is not patchable"
+        );
+        // The freed page is handed out again, first fit; the others still run.
+        let e = commit(&mut area, &host::ret_const(5));
+        assert_eq!(e.ptr(), b.ptr());
+        assert_eq!((call0(a), call0(c), call0(d), call0(e)), (1, 3, 4, 5));
+        // Neighbours merge: releasing a and e gives one two-page range for a bigger trace.
+        area.release(a).expect("release");
+        area.release(e).expect("release");
+        let mut w = area.begin(2 * page).expect("two free pages");
+        assert_eq!(w.addr(), a.ptr());
+        w.bytes_mut()[..6].copy_from_slice(&host::ret_const(6));
+        let f = w.commit(6).expect("commit");
+        assert_eq!(call0(f), 6);
+        // Releasing the top lowers it; a stale release after a flush is ignored.
+        area.release(d).expect("release");
+        assert_eq!(area.used(), 2 * page);
+        area.flush().expect("flush");
+        area.release(c).expect("stale release is ignored");
+        assert_eq!((area.used(), area.traces()), (0, 0));
+        #[cfg(target_os = "linux")]
+        maps::assert_wx("after releases");
     }
 
     #[test]
