@@ -5,7 +5,9 @@
 //! threshold picked by the case (1, 2, 3, 7 or the default 56), so loops get recorded,
 //! compiled and left through side exits at every point of their run, and a `hotexit`
 //! threshold (1, 2 or the default 10), so exits grow side traces (and side traces their
-//! own) that link back to their root, to inner loops' traces, or to the interpreter. Each run calls the
+//! own) that link back to their root, to inner loops' traces, or to the interpreter; and
+//! a third of the runs allow only 3 live traces (`maxtrace`), so trees are evicted and
+//! recorded again all the time. Each run calls the
 //! exported `run` twice in its store, so the second call enters the traces the first one
 //! left, from another state (after a trap, too). After every call, everything the two runs
 //! can observe must be identical: the results (floats by bits, any NaN equal to any NaN),
@@ -425,11 +427,16 @@ struct Case {
 struct Jit {
     hotloop: u32,
     hotexit: u32,
+    maxtrace: u32,
 }
 
 impl std::fmt::Display for Jit {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "hotloop={} hotexit={}", self.hotloop, self.hotexit)
+        write!(
+            f,
+            "hotloop={} hotexit={} maxtrace={}",
+            self.hotloop, self.hotexit, self.maxtrace
+        )
     }
 }
 
@@ -1681,10 +1688,15 @@ fn case() -> BoxedStrategy<Case> {
         program(),
         select(HOTLOOPS.to_vec()),
         select(HOTEXITS.to_vec()),
+        select(MAXTRACES.to_vec()),
     )
-        .prop_map(|(program, hotloop, hotexit)| Case {
+        .prop_map(|(program, hotloop, hotexit, maxtrace)| Case {
             program,
-            jit: Jit { hotloop, hotexit },
+            jit: Jit {
+                hotloop,
+                hotexit,
+                maxtrace,
+            },
         })
         .boxed()
 }
@@ -2477,6 +2489,10 @@ const HOTLOOPS: [u32; 5] = [1, 2, 3, 7, 56];
 /// and the default.
 const HOTEXITS: [u32; 3] = [1, 2, 10];
 
+/// Every `maxtrace` the suite uses: the default, and so few that trees are evicted all
+/// the time (links into them fall back to exits, their loops are recorded again).
+const MAXTRACES: [u32; 3] = [4000, 4000, 3];
+
 thread_local! {
     /// The JIT statistics of the last JIT run on this thread (for the tally).
     static LAST_STATS: RefCell<spur::JitStats> = RefCell::default();
@@ -2496,6 +2512,8 @@ fn observe(wasm: &[u8], mode: Mode, args: &[i32]) -> Vec<Observation> {
                 .jit_param("hotloop", jit.hotloop)
                 .unwrap()
                 .jit_param("hotexit", jit.hotexit)
+                .unwrap()
+                .jit_param("maxtrace", jit.maxtrace)
                 .unwrap();
         }
     }
@@ -2679,6 +2697,7 @@ struct Tally {
     side_traces: u64,
     links: u64,
     entries: u64,
+    evicted: u64,
 }
 
 #[test]
@@ -2715,6 +2734,7 @@ fn traces_compute_what_the_interpreter_computes() {
                 t.side_traces += s.side_traces;
                 t.links += s.links_trace;
                 t.entries += s.entries;
+                t.evicted += s.evicted;
             });
             match &interp[0].outcome {
                 Outcome::Returned(_) => {
@@ -2744,8 +2764,16 @@ fn traces_compute_what_the_interpreter_computes() {
     let t = tally.into_inner();
     println!(
         "equivalence: {} cases, {} returned ({} with a loop of 200+ iterations), traps {:?}; \
-         jit: {} traces ({} side traces), {} links, {} entries",
-        t.cases, t.returned, t.returned_long, t.traps, t.traces, t.side_traces, t.links, t.entries
+         jit: {} traces ({} side traces), {} links, {} entries, {} trees evicted",
+        t.cases,
+        t.returned,
+        t.returned_long,
+        t.traps,
+        t.traces,
+        t.side_traces,
+        t.links,
+        t.entries,
+        t.evicted
     );
     if t.cases >= 300 {
         let trapped: u32 = t.traps.values().sum();
@@ -2762,6 +2790,7 @@ fn traces_compute_what_the_interpreter_computes() {
             "too few side traces: {t:?}"
         );
         assert!(t.links * 4 >= t.cases as u64, "too few links: {t:?}");
+        assert!(t.evicted * 20 >= t.cases as u64, "too few evictions: {t:?}");
     }
 }
 
@@ -2800,7 +2829,12 @@ fn equivalent_at_every_hotloop(wat: &str, args: &[i32]) -> Vec<Observation> {
     let wasm = assemble(wat);
     for hotloop in HOTLOOPS {
         for hotexit in HOTEXITS {
-            if let Err(e) = compare(&wasm, Jit { hotloop, hotexit }, args) {
+            let jit = Jit {
+                hotloop,
+                hotexit,
+                maxtrace: 4000,
+            };
+            if let Err(e) = compare(&wasm, jit, args) {
                 panic!("{e}\n{wat}");
             }
         }

@@ -163,3 +163,61 @@ fn with_the_jit_off_nothing_is_compiled() {
         (0, 0, 0)
     );
 }
+
+#[test]
+fn the_least_recently_entered_tree_is_evicted_when_traces_run_out() {
+    // Three functions with one hot loop each, and room for two traces: when the third
+    // loop's trace is compiled, the tree entered least recently (the second function's,
+    // since the first ran again after it) is evicted, not everything.
+    let mut config = Config::new();
+    config
+        .jit_param("hotloop", 1)
+        .unwrap()
+        .jit_param("maxtrace", 2)
+        .unwrap();
+    let engine = Engine::new(&config);
+    let body = |k: i32| {
+        format!(
+            "(func (export \"f{k}\") (param $n i32) (result i32)
+               (local $i i32) (local $s i32)
+               (loop $l
+                 (local.set $s (i32.add (i32.mul (local.get $s) (i32.const {k})) (local.get $i)))
+                 (local.set $i (i32.add (local.get $i) (i32.const 1)))
+                 (br_if $l (i32.lt_u (local.get $i) (local.get $n))))
+               (local.get $s))"
+        )
+    };
+    let wat = format!("(module {} {} {})", body(3), body(5), body(7));
+    let module = Module::new(&engine, &wat).unwrap();
+    let mut store = Store::new(&engine, ());
+    let instance = Instance::new(&mut store, &module, &[]).unwrap();
+    let expected = |k: i32, n: i32| (0..n).fold(0i32, |s, i| s.wrapping_mul(k).wrapping_add(i));
+    for (f, k) in [("f3", 3), ("f5", 5), ("f3", 3), ("f7", 7), ("f3", 3)] {
+        let run = instance.get_typed_func::<i32, i32>(&mut store, f).unwrap();
+        assert_eq!(
+            run.call(&mut store, 1000).unwrap(),
+            expected(k, 1000),
+            "{f}"
+        );
+    }
+    let stats = store.jit_stats();
+    assert_eq!(
+        (stats.traces, stats.evicted, stats.flushes),
+        (3, 1, 0),
+        "{stats}"
+    );
+    let live: Vec<u32> = stats.per_trace.iter().map(|t| t.number).collect();
+    assert_eq!(live, [1, 3], "f5's trace (2) is the one evicted: {stats}");
+    // f5 runs again: its loop counts again and gets a new trace, evicting another tree.
+    let run = instance
+        .get_typed_func::<i32, i32>(&mut store, "f5")
+        .unwrap();
+    assert_eq!(run.call(&mut store, 1000).unwrap(), expected(5, 1000));
+    let stats = store.jit_stats();
+    assert_eq!(
+        (stats.traces, stats.evicted, stats.flushes),
+        (4, 2, 0),
+        "{stats}"
+    );
+    assert!(wx_mappings().is_empty());
+}

@@ -347,7 +347,6 @@ impl McodeArea {
     }
 
     /// Bytes committed to traces, counted in whole pages (this is what the limit counts).
-    #[cfg(test)]
     pub(crate) fn used(&self) -> usize {
         self.top - self.free.iter().map(|f| f.1).sum::<usize>()
     }

@@ -123,7 +123,9 @@ pub struct JitStats {
     pub aborts: Vec<(&'static str, u64)>,
     /// Loops left to the interpreter for good.
     pub blacklisted: u64,
-    /// Times every trace was flushed at once (code space or trace count).
+    /// Trees evicted (least recently entered first) to make room for new traces.
+    pub evicted: u64,
+    /// Times every trace was flushed at once (when eviction could not make room).
     pub flushes: u64,
     /// Times a trace was entered from the interpreter.
     pub entries: u64,
@@ -162,6 +164,7 @@ impl std::fmt::Display for JitStats {
             writeln!(f, "  {n:>8}  {reason}")?;
         }
         writeln!(f, "blacklisted loops   {}", self.blacklisted)?;
+        writeln!(f, "evicted trees       {}", self.evicted)?;
         writeln!(f, "flushes             {}", self.flushes)?;
         writeln!(f, "machine code        {} bytes", self.mcode_bytes)?;
         writeln!(
@@ -380,7 +383,9 @@ fn run_trace(s: &mut StoreInner, t: u32, stop: usize) -> LoopAction {
     let Some(trace) = jit.forest.get_mut(t) else {
         return LoopAction::Continue;
     };
+    jit.stats.entries += 1;
     trace.entries += 1;
+    trace.last_entered = jit.stats.entries;
     let code = trace.code.ptr();
     let (extent, depth) = (jit.forest.max_extent, jit.forest.max_depth);
     let base = s.stack.frames.last().expect("frame").base;
@@ -395,7 +400,6 @@ fn run_trace(s: &mut StoreInner, t: u32, stop: usize) -> LoopAction {
     let (tn, k) = trace::enter(s, code, &mut ctx);
     let jit = s.jit.as_mut().expect("jit state");
     jit.active -= 1;
-    jit.stats.entries += 1;
     jit.stats.exits += 1;
     let exit = &mut jit
         .forest
@@ -507,16 +511,23 @@ fn close_recording(s: &mut StoreInner) {
     let rec = jit.recorder.take().expect("recorder");
     jit.stats.record_time += rec.started.elapsed();
     let origin = rec.origin();
-    if let Some((p, _)) = rec.parent
-        && jit.forest.get(p).is_none()
-    {
-        return; // The parent was flushed meanwhile.
-    }
-    if jit.forest.len() >= jit.params.maxtrace as usize {
-        if jit.active > 0 || rec.parent.is_some() {
+    let parent_root = match rec.parent {
+        Some((p, _)) => match jit.forest.get(p) {
+            Some(t) => Some(t.root),
+            None => return, // The parent was evicted meanwhile.
+        },
+        None => None,
+    };
+    // Trees this trace must not lose: its own, and the one it links to.
+    let target_root = match rec.link {
+        Link::Trace(n) => jit.forest.get(n).map(|t| t.root),
+        _ => None,
+    };
+    let keep: Vec<u32> = parent_root.into_iter().chain(target_root).collect();
+    while jit.forest.len() >= jit.params.maxtrace as usize {
+        if jit.active > 0 || !evict_lru(jit, &keep) {
             return fail(jit, &origin, Abort::CodeSpace);
         }
-        flush_all(jit);
     }
     let capacity = (jit.params.maxmcode as usize)
         .saturating_mul(1024)
@@ -539,20 +550,32 @@ fn close_recording(s: &mut StoreInner) {
         number,
         parent: rec.parent.zip(spill).map(|((p, k), sp)| (p, k, sp)),
         root,
-        entry_of: &|n| jit.forest.entry(n),
     };
     let started = Instant::now();
     let want_dump = jit.dump.is_some();
-    let area = jit.mcode.as_mut().expect("mcode area");
     let (key, parent) = ((rec.root as usize, rec.loop_id), rec.parent);
-    let result = trace::compile(rec, area, &place, want_dump);
+    let installed = match trace::compile(rec, &place, want_dump) {
+        Err(a) => Err(a),
+        Ok(mut built) => loop {
+            let area = jit.mcode.as_mut().expect("mcode area");
+            let forest = &jit.forest;
+            match trace::install(built, area, &|n| forest.entry(n)) {
+                Ok(t) => break Ok(t),
+                // Out of code space: evict the least recently entered tree and try again.
+                Err((b, Abort::CodeSpace)) if jit.active == 0 && evict_lru(jit, &keep) => {
+                    built = b;
+                }
+                Err((_, a)) => break Err(a),
+            }
+        },
+    };
     jit.stats.compile_time += started.elapsed();
-    let (trace, dump) = match result {
+    let (trace, dump) = match installed {
         Ok(t) => t,
         Err(a) => {
             fail(jit, &origin, a);
-            if a == Abort::CodeSpace && jit.active == 0 {
-                // Out of machine-code space: start over with an empty area, as LuaJIT does.
+            if a == Abort::CodeSpace && jit.active == 0 && parent.is_none() {
+                // Nothing left to evict: start over with an empty area, as LuaJIT does.
                 flush_all(jit);
             }
             return;
@@ -582,6 +605,28 @@ fn close_recording(s: &mut StoreInner) {
             jit.loops.insert(key, LoopState::Trace(number));
             jit.penalties.remove(&key);
             counter(key.0 as *const CompiledFunc, key.1).store(1, Ordering::Relaxed);
+        }
+    }
+}
+
+/// Evicts the least recently entered tree not in `keep`; false if there is none (or its
+/// code could not be released, in which case everything was flushed).
+fn evict_lru(jit: &mut JitState, keep: &[u32]) -> bool {
+    let (Some(root), Some(area)) = (jit.forest.least_recent(keep), jit.mcode.as_mut()) else {
+        return false;
+    };
+    match jit.forest.evict(area, root) {
+        Ok(Some(t)) => {
+            tracing::debug!(target: "spur::jit", trace = root, func = func_index(t.func as usize), loop_id = t.loop_id, "evict");
+            jit.loops.remove(&(t.func as usize, t.loop_id));
+            counter(t.func, t.loop_id).store(jit.params.hotloop, Ordering::Relaxed);
+            jit.stats.evicted += 1;
+            true
+        }
+        Ok(None) => false,
+        Err(_) => {
+            flush_all(jit);
+            false
         }
     }
 }

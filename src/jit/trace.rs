@@ -87,11 +87,30 @@ impl TraceCtx {
 }
 
 /// A compiled trace: a root (entered from its loop header) or a side trace (entered
-/// from its parent's exit branch).
+/// from its parent's exit branch): its code, and what the tree knows of it.
 pub(crate) struct Trace {
-    pub(crate) number: u32,
     pub(crate) code: CodeRef,
-    /// Where links from other traces enter (offset in `code`).
+    body: Body,
+}
+
+impl std::ops::Deref for Trace {
+    type Target = Body;
+
+    fn deref(&self) -> &Body {
+        &self.body
+    }
+}
+
+impl std::ops::DerefMut for Trace {
+    fn deref_mut(&mut self) -> &mut Body {
+        &mut self.body
+    }
+}
+
+/// Everything about a trace but where its code is.
+pub(crate) struct Body {
+    pub(crate) number: u32,
+    /// Where links from other traces enter (offset in the code).
     pub(crate) entry: u32,
     pub(crate) exits: Vec<Exit>,
     /// Slots above the root frame's base that the trace may write at an exit.
@@ -107,10 +126,24 @@ pub(crate) struct Trace {
     pub(crate) root: u32,
     /// How the trace ends.
     pub(crate) link: Link,
+    /// A link's jump (offset in the code) and the exit it falls back to when the trace it
+    /// jumps to is evicted.
+    pub(crate) link_jump: Option<(u32, usize)>,
     /// One past the highest spill slot its code uses (a side trace's start above it).
     pub(crate) spill_top: u16,
     /// Times entered from the interpreter (roots only).
     pub(crate) entries: u64,
+    /// When it was last entered from the interpreter (the JIT's entry count then).
+    pub(crate) last_entered: u64,
+}
+
+/// A compiled trace before it has a place in code memory.
+pub(crate) struct Built {
+    body: Body,
+    code: Vec<u8>,
+    /// Link jumps: (offset, target trace), filled in when the code is placed.
+    links: Vec<(u32, u32)>,
+    dump: Option<Dump>,
 }
 
 /// The text of a trace for `--dump`: recorded bytecode, IR with snapshots, machine code.
@@ -121,24 +154,21 @@ pub(crate) struct Dump {
 }
 
 /// What a compiled trace's place in its tree is, as `compile` needs it.
-pub(crate) struct Placement<'t> {
+pub(crate) struct Placement {
     /// The trace's number.
     pub(crate) number: u32,
     /// The parent's trace and exit, and its first free spill slot, for a side trace.
     pub(crate) parent: Option<(u32, u32, u16)>,
     /// The number of the tree's root (the trace's own for a root).
     pub(crate) root: u32,
-    /// The link entry address of a live trace.
-    pub(crate) entry_of: &'t dyn Fn(u32) -> Option<*const u8>,
 }
 
-/// Optimizes and compiles a finished recording into `area`.
+/// Optimizes and compiles a finished recording, ready to be placed with [`install`].
 pub(crate) fn compile(
     mut rec: Box<Recorder>,
-    area: &mut McodeArea,
-    place: &Placement<'_>,
+    place: &Placement,
     want_dump: bool,
-) -> Result<(Trace, Option<Dump>), Abort> {
+) -> Result<Built, Abort> {
     if rec.link == Link::Loop {
         let modified = rec.modified();
         opt::loop_::unroll(&mut rec.ir, &modified)?;
@@ -152,23 +182,13 @@ pub(crate) fn compile(
         side: place.parent.is_some(),
     };
     let mut out = X64::assemble(ir, &alloc, &unit)?;
-    let mut w = area.begin(out.code.len()).map_err(|_| Abort::CodeSpace)?;
-    let addr = w.addr().addr();
-    for &(at, target) in &out.links {
-        let to = (place.entry_of)(target).ok_or(Abort::LinkGone)?;
-        if !X64::link_jump(&mut out.code, at, addr, to.addr()) {
-            return Err(Abort::LinkGone);
-        }
-    }
-    w.bytes_mut()[..out.code.len()].copy_from_slice(&out.code);
-    let code_ref = w.commit(out.code.len()).map_err(|_| Abort::CodeSpace)?;
     let source = |r: Ref| -> Source {
         match ir.konst(r) {
             Some(k) => Source::Const(k),
             None => Source::at(alloc.loc[r.idx()]),
         }
     };
-    let exits = ir
+    let exits: Vec<Exit> = ir
         .snaps
         .iter()
         .enumerate()
@@ -190,10 +210,11 @@ pub(crate) fn compile(
             attempts: 0,
         })
         .collect();
+    // A link's snapshot is the last one: its exit is where the link falls back to.
+    let link_jump = out.links.first().map(|&(at, _)| (at, exits.len() - 1));
     let dump = want_dump.then(|| dump(&rec, &alloc, out.code.clone()));
-    let trace = Trace {
+    let body = Body {
         number: place.number,
-        code: code_ref,
         entry: out.entry,
         exits,
         extent: rec.slots.len() as u32,
@@ -203,10 +224,53 @@ pub(crate) fn compile(
         parent: place.parent.map(|p| (p.0, p.1)),
         root: place.root,
         link: rec.link,
+        link_jump,
         spill_top: alloc.spill_top,
         entries: 0,
+        last_entered: 0,
     };
-    Ok((trace, dump))
+    Ok(Built {
+        body,
+        code: out.code,
+        links: out.links,
+        dump,
+    })
+}
+
+/// Places a compiled trace in `area`, its links pointed at the traces `entry_of` finds.
+/// On failure the trace comes back with the reason (`CodeSpace`: evict and retry).
+#[expect(
+    clippy::result_large_err,
+    reason = "a trace that did not fit is retried"
+)]
+pub(crate) fn install(
+    mut built: Built,
+    area: &mut McodeArea,
+    entry_of: &dyn Fn(u32) -> Option<*const u8>,
+) -> Result<(Trace, Option<Dump>), (Built, Abort)> {
+    let mut w = match area.begin(built.code.len()) {
+        Ok(w) => w,
+        Err(_) => return Err((built, Abort::CodeSpace)),
+    };
+    let addr = w.addr().addr();
+    for &(at, target) in &built.links {
+        let linked =
+            entry_of(target).is_some_and(|to| X64::link_jump(&mut built.code, at, addr, to.addr()));
+        if !linked {
+            drop(w);
+            return Err((built, Abort::LinkGone));
+        }
+    }
+    w.bytes_mut()[..built.code.len()].copy_from_slice(&built.code);
+    let code = match w.commit(built.code.len()) {
+        Ok(c) => c,
+        Err(_) => return Err((built, Abort::CodeSpace)),
+    };
+    let trace = Trace {
+        code,
+        body: built.body,
+    };
+    Ok((trace, built.dump))
 }
 
 fn dump(rec: &Recorder, alloc: &asm::Alloc, code: Vec<u8>) -> Dump {

@@ -10,7 +10,9 @@
 //! modified slots back first, then jumping past that trace's prologue), or it returns to
 //! the interpreter through an exit that is always taken. `tryside` failed recordings
 //! leave an exit to the interpreter for good; `maxside` bounds a tree's side traces.
-//! Pressure (`maxtrace` traces, or a full code area) flushes every tree at once.
+//! Under pressure (`maxtrace` live traces, or a full code area) whole trees are evicted,
+//! least recently entered first: links into an evicted tree fall back to their exits,
+//! its code pages are released and reused, and its loop counts again.
 
 use super::asm::{Arch, x64::X64};
 use super::mcode::{McodeArea, McodeError};
@@ -38,10 +40,13 @@ impl Link {
     }
 }
 
-/// Every trace of a store: trace `n` is at index `n - 1`.
+/// Every trace of a store: trace `n` is at index `n - 1` (numbers are never reused, so
+/// an evicted trace's number stays unknown).
 #[derive(Default)]
 pub(crate) struct Forest {
-    traces: Vec<Trace>,
+    traces: Vec<Option<Trace>>,
+    /// Live traces.
+    live: usize,
     /// The largest extent and inlining depth of any trace: what entering a tree
     /// reserves, since a link may reach any trace.
     pub(crate) max_extent: u32,
@@ -49,8 +54,9 @@ pub(crate) struct Forest {
 }
 
 impl Forest {
+    /// Live traces.
     pub(crate) fn len(&self) -> usize {
-        self.traces.len()
+        self.live
     }
 
     /// The number the next trace gets.
@@ -59,15 +65,19 @@ impl Forest {
     }
 
     pub(crate) fn get(&self, n: u32) -> Option<&Trace> {
-        self.traces.get((n as usize).wrapping_sub(1))
+        self.traces
+            .get((n as usize).wrapping_sub(1))
+            .and_then(Option::as_ref)
     }
 
     pub(crate) fn get_mut(&mut self, n: u32) -> Option<&mut Trace> {
-        self.traces.get_mut((n as usize).wrapping_sub(1))
+        self.traces
+            .get_mut((n as usize).wrapping_sub(1))
+            .and_then(Option::as_mut)
     }
 
     pub(crate) fn iter(&self) -> impl Iterator<Item = &Trace> {
-        self.traces.iter()
+        self.traces.iter().flatten()
     }
 
     /// Where links enter trace `n`.
@@ -88,14 +98,60 @@ impl Forest {
         debug_assert_eq!(t.number, self.next_number());
         self.max_extent = self.max_extent.max(t.extent);
         self.max_depth = self.max_depth.max(t.depth);
-        self.traces.push(t);
+        self.traces.push(Some(t));
+        self.live += 1;
     }
 
     /// Drops every trace; returns them so their loops can be reset.
     pub(crate) fn clear(&mut self) -> Vec<Trace> {
         self.max_extent = 0;
         self.max_depth = 0;
-        std::mem::take(&mut self.traces)
+        self.live = 0;
+        self.traces.iter_mut().filter_map(Option::take).collect()
+    }
+
+    /// The root of the tree entered least recently, other than those in `keep`.
+    pub(crate) fn least_recent(&self, keep: &[u32]) -> Option<u32> {
+        self.iter()
+            .filter(|t| t.parent.is_none() && !keep.contains(&t.number))
+            .min_by_key(|t| t.last_entered)
+            .map(|t| t.number)
+    }
+
+    /// Evicts the tree whose root is `root`: links from other trees into it fall back to
+    /// their exits (the interpreter enters the loop again), and its traces' code is
+    /// released. Returns the root, so its loop can count again.
+    pub(crate) fn evict(
+        &mut self,
+        area: &mut McodeArea,
+        root: u32,
+    ) -> Result<Option<Trace>, McodeError> {
+        let members: Vec<u32> = self
+            .iter()
+            .filter(|t| t.root == root)
+            .map(|t| t.number)
+            .collect();
+        for t in self.traces.iter_mut().flatten() {
+            let into = matches!(t.link, Link::Trace(n) if members.contains(&n));
+            if let (true, false, Some((at, k))) = (into, members.contains(&t.number), t.link_jump) {
+                let base = t.code.ptr();
+                let stub = base.wrapping_add(t.exits[k].stub as usize);
+                area.retarget_branch(base.wrapping_add(at as usize), stub)?;
+                t.link = Link::Interp;
+                t.link_jump = None;
+            }
+        }
+        let mut gone = None;
+        for n in members {
+            if let Some(t) = self.traces[n as usize - 1].take() {
+                self.live -= 1;
+                area.release(t.code)?;
+                if n == root {
+                    gone = Some(t);
+                }
+            }
+        }
+        Ok(gone)
     }
 
     /// Points exit `k` of trace `parent` at side trace `side`: every branch to the exit's
