@@ -1,6 +1,6 @@
 //! Runs one benchmark kernel: `cargo run --release --example run_kernel -- benches/kernels/fib.wasm 30`
 //! (add `--no-jit` to interpret only, `--stats` for the JIT's statistics, `--dump` for
-//! the traces).
+//! the traces, `--jit-param=NAME=VALUE` to set a JIT tunable).
 use spur::{Config, Engine, Linker, Module, Store};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -12,6 +12,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .parse()?;
     let mut config = Config::new();
     config.jit(!args.iter().any(|a| a == "--no-jit"));
+    for p in args.iter().filter_map(|a| a.strip_prefix("--jit-param=")) {
+        let (name, value) = p.split_once('=').ok_or("--jit-param=NAME=VALUE")?;
+        config.jit_param(name, value.parse()?)?;
+    }
     let engine = Engine::new(&config);
     let t0 = std::time::Instant::now();
     let module = Module::new(&engine, std::fs::read(path)?)?;

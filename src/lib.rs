@@ -47,7 +47,9 @@
 //! - `jit/`: the trace JIT. `record` turns what the interpreter executes into SSA IR
 //!   (`ir`, with FOLD and CSE as it is emitted); `opt/` runs LOOP and DCE; `asm/`
 //!   allocates registers and emits x86-64 code with dynasm into `mcode` (W^X); `trace`
-//!   enters traces and rebuilds the interpreter's state at exits. Tunables are
+//!   enters traces, `exit` rebuilds the interpreter's state at exits, and `tree` grows
+//!   hot exits into side traces, links traces into trees (loop nests, `br_table`
+//!   dispatch, polymorphic calls) and evicts whole trees under pressure. Tunables are
 //!   [`JitParams`] (`Config::jit_param`), statistics [`JitStats`]
 //!   (`Store::jit_stats`), and `Store::set_trace_dump` writes every trace (bytecode, IR
 //!   with snapshots, machine code). The design is in the `jit` module's header.

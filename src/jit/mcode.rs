@@ -15,8 +15,8 @@
 //! ## Layout: one region reserved up front (unlike LuaJIT's chained areas)
 //!
 //! LuaJIT allocates `sizemcode` areas one by one and must place each within jump range of
-//! its VM, retrying random addresses; that fails in big processes and on macOS/arm64
-//! (`shared/research/luajit.md` §7, §9). Here [`McodeArea::new`] reserves the whole
+//! its VM, retrying random addresses; that fails in big processes and on macOS/arm64.
+//! Here [`McodeArea::new`] reserves the whole
 //! `maxmcode` budget at once as one `PROT_NONE` mapping (`MAP_NORESERVE` on Linux), so:
 //!
 //! - reserving costs address space, not memory: a page gets memory when first written, and

@@ -1,12 +1,12 @@
 //! The trace JIT: hot loops recorded as linear traces, optimized as SSA IR and compiled to
-//! native code, with side exits back to the interpreter.
+//! native code, with side exits back to the interpreter, grown into trace trees.
 //!
-//! This header extends `shared/DESIGN.md` with the decisions specific to spur's
-//! interpreter. Pipeline: `record` (bytecode to IR while the interpreter runs) → `ir`
-//! (with FOLD and CSE on emission, `opt::fold`) → `opt::loop_` (LOOP) → `opt::dce` →
-//! `asm` (register allocation, `asm::x64` code) → `mcode` (executable memory) →
-//! `trace` (entering, and exits back to the interpreter); `helpers` are what traces call.
-//! This module holds the per-store state: which loops have traces, penalties, statistics.
+//! Pipeline: `record` (bytecode to IR while the interpreter runs) → `ir` (with FOLD and
+//! CSE on emission, `opt::fold`) → `opt::loop_` (LOOP) → `opt::dce` → `asm` (register
+//! allocation, `asm::x64` code) → `mcode` (executable memory) → `trace` (compiled traces,
+//! entering them) → `exit` (from an exit back to the interpreter's state); `tree` joins
+//! traces into trees, `helpers` are what traces call. This module holds the per-store
+//! state: which loops have traces, penalties, statistics, and the decisions to record.
 //!
 //! ## Hot counting and trace state
 //!
@@ -25,35 +25,47 @@
 //! before each instruction (a const generic, so the normal loop pays nothing). The
 //! recorder completes each instruction once its outcome is known (branch direction, new
 //! frame), emits IR, follows calls (inlining callees with their frames kept for exits;
-//! recursion is not inlined), guards branch directions, `br_table` indices,
-//! `call_indirect` table entries (which fixes the signature too), and memory bounds, and
-//! stops when a backward branch reaches the loop header at the same call depth. A
-//! shorter inner loop is unrolled into the trace (`loopunroll` backedges), as LuaJIT does.
-//! Host functions are called from the trace through the driver's trampoline. Anything
-//! else aborts with a reason from one table (`record::Abort`); aborts raise the loop's
-//! penalty (`penaltymin` doubling, plus `penaltyrnd` random bits), past `penaltymax`
-//! the loop is blacklisted.
+//! recursion is not inlined), guards branch directions, `call_indirect` table entries
+//! (which fixes the signature too) and memory bounds, and dispatches `br_table` through a
+//! table of exits. A root stops when a backward branch reaches its loop header at the
+//! same call depth (it loops), or when it reaches another loop header that has a trace in
+//! the same frame (it links to that trace). A shorter inner loop without a trace is
+//! unrolled into the trace (`loopunroll` backedges), as LuaJIT does. Host functions are
+//! called from the trace through the driver's trampoline. Anything else aborts with a
+//! reason from one table (`record::Abort`); aborts raise the loop's penalty
+//! (`penaltymin` doubling, plus `penaltyrnd` random bits), past `penaltymax` the loop is
+//! blacklisted.
+//!
+//! ## Trace trees
+//!
+//! Every exit counts how often it is taken. At `hotexit` a side trace is recorded from
+//! the state the exit restored: the parent's values at the exit are its inputs where the
+//! parent keeps them (registers, spill slots), not reloaded from the slots, and once it
+//! is compiled the parent's exit branches (and the exit's stub) jump straight into it. A
+//! side trace ends by linking to a loop header's trace in its tree's root frame (its own
+//! root, or an inner loop's: loop nests become trees whose inner loop's exit runs the rest
+//! of the outer body and links back), or by returning to the interpreter (at a compiled
+//! header deeper in inlined calls, or when it returns from the root frame). A link writes
+//! the modified slots back and jumps past the target's prologue. A `call_indirect` that
+//! a side trace starts at (its parent's guard on the target failed) dispatches on the
+//! table index through a table of exits, so each target gets one side trace. `tryside`
+//! failed recordings leave an exit to the interpreter; `maxside` bounds a tree. When
+//! `maxtrace` traces are live or code memory is full, whole trees are evicted, least
+//! recently entered first (see `tree`).
 //!
 //! ## IR, optimization, backend, exits
 //!
 //! A linear SSA buffer per trace (bump-allocated), one opcode table, interned constants,
 //! snapshots at guards; FOLD and CSE as instructions are emitted, LOOP (copy
-//! substitution, PHIs at the loop end) and DCE after recording. Linear-scan register
-//! allocation and x86-64 code via dynasm behind one architecture trait; machine code
-//! lives in one reserved region that is never writable and executable at once. Bounds
-//! checks are explicit guards; FOLD turns a check on an address with a known maximum into
-//! a constant check, which LOOP hoists. A guard's exit resumes the interpreter *at the
-//! guarded instruction*, which re-executes it: a trap is raised by the interpreter, a
-//! branch goes its other way. Exits write back the modified slots, push the inlined
-//! frames and restore the accumulator.
-//!
-//! Each run of a trace counts its completed iterations (in a register no value uses).
-//! A trace whose runs mostly end before `minloops` iterations, or average fewer, is
-//! flushed after `minruns` runs and its loop penalized: without side traces (the next
-//! step; `hotexit`, `tryside` and `maxside` are reserved for them) a loop whose path
-//! changes every few iterations is better left to the interpreter. Unlike an aborting
-//! loop, a flushed one is never blacklisted: it is retried at most every `penaltymax`
-//! iterations, so a loop whose behavior changes in phases gets a new trace.
+//! substitution, PHIs at the loop end) for roots that loop, and DCE after recording.
+//! Linear-scan register allocation and x86-64 code via dynasm behind one architecture
+//! trait; machine code lives in one reserved region that is never writable and
+//! executable at once. Bounds checks are explicit guards; FOLD turns a check on an address
+//! with a known maximum into a constant check, which LOOP hoists. A guard's exit resumes
+//! the interpreter *at the guarded instruction*, which re-executes it: a trap is raised by
+//! the interpreter, a branch goes its other way (a `br_table` exit resumes at its
+//! target). Exits write back the modified slots, push the inlined frames and restore the
+//! accumulator.
 
 pub(crate) mod asm;
 pub(crate) mod exit;

@@ -2,8 +2,10 @@
 //!
 //! Everything else is generated from the table below: the [`JitParams`] struct, its
 //! defaults, lookup by name (for `Config::jit_param` and `spur run --jit-param
-//! name=value`) and the listing `--help` prints. The defaults follow LuaJIT's (see
-//! `shared/research/luajit.md`), widened where WebAssembly modules are bigger.
+//! name=value`) and the listing `--help` prints. The defaults follow LuaJIT 2.1's
+//! (`hotloop` 56, `hotexit` 10, `tryside` 4, `maxside` 100, `loopunroll` 15, the penalty
+//! scheme), widened where WebAssembly modules are bigger (`maxtrace`, `maxmcode`,
+//! `maxrecord`).
 
 use crate::error::Error;
 
