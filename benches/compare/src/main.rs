@@ -1,13 +1,16 @@
 //! spur-compare: times spur (interpreter and JIT configurations) against wasmi, wasmtime
-//! (Cranelift) and Winch on the benchmark kernels of `benches/kernels` and the large
-//! startup module of `benches/startup`, and prints a markdown report.
+//! (Cranelift) and Winch on the benchmark kernels of `benches/kernels`, the large
+//! startup module of `benches/startup` and the real programs of `benches/programs` (WASI
+//! commands: the Lua interpreter running benchmark scripts, bzip2), and prints a markdown
+//! report.
 //!
-//! Usage: `cargo run --release -p spur-compare -- [--quick] [--runs N] [KERNEL...]`, or
+//! Usage: `cargo run --release -p spur-compare -- [--quick] [--runs N] [NAME...]`, or
 //! `-- --micro [--runs N] [BENCH...]` for micro-benchmarks of the engines' own costs
 //! (translation, instantiation, calls; see `micro`).
 //! Every measurement runs in a child process (see `child`); the engines alternate within
 //! each run, in an order rotated from run to run; the report shows medians. A wrong or
-//! inconsistent checksum, or a failed run, is reported loudly and makes the exit status 1.
+//! inconsistent checksum, a program output that differs from the expected one, or a failed
+//! run, is reported loudly and makes the exit status 1.
 //! See README.md for the method.
 
 mod child;
@@ -15,20 +18,28 @@ mod engines;
 mod machine;
 mod manifest;
 mod micro;
+mod programs;
 mod report;
+mod wasi;
 
+use child::Sample;
 use engines::EngineKind;
 use manifest::Kernel;
-use report::Row;
+use programs::Program;
+use report::{Kind, Row};
 use std::collections::BTreeSet;
 use std::process::ExitCode;
 use std::time::Instant;
 
-const USAGE: &str = "usage: spur-compare [--quick] [--runs N] [KERNEL...]
+const USAGE: &str = "usage: spur-compare [--quick] [--runs N] [NAME...]
        spur-compare --micro [--runs N] [BENCH...]
-  --quick    use each kernel's quick_n (default: default_n) and 3 runs (default: 5)
-  --runs N   number of runs per kernel (or micro bench) and engine
-  KERNEL     kernels to run (default: all of benches/kernels/MANIFEST, then `startup`)
+  --quick    use each kernel's quick_n (default: default_n) and 3 runs (default: 5);
+             the programs keep their one input
+  --runs N   number of runs per benchmark (or micro bench) and engine
+  NAME       what to run (default: everything): a kernel of benches/kernels/MANIFEST,
+             `startup`, a program of benches/programs/MANIFEST (lua-loops, lua-tables,
+             lua-strings, lua-closures, lua-methods, bzip2), `kernels` (all kernels and
+             startup) or `programs` (all programs)
   --micro    micro-benchmarks of the engines' own costs instead of the kernels
   BENCH      micro benches to run (default: all): translate, translate-eager,
              instantiate-fib, instantiate-quicksort, call, host-call, jit-traces";
@@ -38,7 +49,7 @@ struct Options {
     quick: bool,
     micro: bool,
     runs: usize,
-    /// Kernels, or micro benches with `--micro`.
+    /// Benchmark names, or micro benches with `--micro`.
     kernels: Vec<String>,
 }
 
@@ -76,20 +87,52 @@ fn parse_args(args: &[String]) -> Result<Option<Options>, String> {
     }))
 }
 
-/// The benchmarks named on the command line (all of them if none are).
-fn select(all: Vec<Kernel>, names: &[String]) -> Result<Vec<Kernel>, String> {
-    if names.is_empty() {
-        return Ok(all);
+/// The word that selects every kernel and the startup module on the command line.
+const ALL_KERNELS: &str = "kernels";
+
+/// One benchmark: a kernel (or the startup module), or a real program.
+enum Bench {
+    Kernel(Kernel),
+    Program(Program),
+}
+
+impl Bench {
+    fn name(&self) -> &str {
+        match self {
+            Bench::Kernel(k) => &k.name,
+            Bench::Program(p) => &p.name,
+        }
     }
-    names
-        .iter()
-        .map(|name| {
-            all.iter()
-                .find(|k| &k.name == name)
-                .cloned()
-                .ok_or_else(|| format!("unknown kernel {name}"))
-        })
-        .collect()
+}
+
+/// The benchmarks named on the command line (everything if none are): kernels and startup
+/// from `kernels`, programs from `programs`.
+fn select(
+    kernels: Vec<Kernel>,
+    programs: Vec<Program>,
+    names: &[String],
+) -> Result<Vec<Bench>, String> {
+    if names.is_empty() {
+        let kernels = kernels.into_iter().map(Bench::Kernel);
+        return Ok(kernels
+            .chain(programs.into_iter().map(Bench::Program))
+            .collect());
+    }
+    let mut selected = Vec::new();
+    for name in names {
+        if name == ALL_KERNELS {
+            selected.extend(kernels.iter().cloned().map(Bench::Kernel));
+        } else if name == programs::ALL {
+            selected.extend(programs.iter().cloned().map(Bench::Program));
+        } else if let Some(k) = kernels.iter().find(|k| &k.name == name) {
+            selected.push(Bench::Kernel(k.clone()));
+        } else if let Some(p) = programs.iter().find(|p| &p.name == name) {
+            selected.push(Bench::Program(p.clone()));
+        } else {
+            return Err(format!("unknown kernel or program {name}"));
+        }
+    }
+    Ok(selected)
 }
 
 /// Records an error and prints it loudly at once.
@@ -98,39 +141,83 @@ fn error(errors: &mut Vec<String>, msg: String) {
     errors.push(msg);
 }
 
-/// Runs every engine `opts.runs` times on `kernel`, alternating engines within a run.
-fn bench_kernel(kernel: Kernel, opts: &Options, errors: &mut Vec<String>) -> Row {
-    let n = kernel.n(opts.quick);
-    let mut row = Row::new(kernel);
+/// Runs every engine `runs` times on `row`'s benchmark with `measure`, alternating engines
+/// within a run. An engine whose measurement fails is marked failed and not run again.
+fn bench_row(
+    row: &mut Row,
+    runs: usize,
+    errors: &mut Vec<String>,
+    mut measure: impl FnMut(EngineKind) -> Result<Sample, String>,
+) {
     let engines = EngineKind::ALL.len();
-    for run in 0..opts.runs {
+    for run in 0..runs {
         for k in 0..engines {
             let e = (k + run) % engines;
             if row.failed[e] {
                 continue;
             }
             let engine = EngineKind::ALL[e];
-            match child::spawn(engine, &row.kernel.name, n) {
+            match measure(engine) {
                 Ok(sample) => row.samples[e].push(sample),
                 Err(msg) => {
                     row.failed[e] = true;
                     error(
                         errors,
-                        format!("{} failed on {}: {msg}", engine.name(), row.kernel.name),
+                        format!("{} failed on {}: {msg}", engine.name(), row.name),
                     );
                 }
             }
         }
     }
-    check_checksums(&mut row, opts.quick, errors);
+}
+
+/// Runs every engine `opts.runs` times on `kernel` and checks the checksums.
+fn bench_kernel(kernel: Kernel, opts: &Options, errors: &mut Vec<String>) -> Row {
+    let n = kernel.n(opts.quick);
+    let kind = if kernel.is_startup() {
+        Kind::Startup
+    } else {
+        Kind::Kernel
+    };
+    let mut row = Row::new(kernel.name.clone(), kind);
+    bench_row(&mut row, opts.runs, errors, |engine| {
+        child::spawn(engine, &kernel.name, n)
+    });
+    check_checksums(&mut row, kernel.checksum(opts.quick), errors);
+    row
+}
+
+/// Runs every engine `opts.runs` times on `program`; every run's stdout must equal the
+/// expected output (a mismatch fails the engine at once, with the first differing line).
+fn bench_program(program: Program, opts: &Options, errors: &mut Vec<String>) -> Row {
+    let mut row = Row::new(program.name.clone(), Kind::Program);
+    let expected = match program.expected() {
+        Ok(expected) => expected,
+        Err(e) => {
+            error(errors, format!("{}: no expected output: {e}", program.name));
+            row.failed = [true; EngineKind::ALL.len()];
+            return row;
+        }
+    };
+    bench_row(&mut row, opts.runs, errors, |engine| {
+        let (sample, output) = child::spawn_program(engine, &program.name)?;
+        if output != expected {
+            return Err(format!(
+                "OUTPUT MISMATCH: {}",
+                programs::first_difference(&output, &expected)
+            ));
+        }
+        Ok(sample)
+    });
+    // Equal outputs hash alike, so this also checks that the engines agree.
+    check_checksums(&mut row, child::output_hash(&expected), errors);
     row
 }
 
 /// Checks every checksum against the expected one and the engines against each other;
 /// an engine that returned a wrong checksum is marked failed.
-fn check_checksums(row: &mut Row, quick: bool, errors: &mut Vec<String>) {
-    let expected = row.kernel.checksum(quick);
-    let name = row.kernel.name.clone();
+fn check_checksums(row: &mut Row, expected: i64, errors: &mut Vec<String>) {
+    let name = row.name.clone();
     let mut seen = Vec::new();
     for (e, engine) in EngineKind::ALL.into_iter().enumerate() {
         let values: BTreeSet<i64> = row.samples[e].iter().map(|s| s.checksum).collect();
@@ -157,6 +244,9 @@ fn main() -> ExitCode {
     if args.first().map(String::as_str) == Some(child::FLAG) {
         return child::child_main(&args[1..]);
     }
+    if args.first().map(String::as_str) == Some(child::PROGRAM_FLAG) {
+        return child::program_child_main(&args[1..]);
+    }
     if args.first().map(String::as_str) == Some(micro::CHILD_FLAG) {
         return micro::child_main(&args[1..]);
     }
@@ -174,18 +264,21 @@ fn main() -> ExitCode {
     if opts.micro {
         return micro::run(opts.runs, &opts.kernels);
     }
-    let kernels = match manifest::all().and_then(|all| select(all, &opts.kernels)) {
-        Ok(kernels) => kernels,
+    let benches = manifest::all()
+        .and_then(|kernels| Ok((kernels, programs::all()?)))
+        .and_then(|(kernels, programs)| select(kernels, programs, &opts.kernels));
+    let benches = match benches {
+        Ok(benches) => benches,
         Err(e) => {
             eprintln!("error: {e}");
             return ExitCode::from(2);
         }
     };
-    run(&opts, kernels)
+    run(&opts, benches)
 }
 
-/// Benchmarks `kernels`, prints the report, and returns the exit status.
-fn run(opts: &Options, kernels: Vec<Kernel>) -> ExitCode {
+/// Benchmarks `benches`, prints the report, and returns the exit status.
+fn run(opts: &Options, benches: Vec<Bench>) -> ExitCode {
     let mode = if opts.quick {
         "quick (quick_n)"
     } else {
@@ -197,13 +290,16 @@ fn run(opts: &Options, kernels: Vec<Kernel>) -> ExitCode {
         opts.runs
     );
     let start = Instant::now();
-    let count = kernels.len();
+    let count = benches.len();
     let mut errors = Vec::new();
     let mut rows = Vec::new();
-    for (i, kernel) in kernels.into_iter().enumerate() {
+    for (i, bench) in benches.into_iter().enumerate() {
         let t = Instant::now();
-        let name = kernel.name.clone();
-        rows.push(bench_kernel(kernel, opts, &mut errors));
+        let name = bench.name().to_string();
+        rows.push(match bench {
+            Bench::Kernel(kernel) => bench_kernel(kernel, opts, &mut errors),
+            Bench::Program(program) => bench_program(program, opts, &mut errors),
+        });
         eprintln!(
             "[{}/{count}] {name}: {:.1} s",
             i + 1,

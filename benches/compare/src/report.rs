@@ -2,13 +2,24 @@
 
 use crate::child::Sample;
 use crate::engines::EngineKind;
-use crate::manifest::Kernel;
 use std::fmt::Write;
 use std::time::Duration;
 
-/// All samples of one kernel: `samples[e]` holds engine `EngineKind::ALL[e]`'s successful runs.
+/// What a row measures.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Kind {
+    /// A kernel of `benches/kernels`: one call of `run(n)`.
+    Kernel,
+    /// The startup module of `benches/startup`: load + first call is what counts.
+    Startup,
+    /// A real program of `benches/programs`: a WASI command's `_start`.
+    Program,
+}
+
+/// All samples of one benchmark: `samples[e]` holds engine `EngineKind::ALL[e]`'s successful runs.
 pub struct Row {
-    pub kernel: Kernel,
+    pub name: String,
+    pub kind: Kind,
     pub samples: [Vec<Sample>; 5],
     /// Whether any run of engine `e` failed.
     pub failed: [bool; 5],
@@ -60,9 +71,10 @@ struct Summary {
 
 impl Row {
     /// A new row with no samples.
-    pub fn new(kernel: Kernel) -> Row {
+    pub fn new(name: String, kind: Kind) -> Row {
         Row {
-            kernel,
+            name,
+            kind,
             samples: Default::default(),
             failed: [false; 5],
         }
@@ -82,10 +94,11 @@ impl Row {
         })
     }
 
-    /// `engine`'s time over wasmtime's: run time for kernels, load + run for startup.
+    /// `engine`'s time over wasmtime's: run time for kernels and programs, load + run for
+    /// startup.
     fn ratio(&self, engine: EngineKind) -> Option<f64> {
         let time = |s: Summary| {
-            if self.kernel.is_startup() {
+            if self.kind == Kind::Startup {
                 s.load_ms + s.run_ms
             } else {
                 s.run_ms
@@ -109,43 +122,57 @@ fn fmt_opt(value: Option<f64>, f: impl Fn(f64) -> String) -> String {
     value.map_or_else(|| "ERR".to_string(), f)
 }
 
-/// The geometric mean of `engine`'s ratio over the kernel rows (startup excluded).
-fn ratio_geomean(rows: &[Row], engine: EngineKind) -> Option<f64> {
+/// Whether a row takes part in the geomeans (startup does not).
+fn in_geomean(row: &Row) -> bool {
+    row.kind != Kind::Startup
+}
+
+/// The geometric mean of `engine`'s ratio over the rows (startup excluded).
+fn ratio_geomean(rows: &[&Row], engine: EngineKind) -> Option<f64> {
     let ratios: Vec<f64> = rows
         .iter()
-        .filter(|r| !r.kernel.is_startup())
+        .filter(|r| in_geomean(r))
         .filter_map(|r| r.ratio(engine))
         .collect();
     geomean(&ratios)
 }
 
-/// The geometric mean over the kernel rows of `a`'s run time over `b`'s.
-fn pair_geomean(rows: &[Row], a: EngineKind, b: EngineKind) -> Option<f64> {
+/// The geometric mean over the rows (startup excluded) of `a`'s run time over `b`'s.
+fn pair_geomean(rows: &[&Row], a: EngineKind, b: EngineKind) -> Option<f64> {
     pair_geomean_by(rows, a, b, |s| s.run_ms)
 }
 
 /// Like [`pair_geomean`], on load plus run time.
-fn pair_geomean_total(rows: &[Row], a: EngineKind, b: EngineKind) -> Option<f64> {
+fn pair_geomean_total(rows: &[&Row], a: EngineKind, b: EngineKind) -> Option<f64> {
     pair_geomean_by(rows, a, b, |s| s.load_ms + s.run_ms)
 }
 
 fn pair_geomean_by(
-    rows: &[Row],
+    rows: &[&Row],
     a: EngineKind,
     b: EngineKind,
     time: impl Fn(&Summary) -> f64,
 ) -> Option<f64> {
     let ratios: Vec<f64> = rows
         .iter()
-        .filter(|r| !r.kernel.is_startup())
+        .filter(|r| in_geomean(r))
         .filter_map(|r| Some(time(&r.summary(a)?) / time(&r.summary(b)?)))
         .filter(|r| r.is_finite() && *r > 0.0)
         .collect();
     geomean(&ratios)
 }
 
-fn table_header() -> String {
-    let mut head = String::from("| kernel |");
+/// The JIT's speedup on one row: spur-interp's run time over spur-jit's.
+fn jit_speedup(row: &Row) -> Option<f64> {
+    let interp = row.summary(EngineKind::SpurInterp)?;
+    let jit = row.summary(EngineKind::SpurJit)?;
+    Some(interp.run_ms / jit.run_ms).filter(|r| r.is_finite() && *r > 0.0)
+}
+
+/// The table's header; `label` heads the first column, and `speedup` adds the JIT speedup
+/// column at the end.
+fn table_header(label: &str, speedup: bool) -> String {
+    let mut head = format!("| {label} |");
     let mut rule = String::from("| --- |");
     for e in EngineKind::ALL {
         let name = e.name();
@@ -156,12 +183,16 @@ fn table_header() -> String {
         let _ = write!(head, " {} run/wasmtime |", e.name());
         rule.push_str(" ---: |");
     }
+    if speedup {
+        head.push_str(" JIT speedup (spur-interp/spur-jit run) |");
+        rule.push_str(" ---: |");
+    }
     format!("{head}\n{rule}\n")
 }
 
-fn table_row(row: &Row) -> String {
-    let startup = row.kernel.is_startup();
-    let mut line = format!("| {}{} |", row.kernel.name, if startup { " †" } else { "" });
+fn table_row(row: &Row, speedup: bool) -> String {
+    let startup = row.kind == Kind::Startup;
+    let mut line = format!("| {}{} |", row.name, if startup { " †" } else { "" });
     for e in EngineKind::ALL {
         let s = row.summary(e);
         let _ = write!(
@@ -175,11 +206,18 @@ fn table_row(row: &Row) -> String {
     for e in RATIO_ENGINES {
         let _ = write!(line, " {} |", fmt_opt(row.ratio(e), |r| format!("{r:.2}")));
     }
+    if speedup {
+        let _ = write!(
+            line,
+            " {} |",
+            fmt_opt(jit_speedup(row), |r| format!("{r:.2}"))
+        );
+    }
     line.push('\n');
     line
 }
 
-fn geomean_row(rows: &[Row]) -> String {
+fn geomean_row(rows: &[&Row], speedup: bool) -> String {
     let mut line = String::from("| **geomean** |");
     line.push_str(&" |".repeat(3 * EngineKind::ALL.len()));
     for e in RATIO_ENGINES {
@@ -189,13 +227,17 @@ fn geomean_row(rows: &[Row]) -> String {
             fmt_opt(ratio_geomean(rows, e), |r| format!("{r:.2}"))
         );
     }
+    if speedup {
+        let g = pair_geomean(rows, EngineKind::SpurInterp, EngineKind::SpurJit);
+        let _ = write!(line, " **{}** |", fmt_opt(g, |r| format!("{r:.2}")));
+    }
     line.push('\n');
     line
 }
 
-/// The lines after the table: explicit geomeans, startup totals, the child baseline RSS.
-fn footer(rows: &[Row]) -> String {
-    let kernels = rows.iter().filter(|r| !r.kernel.is_startup()).count();
+/// The lines after the kernel table: explicit geomeans, startup totals.
+fn footer(rows: &[&Row]) -> String {
+    let kernels = rows.iter().filter(|r| in_geomean(r)).count();
     let g = |a, b| fmt_opt(pair_geomean(rows, a, b), |r| format!("{r:.3}"));
     let mut out = format!(
         "\n† startup: ratios are (load + first call) / wasmtime's; excluded from the geomeans.\n\n\
@@ -214,16 +256,13 @@ fn footer(rows: &[Row]) -> String {
         ),
     );
     out.push_str("spur-interp / spur-jit (JIT speedup, run time):");
-    for r in rows.iter().filter(|r| !r.kernel.is_startup()) {
-        if let (Some(i), Some(j)) = (
-            r.summary(EngineKind::SpurInterp),
-            r.summary(EngineKind::SpurJit),
-        ) {
-            let _ = write!(out, " {} {:.2};", r.kernel.name, i.run_ms / j.run_ms);
+    for r in rows.iter().filter(|r| in_geomean(r)) {
+        if let Some(s) = jit_speedup(r) {
+            let _ = write!(out, " {} {s:.2};", r.name);
         }
     }
     out.push('\n');
-    if let Some(row) = rows.iter().find(|r| r.kernel.is_startup()) {
+    if let Some(row) = rows.iter().find(|r| r.kind == Kind::Startup) {
         out.push_str("startup, load + first call (ms):");
         for e in EngineKind::ALL {
             let total = row.summary(e).map(|s| s.load_ms + s.run_ms);
@@ -231,6 +270,58 @@ fn footer(rows: &[Row]) -> String {
         }
         out.pop();
         out.push('\n');
+    }
+    out
+}
+
+/// The lines after the program table: geomeans over the programs.
+fn program_footer(rows: &[&Row]) -> String {
+    let n = rows.len();
+    let g = |a, b| fmt_opt(pair_geomean(rows, a, b), |r| format!("{r:.3}"));
+    format!(
+        "\nPrograms: load = compile + instantiate; run = `_start` (the whole program, WASI calls \
+         included). Geomeans over {n} programs, run time: \
+         spur-interp / spur-jit (JIT speedup) {}; spur-interp / wasmi {}; spur-jit / wasmi {}; \
+         spur-interp / wasmtime {}; spur-jit / wasmtime {}; \
+         spur-jit / wasmtime on load + run {}.\n",
+        g(EngineKind::SpurInterp, EngineKind::SpurJit),
+        g(EngineKind::SpurInterp, EngineKind::Wasmi),
+        g(EngineKind::SpurJit, EngineKind::Wasmi),
+        g(EngineKind::SpurInterp, EngineKind::Wasmtime),
+        g(EngineKind::SpurJit, EngineKind::Wasmtime),
+        fmt_opt(
+            pair_geomean_total(rows, EngineKind::SpurJit, EngineKind::Wasmtime),
+            |r| format!("{r:.3}")
+        ),
+    )
+}
+
+/// The markdown report: the kernel table (kernels and startup) with its geomean row and
+/// footer, then the program table with its own, then the child baseline RSS. A table with
+/// no rows is left out.
+pub fn render(rows: &[Row]) -> String {
+    let (programs, kernels): (Vec<&Row>, Vec<&Row>) =
+        rows.iter().partition(|r| r.kind == Kind::Program);
+    let mut out = String::new();
+    if !kernels.is_empty() {
+        out.push_str(&table_header("kernel", false));
+        for row in &kernels {
+            out.push_str(&table_row(row, false));
+        }
+        out.push_str(&geomean_row(&kernels, false));
+        out.push_str(&footer(&kernels));
+    }
+    if !programs.is_empty() {
+        if !kernels.is_empty() {
+            out.push('\n');
+        }
+        out.push_str("## Programs\n\n");
+        out.push_str(&table_header("program", true));
+        for row in &programs {
+            out.push_str(&table_row(row, true));
+        }
+        out.push_str(&geomean_row(&programs, true));
+        out.push_str(&program_footer(&programs));
     }
     let base = rows
         .iter()
@@ -244,17 +335,6 @@ fn footer(rows: &[Row]) -> String {
             base as f64 / 1024.0
         );
     }
-    out
-}
-
-/// The markdown report: table, geomean row and footer.
-pub fn render(rows: &[Row]) -> String {
-    let mut out = table_header();
-    for row in rows {
-        out.push_str(&table_row(row));
-    }
-    out.push_str(&geomean_row(rows));
-    out.push_str(&footer(rows));
     out
 }
 

@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# Builds the real programs of spur-compare and their expected outputs:
+#   - bzip2/bzip2.wasm: bzip2/bench.c linked with libbzip2 from Debian's bzip2 source package
+#     (unmodified library sources), for wasm32-wasi with clang-19 and Debian's wasi-libc;
+#   - expected/NAME.out for every program of MANIFEST, from *native* builds of the same
+#     sources: bench.c + libbzip2 with gcc, and the Lua 5.4 interpreter from Debian's lua5.4
+#     source package (the sources of ../../tests/wasi/bin/lua.wasm, see
+#     tests/wasi/lua/build.sh) with gcc, running the scripts of lua/.
+# When node is installed, every program is also run as wasm under node's WASI and its output
+# must equal the native one.
+#   needs: apt-get install clang-19 lld-19 wasi-libc libclang-rt-19-dev-wasm32 dpkg-dev gcc
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+cd "$work"
+
+# Fetch the source packages with a private source list (the system's apt config is untouched).
+echo "deb-src http://deb.debian.org/debian bookworm main" > src.list
+mkdir -p lists/partial
+apt_opts=(-q -o Dir::Etc::SourceList="$work/src.list" -o Dir::Etc::SourceParts=/nonexistent -o Dir::State::Lists="$work/lists")
+apt-get "${apt_opts[@]}" update >/dev/null 2>&1
+apt-get "${apt_opts[@]}" source --download-only bzip2 lua5.4 >/dev/null 2>&1
+dpkg-source -x bzip2_*.dsc bzip2 >/dev/null 2>&1  # applies Debian's patches
+dpkg-source -x lua5.4_*.dsc lua >/dev/null 2>&1
+
+# bzip2: the library's sources, without the bzip2/bzip2recover command-line programs.
+bz="$work/bzip2"
+bzsrc=("$bz"/{blocksort,huffman,crctable,randtable,compress,decompress,bzlib}.c)
+clang-19 --target=wasm32-wasi -O2 -Wno-everything -I"$bz" -Wl,--strip-all \
+    -o "$here/bzip2/bzip2.wasm" "$here/bzip2/bench.c" "${bzsrc[@]}"
+gcc -O2 -w -I"$bz" -o "$work/bzip2-native" "$here/bzip2/bench.c" "${bzsrc[@]}"
+echo "built benches/programs/bzip2/bzip2.wasm ($(stat -c %s "$here/bzip2/bzip2.wasm") bytes) from $(basename "$work"/bzip2_*.dsc)"
+
+# Lua: the interpreter (lua.c and the library), natively.
+lsrc=()
+for f in "$work"/lua/src/*.c; do
+    case "$(basename "$f")" in luac.c) continue ;; esac
+    lsrc+=("$f")
+done
+# Debian's packaging patch makes luaconf.h include this generated header (module search path).
+echo "#define DEB_HOST_MULTIARCH \"$(gcc -dumpmachine)\"" > "$work/lua/src/lua5.4-deb-multiarch.h"
+gcc -O2 -w -std=gnu99 -DLUA_COMPAT_5_3 -DLUA_USE_POSIX -o "$work/lua-native" "${lsrc[@]}" -lm
+echo "built native lua from $(basename "$work"/lua5.4_*.dsc)"
+
+# Expected outputs: run every program of MANIFEST natively.
+mkdir -p "$here/expected"
+cd "$here"
+grep -v '^\s*#' MANIFEST | while read -r name module stdin args; do
+    [ -n "$name" ] || continue
+    base="$(basename "$module" .wasm)"
+    native="$work/$base-native"
+    input=/dev/null
+    [ "$stdin" = none ] || input="$stdin"
+    # shellcheck disable=SC2086 # args are words
+    "$native" $args < "$input" > "expected/$name.out"
+    if command -v node >/dev/null; then
+        # shellcheck disable=SC2086
+        node --no-warnings -e '
+            const fs = require("node:fs");
+            const { WASI } = require("node:wasi");
+            const [file, ...args] = process.argv.slice(1);
+            const wasi = new WASI({ version: "preview1", args: [file, ...args] });
+            WebAssembly.instantiate(fs.readFileSync(file), wasi.getImportObject())
+                .then(({ instance }) => wasi.start(instance));' "$module" $args < "$input" > "$work/node.out"
+        cmp -s "expected/$name.out" "$work/node.out" || { echo "$name: wasm output (node) differs from native" >&2; exit 1; }
+        echo "$name: native and wasm (node) outputs agree: $(head -c 80 "expected/$name.out" | head -n 1)"
+    else
+        echo "$name: $(head -n 1 "expected/$name.out")"
+    fi
+done
