@@ -143,6 +143,8 @@ fn run(p: &Program, jit: bool, fail_at: Option<i32>) -> Run {
     let mut config = Config::new();
     config.jit(jit);
     config.jit_param("hotloop", HOTLOOP).expect("hotloop");
+    // No time budget: which traces are compiled must not depend on how fast this machine is.
+    config.jit_param("budget", 100).expect("budget");
     let engine = Engine::new(&config);
     let module = Module::new(&engine, &source).unwrap_or_else(|e| panic!("{}: {e}", p.name));
     let mut store = Store::new(&engine, Host { calls: 0, fail_at });

@@ -7,7 +7,12 @@ use spur::{Config, Engine, Instance, Linker, Module, Store};
 
 fn engine(hotloop: u32) -> Engine {
     let mut config = Config::new();
-    config.jit_param("hotloop", hotloop).unwrap();
+    // No time budget: the counts these tests check must not depend on the machine's speed.
+    config
+        .jit_param("hotloop", hotloop)
+        .unwrap()
+        .jit_param("budget", 100)
+        .unwrap();
     Engine::new(&config)
 }
 
@@ -174,6 +179,8 @@ fn the_least_recently_entered_tree_is_evicted_when_traces_run_out() {
         .jit_param("hotloop", 1)
         .unwrap()
         .jit_param("maxtrace", 2)
+        .unwrap()
+        .jit_param("budget", 100)
         .unwrap();
     let engine = Engine::new(&config);
     let body = |k: i32| {
@@ -220,4 +227,46 @@ fn the_least_recently_entered_tree_is_evicted_when_traces_run_out() {
         "{stats}"
     );
     assert!(wx_mappings().is_empty());
+}
+
+#[test]
+fn a_spent_budget_defers_new_traces() {
+    // With no time allowed for the JIT, the first recording is the only one: every later
+    // hot loop and hot exit waits (and the program still computes the same).
+    let mut config = Config::new();
+    for (name, value) in [
+        ("hotloop", 1),
+        ("hotexit", 1),
+        ("budget", 0),
+        ("budgetms", 0),
+    ] {
+        config.jit_param(name, value).unwrap();
+    }
+    let wat = r#"(module
+             (func (export "run") (param $n i32) (result i32)
+               (local $i i32) (local $s i32)
+               (loop $a
+                 (local.set $s (i32.add (local.get $s) (local.get $i)))
+                 (local.set $i (i32.add (local.get $i) (i32.const 1)))
+                 (br_if $a (i32.lt_u (local.get $i) (local.get $n))))
+               (local.set $i (i32.const 0))
+               (loop $b
+                 (if (i32.and (local.get $i) (i32.const 1))
+                   (then (local.set $s (i32.xor (local.get $s) (local.get $i)))))
+                 (local.set $i (i32.add (local.get $i) (i32.const 1)))
+                 (br_if $b (i32.lt_u (local.get $i) (local.get $n))))
+               (local.get $s)))"#;
+    let mut s = 0i32;
+    for i in 0..1000 {
+        s = s.wrapping_add(i);
+    }
+    for i in 0..1000 {
+        if i & 1 != 0 {
+            s ^= i;
+        }
+    }
+    let (result, stats) = run_once(&Engine::new(&config), wat, 1000);
+    assert_eq!(result, s);
+    assert_eq!(stats.traces, 1, "{stats}");
+    assert!(stats.deferred >= 1, "{stats}");
 }

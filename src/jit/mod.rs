@@ -137,6 +137,8 @@ pub struct JitStats {
     pub blacklisted: u64,
     /// Trees evicted (least recently entered first) to make room for new traces.
     pub evicted: u64,
+    /// Recordings put off because the JIT had used its share of the run time (`budget`).
+    pub deferred: u64,
     /// Times every trace was flushed at once (when eviction could not make room).
     pub flushes: u64,
     /// Times a trace was entered from the interpreter.
@@ -177,6 +179,7 @@ impl std::fmt::Display for JitStats {
         }
         writeln!(f, "blacklisted loops   {}", self.blacklisted)?;
         writeln!(f, "evicted trees       {}", self.evicted)?;
+        writeln!(f, "deferred recordings {}", self.deferred)?;
         writeln!(f, "flushes             {}", self.flushes)?;
         writeln!(f, "machine code        {} bytes", self.mcode_bytes)?;
         writeln!(
@@ -242,6 +245,8 @@ pub(crate) struct JitState {
     rng: u32,
     pub(crate) pending_error: Option<Error>,
     pub(crate) dump: Option<DumpSink>,
+    /// When the JIT started (the time `budget` counts from).
+    started: Instant,
 }
 
 impl JitState {
@@ -260,7 +265,21 @@ impl JitState {
             rng: 0x2545_f491,
             pending_error: None,
             dump: None,
+            started: Instant::now(),
         }
+    }
+
+    /// Whether recording and compiling have used up their share of the run time
+    /// (`budget` percent past the first `budgetms`): new traces wait, so a short run does
+    /// not spend more time compiling than the traces can win back.
+    fn over_budget(&self) -> bool {
+        if self.params.budget >= 100 {
+            return false;
+        }
+        let spent = self.stats.record_time + self.stats.compile_time;
+        let allowed = Duration::from_millis(u64::from(self.params.budgetms))
+            + self.started.elapsed() * self.params.budget / 100;
+        spent > allowed
     }
 
     /// Whether a recording runs in the `run` call with this `stop`.
@@ -380,6 +399,11 @@ pub(crate) fn hot_loop(s: &mut StoreInner, pc: *const Instr, id: u32, stop: usiz
     if jit.recorder.is_some() {
         return LoopAction::Continue;
     }
+    if jit.over_budget() {
+        jit.stats.deferred += 1;
+        ctr.store(params.hotloop.max(2), Ordering::Relaxed);
+        return LoopAction::Continue;
+    }
     tracing::debug!(target: "spur::jit", func = func_index(key.0), loop_id = id, "trace start");
     let logging = jit.dump.is_some();
     let rec = Recorder::new(s, pc, id, stop, &params, logging);
@@ -444,6 +468,10 @@ fn start_side(s: &mut StoreInner, parent: u32, k: usize, stop: usize) -> bool {
         || jit.active > 0
         || jit.forest.sides_of(p.root) >= jit.params.maxside as usize
     {
+        return false;
+    }
+    if jit.over_budget() {
+        s.jit.as_mut().expect("jit state").stats.deferred += 1;
         return false;
     }
     let params = jit.params;

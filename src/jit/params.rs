@@ -88,6 +88,11 @@ jit_params! {
     penaltymax: 60000,
     /// Random bits added to each doubled penalty.
     penaltyrnd: 4,
+    /// Percent of the time since the JIT started that recording and compiling may take,
+    /// past a first `budgetms`; beyond it, hot loops and exits wait (100: no limit).
+    budget: 10,
+    /// Milliseconds of recording and compiling always allowed (see `budget`).
+    budgetms: 5,
 }
 
 impl JitParams {
@@ -101,7 +106,7 @@ impl JitParams {
                 "JIT parameter `penaltymin` exceeds `penaltymax`",
             ));
         }
-        if self.penaltyrnd > 16 {
+        if self.penaltyrnd > 16 || self.budget > 100 {
             return Err(Error::usage("JIT parameter out of range"));
         }
         Ok(())

@@ -255,7 +255,7 @@ pub(crate) fn install(
     let addr = w.addr().addr();
     for &(at, target) in &built.links {
         let linked =
-            entry_of(target).is_some_and(|to| X64::link_jump(&mut built.code, at, addr, to.addr()));
+            entry_of(target).is_some_and(|to| X64::retarget(&mut built.code, at, addr, to.addr()));
         if !linked {
             drop(w);
             return Err((built, Abort::LinkGone));

@@ -167,23 +167,40 @@ impl Forest {
         let Some(p) = self.get_mut(parent) else {
             return Ok(());
         };
-        let base = p.code.ptr();
+        let (code, base) = (p.code, p.code.ptr().addr());
         let e = &mut p.exits[k];
-        for &at in &e.sites {
-            area.retarget_branch(base.wrapping_add(at as usize), to)?;
-        }
-        if let Some((at, table)) = e.slot {
-            // Switch tables hold 32-bit offsets from the table's start.
-            let rel = to.addr().wrapping_sub(base.addr() + table as usize) as isize;
-            let rel = i32::try_from(rel).map_err(|_| McodeError::BranchRange {
-                from: base.addr(),
+        // One write transaction for all of the exit's branches, its table entry and stub.
+        let done = area.patch_with(code.ptr(), code.len(), |bytes| {
+            let mut ok = e
+                .sites
+                .iter()
+                .all(|&at| X64::retarget(bytes, at, base, to.addr()));
+            if let Some((at, table)) = e.slot {
+                // Switch tables hold 32-bit offsets from the table's start.
+                let rel = to.addr().wrapping_sub(base + table as usize) as isize;
+                match (
+                    i32::try_from(rel),
+                    bytes.get_mut(at as usize..at as usize + 4),
+                ) {
+                    (Ok(rel), Some(entry)) => entry.copy_from_slice(&rel.to_le_bytes()),
+                    _ => ok = false,
+                }
+            }
+            let stub = e.stub as usize;
+            match (
+                X64::jump(base + stub, to.addr()),
+                bytes.get_mut(stub..stub + 5),
+            ) {
+                (Some(jmp), Some(b)) => b.copy_from_slice(&jmp),
+                _ => ok = false,
+            }
+            ok
+        })?;
+        if !done {
+            return Err(McodeError::BranchRange {
+                from: base,
                 to: to.addr(),
-            })?;
-            area.patch(base.wrapping_add(at as usize), &rel.to_le_bytes())?;
-        }
-        let stub = base.wrapping_add(e.stub as usize);
-        if let Some(jmp) = X64::jump(stub.addr(), to.addr()) {
-            area.patch(stub, &jmp)?;
+            });
         }
         e.side = Some(side);
         Ok(())

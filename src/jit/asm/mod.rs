@@ -41,9 +41,10 @@ pub(crate) trait Arch {
     fn assemble(ir: &Ir<'_>, alloc: &Alloc, unit: &Unit)
     -> Result<Assembled, super::record::Abort>;
 
-    /// Points the link jump at offset `at` of `code` (which will run at `from`) to `to`.
-    /// False if the bytes there are not a link jump or `to` is out of range.
-    fn link_jump(code: &mut [u8], at: u32, from: usize, to: usize) -> bool;
+    /// Points the branch at offset `at` of `code` (which runs at address `base`) to `to`:
+    /// a link's jump, or a guard's branch to its exit. False if the bytes there are not
+    /// such a branch or `to` is out of its range.
+    fn retarget(code: &mut [u8], at: u32, base: usize, to: usize) -> bool;
 
     /// An unconditional jump placed at `from` to `to` (patched over an exit stub).
     fn jump(from: usize, to: usize) -> Option<Vec<u8>>;

@@ -19,6 +19,7 @@
 use super::{Alloc, Arch, Assembled, Loc, Unit};
 use crate::jit::helpers::{self, Helper};
 use crate::jit::ir::{Cond, Ins, Ir, Mem, Op, Ref, Ty};
+use crate::jit::mcode;
 use crate::jit::record::Abort;
 use crate::jit::trace::{MAX_SPILLS, TraceCtx};
 use crate::runtime::store::GlobalEntity;
@@ -103,22 +104,20 @@ impl Arch for X64 {
         Ok(out)
     }
 
-    fn link_jump(code: &mut [u8], at: u32, from: usize, to: usize) -> bool {
+    fn retarget(code: &mut [u8], at: u32, base: usize, to: usize) -> bool {
         let at = at as usize;
-        let Some(rel) = crate::jit::mcode::x64::rel32(from + at + 5, to) else {
+        let Some(site) = code.get(at..).and_then(mcode::x64::rel32_site) else {
             return false;
         };
-        match code.get_mut(at..at + 5) {
-            Some(b) if b[0] == 0xE9 => {
-                b[1..].copy_from_slice(&rel.to_le_bytes());
-                true
-            }
-            _ => false,
-        }
+        let Some(rel) = mcode::x64::rel32(base + at + site.len, to) else {
+            return false;
+        };
+        code[at + site.disp..at + site.disp + 4].copy_from_slice(&rel.to_le_bytes());
+        true
     }
 
     fn jump(from: usize, to: usize) -> Option<Vec<u8>> {
-        let rel = crate::jit::mcode::x64::rel32(from + 5, to)?;
+        let rel = mcode::x64::rel32(from + 5, to)?;
         let mut b = vec![0xE9];
         b.extend_from_slice(&rel.to_le_bytes());
         Some(b)
