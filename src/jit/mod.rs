@@ -92,6 +92,10 @@ use tree::{Forest, Link};
 /// A loop header's counter value meaning "blacklisted: never counted again" (`ILOOP`).
 pub(crate) const ILOOP: u32 = u32::MAX;
 
+/// How many times its threshold (`hotloop` iterations, `hotexit` exits) a loop or exit
+/// must reach to be recorded past the time budget.
+const HEAT: u64 = 8;
+
 /// What the JIT knows about one loop of one function, in one store.
 #[derive(Clone, Copy, Debug)]
 enum LoopState {
@@ -229,6 +233,8 @@ pub(crate) struct JitState {
     /// The current penalty of loops whose recordings aborted (kept across attempts, so
     /// repeated failures escalate).
     penalties: ir::FxMap<(usize, u32), u32>,
+    /// Times a loop's recording waited for the budget.
+    deferrals: ir::FxMap<(usize, u32), u32>,
     /// Contexts for entering traces, reused (one per nesting level).
     #[expect(
         clippy::vec_box,
@@ -256,6 +262,7 @@ impl JitState {
             forest: Forest::default(),
             loops: ir::FxMap::default(),
             penalties: ir::FxMap::default(),
+            deferrals: ir::FxMap::default(),
             ctxs: Vec::new(),
             active: 0,
             recorder: None,
@@ -269,11 +276,13 @@ impl JitState {
         }
     }
 
-    /// Whether recording and compiling have used up their share of the run time
-    /// (`budget` percent past the first `budgetms`): new traces wait, so a short run does
-    /// not spend more time compiling than the traces can win back.
-    fn over_budget(&self) -> bool {
-        if self.params.budget >= 100 {
+    /// Whether a candidate that has reached its threshold `heat` times must wait:
+    /// recording and compiling have used up their share of the run time (`budget` percent
+    /// past the first `budgetms`), so a short run does not spend more time compiling than
+    /// the traces win back. A candidate [`HEAT`] times as hot as its threshold pays for
+    /// its trace whatever the budget.
+    fn over_budget(&self, heat: u64) -> bool {
+        if self.params.budget >= 100 || heat >= HEAT {
             return false;
         }
         let spent = self.stats.record_time + self.stats.compile_time;
@@ -399,8 +408,10 @@ pub(crate) fn hot_loop(s: &mut StoreInner, pc: *const Instr, id: u32, stop: usiz
     if jit.recorder.is_some() {
         return LoopAction::Continue;
     }
-    if jit.over_budget() {
+    let waited = jit.deferrals.get(&key).copied().unwrap_or(0);
+    if jit.over_budget(u64::from(waited) + 1) {
         jit.stats.deferred += 1;
+        *jit.deferrals.entry(key).or_default() += 1;
         ctr.store(params.hotloop.max(2), Ordering::Relaxed);
         return LoopAction::Continue;
     }
@@ -470,7 +481,8 @@ fn start_side(s: &mut StoreInner, parent: u32, k: usize, stop: usize) -> bool {
     {
         return false;
     }
-    if jit.over_budget() {
+    let taken = p.exits[k].taken;
+    if jit.over_budget(taken / u64::from(jit.params.hotexit.max(1))) {
         s.jit.as_mut().expect("jit state").stats.deferred += 1;
         return false;
     }

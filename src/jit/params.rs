@@ -90,7 +90,7 @@ jit_params! {
     penaltyrnd: 4,
     /// Percent of the time since the JIT started that recording and compiling may take,
     /// past a first `budgetms`; beyond it, hot loops and exits wait (100: no limit).
-    budget: 10,
+    budget: 20,
     /// Milliseconds of recording and compiling always allowed (see `budget`).
     budgetms: 5,
 }
