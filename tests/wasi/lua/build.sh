@@ -9,12 +9,11 @@ work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 cd "$work"
 
-# Fetch the source package with a private source list (the system's apt config is untouched).
-echo "deb-src http://deb.debian.org/debian bookworm main" > src.list
-mkdir -p lists/partial
-apt_opts=(-q -o Dir::Etc::SourceList="$work/src.list" -o Dir::Etc::SourceParts=/nonexistent -o Dir::State::Lists="$work/lists")
-apt-get "${apt_opts[@]}" update >/dev/null 2>&1
-apt-get "${apt_opts[@]}" source --download-only lua5.4 >/dev/null 2>&1
+# Fetch the source package(s) with a private source list, from the mirror this machine's
+# apt uses (the system's apt config is untouched).
+# shellcheck source=/dev/null
+source "$here/../debian-source.sh"
+fetch_debian_source lua5.4
 dpkg-source -x lua5.4_*.dsc lua >/dev/null 2>&1  # applies Debian's patches (security fixes)
 src="$work/lua/src"
 
