@@ -53,6 +53,15 @@
 //! `maxtrace` traces are live or code memory is full, whole trees are evicted, least
 //! recently entered first (see `tree`).
 //!
+//! ## Budget
+//!
+//! Recording and compiling may take `budget` percent of the time since the JIT started,
+//! past a first `budgetms`. Beyond it a hot loop or exit waits (its counter starts again)
+//! unless it is `budgetheat` times as hot as its threshold, since making a very hot exit
+//! wait costs more exits than compiling its side trace. So a short run, or the start of a
+//! big program, is not slowed by compiling lukewarm code, and a long run compiles all it
+//! needs. Which traces exist then depends on timing, never what they compute.
+//!
 //! ## IR, optimization, backend, exits
 //!
 //! A linear SSA buffer per trace (bump-allocated), one opcode table, interned constants,
@@ -91,10 +100,6 @@ use tree::{Forest, Link};
 
 /// A loop header's counter value meaning "blacklisted: never counted again" (`ILOOP`).
 pub(crate) const ILOOP: u32 = u32::MAX;
-
-/// How many times its threshold (`hotloop` iterations, `hotexit` exits) a loop or exit
-/// must reach to be recorded past the time budget.
-const HEAT: u64 = 8;
 
 /// What the JIT knows about one loop of one function, in one store.
 #[derive(Clone, Copy, Debug)]
@@ -279,10 +284,10 @@ impl JitState {
     /// Whether a candidate that has reached its threshold `heat` times must wait:
     /// recording and compiling have used up their share of the run time (`budget` percent
     /// past the first `budgetms`), so a short run does not spend more time compiling than
-    /// the traces win back. A candidate [`HEAT`] times as hot as its threshold pays for
-    /// its trace whatever the budget.
+    /// the traces win back. A candidate `budgetheat` times as hot as its threshold pays
+    /// for its trace whatever the budget.
     fn over_budget(&self, heat: u64) -> bool {
-        if self.params.budget >= 100 || heat >= HEAT {
+        if self.params.budget >= 100 || heat >= u64::from(self.params.budgetheat) {
             return false;
         }
         let spent = self.stats.record_time + self.stats.compile_time;

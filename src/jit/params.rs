@@ -90,9 +90,13 @@ jit_params! {
     penaltyrnd: 4,
     /// Percent of the time since the JIT started that recording and compiling may take,
     /// past a first `budgetms`; beyond it, hot loops and exits wait (100: no limit).
-    budget: 20,
+    budget: 10,
     /// Milliseconds of recording and compiling always allowed (see `budget`).
     budgetms: 5,
+    /// How many times its threshold (`hotloop` iterations, `hotexit` exits) a loop or
+    /// exit must reach to be recorded past the budget: waiting then costs more than
+    /// compiling.
+    budgetheat: 32,
 }
 
 impl JitParams {
