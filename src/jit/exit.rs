@@ -12,7 +12,7 @@
 
 use super::asm::Loc;
 use super::ir::{SnapFrame, Ty};
-use super::trace::TraceCtx;
+use super::trace::{TraceCtx, word};
 use crate::interp::Instr;
 use crate::runtime::store::{Frame, Stack};
 
@@ -46,15 +46,48 @@ impl Source {
         }
     }
 
+    /// Where the value is in the context's words at an exit (none for a constant).
+    fn word(self) -> Option<u16> {
+        let w = match self {
+            Source::Const(_) => return None,
+            Source::Gpr(g) => word::GPR + g as usize,
+            Source::Fpr(x) => word::FPR + x as usize,
+            Source::Spill(i) => word::SPILL + i as usize,
+        };
+        Some(w as u16)
+    }
+
     /// The value in the context saved at an exit.
     fn read(self, ctx: &TraceCtx, ty: Ty) -> u64 {
-        let v = match self {
-            Source::Const(k) => k,
-            Source::Gpr(g) => ctx.gpr[g as usize],
-            Source::Fpr(x) => ctx.xmm[x as usize],
-            Source::Spill(i) => ctx.spill[i as usize],
-        };
-        ty.canon(v)
+        match (self, self.word()) {
+            (Source::Const(k), _) => ty.canon(k),
+            (_, Some(w)) => ty.canon(ctx.words[w as usize]),
+            (_, None) => 0,
+        }
+    }
+}
+
+/// An exit's slot writes in the form the exit handler runs fast: values from the
+/// context's words (slot, word, 32 bits wide), and constants (slot, bits).
+#[derive(Default)]
+pub(crate) struct Writes {
+    from_words: Vec<(u32, u16, bool)>,
+    consts: Vec<(u32, u64)>,
+}
+
+impl Writes {
+    pub(crate) fn new(entries: &[(u32, Source, Ty)]) -> Writes {
+        let mut w = Writes::default();
+        for &(slot, src, ty) in entries {
+            match (src, src.word()) {
+                (Source::Const(k), _) => w.consts.push((slot, ty.canon(k))),
+                (_, Some(word)) => w
+                    .from_words
+                    .push((slot, word, matches!(ty, Ty::I32 | Ty::F32))),
+                (_, None) => {}
+            }
+        }
+        w
     }
 }
 
@@ -64,6 +97,8 @@ pub(crate) struct Exit {
     pub(crate) pc: *const Instr,
     pub(crate) frames: Vec<SnapFrame>,
     pub(crate) entries: Vec<(u32, Source, Ty)>,
+    /// The same, as the exit handler writes them.
+    pub(crate) writes: Writes,
     pub(crate) acc: Option<(Source, Ty)>,
     /// The trace's end returning to the interpreter (a link, not a failing guard): it
     /// never grows a side trace.
@@ -86,8 +121,13 @@ pub(crate) struct Exit {
 pub(crate) fn restore(stack: &mut Stack, e: &Exit, ctx: &TraceCtx) -> u64 {
     let root_base = ctx.root_base;
     // Every value is read from the context, which the writes do not touch.
-    for &(slot, src, ty) in &e.entries {
-        stack.values[root_base + slot as usize] = src.read(ctx, ty);
+    let values = &mut stack.values[root_base..];
+    for &(slot, w, narrow) in &e.writes.from_words {
+        let v = ctx.words[w as usize];
+        values[slot as usize] = if narrow { v as u32 as u64 } else { v };
+    }
+    for &(slot, v) in &e.writes.consts {
+        values[slot as usize] = v;
     }
     let acc = e.acc.map_or(0, |(src, ty)| src.read(ctx, ty));
     for f in &e.frames {

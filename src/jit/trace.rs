@@ -9,8 +9,8 @@
 //! the trace had inlined, and tells the interpreter where to resume.
 
 use super::asm::{self, Arch, Loc, Unit, x64::X64};
-use super::exit::{Exit, Source};
-use super::ir::{Ref, format_ins};
+use super::exit::{Exit, Source, Writes};
+use super::ir::{Ref, Ty, format_ins};
 use super::mcode::{CodeRef, McodeArea};
 use super::opt;
 use super::record::{Abort, Recorder};
@@ -19,6 +19,19 @@ use crate::runtime::store::{GlobalEntity, StoreInner};
 
 /// Spill slots a trace may use.
 pub(crate) const MAX_SPILLS: usize = 256;
+
+/// Where things are in [`TraceCtx::words`]: general registers, float registers, the
+/// save area (registers preserved across helper calls, values parked by PHI moves), the
+/// spill slots.
+pub(crate) mod word {
+    pub(crate) const GPR: usize = 0;
+    pub(crate) const FPR: usize = 16;
+    pub(crate) const SAVE: usize = 32;
+    pub(crate) const SPILL: usize = 96;
+}
+
+/// Words in [`TraceCtx::words`].
+pub(crate) const WORDS: usize = word::SPILL + MAX_SPILLS;
 
 /// What a running trace reads and writes besides its registers. Field offsets are used
 /// by the generated code.
@@ -39,11 +52,10 @@ pub(crate) struct TraceCtx {
     pub(crate) exit: u32,
     /// The number of the trace whose exit was taken (links cross traces).
     pub(crate) trace: u32,
-    pub(crate) gpr: [u64; 16],
-    pub(crate) xmm: [u64; 16],
-    /// Registers preserved across helper calls, and values parked by PHI moves.
-    pub(crate) save: [u64; 64],
-    pub(crate) spill: [u64; MAX_SPILLS],
+    /// The registers saved at an exit (general, then float), the save area for helper
+    /// calls and PHI moves, and the spill slots: one array, so an exit reads any value
+    /// by its index (see [`word`]).
+    pub(crate) words: [u64; WORDS],
 }
 
 impl TraceCtx {
@@ -59,10 +71,7 @@ impl TraceCtx {
             root_base: 0,
             exit: 0,
             trace: 0,
-            gpr: [0; 16],
-            xmm: [0; 16],
-            save: [0; 64],
-            spill: [0; MAX_SPILLS],
+            words: [0; WORDS],
         })
     }
 
@@ -192,22 +201,26 @@ pub(crate) fn compile(
         .snaps
         .iter()
         .enumerate()
-        .map(|(k, s)| Exit {
-            pc: s.pc,
-            frames: s.frames.clone(),
-            entries: s
+        .map(|(k, s)| {
+            let entries: Vec<(u32, Source, Ty)> = s
                 .entries
                 .iter()
                 .map(|&(slot, r)| (slot, source(r), ir.ty(r)))
-                .collect(),
-            acc: (!s.acc.is_none()).then(|| (source(s.acc), ir.ty(s.acc))),
-            link: matches!(ir.get(s.at).op, super::ir::Op::Exit | super::ir::Op::Link),
-            taken: 0,
-            sites: std::mem::take(&mut out.exit_sites[k]),
-            slot: out.exit_slots[k],
-            stub: out.stubs[k],
-            side: None,
-            attempts: 0,
+                .collect();
+            Exit {
+                pc: s.pc,
+                frames: s.frames.clone(),
+                writes: Writes::new(&entries),
+                entries,
+                acc: (!s.acc.is_none()).then(|| (source(s.acc), ir.ty(s.acc))),
+                link: matches!(ir.get(s.at).op, super::ir::Op::Exit | super::ir::Op::Link),
+                taken: 0,
+                sites: std::mem::take(&mut out.exit_sites[k]),
+                slot: out.exit_slots[k],
+                stub: out.stubs[k],
+                side: None,
+                attempts: 0,
+            }
         })
         .collect();
     // A link's snapshot is the last one: its exit is where the link falls back to.

@@ -21,7 +21,7 @@ use crate::jit::helpers::{self, Helper};
 use crate::jit::ir::{Cond, Ins, Ir, Mem, Op, Ref, Ty};
 use crate::jit::mcode;
 use crate::jit::record::Abort;
-use crate::jit::trace::{MAX_SPILLS, TraceCtx};
+use crate::jit::trace::{MAX_SPILLS, TraceCtx, word};
 use crate::runtime::store::GlobalEntity;
 use dynasmrt::x64::X64Relocation;
 use dynasmrt::{DynamicLabel, DynasmApi, DynasmLabelApi, VecAssembler, dynasm};
@@ -42,10 +42,11 @@ const OFF_TABLE0: i32 = offset_of!(TraceCtx, table0) as i32;
 const OFF_TABLE0_LEN: i32 = offset_of!(TraceCtx, table0_len) as i32;
 const OFF_EXIT: i32 = offset_of!(TraceCtx, exit) as i32;
 const OFF_TRACE: i32 = offset_of!(TraceCtx, trace) as i32;
-const OFF_GPR: i32 = offset_of!(TraceCtx, gpr) as i32;
-const OFF_XMM: i32 = offset_of!(TraceCtx, xmm) as i32;
-const OFF_SPILL: i32 = offset_of!(TraceCtx, spill) as i32;
-const OFF_SAVE: i32 = offset_of!(TraceCtx, save) as i32;
+const OFF_WORDS: i32 = offset_of!(TraceCtx, words) as i32;
+const OFF_GPR: i32 = OFF_WORDS + 8 * word::GPR as i32;
+const OFF_XMM: i32 = OFF_WORDS + 8 * word::FPR as i32;
+const OFF_SAVE: i32 = OFF_WORDS + 8 * word::SAVE as i32;
+const OFF_SPILL: i32 = OFF_WORDS + 8 * word::SPILL as i32;
 
 /// The x86-64 backend.
 pub(crate) struct X64;
