@@ -435,9 +435,6 @@ fn run_trace(s: &mut StoreInner, t: u32, stop: usize) -> LoopAction {
     let Some(trace) = jit.forest.get_mut(t) else {
         return LoopAction::Continue;
     };
-    jit.stats.entries += 1;
-    trace.entries += 1;
-    trace.last_entered = jit.stats.entries;
     let code = trace.code.ptr();
     let (extent, depth) = (jit.forest.max_extent, jit.forest.max_depth);
     let base = s.stack.frames.last().expect("frame").base;
@@ -447,6 +444,12 @@ fn run_trace(s: &mut StoreInner, t: u32, stop: usize) -> LoopAction {
         return LoopAction::Continue;
     }
     let jit = s.jit.as_mut().expect("jit state");
+    // Counted once the trace really runs (not when the stack had no room for it).
+    jit.stats.entries += 1;
+    let entered = jit.stats.entries;
+    let trace = jit.forest.get_mut(t).expect("checked above");
+    trace.entries += 1;
+    trace.last_entered = entered;
     let mut ctx = jit.ctxs.pop().unwrap_or_else(trace::TraceCtx::new_boxed);
     jit.active += 1;
     let (tn, k) = trace::enter(s, code, &mut ctx);
