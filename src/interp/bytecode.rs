@@ -89,6 +89,17 @@ macro_rules! define_instr {
                 }
             }
 
+            /// Calls `f` with each slot the instruction names as an operand: every `Slot`
+            /// field but `dst`. The first slot of a range (`args`, `ReturnMany`'s `src`)
+            /// is reported alone, and `Select` also reads its `dst`: widening those is the
+            /// caller's business (see `liveness`).
+            #[allow(unused_variables, reason = "fields that are not slots are skipped")]
+            pub(crate) fn for_each_operand(&self, mut f: impl FnMut(Slot)) {
+                match *self {
+                    $( Instr::$name $({ $($field),* })? => { $($( operand!($field, f); )*)? } )*
+                }
+            }
+
             /// The branch offset of a branch instruction.
             #[allow(unused_variables, reason = "only the `off` binding is used")]
             pub(crate) fn branch_offset_mut(&mut self) -> Option<&mut Off> {
@@ -99,6 +110,34 @@ macro_rules! define_instr {
         }
     };
 }
+
+/// Reports field `$x` to `$f` if it is a slot operand (`dst` is the result, not an operand).
+macro_rules! operand {
+    (dst, $f:ident) => {};
+    ($x:ident, $f:ident) => {
+        if let Some(s) = Field::as_slot(&$x) {
+            $f(s)
+        }
+    };
+}
+
+/// An instruction field, seen as a possible slot operand.
+trait Field {
+    fn as_slot(&self) -> Option<Slot> {
+        None
+    }
+}
+
+impl Field for Slot {
+    fn as_slot(&self) -> Option<Slot> {
+        Some(*self)
+    }
+}
+impl Field for u16 {}
+impl Field for u32 {}
+impl Field for i32 {}
+impl Field for u64 {}
+impl Field for CounterRef {}
 
 /// `Some(binding)` of the field called `$want` among `field = binding` pairs, else `None`.
 macro_rules! pick_field {

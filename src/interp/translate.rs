@@ -27,8 +27,10 @@
 //!   (`locals + height ..`), which are the same for every branch to it.
 
 use super::bytecode::{CounterRef, Instr, Off, Slot};
+use super::liveness::Liveness;
 use crate::error::Error;
 use crate::module::ModuleInner;
+use std::sync::OnceLock;
 use std::sync::atomic::AtomicU32;
 use wasmparser::{BinaryReader, BlockType, FunctionBody, Operator};
 
@@ -51,6 +53,22 @@ pub(crate) struct CompiledFunc {
     pub(crate) frame_size: u32,
     /// Hot counters of the loop headers (`Instr::Loop { id }`), counting down.
     pub(crate) loop_counters: Box<[AtomicU32]>,
+    /// Slot liveness, computed the first time the JIT asks (`None` inside: too large).
+    liveness: OnceLock<Option<Liveness>>,
+}
+
+impl CompiledFunc {
+    /// Which slots are live where; `None` for a function too large to analyze.
+    pub(crate) fn liveness(&self) -> Option<&Liveness> {
+        self.liveness
+            .get_or_init(|| Liveness::compute(self))
+            .as_ref()
+    }
+
+    /// The index of the instruction at `pc`, a pointer into this function's code.
+    pub(crate) fn index_of(&self, pc: *const Instr) -> usize {
+        (pc as usize).wrapping_sub(self.code.as_ptr() as usize) / std::mem::size_of::<Instr>()
+    }
 }
 
 /// Where an operand-stack value is.
@@ -222,6 +240,7 @@ pub(crate) fn translate(module: &ModuleInner, func: u32) -> Result<CompiledFunc,
         folded_adds: t.folded_adds.into(),
         frame_size: frame_size as u32,
         loop_counters,
+        liveness: OnceLock::new(),
     })
 }
 

@@ -1682,6 +1682,25 @@ impl Recorder {
         }
     }
 
+    /// The modified slots a loop trace carries around its backedge: those live at its
+    /// header.
+    pub(crate) fn carried(&self) -> Vec<(u32, Ref)> {
+        let mut out = self.modified();
+        out.retain(|&(slot, _)| live_at(self.root, self.start_pc, &[], slot));
+        out
+    }
+
+    /// Drops from every snapshot the slots that are dead where it resumes: an exit need
+    /// not write them, and nothing needs to keep their values.
+    pub(crate) fn prune_snapshots(&mut self) {
+        let root = self.root;
+        for s in &mut self.ir.snaps {
+            let (pc, frames) = (s.pc, &s.frames);
+            s.entries
+                .retain(|&(slot, _)| live_at(root, pc, frames, slot));
+        }
+    }
+
     /// The slot map at the end of the recorded iteration: modified slots only.
     pub(crate) fn modified(&self) -> Vec<(u32, Ref)> {
         let mut out: Vec<(u32, Ref)> = self
@@ -1693,6 +1712,21 @@ impl Recorder {
         out.sort_unstable_by_key(|e| e.0);
         out
     }
+}
+
+/// Whether root-relative slot `abs` is live where a snapshot's state resumes: at `pc` in
+/// the innermost of `frames` (inlined above `root`), after the call in every outer frame.
+fn live_at(root: *const CompiledFunc, pc: *const Instr, frames: &[SnapFrame], abs: u32) -> bool {
+    let k = frames.iter().rposition(|f| f.base <= abs);
+    let (func, base) = k.map_or((root, 0), |k| (frames[k].func, frames[k].base));
+    let next = k.map_or(0, |k| k + 1);
+    let resume = frames.get(next).map_or(pc, |f| f.call_pc.wrapping_add(1));
+    // SAFETY: translations are owned by modules the store keeps alive.
+    let f = unsafe { &*func };
+    let rel = abs - base;
+    rel < f.frame_size
+        && f.liveness()
+            .is_none_or(|l| l.is_live(f.index_of(resume), rel))
 }
 
 /// The IR type of a value type (references are 64-bit slots).

@@ -179,9 +179,10 @@ pub(crate) fn compile(
     want_dump: bool,
 ) -> Result<Built, Abort> {
     if rec.link == Link::Loop {
-        let modified = rec.modified();
-        opt::loop_::unroll(&mut rec.ir, &modified)?;
+        let carried = rec.carried();
+        opt::loop_::unroll(&mut rec.ir, &carried)?;
     }
+    rec.prune_snapshots();
     opt::dce::run(&mut rec.ir);
     let ir = &rec.ir;
     let spill_base = place.parent.map_or(0, |p| p.2);
