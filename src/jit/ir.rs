@@ -551,6 +551,9 @@ pub(crate) struct Ir<'a> {
     variant: Vec<bool>,
     max_ins: usize,
     max_consts: usize,
+    /// Bytes of linear memory 0 that every instance of the module has (its declared
+    /// minimum): memory never shrinks, so accesses below this need no bounds check.
+    pub(crate) mem_floor: u64,
 }
 
 impl<'a> Ir<'a> {
@@ -565,6 +568,7 @@ impl<'a> Ir<'a> {
             variant: Vec::new(),
             max_ins: max_ins as usize,
             max_consts: max_consts as usize,
+            mem_floor: 0,
         }
     }
 

@@ -192,8 +192,13 @@ impl Recorder {
         // borrow.
         let arena_ref: &'static Bump = unsafe { &*(&*arena as *const Bump) };
         let frame = s.stack.frames.last().expect("recording needs a frame");
+        let mut ir = Ir::new(arena_ref, params.maxrecord, params.maxirconst);
+        let module = &s.instances[frame.instance as usize].module.inner;
+        ir.mem_floor = module.memories.first().map_or(0, |m| {
+            u64::from(m.minimum()) * crate::runtime::store::PAGE_SIZE as u64
+        });
         Box::new(Recorder {
-            ir: Ir::new(arena_ref, params.maxrecord, params.maxirconst),
+            ir,
             _arena: arena,
             start_pc: pc,
             root: frame.func,

@@ -122,10 +122,18 @@ pub(crate) fn fold(ir: &mut Ir<'_>, ins: Ins) -> Result<Folded, IrFull> {
                 return Ok(Same(v));
             }
         }
+        // Memory never shrinks: a constant address below the module's declared minimum
+        // is always in bounds.
+        Op::Bound if ka.is_some_and(|k| k.saturating_add(ins.aux) <= ir.mem_floor) => {
+            return Ok(Same(Ref::NONE));
+        }
         // A bounds check on an address with a known maximum checks a constant instead: it
         // no longer depends on the loop, so LOOP hoists it.
         Op::Bound if ka.is_none() => {
             if let Some(max) = max_value(ir, ins.a, 8) {
+                if max.saturating_add(ins.aux) <= ir.mem_floor {
+                    return Ok(Same(Ref::NONE));
+                }
                 let zero = ir.k(Ty::I32, 0)?;
                 return Ok(Keep(Ins {
                     a: zero,
