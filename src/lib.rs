@@ -50,7 +50,8 @@
 //!   enters traces, `exit` rebuilds the interpreter's state at exits, and `tree` grows
 //!   hot exits into side traces, links traces into trees (loop nests, `br_table`
 //!   dispatch, polymorphic calls) and evicts whole trees under pressure. Tunables are
-//!   [`JitParams`] (`Config::jit_param`), statistics [`JitStats`]
+//!   [`JitParams`] (`Config::jit_param`) with presets [`JitPreset`]
+//!   (`Config::jit_preset`), statistics [`JitStats`]
 //!   (`Store::jit_stats`), and `Store::set_trace_dump` writes every trace (bytecode, IR
 //!   with snapshots, machine code). The design is in the `jit` module's header.
 //! - [`wasi`]: WASI preview 1 for the `spur` command line and for embedders.
@@ -72,7 +73,7 @@ pub mod wasi;
 
 pub use error::{Error, ErrorKind};
 pub use jit::JitStats;
-pub use jit::params::JitParams;
+pub use jit::params::{JitParams, JitPreset};
 pub use jit::record::Abort as JitAbort;
 pub use module::{ExportType, ExternKind, ExternType, ImportType, Module};
 pub use runtime::engine::{Config, Engine};

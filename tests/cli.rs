@@ -672,7 +672,7 @@ fn no_jit_and_stats() {
         "run:",
         "linear memory at exit:",
         "peak resident memory",
-        "interpreter (--no-jit)",
+        "interpreter (JIT off)",
     ] {
         assert!(
             o.stderr.contains(label),
@@ -883,6 +883,79 @@ fn jit_params_are_listed_set_and_validated() {
     }
 }
 
+#[test]
+fn jit_presets_are_listed_applied_and_overridden() {
+    // The listing has a column per preset, with each preset's values (hotloop: 56 by
+    // default, 16 interactive, 200 batch, 56 embedded), then the presets themselves.
+    let list = spur(&["jit-params"], "");
+    assert_eq!(list.code, 0);
+    let header = list.stdout.lines().next().unwrap_or_default();
+    let columns: Vec<&str> = header.split_whitespace().collect();
+    assert_eq!(
+        columns[..5],
+        ["tunable", "default", "interactive", "batch", "embedded"],
+        "{header}"
+    );
+    let hotloop: Vec<&str> = list
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("hotloop "))
+        .unwrap_or_default()
+        .split_whitespace()
+        .take(5)
+        .collect();
+    assert_eq!(hotloop, ["hotloop", "56", "16", "200", "56"]);
+    for name in ["interactive", "batch", "embedded", "none"] {
+        assert!(
+            list.stdout
+                .lines()
+                .any(|l| l.trim_start().starts_with(name)),
+            "{name}: {}",
+            list.stdout
+        );
+    }
+
+    let tmp = TempDir::new("preset");
+    let file = tmp.path().join("hot.wat");
+    std::fs::write(&file, HOT_LOOP_WAT).unwrap();
+    let file = file.to_str().unwrap();
+    let expected = format!("{}\n", hot_loop_result(3000));
+    let traces = |args: &[&str]| {
+        let mut all = vec!["invoke", "--stats"];
+        all.extend_from_slice(args);
+        all.extend_from_slice(&[file, "run", "3000"]);
+        let o = spur(&all, "");
+        assert_eq!(
+            (o.stdout.as_str(), o.code),
+            (expected.as_str(), 0),
+            "{}",
+            o.stderr
+        );
+        o.stderr
+    };
+    // `none` is the interpreter: no JIT statistics at all.
+    let none = traces(&["--jit-preset", "none"]);
+    assert!(
+        none.contains("interpreter (JIT off)") && !none.contains("jit:"),
+        "{none}"
+    );
+    // `batch` waits 200 iterations per loop: 3000 iterations still get a trace.
+    let batch = traces(&["--jit-preset", "batch"]);
+    assert!(jit_stat(&batch, "traces compiled") >= 1.0, "{batch}");
+    // An explicit --jit-param overrides the preset: no loop reaches 100,000 iterations.
+    let waiting = traces(&["--jit-preset", "batch", "--jit-param", "hotloop=100000"]);
+    assert_eq!(jit_stat(&waiting, "traces compiled"), 0.0, "{waiting}");
+
+    let bad = spur(&["run", "--jit-preset", "fast", file], "");
+    assert_eq!(bad.code, 1);
+    assert_eq!(bad.stderr.lines().count(), 1, "{}", bad.stderr);
+    assert!(
+        bad.stderr.contains("unknown JIT preset `fast`"),
+        "{}",
+        bad.stderr
+    );
+}
+
 // ---- the trace JIT through the command line: --stats, --dump, --jit-param ----
 
 /// A module with one hot loop: `run(n)` sums i for i < n, except that every fourth
@@ -979,7 +1052,7 @@ fn run_stats_prints_jit_statistics() {
         script,
     );
     assert_eq!((o.stdout.as_str(), o.code), ("599997\n", 0), "{}", o.stderr);
-    assert!(o.stderr.contains("interpreter (--no-jit)"), "{}", o.stderr);
+    assert!(o.stderr.contains("interpreter (JIT off)"), "{}", o.stderr);
     assert!(!o.stderr.contains("trace JIT"), "{}", o.stderr);
     assert!(!o.stderr.contains("jit:"), "{}", o.stderr);
 

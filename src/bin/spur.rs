@@ -11,7 +11,9 @@
 
 use clap::{Args, Parser, Subcommand};
 use spur::wasi::{WasiCtx, WasiCtxBuilder};
-use spur::{Config, Engine, Error, Extern, Func, Instance, Linker, Module, Store, Val, ValType};
+use spur::{
+    Config, Engine, Error, Extern, Func, Instance, JitPreset, Linker, Module, Store, Val, ValType,
+};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
@@ -77,7 +79,12 @@ struct RunOptions {
     /// Run in the interpreter only (no trace JIT)
     #[arg(long)]
     no_jit: bool,
-    /// Set a JIT tunable, e.g. `hotloop=1` (see `spur jit-params` for the list). Repeatable.
+    /// Start from a preset of the JIT's tunables: default, interactive, batch, embedded or
+    /// none (the interpreter only); see `spur jit-params`
+    #[arg(long = "jit-preset", value_name = "NAME")]
+    jit_preset: Option<String>,
+    /// Set a JIT tunable, e.g. `hotloop=1` (see `spur jit-params` for the list); overrides
+    /// the preset. Repeatable.
     #[arg(long = "jit-param", value_name = "NAME=VALUE")]
     jit_params: Vec<String>,
     /// Print timings, memory use and the JIT's statistics to stderr after the run
@@ -131,9 +138,7 @@ fn main() -> ExitCode {
             args,
         } => invoke(&opts, &file, &func, &args),
         Command::JitParams => {
-            for &(name, default, doc) in spur::JitParams::TABLE {
-                println!("{name:<12} {default:>8}  {doc}");
-            }
+            print_jit_params();
             Ok(0)
         }
     };
@@ -143,6 +148,32 @@ fn main() -> ExitCode {
             eprintln!("error: {}", f.message);
             ExitCode::from(f.code)
         }
+    }
+}
+
+/// Lists the tunables with their defaults and every preset's values, then the presets.
+fn print_jit_params() {
+    let presets: Vec<JitPreset> = JitPreset::ALL
+        .iter()
+        .copied()
+        .filter(|p| p.jit_enabled() && *p != JitPreset::Default)
+        .collect();
+    let mut head = format!("{:<12} {:>8}", "tunable", "default");
+    for p in &presets {
+        head += &format!(" {:>11}", p.name());
+    }
+    println!("{head}  meaning");
+    for &(name, default, doc) in spur::JitParams::TABLE {
+        let mut line = format!("{name:<12} {default:>8}");
+        for p in &presets {
+            line += &format!(" {:>11}", p.params().get(name).unwrap_or(default));
+        }
+        println!("{line}  {doc}");
+    }
+    println!();
+    println!("presets (`spur run --jit-preset NAME`; `--jit-param` overrides them):");
+    for p in JitPreset::ALL {
+        println!("  {:<12} {}", p.name(), p.description());
     }
 }
 
@@ -207,7 +238,7 @@ impl Stats {
                     eprintln!("  jit: {line}");
                 }
             }
-            None => eprintln!("  execution tier:                        interpreter (--no-jit)"),
+            None => eprintln!("  execution tier:                        interpreter (JIT off)"),
         }
     }
 }
@@ -225,7 +256,15 @@ fn load(opts: &RunOptions, file: &Path) -> Result<(Engine, Module), Failure> {
     let bytes =
         std::fs::read(file).map_err(|e| Failure::new(format!("cannot read `{shown}`: {e}")))?;
     let mut config = Config::new();
-    config.jit(!opts.no_jit);
+    if let Some(name) = &opts.jit_preset {
+        let preset: JitPreset = name
+            .parse()
+            .map_err(|e| Failure::new(format!("--jit-preset: {e}")))?;
+        config.jit_preset(preset);
+    }
+    if opts.no_jit {
+        config.jit(false);
+    }
     for setting in &opts.jit_params {
         let (name, value) = setting
             .split_once('=')
@@ -470,7 +509,11 @@ fn call_timed(
         .get_memory(&mut *store, "memory")
         .map(|m| m.data_size(&*store));
     if opts.stats {
-        let jit = (!opts.no_jit).then(|| store.jit_stats());
+        let jit = store
+            .engine()
+            .config()
+            .jit_enabled()
+            .then(|| store.jit_stats());
         stats.print(jit.as_ref());
     }
     match result {

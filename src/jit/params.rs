@@ -2,7 +2,9 @@
 //!
 //! Everything else is generated from the table below: the [`JitParams`] struct, its
 //! defaults, lookup by name (for `Config::jit_param` and `spur run --jit-param
-//! name=value`) and the listing `--help` prints. The defaults follow LuaJIT 2.1's
+//! name=value`) and the listing `spur jit-params` prints. The presets
+//! ([`JitPreset`]: `interactive`, `batch`, `embedded`, `none`) are a second table, one row
+//! of values over these tunables each. The defaults follow LuaJIT 2.1's
 //! (`hotloop` 56, `hotexit` 10, `tryside` 4, `maxside` 100, `loopunroll` 15, the penalty
 //! scheme), widened where WebAssembly modules are bigger (`maxtrace`, `maxmcode`,
 //! `maxrecord`).
@@ -78,9 +80,10 @@ jit_params! {
     /// Iterations of an inner loop unrolled into an outer loop's trace before the
     /// recording gives up on the outer loop.
     loopunroll: 15,
-    /// Traces alive at once; past it every trace is flushed.
+    /// Traces alive at once; past it the least recently entered trees are evicted.
     maxtrace: 4000,
-    /// KiB of machine code for all traces; past it everything is flushed.
+    /// KiB of machine code for all traces; past it the least recently entered trees are
+    /// evicted.
     maxmcode: 65536,
     /// Loop iterations of delay after a first abort (the penalty doubles on each abort).
     penaltymin: 72,
@@ -97,6 +100,97 @@ jit_params! {
     /// exit must reach to be recorded past the budget: waiting then costs more than
     /// compiling.
     budgetheat: 32,
+}
+
+/// Defines [`JitPreset`] from one table: each preset is one row of values over the
+/// tunables above (the ones it does not name keep their defaults), and whether the JIT runs.
+macro_rules! jit_presets {
+    ($( $(#[doc = $doc:literal])* $variant:ident $name:literal (jit: $on:literal) { $($p:ident: $v:literal),* $(,)? } )*) => {
+        /// A named set of JIT tunables for a kind of embedding, applied with
+        /// [`crate::Config::jit_preset`] (or `spur run --jit-preset NAME`); tunables set
+        /// afterwards with [`crate::Config::jit_param`] override it.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        pub enum JitPreset {
+            $( $(#[doc = $doc])* $variant, )*
+        }
+
+        impl JitPreset {
+            /// Every preset, in table order.
+            pub const ALL: &'static [JitPreset] = &[$( JitPreset::$variant, )*];
+
+            /// The preset's name, as `--jit-preset` takes it.
+            pub fn name(self) -> &'static str {
+                match self {
+                    $( JitPreset::$variant => $name, )*
+                }
+            }
+
+            /// A one-line description.
+            pub fn description(self) -> &'static str {
+                match self {
+                    $( JitPreset::$variant => concat!($($doc),*), )*
+                }
+            }
+
+            /// Whether the JIT runs under this preset.
+            pub fn jit_enabled(self) -> bool {
+                match self {
+                    $( JitPreset::$variant => $on, )*
+                }
+            }
+
+            /// The tunables of this preset's row (defaults where the row is silent).
+            pub fn params(self) -> JitParams {
+                #[allow(unused_mut, reason = "rows that change nothing")]
+                let mut p = JitParams::default();
+                match self {
+                    $( JitPreset::$variant => { $( p.$p = $v; )* } )*
+                }
+                p
+            }
+        }
+    };
+}
+
+jit_presets! {
+    /// The defaults: balanced for programs that run from seconds to minutes.
+    Default "default" (jit: true) {}
+    /// Short runs that must feel fast: record sooner, and a tighter budget so compiling
+    /// never stalls a response.
+    Interactive "interactive" (jit: true) {
+        hotloop: 16, hotexit: 4, budget: 5, budgetms: 2,
+    }
+    /// Long runs where throughput is all: wait for surer evidence, then record longer
+    /// traces and bigger trees, with no limit on compile time.
+    Batch "batch" (jit: true) {
+        hotloop: 200, hotexit: 20, maxrecord: 16000, maxsnap: 1000, maxside: 200,
+        maxinline: 24, loopunroll: 30, budget: 100,
+    }
+    /// Small devices: little machine code and few traces.
+    Embedded "embedded" (jit: true) {
+        maxrecord: 2000, maxsnap: 200, maxside: 30, maxinline: 8, maxtrace: 256,
+        maxmcode: 2048,
+    }
+    /// The interpreter only.
+    None "none" (jit: false) {}
+}
+
+impl std::str::FromStr for JitPreset {
+    type Err = Error;
+
+    fn from_str(name: &str) -> Result<JitPreset, Error> {
+        JitPreset::ALL
+            .iter()
+            .copied()
+            .find(|p| p.name() == name)
+            .ok_or_else(|| {
+                let known: Vec<&str> = JitPreset::ALL.iter().map(|p| p.name()).collect();
+                Error::usage(format!(
+                    "unknown JIT preset `{name}` (known: {})",
+                    known.join(", ")
+                ))
+            })
+    }
 }
 
 impl JitParams {
@@ -129,6 +223,72 @@ mod tests {
             assert!(!doc.is_empty(), "{name} is undocumented");
         }
         assert_eq!(p.hotloop, 56);
+    }
+
+    /// Each preset sets exactly what its row says: the row's values, written out again
+    /// here as the table above states them, and the defaults everywhere else.
+    #[test]
+    fn presets_set_their_rows() {
+        type Row = (&'static str, bool, &'static [(&'static str, u32)]);
+        let rows: [Row; 5] = [
+            ("default", true, &[]),
+            (
+                "interactive",
+                true,
+                &[
+                    ("hotloop", 16),
+                    ("hotexit", 4),
+                    ("budget", 5),
+                    ("budgetms", 2),
+                ],
+            ),
+            (
+                "batch",
+                true,
+                &[
+                    ("hotloop", 200),
+                    ("hotexit", 20),
+                    ("maxrecord", 16000),
+                    ("maxsnap", 1000),
+                    ("maxside", 200),
+                    ("maxinline", 24),
+                    ("loopunroll", 30),
+                    ("budget", 100),
+                ],
+            ),
+            (
+                "embedded",
+                true,
+                &[
+                    ("maxrecord", 2000),
+                    ("maxsnap", 200),
+                    ("maxside", 30),
+                    ("maxinline", 8),
+                    ("maxtrace", 256),
+                    ("maxmcode", 2048),
+                ],
+            ),
+            ("none", false, &[]),
+        ];
+        assert_eq!(rows.len(), JitPreset::ALL.len());
+        for (name, on, row) in rows {
+            let preset: JitPreset = name.parse().unwrap();
+            assert_eq!(preset.name(), name);
+            assert_eq!(preset.jit_enabled(), on, "{name}");
+            let p = preset.params();
+            p.check().unwrap();
+            for &(param, default, _) in JitParams::TABLE {
+                let want = row.iter().find(|r| r.0 == param).map_or(default, |r| r.1);
+                assert_eq!(p.get(param), Some(want), "{name}: {param}");
+            }
+        }
+        assert!(
+            "fast"
+                .parse::<JitPreset>()
+                .unwrap_err()
+                .to_string()
+                .contains("unknown JIT preset `fast` (known: default, interactive")
+        );
     }
 
     #[test]

@@ -4,7 +4,7 @@
 //! Interning gives each distinct [`FuncType`] one small integer, so `call_indirect`
 //! checks a signature with a single comparison, across modules and instances.
 
-use crate::jit::params::JitParams;
+use crate::jit::params::{JitParams, JitPreset};
 use crate::runtime::types::FuncType;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -78,6 +78,25 @@ impl Config {
     pub fn jit_param(&mut self, name: &str, value: u32) -> Result<&mut Config, crate::Error> {
         self.jit_params.set(name, value)?;
         Ok(self)
+    }
+
+    /// Applies a preset: turns the JIT on or off and sets every tunable to the preset's
+    /// row (see [`JitPreset`]). Tunables set afterwards with [`Config::jit_param`]
+    /// override it.
+    ///
+    /// ```
+    /// use spur::{Config, JitPreset};
+    /// let mut config = Config::new();
+    /// config.jit_preset(JitPreset::Batch).jit_param("hotloop", 100)?;
+    /// assert_eq!(config.jit_params().hotloop, 100);
+    /// assert_eq!(config.jit_params().maxrecord, JitPreset::Batch.params().maxrecord);
+    /// assert!(!Config::new().jit_preset(JitPreset::None).jit_enabled());
+    /// # Ok::<(), spur::Error>(())
+    /// ```
+    pub fn jit_preset(&mut self, preset: JitPreset) -> &mut Config {
+        self.jit = preset.jit_enabled();
+        self.jit_params = preset.params();
+        self
     }
 
     /// The JIT's tunables.
