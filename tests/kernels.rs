@@ -1,7 +1,8 @@
 //! The benchmark kernels (real C programs compiled to wasm32: loops, recursion, indirect
 //! calls, memory-heavy code, floats, i64) run through a small program written only against
 //! the public API, and must return the checksums a native build computed
-//! (`benches/kernels/MANIFEST`).
+//! (`benches/kernels/MANIFEST`), in the interpreter and with the JIT on (where they must
+//! also have run in traces).
 
 use spur::{Caller, Config, Engine, Linker, Module, Store};
 use std::path::Path;
@@ -15,9 +16,17 @@ fn host_mix(x: u32) -> u32 {
     x
 }
 
+/// What one run of a kernel gave: its result, the host calls it made, and the JIT's
+/// statistics for its store.
+struct Ran {
+    result: i64,
+    host_calls: u64,
+    stats: spur::JitStats,
+}
+
 /// Loads a module exporting `run(i32) -> i64` that may import `env.host_mix(i32) -> i32`,
 /// and calls `run(n)`. Counts host calls in the store's data.
-fn run_module(engine: &Engine, bytes: &[u8], n: i32) -> Result<(i64, u64), spur::Error> {
+fn run_module(engine: &Engine, bytes: &[u8], n: i32) -> Result<Ran, spur::Error> {
     let module = Module::new(engine, bytes)?;
     let mut store = Store::new(engine, 0u64);
     let mut linker = Linker::new(engine);
@@ -32,7 +41,11 @@ fn run_module(engine: &Engine, bytes: &[u8], n: i32) -> Result<(i64, u64), spur:
     let instance = linker.instantiate(&mut store, &module)?;
     let run = instance.get_typed_func::<i32, i64>(&mut store, "run")?;
     let result = run.call(&mut store, n)?;
-    Ok((result, *store.data()))
+    Ok(Ran {
+        result,
+        host_calls: *store.data(),
+        stats: store.jit_stats(),
+    })
 }
 
 fn manifest() -> Vec<(String, i32, i64)> {
@@ -51,11 +64,17 @@ fn manifest() -> Vec<(String, i32, i64)> {
         .collect()
 }
 
-#[test]
-fn kernels_match_native_checksums() {
+/// Kernels with no loop: all their time is in recursive calls, which the JIT does not
+/// trace yet, so with the JIT on they still run in the interpreter.
+const NO_LOOP: &[&str] = &["fib"];
+
+/// Runs every kernel at its quick size and checks the native checksum, in the
+/// interpreter (`jit` false) or with the JIT on at its default settings, where every
+/// kernel with a loop must also have compiled and entered traces.
+fn check_kernels(jit: bool) {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/kernels");
     let mut config = Config::new();
-    config.jit(false);
+    config.jit(jit);
     let engine = Engine::new(&config);
     let kernels = manifest();
     assert!(kernels.len() >= 15, "expected the full kernel set");
@@ -69,12 +88,19 @@ fn kernels_match_native_checksums() {
         }
         let bytes = std::fs::read(dir.join(format!("{name}.wasm"))).unwrap();
         match run_module(&engine, &bytes, quick_n) {
-            Ok((got, host_calls)) => {
-                if got != expected {
-                    failures.push(format!("{name}: got {got}, expected {expected}"));
+            Ok(ran) => {
+                if ran.result != expected {
+                    failures.push(format!("{name}: got {}, expected {expected}", ran.result));
                 }
-                if name == "host_call" && host_calls < quick_n as u64 {
-                    failures.push(format!("{name}: only {host_calls} host calls"));
+                if name == "host_call" && ran.host_calls < quick_n as u64 {
+                    failures.push(format!("{name}: only {} host calls", ran.host_calls));
+                }
+                let traced = ran.stats.traces >= 1 && ran.stats.entries >= 1;
+                if jit && release && !NO_LOOP.contains(&name.as_str()) && !traced {
+                    failures.push(format!("{name}: the JIT did not run it:\n{}", ran.stats));
+                }
+                if !jit && ran.stats.traces > 0 {
+                    failures.push(format!("{name}: traces with the JIT off"));
                 }
             }
             Err(e) => failures.push(format!("{name}: {e}")),
@@ -85,6 +111,16 @@ fn kernels_match_native_checksums() {
         "kernel failures:\n{}",
         failures.join("\n")
     );
+}
+
+#[test]
+fn kernels_match_native_checksums_in_the_interpreter() {
+    check_kernels(false);
+}
+
+#[test]
+fn kernels_match_native_checksums_with_the_jit() {
+    check_kernels(true);
 }
 
 #[test]
