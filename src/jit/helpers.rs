@@ -200,7 +200,9 @@ extern "sysv64" fn elem_drop(ctx: *mut TraceCtx, _: u64, _: u64, _: u64, seg: u6
 
 /// Calls host function `f` (store index) on the arguments the trace stored at slot `at`
 /// (from the root frame's base); results replace them. Returns 1 on error, which is
-/// kept for the exit to report.
+/// kept for the exit to report. A panic in the host function cannot unwind through the
+/// trace's machine code: it is caught here, kept the same way, and resumed once the
+/// trace has exited.
 extern "sysv64" fn host_call(ctx: *mut TraceCtx, at: u64, _: u64, _: u64, f: u64) -> u64 {
     // SAFETY: as above.
     let (c, s) = unsafe { parts(ctx) };
@@ -212,16 +214,23 @@ extern "sysv64" fn host_call(ctx: *mut TraceCtx, at: u64, _: u64, _: u64, f: u64
     // SAFETY: the trampoline was installed by the driver that is running this store and
     // points to the typed store that owns `s`; the trace does not touch the store until
     // the call returns, and the context is refreshed afterwards.
-    let r = unsafe { (tramp.call)(tramp.store, f as u32, at, Some(instance)) };
+    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| unsafe {
+        (tramp.call)(tramp.store, f as u32, at, Some(instance))
+    }));
     // SAFETY: as above; the store may have moved its stacks and memory.
     let (c, s) = unsafe { parts(ctx) };
     c.refresh(s);
+    let Some(j) = s.jit.as_mut() else {
+        return u64::from(!matches!(r, Ok(Ok(()))));
+    };
     match r {
-        Ok(()) => 0,
-        Err(e) => {
-            if let Some(j) = s.jit.as_mut() {
-                j.pending_error = Some(e);
-            }
+        Ok(Ok(())) => 0,
+        Ok(Err(e)) => {
+            j.pending_error = Some(e);
+            1
+        }
+        Err(payload) => {
+            j.pending_panic = Some(payload);
             1
         }
     }

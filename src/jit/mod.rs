@@ -255,6 +255,8 @@ pub(crate) struct JitState {
     stats: JitStats,
     rng: u32,
     pub(crate) pending_error: Option<Error>,
+    /// A host function's panic, caught inside a trace and resumed once it has exited.
+    pub(crate) pending_panic: Option<Box<dyn std::any::Any + Send>>,
     pub(crate) dump: Option<DumpSink>,
     /// When the JIT started (the time `budget` counts from).
     started: Instant,
@@ -276,6 +278,7 @@ impl JitState {
             stats: JitStats::default(),
             rng: 0x2545_f491,
             pending_error: None,
+            pending_panic: None,
             dump: None,
             started: Instant::now(),
         }
@@ -469,6 +472,9 @@ fn run_trace(s: &mut StoreInner, t: u32, stop: usize) -> LoopAction {
     let exit = &jit.forest.get(tn).expect("live").exits[k];
     let acc = exit::restore(&mut s.stack, exit, &ctx);
     jit.ctxs.push(ctx);
+    if let Some(payload) = jit.pending_panic.take() {
+        std::panic::resume_unwind(payload);
+    }
     if let Some(e) = jit.pending_error.take() {
         return LoopAction::Error(e);
     }
