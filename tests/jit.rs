@@ -271,3 +271,122 @@ fn a_spent_budget_defers_new_traces() {
     assert_eq!(stats.traces, 1, "{stats}");
     assert!(stats.deferred >= 1, "{stats}");
 }
+
+/// Every occurrence of `needle` in the process's anonymous executable mappings (where
+/// trace code lives; the test binary's own code is file-backed and not searched), read
+/// through `/proc/self/mem`.
+fn in_anonymous_code(needle: &[u8]) -> usize {
+    use std::io::{Read, Seek, SeekFrom};
+    let maps = std::fs::read_to_string("/proc/self/maps").expect("/proc/self/maps");
+    let mut mem = std::fs::File::open("/proc/self/mem").expect("/proc/self/mem");
+    let mut found = 0;
+    for line in maps.lines() {
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        let (range, perms) = (fields[0], fields[1]);
+        if !perms.contains('x') || fields.len() > 5 {
+            continue; // not executable, or backed by a file or a named region
+        }
+        let (lo, hi) = range.split_once('-').unwrap();
+        let lo = u64::from_str_radix(lo, 16).unwrap();
+        let hi = u64::from_str_radix(hi, 16).unwrap();
+        let mut bytes = vec![0u8; (hi - lo) as usize];
+        if mem.seek(SeekFrom::Start(lo)).is_err() || mem.read_exact(&mut bytes).is_err() {
+            continue;
+        }
+        found += bytes.windows(needle.len()).filter(|w| *w == needle).count();
+    }
+    found
+}
+
+#[test]
+fn constants_from_the_module_never_appear_raw_in_trace_code() {
+    // Distinctive 32-bit, 64-bit and float constants in a hot loop, in immediate
+    // positions (an operand of xor, of a 64-bit multiply, of a float add, a memory
+    // offset). The probe, called from inside the running trace, counts their raw bytes
+    // in executable memory: none with blinding on; with it off the same scan finds the
+    // immediates, which shows the scan can see trace code at all.
+    const K32: u32 = 0x5A17_C0DE;
+    const K64: u64 = 0x1BAD_F00D_DEAD_BEEF;
+    const KF: f64 = 1234.5678;
+    const OFF: u32 = 0x1_4F37;
+    let wat = format!(
+        r#"(module
+             (import "env" "probe" (func $probe (param i32) (result i32)))
+             (memory 2)
+             (func (export "run") (param $n i32) (result i32)
+               (local $i i32) (local $s i32) (local $w i64) (local $f f64)
+               (loop $l
+                 (local.set $s (i32.xor (local.get $s) (i32.const {K32})))
+                 (local.set $w (i64.mul (i64.add (local.get $w) (i64.extend_i32_u (local.get $i)))
+                                        (i64.const {K64})))
+                 (local.set $f (f64.add (local.get $f) (f64.const {KF})))
+                 (i32.store offset={OFF} (i32.const 0) (local.get $s))
+                 (local.set $s (i32.add (local.get $s) (call $probe (local.get $i))))
+                 (local.set $i (i32.add (local.get $i) (i32.const 1)))
+                 (br_if $l (i32.lt_u (local.get $i) (local.get $n))))
+               (i32.add (local.get $s)
+                 (i32.add (i32.wrap_i64 (local.get $w)) (i32.trunc_f64_s (local.get $f))))))"#
+    );
+    let needles: [(&str, Vec<u8>); 4] = [
+        ("i32", K32.to_le_bytes().to_vec()),
+        ("i64", K64.to_le_bytes().to_vec()),
+        ("f64", KF.to_bits().to_le_bytes().to_vec()),
+        ("offset", OFF.to_le_bytes().to_vec()),
+    ];
+    for blind in [true, false] {
+        let mut config = Config::new();
+        config
+            .jit_param("hotloop", 2)
+            .unwrap()
+            .jit_param("budget", 100)
+            .unwrap()
+            .jit_constant_blinding(blind);
+        let engine = Engine::new(&config);
+        let module = Module::new(&engine, &wat).unwrap();
+        let mut store = Store::new(&engine, Vec::<[usize; 4]>::new());
+        let mut linker = Linker::new(&engine);
+        let probe_needles = needles.clone();
+        linker
+            .func_wrap(
+                "env",
+                "probe",
+                move |mut caller: spur::Caller<'_, Vec<[usize; 4]>>, i: i32| -> i32 {
+                    if i == 200 {
+                        let seen = probe_needles.each_ref().map(|n| in_anonymous_code(&n.1));
+                        caller.data_mut().push(seen);
+                    }
+                    0
+                },
+            )
+            .unwrap();
+        let instance = linker.instantiate(&mut store, &module).unwrap();
+        let run = instance
+            .get_typed_func::<i32, i32>(&mut store, "run")
+            .unwrap();
+        // The model: the same loop in Rust.
+        let (mut s, mut w, mut f) = (0u32, 0u64, 0f64);
+        for i in 0..300u32 {
+            s ^= K32;
+            w = w.wrapping_add(u64::from(i)).wrapping_mul(K64);
+            f += KF;
+        }
+        let expected = s.wrapping_add((w as u32).wrapping_add(f as i32 as u32)) as i32;
+        assert_eq!(run.call(&mut store, 300).unwrap(), expected);
+        let stats = store.jit_stats();
+        assert!(stats.entries >= 1, "{stats}");
+        let seen = store.data()[0];
+        for (k, (what, _)) in needles.iter().enumerate() {
+            if blind {
+                assert_eq!(seen[k], 0, "raw {what} constant in trace code (blinded)");
+            } else if *what == "i32" || *what == "offset" {
+                // These two are immediates in unblinded code. (The translator keeps wide
+                // i64 and float constants in the frame's constant slots, which traces
+                // load: they may not be in the code at all.)
+                assert!(
+                    seen[k] > 0,
+                    "unblinded {what} constant not found: the scan is blind"
+                );
+            }
+        }
+    }
+}

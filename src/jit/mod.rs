@@ -69,8 +69,12 @@
 //! substitution, PHIs at the loop end) for roots that loop, and DCE after recording.
 //! Linear-scan register allocation and x86-64 code via dynasm behind one architecture
 //! trait; machine code lives in one reserved region that is never writable and
-//! executable at once. Bounds checks are explicit guards; FOLD turns a check on an address
-//! with a known maximum into a constant check, which LOOP hoists. A guard's exit resumes
+//! executable at once, and constants from the module that need more than 16 bits appear
+//! in it only XORed with a per-trace random key (constant blinding, the `blind` tunable).
+//! Bounds checks are explicit guards; FOLD turns a check on an address with a known
+//! maximum into a constant check, which LOOP hoists, and drops checks below the module's
+//! declared memory minimum. Snapshots keep only the slots live where they resume (a
+//! liveness analysis of the function's bytecode). A guard's exit resumes
 //! the interpreter *at the guarded instruction*, which re-executes it: a trap is raised by
 //! the interpreter, a branch goes its other way (a `br_table` exit resumes at its
 //! target). Exits write back the modified slots, push the inlined frames and restore the
@@ -616,6 +620,7 @@ fn close_recording(s: &mut StoreInner) {
         number,
         parent: rec.parent.zip(spill).map(|((p, k), sp)| (p, k, sp)),
         root,
+        blind: (jit.params.blind != 0).then(|| blinding_key(number)),
     };
     let started = Instant::now();
     let want_dump = jit.dump.is_some();
@@ -677,6 +682,16 @@ fn close_recording(s: &mut StoreInner) {
 
 /// Evicts the least recently entered tree not in `keep`; false if there is none (or its
 /// code could not be released, in which case everything was flushed).
+/// A fresh random key for constant blinding in trace `number`: unpredictable (from the
+/// standard library's randomly seeded hasher) and never zero in either 32-bit half, so
+/// that no constant passes through unmasked.
+fn blinding_key(number: u32) -> u64 {
+    use std::hash::BuildHasher;
+    let key = std::collections::hash_map::RandomState::new().hash_one((number, Instant::now()));
+    let fix = |half: u64| if half == 0 { 0x9E37_79B9 } else { half };
+    fix(key >> 32) << 32 | fix(key & 0xFFFF_FFFF)
+}
+
 fn evict_lru(jit: &mut JitState, keep: &[u32]) -> bool {
     let (Some(root), Some(area)) = (jit.forest.least_recent(keep), jit.mcode.as_mut()) else {
         return false;

@@ -100,6 +100,10 @@ jit_params! {
     /// exit must reach to be recorded past the budget: waiting then costs more than
     /// compiling.
     budgetheat: 32,
+    /// 1: constants from the module appear in machine code only XORed with a per-trace
+    /// random key and are unmasked in a register (constant blinding, against JIT
+    /// spraying); 0: raw immediates.
+    blind: 1,
 }
 
 /// Defines [`JitPreset`] from one table: each preset is one row of values over the
@@ -204,7 +208,7 @@ impl JitParams {
                 "JIT parameter `penaltymin` exceeds `penaltymax`",
             ));
         }
-        if self.penaltyrnd > 16 || self.budget > 100 {
+        if self.penaltyrnd > 16 || self.budget > 100 || self.blind > 1 {
             return Err(Error::usage("JIT parameter out of range"));
         }
         Ok(())

@@ -170,6 +170,8 @@ pub(crate) struct Placement {
     pub(crate) parent: Option<(u32, u32, u16)>,
     /// The number of the tree's root (the trace's own for a root).
     pub(crate) root: u32,
+    /// The constant-blinding key, when blinding is on.
+    pub(crate) blind: Option<u64>,
 }
 
 /// Optimizes and compiles a finished recording, ready to be placed with [`install`].
@@ -190,6 +192,7 @@ pub(crate) fn compile(
     let unit = Unit {
         id: place.number,
         side: place.parent.is_some(),
+        blind: place.blind,
     };
     let mut out = X64::assemble(ir, &alloc, &unit)?;
     let source = |r: Ref| -> Source {

@@ -80,6 +80,15 @@ impl Config {
         Ok(self)
     }
 
+    /// Constant blinding in trace machine code (default on): a 32- or 64-bit constant
+    /// taken from the module is emitted XORed with a random key chosen per trace and
+    /// unmasked in a register, so a module cannot plant chosen bytes in executable
+    /// memory. The same as the `blind` tunable.
+    pub fn jit_constant_blinding(&mut self, enable: bool) -> &mut Config {
+        self.jit_params.blind = u32::from(enable);
+        self
+    }
+
     /// Applies a preset: turns the JIT on or off and sets every tunable to the preset's
     /// row (see [`JitPreset`]). Tunables set afterwards with [`Config::jit_param`]
     /// override it.

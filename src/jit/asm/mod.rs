@@ -59,6 +59,9 @@ pub(crate) struct Unit {
     pub(crate) id: u32,
     /// A side trace: entered by a jump from its parent, with no prologue.
     pub(crate) side: bool,
+    /// The key constants from the module are XORed with in the code (constant
+    /// blinding), or `None` for raw immediates.
+    pub(crate) blind: Option<u64>,
 }
 
 /// Assembled code and the offsets the trace tree patches.

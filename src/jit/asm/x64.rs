@@ -75,6 +75,7 @@ impl Arch for X64 {
             snap_of,
             feat: Features::detect(),
             pool: Vec::new(),
+            key: unit.blind,
             switches: Vec::new(),
             out: Assembled {
                 code: Vec::new(),
@@ -168,6 +169,8 @@ struct Cg<'a, 'b> {
     feat: Features,
     /// Float constants, placed after the code and read RIP-relative.
     pool: Vec<(u64, DynamicLabel)>,
+    /// The constant-blinding key (see [`Unit::blind`]).
+    key: Option<u64>,
     /// `Switch` tables: (table, the recorded target's code, first exit, targets).
     switches: Vec<(DynamicLabel, DynamicLabel, usize, u32, u32)>,
     /// What the trace tree needs to know about the code (offsets of entries and branches).
@@ -198,8 +201,39 @@ impl Cg<'_, '_> {
         self.alloc.loc[r.idx()]
     }
 
-    /// Loads a 64-bit immediate into `reg`.
+    /// `k` as the 32-bit immediate operand of a `ty` instruction, if it fits and may
+    /// appear raw (see [`Cg::blinded`]); the others go through [`Cg::mov_imm`] into a
+    /// register.
+    fn imm(&self, k: u64, ty: Ty) -> Option<i32> {
+        imm32(k, ty).filter(|_| !self.blinded(k))
+    }
+
+    /// Whether constant `v` must be blinded before it can appear in the code: with
+    /// blinding on, every value that needs more than 16 bits. A 16-bit value leaves at
+    /// least two zero (or 0xff) bytes in its 32-bit immediate, too few controlled bytes
+    /// to spell out an instruction sequence, and blinding those (array offsets, masks,
+    /// small counts) would cost most of blinding's time.
+    fn blinded(&self, v: u64) -> bool {
+        let small = |x: i64| (-0x8000..=0xFFFF).contains(&x);
+        self.key.is_some() && !small(v as i64) && !small(i64::from(v as u32 as i32))
+    }
+
+    /// Loads a 64-bit immediate into `reg` (blinded: the code holds `v ^ key` and
+    /// unmasks it with the key).
     fn mov_imm(&mut self, reg: u8, v: u64) {
+        if let Some(key) = self.key.filter(|_| self.blinded(v)) {
+            if v <= u64::from(u32::MAX) {
+                let (m, k) = ((v ^ key) as u32 as i32, key as u32 as i32);
+                dynasm!(self.ops ; .arch x64 ; mov Rd(reg), m ; xor Rd(reg), k);
+            } else {
+                let l = self.constant(key);
+                dynasm!(self.ops ; .arch x64
+                    ; mov Rq(reg), QWORD (v ^ key) as i64
+                    ; xor Rq(reg), QWORD [=>l]
+                );
+            }
+            return;
+        }
         if v == 0 {
             dynasm!(self.ops ; .arch x64 ; xor Rd(reg), Rd(reg));
         } else if v <= u64::from(u32::MAX) {
@@ -237,9 +271,15 @@ impl Cg<'_, '_> {
         }
     }
 
-    /// `r`'s value in a float register: its own, or `scratch`.
+    /// `r`'s value in a float register: its own, or `scratch`. A blinded constant is
+    /// unmasked through `rdx`, which no caller holds anything in at that point.
     fn fpr(&mut self, r: Ref, scratch: u8) -> u8 {
         if let Some(k) = self.konst(r) {
+            if self.blinded(k) {
+                self.mov_imm(RDX, k);
+                dynasm!(self.ops ; .arch x64 ; movq Rx(scratch), rdx);
+                return scratch;
+            }
             let l = self.constant(k);
             dynasm!(self.ops ; .arch x64 ; movsd Rx(scratch), QWORD [=>l]);
             return scratch;
@@ -668,7 +708,7 @@ impl Cg<'_, '_> {
         }
         let wide = ty == Ty::I64;
         let ra = self.gpr(a, RAX);
-        match self.konst(b).and_then(|k| imm32(k, ty)) {
+        match self.konst(b).and_then(|k| self.imm(k, ty)) {
             Some(k) => {
                 if wide {
                     dynasm!(self.ops ; .arch x64 ; cmp Rq(ra), k);
@@ -818,9 +858,12 @@ impl Cg<'_, '_> {
             }
             Op::Bound => {
                 let a = self.gpr(ins.a, RCX);
-                match i32::try_from(ins.aux) {
-                    Ok(end) => dynasm!(self.ops ; .arch x64 ; lea rax, [Rq(a) + end]),
-                    Err(_) => {
+                match i32::try_from(ins.aux)
+                    .ok()
+                    .filter(|_| !self.blinded(ins.aux))
+                {
+                    Some(end) => dynasm!(self.ops ; .arch x64 ; lea rax, [Rq(a) + end]),
+                    None => {
                         self.mov_imm(RAX, ins.aux);
                         dynasm!(self.ops ; .arch x64 ; add rax, Rq(a));
                     }
@@ -1081,7 +1124,7 @@ impl Cg<'_, '_> {
     fn alu(&mut self, r: Ref, ins: &Ins) {
         let wide = ins.ty == Ty::I64;
         let d = self.dst_g(r);
-        let kb = self.konst(ins.b).and_then(|k| imm32(k, ins.ty));
+        let kb = self.konst(ins.b).and_then(|k| self.imm(k, ins.ty));
         if let Some(k) = kb {
             let a = self.gpr(ins.a, RCX);
             if ins.op == Op::Mul {
@@ -1285,9 +1328,12 @@ impl Cg<'_, '_> {
 
     fn addr(&mut self, a: Ref, off: u32) -> (u8, i32) {
         let ra = self.gpr(a, RCX);
-        match i32::try_from(off) {
-            Ok(o) => (ra, o),
-            Err(_) => {
+        match i32::try_from(off)
+            .ok()
+            .filter(|_| !self.blinded(u64::from(off)))
+        {
+            Some(o) => (ra, o),
+            None => {
                 self.mov_imm(RAX, u64::from(off));
                 dynasm!(self.ops ; .arch x64 ; add rax, Rq(ra));
                 (RAX, 0)
