@@ -52,8 +52,14 @@
 //! disagreed; the ignored tests `one::compare_seed` and `dump::write_module` replay the
 //! seed given in `SPUR_DIFF_SEED`. Only where wasmi alone is wrong at a seed of
 //! [`WASMI_BUGS`] is a disagreement counted apart instead.
+//!
+//! [`fuzz`] is the fuzz target (module loading, and this differential on modules generated
+//! from arbitrary bytes), which the `spur-fuzz` binary mutates from the corpus in
+//! `corpus/`; every input kept there is replayed by this crate's tests.
 
 use arbitrary::Unstructured;
+
+pub mod fuzz;
 
 /// What a call observed, in a form every engine can produce.
 #[derive(Debug, PartialEq)]
@@ -163,7 +169,13 @@ pub fn module_for(seed: u64) -> Option<Vec<u8>> {
     let data: Vec<u8> = (0..1024u64)
         .flat_map(|i| mix(mix(seed) ^ i).to_le_bytes())
         .collect();
-    let mut u = Unstructured::new(&data);
+    module_from(&data, seed)
+}
+
+/// The module the generator makes from the bytes `data` (what the fuzz target feeds it),
+/// with the configuration of `seed`, instrumented like [`module_for`]'s.
+pub fn module_from(data: &[u8], seed: u64) -> Option<Vec<u8>> {
+    let mut u = Unstructured::new(data);
     let mut m = wasm_smith::Module::new(config(seed), &mut u).ok()?;
     let fuel_global = m.ensure_termination(FUEL).ok()?;
     rewrite(&m.to_bytes(), Pass::Generated { seed, fuel_global })
