@@ -667,19 +667,6 @@ impl<'a> Ir<'a> {
         }
     }
 
-    /// The value `global` was last stored with, if nothing else could have written it since.
-    pub(crate) fn forwarded_global(&self, global: u64) -> Option<Ref> {
-        for ins in self.ins.iter().rev() {
-            match ins.op {
-                Op::GStore if ins.aux == global => return Some(ins.a),
-                Op::GStore | Op::Store | Op::SlotStore => continue,
-                Op::Call | Op::Loop => return None,
-                _ => continue,
-            }
-        }
-        None
-    }
-
     /// `r` reinterpreted as `ty` (slots hold bits; untyped moves can change the view).
     /// `Err(None)` if there is no such view.
     pub(crate) fn convert(&mut self, r: Ref, ty: Ty) -> Result<Ref, Option<IrFull>> {

@@ -118,7 +118,12 @@ pub(crate) fn fold(ir: &mut Ir<'_>, ins: Ins) -> Result<Folded, IrFull> {
             }
         }
         Op::GLoad => {
-            if let Some(v) = ir.forwarded_global(ins.aux) {
+            if let Some(v) = super::mem::forwarded_global(ir, ins.aux) {
+                return Ok(Same(v));
+            }
+        }
+        Op::Load => {
+            if let Some(v) = super::mem::forwarded_store(ir, &ins) {
                 return Ok(Same(v));
             }
         }
