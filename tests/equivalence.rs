@@ -290,6 +290,11 @@ enum Stmt {
         outer: u8,
         cond: Expr,
     },
+    /// `return` from `$run` with its results when `cond` holds (from inside loops too);
+    /// elsewhere it just evaluates (and drops) the condition.
+    Return {
+        cond: Expr,
+    },
     Switch(Box<Switch>),
     Fill {
         dst: Expr,
@@ -1459,6 +1464,12 @@ impl Stmts {
             ),
             (
                 1,
+                self.exit_cond()
+                    .prop_map(|cond| Stmt::Return { cond })
+                    .boxed(),
+            ),
+            (
+                1,
                 (addr(), by_ty(&self.small, I32), self.len())
                     .prop_map(|(dst, val, len)| Stmt::Fill { dst, val, len })
                     .boxed(),
@@ -1761,7 +1772,9 @@ fn stmt_cost(s: &Stmt, c: &Costs) -> u64 {
         Stmt::Set(_, e) | Stmt::Acc(_, e) | Stmt::GlobalSet(_, e) | Stmt::Drop(e) => {
             expr_cost(e, c)
         }
-        Stmt::Break { cond, .. } | Stmt::Continue { cond, .. } => expr_cost(cond, c),
+        Stmt::Break { cond, .. } | Stmt::Continue { cond, .. } | Stmt::Return { cond } => {
+            expr_cost(cond, c)
+        }
         Stmt::Store { addr, value, .. } => expr_cost(addr, c) + expr_cost(value, c),
         Stmt::If(cond, t, e) => expr_cost(cond, c) + stmts_cost(t, c) + stmts_cost(e, c),
         Stmt::Loop(l) => loop_cost(l, c),
@@ -1912,7 +1925,13 @@ struct Printer {
     indent: usize,
     labels: usize,
     loops: Vec<LoopLabels>,
+    /// What `return` returns in the function being printed (`None`: no `return`).
+    results: Option<&'static str>,
 }
+
+/// What `$run` returns: every scratch variable.
+const RUN_RESULTS: &str = "(local.get $x32) (local.get $y32) (local.get $x64) (local.get $y64) \
+                           (local.get $xf32) (local.get $yf32) (local.get $xf64) (local.get $yf64)";
 
 /// Locals besides the named variables: the trip limit of each nesting level, and the
 /// temporaries of NaN canonicalization.
@@ -1926,6 +1945,7 @@ impl Printer {
             indent: 0,
             labels: 0,
             loops: Vec::new(),
+            results: None,
         }
     }
 
@@ -2032,11 +2052,10 @@ impl Printer {
             r#"$run (export "run") (param $a i32) (result i32 i32 i64 i64 f32 f32 f64 f64)"#,
             &[Var::A],
             |w| {
+                w.results = Some(RUN_RESULTS);
                 w.stmts(&p.run);
-                w.line(
-                    "(local.get $x32) (local.get $y32) (local.get $x64) (local.get $y64) \
-                     (local.get $xf32) (local.get $yf32) (local.get $xf64) (local.get $yf64)",
-                );
+                w.results = None;
+                w.line(RUN_RESULTS);
             },
         );
         w.indent -= 1;
@@ -2157,6 +2176,14 @@ impl Printer {
                     self.line(&format!("(br_if {cont} "));
                     self.expr(cond);
                     self.out.push(')');
+                }
+                None => self.stmt(&Stmt::Drop(cond.clone())),
+            },
+            Stmt::Return { cond } => match self.results {
+                Some(results) => {
+                    self.line("(if ");
+                    self.expr(cond);
+                    self.out.push_str(&format!(" (then (return {results})))"));
                 }
                 None => self.stmt(&Stmt::Drop(cond.clone())),
             },
