@@ -23,7 +23,8 @@
 //! signature), call an imported host function, load and store every width at addresses
 //! that may run out of bounds part-way, divide by values that reach zero (or `MIN / -1`)
 //! part-way, convert floats that leave the integer range or turn NaN part-way, grow, fill
-//! and copy memory, and read and write mutable globals. Every loop is counted and every
+//! and copy memory, read and write mutable globals, and `return` early (from inside loops
+//! too) under rare conditions. Every loop is counted and every
 //! recursion bounded, and trip counts are cut to a work budget, so each case runs in
 //! bounded time (about a millisecond in release). NaN bits are nondeterministic in
 //! WebAssembly, so a float whose bits become observable (stored to memory, reinterpreted,
