@@ -45,7 +45,8 @@
 //!   `Instance` and instantiation, `Linker`, `Func`/`TypedFunc` and the driver that runs
 //!   calls and host calls, `Memory`, `Table`, `Global`, `Val`, traps.
 //! - `jit/`: the trace JIT. `record` turns what the interpreter executes into SSA IR
-//!   (`ir`, with FOLD and CSE as it is emitted); `opt/` runs LOOP and DCE; `asm/`
+//!   (`ir`, with FOLD, CSE and store-to-load forwarding as it is emitted); `opt/` holds
+//!   those passes and runs LOOP and DCE; `asm/`
 //!   allocates registers and emits x86-64 code with dynasm into `mcode` (W^X); `trace`
 //!   enters traces, `exit` rebuilds the interpreter's state at exits, and `tree` grows
 //!   hot exits into side traces, links traces into trees (loop nests, `br_table`

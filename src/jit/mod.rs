@@ -65,8 +65,9 @@
 //! ## IR, optimization, backend, exits
 //!
 //! A linear SSA buffer per trace (bump-allocated), one opcode table, interned constants,
-//! snapshots at guards; FOLD and CSE as instructions are emitted, LOOP (copy
-//! substitution, PHIs at the loop end) for roots that loop, and DCE after recording.
+//! snapshots at guards; FOLD, CSE and memory forwarding (MEM) as instructions are
+//! emitted, LOOP (copy substitution, PHIs at the loop end) for roots that loop, and DCE
+//! after recording.
 //! Linear-scan register allocation and x86-64 code via dynasm behind one architecture
 //! trait; machine code lives in one reserved region that is never writable and
 //! executable at once, and constants from the module that need more than 16 bits appear
