@@ -25,8 +25,8 @@ const TRAP_EXIT: u8 = 134;
 #[command(
     name = "spur",
     version,
-    about = "A WebAssembly engine: a fast interpreter now, a trace JIT later",
-    long_about = "A WebAssembly engine: a fast interpreter now, a trace JIT later.\n\n\
+    about = "A WebAssembly engine: a fast interpreter and a trace JIT that compiles hot loops",
+    long_about = "A WebAssembly engine: a fast interpreter and a trace JIT that compiles hot loops.\n\n\
         Runs WASI preview 1 programs (built with wasi-libc or Rust's wasm32-wasip1 target) and \
         calls exports of plain modules. Modules may be binary (.wasm) or text (.wat)."
 )]
