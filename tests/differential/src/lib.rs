@@ -6,10 +6,11 @@
 //! The configurations ([`config_names`]):
 //!
 //! 1. `interp`: spur's interpreter (`Config::jit(false)`);
-//! 2. `jit hotloop=1 hotexit=1`: spur with the trace JIT forced (the tunables of
-//!    [`JIT_FORCED`] that spur has, each set to 1): a loop is recorded on its first
-//!    iteration and a side trace on the first exit taken from a trace, so root traces, side
-//!    traces and the links between them are all recorded at once;
+//! 2. `jit hotloop=1 hotexit=1 budget=100`: spur with the trace JIT forced (the tunables of
+//!    [`JIT_FORCED`] that spur has: the thresholds set to 1, the compile-time budget off):
+//!    a loop is recorded on its first iteration and a side trace on the first exit taken
+//!    from a trace, so root traces, side traces and the links between them are all recorded
+//!    at once, the same on any machine;
 //! 3. `wasmi`, the reference from outside (given the same module with one neutral rewrite,
 //!    see [`for_wasmi`]).
 //!
@@ -87,7 +88,13 @@ pub const CALLS_EXPORT: &str = "spur-differential calls";
 
 /// The JIT tunables the `jit` configuration sets (to record as early as possible); those
 /// spur does not have (yet) are skipped.
-pub const JIT_FORCED: &[(&str, u32)] = &[("hotloop", 1), ("hotexit", 1), ("hotcall", 1)];
+pub const JIT_FORCED: &[(&str, u32)] = &[
+    ("hotloop", 1),
+    ("hotexit", 1),
+    ("hotcall", 1),
+    // No compile-time budget: what gets recorded must not depend on the machine's speed.
+    ("budget", 100),
+];
 
 /// The number of configurations compared.
 pub const CONFIGS: usize = 3;

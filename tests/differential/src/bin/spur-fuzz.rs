@@ -3,7 +3,7 @@
 //! input is).
 //!
 //! ```text
-//! cargo run --release -p spur-differential --bin spur-fuzz -- [--seconds N] [--seed S] [--save]
+//! cargo run --release -p spur-differential --bin spur-fuzz -- [--seconds N] [--runs N] [--seed S] [--save]
 //! ```
 //!
 //! Each round picks a corpus input, mutates it (bit flips, byte overwrites, insertions,
@@ -12,14 +12,16 @@
 //! `corpus/crash-<hash>`, where the corpus test replays it from then on. Without coverage
 //! feedback, an input is kept for further mutation when its module made the JIT do
 //! something the run had not seen (a new count of traces, side traces or exits); `--save`
-//! also writes those to the corpus. Stops after `--seconds` (default 60) and prints what
-//! it did.
+//! also writes those to the corpus. Stops after `--seconds` (default 60) or `--runs`
+//! inputs, whichever comes first, and prints what it did. With `--seed` and `--runs` a
+//! run is reproducible on any machine (CI runs it so).
 
 use spur_differential::fuzz::{Verdict, corpus, corpus_dir, target};
 use std::time::{Duration, Instant};
 
 fn main() {
     let mut seconds = 60u64;
+    let mut max_runs = u64::MAX;
     let clock = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(1, |d| d.as_nanos() as u64);
@@ -34,10 +36,11 @@ fn main() {
         };
         match a.as_str() {
             "--seconds" => seconds = number("--seconds"),
+            "--runs" => max_runs = number("--runs"),
             "--seed" => rng = number("--seed").max(1),
             "--save" => save = true,
             other => fail(&format!(
-                "unknown argument `{other}` (expected --seconds N, --seed S, --save)"
+                "unknown argument `{other}` (expected --seconds N, --runs N, --seed S, --save)"
             )),
         }
     }
@@ -49,7 +52,8 @@ fn main() {
     let stop = Instant::now() + Duration::from_secs(seconds);
     let mut seen = std::collections::HashSet::new();
     let (mut runs, mut loaded, mut agreed, mut wasmi, mut crashes) = (0u64, 0, 0, 0, 0);
-    while Instant::now() < stop {
+    let started = Instant::now();
+    while Instant::now() < stop && runs < max_runs {
         let mut input = pool[next(&mut rng) as usize % pool.len()].clone();
         let other = pool[next(&mut rng) as usize % pool.len()].clone();
         mutate(&mut input, &other, &mut rng);
@@ -80,9 +84,10 @@ fn main() {
         }
     }
     println!(
-        "spur-fuzz: {runs} inputs in {seconds} s from {seeds} seeds: {loaded} binaries loaded, \
+        "spur-fuzz: {runs} inputs in {:.0} s from {seeds} seeds: {loaded} binaries loaded, \
          {agreed} generated modules agreed, {} kept for mutation, {wasmi} wasmi-only \
          disagreements, {crashes} failures",
+        started.elapsed().as_secs_f64(),
         pool.len() - seeds
     );
     if crashes > 0 {
