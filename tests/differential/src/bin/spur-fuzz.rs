@@ -12,7 +12,8 @@
 //! `corpus/crash-<hash>`, where the corpus test replays it from then on. Without coverage
 //! feedback, an input is kept for further mutation when its module made the JIT do
 //! something the run had not seen (a new count of traces, side traces or exits); `--save`
-//! also writes those to the corpus. Stops after `--seconds` (default 60) or `--runs`
+//! also writes those, and inputs where wasmi alone disagrees (for triage), to the corpus.
+//! Stops after `--seconds` (default 60) or `--runs`
 //! inputs, whichever comes first, and prints what it did. With `--seed` and `--runs` a
 //! run is reproducible on any machine (CI runs it so).
 
@@ -71,8 +72,14 @@ fn main() {
                 }
             }
             Ok(Verdict::WasmiDiffers(e)) => {
+                // Both of spur's configurations agree and wasmi does not: most likely a
+                // wasmi bug, but one spur's interpreter shares with its JIT would look the
+                // same, so these are kept (with --save) for triage.
                 wasmi += 1;
-                eprintln!("wasmi alone disagrees (not spur's bug): {e}");
+                eprintln!("wasmi alone disagrees: {e}");
+                if save {
+                    write(&format!("wasmi-{:016x}", fnv(&input)), &input);
+                }
             }
             Ok(Verdict::Rejected) => {}
             Err(e) => {
