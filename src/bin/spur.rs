@@ -153,20 +153,20 @@ fn main() -> ExitCode {
 
 /// Lists the tunables with their defaults and every preset's values, then the presets.
 fn print_jit_params() {
-    let presets: Vec<JitPreset> = JitPreset::ALL
+    let presets: Vec<(JitPreset, spur::JitParams)> = JitPreset::ALL
         .iter()
-        .copied()
-        .filter(|p| p.jit_enabled() && *p != JitPreset::Default)
+        .filter(|p| p.jit_enabled() && **p != JitPreset::Default)
+        .map(|&p| (p, p.params()))
         .collect();
     let mut head = format!("{:<12} {:>8}", "tunable", "default");
-    for p in &presets {
+    for (p, _) in &presets {
         head += &format!(" {:>11}", p.name());
     }
     println!("{head}  meaning");
     for &(name, default, doc) in spur::JitParams::TABLE {
         let mut line = format!("{name:<12} {default:>8}");
-        for p in &presets {
-            line += &format!(" {:>11}", p.params().get(name).unwrap_or(default));
+        for (_, params) in &presets {
+            line += &format!(" {:>11}", params.get(name).unwrap_or(default));
         }
         println!("{line}  {doc}");
     }

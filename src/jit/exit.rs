@@ -46,24 +46,21 @@ impl Source {
         }
     }
 
-    /// Where the value is in the context's words at an exit (none for a constant).
-    fn word(self) -> Option<u16> {
+    /// Where the value is in the context's words at an exit (`Ok`), or the constant
+    /// itself (`Err`).
+    fn word(self) -> Result<u16, u64> {
         let w = match self {
-            Source::Const(_) => return None,
+            Source::Const(k) => return Err(k),
             Source::Gpr(g) => word::GPR + g as usize,
             Source::Fpr(x) => word::FPR + x as usize,
             Source::Spill(i) => word::SPILL + i as usize,
         };
-        Some(w as u16)
+        Ok(w as u16)
     }
 
     /// The value in the context saved at an exit.
     fn read(self, ctx: &TraceCtx, ty: Ty) -> u64 {
-        match (self, self.word()) {
-            (Source::Const(k), _) => ty.canon(k),
-            (_, Some(w)) => ty.canon(ctx.words[w as usize]),
-            (_, None) => 0,
-        }
+        ty.canon(self.word().map_or_else(|k| k, |w| ctx.words[w as usize]))
     }
 }
 
@@ -79,12 +76,11 @@ impl Writes {
     pub(crate) fn new(entries: &[(u32, Source, Ty)]) -> Writes {
         let mut w = Writes::default();
         for &(slot, src, ty) in entries {
-            match (src, src.word()) {
-                (Source::Const(k), _) => w.consts.push((slot, ty.canon(k))),
-                (_, Some(word)) => w
+            match src.word() {
+                Err(k) => w.consts.push((slot, ty.canon(k))),
+                Ok(word) => w
                     .from_words
                     .push((slot, word, matches!(ty, Ty::I32 | Ty::F32))),
-                (_, None) => {}
             }
         }
         w

@@ -681,8 +681,6 @@ fn close_recording(s: &mut StoreInner) {
     }
 }
 
-/// Evicts the least recently entered tree not in `keep`; false if there is none (or its
-/// code could not be released, in which case everything was flushed).
 /// A fresh random key for constant blinding in trace `number`: unpredictable (from the
 /// standard library's randomly seeded hasher) and never zero in either 32-bit half, so
 /// that no constant passes through unmasked.
@@ -693,6 +691,8 @@ fn blinding_key(number: u32) -> u64 {
     fix(key >> 32) << 32 | fix(key & 0xFFFF_FFFF)
 }
 
+/// Evicts the least recently entered tree not in `keep`; false if there is none (or its
+/// code could not be released, in which case everything was flushed).
 fn evict_lru(jit: &mut JitState, keep: &[u32]) -> bool {
     let (Some(root), Some(area)) = (jit.forest.least_recent(keep), jit.mcode.as_mut()) else {
         return false;

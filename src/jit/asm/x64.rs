@@ -208,6 +208,11 @@ impl Cg<'_, '_> {
         imm32(k, ty).filter(|_| !self.blinded(k))
     }
 
+    /// `v` as a 32-bit displacement, if it fits and may appear raw (see [`Cg::blinded`]).
+    fn disp(&self, v: u64) -> Option<i32> {
+        i32::try_from(v).ok().filter(|_| !self.blinded(v))
+    }
+
     /// Whether constant `v` must be blinded before it can appear in the code: with
     /// blinding on, every value that needs more than 16 bits. A 16-bit value leaves at
     /// least two zero (or 0xff) bytes in its 32-bit immediate, too few controlled bytes
@@ -858,10 +863,7 @@ impl Cg<'_, '_> {
             }
             Op::Bound => {
                 let a = self.gpr(ins.a, RCX);
-                match i32::try_from(ins.aux)
-                    .ok()
-                    .filter(|_| !self.blinded(ins.aux))
-                {
+                match self.disp(ins.aux) {
                     Some(end) => dynasm!(self.ops ; .arch x64 ; lea rax, [Rq(a) + end]),
                     None => {
                         self.mov_imm(RAX, ins.aux);
@@ -1328,10 +1330,7 @@ impl Cg<'_, '_> {
 
     fn addr(&mut self, a: Ref, off: u32) -> (u8, i32) {
         let ra = self.gpr(a, RCX);
-        match i32::try_from(off)
-            .ok()
-            .filter(|_| !self.blinded(u64::from(off)))
-        {
+        match self.disp(u64::from(off)) {
             Some(o) => (ra, o),
             None => {
                 self.mov_imm(RAX, u64::from(off));

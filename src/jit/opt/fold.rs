@@ -127,18 +127,16 @@ pub(crate) fn fold(ir: &mut Ir<'_>, ins: Ins) -> Result<Folded, IrFull> {
                 return Ok(Same(v));
             }
         }
-        // Memory never shrinks: a constant address below the module's declared minimum
-        // is always in bounds.
-        Op::Bound if ka.is_some_and(|k| k.saturating_add(ins.aux) <= ir.mem_floor) => {
-            return Ok(Same(Ref::NONE));
-        }
-        // A bounds check on an address with a known maximum checks a constant instead: it
-        // no longer depends on the loop, so LOOP hoists it.
-        Op::Bound if ka.is_none() => {
-            if let Some(max) = max_value(ir, ins.a, 8) {
-                if max.saturating_add(ins.aux) <= ir.mem_floor {
-                    return Ok(Same(Ref::NONE));
-                }
+        // An address with a known maximum (a constant is its own): below the module's
+        // declared memory minimum the check goes (memory never shrinks); otherwise a
+        // computed address is checked as a constant, which no longer depends on the
+        // loop, so LOOP hoists it.
+        Op::Bound => {
+            let max = max_value(ir, ins.a, 8);
+            if max.is_some_and(|m| m.saturating_add(ins.aux) <= ir.mem_floor) {
+                return Ok(Same(Ref::NONE));
+            }
+            if let Some(max) = max.filter(|_| ka.is_none()) {
                 let zero = ir.k(Ty::I32, 0)?;
                 return Ok(Keep(Ins {
                     a: zero,
@@ -146,7 +144,7 @@ pub(crate) fn fold(ir: &mut Ir<'_>, ins: Ins) -> Result<Folded, IrFull> {
                     ..ins
                 }));
             }
-            if ir.bound_covers(ins.a, ins.aux) {
+            if ka.is_none() && ir.bound_covers(ins.a, ins.aux) {
                 return Ok(Same(Ref::NONE));
             }
         }
