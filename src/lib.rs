@@ -43,7 +43,10 @@
 //!   the host stack. Loop headers carry hot counters for the JIT.
 //! - `runtime/`: `Engine`/`Config`, `Store<T>` (all entities, the value and frame stacks),
 //!   `Instance` and instantiation, `Linker`, `Func`/`TypedFunc` and the driver that runs
-//!   calls and host calls, `Memory`, `Table`, `Global`, `Val`, traps.
+//!   calls and host calls, `Memory`, `Table`, `Global`, `Val`, traps, and profiles
+//!   ([`Profile`], `Store::profile` with `Config::collect_profile`: calls, loop iterations,
+//!   traces and sampled time per function, with its share in traces, and the targets of
+//!   each `call_indirect` site).
 //! - `jit/`: the trace JIT. `record` turns what the interpreter executes into SSA IR
 //!   (`ir`, with FOLD, CSE and store-to-load forwarding as it is emitted); `opt/` holds
 //!   those passes and runs LOOP and DCE; `asm/`
@@ -84,6 +87,7 @@ pub use runtime::global::Global;
 pub use runtime::instance::Instance;
 pub use runtime::linker::Linker;
 pub use runtime::memory::{Memory, MemoryAccessError};
+pub use runtime::profile::{CallSiteProfile, CallTarget, FunctionProfile, Profile};
 pub use runtime::store::{AsContext, AsContextMut, Store, StoreContext, StoreContextMut};
 pub use runtime::table::Table;
 pub use runtime::trap::{FrameInfo, Trap, TrapCode};

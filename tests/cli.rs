@@ -1204,3 +1204,49 @@ fn hotloop_1_gives_the_interpreter_s_results() {
     );
     assert_eq!(o.stdout, format!("{}\n", hot_loop_result(1000)));
 }
+
+#[test]
+fn profile_lists_functions_with_their_counts_and_trace_share() {
+    let tmp = TempDir::new("profile");
+    let file = tmp.path().join("count.wat");
+    // `run(n)` calls `$inc` n times from a loop of n iterations.
+    std::fs::write(
+        &file,
+        r#"(module
+          (func $inc (param i32) (result i32) (i32.add (local.get 0) (i32.const 1)))
+          (func $run (export "run") (param $n i32) (result i32) (local $i i32)
+            (loop $l
+              (local.set $i (call $inc (local.get $i)))
+              (br_if $l (i32.lt_u (local.get $i) (local.get $n))))
+            (local.get $i)))"#,
+    )
+    .unwrap();
+    let file = file.display().to_string();
+    for jit in [&[][..], &["--no-jit"][..]] {
+        let mut args = vec!["invoke", "--profile"];
+        args.extend_from_slice(jit);
+        args.extend_from_slice(&[&file, "run", "100000"]);
+        let o = spur(&args, "");
+        assert_eq!((o.code, o.stdout.as_str()), (0, "100000\n"), "{}", o.stderr);
+        assert!(o.stderr.starts_with("spur profile: "), "{}", o.stderr);
+        // time%, traces%, calls, loop iterations, traces, then the name.
+        let row = |name: &str| -> Vec<String> {
+            let line = o.stderr.lines().find(|l| l.ends_with(name));
+            let line = line.unwrap_or_else(|| panic!("no {name} in:\n{}", o.stderr));
+            line.split_whitespace().map(str::to_string).collect()
+        };
+        assert_eq!(
+            row("inc (func 0)")[2..5],
+            ["100000", "0", "0"],
+            "{}",
+            o.stderr
+        );
+        let run = row("run (func 1)");
+        assert_eq!(run[2..4], ["1", "100000"], "{}", o.stderr);
+        let traces = if jit.is_empty() { "1" } else { "0" };
+        assert_eq!(run[4], traces, "{}", o.stderr);
+    }
+    let bad = spur(&["invoke", "--profile=everything", &file, "run", "1"], "");
+    assert_eq!(bad.code, 2, "{}", bad.stderr);
+    assert!(bad.stderr.contains("summary"), "{}", bad.stderr);
+}

@@ -94,6 +94,11 @@ struct RunOptions {
     /// FILE, or to stderr when no FILE is given
     #[arg(long, value_name = "FILE", num_args = 0..=1, require_equals = true, default_missing_value = "-")]
     dump: Option<PathBuf>,
+    /// Profile the run and print, to stderr, the busiest functions (calls, loop
+    /// iterations, traces, sampled time and its share in traces) and the targets of the
+    /// busiest `call_indirect` sites
+    #[arg(long, value_name = "KIND", num_args = 0..=1, require_equals = true, default_missing_value = "summary", value_parser = ["summary"])]
+    profile: Option<String>,
 }
 
 /// A failure, already phrased as the one line to print.
@@ -243,6 +248,75 @@ impl Stats {
     }
 }
 
+/// Functions and `call_indirect` sites `--profile` lists.
+const PROFILE_TOP: usize = 20;
+const PROFILE_SITES: usize = 10;
+
+/// Prints `--profile`'s report.
+fn print_profile(p: &spur::Profile) {
+    let pct = |x: Option<f64>| x.map_or_else(|| "-".to_string(), |x| format!("{:.1}", x * 100.0));
+    let name = |index: u32, name: &Option<String>| match name {
+        Some(n) => format!("{n} (func {index})"),
+        None => format!("func {index}"),
+    };
+    eprintln!(
+        "spur profile: {} time samples, one per {} µs; {}% of the time in traces",
+        p.samples,
+        spur::Profile::SAMPLE_PERIOD.as_micros(),
+        pct(p.hot_coverage())
+    );
+    eprintln!(
+        "  {:>6} {:>8} {:>12} {:>12} {:>6}  function",
+        "time%", "traces%", "calls", "loop iters", "traces"
+    );
+    for f in p.functions.iter().take(PROFILE_TOP) {
+        let time = (p.samples > 0).then(|| f.samples as f64 / p.samples as f64);
+        eprintln!(
+            "  {:>6} {:>8} {:>12} {:>12} {:>6}  {}",
+            pct(time),
+            pct(f.trace_share()),
+            f.calls,
+            f.loop_iterations,
+            f.traces,
+            name(f.index, &f.name)
+        );
+    }
+    if p.functions.len() > PROFILE_TOP {
+        eprintln!(
+            "  ... and {} more functions",
+            p.functions.len() - PROFILE_TOP
+        );
+    }
+    if p.call_sites.is_empty() {
+        return;
+    }
+    eprintln!(
+        "  call_indirect sites: calls per target; calls through a trace's guard (hits) and exits there (misses)"
+    );
+    for c in p.call_sites.iter().take(PROFILE_SITES) {
+        let mut targets: Vec<String> = c
+            .targets
+            .iter()
+            .map(|t| match t.function {
+                Some(f) => format!("{} {}", name(f, &t.name), t.calls),
+                None => format!("host {}", t.calls),
+            })
+            .collect();
+        if c.other_calls > 0 {
+            targets.push(format!("others {}", c.other_calls));
+        }
+        eprintln!(
+            "    {} at offset {:#x}: {}; hits {}, misses {} ({}% hit)",
+            name(c.function, &c.function_name),
+            c.offset,
+            targets.join(", "),
+            c.trace_hits,
+            c.trace_misses,
+            pct(c.hit_rate())
+        );
+    }
+}
+
 /// The process's peak resident set size, from `/proc/self/status` (Linux).
 fn peak_rss_kib() -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
@@ -265,6 +339,7 @@ fn load(opts: &RunOptions, file: &Path) -> Result<(Engine, Module), Failure> {
     if opts.no_jit {
         config.jit(false);
     }
+    config.collect_profile(opts.profile.is_some());
     for setting in &opts.jit_params {
         let (name, value) = setting
             .split_once('=')
@@ -515,6 +590,9 @@ fn call_timed(
             .jit_enabled()
             .then(|| store.jit_stats());
         stats.print(jit.as_ref());
+    }
+    if let Some(profile) = store.profile() {
+        print_profile(&profile);
     }
     match result {
         Ok(()) => Ok(None),

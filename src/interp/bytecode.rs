@@ -153,6 +153,16 @@ define_instr! {
     /// Loop header: counts iterations toward recording a trace (only emitted with the JIT on).
     /// `counter` is loop `id`'s hot counter in the function's `loop_counters`.
     Loop { id: u32, counter: CounterRef },
+    /// Profiling (only with `Config::collect_profile`): function `func` (module index
+    /// space) was entered; counts the call and notes where time goes.
+    ProfEnter { func: u32 },
+    /// Profiling: a loop of function `func` starts an iteration (after its `Loop`).
+    ProfLoop { func: u32 },
+    /// Profiling: a call made by function `func` returned to it.
+    ProfResume { func: u32 },
+    /// Profiling: the `call_indirect` that follows, the running function's site number
+    /// `site`, is about to call table `table`'s entry at `index`; counts the target.
+    ProfIndirect { index: Slot, table: u16, site: u32 },
     Br { off: Off },
     BrIfNez { c: Slot, off: Off },
     BrIfEqz { c: Slot, off: Off },

@@ -17,6 +17,7 @@ use super::translate::{self, CompiledFunc};
 use crate::error::Error;
 use crate::jit::{self, LoopAction};
 use crate::module::ModuleInner;
+use crate::runtime::profile;
 use crate::runtime::store::{Frame, FuncEntity, PAGE_SIZE, StoreInner};
 use crate::runtime::trap::TrapCode;
 use std::ptr;
@@ -83,10 +84,21 @@ pub(crate) fn run(s: &mut StoreInner, stop: usize) -> Outcome {
                         jit::abort_recording(s, reason);
                     }
                 }
+                if let Some(p) = &s.profile {
+                    p.set_idle();
+                }
                 return o;
             }
         }
     }
+}
+
+/// The entry of the running instance's table `table` at `index`: a store function + 1,
+/// or 0 for null or out of bounds.
+pub(crate) fn table_entry(s: &StoreInner, table: u16, index: u64) -> u64 {
+    let i = &s.instances[s.stack.instance as usize];
+    let t = &s.tables[i.tables[table as usize] as usize];
+    t.elems.get(index as u32 as usize).copied().unwrap_or(0)
 }
 
 /// The dispatch loop; `REC` instantiates it with the recorder's hook before every
@@ -465,6 +477,15 @@ fn run_loop<const REC: bool>(s: &mut StoreInner, stop: usize, acc_in: u64) -> Ru
                             LoopAction::Error(e) => return Run::Out(Outcome::Error(e)),
                         }
                     }
+                }
+                Instr::ProfEnter { func } => profile::enter(s, func),
+                Instr::ProfLoop { func } => profile::iteration(s, func),
+                Instr::ProfResume { func } => profile::resume(s, func),
+                Instr::ProfIndirect { index, table, site } => {
+                    let c = &*s.stack.frames.last().unwrap_unchecked().func;
+                    let (func, n) = (c.func_index, c.icall_sites.len());
+                    let entry = table_entry(s, table, r!(index));
+                    profile::indirect(s, func, site, n, entry);
                 }
                 Instr::Br { off } => ip = pc.offset(off as isize),
                 Instr::BrIfNez { c, off } => branch!(pc, r!(c) as u32 != 0, off),

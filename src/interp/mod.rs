@@ -13,7 +13,7 @@ pub(crate) mod ops;
 mod translate;
 
 pub(crate) use bytecode::{Instr, Slot, disassemble};
-pub(crate) use exec::{Outcome, init_frame, memory0, run};
+pub(crate) use exec::{Outcome, init_frame, memory0, run, table_entry};
 pub(crate) use translate::{CompiledFunc, compiled};
 
 /// The runtime operations traces reach through helpers (the interpreter's own code).

@@ -53,6 +53,8 @@ pub(crate) struct CompiledFunc {
     pub(crate) frame_size: u32,
     /// Hot counters of the loop headers (`Instr::Loop { id }`), counting down.
     pub(crate) loop_counters: Box<[AtomicU32]>,
+    /// Byte offset in the module of each `call_indirect` site (profiling only).
+    pub(crate) icall_sites: Box<[u32]>,
     /// Slot liveness, computed the first time the JIT asks (`None` inside: too large).
     liveness: OnceLock<Option<Liveness>>,
 }
@@ -142,6 +144,10 @@ struct Translator<'m> {
     offset: u32,
     num_loops: u32,
     jit: bool,
+    /// Profiling: the function's module index, for the `Prof*` instructions.
+    profile: Option<u32>,
+    /// Byte offsets of the `call_indirect` sites (profiling only).
+    icall_sites: Vec<u32>,
 }
 
 /// Returns the translation of defined function `func` (module index space), translating
@@ -200,7 +206,12 @@ pub(crate) fn translate(module: &ModuleInner, func: u32) -> Result<CompiledFunc,
         offset: range.start as u32,
         num_loops: 0,
         jit: module.engine.config().jit,
+        profile: module.engine.config().profile.then_some(func),
+        icall_sites: Vec::new(),
     };
+    if let Some(func) = t.profile {
+        t.emit(Instr::ProfEnter { func });
+    }
     t.ctrl.push(Ctrl {
         kind: Kind::Block,
         height: 0,
@@ -240,6 +251,7 @@ pub(crate) fn translate(module: &ModuleInner, func: u32) -> Result<CompiledFunc,
         folded_adds: t.folded_adds.into(),
         frame_size: frame_size as u32,
         loop_counters,
+        icall_sites: t.icall_sites.into(),
         liveness: OnceLock::new(),
     })
 }
@@ -306,6 +318,9 @@ impl Translator<'_> {
                         counter: CounterRef(std::ptr::null()),
                     });
                 }
+                if let Some(func) = self.profile {
+                    self.emit(Instr::ProfLoop { func });
+                }
             }
             O::If { blockty } => {
                 let (np, nr) = self.arity(blockty);
@@ -351,12 +366,22 @@ impl Translator<'_> {
                 let ty = &self.module.types[type_index as usize];
                 let (np, nr) = (ty.params().len(), ty.results().len());
                 let args = self.args(np);
+                if self.profile.is_some() {
+                    let site = self.icall_sites.len() as u32;
+                    self.icall_sites.push(self.offset);
+                    self.emit(Instr::ProfIndirect {
+                        index,
+                        table: table_index as u16,
+                        site,
+                    });
+                }
                 self.emit(Instr::CallIndirect {
                     index,
                     args,
                     ty: type_index,
                     table: table_index as u16,
                 });
+                self.resume_after_call();
                 self.push_temps(nr);
             }
             O::Drop => {
@@ -1213,7 +1238,15 @@ impl Translator<'_> {
                 args,
             });
         }
+        self.resume_after_call();
         self.push_temps(nr);
+    }
+
+    /// Profiling: notes that the call just emitted returned.
+    fn resume_after_call(&mut self) {
+        if let Some(func) = self.profile {
+            self.emit(Instr::ProfResume { func });
+        }
     }
 
     // ---- control ----

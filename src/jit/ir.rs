@@ -275,6 +275,8 @@ pub(crate) mod flag {
     pub(crate) const EFFECT: u8 = 8;
     /// Never folded or CSE'd (markers, copies).
     pub(crate) const NOFOLD: u8 = 16;
+    /// Never removed, though it touches nothing the trace reads (profile counters).
+    pub(crate) const KEEP: u8 = 32;
 }
 
 /// Defines [`Op`] from one table: name, operand mode, flags.
@@ -317,7 +319,7 @@ macro_rules! ir_ops {
     };
 }
 
-use flag::{COMM, EFFECT, GUARD, LOAD, NOFOLD};
+use flag::{COMM, EFFECT, GUARD, KEEP, LOAD, NOFOLD};
 
 ir_ops! {
     /// Constant: `aux` holds the bits.
@@ -427,6 +429,8 @@ ir_ops! {
     SlotLoad: Aux, LOAD;
     /// Stores `a` into slot `aux` of the value stack (arguments of a host call).
     SlotStore: Aux, EFFECT;
+    /// Profiling: adds 1 to the 64-bit counter at address `aux`.
+    Count: Aux, NOFOLD | KEEP;
     /// Calls runtime helper `aux & 0xffff` with operands `a`, `b`, `c` and the immediate
     /// `aux >> 32`.
     Call: Call, EFFECT;

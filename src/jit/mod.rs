@@ -460,6 +460,7 @@ fn run_trace(s: &mut StoreInner, t: u32, stop: usize) -> LoopAction {
     trace.last_entered = entered;
     let mut ctx = jit.ctxs.pop().unwrap_or_else(trace::TraceCtx::new_boxed);
     jit.active += 1;
+    crate::runtime::profile::trace_entered(s);
     let (tn, k) = trace::enter(s, code, &mut ctx);
     let jit = s.jit.as_mut().expect("jit state");
     jit.active -= 1;
@@ -477,6 +478,8 @@ fn run_trace(s: &mut StoreInner, t: u32, stop: usize) -> LoopAction {
     let exit = &jit.forest.get(tn).expect("live").exits[k];
     let acc = exit::restore(&mut s.stack, exit, &ctx);
     jit.ctxs.push(ctx);
+    crate::runtime::profile::trace_left(s);
+    let jit = s.jit.as_mut().expect("jit state");
     if let Some(payload) = jit.pending_panic.take() {
         std::panic::resume_unwind(payload);
     }
@@ -626,6 +629,7 @@ fn close_recording(s: &mut StoreInner) {
     let started = Instant::now();
     let want_dump = jit.dump.is_some();
     let (key, parent) = ((rec.root as usize, rec.loop_id), rec.parent);
+    let instance = rec.instance;
     let installed = match trace::compile(rec, &place, want_dump) {
         Err(a) => Err(a),
         Ok(mut built) => loop {
@@ -677,6 +681,7 @@ fn close_recording(s: &mut StoreInner) {
             jit.loops.insert(key, LoopState::Trace(number));
             jit.penalties.remove(&key);
             counter(key.0 as *const CompiledFunc, key.1).store(1, Ordering::Relaxed);
+            crate::runtime::profile::root_trace(s, instance, func_index(key.0));
         }
     }
 }

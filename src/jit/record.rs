@@ -20,9 +20,11 @@ use super::trace::Trace;
 use super::tree::Link;
 use crate::interp::{CompiledFunc, Instr};
 use crate::jit::helpers::Helper;
+use crate::runtime::profile;
 use crate::runtime::store::{FuncEntity, StoreInner};
 use crate::runtime::types::ValType;
 use bumpalo::Bump;
+use std::sync::atomic::AtomicU64;
 
 /// The most targets a `br_table` dispatches through a table of exits (more are guarded
 /// on the recorded index, like a branch).
@@ -586,6 +588,36 @@ impl Recorder {
         self.guard(Ins::new(Op::Guard, Ty::Void, a, b, c as u64), pc)
     }
 
+    // ---- profiling ----
+
+    /// Counts in the trace what the interpreter counted at the instruction just recorded.
+    fn count(&mut self, counter: Option<&AtomicU64>) -> Result<(), Abort> {
+        if let Some(c) = counter {
+            let at = c.as_ptr() as u64;
+            self.ir
+                .push(Ins::new(Op::Count, Ty::Void, Ref::NONE, Ref::NONE, at))?;
+        }
+        Ok(())
+    }
+
+    /// A call through a profiled `call_indirect` site at `pc` passed the trace's guard on
+    /// target `entry` (a store function + 1): counts the target and the hit.
+    fn count_icall(&mut self, s: &StoreInner, pc: *const Instr, entry: u64) -> Result<(), Abort> {
+        let f = self.func();
+        let prev = f.index_of(pc).checked_sub(1).and_then(|i| f.code.get(i));
+        let (prev, func) = (prev.copied(), f.func_index);
+        let Some(Instr::ProfIndirect { site, .. }) = prev else {
+            return Ok(());
+        };
+        let Some(c) = profile::site_of(s, self.instance, func, site) else {
+            return Ok(());
+        };
+        if let Ok(sf) = u32::try_from(entry.wrapping_sub(1)) {
+            self.count(Some(c.cell(sf)))?;
+        }
+        self.count(Some(&c.hits))
+    }
+
     // ---- completing instructions ----
 
     fn complete(
@@ -617,7 +649,15 @@ impl Recorder {
         use Ty::{F32, F64, I32, I64};
         match instr {
             // ---- control ----
-            I::Loop { .. } | I::Br { .. } => {}
+            I::Loop { .. } | I::Br { .. } | I::ProfResume { .. } | I::ProfIndirect { .. } => {}
+            I::ProfEnter { func } => {
+                let c = profile::counters_of(s, self.instance, func);
+                self.count(c.map(|c| &c.calls))?
+            }
+            I::ProfLoop { func } => {
+                let c = profile::counters_of(s, self.instance, func);
+                self.count(c.map(|c| &c.loops))?
+            }
             I::Unreachable => return Err(Abort::Trapped),
             I::BrIfNez { c, off } => self.branch(pc, off, taken, Cond::Ne, I32, S(c), Imm(0))?,
             I::BrIfEqz { c, off } => self.branch(pc, off, taken, Cond::Eq, I32, S(c), Imm(0))?,
@@ -830,6 +870,7 @@ impl Recorder {
                 let e = self.call_helper(Helper::TableGet, I64, [x], u64::from(table))?;
                 let k = self.ir.k(I64, p.entry)?;
                 self.guard_cond(Cond::Eq, e, k, pc)?;
+                self.count_icall(s, pc, p.entry)?;
                 if depth > p.depth {
                     self.call(s, pc, args, depth)?;
                 } else {

@@ -33,6 +33,7 @@ pub struct Config {
     pub(crate) max_call_depth: usize,
     pub(crate) max_stack_slots: usize,
     pub(crate) jit_params: JitParams,
+    pub(crate) profile: bool,
 }
 
 impl Default for Config {
@@ -42,6 +43,7 @@ impl Default for Config {
             max_call_depth: 100_000,
             max_stack_slots: 4 << 20,
             jit_params: JitParams::default(),
+            profile: false,
         }
     }
 }
@@ -105,6 +107,17 @@ impl Config {
     pub fn jit_preset(&mut self, preset: JitPreset) -> &mut Config {
         self.jit = preset.jit_enabled();
         self.jit_params = preset.params();
+        self
+    }
+
+    /// Collects a profile (default off): calls and loop iterations per function, the
+    /// targets of each `call_indirect` site, and sampled time, in the interpreter and in
+    /// traces, read with [`Store::profile`](crate::Store::profile). Counting costs the
+    /// interpreter about one extra instruction per call and loop iteration, and traces
+    /// one memory increment each; each store also runs a sampler thread that wakes every
+    /// [`Profile::SAMPLE_PERIOD`](crate::Profile::SAMPLE_PERIOD).
+    pub fn collect_profile(&mut self, enable: bool) -> &mut Config {
+        self.profile = enable;
         self
     }
 

@@ -9,6 +9,7 @@ pub(crate) mod instance;
 pub(crate) mod linear_memory;
 pub(crate) mod linker;
 pub(crate) mod memory;
+pub(crate) mod profile;
 pub(crate) mod store;
 pub(crate) mod table;
 pub(crate) mod trap;

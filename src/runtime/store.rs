@@ -142,6 +142,15 @@ pub(crate) struct Frame {
     pub(crate) instance: u32,
 }
 
+impl Frame {
+    /// The running function's translation.
+    pub(crate) fn compiled(&self) -> &CompiledFunc {
+        // SAFETY: `func` points into an `Arc<CompiledFunc>` kept alive by an instance of
+        // the store that holds this frame (see the field), so it outlives the frame.
+        unsafe { &*self.func }
+    }
+}
+
 /// The value stack and frame stack one store's executions share.
 pub(crate) struct Stack {
     pub(crate) values: Vec<u64>,
@@ -203,6 +212,8 @@ pub(crate) struct StoreInner {
     pub(crate) jit: Option<Box<crate::jit::JitState>>,
     /// How traces call host functions: set by the driver running this store.
     pub(crate) host_trampoline: Option<HostTrampoline>,
+    /// Profile counters and sampler (with `Config::collect_profile`).
+    pub(crate) profile: Option<Box<crate::runtime::profile::Profiler>>,
 }
 
 /// A type-erased way back to the typed store, for host calls made from traces.
@@ -251,6 +262,9 @@ impl<T> Store<T> {
                 },
                 jit: None,
                 host_trampoline: None,
+                profile: config
+                    .profile
+                    .then(|| Box::new(crate::runtime::profile::Profiler::new())),
             },
             host_funcs: Vec::new(),
             data,
@@ -268,6 +282,37 @@ impl<T> Store<T> {
             .jit
             .as_ref()
             .map_or_else(crate::JitStats::default, |j| j.stats())
+    }
+
+    /// What this store has run so far, per function and per `call_indirect` site, and how
+    /// much of its time ran in traces; `None` unless the engine was configured with
+    /// [`Config::collect_profile`](crate::Config::collect_profile).
+    ///
+    /// ```
+    /// use spur::{Config, Engine, Instance, Module, Store};
+    /// let mut config = Config::new();
+    /// config.collect_profile(true);
+    /// let engine = Engine::new(&config);
+    /// let module = Module::new(&engine, r#"
+    ///     (module
+    ///       (func $inc (param i32) (result i32) (i32.add (local.get 0) (i32.const 1)))
+    ///       (func (export "count") (param $n i32) (result i32) (local $i i32)
+    ///         (loop $l
+    ///           (local.set $i (call $inc (local.get $i)))
+    ///           (br_if $l (i32.lt_u (local.get $i) (local.get $n))))
+    ///         (local.get $i)))
+    /// "#)?;
+    /// let mut store = Store::new(&engine, ());
+    /// let instance = Instance::new(&mut store, &module, &[])?;
+    /// let count = instance.get_typed_func::<i32, i32>(&mut store, "count")?;
+    /// assert_eq!(count.call(&mut store, 1000)?, 1000);
+    /// let profile = store.profile().expect("profiling is on");
+    /// let inc = profile.functions.iter().find(|f| f.name.as_deref() == Some("inc")).unwrap();
+    /// assert_eq!(inc.calls, 1000);
+    /// # Ok::<(), spur::Error>(())
+    /// ```
+    pub fn profile(&self) -> Option<crate::Profile> {
+        crate::runtime::profile::snapshot(&self.inner)
     }
 
     /// Writes every trace compiled from now on to `out`, in the dump format (recorded

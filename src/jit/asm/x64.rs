@@ -902,6 +902,12 @@ impl Cg<'_, '_> {
                     self.finish_g(r, d);
                 }
             }
+            Op::Count => {
+                // The address is the store's own (a profile counter), not the module's:
+                // nothing to blind.
+                let at = ins.aux as i64;
+                dynasm!(self.ops ; .arch x64 ; mov rax, QWORD at ; add QWORD [rax], 1);
+            }
             Op::MemSize => {
                 let d = self.dst_g(r);
                 dynasm!(self.ops ; .arch x64 ; mov Rq(d), [rbx + OFF_MEM_LEN] ; shr Rq(d), 16);

@@ -12,8 +12,7 @@ pub(crate) fn run(ir: &mut Ir<'_>) {
     let n = ir.len();
     let mut live = vec![false; n];
     for (i, ins) in ir.ins.iter().enumerate() {
-        if ins.op.has(flag::EFFECT)
-            || ins.op.has(flag::GUARD)
+        if ins.op.has(flag::EFFECT | flag::GUARD | flag::KEEP)
             || matches!(ins.op, Op::Loop | Op::Phi)
         {
             live[i] = true;
