@@ -2500,6 +2500,46 @@ struct Observation {
     memory: Vec<u8>,
     globals: BTreeMap<String, Bits>,
     host: Host,
+    /// With profiling (one case in four): calls and loop iterations per function, and
+    /// calls per target per `call_indirect` site, which traces must count exactly as the
+    /// interpreter does.
+    profile: Option<ProfileCounts>,
+}
+
+/// The exact part of a profile (`(function, calls, loop iterations)`, and per site
+/// `(offset, [(target, calls)], other calls)`), sorted.
+type ProfileCounts = (
+    Vec<(u32, u64, u64)>,
+    Vec<(u32, Vec<(Option<u32>, u64)>, u64)>,
+);
+
+fn profile_counts(p: &spur::Profile) -> ProfileCounts {
+    let mut funcs: Vec<(u32, u64, u64)> = p
+        .functions
+        .iter()
+        .filter(|f| f.calls + f.loop_iterations > 0)
+        .map(|f| (f.index, f.calls, f.loop_iterations))
+        .collect();
+    funcs.sort_unstable();
+    let mut sites: Vec<_> = p
+        .call_sites
+        .iter()
+        .map(|c| {
+            let mut t: Vec<_> = c.targets.iter().map(|t| (t.function, t.calls)).collect();
+            t.sort_unstable();
+            (c.offset, t, c.other_calls)
+        })
+        .collect();
+    sites.sort_unstable();
+    (funcs, sites)
+}
+
+/// Whether a case runs with profiling: one in four, chosen by the module's bytes.
+fn profiled(wasm: &[u8]) -> bool {
+    wasm.iter()
+        .fold(0u32, |h, &b| h.wrapping_mul(31).wrapping_add(u32::from(b)))
+        % 4
+        == 0
 }
 
 /// JIT settings of one run: off, or on with these tunables.
@@ -2530,6 +2570,7 @@ thread_local! {
 /// store; what was observed after each call.
 fn observe(wasm: &[u8], mode: Mode, args: &[i32]) -> Vec<Observation> {
     let mut config = Config::new();
+    config.collect_profile(profiled(wasm));
     match mode {
         Mode::Interpreter => {
             config.jit(false);
@@ -2605,6 +2646,7 @@ fn observe(wasm: &[u8], mode: Mode, args: &[i32]) -> Vec<Observation> {
             memory,
             globals,
             host: *store.data(),
+            profile: store.profile().as_ref().map(profile_counts),
         });
     }
     if let Mode::Jit(_) = mode {
@@ -2651,6 +2693,12 @@ fn difference(interp: &Observation, jit: &Observation) -> Option<String> {
         out.push(format!(
             "host calls: interpreter {:?}, JIT {:?}",
             interp.host, jit.host
+        ));
+    }
+    if interp.profile != jit.profile {
+        out.push(format!(
+            "profile counts: interpreter {:?}, JIT {:?}",
+            interp.profile, jit.profile
         ));
     }
     (!out.is_empty()).then(|| out.join("\n"))
@@ -2715,6 +2763,8 @@ fn most_iterations(p: &Program) -> u64 {
 #[derive(Default, Debug)]
 struct Tally {
     cases: u32,
+    /// Run with profiling, whose counts must agree too.
+    profiled: u32,
     returned: u32,
     /// Returned, with a loop that may go round 200 times or more.
     returned_long: u32,
@@ -2756,6 +2806,7 @@ fn traces_compute_what_the_interpreter_computes() {
         if !shrinking.get() {
             let mut t = tally.borrow_mut();
             t.cases += 1;
+            t.profiled += u32::from(profiled(&wasm));
             LAST_STATS.with(|s| {
                 let s = s.borrow();
                 t.traces += s.traces;
@@ -2791,9 +2842,10 @@ fn traces_compute_what_the_interpreter_computes() {
     // their loops to the end, and programs that trap in every way part-way.
     let t = tally.into_inner();
     println!(
-        "equivalence: {} cases, {} returned ({} with a loop of 200+ iterations), traps {:?}; \
-         jit: {} traces ({} side traces), {} links, {} entries, {} trees evicted",
+        "equivalence: {} cases ({} profiled), {} returned ({} with a loop of 200+ iterations), \
+         traps {:?}; jit: {} traces ({} side traces), {} links, {} entries, {} trees evicted",
         t.cases,
+        t.profiled,
         t.returned,
         t.returned_long,
         t.traps,
@@ -2819,6 +2871,7 @@ fn traces_compute_what_the_interpreter_computes() {
         );
         assert!(t.links * 4 >= t.cases as u64, "too few links: {t:?}");
         assert!(t.evicted * 20 >= t.cases as u64, "too few evictions: {t:?}");
+        assert!(t.profiled * 8 >= t.cases, "too few profiled cases: {t:?}");
     }
 }
 
