@@ -1250,3 +1250,39 @@ fn profile_lists_functions_with_their_counts_and_trace_share() {
     assert_eq!(bad.code, 2, "{}", bad.stderr);
     assert!(bad.stderr.contains("summary"), "{}", bad.stderr);
 }
+
+#[test]
+fn profile_of_the_lua_interpreter_shows_its_dispatch_function_in_traces() {
+    let script = "local s = 0 for i = 1, 3000000 do s = s + i % 7 end print(s)";
+    let o = spur(&["run", "--profile", &program("lua"), "-e", script], "");
+    // The sum of i % 7 for i = 1..3,000,000: 428,571 cycles of 1 + 2 + ... + 6 + 0 (21 each),
+    // then 1, 2, 3 (3,000,000 = 7 * 428,571 + 3).
+    assert_eq!(
+        (o.code, o.stdout.as_str()),
+        (0, "8999997\n"),
+        "{}",
+        o.stderr
+    );
+    let samples: u64 = o
+        .stderr
+        .strip_prefix("spur profile: ")
+        .and_then(|r| r.split_whitespace().next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no profile header:\n{}", o.stderr));
+    let line = o
+        .stderr
+        .lines()
+        .find(|l| l.contains(" luaV_execute (func "));
+    let cols: Vec<&str> = line
+        .unwrap_or_else(|| panic!("luaV_execute is not listed:\n{}", o.stderr))
+        .split_whitespace()
+        .collect();
+    // One call runs the whole chunk; its loop has a root trace.
+    assert_eq!(cols[2], "1", "{}", o.stderr);
+    assert!(cols[3].parse::<u64>().unwrap() >= 3_000_000, "{}", o.stderr);
+    assert_ne!(cols[4], "0", "{}", o.stderr);
+    if samples > 0 {
+        let in_traces: f64 = cols[1].parse().expect("a share in traces");
+        assert!(in_traces > 50.0, "{}", o.stderr);
+    }
+}

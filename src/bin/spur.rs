@@ -1,6 +1,6 @@
 //! `spur`: the command line.
 //!
-//! - `spur run [--dir HOST[::GUEST]]... [--env KEY[=VALUE]]... [--no-jit] [--stats] FILE [ARGS...]`
+//! - `spur run [--dir HOST[::GUEST]]... [--env KEY[=VALUE]]... [--no-jit] [--stats] [--profile] FILE [ARGS...]`
 //!   runs a WASI command (its `_start`) and exits with the program's exit code.
 //! - `spur invoke [same options] FILE FUNC [ARGS...]` calls one export, parsing the arguments
 //!   by the function's parameter types, and prints the results.

@@ -53,6 +53,14 @@
 //! `maxtrace` traces are live or code memory is full, whole trees are evicted, least
 //! recently entered first (see `tree`).
 //!
+//! ## Profiles
+//!
+//! With `Config::collect_profile` the translator adds counting instructions (`Prof*`)
+//! at function entries, loop headers and around calls; the recorder turns each into an
+//! IR `Count` (an increment of the same counter), so a profile's counts are the same
+//! with the JIT on or off. Time is sampled from a word the executor keeps current (the
+//! running function, and whether a trace runs) by a thread of the store (`profile`).
+//!
 //! ## Budget
 //!
 //! Recording and compiling may take `budget` percent of the time since the JIT started,
@@ -88,6 +96,7 @@ pub(crate) mod ir;
 pub(crate) mod mcode;
 pub(crate) mod opt;
 pub(crate) mod params;
+pub(crate) mod profile;
 pub(crate) mod record;
 pub(crate) mod trace;
 pub(crate) mod tree;
@@ -460,7 +469,7 @@ fn run_trace(s: &mut StoreInner, t: u32, stop: usize) -> LoopAction {
     trace.last_entered = entered;
     let mut ctx = jit.ctxs.pop().unwrap_or_else(trace::TraceCtx::new_boxed);
     jit.active += 1;
-    crate::runtime::profile::trace_entered(s);
+    crate::jit::profile::trace_entered(s);
     let (tn, k) = trace::enter(s, code, &mut ctx);
     let jit = s.jit.as_mut().expect("jit state");
     jit.active -= 1;
@@ -478,7 +487,7 @@ fn run_trace(s: &mut StoreInner, t: u32, stop: usize) -> LoopAction {
     let exit = &jit.forest.get(tn).expect("live").exits[k];
     let acc = exit::restore(&mut s.stack, exit, &ctx);
     jit.ctxs.push(ctx);
-    crate::runtime::profile::trace_left(s);
+    crate::jit::profile::trace_left(s);
     let jit = s.jit.as_mut().expect("jit state");
     if let Some(payload) = jit.pending_panic.take() {
         std::panic::resume_unwind(payload);
@@ -681,7 +690,7 @@ fn close_recording(s: &mut StoreInner) {
             jit.loops.insert(key, LoopState::Trace(number));
             jit.penalties.remove(&key);
             counter(key.0 as *const CompiledFunc, key.1).store(1, Ordering::Relaxed);
-            crate::runtime::profile::root_trace(s, instance, func_index(key.0));
+            crate::jit::profile::root_trace(s, instance, func_index(key.0));
         }
     }
 }

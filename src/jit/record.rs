@@ -20,7 +20,7 @@ use super::trace::Trace;
 use super::tree::Link;
 use crate::interp::{CompiledFunc, Instr};
 use crate::jit::helpers::Helper;
-use crate::runtime::profile;
+use crate::jit::profile;
 use crate::runtime::store::{FuncEntity, StoreInner};
 use crate::runtime::types::ValType;
 use bumpalo::Bump;

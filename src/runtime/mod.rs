@@ -9,7 +9,6 @@ pub(crate) mod instance;
 pub(crate) mod linear_memory;
 pub(crate) mod linker;
 pub(crate) mod memory;
-pub(crate) mod profile;
 pub(crate) mod store;
 pub(crate) mod table;
 pub(crate) mod trap;

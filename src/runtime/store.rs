@@ -213,7 +213,7 @@ pub(crate) struct StoreInner {
     /// How traces call host functions: set by the driver running this store.
     pub(crate) host_trampoline: Option<HostTrampoline>,
     /// Profile counters and sampler (with `Config::collect_profile`).
-    pub(crate) profile: Option<Box<crate::runtime::profile::Profiler>>,
+    pub(crate) profile: Option<Box<crate::jit::profile::Profiler>>,
 }
 
 /// A type-erased way back to the typed store, for host calls made from traces.
@@ -264,7 +264,7 @@ impl<T> Store<T> {
                 host_trampoline: None,
                 profile: config
                     .profile
-                    .then(|| Box::new(crate::runtime::profile::Profiler::new())),
+                    .then(|| Box::new(crate::jit::profile::Profiler::new())),
             },
             host_funcs: Vec::new(),
             data,
@@ -312,7 +312,7 @@ impl<T> Store<T> {
     /// # Ok::<(), spur::Error>(())
     /// ```
     pub fn profile(&self) -> Option<crate::Profile> {
-        crate::runtime::profile::snapshot(&self.inner)
+        crate::jit::profile::snapshot(&self.inner)
     }
 
     /// Writes every trace compiled from now on to `out`, in the dump format (recorded

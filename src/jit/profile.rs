@@ -1,5 +1,5 @@
 //! Profiles: where a program spends its calls, loop iterations and time, and how much of
-//! that time runs in traces.
+//! that time runs in traces. Part of the JIT's per-store state, beside its statistics.
 //!
 //! Off unless [`Config::collect_profile`](crate::Config::collect_profile) is on; then the
 //! translator adds four counting instructions to the bytecode (`ProfEnter` at each
