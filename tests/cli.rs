@@ -1286,3 +1286,23 @@ fn profile_of_the_lua_interpreter_shows_its_dispatch_function_in_traces() {
         assert!(in_traces > 50.0, "{}", o.stderr);
     }
 }
+
+#[test]
+fn runaway_recursion_prints_a_short_backtrace() {
+    let tmp = TempDir::new("runaway");
+    let file = tmp.path().join("rec.wat");
+    std::fs::write(&file, r#"(module (func $f (export "f") (call $f)))"#).unwrap();
+    let o = spur(&["invoke", &file.display().to_string(), "f"], "");
+    assert_eq!(o.code, 134, "{}", o.stderr);
+    let lines: Vec<&str> = o.stderr.lines().collect();
+    assert_eq!(
+        lines[..2],
+        ["error: wasm trap: call stack exhausted", "wasm backtrace:"]
+    );
+    // 100,000 frames (the default call depth): the innermost 20, a count of the 99,970
+    // in between, the outermost 10.
+    assert_eq!(lines.len(), 2 + 20 + 1 + 10, "{}", o.stderr);
+    assert_eq!(lines[2].trim(), "0:     0x1e - f");
+    assert_eq!(lines[22].trim(), "... 99970 more frames ...");
+    assert_eq!(lines[32].trim(), "99999:     0x1e - f");
+}

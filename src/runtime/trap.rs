@@ -101,18 +101,36 @@ impl From<TrapCode> for Trap {
     }
 }
 
+/// A backtrace deeper than `BACKTRACE_HEAD + BACKTRACE_TAIL` frames (runaway recursion) is
+/// shown as its innermost `BACKTRACE_HEAD` frames, a line counting those left out, and its
+/// outermost `BACKTRACE_TAIL`; `Trap::frames` keeps them all.
+const BACKTRACE_HEAD: usize = 20;
+const BACKTRACE_TAIL: usize = 10;
+
 impl fmt::Display for Trap {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "wasm trap: {}", self.code)?;
-        if !self.frames.is_empty() {
-            f.write_str("\nwasm backtrace:")?;
-            for (i, frame) in self.frames.iter().enumerate() {
-                let name = match &frame.func_name {
-                    Some(name) => name.clone(),
-                    None => format!("<func {}>", frame.func_index),
-                };
-                write!(f, "\n  {i:>3}: {:#8x} - {name}", frame.module_offset)?;
+        if self.frames.is_empty() {
+            return Ok(());
+        }
+        f.write_str("\nwasm backtrace:")?;
+        let n = self.frames.len();
+        let shown = |i: usize| {
+            n <= BACKTRACE_HEAD + BACKTRACE_TAIL || i < BACKTRACE_HEAD || i >= n - BACKTRACE_TAIL
+        };
+        for (i, frame) in self.frames.iter().enumerate() {
+            if !shown(i) {
+                if i == BACKTRACE_HEAD {
+                    let left_out = n - BACKTRACE_HEAD - BACKTRACE_TAIL;
+                    write!(f, "\n       ... {left_out} more frames ...")?;
+                }
+                continue;
             }
+            let name = match &frame.func_name {
+                Some(name) => name.clone(),
+                None => format!("<func {}>", frame.func_index),
+            };
+            write!(f, "\n  {i:>3}: {:#8x} - {name}", frame.module_offset)?;
         }
         Ok(())
     }
