@@ -46,7 +46,8 @@
 //!   calls and host calls, `Memory`, `Table`, `Global`, `Val`, traps, and profiles
 //!   ([`Profile`], `Store::profile` with `Config::collect_profile`: calls, loop iterations,
 //!   traces and sampled time per function, with its share in traces, and the targets of
-//!   each `call_indirect` site).
+//!   each `call_indirect` site). `Config::profiler` with [`ProfilingStrategy::PerfMap`]
+//!   names every trace for Linux `perf`.
 //! - `jit/`: the trace JIT. `record` turns what the interpreter executes into SSA IR
 //!   (`ir`, with FOLD, CSE and store-to-load forwarding as it is emitted); `opt/` holds
 //!   those passes and runs LOOP and DCE; `asm/`
@@ -78,6 +79,7 @@ pub mod wasi;
 pub use error::{Error, ErrorKind};
 pub use jit::JitStats;
 pub use jit::params::{JitParams, JitPreset};
+pub use jit::perfmap::ProfilingStrategy;
 pub use jit::profile::{CallSiteProfile, CallTarget, FunctionProfile, Profile};
 pub use jit::record::Abort as JitAbort;
 pub use module::{ExportType, ExternKind, ExternType, ImportType, Module};

@@ -1,6 +1,6 @@
 //! `spur`: the command line.
 //!
-//! - `spur run [--dir HOST[::GUEST]]... [--env KEY[=VALUE]]... [--no-jit] [--stats] [--profile] FILE [ARGS...]`
+//! - `spur run [--dir HOST[::GUEST]]... [--env KEY[=VALUE]]... [--no-jit] [--stats] [--profile[=perfmap]] FILE [ARGS...]`
 //!   runs a WASI command (its `_start`) and exits with the program's exit code.
 //! - `spur invoke [same options] FILE FUNC [ARGS...]` calls one export, parsing the arguments
 //!   by the function's parameter types, and prints the results.
@@ -94,10 +94,11 @@ struct RunOptions {
     /// FILE, or to stderr when no FILE is given
     #[arg(long, value_name = "FILE", num_args = 0..=1, require_equals = true, default_missing_value = "-")]
     dump: Option<PathBuf>,
-    /// Profile the run and print, to stderr, the busiest functions (calls, loop
-    /// iterations, traces, sampled time and its share in traces) and the targets of the
-    /// busiest `call_indirect` sites
-    #[arg(long, value_name = "KIND", num_args = 0..=1, require_equals = true, default_missing_value = "summary", value_parser = ["summary"])]
+    /// Profile the run. `summary` (the default) prints, to stderr, the busiest functions
+    /// (calls, loop iterations, traces, sampled time and its share in traces) and the
+    /// targets of the busiest `call_indirect` sites; `perfmap` names every trace in
+    /// /tmp/perf-<pid>.map for `perf record` and `perf report`
+    #[arg(long, value_name = "KIND", num_args = 0..=1, require_equals = true, default_missing_value = "summary", value_parser = ["summary", "perfmap"])]
     profile: Option<String>,
 }
 
@@ -339,7 +340,15 @@ fn load(opts: &RunOptions, file: &Path) -> Result<(Engine, Module), Failure> {
     if opts.no_jit {
         config.jit(false);
     }
-    config.collect_profile(opts.profile.is_some());
+    match opts.profile.as_deref() {
+        Some("perfmap") => {
+            config.profiler(spur::ProfilingStrategy::PerfMap);
+        }
+        Some(_) => {
+            config.collect_profile(true);
+        }
+        None => {}
+    }
     for setting in &opts.jit_params {
         let (name, value) = setting
             .split_once('=')

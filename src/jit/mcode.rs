@@ -274,6 +274,10 @@ pub(crate) struct McodeArea {
     /// Page ranges below `top` whose code was released: `(offset, length)`, sorted,
     /// never adjacent (neighbours are merged), handed out again first-fit.
     free: Vec<(usize, usize)>,
+    /// Whether released code's addresses are handed out again. Off while an external
+    /// profiler has been told which trace each address holds (a perf map): released pages
+    /// then stay reserved and inaccessible, and the reservation outlives the area.
+    reuse: bool,
 }
 
 // SAFETY: the area exclusively owns its mapping, which has no thread affinity; the raw pointer
@@ -337,7 +341,19 @@ impl McodeArea {
             traces: 0,
             generation: 0,
             free: Vec::new(),
+            reuse: true,
         })
+    }
+
+    /// Never hands out an address twice (see the `reuse` field): every address keeps
+    /// naming the one trace that was written there.
+    pub(crate) fn keep_addresses(&mut self) {
+        self.reuse = false;
+    }
+
+    /// Whether releasing code makes room for more.
+    pub(crate) fn reuses_addresses(&self) -> bool {
+        self.reuse
     }
 
     /// The size of the reservation in bytes (the `maxmcode` limit, rounded up to pages).
@@ -377,7 +393,9 @@ impl McodeArea {
         }
         self.code_bytes -= code.len();
         self.traces -= 1;
-        self.give_back(off, len);
+        if self.reuse {
+            self.give_back(off, len);
+        }
         Ok(())
     }
 
@@ -645,8 +663,10 @@ impl McodeArea {
                 let _ = unsafe { libc::madvise(self.at(0).cast(), self.top, libc::MADV_DONTNEED) };
             }
         }
-        self.top = 0;
-        self.free.clear();
+        if self.reuse {
+            self.top = 0;
+            self.free.clear();
+        }
         self.code_bytes = 0;
         self.traces = 0;
         self.generation += 1;
@@ -656,6 +676,12 @@ impl McodeArea {
 
 impl Drop for McodeArea {
     fn drop(&mut self) {
+        if !self.reuse {
+            // A profiler's map names these addresses: they stay reserved for the rest of
+            // the process, inaccessible and holding no memory.
+            let _ = self.flush();
+            return;
+        }
         // SAFETY: the reservation is ours and is unmapped once; no reference into it outlives
         // the area (writers borrow it). Raw `CodeRef`s dangle afterwards: whoever owns the
         // area (the store's trace cache) must not run its traces past this point.

@@ -96,6 +96,7 @@ pub(crate) mod ir;
 pub(crate) mod mcode;
 pub(crate) mod opt;
 pub(crate) mod params;
+pub(crate) mod perfmap;
 pub(crate) mod profile;
 pub(crate) mod record;
 pub(crate) mod trace;
@@ -106,6 +107,7 @@ use crate::interp::{CompiledFunc, Instr};
 use crate::runtime::store::StoreInner;
 use asm::{Arch, x64::X64};
 use params::JitParams;
+use perfmap::ProfilingStrategy;
 use record::{Abort, Recorder, Step};
 use std::collections::HashMap;
 use std::sync::atomic::Ordering;
@@ -247,6 +249,8 @@ pub(crate) type DumpSink = std::sync::Arc<std::sync::Mutex<dyn std::io::Write + 
 /// The JIT state of one store.
 pub(crate) struct JitState {
     params: JitParams,
+    /// Traces are named in the process's perf map (`perfmap`).
+    perfmap: bool,
     forest: Forest,
     loops: ir::FxMap<(usize, u32), LoopState>,
     /// The current penalty of loops whose recordings aborted (kept across attempts, so
@@ -277,9 +281,10 @@ pub(crate) struct JitState {
 }
 
 impl JitState {
-    pub(crate) fn new(params: JitParams) -> JitState {
+    pub(crate) fn new(config: &crate::Config) -> JitState {
         JitState {
-            params,
+            params: config.jit_params,
+            perfmap: config.profiler == ProfilingStrategy::PerfMap,
             forest: Forest::default(),
             loops: ir::FxMap::default(),
             penalties: ir::FxMap::default(),
@@ -414,8 +419,9 @@ pub(crate) fn loop_trace(s: &StoreInner, func: *const CompiledFunc, id: u32) -> 
 #[cold]
 #[inline(never)]
 pub(crate) fn hot_loop(s: &mut StoreInner, pc: *const Instr, id: u32, stop: usize) -> LoopAction {
-    let params = s.engine.config().jit_params;
-    let jit = s.jit.get_or_insert_with(|| Box::new(JitState::new(params)));
+    let config = s.engine.config();
+    let params = config.jit_params;
+    let jit = s.jit.get_or_insert_with(|| Box::new(JitState::new(config)));
     let func = s.stack.frames.last().expect("loop in a frame").func;
     let key = (func as usize, id);
     let ctr = counter(func, id);
@@ -617,7 +623,12 @@ fn close_recording(s: &mut StoreInner) {
         .clamp(1 << 16, mcode::MAX_CAPACITY);
     if jit.mcode.is_none() {
         match mcode::McodeArea::new(capacity) {
-            Ok(m) => jit.mcode = Some(m),
+            Ok(mut m) => {
+                if jit.perfmap {
+                    m.keep_addresses();
+                }
+                jit.mcode = Some(m)
+            }
             Err(_) => return fail(jit, &origin, Abort::CodeSpace),
         }
     }
@@ -647,7 +658,9 @@ fn close_recording(s: &mut StoreInner) {
             match trace::install(built, area, &|n| forest.entry(n)) {
                 Ok(t) => break Ok(t),
                 // Out of code space: evict the least recently entered tree and try again.
-                Err((b, Abort::CodeSpace)) if jit.active == 0 && evict_lru(jit, &keep) => {
+                Err((b, Abort::CodeSpace))
+                    if jit.active == 0 && area.reuses_addresses() && evict_lru(jit, &keep) =>
+                {
                     built = b;
                 }
                 Err((_, a)) => break Err(a),
@@ -659,7 +672,8 @@ fn close_recording(s: &mut StoreInner) {
         Ok(t) => t,
         Err(a) => {
             fail(jit, &origin, a);
-            if a == Abort::CodeSpace && jit.active == 0 && parent.is_none() {
+            let reuses = jit.mcode.as_ref().is_some_and(|m| m.reuses_addresses());
+            if a == Abort::CodeSpace && jit.active == 0 && parent.is_none() && reuses {
                 // Nothing left to evict: start over with an empty area, as LuaJIT does.
                 flush_all(jit);
             }
@@ -669,6 +683,20 @@ fn close_recording(s: &mut StoreInner) {
     tracing::debug!(target: "spur::jit", trace = number, func = func_index(key.0), loop_id = key.1, exits = trace.exits.len(), mcode = trace.code.len(), "trace stop");
     if let (Some(sink), Some(d)) = (&jit.dump, dump) {
         write_dump(sink, &trace, &d);
+    }
+    if jit.perfmap {
+        let module = &s.instances[instance as usize].module.inner;
+        let func = func_index(key.0);
+        let func = module
+            .func_names
+            .get(&func)
+            .cloned()
+            .unwrap_or_else(|| format!("func[{func}]"));
+        let name = match trace.parent {
+            Some((p, k)) => format!("spur trace {number} side {p}/{k} {func}"),
+            None => format!("spur trace {number} root {func} loop {}", trace.loop_id),
+        };
+        perfmap::name(trace.code.ptr(), trace.code.len(), &name);
     }
     jit.stats.traces += 1;
     match trace.link {

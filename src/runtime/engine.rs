@@ -5,6 +5,7 @@
 //! checks a signature with a single comparison, across modules and instances.
 
 use crate::jit::params::{JitParams, JitPreset};
+use crate::jit::perfmap::ProfilingStrategy;
 use crate::runtime::types::FuncType;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -34,6 +35,7 @@ pub struct Config {
     pub(crate) max_stack_slots: usize,
     pub(crate) jit_params: JitParams,
     pub(crate) profile: bool,
+    pub(crate) profiler: ProfilingStrategy,
 }
 
 impl Default for Config {
@@ -44,6 +46,7 @@ impl Default for Config {
             max_stack_slots: 4 << 20,
             jit_params: JitParams::default(),
             profile: false,
+            profiler: ProfilingStrategy::None,
         }
     }
 }
@@ -118,6 +121,15 @@ impl Config {
     /// [`Profile::SAMPLE_PERIOD`](crate::Profile::SAMPLE_PERIOD).
     pub fn collect_profile(&mut self, enable: bool) -> &mut Config {
         self.profile = enable;
+        self
+    }
+
+    /// Describes JIT code for an external profiler (default none), as Wasmtime's option
+    /// of the same name: with [`ProfilingStrategy::PerfMap`] every trace is named in
+    /// `/tmp/perf-<pid>.map` for `perf report` (trace number, root or side, root function),
+    /// and trace code addresses are never reused, so each names one trace.
+    pub fn profiler(&mut self, strategy: ProfilingStrategy) -> &mut Config {
+        self.profiler = strategy;
         self
     }
 

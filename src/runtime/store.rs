@@ -318,11 +318,11 @@ impl<T> Store<T> {
     /// Writes every trace compiled from now on to `out`, in the dump format (recorded
     /// bytecode, IR with snapshots, machine code), as `spur run --dump` does.
     pub fn set_trace_dump(&mut self, out: impl std::io::Write + Send + 'static) {
-        let params = self.inner.engine.config().jit_params;
+        let config = self.inner.engine.config();
         let jit = self
             .inner
             .jit
-            .get_or_insert_with(|| Box::new(crate::jit::JitState::new(params)));
+            .get_or_insert_with(|| Box::new(crate::jit::JitState::new(config)));
         jit.dump = Some(std::sync::Arc::new(std::sync::Mutex::new(out)));
     }
 
