@@ -119,6 +119,55 @@ fn a_loop_that_keeps_aborting_is_blacklisted() {
     assert!((5..=16).contains(&recursion), "{stats}");
 }
 
+/// fib(n) as clang compiles it: one of the two recursive calls becomes a loop whose
+/// body starts with the other; with `cond` the call is behind a branch instead.
+fn fib_wat(cond: bool) -> String {
+    let call = "(local.set $acc (i32.add (local.get $acc)
+                 (call $fib (i32.sub (local.get $n) (i32.const 1)))))";
+    let body = if cond {
+        format!(
+            "(if (i32.ne (local.get $n) (i32.const 7)) (then {call}))
+                 (if (i32.eq (local.get $n) (i32.const 7)) (then {call}))"
+        )
+    } else {
+        call.to_string()
+    };
+    format!(
+        r#"(module
+          (func $fib (param $n i32) (result i32) (local $acc i32)
+            (if (i32.lt_u (local.get $n) (i32.const 2)) (then (return (local.get $n))))
+            (loop $l
+              {body}
+              (local.set $n (i32.sub (local.get $n) (i32.const 2)))
+              (br_if $l (i32.gt_u (local.get $n) (i32.const 1))))
+            (i32.add (local.get $acc) (local.get $n)))
+          (func (export "run") (param i32) (result i32) (call $fib (local.get 0))))"#
+    )
+}
+
+#[test]
+fn a_loop_whose_every_iteration_recurses_has_no_hot_counter() {
+    // The recursive call is the first thing in each iteration: any recording would abort
+    // there, so the loop header has no counter (the loop runs as with the JIT off, with
+    // nothing recorded). Behind a branch, the same call leaves the loop its counter: a
+    // recording may take the other way; here it cannot either, and is blacklisted.
+    let fib = |n: u32| -> i32 {
+        let (mut a, mut b) = (0i32, 1i32);
+        for _ in 0..n {
+            (a, b) = (b, a.wrapping_add(b));
+        }
+        a
+    };
+    let (result, stats) = run_once(&engine(1), &fib_wat(false), 25);
+    assert_eq!(result, fib(25));
+    assert_eq!((stats.traces, stats.blacklisted), (0, 0), "{stats}");
+    assert!(stats.aborts.is_empty(), "{stats}");
+    let (result, stats) = run_once(&engine(1), &fib_wat(true), 25);
+    assert_eq!(result, fib(25));
+    assert_eq!(stats.blacklisted, 1, "{stats}");
+    assert!(!stats.aborts.is_empty(), "{stats}");
+}
+
 #[test]
 fn an_alternating_branch_grows_a_side_trace_that_links_back() {
     // The branch alternates every iteration, so the root trace (which guards the

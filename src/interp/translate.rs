@@ -144,8 +144,13 @@ struct Translator<'m> {
     offset: u32,
     num_loops: u32,
     jit: bool,
+    /// The function's module index.
+    func: u32,
     /// Profiling: the function's module index, for the `Prof*` instructions.
     profile: Option<u32>,
+    /// Loop headers (code indices of their `Loop`) whose every iteration calls this
+    /// function again: the JIT can never record them (see `self_call_in_loop`).
+    unrecordable: Vec<usize>,
     /// Byte offsets of the `call_indirect` sites (profiling only).
     icall_sites: Vec<u32>,
 }
@@ -206,7 +211,9 @@ pub(crate) fn translate(module: &ModuleInner, func: u32) -> Result<CompiledFunc,
         offset: range.start as u32,
         num_loops: 0,
         jit: module.engine.config().jit,
+        func,
         profile: module.engine.config().profile.then_some(func),
+        unrecordable: Vec::new(),
         icall_sites: Vec::new(),
     };
     if let Some(func) = t.profile {
@@ -227,6 +234,11 @@ pub(crate) fn translate(module: &ModuleInner, func: u32) -> Result<CompiledFunc,
         let (op, offset) = ops.read_with_offset().map_err(Error::compile)?;
         t.offset = offset as u32;
         t.op(op)?;
+    }
+    t.unrecordable.sort_unstable();
+    t.unrecordable.dedup();
+    for &at in t.unrecordable.iter().rev() {
+        remove_instr(&mut t.code, &mut t.offsets, &mut t.folded_adds, at);
     }
     use_accumulator(&mut t.code);
     let frame_size = u64::from(t.base) + t.max_height as u64;
@@ -1226,6 +1238,9 @@ impl Translator<'_> {
     // ---- calls ----
 
     fn call(&mut self, func: u32) {
+        if func == self.func {
+            self.self_call_in_loop();
+        }
         let ty = self.module.func_type(func);
         let (np, nr) = (ty.params().len(), ty.results().len());
         let args = self.args(np);
@@ -1240,6 +1255,36 @@ impl Translator<'_> {
         }
         self.resume_after_call();
         self.push_temps(nr);
+    }
+
+    /// At a call of this function by itself: if it sits in the innermost loop's body
+    /// with no branch or label between the loop header and it, every iteration makes it,
+    /// so every recording of the loop would abort at the recursive call. The loop's
+    /// header then loses its hot counter (its `Loop` instruction is removed after
+    /// translation), and the loop runs exactly as with the JIT off.
+    fn self_call_in_loop(&mut self) {
+        let Some(c) = self.ctrl.iter().rev().find(|c| c.kind == Kind::Loop) else {
+            return;
+        };
+        let head = c.head;
+        let straight = matches!(self.code.get(head), Some(Instr::Loop { .. }))
+            && self.last_label == head
+            && self.code[head + 1..].iter().all(|i| {
+                let mut i = *i;
+                i.branch_offset_mut().is_none()
+                    && !matches!(
+                        i,
+                        Instr::BrTable { .. }
+                            | Instr::Unreachable
+                            | Instr::Return
+                            | Instr::ReturnSlot { .. }
+                            | Instr::ReturnImm { .. }
+                            | Instr::ReturnMany { .. }
+                    )
+            });
+        if straight {
+            self.unrecordable.push(head);
+        }
     }
 
     /// Profiling: notes that the call just emitted returned.
@@ -1648,6 +1693,29 @@ fn collect_constants(body: &FunctionBody<'_>) -> Result<Vec<u64>, Error> {
 /// and unconditionally, except `Select` (whose write is conditional); and an instruction
 /// that is a branch target is skipped, since control may reach it from elsewhere. (The
 /// instruction after a call is never converted: calls have no `dst`.)
+/// Removes instruction `at` (a `Loop` header whose counter is useless) from `code` and
+/// its parallel tables; every branch keeps its target instruction (a branch to `at` now
+/// lands on the instruction that follows it, which moves into its place).
+fn remove_instr(
+    code: &mut Vec<Instr>,
+    offsets: &mut Vec<u32>,
+    folded_adds: &mut [(u32, u32)],
+    at: usize,
+) {
+    let moved = |i: usize| if i > at { i - 1 } else { i };
+    for (i, instr) in code.iter_mut().enumerate() {
+        if let Some(off) = instr.branch_offset_mut() {
+            let target = (i as i64 + i64::from(*off)) as usize;
+            *off = (moved(target) as i64 - moved(i) as i64) as i32;
+        }
+    }
+    code.remove(at);
+    offsets.remove(at);
+    for f in folded_adds.iter_mut() {
+        f.0 = moved(f.0 as usize) as u32;
+    }
+}
+
 fn use_accumulator(code: &mut [Instr]) {
     let mut target = vec![false; code.len() + 1];
     for (j, instr) in code.iter().enumerate() {

@@ -18,6 +18,9 @@
 //! enters it); `ILOOP` (`u32::MAX`) once blacklisted, never counted again. Traces belong
 //! to a store, because they specialize on its entities (table entries seen by
 //! `call_indirect`, globals); another store reaching a `JLOOP` header records its own.
+//! A loop whose every iteration starts by calling its own function (no branch between
+//! header and call, as clang leaves one half of a doubly recursive function) gets no
+//! header at all: any recording of it would abort at the recursive call.
 //!
 //! ## Recording
 //!
