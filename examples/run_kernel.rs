@@ -1,6 +1,7 @@
 //! Runs one benchmark kernel: `cargo run --release --example run_kernel -- benches/kernels/fib.wasm 30`
 //! (add `--no-jit` to interpret only, `--stats` for the JIT's statistics, `--dump` for
-//! the traces, `--jit-param=NAME=VALUE` to set a JIT tunable).
+//! the traces, `--jit-param=NAME=VALUE` to set a JIT tunable, `--epochs` for epoch
+//! interruption with a deadline that never comes, to measure what the checks cost).
 use spur::{Config, Engine, Linker, Module, Store};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -12,6 +13,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .parse()?;
     let mut config = Config::new();
     config.jit(!args.iter().any(|a| a == "--no-jit"));
+    let epochs = args.iter().any(|a| a == "--epochs");
+    config.epoch_interruption(epochs);
     for p in args.iter().filter_map(|a| a.strip_prefix("--jit-param=")) {
         let (name, value) = p.split_once('=').ok_or("--jit-param=NAME=VALUE")?;
         config.jit_param(name, value.parse()?)?;
@@ -20,6 +23,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let t0 = std::time::Instant::now();
     let module = Module::new(&engine, std::fs::read(path)?)?;
     let mut store = Store::new(&engine, ());
+    if epochs {
+        store.set_epoch_deadline(u64::MAX);
+    }
     if args.iter().any(|a| a == "--dump") {
         store.set_trace_dump(std::io::stderr());
     }

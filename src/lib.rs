@@ -47,7 +47,8 @@
 //!   ([`Profile`], `Store::profile` with `Config::collect_profile`: calls, loop iterations,
 //!   traces and sampled time per function, with its share in traces, and the targets of
 //!   each `call_indirect` site). `Config::profiler` with [`ProfilingStrategy::PerfMap`]
-//!   names every trace for Linux `perf`.
+//!   names every trace for Linux `perf`. `Config::epoch_interruption` with
+//!   `Engine::increment_epoch` stops runaway code (`TrapCode::Interrupt`).
 //! - `jit/`: the trace JIT. `record` turns what the interpreter executes into SSA IR
 //!   (`ir`, with FOLD, CSE and store-to-load forwarding as it is emitted); `opt/` holds
 //!   those passes and runs LOOP and DCE; `asm/`

@@ -1306,3 +1306,30 @@ fn runaway_recursion_prints_a_short_backtrace() {
     assert_eq!(lines[22].trim(), "... 99970 more frames ...");
     assert_eq!(lines[32].trim(), "99999:     0x1e - f");
 }
+
+#[test]
+fn timeout_stops_an_endless_loop_with_its_own_exit_status() {
+    let tmp = TempDir::new("timeout");
+    let file = tmp.path().join("spin.wat");
+    std::fs::write(&file, r#"(module (func (export "spin") (loop (br 0))))"#).unwrap();
+    let file = file.display().to_string();
+    for jit in [&[][..], &["--no-jit"][..]] {
+        let mut args = vec!["invoke", "--timeout", "200ms"];
+        args.extend_from_slice(jit);
+        args.extend_from_slice(&[&file, "spin"]);
+        let started = std::time::Instant::now();
+        let o = spur(&args, "");
+        let took = started.elapsed();
+        assert_eq!(o.code, 124, "{}", o.stderr);
+        assert_eq!(
+            o.stderr,
+            "error: timed out after 200ms (wasm trap: interrupt)\n"
+        );
+        // The deadline, plus process start-up and a loaded machine's slack.
+        assert!(took >= std::time::Duration::from_millis(200), "{took:?}");
+        assert!(took < std::time::Duration::from_millis(1000), "{took:?}");
+    }
+    let bad = spur(&["invoke", "--timeout", "soon", &file, "spin"], "");
+    assert_eq!(bad.code, 2, "{}", bad.stderr);
+    assert!(bad.stderr.contains("not a duration"), "{}", bad.stderr);
+}

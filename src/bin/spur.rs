@@ -1,6 +1,6 @@
 //! `spur`: the command line.
 //!
-//! - `spur run [--dir HOST[::GUEST]]... [--env KEY[=VALUE]]... [--no-jit] [--stats] [--profile[=perfmap]] FILE [ARGS...]`
+//! - `spur run [--dir HOST[::GUEST]]... [--env KEY[=VALUE]]... [--no-jit] [--stats] [--timeout DURATION] [--profile[=perfmap]] FILE [ARGS...]`
 //!   runs a WASI command (its `_start`) and exits with the program's exit code.
 //! - `spur invoke [same options] FILE FUNC [ARGS...]` calls one export, parsing the arguments
 //!   by the function's parameter types, and prints the results.
@@ -94,6 +94,10 @@ struct RunOptions {
     /// FILE, or to stderr when no FILE is given
     #[arg(long, value_name = "FILE", num_args = 0..=1, require_equals = true, default_missing_value = "-")]
     dump: Option<PathBuf>,
+    /// Stop the program once it has run this long (e.g. `500ms`, `2s`, `1.5m`), with the
+    /// `interrupt` trap and exit status 124; built on epoch interruption
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    timeout: Option<Duration>,
     /// Profile the run. `summary` (the default) prints, to stderr, the busiest functions
     /// (calls, loop iterations, traces, sampled time and its share in traces) and the
     /// targets of the busiest `call_indirect` sites; `perfmap` names every trace in
@@ -181,6 +185,43 @@ fn print_jit_params() {
     for p in JitPreset::ALL {
         println!("  {:<12} {}", p.name(), p.description());
     }
+}
+
+/// The exit status of a run stopped by `--timeout` (as the `timeout` command uses).
+const TIMEOUT_EXIT: u8 = 124;
+
+/// Parses `--timeout`'s DURATION: a number with `ms`, `s` or `m` (seconds without one).
+fn parse_duration(text: &str) -> Result<Duration, String> {
+    let t = text.trim();
+    let (number, scale) = if let Some(n) = t.strip_suffix("ms") {
+        (n, 1e-3)
+    } else if let Some(n) = t.strip_suffix('s') {
+        (n, 1.0)
+    } else if let Some(n) = t.strip_suffix('m') {
+        (n, 60.0)
+    } else {
+        (t, 1.0)
+    };
+    let secs = number
+        .trim()
+        .parse::<f64>()
+        .ok()
+        .map(|n| n * scale)
+        .filter(|s| s.is_finite() && *s > 0.0 && *s < 1e9)
+        .ok_or_else(|| format!("`{text}` is not a duration such as 500ms, 2s or 1.5m"))?;
+    Ok(Duration::from_secs_f64(secs))
+}
+
+/// With `--timeout`: the store traps once the engine's epoch moves, which a timer thread
+/// does when the time is up.
+fn start_timer(opts: &RunOptions, engine: &Engine, store: &mut Store<WasiCtx>) {
+    let Some(limit) = opts.timeout else { return };
+    store.set_epoch_deadline(1);
+    let engine = engine.clone();
+    std::thread::spawn(move || {
+        std::thread::sleep(limit);
+        engine.increment_epoch();
+    });
 }
 
 /// Sends the trace dump where `--dump` asks.
@@ -340,6 +381,7 @@ fn load(opts: &RunOptions, file: &Path) -> Result<(Engine, Module), Failure> {
     if opts.no_jit {
         config.jit(false);
     }
+    config.epoch_interruption(opts.timeout.is_some());
     match opts.profile.as_deref() {
         Some("perfmap") => {
             config.profiler(spur::ProfilingStrategy::PerfMap);
@@ -486,6 +528,7 @@ fn run(opts: &RunOptions, file: &Path, args: &[String]) -> Result<u8, Failure> {
     let linker = linker(&engine)?;
     let mut store = Store::new(&engine, ctx);
     set_dump(opts, &mut store)?;
+    start_timer(opts, &engine, &mut store);
     let t = Instant::now();
     let instance = instantiate(&linker, &mut store, &module, file)?;
     stats.instantiate = t.elapsed();
@@ -520,6 +563,7 @@ fn invoke(opts: &RunOptions, file: &Path, name: &str, args: &[String]) -> Result
     let linker = linker(&engine)?;
     let mut store = Store::new(&engine, ctx);
     set_dump(opts, &mut store)?;
+    start_timer(opts, &engine, &mut store);
     let t = Instant::now();
     let instance = instantiate(&linker, &mut store, &module, file)?;
     // A WASI reactor is initialized before its exports are called.
@@ -607,6 +651,13 @@ fn call_timed(
         Ok(()) => Ok(None),
         Err(e) => match outcome(&e) {
             Outcome::Exit(status) => Ok(Some(status as u8)),
+            _ if e.trap_code() == Some(spur::TrapCode::Interrupt) => Err(Failure {
+                message: format!(
+                    "timed out after {:?} (wasm trap: interrupt)",
+                    opts.timeout.unwrap_or_default()
+                ),
+                code: TIMEOUT_EXIT,
+            }),
             _ => Err(failure_of(&e)),
         },
     }

@@ -153,6 +153,10 @@ define_instr! {
     /// Loop header: counts iterations toward recording a trace (only emitted with the JIT on).
     /// `counter` is loop `id`'s hot counter in the function's `loop_counters`.
     Loop { id: u32, counter: CounterRef },
+    /// Epoch interruption (only with `Config::epoch_interruption`, at function entries
+    /// and loop headers): traps with `Interrupt` once the engine's epoch has reached the
+    /// store's deadline.
+    Epoch,
     /// Profiling (only with `Config::collect_profile`): function `func` (module index
     /// space) was entered; counts the call and notes where time goes.
     ProfEnter { func: u32 },

@@ -478,6 +478,11 @@ fn run_loop<const REC: bool>(s: &mut StoreInner, stop: usize, acc_in: u64) -> Ru
                         }
                     }
                 }
+                Instr::Epoch => {
+                    if s.engine.epoch().load(Ordering::Relaxed) >= s.epoch_deadline {
+                        trap!(pc, Interrupt)
+                    }
+                }
                 Instr::ProfEnter { func } => profile::enter(s, func),
                 Instr::ProfLoop { func } => profile::iteration(s, func),
                 Instr::ProfResume { func } => profile::resume(s, func),

@@ -146,6 +146,8 @@ struct Translator<'m> {
     jit: bool,
     /// The function's module index.
     func: u32,
+    /// Epoch checks at the entry and at loop headers (`Config::epoch_interruption`).
+    epochs: bool,
     /// Profiling: the function's module index, for the `Prof*` instructions.
     profile: Option<u32>,
     /// Loop headers (code indices of their `Loop`) whose every iteration calls this
@@ -212,12 +214,16 @@ pub(crate) fn translate(module: &ModuleInner, func: u32) -> Result<CompiledFunc,
         num_loops: 0,
         jit: module.engine.config().jit,
         func,
+        epochs: module.engine.config().epoch_interruption,
         profile: module.engine.config().profile.then_some(func),
         unrecordable: Vec::new(),
         icall_sites: Vec::new(),
     };
     if let Some(func) = t.profile {
         t.emit(Instr::ProfEnter { func });
+    }
+    if t.epochs {
+        t.emit(Instr::Epoch);
     }
     t.ctrl.push(Ctrl {
         kind: Kind::Block,
@@ -332,6 +338,9 @@ impl Translator<'_> {
                 }
                 if let Some(func) = self.profile {
                     self.emit(Instr::ProfLoop { func });
+                }
+                if self.epochs {
+                    self.emit(Instr::Epoch);
                 }
             }
             O::If { blockty } => {

@@ -429,6 +429,9 @@ ir_ops! {
     SlotLoad: Aux, LOAD;
     /// Stores `a` into slot `aux` of the value stack (arguments of a host call).
     SlotStore: Aux, EFFECT;
+    /// Exit unless the engine's epoch (the `AtomicU64` at address `aux`) is below the
+    /// store's deadline (in the trace's context): epoch interruption.
+    Epoch: Aux, GUARD | NOFOLD;
     /// Profiling: adds 1 to the 64-bit counter at address `aux`.
     Count: Aux, NOFOLD | KEEP;
     /// Calls runtime helper `aux & 0xffff` with operands `a`, `b`, `c` and the immediate

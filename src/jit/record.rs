@@ -650,6 +650,10 @@ impl Recorder {
         match instr {
             // ---- control ----
             I::Loop { .. } | I::Br { .. } | I::ProfResume { .. } | I::ProfIndirect { .. } => {}
+            I::Epoch => {
+                let at = s.engine.epoch().as_ptr() as u64;
+                self.guard(Ins::new(Op::Epoch, Ty::Void, Ref::NONE, Ref::NONE, at), pc)?
+            }
             I::ProfEnter { func } => {
                 let c = profile::counters_of(s, self.instance, func);
                 self.count(c.map(|c| &c.calls))?

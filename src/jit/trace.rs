@@ -49,6 +49,8 @@ pub(crate) struct TraceCtx {
     pub(crate) store: *mut StoreInner,
     /// The root frame's base in the value stack.
     pub(crate) root_base: usize,
+    /// The store's epoch deadline (epoch interruption).
+    pub(crate) epoch_deadline: u64,
     pub(crate) exit: u32,
     /// The number of the trace whose exit was taken (links cross traces).
     pub(crate) trace: u32,
@@ -69,14 +71,15 @@ impl TraceCtx {
             table0_len: 0,
             store: std::ptr::null_mut(),
             root_base: 0,
+            epoch_deadline: 0,
             exit: 0,
             trace: 0,
             words: [0; WORDS],
         })
     }
 
-    /// Re-reads what helpers may have moved: the value stack, memory 0, the globals,
-    /// table 0.
+    /// Re-reads what helpers may have moved or changed: the value stack, memory 0, the
+    /// globals, table 0, the epoch deadline.
     pub(crate) fn refresh(&mut self, s: &mut StoreInner) {
         // SAFETY: `root_base` is inside the value stack (the trace's frame is on it).
         self.sp = unsafe { s.stack.values.as_mut_ptr().add(self.root_base) };
@@ -84,6 +87,7 @@ impl TraceCtx {
         self.mem = mem;
         self.mem_len = len as u64;
         self.globals = s.globals.as_mut_ptr();
+        self.epoch_deadline = s.epoch_deadline;
         let table0 = s.instances[s.stack.instance as usize].tables.first();
         (self.table0, self.table0_len) = match table0 {
             Some(&t) => {

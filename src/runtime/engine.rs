@@ -8,6 +8,7 @@ use crate::jit::params::{JitParams, JitPreset};
 use crate::jit::perfmap::ProfilingStrategy;
 use crate::runtime::types::FuncType;
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 /// Engine settings. Mirrors `wasmtime::Config` for the settings spur has.
@@ -36,6 +37,7 @@ pub struct Config {
     pub(crate) jit_params: JitParams,
     pub(crate) profile: bool,
     pub(crate) profiler: ProfilingStrategy,
+    pub(crate) epoch_interruption: bool,
 }
 
 impl Default for Config {
@@ -47,6 +49,7 @@ impl Default for Config {
             jit_params: JitParams::default(),
             profile: false,
             profiler: ProfilingStrategy::None,
+            epoch_interruption: false,
         }
     }
 }
@@ -133,6 +136,37 @@ impl Config {
         self
     }
 
+    /// Epoch interruption (default off), as in Wasmtime: code checks the engine's epoch
+    /// at every loop iteration and function entry, in the interpreter and in traces,
+    /// and traps with [`TrapCode::Interrupt`](crate::TrapCode::Interrupt) once it has
+    /// reached the store's deadline ([`Store::set_epoch_deadline`](crate::Store::set_epoch_deadline),
+    /// 0 by default: set one before running). Another thread ends a run by calling
+    /// [`Engine::increment_epoch`]. The store stays usable after the trap.
+    ///
+    /// ```
+    /// use spur::{Config, Engine, Instance, Module, Store, TrapCode};
+    /// let mut config = Config::new();
+    /// config.epoch_interruption(true);
+    /// let engine = Engine::new(&config);
+    /// let module = Module::new(&engine, r#"(module (func (export "spin") (loop (br 0))))"#)?;
+    /// let mut store = Store::new(&engine, ());
+    /// store.set_epoch_deadline(1);
+    /// let instance = Instance::new(&mut store, &module, &[])?;
+    /// let spin = instance.get_typed_func::<(), ()>(&mut store, "spin")?;
+    /// let ticker = engine.clone();
+    /// std::thread::spawn(move || {
+    ///     std::thread::sleep(std::time::Duration::from_millis(20));
+    ///     ticker.increment_epoch();
+    /// });
+    /// let err = spin.call(&mut store, ()).unwrap_err();
+    /// assert_eq!(err.trap_code(), Some(TrapCode::Interrupt));
+    /// # Ok::<(), spur::Error>(())
+    /// ```
+    pub fn epoch_interruption(&mut self, enable: bool) -> &mut Config {
+        self.epoch_interruption = enable;
+        self
+    }
+
     /// The JIT's tunables.
     pub fn jit_params(&self) -> &JitParams {
         &self.jit_params
@@ -157,6 +191,8 @@ struct TypeRegistry {
 struct EngineInner {
     config: Config,
     types: Mutex<TypeRegistry>,
+    /// The epoch (`Config::epoch_interruption`), advanced by `Engine::increment_epoch`.
+    epoch: AtomicU64,
 }
 
 /// A compilation and execution environment; cheap to clone (reference counted).
@@ -186,8 +222,21 @@ impl Engine {
             inner: Arc::new(EngineInner {
                 config: config.clone(),
                 types: Mutex::new(TypeRegistry::default()),
+                epoch: AtomicU64::new(0),
             }),
         }
+    }
+
+    /// Advances the epoch by one; safe to call from any thread (a timer's, typically).
+    /// Code running in stores of this engine whose deadline the epoch reaches traps with
+    /// `TrapCode::Interrupt` at its next check (see `Config::epoch_interruption`).
+    pub fn increment_epoch(&self) {
+        self.inner.epoch.fetch_add(1, Ordering::Release);
+    }
+
+    /// The current epoch, which traces read through this address.
+    pub(crate) fn epoch(&self) -> &AtomicU64 {
+        &self.inner.epoch
     }
 
     /// The engine's configuration.

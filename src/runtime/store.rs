@@ -214,6 +214,8 @@ pub(crate) struct StoreInner {
     pub(crate) host_trampoline: Option<HostTrampoline>,
     /// Profile counters and sampler (with `Config::collect_profile`).
     pub(crate) profile: Option<Box<crate::jit::profile::Profiler>>,
+    /// The epoch at which code traps with `Interrupt` (`Config::epoch_interruption`).
+    pub(crate) epoch_deadline: u64,
 }
 
 /// A type-erased way back to the typed store, for host calls made from traces.
@@ -265,6 +267,7 @@ impl<T> Store<T> {
                 profile: config
                     .profile
                     .then(|| Box::new(crate::jit::profile::Profiler::new())),
+                epoch_deadline: 0,
             },
             host_funcs: Vec::new(),
             data,
@@ -282,6 +285,13 @@ impl<T> Store<T> {
             .jit
             .as_ref()
             .map_or_else(crate::JitStats::default, |j| j.stats())
+    }
+
+    /// Sets the deadline for epoch interruption to `ticks` epochs after the engine's
+    /// current one (see [`Config::epoch_interruption`](crate::Config::epoch_interruption)).
+    pub fn set_epoch_deadline(&mut self, ticks: u64) {
+        let now = self.inner.engine.epoch().load(Ordering::Acquire);
+        self.inner.epoch_deadline = now.saturating_add(ticks);
     }
 
     /// What this store has run so far, per function and per `call_indirect` site, and how

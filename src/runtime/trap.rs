@@ -50,6 +50,8 @@ trap_codes! {
     IndirectCallTypeMismatch => "indirect call type mismatch",
     /// The call depth or value stack limit was exceeded.
     StackOverflow => "call stack exhausted",
+    /// The store's epoch deadline passed (`Config::epoch_interruption`).
+    Interrupt => "interrupt",
 }
 
 impl fmt::Display for TrapCode {

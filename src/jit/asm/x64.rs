@@ -41,6 +41,7 @@ const OFF_GLOBALS: i32 = offset_of!(TraceCtx, globals) as i32;
 const OFF_TABLE0: i32 = offset_of!(TraceCtx, table0) as i32;
 const OFF_TABLE0_LEN: i32 = offset_of!(TraceCtx, table0_len) as i32;
 const OFF_EXIT: i32 = offset_of!(TraceCtx, exit) as i32;
+const OFF_DEADLINE: i32 = offset_of!(TraceCtx, epoch_deadline) as i32;
 const OFF_TRACE: i32 = offset_of!(TraceCtx, trace) as i32;
 const OFF_WORDS: i32 = offset_of!(TraceCtx, words) as i32;
 const OFF_GPR: i32 = OFF_WORDS + 8 * word::GPR as i32;
@@ -901,6 +902,16 @@ impl Cg<'_, '_> {
                     dynasm!(self.ops ; .arch x64 ; mov Rq(d), [rax + off]);
                     self.finish_g(r, d);
                 }
+            }
+            Op::Epoch => {
+                // The engine's address, not the module's: nothing to blind.
+                let at = ins.aux as i64;
+                dynasm!(self.ops ; .arch x64
+                    ; mov rax, QWORD at
+                    ; mov rax, [rax]
+                    ; cmp rax, [rbx + OFF_DEADLINE]
+                );
+                self.exit_if(r, Jcc::Ae);
             }
             Op::Count => {
                 // The address is the store's own (a profile counter), not the module's:
