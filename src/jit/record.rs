@@ -169,6 +169,8 @@ pub(crate) struct Recorder {
     last: (*const CompiledFunc, *const Instr),
     pub(crate) log: Vec<Recorded>,
     /// Set when a side trace's start did not fit the IR: the first step aborts.
+    /// The root's epoch check is in the IR (see `I::Epoch`).
+    epoch_checked: bool,
     broken: bool,
     /// A side trace of a `Switch`'s target.
     from_switch: bool,
@@ -230,6 +232,7 @@ impl Recorder {
             last: (frame.func, pc),
             log: Vec::new(),
             broken: false,
+            epoch_checked: false,
             from_switch: false,
             written: Vec::new(),
             is_written: Vec::new(),
@@ -650,10 +653,16 @@ impl Recorder {
         match instr {
             // ---- control ----
             I::Loop { .. } | I::Br { .. } | I::ProfResume { .. } | I::ProfIndirect { .. } => {}
-            I::Epoch => {
+            // One epoch check per iteration of a root trace, at its loop header (the
+            // first `Epoch` it records): an iteration is bounded, and every side trace
+            // ends by linking to a trace that checks or by returning to the interpreter,
+            // which checks. Inlined callees' and unrolled inner loops' checks are dropped.
+            I::Epoch if self.parent.is_none() && !self.epoch_checked => {
+                self.epoch_checked = true;
                 let at = s.engine.epoch().as_ptr() as u64;
                 self.guard(Ins::new(Op::Epoch, Ty::Void, Ref::NONE, Ref::NONE, at), pc)?
             }
+            I::Epoch => {}
             I::ProfEnter { func } => {
                 let c = profile::counters_of(s, self.instance, func);
                 self.count(c.map(|c| &c.calls))?
