@@ -48,7 +48,8 @@
 //!   traces and sampled time per function, with its share in traces, and the targets of
 //!   each `call_indirect` site). `Config::profiler` with [`ProfilingStrategy::PerfMap`]
 //!   names every trace for Linux `perf`. `Config::epoch_interruption` with
-//!   `Engine::increment_epoch` stops runaway code (`TrapCode::Interrupt`).
+//!   `Engine::increment_epoch` stops runaway code (`TrapCode::Interrupt`);
+//!   `Store::limiter` with a [`ResourceLimiter`] (or [`StoreLimits`]) caps growth.
 //! - `jit/`: the trace JIT. `record` turns what the interpreter executes into SSA IR
 //!   (`ir`, with FOLD, CSE and store-to-load forwarding as it is emitted); `opt/` holds
 //!   those passes and runs LOOP and DCE; `asm/`
@@ -89,6 +90,10 @@ pub use runtime::extern_::{Export, Extern};
 pub use runtime::func::{Caller, Func, IntoFunc};
 pub use runtime::global::Global;
 pub use runtime::instance::Instance;
+pub use runtime::limits::{
+    DEFAULT_INSTANCE_LIMIT, DEFAULT_MEMORY_LIMIT, DEFAULT_TABLE_LIMIT, ResourceLimiter,
+    StoreLimits, StoreLimitsBuilder,
+};
 pub use runtime::linker::Linker;
 pub use runtime::memory::{Memory, MemoryAccessError};
 pub use runtime::store::{AsContext, AsContextMut, Store, StoreContext, StoreContextMut};

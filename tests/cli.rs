@@ -1333,3 +1333,44 @@ fn timeout_stops_an_endless_loop_with_its_own_exit_status() {
     assert_eq!(bad.code, 2, "{}", bad.stderr);
     assert!(bad.stderr.contains("not a duration"), "{}", bad.stderr);
 }
+
+#[test]
+fn max_memory_limits_growth() {
+    let tmp = TempDir::new("max-memory");
+    let file = tmp.path().join("grow.wat");
+    // Grows one page at a time until refused; returns how many growths succeeded.
+    std::fs::write(
+        &file,
+        r#"(module (memory 1 100)
+          (func (export "grow_all") (result i32) (local $n i32)
+            (block $done
+              (loop $l
+                (br_if $done (i32.eq (memory.grow (i32.const 1)) (i32.const -1)))
+                (local.set $n (i32.add (local.get $n) (i32.const 1)))
+                (br $l)))
+            (local.get $n)))"#,
+    )
+    .unwrap();
+    let file = file.display().to_string();
+    let run = |extra: &[&str]| {
+        let mut args = vec!["invoke"];
+        args.extend_from_slice(extra);
+        args.extend_from_slice(&[&file, "grow_all"]);
+        spur(&args, "")
+    };
+    // 1 MiB is 16 pages: 15 growths from 1; without a limit, the type's 100 pages.
+    for (extra, grown) in [(&["--max-memory", "1MiB"][..], "15\n"), (&[][..], "99\n")] {
+        let o = run(extra);
+        assert_eq!(
+            (o.code, o.stdout.as_str()),
+            (0, grown),
+            "{extra:?}: {}",
+            o.stderr
+        );
+    }
+    let o = run(&["--max-memory", "1MiB", "--no-jit"]);
+    assert_eq!(o.stdout, "15\n");
+    let bad = run(&["--max-memory", "lots"]);
+    assert_eq!(bad.code, 2, "{}", bad.stderr);
+    assert!(bad.stderr.contains("not a size"), "{}", bad.stderr);
+}

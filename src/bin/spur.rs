@@ -1,6 +1,6 @@
 //! `spur`: the command line.
 //!
-//! - `spur run [--dir HOST[::GUEST]]... [--env KEY[=VALUE]]... [--no-jit] [--stats] [--timeout DURATION] [--profile[=perfmap]] FILE [ARGS...]`
+//! - `spur run [--dir HOST[::GUEST]]... [--env KEY[=VALUE]]... [--no-jit] [--stats] [--timeout DURATION] [--max-memory SIZE] [--profile[=perfmap]] FILE [ARGS...]`
 //!   runs a WASI command (its `_start`) and exits with the program's exit code.
 //! - `spur invoke [same options] FILE FUNC [ARGS...]` calls one export, parsing the arguments
 //!   by the function's parameter types, and prints the results.
@@ -98,6 +98,10 @@ struct RunOptions {
     /// `interrupt` trap and exit status 124; built on epoch interruption
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     timeout: Option<Duration>,
+    /// Limit every memory of the program to SIZE bytes (e.g. `64MiB`, `512KiB`): growth
+    /// past it fails as `memory.grow` does when memory runs out (it returns -1)
+    #[arg(long = "max-memory", value_name = "SIZE", value_parser = parse_size)]
+    max_memory: Option<usize>,
     /// Profile the run. `summary` (the default) prints, to stderr, the busiest functions
     /// (calls, loop iterations, traces, sampled time and its share in traces) and the
     /// targets of the busiest `call_indirect` sites; `perfmap` names every trace in
@@ -187,6 +191,54 @@ fn print_jit_params() {
     }
 }
 
+/// What a store of the command line holds: the program's WASI context, and the limits
+/// `--max-memory` sets.
+struct Host {
+    wasi: WasiCtx,
+    limits: spur::StoreLimits,
+}
+
+/// A store for `opts`, holding `wasi`.
+fn new_store(opts: &RunOptions, engine: &Engine, wasi: WasiCtx) -> Store<Host> {
+    let mut limits = spur::StoreLimitsBuilder::new();
+    if let Some(bytes) = opts.max_memory {
+        limits = limits.memory_size(bytes);
+    }
+    let host = Host {
+        wasi,
+        limits: limits.build(),
+    };
+    let mut store = Store::new(engine, host);
+    if opts.max_memory.is_some() {
+        store.limiter(|h| &mut h.limits);
+    }
+    store
+}
+
+/// Parses `--max-memory`'s SIZE: bytes, or a number with `KiB`, `MiB` or `GiB` (`K`,
+/// `M`, `G` and `KB`, `MB`, `GB` mean the same powers of 1024).
+fn parse_size(text: &str) -> Result<usize, String> {
+    let t = text.trim();
+    let split = t
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(t.len());
+    let (number, unit) = t.split_at(split);
+    let scale: f64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1.0,
+        "k" | "kb" | "kib" => 1024.0,
+        "m" | "mb" | "mib" => 1024.0 * 1024.0,
+        "g" | "gb" | "gib" => 1024.0 * 1024.0 * 1024.0,
+        _ => f64::NAN,
+    };
+    number
+        .parse::<f64>()
+        .ok()
+        .map(|n| n * scale)
+        .filter(|b| b.is_finite() && *b >= 0.0 && *b <= usize::MAX as f64)
+        .map(|b| b as usize)
+        .ok_or_else(|| format!("`{text}` is not a size such as 64MiB, 512KiB or 1048576"))
+}
+
 /// The exit status of a run stopped by `--timeout` (as the `timeout` command uses).
 const TIMEOUT_EXIT: u8 = 124;
 
@@ -214,7 +266,7 @@ fn parse_duration(text: &str) -> Result<Duration, String> {
 
 /// With `--timeout`: the store traps once the engine's epoch moves, which a timer thread
 /// does when the time is up.
-fn start_timer(opts: &RunOptions, engine: &Engine, store: &mut Store<WasiCtx>) {
+fn start_timer(opts: &RunOptions, engine: &Engine, store: &mut Store<Host>) {
     let Some(limit) = opts.timeout else { return };
     store.set_epoch_deadline(1);
     let engine = engine.clone();
@@ -225,7 +277,7 @@ fn start_timer(opts: &RunOptions, engine: &Engine, store: &mut Store<WasiCtx>) {
 }
 
 /// Sends the trace dump where `--dump` asks.
-fn set_dump(opts: &RunOptions, store: &mut Store<WasiCtx>) -> Result<(), Failure> {
+fn set_dump(opts: &RunOptions, store: &mut Store<Host>) -> Result<(), Failure> {
     match opts.dump.as_deref() {
         None => {}
         Some(p) if p == Path::new("-") => store.set_trace_dump(std::io::stderr()),
@@ -459,16 +511,16 @@ fn wasi_ctx(opts: &RunOptions, argv: impl IntoIterator<Item = String>) -> Result
     Ok(b.build())
 }
 
-fn linker(engine: &Engine) -> Result<Linker<WasiCtx>, Failure> {
+fn linker(engine: &Engine) -> Result<Linker<Host>, Failure> {
     let mut linker = Linker::new(engine);
-    spur::wasi::add_to_linker(&mut linker, |cx: &mut WasiCtx| cx)
+    spur::wasi::add_to_linker(&mut linker, |h: &mut Host| &mut h.wasi)
         .map_err(|e| Failure::new(e.to_string()))?;
     Ok(linker)
 }
 
 fn instantiate(
-    linker: &Linker<WasiCtx>,
-    store: &mut Store<WasiCtx>,
+    linker: &Linker<Host>,
+    store: &mut Store<Host>,
     module: &Module,
     file: &Path,
 ) -> Result<Instance, Failure> {
@@ -526,7 +578,7 @@ fn run(opts: &RunOptions, file: &Path, args: &[String]) -> Result<u8, Failure> {
     let argv = std::iter::once(file.display().to_string()).chain(args.iter().cloned());
     let ctx = wasi_ctx(opts, argv)?;
     let linker = linker(&engine)?;
-    let mut store = Store::new(&engine, ctx);
+    let mut store = new_store(opts, &engine, ctx);
     set_dump(opts, &mut store)?;
     start_timer(opts, &engine, &mut store);
     let t = Instant::now();
@@ -561,7 +613,7 @@ fn invoke(opts: &RunOptions, file: &Path, name: &str, args: &[String]) -> Result
 
     let ctx = wasi_ctx(opts, [file.display().to_string()])?;
     let linker = linker(&engine)?;
-    let mut store = Store::new(&engine, ctx);
+    let mut store = new_store(opts, &engine, ctx);
     set_dump(opts, &mut store)?;
     start_timer(opts, &engine, &mut store);
     let t = Instant::now();
@@ -624,7 +676,7 @@ fn invoke(opts: &RunOptions, file: &Path, name: &str, args: &[String]) -> Result
 fn call_timed(
     opts: &RunOptions,
     stats: &mut Stats,
-    store: &mut Store<WasiCtx>,
+    store: &mut Store<Host>,
     instance: &Instance,
     func: Func,
     params: &[Val],
@@ -664,7 +716,7 @@ fn call_timed(
 }
 
 fn find_func(
-    store: &mut Store<WasiCtx>,
+    store: &mut Store<Host>,
     instance: &Instance,
     module: &Module,
     name: &str,

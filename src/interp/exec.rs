@@ -18,7 +18,8 @@ use crate::error::Error;
 use crate::jit::profile;
 use crate::jit::{self, LoopAction};
 use crate::module::ModuleInner;
-use crate::runtime::store::{Frame, FuncEntity, PAGE_SIZE, StoreInner};
+use crate::runtime::limits::{self, Growth};
+use crate::runtime::store::{Frame, FuncEntity, MemoryEntity, PAGE_SIZE, StoreInner};
 use crate::runtime::trap::TrapCode;
 use std::ptr;
 use std::sync::atomic::Ordering;
@@ -158,6 +159,18 @@ fn run_loop<const REC: bool>(s: &mut StoreInner, stop: usize, acc_in: u64) -> Ru
                 s.stack.frames.last_mut().unwrap_unchecked().ip = $pc;
                 return Run::Out(Outcome::Trap(TrapCode::$code));
             }};
+        }
+        // An error (not a trap) from the runtime: ends the run with it.
+        macro_rules! tri_err {
+            ($pc:expr, $e:expr) => {
+                match $e {
+                    Ok(v) => v,
+                    Err(e) => {
+                        s.stack.frames.last_mut().unwrap_unchecked().ip = $pc;
+                        return Run::Out(Outcome::Error(e));
+                    }
+                }
+            };
         }
         macro_rules! tri {
             ($pc:expr, $e:expr) => {
@@ -764,7 +777,7 @@ fn run_loop<const REC: bool>(s: &mut StoreInner, stop: usize, acc_in: u64) -> Ru
                 Instr::I64Store32 { addr, val, offset } => store!(pc, addr, val, offset, u32),
                 Instr::MemorySize { dst } => w!(dst, (mem_len / PAGE_SIZE) as u64),
                 Instr::MemoryGrow { dst, delta } => {
-                    let old = memory_grow(s, r!(delta) as u32);
+                    let old = tri_err!(pc, memory_grow(s, r!(delta) as u32));
                     reload_memory!();
                     w!(dst, old);
                 }
@@ -813,7 +826,7 @@ fn run_loop<const REC: bool>(s: &mut StoreInner, stop: usize, acc_in: u64) -> Ru
                     w!(dst, s.tables.get_unchecked(t as usize).elems.len() as u64)
                 }
                 Instr::TableGrow { table, args } => {
-                    let old = table_grow(s, table, r!(args), r!(Slot(args.0 + 1)));
+                    let old = tri_err!(pc, table_grow(s, table, r!(args), r!(Slot(args.0 + 1))));
                     w!(args, old)
                 }
                 Instr::TableFill { table, args } => {
@@ -1411,9 +1424,22 @@ unsafe fn move_results(sp: *mut u64, src: usize, n: usize) {
 
 #[cold]
 #[inline(never)]
-pub(crate) fn memory_grow(s: &mut StoreInner, delta: u32) -> u64 {
-    let m = s.instances[s.stack.instance as usize].memories[0];
-    u64::from(s.memories[m as usize].grow(delta).unwrap_or(u32::MAX))
+pub(crate) fn memory_grow(s: &mut StoreInner, delta: u32) -> Result<u64, Error> {
+    let m = s.instances[s.stack.instance as usize].memories[0] as usize;
+    let mem = &s.memories[m];
+    let (old, max) = (mem.pages(), MemoryEntity::max_pages(mem.ty));
+    let page = PAGE_SIZE;
+    if let Some(new) = old.checked_add(delta).filter(|&n| n <= max) {
+        let growth = Growth::Memory {
+            current: old as usize * page,
+            desired: new as usize * page,
+            maximum: mem.ty.maximum().map(|m| m as usize * page),
+        };
+        if !limits::allowed(s, growth)? {
+            return Ok(u64::from(u32::MAX));
+        }
+    }
+    Ok(u64::from(s.memories[m].grow(delta).unwrap_or(u32::MAX)))
 }
 
 /// The byte range `at..at + n` (32-bit operands) if it fits in `len`.
@@ -1498,9 +1524,28 @@ fn elems(at: u64, n: u64, len: usize) -> Result<std::ops::Range<usize>, TrapCode
 
 #[cold]
 #[inline(never)]
-pub(crate) fn table_grow(s: &mut StoreInner, table: u32, init: u64, delta: u64) -> u64 {
+pub(crate) fn table_grow(
+    s: &mut StoreInner,
+    table: u32,
+    init: u64,
+    delta: u64,
+) -> Result<u64, Error> {
     let t = table_of(s, table);
-    u64::from(s.tables[t].grow(delta as u32, init).unwrap_or(u32::MAX))
+    let (old, ty) = (s.tables[t].elems.len(), s.tables[t].ty);
+    let max = ty.maximum().unwrap_or(u32::MAX) as usize;
+    if let Some(new) = old.checked_add(delta as u32 as usize).filter(|&n| n <= max) {
+        let growth = Growth::Table {
+            current: old,
+            desired: new,
+            maximum: ty.maximum().map(|m| m as usize),
+        };
+        if !limits::allowed(s, growth)? {
+            return Ok(u64::from(u32::MAX));
+        }
+    }
+    Ok(u64::from(
+        s.tables[t].grow(delta as u32, init).unwrap_or(u32::MAX),
+    ))
 }
 
 #[cold]

@@ -93,7 +93,9 @@ fn status(r: Result<(), crate::runtime::trap::TrapCode>) -> u64 {
 extern "sysv64" fn memory_grow(ctx: *mut TraceCtx, delta: u64, _: u64, _: u64, _: u64) -> u64 {
     // SAFETY: called only from trace code with its own context.
     let (c, s) = unsafe { parts(ctx) };
-    let old = rt::memory_grow(s, delta as u32);
+    // Traces grow memory only without a resource limiter (recording stops at growth
+    // otherwise), which is what could fail here: -1 then, as a refused growth.
+    let old = rt::memory_grow(s, delta as u32).unwrap_or(u64::from(u32::MAX));
     c.refresh(s);
     old
 }
@@ -165,7 +167,8 @@ extern "sysv64" fn table_size(ctx: *mut TraceCtx, _: u64, _: u64, _: u64, table:
 extern "sysv64" fn table_grow(ctx: *mut TraceCtx, init: u64, n: u64, _: u64, table: u64) -> u64 {
     // SAFETY: as above.
     let (c, s) = unsafe { parts(ctx) };
-    let r = rt::table_grow(s, table as u32, init, n);
+    // As for `memory_grow`: no limiter when traces grow tables.
+    let r = rt::table_grow(s, table as u32, init, n).unwrap_or(u64::from(u32::MAX));
     // Growing may move the elements, which traces read inline (table 0).
     c.refresh(s);
     r

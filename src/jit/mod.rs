@@ -758,6 +758,16 @@ fn evict_lru(jit: &mut JitState, keep: &[u32]) -> bool {
     }
 }
 
+impl JitState {
+    /// Drops every trace (outside any run: nothing is running or recording).
+    pub(crate) fn flush(&mut self) {
+        if self.active == 0 {
+            self.recorder = None;
+            flush_all(self);
+        }
+    }
+}
+
 /// Drops every trace and its code; their loops start counting again.
 fn flush_all(jit: &mut JitState) {
     for t in jit.forest.clear() {

@@ -68,6 +68,7 @@ aborts! {
     CodeSpace: "out of machine-code space",
     TooManySpills: "too many spill slots",
     LinkGone: "the trace to link to was flushed",
+    Limited: "memory or table growth under a resource limiter",
 }
 
 impl From<IrFull> for Abort {
@@ -1031,6 +1032,9 @@ impl Recorder {
             I::MemorySize { dst } => {
                 let r = self.emit(Op::MemSize, I32, Ref::NONE, Ref::NONE, 0)?;
                 self.put(dst, r)
+            }
+            I::MemoryGrow { .. } | I::TableGrow { .. } if s.limited => {
+                return Err(Abort::Limited);
             }
             I::MemoryGrow { dst, delta } => {
                 let d = self.get(S(delta), I32)?;

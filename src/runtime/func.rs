@@ -9,6 +9,7 @@
 use crate::error::Error;
 use crate::interp::{self, Outcome};
 use crate::runtime::extern_::Extern;
+use crate::runtime::limits::Growth;
 use crate::runtime::store::{
     AsContext, AsContextMut, Frame, FuncEntity, HostTrampoline, Store, StoreContext,
     StoreContextMut,
@@ -399,6 +400,7 @@ pub(crate) fn call_raw<T>(
             let outer = store.inner.host_trampoline.replace(HostTrampoline {
                 store: typed,
                 call: host_trampoline::<T>,
+                limit: limit_trampoline::<T>,
             });
             let result = drive(store, stop);
             store.inner.host_trampoline = outer;
@@ -452,6 +454,16 @@ unsafe fn host_trampoline<T>(
     // SAFETY: guaranteed by the caller.
     let store = unsafe { &mut *(store as *mut Store<T>) };
     call_host(store, f, at, instance)
+}
+
+/// Asks the typed store's resource limiter about `growth` (see `HostTrampoline`).
+///
+/// # Safety
+/// As for [`host_trampoline`]: `store` is the running `Store<T>`, not otherwise in use.
+unsafe fn limit_trampoline<T>(store: *mut (), growth: Growth) -> Result<bool, Error> {
+    // SAFETY: guaranteed by the caller.
+    let store = unsafe { &mut *(store as *mut Store<T>) };
+    store.ask_limiter(growth)
 }
 
 /// Runs host function `f` (store index) on the arguments at value-stack index `at`, and

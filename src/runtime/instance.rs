@@ -8,6 +8,7 @@ use crate::module::{ConstExpr, DataMode, ElemMode, ExternKind, ExternType, Modul
 use crate::runtime::extern_::{Export, Extern};
 use crate::runtime::func::{Func, call_raw};
 use crate::runtime::global::Global;
+use crate::runtime::limits::Growth;
 use crate::runtime::memory::Memory;
 use crate::runtime::store::{
     AsContext, AsContextMut, FuncEntity, GlobalEntity, InstanceEntity, MemoryEntity, Store,
@@ -141,6 +142,58 @@ fn eval(inner: &StoreInner, funcs: &[u32], globals: &[u32], expr: ConstExpr) -> 
     }
 }
 
+/// With a resource limiter: the instance, memory and table counts the module would
+/// bring the store to, and the initial size of every memory and table it defines, must
+/// be allowed.
+fn check_limits<T>(store: &mut Store<T>, m: &crate::module::ModuleInner) -> Result<(), Error> {
+    let Some([instances, memories, tables]) = store.count_limits() else {
+        return Ok(());
+    };
+    let defined_memories = &m.memories[m.num_imported_memories as usize..];
+    let defined_tables = &m.tables[m.num_imported_tables as usize..];
+    let s = &store.inner;
+    let over = [
+        ("instances", s.instances.len() + 1, instances),
+        (
+            "memories",
+            s.memories.len() + defined_memories.len(),
+            memories,
+        ),
+        ("tables", s.tables.len() + defined_tables.len(), tables),
+    ];
+    if let Some((what, n, limit)) = over.iter().find(|(_, n, limit)| n > limit) {
+        return Err(Error::link(format!(
+            "resource limit exceeded: {n} {what}, the store's limiter allows {limit}"
+        )));
+    }
+    let page = crate::runtime::store::PAGE_SIZE;
+    for ty in defined_memories {
+        let growth = Growth::Memory {
+            current: 0,
+            desired: ty.minimum() as usize * page,
+            maximum: ty.maximum().map(|m| m as usize * page),
+        };
+        if !store.ask_limiter(growth)? {
+            return Err(Error::link(
+                "memory minimum exceeds the store's resource limits",
+            ));
+        }
+    }
+    for ty in defined_tables {
+        let growth = Growth::Table {
+            current: 0,
+            desired: ty.minimum() as usize,
+            maximum: ty.maximum().map(|m| m as usize),
+        };
+        if !store.ask_limiter(growth)? {
+            return Err(Error::link(
+                "table minimum exceeds the store's resource limits",
+            ));
+        }
+    }
+    Ok(())
+}
+
 pub(crate) fn instantiate<T>(
     store: &mut Store<T>,
     module: &Module,
@@ -157,6 +210,7 @@ pub(crate) fn instantiate<T>(
             imports.len()
         )));
     }
+    check_limits(store, m)?;
     let inner = &mut store.inner;
     let mut funcs = Vec::with_capacity(m.funcs.len());
     let mut tables = Vec::with_capacity(m.tables.len());

@@ -52,7 +52,19 @@ impl Memory {
         {
             return Err(Error::usage("invalid memory limits"));
         }
-        let inner = &mut store.as_context_mut().store.inner;
+        let store = store.as_context_mut().store;
+        let page = crate::runtime::store::PAGE_SIZE;
+        let growth = crate::runtime::limits::Growth::Memory {
+            current: 0,
+            desired: ty.minimum() as usize * page,
+            maximum: ty.maximum().map(|m| m as usize * page),
+        };
+        if !store.ask_limiter(growth)? {
+            return Err(Error::usage(
+                "memory refused by the store's resource limiter",
+            ));
+        }
+        let inner = &mut store.inner;
         inner.memories.push(MemoryEntity::new(ty)?);
         Ok(Memory {
             store_id: inner.id,
@@ -84,10 +96,23 @@ impl Memory {
 
     /// Grows by `delta` pages and returns the old size in pages.
     pub fn grow(&self, mut store: impl AsContextMut, delta: u64) -> Result<u64, Error> {
-        let inner = &mut store.as_context_mut().store.inner;
-        inner.check(self.store_id);
+        let store = store.as_context_mut().store;
+        store.inner.check(self.store_id);
         let delta =
             u32::try_from(delta).map_err(|_| Error::usage("memory grow delta too large"))?;
+        let mem = &store.inner.memories[self.idx as usize];
+        let page = crate::runtime::store::PAGE_SIZE;
+        let growth = crate::runtime::limits::Growth::Memory {
+            current: mem.pages() as usize * page,
+            desired: (mem.pages() as usize + delta as usize) * page,
+            maximum: mem.ty.maximum().map(|m| m as usize * page),
+        };
+        if !store.ask_limiter(growth)? {
+            return Err(Error::usage(
+                "memory growth refused by the store's resource limiter",
+            ));
+        }
+        let inner = &mut store.inner;
         inner.memories[self.idx as usize]
             .grow(delta)
             .map(u64::from)

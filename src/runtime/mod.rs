@@ -6,6 +6,7 @@ pub(crate) mod extern_;
 pub(crate) mod func;
 pub(crate) mod global;
 pub(crate) mod instance;
+pub(crate) mod limits;
 pub(crate) mod linear_memory;
 pub(crate) mod linker;
 pub(crate) mod memory;

@@ -10,6 +10,7 @@ use crate::interp::{CompiledFunc, Instr};
 use crate::module::Module;
 use crate::runtime::engine::{Engine, TypeId};
 use crate::runtime::func::HostFunc;
+use crate::runtime::limits::{Growth, ResourceLimiter};
 use crate::runtime::linear_memory::LinearMemory;
 use crate::runtime::types::{GlobalType, MemoryType, TableType};
 use std::any::Any;
@@ -73,7 +74,7 @@ impl MemoryEntity {
         Ok(MemoryEntity { data, ty })
     }
 
-    fn max_pages(ty: MemoryType) -> u32 {
+    pub(crate) fn max_pages(ty: MemoryType) -> u32 {
         ty.maximum().unwrap_or(MAX_PAGES).min(MAX_PAGES)
     }
 
@@ -216,6 +217,9 @@ pub(crate) struct StoreInner {
     pub(crate) profile: Option<Box<crate::jit::profile::Profiler>>,
     /// The epoch at which code traps with `Interrupt` (`Config::epoch_interruption`).
     pub(crate) epoch_deadline: u64,
+    /// A resource limiter is installed (`Store::limiter`): growth asks it through the
+    /// trampoline, and traces do not grow anything.
+    pub(crate) limited: bool,
 }
 
 /// A type-erased way back to the typed store, for host calls made from traces.
@@ -224,6 +228,8 @@ pub(crate) struct HostTrampoline {
     pub(crate) store: *mut (),
     /// Calls host function `f` (store index) on the value-stack slots at `at`.
     pub(crate) call: unsafe fn(*mut (), u32, usize, Option<u32>) -> Result<(), crate::Error>,
+    /// Asks the store's resource limiter about a growth.
+    pub(crate) limit: unsafe fn(*mut (), Growth) -> Result<bool, crate::Error>,
 }
 
 impl StoreInner {
@@ -239,7 +245,12 @@ pub struct Store<T> {
     pub(crate) inner: StoreInner,
     pub(crate) host_funcs: Vec<Arc<HostFunc<T>>>,
     data: T,
+    /// Finds the resource limiter in the data (`Store::limiter`).
+    limiter: Option<Limiter<T>>,
 }
+
+/// What `Store::limiter` installs.
+type Limiter<T> = Box<dyn FnMut(&mut T) -> &mut (dyn ResourceLimiter) + Send + Sync>;
 
 impl<T> Store<T> {
     /// Creates a store for `engine` holding `data`.
@@ -268,7 +279,9 @@ impl<T> Store<T> {
                     .profile
                     .then(|| Box::new(crate::jit::profile::Profiler::new())),
                 epoch_deadline: 0,
+                limited: false,
             },
+            limiter: None,
             host_funcs: Vec::new(),
             data,
         }
@@ -285,6 +298,53 @@ impl<T> Store<T> {
             .jit
             .as_ref()
             .map_or_else(crate::JitStats::default, |j| j.stats())
+    }
+
+    /// Installs a resource limiter, found in the store's data by `limiter`, which every
+    /// growth of a memory or table and every instantiation consults from now on (see
+    /// [`ResourceLimiter`]; [`StoreLimits`](crate::StoreLimits) is a ready-made one).
+    /// Traces compiled before are dropped: with a limiter, growth always runs in the
+    /// interpreter.
+    ///
+    /// ```
+    /// use spur::{Engine, Instance, Module, Store, StoreLimits, StoreLimitsBuilder};
+    /// struct Data { limits: StoreLimits }
+    /// let engine = Engine::default();
+    /// let module = Module::new(&engine, r#"(module (memory 1)
+    ///     (func (export "grow") (param i32) (result i32) (memory.grow (local.get 0))))"#)?;
+    /// let limits = StoreLimitsBuilder::new().memory_size(4 << 16).build();
+    /// let mut store = Store::new(&engine, Data { limits });
+    /// store.limiter(|data| &mut data.limits);
+    /// let instance = Instance::new(&mut store, &module, &[])?;
+    /// let grow = instance.get_typed_func::<i32, i32>(&mut store, "grow")?;
+    /// assert_eq!(grow.call(&mut store, 3)?, 1); // to 4 pages: allowed
+    /// assert_eq!(grow.call(&mut store, 1)?, -1); // to 5 pages: refused
+    /// # Ok::<(), spur::Error>(())
+    /// ```
+    pub fn limiter(
+        &mut self,
+        limiter: impl FnMut(&mut T) -> &mut (dyn ResourceLimiter) + Send + Sync + 'static,
+    ) {
+        self.limiter = Some(Box::new(limiter));
+        self.inner.limited = true;
+        if let Some(jit) = self.inner.jit.as_deref_mut() {
+            jit.flush();
+        }
+    }
+
+    /// Asks the limiter, if any, about `growth`.
+    pub(crate) fn ask_limiter(&mut self, growth: Growth) -> Result<bool, crate::Error> {
+        match &mut self.limiter {
+            Some(find) => growth.ask(find(&mut self.data)),
+            None => Ok(true),
+        }
+    }
+
+    /// The limiter's count limits (instances, memories, tables), if one is installed.
+    pub(crate) fn count_limits(&mut self) -> Option<[usize; 3]> {
+        let find = self.limiter.as_mut()?;
+        let l = find(&mut self.data);
+        Some([l.instances(), l.memories(), l.tables()])
     }
 
     /// Sets the deadline for epoch interruption to `ticks` epochs after the engine's

@@ -15,7 +15,18 @@ pub struct Table {
 impl Table {
     /// Creates a table of type `ty` with every element set to `init`.
     pub fn new(mut store: impl AsContextMut, ty: TableType, init: Val) -> Result<Table, Error> {
-        let inner = &mut store.as_context_mut().store.inner;
+        let store = store.as_context_mut().store;
+        let growth = crate::runtime::limits::Growth::Table {
+            current: 0,
+            desired: ty.minimum() as usize,
+            maximum: ty.maximum().map(|m| m as usize),
+        };
+        if !store.ask_limiter(growth)? {
+            return Err(Error::usage(
+                "table refused by the store's resource limiter",
+            ));
+        }
+        let inner = &mut store.inner;
         if !ty.element().is_ref() || init.ty() != ty.element() {
             return Err(Error::usage(
                 "table element type and initial value do not match",
@@ -81,8 +92,20 @@ impl Table {
 
     /// Grows by `delta` elements set to `init`; returns the old size.
     pub fn grow(&self, mut store: impl AsContextMut, delta: u32, init: Val) -> Result<u32, Error> {
-        let inner = &mut store.as_context_mut().store.inner;
-        inner.check(self.store_id);
+        let store = store.as_context_mut().store;
+        store.inner.check(self.store_id);
+        let t = &store.inner.tables[self.idx as usize];
+        let growth = crate::runtime::limits::Growth::Table {
+            current: t.elems.len(),
+            desired: t.elems.len() + delta as usize,
+            maximum: t.ty.maximum().map(|m| m as usize),
+        };
+        if !store.ask_limiter(growth)? {
+            return Err(Error::usage(
+                "table growth refused by the store's resource limiter",
+            ));
+        }
+        let inner = &mut store.inner;
         let elem = inner.tables[self.idx as usize].ty.element();
         if init.ty() != elem {
             return Err(Error::usage("table element type mismatch"));
