@@ -160,25 +160,18 @@ fn run_loop<const REC: bool>(s: &mut StoreInner, stop: usize, acc_in: u64) -> Ru
                 return Run::Out(Outcome::Trap(TrapCode::$code));
             }};
         }
-        // An error (not a trap) from the runtime: ends the run with it.
-        macro_rules! tri_err {
+        // A runtime result: its value, or the run ends with its trap code (or, with
+        // `Error`, its error) at `$pc`.
+        macro_rules! tri {
             ($pc:expr, $e:expr) => {
+                tri!($pc, $e, Trap)
+            };
+            ($pc:expr, $e:expr, $out:ident) => {
                 match $e {
                     Ok(v) => v,
                     Err(e) => {
                         s.stack.frames.last_mut().unwrap_unchecked().ip = $pc;
-                        return Run::Out(Outcome::Error(e));
-                    }
-                }
-            };
-        }
-        macro_rules! tri {
-            ($pc:expr, $e:expr) => {
-                match $e {
-                    Ok(v) => v,
-                    Err(code) => {
-                        s.stack.frames.last_mut().unwrap_unchecked().ip = $pc;
-                        return Run::Out(Outcome::Trap(code));
+                        return Run::Out(Outcome::$out(e));
                     }
                 }
             };
@@ -777,7 +770,7 @@ fn run_loop<const REC: bool>(s: &mut StoreInner, stop: usize, acc_in: u64) -> Ru
                 Instr::I64Store32 { addr, val, offset } => store!(pc, addr, val, offset, u32),
                 Instr::MemorySize { dst } => w!(dst, (mem_len / PAGE_SIZE) as u64),
                 Instr::MemoryGrow { dst, delta } => {
-                    let old = tri_err!(pc, memory_grow(s, r!(delta) as u32));
+                    let old = tri!(pc, memory_grow(s, r!(delta) as u32), Error);
                     reload_memory!();
                     w!(dst, old);
                 }
@@ -826,7 +819,11 @@ fn run_loop<const REC: bool>(s: &mut StoreInner, stop: usize, acc_in: u64) -> Ru
                     w!(dst, s.tables.get_unchecked(t as usize).elems.len() as u64)
                 }
                 Instr::TableGrow { table, args } => {
-                    let old = tri_err!(pc, table_grow(s, table, r!(args), r!(Slot(args.0 + 1))));
+                    let old = tri!(
+                        pc,
+                        table_grow(s, table, r!(args), r!(Slot(args.0 + 1))),
+                        Error
+                    );
                     w!(args, old)
                 }
                 Instr::TableFill { table, args } => {
@@ -1428,13 +1425,8 @@ pub(crate) fn memory_grow(s: &mut StoreInner, delta: u32) -> Result<u64, Error> 
     let m = s.instances[s.stack.instance as usize].memories[0] as usize;
     let mem = &s.memories[m];
     let (old, max) = (mem.pages(), MemoryEntity::max_pages(mem.ty));
-    let page = PAGE_SIZE;
     if let Some(new) = old.checked_add(delta).filter(|&n| n <= max) {
-        let growth = Growth::Memory {
-            current: old as usize * page,
-            desired: new as usize * page,
-            maximum: mem.ty.maximum().map(|m| m as usize * page),
-        };
+        let growth = Growth::memory(old.into(), new.into(), mem.ty);
         if !limits::allowed(s, growth)? {
             return Ok(u64::from(u32::MAX));
         }
@@ -1534,11 +1526,7 @@ pub(crate) fn table_grow(
     let (old, ty) = (s.tables[t].elems.len(), s.tables[t].ty);
     let max = ty.maximum().unwrap_or(u32::MAX) as usize;
     if let Some(new) = old.checked_add(delta as u32 as usize).filter(|&n| n <= max) {
-        let growth = Growth::Table {
-            current: old,
-            desired: new,
-            maximum: ty.maximum().map(|m| m as usize),
-        };
+        let growth = Growth::table(old, new, ty);
         if !limits::allowed(s, growth)? {
             return Ok(u64::from(u32::MAX));
         }

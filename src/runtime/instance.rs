@@ -166,26 +166,15 @@ fn check_limits<T>(store: &mut Store<T>, m: &crate::module::ModuleInner) -> Resu
             "resource limit exceeded: {n} {what}, the store's limiter allows {limit}"
         )));
     }
-    let page = crate::runtime::store::PAGE_SIZE;
     for ty in defined_memories {
-        let growth = Growth::Memory {
-            current: 0,
-            desired: ty.minimum() as usize * page,
-            maximum: ty.maximum().map(|m| m as usize * page),
-        };
-        if !store.ask_limiter(growth)? {
+        if !store.ask_limiter(Growth::memory(0, ty.minimum().into(), *ty))? {
             return Err(Error::link(
                 "memory minimum exceeds the store's resource limits",
             ));
         }
     }
     for ty in defined_tables {
-        let growth = Growth::Table {
-            current: 0,
-            desired: ty.minimum() as usize,
-            maximum: ty.maximum().map(|m| m as usize),
-        };
-        if !store.ask_limiter(growth)? {
+        if !store.ask_limiter(Growth::table(0, ty.minimum() as usize, *ty))? {
             return Err(Error::link(
                 "table minimum exceeds the store's resource limits",
             ));

@@ -15,7 +15,8 @@
 //! errors.
 
 use crate::Error;
-use crate::runtime::store::StoreInner;
+use crate::runtime::store::{PAGE_SIZE, StoreInner};
+use crate::runtime::types::{MemoryType, TableType};
 
 /// Decides whether memories and tables may grow, and how many instances, memories and
 /// tables a store may hold.
@@ -198,6 +199,25 @@ pub(crate) enum Growth {
 }
 
 impl Growth {
+    /// A memory of type `ty` growing from `current` to `desired` pages.
+    pub(crate) fn memory(current: u64, desired: u64, ty: MemoryType) -> Growth {
+        let bytes = |pages: u64| (pages as usize).saturating_mul(PAGE_SIZE);
+        Growth::Memory {
+            current: bytes(current),
+            desired: bytes(desired),
+            maximum: ty.maximum().map(|m| bytes(u64::from(m))),
+        }
+    }
+
+    /// A table of type `ty` growing from `current` to `desired` elements.
+    pub(crate) fn table(current: usize, desired: usize, ty: TableType) -> Growth {
+        Growth::Table {
+            current,
+            desired,
+            maximum: ty.maximum().map(|m| m as usize),
+        }
+    }
+
     /// Asks `limiter`.
     pub(crate) fn ask(self, limiter: &mut dyn ResourceLimiter) -> Result<bool, Error> {
         match self {

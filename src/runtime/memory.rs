@@ -1,6 +1,7 @@
 //! `Memory`: a linear memory handle, with host access to its bytes.
 
 use crate::error::Error;
+use crate::runtime::limits::Growth;
 use crate::runtime::store::{
     AsContext, AsContextMut, MemoryEntity, PAGE_SIZE, StoreContext, StoreContextMut,
 };
@@ -53,12 +54,7 @@ impl Memory {
             return Err(Error::usage("invalid memory limits"));
         }
         let store = store.as_context_mut().store;
-        let page = crate::runtime::store::PAGE_SIZE;
-        let growth = crate::runtime::limits::Growth::Memory {
-            current: 0,
-            desired: ty.minimum() as usize * page,
-            maximum: ty.maximum().map(|m| m as usize * page),
-        };
+        let growth = Growth::memory(0, ty.minimum().into(), ty);
         if !store.ask_limiter(growth)? {
             return Err(Error::usage(
                 "memory refused by the store's resource limiter",
@@ -101,12 +97,8 @@ impl Memory {
         let delta =
             u32::try_from(delta).map_err(|_| Error::usage("memory grow delta too large"))?;
         let mem = &store.inner.memories[self.idx as usize];
-        let page = crate::runtime::store::PAGE_SIZE;
-        let growth = crate::runtime::limits::Growth::Memory {
-            current: mem.pages() as usize * page,
-            desired: (mem.pages() as usize + delta as usize) * page,
-            maximum: mem.ty.maximum().map(|m| m as usize * page),
-        };
+        let pages = u64::from(mem.pages());
+        let growth = Growth::memory(pages, pages + u64::from(delta), mem.ty);
         if !store.ask_limiter(growth)? {
             return Err(Error::usage(
                 "memory growth refused by the store's resource limiter",

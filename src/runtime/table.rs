@@ -1,6 +1,7 @@
 //! `Table`: a table of references handle.
 
 use crate::error::Error;
+use crate::runtime::limits::Growth;
 use crate::runtime::store::{AsContext, AsContextMut, TableEntity};
 use crate::runtime::types::TableType;
 use crate::runtime::values::Val;
@@ -16,11 +17,7 @@ impl Table {
     /// Creates a table of type `ty` with every element set to `init`.
     pub fn new(mut store: impl AsContextMut, ty: TableType, init: Val) -> Result<Table, Error> {
         let store = store.as_context_mut().store;
-        let growth = crate::runtime::limits::Growth::Table {
-            current: 0,
-            desired: ty.minimum() as usize,
-            maximum: ty.maximum().map(|m| m as usize),
-        };
+        let growth = Growth::table(0, ty.minimum() as usize, ty);
         if !store.ask_limiter(growth)? {
             return Err(Error::usage(
                 "table refused by the store's resource limiter",
@@ -95,11 +92,7 @@ impl Table {
         let store = store.as_context_mut().store;
         store.inner.check(self.store_id);
         let t = &store.inner.tables[self.idx as usize];
-        let growth = crate::runtime::limits::Growth::Table {
-            current: t.elems.len(),
-            desired: t.elems.len() + delta as usize,
-            maximum: t.ty.maximum().map(|m| m as usize),
-        };
+        let growth = Growth::table(t.elems.len(), t.elems.len() + delta as usize, t.ty);
         if !store.ask_limiter(growth)? {
             return Err(Error::usage(
                 "table growth refused by the store's resource limiter",
