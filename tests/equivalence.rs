@@ -2536,10 +2536,18 @@ fn profile_counts(p: &spur::Profile) -> ProfileCounts {
 
 /// Whether a case runs with profiling: one in four, chosen by the module's bytes.
 fn profiled(wasm: &[u8]) -> bool {
+    module_hash(wasm) % 4 == 0
+}
+
+/// Whether a case runs with epoch interruption (checks at every entry and loop header,
+/// in both tiers, against a deadline never reached): another one in four.
+fn epoch_checked(wasm: &[u8]) -> bool {
+    module_hash(wasm) % 4 == 1
+}
+
+fn module_hash(wasm: &[u8]) -> u32 {
     wasm.iter()
         .fold(0u32, |h, &b| h.wrapping_mul(31).wrapping_add(u32::from(b)))
-        % 4
-        == 0
 }
 
 /// JIT settings of one run: off, or on with these tunables.
@@ -2570,7 +2578,9 @@ thread_local! {
 /// store; what was observed after each call.
 fn observe(wasm: &[u8], mode: Mode, args: &[i32]) -> Vec<Observation> {
     let mut config = Config::new();
-    config.collect_profile(profiled(wasm));
+    config
+        .collect_profile(profiled(wasm))
+        .epoch_interruption(epoch_checked(wasm));
     match mode {
         Mode::Interpreter => {
             config.jit(false);
@@ -2589,6 +2599,7 @@ fn observe(wasm: &[u8], mode: Mode, args: &[i32]) -> Vec<Observation> {
     let engine = Engine::new(&config);
     let module = Module::new(&engine, wasm).expect("generated module must validate");
     let mut store = Store::new(&engine, Host::default());
+    store.set_epoch_deadline(u64::MAX);
     let mut linker = Linker::new(&engine);
     linker
         .func_wrap(
@@ -2765,6 +2776,8 @@ struct Tally {
     cases: u32,
     /// Run with profiling, whose counts must agree too.
     profiled: u32,
+    /// Run with epoch checks (which must change nothing).
+    epochs: u32,
     returned: u32,
     /// Returned, with a loop that may go round 200 times or more.
     returned_long: u32,
@@ -2807,6 +2820,7 @@ fn traces_compute_what_the_interpreter_computes() {
             let mut t = tally.borrow_mut();
             t.cases += 1;
             t.profiled += u32::from(profiled(&wasm));
+            t.epochs += u32::from(epoch_checked(&wasm));
             LAST_STATS.with(|s| {
                 let s = s.borrow();
                 t.traces += s.traces;
@@ -2842,10 +2856,11 @@ fn traces_compute_what_the_interpreter_computes() {
     // their loops to the end, and programs that trap in every way part-way.
     let t = tally.into_inner();
     println!(
-        "equivalence: {} cases ({} profiled), {} returned ({} with a loop of 200+ iterations), \
+        "equivalence: {} cases ({} profiled, {} with epoch checks), {} returned ({} with a loop of 200+ iterations), \
          traps {:?}; jit: {} traces ({} side traces), {} links, {} entries, {} trees evicted",
         t.cases,
         t.profiled,
+        t.epochs,
         t.returned,
         t.returned_long,
         t.traps,
@@ -2872,6 +2887,10 @@ fn traces_compute_what_the_interpreter_computes() {
         assert!(t.links * 4 >= t.cases as u64, "too few links: {t:?}");
         assert!(t.evicted * 20 >= t.cases as u64, "too few evictions: {t:?}");
         assert!(t.profiled * 8 >= t.cases, "too few profiled cases: {t:?}");
+        assert!(
+            t.epochs * 8 >= t.cases,
+            "too few cases with epoch checks: {t:?}"
+        );
     }
 }
 
