@@ -2536,7 +2536,7 @@ fn profile_counts(p: &spur::Profile) -> ProfileCounts {
 
 /// Whether a case runs with profiling: one in four, chosen by the module's bytes.
 fn profiled(wasm: &[u8]) -> bool {
-    module_hash(wasm) % 4 == 0
+    module_hash(wasm).is_multiple_of(4)
 }
 
 /// Whether a case runs with epoch interruption (checks at every entry and loop header,
