@@ -64,6 +64,15 @@
 //! with the JIT on or off. Time is sampled from a word the executor keeps current (the
 //! running function, and whether a trace runs) by a thread of the store (`profile`).
 //!
+//! ## Embedder controls in traces
+//!
+//! With `Config::epoch_interruption`, a root trace checks the engine's epoch once per
+//! iteration, at its loop header (an `Epoch` guard whose exit lets the interpreter raise
+//! the `Interrupt` trap). With a resource limiter installed (`Store::limiter`), recording
+//! stops at `memory.grow` and `table.grow`, so growth always asks the limiter from the
+//! interpreter. With `ProfilingStrategy::PerfMap`, `perfmap` names each installed trace
+//! for Linux `perf`, and code addresses are never reused.
+//!
 //! ## Budget
 //!
 //! Recording and compiling may take `budget` percent of the time since the JIT started,
