@@ -1,6 +1,6 @@
 //! Epoch interruption (`Config::epoch_interruption`, `Engine::increment_epoch`,
 //! `Store::set_epoch_deadline`): endless loops stop, in the interpreter and in traces,
-//! soon after the epoch passes the deadline; function entries check too; the store stays
+//! soon after the epoch passes the deadline; calls check too; the store stays
 //! usable; without the option nothing changes.
 
 use spur::{Config, Engine, Instance, Module, Store, TrapCode};
@@ -20,7 +20,8 @@ const PROGRAM: &str = r#"
         (local.set $i (i32.add (local.get $i) (i32.const 1)))
         (br $l)))
     (local.get $s))
-  (func (export "leaf") (result i32) (i32.const 7)))
+  (func $leaf (export "leaf") (result i32) (i32.const 7))
+  (func (export "chain") (result i32) (i32.add (call $leaf) (i32.const 1))))
 "#;
 
 fn setup(jit: bool, epochs: bool) -> (Engine, Store<()>, Instance) {
@@ -84,17 +85,23 @@ fn an_endless_loop_stops_soon_after_the_deadline_with_the_jit_on_and_off() {
 }
 
 #[test]
-fn a_passed_deadline_traps_at_the_first_function_entry() {
+fn a_passed_deadline_traps_at_the_first_call_or_loop_header() {
     for jit in [false, true] {
         let (_engine, mut store, instance) = setup(jit, true);
-        // The default deadline is the current epoch (as in Wasmtime): code traps at once.
-        let leaf = instance
-            .get_typed_func::<(), i32>(&mut store, "leaf")
-            .unwrap();
-        let err = leaf.call(&mut store, ()).unwrap_err();
+        // The default deadline is the current epoch (as in Wasmtime): code traps at its
+        // first check. Code without loops or calls has none: it always finishes.
+        let leaf = instance.get_typed_func::<(), i32>(&mut store, "leaf").unwrap();
+        assert_eq!(leaf.call(&mut store, ()).unwrap(), 7);
+        let sum = instance.get_typed_func::<i32, i32>(&mut store, "sum").unwrap();
+        let err = sum.call(&mut store, 10).unwrap_err();
+        assert_eq!(err.trap_code(), Some(TrapCode::Interrupt));
+        // A loop-free chain of calls checks at each call.
+        let chain = instance.get_typed_func::<(), i32>(&mut store, "chain").unwrap();
+        let err = chain.call(&mut store, ()).unwrap_err();
         assert_eq!(err.trap_code(), Some(TrapCode::Interrupt));
         store.set_epoch_deadline(1);
-        assert_eq!(leaf.call(&mut store, ()).unwrap(), 7);
+        assert_eq!(sum.call(&mut store, 10).unwrap(), 45);
+        assert_eq!(chain.call(&mut store, ()).unwrap(), 8);
     }
 }
 

@@ -153,9 +153,9 @@ define_instr! {
     /// Loop header: counts iterations toward recording a trace (only emitted with the JIT on).
     /// `counter` is loop `id`'s hot counter in the function's `loop_counters`.
     Loop { id: u32, counter: CounterRef },
-    /// Epoch interruption (only with `Config::epoch_interruption`, at function entries
-    /// and loop headers): traps with `Interrupt` once the engine's epoch has reached the
-    /// store's deadline.
+    /// Epoch interruption (only with `Config::epoch_interruption`, at loop headers; calls
+    /// check in `CallEpoch`): traps with `Interrupt` once the engine's epoch has reached
+    /// the store's deadline.
     Epoch,
     /// Profiling (only with `Config::collect_profile`): function `func` (module index
     /// space) was entered; counts the call and notes where time goes.
@@ -249,6 +249,10 @@ define_instr! {
     CallImport { func: u32, args: Slot },
     /// Calls through table `table` the function at `index`, which must have type `ty`.
     CallIndirect { index: Slot, args: Slot, ty: u32, table: u16 },
+    /// `Call` and `CallIndirect` with an `Epoch` check first (`Config::epoch_interruption`):
+    /// with the checks at loop headers, every unbounded execution meets one.
+    CallEpoch { func: u32, args: Slot },
+    CallIndirectEpoch { index: Slot, args: Slot, ty: u32, table: u16 },
 
     // ---- moves ----
     Copy { dst: Slot, src: Slot },

@@ -447,6 +447,55 @@ fn run_loop<const REC: bool>(s: &mut StoreInner, stop: usize, acc_in: u64) -> Ru
             }};
         }
 
+        // Calls defined function `$f` of the running instance (translating it first).
+        macro_rules! call_defined {
+            ($pc:ident, $f:expr, $args:expr) => {{
+                let f: u32 = $f;
+                let module = &inst!().module.inner;
+                let callee = match module.bodies.get_unchecked(f as usize).compiled.get() {
+                    Some(c) => std::sync::Arc::as_ptr(c),
+                    None => match translate_cold(module, f + module.num_imported_funcs) {
+                        Ok(c) => c,
+                        Err(e) => {
+                            s.stack.frames.last_mut().unwrap_unchecked().ip = $pc;
+                            return Run::Out(Outcome::Error(e));
+                        }
+                    },
+                };
+                enter!($pc, callee, $args, s.stack.instance)
+            }};
+        }
+        // Calls through table `$table` the function at `$index`, of type `$ty`.
+        macro_rules! call_indirect {
+            ($pc:ident, $index:expr, $args:expr, $ty:expr, $table:expr) => {{
+                let i = inst!();
+                let t = s
+                    .tables
+                    .get_unchecked(*i.tables.get_unchecked($table as usize) as usize);
+                let idx = r!($index) as u32 as usize;
+                let Some(&entry) = t.elems.get(idx) else {
+                    trap!($pc, UndefinedElement)
+                };
+                if entry == 0 {
+                    trap!($pc, UninitializedElement);
+                }
+                let sf = (entry - 1) as u32;
+                let expected = *i.module.inner.type_ids.get_unchecked($ty as usize);
+                if s.funcs.get_unchecked(sf as usize).ty() != expected {
+                    trap!($pc, IndirectCallTypeMismatch);
+                }
+                call_store_func!($pc, sf, $args)
+            }};
+        }
+        // Epoch interruption: traps once the engine's epoch has reached the deadline.
+        macro_rules! epoch {
+            ($pc:ident) => {
+                if s.engine.epoch().load(Ordering::Relaxed) >= s.epoch_deadline {
+                    trap!($pc, Interrupt)
+                }
+            };
+        }
+
         loop {
             let pc = ip;
             if REC && jit::record_step(s, pc) {
@@ -484,11 +533,7 @@ fn run_loop<const REC: bool>(s: &mut StoreInner, stop: usize, acc_in: u64) -> Ru
                         }
                     }
                 }
-                Instr::Epoch => {
-                    if s.engine.epoch().load(Ordering::Relaxed) >= s.epoch_deadline {
-                        trap!(pc, Interrupt)
-                    }
-                }
+                Instr::Epoch => epoch!(pc),
                 Instr::ProfEnter { func } => profile::enter(s, func),
                 Instr::ProfLoop { func } => profile::iteration(s, func),
                 Instr::ProfResume { func } => profile::resume(s, func),
@@ -659,19 +704,10 @@ fn run_loop<const REC: bool>(s: &mut StoreInner, stop: usize, acc_in: u64) -> Ru
                     move_results(sp, src.0 as usize, n as usize);
                     ret!()
                 }
-                Instr::Call { func: f, args } => {
-                    let module = &inst!().module.inner;
-                    let callee = match module.bodies.get_unchecked(f as usize).compiled.get() {
-                        Some(c) => std::sync::Arc::as_ptr(c),
-                        None => match translate_cold(module, f + module.num_imported_funcs) {
-                            Ok(c) => c,
-                            Err(e) => {
-                                s.stack.frames.last_mut().unwrap_unchecked().ip = pc;
-                                return Run::Out(Outcome::Error(e));
-                            }
-                        },
-                    };
-                    enter!(pc, callee, args, s.stack.instance)
+                Instr::Call { func: f, args } => call_defined!(pc, f, args),
+                Instr::CallEpoch { func: f, args } => {
+                    epoch!(pc);
+                    call_defined!(pc, f, args)
                 }
                 Instr::CallImport { func: f, args } => {
                     let sf = *inst!().funcs.get_unchecked(f as usize);
@@ -682,24 +718,15 @@ fn run_loop<const REC: bool>(s: &mut StoreInner, stop: usize, acc_in: u64) -> Ru
                     args,
                     ty,
                     table,
+                } => call_indirect!(pc, index, args, ty, table),
+                Instr::CallIndirectEpoch {
+                    index,
+                    args,
+                    ty,
+                    table,
                 } => {
-                    let i = inst!();
-                    let t = s
-                        .tables
-                        .get_unchecked(*i.tables.get_unchecked(table as usize) as usize);
-                    let idx = r!(index) as u32 as usize;
-                    let Some(&entry) = t.elems.get(idx) else {
-                        trap!(pc, UndefinedElement)
-                    };
-                    if entry == 0 {
-                        trap!(pc, UninitializedElement);
-                    }
-                    let sf = (entry - 1) as u32;
-                    let expected = *i.module.inner.type_ids.get_unchecked(ty as usize);
-                    if s.funcs.get_unchecked(sf as usize).ty() != expected {
-                        trap!(pc, IndirectCallTypeMismatch);
-                    }
-                    call_store_func!(pc, sf, args)
+                    epoch!(pc);
+                    call_indirect!(pc, index, args, ty, table)
                 }
 
                 // ---- moves ----

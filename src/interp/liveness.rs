@@ -80,8 +80,10 @@ fn transfer(instr: &Instr, frame: u32, row: &mut [u64]) {
     let mut from = frame;
     match *instr {
         Instr::Call { args, .. }
+        | Instr::CallEpoch { args, .. }
         | Instr::CallImport { args, .. }
         | Instr::CallIndirect { args, .. }
+        | Instr::CallIndirectEpoch { args, .. }
         | Instr::MemoryFill { args }
         | Instr::MemoryCopy { args }
         | Instr::MemoryInit { args, .. }

@@ -222,9 +222,6 @@ pub(crate) fn translate(module: &ModuleInner, func: u32) -> Result<CompiledFunc,
     if let Some(func) = t.profile {
         t.emit(Instr::ProfEnter { func });
     }
-    if t.epochs {
-        t.emit(Instr::Epoch);
-    }
     t.ctrl.push(Ctrl {
         kind: Kind::Block,
         height: 0,
@@ -396,11 +393,21 @@ impl Translator<'_> {
                         site,
                     });
                 }
-                self.emit(Instr::CallIndirect {
-                    index,
-                    args,
-                    ty: type_index,
-                    table: table_index as u16,
+                let (ty, table) = (type_index, table_index as u16);
+                self.emit(if self.epochs {
+                    Instr::CallIndirectEpoch {
+                        index,
+                        args,
+                        ty,
+                        table,
+                    }
+                } else {
+                    Instr::CallIndirect {
+                        index,
+                        args,
+                        ty,
+                        table,
+                    }
                 });
                 self.resume_after_call();
                 self.push_temps(nr);
@@ -1257,9 +1264,11 @@ impl Translator<'_> {
         if func < imported {
             self.emit(Instr::CallImport { func, args });
         } else {
-            self.emit(Instr::Call {
-                func: func - imported,
-                args,
+            let func = func - imported;
+            self.emit(if self.epochs {
+                Instr::CallEpoch { func, args }
+            } else {
+                Instr::Call { func, args }
             });
         }
         self.resume_after_call();

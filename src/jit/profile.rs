@@ -281,7 +281,9 @@ pub(crate) fn trace_left(s: &mut StoreInner) {
     let c = f.compiled();
     p.set_now(f.instance, c.func_index, false);
     let at = c.index_of(f.ip);
-    let Some(&Instr::CallIndirect { index, table, .. }) = c.code.get(at) else {
+    let (Some(&Instr::CallIndirect { index, table, .. })
+    | Some(&Instr::CallIndirectEpoch { index, table, .. })) = c.code.get(at)
+    else {
         return;
     };
     let Some(&Instr::ProfIndirect { site, .. }) = at.checked_sub(1).and_then(|i| c.code.get(i))

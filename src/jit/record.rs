@@ -387,7 +387,9 @@ impl Recorder {
         }
         let (mut entry, mut index_val, mut table_len) = (0, 0, 0);
         // SAFETY: as above.
-        if let Instr::CallIndirect { index, table, .. } = unsafe { *pc } {
+        if let Instr::CallIndirect { index, table, .. }
+        | Instr::CallIndirectEpoch { index, table, .. } = unsafe { *pc }
+        {
             (entry, index_val, table_len) = self.table_entry(s, index, table);
         }
         if self.ir.len() >= 1 << 30 {
@@ -857,7 +859,7 @@ impl Recorder {
             I::Return | I::ReturnSlot { .. } | I::ReturnImm { .. } | I::ReturnMany { .. } => {
                 self.ret(instr)?
             }
-            I::Call { args, .. } => self.call(s, pc, args, depth)?,
+            I::Call { args, .. } | I::CallEpoch { args, .. } => self.call(s, pc, args, depth)?,
             I::CallImport { func, args } => {
                 if depth > p.depth {
                     self.call(s, pc, args, depth)?;
@@ -867,6 +869,9 @@ impl Recorder {
                 }
             }
             I::CallIndirect {
+                index, args, table, ..
+            }
+            | I::CallIndirectEpoch {
                 index, args, table, ..
             } => {
                 let x = self.get(S(index), I32)?;

@@ -137,7 +137,8 @@ impl Config {
     }
 
     /// Epoch interruption (default off), as in Wasmtime: code checks the engine's epoch
-    /// at every loop iteration and function entry, in the interpreter and in traces,
+    /// at every loop iteration and call, in the interpreter and in traces (code with
+    /// neither always finishes),
     /// and traps with [`TrapCode::Interrupt`](crate::TrapCode::Interrupt) once it has
     /// reached the store's deadline ([`Store::set_epoch_deadline`](crate::Store::set_epoch_deadline),
     /// 0 by default: set one before running). Another thread ends a run by calling
