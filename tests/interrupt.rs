@@ -90,13 +90,19 @@ fn a_passed_deadline_traps_at_the_first_call_or_loop_header() {
         let (_engine, mut store, instance) = setup(jit, true);
         // The default deadline is the current epoch (as in Wasmtime): code traps at its
         // first check. Code without loops or calls has none: it always finishes.
-        let leaf = instance.get_typed_func::<(), i32>(&mut store, "leaf").unwrap();
+        let leaf = instance
+            .get_typed_func::<(), i32>(&mut store, "leaf")
+            .unwrap();
         assert_eq!(leaf.call(&mut store, ()).unwrap(), 7);
-        let sum = instance.get_typed_func::<i32, i32>(&mut store, "sum").unwrap();
+        let sum = instance
+            .get_typed_func::<i32, i32>(&mut store, "sum")
+            .unwrap();
         let err = sum.call(&mut store, 10).unwrap_err();
         assert_eq!(err.trap_code(), Some(TrapCode::Interrupt));
         // A loop-free chain of calls checks at each call.
-        let chain = instance.get_typed_func::<(), i32>(&mut store, "chain").unwrap();
+        let chain = instance
+            .get_typed_func::<(), i32>(&mut store, "chain")
+            .unwrap();
         let err = chain.call(&mut store, ()).unwrap_err();
         assert_eq!(err.trap_code(), Some(TrapCode::Interrupt));
         store.set_epoch_deadline(1);

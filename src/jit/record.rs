@@ -387,8 +387,9 @@ impl Recorder {
         }
         let (mut entry, mut index_val, mut table_len) = (0, 0, 0);
         // SAFETY: as above.
+        let instr = unsafe { *pc };
         if let Instr::CallIndirect { index, table, .. }
-        | Instr::CallIndirectEpoch { index, table, .. } = unsafe { *pc }
+        | Instr::CallIndirectEpoch { index, table, .. } = instr
         {
             (entry, index_val, table_len) = self.table_entry(s, index, table);
         }
