@@ -20,6 +20,12 @@
 //! path looks the instruction up in `CompiledFunc::folded_adds` and retries with the
 //! wrapped address, so the semantics are exact and the common path pays nothing.
 //!
+//! Instructions for the engine's options, and only with them: `Loop` headers carry hot
+//! counters (the JIT; a loop whose every iteration starts by calling its own function
+//! loses its header, since no trace can record it), `Epoch` at loop headers and
+//! `CallEpoch` / `CallIndirectEpoch` for calls (epoch interruption), and `ProfEnter`,
+//! `ProfLoop`, `ProfResume`, `ProfIndirect` (profiling).
+//!
 //! Invariants the interpreter relies on:
 //! - every slot operand is `< frame_size`; every branch lands inside `code`;
 //! - an instruction reads all its operands before it writes its result;
