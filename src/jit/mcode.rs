@@ -1212,6 +1212,36 @@ mod tests {
     }
 
     #[test]
+    fn kept_addresses_are_never_handed_out_again() {
+        // With a perf map naming traces, released and flushed code keeps its addresses:
+        // new code always lands above everything written before.
+        let page = page_size().expect("page size");
+        let mut area = McodeArea::new(8 * page).expect("area");
+        area.keep_addresses();
+        assert!(!area.reuses_addresses());
+        let a = commit(&mut area, &host::ret_const(1));
+        let b = commit(&mut area, &host::ret_const(2));
+        area.release(a).expect("release");
+        let c = commit(&mut area, &host::ret_const(3));
+        assert!(c.ptr() > b.ptr(), "a released page was handed out again");
+        assert_eq!((call0(b), call0(c)), (2, 3));
+        area.flush().expect("flush");
+        let d = commit(&mut area, &host::ret_const(4));
+        assert!(d.ptr() > c.ptr(), "a flushed page was handed out again");
+        assert_eq!(call0(d), 4);
+        // The area fills up instead of wrapping around.
+        while area.begin(page).is_ok_and(|w| {
+            w.abort();
+            true
+        }) {
+            commit(&mut area, &host::ret_const(5));
+        }
+        assert!(area.begin(page).is_err());
+        #[cfg(target_os = "linux")]
+        maps::assert_wx("with kept addresses");
+    }
+
+    #[test]
     fn released_pages_are_reused_and_merged() {
         let page = page_size().expect("page size");
         let mut area = McodeArea::new(4 * page).expect("area");
