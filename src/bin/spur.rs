@@ -215,26 +215,38 @@ fn new_store(opts: &RunOptions, engine: &Engine, wasi: WasiCtx) -> Store<Host> {
     store
 }
 
-/// Parses `--max-memory`'s SIZE: bytes, or a number with `KiB`, `MiB` or `GiB` (`K`,
-/// `M`, `G` and `KB`, `MB`, `GB` mean the same powers of 1024).
-fn parse_size(text: &str) -> Result<usize, String> {
+/// A number followed by one of `units` (case-insensitive; `""` for none), scaled by its
+/// factor: what `--max-memory` and `--timeout` take.
+fn with_unit(text: &str, units: &[(&str, f64)]) -> Option<f64> {
     let t = text.trim();
     let split = t
         .find(|c: char| !(c.is_ascii_digit() || c == '.'))
         .unwrap_or(t.len());
     let (number, unit) = t.split_at(split);
-    let scale: f64 = match unit.trim().to_ascii_lowercase().as_str() {
-        "" | "b" => 1.0,
-        "k" | "kb" | "kib" => 1024.0,
-        "m" | "mb" | "mib" => 1024.0 * 1024.0,
-        "g" | "gb" | "gib" => 1024.0 * 1024.0 * 1024.0,
-        _ => f64::NAN,
-    };
-    number
-        .parse::<f64>()
-        .ok()
-        .map(|n| n * scale)
-        .filter(|b| b.is_finite() && *b >= 0.0 && *b <= usize::MAX as f64)
+    let unit = unit.trim().to_ascii_lowercase();
+    let &(_, scale) = units.iter().find(|(u, _)| *u == unit)?;
+    Some(number.parse::<f64>().ok()? * scale).filter(|v| v.is_finite() && *v >= 0.0)
+}
+
+/// Parses `--max-memory`'s SIZE: bytes, or a number with `KiB`, `MiB` or `GiB` (`K`,
+/// `M`, `G` and `KB`, `MB`, `GB` mean the same powers of 1024).
+fn parse_size(text: &str) -> Result<usize, String> {
+    const K: f64 = 1024.0;
+    let units = [
+        ("", 1.0),
+        ("b", 1.0),
+        ("k", K),
+        ("kb", K),
+        ("kib", K),
+        ("m", K * K),
+        ("mb", K * K),
+        ("mib", K * K),
+        ("g", K * K * K),
+        ("gb", K * K * K),
+        ("gib", K * K * K),
+    ];
+    with_unit(text, &units)
+        .filter(|b| *b <= usize::MAX as f64)
         .map(|b| b as usize)
         .ok_or_else(|| format!("`{text}` is not a size such as 64MiB, 512KiB or 1048576"))
 }
@@ -244,24 +256,11 @@ const TIMEOUT_EXIT: u8 = 124;
 
 /// Parses `--timeout`'s DURATION: a number with `ms`, `s` or `m` (seconds without one).
 fn parse_duration(text: &str) -> Result<Duration, String> {
-    let t = text.trim();
-    let (number, scale) = if let Some(n) = t.strip_suffix("ms") {
-        (n, 1e-3)
-    } else if let Some(n) = t.strip_suffix('s') {
-        (n, 1.0)
-    } else if let Some(n) = t.strip_suffix('m') {
-        (n, 60.0)
-    } else {
-        (t, 1.0)
-    };
-    let secs = number
-        .trim()
-        .parse::<f64>()
-        .ok()
-        .map(|n| n * scale)
-        .filter(|s| s.is_finite() && *s > 0.0 && *s < 1e9)
-        .ok_or_else(|| format!("`{text}` is not a duration such as 500ms, 2s or 1.5m"))?;
-    Ok(Duration::from_secs_f64(secs))
+    let units = [("", 1.0), ("ms", 1e-3), ("s", 1.0), ("m", 60.0)];
+    with_unit(text, &units)
+        .filter(|s| *s > 0.0 && *s < 1e9)
+        .map(Duration::from_secs_f64)
+        .ok_or_else(|| format!("`{text}` is not a duration such as 500ms, 2s or 1.5m"))
 }
 
 /// With `--timeout`: the store traps once the engine's epoch moves, which a timer thread

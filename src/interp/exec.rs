@@ -18,8 +18,8 @@ use crate::error::Error;
 use crate::jit::profile;
 use crate::jit::{self, LoopAction};
 use crate::module::ModuleInner;
-use crate::runtime::limits::{self, Growth};
-use crate::runtime::store::{Frame, FuncEntity, MemoryEntity, PAGE_SIZE, StoreInner};
+use crate::runtime::limits;
+use crate::runtime::store::{Frame, FuncEntity, PAGE_SIZE, StoreInner};
 use crate::runtime::trap::TrapCode;
 use std::ptr;
 use std::sync::atomic::Ordering;
@@ -538,10 +538,8 @@ fn run_loop<const REC: bool>(s: &mut StoreInner, stop: usize, acc_in: u64) -> Ru
                 Instr::ProfLoop { func } => profile::iteration(s, func),
                 Instr::ProfResume { func } => profile::resume(s, func),
                 Instr::ProfIndirect { index, table, site } => {
-                    let c = &*s.stack.frames.last().unwrap_unchecked().func;
-                    let (func, n) = (c.func_index, c.icall_sites.len());
                     let entry = table_entry(s, table, r!(index));
-                    profile::indirect(s, func, site, n, entry);
+                    profile::indirect(s, site, entry);
                 }
                 Instr::Br { off } => ip = pc.offset(off as isize),
                 Instr::BrIfNez { c, off } => branch!(pc, r!(c) as u32 != 0, off),
@@ -1450,13 +1448,10 @@ unsafe fn move_results(sp: *mut u64, src: usize, n: usize) {
 #[inline(never)]
 pub(crate) fn memory_grow(s: &mut StoreInner, delta: u32) -> Result<u64, Error> {
     let m = s.instances[s.stack.instance as usize].memories[0] as usize;
-    let mem = &s.memories[m];
-    let (old, max) = (mem.pages(), MemoryEntity::max_pages(mem.ty));
-    if let Some(new) = old.checked_add(delta).filter(|&n| n <= max) {
-        let growth = Growth::memory(old.into(), new.into(), mem.ty);
-        if !limits::allowed(s, growth)? {
-            return Ok(u64::from(u32::MAX));
-        }
+    if let Some(growth) = s.memories[m].growth(delta)
+        && !limits::allowed(s, growth)?
+    {
+        return Ok(u64::from(u32::MAX));
     }
     Ok(u64::from(s.memories[m].grow(delta).unwrap_or(u32::MAX)))
 }
@@ -1550,13 +1545,10 @@ pub(crate) fn table_grow(
     delta: u64,
 ) -> Result<u64, Error> {
     let t = table_of(s, table);
-    let (old, ty) = (s.tables[t].elems.len(), s.tables[t].ty);
-    let max = ty.maximum().unwrap_or(u32::MAX) as usize;
-    if let Some(new) = old.checked_add(delta as u32 as usize).filter(|&n| n <= max) {
-        let growth = Growth::table(old, new, ty);
-        if !limits::allowed(s, growth)? {
-            return Ok(u64::from(u32::MAX));
-        }
+    if let Some(growth) = s.tables[t].growth(delta as u32)
+        && !limits::allowed(s, growth)?
+    {
+        return Ok(u64::from(u32::MAX));
     }
     Ok(u64::from(
         s.tables[t].grow(delta as u32, init).unwrap_or(u32::MAX),

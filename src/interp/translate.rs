@@ -152,10 +152,10 @@ struct Translator<'m> {
     jit: bool,
     /// The function's module index.
     func: u32,
-    /// Epoch checks at the entry and at loop headers (`Config::epoch_interruption`).
+    /// Epoch checks at loop headers and calls (`Config::epoch_interruption`).
     epochs: bool,
-    /// Profiling: the function's module index, for the `Prof*` instructions.
-    profile: Option<u32>,
+    /// Profiling instructions (`Config::collect_profile`).
+    profile: bool,
     /// Loop headers (code indices of their `Loop`) whose every iteration calls this
     /// function again: the JIT can never record them (see `self_call_in_loop`).
     unrecordable: Vec<usize>,
@@ -221,11 +221,11 @@ pub(crate) fn translate(module: &ModuleInner, func: u32) -> Result<CompiledFunc,
         jit: module.engine.config().jit,
         func,
         epochs: module.engine.config().epoch_interruption,
-        profile: module.engine.config().profile.then_some(func),
+        profile: module.engine.config().profile,
         unrecordable: Vec::new(),
         icall_sites: Vec::new(),
     };
-    if let Some(func) = t.profile {
+    if t.profile {
         t.emit(Instr::ProfEnter { func });
     }
     t.ctrl.push(Ctrl {
@@ -339,8 +339,8 @@ impl Translator<'_> {
                         counter: CounterRef(std::ptr::null()),
                     });
                 }
-                if let Some(func) = self.profile {
-                    self.emit(Instr::ProfLoop { func });
+                if self.profile {
+                    self.emit(Instr::ProfLoop { func: self.func });
                 }
                 if self.epochs {
                     self.emit(Instr::Epoch);
@@ -390,7 +390,7 @@ impl Translator<'_> {
                 let ty = &self.module.types[type_index as usize];
                 let (np, nr) = (ty.params().len(), ty.results().len());
                 let args = self.args(np);
-                if self.profile.is_some() {
+                if self.profile {
                     let site = self.icall_sites.len() as u32;
                     self.icall_sites.push(self.offset);
                     self.emit(Instr::ProfIndirect {
@@ -1313,8 +1313,8 @@ impl Translator<'_> {
 
     /// Profiling: notes that the call just emitted returned.
     fn resume_after_call(&mut self) {
-        if let Some(func) = self.profile {
-            self.emit(Instr::ProfResume { func });
+        if self.profile {
+            self.emit(Instr::ProfResume { func: self.func });
         }
     }
 

@@ -143,6 +143,13 @@ pub(crate) struct SiteCounters {
 }
 
 impl SiteCounters {
+    /// Counts a call to table entry `entry` (a store function + 1; 0 calls nothing).
+    fn count(&self, entry: u64) {
+        if entry != 0 {
+            bump(self.cell((entry - 1) as u32));
+        }
+    }
+
     /// The call counter of target `sf` (a store function), claiming a free one.
     pub(crate) fn cell(&self, sf: u32) -> &AtomicU64 {
         for (t, n) in &self.targets {
@@ -272,10 +279,7 @@ pub(crate) fn trace_entered(s: &StoreInner) {
 /// A trace has exited into the innermost frame, about to resume at its `ip`: counts an
 /// inline-cache miss when that is a profiled `call_indirect`.
 pub(crate) fn trace_left(s: &mut StoreInner) {
-    let Some(f) = s.stack.frames.last() else {
-        return;
-    };
-    let Some(p) = s.profile.as_deref() else {
+    let (Some(p), Some(f)) = (s.profile.as_deref(), s.stack.frames.last()) else {
         return;
     };
     let c = f.compiled();
@@ -290,10 +294,9 @@ pub(crate) fn trace_left(s: &mut StoreInner) {
     else {
         return;
     };
-    let (func, n) = (c.func_index, c.icall_sites.len());
     let index = s.stack.values[f.base + index.0 as usize];
     let entry = crate::interp::table_entry(s, table, index);
-    indirect_miss(s, func, site, n, entry);
+    indirect_miss(s, site, entry);
 }
 
 /// `ProfEnter`: function `func` of the running instance was called.
@@ -323,45 +326,34 @@ pub(crate) fn iteration(s: &mut StoreInner, func: u32) {
     }
 }
 
-/// `ProfIndirect`: site `site` of function `func` calls table entry `entry` (a store
-/// function + 1, or 0 when the call is about to trap).
+/// `ProfIndirect`: site `site` of the running function calls table entry `entry` (a
+/// store function + 1, or 0 when the call is about to trap).
 #[inline(never)]
-pub(crate) fn indirect(s: &mut StoreInner, func: u32, site: u32, num_sites: usize, entry: u64) {
-    if let Some(c) = site_counters(s, func, site, num_sites)
-        && entry != 0
-    {
-        bump(c.cell((entry - 1) as u32));
+pub(crate) fn indirect(s: &mut StoreInner, site: u32, entry: u64) {
+    if let Some(c) = site_counters(s, site) {
+        c.count(entry);
     }
 }
 
-/// A trace left at site `site` (its target guard failed) before the interpreter makes
-/// the call to `entry`.
-pub(crate) fn indirect_miss(
-    s: &mut StoreInner,
-    func: u32,
-    site: u32,
-    num_sites: usize,
-    entry: u64,
-) {
-    if let Some(c) = site_counters(s, func, site, num_sites) {
+/// A trace left at site `site` of the running function (its target guard failed)
+/// before the interpreter makes the call to `entry`.
+fn indirect_miss(s: &mut StoreInner, site: u32, entry: u64) {
+    if let Some(c) = site_counters(s, site) {
         bump(&c.misses);
+        c.count(entry);
     }
-    indirect(s, func, site, num_sites, entry);
 }
 
-/// The counters of site `site` of function `func` of the running instance.
-pub(crate) fn site_counters(
-    s: &mut StoreInner,
-    func: u32,
-    site: u32,
-    num_sites: usize,
-) -> Option<&SiteCounters> {
-    let inst = s.stack.instance;
+/// The counters of site `site` of the running function (the innermost frame's).
+fn site_counters(s: &mut StoreInner, site: u32) -> Option<&SiteCounters> {
+    let f = s.stack.frames.last()?;
+    let (inst, code) = (f.instance, f.compiled());
+    let (func, n) = (code.func_index, code.icall_sites.len());
     let p = s.profile.as_deref_mut()?;
     let c = p.counters(&s.instances, inst, func);
     let sites = c
         .sites
-        .get_or_init(|| (0..num_sites).map(|_| SiteCounters::default()).collect());
+        .get_or_init(|| (0..n).map(|_| SiteCounters::default()).collect());
     sites.get(site as usize)
 }
 

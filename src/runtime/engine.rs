@@ -119,8 +119,9 @@ impl Config {
     /// Collects a profile (default off): calls and loop iterations per function, the
     /// targets of each `call_indirect` site, and sampled time, in the interpreter and in
     /// traces, read with [`Store::profile`](crate::Store::profile). Counting costs the
-    /// interpreter about one extra instruction per call and loop iteration, and traces
-    /// one memory increment each; each store also runs a sampler thread that wakes every
+    /// interpreter two extra instructions per call (at the entry and the return) and one
+    /// per loop iteration, and traces one memory increment per call and iteration; each
+    /// store also runs a sampler thread that wakes every
     /// [`Profile::SAMPLE_PERIOD`](crate::Profile::SAMPLE_PERIOD).
     pub fn collect_profile(&mut self, enable: bool) -> &mut Config {
         self.profile = enable;

@@ -183,26 +183,22 @@ impl StoreLimitsBuilder {
     }
 }
 
-/// What grows, for the store's trampoline to the typed limiter.
+/// What grows and how, for the store's trampoline to the typed limiter: sizes in bytes
+/// for a memory, in elements for a table.
 #[derive(Clone, Copy, Debug)]
-pub(crate) enum Growth {
-    Memory {
-        current: usize,
-        desired: usize,
-        maximum: Option<usize>,
-    },
-    Table {
-        current: usize,
-        desired: usize,
-        maximum: Option<usize>,
-    },
+pub(crate) struct Growth {
+    table: bool,
+    current: usize,
+    desired: usize,
+    maximum: Option<usize>,
 }
 
 impl Growth {
     /// A memory of type `ty` growing from `current` to `desired` pages.
     pub(crate) fn memory(current: u64, desired: u64, ty: MemoryType) -> Growth {
         let bytes = |pages: u64| (pages as usize).saturating_mul(PAGE_SIZE);
-        Growth::Memory {
+        Growth {
+            table: false,
             current: bytes(current),
             desired: bytes(desired),
             maximum: ty.maximum().map(|m| bytes(u64::from(m))),
@@ -211,7 +207,8 @@ impl Growth {
 
     /// A table of type `ty` growing from `current` to `desired` elements.
     pub(crate) fn table(current: usize, desired: usize, ty: TableType) -> Growth {
-        Growth::Table {
+        Growth {
+            table: true,
             current,
             desired,
             maximum: ty.maximum().map(|m| m as usize),
@@ -220,17 +217,16 @@ impl Growth {
 
     /// Asks `limiter`.
     pub(crate) fn ask(self, limiter: &mut dyn ResourceLimiter) -> Result<bool, Error> {
-        match self {
-            Growth::Memory {
-                current,
-                desired,
-                maximum,
-            } => limiter.memory_growing(current, desired, maximum),
-            Growth::Table {
-                current,
-                desired,
-                maximum,
-            } => limiter.table_growing(current, desired, maximum),
+        let Growth {
+            table,
+            current,
+            desired,
+            maximum,
+        } = self;
+        if table {
+            limiter.table_growing(current, desired, maximum)
+        } else {
+            limiter.memory_growing(current, desired, maximum)
         }
     }
 }

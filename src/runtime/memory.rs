@@ -96,10 +96,9 @@ impl Memory {
         store.inner.check(self.store_id);
         let delta =
             u32::try_from(delta).map_err(|_| Error::usage("memory grow delta too large"))?;
-        let mem = &store.inner.memories[self.idx as usize];
-        let pages = u64::from(mem.pages());
-        let growth = Growth::memory(pages, pages + u64::from(delta), mem.ty);
-        if !store.ask_limiter(growth)? {
+        if let Some(growth) = store.inner.memories[self.idx as usize].growth(delta)
+            && !store.ask_limiter(growth)?
+        {
             return Err(Error::usage(
                 "memory growth refused by the store's resource limiter",
             ));

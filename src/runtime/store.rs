@@ -82,13 +82,23 @@ impl MemoryEntity {
         (self.data.len() / PAGE_SIZE) as u32
     }
 
+    /// The size in pages after growing by `delta`, `None` past the maximum.
+    fn grown(&self, delta: u32) -> Option<u32> {
+        let new = self.pages().checked_add(delta)?;
+        (new <= Self::max_pages(self.ty)).then_some(new)
+    }
+
+    /// What growing by `delta` pages asks a resource limiter, `None` when the type
+    /// forbids it anyway.
+    pub(crate) fn growth(&self, delta: u32) -> Option<Growth> {
+        let new = self.grown(delta)?;
+        Some(Growth::memory(self.pages().into(), new.into(), self.ty))
+    }
+
     /// Grows by `delta` pages; returns the old size in pages, or `None` (the `-1` result)
     /// past the maximum or when the host cannot provide the memory.
     pub(crate) fn grow(&mut self, delta: u32) -> Option<u32> {
-        let old = self.pages();
-        let new = old
-            .checked_add(delta)
-            .filter(|&n| n <= Self::max_pages(self.ty))?;
+        let (old, new) = (self.pages(), self.grown(delta)?);
         self.data.grow_to(new as usize * PAGE_SIZE).then_some(old)
     }
 }
@@ -100,11 +110,22 @@ pub(crate) struct TableEntity {
 }
 
 impl TableEntity {
+    /// The size after growing by `delta`, `None` past the maximum.
+    fn grown(&self, delta: u32) -> Option<u32> {
+        let new = (self.elems.len() as u32).checked_add(delta)?;
+        (new <= self.ty.maximum().unwrap_or(u32::MAX)).then_some(new)
+    }
+
+    /// What growing by `delta` entries asks a resource limiter, `None` when the type
+    /// forbids it anyway.
+    pub(crate) fn growth(&self, delta: u32) -> Option<Growth> {
+        let new = self.grown(delta)?;
+        Some(Growth::table(self.elems.len(), new as usize, self.ty))
+    }
+
     /// Grows by `delta` entries filled with `init`; returns the old size or `None`.
     pub(crate) fn grow(&mut self, delta: u32, init: u64) -> Option<u32> {
-        let old = self.elems.len() as u32;
-        let max = self.ty.maximum().unwrap_or(u32::MAX);
-        let new = old.checked_add(delta).filter(|&n| n <= max)?;
+        let (old, new) = (self.elems.len() as u32, self.grown(delta)?);
         self.elems.try_reserve_exact(delta as usize).ok()?;
         self.elems.resize(new as usize, init);
         Some(old)

@@ -91,9 +91,9 @@ impl Table {
     pub fn grow(&self, mut store: impl AsContextMut, delta: u32, init: Val) -> Result<u32, Error> {
         let store = store.as_context_mut().store;
         store.inner.check(self.store_id);
-        let t = &store.inner.tables[self.idx as usize];
-        let growth = Growth::table(t.elems.len(), t.elems.len() + delta as usize, t.ty);
-        if !store.ask_limiter(growth)? {
+        if let Some(growth) = store.inner.tables[self.idx as usize].growth(delta)
+            && !store.ask_limiter(growth)?
+        {
             return Err(Error::usage(
                 "table growth refused by the store's resource limiter",
             ));
