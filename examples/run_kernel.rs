@@ -1,7 +1,8 @@
 //! Runs one benchmark kernel: `cargo run --release --example run_kernel -- benches/kernels/fib.wasm 30`
 //! (add `--no-jit` to interpret only, `--stats` for the JIT's statistics, `--dump` for
 //! the traces, `--jit-param=NAME=VALUE` to set a JIT tunable, `--epochs` for epoch
-//! interruption with a deadline that never comes, to measure what the checks cost).
+//! interruption with a deadline that never comes, `--fuel` for fuel metering with more
+//! fuel than any run needs: to measure what the checks cost).
 use spur::{Config, Engine, Linker, Module, Store};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -15,6 +16,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     config.jit(!args.iter().any(|a| a == "--no-jit"));
     let epochs = args.iter().any(|a| a == "--epochs");
     config.epoch_interruption(epochs);
+    let fuel = args.iter().any(|a| a == "--fuel");
+    config.consume_fuel(fuel);
     for p in args.iter().filter_map(|a| a.strip_prefix("--jit-param=")) {
         let (name, value) = p.split_once('=').ok_or("--jit-param=NAME=VALUE")?;
         config.jit_param(name, value.parse()?)?;
@@ -25,6 +28,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut store = Store::new(&engine, ());
     if epochs {
         store.set_epoch_deadline(u64::MAX);
+    }
+    if fuel {
+        store.set_fuel(u64::MAX)?;
     }
     if args.iter().any(|a| a == "--dump") {
         store.set_trace_dump(std::io::stderr());

@@ -48,7 +48,9 @@
 //!   traces and sampled time per function, with its share in traces, and the targets of
 //!   each `call_indirect` site). `Config::profiler` with [`ProfilingStrategy::PerfMap`]
 //!   names every trace for Linux `perf`. `Config::epoch_interruption` with
-//!   `Engine::increment_epoch` stops runaway code (`TrapCode::Interrupt`);
+//!   `Engine::increment_epoch` stops runaway code (`TrapCode::Interrupt`), and
+//!   `Config::consume_fuel` with `Store::set_fuel` bounds its work deterministically
+//!   (`TrapCode::OutOfFuel`);
 //!   `Store::limiter` with a [`ResourceLimiter`] (or [`StoreLimits`]) caps growth.
 //! - `jit/`: the trace JIT. `record` turns what the interpreter executes into SSA IR
 //!   (`ir`, with FOLD, CSE and store-to-load forwarding as it is emitted); `opt/` holds

@@ -1335,6 +1335,46 @@ fn timeout_stops_an_endless_loop_with_its_own_exit_status() {
 }
 
 #[test]
+fn fuel_stops_a_program_with_its_own_exit_status() {
+    let tmp = TempDir::new("fuel");
+    let file = tmp.path().join("count.wat");
+    // 8 fuel per iteration, 1 to return the count: 8n + 1.
+    std::fs::write(
+        &file,
+        r#"(module (func (export "count") (param $n i32) (result i32) (local $i i32)
+             (loop $l
+               (local.set $i (i32.add (local.get $i) (i32.const 1)))
+               (br_if $l (i32.lt_u (local.get $i) (local.get $n))))
+             (local.get $i)))"#,
+    )
+    .unwrap();
+    let file = file.display().to_string();
+    for jit in [&[][..], &["--no-jit"][..]] {
+        let run = |fuel: &str| {
+            let mut args = vec!["invoke", "--fuel", fuel];
+            args.extend_from_slice(jit);
+            args.extend_from_slice(&[&file, "count", "10000"]);
+            spur(&args, "")
+        };
+        let enough = run("80001");
+        assert_eq!(
+            (enough.code, enough.stdout.as_str()),
+            (0, "10000\n"),
+            "{}",
+            enough.stderr
+        );
+        let short = run("80000");
+        assert_eq!(short.code, 125, "{}", short.stderr);
+        assert_eq!(
+            short.stderr,
+            "error: ran out of fuel after 80000 (wasm trap: all fuel consumed by WebAssembly)\n"
+        );
+    }
+    let bad = spur(&["invoke", "--fuel", "-1", &file, "count", "1"], "");
+    assert_eq!(bad.code, 2, "{}", bad.stderr);
+}
+
+#[test]
 fn max_memory_limits_growth() {
     let tmp = TempDir::new("max-memory");
     let file = tmp.path().join("grow.wat");

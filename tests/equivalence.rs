@@ -2504,6 +2504,9 @@ struct Observation {
     /// calls per target per `call_indirect` site, which traces must count exactly as the
     /// interpreter does.
     profile: Option<ProfileCounts>,
+    /// With fuel metering (one case in four): the fuel left, which traces must charge
+    /// exactly as the interpreter does.
+    fuel: Option<u64>,
 }
 
 /// The exact part of a profile (`(function, calls, loop iterations)`, and per site
@@ -2545,6 +2548,13 @@ fn epoch_checked(wasm: &[u8]) -> bool {
     module_hash(wasm) % 4 == 1
 }
 
+/// The fuel a case runs with, if it meters fuel (another one in four): enough for some
+/// programs' calls and not for others', so some run out part-way through a loop.
+fn fuel_budget(wasm: &[u8]) -> Option<u64> {
+    let h = module_hash(wasm);
+    (h % 4 == 2).then(|| 500 + u64::from(h / 4) % 40_000)
+}
+
 fn module_hash(wasm: &[u8]) -> u32 {
     wasm.iter()
         .fold(0u32, |h, &b| h.wrapping_mul(31).wrapping_add(u32::from(b)))
@@ -2580,7 +2590,8 @@ fn observe(wasm: &[u8], mode: Mode, args: &[i32]) -> Vec<Observation> {
     let mut config = Config::new();
     config
         .collect_profile(profiled(wasm))
-        .epoch_interruption(epoch_checked(wasm));
+        .epoch_interruption(epoch_checked(wasm))
+        .consume_fuel(fuel_budget(wasm).is_some());
     match mode {
         Mode::Interpreter => {
             config.jit(false);
@@ -2600,15 +2611,20 @@ fn observe(wasm: &[u8], mode: Mode, args: &[i32]) -> Vec<Observation> {
     let module = Module::new(&engine, wasm).expect("generated module must validate");
     let mut store = Store::new(&engine, Host::default());
     store.set_epoch_deadline(u64::MAX);
+    if let Some(fuel) = fuel_budget(wasm) {
+        store.set_fuel(fuel).unwrap();
+    }
     let mut linker = Linker::new(&engine);
     linker
         .func_wrap(
             "env",
             "mix",
             |mut caller: Caller<'_, Host>, a: i32, b: i64| -> i64 {
+                // The fuel left at a host call must be exact too (0 without fuel).
+                let fuel = caller.get_fuel().unwrap_or(0);
                 let host = caller.data_mut();
                 host.calls += 1;
-                host.hash = (host.hash ^ u64::from(a as u32))
+                host.hash = (host.hash ^ u64::from(a as u32) ^ fuel.rotate_left(32))
                     .wrapping_mul(0x100_0000_01b3)
                     .rotate_left(17)
                     ^ (b as u64);
@@ -2658,6 +2674,7 @@ fn observe(wasm: &[u8], mode: Mode, args: &[i32]) -> Vec<Observation> {
             globals,
             host: *store.data(),
             profile: store.profile().as_ref().map(profile_counts),
+            fuel: store.get_fuel().ok(),
         });
     }
     if let Mode::Jit(_) = mode {
@@ -2704,6 +2721,12 @@ fn difference(interp: &Observation, jit: &Observation) -> Option<String> {
         out.push(format!(
             "host calls: interpreter {:?}, JIT {:?}",
             interp.host, jit.host
+        ));
+    }
+    if interp.fuel != jit.fuel {
+        out.push(format!(
+            "fuel left: interpreter {:?}, JIT {:?}",
+            interp.fuel, jit.fuel
         ));
     }
     if interp.profile != jit.profile {
@@ -2778,6 +2801,9 @@ struct Tally {
     profiled: u32,
     /// Run with epoch checks (which must change nothing).
     epochs: u32,
+    /// Run with fuel metering, and of those, ran out of fuel in some call.
+    fueled: u32,
+    out_of_fuel: u32,
     returned: u32,
     /// Returned, with a loop that may go round 200 times or more.
     returned_long: u32,
@@ -2821,6 +2847,12 @@ fn traces_compute_what_the_interpreter_computes() {
             t.cases += 1;
             t.profiled += u32::from(profiled(&wasm));
             t.epochs += u32::from(epoch_checked(&wasm));
+            t.fueled += u32::from(fuel_budget(&wasm).is_some());
+            t.out_of_fuel += u32::from(
+                interp
+                    .iter()
+                    .any(|o| matches!(o.outcome, Outcome::Trapped(TrapCode::OutOfFuel, _))),
+            );
             LAST_STATS.with(|s| {
                 let s = s.borrow();
                 t.traces += s.traces;
@@ -2856,11 +2888,13 @@ fn traces_compute_what_the_interpreter_computes() {
     // their loops to the end, and programs that trap in every way part-way.
     let t = tally.into_inner();
     println!(
-        "equivalence: {} cases ({} profiled, {} with epoch checks), {} returned ({} with a loop of 200+ iterations), \
+        "equivalence: {} cases ({} profiled, {} with epoch checks, {} with fuel, {} of them ran out), {} returned ({} with a loop of 200+ iterations), \
          traps {:?}; jit: {} traces ({} side traces), {} links, {} entries, {} trees evicted",
         t.cases,
         t.profiled,
         t.epochs,
+        t.fueled,
+        t.out_of_fuel,
         t.returned,
         t.returned_long,
         t.traps,
@@ -2890,6 +2924,11 @@ fn traces_compute_what_the_interpreter_computes() {
         assert!(
             t.epochs * 8 >= t.cases,
             "too few cases with epoch checks: {t:?}"
+        );
+        assert!(t.fueled * 8 >= t.cases, "too few cases with fuel: {t:?}");
+        assert!(
+            t.out_of_fuel * 40 >= t.cases,
+            "too few cases run out of fuel: {t:?}"
         );
     }
 }
@@ -3251,4 +3290,8 @@ fn the_comparison_sees_every_kind_of_difference() {
         .is_some()
     );
     assert!(difference(&oob, &trap("(nop) (drop (i32.load (i32.const 70000)))")).is_some());
+    // So does the fuel left.
+    let mut fuel = reference.clone();
+    fuel.fuel = Some(7);
+    assert!(difference(&reference, &fuel).is_some());
 }

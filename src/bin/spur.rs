@@ -1,6 +1,6 @@
 //! `spur`: the command line.
 //!
-//! - `spur run [--dir HOST[::GUEST]]... [--env KEY[=VALUE]]... [--no-jit] [--stats] [--timeout DURATION] [--max-memory SIZE] [--profile[=perfmap]] FILE [ARGS...]`
+//! - `spur run [--dir HOST[::GUEST]]... [--env KEY[=VALUE]]... [--no-jit] [--stats] [--timeout DURATION] [--fuel N] [--max-memory SIZE] [--profile[=perfmap]] FILE [ARGS...]`
 //!   runs a WASI command (its `_start`) and exits with the program's exit code.
 //! - `spur invoke [same options] FILE FUNC [ARGS...]` calls one export, parsing the arguments
 //!   by the function's parameter types, and prints the results.
@@ -98,6 +98,11 @@ struct RunOptions {
     /// `interrupt` trap and exit status 124; built on epoch interruption
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     timeout: Option<Duration>,
+    /// Give the program N units of fuel (each WebAssembly operator costs one, structure
+    /// operators none) and stop it, with exit status 125, when they run out; the count is
+    /// the same with the JIT on and off
+    #[arg(long, value_name = "N")]
+    fuel: Option<u64>,
     /// Limit every memory of the program to SIZE bytes (e.g. `64MiB`, `512KiB`): growth
     /// past it fails as `memory.grow` does when memory runs out (it returns -1)
     #[arg(long = "max-memory", value_name = "SIZE", value_parser = parse_size)]
@@ -212,6 +217,11 @@ fn new_store(opts: &RunOptions, engine: &Engine, wasi: WasiCtx) -> Store<Host> {
     if opts.max_memory.is_some() {
         store.limiter(|h| &mut h.limits);
     }
+    if let Some(fuel) = opts.fuel {
+        store
+            .set_fuel(fuel)
+            .expect("the engine consumes fuel with --fuel");
+    }
     store
 }
 
@@ -253,6 +263,9 @@ fn parse_size(text: &str) -> Result<usize, String> {
 
 /// The exit status of a run stopped by `--timeout` (as the `timeout` command uses).
 const TIMEOUT_EXIT: u8 = 124;
+
+/// The exit status of a run stopped by `--fuel`.
+const FUEL_EXIT: u8 = 125;
 
 /// Parses `--timeout`'s DURATION: a number with `ms`, `s` or `m` (seconds without one).
 fn parse_duration(text: &str) -> Result<Duration, String> {
@@ -433,6 +446,7 @@ fn load(opts: &RunOptions, file: &Path) -> Result<(Engine, Module), Failure> {
         config.jit(false);
     }
     config.epoch_interruption(opts.timeout.is_some());
+    config.consume_fuel(opts.fuel.is_some());
     match opts.profile.as_deref() {
         Some("perfmap") => {
             config.profiler(spur::ProfilingStrategy::PerfMap);
@@ -708,6 +722,14 @@ fn call_timed(
                     opts.timeout.unwrap_or_default()
                 ),
                 code: TIMEOUT_EXIT,
+            }),
+            _ if e.trap_code() == Some(spur::TrapCode::OutOfFuel) => Err(Failure {
+                message: format!(
+                    "ran out of fuel after {} (wasm trap: {})",
+                    opts.fuel.unwrap_or_default(),
+                    spur::TrapCode::OutOfFuel
+                ),
+                code: FUEL_EXIT,
             }),
             _ => Err(failure_of(&e)),
         },

@@ -157,6 +157,10 @@ define_instr! {
     /// check in `CallEpoch`): traps with `Interrupt` once the engine's epoch has reached
     /// the store's deadline.
     Epoch,
+    /// Fuel metering (only with `Config::consume_fuel`), first in each straight-line run
+    /// of code: charges the run's `cost` (the sum of its operators' costs), or traps with
+    /// `OutOfFuel`, consuming nothing, when less fuel is left.
+    Fuel { cost: u32 },
     /// Profiling (only with `Config::collect_profile`): function `func` (module index
     /// space) was entered; counts the call and notes where time goes.
     ProfEnter { func: u32 },

@@ -534,6 +534,13 @@ fn run_loop<const REC: bool>(s: &mut StoreInner, stop: usize, acc_in: u64) -> Ru
                     }
                 }
                 Instr::Epoch => epoch!(pc),
+                Instr::Fuel { cost } => {
+                    let left = s.fuel - i64::from(cost);
+                    if left < 0 {
+                        trap!(pc, OutOfFuel);
+                    }
+                    s.fuel = left;
+                }
                 Instr::ProfEnter { func } => profile::enter(s, func),
                 Instr::ProfLoop { func } => profile::iteration(s, func),
                 Instr::ProfResume { func } => profile::resume(s, func),

@@ -1,5 +1,5 @@
 //! The interpreter: slot bytecode (`bytecode`), its lazy translation from WebAssembly
-//! (`translate`), slot liveness for the JIT's snapshots (`liveness`), the semantics of the non-trivial operators (`ops`), and the dispatch
+//! (`translate`), fuel costs (`fuel`), slot liveness for the JIT's snapshots (`liveness`), the semantics of the non-trivial operators (`ops`), and the dispatch
 //! loop (`exec`).
 //!
 //! Everything runs here first. Loop headers (`Instr::Loop`, emitted when the JIT is
@@ -8,6 +8,7 @@
 
 mod bytecode;
 mod exec;
+mod fuel;
 mod liveness;
 pub(crate) mod ops;
 mod translate;

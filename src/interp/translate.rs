@@ -23,8 +23,10 @@
 //! Instructions for the engine's options, and only with them: `Loop` headers carry hot
 //! counters (the JIT; a loop whose every iteration starts by calling its own function
 //! loses its header, since no trace can record it), `Epoch` at loop headers and
-//! `CallEpoch` / `CallIndirectEpoch` for calls (epoch interruption), and `ProfEnter`,
-//! `ProfLoop`, `ProfResume`, `ProfIndirect` (profiling).
+//! `CallEpoch` / `CallIndirectEpoch` for calls (epoch interruption), `ProfEnter`,
+//! `ProfLoop`, `ProfResume`, `ProfIndirect` (profiling), and `Fuel` (fuel metering) first
+//! in each straight-line run of code: at function entry and after every label and
+//! conditional branch, charging the costs of the run's operators (`fuel`) up front.
 //!
 //! Invariants the interpreter relies on:
 //! - every slot operand is `< frame_size`; every branch lands inside `code`;
@@ -156,6 +158,10 @@ struct Translator<'m> {
     epochs: bool,
     /// Profiling instructions (`Config::collect_profile`).
     profile: bool,
+    /// Fuel metering (`Config::consume_fuel`).
+    fuel: bool,
+    /// The `Fuel` instruction charging the current straight-line run, if one started.
+    fuel_at: Option<usize>,
     /// Loop headers (code indices of their `Loop`) whose every iteration calls this
     /// function again: the JIT can never record them (see `self_call_in_loop`).
     unrecordable: Vec<usize>,
@@ -222,6 +228,8 @@ pub(crate) fn translate(module: &ModuleInner, func: u32) -> Result<CompiledFunc,
         func,
         epochs: module.engine.config().epoch_interruption,
         profile: module.engine.config().profile,
+        fuel: module.engine.config().consume_fuel,
+        fuel_at: None,
         unrecordable: Vec::new(),
         icall_sites: Vec::new(),
     };
@@ -312,6 +320,9 @@ impl Translator<'_> {
     fn op(&mut self, op: Operator<'_>) -> Result<(), Error> {
         if self.unreachable {
             return self.dead_op(op);
+        }
+        if self.fuel {
+            self.charge(super::fuel::cost(&op));
         }
         use Operator as O;
         match op {
@@ -898,6 +909,22 @@ impl Translator<'_> {
         self.code.len() - 1
     }
 
+    /// Adds `cost` to the `Fuel` instruction of the current straight-line run, which
+    /// starts here if none has yet: before the code of the operator that costs it.
+    fn charge(&mut self, cost: u32) {
+        if cost == 0 {
+            return;
+        }
+        match self.fuel_at {
+            Some(at) => {
+                if let Instr::Fuel { cost: c } = &mut self.code[at] {
+                    *c = c.saturating_add(cost);
+                }
+            }
+            None => self.fuel_at = Some(self.emit(Instr::Fuel { cost })),
+        }
+    }
+
     /// Emits a single-result producer writing a new temporary.
     fn result(&mut self, make: impl FnOnce(Slot) -> Instr) {
         let dst = self.push_temp();
@@ -906,13 +933,17 @@ impl Translator<'_> {
     }
 
     /// Marks the current position as a branch target: nothing before it may be fused.
+    /// Also ends the straight-line run: code after a label may be reached without what
+    /// came before it, so it pays for itself.
     fn bind_label(&mut self) {
         self.producer = None;
         self.last_label = self.code.len();
+        self.fuel_at = None;
     }
 
     fn set_unreachable(&mut self) {
         self.unreachable = true;
+        self.fuel_at = None;
         let height = self.ctrl.last().map_or(0, |c| c.height);
         self.stack.truncate(height);
     }
@@ -1391,7 +1422,12 @@ impl Translator<'_> {
         for at in c.fixups {
             self.patch_to_here(at);
         }
+        let run = self.fuel_at;
         self.bind_label();
+        if !joins {
+            // Nothing branches here: the run goes on.
+            self.fuel_at = run;
+        }
         self.stack.truncate(c.height);
         self.push_temps(c.n_results);
         self.unreachable = !(reachable || joins);
@@ -1512,7 +1548,9 @@ impl Translator<'_> {
 
     /// Pops the condition and emits a conditional branch (offset to be patched) taken when
     /// the condition is nonzero, or zero if `negate`. Fuses a just-computed comparison.
+    /// The straight-line run ends: the code after it may be skipped.
     fn cond_branch(&mut self, negate: bool) -> usize {
+        self.fuel_at = None;
         if let Some(at) = self.fusable_top() {
             let instr = self.code[at];
             let fused = if negate {

@@ -96,6 +96,8 @@ pub(crate) struct Exit {
     /// The same, as the exit handler writes them.
     pub(crate) writes: Writes,
     pub(crate) acc: Option<(Source, Ty)>,
+    /// Fuel to give back (see [`super::ir::Snapshot::fuel`]).
+    pub(crate) fuel: i64,
     /// The trace's end returning to the interpreter (a link, not a failing guard): it
     /// never grows a side trace.
     pub(crate) link: bool,

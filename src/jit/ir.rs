@@ -432,6 +432,9 @@ ir_ops! {
     /// Exit unless the engine's epoch (the `AtomicU64` at address `aux`) is below the
     /// store's deadline (in the trace's context): epoch interruption.
     Epoch: Aux, GUARD | NOFOLD;
+    /// Fuel metering: subtracts `aux` (an `i64`; negative gives fuel back) from the
+    /// store's fuel, and exits if that leaves less than nothing.
+    Fuel: Aux, GUARD | NOFOLD;
     /// Profiling: adds 1 to the 64-bit counter at address `aux`.
     Count: Aux, NOFOLD | KEEP;
     /// Calls runtime helper `aux & 0xffff` with operands `a`, `b`, `c` and the immediate
@@ -497,6 +500,9 @@ pub(crate) struct Snapshot {
     pub(crate) acc: Ref,
     /// The IR position of the guard it belongs to.
     pub(crate) at: Ref,
+    /// Fuel the trace has charged beyond what the interpreter would have by `pc`
+    /// (charged ahead for the rest of a straight-line run): given back at the exit.
+    pub(crate) fuel: i64,
 }
 
 /// A fast, non-cryptographic hasher for the JIT's maps (keys are small integers and

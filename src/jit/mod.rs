@@ -68,7 +68,12 @@
 //!
 //! With `Config::epoch_interruption`, a root trace checks the engine's epoch once per
 //! iteration, at its loop header (an `Epoch` guard whose exit lets the interpreter raise
-//! the `Interrupt` trap). With a resource limiter installed (`Store::limiter`), recording
+//! the `Interrupt` trap). With `Config::consume_fuel`, a trace charges each of its own
+//! straight-line runs (across branches and inlined calls, up to a host call or the
+//! trace's end) with one IR `Fuel` (a subtraction and a guard that exits to the run's
+//! start); every snapshot records what was charged ahead of the interpreter, and its exit
+//! gives it back, so fuel is exact at every exit, host call and link (`fuel`). With a
+//! resource limiter installed (`Store::limiter`), recording
 //! stops at `memory.grow` and `table.grow`, so growth always asks the limiter from the
 //! interpreter. With `ProfilingStrategy::PerfMap`, `perfmap` names each installed trace
 //! for Linux `perf`, and code addresses are never reused.
@@ -103,6 +108,7 @@
 
 pub(crate) mod asm;
 pub(crate) mod exit;
+pub(crate) mod fuel;
 pub(crate) mod helpers;
 pub(crate) mod ir;
 pub(crate) mod mcode;
@@ -504,6 +510,7 @@ fn run_trace(s: &mut StoreInner, t: u32, stop: usize) -> LoopAction {
         && exit.taken >= u64::from(jit.params.hotexit) * u64::from(exit.attempts + 1);
     let exit = &jit.forest.get(tn).expect("live").exits[k];
     let acc = exit::restore(&mut s.stack, exit, &ctx);
+    s.fuel += exit.fuel;
     jit.ctxs.push(ctx);
     crate::jit::profile::trace_left(s);
     let jit = s.jit.as_mut().expect("jit state");

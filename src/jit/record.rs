@@ -15,6 +15,7 @@
 
 use super::asm::Loc;
 use super::exit::Source;
+use super::fuel::FuelRun;
 use super::ir::{Cond, Ins, Ir, IrFull, Mem, Op, Ref, SnapFrame, Snapshot, Ty};
 use super::trace::Trace;
 use super::tree::Link;
@@ -169,9 +170,11 @@ pub(crate) struct Recorder {
     /// The function and instruction completed last (where an abort happened).
     last: (*const CompiledFunc, *const Instr),
     pub(crate) log: Vec<Recorded>,
-    /// Set when a side trace's start did not fit the IR: the first step aborts.
     /// The root's epoch check is in the IR (see `I::Epoch`).
     epoch_checked: bool,
+    /// The straight-line run whose fuel the trace charges (see `fuel`).
+    fuel: FuelRun,
+    /// Set when a side trace's start did not fit the IR: the first step aborts.
     broken: bool,
     /// A side trace of a `Switch`'s target.
     from_switch: bool,
@@ -234,6 +237,7 @@ impl Recorder {
             log: Vec::new(),
             broken: false,
             epoch_checked: false,
+            fuel: FuelRun::new(0),
             from_switch: false,
             written: Vec::new(),
             is_written: Vec::new(),
@@ -274,7 +278,13 @@ impl Recorder {
             .collect();
         rec.max_depth = rec.frames.len();
         rec.from_switch = e.slot.is_some();
-        if rec.inherit(&e.entries, e.acc).is_err() {
+        rec.fuel = FuelRun::new(e.fuel);
+        // A parent exit that charged fuel ahead opens a run at once, to settle it.
+        let settled = rec.inherit(&e.entries, e.acc).and_then(|()| match e.fuel {
+            0 => Ok(()),
+            _ => rec.open_fuel(e.pc),
+        });
+        if settled.is_err() {
             // Too many values for the IR's limits: the first step aborts.
             rec.pending = None;
             rec.broken = true;
@@ -357,6 +367,7 @@ impl Recorder {
             let backedge = at_loop && depth == p.depth && pc <= p.pc && p.pc != pc;
             if backedge && self.parent.is_none() && pc == self.start_pc && depth == self.root_depth
             {
+                self.fuel.close(&mut self.ir);
                 return Ok(Step::Close);
             }
             if let Some(step) = self.link_at(s, pc, depth)? {
@@ -435,6 +446,7 @@ impl Recorder {
     /// Ends the trace with `op` (`Link` to trace `aux`, or `Exit` to the interpreter),
     /// whose snapshot resumes at `pc`.
     fn stop(&mut self, op: Op, aux: u64, pc: *const Instr) -> Result<Step, Abort> {
+        self.fuel.close(&mut self.ir);
         let r = self
             .ir
             .push(Ins::new(op, Ty::Void, Ref::NONE, Ref::NONE, aux))?;
@@ -574,6 +586,7 @@ impl Recorder {
             entries,
             acc,
             at,
+            fuel: self.fuel.ahead(),
         }
     }
 
@@ -588,6 +601,21 @@ impl Recorder {
             let snap = self.snapshot(pc, r);
             self.ir.snaps.push(snap);
         }
+        Ok(())
+    }
+
+    /// Opens a fuel run at the `Instr::Fuel` at `pc` (see `fuel`): its `Fuel` guard
+    /// resumes there.
+    fn open_fuel(&mut self, pc: *const Instr) -> Result<(), Abort> {
+        if self.ir.snaps.len() >= self.max_snap {
+            return Err(Abort::TooManySnapshots);
+        }
+        let r = self
+            .ir
+            .push(Ins::new(Op::Fuel, Ty::Void, Ref::NONE, Ref::NONE, 0))?;
+        self.fuel.open(r, self.ir.snaps.len());
+        let snap = self.snapshot(pc, r);
+        self.ir.snaps.push(snap);
         Ok(())
     }
 
@@ -667,6 +695,12 @@ impl Recorder {
                 self.guard(Ins::new(Op::Epoch, Ty::Void, Ref::NONE, Ref::NONE, at), pc)?
             }
             I::Epoch => {}
+            I::Fuel { cost } => {
+                if !self.fuel.is_open() {
+                    self.open_fuel(pc)?;
+                }
+                self.fuel.add(&mut self.ir, cost);
+            }
             I::ProfEnter { func } => {
                 let c = profile::counters_of(s, self.instance, func);
                 self.count(c.map(|c| &c.calls))?
@@ -1710,6 +1744,9 @@ impl Recorder {
             return Err(Abort::CrossInstance);
         };
         let fty = s.engine.func_type(ty);
+        // The host function may read the fuel: the trace charges no more than the
+        // interpreter would have.
+        self.fuel.close(&mut self.ir);
         let at = self.abs(args) as u32;
         for (i, &p) in fty.params().iter().enumerate() {
             let v = self.get(S(crate::interp::Slot(args.0 + i as u32)), val_ty(p))?;

@@ -221,6 +221,7 @@ pub(crate) fn compile(
                 writes: Writes::new(&entries),
                 entries,
                 acc: (!s.acc.is_none()).then(|| (source(s.acc), ir.ty(s.acc))),
+                fuel: s.fuel,
                 link: matches!(ir.get(s.at).op, super::ir::Op::Exit | super::ir::Op::Link),
                 taken: 0,
                 sites: std::mem::take(&mut out.exit_sites[k]),

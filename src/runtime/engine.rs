@@ -38,6 +38,7 @@ pub struct Config {
     pub(crate) profile: bool,
     pub(crate) profiler: ProfilingStrategy,
     pub(crate) epoch_interruption: bool,
+    pub(crate) consume_fuel: bool,
 }
 
 impl Default for Config {
@@ -50,6 +51,7 @@ impl Default for Config {
             profile: false,
             profiler: ProfilingStrategy::None,
             epoch_interruption: false,
+            consume_fuel: false,
         }
     }
 }
@@ -166,6 +168,34 @@ impl Config {
     /// ```
     pub fn epoch_interruption(&mut self, enable: bool) -> &mut Config {
         self.epoch_interruption = enable;
+        self
+    }
+
+    /// Fuel metering (default off), as in Wasmtime: every WebAssembly operator costs 1
+    /// fuel, except `nop`, `drop`, `unreachable`, `block`, `loop`, `else` and `end`, which
+    /// are free. Fuel is charged for each straight-line run of code before it starts,
+    /// and code traps with [`TrapCode::OutOfFuel`](crate::TrapCode::OutOfFuel) at the run
+    /// the store's fuel does not cover. Consumption is deterministic: the same with the
+    /// JIT on or off. A store starts with no fuel: give it some with
+    /// [`Store::set_fuel`](crate::Store::set_fuel). The store stays usable after the trap.
+    ///
+    /// ```
+    /// use spur::{Config, Engine, Instance, Module, Store, TrapCode};
+    /// let mut config = Config::new();
+    /// config.consume_fuel(true);
+    /// let engine = Engine::new(&config);
+    /// let module = Module::new(&engine, r#"(module (func (export "spin") (loop (br 0))))"#)?;
+    /// let mut store = Store::new(&engine, ());
+    /// store.set_fuel(10_000)?;
+    /// let instance = Instance::new(&mut store, &module, &[])?;
+    /// let spin = instance.get_typed_func::<(), ()>(&mut store, "spin")?;
+    /// let err = spin.call(&mut store, ()).unwrap_err();
+    /// assert_eq!(err.trap_code(), Some(TrapCode::OutOfFuel));
+    /// assert_eq!(store.get_fuel()?, 0);
+    /// # Ok::<(), spur::Error>(())
+    /// ```
+    pub fn consume_fuel(&mut self, enable: bool) -> &mut Config {
+        self.consume_fuel = enable;
         self
     }
 

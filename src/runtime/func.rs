@@ -179,6 +179,16 @@ impl<T> Caller<'_, T> {
         self.store.engine()
     }
 
+    /// The store's fuel left (see [`Store::get_fuel`]).
+    pub fn get_fuel(&self) -> Result<u64, Error> {
+        self.store.get_fuel()
+    }
+
+    /// Sets the store's fuel (see [`Store::set_fuel`]).
+    pub fn set_fuel(&mut self, fuel: u64) -> Result<(), Error> {
+        self.store.set_fuel(fuel)
+    }
+
     /// An export of the calling instance (e.g. its `memory`), if called from WebAssembly.
     pub fn get_export(&mut self, name: &str) -> Option<Extern> {
         let idx = self.instance?;

@@ -238,6 +238,9 @@ pub(crate) struct StoreInner {
     pub(crate) profile: Option<Box<crate::jit::profile::Profiler>>,
     /// The epoch at which code traps with `Interrupt` (`Config::epoch_interruption`).
     pub(crate) epoch_deadline: u64,
+    /// Fuel left (`Config::consume_fuel`), never negative between instructions; traces
+    /// charge it through the store's address.
+    pub(crate) fuel: i64,
     /// A resource limiter is installed (`Store::limiter`): growth asks it through the
     /// trampoline, and traces do not grow anything.
     pub(crate) limited: bool,
@@ -253,7 +256,22 @@ pub(crate) struct HostTrampoline {
     pub(crate) limit: unsafe fn(*mut (), Growth) -> Result<bool, crate::Error>,
 }
 
+/// The most fuel a store holds: traces add and subtract up to 2^31 at a time without
+/// overflowing.
+const MAX_FUEL: u64 = 1 << 62;
+
 impl StoreInner {
+    /// An error unless the engine consumes fuel.
+    pub(crate) fn check_fuel(&self) -> Result<(), crate::Error> {
+        if self.engine.config().consume_fuel {
+            Ok(())
+        } else {
+            Err(crate::Error::msg(
+                "fuel is not configured in this store (Config::consume_fuel)",
+            ))
+        }
+    }
+
     /// Panics with a clear message when a handle from another store is used, as Wasmtime does.
     #[track_caller]
     pub(crate) fn check(&self, store_id: u64) {
@@ -300,6 +318,7 @@ impl<T> Store<T> {
                     .profile
                     .then(|| Box::new(crate::jit::profile::Profiler::new())),
                 epoch_deadline: 0,
+                fuel: 0,
                 limited: false,
             },
             limiter: None,
@@ -373,6 +392,21 @@ impl<T> Store<T> {
     pub fn set_epoch_deadline(&mut self, ticks: u64) {
         let now = self.inner.engine.epoch().load(Ordering::Acquire);
         self.inner.epoch_deadline = now.saturating_add(ticks);
+    }
+
+    /// Sets the fuel left to `fuel` (see [`Config::consume_fuel`](crate::Config::consume_fuel));
+    /// amounts above 2^62 count as 2^62. An error if the engine does not consume fuel.
+    pub fn set_fuel(&mut self, fuel: u64) -> Result<(), crate::Error> {
+        self.inner.check_fuel()?;
+        self.inner.fuel = fuel.min(MAX_FUEL) as i64;
+        Ok(())
+    }
+
+    /// The fuel left (see [`Config::consume_fuel`](crate::Config::consume_fuel)). An error
+    /// if the engine does not consume fuel.
+    pub fn get_fuel(&self) -> Result<u64, crate::Error> {
+        self.inner.check_fuel()?;
+        Ok(self.inner.fuel as u64)
     }
 
     /// What this store has run so far, per function and per `call_indirect` site, and how

@@ -52,6 +52,8 @@ trap_codes! {
     StackOverflow => "call stack exhausted",
     /// The store's epoch deadline passed (`Config::epoch_interruption`).
     Interrupt => "interrupt",
+    /// The store's fuel ran out (`Config::consume_fuel`).
+    OutOfFuel => "all fuel consumed by WebAssembly",
 }
 
 impl fmt::Display for TrapCode {

@@ -22,7 +22,7 @@ use crate::jit::ir::{Cond, Ins, Ir, Mem, Op, Ref, Ty};
 use crate::jit::mcode;
 use crate::jit::record::Abort;
 use crate::jit::trace::{MAX_SPILLS, TraceCtx, word};
-use crate::runtime::store::GlobalEntity;
+use crate::runtime::store::{GlobalEntity, StoreInner};
 use dynasmrt::x64::X64Relocation;
 use dynasmrt::{DynamicLabel, DynasmApi, DynasmLabelApi, VecAssembler, dynasm};
 use std::mem::offset_of;
@@ -42,6 +42,8 @@ const OFF_TABLE0: i32 = offset_of!(TraceCtx, table0) as i32;
 const OFF_TABLE0_LEN: i32 = offset_of!(TraceCtx, table0_len) as i32;
 const OFF_EXIT: i32 = offset_of!(TraceCtx, exit) as i32;
 const OFF_DEADLINE: i32 = offset_of!(TraceCtx, epoch_deadline) as i32;
+const OFF_STORE: i32 = offset_of!(TraceCtx, store) as i32;
+const OFF_FUEL: i32 = offset_of!(StoreInner, fuel) as i32;
 const OFF_TRACE: i32 = offset_of!(TraceCtx, trace) as i32;
 const OFF_WORDS: i32 = offset_of!(TraceCtx, words) as i32;
 const OFF_GPR: i32 = OFF_WORDS + 8 * word::GPR as i32;
@@ -635,6 +637,31 @@ impl Cg<'_, '_> {
     }
 
     /// Jumps to the exit of the guard at `r` when the flags say `cc` (an x86 condition).
+    /// Subtracts `amount` from the store's fuel (through the context's store pointer),
+    /// exiting at `r`'s snapshot if it drops below zero. An amount too large to appear
+    /// raw under blinding is subtracted in pieces that may; only the last result counts
+    /// (fuel is far from overflowing, see `Store::set_fuel`).
+    fn fuel(&mut self, r: Ref, amount: i64) {
+        if amount == 0 {
+            return;
+        }
+        dynasm!(self.ops ; .arch x64 ; mov rax, [rbx + OFF_STORE]);
+        let piece = if self.blinded(amount as u64) {
+            0x7fff
+        } else {
+            i64::from(i32::MAX)
+        };
+        let mut left = amount;
+        while left != 0 {
+            let n = left.clamp(-piece, piece);
+            dynasm!(self.ops ; .arch x64 ; sub QWORD [rax + OFF_FUEL], n as i32);
+            left -= n;
+        }
+        if amount > 0 {
+            self.exit_if(r, Jcc::L);
+        }
+    }
+
     fn exit_if(&mut self, r: Ref, cc: Jcc) {
         let k = self.snap_of[r.idx()];
         if k == usize::MAX {
@@ -913,6 +940,7 @@ impl Cg<'_, '_> {
                 );
                 self.exit_if(r, Jcc::Ae);
             }
+            Op::Fuel => self.fuel(r, ins.aux as i64),
             Op::Count => {
                 // The address is the store's own (a profile counter), not the module's:
                 // nothing to blind.

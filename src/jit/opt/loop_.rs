@@ -96,6 +96,7 @@ pub(crate) fn unroll(ir: &mut Ir<'_>, modified: &[(u32, Ref)]) -> Result<(), IrF
                 entries,
                 acc: sub(&subst, s.acc),
                 at: r,
+                fuel: s.fuel,
             });
         }
     }
