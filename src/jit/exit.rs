@@ -11,6 +11,7 @@
 //! hot.
 
 use super::asm::Loc;
+use super::fuel::FUEL_SLOT;
 use super::ir::{SnapFrame, Ty};
 use super::trace::{TraceCtx, word};
 use crate::interp::Instr;
@@ -75,7 +76,7 @@ pub(crate) struct Writes {
 impl Writes {
     pub(crate) fn new(entries: &[(u32, Source, Ty)]) -> Writes {
         let mut w = Writes::default();
-        for &(slot, src, ty) in entries {
+        for &(slot, src, ty) in entries.iter().filter(|e| e.0 != FUEL_SLOT) {
             match src.word() {
                 Err(k) => w.consts.push((slot, ty.canon(k))),
                 Ok(word) => w
@@ -112,6 +113,15 @@ pub(crate) struct Exit {
     pub(crate) side: Option<u32>,
     /// Side-trace recordings from here that failed.
     pub(crate) attempts: u32,
+}
+
+impl Exit {
+    /// The store's fuel left at this exit, if the trace kept it (see `fuel`); what was
+    /// charged ahead (`fuel`) is still to be given back.
+    pub(crate) fn fuel_left(&self, ctx: &TraceCtx) -> Option<i64> {
+        let &(_, src, ty) = self.entries.iter().find(|e| e.0 == FUEL_SLOT)?;
+        Some(src.read(ctx, ty) as i64)
+    }
 }
 
 /// Writes the interpreter state of exit `e` back (the trace ran from the frame whose

@@ -432,9 +432,13 @@ ir_ops! {
     /// Exit unless the engine's epoch (the `AtomicU64` at address `aux`) is below the
     /// store's deadline (in the trace's context): epoch interruption.
     Epoch: Aux, GUARD | NOFOLD;
-    /// Fuel metering: subtracts `aux` (an `i64`; negative gives fuel back) from the
-    /// store's fuel, and exits if that leaves less than nothing.
-    Fuel: Aux, GUARD | NOFOLD;
+    /// Fuel metering: `a` (the store's fuel left) less `aux` (an `i64`; negative gives
+    /// fuel back), filled in when the run it charges closes, so never folded.
+    FuelSub: Aux, NOFOLD;
+    /// The store's fuel left, read again after a host call (which may have set it).
+    FuelLoad: Aux, LOAD;
+    /// Writes `a` as the store's fuel left, before a host call (which may read it).
+    FuelStore: Aux, EFFECT;
     /// Profiling: adds 1 to the 64-bit counter at address `aux`.
     Count: Aux, NOFOLD | KEEP;
     /// Calls runtime helper `aux & 0xffff` with operands `a`, `b`, `c` and the immediate
@@ -754,9 +758,11 @@ pub(crate) fn format_ins(r: Ref, ins: &Ins, konst: &dyn Fn(Ref) -> Option<u64>) 
     let tail = match ins.op.mode() {
         Mode::Aux => match ins.op {
             Op::K => format!("#{}", ins.aux as i64),
+            Op::Sload if ins.aux == u64::from(super::fuel::FUEL_SLOT) => "fuel".to_string(),
             Op::Sload | Op::SlotLoad | Op::SlotStore => {
                 format!("{} s{}", refs.join(" "), ins.aux)
             }
+            Op::FuelSub => format!("{} -{}", refs.join(" "), ins.aux as i64),
             Op::Parent => match super::asm::Loc::from_bits(ins.aux) {
                 super::asm::Loc::Gpr(g) => format!("r{g}"),
                 super::asm::Loc::Fpr(x) => format!("x{x}"),

@@ -510,6 +510,9 @@ fn run_trace(s: &mut StoreInner, t: u32, stop: usize) -> LoopAction {
         && exit.taken >= u64::from(jit.params.hotexit) * u64::from(exit.attempts + 1);
     let exit = &jit.forest.get(tn).expect("live").exits[k];
     let acc = exit::restore(&mut s.stack, exit, &ctx);
+    if let Some(left) = exit.fuel_left(&ctx) {
+        s.fuel = left;
+    }
     s.fuel += exit.fuel;
     jit.ctxs.push(ctx);
     crate::jit::profile::trace_left(s);

@@ -15,7 +15,7 @@
 
 use super::asm::Loc;
 use super::exit::Source;
-use super::fuel::FuelRun;
+use super::fuel::{FUEL_SLOT, FuelRun};
 use super::ir::{Cond, Ins, Ir, IrFull, Mem, Op, Ref, SnapFrame, Snapshot, Ty};
 use super::trace::Trace;
 use super::tree::Link;
@@ -174,6 +174,8 @@ pub(crate) struct Recorder {
     epoch_checked: bool,
     /// The straight-line run whose fuel the trace charges (see `fuel`).
     fuel: FuelRun,
+    /// The store's fuel left (pseudo-slot `FUEL_SLOT`), once the trace has read it.
+    fuel_left: Ref,
     /// Set when a side trace's start did not fit the IR: the first step aborts.
     broken: bool,
     /// A side trace of a `Switch`'s target.
@@ -238,6 +240,7 @@ impl Recorder {
             broken: false,
             epoch_checked: false,
             fuel: FuelRun::new(0),
+            fuel_left: Ref::NONE,
             from_switch: false,
             written: Vec::new(),
             is_written: Vec::new(),
@@ -313,7 +316,11 @@ impl Recorder {
         };
         for &(slot, src, ty) in entries {
             let r = value(&mut self.ir, src, ty)?;
-            self.set_abs(slot as usize, r);
+            if slot == FUEL_SLOT {
+                self.fuel_left = r;
+            } else {
+                self.set_abs(slot as usize, r);
+            }
         }
         if let Some((src, ty)) = acc {
             self.acc = value(&mut self.ir, src, ty)?;
@@ -604,19 +611,28 @@ impl Recorder {
         Ok(())
     }
 
-    /// Opens a fuel run at the `Instr::Fuel` at `pc` (see `fuel`): its `Fuel` guard
-    /// resumes there.
-    fn open_fuel(&mut self, pc: *const Instr) -> Result<(), Abort> {
-        if self.ir.snaps.len() >= self.max_snap {
-            return Err(Abort::TooManySnapshots);
+    /// The store's fuel left, read at its first use.
+    fn fuel_left(&mut self) -> Result<Ref, Abort> {
+        if self.fuel_left.is_none() {
+            let slot = u64::from(FUEL_SLOT);
+            self.fuel_left =
+                self.ir
+                    .push(Ins::new(Op::Sload, Ty::I64, Ref::NONE, Ref::NONE, slot))?;
         }
+        Ok(self.fuel_left)
+    }
+
+    /// Opens a fuel run at the `Instr::Fuel` at `pc` (see `fuel`): its guard resumes
+    /// there.
+    fn open_fuel(&mut self, pc: *const Instr) -> Result<(), Abort> {
+        let left = self.fuel_left()?;
         let r = self
             .ir
-            .push(Ins::new(Op::Fuel, Ty::Void, Ref::NONE, Ref::NONE, 0))?;
+            .push(Ins::new(Op::FuelSub, Ty::I64, left, Ref::NONE, 0))?;
+        self.fuel_left = r;
         self.fuel.open(r, self.ir.snaps.len());
-        let snap = self.snapshot(pc, r);
-        self.ir.snaps.push(snap);
-        Ok(())
+        let zero = self.ir.k(Ty::I64, 0)?;
+        self.guard_cond(Cond::GeS, r, zero, pc)
     }
 
     fn guard_cond(&mut self, c: Cond, a: Ref, b: Ref, pc: *const Instr) -> Result<(), Abort> {
@@ -1744,9 +1760,14 @@ impl Recorder {
             return Err(Abort::CrossInstance);
         };
         let fty = s.engine.func_type(ty);
-        // The host function may read the fuel: the trace charges no more than the
-        // interpreter would have.
+        // The host function may read and set the fuel: it is exact in the store.
         self.fuel.close(&mut self.ir);
+        let metered = s.engine.config().consume_fuel;
+        if metered {
+            let left = self.fuel_left()?;
+            self.ir
+                .push(Ins::new(Op::FuelStore, Ty::Void, left, Ref::NONE, 0))?;
+        }
         let at = self.abs(args) as u32;
         for (i, &p) in fty.params().iter().enumerate() {
             let v = self.get(S(crate::interp::Slot(args.0 + i as u32)), val_ty(p))?;
@@ -1760,6 +1781,11 @@ impl Recorder {
         }
         let at_k = self.ir.k(Ty::I64, u64::from(at))?;
         let r = self.call_helper(Helper::HostCall, Ty::I32, [at_k], u64::from(sf))?;
+        if metered {
+            self.fuel_left =
+                self.ir
+                    .push(Ins::new(Op::FuelLoad, Ty::I64, Ref::NONE, Ref::NONE, 0))?;
+        }
         // The call happened: an error exits after it, and the exit handler reports it.
         self.ok_guard(r, next)?;
         for (i, &t) in fty.results().iter().enumerate() {
@@ -1816,6 +1842,11 @@ impl Recorder {
             .filter(|&(i, r)| !r.is_none() && r != self.sloads[i as usize])
             .collect();
         out.sort_unstable_by_key(|e| e.0);
+        // The fuel, once read: even unchanged, since a loop's body must not fall back on
+        // the store's (stale) fuel where its first iteration did.
+        if !self.fuel_left.is_none() {
+            out.push((FUEL_SLOT, self.fuel_left));
+        }
         out
     }
 }
@@ -1823,6 +1854,9 @@ impl Recorder {
 /// Whether root-relative slot `abs` is live where a snapshot's state resumes: at `pc` in
 /// the innermost of `frames` (inlined above `root`), after the call in every outer frame.
 fn live_at(root: *const CompiledFunc, pc: *const Instr, frames: &[SnapFrame], abs: u32) -> bool {
+    if abs == FUEL_SLOT {
+        return true;
+    }
     let k = frames.iter().rposition(|f| f.base <= abs);
     let (func, base) = k.map_or((root, 0), |k| (frames[k].func, frames[k].base));
     let next = k.map_or(0, |k| k + 1);

@@ -337,9 +337,15 @@ fn dump(rec: &Recorder, alloc: &asm::Alloc, code: Vec<u8>) -> Dump {
             let entries: Vec<String> = s
                 .entries
                 .iter()
-                .map(|&(slot, v)| match ir.konst(v) {
-                    Some(bits) => format!("s{slot}=#{}", bits as i64),
-                    None => format!("s{slot}={v}"),
+                .map(|&(slot, v)| {
+                    let name = match slot {
+                        super::fuel::FUEL_SLOT => "fuel".to_string(),
+                        _ => format!("s{slot}"),
+                    };
+                    match ir.konst(v) {
+                        Some(bits) => format!("{name}=#{}", bits as i64),
+                        None => format!("{name}={v}"),
+                    }
                 })
                 .collect();
             let _ = writeln!(

@@ -17,6 +17,7 @@
 )]
 
 use super::{Alloc, Arch, Assembled, Loc, Unit};
+use crate::jit::fuel::FUEL_SLOT;
 use crate::jit::helpers::{self, Helper};
 use crate::jit::ir::{Cond, Ins, Ir, Mem, Op, Ref, Ty};
 use crate::jit::mcode;
@@ -512,7 +513,16 @@ impl Cg<'_, '_> {
     /// jumps to the other trace's entry (the address is filled in once it is known).
     fn link(&mut self, r: Ref, target: u64) {
         let k = self.snap_of[r.idx()];
-        let entries = self.ir.snaps[k].entries.clone();
+        let mut entries = self.ir.snaps[k].entries.clone();
+        if let Some(at) = entries.iter().position(|e| e.0 == FUEL_SLOT) {
+            // The fuel goes back to the store, where the other trace reads it.
+            let (_, v) = entries.remove(at);
+            let g = self.gpr(v, RAX);
+            dynasm!(self.ops ; .arch x64
+                ; mov rcx, [rbx + OFF_STORE]
+                ; mov [rcx + OFF_FUEL], Rq(g)
+            );
+        }
         dynasm!(self.ops ; .arch x64 ; mov rcx, [rbx + OFF_SP]);
         for (slot, v) in entries {
             let g = self.gpr(v, RAX);
@@ -636,16 +646,26 @@ impl Cg<'_, '_> {
         }
     }
 
-    /// Jumps to the exit of the guard at `r` when the flags say `cc` (an x86 condition).
-    /// Subtracts `amount` from the store's fuel (through the context's store pointer),
-    /// exiting at `r`'s snapshot if it drops below zero. An amount too large to appear
-    /// raw under blinding is subtracted in pieces that may; only the last result counts
-    /// (fuel is far from overflowing, see `Store::set_fuel`).
-    fn fuel(&mut self, r: Ref, amount: i64) {
-        if amount == 0 {
+    /// The store's fuel left (through the context's store pointer).
+    fn fuel_load(&mut self, r: Ref) {
+        if self.loc(r) == Loc::None {
             return;
         }
-        dynasm!(self.ops ; .arch x64 ; mov rax, [rbx + OFF_STORE]);
+        let d = self.dst_g(r);
+        dynasm!(self.ops ; .arch x64
+            ; mov rax, [rbx + OFF_STORE]
+            ; mov Rq(d), [rax + OFF_FUEL]
+        );
+        self.finish_g(r, d);
+    }
+
+    /// `a - aux`. An amount too large to appear raw under blinding is subtracted in
+    /// pieces that may (amounts are small: see `fuel::RUN_CAP`).
+    fn fuel_sub(&mut self, r: Ref, ins: &Ins) {
+        let d = self.dst_g(r);
+        let a = self.gpr(ins.a, RCX);
+        self.mov_g(d, a, true);
+        let amount = ins.aux as i64;
         let piece = if self.blinded(amount as u64) {
             0x7fff
         } else {
@@ -654,14 +674,13 @@ impl Cg<'_, '_> {
         let mut left = amount;
         while left != 0 {
             let n = left.clamp(-piece, piece);
-            dynasm!(self.ops ; .arch x64 ; sub QWORD [rax + OFF_FUEL], n as i32);
+            dynasm!(self.ops ; .arch x64 ; sub Rq(d), n as i32);
             left -= n;
         }
-        if amount > 0 {
-            self.exit_if(r, Jcc::L);
-        }
+        self.finish_g(r, d);
     }
 
+    /// Jumps to the exit of the guard at `r` when the flags say `cc` (an x86 condition).
     fn exit_if(&mut self, r: Ref, cc: Jcc) {
         let k = self.snap_of[r.idx()];
         if k == usize::MAX {
@@ -783,6 +802,7 @@ impl Cg<'_, '_> {
             }
             Op::Link => self.link(r, ins.aux),
             Op::Switch => self.switch(r, ins),
+            Op::Sload if ins.aux == u64::from(FUEL_SLOT) => self.fuel_load(r),
             Op::Sload | Op::SlotLoad => {
                 if self.loc(r) == Loc::None {
                     return;
@@ -940,7 +960,15 @@ impl Cg<'_, '_> {
                 );
                 self.exit_if(r, Jcc::Ae);
             }
-            Op::Fuel => self.fuel(r, ins.aux as i64),
+            Op::FuelLoad => self.fuel_load(r),
+            Op::FuelStore => {
+                let a = self.gpr(ins.a, RCX);
+                dynasm!(self.ops ; .arch x64
+                    ; mov rax, [rbx + OFF_STORE]
+                    ; mov [rax + OFF_FUEL], Rq(a)
+                );
+            }
+            Op::FuelSub => self.fuel_sub(r, ins),
             Op::Count => {
                 // The address is the store's own (a profile counter), not the module's:
                 // nothing to blind.
