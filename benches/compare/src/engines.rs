@@ -20,6 +20,24 @@ pub enum EngineKind {
     Wasmtime,
     /// wasmtime with its baseline compiler, Winch.
     Winch,
+    /// spur's interpreter with fuel metering (more fuel than any run needs).
+    SpurInterpFuel,
+    /// spur's interpreter with epoch interruption (a deadline that never comes).
+    SpurInterpEpochs,
+    /// spur with the JIT and fuel metering.
+    SpurJitFuel,
+    /// spur with the JIT and epoch interruption.
+    SpurJitEpochs,
+}
+
+/// An embedder control that costs checks in the code (`--controls` measures the cost).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Control {
+    None,
+    /// `Config::consume_fuel`, with more fuel than any run needs.
+    Fuel,
+    /// `Config::epoch_interruption`, with a deadline that never comes.
+    Epochs,
 }
 
 impl EngineKind {
@@ -32,9 +50,35 @@ impl EngineKind {
         EngineKind::Winch,
     ];
 
+    /// spur with and without each control, for `--controls`: each base configuration,
+    /// then it with fuel, then with epochs.
+    pub const CONTROLS: [EngineKind; 6] = [
+        EngineKind::SpurInterp,
+        EngineKind::SpurInterpFuel,
+        EngineKind::SpurInterpEpochs,
+        EngineKind::SpurJit,
+        EngineKind::SpurJitFuel,
+        EngineKind::SpurJitEpochs,
+    ];
+
+    /// The configuration without its control, and the control.
+    pub fn split(self) -> (EngineKind, Control) {
+        match self {
+            EngineKind::SpurInterpFuel => (EngineKind::SpurInterp, Control::Fuel),
+            EngineKind::SpurInterpEpochs => (EngineKind::SpurInterp, Control::Epochs),
+            EngineKind::SpurJitFuel => (EngineKind::SpurJit, Control::Fuel),
+            EngineKind::SpurJitEpochs => (EngineKind::SpurJit, Control::Epochs),
+            e => (e, Control::None),
+        }
+    }
+
     /// The engine's name in tables and on the child command line.
     pub fn name(self) -> &'static str {
         match self {
+            EngineKind::SpurInterpFuel => "spur-interp+fuel",
+            EngineKind::SpurInterpEpochs => "spur-interp+epochs",
+            EngineKind::SpurJitFuel => "spur-jit+fuel",
+            EngineKind::SpurJitEpochs => "spur-jit+epochs",
             EngineKind::SpurInterp => "spur-interp",
             EngineKind::SpurJit => "spur-jit",
             EngineKind::Wasmi => "wasmi",
@@ -45,17 +89,21 @@ impl EngineKind {
 
     /// The engine with the given name.
     pub fn from_name(name: &str) -> Option<EngineKind> {
-        EngineKind::ALL.into_iter().find(|e| e.name() == name)
+        EngineKind::ALL
+            .into_iter()
+            .chain(EngineKind::CONTROLS)
+            .find(|e| e.name() == name)
     }
 
     /// Loads `bytes`, instantiates it and calls `run(n)` once, timing both phases.
     pub fn measure(self, bytes: &[u8], n: i32) -> Result<Timing, String> {
-        match self {
-            EngineKind::SpurInterp => spur_measure(false, bytes, n),
-            EngineKind::SpurJit => spur_measure(true, bytes, n),
+        let (base, control) = self.split();
+        match base {
+            EngineKind::SpurInterp => spur_measure(false, control, bytes, n),
+            EngineKind::SpurJit => spur_measure(true, control, bytes, n),
             EngineKind::Wasmi => wasmi_measure(bytes, n),
             EngineKind::Wasmtime => wasmtime_measure(wasmtime::Strategy::Cranelift, bytes, n),
-            EngineKind::Winch => wasmtime_measure(wasmtime::Strategy::Winch, bytes, n),
+            _ => wasmtime_measure(wasmtime::Strategy::Winch, bytes, n),
         }
     }
 }
@@ -87,9 +135,12 @@ pub fn fail(what: &str, e: impl Display) -> String {
 
 /// The one measurement, for engines whose APIs spell it alike (spur mirrors Wasmtime, and
 /// wasmi differs only in how it instantiates): load = compile + store + instantiate, then
-/// one timed `run(n)`.
+/// one timed `run(n)`; `$prepare` sets the store up (spur's controls) before instantiation.
 macro_rules! measure {
-    ($krate:ident, $engine:expr, $instantiate:ident, $bytes:expr, $n:expr) => {{
+    ($krate:ident, $engine:expr, $instantiate:ident, $bytes:expr, $n:expr) => {
+        measure!($krate, $engine, $instantiate, $bytes, $n, |_| Ok(()))
+    };
+    ($krate:ident, $engine:expr, $instantiate:ident, $bytes:expr, $n:expr, $prepare:expr) => {{
         let engine = $engine;
         let mut linker = $krate::Linker::<()>::new(&engine);
         linker
@@ -99,6 +150,8 @@ macro_rules! measure {
         let start = Instant::now();
         let module = $krate::Module::new(&engine, $bytes).map_err(|e| fail("compile", e))?;
         let mut store = $krate::Store::new(&engine, ());
+        let prepare: fn(&mut $krate::Store<()>) -> Result<(), String> = $prepare;
+        prepare(&mut store)?;
         let instance = linker
             .$instantiate(&mut store, &module)
             .map_err(|e| fail("instantiate", e))?;
@@ -117,10 +170,23 @@ macro_rules! measure {
     }};
 }
 
-fn spur_measure(jit: bool, bytes: &[u8], n: i32) -> Result<Timing, String> {
+fn spur_measure(jit: bool, control: Control, bytes: &[u8], n: i32) -> Result<Timing, String> {
     let mut config = spur::Config::new();
-    config.jit(jit);
-    measure!(spur, spur::Engine::new(&config), instantiate, bytes, n)
+    config
+        .jit(jit)
+        .consume_fuel(control == Control::Fuel)
+        .epoch_interruption(control == Control::Epochs);
+    let engine = spur::Engine::new(&config);
+    match control {
+        Control::None => measure!(spur, engine, instantiate, bytes, n),
+        Control::Fuel => measure!(spur, engine, instantiate, bytes, n, |store| store
+            .set_fuel(u64::MAX)
+            .map_err(|e| fail("set_fuel", e))),
+        Control::Epochs => measure!(spur, engine, instantiate, bytes, n, |store| {
+            store.set_epoch_deadline(u64::MAX);
+            Ok(())
+        }),
+    }
 }
 
 fn wasmi_measure(bytes: &[u8], n: i32) -> Result<Timing, String> {

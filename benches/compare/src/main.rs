@@ -6,7 +6,8 @@
 //!
 //! Usage: `cargo run --release -p spur-compare -- [--quick] [--runs N] [NAME...]`, or
 //! `-- --micro [--runs N] [BENCH...]` for micro-benchmarks of the engines' own costs
-//! (translation, instantiation, calls; see `micro`).
+//! (translation, instantiation, calls; see `micro`), or `-- --controls [KERNEL...]` for
+//! what spur's fuel metering and epoch interruption cost on the kernels.
 //! Every measurement runs in a child process (see `child`); the engines alternate within
 //! each run, in an order rotated from run to run; the report shows medians. A wrong or
 //! inconsistent checksum, a program output that differs from the expected one, or a failed
@@ -32,6 +33,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 const USAGE: &str = "usage: spur-compare [--quick] [--runs N] [NAME...]
+       spur-compare --controls [--quick] [--runs N] [KERNEL...]
        spur-compare --micro [--runs N] [BENCH...]
   --quick    use each kernel's quick_n (default: default_n) and 3 runs (default: 5);
              the programs keep their one input
@@ -40,6 +42,8 @@ const USAGE: &str = "usage: spur-compare [--quick] [--runs N] [NAME...]
              `startup`, a program of benches/programs/MANIFEST (lua-loops, lua-tables,
              lua-strings, lua-closures, lua-methods, bzip2), `kernels` (all kernels and
              startup) or `programs` (all programs)
+  --controls what fuel metering and epoch interruption cost spur on the kernels (run
+             time with each over run time without, interpreter and JIT)
   --micro    micro-benchmarks of the engines' own costs instead of the kernels
   BENCH      micro benches to run (default: all): translate, translate-eager,
              instantiate-fib, instantiate-quicksort, call, host-call, jit-traces";
@@ -48,6 +52,8 @@ const USAGE: &str = "usage: spur-compare [--quick] [--runs N] [NAME...]
 struct Options {
     quick: bool,
     micro: bool,
+    /// Measure what spur's controls (fuel, epochs) cost instead of comparing engines.
+    controls: bool,
     runs: usize,
     /// Benchmark names, or micro benches with `--micro`.
     kernels: Vec<String>,
@@ -57,6 +63,7 @@ struct Options {
 fn parse_args(args: &[String]) -> Result<Option<Options>, String> {
     let mut quick = false;
     let mut micro = false;
+    let mut controls = false;
     let mut runs = None;
     let mut kernels = Vec::new();
     let mut it = args.iter();
@@ -64,6 +71,7 @@ fn parse_args(args: &[String]) -> Result<Option<Options>, String> {
         match arg.as_str() {
             "--quick" => quick = true,
             "--micro" => micro = true,
+            "--controls" => controls = true,
             "--runs" => {
                 let n = it.next().ok_or("--runs needs a value")?;
                 runs = Some(
@@ -82,9 +90,21 @@ fn parse_args(args: &[String]) -> Result<Option<Options>, String> {
     Ok(Some(Options {
         quick,
         micro,
+        controls,
         runs,
         kernels,
     }))
+}
+
+impl Options {
+    /// The engine configurations each benchmark runs on.
+    fn engines(&self) -> &'static [EngineKind] {
+        if self.controls {
+            &EngineKind::CONTROLS
+        } else {
+            &EngineKind::ALL
+        }
+    }
 }
 
 /// The word that selects every kernel and the startup module on the command line.
@@ -149,14 +169,14 @@ fn bench_row(
     errors: &mut Vec<String>,
     mut measure: impl FnMut(EngineKind) -> Result<Sample, String>,
 ) {
-    let engines = EngineKind::ALL.len();
+    let engines = row.engines.len();
     for run in 0..runs {
         for k in 0..engines {
             let e = (k + run) % engines;
             if row.failed[e] {
                 continue;
             }
-            let engine = EngineKind::ALL[e];
+            let engine = row.engines[e];
             match measure(engine) {
                 Ok(sample) => row.samples[e].push(sample),
                 Err(msg) => {
@@ -179,7 +199,7 @@ fn bench_kernel(kernel: Kernel, opts: &Options, errors: &mut Vec<String>) -> Row
     } else {
         Kind::Kernel
     };
-    let mut row = Row::new(kernel.name.clone(), kind);
+    let mut row = Row::new(kernel.name.clone(), kind, opts.engines());
     bench_row(&mut row, opts.runs, errors, |engine| {
         child::spawn(engine, &kernel.name, n)
     });
@@ -190,12 +210,12 @@ fn bench_kernel(kernel: Kernel, opts: &Options, errors: &mut Vec<String>) -> Row
 /// Runs every engine `opts.runs` times on `program`; every run's stdout must equal the
 /// expected output (a mismatch fails the engine at once, with the first differing line).
 fn bench_program(program: Program, opts: &Options, errors: &mut Vec<String>) -> Row {
-    let mut row = Row::new(program.name.clone(), Kind::Program);
+    let mut row = Row::new(program.name.clone(), Kind::Program, &EngineKind::ALL);
     let expected = match program.expected() {
         Ok(expected) => expected,
         Err(e) => {
             error(errors, format!("{}: no expected output: {e}", program.name));
-            row.failed = [true; EngineKind::ALL.len()];
+            row.failed.fill(true);
             return row;
         }
     };
@@ -219,7 +239,7 @@ fn bench_program(program: Program, opts: &Options, errors: &mut Vec<String>) -> 
 fn check_checksums(row: &mut Row, expected: i64, errors: &mut Vec<String>) {
     let name = row.name.clone();
     let mut seen = Vec::new();
-    for (e, engine) in EngineKind::ALL.into_iter().enumerate() {
+    for (e, &engine) in row.engines.iter().enumerate() {
         let values: BTreeSet<i64> = row.samples[e].iter().map(|s| s.checksum).collect();
         if values.iter().any(|&v| v != expected) {
             row.failed[e] = true;
@@ -266,7 +286,15 @@ fn main() -> ExitCode {
     }
     let benches = manifest::all()
         .and_then(|kernels| Ok((kernels, programs::all()?)))
-        .and_then(|(kernels, programs)| select(kernels, programs, &opts.kernels));
+        .and_then(|(kernels, programs)| select(kernels, programs, &opts.kernels))
+        .map(|benches| {
+            // The controls are measured on the kernels proper.
+            let kernel = |b: &Bench| matches!(b, Bench::Kernel(k) if !k.is_startup());
+            benches
+                .into_iter()
+                .filter(|b| !opts.controls || kernel(b))
+                .collect::<Vec<_>>()
+        });
     let benches = match benches {
         Ok(benches) => benches,
         Err(e) => {
@@ -306,7 +334,11 @@ fn run(opts: &Options, benches: Vec<Bench>) -> ExitCode {
             t.elapsed().as_secs_f64()
         );
     }
-    print!("{}", report::render(&rows));
+    if opts.controls {
+        print!("{}", report::render_controls(&rows));
+    } else {
+        print!("{}", report::render(&rows));
+    }
     println!("wall time: {:.1} s", start.elapsed().as_secs_f64());
     if errors.is_empty() {
         return ExitCode::SUCCESS;

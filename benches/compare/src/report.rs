@@ -16,13 +16,15 @@ pub enum Kind {
     Program,
 }
 
-/// All samples of one benchmark: `samples[e]` holds engine `EngineKind::ALL[e]`'s successful runs.
+/// All samples of one benchmark: `samples[e]` holds engine `engines[e]`'s successful runs.
 pub struct Row {
     pub name: String,
     pub kind: Kind,
-    pub samples: [Vec<Sample>; 5],
+    /// The engines measured: `EngineKind::ALL`, or `EngineKind::CONTROLS`.
+    pub engines: &'static [EngineKind],
+    pub samples: Vec<Vec<Sample>>,
     /// Whether any run of engine `e` failed.
-    pub failed: [bool; 5],
+    pub failed: Vec<bool>,
 }
 
 /// The engines whose run time is divided by wasmtime's in the ratio columns.
@@ -32,13 +34,6 @@ const RATIO_ENGINES: [EngineKind; 4] = [
     EngineKind::Wasmi,
     EngineKind::Winch,
 ];
-
-fn index(engine: EngineKind) -> usize {
-    EngineKind::ALL
-        .iter()
-        .position(|&e| e == engine)
-        .expect("engine in ALL")
-}
 
 /// The median of some durations, in milliseconds (the mean of the middle two for even counts).
 fn median_ms(mut values: Vec<Duration>) -> Option<f64> {
@@ -70,19 +65,21 @@ struct Summary {
 }
 
 impl Row {
-    /// A new row with no samples.
-    pub fn new(name: String, kind: Kind) -> Row {
+    /// A new row with no samples of `engines`.
+    pub fn new(name: String, kind: Kind, engines: &'static [EngineKind]) -> Row {
         Row {
             name,
             kind,
-            samples: Default::default(),
-            failed: [false; 5],
+            engines,
+            samples: vec![Vec::new(); engines.len()],
+            failed: vec![false; engines.len()],
         }
     }
 
-    /// Engine `engine`'s medians and peak, or `None` if it failed or has no samples.
+    /// Engine `engine`'s medians and peak, or `None` if it failed, has no samples or was
+    /// not measured.
     fn summary(&self, engine: EngineKind) -> Option<Summary> {
-        let e = index(engine);
+        let e = self.engines.iter().position(|&x| x == engine)?;
         if self.failed[e] {
             return None;
         }
@@ -294,6 +291,61 @@ fn program_footer(rows: &[&Row]) -> String {
             |r| format!("{r:.3}")
         ),
     )
+}
+
+/// The `--controls` report: what fuel metering and epoch interruption cost, as run time
+/// with the control over run time without, for the interpreter and the JIT.
+pub fn render_controls(rows: &[Row]) -> String {
+    use EngineKind::*;
+    let pairs = [
+        (SpurInterp, SpurInterpFuel),
+        (SpurInterp, SpurInterpEpochs),
+        (SpurJit, SpurJitFuel),
+        (SpurJit, SpurJitEpochs),
+    ];
+    let ratio = |row: &Row, (base, with): (EngineKind, EngineKind)| {
+        Some(row.summary(with)?.run_ms / row.summary(base)?.run_ms)
+            .filter(|r| r.is_finite() && *r > 0.0)
+    };
+    let mut out = String::from("| kernel | spur-interp run ms | spur-jit run ms |");
+    let mut rule = String::from("| --- | ---: | ---: |");
+    for (base, with) in pairs {
+        let _ = write!(out, " {} / {} |", with.name(), base.name());
+        rule.push_str(" ---: |");
+    }
+    let _ = write!(out, "\n{rule}\n");
+    let mut all: Vec<Vec<f64>> = vec![Vec::new(); pairs.len()];
+    for row in rows {
+        let run = |e| row.summary(e).map(|s| s.run_ms);
+        let _ = write!(
+            out,
+            "| {} | {} | {} |",
+            row.name,
+            fmt_opt(run(SpurInterp), fmt_ms),
+            fmt_opt(run(SpurJit), fmt_ms)
+        );
+        for (k, &pair) in pairs.iter().enumerate() {
+            let r = ratio(row, pair);
+            all[k].extend(r);
+            let _ = write!(out, " {} |", fmt_opt(r, |r| format!("{r:.3}")));
+        }
+        out.push('\n');
+    }
+    for (label, pick) in [
+        ("geomean", geomean as fn(&[f64]) -> Option<f64>),
+        ("max", |v: &[f64]| v.iter().copied().reduce(f64::max)),
+    ] {
+        let _ = write!(out, "| **{label}** | | |");
+        for values in &all {
+            let _ = write!(
+                out,
+                " **{}** |",
+                fmt_opt(pick(values), |r| format!("{r:.3}"))
+            );
+        }
+        out.push('\n');
+    }
+    out
 }
 
 /// The markdown report: the kernel table (kernels and startup) with its geomean row and

@@ -29,12 +29,13 @@ pub struct WasiRun {
 impl EngineKind {
     /// Loads `bytes` as a WASI command, and runs it once with `argv` and `stdin`.
     pub fn run_wasi(self, bytes: &[u8], argv: &[String], stdin: &[u8]) -> Result<WasiRun, String> {
-        match self {
+        // Programs run without controls (`--controls` measures kernels).
+        match self.split().0 {
             EngineKind::SpurInterp => spur_run(false, bytes, argv, stdin),
             EngineKind::SpurJit => spur_run(true, bytes, argv, stdin),
             EngineKind::Wasmi => wasmi_run(bytes, argv, stdin),
             EngineKind::Wasmtime => wasmtime_run(wasmtime::Strategy::Cranelift, bytes, argv, stdin),
-            EngineKind::Winch => wasmtime_run(wasmtime::Strategy::Winch, bytes, argv, stdin),
+            _ => wasmtime_run(wasmtime::Strategy::Winch, bytes, argv, stdin),
         }
     }
 }

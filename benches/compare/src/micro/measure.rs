@@ -255,12 +255,13 @@ pub fn measure(engine: EngineKind, bench: Bench) -> Result<Metrics, String> {
             engine.name()
         ));
     }
-    match engine {
+    // Micro benches measure the engines without controls.
+    match engine.split().0 {
         EngineKind::SpurInterp => spur(false, bench),
         EngineKind::SpurJit => spur(true, bench),
         EngineKind::Wasmi => wasmi(bench),
         EngineKind::Wasmtime => wasmtime(wasmtime::Strategy::Cranelift, bench),
-        EngineKind::Winch => wasmtime(wasmtime::Strategy::Winch, bench),
+        _ => wasmtime(wasmtime::Strategy::Winch, bench),
     }
 }
 
