@@ -391,6 +391,15 @@ fn run_loop<const REC: bool>(s: &mut StoreInner, stop: usize, acc_in: u64) -> Ru
                     s.stack.instance = inst;
                     reload_memory!();
                 }
+                if c.entry_fuel != 0 {
+                    // The entry run's `Fuel`, charged here rather than dispatched.
+                    let left = s.fuel - i64::from(c.entry_fuel);
+                    if left < 0 {
+                        trap!(ip, OutOfFuel);
+                    }
+                    s.fuel = left;
+                    ip = ip.add(1);
+                }
             }};
         }
         // Calls store function `$f`: a WebAssembly function is entered, a host function

@@ -63,6 +63,9 @@ pub(crate) struct CompiledFunc {
     pub(crate) loop_counters: Box<[AtomicU32]>,
     /// Byte offset in the module of each `call_indirect` site (profiling only).
     pub(crate) icall_sites: Box<[u32]>,
+    /// The cost of the `Fuel` that starts the code, if one does (fuel metering): a call
+    /// from WebAssembly charges it and starts after it, saving a dispatch per call.
+    pub(crate) entry_fuel: u32,
     /// Slot liveness, computed the first time the JIT asks (`None` inside: too large).
     liveness: OnceLock<Option<Liveness>>,
 }
@@ -114,6 +117,10 @@ struct Ctrl {
     else_fixup: Option<usize>,
     /// If: the parameters, restored for the else arm.
     else_params: Vec<Operand>,
+    /// The runs whose `Fuel` may also charge the code after this block's end: those of
+    /// every unconditional edge to it so far, or `None` once any edge is conditional
+    /// (fuel metering; see `Translator::end`).
+    edge_runs: Option<Vec<usize>>,
 }
 
 impl Ctrl {
@@ -160,8 +167,9 @@ struct Translator<'m> {
     profile: bool,
     /// Fuel metering (`Config::consume_fuel`).
     fuel: bool,
-    /// The `Fuel` instruction charging the current straight-line run, if one started.
-    fuel_at: Option<usize>,
+    /// The `Fuel` instructions charging the current straight-line run (none before it
+    /// starts; several after a join whose predecessors each charge it, see `end`).
+    fuel_runs: Vec<usize>,
     /// Loop headers (code indices of their `Loop`) whose every iteration calls this
     /// function again: the JIT can never record them (see `self_call_in_loop`).
     unrecordable: Vec<usize>,
@@ -229,7 +237,7 @@ pub(crate) fn translate(module: &ModuleInner, func: u32) -> Result<CompiledFunc,
         epochs: module.engine.config().epoch_interruption,
         profile: module.engine.config().profile,
         fuel: module.engine.config().consume_fuel,
-        fuel_at: None,
+        fuel_runs: Vec::new(),
         unrecordable: Vec::new(),
         icall_sites: Vec::new(),
     };
@@ -245,6 +253,7 @@ pub(crate) fn translate(module: &ModuleInner, func: u32) -> Result<CompiledFunc,
         fixups: Vec::new(),
         else_fixup: None,
         else_params: Vec::new(),
+        edge_runs: Some(Vec::new()),
     });
     let mut ops = body.get_operators_reader().map_err(Error::compile)?;
     while !ops.eof() {
@@ -265,6 +274,10 @@ pub(crate) fn translate(module: &ModuleInner, func: u32) -> Result<CompiledFunc,
     let loop_counters: Box<[AtomicU32]> =
         (0..t.num_loops).map(|_| AtomicU32::new(hotloop)).collect();
     let mut code = t.code;
+    let entry_fuel = match code.first() {
+        Some(&Instr::Fuel { cost }) => cost,
+        _ => 0,
+    };
     for instr in &mut code {
         if let Instr::Loop { id, counter } = instr {
             *counter = CounterRef(&loop_counters[*id as usize]);
@@ -281,6 +294,7 @@ pub(crate) fn translate(module: &ModuleInner, func: u32) -> Result<CompiledFunc,
         frame_size: frame_size as u32,
         loop_counters,
         icall_sites: t.icall_sites.into(),
+        entry_fuel,
         liveness: OnceLock::new(),
     })
 }
@@ -909,19 +923,32 @@ impl Translator<'_> {
         self.code.len() - 1
     }
 
-    /// Adds `cost` to the `Fuel` instruction of the current straight-line run, which
+    /// Adds `cost` to the `Fuel` instructions of the current straight-line run, which
     /// starts here if none has yet: before the code of the operator that costs it.
     fn charge(&mut self, cost: u32) {
         if cost == 0 {
             return;
         }
-        match self.fuel_at {
-            Some(at) => {
-                if let Instr::Fuel { cost: c } = &mut self.code[at] {
-                    *c = c.saturating_add(cost);
-                }
+        if self.fuel_runs.is_empty() {
+            let at = self.emit(Instr::Fuel { cost: 0 });
+            self.fuel_runs.push(at);
+        }
+        for &at in &self.fuel_runs {
+            if let Instr::Fuel { cost: c } = &mut self.code[at] {
+                *c = c.saturating_add(cost);
             }
-            None => self.fuel_at = Some(self.emit(Instr::Fuel { cost })),
+        }
+    }
+
+    /// Notes an edge to the label of block `idx`: unconditional edges from runs that
+    /// started (`Some`) let the code after the label be charged by those runs (see
+    /// `end`); any other edge (`None`) does not.
+    fn edge(&mut self, idx: usize, unconditional: bool) {
+        let runs = (unconditional && !self.fuel_runs.is_empty()).then(|| self.fuel_runs.clone());
+        let c = &mut self.ctrl[idx];
+        match (&mut c.edge_runs, runs) {
+            (Some(all), Some(runs)) => all.extend(runs),
+            (all, _) => *all = None,
         }
     }
 
@@ -938,12 +965,12 @@ impl Translator<'_> {
     fn bind_label(&mut self) {
         self.producer = None;
         self.last_label = self.code.len();
-        self.fuel_at = None;
+        self.fuel_runs.clear();
     }
 
     fn set_unreachable(&mut self) {
         self.unreachable = true;
-        self.fuel_at = None;
+        self.fuel_runs.clear();
         let height = self.ctrl.last().map_or(0, |c| c.height);
         self.stack.truncate(height);
     }
@@ -1361,6 +1388,7 @@ impl Translator<'_> {
             fixups: Vec::new(),
             else_fixup: None,
             else_params: Vec::new(),
+            edge_runs: Some(Vec::new()),
         });
     }
 
@@ -1371,6 +1399,7 @@ impl Translator<'_> {
         if reachable {
             self.move_top_to(n_results, height);
             let at = self.emit(Instr::Br { off: 0 });
+            self.edge(self.ctrl.len() - 1, true);
             self.ctrl
                 .last_mut()
                 .expect("validated nesting")
@@ -1422,11 +1451,25 @@ impl Translator<'_> {
         for at in c.fixups {
             self.patch_to_here(at);
         }
-        let run = self.fuel_at;
+        let run = std::mem::take(&mut self.fuel_runs);
+        let mut edges = c.edge_runs;
+        if reachable {
+            // Falling into the label is an unconditional edge too.
+            match (&mut edges, run.is_empty()) {
+                (Some(all), false) => all.extend(&run),
+                (all, _) => *all = None,
+            }
+        }
         self.bind_label();
         if !joins {
             // Nothing branches here: the run goes on.
-            self.fuel_at = run;
+            self.fuel_runs = run;
+        } else if let Some(mut runs) = edges.filter(|_| c.else_fixup.is_none()) {
+            // Every way here ends a run that started and jumps or falls here: each of
+            // those runs pays for the code after the label, which needs no `Fuel`.
+            runs.sort_unstable();
+            runs.dedup();
+            self.fuel_runs = runs;
         }
         self.stack.truncate(c.height);
         self.push_temps(c.n_results);
@@ -1512,6 +1555,7 @@ impl Translator<'_> {
             });
         } else {
             let at = self.emit(Instr::Br { off: 0 });
+            self.edge(idx, true);
             self.ctrl[idx].fixups.push(at);
         }
     }
@@ -1536,6 +1580,7 @@ impl Translator<'_> {
                 let off = self.code[at].branch_offset_mut().expect("branch");
                 *off = head as Off - at as Off;
             } else {
+                self.edge(idx, false);
                 self.ctrl[idx].fixups.push(at);
             }
         } else {
@@ -1550,7 +1595,7 @@ impl Translator<'_> {
     /// the condition is nonzero, or zero if `negate`. Fuses a just-computed comparison.
     /// The straight-line run ends: the code after it may be skipped.
     fn cond_branch(&mut self, negate: bool) -> usize {
-        self.fuel_at = None;
+        self.fuel_runs.clear();
         if let Some(at) = self.fusable_top() {
             let instr = self.code[at];
             let fused = if negate {
@@ -1607,6 +1652,8 @@ impl Translator<'_> {
         let index = self.pop_slot();
         let len = depths.len() as u32 - 1;
         self.emit(Instr::BrTable { index, len });
+        // Every target is reached conditionally.
+        self.fuel_runs.clear();
         let entries: Vec<usize> = depths
             .iter()
             .map(|_| self.emit(Instr::Br { off: 0 }))
@@ -1625,6 +1672,7 @@ impl Translator<'_> {
                 let off = self.code[entry].branch_offset_mut().expect("branch");
                 *off = head as Off - entry as Off;
             } else {
+                self.edge(idx, false);
                 self.ctrl[idx].fixups.push(entry);
             }
         }

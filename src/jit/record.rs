@@ -622,6 +622,15 @@ impl Recorder {
         Ok(self.fuel_left)
     }
 
+    /// Records an `Instr::Fuel` of `cost` at `pc` (see `fuel`).
+    fn charge_fuel(&mut self, cost: u32, pc: *const Instr) -> Result<(), Abort> {
+        if !self.fuel.is_open() {
+            self.open_fuel(pc)?;
+        }
+        self.fuel.add(&mut self.ir, cost);
+        Ok(())
+    }
+
     /// Opens a fuel run at the `Instr::Fuel` at `pc` (see `fuel`): its guard resumes
     /// there.
     fn open_fuel(&mut self, pc: *const Instr) -> Result<(), Abort> {
@@ -711,12 +720,7 @@ impl Recorder {
                 self.guard(Ins::new(Op::Epoch, Ty::Void, Ref::NONE, Ref::NONE, at), pc)?
             }
             I::Epoch => {}
-            I::Fuel { cost } => {
-                if !self.fuel.is_open() {
-                    self.open_fuel(pc)?;
-                }
-                self.fuel.add(&mut self.ir, cost);
-            }
+            I::Fuel { cost } => self.charge_fuel(cost, pc)?,
             I::ProfEnter { func } => {
                 let c = profile::counters_of(s, self.instance, func);
                 self.count(c.map(|c| &c.calls))?
@@ -1716,6 +1720,11 @@ impl Recorder {
             *r = Ref::NONE;
         }
         self.acc = Ref::NONE;
+        // The call charged the entry run's `Fuel` (see `CompiledFunc::entry_fuel`); an
+        // exit for it resumes at that `Fuel`, in the new frame.
+        if f.entry_fuel != 0 {
+            self.charge_fuel(f.entry_fuel, f.code.as_ptr())?;
+        }
         Ok(())
     }
 
