@@ -2,7 +2,8 @@
 //! (add `--no-jit` to interpret only, `--stats` for the JIT's statistics, `--dump` for
 //! the traces, `--jit-param=NAME=VALUE` to set a JIT tunable, `--epochs` for epoch
 //! interruption with a deadline that never comes, `--fuel` for fuel metering with more
-//! fuel than any run needs: to measure what the checks cost).
+//! fuel than any run needs: to measure what the checks cost), `--lazy` to validate function
+//! bodies at their first call.
 use spur::{Config, Engine, Linker, Module, Store};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -16,6 +17,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     config.jit(!args.iter().any(|a| a == "--no-jit"));
     let epochs = args.iter().any(|a| a == "--epochs");
     config.epoch_interruption(epochs);
+    if args.iter().any(|a| a == "--lazy") {
+        config.compilation_mode(spur::CompilationMode::Lazy);
+    }
     let fuel = args.iter().any(|a| a == "--fuel");
     config.consume_fuel(fuel);
     for p in args.iter().filter_map(|a| a.strip_prefix("--jit-param=")) {

@@ -34,7 +34,9 @@
 //! ## Architecture (the pipeline, and the modules that show it)
 //!
 //! - [`module`](crate::Module) (`src/module/`): decode and validate with `wasmparser`
-//!   into an immutable, shareable `Module`. WebAssembly 2.0 without SIMD.
+//!   into an immutable, shareable `Module`. WebAssembly 2.0 without SIMD. Function
+//!   bodies are validated at load, or at their first call with
+//!   [`CompilationMode::Lazy`] (`Config::compilation_mode`).
 //! - `interp/`: each function is translated at its first call into a register-style
 //!   *slot bytecode* (operands are offsets from the frame base into one value stack of
 //!   64-bit slots; branch targets resolved; compare-and-branch fused; immediates inline,
@@ -87,7 +89,7 @@ pub use jit::perfmap::ProfilingStrategy;
 pub use jit::profile::{CallSiteProfile, CallTarget, FunctionProfile, Profile};
 pub use jit::record::Abort as JitAbort;
 pub use module::{ExportType, ExternKind, ExternType, ImportType, Module};
-pub use runtime::engine::{Config, Engine};
+pub use runtime::engine::{CompilationMode, Config, Engine};
 pub use runtime::extern_::{Export, Extern};
 pub use runtime::func::{Caller, Func, IntoFunc};
 pub use runtime::global::Global;

@@ -13,13 +13,18 @@
 //!   `nan:arithmetic` patterns and `ref.null` / `ref.extern` / `ref.func`.
 //! * `assert_trap` / `assert_exhaustion`: the call (or, for `assert_trap` on a
 //!   module, the instantiation) must trap with the expected trap code.
-//! * `assert_invalid` / `assert_malformed`: compilation must fail.
+//! * `assert_invalid` / `assert_malformed`: compilation must fail; with lazy
+//!   validation (`CompilationMode::Lazy`), at load or, for a fault in a function
+//!   body, when every function is first translated, and the summary counts which.
 //! * `assert_unlinkable`: instantiation must fail with a link error.
 //!   (wast 263 parses the spec's `assert_uninstantiable` -- trapping
 //!   instantiation -- as `assert_trap` on a module.)
 //!
 //! Directives the runner cannot execute (components, threads, exceptions,
 //! SIMD values, ...) are counted as FAILED, never silently skipped.
+//!
+//! The suite runs three times: the interpreter, the JIT forced, and the
+//! interpreter with lazy validation.
 //!
 //! Each script gets its own [`Store`] and [`Linker`] (pre-populated with the
 //! standard `spectest` host module); all scripts share one [`Engine`].
@@ -43,8 +48,8 @@ use std::collections::HashMap;
 use std::panic::{self, AssertUnwindSafe};
 
 use spur::{
-    Config, Engine, Error, ExternRef, Global, GlobalType, Instance, Linker, Memory, MemoryType,
-    Module, Mutability, Store, Table, TableType, TrapCode, Val, ValType,
+    CompilationMode, Config, Engine, Error, ExternRef, Global, GlobalType, Instance, Linker,
+    Memory, MemoryType, Module, Mutability, Store, Table, TableType, TrapCode, Val, ValType,
 };
 use wast::core::{AbstractHeapType, HeapType, NanPattern, WastArgCore, WastRetCore};
 use wast::lexer::Lexer;
@@ -73,12 +78,19 @@ fn main() {
     jit.jit(true)
         .jit_param("hotloop", 1)
         .expect("hotloop is a JIT parameter");
+    // Lazy validation: function bodies are checked at their first use.
+    let mut lazy = Config::new();
+    lazy.jit(false).compilation_mode(CompilationMode::Lazy);
     let mut any_failed = false;
-    for (label, config) in [("interp", interp), ("jit", jit)] {
+    for (label, config, is_lazy) in [
+        ("interp", interp, false),
+        ("jit", jit, false),
+        ("lazy validation", lazy, true),
+    ] {
         let suite = std::thread::Builder::new()
             .name(format!("spec-{label}"))
             .stack_size(SUITE_STACK_SIZE)
-            .spawn(move || run_suite(label, &config))
+            .spawn(move || run_suite(label, &config, is_lazy))
             .expect("failed to spawn the spec runner thread");
         let (_passed, failed, _skipped) = match suite.join() {
             Ok(counts) => counts,
@@ -95,8 +107,9 @@ fn main() {
 }
 
 /// Runs the whole Wasm 2.0 suite with `config` and prints per-file results and
-/// one summary line tagged with `label`. Returns `(passed, failed, skipped)`.
-fn run_suite(label: &str, config: &Config) -> (usize, usize, usize) {
+/// one summary line tagged with `label`; `lazy` says the config validates function bodies
+/// at their first use. Returns `(passed, failed, skipped)`.
+fn run_suite(label: &str, config: &Config, lazy: bool) -> (usize, usize, usize) {
     let engine = Engine::new(config);
     let filters = file_filters();
 
@@ -106,6 +119,7 @@ fn run_suite(label: &str, config: &Config) -> (usize, usize, usize) {
 
     let (mut passed, mut failed, mut skipped) = (0, 0, 0);
     let (mut traces, mut entries, mut traced_scripts) = (0, 0, 0);
+    let (mut invalid_at_load, mut invalid_at_use) = (0, 0);
     let mut skip_reasons: Vec<String> = Vec::new();
     let (mut filtered_files, mut filtered_directives) = (0, 0);
 
@@ -120,7 +134,7 @@ fn run_suite(label: &str, config: &Config) -> (usize, usize, usize) {
             continue;
         }
 
-        let result = run_file(&engine, name, file.raw());
+        let result = run_file(&engine, name, file.raw(), lazy);
         println!(
             "spec {name}: {} passed, {} failed",
             result.passed, result.failed
@@ -139,6 +153,19 @@ fn run_suite(label: &str, config: &Config) -> (usize, usize, usize) {
         traces += result.traces;
         entries += result.entries;
         traced_scripts += usize::from(result.entries > 0);
+        invalid_at_load += result.invalid_at_load;
+        invalid_at_use += result.invalid_at_use;
+    }
+    // Where the invalid and malformed modules were rejected: all at load, unless bodies
+    // are validated lazily, when those whose only fault is in a body must fail at their
+    // first use (every function is translated) and must not at load.
+    println!(
+        "spec ({label}): invalid or malformed modules rejected at load: {invalid_at_load}, \
+         at the first use of a function: {invalid_at_use}"
+    );
+    if (invalid_at_use > 0) != lazy {
+        println!("    expected rejections at first use only with lazy validation");
+        failed += 1;
     }
     // With the JIT forced, the scripts with loops must really have run traces: a JIT
     // that aborted every recording would otherwise pass as the interpreter does.
@@ -209,10 +236,14 @@ struct FileResult {
     /// Traces the JIT compiled for the script, and how often they were entered.
     traces: u64,
     entries: u64,
+    /// `assert_invalid` / `assert_malformed` modules rejected when loaded, and when
+    /// their functions were first used (lazy validation).
+    invalid_at_load: usize,
+    invalid_at_use: usize,
 }
 
 /// Parses and runs one script; never panics (engine panics are caught).
-fn run_file(engine: &Engine, name: &str, text: &str) -> FileResult {
+fn run_file(engine: &Engine, name: &str, text: &str, lazy: bool) -> FileResult {
     let mut result = FileResult::default();
     let fail = |result: &mut FileResult, msg: String| {
         result.failed += 1;
@@ -236,19 +267,20 @@ fn run_file(engine: &Engine, name: &str, text: &str) -> FileResult {
         }
     };
 
-    let mut ctx = match catching_panics(|| WastContext::new(engine).map_err(|e| e.to_string())) {
-        Ok(ctx) => ctx,
-        Err(e) => {
-            // Without the host module nothing meaningful can run: every
-            // directive of the script fails.
-            let n = wast.directives.len();
-            result.failed += n;
-            result.failures.push(format!(
-                "{name}: setting up `spectest` failed: {e} ({n} directives not run)"
-            ));
-            return result;
-        }
-    };
+    let mut ctx =
+        match catching_panics(|| WastContext::new(engine, lazy).map_err(|e| e.to_string())) {
+            Ok(ctx) => ctx,
+            Err(e) => {
+                // Without the host module nothing meaningful can run: every
+                // directive of the script fails.
+                let n = wast.directives.len();
+                result.failed += n;
+                result.failures.push(format!(
+                    "{name}: setting up `spectest` failed: {e} ({n} directives not run)"
+                ));
+                return result;
+            }
+        };
 
     for directive in wast.directives {
         let (line, col) = directive.span().linecol_in(text);
@@ -263,6 +295,8 @@ fn run_file(engine: &Engine, name: &str, text: &str) -> FileResult {
         }
     }
     let stats = ctx.store.jit_stats();
+    result.invalid_at_load = ctx.invalid_at_load;
+    result.invalid_at_use = ctx.invalid_at_use;
     result.traces = stats.traces;
     result.entries = stats.entries;
     result
@@ -319,10 +353,15 @@ struct WastContext {
     definitions: HashMap<String, Module>,
     /// Key of the most recent `module definition`.
     last_definition: Option<String>,
+    /// Function bodies are validated at their first use.
+    lazy: bool,
+    /// Invalid modules rejected at load, and at the first use of their functions.
+    invalid_at_load: usize,
+    invalid_at_use: usize,
 }
 
 impl WastContext {
-    fn new(engine: &Engine) -> Result<Self, Error> {
+    fn new(engine: &Engine, lazy: bool) -> Result<Self, Error> {
         let mut store = Store::new(engine, ());
         let mut linker = Linker::new(engine);
         // Scripts may `register` the same name more than once.
@@ -336,6 +375,9 @@ impl WastContext {
             instances: HashMap::new(),
             definitions: HashMap::new(),
             last_definition: None,
+            lazy,
+            invalid_at_load: 0,
+            invalid_at_use: 0,
         })
     }
 
@@ -427,10 +469,25 @@ impl WastContext {
                 message,
                 ..
             } => match self.compile(&mut module) {
+                Err(_) => {
+                    self.invalid_at_load += 1;
+                    Ok(())
+                }
+                // With lazy validation, the error comes when the functions are used.
+                Ok(m) if self.lazy => match m.translate_all() {
+                    Err(e) if e.is_compile() => {
+                        self.invalid_at_use += 1;
+                        Ok(())
+                    }
+                    Err(e) => Err(format!("expected a compile error (`{message}`), got {e}")),
+                    Ok(()) => Err(format!(
+                        "module compiled and every function translated, but expected a \
+                         compile error (`{message}`)"
+                    )),
+                },
                 Ok(_) => Err(format!(
                     "module compiled, but expected a compile error (`{message}`)"
                 )),
-                Err(_) => Ok(()),
             },
             WastDirective::AssertUnlinkable {
                 mut module,

@@ -187,6 +187,7 @@ pub(crate) fn compiled(
     if let Some(c) = body.compiled.get() {
         return Ok(c);
     }
+    body.validate(&module.bytes)?;
     let c = std::sync::Arc::new(translate(module, func)?);
     Ok(body.compiled.get_or_init(|| c))
 }

@@ -1,9 +1,13 @@
 //! Decoding and validation: wasm bytes -> an immutable, shareable [`Module`].
 //!
-//! The whole module is validated up front with `wasmparser` (every function body too), so a
-//! `Module` is always valid and later stages never see malformed input. Function bodies are
-//! *not* translated here: each is translated to slot bytecode at its first call
-//! (`interp::translate`), and the result is cached in the module, shared by all instances.
+//! The module's structure is validated up front with `wasmparser`, and by default every
+//! function body too, so a `Module` is valid and later stages never see malformed input.
+//! Function bodies are *not* translated here: each is translated to slot bytecode at its
+//! first call (`interp::translate`), and the result is cached in the module, shared by all
+//! instances. `Config::compilation_mode` changes when bodies are handled, with wasmi's
+//! names: [`CompilationMode::Lazy`](crate::CompilationMode::Lazy) also validates each body
+//! only at its first call (its errors surface then, from the call), and
+//! [`CompilationMode::Eager`](crate::CompilationMode::Eager) translates every body at load.
 //!
 //! Supported: WebAssembly 2.0 without SIMD (MVP, mutable globals, sign extension,
 //! non-trapping float-to-int, multi-value, bulk memory, reference types). Anything else is
@@ -15,12 +19,16 @@ pub(crate) use const_expr::ConstExpr;
 
 use crate::error::Error;
 use crate::interp::CompiledFunc;
+use crate::runtime::engine::CompilationMode;
 use crate::runtime::engine::{Engine, TypeId};
 use crate::runtime::types::{FuncType, GlobalType, MemoryType, TableType};
 use std::collections::HashMap;
 use std::ops::Range;
 use std::sync::{Arc, OnceLock};
-use wasmparser::{Parser, Payload, ValidPayload, Validator, WasmFeatures};
+use wasmparser::{
+    BinaryReader, FuncToValidate, FunctionBody, Parser, Payload, ValidPayload, Validator,
+    ValidatorResources, WasmFeatures,
+};
 
 /// The features spur accepts: WebAssembly 2.0 minus SIMD.
 pub(crate) fn features() -> WasmFeatures {
@@ -125,6 +133,30 @@ pub(crate) struct DataSegment {
 pub(crate) struct FuncBody {
     pub(crate) range: Range<usize>,
     pub(crate) compiled: OnceLock<Arc<CompiledFunc>>,
+    /// With lazy validation: what validating the body needs (the module's validated
+    /// structure, the function's index and type), done before its translation.
+    unvalidated: Option<(ValidatorResources, u32, u32)>,
+}
+
+impl FuncBody {
+    /// Validates the body if that was left for its first use (`CompilationMode::Lazy`).
+    pub(crate) fn validate(&self, bytes: &[u8]) -> Result<(), Error> {
+        let Some((resources, index, ty)) = &self.unvalidated else {
+            return Ok(());
+        };
+        let func = FuncToValidate {
+            resources: resources.clone(),
+            index: *index,
+            ty: *ty,
+            features: features(),
+        };
+        let body = FunctionBody::new(BinaryReader::new(
+            &bytes[self.range.clone()],
+            self.range.start as u64,
+        ));
+        let mut v = func.into_validator(Default::default());
+        v.validate(&body).map_err(Error::compile)
+    }
 }
 
 pub(crate) struct ModuleInner {
@@ -195,14 +227,28 @@ impl Module {
     /// Decodes and validates a module from its binary form.
     pub fn from_binary(engine: &Engine, bytes: &[u8]) -> Result<Module, Error> {
         let inner = parse(engine, bytes)?;
-        Ok(Module {
+        let module = Module {
             inner: Arc::new(inner),
-        })
+        };
+        if engine.config().compilation_mode == CompilationMode::Eager {
+            module.translate_all()?;
+        }
+        Ok(module)
     }
 
-    /// Checks that `bytes` are a valid module spur can run, without keeping it.
+    /// Checks that `bytes` are a valid module spur can run, without keeping it: every
+    /// function body too, whatever the compilation mode.
     pub fn validate(engine: &Engine, bytes: &[u8]) -> Result<(), Error> {
-        Module::from_binary(engine, bytes).map(drop)
+        let inner = parse(engine, bytes)?;
+        for (i, body) in inner.bodies.iter().enumerate() {
+            body.validate(&inner.bytes).map_err(|e| {
+                Error::compile(format!(
+                    "function {}: {e}",
+                    inner.num_imported_funcs as usize + i
+                ))
+            })?;
+        }
+        Ok(())
     }
 
     /// The engine this module was compiled for.
@@ -262,6 +308,9 @@ impl Module {
 fn parse(engine: &Engine, bytes: &[u8]) -> Result<ModuleInner, Error> {
     let mut validator = Validator::new_with_features(features());
     let mut allocs = wasmparser::FuncValidatorAllocations::default();
+    let lazy = engine.config().compilation_mode == CompilationMode::Lazy;
+    // The body the last payload asked to validate, when that waits for its first use.
+    let mut unvalidated = None;
     let mut m = ModuleInner {
         engine: engine.clone(),
         bytes: bytes.into(),
@@ -300,9 +349,13 @@ fn parse(engine: &Engine, bytes: &[u8]) -> Result<ModuleInner, Error> {
         if let ValidPayload::Func(func, body) =
             validator.payload(&payload).map_err(Error::compile)?
         {
-            let mut fv = func.into_validator(allocs);
-            fv.validate(&body).map_err(Error::compile)?;
-            allocs = fv.into_allocations();
+            if lazy {
+                unvalidated = Some((func.resources, func.index, func.ty));
+            } else {
+                let mut fv = func.into_validator(allocs);
+                fv.validate(&body).map_err(Error::compile)?;
+                allocs = fv.into_allocations();
+            }
         }
         match payload {
             Payload::TypeSection(reader) => {
@@ -457,6 +510,7 @@ fn parse(engine: &Engine, bytes: &[u8]) -> Result<ModuleInner, Error> {
                 m.bodies.push(FuncBody {
                     range: r.start as usize..r.end as usize,
                     compiled: OnceLock::new(),
+                    unvalidated: unvalidated.take(),
                 });
             }
             Payload::CustomSection(reader) => {

@@ -39,6 +39,23 @@ pub struct Config {
     pub(crate) profiler: ProfilingStrategy,
     pub(crate) epoch_interruption: bool,
     pub(crate) consume_fuel: bool,
+    pub(crate) compilation_mode: CompilationMode,
+}
+
+/// When a module's function bodies are validated and translated (wasmi's option of the
+/// same name, see [`Config::compilation_mode`]).
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+pub enum CompilationMode {
+    /// Every body is validated and translated while the module loads.
+    Eager,
+    /// Every body is validated while the module loads and translated at its first call
+    /// (the default).
+    #[default]
+    LazyTranslation,
+    /// Only the module's structure is validated while it loads; each body is validated
+    /// and translated at its first call, and an invalid body's error comes back from that
+    /// call. Loading is fastest; a module may load that eager validation rejects.
+    Lazy,
 }
 
 impl Default for Config {
@@ -52,6 +69,7 @@ impl Default for Config {
             profiler: ProfilingStrategy::None,
             epoch_interruption: false,
             consume_fuel: false,
+            compilation_mode: CompilationMode::default(),
         }
     }
 }
@@ -196,6 +214,34 @@ impl Config {
     /// ```
     pub fn consume_fuel(&mut self, enable: bool) -> &mut Config {
         self.consume_fuel = enable;
+        self
+    }
+
+    /// When function bodies are validated and translated (default
+    /// [`CompilationMode::LazyTranslation`]: validated at load, translated at first call).
+    /// [`CompilationMode::Lazy`] leaves validation to the first call too, for the fastest
+    /// start on large modules; [`Module::validate`](crate::Module::validate) still checks
+    /// everything.
+    ///
+    /// ```
+    /// use spur::{CompilationMode, Config, Engine, Instance, Module, Store};
+    /// let mut config = Config::new();
+    /// config.compilation_mode(CompilationMode::Lazy);
+    /// let engine = Engine::new(&config);
+    /// // `bad` is invalid (it returns nothing where it promises an i32), but never called.
+    /// let wat = r#"(module (func (export "ok") (result i32) (i32.const 1))
+    ///                      (func (export "bad") (result i32)))"#;
+    /// let module = Module::new(&engine, wat)?;
+    /// let mut store = Store::new(&engine, ());
+    /// let instance = Instance::new(&mut store, &module, &[])?;
+    /// let ok = instance.get_typed_func::<(), i32>(&mut store, "ok")?;
+    /// assert_eq!(ok.call(&mut store, ())?, 1);
+    /// let bad = instance.get_typed_func::<(), i32>(&mut store, "bad")?;
+    /// assert!(bad.call(&mut store, ()).unwrap_err().is_compile());
+    /// # Ok::<(), spur::Error>(())
+    /// ```
+    pub fn compilation_mode(&mut self, mode: CompilationMode) -> &mut Config {
+        self.compilation_mode = mode;
         self
     }
 
