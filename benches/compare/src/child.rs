@@ -169,9 +169,25 @@ fn run_self_bytes(args: &[&str]) -> Result<Vec<u8>, String> {
     Ok(out.stdout)
 }
 
-/// Runs one measurement in a child process and parses its line.
+/// Runs one measurement in a child process and parses its line: this executable, or the
+/// plain build's for its engines.
 pub fn spawn(engine: EngineKind, kernel: &str, n: i32) -> Result<Sample, String> {
-    let out = run_self(&[FLAG, engine.name(), kernel, &n.to_string()])?;
+    let n = n.to_string();
+    let out = match engine.tuned() {
+        Some(tuned) => {
+            let path = manifest::wasm_path(kernel);
+            let out = Command::new(crate::plain::binary()?)
+                .args([tuned.name(), &path.display().to_string(), &n])
+                .stdin(Stdio::null())
+                .output()
+                .map_err(|e| format!("spawn the plain build: {e}"))?;
+            if !out.status.success() {
+                return Err(format!("child {}: {}", out.status, tail(&out.stderr, 6)));
+            }
+            String::from_utf8_lossy(&out.stdout).into_owned()
+        }
+        None => run_self(&[FLAG, engine.name(), kernel, &n])?,
+    };
     parse_line(out.trim())
 }
 

@@ -28,6 +28,13 @@ pub enum EngineKind {
     SpurJitFuel,
     /// spur with the JIT and epoch interruption.
     SpurJitEpochs,
+    /// spur's interpreter in the plain build (a plain dependency, default release profile;
+    /// see `plain`).
+    SpurInterpPlain,
+    /// spur with the JIT in the plain build.
+    SpurJitPlain,
+    /// wasmi in the plain build.
+    WasmiPlain,
 }
 
 /// An embedder control that costs checks in the code (`--controls` measures the cost).
@@ -61,6 +68,28 @@ impl EngineKind {
         EngineKind::SpurJitEpochs,
     ];
 
+    /// Every engine, then spur and wasmi in the plain build, for `--plain`.
+    pub const PLAIN: [EngineKind; 8] = [
+        EngineKind::SpurInterp,
+        EngineKind::SpurJit,
+        EngineKind::Wasmi,
+        EngineKind::Wasmtime,
+        EngineKind::Winch,
+        EngineKind::SpurInterpPlain,
+        EngineKind::SpurJitPlain,
+        EngineKind::WasmiPlain,
+    ];
+
+    /// The same engine in the tuned build, if this is one of the plain build's.
+    pub fn tuned(self) -> Option<EngineKind> {
+        match self {
+            EngineKind::SpurInterpPlain => Some(EngineKind::SpurInterp),
+            EngineKind::SpurJitPlain => Some(EngineKind::SpurJit),
+            EngineKind::WasmiPlain => Some(EngineKind::Wasmi),
+            _ => None,
+        }
+    }
+
     /// The configuration without its control, and the control.
     pub fn split(self) -> (EngineKind, Control) {
         match self {
@@ -79,6 +108,9 @@ impl EngineKind {
             EngineKind::SpurInterpEpochs => "spur-interp+epochs",
             EngineKind::SpurJitFuel => "spur-jit+fuel",
             EngineKind::SpurJitEpochs => "spur-jit+epochs",
+            EngineKind::SpurInterpPlain => "spur-interp-plain",
+            EngineKind::SpurJitPlain => "spur-jit-plain",
+            EngineKind::WasmiPlain => "wasmi-plain",
             EngineKind::SpurInterp => "spur-interp",
             EngineKind::SpurJit => "spur-jit",
             EngineKind::Wasmi => "wasmi",
@@ -108,67 +140,7 @@ impl EngineKind {
     }
 }
 
-/// The result of one measurement inside one process.
-#[derive(Clone, Copy, Debug)]
-pub struct Timing {
-    /// Bytes -> compiled module -> instantiated.
-    pub load: Duration,
-    /// One call of `run(n)`.
-    pub run: Duration,
-    /// What `run(n)` returned.
-    pub checksum: i64,
-}
-
-/// The host function `env.host_mix` that `host_call.wasm` imports (see benches/kernels/README.md).
-pub fn host_mix(x: i32) -> i32 {
-    let mut x = x as u32;
-    x ^= x >> 15;
-    x = x.wrapping_mul(0x2c1b_3c6d);
-    x ^= x >> 12;
-    x as i32
-}
-
-/// Formats an engine error, with its cause chain where the error type has one.
-pub fn fail(what: &str, e: impl Display) -> String {
-    format!("{what}: {e:#}")
-}
-
-/// The one measurement, for engines whose APIs spell it alike (spur mirrors Wasmtime, and
-/// wasmi differs only in how it instantiates): load = compile + store + instantiate, then
-/// one timed `run(n)`; `$prepare` sets the store up (spur's controls) before instantiation.
-macro_rules! measure {
-    ($krate:ident, $engine:expr, $instantiate:ident, $bytes:expr, $n:expr) => {
-        measure!($krate, $engine, $instantiate, $bytes, $n, |_| Ok(()))
-    };
-    ($krate:ident, $engine:expr, $instantiate:ident, $bytes:expr, $n:expr, $prepare:expr) => {{
-        let engine = $engine;
-        let mut linker = $krate::Linker::<()>::new(&engine);
-        linker
-            .func_wrap("env", "host_mix", host_mix)
-            .map_err(|e| fail("define host_mix", e))?;
-
-        let start = Instant::now();
-        let module = $krate::Module::new(&engine, $bytes).map_err(|e| fail("compile", e))?;
-        let mut store = $krate::Store::new(&engine, ());
-        let prepare: fn(&mut $krate::Store<()>) -> Result<(), String> = $prepare;
-        prepare(&mut store)?;
-        let instance = linker
-            .$instantiate(&mut store, &module)
-            .map_err(|e| fail("instantiate", e))?;
-        let load = start.elapsed();
-
-        let run = instance
-            .get_typed_func::<i32, i64>(&mut store, "run")
-            .map_err(|e| fail("export run", e))?;
-        let start = Instant::now();
-        let checksum = run.call(&mut store, $n).map_err(|e| fail("run", e))?;
-        Ok(Timing {
-            load,
-            run: start.elapsed(),
-            checksum,
-        })
-    }};
-}
+include!("../plain/measure.rs");
 
 fn spur_measure(jit: bool, control: Control, bytes: &[u8], n: i32) -> Result<Timing, String> {
     let mut config = spur::Config::new();

@@ -19,6 +19,7 @@ mod engines;
 mod machine;
 mod manifest;
 mod micro;
+mod plain;
 mod programs;
 mod report;
 mod wasi;
@@ -32,7 +33,7 @@ use std::collections::BTreeSet;
 use std::process::ExitCode;
 use std::time::Instant;
 
-const USAGE: &str = "usage: spur-compare [--quick] [--runs N] [NAME...]
+const USAGE: &str = "usage: spur-compare [--quick] [--runs N] [--plain] [NAME...]
        spur-compare --controls [--quick] [--runs N] [KERNEL...]
        spur-compare --micro [--runs N] [BENCH...]
   --quick    use each kernel's quick_n (default: default_n) and 3 runs (default: 5);
@@ -42,6 +43,8 @@ const USAGE: &str = "usage: spur-compare [--quick] [--runs N] [NAME...]
              `startup`, a program of benches/programs/MANIFEST (lua-loops, lua-tables,
              lua-strings, lua-closures, lua-methods, bzip2), `kernels` (all kernels and
              startup) or `programs` (all programs)
+  --plain    also measure spur and wasmi as an embedder builds them (plain dependencies
+             of a crate outside this workspace, default release profile), on the kernels
   --controls what fuel metering and epoch interruption cost spur on the kernels (run
              time with each over run time without, interpreter and JIT)
   --micro    micro-benchmarks of the engines' own costs instead of the kernels
@@ -54,6 +57,8 @@ struct Options {
     micro: bool,
     /// Measure what spur's controls (fuel, epochs) cost instead of comparing engines.
     controls: bool,
+    /// Add spur and wasmi in the plain build (see `plain`).
+    plain: bool,
     runs: usize,
     /// Benchmark names, or micro benches with `--micro`.
     kernels: Vec<String>,
@@ -64,6 +69,7 @@ fn parse_args(args: &[String]) -> Result<Option<Options>, String> {
     let mut quick = false;
     let mut micro = false;
     let mut controls = false;
+    let mut plain = false;
     let mut runs = None;
     let mut kernels = Vec::new();
     let mut it = args.iter();
@@ -72,6 +78,7 @@ fn parse_args(args: &[String]) -> Result<Option<Options>, String> {
             "--quick" => quick = true,
             "--micro" => micro = true,
             "--controls" => controls = true,
+            "--plain" => plain = true,
             "--runs" => {
                 let n = it.next().ok_or("--runs needs a value")?;
                 runs = Some(
@@ -91,6 +98,7 @@ fn parse_args(args: &[String]) -> Result<Option<Options>, String> {
         quick,
         micro,
         controls,
+        plain,
         runs,
         kernels,
     }))
@@ -101,6 +109,8 @@ impl Options {
     fn engines(&self) -> &'static [EngineKind] {
         if self.controls {
             &EngineKind::CONTROLS
+        } else if self.plain {
+            &EngineKind::PLAIN
         } else {
             &EngineKind::ALL
         }

@@ -293,39 +293,35 @@ fn program_footer(rows: &[&Row]) -> String {
     )
 }
 
-/// The `--controls` report: what fuel metering and epoch interruption cost, as run time
-/// with the control over run time without, for the interpreter and the JIT.
-pub fn render_controls(rows: &[Row]) -> String {
-    use EngineKind::*;
-    let pairs = [
-        (SpurInterp, SpurInterpFuel),
-        (SpurInterp, SpurInterpEpochs),
-        (SpurJit, SpurJitFuel),
-        (SpurJit, SpurJitEpochs),
-    ];
-    let ratio = |row: &Row, (base, with): (EngineKind, EngineKind)| {
-        Some(row.summary(with)?.run_ms / row.summary(base)?.run_ms)
-            .filter(|r| r.is_finite() && *r > 0.0)
-    };
-    let mut out = String::from("| kernel | spur-interp run ms | spur-jit run ms |");
-    let mut rule = String::from("| --- | ---: | ---: |");
-    for (base, with) in pairs {
-        let _ = write!(out, " {} / {} |", with.name(), base.name());
+/// `a`'s run time over `b`'s on one row.
+fn run_ratio(row: &Row, a: EngineKind, b: EngineKind) -> Option<f64> {
+    Some(row.summary(a)?.run_ms / row.summary(b)?.run_ms).filter(|r| r.is_finite() && *r > 0.0)
+}
+
+/// A table with the run times of `times` and the run-time ratio of each `(a, b)` of
+/// `pairs`, per row (startup excluded), then the ratios' geomean and largest value.
+fn ratio_table(rows: &[&Row], times: &[EngineKind], pairs: &[(EngineKind, EngineKind)]) -> String {
+    let rows: Vec<&Row> = rows.iter().copied().filter(|r| in_geomean(r)).collect();
+    let mut out = String::from("| kernel |");
+    let mut rule = String::from("| --- |");
+    for e in times {
+        let _ = write!(out, " {} run ms |", e.name());
+        rule.push_str(" ---: |");
+    }
+    for (a, b) in pairs {
+        let _ = write!(out, " {} / {} |", a.name(), b.name());
         rule.push_str(" ---: |");
     }
     let _ = write!(out, "\n{rule}\n");
     let mut all: Vec<Vec<f64>> = vec![Vec::new(); pairs.len()];
-    for row in rows {
-        let run = |e| row.summary(e).map(|s| s.run_ms);
-        let _ = write!(
-            out,
-            "| {} | {} | {} |",
-            row.name,
-            fmt_opt(run(SpurInterp), fmt_ms),
-            fmt_opt(run(SpurJit), fmt_ms)
-        );
-        for (k, &pair) in pairs.iter().enumerate() {
-            let r = ratio(row, pair);
+    for row in &rows {
+        let _ = write!(out, "| {} |", row.name);
+        for &e in times {
+            let run = row.summary(e).map(|s| s.run_ms);
+            let _ = write!(out, " {} |", fmt_opt(run, fmt_ms));
+        }
+        for (k, &(a, b)) in pairs.iter().enumerate() {
+            let r = run_ratio(row, a, b);
             all[k].extend(r);
             let _ = write!(out, " {} |", fmt_opt(r, |r| format!("{r:.3}")));
         }
@@ -335,7 +331,7 @@ pub fn render_controls(rows: &[Row]) -> String {
         ("geomean", geomean as fn(&[f64]) -> Option<f64>),
         ("max", |v: &[f64]| v.iter().copied().reduce(f64::max)),
     ] {
-        let _ = write!(out, "| **{label}** | | |");
+        let _ = write!(out, "| **{label}** |{}", " |".repeat(times.len()));
         for values in &all {
             let _ = write!(
                 out,
@@ -345,6 +341,45 @@ pub fn render_controls(rows: &[Row]) -> String {
         }
         out.push('\n');
     }
+    out
+}
+
+/// The `--controls` report: what fuel metering and epoch interruption cost, as run time
+/// with the control over run time without, for the interpreter and the JIT.
+pub fn render_controls(rows: &[Row]) -> String {
+    use EngineKind::*;
+    let rows: Vec<&Row> = rows.iter().collect();
+    ratio_table(
+        &rows,
+        &[SpurInterp, SpurJit],
+        &[
+            (SpurInterpFuel, SpurInterp),
+            (SpurInterpEpochs, SpurInterp),
+            (SpurJitFuel, SpurJit),
+            (SpurJitEpochs, SpurJit),
+        ],
+    )
+}
+
+/// The `--plain` section: spur and wasmi as an embedder builds them against each other,
+/// beside the tuned build's figures, and each engine's plain time over its tuned time.
+fn render_plain(rows: &[&Row]) -> String {
+    use EngineKind::*;
+    let mut out = String::from(
+        "\n## Plain build\n\nspur and wasmi as plain dependencies of a crate outside this \
+         workspace (default release profile, no flags), beside the tuned build above.\n\n",
+    );
+    out.push_str(&ratio_table(
+        rows,
+        &[SpurInterpPlain, SpurJitPlain, WasmiPlain],
+        &[
+            (SpurInterpPlain, WasmiPlain),
+            (SpurInterp, Wasmi),
+            (SpurJitPlain, SpurJit),
+            (SpurInterpPlain, SpurInterp),
+            (WasmiPlain, Wasmi),
+        ],
+    ));
     out
 }
 
@@ -362,6 +397,12 @@ pub fn render(rows: &[Row]) -> String {
         }
         out.push_str(&geomean_row(&kernels, false));
         out.push_str(&footer(&kernels));
+        if kernels
+            .iter()
+            .any(|r| r.engines.contains(&EngineKind::SpurInterpPlain))
+        {
+            out.push_str(&render_plain(&kernels));
+        }
     }
     if !programs.is_empty() {
         if !kernels.is_empty() {
