@@ -736,11 +736,28 @@ impl<'a> Ir<'a> {
         r.idx() < self.loop_start && self.variant.get(r.idx()).copied().unwrap_or(false)
     }
 
-    /// Whether an earlier bounds check on `a` already covers `a + end` (and still holds
-    /// where the next instruction goes: not a pre-loop check on a loop-carried value).
-    pub(crate) fn bound_covers(&self, a: Ref, end: u64) -> bool {
-        self.ins.iter().enumerate().rev().take(64).any(|(i, ins)| {
-            ins.op == Op::Bound && ins.a == a && ins.aux >= end && !self.is_stale(Ref(i as u32))
+    /// Widens the latest earlier bounds check on `a` to cover `a + end`, if there is one
+    /// that still holds here: one check of the largest offset then stands for the checks
+    /// of several accesses off one base. That only makes the earlier check stricter: when
+    /// it fails, its exit resumes the interpreter at the earlier access, which then traps
+    /// (or not) exactly where it should.
+    pub(crate) fn widen_bound(&mut self, a: Ref, end: u64) -> bool {
+        match self.recent_bound(a) {
+            Some(i) => {
+                let aux = &mut self.ins[i].aux;
+                *aux = (*aux).max(end);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// The latest bounds check on `a` among the last 64 instructions that still holds
+    /// where the next instruction goes (not a pre-loop check on a loop-carried value).
+    fn recent_bound(&self, a: Ref) -> Option<usize> {
+        let n = self.ins.len();
+        (n.saturating_sub(64)..n).rev().find(|&i| {
+            self.ins[i].op == Op::Bound && self.ins[i].a == a && !self.is_stale(Ref(i as u32))
         })
     }
 }

@@ -144,7 +144,7 @@ pub(crate) fn fold(ir: &mut Ir<'_>, ins: Ins) -> Result<Folded, IrFull> {
                     ..ins
                 }));
             }
-            if ka.is_none() && ir.bound_covers(ins.a, ins.aux) {
+            if ka.is_none() && ir.widen_bound(ins.a, ins.aux) {
                 return Ok(Same(Ref::NONE));
             }
         }
