@@ -354,6 +354,16 @@ fn run_loop<const REC: bool>(s: &mut StoreInner, stop: usize, acc_in: u64) -> Ru
             }};
         }
         // Pushes a frame for `callee` with arguments at `args` in instance `inst`.
+        // Fuel metering: charges a run's `$cost`, or traps at `$pc` consuming nothing.
+        macro_rules! fuel {
+            ($pc:expr, $cost:expr) => {{
+                let left = s.fuel - i64::from($cost);
+                if left < 0 {
+                    trap!($pc, OutOfFuel);
+                }
+                s.fuel = left;
+            }};
+        }
         macro_rules! enter {
             ($pc:ident, $callee:expr, $args:expr, $inst:expr) => {{
                 let callee: *const CompiledFunc = $callee;
@@ -393,11 +403,7 @@ fn run_loop<const REC: bool>(s: &mut StoreInner, stop: usize, acc_in: u64) -> Ru
                 }
                 if c.entry_fuel != 0 {
                     // The entry run's `Fuel`, charged here rather than dispatched.
-                    let left = s.fuel - i64::from(c.entry_fuel);
-                    if left < 0 {
-                        trap!(ip, OutOfFuel);
-                    }
-                    s.fuel = left;
+                    fuel!(ip, c.entry_fuel);
                     ip = ip.add(1);
                 }
             }};
@@ -543,13 +549,7 @@ fn run_loop<const REC: bool>(s: &mut StoreInner, stop: usize, acc_in: u64) -> Ru
                     }
                 }
                 Instr::Epoch => epoch!(pc),
-                Instr::Fuel { cost } => {
-                    let left = s.fuel - i64::from(cost);
-                    if left < 0 {
-                        trap!(pc, OutOfFuel);
-                    }
-                    s.fuel = left;
-                }
+                Instr::Fuel { cost } => fuel!(pc, cost),
                 Instr::ProfEnter { func } => profile::enter(s, func),
                 Instr::ProfLoop { func } => profile::iteration(s, func),
                 Instr::ProfResume { func } => profile::resume(s, func),

@@ -517,11 +517,7 @@ impl Cg<'_, '_> {
         if let Some(at) = entries.iter().position(|e| e.0 == FUEL_SLOT) {
             // The fuel goes back to the store, where the other trace reads it.
             let (_, v) = entries.remove(at);
-            let g = self.gpr(v, RAX);
-            dynasm!(self.ops ; .arch x64
-                ; mov rcx, [rbx + OFF_STORE]
-                ; mov [rcx + OFF_FUEL], Rq(g)
-            );
+            self.fuel_store(v);
         }
         dynasm!(self.ops ; .arch x64 ; mov rcx, [rbx + OFF_SP]);
         for (slot, v) in entries {
@@ -657,6 +653,15 @@ impl Cg<'_, '_> {
             ; mov Rq(d), [rax + OFF_FUEL]
         );
         self.finish_g(r, d);
+    }
+
+    /// Writes `v` as the store's fuel left (through the context's store pointer).
+    fn fuel_store(&mut self, v: Ref) {
+        let g = self.gpr(v, RCX);
+        dynasm!(self.ops ; .arch x64
+            ; mov rax, [rbx + OFF_STORE]
+            ; mov [rax + OFF_FUEL], Rq(g)
+        );
     }
 
     /// `a - aux`. An amount too large to appear raw under blinding is subtracted in
@@ -961,13 +966,7 @@ impl Cg<'_, '_> {
                 self.exit_if(r, Jcc::Ae);
             }
             Op::FuelLoad => self.fuel_load(r),
-            Op::FuelStore => {
-                let a = self.gpr(ins.a, RCX);
-                dynasm!(self.ops ; .arch x64
-                    ; mov rax, [rbx + OFF_STORE]
-                    ; mov [rax + OFF_FUEL], Rq(a)
-                );
-            }
+            Op::FuelStore => self.fuel_store(ins.a),
             Op::FuelSub => self.fuel_sub(r, ins),
             Op::Count => {
                 // The address is the store's own (a profile counter), not the module's:
