@@ -364,6 +364,29 @@ fn run_loop<const REC: bool>(s: &mut StoreInner, stop: usize, acc_in: u64) -> Ru
                 s.fuel = left;
             }};
         }
+        // Acts on what the JIT decided at a hot loop header or function entry: keep
+        // going, record from `ip`, or resume where a trace left the frame stack.
+        macro_rules! jit_action {
+            ($action:expr) => {
+                match $action {
+                    LoopAction::Continue => {}
+                    LoopAction::Record => {
+                        s.stack.frames.last_mut().unwrap_unchecked().ip = ip;
+                        return Run::Switch(acc);
+                    }
+                    LoopAction::Resumed(a) => {
+                        let f = s.stack.frames.last().unwrap_unchecked();
+                        ip = f.ip;
+                        sp = s.stack.values.as_mut_ptr().add(f.base);
+                        s.stack.instance = f.instance;
+                        reload_memory!();
+                        acc = a;
+                    }
+                    LoopAction::ResumedRecording(a) => return Run::Switch(a),
+                    LoopAction::Error(e) => return Run::Out(Outcome::Error(e)),
+                }
+            };
+        }
         macro_rules! enter {
             ($pc:ident, $callee:expr, $args:expr, $inst:expr) => {{
                 let callee: *const CompiledFunc = $callee;
@@ -405,6 +428,16 @@ fn run_loop<const REC: bool>(s: &mut StoreInner, stop: usize, acc_in: u64) -> Ru
                     // The entry run's `Fuel`, charged here rather than dispatched.
                     fuel!(ip, c.entry_fuel);
                     ip = ip.add(1);
+                }
+                // A recursive function's entry counts calls like a loop header
+                // (`jit::ENTRY`); the rest are never counted.
+                let left = c.entry_counter.load(Ordering::Relaxed);
+                if left != jit::ILOOP {
+                    if left > 1 {
+                        c.entry_counter.store(left - 1, Ordering::Relaxed);
+                    } else if !REC {
+                        jit_action!(jit::hot_loop(s, ip, jit::ENTRY, stop));
+                    }
                 }
             }};
         }
@@ -529,23 +562,7 @@ fn run_loop<const REC: bool>(s: &mut StoreInner, stop: usize, acc_in: u64) -> Ru
                             counter.store(left - 1, Ordering::Relaxed);
                         }
                     } else if !REC {
-                        match jit::hot_loop(s, pc, id, stop) {
-                            LoopAction::Continue => {}
-                            LoopAction::Record => {
-                                s.stack.frames.last_mut().unwrap_unchecked().ip = ip;
-                                return Run::Switch(acc);
-                            }
-                            LoopAction::Resumed(a) => {
-                                let f = s.stack.frames.last().unwrap_unchecked();
-                                ip = f.ip;
-                                sp = s.stack.values.as_mut_ptr().add(f.base);
-                                s.stack.instance = f.instance;
-                                reload_memory!();
-                                acc = a;
-                            }
-                            LoopAction::ResumedRecording(a) => return Run::Switch(a),
-                            LoopAction::Error(e) => return Run::Out(Outcome::Error(e)),
-                        }
+                        jit_action!(jit::hot_loop(s, pc, id, stop));
                     }
                 }
                 Instr::Epoch => epoch!(pc),

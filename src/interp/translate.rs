@@ -61,6 +61,10 @@ pub(crate) struct CompiledFunc {
     pub(crate) frame_size: u32,
     /// Hot counters of the loop headers (`Instr::Loop { id }`), counting down.
     pub(crate) loop_counters: Box<[AtomicU32]>,
+    /// Hot counter of the function's entry, counting calls down like a loop header's
+    /// (see `jit::ENTRY`): armed for functions that call themselves, `ILOOP` for the
+    /// rest (and once blacklisted).
+    pub(crate) entry_counter: AtomicU32,
     /// Byte offset in the module of each `call_indirect` site (profiling only).
     pub(crate) icall_sites: Box<[u32]>,
     /// The cost of the `Fuel` that starts the code, if one does (fuel metering): a call
@@ -173,6 +177,8 @@ struct Translator<'m> {
     /// Loop headers (code indices of their `Loop`) whose every iteration calls this
     /// function again: the JIT can never record them (see `self_call_in_loop`).
     unrecordable: Vec<usize>,
+    /// The function calls itself directly (its entry gets a hot counter).
+    self_calls: bool,
     /// Byte offsets of the `call_indirect` sites (profiling only).
     icall_sites: Vec<u32>,
 }
@@ -211,7 +217,10 @@ pub(crate) fn translate(module: &ModuleInner, func: u32) -> Result<CompiledFunc,
     let locals = num_params
         .checked_add(num_locals)
         .ok_or_else(|| Error::compile("too many locals"))?;
-    let hotloop = module.engine.config().jit_params.hotloop;
+    let (hotloop, hotcall) = {
+        let p = &module.engine.config().jit_params;
+        (p.hotloop, p.hotcall)
+    };
     let consts = collect_constants(&body)?;
     let base = locals
         .checked_add(consts.len() as u32)
@@ -240,6 +249,7 @@ pub(crate) fn translate(module: &ModuleInner, func: u32) -> Result<CompiledFunc,
         fuel: module.engine.config().consume_fuel,
         fuel_runs: Vec::new(),
         unrecordable: Vec::new(),
+        self_calls: false,
         icall_sites: Vec::new(),
     };
     if t.profile {
@@ -294,6 +304,10 @@ pub(crate) fn translate(module: &ModuleInner, func: u32) -> Result<CompiledFunc,
         folded_adds: t.folded_adds.into(),
         frame_size: frame_size as u32,
         loop_counters,
+        entry_counter: AtomicU32::new(match t.jit && t.self_calls {
+            true => hotcall,
+            false => crate::jit::ILOOP,
+        }),
         icall_sites: t.icall_sites.into(),
         entry_fuel,
         liveness: OnceLock::new(),
@@ -1320,6 +1334,7 @@ impl Translator<'_> {
 
     fn call(&mut self, func: u32) {
         if func == self.func {
+            self.self_calls = true;
             self.self_call_in_loop();
         }
         let ty = self.module.func_type(func);

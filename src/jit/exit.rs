@@ -13,9 +13,10 @@
 use super::asm::Loc;
 use super::fuel::FUEL_SLOT;
 use super::ir::{SnapFrame, Ty};
+use super::params::JitParams;
 use super::trace::{TraceCtx, word};
 use crate::interp::Instr;
-use crate::runtime::store::{Frame, Stack};
+use crate::runtime::store::{Frame, Stack, StoreInner};
 
 /// Where an exit finds a value.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -116,6 +117,15 @@ pub(crate) struct Exit {
 }
 
 impl Exit {
+    /// Counts the exit taken; true when it is hot enough to grow a side trace now.
+    pub(crate) fn taken(&mut self, params: &JitParams) -> bool {
+        self.taken += 1;
+        !self.link
+            && self.side.is_none()
+            && self.attempts <= params.tryside
+            && self.taken >= u64::from(params.hotexit) * u64::from(self.attempts + 1)
+    }
+
     /// The store's fuel left at this exit, if the trace kept it (see `fuel`); what was
     /// charged ahead (`fuel`) is still to be given back.
     pub(crate) fn fuel_left(&self, ctx: &TraceCtx) -> Option<i64> {
@@ -128,16 +138,7 @@ impl Exit {
 /// base is `ctx.root_base`) and returns the accumulator the resumed instruction reads.
 pub(crate) fn restore(stack: &mut Stack, e: &Exit, ctx: &TraceCtx) -> u64 {
     let root_base = ctx.root_base;
-    // Every value is read from the context, which the writes do not touch.
-    let values = &mut stack.values[root_base..];
-    for &(slot, w, narrow) in &e.writes.from_words {
-        let v = ctx.words[w as usize];
-        values[slot as usize] = if narrow { v as u32 as u64 } else { v };
-    }
-    for &(slot, v) in &e.writes.consts {
-        values[slot as usize] = v;
-    }
-    let acc = e.acc.map_or(0, |(src, ty)| src.read(ctx, ty));
+    let acc = write_slots(stack, e, ctx);
     for f in &e.frames {
         // SAFETY: `call_pc` is a call instruction inside its caller's code, which
         // continues after it; the caller resumes there when the callee returns.
@@ -151,4 +152,70 @@ pub(crate) fn restore(stack: &mut Stack, e: &Exit, ctx: &TraceCtx) -> u64 {
     }
     stack.frames.last_mut().expect("frame").ip = e.pc;
     acc
+}
+
+/// Writes exit `e`'s slots back (the trace's root frame is at `ctx.root_base`) and
+/// returns the accumulator the resumed instruction reads.
+fn write_slots(stack: &mut Stack, e: &Exit, ctx: &TraceCtx) -> u64 {
+    // Every value is read from the context, which the writes do not touch.
+    let values = &mut stack.values[ctx.root_base..];
+    for &(slot, w, narrow) in &e.writes.from_words {
+        let v = ctx.words[w as usize];
+        values[slot as usize] = if narrow { v as u32 as u64 } else { v };
+    }
+    for &(slot, v) in &e.writes.consts {
+        values[slot as usize] = v;
+    }
+    e.acc.map_or(0, |(src, ty)| src.read(ctx, ty))
+}
+
+/// The innermost exit taken inside native calls between traces.
+pub(crate) struct Unwound {
+    /// The accumulator the interpreter resumes with.
+    pub(crate) acc: u64,
+    /// The exit (trace, exit number), when it is hot enough to grow a side trace.
+    pub(crate) side: Option<(u32, usize)>,
+}
+
+/// The exit just taken by a trace that another trace called natively (`CallTrace`),
+/// handled before the caller goes on: the callee's slots are written back, and the
+/// frames the interpreter needs (the callee's own, then those it had inlined) are kept
+/// in the JIT state until the outermost trace has exited and pushed its own. The caller
+/// then takes its call's exit, which unwinds it the same way.
+pub(crate) fn nested(s: &mut StoreInner, ctx: &TraceCtx) {
+    let Some(jit) = s.jit.as_mut() else { return };
+    let (tn, k) = (ctx.trace, ctx.exit as usize);
+    let Some(t) = jit.forest.get_mut(tn) else {
+        return;
+    };
+    let func = t.func;
+    let e = &mut t.exits[k];
+    let side = e.taken(&jit.params);
+    jit.stats.exits += 1;
+    jit.stats.nested_exits += 1;
+    let e = &jit.forest.get(tn).expect("live").exits[k];
+    let acc = write_slots(&mut s.stack, e, ctx);
+    if jit.unwound.is_none() {
+        jit.unwound = Some(Unwound {
+            acc,
+            side: side.then_some((tn, k)),
+        });
+    }
+    // Each frame resumes after the call into the next, the innermost at the exit.
+    let resume = |j: usize| e.frames.get(j).map_or(e.pc, |f| f.call_pc.wrapping_add(1));
+    for j in (0..=e.frames.len()).rev() {
+        let (func, base, instance) = match j {
+            0 => (func, ctx.root_base, s.stack.instance),
+            _ => {
+                let f = &e.frames[j - 1];
+                (f.func, ctx.root_base + f.base as usize, f.instance)
+            }
+        };
+        jit.unwind.push(Frame {
+            func,
+            ip: resume(j),
+            base,
+            instance,
+        });
+    }
 }

@@ -44,6 +44,7 @@ helpers! {
     TableInit => table_init,
     ElemDrop => elem_drop,
     HostCall => host_call,
+    NestedExit => nested_exit,
 }
 
 /// The helper's name (for dumps), from an IR `Call`'s `aux`.
@@ -214,6 +215,9 @@ extern "sysv64" fn host_call(ctx: *mut TraceCtx, at: u64, _: u64, _: u64, f: u64
     };
     let instance = s.stack.instance;
     let at = c.root_base + at as usize;
+    // A call back into WebAssembly starts above every slot the running traces use.
+    let in_use = s.stack.in_use;
+    s.stack.in_use = in_use.max(c.root_base + c.extent);
     // SAFETY: the trampoline was installed by the driver that is running this store and
     // points to the typed store that owns `s`; the trace does not touch the store until
     // the call returns, and the context is refreshed afterwards.
@@ -222,6 +226,7 @@ extern "sysv64" fn host_call(ctx: *mut TraceCtx, at: u64, _: u64, _: u64, f: u64
     }));
     // SAFETY: as above; the store may have moved its stacks and memory.
     let (c, s) = unsafe { parts(ctx) };
+    s.stack.in_use = in_use;
     c.refresh(s);
     let Some(j) = s.jit.as_mut() else {
         return u64::from(!matches!(r, Ok(Ok(()))));
@@ -237,4 +242,12 @@ extern "sysv64" fn host_call(ctx: *mut TraceCtx, at: u64, _: u64, _: u64, f: u64
             1
         }
     }
+}
+
+/// The exit a trace called natively has just taken (see `exit::nested`).
+extern "sysv64" fn nested_exit(ctx: *mut TraceCtx, _: u64, _: u64, _: u64, _: u64) -> u64 {
+    // SAFETY: as above.
+    let (c, s) = unsafe { parts(ctx) };
+    super::exit::nested(s, c);
+    0
 }

@@ -444,6 +444,18 @@ ir_ops! {
     /// Calls runtime helper `aux & 0xffff` with operands `a`, `b`, `c` and the immediate
     /// `aux >> 32`.
     Call: Call, EFFECT;
+    /// Exit unless a `CallTrace` of a callee whose frame starts at slot `aux` fits: the
+    /// native stack, the frame stack and the value stack have room for it.
+    CallCheck: Aux, GUARD | NOFOLD;
+    /// Runs function trace `aux & 0xffff_ffff` natively for a callee whose frame starts
+    /// at slot `aux >> 32` (its arguments are there). If the callee exits, its exit is
+    /// handled at once and this snapshot writes the caller's frames back (unwinding).
+    CallTrace: Aux, GUARD | EFFECT;
+    /// Exit unless the trace runs called from another trace (`CallTrace`): a return
+    /// from the root frame goes to the interpreter otherwise.
+    Native: Aux, GUARD | NOFOLD;
+    /// Returns to the calling trace (the results are in the frame's first slots).
+    Ret: Aux, EFFECT;
 }
 
 /// One IR instruction.
@@ -787,6 +799,11 @@ pub(crate) fn format_ins(r: Ref, ins: &Ins, konst: &dyn Fn(Ref) -> Option<u64>) 
                 super::asm::Loc::None => String::new(),
             },
             Op::Link => format!("-> {}", ins.aux),
+            Op::CallCheck => format!("s{}", ins.aux),
+            Op::CallTrace => match ins.aux as u32 {
+                super::record::SELF => format!("self s{}", ins.aux >> 32),
+                n => format!("{n} s{}", ins.aux >> 32),
+            },
             Op::GLoad | Op::GStore => format!("{} g{}", refs.join(" "), ins.aux),
             Op::Bound => format!("{} +{}", refs.join(" "), ins.aux),
             Op::TruncSat | Op::Trunc | Op::TruncOk | Op::Convert => {

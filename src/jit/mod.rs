@@ -135,6 +135,10 @@ use tree::{Forest, Link};
 /// A loop header's counter value meaning "blacklisted: never counted again" (`ILOOP`).
 pub(crate) const ILOOP: u32 = u32::MAX;
 
+/// The loop id that stands for a function's entry: a function trace starts there, and
+/// is keyed, counted and blacklisted like a loop's.
+pub(crate) const ENTRY: u32 = u32::MAX;
+
 /// What the JIT knows about one loop of one function, in one store.
 #[derive(Clone, Copy, Debug)]
 enum LoopState {
@@ -173,6 +177,14 @@ pub struct JitStats {
     pub links_trace: u64,
     /// Traces ending in a return to the interpreter.
     pub links_interp: u64,
+    /// Traces ending in a return from their tree's function (to a calling trace, or to
+    /// the interpreter).
+    pub links_return: u64,
+    /// Root traces recorded from a function's entry (recursive functions).
+    pub function_traces: u64,
+    /// Exits taken inside a trace called from another trace: each unwinds the calling
+    /// traces' frames back to the interpreter.
+    pub nested_exits: u64,
     /// Recordings abandoned, by reason (message, count), in table order; reasons that
     /// never happened are left out.
     pub aborts: Vec<(&'static str, u64)>,
@@ -211,11 +223,13 @@ impl std::fmt::Display for JitStats {
         writeln!(f, "side traces         {}", self.side_traces)?;
         writeln!(
             f,
-            "links               {} loop, {} to traces, {} to the interpreter",
-            self.links_loop, self.links_trace, self.links_interp
+            "links               {} loop, {} to traces, {} to the interpreter, {} return",
+            self.links_loop, self.links_trace, self.links_interp, self.links_return
         )?;
+        writeln!(f, "function traces     {}", self.function_traces)?;
         writeln!(f, "trace entries       {}", self.entries)?;
         writeln!(f, "exits taken         {}", self.exits)?;
+        writeln!(f, "  nested            {}", self.nested_exits)?;
         writeln!(f, "aborted recordings  {}", self.total_aborts())?;
         for (reason, n) in &self.aborts {
             writeln!(f, "  {n:>8}  {reason}")?;
@@ -296,6 +310,11 @@ pub(crate) struct JitState {
     pub(crate) dump: Option<DumpSink>,
     /// When the JIT started (the time `budget` counts from).
     started: Instant,
+    /// Frames of traces called natively whose exits were taken (unwinding), innermost
+    /// trace first, each trace's frames in reverse (see `exit::nested`).
+    pub(crate) unwind: Vec<crate::runtime::store::Frame>,
+    /// The innermost of those exits, once one was taken.
+    pub(crate) unwound: Option<exit::Unwound>,
 }
 
 impl JitState {
@@ -318,6 +337,8 @@ impl JitState {
             pending_panic: None,
             dump: None,
             started: Instant::now(),
+            unwind: Vec::new(),
+            unwound: None,
         }
     }
 
@@ -417,10 +438,24 @@ fn func_index(func: usize) -> u32 {
     unsafe { (*(func as *const CompiledFunc)).func_index }
 }
 
+/// The hot counter of loop `id` of `func`, or of its entry for [`ENTRY`].
 fn counter(func: *const CompiledFunc, id: u32) -> &'static std::sync::atomic::AtomicU32 {
     // SAFETY: translations live as long as their module, which outlives every frame
     // running it; the counter is only used while such a frame is live.
-    unsafe { &(*func).loop_counters[id as usize] }
+    unsafe {
+        match id {
+            ENTRY => &(*func).entry_counter,
+            _ => &(*func).loop_counters[id as usize],
+        }
+    }
+}
+
+/// What a counter of loop `id` (or [`ENTRY`]) starts from.
+fn threshold(params: &JitParams, id: u32) -> u32 {
+    match id {
+        ENTRY => params.hotcall,
+        _ => params.hotloop,
+    }
 }
 
 /// The root trace of loop `id` of `func`, if it has one (for links while recording).
@@ -458,7 +493,7 @@ pub(crate) fn hot_loop(s: &mut StoreInner, pc: *const Instr, id: u32, stop: usiz
     if jit.over_budget(u64::from(waited) + 1) {
         jit.stats.deferred += 1;
         *jit.deferrals.entry(key).or_default() += 1;
-        ctr.store(params.hotloop.max(2), Ordering::Relaxed);
+        ctr.store(threshold(&params, id).max(2), Ordering::Relaxed);
         return LoopAction::Continue;
     }
     tracing::debug!(target: "spur::jit", func = func_index(key.0), loop_id = id, "trace start");
@@ -494,7 +529,7 @@ fn run_trace(s: &mut StoreInner, t: u32, stop: usize) -> LoopAction {
     let mut ctx = jit.ctxs.pop().unwrap_or_else(trace::TraceCtx::new_boxed);
     jit.active += 1;
     crate::jit::profile::trace_entered(s);
-    let (tn, k) = trace::enter(s, code, &mut ctx);
+    let (tn, k) = trace::enter(s, code, &mut ctx, (extent, depth));
     let jit = s.jit.as_mut().expect("jit state");
     jit.active -= 1;
     jit.stats.exits += 1;
@@ -503,17 +538,21 @@ fn run_trace(s: &mut StoreInner, t: u32, stop: usize) -> LoopAction {
         .get_mut(tn)
         .expect("the exiting trace is live: nothing is flushed while a trace runs")
         .exits[k];
-    exit.taken += 1;
-    let side = !exit.link
-        && exit.side.is_none()
-        && exit.attempts <= jit.params.tryside
-        && exit.taken >= u64::from(jit.params.hotexit) * u64::from(exit.attempts + 1);
+    let side = exit.taken(&jit.params);
     let exit = &jit.forest.get(tn).expect("live").exits[k];
-    let acc = exit::restore(&mut s.stack, exit, &ctx);
+    let mut acc = exit::restore(&mut s.stack, exit, &ctx);
     if let Some(left) = exit.fuel_left(&ctx) {
         s.fuel = left;
     }
     s.fuel += exit.fuel;
+    // An exit inside native calls between traces: the callees' frames, which their
+    // exits rebuilt innermost first, go above the outermost trace's.
+    let mut side = side.then_some((tn, k));
+    if let Some(inner) = jit.unwound.take() {
+        s.stack.frames.extend(jit.unwind.drain(..).rev());
+        acc = inner.acc;
+        side = inner.side;
+    }
     jit.ctxs.push(ctx);
     crate::jit::profile::trace_left(s);
     let jit = s.jit.as_mut().expect("jit state");
@@ -523,7 +562,9 @@ fn run_trace(s: &mut StoreInner, t: u32, stop: usize) -> LoopAction {
     if let Some(e) = jit.pending_error.take() {
         return LoopAction::Error(e);
     }
-    if side && start_side(s, tn, k, stop) {
+    if let Some((tn, k)) = side
+        && start_side(s, tn, k, stop)
+    {
         return LoopAction::ResumedRecording(acc);
     }
     LoopAction::Resumed(acc)
@@ -634,7 +675,19 @@ fn close_recording(s: &mut StoreInner) {
         Link::Trace(n) => jit.forest.get(n).map(|t| t.root),
         _ => None,
     };
-    let keep: Vec<u32> = parent_root.into_iter().chain(target_root).collect();
+    // And the trees of the function traces it calls.
+    let called = rec.call_targets();
+    let called_roots = called
+        .iter()
+        .filter_map(|&n| jit.forest.get(n).map(|t| t.root));
+    let keep: Vec<u32> = parent_root
+        .into_iter()
+        .chain(target_root)
+        .chain(called_roots)
+        .collect();
+    if called.iter().any(|&n| jit.forest.get(n).is_none()) {
+        return fail(jit, &origin, Abort::LinkGone);
+    }
     while jit.forest.len() >= jit.params.maxtrace as usize {
         if jit.active > 0 || !evict_lru(jit, &keep) {
             return fail(jit, &origin, Abort::CodeSpace);
@@ -725,6 +778,10 @@ fn close_recording(s: &mut StoreInner) {
         Link::Loop => jit.stats.links_loop += 1,
         Link::Trace(_) => jit.stats.links_trace += 1,
         Link::Interp => jit.stats.links_interp += 1,
+        Link::Return => jit.stats.links_return += 1,
+    }
+    if parent.is_none() && key.1 == ENTRY {
+        jit.stats.function_traces += 1;
     }
     jit.forest.push(trace);
     match parent {
@@ -758,14 +815,37 @@ fn blinding_key(number: u32) -> u64 {
 /// Evicts the least recently entered tree not in `keep`; false if there is none (or its
 /// code could not be released, in which case everything was flushed).
 fn evict_lru(jit: &mut JitState, keep: &[u32]) -> bool {
-    let (Some(root), Some(area)) = (jit.forest.least_recent(keep), jit.mcode.as_mut()) else {
+    let Some(root) = jit.forest.least_recent(keep) else {
+        return false;
+    };
+    // The trees that call into it natively go with it, and those calling them.
+    let mut doomed = vec![root];
+    let mut i = 0;
+    while let Some(&r) = doomed.get(i) {
+        for c in jit.forest.callers_of(r) {
+            if keep.contains(&c) {
+                return false;
+            }
+            if !doomed.contains(&c) {
+                doomed.push(c);
+            }
+        }
+        i += 1;
+    }
+    doomed.into_iter().all(|r| evict_tree(jit, r))
+}
+
+/// Evicts the tree whose root is `root`; false if its code could not be released (then
+/// everything was flushed).
+fn evict_tree(jit: &mut JitState, root: u32) -> bool {
+    let Some(area) = jit.mcode.as_mut() else {
         return false;
     };
     match jit.forest.evict(area, root) {
         Ok(Some(t)) => {
             tracing::debug!(target: "spur::jit", trace = root, func = func_index(t.func as usize), loop_id = t.loop_id, "evict");
             jit.loops.remove(&(t.func as usize, t.loop_id));
-            counter(t.func, t.loop_id).store(jit.params.hotloop, Ordering::Relaxed);
+            counter(t.func, t.loop_id).store(threshold(&jit.params, t.loop_id), Ordering::Relaxed);
             jit.stats.evicted += 1;
             true
         }
@@ -791,7 +871,8 @@ impl JitState {
 fn flush_all(jit: &mut JitState) {
     for t in jit.forest.clear() {
         if t.parent.is_none() {
-            counter(t.func, t.loop_id).store(jit.params.hotloop, Ordering::Relaxed);
+            let start = threshold(&jit.params, t.loop_id);
+            counter(t.func, t.loop_id).store(start, Ordering::Relaxed);
         }
     }
     jit.loops.retain(|_, st| !matches!(st, LoopState::Trace(_)));

@@ -63,6 +63,9 @@ macro_rules! jit_params {
 jit_params! {
     /// Loop iterations before a loop is recorded (at least 1).
     hotloop: 56,
+    /// Calls of a recursive function before a trace is recorded from its entry (at
+    /// least 1).
+    hotcall: 112,
     /// Taken exits before a side trace is recorded from that exit.
     hotexit: 10,
     /// Further side-trace attempts from one exit before it falls back to the interpreter.
@@ -162,12 +165,12 @@ jit_presets! {
     /// Short runs that must feel fast: record sooner, and a tighter budget so compiling
     /// never stalls a response.
     Interactive "interactive" (jit: true) {
-        hotloop: 16, hotexit: 4, budget: 5, budgetms: 2,
+        hotloop: 16, hotcall: 32, hotexit: 4, budget: 5, budgetms: 2,
     }
     /// Long runs where throughput is all: wait for surer evidence, then record longer
     /// traces and bigger trees, with no limit on compile time.
     Batch "batch" (jit: true) {
-        hotloop: 200, hotexit: 20, maxrecord: 16000, maxsnap: 1000, maxside: 200,
+        hotloop: 200, hotcall: 400, hotexit: 20, maxrecord: 16000, maxsnap: 1000, maxside: 200,
         maxinline: 24, loopunroll: 30, budget: 100,
     }
     /// Small devices: little machine code and few traces.

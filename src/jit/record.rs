@@ -111,6 +111,24 @@ struct Pending {
     table_len: u32,
 }
 
+/// A call the trace makes into a function trace, being stepped over.
+struct Skip {
+    /// Frame-stack depth of the calling frame (the call returns to it).
+    depth: usize,
+    /// The callee's base slot (root-relative), where its results appear.
+    base: u32,
+    results: Vec<Ty>,
+    /// Steps of the callee so far (bounded: see [`SKIP_LIMIT`]).
+    steps: u32,
+}
+
+/// Steps of a callee that a recording waits for before it gives up (the callee runs in
+/// the slower recording loop meanwhile).
+const SKIP_LIMIT: u32 = 1 << 20;
+
+/// The `CallTrace` target meaning "the function trace being recorded" (up-recursion).
+pub(crate) const SELF: u32 = u32::MAX;
+
 /// What the interpreter should do after a step.
 pub(crate) enum Step {
     Continue,
@@ -180,6 +198,9 @@ pub(crate) struct Recorder {
     broken: bool,
     /// A side trace of a `Switch`'s target.
     from_switch: bool,
+    /// A call made as a call into a function trace (`CallTrace`), whose execution the
+    /// recording steps over until it returns.
+    skip: Option<Skip>,
     /// Slots written so far (each once), so snapshots need not scan the whole map.
     written: Vec<u32>,
     is_written: Vec<bool>,
@@ -207,7 +228,7 @@ impl Recorder {
         ir.mem_floor = module.memories.first().map_or(0, |m| {
             u64::from(m.minimum()) * crate::runtime::store::PAGE_SIZE as u64
         });
-        Box::new(Recorder {
+        let mut rec = Box::new(Recorder {
             ir,
             _arena: arena,
             start_pc: pc,
@@ -242,10 +263,40 @@ impl Recorder {
             fuel: FuelRun::new(0),
             fuel_left: Ref::NONE,
             from_switch: false,
+            skip: None,
             written: Vec::new(),
             is_written: Vec::new(),
             started: std::time::Instant::now(),
-        })
+        });
+        if loop_id == super::ENTRY {
+            rec.start_function(frame.func);
+        }
+        rec
+    }
+
+    /// A function trace starts at the function's first instruction, with nothing
+    /// pending, and with the locals and constants the entry sets (a call from another
+    /// trace enters it without the interpreter's frame setup).
+    fn start_function(&mut self, func: *const CompiledFunc) {
+        self.pending = None;
+        // SAFETY: translations are owned by modules the store keeps alive.
+        if self.seed_frame(unsafe { &*func }, 0).is_err() {
+            self.broken = true;
+        }
+    }
+
+    /// Puts the zeroed locals and the constants of `f`'s frame at `base` in the map.
+    fn seed_frame(&mut self, f: &CompiledFunc, base: u32) -> Result<(), Abort> {
+        let zero = self.ir.k(Ty::I64, 0)?;
+        let locals = f.num_params..f.num_params + f.num_locals;
+        for i in locals.clone() {
+            self.set_abs((base + i) as usize, zero);
+        }
+        for (i, &c) in f.consts.iter().enumerate() {
+            let k = self.ir.k(Ty::I64, c)?;
+            self.set_abs((base + locals.end) as usize + i, k);
+        }
+        Ok(())
     }
 
     /// Starts recording a side trace from exit `k` of `parent`, whose state the
@@ -362,17 +413,35 @@ impl Recorder {
             return Err(Abort::TooLong);
         }
         let depth = s.stack.frames.len();
+        if let Some(skip) = &mut self.skip {
+            if depth > skip.depth {
+                skip.steps += 1;
+                if skip.steps > SKIP_LIMIT {
+                    return Err(Abort::TooLong);
+                }
+                return Ok(Step::Continue);
+            }
+            let skip = self.skip.take().expect("checked");
+            self.returned(skip)?;
+        }
         if let Some(p) = self.pending.take() {
-            if depth < self.root_depth && self.parent.is_some() {
-                // A side trace returned from its tree's root frame: it ends with the
-                // return, which the interpreter executes.
-                return self.stop(Op::Exit, 0, p.pc);
+            if depth < self.root_depth && (self.parent.is_some() || self.loop_id == super::ENTRY) {
+                // The trace returned from its tree's root frame: it ends with the return.
+                return self.stop_return(p.pc);
             }
             self.complete(s, &p, pc, depth)?;
+            if self.skip.is_some() {
+                // A call into a function trace: `pc` is the callee's, stepped over.
+                return Ok(Step::Continue);
+            }
             // SAFETY: `pc` points at an instruction of the innermost frame's code.
             let at_loop = matches!(unsafe { *pc }, Instr::Loop { .. });
             let backedge = at_loop && depth == p.depth && pc <= p.pc && p.pc != pc;
-            if backedge && self.parent.is_none() && pc == self.start_pc && depth == self.root_depth
+            if backedge
+                && self.parent.is_none()
+                && self.loop_id != super::ENTRY
+                && pc == self.start_pc
+                && depth == self.root_depth
             {
                 self.fuel.close(&mut self.ir);
                 return Ok(Step::Close);
@@ -396,7 +465,11 @@ impl Recorder {
                     return Err(Abort::InnerLoop);
                 }
             }
-            if self.parent.is_none() && pc == self.start_pc && depth == self.root_depth {
+            if self.parent.is_none()
+                && self.loop_id != super::ENTRY
+                && pc == self.start_pc
+                && depth == self.root_depth
+            {
                 return Err(Abort::LeftLoop);
             }
         }
@@ -463,6 +536,32 @@ impl Recorder {
             Op::Link => Link::Trace(aux as u32),
             _ => Link::Interp,
         };
+        Ok(Step::Close)
+    }
+
+    /// Ends the trace at the return (at `pc`) from its tree's root frame. Entered from
+    /// the interpreter, the trace exits there and the interpreter returns; called from
+    /// another trace (`CallTrace`), it writes the results to its frame's first slots and
+    /// returns to that trace.
+    fn stop_return(&mut self, pc: *const Instr) -> Result<Step, Abort> {
+        self.fuel.close(&mut self.ir);
+        self.guard(Ins::new(Op::Native, Ty::Void, Ref::NONE, Ref::NONE, 0), pc)?;
+        // SAFETY: `pc` is the return instruction just completed, in the root frame.
+        let results: Vec<Ref> = match unsafe { *pc } {
+            Instr::ReturnSlot { src } => vec![self.get_any(src)?],
+            Instr::ReturnImm { bits } => vec![self.ir.k(Ty::I64, bits)?],
+            Instr::ReturnMany { src, n } => (0..n)
+                .map(|i| self.get_any(crate::interp::Slot(src.0 + i)))
+                .collect::<Result<_, _>>()?,
+            _ => Vec::new(),
+        };
+        for (i, r) in results.into_iter().enumerate() {
+            self.ir
+                .push(Ins::new(Op::SlotStore, Ty::Void, r, Ref::NONE, i as u64))?;
+        }
+        self.ir
+            .push(Ins::new(Op::Ret, Ty::Void, Ref::NONE, Ref::NONE, 0))?;
+        self.link = Link::Return;
         Ok(Step::Close)
     }
 
@@ -1688,11 +1787,18 @@ impl Recorder {
         if frame.instance != self.instance {
             return Err(Abort::CrossInstance);
         }
-        if self.frames.len() >= self.max_inline {
-            return Err(Abort::InlineDepth);
-        }
-        // Recursion is not unrolled: each level would be a different trace path.
-        if frame.func == self.root || self.frames.iter().any(|f| f.func == frame.func) {
+        // Recursion is not unrolled (each level would be a different trace path), nor
+        // is inlining unbounded: such a call becomes a call into the callee's function
+        // trace, when it has one.
+        let recursive = frame.func == self.root || self.frames.iter().any(|f| f.func == frame.func);
+        if recursive || self.frames.len() >= self.max_inline {
+            if let Some(target) = self.call_target(s, frame.func) {
+                return self.call_trace(s, pc, args, target, depth);
+            }
+            if !recursive {
+                return Err(Abort::InlineDepth);
+            }
+            arm_entry(s, frame.func);
             return Err(Abort::Recursion);
         }
         let base = self.abs(args) as u32;
@@ -1704,19 +1810,12 @@ impl Recorder {
         self.max_depth = self.max_depth.max(self.frames.len());
         // SAFETY: the frame's function is alive (owned by its module).
         let f = unsafe { &*frame.func };
-        let zero = self.ir.k(Ty::I64, 0)?;
-        let locals = f.num_params..f.num_params + f.num_locals;
-        for i in locals.clone() {
-            self.put(crate::interp::Slot(i), zero);
-        }
-        for (i, &c) in f.consts.iter().enumerate() {
-            let k = self.ir.k(Ty::I64, c)?;
-            self.put(crate::interp::Slot(locals.end + i as u32), k);
-        }
+        self.seed_frame(f, base)?;
         // Slots above the frame are dead: forget what earlier callees left there.
         let top = (base + f.frame_size) as usize;
         self.ensure(top);
-        for r in &mut self.slots[(base + locals.end + f.consts.len() as u32) as usize..] {
+        let seeded = base + f.num_params + f.num_locals + f.consts.len() as u32;
+        for r in &mut self.slots[seeded as usize..] {
             *r = Ref::NONE;
         }
         self.acc = Ref::NONE;
@@ -1725,6 +1824,103 @@ impl Recorder {
         if f.entry_fuel != 0 {
             self.charge_fuel(f.entry_fuel, f.code.as_ptr())?;
         }
+        Ok(())
+    }
+
+    /// The function trace a call of `callee` can run natively: the one being recorded
+    /// (up-recursion), or the callee's. None with fuel metering, whose exact accounting
+    /// across a native call is not implemented.
+    fn call_target(&self, s: &StoreInner, callee: *const CompiledFunc) -> Option<u32> {
+        if s.engine.config().consume_fuel {
+            return None;
+        }
+        if self.parent.is_none() && self.loop_id == super::ENTRY && callee == self.root {
+            return Some(SELF);
+        }
+        super::loop_trace(s, callee, super::ENTRY)
+    }
+
+    /// A call into function trace `target`, for the call at `pc` whose frame the
+    /// interpreter has pushed (`depth`): modified arguments go to the value stack, a
+    /// `CallCheck` guard exits to the call when the callee might not fit (the
+    /// interpreter makes it), and `CallTrace` runs the callee. If the callee exits, its
+    /// exit is handled where it happens and `CallTrace`'s own snapshot writes this
+    /// trace's frames back (as they are after the call, minus the callee's frame). The
+    /// recording then steps over the callee until it returns.
+    fn call_trace(
+        &mut self,
+        s: &StoreInner,
+        pc: *const Instr,
+        args: crate::interp::Slot,
+        target: u32,
+        depth: usize,
+    ) -> Result<(), Abort> {
+        let base = self.abs(args) as u32;
+        let callee = s.stack.frames[depth - 1].func;
+        // SAFETY: the frame's function is alive (owned by its module).
+        let f = unsafe { &*callee };
+        if s.engine.config().epoch_interruption {
+            let at = s.engine.epoch().as_ptr() as u64;
+            self.guard(Ins::new(Op::Epoch, Ty::Void, Ref::NONE, Ref::NONE, at), pc)?;
+        }
+        for i in 0..f.num_params {
+            let abs = (base + i) as usize;
+            self.ensure(abs);
+            let r = self.slots[abs];
+            if !r.is_none() && r != self.sloads[abs] {
+                self.ir
+                    .push(Ins::new(Op::SlotStore, Ty::Void, r, Ref::NONE, abs as u64))?;
+            }
+        }
+        self.guard(
+            Ins::new(
+                Op::CallCheck,
+                Ty::Void,
+                Ref::NONE,
+                Ref::NONE,
+                u64::from(base),
+            ),
+            pc,
+        )?;
+        if self.ir.snaps.len() >= self.max_snap {
+            return Err(Abort::TooManySnapshots);
+        }
+        let aux = u64::from(target) | u64::from(base) << 32;
+        let r = self
+            .ir
+            .push(Ins::new(Op::CallTrace, Ty::Void, Ref::NONE, Ref::NONE, aux))?;
+        // SAFETY: `pc + 1` is inside the caller's code (a call is never last).
+        let mut snap = self.snapshot(unsafe { pc.add(1) }, r);
+        snap.entries
+            .retain(|&(slot, _)| slot < base || slot == FUEL_SLOT);
+        snap.acc = Ref::NONE;
+        self.ir.snaps.push(snap);
+        let module = &s.instances[self.instance as usize].module.inner;
+        let ty = &module.types[module.funcs[f.func_index as usize] as usize];
+        self.skip = Some(Skip {
+            depth: depth - 1,
+            base,
+            results: ty.results().iter().map(|&t| val_ty(t)).collect(),
+            steps: 0,
+        });
+        Ok(())
+    }
+
+    /// Back from a `CallTrace`'s callee: its results are in the value stack, the
+    /// callee's frame is gone.
+    fn returned(&mut self, skip: Skip) -> Result<(), Abort> {
+        let mut last = Ref::NONE;
+        for (i, &ty) in skip.results.iter().enumerate() {
+            let abs = skip.base as usize + i;
+            last = self.emit(Op::SlotLoad, ty, Ref::NONE, Ref::NONE, abs as u64)?;
+            self.set_abs(abs, last);
+        }
+        let above = skip.base as usize + skip.results.len();
+        self.ensure(above);
+        for r in &mut self.slots[above..] {
+            *r = Ref::NONE;
+        }
+        self.acc = last;
         Ok(())
     }
 
@@ -1810,6 +2006,18 @@ impl Recorder {
         Ok(())
     }
 
+    /// The function traces the recording calls natively (not itself).
+    pub(crate) fn call_targets(&self) -> Vec<u32> {
+        let mut out: Vec<u32> = (0..self.ir.len())
+            .map(|i| self.ir.get(Ref(i as u32)))
+            .filter(|ins| ins.op == Op::CallTrace && ins.aux as u32 != SELF)
+            .map(|ins| ins.aux as u32)
+            .collect();
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+
     /// Where recording is: the function index and bytecode offset of the instruction
     /// completed last.
     pub(crate) fn location(&self) -> (u32, usize) {
@@ -1885,5 +2093,24 @@ pub(crate) fn val_ty(t: ValType) -> Ty {
         ValType::F32 => Ty::F32,
         ValType::F64 => Ty::F64,
         _ => Ty::I64,
+    }
+}
+
+/// Arms the entry counter of `func`, which a recording found recursive (through other
+/// functions), so that it gets a function trace, unless this store blacklisted it.
+fn arm_entry(s: &StoreInner, func: *const CompiledFunc) {
+    let blacklisted = s.jit.as_ref().is_some_and(|j| {
+        matches!(
+            j.loops.get(&(func as usize, super::ENTRY)),
+            Some(super::LoopState::Blacklisted)
+        )
+    });
+    // SAFETY: translations are owned by modules the store keeps alive.
+    let ctr = unsafe { &(*func).entry_counter };
+    if !blacklisted && ctr.load(std::sync::atomic::Ordering::Relaxed) == super::ILOOP {
+        ctr.store(
+            s.engine.config().jit_params.hotcall,
+            std::sync::atomic::Ordering::Relaxed,
+        );
     }
 }

@@ -10,7 +10,7 @@
 
 use super::asm::{self, Arch, Loc, Unit, x64::X64};
 use super::exit::{Exit, Source, Writes};
-use super::ir::{Ref, Ty, format_ins};
+use super::ir::{Op, Ref, Ty, format_ins};
 use super::mcode::{CodeRef, McodeArea};
 use super::opt;
 use super::record::{Abort, Recorder};
@@ -19,6 +19,15 @@ use crate::runtime::store::{GlobalEntity, StoreInner};
 
 /// Spill slots a trace may use.
 pub(crate) const MAX_SPILLS: usize = 256;
+
+/// Bytes of native stack that native calls between traces may use below a trace's
+/// entry (each takes the caller's live registers and spill slots, a few hundred bytes
+/// at most); a call past it leaves the trace and the interpreter makes it.
+const NATIVE_STACK: usize = 256 * 1024;
+
+/// What a trace called from another (`CallTrace`) returns when it returned normally
+/// (any other value is the number of the exit it took).
+pub(crate) const RETURNED: u32 = u32::MAX;
 
 /// Where things are in [`TraceCtx::words`]: general registers, float registers, the
 /// save area (registers preserved across helper calls, values parked by PHI moves), the
@@ -51,6 +60,18 @@ pub(crate) struct TraceCtx {
     pub(crate) root_base: usize,
     /// The store's epoch deadline (epoch interruption).
     pub(crate) epoch_deadline: u64,
+    /// Native calls between traces (`CallTrace`) in progress: 0 in a trace entered
+    /// from the interpreter, which returns to the interpreter at its exits.
+    pub(crate) depth: u32,
+    /// Further native calls the frame stack has room for, should they all unwind.
+    pub(crate) calls_left: u32,
+    /// The lowest native stack pointer a native call may start from.
+    pub(crate) stack_limit: usize,
+    /// The highest slot pointer a callee's frame may start at: the tree's extent above
+    /// it is inside the value stack.
+    pub(crate) sp_limit: *mut u64,
+    /// The largest extent of any trace (what a callee's frame needs above its base).
+    pub(crate) extent: usize,
     pub(crate) exit: u32,
     /// The number of the trace whose exit was taken (links cross traces).
     pub(crate) trace: u32,
@@ -72,6 +93,11 @@ impl TraceCtx {
             store: std::ptr::null_mut(),
             root_base: 0,
             epoch_deadline: 0,
+            depth: 0,
+            calls_left: 0,
+            stack_limit: usize::MAX,
+            sp_limit: std::ptr::null_mut(),
+            extent: 0,
             exit: 0,
             trace: 0,
             words: [0; WORDS],
@@ -81,8 +107,13 @@ impl TraceCtx {
     /// Re-reads what helpers may have moved or changed: the value stack, memory 0, the
     /// globals, table 0, the epoch deadline.
     pub(crate) fn refresh(&mut self, s: &mut StoreInner) {
-        // SAFETY: `root_base` is inside the value stack (the trace's frame is on it).
-        self.sp = unsafe { s.stack.values.as_mut_ptr().add(self.root_base) };
+        let values = s.stack.values.as_mut_ptr();
+        // SAFETY: `root_base` is inside the value stack (the trace's frame is on it), and
+        // so is the limit, which is at most its length.
+        unsafe {
+            self.sp = values.add(self.root_base);
+            self.sp_limit = values.add(s.stack.values.len().saturating_sub(self.extent));
+        }
         let (mem, len) = crate::interp::memory0(s, s.stack.instance);
         self.mem = mem;
         self.mem_len = len as u64;
@@ -142,6 +173,9 @@ pub(crate) struct Body {
     /// A link's jump (offset in the code) and the exit it falls back to when the trace it
     /// jumps to is evicted.
     pub(crate) link_jump: Option<(u32, usize)>,
+    /// The function traces it calls natively (other trees: evicting one evicts this
+    /// trace's tree too).
+    pub(crate) calls: Vec<u32>,
     /// One past the highest spill slot its code uses (a side trace's start above it).
     pub(crate) spill_top: u16,
     /// Times entered from the interpreter (roots only).
@@ -156,6 +190,8 @@ pub(crate) struct Built {
     code: Vec<u8>,
     /// Link jumps: (offset, target trace), filled in when the code is placed.
     links: Vec<(u32, u32)>,
+    /// Native calls: (offset, target trace or `SELF`), filled in the same way.
+    calls: Vec<(u32, u32)>,
     dump: Option<Dump>,
 }
 
@@ -222,7 +258,12 @@ pub(crate) fn compile(
                 entries,
                 acc: (!s.acc.is_none()).then(|| (source(s.acc), ir.ty(s.acc))),
                 fuel: s.fuel,
-                link: matches!(ir.get(s.at).op, super::ir::Op::Exit | super::ir::Op::Link),
+                // Ends of the trace, and exits that are not a path the trace did not
+                // take (no room for a call, unwinding a callee's exit): no side trace.
+                link: matches!(
+                    ir.get(s.at).op,
+                    Op::Exit | Op::Link | Op::Native | Op::CallCheck | Op::CallTrace
+                ),
                 taken: 0,
                 sites: std::mem::take(&mut out.exit_sites[k]),
                 slot: out.exit_slots[k],
@@ -247,6 +288,12 @@ pub(crate) fn compile(
         root: place.root,
         link: rec.link,
         link_jump,
+        calls: out
+            .calls
+            .iter()
+            .map(|c| c.1)
+            .filter(|&t| t != super::record::SELF)
+            .collect(),
         spill_top: alloc.spill_top,
         entries: 0,
         last_entered: 0,
@@ -255,6 +302,7 @@ pub(crate) fn compile(
         body,
         code: out.code,
         links: out.links,
+        calls: out.calls,
         dump,
     })
 }
@@ -275,9 +323,14 @@ pub(crate) fn install(
         Err(_) => return Err((built, Abort::CodeSpace)),
     };
     let addr = w.addr().addr();
-    for &(at, target) in &built.links {
-        let linked =
-            entry_of(target).is_some_and(|to| X64::retarget(&mut built.code, at, addr, to.addr()));
+    let own_entry = addr + built.body.entry as usize;
+    let jumps: Vec<(u32, u32)> = built.links.iter().chain(&built.calls).copied().collect();
+    for (at, target) in jumps {
+        let to = match target {
+            super::record::SELF => Some(own_entry),
+            n => entry_of(n).map(|p| p.addr()),
+        };
+        let linked = to.is_some_and(|to| X64::retarget(&mut built.code, at, addr, to));
         if !linked {
             drop(w);
             return Err((built, Abort::LinkGone));
@@ -365,7 +418,12 @@ fn dump(rec: &Recorder, alloc: &asm::Alloc, code: Vec<u8>) -> Dump {
 
 /// Runs the trace whose code starts at `code` from the innermost frame of `s` (at its
 /// loop header). Returns the trace and exit it left by; every register is in `ctx`.
-pub(crate) fn enter(s: &mut StoreInner, code: *const u8, ctx: &mut TraceCtx) -> (u32, usize) {
+pub(crate) fn enter(
+    s: &mut StoreInner,
+    code: *const u8,
+    ctx: &mut TraceCtx,
+    (extent, depth): (u32, u32),
+) -> (u32, usize) {
     let root_base = s
         .stack
         .frames
@@ -374,7 +432,17 @@ pub(crate) fn enter(s: &mut StoreInner, code: *const u8, ctx: &mut TraceCtx) -> 
         .base;
     ctx.store = s;
     ctx.root_base = root_base;
+    ctx.extent = extent as usize;
     ctx.refresh(s);
+    ctx.depth = 0;
+    // Each native call that unwinds pushes its callee's frame and its inlined ones.
+    let room = s
+        .stack
+        .max_frames
+        .saturating_sub(s.stack.frames.len() + depth as usize);
+    ctx.calls_left = u32::try_from(room / (depth as usize + 1)).unwrap_or(u32::MAX);
+    let here = std::ptr::addr_of!(root_base).addr();
+    ctx.stack_limit = here.saturating_sub(NATIVE_STACK);
     type Entry = extern "sysv64" fn(*mut TraceCtx) -> u32;
     // SAFETY: the code was generated for this signature and is live (no trace is
     // flushed while one runs); the context points to this store, whose value stack

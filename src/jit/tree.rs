@@ -27,6 +27,9 @@ pub(crate) enum Link {
     Trace(u32),
     /// Back to the interpreter, through an exit that is always taken.
     Interp,
+    /// Returns from the tree's root frame: to the calling trace, or through an exit to
+    /// the interpreter when entered from it.
+    Return,
 }
 
 impl Link {
@@ -36,6 +39,7 @@ impl Link {
             Link::Loop => "-> loop".to_string(),
             Link::Trace(n) => format!("-> {n}"),
             Link::Interp => "-> interpreter".to_string(),
+            Link::Return => "-> return".to_string(),
         }
     }
 }
@@ -116,6 +120,24 @@ impl Forest {
             .filter(|t| t.parent.is_none() && !keep.contains(&t.number))
             .min_by_key(|t| t.last_entered)
             .map(|t| t.number)
+    }
+
+    /// The roots of the trees whose traces call into the tree of `root` natively
+    /// (`CallTrace`): they cannot outlive it.
+    pub(crate) fn callers_of(&self, root: u32) -> Vec<u32> {
+        let mut out: Vec<u32> = self
+            .iter()
+            .filter(|t| t.root != root)
+            .filter(|t| {
+                t.calls
+                    .iter()
+                    .any(|&n| self.get(n).is_some_and(|c| c.root == root))
+            })
+            .map(|t| t.root)
+            .collect();
+        out.sort_unstable();
+        out.dedup();
+        out
     }
 
     /// Evicts the tree whose root is `root`: links from other trees into it fall back to

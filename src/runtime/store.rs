@@ -181,6 +181,10 @@ pub(crate) struct Stack {
     pub(crate) max_frames: usize,
     /// The instance of the innermost running frame (kept by the interpreter).
     pub(crate) instance: u32,
+    /// Slots below this index are in use by running traces beyond the frames pushed
+    /// (the frames of inlined and natively called functions): a host function called
+    /// from a trace that calls back into WebAssembly starts above it.
+    pub(crate) in_use: usize,
 }
 
 // SAFETY: the raw pointers in `Frame` point into `CompiledFunc`s kept alive by the
@@ -209,11 +213,12 @@ impl Stack {
 
     /// Where a new outermost call places its arguments: above everything in use.
     pub(crate) fn top(&self) -> usize {
-        match self.frames.last() {
+        let frames = match self.frames.last() {
             // SAFETY: frame function pointers are valid while the frame exists (see `Frame`).
             Some(f) => f.base + unsafe { (*f.func).frame_size } as usize,
             None => 0,
-        }
+        };
+        frames.max(self.in_use)
     }
 }
 
@@ -311,6 +316,7 @@ impl<T> Store<T> {
                     max_values: config.max_stack_slots,
                     max_frames: config.max_call_depth,
                     instance: 0,
+                    in_use: 0,
                 },
                 jit: None,
                 host_trampoline: None,

@@ -78,6 +78,8 @@ pub(crate) struct Assembled {
     pub(crate) stubs: Vec<u32>,
     /// Link jumps: (offset, target trace).
     pub(crate) links: Vec<(u32, u32)>,
+    /// Native calls into function traces: (offset, target trace or `record::SELF`).
+    pub(crate) calls: Vec<(u32, u32)>,
 }
 
 /// The result of register allocation.
@@ -116,6 +118,16 @@ impl Loc {
 }
 
 impl Alloc {
+    /// Where the values live at position `at` are (defined before it, used there or
+    /// after: by its snapshot too): what a native call into another trace, which may use
+    /// every register and spill slot, must preserve.
+    pub(crate) fn live_at(&self, at: usize) -> impl Iterator<Item = Loc> + '_ {
+        (0..at).filter_map(move |i| {
+            let l = self.loc[i];
+            (l != Loc::None && self.end[i] as usize >= at).then_some(l)
+        })
+    }
+
     /// Values in registers that are live across position `at` (defined before it, used
     /// after it): what a call there must preserve.
     pub(crate) fn live_across(&self, at: usize) -> impl Iterator<Item = (Ref, Loc)> + '_ {

@@ -22,7 +22,7 @@ use crate::jit::helpers::{self, Helper};
 use crate::jit::ir::{Cond, Ins, Ir, Mem, Op, Ref, Ty};
 use crate::jit::mcode;
 use crate::jit::record::Abort;
-use crate::jit::trace::{MAX_SPILLS, TraceCtx, word};
+use crate::jit::trace::{MAX_SPILLS, RETURNED, TraceCtx, word};
 use crate::runtime::store::{GlobalEntity, StoreInner};
 use dynasmrt::x64::X64Relocation;
 use dynasmrt::{DynamicLabel, DynasmApi, DynasmLabelApi, VecAssembler, dynasm};
@@ -46,6 +46,11 @@ const OFF_DEADLINE: i32 = offset_of!(TraceCtx, epoch_deadline) as i32;
 const OFF_STORE: i32 = offset_of!(TraceCtx, store) as i32;
 const OFF_FUEL: i32 = offset_of!(StoreInner, fuel) as i32;
 const OFF_TRACE: i32 = offset_of!(TraceCtx, trace) as i32;
+const OFF_ROOT_BASE: i32 = offset_of!(TraceCtx, root_base) as i32;
+const OFF_DEPTH: i32 = offset_of!(TraceCtx, depth) as i32;
+const OFF_CALLS_LEFT: i32 = offset_of!(TraceCtx, calls_left) as i32;
+const OFF_STACK_LIMIT: i32 = offset_of!(TraceCtx, stack_limit) as i32;
+const OFF_SP_LIMIT: i32 = offset_of!(TraceCtx, sp_limit) as i32;
 const OFF_WORDS: i32 = offset_of!(TraceCtx, words) as i32;
 const OFF_GPR: i32 = OFF_WORDS + 8 * word::GPR as i32;
 const OFF_XMM: i32 = OFF_WORDS + 8 * word::FPR as i32;
@@ -88,6 +93,7 @@ impl Arch for X64 {
                 exit_slots: vec![None; ir.snaps.len()],
                 stubs: vec![0; ir.snaps.len()],
                 links: Vec::new(),
+                calls: Vec::new(),
             },
         };
         cg.trace(unit);
@@ -101,6 +107,7 @@ impl Arch for X64 {
                 exit_slots: Vec::new(),
                 stubs: Vec::new(),
                 links: Vec::new(),
+                calls: Vec::new(),
             },
         );
         out.code = cg.ops.finalize().map_err(|_| Abort::CodeSpace)?;
@@ -427,10 +434,17 @@ impl Cg<'_, '_> {
         for x in 0..16u8 {
             dynasm!(self.ops ; .arch x64 ; movsd QWORD [rbx + OFF_XMM + 8 * i32::from(x)], Rx(x));
         }
+        // Called from another trace: back to it (it handles the exit at once); entered
+        // from the interpreter: back to `trace::enter`.
+        let native = self.ops.new_dynamic_label();
         dynasm!(self.ops ; .arch x64
             ; mov eax, [rbx + OFF_EXIT]
+            ; cmp DWORD [rbx + OFF_DEPTH], 0
+            ; jne =>native
             ; add rsp, 8
             ; pop r15 ; pop r14 ; pop r13 ; pop r12 ; pop rbp ; pop rbx
+            ; ret
+            ; =>native
             ; ret
         );
         dynasm!(self.ops ; .arch x64 ; .align 8);
@@ -532,6 +546,100 @@ impl Cg<'_, '_> {
         let at = self.ops.offset().0 as u32;
         self.out.links.push((at, target as u32));
         self.ops.extend([0xE9, 0, 0, 0, 0]);
+    }
+
+    /// Exits unless a native call of a callee whose frame starts at slot `base` fits:
+    /// native stack above the limit, a frame left, the value stack long enough.
+    fn call_check(&mut self, r: Ref, base: u64) {
+        dynasm!(self.ops ; .arch x64 ; cmp rsp, [rbx + OFF_STACK_LIMIT]);
+        self.exit_if(r, Jcc::B);
+        dynasm!(self.ops ; .arch x64 ; cmp DWORD [rbx + OFF_CALLS_LEFT], 0);
+        self.exit_if(r, Jcc::E);
+        dynasm!(self.ops ; .arch x64
+            ; mov rax, [rbx + OFF_SP]
+            ; mov rcx, QWORD (8 * base) as i64
+            ; add rax, rcx
+            ; cmp rax, [rbx + OFF_SP_LIMIT]
+        );
+        self.exit_if(r, Jcc::A);
+    }
+
+    /// A native call into another trace (`CallTrace`): the live values go to the native
+    /// stack (the callee may use every register and spill slot), the context moves to
+    /// the callee's frame, and the callee runs. It returns [`RETURNED`], or the number
+    /// of the exit it took with its registers in the context: then the exit is handled
+    /// at once (`exit::nested`) and this trace takes the call's own exit, unwinding.
+    fn call_trace(&mut self, r: Ref, aux: u64) {
+        let (target, base) = (aux as u32, aux >> 32);
+        let saved: Vec<Loc> = self.alloc.live_at(r.idx()).collect();
+        // An odd number of words keeps the callee's stack aligned after the call.
+        let pad = saved.len() % 2 == 0;
+        for &l in &saved {
+            match l {
+                Loc::Gpr(g) => dynasm!(self.ops ; .arch x64 ; push Rq(g)),
+                Loc::Fpr(x) => dynasm!(self.ops ; .arch x64
+                    ; sub rsp, 8
+                    ; movsd QWORD [rsp], Rx(x)),
+                Loc::Spill(i) => dynasm!(self.ops ; .arch x64 ; push QWORD [rbx + spill_off(i)]),
+                Loc::None => {}
+            }
+        }
+        if pad {
+            dynasm!(self.ops ; .arch x64 ; sub rsp, 8);
+        }
+        dynasm!(self.ops ; .arch x64
+            ; mov rcx, QWORD (8 * base) as i64
+            ; add [rbx + OFF_SP], rcx
+            ; mov rcx, QWORD base as i64
+            ; add [rbx + OFF_ROOT_BASE], rcx
+            ; sub DWORD [rbx + OFF_CALLS_LEFT], 1
+            ; add DWORD [rbx + OFF_DEPTH], 1
+        );
+        let at = self.ops.offset().0 as u32;
+        self.out.calls.push((at, target));
+        self.ops.extend([0xE8, 0, 0, 0, 0]);
+        let (unwind, done) = (self.ops.new_dynamic_label(), self.ops.new_dynamic_label());
+        dynasm!(self.ops ; .arch x64 ; cmp eax, RETURNED as i32 ; jne =>unwind);
+        self.after_call(base, &saved, pad);
+        dynasm!(self.ops ; .arch x64
+            ; jmp =>done
+            ; =>unwind
+            ; sub rsp, 8
+            ; mov rdi, rbx
+            ; mov rax, QWORD helpers::address(Helper::NestedExit as u64) as usize as i64
+            ; call rax
+            ; add rsp, 8
+        );
+        self.after_call(base, &saved, pad);
+        let l = self.exits[self.snap_of[r.idx()]];
+        dynasm!(self.ops ; .arch x64 ; jmp =>l ; =>done);
+    }
+
+    /// After a native call: the context back at this trace's frame, the live values
+    /// back where they were, memory's base reloaded (the callee may have grown it).
+    fn after_call(&mut self, base: u64, saved: &[Loc], pad: bool) {
+        dynasm!(self.ops ; .arch x64
+            ; mov rcx, QWORD (8 * base) as i64
+            ; sub [rbx + OFF_SP], rcx
+            ; mov rcx, QWORD base as i64
+            ; sub [rbx + OFF_ROOT_BASE], rcx
+            ; add DWORD [rbx + OFF_CALLS_LEFT], 1
+            ; sub DWORD [rbx + OFF_DEPTH], 1
+        );
+        if pad {
+            dynasm!(self.ops ; .arch x64 ; add rsp, 8);
+        }
+        for &l in saved.iter().rev() {
+            match l {
+                Loc::Gpr(g) => dynasm!(self.ops ; .arch x64 ; pop Rq(g)),
+                Loc::Fpr(x) => dynasm!(self.ops ; .arch x64
+                    ; movsd Rx(x), QWORD [rsp]
+                    ; add rsp, 8),
+                Loc::Spill(i) => dynasm!(self.ops ; .arch x64 ; pop QWORD [rbx + spill_off(i)]),
+                Loc::None => {}
+            }
+        }
+        dynasm!(self.ops ; .arch x64 ; mov r15, [rbx + OFF_MEM]);
     }
 
     /// Moves every PHI's right side into its left side's location, as one parallel move.
@@ -806,6 +914,13 @@ impl Cg<'_, '_> {
                 dynasm!(self.ops ; .arch x64 ; jmp =>l);
             }
             Op::Link => self.link(r, ins.aux),
+            Op::Native => {
+                dynasm!(self.ops ; .arch x64 ; cmp DWORD [rbx + OFF_DEPTH], 0);
+                self.exit_if(r, Jcc::E);
+            }
+            Op::Ret => dynasm!(self.ops ; .arch x64 ; mov eax, RETURNED as i32 ; ret),
+            Op::CallCheck => self.call_check(r, ins.aux),
+            Op::CallTrace => self.call_trace(r, ins.aux),
             Op::Switch => self.switch(r, ins),
             Op::Sload if ins.aux == u64::from(FUEL_SLOT) => self.fuel_load(r),
             Op::Sload | Op::SlotLoad => {
@@ -833,7 +948,12 @@ impl Cg<'_, '_> {
                 }
             }
             Op::SlotStore => {
-                let v = self.gpr(ins.a, RCX);
+                let mut v = self.gpr(ins.a, RCX);
+                if self.ins(ins.a).ty == Ty::F32 {
+                    // Slots hold f32 bits zero-extended.
+                    dynasm!(self.ops ; .arch x64 ; mov ecx, Rd(v));
+                    v = RCX;
+                }
                 let off = 8 * ins.aux as i32;
                 dynasm!(self.ops ; .arch x64 ; mov rax, [rbx + OFF_SP] ; mov [rax + off], Rq(v));
             }
