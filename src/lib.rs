@@ -42,7 +42,8 @@
 //!   64-bit slots; branch targets resolved; compare-and-branch fused; immediates inline,
 //!   large constants pooled in the frame, address arithmetic folded into memory offsets,
 //!   an accumulator register for the previous result) and run by one dispatch loop. Calls push frames on an explicit frame stack, never on
-//!   the host stack. Loop headers carry hot counters for the JIT.
+//!   the host stack. Loop headers, and the entries of recursive functions, carry hot
+//!   counters for the JIT.
 //! - `runtime/`: `Engine`/`Config`, `Store<T>` (all entities, the value and frame stacks),
 //!   `Instance` and instantiation, `Linker`, `Func`/`TypedFunc` and the driver that runs
 //!   calls and host calls, `Memory`, `Table`, `Global`, `Val`, traps, and profiles
@@ -54,7 +55,9 @@
 //!   `Config::consume_fuel` with `Store::set_fuel` bounds its work deterministically
 //!   (`TrapCode::OutOfFuel`);
 //!   `Store::limiter` with a [`ResourceLimiter`] (or [`StoreLimits`]) caps growth.
-//! - `jit/`: the trace JIT. `record` turns what the interpreter executes into SSA IR
+//! - `jit/`: the trace JIT. Traces start at hot loop headers and at the entries of hot
+//!   recursive functions, whose traces other traces call natively (the only calls on the
+//!   host stack, bounded). `record` turns what the interpreter executes into SSA IR
 //!   (`ir`, with FOLD, CSE and store-to-load forwarding as it is emitted); `opt/` holds
 //!   those passes and runs LOOP and DCE; `asm/`
 //!   allocates registers and emits x86-64 code with dynasm into `mcode` (W^X); `trace`

@@ -18,7 +18,8 @@
 //! The programs are nests of counted loops (up to three deep, `br_if` back-edges, `loop` +
 //! `br` with exits at the top, count-downs, trip counts from 0 to a few hundred) whose
 //! bodies branch on loop counters and loaded data, `br_table` on varying indices, call
-//! helpers (one with its own loop, one recursive to a bounded depth), call through a table
+//! helpers (one with its own loop, one recursive to a bounded depth, directly or through
+//! another function), call through a table
 //! whose target changes part-way (and sometimes traps: out of range, null, wrong
 //! signature), call an imported host function, load and store every width at addresses
 //! that may run out of bounds part-way, divide by values that reach zero (or `MIN / -1`)
@@ -386,7 +387,9 @@ struct Looper {
     result: Expr,
 }
 
-/// `$rec(a, b) = a <= 0 ? base : combine($rec(a - 1, step), extra)`, after `pre`.
+/// `$rec(a, b) = a <= 0 ? base : combine($rec(a - 1, step), extra)`, after `pre`; with
+/// `mutual`, the recursive call goes through `$rec2(a, b) = $rec(a, b) ^ a` (mutual
+/// recursion).
 #[derive(Clone, Debug)]
 struct Rec {
     pre: Vec<Stmt>,
@@ -394,6 +397,7 @@ struct Rec {
     step: Expr,
     extra: Expr,
     combine: &'static str,
+    mutual: bool,
 }
 
 /// A module: one page of memory (growing to `memory_max` pages), globals, a table of six
@@ -1639,13 +1643,15 @@ fn program() -> BoxedStrategy<Program> {
         small64.clone(),
         small64,
         select(vec!["i64.add", "i64.xor", "i64.sub", "i64.mul"]),
+        any::<bool>(),
     )
-        .prop_map(|(pre, base, step, extra, combine)| Rec {
+        .prop_map(|(pre, base, step, extra, combine, mutual)| Rec {
             pre,
             base,
             step,
             extra,
             combine,
+            mutual,
         });
     let run = (
         vec(main.stmt(3), 0..3),
@@ -2038,8 +2044,9 @@ impl Printer {
                 w.line("(then ");
                 w.expr(&r.base);
                 w.out.push(')');
+                let callee = if r.mutual { "$rec2" } else { "$rec" };
                 w.line(&format!(
-                    "(else ({} (call $rec (i32.sub (local.get $a) (i32.const 1)) ",
+                    "(else ({} (call {callee} (i32.sub (local.get $a) (i32.const 1)) ",
                     r.combine
                 ));
                 w.expr(&r.step);
@@ -2047,6 +2054,14 @@ impl Printer {
                 w.expr(&r.extra);
                 w.out.push_str(")))");
                 w.indent -= 1;
+            },
+        );
+        w.func(
+            "$rec2 (param $a i32) (param $b i64) (result i64)",
+            &[Var::A, Var::B],
+            |w| {
+                w.line("(i64.xor (call $rec (local.get $a) (local.get $b))");
+                w.line("  (i64.extend_i32_s (local.get $a)))");
             },
         );
         w.func(
@@ -2600,6 +2615,8 @@ fn observe(wasm: &[u8], mode: Mode, args: &[i32]) -> Vec<Observation> {
             config
                 .jit(true)
                 .jit_param("hotloop", jit.hotloop)
+                .unwrap()
+                .jit_param("hotcall", jit.hotloop)
                 .unwrap()
                 .jit_param("hotexit", jit.hotexit)
                 .unwrap()

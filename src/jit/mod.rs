@@ -22,6 +22,12 @@
 //! header and call, as clang leaves one half of a doubly recursive function) gets no
 //! header at all: any recording of it would abort at the recursive call.
 //!
+//! A function that calls itself has a second kind of header: its entry, counted on
+//! every call from `hotcall` (`CompiledFunc::entry_counter`, keyed as loop [`ENTRY`]),
+//! with the same three states; a recording that aborts at a recursive call through
+//! other functions arms the entry of the function it recursed into. Other functions'
+//! entries are never counted (their calls are inlined into their callers' traces).
+//!
 //! ## Recording
 //!
 //! The interpreter's dispatch loop is instantiated a second time with a recording hook
@@ -32,12 +38,34 @@
 //! (which fixes the signature too) and memory bounds, and dispatches `br_table` through a
 //! table of exits. A root stops when a backward branch reaches its loop header at the
 //! same call depth (it loops), or when it reaches another loop header that has a trace in
-//! the same frame (it links to that trace). A shorter inner loop without a trace is
+//! the same frame (it links to that trace). A function trace (a root at a function's
+//! entry) stops where its function returns. A shorter inner loop without a trace is
 //! unrolled into the trace (`loopunroll` backedges), as LuaJIT does. Host functions are
 //! called from the trace through the driver's trampoline. Anything else aborts with a
 //! reason from one table (`record::Abort`); aborts raise the loop's penalty
 //! (`penaltymin` doubling, plus `penaltyrnd` random bits), past `penaltymax` the loop is
 //! blacklisted.
+//!
+//! ## Function traces and native calls
+//!
+//! A recursive call, or a call past `maxinline`, into a function that has a function
+//! trace (or is the function trace being recorded: up-recursion) is not inlined: it
+//! becomes a native call of that trace (`CallTrace`), and the recording steps over the
+//! callee until it returns. The caller writes the arguments it changed to the callee's
+//! frame, keeps its live values on the native stack, and moves the context's slot base
+//! to the callee's frame; the callee's frame is not pushed on the interpreter's frame
+//! stack. A trace that returns from its tree's root frame (`Native` guard, then `Ret`)
+//! writes its results to its frame's first slots and returns to its caller; entered
+//! from the interpreter, it exits at the return instead. An exit taken inside a native
+//! call is handled there and then (`exit::nested`): the callee's slots are written back
+//! and its frames kept aside; the caller then takes its call's own exit, which writes
+//! its slots back, and so on out to the trace the interpreter entered, whose exit pushes
+//! its frames and then all the kept ones: the interpreter resumes with the exact frame
+//! stack, innermost at the first exit. A `CallCheck` guard before each call exits to
+//! the call (which the interpreter then makes) when the native stack (`NATIVE_STACK`
+//! bytes per entry from the interpreter), the frame stack or the value stack has no
+//! room. A tree that calls into another is evicted with it. Fuel metering keeps calls
+//! inlined or in the interpreter (its accounting across native calls is not done).
 //!
 //! ## Trace trees
 //!

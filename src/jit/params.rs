@@ -203,8 +203,10 @@ impl std::str::FromStr for JitPreset {
 impl JitParams {
     /// Rejects settings that cannot work.
     fn check(&self) -> Result<(), Error> {
-        if self.hotloop == 0 {
-            return Err(Error::usage("JIT parameter `hotloop` must be at least 1"));
+        if self.hotloop == 0 || self.hotcall == 0 {
+            return Err(Error::usage(
+                "JIT parameters `hotloop` and `hotcall` must be at least 1",
+            ));
         }
         if self.penaltymin > self.penaltymax {
             return Err(Error::usage(
@@ -244,6 +246,7 @@ mod tests {
                 true,
                 &[
                     ("hotloop", 16),
+                    ("hotcall", 32),
                     ("hotexit", 4),
                     ("budget", 5),
                     ("budgetms", 2),
@@ -254,6 +257,7 @@ mod tests {
                 true,
                 &[
                     ("hotloop", 200),
+                    ("hotcall", 400),
                     ("hotexit", 20),
                     ("maxrecord", 16000),
                     ("maxsnap", 1000),

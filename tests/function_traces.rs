@@ -1,0 +1,252 @@
+//! Function traces and native calls between traces (`hotcall`, `CallTrace`): recursive
+//! functions get a trace from their entry, recursive calls run natively from trace to
+//! trace, and everything computes what the interpreter computes, including where the
+//! native calls run out of room, trap deep inside, call the host (which calls back into
+//! WebAssembly), grow memory, recurse mutually, or are interrupted.
+
+use spur::{Caller, Config, Engine, Instance, Linker, Module, Store, TrapCode};
+use std::time::Duration;
+
+const PROGRAM: &str = r#"
+(module
+  (import "env" "twice" (func $twice (param i32) (result i32)))
+  (memory (export "memory") 1)
+  ;; Doubly recursive Fibonacci, with both calls in the function body.
+  (func $fib (export "fib") (param $n i32) (result i64)
+    (if (result i64) (i32.lt_u (local.get $n) (i32.const 2))
+      (then (i64.extend_i32_u (local.get $n)))
+      (else (i64.add
+        (call $fib (i32.sub (local.get $n) (i32.const 1)))
+        (call $fib (i32.sub (local.get $n) (i32.const 2)))))))
+  ;; sum(n) = n + sum(n - 1): recursion n deep, with a float live across the call.
+  (func $sum (export "sum") (param $n i32) (result f64) (local $x f64)
+    (local.set $x (f64.convert_i32_u (local.get $n)))
+    (if (result f64) (i32.eqz (local.get $n))
+      (then (f64.const 0))
+      (else (f64.add (local.get $x) (call $sum (i32.sub (local.get $n) (i32.const 1)))))))
+  ;; Recurses `n` deep and traps (divides by zero) at the bottom when `n` is `bad`.
+  (func $dive (export "dive") (param $n i32) (param $bad i32) (result i32)
+    (if (result i32) (i32.eqz (local.get $n))
+      (then (i32.div_u (i32.const 1) (i32.sub (local.get $bad) (i32.const 1))))
+      (else (i32.add (i32.const 1)
+        (call $dive (i32.sub (local.get $n) (i32.const 1)) (local.get $bad))))))
+  ;; A tree walk that stores into memory and calls the host at every 16th node.
+  (func $walk (export "walk") (param $d i32) (param $k i32) (result i32) (local $r i32)
+    (i32.store (i32.and (i32.mul (local.get $k) (i32.const 4)) (i32.const 0xfffc))
+      (local.get $d))
+    (if (i32.eqz (i32.and (local.get $k) (i32.const 15)))
+      (then (local.set $r (call $twice (local.get $k)))))
+    (if (result i32) (i32.eqz (local.get $d))
+      (then (i32.add (local.get $r) (local.get $k)))
+      (else (i32.add (local.get $r) (i32.add
+        (call $walk (i32.sub (local.get $d) (i32.const 1)) (i32.mul (local.get $k) (i32.const 2)))
+        (call $walk (i32.sub (local.get $d) (i32.const 1))
+          (i32.add (i32.mul (local.get $k) (i32.const 2)) (i32.const 1))))))))
+  ;; What the host calls back: a little recursion of its own.
+  (func (export "inner") (param $k i32) (result i32)
+    (i32.wrap_i64 (call $fib (i32.and (local.get $k) (i32.const 7)))))
+  ;; Grows memory by a page at the bottom of the recursion, every 64th call.
+  (func $grow (export "grow") (param $n i32) (result i32)
+    (if (result i32) (i32.eqz (local.get $n))
+      (then (i32.add (memory.size) (i32.const 0)))
+      (else
+        (if (i32.eqz (i32.and (local.get $n) (i32.const 63)))
+          (then (drop (memory.grow (i32.const 1)))))
+        (call $grow (i32.sub (local.get $n) (i32.const 1))))))
+  ;; Mutual recursion: even(n) calls odd(n - 1) and the other way round.
+  (func $even (export "even") (param $n i32) (result i32)
+    (if (result i32) (i32.eqz (local.get $n)) (then (i32.const 1))
+      (else (call $odd (i32.sub (local.get $n) (i32.const 1))))))
+  (func $odd (param $n i32) (result i32)
+    (if (result i32) (i32.eqz (local.get $n)) (then (i32.const 0))
+      (else (call $even (i32.sub (local.get $n) (i32.const 1))))))
+  ;; 2^d calls, d deep: endless in practice for d = 60.
+  (func $spin (export "spin") (param $d i32)
+    (if (local.get $d) (then
+      (call $spin (i32.sub (local.get $d) (i32.const 1)))
+      (call $spin (i32.sub (local.get $d) (i32.const 1)))))))
+"#;
+
+fn setup(config: &mut Config) -> (Engine, Store<()>, Instance) {
+    let engine = Engine::new(config);
+    let module = Module::new(&engine, PROGRAM).unwrap();
+    let mut store = Store::new(&engine, ());
+    let mut linker = Linker::new(&engine);
+    linker
+        .func_wrap("env", "twice", |mut c: Caller<'_, ()>, k: i32| -> i32 {
+            // Calls back into WebAssembly: its frames must not overwrite the slots of
+            // the traces that are running.
+            let inner = c.get_export("inner").unwrap().into_func().unwrap();
+            let inner = inner.typed::<i32, i32>(&c).unwrap();
+            inner.call(&mut c, k).unwrap() * 2
+        })
+        .unwrap();
+    let instance = linker.instantiate(&mut store, &module).unwrap();
+    (engine, store, instance)
+}
+
+/// The interpreter's store, and the JIT's with low thresholds.
+fn both() -> [(bool, Engine, Store<()>, Instance); 2] {
+    [false, true].map(|jit| {
+        let mut config = Config::new();
+        config.jit(jit);
+        if jit {
+            config.jit_param("hotcall", 4).unwrap();
+            config.jit_param("hotexit", 2).unwrap();
+        }
+        let (e, s, i) = setup(&mut config);
+        (jit, e, s, i)
+    })
+}
+
+#[test]
+fn recursive_functions_get_function_traces_and_compute_the_same() {
+    let [(_, _, mut is, ii), (_, _, mut js, ji)] = both();
+    let fib_i = ii.get_typed_func::<i32, i64>(&mut is, "fib").unwrap();
+    let fib_j = ji.get_typed_func::<i32, i64>(&mut js, "fib").unwrap();
+    for n in 0..24 {
+        assert_eq!(
+            fib_j.call(&mut js, n).unwrap(),
+            fib_i.call(&mut is, n).unwrap(),
+            "fib({n})"
+        );
+    }
+    let sum_i = ii.get_typed_func::<i32, f64>(&mut is, "sum").unwrap();
+    let sum_j = ji.get_typed_func::<i32, f64>(&mut js, "sum").unwrap();
+    for n in [0, 1, 5, 100, 1000] {
+        let (a, b) = (
+            sum_j.call(&mut js, n).unwrap(),
+            sum_i.call(&mut is, n).unwrap(),
+        );
+        assert_eq!(a.to_bits(), b.to_bits(), "sum({n})");
+    }
+    let stats = js.jit_stats();
+    assert!(stats.function_traces >= 2, "{stats}");
+    assert!(stats.links_return >= 2, "{stats}");
+    // The recursion ran natively: exits happened inside calls between traces.
+    assert!(stats.nested_exits > 0, "{stats}");
+    assert!(
+        !stats.aborts.iter().any(|a| a.0 == "recursive call"),
+        "{stats}"
+    );
+}
+
+#[test]
+fn a_trap_deep_in_native_calls_has_the_interpreters_frames() {
+    let [(_, _, mut is, ii), (_, _, mut js, ji)] = both();
+    let dive_i = ii
+        .get_typed_func::<(i32, i32), i32>(&mut is, "dive")
+        .unwrap();
+    let dive_j = ji
+        .get_typed_func::<(i32, i32), i32>(&mut js, "dive")
+        .unwrap();
+    // Warm up the function trace and its side traces.
+    for n in 0..50 {
+        assert_eq!(
+            dive_j.call(&mut js, (n, 0)).unwrap(),
+            dive_i.call(&mut is, (n, 0)).unwrap()
+        );
+    }
+    for depth in [3, 40, 300] {
+        let ei = dive_i.call(&mut is, (depth, 1)).unwrap_err();
+        let ej = dive_j.call(&mut js, (depth, 1)).unwrap_err();
+        assert_eq!(ej.trap_code(), Some(TrapCode::IntegerDivideByZero));
+        let (fi, fj) = (
+            ei.as_trap().unwrap().frames(),
+            ej.as_trap().unwrap().frames(),
+        );
+        assert_eq!(fj.len(), depth as usize + 1);
+        assert_eq!(fj, fi, "depth {depth}");
+    }
+    // The store stays usable.
+    assert_eq!(dive_j.call(&mut js, (10, 0)).unwrap(), 10);
+}
+
+#[test]
+fn recursion_deeper_than_the_native_stack_allows_falls_back_to_the_interpreter() {
+    let [(_, _, mut is, ii), (_, _, mut js, ji)] = both();
+    let sum_i = ii.get_typed_func::<i32, f64>(&mut is, "sum").unwrap();
+    let sum_j = ji.get_typed_func::<i32, f64>(&mut js, "sum").unwrap();
+    for n in [10, 20_000, 50_000] {
+        let (a, b) = (
+            sum_j.call(&mut js, n).unwrap(),
+            sum_i.call(&mut is, n).unwrap(),
+        );
+        assert_eq!(a.to_bits(), b.to_bits(), "sum({n})");
+    }
+    // Past the call depth limit, both overflow.
+    let ei = sum_i.call(&mut is, 10_000_000).unwrap_err();
+    let ej = sum_j.call(&mut js, 10_000_000).unwrap_err();
+    assert_eq!(ei.trap_code(), Some(TrapCode::StackOverflow));
+    assert_eq!(ej.trap_code(), Some(TrapCode::StackOverflow));
+    assert_eq!(sum_j.call(&mut js, 100).unwrap(), 5050.0);
+}
+
+#[test]
+fn host_calls_memory_growth_and_mutual_recursion_inside_native_calls() {
+    let [(_, _, mut is, ii), (_, _, mut js, ji)] = both();
+    let walk_i = ii
+        .get_typed_func::<(i32, i32), i32>(&mut is, "walk")
+        .unwrap();
+    let walk_j = ji
+        .get_typed_func::<(i32, i32), i32>(&mut js, "walk")
+        .unwrap();
+    for d in 0..11 {
+        assert_eq!(
+            walk_j.call(&mut js, (d, 1)).unwrap(),
+            walk_i.call(&mut is, (d, 1)).unwrap(),
+            "walk({d})"
+        );
+    }
+    let (mi, mj) = (
+        ii.get_memory(&mut is, "memory").unwrap(),
+        ji.get_memory(&mut js, "memory").unwrap(),
+    );
+    assert!(mi.data(&is)[..65536] == mj.data(&js)[..65536]);
+    let grow_i = ii.get_typed_func::<i32, i32>(&mut is, "grow").unwrap();
+    let grow_j = ji.get_typed_func::<i32, i32>(&mut js, "grow").unwrap();
+    for n in [1, 64, 200, 640] {
+        assert_eq!(
+            grow_j.call(&mut js, n).unwrap(),
+            grow_i.call(&mut is, n).unwrap(),
+            "grow({n})"
+        );
+    }
+    let even_i = ii.get_typed_func::<i32, i32>(&mut is, "even").unwrap();
+    let even_j = ji.get_typed_func::<i32, i32>(&mut js, "even").unwrap();
+    for n in 0..300 {
+        assert_eq!(
+            even_j.call(&mut js, n).unwrap(),
+            even_i.call(&mut is, n).unwrap(),
+            "even({n})"
+        );
+    }
+    let stats = js.jit_stats();
+    assert!(stats.function_traces >= 3, "{stats}");
+}
+
+#[test]
+fn endless_recursion_is_interrupted_by_the_epoch() {
+    let mut config = Config::new();
+    config
+        .epoch_interruption(true)
+        .jit_param("hotcall", 4)
+        .unwrap();
+    let (engine, mut store, instance) = setup(&mut config);
+    let spin = instance
+        .get_typed_func::<i32, ()>(&mut store, "spin")
+        .unwrap();
+    store.set_epoch_deadline(1);
+    let timer = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(100));
+        engine.increment_epoch();
+    });
+    let err = spin.call(&mut store, 60).unwrap_err();
+    timer.join().unwrap();
+    assert_eq!(err.trap_code(), Some(TrapCode::Interrupt), "{err}");
+    let stats = store.jit_stats();
+    assert!(
+        stats.function_traces >= 1 && stats.nested_exits > 0,
+        "{stats}"
+    );
+}
