@@ -24,6 +24,23 @@ const PROGRAM: &str = r#"
     (if (result f64) (i32.eqz (local.get $n))
       (then (f64.const 0))
       (else (f64.add (local.get $x) (call $sum (i32.sub (local.get $n) (i32.const 1)))))))
+  ;; Inlined into $h's traces, with a branch that changes direction as `x` grows: its
+  ;; exits grow side traces that start in this frame, above $h's.
+  (func $g (param $x i32) (result i32) (local $y i32) (local $z i32)
+    (local.set $y (i32.mul (local.get $x) (i32.const 3)))
+    (local.set $z (i32.xor (local.get $y) (i32.const 9)))
+    (if (result i32) (i32.and (local.get $x) (i32.const 8))
+      (then (i32.add (local.get $y) (i32.const 5)))
+      (else (local.get $z))))
+  ;; `$k` is read only after the call of $g: from the value stack, in a side trace.
+  (func $h (export "h") (param $n i32) (param $acc i32) (param $k i32) (result i32)
+    (local $t i32)
+    (local.set $t (i32.add (local.get $acc) (i32.const 7)))
+    (if (result i32) (i32.eqz (local.get $n))
+      (then (local.get $t))
+      (else (call $h (i32.sub (local.get $n) (i32.const 1))
+        (i32.add (call $g (local.get $n)) (i32.add (local.get $t) (local.get $k)))
+        (local.get $k)))))
   ;; Recurses `n` deep and traps (divides by zero) at the bottom when `n` is `bad`.
   (func $dive (export "dive") (param $n i32) (param $bad i32) (result i32)
     (if (result i32) (i32.eqz (local.get $n))
@@ -109,6 +126,20 @@ fn recursive_functions_get_function_traces_and_compute_the_same() {
             fib_j.call(&mut js, n).unwrap(),
             fib_i.call(&mut is, n).unwrap(),
             "fib({n})"
+        );
+    }
+    let h_i = ii
+        .get_typed_func::<(i32, i32, i32), i32>(&mut is, "h")
+        .unwrap();
+    let h_j = ji
+        .get_typed_func::<(i32, i32, i32), i32>(&mut js, "h")
+        .unwrap();
+    for n in 0..60 {
+        let args = (n, n, 1000 + n);
+        assert_eq!(
+            h_j.call(&mut js, args).unwrap(),
+            h_i.call(&mut is, args).unwrap(),
+            "h({n})"
         );
     }
     let sum_i = ii.get_typed_func::<i32, f64>(&mut is, "sum").unwrap();

@@ -6,6 +6,10 @@
 use spur::{Config, Engine, Instance, Linker, Module, Store};
 
 fn engine(hotloop: u32) -> Engine {
+    Engine::new(&config(hotloop))
+}
+
+fn config(hotloop: u32) -> Config {
     let mut config = Config::new();
     // No time budget: the counts these tests check must not depend on the machine's speed.
     config
@@ -13,6 +17,14 @@ fn engine(hotloop: u32) -> Engine {
         .unwrap()
         .jit_param("budget", 100)
         .unwrap();
+    config
+}
+
+/// An engine whose recursive functions never get function traces (`hotcall` never
+/// reached), so recursion stays a reason to abort.
+fn engine_without_function_traces(hotloop: u32) -> Engine {
+    let mut config = config(hotloop);
+    config.jit_param("hotcall", u32::MAX - 1).unwrap();
     Engine::new(&config)
 }
 
@@ -90,10 +102,11 @@ fn code_is_never_writable_and_executable_while_traces_run() {
 
 #[test]
 fn a_loop_that_keeps_aborting_is_blacklisted() {
-    // The loop calls a recursive function, which traces do not inline: every recording
-    // aborts, the penalty doubles from `penaltymin` past `penaltymax`, and the loop is
-    // blacklisted; the results stay those of the interpreter.
-    let engine = engine(1);
+    // The loop calls a recursive function, which traces do not inline, and which has no
+    // function trace to call: every recording aborts, the penalty doubles from
+    // `penaltymin` past `penaltymax`, and the loop is blacklisted; the results stay those
+    // of the interpreter.
+    let engine = engine_without_function_traces(1);
     let wat = r#"(module
              (func $down (param i32) (result i32)
                (if (result i32) (i32.eqz (local.get 0))
@@ -117,6 +130,15 @@ fn a_loop_that_keeps_aborting_is_blacklisted() {
         .map_or(0, |a| a.1);
     // Penalties 72, ~144, ... up to 60000: about ten attempts, then never again.
     assert!((5..=16).contains(&recursion), "{stats}");
+    // With function traces, the recursive function gets one, which the loop's trace
+    // calls natively: nothing is blacklisted.
+    let (result, stats) = run_once(&self::engine(1), wat, 300_000);
+    assert_eq!(result, 900_000);
+    assert_eq!(stats.blacklisted, 0, "{stats}");
+    assert!(
+        stats.function_traces >= 1 && stats.links_loop >= 1,
+        "{stats}"
+    );
 }
 
 /// fib(n) as clang compiles it: one of the two recursive calls becomes a loop whose
@@ -158,14 +180,26 @@ fn a_loop_whose_every_iteration_recurses_has_no_hot_counter() {
         }
         a
     };
-    let (result, stats) = run_once(&engine(1), &fib_wat(false), 25);
+    let engine = engine_without_function_traces(1);
+    let (result, stats) = run_once(&engine, &fib_wat(false), 25);
     assert_eq!(result, fib(25));
     assert_eq!((stats.traces, stats.blacklisted), (0, 0), "{stats}");
     assert!(stats.aborts.is_empty(), "{stats}");
-    let (result, stats) = run_once(&engine(1), &fib_wat(true), 25);
+    let (result, stats) = run_once(&engine, &fib_wat(true), 25);
     assert_eq!(result, fib(25));
     assert_eq!(stats.blacklisted, 1, "{stats}");
     assert!(!stats.aborts.is_empty(), "{stats}");
+    // With function traces, fib gets one from its entry, and its recursive calls run
+    // natively from trace to trace, in both shapes.
+    for cond in [false, true] {
+        let (result, stats) = run_once(&self::engine(1), &fib_wat(cond), 25);
+        assert_eq!(result, fib(25));
+        assert_eq!(stats.blacklisted, 0, "{stats}");
+        assert!(
+            stats.function_traces >= 1 && stats.links_return >= 1,
+            "{stats}"
+        );
+    }
 }
 
 #[test]

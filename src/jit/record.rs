@@ -208,8 +208,32 @@ pub(crate) struct Recorder {
 }
 
 impl Recorder {
-    /// Starts recording at loop header `pc` (loop `loop_id` of `root`).
+    /// Starts recording a root trace at loop header `pc` (loop `loop_id` of the
+    /// innermost frame's function), or at its entry for [`super::ENTRY`].
     pub(crate) fn new(
+        s: &StoreInner,
+        pc: *const Instr,
+        loop_id: u32,
+        stop: usize,
+        params: &crate::JitParams,
+        logging: bool,
+    ) -> Box<Recorder> {
+        let mut rec = Recorder::blank(s, pc, loop_id, stop, params, logging);
+        if loop_id == super::ENTRY {
+            // A function trace starts at the function's first instruction, with nothing
+            // pending, and with the locals and constants the entry sets (a call from
+            // another trace enters it without the interpreter's frame setup).
+            rec.pending = None;
+            // SAFETY: translations are owned by modules the store keeps alive.
+            if rec.seed_frame(unsafe { &*rec.root }, 0).is_err() {
+                rec.broken = true;
+            }
+        }
+        rec
+    }
+
+    /// A recording at `pc` in the innermost frame, with an empty slot map.
+    fn blank(
         s: &StoreInner,
         pc: *const Instr,
         loop_id: u32,
@@ -228,7 +252,7 @@ impl Recorder {
         ir.mem_floor = module.memories.first().map_or(0, |m| {
             u64::from(m.minimum()) * crate::runtime::store::PAGE_SIZE as u64
         });
-        let mut rec = Box::new(Recorder {
+        Box::new(Recorder {
             ir,
             _arena: arena,
             start_pc: pc,
@@ -267,22 +291,7 @@ impl Recorder {
             written: Vec::new(),
             is_written: Vec::new(),
             started: std::time::Instant::now(),
-        });
-        if loop_id == super::ENTRY {
-            rec.start_function(frame.func);
-        }
-        rec
-    }
-
-    /// A function trace starts at the function's first instruction, with nothing
-    /// pending, and with the locals and constants the entry sets (a call from another
-    /// trace enters it without the interpreter's frame setup).
-    fn start_function(&mut self, func: *const CompiledFunc) {
-        self.pending = None;
-        // SAFETY: translations are owned by modules the store keeps alive.
-        if self.seed_frame(unsafe { &*func }, 0).is_err() {
-            self.broken = true;
-        }
+        })
     }
 
     /// Puts the zeroed locals and the constants of `f`'s frame at `base` in the map.
@@ -313,7 +322,7 @@ impl Recorder {
         let e = &parent.exits[k];
         let root_depth = s.stack.frames.len() - e.frames.len();
         let root_frame = &s.stack.frames[root_depth - 1];
-        let mut rec = Recorder::new(s, e.pc, parent.loop_id, stop, params, logging);
+        let mut rec = Recorder::blank(s, e.pc, parent.loop_id, stop, params, logging);
         rec.root = parent.func;
         rec.root_depth = root_depth;
         rec.instance = root_frame.instance;
