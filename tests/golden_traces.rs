@@ -77,6 +77,11 @@ const PROGRAMS: &[Program] = &[
         args: &[Val::I32(1000)],
         trap: None,
     },
+    Program {
+        name: "recursion",
+        args: &[Val::I32(18)],
+        trap: None,
+    },
 ];
 
 /// Loop iterations before a loop is recorded: low, so that the traces start early.
@@ -326,6 +331,11 @@ fn check(name: &str) {
         first_difference(&expected, &jit.dump),
         jit.dump
     );
+}
+
+#[test]
+fn recursion() {
+    check("recursion");
 }
 
 #[test]

@@ -8,7 +8,9 @@
 //! the trace had inlined are pushed, and the innermost frame resumes at the snapshot's
 //! pc (the guarded instruction, which the interpreter re-executes). Each exit counts how
 //! often it is taken; the trace tree (`tree`) grows a side trace from an exit that gets
-//! hot.
+//! hot. An exit taken in a trace that another trace called natively is handled at once
+//! ([`nested`]), and its frames wait for the outermost trace's exit, which pushes them
+//! above its own.
 
 use super::asm::Loc;
 use super::fuel::FUEL_SLOT;

@@ -797,7 +797,10 @@ fn close_recording(s: &mut StoreInner) {
             .unwrap_or_else(|| format!("func[{func}]"));
         let name = match trace.parent {
             Some((p, k)) => format!("spur trace {number} side {p}/{k} {func}"),
-            None => format!("spur trace {number} root {func} loop {}", trace.loop_id),
+            None => format!(
+                "spur trace {number} root {func} {}",
+                start_name(trace.loop_id)
+            ),
         };
         perfmap::name(trace.code.ptr(), trace.code.len(), &name);
     }
@@ -910,22 +913,23 @@ fn flush_all(jit: &mut JitState) {
     }
 }
 
+/// Where a tree starts, as dumps and the perf map name it: `loop N` or `entry`.
+fn start_name(loop_id: u32) -> String {
+    match loop_id {
+        ENTRY => "entry".to_string(),
+        id => format!("loop {id}"),
+    }
+}
+
 fn write_dump(sink: &DumpSink, trace: &trace::Trace, d: &trace::Dump) {
     let mut out = sink.lock().unwrap_or_else(|e| e.into_inner());
     // SAFETY: the trace's function is alive while the trace is.
     let func_index = unsafe { (*trace.func).func_index };
     let n = trace.number;
+    let at = start_name(trace.loop_id);
     let _ = match trace.parent {
-        Some((p, k)) => writeln!(
-            out,
-            "---- TRACE {n} start {p}/{k} func[{func_index}] loop {}",
-            trace.loop_id
-        ),
-        None => writeln!(
-            out,
-            "---- TRACE {n} start func[{func_index}] loop {}",
-            trace.loop_id
-        ),
+        Some((p, k)) => writeln!(out, "---- TRACE {n} start {p}/{k} func[{func_index}] {at}"),
+        None => writeln!(out, "---- TRACE {n} start func[{func_index}] {at}"),
     };
     let _ = writeln!(out, "---- TRACE {n} bytecode");
     let _ = out.write_all(d.bytecode.as_bytes());

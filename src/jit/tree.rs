@@ -1,14 +1,16 @@
 //! Trace trees: the store's traces, how they end, and the patching that joins them.
 //!
 //! Sits after compilation (`trace::compile`) and beside the exit handler (`exit`). A
-//! root trace starts at a loop header; its exits that get hot (`hotexit` taken exits)
-//! grow side traces, recorded from the exit's state with the parent's values inherited
-//! in place. Once a side trace is compiled, every branch to the parent's exit stub, and
+//! root trace starts at a loop header or a function's entry; its exits that get hot
+//! (`hotexit` taken exits) grow side traces, recorded from the exit's state with the
+//! parent's values inherited in place. Once a side trace is compiled, every branch to the parent's exit stub, and
 //! the stub itself, is patched to jump straight into it, so the parent → side
-//! transition costs one taken branch. Every trace ends in one of three ways ([`Link`]):
+//! transition costs one taken branch. Every trace ends in one of four ways ([`Link`]):
 //! it loops to its own header (a root), it links to another trace's header (writing its
-//! modified slots back first, then jumping past that trace's prologue), or it returns to
-//! the interpreter through an exit that is always taken. `tryside` failed recordings
+//! modified slots back first, then jumping past that trace's prologue), it returns to
+//! the interpreter through an exit that is always taken, or it returns from its tree's
+//! function (to the trace that called it natively, or through an exit). Trees whose
+//! traces call into another tree's function trace are evicted with it. `tryside` failed recordings
 //! leave an exit to the interpreter for good; `maxside` bounds a tree's side traces.
 //! Under pressure (`maxtrace` live traces, or a full code area) whole trees are evicted,
 //! least recently entered first: links into an evicted tree fall back to their exits,
