@@ -77,6 +77,19 @@ const PROGRAM: &str = r#"
   (func $odd (param $n i32) (result i32)
     (if (result i32) (i32.eqz (local.get $n)) (then (i32.const 0))
       (else (call $even (i32.sub (local.get $n) (i32.const 1))))))
+  ;; No parameters, locals or operands: each callee's frame starts where its caller's
+  ;; does. Counts the global down to 0, one call each.
+  (global $left (mut i32) (i32.const 0))
+  (global $calls (mut i32) (i32.const 0))
+  (func $down
+    (global.set $calls (i32.add (global.get $calls) (i32.const 1)))
+    (global.set $left (i32.sub (global.get $left) (i32.const 1)))
+    (if (global.get $left) (then (call $down))))
+  (func (export "countdown") (param $n i32) (result i32)
+    (global.set $left (local.get $n))
+    (global.set $calls (i32.const 0))
+    (call $down)
+    (global.get $calls))
   ;; 2^d calls, d deep: endless in practice for d = 60.
   (func $spin (export "spin") (param $d i32)
     (if (local.get $d) (then
@@ -151,8 +164,14 @@ fn recursive_functions_get_function_traces_and_compute_the_same() {
         );
         assert_eq!(a.to_bits(), b.to_bits(), "sum({n})");
     }
+    let down_i = ii.get_typed_func::<i32, i32>(&mut is, "countdown").unwrap();
+    let down_j = ji.get_typed_func::<i32, i32>(&mut js, "countdown").unwrap();
+    for n in [1, 2, 10, 100, 3000] {
+        assert_eq!(down_j.call(&mut js, n).unwrap(), n);
+        assert_eq!(down_i.call(&mut is, n).unwrap(), n);
+    }
     let stats = js.jit_stats();
-    assert!(stats.function_traces >= 2, "{stats}");
+    assert!(stats.function_traces >= 3, "{stats}");
     assert!(stats.links_return >= 2, "{stats}");
     // The recursion ran natively: exits happened inside calls between traces.
     assert!(stats.nested_exits > 0, "{stats}");

@@ -587,14 +587,7 @@ impl Cg<'_, '_> {
         if pad {
             dynasm!(self.ops ; .arch x64 ; sub rsp, 8);
         }
-        dynasm!(self.ops ; .arch x64
-            ; mov rcx, QWORD (8 * base) as i64
-            ; add [rbx + OFF_SP], rcx
-            ; mov rcx, QWORD base as i64
-            ; add [rbx + OFF_ROOT_BASE], rcx
-            ; sub DWORD [rbx + OFF_CALLS_LEFT], 1
-            ; add DWORD [rbx + OFF_DEPTH], 1
-        );
+        self.shift_frame(base as i64, 1);
         let at = self.ops.offset().0 as u32;
         self.out.calls.push((at, target));
         self.ops.extend([0xE8, 0, 0, 0, 0]);
@@ -615,17 +608,23 @@ impl Cg<'_, '_> {
         dynasm!(self.ops ; .arch x64 ; jmp =>l ; =>done);
     }
 
+    /// Moves the context's frame by `by` slots, into a callee's frame (`step` 1) or back
+    /// out of it (`step` -1), counting the native call in or out.
+    fn shift_frame(&mut self, by: i64, step: i32) {
+        dynasm!(self.ops ; .arch x64
+            ; mov rcx, QWORD 8 * by
+            ; add [rbx + OFF_SP], rcx
+            ; mov rcx, QWORD by
+            ; add [rbx + OFF_ROOT_BASE], rcx
+            ; sub DWORD [rbx + OFF_CALLS_LEFT], step
+            ; add DWORD [rbx + OFF_DEPTH], step
+        );
+    }
+
     /// After a native call: the context back at this trace's frame, the live values
     /// back where they were, memory's base reloaded (the callee may have grown it).
     fn after_call(&mut self, base: u64, saved: &[Loc], pad: bool) {
-        dynasm!(self.ops ; .arch x64
-            ; mov rcx, QWORD (8 * base) as i64
-            ; sub [rbx + OFF_SP], rcx
-            ; mov rcx, QWORD base as i64
-            ; sub [rbx + OFF_ROOT_BASE], rcx
-            ; add DWORD [rbx + OFF_CALLS_LEFT], 1
-            ; sub DWORD [rbx + OFF_DEPTH], 1
-        );
+        self.shift_frame(-(base as i64), -1);
         if pad {
             dynasm!(self.ops ; .arch x64 ; add rsp, 8);
         }
