@@ -2832,6 +2832,9 @@ struct Tally {
     links: u64,
     entries: u64,
     evicted: u64,
+    /// Function traces (recursion), and exits taken inside native calls between traces.
+    function_traces: u64,
+    nested_exits: u64,
 }
 
 #[test]
@@ -2877,6 +2880,8 @@ fn traces_compute_what_the_interpreter_computes() {
                 t.links += s.links_trace;
                 t.entries += s.entries;
                 t.evicted += s.evicted;
+                t.function_traces += s.function_traces;
+                t.nested_exits += s.nested_exits;
             });
             match &interp[0].outcome {
                 Outcome::Returned(_) => {
@@ -2906,7 +2911,8 @@ fn traces_compute_what_the_interpreter_computes() {
     let t = tally.into_inner();
     println!(
         "equivalence: {} cases ({} profiled, {} with epoch checks, {} with fuel, {} of them ran out), {} returned ({} with a loop of 200+ iterations), \
-         traps {:?}; jit: {} traces ({} side traces), {} links, {} entries, {} trees evicted",
+         traps {:?}; jit: {} traces ({} side traces, {} function traces), {} links, {} entries, \
+         {} trees evicted, {} exits inside native calls",
         t.cases,
         t.profiled,
         t.epochs,
@@ -2917,9 +2923,11 @@ fn traces_compute_what_the_interpreter_computes() {
         t.traps,
         t.traces,
         t.side_traces,
+        t.function_traces,
         t.links,
         t.entries,
-        t.evicted
+        t.evicted,
+        t.nested_exits
     );
     if t.cases >= 300 {
         let trapped: u32 = t.traps.values().sum();
@@ -2937,6 +2945,15 @@ fn traces_compute_what_the_interpreter_computes() {
         );
         assert!(t.links * 4 >= t.cases as u64, "too few links: {t:?}");
         assert!(t.evicted * 20 >= t.cases as u64, "too few evictions: {t:?}");
+        // Recursion runs as native calls between function traces, and exits inside them.
+        assert!(
+            t.function_traces * 20 >= t.cases as u64,
+            "too few function traces: {t:?}"
+        );
+        assert!(
+            t.nested_exits * 20 >= t.cases as u64,
+            "too few exits inside native calls: {t:?}"
+        );
         assert!(t.profiled * 8 >= t.cases, "too few profiled cases: {t:?}");
         assert!(
             t.epochs * 8 >= t.cases,
