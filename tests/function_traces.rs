@@ -90,6 +90,15 @@ const PROGRAM: &str = r#"
     (global.set $calls (i32.const 0))
     (call $down)
     (global.get $calls))
+  ;; A loop that calls $fib: its trace inlines the first level and calls $fib's
+  ;; function trace natively from there, across trees.
+  (func (export "fibs") (param $n i32) (result i64) (local $i i32) (local $acc i64)
+    (loop $l
+      (local.set $acc (i64.add (local.get $acc)
+        (call $fib (i32.and (local.get $i) (i32.const 15)))))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $l (i32.lt_u (local.get $i) (local.get $n))))
+    (local.get $acc))
   ;; 2^d calls, d deep: endless in practice for d = 60.
   (func $spin (export "spin") (param $d i32)
     (if (local.get $d) (then
@@ -273,6 +282,56 @@ fn host_calls_memory_growth_and_mutual_recursion_inside_native_calls() {
     }
     let stats = js.jit_stats();
     assert!(stats.function_traces >= 3, "{stats}");
+}
+
+#[test]
+fn trees_evicted_under_pressure_take_the_trees_that_call_them_along() {
+    let mut config = Config::new();
+    config.jit_param("hotcall", 4).unwrap();
+    config.jit_param("hotexit", 2).unwrap();
+    // Three live traces at most: trees are evicted all the time, while other trees'
+    // traces call into them natively.
+    config.jit_param("maxtrace", 3).unwrap();
+    let (_, mut js, ji) = setup(&mut config);
+    let [(_, _, mut is, ii), _] = both();
+    for round in 0..3 {
+        for n in 0..22 {
+            let fib_i = ii.get_typed_func::<i32, i64>(&mut is, "fib").unwrap();
+            let fib_j = ji.get_typed_func::<i32, i64>(&mut js, "fib").unwrap();
+            let want = fib_i.call(&mut is, n).unwrap();
+            assert_eq!(
+                fib_j.call(&mut js, n).unwrap(),
+                want,
+                "round {round}, fib({n})"
+            );
+            let h_i = ii
+                .get_typed_func::<(i32, i32, i32), i32>(&mut is, "h")
+                .unwrap();
+            let h_j = ji
+                .get_typed_func::<(i32, i32, i32), i32>(&mut js, "h")
+                .unwrap();
+            let args = (n, round, n * 7);
+            assert_eq!(
+                h_j.call(&mut js, args).unwrap(),
+                h_i.call(&mut is, args).unwrap()
+            );
+            let even_i = ii.get_typed_func::<i32, i32>(&mut is, "even").unwrap();
+            let even_j = ji.get_typed_func::<i32, i32>(&mut js, "even").unwrap();
+            assert_eq!(
+                even_j.call(&mut js, n * 9).unwrap(),
+                even_i.call(&mut is, n * 9).unwrap()
+            );
+            let fibs_i = ii.get_typed_func::<i32, i64>(&mut is, "fibs").unwrap();
+            let fibs_j = ji.get_typed_func::<i32, i64>(&mut js, "fibs").unwrap();
+            let m = 40 + n * 3;
+            assert_eq!(
+                fibs_j.call(&mut js, m).unwrap(),
+                fibs_i.call(&mut is, m).unwrap()
+            );
+        }
+    }
+    let stats = js.jit_stats();
+    assert!(stats.evicted > 0 && stats.nested_exits > 0, "{stats}");
 }
 
 #[test]

@@ -863,7 +863,12 @@ fn evict_lru(jit: &mut JitState, keep: &[u32]) -> bool {
         }
         i += 1;
     }
-    doomed.into_iter().all(|r| evict_tree(jit, r))
+    // Callers first: no live code ever calls into released code.
+    let mut evicted = false;
+    for r in doomed.into_iter().rev() {
+        evicted |= evict_tree(jit, r);
+    }
+    evicted
 }
 
 /// Evicts the tree whose root is `root`; false if its code could not be released (then
