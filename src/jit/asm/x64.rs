@@ -573,7 +573,7 @@ impl Cg<'_, '_> {
         let (target, base) = (aux as u32, aux >> 32);
         let saved: Vec<Loc> = self.alloc.live_at(r.idx()).collect();
         // An odd number of words keeps the callee's stack aligned after the call.
-        let pad = saved.len() % 2 == 0;
+        let pad = saved.len().is_multiple_of(2);
         for &l in &saved {
             match l {
                 Loc::Gpr(g) => dynasm!(self.ops ; .arch x64 ; push Rq(g)),
