@@ -150,6 +150,9 @@ macro_rules! pick_field {
 define_instr! {
     // ---- control ----
     Unreachable,
+    /// Never in a function's code: where a call whose callee's entry counter expired
+    /// continues (see `exec`), so the JIT's entry handling sits in one place.
+    EntryHot,
     /// Loop header: counts iterations toward recording a trace (only emitted with the JIT on).
     /// `counter` is loop `id`'s hot counter in the function's `loop_counters`.
     Loop { id: u32, counter: CounterRef },

@@ -40,6 +40,14 @@ pub(crate) enum Outcome {
     Error(Error),
 }
 
+/// The one `EntryHot` instruction (see `Instr::EntryHot`).
+struct EntryHot([Instr; 1]);
+
+// SAFETY: `Instr::EntryHot` holds no pointer; the static is only ever read.
+unsafe impl Sync for EntryHot {}
+
+static ENTRY_HOT: EntryHot = EntryHot([Instr::EntryHot]);
+
 /// Base and length of memory 0 of instance `inst` (null and 0 if it has none).
 pub(crate) fn memory0(s: &mut StoreInner, inst: u32) -> (*mut u8, usize) {
     match s.instances[inst as usize].memories.first() {
@@ -424,19 +432,25 @@ fn run_loop<const REC: bool>(s: &mut StoreInner, stop: usize, acc_in: u64) -> Ru
                     s.stack.instance = inst;
                     reload_memory!();
                 }
-                if c.entry_fuel != 0 {
-                    // The entry run's `Fuel`, charged here rather than dispatched.
-                    fuel!(ip, c.entry_fuel);
-                    ip = ip.add(1);
-                }
-                // A recursive function's entry counts calls like a loop header
-                // (`jit::ENTRY`); the rest are never counted.
-                let left = c.entry_counter.load(Ordering::Relaxed);
-                if left != jit::ILOOP {
-                    if left > 1 {
-                        c.entry_counter.store(left - 1, Ordering::Relaxed);
-                    } else if !REC {
-                        jit_action!(jit::hot_loop(s, ip, jit::ENTRY, stop));
+                // One test when neither fuel nor the JIT has work at the entry.
+                if c.entry_work {
+                    if c.entry_fuel != 0 {
+                        // The entry run's `Fuel`, charged here rather than dispatched.
+                        fuel!(ip, c.entry_fuel);
+                        ip = ip.add(1);
+                    }
+                    // A recursive function's entry counts calls like a loop header
+                    // (`jit::ENTRY`); the rest are never counted. Once it expires, the
+                    // call continues at `EntryHot` (the JIT's work, in one place) with
+                    // the callee's start in its frame.
+                    let left = c.entry_counter.load(Ordering::Relaxed);
+                    if left != jit::ILOOP {
+                        if left > 1 {
+                            c.entry_counter.store(left - 1, Ordering::Relaxed);
+                        } else if !REC {
+                            s.stack.frames.last_mut().unwrap_unchecked().ip = ip;
+                            ip = ENTRY_HOT.0.as_ptr();
+                        }
                     }
                 }
             }};
@@ -554,6 +568,10 @@ fn run_loop<const REC: bool>(s: &mut StoreInner, stop: usize, acc_in: u64) -> Ru
             match *pc {
                 // ---- control ----
                 Instr::Unreachable => trap!(pc, Unreachable),
+                Instr::EntryHot => {
+                    ip = s.stack.frames.last().unwrap_unchecked().ip;
+                    jit_action!(jit::hot_loop(s, ip, jit::ENTRY, stop));
+                }
                 Instr::Loop { id, counter } => {
                     let counter = &*counter.0;
                     let left = counter.load(Ordering::Relaxed);

@@ -70,6 +70,9 @@ pub(crate) struct CompiledFunc {
     /// The cost of the `Fuel` that starts the code, if one does (fuel metering): a call
     /// from WebAssembly charges it and starts after it, saving a dispatch per call.
     pub(crate) entry_fuel: u32,
+    /// A call has work at the entry besides the frame: `entry_fuel` to charge, or (the
+    /// JIT on) the entry counter to look at.
+    pub(crate) entry_work: bool,
     /// Slot liveness, computed the first time the JIT asks (`None` inside: too large).
     liveness: OnceLock<Option<Liveness>>,
 }
@@ -310,6 +313,7 @@ pub(crate) fn translate(module: &ModuleInner, func: u32) -> Result<CompiledFunc,
         }),
         icall_sites: t.icall_sites.into(),
         entry_fuel,
+        entry_work: entry_fuel != 0 || t.jit,
         liveness: OnceLock::new(),
     })
 }

@@ -817,7 +817,11 @@ impl Recorder {
         use Ty::{F32, F64, I32, I64};
         match instr {
             // ---- control ----
-            I::Loop { .. } | I::Br { .. } | I::ProfResume { .. } | I::ProfIndirect { .. } => {}
+            I::Loop { .. }
+            | I::EntryHot
+            | I::Br { .. }
+            | I::ProfResume { .. }
+            | I::ProfIndirect { .. } => {}
             // One epoch check per iteration of a root trace, at its loop header (the
             // first `Epoch` it records): an iteration is bounded, and every side trace
             // ends by linking to a trace that checks or by returning to the interpreter,
