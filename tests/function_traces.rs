@@ -4,7 +4,9 @@
 //! native calls run out of room, trap deep inside, call the host (which calls back into
 //! WebAssembly), grow memory, recurse mutually, or are interrupted.
 
-use spur::{Caller, Config, Engine, Instance, Linker, Module, Store, TrapCode};
+use spur::{
+    Caller, Config, Engine, Instance, Linker, Module, Store, TrapCode, WasmParams, WasmResults,
+};
 use std::time::Duration;
 
 const PROGRAM: &str = r#"
@@ -124,62 +126,73 @@ fn setup(config: &mut Config) -> (Engine, Store<()>, Instance) {
     (engine, store, instance)
 }
 
-/// The interpreter's store, and the JIT's with low thresholds.
-fn both() -> [(bool, Engine, Store<()>, Instance); 2] {
-    [false, true].map(|jit| {
+/// The program in the interpreter alone and with the JIT (low thresholds, or `config`).
+struct Pair {
+    is: Store<()>,
+    ii: Instance,
+    js: Store<()>,
+    ji: Instance,
+}
+
+impl Pair {
+    fn new() -> Pair {
         let mut config = Config::new();
-        config.jit(jit);
-        if jit {
-            config.jit_param("hotcall", 4).unwrap();
-            config.jit_param("hotexit", 2).unwrap();
+        config.jit_param("hotcall", 4).unwrap();
+        config.jit_param("hotexit", 2).unwrap();
+        Pair::with(config)
+    }
+
+    fn with(mut jit: Config) -> Pair {
+        let (_, is, ii) = setup(Config::new().jit(false));
+        let (_, js, ji) = setup(&mut jit);
+        Pair { is, ii, js, ji }
+    }
+
+    /// Calls export `name` with `args` in both, checks that the results (or traps)
+    /// agree, and returns the interpreter's.
+    fn agree<P, R>(&mut self, name: &str, args: P) -> Result<R, spur::Error>
+    where
+        P: WasmParams + Copy + std::fmt::Debug,
+        R: WasmResults + PartialEq + std::fmt::Debug,
+    {
+        let fi = self.ii.get_typed_func::<P, R>(&mut self.is, name).unwrap();
+        let fj = self.ji.get_typed_func::<P, R>(&mut self.js, name).unwrap();
+        let (want, got) = (fi.call(&mut self.is, args), fj.call(&mut self.js, args));
+        match (&want, &got) {
+            (Ok(w), Ok(g)) => assert_eq!(g, w, "{name}{args:?}"),
+            (Err(w), Err(g)) => {
+                assert_eq!(g.trap_code(), w.trap_code(), "{name}{args:?}");
+                let frames = |e: &spur::Error| e.as_trap().map(|t| t.frames().to_vec());
+                assert_eq!(frames(g), frames(w), "{name}{args:?}: the trap's frames");
+            }
+            _ => panic!("{name}{args:?}: {want:?} but {got:?} with the JIT"),
         }
-        let (e, s, i) = setup(&mut config);
-        (jit, e, s, i)
-    })
+        want
+    }
+
+    fn stats(&self) -> spur::JitStats {
+        self.js.jit_stats()
+    }
 }
 
 #[test]
 fn recursive_functions_get_function_traces_and_compute_the_same() {
-    let [(_, _, mut is, ii), (_, _, mut js, ji)] = both();
-    let fib_i = ii.get_typed_func::<i32, i64>(&mut is, "fib").unwrap();
-    let fib_j = ji.get_typed_func::<i32, i64>(&mut js, "fib").unwrap();
+    let mut p = Pair::new();
     for n in 0..24 {
-        assert_eq!(
-            fib_j.call(&mut js, n).unwrap(),
-            fib_i.call(&mut is, n).unwrap(),
-            "fib({n})"
-        );
+        p.agree::<i32, i64>("fib", n).unwrap();
     }
-    let h_i = ii
-        .get_typed_func::<(i32, i32, i32), i32>(&mut is, "h")
-        .unwrap();
-    let h_j = ji
-        .get_typed_func::<(i32, i32, i32), i32>(&mut js, "h")
-        .unwrap();
     for n in 0..60 {
-        let args = (n, n, 1000 + n);
-        assert_eq!(
-            h_j.call(&mut js, args).unwrap(),
-            h_i.call(&mut is, args).unwrap(),
-            "h({n})"
-        );
+        p.agree::<(i32, i32, i32), i32>("h", (n, n, 1000 + n))
+            .unwrap();
     }
-    let sum_i = ii.get_typed_func::<i32, f64>(&mut is, "sum").unwrap();
-    let sum_j = ji.get_typed_func::<i32, f64>(&mut js, "sum").unwrap();
     for n in [0, 1, 5, 100, 1000] {
-        let (a, b) = (
-            sum_j.call(&mut js, n).unwrap(),
-            sum_i.call(&mut is, n).unwrap(),
-        );
-        assert_eq!(a.to_bits(), b.to_bits(), "sum({n})");
+        // Compared by value: no NaN here.
+        p.agree::<i32, f64>("sum", n).unwrap();
     }
-    let down_i = ii.get_typed_func::<i32, i32>(&mut is, "countdown").unwrap();
-    let down_j = ji.get_typed_func::<i32, i32>(&mut js, "countdown").unwrap();
     for n in [1, 2, 10, 100, 3000] {
-        assert_eq!(down_j.call(&mut js, n).unwrap(), n);
-        assert_eq!(down_i.call(&mut is, n).unwrap(), n);
+        assert_eq!(p.agree::<i32, i32>("countdown", n).unwrap(), n);
     }
-    let stats = js.jit_stats();
+    let stats = p.stats();
     assert!(stats.function_traces >= 3, "{stats}");
     assert!(stats.links_return >= 2, "{stats}");
     // The recursion ran natively: exits happened inside calls between traces.
@@ -192,95 +205,50 @@ fn recursive_functions_get_function_traces_and_compute_the_same() {
 
 #[test]
 fn a_trap_deep_in_native_calls_has_the_interpreters_frames() {
-    let [(_, _, mut is, ii), (_, _, mut js, ji)] = both();
-    let dive_i = ii
-        .get_typed_func::<(i32, i32), i32>(&mut is, "dive")
-        .unwrap();
-    let dive_j = ji
-        .get_typed_func::<(i32, i32), i32>(&mut js, "dive")
-        .unwrap();
+    let mut p = Pair::new();
     // Warm up the function trace and its side traces.
     for n in 0..50 {
-        assert_eq!(
-            dive_j.call(&mut js, (n, 0)).unwrap(),
-            dive_i.call(&mut is, (n, 0)).unwrap()
-        );
+        p.agree::<(i32, i32), i32>("dive", (n, 0)).unwrap();
     }
     for depth in [3, 40, 300] {
-        let ei = dive_i.call(&mut is, (depth, 1)).unwrap_err();
-        let ej = dive_j.call(&mut js, (depth, 1)).unwrap_err();
-        assert_eq!(ej.trap_code(), Some(TrapCode::IntegerDivideByZero));
-        let (fi, fj) = (
-            ei.as_trap().unwrap().frames(),
-            ej.as_trap().unwrap().frames(),
-        );
-        assert_eq!(fj.len(), depth as usize + 1);
-        assert_eq!(fj, fi, "depth {depth}");
+        let e = p.agree::<(i32, i32), i32>("dive", (depth, 1)).unwrap_err();
+        assert_eq!(e.trap_code(), Some(TrapCode::IntegerDivideByZero));
+        assert_eq!(e.as_trap().unwrap().frames().len(), depth as usize + 1);
     }
     // The store stays usable.
-    assert_eq!(dive_j.call(&mut js, (10, 0)).unwrap(), 10);
+    assert_eq!(p.agree::<(i32, i32), i32>("dive", (10, 0)).unwrap(), 10);
 }
 
 #[test]
 fn recursion_deeper_than_the_native_stack_allows_falls_back_to_the_interpreter() {
-    let [(_, _, mut is, ii), (_, _, mut js, ji)] = both();
-    let sum_i = ii.get_typed_func::<i32, f64>(&mut is, "sum").unwrap();
-    let sum_j = ji.get_typed_func::<i32, f64>(&mut js, "sum").unwrap();
+    let mut p = Pair::new();
     for n in [10, 20_000, 50_000] {
-        let (a, b) = (
-            sum_j.call(&mut js, n).unwrap(),
-            sum_i.call(&mut is, n).unwrap(),
-        );
-        assert_eq!(a.to_bits(), b.to_bits(), "sum({n})");
+        p.agree::<i32, f64>("sum", n).unwrap();
     }
     // Past the call depth limit, both overflow.
-    let ei = sum_i.call(&mut is, 10_000_000).unwrap_err();
-    let ej = sum_j.call(&mut js, 10_000_000).unwrap_err();
-    assert_eq!(ei.trap_code(), Some(TrapCode::StackOverflow));
-    assert_eq!(ej.trap_code(), Some(TrapCode::StackOverflow));
-    assert_eq!(sum_j.call(&mut js, 100).unwrap(), 5050.0);
+    let e = p.agree::<i32, f64>("sum", 10_000_000).unwrap_err();
+    assert_eq!(e.trap_code(), Some(TrapCode::StackOverflow));
+    assert_eq!(p.agree::<i32, f64>("sum", 100).unwrap(), 5050.0);
 }
 
 #[test]
 fn host_calls_memory_growth_and_mutual_recursion_inside_native_calls() {
-    let [(_, _, mut is, ii), (_, _, mut js, ji)] = both();
-    let walk_i = ii
-        .get_typed_func::<(i32, i32), i32>(&mut is, "walk")
-        .unwrap();
-    let walk_j = ji
-        .get_typed_func::<(i32, i32), i32>(&mut js, "walk")
-        .unwrap();
+    let mut p = Pair::new();
     for d in 0..11 {
-        assert_eq!(
-            walk_j.call(&mut js, (d, 1)).unwrap(),
-            walk_i.call(&mut is, (d, 1)).unwrap(),
-            "walk({d})"
-        );
+        p.agree::<(i32, i32), i32>("walk", (d, 1)).unwrap();
     }
     let (mi, mj) = (
-        ii.get_memory(&mut is, "memory").unwrap(),
-        ji.get_memory(&mut js, "memory").unwrap(),
+        p.ii.get_memory(&mut p.is, "memory").unwrap(),
+        p.ji.get_memory(&mut p.js, "memory").unwrap(),
     );
-    assert!(mi.data(&is)[..65536] == mj.data(&js)[..65536]);
-    let grow_i = ii.get_typed_func::<i32, i32>(&mut is, "grow").unwrap();
-    let grow_j = ji.get_typed_func::<i32, i32>(&mut js, "grow").unwrap();
+    assert!(mi.data(&p.is)[..65536] == mj.data(&p.js)[..65536]);
     for n in [1, 64, 200, 640] {
-        assert_eq!(
-            grow_j.call(&mut js, n).unwrap(),
-            grow_i.call(&mut is, n).unwrap(),
-            "grow({n})"
-        );
+        p.agree::<i32, i32>("grow", n).unwrap();
     }
-    let even_i = ii.get_typed_func::<i32, i32>(&mut is, "even").unwrap();
-    let even_j = ji.get_typed_func::<i32, i32>(&mut js, "even").unwrap();
     for n in 0..300 {
-        assert_eq!(
-            even_j.call(&mut js, n).unwrap(),
-            even_i.call(&mut is, n).unwrap(),
-            "even({n})"
-        );
+        p.agree::<i32, i32>("even", n).unwrap();
     }
-    let stats = js.jit_stats();
+    let stats = p.stats();
     assert!(stats.function_traces >= 3, "{stats}");
 }
 
@@ -292,45 +260,17 @@ fn trees_evicted_under_pressure_take_the_trees_that_call_them_along() {
     // Three live traces at most: trees are evicted all the time, while other trees'
     // traces call into them natively.
     config.jit_param("maxtrace", 3).unwrap();
-    let (_, mut js, ji) = setup(&mut config);
-    let [(_, _, mut is, ii), _] = both();
+    let mut p = Pair::with(config);
     for round in 0..3 {
         for n in 0..22 {
-            let fib_i = ii.get_typed_func::<i32, i64>(&mut is, "fib").unwrap();
-            let fib_j = ji.get_typed_func::<i32, i64>(&mut js, "fib").unwrap();
-            let want = fib_i.call(&mut is, n).unwrap();
-            assert_eq!(
-                fib_j.call(&mut js, n).unwrap(),
-                want,
-                "round {round}, fib({n})"
-            );
-            let h_i = ii
-                .get_typed_func::<(i32, i32, i32), i32>(&mut is, "h")
+            p.agree::<i32, i64>("fib", n).unwrap();
+            p.agree::<(i32, i32, i32), i32>("h", (n, round, n * 7))
                 .unwrap();
-            let h_j = ji
-                .get_typed_func::<(i32, i32, i32), i32>(&mut js, "h")
-                .unwrap();
-            let args = (n, round, n * 7);
-            assert_eq!(
-                h_j.call(&mut js, args).unwrap(),
-                h_i.call(&mut is, args).unwrap()
-            );
-            let even_i = ii.get_typed_func::<i32, i32>(&mut is, "even").unwrap();
-            let even_j = ji.get_typed_func::<i32, i32>(&mut js, "even").unwrap();
-            assert_eq!(
-                even_j.call(&mut js, n * 9).unwrap(),
-                even_i.call(&mut is, n * 9).unwrap()
-            );
-            let fibs_i = ii.get_typed_func::<i32, i64>(&mut is, "fibs").unwrap();
-            let fibs_j = ji.get_typed_func::<i32, i64>(&mut js, "fibs").unwrap();
-            let m = 40 + n * 3;
-            assert_eq!(
-                fibs_j.call(&mut js, m).unwrap(),
-                fibs_i.call(&mut is, m).unwrap()
-            );
+            p.agree::<i32, i32>("even", n * 9).unwrap();
+            p.agree::<i32, i64>("fibs", 40 + n * 3).unwrap();
         }
     }
-    let stats = js.jit_stats();
+    let stats = p.stats();
     assert!(stats.evicted > 0 && stats.nested_exits > 0, "{stats}");
 }
 
