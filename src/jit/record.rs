@@ -446,12 +446,12 @@ impl Recorder {
             // SAFETY: `pc` points at an instruction of the innermost frame's code.
             let at_loop = matches!(unsafe { *pc }, Instr::Loop { .. });
             let backedge = at_loop && depth == p.depth && pc <= p.pc && p.pc != pc;
-            if backedge
-                && self.parent.is_none()
+            // A root loop trace back at its own header (a function trace never is).
+            let at_header = self.parent.is_none()
                 && self.loop_id != super::ENTRY
                 && pc == self.start_pc
-                && depth == self.root_depth
-            {
+                && depth == self.root_depth;
+            if backedge && at_header {
                 self.fuel.close(&mut self.ir);
                 return Ok(Step::Close);
             }
@@ -474,11 +474,7 @@ impl Recorder {
                     return Err(Abort::InnerLoop);
                 }
             }
-            if self.parent.is_none()
-                && self.loop_id != super::ENTRY
-                && pc == self.start_pc
-                && depth == self.root_depth
-            {
+            if at_header {
                 return Err(Abort::LeftLoop);
             }
         }
