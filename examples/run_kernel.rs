@@ -3,7 +3,7 @@
 //! the traces, `--jit-param=NAME=VALUE` to set a JIT tunable, `--epochs` for epoch
 //! interruption with a deadline that never comes, `--fuel` for fuel metering with more
 //! fuel than any run needs: to measure what the checks cost), `--lazy` to validate function
-//! bodies at their first call.
+//! bodies at their first call, `--perf-map` to name every trace for `perf`.
 use spur::{Config, Engine, Linker, Module, Store};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -19,6 +19,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     config.epoch_interruption(epochs);
     if args.iter().any(|a| a == "--lazy") {
         config.compilation_mode(spur::CompilationMode::Lazy);
+    }
+    if args.iter().any(|a| a == "--perf-map") {
+        config.profiler(spur::ProfilingStrategy::PerfMap);
     }
     let fuel = args.iter().any(|a| a == "--fuel");
     config.consume_fuel(fuel);

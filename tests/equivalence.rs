@@ -431,21 +431,24 @@ struct Case {
     jit: Jit,
 }
 
-/// The tunables a JIT run sets: when loops are recorded (`hotloop`) and when exits grow
-/// side traces (`hotexit`).
+/// The tunables a JIT run sets: when loops are recorded (`hotloop`), when exits grow
+/// side traces (`hotexit`), how many traces live at once (`maxtrace`), and how many
+/// targets a `call_indirect` site inlines before traces call through it natively
+/// (`maxpoly`).
 #[derive(Clone, Copy, Debug)]
 struct Jit {
     hotloop: u32,
     hotexit: u32,
     maxtrace: u32,
+    maxpoly: u32,
 }
 
 impl std::fmt::Display for Jit {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "hotloop={} hotexit={} maxtrace={}",
-            self.hotloop, self.hotexit, self.maxtrace
+            "hotloop={} hotexit={} maxtrace={} maxpoly={}",
+            self.hotloop, self.hotexit, self.maxtrace, self.maxpoly
         )
     }
 }
@@ -1707,13 +1710,15 @@ fn case() -> BoxedStrategy<Case> {
         select(HOTLOOPS.to_vec()),
         select(HOTEXITS.to_vec()),
         select(MAXTRACES.to_vec()),
+        select(MAXPOLYS.to_vec()),
     )
-        .prop_map(|(program, hotloop, hotexit, maxtrace)| Case {
+        .prop_map(|(program, hotloop, hotexit, maxtrace, maxpoly)| Case {
             program,
             jit: Jit {
                 hotloop,
                 hotexit,
                 maxtrace,
+                maxpoly,
             },
         })
         .boxed()
@@ -2594,6 +2599,10 @@ const HOTEXITS: [u32; 3] = [1, 2, 10];
 /// the time (links into them fall back to exits, their loops are recorded again).
 const MAXTRACES: [u32; 3] = [4000, 4000, 3];
 
+/// Every `maxpoly` the suite uses: the default, and low enough that the tables' four
+/// targets make sites megamorphic (calls through them run natively, `CallAny`).
+const MAXPOLYS: [u32; 3] = [4, 1, 0];
+
 thread_local! {
     /// The JIT statistics of the last JIT run on this thread (for the tally).
     static LAST_STATS: RefCell<spur::JitStats> = RefCell::default();
@@ -2623,6 +2632,8 @@ fn observe(wasm: &[u8], mode: Mode, args: &[i32]) -> Vec<Observation> {
                 .jit_param("hotexit", jit.hotexit)
                 .unwrap()
                 .jit_param("maxtrace", jit.maxtrace)
+                .unwrap()
+                .jit_param("maxpoly", jit.maxpoly)
                 .unwrap();
         }
     }
@@ -2837,6 +2848,9 @@ struct Tally {
     /// Function traces (recursion), and exits taken inside native calls between traces.
     function_traces: u64,
     nested_exits: u64,
+    /// Megamorphic `call_indirect` sites, and calls through them the interpreter made.
+    megamorphic: u64,
+    slow_calls: u64,
 }
 
 #[test]
@@ -2884,6 +2898,8 @@ fn traces_compute_what_the_interpreter_computes() {
                 t.evicted += s.evicted;
                 t.function_traces += s.function_traces;
                 t.nested_exits += s.nested_exits;
+                t.megamorphic += s.megamorphic;
+                t.slow_calls += s.slow_calls;
             });
             match &interp[0].outcome {
                 Outcome::Returned(_) => {
@@ -2914,7 +2930,8 @@ fn traces_compute_what_the_interpreter_computes() {
     println!(
         "equivalence: {} cases ({} profiled, {} with epoch checks, {} with fuel, {} of them ran out), {} returned ({} with a loop of 200+ iterations), \
          traps {:?}; jit: {} traces ({} side traces, {} function traces), {} links, {} entries, \
-         {} trees evicted, {} exits inside native calls",
+         {} trees evicted, {} exits inside native calls, {} megamorphic sites ({} calls \
+         through the interpreter)",
         t.cases,
         t.profiled,
         t.epochs,
@@ -2929,7 +2946,9 @@ fn traces_compute_what_the_interpreter_computes() {
         t.links,
         t.entries,
         t.evicted,
-        t.nested_exits
+        t.nested_exits,
+        t.megamorphic,
+        t.slow_calls
     );
     if t.cases >= 300 {
         let trapped: u32 = t.traps.values().sum();
@@ -2955,6 +2974,10 @@ fn traces_compute_what_the_interpreter_computes() {
         assert!(
             t.nested_exits * 20 >= t.cases as u64,
             "too few exits inside native calls: {t:?}"
+        );
+        assert!(
+            t.megamorphic * 20 >= t.cases as u64,
+            "too few megamorphic call sites: {t:?}"
         );
         assert!(t.profiled * 8 >= t.cases, "too few profiled cases: {t:?}");
         assert!(
@@ -3008,6 +3031,7 @@ fn equivalent_at_every_hotloop(wat: &str, args: &[i32]) -> Vec<Observation> {
                 hotloop,
                 hotexit,
                 maxtrace: 4000,
+                maxpoly: 1,
             };
             if let Err(e) = compare(&wasm, jit, args) {
                 panic!("{e}\n{wat}");

@@ -2,7 +2,9 @@
 //! functions get a trace from their entry, recursive calls run natively from trace to
 //! trace, and everything computes what the interpreter computes, including where the
 //! native calls run out of room, trap deep inside, call the host (which calls back into
-//! WebAssembly), grow memory, recurse mutually, or are interrupted.
+//! WebAssembly), grow memory, recurse mutually, or are interrupted. A megamorphic
+//! `call_indirect` (`CallAny`) calls its targets' function traces natively, and the rest
+//! through the interpreter, with the same traps.
 
 use spur::{
     Caller, Config, Engine, Instance, Linker, Module, Store, TrapCode, WasmParams, WasmResults,
@@ -12,6 +14,7 @@ use std::time::Duration;
 const PROGRAM: &str = r#"
 (module
   (import "env" "twice" (func $twice (param i32) (result i32)))
+  (import "env" "mix" (func $mix (param i32 i32) (result i32)))
   (memory (export "memory") 1)
   ;; Doubly recursive Fibonacci, with both calls in the function body.
   (func $fib (export "fib") (param $n i32) (result i64)
@@ -101,6 +104,59 @@ const PROGRAM: &str = r#"
       (local.set $i (i32.add (local.get $i) (i32.const 1)))
       (br_if $l (i32.lt_u (local.get $i) (local.get $n))))
     (local.get $acc))
+  ;; The targets of `dispatch`'s one call_indirect site: pure arithmetic, memory, a
+  ;; global, a loop, recursion, the host; one that divides by `$divisor` (index 8), one
+  ;; of another type (10), a null element (11); 12 is out of bounds.
+  (type $bin (func (param i32 i32) (result i32)))
+  (table $tab (export "tab") 12 funcref)
+  (elem (table $tab) (i32.const 0) func $m0 $m1 $m2 $m3 $m4 $m5 $m6 $mix $mdiv $mfib $un)
+  (global $hits (mut i32) (i32.const 0))
+  (global $divisor (mut i32) (i32.const 1))
+  (func (export "set_divisor") (param i32) (global.set $divisor (local.get 0)))
+  (func $m0 (type $bin) (i32.add (local.get 0) (local.get 1)))
+  (func $m1 (type $bin) (i32.xor (i32.mul (local.get 0) (i32.const 3)) (local.get 1)))
+  (func $m2 (type $bin) (i32.rotl (local.get 0) (i32.and (local.get 1) (i32.const 31))))
+  (func $m3 (type $bin) (i32.sub (local.get 1) (local.get 0)))
+  (func $m4 (type $bin)
+    (i32.store offset=4096 (i32.and (i32.shl (local.get 1) (i32.const 2)) (i32.const 0xffc))
+      (local.get 0))
+    (i32.add (i32.load offset=4096 (i32.const 8)) (local.get 0)))
+  (func $m5 (type $bin)
+    (global.set $hits (i32.add (global.get $hits) (i32.const 1)))
+    (i32.add (global.get $hits) (local.get 0)))
+  (func $m6 (type $bin) (local $j i32)
+    (local.set $j (i32.and (local.get 1) (i32.const 7)))
+    (loop $l
+      (local.set 0 (i32.add (i32.mul (local.get 0) (i32.const 5)) (local.get $j)))
+      (local.set $j (i32.sub (local.get $j) (i32.const 1)))
+      (br_if $l (i32.gt_s (local.get $j) (i32.const 0))))
+    (local.get 0))
+  (func $mdiv (type $bin) (i32.add (local.get 1) (i32.div_u (local.get 0) (global.get $divisor))))
+  (func $mfib (type $bin)
+    (i32.add (local.get 0) (i32.wrap_i64 (call $fib (i32.and (local.get 1) (i32.const 7))))))
+  (func $un (param i32) (result i32) (local.get 0))
+  ;; `n` calls through the table at indices from an LCG below `k`; the last one at
+  ;; index `last` instead, unless it is -1 (chosen without a branch: traces reach the
+  ;; call with it).
+  (func (export "dispatch") (param $n i32) (param $k i32) (param $last i32) (result i32)
+    (local $i i32) (local $acc i32) (local $s i32) (local $x i32)
+    (local.set $s (i32.const 12345))
+    (loop $l
+      (local.set $s (i32.add (i32.mul (local.get $s) (i32.const 1103515245))
+        (i32.const 12345)))
+      (local.set $x (i32.rem_u (i32.shr_u (local.get $s) (i32.const 16)) (local.get $k)))
+      (local.set $x (select (local.get $last) (local.get $x)
+        (i32.and (i32.eq (local.get $i) (i32.sub (local.get $n) (i32.const 1)))
+          (i32.ne (local.get $last) (i32.const -1)))))
+      (local.set $acc (call_indirect $tab (type $bin)
+        (local.get $acc) (local.get $i) (local.get $x)))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $l (i32.lt_u (local.get $i) (local.get $n))))
+    (local.get $acc))
+  ;; Replaces target `at` with $m3 or $m0.
+  (func (export "retarget") (param $at i32) (param $which i32)
+    (table.set $tab (local.get $at)
+      (select (result funcref) (ref.func $m3) (ref.func $m0) (local.get $which))))
   ;; 2^d calls, d deep: endless in practice for d = 60.
   (func $spin (export "spin") (param $d i32)
     (if (local.get $d) (then
@@ -121,6 +177,9 @@ fn setup(config: &mut Config) -> (Engine, Store<()>, Instance) {
             let inner = inner.typed::<i32, i32>(&c).unwrap();
             inner.call(&mut c, k).unwrap() * 2
         })
+        .unwrap();
+    linker
+        .func_wrap("env", "mix", |a: i32, b: i32| a.wrapping_mul(7) ^ b)
         .unwrap();
     let instance = linker.instantiate(&mut store, &module).unwrap();
     (engine, store, instance)
@@ -298,4 +357,54 @@ fn endless_recursion_is_interrupted_by_the_epoch() {
         stats.function_traces >= 1 && stats.nested_exits > 0,
         "{stats}"
     );
+}
+
+#[test]
+fn a_megamorphic_call_site_calls_its_targets_natively_with_the_interpreters_traps() {
+    let mut p = Pair::new();
+    // Eight targets, a host function among them: past `maxpoly`, the loop is recorded
+    // again with one native call at the site.
+    for n in [1, 50, 400, 3000, 3000] {
+        p.agree::<(i32, i32, i32), i32>("dispatch", (n, 8, -1))
+            .unwrap();
+    }
+    let stats = p.stats();
+    assert!(stats.megamorphic >= 1, "{stats}");
+    assert!(stats.function_traces >= 5, "{stats}");
+    assert!(stats.slow_calls > 0, "{stats}");
+    // Traps at the site (another type, null, out of bounds) and inside callees (one
+    // run natively, one through the interpreter), with the interpreter's frames.
+    for n in [100, 3000] {
+        p.agree::<(i32, i32, i32), i32>("dispatch", (n, 10, -1))
+            .unwrap();
+    }
+    p.agree::<i32, ()>("set_divisor", 0).unwrap();
+    let nested = p.stats().nested_exits;
+    for (k, last, code) in [
+        (8, 10, TrapCode::IndirectCallTypeMismatch),
+        (8, 11, TrapCode::UninitializedElement),
+        (8, 12, TrapCode::UndefinedElement),
+        (8, 8, TrapCode::IntegerDivideByZero),
+        (10, -1, TrapCode::IntegerDivideByZero),
+    ] {
+        let e = p
+            .agree::<(i32, i32, i32), i32>("dispatch", (2049, k, last))
+            .unwrap_err();
+        assert_eq!(e.trap_code(), Some(code), "{e}");
+    }
+    // $mdiv's function trace trapped (exited) inside the native call.
+    let stats = p.stats();
+    assert!(stats.nested_exits > nested, "{stats}");
+    p.agree::<i32, ()>("set_divisor", 1).unwrap();
+    // The table changes under the traces: calls follow it.
+    for (at, which) in [(1, 0), (4, 1), (7, 0)] {
+        p.agree::<(i32, i32), ()>("retarget", (at, which)).unwrap();
+        p.agree::<(i32, i32, i32), i32>("dispatch", (3000, 8, -1))
+            .unwrap();
+    }
+    let (mi, mj) = (
+        p.ii.get_memory(&mut p.is, "memory").unwrap(),
+        p.ji.get_memory(&mut p.js, "memory").unwrap(),
+    );
+    assert!(mi.data(&p.is)[..8192] == mj.data(&p.js)[..8192]);
 }

@@ -83,14 +83,11 @@ pub(crate) fn run(s: &mut StoreInner, stop: usize) -> Outcome {
             Run::Switch(a) => acc = a,
             Run::Out(o) => {
                 if recording {
-                    let reason = match &o {
-                        Outcome::HostCall { .. } => None,
-                        Outcome::Trap(_) => Some(jit::record::Abort::Trapped),
-                        Outcome::Error(_) => Some(jit::record::Abort::HostError),
-                        Outcome::Done => Some(jit::record::Abort::ReturnFromRoot),
-                    };
-                    if let Some(reason) = reason {
-                        jit::abort_recording(s, reason);
+                    match &o {
+                        Outcome::HostCall { .. } => {}
+                        Outcome::Trap(_) => jit::abort_recording(s, jit::record::Abort::Trapped),
+                        Outcome::Error(_) => jit::abort_recording(s, jit::record::Abort::HostError),
+                        Outcome::Done => jit::record_return(s),
                     }
                 }
                 if let Some(p) = &s.profile {

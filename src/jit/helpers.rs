@@ -10,9 +10,11 @@
 
 use super::ir::{Op, Ty};
 use super::opt::fold;
-use super::trace::TraceCtx;
+use super::trace::{FAILED, RETURNED, TraceCtx};
+use crate::error::Error;
 use crate::interp::exec_rt as rt;
-use crate::runtime::store::StoreInner;
+use crate::runtime::store::{FuncEntity, HostTrampoline, StoreInner};
+use crate::runtime::trap::TrapCode;
 
 /// The native signature of every helper.
 pub(crate) type HelperFn = extern "sysv64" fn(*mut TraceCtx, u64, u64, u64, u64) -> u64;
@@ -44,6 +46,8 @@ helpers! {
     TableInit => table_init,
     ElemDrop => elem_drop,
     HostCall => host_call,
+    CallAny => call_any,
+    CountIcall => count_icall,
     NestedExit => nested_exit,
 }
 
@@ -242,6 +246,94 @@ extern "sysv64" fn host_call(ctx: *mut TraceCtx, at: u64, _: u64, _: u64, f: u64
             1
         }
     }
+}
+
+/// A megamorphic call's slow path (`CallAny`), with the context already at the callee's
+/// frame and the arguments there: the function at table entry `e` runs in the
+/// interpreter (a host function through the driver), after the checks `call_indirect`
+/// makes (null and out-of-bounds entries, type id `ty`). Returns `RETURNED`, or `FAILED`
+/// with the error kept for the exit to report: a trap's frames then end at the call,
+/// and the exit's frames complete them.
+extern "sysv64" fn call_any(ctx: *mut TraceCtx, e: u64, ty: u64, _: u64, _: u64) -> u64 {
+    // SAFETY: as above.
+    let (c, s) = unsafe { parts(ctx) };
+    if let Some(j) = s.jit.as_mut() {
+        j.stats.slow_calls += 1;
+    }
+    let f = match e {
+        u64::MAX => return failed(s, TrapCode::UndefinedElement.into(), true),
+        0 => return failed(s, TrapCode::UninitializedElement.into(), true),
+        e => (e - 1) as u32,
+    };
+    if u64::from(s.funcs[f as usize].ty().0) != ty {
+        return failed(s, TrapCode::IndirectCallTypeMismatch.into(), true);
+    }
+    let Some(tramp) = s.host_trampoline else {
+        let e = Error::msg("a trace made a call without a driver to run it");
+        return failed(s, e, false);
+    };
+    let wasm = matches!(s.funcs[f as usize], FuncEntity::Wasm { .. });
+    let (at, instance, in_use) = (c.root_base, s.stack.instance, s.stack.in_use);
+    // A call back into WebAssembly starts above every slot the running traces use.
+    s.stack.in_use = in_use.max(at + c.extent);
+    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        if wasm {
+            run_wasm(s, tramp, f, at)
+        } else {
+            // SAFETY: as for `host_call`.
+            unsafe { (tramp.call)(tramp.store, f, at, Some(instance)) }
+        }
+    }));
+    // SAFETY: as above; the store may have moved its stacks and memory.
+    let (c, s) = unsafe { parts(ctx) };
+    s.stack.in_use = in_use;
+    s.stack.instance = instance;
+    c.refresh(s);
+    match r {
+        Ok(Ok(())) => u64::from(RETURNED),
+        Ok(Err(e)) => {
+            let trapped = wasm && e.as_trap().is_some();
+            failed(s, e, trapped)
+        }
+        Err(payload) => {
+            if let Some(j) = s.jit.as_mut() {
+                j.pending_panic = Some(payload);
+            }
+            u64::from(FAILED)
+        }
+    }
+}
+
+/// Runs WebAssembly function `f` (store index) with its frame at slot `at` in the
+/// interpreter, through the driver (which runs the host calls it makes). The call counts
+/// towards the function's trace (`jit::entry_from_trace`).
+fn run_wasm(s: &mut StoreInner, tramp: HostTrampoline, f: u32, at: usize) -> Result<(), Error> {
+    let stop = s.stack.frames.len();
+    crate::runtime::func::push_wasm_frame(s, f, at)?;
+    super::entry_from_trace(s, stop);
+    // SAFETY: the trampoline was installed by the driver running this store and points
+    // to the typed store that owns `s`, which is not used again until the call returns.
+    unsafe { (tramp.run)(tramp.store, stop) }
+}
+
+/// Keeps `e` for the exit to report (`frames_at_call`: a trap whose frames end at the
+/// call) and returns `FAILED`.
+fn failed(s: &mut StoreInner, e: Error, frames_at_call: bool) -> u64 {
+    if let Some(j) = s.jit.as_mut() {
+        j.pending_error = Some(e);
+        j.pending_at_call = frames_at_call;
+    }
+    u64::from(FAILED)
+}
+
+/// Profiling: counts a call through a megamorphic `call_indirect` site (whose counters
+/// are at `counters`) to table entry `e`.
+extern "sysv64" fn count_icall(_: *mut TraceCtx, e: u64, counters: u64, _: u64, _: u64) -> u64 {
+    // SAFETY: the recorder took the address from a site's counters, which never move
+    // and live as long as the store's profile, which outlives its traces.
+    let c = unsafe { &*(counters as usize as *const super::profile::SiteCounters) };
+    c.count(e);
+    0
 }
 
 /// The exit a trace called natively has just taken (see `exit::nested`).

@@ -445,12 +445,21 @@ ir_ops! {
     /// `aux >> 32`.
     Call: Call, EFFECT;
     /// Exit unless a `CallTrace` of a callee whose frame starts at slot `aux` fits: the
-    /// native stack, the frame stack and the value stack have room for it.
-    CallCheck: Aux, GUARD | NOFOLD;
+    /// native stack, the frame stack and the value stack have room for it. What it
+    /// checks does not change while the trace runs (calls give back what they take, the
+    /// value stack only grows), so one check serves a trace and its loop.
+    CallCheck: Aux, GUARD;
     /// Runs function trace `aux & 0xffff_ffff` natively for a callee whose frame starts
     /// at slot `aux >> 32` (its arguments are there). If the callee exits, its exit is
     /// handled at once and this snapshot writes the caller's frames back (unwinding).
     CallTrace: Aux, GUARD | EFFECT;
+    /// A megamorphic `call_indirect`: calls the function at table entry `a` (a store
+    /// function + 1, as `TableGet` reads it), which must have type id `aux & 0xffff_ffff`,
+    /// with its frame at slot `aux >> 32` (its arguments are there): natively when it has
+    /// a function trace whose entry's key is the constant `b` (that type, this trace's
+    /// instance: see `entries`), through the interpreter otherwise. Unwinds like
+    /// `CallTrace` when the callee exits or traps.
+    CallAny: Aux, GUARD | EFFECT;
     /// Exit unless the trace runs called from another trace (`CallTrace`): a return
     /// from the root frame goes to the interpreter otherwise.
     Native: Aux, GUARD | NOFOLD;
@@ -804,6 +813,7 @@ pub(crate) fn format_ins(r: Ref, ins: &Ins, konst: &dyn Fn(Ref) -> Option<u64>) 
                 super::record::SELF => format!("self s{}", ins.aux >> 32),
                 n => format!("{n} s{}", ins.aux >> 32),
             },
+            Op::CallAny => format!("{} type {} s{}", refs[0], ins.aux as u32, ins.aux >> 32),
             Op::GLoad | Op::GStore => format!("{} g{}", refs.join(" "), ins.aux),
             Op::Bound => format!("{} +{}", refs.join(" "), ins.aux),
             Op::TruncSat | Op::Trunc | Op::TruncOk | Op::Convert => {

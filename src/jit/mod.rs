@@ -135,6 +135,7 @@
 //! accumulator.
 
 pub(crate) mod asm;
+pub(crate) mod entries;
 pub(crate) mod exit;
 pub(crate) mod fuel;
 pub(crate) mod helpers;
@@ -213,6 +214,12 @@ pub struct JitStats {
     /// Exits taken inside a trace called from another trace: each unwinds the calling
     /// traces' frames back to the interpreter.
     pub nested_exits: u64,
+    /// `call_indirect` sites found megamorphic (past `maxpoly` targets): traces call
+    /// through them natively.
+    pub megamorphic: u64,
+    /// Calls from megamorphic sites that went through the interpreter (the callee had
+    /// no function trace, or was a host function) or trapped.
+    pub slow_calls: u64,
     /// Recordings abandoned, by reason (message, count), in table order; reasons that
     /// never happened are left out.
     pub aborts: Vec<(&'static str, u64)>,
@@ -258,6 +265,11 @@ impl std::fmt::Display for JitStats {
         writeln!(f, "trace entries       {}", self.entries)?;
         writeln!(f, "exits taken         {}", self.exits)?;
         writeln!(f, "  nested            {}", self.nested_exits)?;
+        writeln!(
+            f,
+            "megamorphic sites   {} ({} calls through the interpreter)",
+            self.megamorphic, self.slow_calls
+        )?;
         writeln!(f, "aborted recordings  {}", self.total_aborts())?;
         for (reason, n) in &self.aborts {
             writeln!(f, "  {n:>8}  {reason}")?;
@@ -330,7 +342,7 @@ pub(crate) struct JitState {
     pub(crate) recorder: Option<Box<Recorder>>,
     mcode: Option<mcode::McodeArea>,
     aborts: HashMap<Abort, u64>,
-    stats: JitStats,
+    pub(crate) stats: JitStats,
     rng: u32,
     pub(crate) pending_error: Option<Error>,
     /// A host function's panic, caught inside a trace and resumed once it has exited.
@@ -343,6 +355,14 @@ pub(crate) struct JitState {
     pub(crate) unwind: Vec<crate::runtime::store::Frame>,
     /// The innermost of those exits, once one was taken.
     pub(crate) unwound: Option<exit::Unwound>,
+    /// The pending error is a trap whose frames end at a call a trace made (`CallAny`):
+    /// the exit's frames complete them.
+    pub(crate) pending_at_call: bool,
+    /// The native entries of function traces, for megamorphic calls.
+    pub(crate) entries: entries::NativeEntries,
+    /// The targets (table entries) that installed traces guard on at each
+    /// `call_indirect` site (by instruction address), up to one past `maxpoly`.
+    poly: ir::FxMap<usize, Vec<u64>>,
 }
 
 impl JitState {
@@ -367,7 +387,15 @@ impl JitState {
             started: Instant::now(),
             unwind: Vec::new(),
             unwound: None,
+            pending_at_call: false,
+            entries: entries::NativeEntries::default(),
+            poly: ir::FxMap::default(),
         }
+    }
+
+    /// The targets traces guard on at the `call_indirect` at `pc`.
+    pub(crate) fn poly_targets(&self, pc: *const Instr) -> usize {
+        self.poly.get(&pc.addr()).map_or(0, Vec::len)
     }
 
     /// Whether a candidate that has reached its threshold `heat` times must wait:
@@ -588,6 +616,9 @@ fn run_trace(s: &mut StoreInner, t: u32, stop: usize) -> LoopAction {
         std::panic::resume_unwind(payload);
     }
     if let Some(e) = jit.pending_error.take() {
+        if std::mem::take(&mut jit.pending_at_call) {
+            return LoopAction::Error(complete_frames(s, e, stop));
+        }
         return LoopAction::Error(e);
     }
     if let Some((tn, k)) = side
@@ -596,6 +627,40 @@ fn run_trace(s: &mut StoreInner, t: u32, stop: usize) -> LoopAction {
         return LoopAction::ResumedRecording(acc);
     }
     LoopAction::Resumed(acc)
+}
+
+/// A trap raised inside a call a trace made (`CallAny`), whose frames end at the call,
+/// completed with the frames the exit restored (innermost: the caller, after the call).
+fn complete_frames(s: &StoreInner, e: Error, stop: usize) -> Error {
+    let Some(trap) = e.as_trap() else {
+        return e;
+    };
+    let mut frames = trap.frames().to_vec();
+    frames.extend(crate::runtime::func::backtrace(s, stop, true));
+    crate::runtime::trap::Trap::new(trap.code(), frames).into()
+}
+
+/// A call from a trace through the interpreter (`CallAny`'s slow path) has just pushed
+/// its callee's frame above `stop`: the call counts towards a function trace as a
+/// recursive function's calls do in the interpreter (the callee's entry is armed first),
+/// and once it is hot, recording starts here, in the interpreter that runs the call.
+pub(crate) fn entry_from_trace(s: &mut StoreInner, stop: usize) {
+    let frame = s.stack.frames.last().expect("the callee's frame");
+    let (func, ip) = (frame.func, frame.ip);
+    if loop_trace(s, func, ENTRY).is_some() {
+        return; // Another instance's function trace: not this store function's entry.
+    }
+    record::arm_entry(s, func);
+    // SAFETY: translations are owned by modules the store keeps alive.
+    let ctr = unsafe { &(*func).entry_counter };
+    match ctr.load(Ordering::Relaxed) {
+        ILOOP => {}
+        left if left > 1 => ctr.store(left - 1, Ordering::Relaxed),
+        // No trace: this starts recording, or waits (never runs a trace).
+        _ => {
+            let _ = hot_loop(s, ip, ENTRY, stop);
+        }
+    }
 }
 
 /// Starts recording a side trace from exit `k` of trace `parent`, whose state the
@@ -644,6 +709,22 @@ pub(crate) fn record_step(s: &mut StoreInner, pc: *const Instr) -> bool {
     }
 }
 
+/// The recording's root frame returned to the driver (the interpreter is done): a
+/// function trace, or a side trace, ends with that return (as it does returning to an
+/// interpreted caller); a root loop trace aborts.
+pub(crate) fn record_return(s: &mut StoreInner) {
+    let Some(mut rec) = s.jit.as_mut().and_then(|j| j.recorder.take()) else {
+        return;
+    };
+    let step = rec.step_return(s);
+    s.jit.as_mut().expect("jit state").recorder = Some(rec);
+    match step {
+        Step::Close => close_recording(s),
+        Step::Continue => abort_recording(s, Abort::ReturnFromRoot),
+        Step::Abort(a) => abort_recording(s, a),
+    }
+}
+
 /// Abandons the current recording for `reason`: a root's loop is penalized, a side
 /// trace's exit counts a failed attempt.
 pub(crate) fn abort_recording(s: &mut StoreInner, reason: Abort) {
@@ -688,7 +769,7 @@ pub(crate) fn abandon_recording(s: &mut StoreInner) {
 
 fn close_recording(s: &mut StoreInner) {
     let jit = s.jit.as_mut().expect("jit state");
-    let rec = jit.recorder.take().expect("recorder");
+    let mut rec = jit.recorder.take().expect("recorder");
     jit.stats.record_time += rec.started.elapsed();
     let origin = rec.origin();
     let parent_root = match rec.parent {
@@ -752,6 +833,7 @@ fn close_recording(s: &mut StoreInner) {
     let started = Instant::now();
     let want_dump = jit.dump.is_some();
     let (key, parent) = ((rec.root as usize, rec.loop_id), rec.parent);
+    let icall_targets = std::mem::take(&mut rec.icall_targets);
     let instance = rec.instance;
     let installed = match trace::compile(rec, &place, want_dump) {
         Err(a) => Err(a),
@@ -828,8 +910,42 @@ fn close_recording(s: &mut StoreInner) {
             jit.loops.insert(key, LoopState::Trace(number));
             jit.penalties.remove(&key);
             counter(key.0 as *const CompiledFunc, key.1).store(1, Ordering::Relaxed);
+            if key.1 == ENTRY {
+                // Megamorphic call sites call this store function natively from now on.
+                let f = s.instances[instance as usize].funcs[func_index(key.0) as usize];
+                if let (Some(code), crate::runtime::store::FuncEntity::Wasm { ty, .. }) =
+                    (jit.forest.entry(number), &s.funcs[f as usize])
+                {
+                    jit.entries
+                        .set(f, code, entries::NativeEntry::key(ty.0, instance));
+                }
+            }
             crate::jit::profile::root_trace(s, instance, func_index(key.0));
         }
+    }
+    poly_sites(s.jit.as_mut().expect("jit state"), &icall_targets, root);
+}
+
+/// A trace of the tree of `root` that guards on `targets` at `call_indirect` sites was
+/// installed. A site whose traces guard on more than `maxpoly` targets is megamorphic:
+/// the tree is evicted (with the trees calling into it), so that its loop is recorded
+/// again and calls through the site natively (`CallAny`), without guards and exits.
+fn poly_sites(jit: &mut JitState, targets: &[(*const Instr, u64)], root: u32) {
+    let limit = jit.params.maxpoly as usize;
+    let mut megamorphic = false;
+    for &(pc, entry) in targets {
+        let seen = jit.poly.entry(pc.addr()).or_default();
+        if seen.len() <= limit && !seen.contains(&entry) {
+            seen.push(entry);
+            if seen.len() > limit {
+                jit.stats.megamorphic += 1;
+                megamorphic = true;
+            }
+        }
+    }
+    if megamorphic && jit.active == 0 {
+        tracing::debug!(target: "spur::jit", trace = root, "megamorphic call site");
+        evict_with_callers(jit, root, &[]);
     }
 }
 
@@ -846,10 +962,16 @@ fn blinding_key(number: u32) -> u64 {
 /// Evicts the least recently entered tree not in `keep`; false if there is none (or its
 /// code could not be released, in which case everything was flushed).
 fn evict_lru(jit: &mut JitState, keep: &[u32]) -> bool {
-    let Some(root) = jit.forest.least_recent(keep) else {
-        return false;
-    };
-    // The trees that call into it natively go with it, and those calling them.
+    match jit.forest.least_recent(keep) {
+        Some(root) => evict_with_callers(jit, root, keep),
+        None => false,
+    }
+}
+
+/// Evicts the tree of `root` and the trees that call into it natively, and those calling
+/// them; false if one of them is in `keep` (then nothing is evicted) or nothing could be
+/// released.
+fn evict_with_callers(jit: &mut JitState, root: u32, keep: &[u32]) -> bool {
     let mut doomed = vec![root];
     let mut i = 0;
     while let Some(&r) = doomed.get(i) {
@@ -877,6 +999,9 @@ fn evict_tree(jit: &mut JitState, root: u32) -> bool {
     let Some(area) = jit.mcode.as_mut() else {
         return false;
     };
+    if let Some(t) = jit.forest.get(root) {
+        jit.entries.forget(t.code.ptr(), t.code.len());
+    }
     match jit.forest.evict(area, root) {
         Ok(Some(t)) => {
             tracing::debug!(target: "spur::jit", trace = root, func = func_index(t.func as usize), loop_id = t.loop_id, "evict");
@@ -912,6 +1037,7 @@ fn flush_all(jit: &mut JitState) {
         }
     }
     jit.loops.retain(|_, st| !matches!(st, LoopState::Trace(_)));
+    jit.entries.clear();
     jit.stats.flushes += 1;
     if let Some(m) = jit.mcode.as_mut() {
         let _ = m.flush();

@@ -80,6 +80,9 @@ jit_params! {
     maxside: 100,
     /// Depth of calls inlined into one trace.
     maxinline: 16,
+    /// Targets a `call_indirect` site inlines, each behind a guard, before it is
+    /// megamorphic: traces then call whatever it calls natively, without a guard.
+    maxpoly: 4,
     /// Iterations of an inner loop unrolled into an outer loop's trace before the
     /// recording gives up on the outer loop.
     loopunroll: 15,

@@ -144,7 +144,7 @@ pub(crate) struct SiteCounters {
 
 impl SiteCounters {
     /// Counts a call to table entry `entry` (a store function + 1; 0 calls nothing).
-    fn count(&self, entry: u64) {
+    pub(crate) fn count(&self, entry: u64) {
         if entry != 0 {
             bump(self.cell((entry - 1) as u32));
         }

@@ -201,6 +201,8 @@ pub(crate) struct Recorder {
     /// A call made as a call into a function trace (`CallTrace`), whose execution the
     /// recording steps over until it returns.
     skip: Option<Skip>,
+    /// The `call_indirect` targets the trace guards on: (site, table entry).
+    pub(crate) icall_targets: Vec<(*const Instr, u64)>,
     /// Slots written so far (each once), so snapshots need not scan the whole map.
     written: Vec<u32>,
     is_written: Vec<bool>,
@@ -288,6 +290,7 @@ impl Recorder {
             fuel_left: Ref::NONE,
             from_switch: false,
             skip: None,
+            icall_targets: Vec::new(),
             written: Vec::new(),
             is_written: Vec::new(),
             started: std::time::Instant::now(),
@@ -414,6 +417,18 @@ impl Recorder {
         match self.step_inner(s, pc) {
             Ok(step) => step,
             Err(a) => Step::Abort(a),
+        }
+    }
+
+    /// The interpreter returned from the root frame to its driver: the pending return
+    /// ends a trace that may return (see `stop_return`); anything else aborts.
+    pub(crate) fn step_return(&mut self, s: &StoreInner) -> Step {
+        let returns = self.parent.is_some() || self.loop_id == super::ENTRY;
+        match self.pending.take() {
+            Some(p) if returns && self.skip.is_none() && s.stack.frames.len() < self.root_depth => {
+                self.stop_return(p.pc).unwrap_or_else(Step::Abort)
+            }
+            _ => Step::Abort(Abort::ReturnFromRoot),
         }
     }
 
@@ -767,19 +782,39 @@ impl Recorder {
     /// A call through a profiled `call_indirect` site at `pc` passed the trace's guard on
     /// target `entry` (a store function + 1): counts the target and the hit.
     fn count_icall(&mut self, s: &StoreInner, pc: *const Instr, entry: u64) -> Result<(), Abort> {
-        let f = self.func();
-        let prev = f.index_of(pc).checked_sub(1).and_then(|i| f.code.get(i));
-        let (prev, func) = (prev.copied(), f.func_index);
-        let Some(Instr::ProfIndirect { site, .. }) = prev else {
-            return Ok(());
-        };
-        let Some(c) = profile::site_of(s, self.instance, func, site) else {
+        let Some(c) = self.icall_site(s, pc) else {
             return Ok(());
         };
         if let Ok(sf) = u32::try_from(entry.wrapping_sub(1)) {
             self.count(Some(c.cell(sf)))?;
         }
         self.count(Some(&c.hits))
+    }
+
+    /// A call through a profiled `call_indirect` site at `pc` to the table entry `e`
+    /// the trace reads (a megamorphic site): counted by a helper.
+    fn count_icall_to(&mut self, s: &StoreInner, pc: *const Instr, e: Ref) -> Result<(), Abort> {
+        let Some(c) = self.icall_site(s, pc) else {
+            return Ok(());
+        };
+        let counters = self.ir.k(Ty::I64, std::ptr::from_ref(c).addr() as u64)?;
+        self.call_helper(Helper::CountIcall, Ty::Void, [e, counters], 0)?;
+        Ok(())
+    }
+
+    /// The profile counters of the `call_indirect` at `pc`, when it is profiled.
+    fn icall_site<'s>(
+        &self,
+        s: &'s StoreInner,
+        pc: *const Instr,
+    ) -> Option<&'s profile::SiteCounters> {
+        let f = self.func();
+        let prev = f.index_of(pc).checked_sub(1).and_then(|i| f.code.get(i));
+        let (prev, func) = (prev.copied(), f.func_index);
+        let Some(Instr::ProfIndirect { site, .. }) = prev else {
+            return None;
+        };
+        profile::site_of(s, self.instance, func, site)
     }
 
     // ---- completing instructions ----
@@ -1032,31 +1067,24 @@ impl Recorder {
                 }
             }
             I::CallIndirect {
-                index, args, table, ..
+                index,
+                args,
+                table,
+                ty,
             }
             | I::CallIndirectEpoch {
-                index, args, table, ..
+                index,
+                args,
+                table,
+                ty,
             } => {
                 let x = self.get(S(index), I32)?;
-                if self.polymorphic(pc)
-                    && self.ir.konst(x).is_none()
-                    && p.table_len < MAX_SWITCH
-                    && self.ir.snaps.len() + (p.table_len as usize) < self.max_snap
-                {
-                    // A call site that has seen another target: dispatch on the index
-                    // through a table of exits (each resuming at the call), so every
-                    // target gets its own side trace, entered with one indexed jump.
-                    let taken = p.index.min(p.table_len);
-                    self.switch(x, p.table_len, taken, |_| pc)?;
-                }
-                let e = self.call_helper(Helper::TableGet, I64, [x], u64::from(table))?;
-                let k = self.ir.k(I64, p.entry)?;
-                self.guard_cond(Cond::Eq, e, k, pc)?;
-                self.count_icall(s, pc, p.entry)?;
-                if depth > p.depth {
-                    self.call(s, pc, args, depth)?;
+                if self.megamorphic(s, pc) {
+                    let e = self.call_helper(Helper::TableGet, I64, [x], u64::from(table))?;
+                    self.count_icall_to(s, pc, e)?;
+                    self.call_any(s, pc, e, args, ty, (p.depth, depth))?;
                 } else {
-                    self.host_call(s, (p.entry - 1) as u32, args, next)?;
+                    self.call_indirect(s, (pc, next), x, args, table, p, depth)?;
                 }
             }
 
@@ -1570,6 +1598,46 @@ impl Recorder {
         Ok(())
     }
 
+    /// A `call_indirect` at `pc` through index `x` that the trace guards on: the entry
+    /// `p` saw (a side trace from the site's guard first dispatches on the index, so
+    /// each target gets its own side trace), then the call, inlined.
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "the call's operands and its pending state"
+    )]
+    fn call_indirect(
+        &mut self,
+        s: &StoreInner,
+        (pc, next): (*const Instr, *const Instr),
+        x: Ref,
+        args: crate::interp::Slot,
+        table: u16,
+        p: &Pending,
+        depth: usize,
+    ) -> Result<(), Abort> {
+        if self.polymorphic(pc)
+            && self.ir.konst(x).is_none()
+            && p.table_len < MAX_SWITCH
+            && self.ir.snaps.len() + (p.table_len as usize) < self.max_snap
+        {
+            // A call site that has seen another target: dispatch on the index through a
+            // table of exits (each resuming at the call), so every target gets its own
+            // side trace, entered with one indexed jump.
+            let taken = p.index.min(p.table_len);
+            self.switch(x, p.table_len, taken, |_| pc)?;
+        }
+        let e = self.call_helper(Helper::TableGet, Ty::I64, [x], u64::from(table))?;
+        let k = self.ir.k(Ty::I64, p.entry)?;
+        self.guard_cond(Cond::Eq, e, k, pc)?;
+        self.icall_targets.push((pc, p.entry));
+        self.count_icall(s, pc, p.entry)?;
+        if depth > p.depth {
+            self.call(s, pc, args, depth)
+        } else {
+            self.host_call(s, (p.entry - 1) as u32, args, next)
+        }
+    }
+
     /// Whether the `call_indirect` at `pc` is known to call more than one target: a
     /// side trace starts at it (its parent's guard on the entry failed), and not from a
     /// dispatch that already fixed the index.
@@ -1850,12 +1918,7 @@ impl Recorder {
     }
 
     /// A call into function trace `target`, for the call at `pc` whose frame the
-    /// interpreter has pushed (`depth`): modified arguments go to the value stack, a
-    /// `CallCheck` guard exits to the call when the callee might not fit (the
-    /// interpreter makes it), and `CallTrace` runs the callee. If the callee exits, its
-    /// exit is handled where it happens and `CallTrace`'s own snapshot writes this
-    /// trace's frames back (as they are after the call, minus the callee's frame). The
-    /// recording then steps over the callee until it returns.
+    /// interpreter has pushed (`depth`): see [`Recorder::native_call`].
     fn call_trace(
         &mut self,
         s: &StoreInner,
@@ -1868,11 +1931,76 @@ impl Recorder {
         let callee = s.stack.frames[depth - 1].func;
         // SAFETY: the frame's function is alive (owned by its module).
         let f = unsafe { &*callee };
+        let module = &s.instances[self.instance as usize].module.inner;
+        let ty = &module.types[module.funcs[f.func_index as usize] as usize];
+        let aux = u64::from(target) | u64::from(base) << 32;
+        let call = Ins::new(Op::CallTrace, Ty::Void, Ref::NONE, Ref::NONE, aux);
+        self.native_call(s, pc, base, ty, call)?;
+        self.skip = Some(Skip {
+            depth: depth - 1,
+            base,
+            results: ty.results().iter().map(|&t| val_ty(t)).collect(),
+            steps: 0,
+        });
+        Ok(())
+    }
+
+    /// A megamorphic `call_indirect` at `pc` of type `ty` (module index) through table
+    /// entry `e`: `CallAny` (see [`Recorder::native_call`]), whatever the entry. The
+    /// recording steps over a WebAssembly callee (`depth`: the frame-stack depth before
+    /// and after the call); a host callee has returned already.
+    fn call_any(
+        &mut self,
+        s: &StoreInner,
+        pc: *const Instr,
+        e: Ref,
+        args: crate::interp::Slot,
+        ty: u32,
+        (before, after): (usize, usize),
+    ) -> Result<(), Abort> {
+        let base = self.abs(args) as u32;
+        let module = &s.instances[self.instance as usize].module.inner;
+        let fty = &module.types[ty as usize];
+        let type_id = module.type_ids[ty as usize].0;
+        let key = super::entries::NativeEntry::key(type_id, self.instance);
+        let key = self.ir.k(Ty::I64, key)?;
+        let aux = u64::from(type_id) | u64::from(base) << 32;
+        let call = Ins::new(Op::CallAny, Ty::Void, e, key, aux);
+        self.native_call(s, pc, base, fty, call)?;
+        let skip = Skip {
+            depth: before,
+            base,
+            results: fty.results().iter().map(|&t| val_ty(t)).collect(),
+            steps: 0,
+        };
+        if after > before {
+            self.skip = Some(skip);
+            Ok(())
+        } else {
+            self.returned(skip)
+        }
+    }
+
+    /// A native call (`call`: `CallTrace` or `CallAny`) of a callee of type `ty` whose
+    /// frame starts at slot `base`, for the call at `pc`: modified arguments go to the
+    /// value stack, a `CallCheck` guard exits to the call when the callee might not fit
+    /// (the interpreter makes it), and the call runs the callee. If the callee exits,
+    /// its exit is handled where it happens and the call's own snapshot writes this
+    /// trace's frames back (as they are after the call, minus the callee's frame). The
+    /// recording then steps over the callee until it returns.
+    fn native_call(
+        &mut self,
+        s: &StoreInner,
+        pc: *const Instr,
+        base: u32,
+        ty: &crate::runtime::types::FuncType,
+        call: Ins,
+    ) -> Result<(), Abort> {
         if s.engine.config().epoch_interruption {
             let at = s.engine.epoch().as_ptr() as u64;
             self.guard(Ins::new(Op::Epoch, Ty::Void, Ref::NONE, Ref::NONE, at), pc)?;
         }
-        for i in 0..f.num_params {
+        for i in 0..ty.params().len() as u32 {
             let abs = (base + i) as usize;
             self.ensure(abs);
             let r = self.slots[abs];
@@ -1894,25 +2022,24 @@ impl Recorder {
         if self.ir.snaps.len() >= self.max_snap {
             return Err(Abort::TooManySnapshots);
         }
-        let aux = u64::from(target) | u64::from(base) << 32;
-        let r = self
-            .ir
-            .push(Ins::new(Op::CallTrace, Ty::Void, Ref::NONE, Ref::NONE, aux))?;
+        let r = self.ir.push(call)?;
         // SAFETY: `pc + 1` is inside the caller's code (a call is never last).
         let mut snap = self.snapshot(unsafe { pc.add(1) }, r);
         snap.entries
             .retain(|&(slot, _)| slot < base || slot == FUEL_SLOT);
         snap.acc = Ref::NONE;
         self.ir.snaps.push(snap);
-        let module = &s.instances[self.instance as usize].module.inner;
-        let ty = &module.types[module.funcs[f.func_index as usize] as usize];
-        self.skip = Some(Skip {
-            depth: depth - 1,
-            base,
-            results: ty.results().iter().map(|&t| val_ty(t)).collect(),
-            steps: 0,
-        });
         Ok(())
+    }
+
+    /// Whether the `call_indirect` at `pc` is megamorphic: traces have guarded on more
+    /// than `maxpoly` targets there (see `jit::poly_sites`), so they call through it
+    /// natively instead. Not with fuel metering (see `call_target`).
+    fn megamorphic(&self, s: &StoreInner, pc: *const Instr) -> bool {
+        !s.engine.config().consume_fuel
+            && s.jit
+                .as_ref()
+                .is_some_and(|j| j.poly_targets(pc) > j.params.maxpoly as usize)
     }
 
     /// Back from a `CallTrace`'s callee: its results are in the value stack, the
@@ -2107,7 +2234,7 @@ pub(crate) fn val_ty(t: ValType) -> Ty {
 
 /// Arms the entry counter of `func`, which a recording found recursive (through other
 /// functions), so that it gets a function trace, unless this store blacklisted it.
-fn arm_entry(s: &StoreInner, func: *const CompiledFunc) {
+pub(super) fn arm_entry(s: &StoreInner, func: *const CompiledFunc) {
     let blacklisted = s.jit.as_ref().is_some_and(|j| {
         matches!(
             j.loops.get(&(func as usize, super::ENTRY)),

@@ -9,6 +9,7 @@
 //! the trace had inlined, and tells the interpreter where to resume.
 
 use super::asm::{self, Arch, Loc, Unit, x64::X64};
+use super::entries::NativeEntry;
 use super::exit::{Exit, Source, Writes};
 use super::ir::{Op, Ref, Ty, format_ins};
 use super::mcode::{CodeRef, McodeArea};
@@ -28,6 +29,10 @@ const NATIVE_STACK: usize = 256 * 1024;
 /// What a trace called from another (`CallTrace`) returns when it returned normally
 /// (any other value is the number of the exit it took).
 pub(crate) const RETURNED: u32 = u32::MAX;
+
+/// What the `CallAny` helper returns when the call it made did not return (it trapped,
+/// or a host function failed): the caller unwinds with the error pending.
+pub(crate) const FAILED: u32 = u32::MAX - 1;
 
 /// Where things are in [`TraceCtx::words`]: general registers, float registers, the
 /// save area (registers preserved across helper calls, values parked by PHI moves), the
@@ -72,6 +77,10 @@ pub(crate) struct TraceCtx {
     pub(crate) sp_limit: *mut u64,
     /// The largest extent of any trace (what a callee's frame needs above its base).
     pub(crate) extent: usize,
+    /// The store's native entries of function traces, and their number (see
+    /// `entries`): what megamorphic call sites call.
+    pub(crate) entries: *const NativeEntry,
+    pub(crate) entries_len: u64,
     pub(crate) exit: u32,
     /// The number of the trace whose exit was taken (links cross traces).
     pub(crate) trace: u32,
@@ -98,6 +107,8 @@ impl TraceCtx {
             stack_limit: usize::MAX,
             sp_limit: std::ptr::null_mut(),
             extent: 0,
+            entries: std::ptr::null(),
+            entries_len: 0,
             exit: 0,
             trace: 0,
             words: [0; WORDS],
@@ -105,7 +116,8 @@ impl TraceCtx {
     }
 
     /// Re-reads what helpers may have moved or changed: the value stack, memory 0, the
-    /// globals, table 0, the epoch deadline.
+    /// globals, table 0, the epoch deadline, the native entries (a trace installed
+    /// meanwhile may have grown them).
     pub(crate) fn refresh(&mut self, s: &mut StoreInner) {
         let values = s.stack.values.as_mut_ptr();
         // SAFETY: `root_base` is inside the value stack (the trace's frame is on it), and
@@ -125,6 +137,10 @@ impl TraceCtx {
                 let elems = &s.tables[t as usize].elems;
                 (elems.as_ptr(), elems.len() as u64)
             }
+            None => (std::ptr::null(), 0),
+        };
+        (self.entries, self.entries_len) = match &s.jit {
+            Some(j) => j.entries.raw(),
             None => (std::ptr::null(), 0),
         };
     }
@@ -262,7 +278,7 @@ pub(crate) fn compile(
                 // take (no room for a call, unwinding a callee's exit): no side trace.
                 link: matches!(
                     ir.get(s.at).op,
-                    Op::Exit | Op::Link | Op::Native | Op::CallCheck | Op::CallTrace
+                    Op::Exit | Op::Link | Op::Native | Op::CallCheck | Op::CallTrace | Op::CallAny
                 ),
                 taken: 0,
                 sites: std::mem::take(&mut out.exit_sites[k]),

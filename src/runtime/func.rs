@@ -12,7 +12,7 @@ use crate::runtime::extern_::Extern;
 use crate::runtime::limits::Growth;
 use crate::runtime::store::{
     AsContext, AsContextMut, Frame, FuncEntity, HostTrampoline, Store, StoreContext,
-    StoreContextMut,
+    StoreContextMut, StoreInner,
 };
 use crate::runtime::trap::{FrameInfo, Trap, TrapCode};
 use crate::runtime::typed::{TypedFunc, WasmParams, WasmResults, WasmRet, WasmTy};
@@ -384,32 +384,16 @@ pub(crate) fn call_raw<T>(
     s.stack.values[base..base + args.len()].copy_from_slice(args);
     match s.funcs[f as usize] {
         FuncEntity::Host { .. } => call_host(store, f, base, None)?,
-        FuncEntity::Wasm { instance, func, .. } => {
-            let callee = Arc::as_ptr(interp::compiled(
-                &s.instances[instance as usize].module.inner,
-                func,
-            )?);
-            // SAFETY: the translation is owned by the module, which the instance keeps alive
-            // in this store for as long as the store exists.
-            let callee = unsafe { &*callee };
+        FuncEntity::Wasm { .. } => {
             let stop = s.stack.frames.len();
-            if stop >= s.stack.max_frames || !s.stack.reserve(base + callee.frame_size as usize) {
-                return Err(TrapCode::StackOverflow.into());
-            }
-            // SAFETY: the value stack was just reserved to hold the whole frame at `base`.
-            unsafe { interp::init_frame(s.stack.values.as_mut_ptr().add(base), callee) };
-            s.stack.frames.push(Frame {
-                func: callee,
-                ip: callee.code.as_ptr(),
-                base,
-                instance,
-            });
+            push_wasm_frame(s, f, base)?;
             // Traces call host functions through this (restored when the call ends, for
             // host functions that call back into WebAssembly).
             let typed = store as *mut Store<T> as *mut ();
             let outer = store.inner.host_trampoline.replace(HostTrampoline {
                 store: typed,
                 call: host_trampoline::<T>,
+                run: run_trampoline::<T>,
                 limit: limit_trampoline::<T>,
             });
             let result = drive(store, stop);
@@ -418,6 +402,35 @@ pub(crate) fn call_raw<T>(
         }
     }
     results.copy_from_slice(&store.inner.stack.values[base..base + results.len()]);
+    Ok(())
+}
+
+/// Pushes the frame of WebAssembly function `f` (store index) at value-stack slot `base`,
+/// where its arguments are: its locals zeroed, its `ip` at its start.
+pub(crate) fn push_wasm_frame(s: &mut StoreInner, f: u32, base: usize) -> Result<(), Error> {
+    let FuncEntity::Wasm { instance, func, .. } = s.funcs[f as usize] else {
+        unreachable!("push_wasm_frame on a host function");
+    };
+    let callee = Arc::as_ptr(interp::compiled(
+        &s.instances[instance as usize].module.inner,
+        func,
+    )?);
+    // SAFETY: the translation is owned by the module, which the instance keeps alive
+    // in this store for as long as the store exists.
+    let callee = unsafe { &*callee };
+    if s.stack.frames.len() >= s.stack.max_frames
+        || !s.stack.reserve(base + callee.frame_size as usize)
+    {
+        return Err(TrapCode::StackOverflow.into());
+    }
+    // SAFETY: the value stack was just reserved to hold the whole frame at `base`.
+    unsafe { interp::init_frame(s.stack.values.as_mut_ptr().add(base), callee) };
+    s.stack.frames.push(Frame {
+        func: callee,
+        ip: callee.code.as_ptr(),
+        base,
+        instance,
+    });
     Ok(())
 }
 
@@ -436,7 +449,7 @@ fn drive<T>(store: &mut Store<T>, stop: usize) -> Result<(), Error> {
                 }
             }
             Outcome::Trap(code) => {
-                let frames = backtrace(store, stop);
+                let frames = backtrace(&store.inner, stop, false);
                 store.inner.stack.frames.truncate(stop);
                 crate::jit::abandon_recording(&mut store.inner);
                 return Err(Trap::new(code, frames).into());
@@ -464,6 +477,16 @@ unsafe fn host_trampoline<T>(
     // SAFETY: guaranteed by the caller.
     let store = unsafe { &mut *(store as *mut Store<T>) };
     call_host(store, f, at, instance)
+}
+
+/// [`drive`] behind a type-erased store pointer (see `HostTrampoline`).
+///
+/// # Safety
+/// As for [`host_trampoline`].
+unsafe fn run_trampoline<T>(store: *mut (), stop: usize) -> Result<(), Error> {
+    // SAFETY: guaranteed by the caller.
+    let store = unsafe { &mut *(store as *mut Store<T>) };
+    drive(store, stop)
 }
 
 /// Asks the typed store's resource limiter about `growth` (see `HostTrampoline`).
@@ -525,9 +548,9 @@ pub(crate) fn with_slots<R>(n: usize, f: impl FnOnce(&mut [u64]) -> R) -> R {
     }
 }
 
-/// The WebAssembly frames above `stop`, innermost first.
-fn backtrace<T>(store: &Store<T>, stop: usize) -> Vec<FrameInfo> {
-    let s = &store.inner;
+/// The WebAssembly frames above `stop`, innermost first (`top_is_caller`: the innermost
+/// frame is at the instruction after a call, as callers' frames are).
+pub(crate) fn backtrace(s: &StoreInner, stop: usize, top_is_caller: bool) -> Vec<FrameInfo> {
     let n = s.stack.frames.len();
     s.stack.frames[stop..]
         .iter()
@@ -536,7 +559,7 @@ fn backtrace<T>(store: &Store<T>, stop: usize) -> Vec<FrameInfo> {
         .map(|(i, frame)| {
             // SAFETY: frame function pointers are valid while the frame exists.
             let func = unsafe { &*frame.func };
-            let innermost = stop + i + 1 == n;
+            let innermost = stop + i + 1 == n && !top_is_caller;
             let start = func.code.as_ptr();
             // SAFETY: `ip` points into (or one past an instruction of) the same code array.
             let mut at = unsafe { frame.ip.offset_from(start) }.max(0) as usize;

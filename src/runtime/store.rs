@@ -257,6 +257,9 @@ pub(crate) struct HostTrampoline {
     pub(crate) store: *mut (),
     /// Calls host function `f` (store index) on the value-stack slots at `at`.
     pub(crate) call: unsafe fn(*mut (), u32, usize, Option<u32>) -> Result<(), crate::Error>,
+    /// Runs the interpreter on the frame pushed above the given frame count until it
+    /// returns (WebAssembly functions that traces call through the interpreter).
+    pub(crate) run: unsafe fn(*mut (), usize) -> Result<(), crate::Error>,
     /// Asks the store's resource limiter about a growth.
     pub(crate) limit: unsafe fn(*mut (), Growth) -> Result<bool, crate::Error>,
 }

@@ -22,7 +22,7 @@ use crate::jit::helpers::{self, Helper};
 use crate::jit::ir::{Cond, Ins, Ir, Mem, Op, Ref, Ty};
 use crate::jit::mcode;
 use crate::jit::record::Abort;
-use crate::jit::trace::{MAX_SPILLS, RETURNED, TraceCtx, word};
+use crate::jit::trace::{FAILED, MAX_SPILLS, RETURNED, TraceCtx, word};
 use crate::runtime::store::{GlobalEntity, StoreInner};
 use dynasmrt::x64::X64Relocation;
 use dynasmrt::{DynamicLabel, DynasmApi, DynasmLabelApi, VecAssembler, dynasm};
@@ -32,6 +32,9 @@ const RAX: u8 = 0;
 const RCX: u8 = 1;
 const RDX: u8 = 2;
 const CTX: u8 = 3;
+const RSI: u8 = 6;
+// r14 holds the context's slot pointer (`TraceCtx::sp`) and r15 memory 0's base, in
+// every trace (not allocated).
 const XS0: u8 = 14;
 const XS1: u8 = 15;
 
@@ -51,6 +54,8 @@ const OFF_DEPTH: i32 = offset_of!(TraceCtx, depth) as i32;
 const OFF_CALLS_LEFT: i32 = offset_of!(TraceCtx, calls_left) as i32;
 const OFF_STACK_LIMIT: i32 = offset_of!(TraceCtx, stack_limit) as i32;
 const OFF_SP_LIMIT: i32 = offset_of!(TraceCtx, sp_limit) as i32;
+const OFF_ENTRIES: i32 = offset_of!(TraceCtx, entries) as i32;
+const OFF_ENTRIES_LEN: i32 = offset_of!(TraceCtx, entries_len) as i32;
 const OFF_WORDS: i32 = offset_of!(TraceCtx, words) as i32;
 const OFF_GPR: i32 = OFF_WORDS + 8 * word::GPR as i32;
 const OFF_XMM: i32 = OFF_WORDS + 8 * word::FPR as i32;
@@ -62,7 +67,7 @@ pub(crate) struct X64;
 
 impl Arch for X64 {
     // rsi, rdi, r8-r14, rbp: everything but the scratch, context and memory registers.
-    const GPRS: &'static [u8] = &[6, 7, 8, 9, 10, 11, 12, 13, 14, 5];
+    const GPRS: &'static [u8] = &[6, 7, 8, 9, 10, 11, 12, 13, 5];
     const FPRS: &'static [u8] = &[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13];
     const MAX_SPILLS: usize = MAX_SPILLS;
 
@@ -395,10 +400,13 @@ impl Cg<'_, '_> {
                 ; push rbx ; push rbp ; push r12 ; push r13 ; push r14 ; push r15
                 ; sub rsp, 8
                 ; mov rbx, rdi
+                ; mov r15, [rbx + OFF_MEM]
+                ; mov r14, [rbx + OFF_SP]
             );
-            // Links from other traces enter here, with the context in `rbx`.
+            // Links from other traces and native calls enter here, with the context in
+            // `rbx`, the slot pointer in `r14` and memory's base in `r15` (traces of one
+            // instance: the same memory).
             self.out.entry = self.ops.offset().0 as u32;
-            dynasm!(self.ops ; .arch x64 ; mov r15, [rbx + OFF_MEM]);
         }
         let n = self.ir.len();
         for i in 0..n {
@@ -533,14 +541,13 @@ impl Cg<'_, '_> {
             let (_, v) = entries.remove(at);
             self.fuel_store(v);
         }
-        dynasm!(self.ops ; .arch x64 ; mov rcx, [rbx + OFF_SP]);
         for (slot, v) in entries {
             let g = self.gpr(v, RAX);
             if self.ins(v).ty == Ty::F32 {
                 dynasm!(self.ops ; .arch x64 ; mov eax, Rd(g));
-                dynasm!(self.ops ; .arch x64 ; mov [rcx + 8 * slot as i32], rax);
+                dynasm!(self.ops ; .arch x64 ; mov [r14 + 8 * slot as i32], rax);
             } else {
-                dynasm!(self.ops ; .arch x64 ; mov [rcx + 8 * slot as i32], Rq(g));
+                dynasm!(self.ops ; .arch x64 ; mov [r14 + 8 * slot as i32], Rq(g));
             }
         }
         let at = self.ops.offset().0 as u32;
@@ -556,9 +563,8 @@ impl Cg<'_, '_> {
         dynasm!(self.ops ; .arch x64 ; cmp DWORD [rbx + OFF_CALLS_LEFT], 0);
         self.exit_if(r, Jcc::E);
         dynasm!(self.ops ; .arch x64
-            ; mov rax, [rbx + OFF_SP]
-            ; mov rcx, QWORD (8 * base) as i64
-            ; add rax, rcx
+            ; mov rax, QWORD (8 * base) as i64
+            ; add rax, r14
             ; cmp rax, [rbx + OFF_SP_LIMIT]
         );
         self.exit_if(r, Jcc::A);
@@ -570,7 +576,22 @@ impl Cg<'_, '_> {
     /// of the exit it took with its registers in the context: then the exit is handled
     /// at once (`exit::nested`) and this trace takes the call's own exit, unwinding.
     fn call_trace(&mut self, r: Ref, aux: u64) {
-        let (target, base) = (aux as u32, aux >> 32);
+        self.native_call(r, aux >> 32, Callee::Trace(aux as u32));
+    }
+
+    /// A megamorphic call (`CallAny`) of the function at table entry `ins.a`: through its
+    /// native entry when it has one of the expected type, else through the `CallAny`
+    /// helper (the interpreter runs it, or the trap is kept), which returns [`RETURNED`]
+    /// or [`FAILED`]; a failed call unwinds without a callee's exit to handle.
+    fn call_any(&mut self, r: Ref, ins: &Ins) {
+        let callee = Callee::Any {
+            entry: ins.a,
+            key: self.konst(ins.b).expect("a constant key"),
+        };
+        self.native_call(r, ins.aux >> 32, callee);
+    }
+
+    fn native_call(&mut self, r: Ref, base: u64, callee: Callee) {
         let saved: Vec<Loc> = self.alloc.live_at(r.idx()).collect();
         // An odd number of words keeps the callee's stack aligned after the call.
         let pad = saved.len().is_multiple_of(2);
@@ -587,37 +608,91 @@ impl Cg<'_, '_> {
         if pad {
             dynasm!(self.ops ; .arch x64 ; sub rsp, 8);
         }
+        if let Callee::Any { entry, .. } = callee {
+            // Every register is saved: the entry goes to the helper's argument register.
+            let g = self.gpr(entry, RSI);
+            if g != RSI {
+                dynasm!(self.ops ; .arch x64 ; mov rsi, Rq(g));
+            }
+        }
         self.shift_frame(base as i64, 1);
-        let at = self.ops.offset().0 as u32;
-        self.out.calls.push((at, target));
-        self.ops.extend([0xE8, 0, 0, 0, 0]);
+        match callee {
+            Callee::Trace(target) => {
+                let at = self.ops.offset().0 as u32;
+                self.out.calls.push((at, target));
+                self.ops.extend([0xE8, 0, 0, 0, 0]);
+            }
+            Callee::Any { key, .. } => self.call_entry(key),
+        }
         let (unwind, done) = (self.ops.new_dynamic_label(), self.ops.new_dynamic_label());
+        let handled = self.ops.new_dynamic_label();
         dynasm!(self.ops ; .arch x64 ; cmp eax, RETURNED as i32 ; jne =>unwind);
         self.after_call(base, &saved, pad);
+        dynasm!(self.ops ; .arch x64 ; jmp =>done ; =>unwind);
+        if let Callee::Any { .. } = callee {
+            dynasm!(self.ops ; .arch x64 ; cmp eax, FAILED as i32 ; je =>handled);
+        }
         dynasm!(self.ops ; .arch x64
-            ; jmp =>done
-            ; =>unwind
             ; sub rsp, 8
             ; mov rdi, rbx
             ; mov rax, QWORD helpers::address(Helper::NestedExit as u64) as usize as i64
             ; call rax
             ; add rsp, 8
+            ; mov r14, [rbx + OFF_SP]
+            ; =>handled
         );
         self.after_call(base, &saved, pad);
         let l = self.exits[self.snap_of[r.idx()]];
         dynasm!(self.ops ; .arch x64 ; jmp =>l ; =>done);
     }
 
-    /// Moves the context's frame by `by` slots, into a callee's frame (`step` 1) or back
-    /// out of it (`step` -1), counting the native call in or out.
-    fn shift_frame(&mut self, by: i64, step: i32) {
+    /// Calls the function at table entry `rsi` (`key`: the type id expected, the
+    /// caller's instance), the context already at its frame: its native entry, or the
+    /// `CallAny` helper.
+    fn call_entry(&mut self, key: u64) {
+        let (slow, called) = (self.ops.new_dynamic_label(), self.ops.new_dynamic_label());
         dynasm!(self.ops ; .arch x64
-            ; mov rcx, QWORD 8 * by
-            ; add [rbx + OFF_SP], rcx
-            ; mov rcx, QWORD by
-            ; add [rbx + OFF_ROOT_BASE], rcx
-            ; sub DWORD [rbx + OFF_CALLS_LEFT], step
-            ; add DWORD [rbx + OFF_DEPTH], step
+            ; lea rax, [rsi - 1]
+            ; cmp rax, [rbx + OFF_ENTRIES_LEN]
+            ; jae =>slow
+            ; shl rax, 4
+            ; add rax, [rbx + OFF_ENTRIES]
+            ; mov rcx, QWORD key as i64
+            ; cmp [rax + 8], rcx
+            ; jne =>slow
+            ; mov rax, [rax]
+            ; test rax, rax
+            ; jz =>slow
+            ; call rax
+            ; jmp =>called
+            ; =>slow
+            ; sub rsp, 8
+            ; mov rdi, rbx
+            ; mov edx, key as u32 as i32
+            ; mov rax, QWORD helpers::address(Helper::CallAny as u64) as usize as i64
+            ; call rax
+            ; add rsp, 8
+            ; mov r14, [rbx + OFF_SP]
+            ; =>called
+        );
+    }
+
+    /// Moves the context's frame by `by` slots, into a callee's frame (`step` 1) or back
+    /// out of it (`step` -1), counting the native call in or out: `depth` and
+    /// `calls_left` are adjacent, so one 64-bit add moves both (`depth` never wraps, and
+    /// `calls_left` is not 0 when a call starts: `CallCheck`).
+    fn shift_frame(&mut self, by: i64, step: i32) {
+        const _: () = assert!(OFF_CALLS_LEFT == OFF_DEPTH + 4);
+        let counts = (i64::from(-step) << 32).wrapping_add(i64::from(step));
+        let (slots, bytes) = (by as i32, 8 * by as i32);
+        // `r14` equals the context's `sp` wherever trace code runs (code that calls a
+        // helper, which may move the value stack, reloads it), a callee's too.
+        dynasm!(self.ops ; .arch x64
+            ; add r14, bytes
+            ; mov [rbx + OFF_SP], r14
+            ; add QWORD [rbx + OFF_ROOT_BASE], slots
+            ; mov rcx, QWORD counts
+            ; add [rbx + OFF_DEPTH], rcx
         );
     }
 
@@ -920,6 +995,7 @@ impl Cg<'_, '_> {
             Op::Ret => dynasm!(self.ops ; .arch x64 ; mov eax, RETURNED as i32 ; ret),
             Op::CallCheck => self.call_check(r, ins.aux),
             Op::CallTrace => self.call_trace(r, ins.aux),
+            Op::CallAny => self.call_any(r, ins),
             Op::Switch => self.switch(r, ins),
             Op::Sload if ins.aux == u64::from(FUEL_SLOT) => self.fuel_load(r),
             Op::Sload | Op::SlotLoad => {
@@ -927,21 +1003,20 @@ impl Cg<'_, '_> {
                     return;
                 }
                 let off = 8 * ins.aux as i32;
-                dynasm!(self.ops ; .arch x64 ; mov rax, [rbx + OFF_SP]);
                 if ty.is_float() {
                     let d = self.dst_f(r);
                     if ty == Ty::F32 {
-                        dynasm!(self.ops ; .arch x64 ; movss Rx(d), DWORD [rax + off]);
+                        dynasm!(self.ops ; .arch x64 ; movss Rx(d), DWORD [r14 + off]);
                     } else {
-                        dynasm!(self.ops ; .arch x64 ; movsd Rx(d), QWORD [rax + off]);
+                        dynasm!(self.ops ; .arch x64 ; movsd Rx(d), QWORD [r14 + off]);
                     }
                     self.finish_f(r, d);
                 } else {
                     let d = self.dst_g(r);
                     if wide {
-                        dynasm!(self.ops ; .arch x64 ; mov Rq(d), [rax + off]);
+                        dynasm!(self.ops ; .arch x64 ; mov Rq(d), [r14 + off]);
                     } else {
-                        dynasm!(self.ops ; .arch x64 ; mov Rd(d), [rax + off]);
+                        dynasm!(self.ops ; .arch x64 ; mov Rd(d), [r14 + off]);
                     }
                     self.finish_g(r, d);
                 }
@@ -954,7 +1029,7 @@ impl Cg<'_, '_> {
                     v = RCX;
                 }
                 let off = 8 * ins.aux as i32;
-                dynasm!(self.ops ; .arch x64 ; mov rax, [rbx + OFF_SP] ; mov [rax + off], Rq(v));
+                dynasm!(self.ops ; .arch x64 ; mov [r14 + off], Rq(v));
             }
             Op::Add | Op::Sub | Op::Mul if ty.is_float() => self.fbin(r, ins),
             Op::FDiv => self.fbin(r, ins),
@@ -1655,6 +1730,7 @@ impl Cg<'_, '_> {
             ; mov rax, QWORD helpers::address(h) as usize as i64
             ; call rax
             ; mov r15, [rbx + OFF_MEM]
+            ; mov r14, [rbx + OFF_SP]
         );
         for (k, &(_, l)) in live.iter().enumerate() {
             let off = OFF_SAVE + 8 * k as i32;
@@ -1677,6 +1753,15 @@ impl Cg<'_, '_> {
             self.finish_g(r, d);
         }
     }
+}
+
+/// What a native call calls.
+#[derive(Clone, Copy)]
+enum Callee {
+    /// A function trace, by number (or `SELF`).
+    Trace(u32),
+    /// The function at a table entry, of an expected type id.
+    Any { entry: Ref, key: u64 },
 }
 
 /// x86 condition codes.

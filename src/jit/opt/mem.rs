@@ -20,7 +20,7 @@ pub(crate) fn forwarded_global(ir: &Ir<'_>, global: u64) -> Option<Ref> {
         match ins.op {
             Op::GStore if ins.aux == global => return Some(ins.a),
             Op::GStore | Op::Store | Op::SlotStore => continue,
-            Op::Call | Op::CallTrace | Op::Loop => return None,
+            Op::Call | Op::CallTrace | Op::CallAny | Op::Loop => return None,
             _ => continue,
         }
     }
