@@ -1501,7 +1501,7 @@ pub(crate) fn memory_grow(s: &mut StoreInner, delta: u32) -> Result<u64, Error> 
     {
         return Ok(u64::from(u32::MAX));
     }
-    Ok(u64::from(s.memories[m].grow(delta).unwrap_or(u32::MAX)))
+    Ok(u64::from(s.grow_memory(m, delta).unwrap_or(u32::MAX)))
 }
 
 /// The byte range `at..at + n` (32-bit operands) if it fits in `len`.
@@ -1599,7 +1599,7 @@ pub(crate) fn table_grow(
         return Ok(u64::from(u32::MAX));
     }
     Ok(u64::from(
-        s.tables[t].grow(delta as u32, init).unwrap_or(u32::MAX),
+        s.grow_table(t, delta as u32, init).unwrap_or(u32::MAX),
     ))
 }
 

@@ -21,7 +21,11 @@ pub(crate) struct NativeEntry {
 }
 
 impl NativeEntry {
-    const NONE: NativeEntry = NativeEntry { code: 0, key: 0 };
+    /// No code, and a key no call site has.
+    const NONE: NativeEntry = NativeEntry {
+        code: 0,
+        key: u64::MAX,
+    };
 
     /// What a call site compares with an entry's `key`: the type id it expects, and its
     /// own instance (a function trace runs with its instance's memory, globals and

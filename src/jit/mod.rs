@@ -918,6 +918,7 @@ fn close_recording(s: &mut StoreInner) {
                 {
                     jit.entries
                         .set(f, code, entries::NativeEntry::key(ty.0, instance));
+                    s.layout += 1;
                 }
             }
             crate::jit::profile::root_trace(s, instance, func_index(key.0));

@@ -81,6 +81,8 @@ pub(crate) struct TraceCtx {
     /// `entries`): what megamorphic call sites call.
     pub(crate) entries: *const NativeEntry,
     pub(crate) entries_len: u64,
+    /// The store's `layout` when memory 0, table 0 and the entries were last read.
+    layout: u64,
     pub(crate) exit: u32,
     /// The number of the trace whose exit was taken (links cross traces).
     pub(crate) trace: u32,
@@ -109,15 +111,17 @@ impl TraceCtx {
             extent: 0,
             entries: std::ptr::null(),
             entries_len: 0,
+            layout: u64::MAX,
             exit: 0,
             trace: 0,
             words: [0; WORDS],
         })
     }
 
-    /// Re-reads what helpers may have moved or changed: the value stack, memory 0, the
-    /// globals, table 0, the epoch deadline, the native entries (a trace installed
-    /// meanwhile may have grown them).
+    /// Re-reads what helpers may have moved or changed: the value stack, the globals,
+    /// the epoch deadline, and, when the store's `layout` says they may have changed,
+    /// memory 0, table 0 and the native entries (a trace installed meanwhile may have
+    /// grown them).
     pub(crate) fn refresh(&mut self, s: &mut StoreInner) {
         let values = s.stack.values.as_mut_ptr();
         // SAFETY: `root_base` is inside the value stack (the trace's frame is on it), and
@@ -126,11 +130,25 @@ impl TraceCtx {
             self.sp = values.add(self.root_base);
             self.sp_limit = values.add(s.stack.values.len().saturating_sub(self.extent));
         }
+        self.globals = s.globals.as_mut_ptr();
+        self.epoch_deadline = s.epoch_deadline;
+        if self.layout != s.layout {
+            self.refresh_layout(s);
+        }
+    }
+
+    /// Reads everything again (a trace is entered: the context may have served another
+    /// instance).
+    pub(crate) fn refresh_all(&mut self, s: &mut StoreInner) {
+        self.layout = u64::MAX;
+        self.refresh(s);
+    }
+
+    fn refresh_layout(&mut self, s: &mut StoreInner) {
+        self.layout = s.layout;
         let (mem, len) = crate::interp::memory0(s, s.stack.instance);
         self.mem = mem;
         self.mem_len = len as u64;
-        self.globals = s.globals.as_mut_ptr();
-        self.epoch_deadline = s.epoch_deadline;
         let table0 = s.instances[s.stack.instance as usize].tables.first();
         (self.table0, self.table0_len) = match table0 {
             Some(&t) => {
@@ -449,7 +467,7 @@ pub(crate) fn enter(
     ctx.store = s;
     ctx.root_base = root_base;
     ctx.extent = extent as usize;
-    ctx.refresh(s);
+    ctx.refresh_all(s);
     ctx.depth = 0;
     // Each native call that unwinds pushes its callee's frame and its inlined ones.
     let room = s

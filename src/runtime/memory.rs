@@ -104,8 +104,8 @@ impl Memory {
             ));
         }
         let inner = &mut store.inner;
-        inner.memories[self.idx as usize]
-            .grow(delta)
+        inner
+            .grow_memory(self.idx as usize, delta)
             .map(u64::from)
             .ok_or_else(|| Error::usage("failed to grow memory"))
     }

@@ -249,6 +249,10 @@ pub(crate) struct StoreInner {
     /// A resource limiter is installed (`Store::limiter`): growth asks it through the
     /// trampoline, and traces do not grow anything.
     pub(crate) limited: bool,
+    /// Counts changes that move or resize what running traces point into besides the
+    /// value stack and the globals (memories and tables growing, native entries of
+    /// function traces added): a trace's context reads those again when it changed.
+    pub(crate) layout: u64,
 }
 
 /// A type-erased way back to the typed store, for host calls made from traces.
@@ -269,6 +273,19 @@ pub(crate) struct HostTrampoline {
 const MAX_FUEL: u64 = 1 << 62;
 
 impl StoreInner {
+    /// Grows memory `m` (store index) by `delta` pages: see [`MemoryEntity::grow`].
+    pub(crate) fn grow_memory(&mut self, m: usize, delta: u32) -> Option<u32> {
+        self.layout += 1;
+        self.memories[m].grow(delta)
+    }
+
+    /// Grows table `t` (store index) by `delta` entries of `init`: see
+    /// [`TableEntity::grow`].
+    pub(crate) fn grow_table(&mut self, t: usize, delta: u32, init: u64) -> Option<u32> {
+        self.layout += 1;
+        self.tables[t].grow(delta, init)
+    }
+
     /// An error unless the engine consumes fuel.
     pub(crate) fn check_fuel(&self) -> Result<(), crate::Error> {
         if self.engine.config().consume_fuel {
@@ -329,6 +346,7 @@ impl<T> Store<T> {
                 epoch_deadline: 0,
                 fuel: 0,
                 limited: false,
+                layout: 0,
             },
             limiter: None,
             host_funcs: Vec::new(),

@@ -104,8 +104,8 @@ impl Table {
             return Err(Error::usage("table element type mismatch"));
         }
         let bits = init.to_slot(inner)?;
-        inner.tables[self.idx as usize]
-            .grow(delta, bits)
+        inner
+            .grow_table(self.idx as usize, delta, bits)
             .ok_or_else(|| Error::usage("failed to grow table"))
     }
 }
