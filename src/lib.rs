@@ -63,7 +63,9 @@
 //!   allocates registers and emits x86-64 code with dynasm into `mcode` (W^X); `trace`
 //!   enters traces, `exit` rebuilds the interpreter's state at exits, and `tree` grows
 //!   hot exits into side traces, links traces into trees (loop nests, `br_table`
-//!   dispatch, polymorphic calls) and evicts whole trees under pressure. Tunables are
+//!   dispatch, polymorphic calls) and evicts whole trees under pressure; recursive
+//!   functions get function traces that call each other natively, and megamorphic
+//!   `call_indirect` sites call their targets' function traces through `entries`. Tunables are
 //!   [`JitParams`] (`Config::jit_param`) with presets [`JitPreset`]
 //!   (`Config::jit_preset`), statistics [`JitStats`]
 //!   (`Store::jit_stats`), and `Store::set_trace_dump` writes every trace (bytecode, IR

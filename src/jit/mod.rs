@@ -84,6 +84,22 @@
 //! `maxtrace` traces are live or code memory is full, whole trees are evicted, least
 //! recently entered first (see `tree`).
 //!
+//! ## Megamorphic call sites
+//!
+//! A `call_indirect` site whose installed traces guard on more than `maxpoly` targets
+//! (`JitState::poly`) is megamorphic: its tree is evicted (with the trees calling into
+//! it), and traces recorded from then on call through the site with one `CallAny`, with
+//! no guard on the target. `CallAny` looks the table entry's function up in the store's
+//! native entries (`entries`: the entry of each store function's function trace, keyed
+//! by type id and instance, set when the trace is installed, cleared when its tree
+//! goes) and calls it natively as `CallTrace` does. Anything else (no function trace, a
+//! host function, another instance's function, a null, out-of-bounds or mistyped
+//! element) takes the `CallAny` helper: the interpreter runs the function through the
+//! driver, from inside the trace, and the call counts towards the callee's function
+//! trace (recorded there once hot, `entry_from_trace`), or the helper raises the site's
+//! trap, whose frames the exit completes (`pending_at_call`). Either way the trace
+//! keeps running after the call. Not with fuel metering, like `CallTrace`.
+//!
 //! ## Profiles
 //!
 //! With `Config::collect_profile` the translator adds counting instructions (`Prof*`)
