@@ -327,12 +327,15 @@ fn failed(s: &mut StoreInner, e: Error, frames_at_call: bool) -> u64 {
 }
 
 /// Profiling: counts a call through a megamorphic `call_indirect` site (whose counters
-/// are at `counters`) to table entry `e`.
+/// are at `counters`) to table entry `e` (as `TableGet` reads it: `u64::MAX` out of
+/// bounds, which calls nothing, like null).
 extern "sysv64" fn count_icall(_: *mut TraceCtx, e: u64, counters: u64, _: u64, _: u64) -> u64 {
     // SAFETY: the recorder took the address from a site's counters, which never move
     // and live as long as the store's profile, which outlives its traces.
     let c = unsafe { &*(counters as usize as *const super::profile::SiteCounters) };
-    c.count(e);
+    if e != u64::MAX {
+        c.count(e);
+    }
     0
 }
 
