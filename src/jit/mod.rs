@@ -932,8 +932,7 @@ fn close_recording(s: &mut StoreInner) {
                 if let (Some(code), crate::runtime::store::FuncEntity::Wasm { ty, .. }) =
                     (jit.forest.entry(number), &s.funcs[f as usize])
                 {
-                    jit.entries
-                        .set(f, code, entries::NativeEntry::key(ty.0, instance));
+                    jit.entries.set(f, code, entries::key(ty.0, instance));
                     s.layout += 1;
                 }
             }

@@ -1962,7 +1962,7 @@ impl Recorder {
         let module = &s.instances[self.instance as usize].module.inner;
         let fty = &module.types[ty as usize];
         let type_id = module.type_ids[ty as usize].0;
-        let key = super::entries::NativeEntry::key(type_id, self.instance);
+        let key = super::entries::key(type_id, self.instance);
         let key = self.ir.k(Ty::I64, key)?;
         let aux = u64::from(type_id) | u64::from(base) << 32;
         let call = Ins::new(Op::CallAny, Ty::Void, e, key, aux);

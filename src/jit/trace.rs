@@ -9,7 +9,6 @@
 //! the trace had inlined, and tells the interpreter where to resume.
 
 use super::asm::{self, Arch, Loc, Unit, x64::X64};
-use super::entries::NativeEntry;
 use super::exit::{Exit, Source, Writes};
 use super::ir::{Op, Ref, Ty, format_ins};
 use super::mcode::{CodeRef, McodeArea};
@@ -77,9 +76,10 @@ pub(crate) struct TraceCtx {
     pub(crate) sp_limit: *mut u64,
     /// The largest extent of any trace (what a callee's frame needs above its base).
     pub(crate) extent: usize,
-    /// The store's native entries of function traces, and their number (see
-    /// `entries`): what megamorphic call sites call.
-    pub(crate) entries: *const NativeEntry,
+    /// The store's native entries of function traces by table entry: code, keys, and
+    /// their number (see `entries`): what megamorphic call sites call.
+    pub(crate) entry_code: *const usize,
+    pub(crate) entry_keys: *const u64,
     pub(crate) entries_len: u64,
     /// The store's `layout` when memory 0, table 0 and the entries were last read.
     layout: u64,
@@ -109,7 +109,8 @@ impl TraceCtx {
             stack_limit: usize::MAX,
             sp_limit: std::ptr::null_mut(),
             extent: 0,
-            entries: std::ptr::null(),
+            entry_code: std::ptr::null(),
+            entry_keys: std::ptr::null(),
             entries_len: 0,
             layout: u64::MAX,
             exit: 0,
@@ -157,9 +158,9 @@ impl TraceCtx {
             }
             None => (std::ptr::null(), 0),
         };
-        (self.entries, self.entries_len) = match &s.jit {
+        (self.entry_code, self.entry_keys, self.entries_len) = match &s.jit {
             Some(j) => j.entries.raw(),
-            None => (std::ptr::null(), 0),
+            None => (std::ptr::null(), std::ptr::null(), 0),
         };
     }
 }

@@ -54,7 +54,8 @@ const OFF_DEPTH: i32 = offset_of!(TraceCtx, depth) as i32;
 const OFF_CALLS_LEFT: i32 = offset_of!(TraceCtx, calls_left) as i32;
 const OFF_STACK_LIMIT: i32 = offset_of!(TraceCtx, stack_limit) as i32;
 const OFF_SP_LIMIT: i32 = offset_of!(TraceCtx, sp_limit) as i32;
-const OFF_ENTRIES: i32 = offset_of!(TraceCtx, entries) as i32;
+const OFF_ENTRY_CODE: i32 = offset_of!(TraceCtx, entry_code) as i32;
+const OFF_ENTRY_KEYS: i32 = offset_of!(TraceCtx, entry_keys) as i32;
 const OFF_ENTRIES_LEN: i32 = offset_of!(TraceCtx, entries_len) as i32;
 const OFF_WORDS: i32 = offset_of!(TraceCtx, words) as i32;
 const OFF_GPR: i32 = OFF_WORDS + 8 * word::GPR as i32;
@@ -651,19 +652,17 @@ impl Cg<'_, '_> {
     /// `CallAny` helper.
     fn call_entry(&mut self, key: u64) {
         let (slow, called) = (self.ops.new_dynamic_label(), self.ops.new_dynamic_label());
+        // The code is one load from the entry (an entry with code has a key).
         dynasm!(self.ops ; .arch x64
-            ; lea rax, [rsi - 1]
-            ; cmp rax, [rbx + OFF_ENTRIES_LEN]
+            ; mov rax, [rbx + OFF_ENTRY_CODE]
+            ; cmp rsi, [rbx + OFF_ENTRIES_LEN]
             ; jae =>slow
-            ; shl rax, 4
-            ; add rax, [rbx + OFF_ENTRIES]
-            ; mov rcx, QWORD key as i64
-            ; cmp [rax + 8], rcx
+            ; mov rcx, [rbx + OFF_ENTRY_KEYS]
+            ; mov rcx, [rcx + rsi * 8]
+            ; mov rdx, QWORD key as i64
+            ; cmp rcx, rdx
             ; jne =>slow
-            ; mov rax, [rax]
-            ; test rax, rax
-            ; jz =>slow
-            ; call rax
+            ; call QWORD [rax + rsi * 8]
             ; jmp =>called
             ; =>slow
             ; sub rsp, 8
