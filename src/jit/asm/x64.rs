@@ -1,6 +1,8 @@
 //! x86-64 code generation for traces, with dynasm.
 //!
-//! Register conventions inside a trace: `rbx` holds the trace context, `r15` the base of
+//! Register conventions inside a trace: `rbx` holds the trace context, `r14` the slot
+//! pointer (the context's `sp`: the root frame's first slot, kept equal to it; code
+//! after a helper call, which may move the value stack, reloads it), `r15` the base of
 //! linear memory 0; `rax`, `rcx` and `rdx` are scratch (division, shift counts, spilled
 //! operands), as are `xmm14` and `xmm15`. Everything else is allocatable. i32 values are
 //! kept zero-extended in their registers (32-bit operations do that), so a value can be
@@ -33,8 +35,6 @@ const RCX: u8 = 1;
 const RDX: u8 = 2;
 const CTX: u8 = 3;
 const RSI: u8 = 6;
-// r14 holds the context's slot pointer (`TraceCtx::sp`) and r15 memory 0's base, in
-// every trace (not allocated).
 const XS0: u8 = 14;
 const XS1: u8 = 15;
 
@@ -67,7 +67,8 @@ const OFF_SPILL: i32 = OFF_WORDS + 8 * word::SPILL as i32;
 pub(crate) struct X64;
 
 impl Arch for X64 {
-    // rsi, rdi, r8-r14, rbp: everything but the scratch, context and memory registers.
+    // rsi, rdi, r8-r13, rbp: everything but the scratch, context, slot pointer and memory
+    // registers.
     const GPRS: &'static [u8] = &[6, 7, 8, 9, 10, 11, 12, 13, 5];
     const FPRS: &'static [u8] = &[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13];
     const MAX_SPILLS: usize = MAX_SPILLS;
