@@ -454,11 +454,11 @@ ir_ops! {
     /// handled at once and this snapshot writes the caller's frames back (unwinding).
     CallTrace: Aux, GUARD | EFFECT;
     /// A megamorphic `call_indirect`: calls the function at table entry `a` (a store
-    /// function + 1, as `TableGet` reads it), which must have type id `aux & 0xffff_ffff`,
-    /// with its frame at slot `aux >> 32` (its arguments are there): natively when it has
-    /// a function trace whose entry's key is the constant `b` (that type, this trace's
-    /// instance: see `entries`), through the interpreter otherwise. Unwinds like
-    /// `CallTrace` when the callee exits or traps.
+    /// function + 1, as `TableGet` reads it) with its frame at slot `aux >> 32` (its
+    /// arguments are there), which must have the type id in the low half of the constant
+    /// `b`: natively when it has a function trace whose entry's key is `b` (that type,
+    /// this trace's instance: see `entries`), through the interpreter otherwise. Unwinds
+    /// like `CallTrace` when the callee exits or traps.
     CallAny: Aux, GUARD | EFFECT;
     /// Exit unless the trace runs called from another trace (`CallTrace`): a return
     /// from the root frame goes to the interpreter otherwise.
@@ -813,7 +813,7 @@ pub(crate) fn format_ins(r: Ref, ins: &Ins, konst: &dyn Fn(Ref) -> Option<u64>) 
                 super::record::SELF => format!("self s{}", ins.aux >> 32),
                 n => format!("{n} s{}", ins.aux >> 32),
             },
-            Op::CallAny => format!("{} type {} s{}", refs[0], ins.aux as u32, ins.aux >> 32),
+            Op::CallAny => format!("{} s{}", refs.join(" "), ins.aux >> 32),
             Op::GLoad | Op::GStore => format!("{} g{}", refs.join(" "), ins.aux),
             Op::Bound => format!("{} +{}", refs.join(" "), ins.aux),
             Op::TruncSat | Op::Trunc | Op::TruncOk | Op::Convert => {

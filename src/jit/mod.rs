@@ -735,9 +735,8 @@ pub(crate) fn record_return(s: &mut StoreInner) {
     let step = rec.step_return(s);
     s.jit.as_mut().expect("jit state").recorder = Some(rec);
     match step {
-        Step::Close => close_recording(s),
-        Step::Continue => abort_recording(s, Abort::ReturnFromRoot),
-        Step::Abort(a) => abort_recording(s, a),
+        Ok(()) => close_recording(s),
+        Err(a) => abort_recording(s, a),
     }
 }
 

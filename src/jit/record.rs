@@ -422,13 +422,13 @@ impl Recorder {
 
     /// The interpreter returned from the root frame to its driver: the pending return
     /// ends a trace that may return (see `stop_return`); anything else aborts.
-    pub(crate) fn step_return(&mut self, s: &StoreInner) -> Step {
+    pub(crate) fn step_return(&mut self, s: &StoreInner) -> Result<(), Abort> {
         let returns = self.parent.is_some() || self.loop_id == super::ENTRY;
         match self.pending.take() {
             Some(p) if returns && self.skip.is_none() && s.stack.frames.len() < self.root_depth => {
-                self.stop_return(p.pc).unwrap_or_else(Step::Abort)
+                self.stop_return(p.pc).map(|_| ())
             }
-            _ => Step::Abort(Abort::ReturnFromRoot),
+            _ => Err(Abort::ReturnFromRoot),
         }
     }
 
@@ -1935,14 +1935,7 @@ impl Recorder {
         let ty = &module.types[module.funcs[f.func_index as usize] as usize];
         let aux = u64::from(target) | u64::from(base) << 32;
         let call = Ins::new(Op::CallTrace, Ty::Void, Ref::NONE, Ref::NONE, aux);
-        self.native_call(s, pc, base, ty, call)?;
-        self.skip = Some(Skip {
-            depth: depth - 1,
-            base,
-            results: ty.results().iter().map(|&t| val_ty(t)).collect(),
-            steps: 0,
-        });
-        Ok(())
+        self.native_call(s, pc, base, ty, call, (depth - 1, depth))
     }
 
     /// A megamorphic `call_indirect` at `pc` of type `ty` (module index) through table
@@ -1956,29 +1949,15 @@ impl Recorder {
         e: Ref,
         args: crate::interp::Slot,
         ty: u32,
-        (before, after): (usize, usize),
+        depths: (usize, usize),
     ) -> Result<(), Abort> {
         let base = self.abs(args) as u32;
         let module = &s.instances[self.instance as usize].module.inner;
         let fty = &module.types[ty as usize];
-        let type_id = module.type_ids[ty as usize].0;
-        let key = super::entries::key(type_id, self.instance);
+        let key = super::entries::key(module.type_ids[ty as usize].0, self.instance);
         let key = self.ir.k(Ty::I64, key)?;
-        let aux = u64::from(type_id) | u64::from(base) << 32;
-        let call = Ins::new(Op::CallAny, Ty::Void, e, key, aux);
-        self.native_call(s, pc, base, fty, call)?;
-        let skip = Skip {
-            depth: before,
-            base,
-            results: fty.results().iter().map(|&t| val_ty(t)).collect(),
-            steps: 0,
-        };
-        if after > before {
-            self.skip = Some(skip);
-            Ok(())
-        } else {
-            self.returned(skip)
-        }
+        let call = Ins::new(Op::CallAny, Ty::Void, e, key, u64::from(base) << 32);
+        self.native_call(s, pc, base, fty, call, depths)
     }
 
     /// A native call (`call`: `CallTrace` or `CallAny`) of a callee of type `ty` whose
@@ -1987,7 +1966,9 @@ impl Recorder {
     /// (the interpreter makes it), and the call runs the callee. If the callee exits,
     /// its exit is handled where it happens and the call's own snapshot writes this
     /// trace's frames back (as they are after the call, minus the callee's frame). The
-    /// recording then steps over the callee until it returns.
+    /// recording then steps over a callee that has pushed its frame (`before` and
+    /// `after`: the frame-stack depths around the call) until it returns; a host callee
+    /// has returned already, and its results are read at once.
     fn native_call(
         &mut self,
         s: &StoreInner,
@@ -1995,6 +1976,7 @@ impl Recorder {
         base: u32,
         ty: &crate::runtime::types::FuncType,
         call: Ins,
+        (before, after): (usize, usize),
     ) -> Result<(), Abort> {
         if s.engine.config().epoch_interruption {
             let at = s.engine.epoch().as_ptr() as u64;
@@ -2029,7 +2011,18 @@ impl Recorder {
             .retain(|&(slot, _)| slot < base || slot == FUEL_SLOT);
         snap.acc = Ref::NONE;
         self.ir.snaps.push(snap);
-        Ok(())
+        let skip = Skip {
+            depth: before,
+            base,
+            results: ty.results().iter().map(|&t| val_ty(t)).collect(),
+            steps: 0,
+        };
+        if after > before {
+            self.skip = Some(skip);
+            Ok(())
+        } else {
+            self.returned(skip)
+        }
     }
 
     /// Whether the `call_indirect` at `pc` is megamorphic: traces have guarded on more
