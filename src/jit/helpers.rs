@@ -208,26 +208,53 @@ extern "sysv64" fn elem_drop(ctx: *mut TraceCtx, _: u64, _: u64, _: u64, seg: u6
 
 /// Calls host function `f` (store index) on the arguments the trace stored at slot `at`
 /// (from the root frame's base); results replace them. Returns 1 on error, which is
-/// kept for the exit to report. A panic in the host function cannot unwind through the
-/// trace's machine code: it is caught here, kept the same way, and resumed once the
-/// trace has exited.
+/// kept for the exit to report. This is the untyped path, through the driver's
+/// trampoline: traces compiled while a driver runs call its typed `trace_call` instead.
 extern "sysv64" fn host_call(ctx: *mut TraceCtx, at: u64, _: u64, _: u64, f: u64) -> u64 {
-    // SAFETY: as above.
+    host_call_with(ctx, at, |tramp, at, instance| {
+        // SAFETY: the trampoline was installed by the driver that is running this store
+        // and points to the typed store that owns the context's store, which the trace
+        // does not touch until the call returns.
+        unsafe { (tramp.call)(tramp.store, f as u32, at, Some(instance)) }
+    })
+}
+
+/// The operand of a host call from a trace: the arguments' slot from the root frame
+/// (low 32 bits), then the function's parameter and result counts (16 bits each).
+pub(crate) fn host_operand(at: u32, params: usize, results: usize) -> Option<u64> {
+    let (p, r) = (u16::try_from(params).ok()?, u16::try_from(results).ok()?);
+    Some(u64::from(at) | u64::from(p) << 32 | u64::from(r) << 48)
+}
+
+/// The parameter and result counts in a [`host_operand`].
+pub(crate) fn host_counts(a: u64) -> (usize, usize) {
+    (usize::from((a >> 32) as u16), usize::from((a >> 48) as u16))
+}
+
+/// The work around a host call from a trace, whichever path makes it: `call` gets the
+/// running driver's trampoline, the arguments' absolute slot (`at` is the low 32 bits
+/// of the helper's operand, from the root frame's base) and the caller's instance. The
+/// value stack above the running traces' slots is free for the callee (a host function
+/// may call back into WebAssembly), and the context is refreshed afterwards. Returns 1
+/// on error, which is kept for the exit to report. A panic in the host function cannot
+/// unwind through the trace's machine code: it is caught here, kept the same way, and
+/// resumed once the trace has exited.
+pub(crate) fn host_call_with(
+    ctx: *mut TraceCtx,
+    at: u64,
+    call: impl FnOnce(HostTrampoline, usize, u32) -> Result<(), Error>,
+) -> u64 {
+    // SAFETY: called only from trace code with its own context.
     let (c, s) = unsafe { parts(ctx) };
     let Some(tramp) = s.host_trampoline else {
         return 1;
     };
     let instance = s.stack.instance;
-    let at = c.root_base + at as usize;
+    let at = c.root_base + at as u32 as usize;
     // A call back into WebAssembly starts above every slot the running traces use.
     let in_use = s.stack.in_use;
     s.stack.in_use = in_use.max(c.root_base + c.extent);
-    // SAFETY: the trampoline was installed by the driver that is running this store and
-    // points to the typed store that owns `s`; the trace does not touch the store until
-    // the call returns, and the context is refreshed afterwards.
-    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| unsafe {
-        (tramp.call)(tramp.store, f as u32, at, Some(instance))
-    }));
+    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| call(tramp, at, instance)));
     // SAFETY: as above; the store may have moved its stacks and memory.
     let (c, s) = unsafe { parts(ctx) };
     s.stack.in_use = in_use;

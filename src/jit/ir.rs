@@ -834,6 +834,13 @@ pub(crate) fn format_ins(r: Ref, ins: &Ins, konst: &dyn Fn(Ref) -> Option<u64>) 
             let (m, off) = Mem::of_aux(ins.aux);
             format!("{} {} +{off}", m.name(), refs.join(" "))
         }
+        Mode::Call if ins.aux & 0xffff == super::helpers::Helper::HostCall as u64 => {
+            // The operand packs the arguments' slot and the counts (`host_operand`).
+            let a = konst(ins.a).unwrap_or(0);
+            let (params, results) = super::helpers::host_counts(a);
+            let f = ins.aux >> 32;
+            format!("HostCall s{} ({params} -> {results}) func {f}", a as u32)
+        }
         Mode::Call => format!(
             "{} {} #{}",
             super::helpers::name(ins.aux),

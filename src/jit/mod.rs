@@ -783,6 +783,7 @@ pub(crate) fn abandon_recording(s: &mut StoreInner) {
 }
 
 fn close_recording(s: &mut StoreInner) {
+    let host_call = s.host_trampoline.map(|t| t.trace_call);
     let jit = s.jit.as_mut().expect("jit state");
     let mut rec = jit.recorder.take().expect("recorder");
     jit.stats.record_time += rec.started.elapsed();
@@ -844,6 +845,7 @@ fn close_recording(s: &mut StoreInner) {
         parent: rec.parent.zip(spill).map(|((p, k), sp)| (p, k, sp)),
         root,
         blind: (jit.params.blind != 0).then(|| blinding_key(number)),
+        host_call,
     };
     let started = Instant::now();
     let want_dump = jit.dump.is_some();

@@ -2113,7 +2113,9 @@ impl Recorder {
                 u64::from(at) + i as u64,
             ))?;
         }
-        let at_k = self.ir.k(Ty::I64, u64::from(at))?;
+        let operand = super::helpers::host_operand(at, fty.params().len(), fty.results().len())
+            .ok_or(Abort::Nyi)?;
+        let at_k = self.ir.k(Ty::I64, operand)?;
         let r = self.call_helper(Helper::HostCall, Ty::I32, [at_k], u64::from(sf))?;
         if metered {
             self.fuel_left =

@@ -10,6 +10,7 @@
 
 use super::asm::{self, Arch, Loc, Unit, x64::X64};
 use super::exit::{Exit, Source, Writes};
+use super::helpers::HelperFn;
 use super::ir::{Op, Ref, Ty, format_ins};
 use super::mcode::{CodeRef, McodeArea};
 use super::opt;
@@ -123,6 +124,7 @@ impl TraceCtx {
     /// the epoch deadline, and, when the store's `layout` says they may have changed,
     /// memory 0, table 0 and the native entries (a trace installed meanwhile may have
     /// grown them).
+    #[inline]
     pub(crate) fn refresh(&mut self, s: &mut StoreInner) {
         let values = s.stack.values.as_mut_ptr();
         // SAFETY: `root_base` is inside the value stack (the trace's frame is on it), and
@@ -145,6 +147,7 @@ impl TraceCtx {
         self.refresh(s);
     }
 
+    #[inline(never)]
     fn refresh_layout(&mut self, s: &mut StoreInner) {
         self.layout = s.layout;
         let (mem, len) = crate::interp::memory0(s, s.stack.instance);
@@ -247,6 +250,8 @@ pub(crate) struct Placement {
     pub(crate) root: u32,
     /// The constant-blinding key, when blinding is on.
     pub(crate) blind: Option<u64>,
+    /// The running driver's typed host call (see [`Unit::host_call`]).
+    pub(crate) host_call: Option<HelperFn>,
 }
 
 /// Optimizes and compiles a finished recording, ready to be placed with [`install`].
@@ -268,6 +273,7 @@ pub(crate) fn compile(
         id: place.number,
         side: place.parent.is_some(),
         blind: place.blind,
+        host_call: place.host_call,
     };
     let mut out = X64::assemble(ir, &alloc, &unit)?;
     let source = |r: Ref| -> Source {

@@ -8,6 +8,7 @@
 
 use crate::error::Error;
 use crate::interp::{self, Outcome};
+use crate::jit::trace::TraceCtx;
 use crate::runtime::extern_::Extern;
 use crate::runtime::limits::Growth;
 use crate::runtime::store::{
@@ -383,7 +384,7 @@ pub(crate) fn call_raw<T>(
     }
     s.stack.values[base..base + args.len()].copy_from_slice(args);
     match s.funcs[f as usize] {
-        FuncEntity::Host { .. } => call_host(store, f, base, None)?,
+        FuncEntity::Host { .. } => call_host(store, f, base, None, None)?,
         FuncEntity::Wasm { .. } => {
             let stop = s.stack.frames.len();
             push_wasm_frame(s, f, base)?;
@@ -393,6 +394,7 @@ pub(crate) fn call_raw<T>(
             let outer = store.inner.host_trampoline.replace(HostTrampoline {
                 store: typed,
                 call: host_trampoline::<T>,
+                trace_call: trace_host_call::<T>,
                 run: run_trampoline::<T>,
                 limit: limit_trampoline::<T>,
             });
@@ -442,7 +444,7 @@ fn drive<T>(store: &mut Store<T>, stop: usize) -> Result<(), Error> {
             Outcome::Done => break,
             Outcome::HostCall { func, args } => {
                 let instance = store.inner.stack.frames.last().map(|f| f.instance);
-                if let Err(e) = call_host(store, func, args, instance) {
+                if let Err(e) = call_host(store, func, args, instance, None) {
                     store.inner.stack.frames.truncate(stop);
                     crate::jit::abandon_recording(&mut store.inner);
                     return Err(e);
@@ -476,7 +478,24 @@ unsafe fn host_trampoline<T>(
 ) -> Result<(), Error> {
     // SAFETY: guaranteed by the caller.
     let store = unsafe { &mut *(store as *mut Store<T>) };
-    call_host(store, f, at, instance)
+    call_host(store, f, at, instance, None)
+}
+
+/// A host call from trace code (`Helper::HostCall`; see `HostTrampoline::trace_call`):
+/// [`call_host`] on host function `f` (store index), typed for `Store<T>`, so the trace
+/// reaches the function with no type-erased hop. `a` is the operand the recorder made
+/// (see `jit::helpers::host_operand`): the arguments' slot from the root frame, and the
+/// function's parameter and result counts. Returns 0, or 1 with the error kept for the
+/// trace's exit.
+extern "sysv64" fn trace_host_call<T>(ctx: *mut TraceCtx, a: u64, _: u64, _: u64, f: u64) -> u64 {
+    let counts = crate::jit::helpers::host_counts(a);
+    crate::jit::helpers::host_call_with(ctx, a, |tramp, at, instance| {
+        // SAFETY: the trampoline is the running driver's, whose `store` is the live
+        // `Store<T>` owning the trace's store; the trace does not touch it until the
+        // call returns.
+        let store = unsafe { &mut *(tramp.store as *mut Store<T>) };
+        call_host(store, f as u32, at, Some(instance), Some(counts))
+    })
 }
 
 /// [`drive`] behind a type-erased store pointer (see `HostTrampoline`).
@@ -500,12 +519,14 @@ unsafe fn limit_trampoline<T>(store: *mut (), growth: Growth) -> Result<bool, Er
 }
 
 /// Runs host function `f` (store index) on the arguments at value-stack index `at`, and
-/// writes its results there.
+/// writes its results there. `counts`: its parameter and result counts when the caller
+/// already knows them (a trace, from its recording), which spares reading its type.
 fn call_host<T>(
     store: &mut Store<T>,
     f: u32,
     at: usize,
     instance: Option<u32>,
+    counts: Option<(usize, usize)>,
 ) -> Result<(), Error> {
     let FuncEntity::Host { host, .. } = store.inner.funcs[f as usize] else {
         unreachable!("call_host on a WebAssembly function");
@@ -517,7 +538,8 @@ fn call_host<T>(
     // Borrowing it through the pointer spares an `Arc` clone (two atomic operations) on
     // every host call.
     let hf = unsafe { &*hf };
-    let (np, nr) = (hf.ty.params().len(), hf.ty.results().len());
+    let (np, nr) = counts.unwrap_or_else(|| (hf.ty.params().len(), hf.ty.results().len()));
+    debug_assert_eq!((np, nr), (hf.ty.params().len(), hf.ty.results().len()));
     with_slots(np.max(nr), |buf| {
         // Element by element: the counts are tiny, a `memmove` call costs more.
         for (d, s) in buf[..np]
@@ -541,11 +563,15 @@ fn call_host<T>(
 /// case: no allocation per call).
 pub(crate) fn with_slots<R>(n: usize, f: impl FnOnce(&mut [u64]) -> R) -> R {
     let mut small = [0u64; 16];
-    if n <= small.len() {
-        f(&mut small[..n])
+    let mut large = Vec::new();
+    // One call of `f`, so it is inlined here.
+    let buf = if n <= small.len() {
+        &mut small[..n]
     } else {
-        f(&mut vec![0; n])
-    }
+        large.resize(n, 0);
+        &mut large[..]
+    };
+    f(buf)
 }
 
 /// The WebAssembly frames above `stop`, innermost first (`top_is_caller`: the innermost

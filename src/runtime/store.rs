@@ -261,6 +261,10 @@ pub(crate) struct HostTrampoline {
     pub(crate) store: *mut (),
     /// Calls host function `f` (store index) on the value-stack slots at `at`.
     pub(crate) call: unsafe fn(*mut (), u32, usize, Option<u32>) -> Result<(), crate::Error>,
+    /// The same for trace code, typed for this store and called from it directly: the
+    /// helper a trace compiled under this driver calls for `Helper::HostCall` (the store
+    /// is the context's, its typed form this trampoline's `store`).
+    pub(crate) trace_call: crate::jit::helpers::HelperFn,
     /// Runs the interpreter on the frame pushed above the given frame count until it
     /// returns (WebAssembly functions that traces call through the interpreter).
     pub(crate) run: unsafe fn(*mut (), usize) -> Result<(), crate::Error>,

@@ -14,6 +14,7 @@
 
 pub(crate) mod x64;
 
+use super::helpers::HelperFn;
 use super::ir::{Ins, Ir, Op, Ref, Ty};
 
 /// Where a value lives while the trace runs.
@@ -62,6 +63,9 @@ pub(crate) struct Unit {
     /// The key constants from the module are XORed with in the code (constant
     /// blinding), or `None` for raw immediates.
     pub(crate) blind: Option<u64>,
+    /// What `Helper::HostCall` calls: the running driver's typed host call (see
+    /// `HostTrampoline::trace_call`), or `None` for the untyped helper.
+    pub(crate) host_call: Option<HelperFn>,
 }
 
 /// Assembled code and the offsets the trace tree patches.

@@ -92,6 +92,7 @@ impl Arch for X64 {
             feat: Features::detect(),
             pool: Vec::new(),
             key: unit.blind,
+            host_call: unit.host_call,
             switches: Vec::new(),
             out: Assembled {
                 code: Vec::new(),
@@ -189,6 +190,8 @@ struct Cg<'a, 'b> {
     pool: Vec<(u64, DynamicLabel)>,
     /// The constant-blinding key (see [`Unit::blind`]).
     key: Option<u64>,
+    /// The typed host call (see [`Unit::host_call`]).
+    host_call: Option<helpers::HelperFn>,
     /// `Switch` tables: (table, the recorded target's code, first exit, targets).
     switches: Vec<(DynamicLabel, DynamicLabel, usize, u32, u32)>,
     /// What the trace tree needs to know about the code (offsets of entries and branches).
@@ -1700,6 +1703,15 @@ impl Cg<'_, '_> {
         self.call(r, ins, Helper::Eval as u64, imm);
     }
 
+    /// The address a call of helper `h` goes to: the typed host call for
+    /// `Helper::HostCall` when the trace has one.
+    fn helper(&self, h: u64) -> helpers::HelperFn {
+        match self.host_call {
+            Some(f) if h == Helper::HostCall as u64 => f,
+            _ => helpers::address(h),
+        }
+    }
+
     /// Calls helper `h` with the instruction's operands and `imm`; the result (if any)
     /// goes to `r`. Live registers are preserved around the call.
     fn call(&mut self, r: Ref, ins: &Ins, h: u64, imm: u64) {
@@ -1727,7 +1739,7 @@ impl Cg<'_, '_> {
             ; pop rcx ; pop rdx ; pop rsi
             ; mov rdi, rbx
             ; mov r8, QWORD imm as i64
-            ; mov rax, QWORD helpers::address(h) as usize as i64
+            ; mov rax, QWORD self.helper(h) as usize as i64
             ; call rax
             ; mov r15, [rbx + OFF_MEM]
             ; mov r14, [rbx + OFF_SP]
