@@ -252,6 +252,57 @@ fn with_the_jit_off_nothing_is_compiled() {
     );
 }
 
+/// Reads two fields off each pointer `p` up to the end of memory, the second at
+/// `p + (acc >> 9 & 1) * 8`: the trace checks that address through its check of `p`, widened
+/// by 8, which fails a little before the end. The exit hands those last reads to the
+/// interpreter, so the result, or the trap and its frames, is the interpreter's.
+#[test]
+fn a_field_read_checked_through_its_base_pointer_traps_where_the_interpreter_does() {
+    let wat = r#"(module (memory 1)
+          (func (export "run") (param $p i32) (result i32)
+            (local $i i32) (local $acc i32)
+            (loop $fill
+              (i32.store (local.get $i) (i32.mul (local.get $i) (i32.const -1640531535)))
+              (local.set $i (i32.add (local.get $i) (i32.const 4)))
+              (br_if $fill (i32.lt_u (local.get $i) (i32.const 65536))))
+            (loop $walk
+              (local.set $acc (i32.add (local.get $acc) (i32.load (local.get $p))))
+              (local.set $acc (i32.xor (local.get $acc)
+                (i32.load (i32.add (local.get $p)
+                  (i32.shl (i32.and (i32.shr_u (local.get $acc) (i32.const 9)) (i32.const 1))
+                    (i32.const 3))))))
+              (local.set $p (i32.add (local.get $p) (i32.const 4)))
+              (br_if $walk (i32.lt_u (local.get $p) (i32.const 65536))))
+            (local.get $acc)))"#;
+    let outcome = |engine: &Engine, start: i32| {
+        let module = Module::new(engine, wat).unwrap();
+        let mut store = Store::new(engine, ());
+        let instance = Instance::new(&mut store, &module, &[]).unwrap();
+        let run = instance
+            .get_typed_func::<i32, i32>(&mut store, "run")
+            .unwrap();
+        let result = run.call(&mut store, start).map_err(|e| format!("{e:?}"));
+        (result, store.jit_stats().traces)
+    };
+    let mut off = Config::new();
+    off.jit(false);
+    let (jit, interp) = (engine(2), Engine::new(&off));
+    let mut trapped = 0;
+    let starts = [0, 4, 8, 60_000, 65_000, 65_400, 65_404, 65_408];
+    for start in starts {
+        let (expected, _) = outcome(&interp, start);
+        let (actual, traces) = outcome(&jit, start);
+        assert_eq!(actual, expected, "start {start}");
+        assert!(traces > 0, "start {start}: the walk compiled");
+        trapped += usize::from(expected.is_err());
+    }
+    // The interpreter's outcomes: some walks end in a trap past the end, some do not.
+    assert!(
+        trapped > 0 && trapped < starts.len(),
+        "{trapped} walks trapped"
+    );
+}
+
 #[test]
 fn the_least_recently_entered_tree_is_evicted_when_traces_run_out() {
     // Three functions with one hot loop each, and room for two traces: when the third

@@ -147,10 +147,27 @@ pub(crate) fn fold(ir: &mut Ir<'_>, ins: Ins) -> Result<Folded, IrFull> {
             if ka.is_none() && ir.widen_bound(ins.a, ins.aux) {
                 return Ok(Same(Ref::NONE));
             }
+            if ka.is_none() && widen_base_bound(ir, &ins) {
+                return Ok(Same(Ref::NONE));
+            }
         }
         _ => {}
     }
     Ok(Keep(ins))
+}
+
+/// Checks address `base + x` (an i32 sum, `x` at most `m`) through a recent bounds
+/// check on `base`, widened by `m`: a node's fields off one pointer (`p + (key < k) * 4`)
+/// need no check of their own. The sum cannot wrap once `base + m + end` is inside
+/// memory, which is at most 4 GiB.
+fn widen_base_bound(ir: &mut Ir<'_>, ins: &Ins) -> bool {
+    let sum = *ir.get(ins.a);
+    if sum.op != Op::Add || sum.ty != Ty::I32 || ir.is_stale(sum.a) || ir.is_stale(sum.b) {
+        return false;
+    }
+    [(sum.a, sum.b), (sum.b, sum.a)]
+        .into_iter()
+        .any(|(base, x)| max_value(ir, x, 8).is_some_and(|m| ir.widen_bound(base, ins.aux + m)))
 }
 
 /// An upper bound of the i32 value `r` (unsigned), if its computation shows one.
