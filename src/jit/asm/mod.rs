@@ -15,7 +15,7 @@
 pub(crate) mod x64;
 
 use super::helpers::HelperFn;
-use super::ir::{Ins, Ir, Op, Ref, Ty};
+use super::ir::{Ins, Ir, Op, Ref, Snapshot, Ty};
 
 /// Where a value lives while the trace runs.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -122,13 +122,19 @@ impl Loc {
 }
 
 impl Alloc {
-    /// Where the values live at position `at` are (defined before it, used there or
-    /// after: by its snapshot too): what a native call into another trace, which may use
-    /// every register and spill slot, must preserve.
-    pub(crate) fn live_at(&self, at: usize) -> impl Iterator<Item = Loc> + '_ {
+    /// Where the values live at position `at` are (defined before it, used after it or
+    /// by its snapshot `snap`, not those only the instruction there takes): what a
+    /// native call into another trace, which may use every register and spill slot,
+    /// must preserve for the code after it and for its exit.
+    pub(crate) fn live_at<'a>(
+        &'a self,
+        at: usize,
+        snap: &'a Snapshot,
+    ) -> impl Iterator<Item = Loc> + 'a {
+        let in_snap = move |i: usize| snap.entries.iter().any(|e| e.1.idx() == i);
         (0..at).filter_map(move |i| {
-            let l = self.loc[i];
-            (l != Loc::None && self.end[i] as usize >= at).then_some(l)
+            let (l, end) = (self.loc[i], self.end[i] as usize);
+            (l != Loc::None && (end > at || end == at && in_snap(i))).then_some(l)
         })
     }
 

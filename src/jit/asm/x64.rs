@@ -597,7 +597,8 @@ impl Cg<'_, '_> {
     }
 
     fn native_call(&mut self, r: Ref, base: u64, callee: Callee) {
-        let saved: Vec<Loc> = self.alloc.live_at(r.idx()).collect();
+        let snap = &self.ir.snaps[self.snap_of[r.idx()]];
+        let saved: Vec<Loc> = self.alloc.live_at(r.idx(), snap).collect();
         // An odd number of words keeps the callee's stack aligned after the call.
         let pad = saved.len().is_multiple_of(2);
         for &l in &saved {
