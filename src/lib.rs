@@ -64,7 +64,8 @@
 //!   enters traces, `exit` rebuilds the interpreter's state at exits, and `tree` grows
 //!   hot exits into side traces, links traces into trees (loop nests, `br_table`
 //!   dispatch, polymorphic calls) and evicts whole trees under pressure; recursive
-//!   functions get function traces that call each other natively, and megamorphic
+//!   functions, and loop-free functions the host calls often, get function traces
+//!   (recursive ones call each other natively), and megamorphic
 //!   `call_indirect` sites call their targets' function traces through `entries`. Tunables are
 //!   [`JitParams`] (`Config::jit_param`) with presets [`JitPreset`]
 //!   (`Config::jit_preset`), statistics [`JitStats`]

@@ -408,3 +408,55 @@ fn a_megamorphic_call_site_calls_its_targets_natively_with_the_interpreters_trap
     );
     assert!(mi.data(&p.is)[..8192] == mj.data(&p.js)[..8192]);
 }
+
+/// A loop-free function the host calls often gets a function trace at its entry, which
+/// the later calls run. Two instances of one module share the trace's code but not their
+/// memories: each call reads its own instance's memory, in whatever order they come.
+#[test]
+fn a_loop_free_function_the_host_calls_often_runs_its_function_trace() {
+    let wat = r#"(module
+          (memory 1)
+          (func (export "init") (param $seed i32)
+            (i32.store (i32.const 64) (local.get $seed)))
+          (func (export "step") (param $x i32) (result i32)
+            (local $y i32)
+            (local.set $y (i32.xor (i32.mul (local.get $x) (i32.const 0x2c1b3c6d))
+                                   (i32.load (i32.const 64))))
+            (if (result i32) (i32.and (local.get $y) (i32.const 1))
+              (then (i32.rotl (local.get $y) (i32.const 7)))
+              (else (i32.shr_u (local.get $y) (i32.const 3))))))"#;
+    let model = |seed: u32, x: u32| {
+        let y = x.wrapping_mul(0x2c1b_3c6d) ^ seed;
+        if y & 1 == 1 { y.rotate_left(7) } else { y >> 3 }
+    };
+    let mut config = Config::new();
+    config.jit_param("hotcall", 10).unwrap();
+    // `step` is small: the default `hostsize` would leave it to the interpreter.
+    config.jit_param("hostsize", 1).unwrap();
+    let engine = Engine::new(&config);
+    let module = Module::new(&engine, wat).unwrap();
+    let mut store = Store::new(&engine, ());
+    let seeds = [0x1234_5678u32, 0x9abc_def0];
+    let mut steps = Vec::new();
+    for seed in seeds {
+        let instance = Instance::new(&mut store, &module, &[]).unwrap();
+        let init = instance
+            .get_typed_func::<u32, ()>(&mut store, "init")
+            .unwrap();
+        init.call(&mut store, seed).unwrap();
+        steps.push(
+            instance
+                .get_typed_func::<u32, u32>(&mut store, "step")
+                .unwrap(),
+        );
+    }
+    for x in 0..2000u32 {
+        // Mostly the first instance, the second in bursts.
+        let k = usize::from(x % 7 >= 5);
+        let got = steps[k].call(&mut store, x).unwrap();
+        assert_eq!(got, model(seeds[k], x), "call {x} on instance {k}");
+    }
+    let stats = store.jit_stats();
+    assert!(stats.function_traces >= 1, "{stats}");
+    assert!(stats.entries >= 1500, "most calls ran the trace: {stats}");
+}

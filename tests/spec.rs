@@ -24,7 +24,9 @@
 //! SIMD values, ...) are counted as FAILED, never silently skipped.
 //!
 //! The suite runs three times: the interpreter, the JIT forced, and the
-//! interpreter with lazy validation.
+//! interpreter with lazy validation. With the JIT forced (`hotloop`, `hotexit`, `hotcall`
+//! and `hostsize` 1), a function's calls after its first run its function trace, and the
+//! summary counts the calls that ran in traces (each script's line too).
 //!
 //! Each script gets its own [`Store`] and [`Linker`] (pre-populated with the
 //! standard `spectest` host module); all scripts share one [`Engine`].
@@ -57,10 +59,16 @@ use wast::parser::{self, ParseBuffer};
 use wast::token::Id;
 use wast::{QuoteWat, Wast, WastArg, WastDirective, WastExecute, WastInvoke, WastRet};
 
-/// Scripts in which the forced JIT must have entered traces. 10 do today (45 traces):
-/// most scripts have no loop, and most loops that exist run too few iterations to close
-/// a trace; making every assertion run inside a trace is still to do.
-const MIN_TRACED_SCRIPTS: usize = 10;
+/// Scripts in which the forced JIT must have entered traces: 55 do today. A loop-free
+/// function gets a function trace at its first call from the script, which its later
+/// calls run; loops are recorded at their first backedge.
+const MIN_TRACED_SCRIPTS: usize = 50;
+
+/// The share of the scripts' calls (percent) that must run in traces with the JIT forced:
+/// 77% do today. The rest are first calls (recorded in the interpreter), calls whose
+/// recording aborted (calls into another instance, traps while recording), and
+/// functions with loops too short to close a trace.
+const MIN_TRACED_CALLS_PERCENT: usize = 70;
 
 /// How many failure messages are printed per script.
 const MAX_FAILURES_SHOWN: usize = 5;
@@ -73,11 +81,14 @@ fn main() {
 
     let mut interp = Config::new();
     interp.jit(false);
-    // The JIT forced: every loop is recorded at its first backedge.
+    // The JIT forced: every loop is recorded at its first backedge, every exit grows a
+    // side trace at its first run, and a loop-free function gets a function trace at the
+    // first call from the script, which its later calls run.
     let mut jit = Config::new();
-    jit.jit(true)
-        .jit_param("hotloop", 1)
-        .expect("hotloop is a JIT parameter");
+    jit.jit(true);
+    for param in ["hotloop", "hotexit", "hotcall", "hostsize"] {
+        jit.jit_param(param, 1).expect("a JIT parameter");
+    }
     // Lazy validation: function bodies are checked at their first use.
     let mut lazy = Config::new();
     lazy.jit(false).compilation_mode(CompilationMode::Lazy);
@@ -119,6 +130,7 @@ fn run_suite(label: &str, config: &Config, lazy: bool) -> (usize, usize, usize) 
 
     let (mut passed, mut failed, mut skipped) = (0, 0, 0);
     let (mut traces, mut entries, mut traced_scripts) = (0, 0, 0);
+    let (mut calls, mut traced_calls) = (0, 0);
     let (mut invalid_at_load, mut invalid_at_use) = (0, 0);
     let mut skip_reasons: Vec<String> = Vec::new();
     let (mut filtered_files, mut filtered_directives) = (0, 0);
@@ -135,10 +147,17 @@ fn run_suite(label: &str, config: &Config, lazy: bool) -> (usize, usize, usize) 
         }
 
         let result = run_file(&engine, name, file.raw(), lazy);
-        println!(
+        print!(
             "spec {name}: {} passed, {} failed",
             result.passed, result.failed
         );
+        if config.jit_enabled() {
+            print!(
+                " ({} of {} calls in traces)",
+                result.traced_calls, result.calls
+            );
+        }
+        println!();
         for msg in result.failures.iter().take(MAX_FAILURES_SHOWN) {
             println!("    {msg}");
         }
@@ -153,6 +172,8 @@ fn run_suite(label: &str, config: &Config, lazy: bool) -> (usize, usize, usize) 
         traces += result.traces;
         entries += result.entries;
         traced_scripts += usize::from(result.entries > 0);
+        calls += result.calls;
+        traced_calls += result.traced_calls;
         invalid_at_load += result.invalid_at_load;
         invalid_at_use += result.invalid_at_use;
     }
@@ -176,6 +197,16 @@ fn run_suite(label: &str, config: &Config, lazy: bool) -> (usize, usize, usize) 
         );
         failed += 1;
     }
+    if config.jit_enabled()
+        && filters.is_empty()
+        && traced_calls * 100 < calls * MIN_TRACED_CALLS_PERCENT
+    {
+        println!(
+            "    only {traced_calls} of {calls} calls ran in traces (expected at least \
+             {MIN_TRACED_CALLS_PERCENT}%)"
+        );
+        failed += 1;
+    }
 
     if filtered_files > 0 {
         skipped += filtered_directives;
@@ -194,7 +225,10 @@ fn run_suite(label: &str, config: &Config, lazy: bool) -> (usize, usize, usize) 
         print!("spec ({label}): {passed} passed, {failed} failed");
     }
     if config.jit_enabled() {
-        println!("; {traces} traces in {traced_scripts} scripts, entered {entries} times");
+        println!(
+            "; {traces} traces in {traced_scripts} scripts, entered {entries} times; \
+             {traced_calls} of {calls} calls ran in traces"
+        );
     } else {
         println!();
     }
@@ -236,6 +270,9 @@ struct FileResult {
     /// Traces the JIT compiled for the script, and how often they were entered.
     traces: u64,
     entries: u64,
+    /// Calls of exported functions the script made, and those that entered a trace.
+    calls: usize,
+    traced_calls: usize,
     /// `assert_invalid` / `assert_malformed` modules rejected when loaded, and when
     /// their functions were first used (lazy validation).
     invalid_at_load: usize,
@@ -299,6 +336,7 @@ fn run_file(engine: &Engine, name: &str, text: &str, lazy: bool) -> FileResult {
     result.invalid_at_use = ctx.invalid_at_use;
     result.traces = stats.traces;
     result.entries = stats.entries;
+    (result.calls, result.traced_calls) = (ctx.calls, ctx.traced_calls);
     result
 }
 
@@ -358,6 +396,9 @@ struct WastContext {
     /// Invalid modules rejected at load, and at the first use of their functions.
     invalid_at_load: usize,
     invalid_at_use: usize,
+    /// Calls of exported functions, and those that entered a trace.
+    calls: usize,
+    traced_calls: usize,
 }
 
 impl WastContext {
@@ -378,6 +419,8 @@ impl WastContext {
             lazy,
             invalid_at_load: 0,
             invalid_at_use: 0,
+            calls: 0,
+            traced_calls: 0,
         })
     }
 
@@ -594,8 +637,11 @@ impl WastContext {
             .iter()
             .map(|t| Val::default_for_ty(*t))
             .collect();
-        func.call(&mut self.store, &args, &mut results)
-            .map_err(ExecError::Engine)?;
+        let entries = self.store.jit_stats().entries;
+        let outcome = func.call(&mut self.store, &args, &mut results);
+        self.calls += 1;
+        self.traced_calls += usize::from(self.store.jit_stats().entries > entries);
+        outcome.map_err(ExecError::Engine)?;
         Ok(results)
     }
 

@@ -70,8 +70,10 @@ enum Run {
 ///
 /// The innermost frame must have been set up by a caller (its locals zeroed, `ip` at the
 /// instruction to execute) and the value stack must hold its whole frame.
-pub(crate) fn run(s: &mut StoreInner, stop: usize) -> Outcome {
-    let mut acc = 0;
+/// `acc` is the accumulator to start with: 0, or what a trace's exit left for the
+/// instruction it resumes at.
+#[inline]
+pub(crate) fn run(s: &mut StoreInner, stop: usize, mut acc: u64) -> Outcome {
     loop {
         let recording = s.jit.as_ref().is_some_and(|j| j.recording_for(stop));
         let r = if recording {
@@ -82,6 +84,13 @@ pub(crate) fn run(s: &mut StoreInner, stop: usize) -> Outcome {
         match r {
             Run::Switch(a) => acc = a,
             Run::Out(o) => {
+                // Rebuilt field by field: a copy of the whole value would read it with
+                // one wide load just after the loop stored its fields one by one, and
+                // stall on every host call.
+                let o = match o {
+                    Outcome::HostCall { func, args } => Outcome::HostCall { func, args },
+                    o => o,
+                };
                 if recording {
                     match &o {
                         Outcome::HostCall { .. } => {}

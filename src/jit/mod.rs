@@ -25,8 +25,10 @@
 //! A function that calls itself has a second kind of header: its entry, counted on
 //! every call from `hotcall` (`CompiledFunc::entry_counter`, keyed as loop [`ENTRY`]),
 //! with the same three states; a recording that aborts at a recursive call through
-//! other functions arms the entry of the function it recursed into. Other functions'
-//! entries are never counted (their calls are inlined into their callers' traces).
+//! other functions arms the entry of the function it recursed into, and a call from the
+//! host arms the entry of a function with no loop (`entry_from_host`), so a callback
+//! the embedder calls often gets a function trace too. Other functions' entries are
+//! never counted (their calls are inlined into their callers' traces).
 //!
 //! ## Recording
 //!
@@ -663,6 +665,8 @@ fn complete_frames(s: &StoreInner, e: Error, stop: usize) -> Error {
 pub(crate) fn entry_from_trace(s: &mut StoreInner, stop: usize) {
     let frame = s.stack.frames.last().expect("the callee's frame");
     let (func, ip) = (frame.func, frame.ip);
+    // A recording started here runs in the callee's instance.
+    s.stack.instance = frame.instance;
     if loop_trace(s, func, ENTRY).is_some() {
         return; // Another instance's function trace: not this store function's entry.
     }
@@ -676,6 +680,42 @@ pub(crate) fn entry_from_trace(s: &mut StoreInner, stop: usize) {
         _ => {
             let _ = hot_loop(s, ip, ENTRY, stop);
         }
+    }
+}
+
+/// A call from the host into the WebAssembly function whose frame was just pushed above
+/// `stop`. A function with no loop and at least `hostsize` instructions counts these
+/// calls at its entry (its entry is armed at the first), so one the host calls often
+/// gets a function trace as a recursive function does; once hot, the call enters that trace or starts recording it. Returns
+/// the accumulator the interpreter resumes with (a trace's exit may leave one), or the
+/// error of a host function the trace called.
+pub(crate) fn entry_from_host(s: &mut StoreInner, stop: usize) -> Result<u64, Error> {
+    if !s.engine.config().jit_enabled() {
+        return Ok(0);
+    }
+    let frame = s.stack.frames.last().expect("the callee's frame");
+    let (func, ip) = (frame.func, frame.ip);
+    // A trace entered here reads the callee's instance (its memory, its table).
+    s.stack.instance = frame.instance;
+    // SAFETY: translations are owned by modules the store keeps alive.
+    let compiled = unsafe { &*func };
+    let params = &s.engine.config().jit_params;
+    if !compiled.loop_counters.is_empty() || compiled.code.len() < params.hostsize as usize {
+        return Ok(0); // Its loops get the traces, or it is too small to pay.
+    }
+    record::arm_entry(s, func);
+    let ctr = &compiled.entry_counter;
+    match ctr.load(Ordering::Relaxed) {
+        ILOOP => Ok(0),
+        left if left > 1 => {
+            ctr.store(left - 1, Ordering::Relaxed);
+            Ok(0)
+        }
+        _ => match hot_loop(s, ip, ENTRY, stop) {
+            LoopAction::Continue | LoopAction::Record => Ok(0),
+            LoopAction::Resumed(acc) | LoopAction::ResumedRecording(acc) => Ok(acc),
+            LoopAction::Error(e) => Err(e),
+        },
     }
 }
 

@@ -63,9 +63,13 @@ macro_rules! jit_params {
 jit_params! {
     /// Loop iterations before a loop is recorded (at least 1).
     hotloop: 56,
-    /// Calls of a recursive function before a trace is recorded from its entry (at
-    /// least 1).
+    /// Calls of a recursive function, or from the host of a function with no loop (see
+    /// `hostsize`), before a trace is recorded from its entry (at least 1).
     hotcall: 112,
+    /// Bytecode instructions a function with no loop needs for calls from the host to
+    /// count towards a function trace: a smaller one costs less to interpret than a
+    /// trace costs to enter and leave.
+    hostsize: 256,
     /// Taken exits before a side trace is recorded from that exit.
     hotexit: 10,
     /// Further side-trace attempts from one exit before it falls back to the interpreter.

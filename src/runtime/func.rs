@@ -398,7 +398,10 @@ pub(crate) fn call_raw<T>(
                 run: run_trampoline::<T>,
                 limit: limit_trampoline::<T>,
             });
-            let result = drive(store, stop);
+            // A loop-free function the host calls often gets a function trace.
+            let result = crate::jit::entry_from_host(&mut store.inner, stop)
+                .map_err(|e| abandon(&mut store.inner, stop, e))
+                .and_then(|acc| drive(store, stop, acc));
             store.inner.host_trampoline = outer;
             result?;
         }
@@ -437,33 +440,42 @@ pub(crate) fn push_wasm_frame(s: &mut StoreInner, f: u32, base: usize) -> Result
 }
 
 /// Runs the interpreter on the frame just pushed above `stop` until it returns, running
-/// the host calls it hands back.
-fn drive<T>(store: &mut Store<T>, stop: usize) -> Result<(), Error> {
+/// the host calls it hands back; `acc` is the accumulator it starts with (see
+/// `interp::run`).
+fn drive<T>(store: &mut Store<T>, stop: usize, mut acc: u64) -> Result<(), Error> {
+    if store.inner.stack.frames.len() == stop {
+        return Ok(()); // A trace entered at the call returned from the function.
+    }
     loop {
-        match interp::run(&mut store.inner, stop) {
+        match interp::run(&mut store.inner, stop, acc) {
             Outcome::Done => break,
             Outcome::HostCall { func, args } => {
+                acc = 0;
                 let instance = store.inner.stack.frames.last().map(|f| f.instance);
                 if let Err(e) = call_host(store, func, args, instance, None) {
-                    store.inner.stack.frames.truncate(stop);
-                    crate::jit::abandon_recording(&mut store.inner);
-                    return Err(e);
+                    return Err(abandon(&mut store.inner, stop, e));
                 }
             }
             Outcome::Trap(code) => {
                 let frames = backtrace(&store.inner, stop, false);
-                store.inner.stack.frames.truncate(stop);
-                crate::jit::abandon_recording(&mut store.inner);
-                return Err(Trap::new(code, frames).into());
+                return Err(abandon(
+                    &mut store.inner,
+                    stop,
+                    Trap::new(code, frames).into(),
+                ));
             }
-            Outcome::Error(e) => {
-                store.inner.stack.frames.truncate(stop);
-                crate::jit::abandon_recording(&mut store.inner);
-                return Err(e);
-            }
+            Outcome::Error(e) => return Err(abandon(&mut store.inner, stop, e)),
         }
     }
     Ok(())
+}
+
+/// Unwinds the frames above `stop` after error `e` (dropping a recording that ran in
+/// them), and returns `e`.
+fn abandon(s: &mut StoreInner, stop: usize, e: Error) -> Error {
+    s.stack.frames.truncate(stop);
+    crate::jit::abandon_recording(s);
+    e
 }
 
 /// [`call_host`] behind a type-erased store pointer (see `HostTrampoline`).
@@ -505,7 +517,7 @@ extern "sysv64" fn trace_host_call<T>(ctx: *mut TraceCtx, a: u64, _: u64, _: u64
 unsafe fn run_trampoline<T>(store: *mut (), stop: usize) -> Result<(), Error> {
     // SAFETY: guaranteed by the caller.
     let store = unsafe { &mut *(store as *mut Store<T>) };
-    drive(store, stop)
+    drive(store, stop, 0)
 }
 
 /// Asks the typed store's resource limiter about `growth` (see `HostTrampoline`).
@@ -563,15 +575,11 @@ fn call_host<T>(
 /// case: no allocation per call).
 pub(crate) fn with_slots<R>(n: usize, f: impl FnOnce(&mut [u64]) -> R) -> R {
     let mut small = [0u64; 16];
-    let mut large = Vec::new();
-    // One call of `f`, so it is inlined here.
-    let buf = if n <= small.len() {
-        &mut small[..n]
+    if n <= small.len() {
+        f(&mut small[..n])
     } else {
-        large.resize(n, 0);
-        &mut large[..]
-    };
-    f(buf)
+        f(&mut vec![0; n])
+    }
 }
 
 /// The WebAssembly frames above `stop`, innermost first (`top_is_caller`: the innermost
