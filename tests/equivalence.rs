@@ -2629,6 +2629,9 @@ fn observe(wasm: &[u8], mode: Mode, args: &[i32]) -> Vec<Observation> {
                 // call `$rec` only a few times).
                 .jit_param("hotcall", jit.hotloop.min(3))
                 .unwrap()
+                // Loop-free functions the host calls get them too, however small.
+                .jit_param("hostsize", 1)
+                .unwrap()
                 .jit_param("hotexit", jit.hotexit)
                 .unwrap()
                 .jit_param("maxtrace", jit.maxtrace)
