@@ -6,8 +6,8 @@
 //! The configurations ([`config_names`]):
 //!
 //! 1. `interp`: spur's interpreter (`Config::jit(false)`);
-//! 2. `jit hotloop=1 hotexit=1 hotcall=1 maxpoly=1 budget=100`: spur with the trace JIT
-//!    forced (the tunables of [`JIT_FORCED`] that spur has: the thresholds set to 1,
+//! 2. `jit hotloop=1 hotexit=1 hotcall=1 hostsize=1 maxpoly=1 budget=100`: spur with the
+//!    trace JIT forced (the tunables of [`JIT_FORCED`] that spur has: the thresholds set to 1,
 //!    `call_indirect` sites megamorphic from their second target, the compile-time budget
 //!    off):
 //!    a loop is recorded on its first iteration and a side trace on the first exit taken
@@ -94,6 +94,8 @@ pub const JIT_FORCED: &[(&str, u32)] = &[
     ("hotloop", 1),
     ("hotexit", 1),
     ("hotcall", 1),
+    // Loop-free exports get function traces at their first call from the host.
+    ("hostsize", 1),
     // A call_indirect site that has seen two targets calls natively (`CallAny`).
     ("maxpoly", 1),
     // No compile-time budget: what gets recorded must not depend on the machine's speed.
