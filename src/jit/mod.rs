@@ -43,7 +43,9 @@
 //! the same frame (it links to that trace). A function trace (a root at a function's
 //! entry) stops where its function returns. A shorter inner loop without a trace is
 //! unrolled into the trace (`loopunroll` backedges), as LuaJIT does. Host functions are
-//! called from the trace through the driver's trampoline. Anything else aborts with a
+//! called from the trace directly through a helper typed for the store's data (the
+//! running driver's `trace_call`, whose address the trace's code holds), with the
+//! function's parameter and result counts from the recording. Anything else aborts with a
 //! reason from one table (`record::Abort`); aborts raise the loop's penalty
 //! (`penaltymin` doubling, plus `penaltyrnd` random bits), past `penaltymax` the loop is
 //! blacklisted.
