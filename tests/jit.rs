@@ -31,13 +31,19 @@ fn engine_without_function_traces(hotloop: u32) -> Engine {
 /// Instantiates `wat` (no imports) on `engine`, calls its `run(n)`, and returns the result
 /// with the store's JIT statistics.
 fn run_once(engine: &Engine, wat: &str, n: i32) -> (i32, spur::JitStats) {
+    let (result, stats) = try_run_once(engine, wat, n);
+    (result.unwrap(), stats)
+}
+
+/// [`run_once`], with the call's error (a trap) in the result.
+fn try_run_once(engine: &Engine, wat: &str, n: i32) -> (Result<i32, spur::Error>, spur::JitStats) {
     let module = Module::new(engine, wat).unwrap();
     let mut store = Store::new(engine, ());
     let instance = Instance::new(&mut store, &module, &[]).unwrap();
     let run = instance
         .get_typed_func::<i32, i32>(&mut store, "run")
         .unwrap();
-    let result = run.call(&mut store, n).unwrap();
+    let result = run.call(&mut store, n);
     (result, store.jit_stats())
 }
 
@@ -275,14 +281,8 @@ fn a_field_read_checked_through_its_base_pointer_traps_where_the_interpreter_doe
               (br_if $walk (i32.lt_u (local.get $p) (i32.const 65536))))
             (local.get $acc)))"#;
     let outcome = |engine: &Engine, start: i32| {
-        let module = Module::new(engine, wat).unwrap();
-        let mut store = Store::new(engine, ());
-        let instance = Instance::new(&mut store, &module, &[]).unwrap();
-        let run = instance
-            .get_typed_func::<i32, i32>(&mut store, "run")
-            .unwrap();
-        let result = run.call(&mut store, start).map_err(|e| format!("{e:?}"));
-        (result, store.jit_stats().traces)
+        let (result, stats) = try_run_once(engine, wat, start);
+        (result.map_err(|e| format!("{e:?}")), stats.traces)
     };
     let mut off = Config::new();
     off.jit(false);
