@@ -612,7 +612,9 @@ impl Cg<'_, '_> {
             }
         }
         if pad {
-            dynasm!(self.ops ; .arch x64 ; sub rsp, 8);
+            // A push rather than `sub rsp`: the stack pointer moves by pushes and pops
+            // only, which the processor tracks without extra work.
+            dynasm!(self.ops ; .arch x64 ; push rax);
         }
         if let Callee::Any { entry, .. } = callee {
             // Every register is saved: the entry goes to the helper's argument register.
@@ -705,7 +707,7 @@ impl Cg<'_, '_> {
     fn after_call(&mut self, base: u64, saved: &[Loc], pad: bool) {
         self.shift_frame(-(base as i64), -1);
         if pad {
-            dynasm!(self.ops ; .arch x64 ; add rsp, 8);
+            dynasm!(self.ops ; .arch x64 ; pop rcx);
         }
         for &l in saved.iter().rev() {
             match l {
