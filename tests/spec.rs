@@ -89,6 +89,8 @@ fn main() {
     for param in ["hotloop", "hotexit", "hotcall", "hostsize"] {
         jit.jit_param(param, 1).expect("a JIT parameter");
     }
+    // No compile-time budget: what gets recorded must not depend on the machine's speed.
+    jit.jit_param("budget", 100).expect("a JIT parameter");
     // Lazy validation: function bodies are checked at their first use.
     let mut lazy = Config::new();
     lazy.jit(false).compilation_mode(CompilationMode::Lazy);
