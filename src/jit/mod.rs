@@ -665,59 +665,58 @@ fn complete_frames(s: &StoreInner, e: Error, stop: usize) -> Error {
 /// recursive function's calls do in the interpreter (the callee's entry is armed first),
 /// and once it is hot, recording starts here, in the interpreter that runs the call.
 pub(crate) fn entry_from_trace(s: &mut StoreInner, stop: usize) {
-    let frame = s.stack.frames.last().expect("the callee's frame");
-    let (func, ip) = (frame.func, frame.ip);
-    // A recording started here runs in the callee's instance.
-    s.stack.instance = frame.instance;
+    let func = s.stack.frames.last().expect("the callee's frame").func;
     if loop_trace(s, func, ENTRY).is_some() {
         return; // Another instance's function trace: not this store function's entry.
     }
-    record::arm_entry(s, func);
-    // SAFETY: translations are owned by modules the store keeps alive.
-    let ctr = unsafe { &(*func).entry_counter };
-    match ctr.load(Ordering::Relaxed) {
-        ILOOP => {}
-        left if left > 1 => ctr.store(left - 1, Ordering::Relaxed),
-        // No trace: this starts recording, or waits (never runs a trace).
-        _ => {
-            let _ = hot_loop(s, ip, ENTRY, stop);
-        }
-    }
+    // No trace: this starts recording, or waits (never runs a trace).
+    let _ = count_entry(s, stop);
 }
 
 /// A call from the host into the WebAssembly function whose frame was just pushed above
 /// `stop`. A function with no loop and at least `hostsize` instructions counts these
 /// calls at its entry (its entry is armed at the first), so one the host calls often
-/// gets a function trace as a recursive function does; once hot, the call enters that trace or starts recording it. Returns
-/// the accumulator the interpreter resumes with (a trace's exit may leave one), or the
-/// error of a host function the trace called.
+/// gets a function trace as a recursive function does; once hot, the call enters that
+/// trace or starts recording it. Returns the accumulator the interpreter resumes with
+/// (a trace's exit may leave one), or the error of a host function the trace called.
 pub(crate) fn entry_from_host(s: &mut StoreInner, stop: usize) -> Result<u64, Error> {
-    if !s.engine.config().jit_enabled() {
+    let config = s.engine.config();
+    if !config.jit_enabled() {
         return Ok(0);
     }
-    let frame = s.stack.frames.last().expect("the callee's frame");
-    let (func, ip) = (frame.func, frame.ip);
-    // A trace entered here reads the callee's instance (its memory, its table).
-    s.stack.instance = frame.instance;
+    let func = s.stack.frames.last().expect("the callee's frame").func;
     // SAFETY: translations are owned by modules the store keeps alive.
     let compiled = unsafe { &*func };
-    let params = &s.engine.config().jit_params;
-    if !compiled.loop_counters.is_empty() || compiled.code.len() < params.hostsize as usize {
+    if !compiled.loop_counters.is_empty()
+        || compiled.code.len() < config.jit_params.hostsize as usize
+    {
         return Ok(0); // Its loops get the traces, or it is too small to pay.
     }
+    match count_entry(s, stop) {
+        None | Some(LoopAction::Continue | LoopAction::Record) => Ok(0),
+        Some(LoopAction::Resumed(acc) | LoopAction::ResumedRecording(acc)) => Ok(acc),
+        Some(LoopAction::Error(e)) => Err(e),
+    }
+}
+
+/// Counts a call at the entry of the function whose frame was just pushed above `stop`
+/// (arming the entry first), in the callee's instance: `None` while the count runs,
+/// then what [`hot_loop`] did at the entry.
+fn count_entry(s: &mut StoreInner, stop: usize) -> Option<LoopAction> {
+    let frame = s.stack.frames.last().expect("the callee's frame");
+    let (func, ip) = (frame.func, frame.ip);
+    // A trace entered or recorded here reads the callee's memory and tables.
+    s.stack.instance = frame.instance;
     record::arm_entry(s, func);
-    let ctr = &compiled.entry_counter;
+    // SAFETY: translations are owned by modules the store keeps alive.
+    let ctr = unsafe { &(*func).entry_counter };
     match ctr.load(Ordering::Relaxed) {
-        ILOOP => Ok(0),
+        ILOOP => None,
         left if left > 1 => {
             ctr.store(left - 1, Ordering::Relaxed);
-            Ok(0)
+            None
         }
-        _ => match hot_loop(s, ip, ENTRY, stop) {
-            LoopAction::Continue | LoopAction::Record => Ok(0),
-            LoopAction::Resumed(acc) | LoopAction::ResumedRecording(acc) => Ok(acc),
-            LoopAction::Error(e) => Err(e),
-        },
+        _ => Some(hot_loop(s, ip, ENTRY, stop)),
     }
 }
 

@@ -2230,15 +2230,18 @@ pub(crate) fn val_ty(t: ValType) -> Ty {
 /// Arms the entry counter of `func`, which a recording found recursive (through other
 /// functions), so that it gets a function trace, unless this store blacklisted it.
 pub(super) fn arm_entry(s: &StoreInner, func: *const CompiledFunc) {
+    // SAFETY: translations are owned by modules the store keeps alive.
+    let ctr = unsafe { &(*func).entry_counter };
+    if ctr.load(std::sync::atomic::Ordering::Relaxed) != super::ILOOP {
+        return; // Armed already (the usual case: every counted call comes here).
+    }
     let blacklisted = s.jit.as_ref().is_some_and(|j| {
         matches!(
             j.loops.get(&(func as usize, super::ENTRY)),
             Some(super::LoopState::Blacklisted)
         )
     });
-    // SAFETY: translations are owned by modules the store keeps alive.
-    let ctr = unsafe { &(*func).entry_counter };
-    if !blacklisted && ctr.load(std::sync::atomic::Ordering::Relaxed) == super::ILOOP {
+    if !blacklisted {
         ctr.store(
             s.engine.config().jit_params.hotcall,
             std::sync::atomic::Ordering::Relaxed,
