@@ -1600,7 +1600,15 @@ impl Cg<'_, '_> {
         }
     }
 
+    /// The address `a + off` as an index register and a displacement from memory's base
+    /// (`r15`). A constant `a` is added to `off` here, so a global's address costs at
+    /// most one (possibly blinded) constant.
     fn addr(&mut self, a: Ref, off: u32) -> (u8, i32) {
+        if let Some(k) = self.konst(a) {
+            let ea = u64::from(k as u32) + u64::from(off);
+            self.mov_imm(RAX, ea);
+            return (RAX, 0);
+        }
         let ra = self.gpr(a, RCX);
         match self.disp(u64::from(off)) {
             Some(o) => (ra, o),

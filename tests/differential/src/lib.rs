@@ -48,7 +48,8 @@
 //!
 //! A separate workspace member so that the default `cargo test` never builds wasmi; CI runs
 //! it explicitly (`cargo test --release -p spur-differential`). `SPUR_DIFF_CASES` sets the
-//! number of modules (default 2000). The summary line (printed with `-- --nocapture`)
+//! number of modules (default 2000), and `SPUR_DIFF_FIRST` the first seed (default 0), so
+//! a long run can be split into ranges. The summary line (printed with `-- --nocapture`)
 //! names the configurations and counts what the JIT did: traces, side traces, trace
 //! entries, exits, links and aborted recordings. A failure (a disagreement, or a panic in
 //! one configuration) names the seed that reproduces it and the configuration that
@@ -1232,10 +1233,14 @@ mod tests {
             .ok()
             .and_then(|v| v.parse().ok())
             .unwrap_or(2000);
+        let first: u64 = std::env::var("SPUR_DIFF_FIRST")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0);
         let trace = std::env::var_os("SPUR_DIFF_TRACE").is_some();
         let tally = on_big_stack(|| {
             let mut tally = Tally::default();
-            for seed in 0..cases {
+            for seed in first..first + cases {
                 if trace {
                     eprintln!("seed {seed}");
                 }
