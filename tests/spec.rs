@@ -26,7 +26,9 @@
 //! The suite runs three times: the interpreter, the JIT forced, and the
 //! interpreter with lazy validation. With the JIT forced (`hotloop`, `hotexit`, `hotcall`
 //! and `hostsize` 1), a function's calls after its first run its function trace, and the
-//! summary counts the calls that ran in traces (each script's line too).
+//! summary counts the calls that ran in traces (each script's line too), and the operators
+//! (read from the called functions' bodies and those they call) that appear in a call
+//! that entered a trace: every one must, but the few [`NEVER_TRACED`] explains.
 //!
 //! Each script gets its own [`Store`] and [`Linker`] (pre-populated with the
 //! standard `spectest` host module); all scripts share one [`Engine`].
@@ -46,8 +48,9 @@
 //! panicking directive does not abort the whole run.
 
 use std::cell::{Cell, RefCell};
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::panic::{self, AssertUnwindSafe};
+use std::rc::Rc;
 
 use spur::{
     CompilationMode, Config, Engine, Error, ExternRef, Global, GlobalType, Instance, Linker,
@@ -58,6 +61,14 @@ use wast::lexer::Lexer;
 use wast::parser::{self, ParseBuffer};
 use wast::token::Id;
 use wast::{QuoteWat, Wast, WastArg, WastDirective, WastExecute, WastInvoke, WastRet};
+
+/// Operators the forced JIT may leave to the interpreter in every call the scripts make,
+/// and why. Every other operator of a function a script calls must appear in a call that
+/// entered a trace.
+const NEVER_TRACED: &[(&str, &str)] = &[(
+    "Unreachable",
+    "the scripts call it only to trap, and a recording that traps is dropped",
+)];
 
 /// Scripts in which the forced JIT must have entered traces: 55 do today. A loop-free
 /// function gets a function trace at its first call from the script, which its later
@@ -133,6 +144,7 @@ fn run_suite(label: &str, config: &Config, lazy: bool) -> (usize, usize, usize) 
     let (mut passed, mut failed, mut skipped) = (0, 0, 0);
     let (mut traces, mut entries, mut traced_scripts) = (0, 0, 0);
     let (mut calls, mut traced_calls) = (0, 0);
+    let (mut called_ops, mut traced_ops) = (BTreeSet::new(), BTreeSet::new());
     let (mut invalid_at_load, mut invalid_at_use) = (0, 0);
     let mut skip_reasons: Vec<String> = Vec::new();
     let (mut filtered_files, mut filtered_directives) = (0, 0);
@@ -176,6 +188,8 @@ fn run_suite(label: &str, config: &Config, lazy: bool) -> (usize, usize, usize) 
         traced_scripts += usize::from(result.entries > 0);
         calls += result.calls;
         traced_calls += result.traced_calls;
+        called_ops.extend(result.called_ops);
+        traced_ops.extend(result.traced_ops);
         invalid_at_load += result.invalid_at_load;
         invalid_at_use += result.invalid_at_use;
     }
@@ -209,6 +223,17 @@ fn run_suite(label: &str, config: &Config, lazy: bool) -> (usize, usize, usize) 
         );
         failed += 1;
     }
+    // Every operator of a called function must have run in a call that entered a
+    // trace, but those `NEVER_TRACED` explains.
+    let never: Vec<_> = called_ops.difference(&traced_ops).collect();
+    if config.jit_enabled() && !never.is_empty() {
+        println!("    operators in no call that entered a trace: {never:?}");
+        let explained = |op: &&String| NEVER_TRACED.iter().any(|(name, _)| name == op);
+        if filters.is_empty() && !never.iter().all(|op| explained(op)) {
+            println!("    expected only {NEVER_TRACED:?} there");
+            failed += 1;
+        }
+    }
 
     if filtered_files > 0 {
         skipped += filtered_directives;
@@ -229,7 +254,9 @@ fn run_suite(label: &str, config: &Config, lazy: bool) -> (usize, usize, usize) 
     if config.jit_enabled() {
         println!(
             "; {traces} traces in {traced_scripts} scripts, entered {entries} times; \
-             {traced_calls} of {calls} calls ran in traces"
+             {traced_calls} of {calls} calls ran in traces; {} of {} operators ran in traces",
+            traced_ops.len(),
+            called_ops.len()
         );
     } else {
         println!();
@@ -275,6 +302,10 @@ struct FileResult {
     /// Calls of exported functions the script made, and those that entered a trace.
     calls: usize,
     traced_calls: usize,
+    /// Operators of the functions the script called (see [`ExportOps`]), and of those
+    /// whose call entered a trace.
+    called_ops: BTreeSet<String>,
+    traced_ops: BTreeSet<String>,
     /// `assert_invalid` / `assert_malformed` modules rejected when loaded, and when
     /// their functions were first used (lazy validation).
     invalid_at_load: usize,
@@ -339,6 +370,8 @@ fn run_file(engine: &Engine, name: &str, text: &str, lazy: bool) -> FileResult {
     result.traces = stats.traces;
     result.entries = stats.entries;
     (result.calls, result.traced_calls) = (ctx.calls, ctx.traced_calls);
+    result.called_ops = ctx.called_ops;
+    result.traced_ops = ctx.traced_ops;
     result
 }
 
@@ -390,7 +423,7 @@ struct WastContext {
     /// Instances by `$id`.
     instances: HashMap<String, Instance>,
     /// Compiled `module definition`s by `$id` (or a synthetic key).
-    definitions: HashMap<String, Module>,
+    definitions: HashMap<String, (Module, Rc<ExportOps>)>,
     /// Key of the most recent `module definition`.
     last_definition: Option<String>,
     /// Function bodies are validated at their first use.
@@ -401,6 +434,11 @@ struct WastContext {
     /// Calls of exported functions, and those that entered a trace.
     calls: usize,
     traced_calls: usize,
+    /// The operators each instance's exported functions run (see [`ExportOps`]).
+    ops: HashMap<Instance, Rc<ExportOps>>,
+    /// Operators of the functions called, and of those whose call entered a trace.
+    called_ops: BTreeSet<String>,
+    traced_ops: BTreeSet<String>,
 }
 
 impl WastContext {
@@ -423,6 +461,9 @@ impl WastContext {
             invalid_at_use: 0,
             calls: 0,
             traced_calls: 0,
+            ops: HashMap::new(),
+            called_ops: BTreeSet::new(),
+            traced_ops: BTreeSet::new(),
         })
     }
 
@@ -434,10 +475,10 @@ impl WastContext {
                 // Forget the previous "current" module first so that later
                 // directives don't silently run against a stale instance.
                 self.current = None;
-                let compiled = self.compile(&mut module)?;
+                let (compiled, ops) = self.compile(&mut module)?;
                 let instance = self.linker.instantiate(&mut self.store, &compiled);
                 let instance = instance.map_err(|e| format!("instantiation failed: {e}"))?;
-                self.add_instance(id, instance);
+                self.add_instance(id, instance, ops);
                 Ok(())
             }
             WastDirective::ModuleDefinition(mut module) => {
@@ -461,13 +502,14 @@ impl WastContext {
                         .clone()
                         .ok_or("no module definition to instantiate")?,
                 };
-                let compiled = self
+                let (compiled, ops) = self
                     .definitions
                     .get(&key)
+                    .cloned()
                     .ok_or_else(|| format!("unknown module definition `{key}`"))?;
-                let inst = self.linker.instantiate(&mut self.store, compiled);
+                let inst = self.linker.instantiate(&mut self.store, &compiled);
                 let inst = inst.map_err(|e| format!("instantiation failed: {e}"))?;
-                self.add_instance(instance, inst);
+                self.add_instance(instance, inst, ops);
                 Ok(())
             }
             WastDirective::Register { name, module, .. } => {
@@ -519,7 +561,7 @@ impl WastContext {
                     Ok(())
                 }
                 // With lazy validation, the error comes when the functions are used.
-                Ok(m) if self.lazy => match m.translate_all() {
+                Ok((m, _)) if self.lazy => match m.translate_all() {
                     Err(e) if e.is_compile() => {
                         self.invalid_at_use += 1;
                         Ok(())
@@ -566,9 +608,11 @@ impl WastContext {
         }
     }
 
-    /// Makes `instance` the current one and records it under `id`, if any.
-    fn add_instance(&mut self, id: Option<Id<'_>>, instance: Instance) {
+    /// Makes `instance` the current one and records it under `id`, if any, with the
+    /// operators its exports run.
+    fn add_instance(&mut self, id: Option<Id<'_>>, instance: Instance, ops: Rc<ExportOps>) {
         self.current = Some(instance);
+        self.ops.insert(instance, ops);
         if let Some(id) = id {
             self.instances.insert(id.name().to_string(), instance);
         }
@@ -588,13 +632,15 @@ impl WastContext {
         }
     }
 
-    /// Encodes (text, binary or quoted) and compiles a module. Both text
-    /// errors and engine errors are returned as `Err`.
-    fn compile(&self, module: &mut QuoteWat<'_>) -> Result<Module, String> {
+    /// Encodes (text, binary or quoted) and compiles a module, with the operators its
+    /// exports run. Both text errors and engine errors are returned as `Err`.
+    fn compile(&self, module: &mut QuoteWat<'_>) -> Result<(Module, Rc<ExportOps>), String> {
         let bytes = module
             .encode()
             .map_err(|e| format!("text format error: {}", e.message()))?;
-        Module::new(&self.engine, bytes).map_err(|e| format!("module failed to compile: {e}"))
+        let compiled = Module::new(&self.engine, &bytes)
+            .map_err(|e| format!("module failed to compile: {e}"))?;
+        Ok((compiled, Rc::new(export_ops(&bytes))))
     }
 
     /// Runs `invoke`, `get`, or instantiates a module (which yields no values).
@@ -641,8 +687,16 @@ impl WastContext {
             .collect();
         let entries = self.store.jit_stats().entries;
         let outcome = func.call(&mut self.store, &args, &mut results);
+        let traced = self.store.jit_stats().entries > entries;
         self.calls += 1;
-        self.traced_calls += usize::from(self.store.jit_stats().entries > entries);
+        self.traced_calls += usize::from(traced);
+        let ops = self.ops.get(&instance).and_then(|o| o.get(invoke.name));
+        for op in ops.iter().flat_map(|o| o.iter()) {
+            self.called_ops.insert(op.clone());
+            if traced {
+                self.traced_ops.insert(op.clone());
+            }
+        }
         outcome.map_err(ExecError::Engine)?;
         Ok(results)
     }
@@ -963,4 +1017,69 @@ fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
     } else {
         "<non-string panic payload>".to_string()
     }
+}
+
+/// The operators each exported function runs, by export name: those of its own body and
+/// of every function it calls directly (`call`, `return_call`), transitively. Names are
+/// `wasmparser`'s (`I32Add`, `LocalGet`, ...).
+type ExportOps = HashMap<String, Rc<BTreeSet<String>>>;
+
+/// [`ExportOps`] of a module that compiled (anything unreadable yields fewer operators).
+fn export_ops(bytes: &[u8]) -> ExportOps {
+    use wasmparser::{ExternalKind, Operator, Parser, Payload, TypeRef};
+    // Per function (imports first, as the index space numbers them): its operators and
+    // the functions it calls.
+    let mut funcs: Vec<(BTreeSet<String>, Vec<u32>)> = Vec::new();
+    let mut exports = Vec::new();
+    for payload in Parser::new(0).parse_all(bytes).flatten() {
+        match payload {
+            Payload::ImportSection(imports) => {
+                for import in imports.into_imports().flatten() {
+                    if matches!(import.ty, TypeRef::Func(_)) {
+                        funcs.push(Default::default());
+                    }
+                }
+            }
+            Payload::ExportSection(section) => {
+                for export in section.into_iter().flatten() {
+                    if export.kind == ExternalKind::Func {
+                        exports.push((export.name.to_string(), export.index));
+                    }
+                }
+            }
+            Payload::CodeSectionEntry(body) => {
+                let (mut ops, mut calls) = (BTreeSet::new(), Vec::new());
+                let Ok(mut reader) = body.get_operators_reader() else {
+                    funcs.push(Default::default());
+                    continue;
+                };
+                while let Ok(op) = reader.read() {
+                    if let Operator::Call { function_index }
+                    | Operator::ReturnCall { function_index } = op
+                    {
+                        calls.push(function_index);
+                    }
+                    let name = format!("{op:?}");
+                    let end = name.find([' ', '{']).unwrap_or(name.len());
+                    ops.insert(name[..end].to_string());
+                }
+                funcs.push((ops, calls));
+            }
+            _ => {}
+        }
+    }
+    let reach = |f: u32| {
+        let (mut ops, mut seen, mut todo) = (BTreeSet::new(), BTreeSet::new(), vec![f]);
+        while let Some(f) = todo.pop() {
+            if !seen.insert(f) {
+                continue;
+            }
+            if let Some((own, calls)) = funcs.get(f as usize) {
+                ops.extend(own.iter().cloned());
+                todo.extend(calls);
+            }
+        }
+        Rc::new(ops)
+    };
+    exports.into_iter().map(|(n, f)| (n, reach(f))).collect()
 }
