@@ -229,7 +229,7 @@ fn run_suite(label: &str, config: &Config, lazy: bool) -> (usize, usize, usize) 
     if config.jit_enabled() && !never.is_empty() {
         println!("    operators in no call that entered a trace: {never:?}");
         let explained = |op: &&String| NEVER_TRACED.iter().any(|(name, _)| name == op);
-        if filters.is_empty() && !never.iter().all(|op| explained(op)) {
+        if filters.is_empty() && !never.iter().all(explained) {
             println!("    expected only {NEVER_TRACED:?} there");
             failed += 1;
         }
