@@ -21,7 +21,9 @@
 //! helpers (one with its own loop, one recursive to a bounded depth, directly or through
 //! another function), call through a table
 //! whose target changes part-way (and sometimes traps: out of range, null, wrong
-//! signature), call an imported host function, load and store every width at addresses
+//! signature), call an imported host function (which on some calls writes memory, the
+//! globals or the table, grows memory, or calls back into the module), load and store
+//! every width at addresses
 //! that may run out of bounds part-way, divide by values that reach zero (or `MIN / -1`)
 //! part-way, convert floats that leave the integer range or turn NaN part-way, grow, fill
 //! and copy memory, read and write mutable globals, and `return` early (from inside loops
@@ -1999,7 +2001,7 @@ impl Printer {
         ));
         w.line(r#"(global $c32 (export "c32") i32 (i32.const 12345))"#);
         // Entry 4 stays null; entry 5 has the wrong signature; 6 and up are out of range.
-        w.line("(table 6 6 funcref)");
+        w.line(r#"(table (export "tab") 6 6 funcref)"#);
         w.line("(elem (i32.const 0) func $t0 $t1 $t2 $t3)");
         w.line("(elem (i32.const 5) func $wrong)");
         for (offset, bytes) in &p.data {
@@ -2026,7 +2028,7 @@ impl Printer {
             |w| w.expr_line(&p.wrong),
         );
         w.func(
-            "$leaf (param $a i32) (param $b i64) (result i64)",
+            r#"$leaf (export "leaf") (param $a i32) (param $b i64) (result i64)"#,
             &[Var::A, Var::B],
             |w| {
                 w.stmts(&p.leaf.stmts);
@@ -2470,12 +2472,23 @@ fn memarg(offset: u32, align1: bool) -> String {
 // Running and comparing
 // ---------------------------------------------------------------------------------------
 
-/// The host's record of its calls: how many, and a hash of every argument in order.
+/// The host's record of its calls: how many, a hash of every argument in order, and
+/// how many times it did each of [`host_effect`]'s things.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 struct Host {
     calls: u64,
     hash: u64,
+    effects: [u32; HOST_EFFECTS.len()],
 }
+
+/// What [`host_effect`] does, by its number.
+const HOST_EFFECTS: [&str; 5] = [
+    "memory writes",
+    "global writes",
+    "memory grow attempts",
+    "table writes",
+    "calls back into leaf",
+];
 
 /// A value as comparable bits; every NaN of a type is one value.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -2661,7 +2674,9 @@ fn observe(wasm: &[u8], mode: Mode, args: &[i32]) -> Vec<Observation> {
                     .wrapping_mul(0x100_0000_01b3)
                     .rotate_left(17)
                     ^ (b as u64);
-                (b.wrapping_mul(31) ^ i64::from(a)).wrapping_add(host.calls as i64)
+                let calls = host.calls;
+                let effect = host_effect(&mut caller, calls, a, b);
+                (b.wrapping_mul(31) ^ i64::from(a)).wrapping_add(calls as i64) ^ effect
             },
         )
         .unwrap();
@@ -2714,6 +2729,65 @@ fn observe(wasm: &[u8], mode: Mode, args: &[i32]) -> Vec<Observation> {
         LAST_STATS.with(|s| *s.borrow_mut() = store.jit_stats());
     }
     observations
+}
+
+/// What the host does besides answering, in a module that exports `leaf` (the generated
+/// programs; the fixed ones keep a pure host): on some calls, chosen by the call's number
+/// and arguments, it writes 8 bytes of memory, changes the mutable globals, grows memory
+/// by a page, points a table entry at another function, or calls `leaf` (a trap there is
+/// the host's to handle). Traces calling the host must see all of it, as the interpreter
+/// does. Returns a value mixed into the host's answer.
+fn host_effect(caller: &mut Caller<'_, Host>, calls: u64, a: i32, b: i64) -> i64 {
+    let Some(leaf) = caller.get_export("leaf").and_then(Extern::into_func) else {
+        return 0;
+    };
+    let export = |caller: &mut Caller<'_, Host>, name| caller.get_export(name).unwrap();
+    let effect = (calls ^ u64::from(a as u32)) % 8;
+    if let Some(n) = caller.data_mut().effects.get_mut(effect as usize) {
+        *n += 1;
+    }
+    match effect {
+        0 => {
+            let mem = export(caller, "mem").into_memory().unwrap();
+            let len = mem.data_size(&*caller) as u64;
+            let at = (b as u64 % (len - 7)) as usize;
+            mem.write(&mut *caller, at, &b.to_le_bytes()).unwrap();
+            1
+        }
+        1 => {
+            let g32 = export(caller, "g32").into_global().unwrap();
+            let Val::I32(x) = g32.get(&*caller) else {
+                unreachable!()
+            };
+            g32.set(&mut *caller, Val::I32(x ^ a)).unwrap();
+            let g64 = export(caller, "g64").into_global().unwrap();
+            g64.set(&mut *caller, Val::I64(b)).unwrap();
+            2
+        }
+        // Fails past the memory's maximum, as `memory.grow` would.
+        2 => export(caller, "mem")
+            .into_memory()
+            .unwrap()
+            .grow(&mut *caller, 1)
+            .map_or(-1, |old| old as i64),
+        3 => {
+            let tab = export(caller, "tab").into_table().unwrap();
+            let from = tab.get(&*caller, (a as u32) % 4).unwrap();
+            tab.set(&mut *caller, (a as u32 >> 2) % 4, from).unwrap();
+            4
+        }
+        4 => {
+            let mut out = [Val::I64(0)];
+            match leaf.call(&mut *caller, &[Val::I32(a), Val::I64(b)], &mut out) {
+                Ok(()) => match out[0] {
+                    Val::I64(r) => r,
+                    _ => unreachable!(),
+                },
+                Err(_) => 5,
+            }
+        }
+        _ => 0,
+    }
 }
 
 /// What differs between the interpreter's observation and the JIT's, if anything.
@@ -2851,6 +2925,8 @@ struct Tally {
     /// Function traces (recursion), and exits taken inside native calls between traces.
     function_traces: u64,
     nested_exits: u64,
+    /// What the host did besides answering (see [`HOST_EFFECTS`]).
+    host_effects: [u64; HOST_EFFECTS.len()],
     /// Megamorphic `call_indirect` sites, and calls through them the interpreter made.
     megamorphic: u64,
     slow_calls: u64,
@@ -2904,6 +2980,10 @@ fn traces_compute_what_the_interpreter_computes() {
                 t.megamorphic += s.megamorphic;
                 t.slow_calls += s.slow_calls;
             });
+            let effects = interp.last().map(|o| o.host.effects).unwrap_or_default();
+            for (total, n) in t.host_effects.iter_mut().zip(effects) {
+                *total += u64::from(n);
+            }
             match &interp[0].outcome {
                 Outcome::Returned(_) => {
                     t.returned += 1;
@@ -2934,7 +3014,7 @@ fn traces_compute_what_the_interpreter_computes() {
         "equivalence: {} cases ({} profiled, {} with epoch checks, {} with fuel, {} of them ran out), {} returned ({} with a loop of 200+ iterations), \
          traps {:?}; jit: {} traces ({} side traces, {} function traces), {} links, {} entries, \
          {} trees evicted, {} exits inside native calls, {} megamorphic sites ({} calls \
-         through the interpreter)",
+         through the interpreter); host: {}",
         t.cases,
         t.profiled,
         t.epochs,
@@ -2951,7 +3031,13 @@ fn traces_compute_what_the_interpreter_computes() {
         t.evicted,
         t.nested_exits,
         t.megamorphic,
-        t.slow_calls
+        t.slow_calls,
+        HOST_EFFECTS
+            .iter()
+            .zip(t.host_effects)
+            .map(|(what, n)| format!("{n} {what}"))
+            .collect::<Vec<_>>()
+            .join(", ")
     );
     if t.cases >= 300 {
         let trapped: u32 = t.traps.values().sum();
@@ -2969,6 +3055,12 @@ fn traces_compute_what_the_interpreter_computes() {
         );
         assert!(t.links * 4 >= t.cases as u64, "too few links: {t:?}");
         assert!(t.evicted * 20 >= t.cases as u64, "too few evictions: {t:?}");
+        // The host writes memory, globals and the table, grows memory and calls back
+        // into WebAssembly while traces run.
+        assert!(
+            t.host_effects.iter().all(|&n| n * 10 >= t.cases as u64),
+            "the host did too little: {t:?}"
+        );
         // Recursion runs as native calls between function traces, and exits inside them.
         assert!(
             t.function_traces * 40 >= t.cases as u64,

@@ -10,6 +10,7 @@ const PROGRAM: &str = r#"
 (module
   (import "env" "observe" (func $observe (param i32)))
   (import "env" "reenter" (func $reenter (param i32) (result i32)))
+  (import "env" "reenter_step" (func $reenter_step (param i32) (result i32)))
   ;; 8 per iteration (local.get, i32.const, i32.add, local.set; local.get, local.get,
   ;; i32.lt_u, br_if), then 1 for the final local.get: 8n + 1.
   (func $count (export "count") (param $n i32) (result i32) (local $i i32)
@@ -18,7 +19,7 @@ const PROGRAM: &str = r#"
       (br_if $l (i32.lt_u (local.get $i) (local.get $n))))
     (local.get $i))
   ;; 5 per call.
-  (func $step (param i32) (result i32)
+  (func $step (export "step") (param i32) (result i32)
     (i32.add (i32.mul (local.get 0) (i32.const 3)) (i32.const 1)))
   ;; 11 in the loop's own run (3 around the call, then 8), 5 in $step: 16n + 1.
   (func (export "calls") (param $n i32) (result i32) (local $i i32) (local $x i32)
@@ -44,7 +45,15 @@ const PROGRAM: &str = r#"
     (local.get $s))
   ;; 2 and whatever the host's call of `count` costs.
   (func (export "outer") (param $n i32) (result i32)
-    (call $reenter (local.get $n))))
+    (call $reenter (local.get $n)))
+  ;; 14 per iteration, 5 in the host's call of `step` and 5 in the loop's: 24n + 1.
+  (func (export "reentering") (param $n i32) (result i32) (local $i i32) (local $x i32)
+    (loop $l
+      (local.set $x (call $reenter_step (local.get $x)))
+      (local.set $x (call $step (local.get $x)))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $l (i32.lt_u (local.get $i) (local.get $n))))
+    (local.get $x)))
 "#;
 
 /// Fuel seen by `observe`, in call order, and what it sets the fuel to on which call.
@@ -58,9 +67,12 @@ fn setup(jit: bool) -> (Store<Host>, Instance) {
     let mut config = Config::new();
     config.jit(jit).consume_fuel(true);
     if jit {
-        // Traces from the second iteration, side traces from an exit's first time.
+        // Traces from the second iteration, side traces from an exit's first time, and
+        // function traces for what the host calls from its first call.
         config.jit_param("hotloop", 2).unwrap();
         config.jit_param("hotexit", 1).unwrap();
+        config.jit_param("hotcall", 1).unwrap();
+        config.jit_param("hostsize", 1).unwrap();
     }
     let engine = Engine::new(&config);
     let module = Module::new(&engine, PROGRAM).unwrap();
@@ -86,6 +98,18 @@ fn setup(jit: bool) -> (Store<Host>, Instance) {
                 let count = c.get_export("count").unwrap().into_func().unwrap();
                 let mut out = [Val::I32(0)];
                 count.call(&mut c, &[Val::I32(n)], &mut out)?;
+                Ok(out[0].i32().unwrap())
+            },
+        )
+        .unwrap();
+    linker
+        .func_wrap(
+            "env",
+            "reenter_step",
+            |mut c: Caller<'_, Host>, x: i32| -> Result<i32, Error> {
+                let step = c.get_export("step").unwrap().into_func().unwrap();
+                let mut out = [Val::I32(0)];
+                step.call(&mut c, &[Val::I32(x)], &mut out)?;
                 Ok(out[0].i32().unwrap())
             },
         )
@@ -130,7 +154,7 @@ fn a_loop_consumes_what_the_cost_table_says_and_runs_out_inside_its_trace() {
         // 1000 iterations fit, the 1001st does not: it traps at its start with 5 left.
         let (result, frames, left) = run(&mut store, &instance, "count", 1_000_000, 8_005);
         assert_eq!(result, Err(TrapCode::OutOfFuel), "jit {jit}");
-        assert_eq!((frames, left), (vec![2], 5), "jit {jit}");
+        assert_eq!((frames, left), (vec![3], 5), "jit {jit}");
         // The store stays usable.
         let (result, _, left) = run(&mut store, &instance, "count", 3, 100);
         assert_eq!((result, left), (Ok(Some(3)), 100 - 25), "jit {jit}");
@@ -153,7 +177,7 @@ fn fuel_runs_out_inside_an_inlined_call() {
         // After 100 iterations, 13 is left: the loop's run (11) fits, `$step`'s does not.
         let (result, frames, left) = run(&mut store, &instance, "calls", 1000, 1_613);
         assert_eq!(result, Err(TrapCode::OutOfFuel), "jit {jit}");
-        assert_eq!((frames, left), (vec![3, 4], 2), "jit {jit}");
+        assert_eq!((frames, left), (vec![4, 5], 2), "jit {jit}");
         if jit {
             assert!(store.jit_stats().traces > 0);
         }
@@ -173,7 +197,7 @@ fn host_calls_see_the_exact_fuel_left_and_may_cut_it() {
         store.data_mut().cut = Some((150, 3));
         let (result, frames, left) = run(&mut store, &instance, "observed", 200, 5_000);
         assert_eq!(result, Err(TrapCode::OutOfFuel), "jit {jit}");
-        assert_eq!((frames, left, store.data().seen.len()), (vec![5], 3, 150));
+        assert_eq!((frames, left, store.data().seen.len()), (vec![6], 3, 150));
         if jit {
             assert!(store.jit_stats().traces > 0);
         }
@@ -221,6 +245,26 @@ fn every_budget_runs_out_at_the_same_place_with_side_traces_as_without() {
 }
 
 #[test]
+fn every_budget_runs_out_at_the_same_place_when_a_trace_calls_a_host_that_reenters() {
+    let (mut interp, interp_instance) = setup(false);
+    let (mut jit, jit_instance) = setup(true);
+    // `step` is called from the host and from the loop: whichever records its function
+    // trace, both calls run it and charge its entry once.
+    let (result, _, left) = run(&mut interp, &interp_instance, "reentering", 30, 1_000);
+    assert_eq!(left, 1_000 - 721);
+    for fuel in 0..=750 {
+        let expected = run(&mut interp, &interp_instance, "reentering", 30, fuel);
+        let got = run(&mut jit, &jit_instance, "reentering", 30, fuel);
+        assert_eq!(got, expected, "fuel {fuel}");
+        if fuel >= 721 {
+            assert_eq!(got.0, result);
+        }
+    }
+    let stats = jit.jit_stats();
+    assert!(stats.function_traces > 0 && stats.entries > 0, "{stats}");
+}
+
+#[test]
 fn fuel_is_an_error_unless_configured() {
     let engine = Engine::default();
     let mut store = Store::new(&engine, ());
@@ -238,6 +282,10 @@ fn fuel_is_an_error_unless_configured() {
             .replace(
                 "(import \"env\" \"reenter\" (func $reenter (param i32) (result i32)))",
                 "(func $reenter (param i32) (result i32) (local.get 0))",
+            )
+            .replace(
+                "(import \"env\" \"reenter_step\" (func $reenter_step (param i32) (result i32)))",
+                "(func $reenter_step (param i32) (result i32) (local.get 0))",
             ),
     )
     .unwrap();

@@ -716,7 +716,28 @@ fn count_entry(s: &mut StoreInner, stop: usize) -> Option<LoopAction> {
             ctr.store(left - 1, Ordering::Relaxed);
             None
         }
-        _ => Some(hot_loop(s, ip, ENTRY, stop)),
+        _ => {
+            // A call from WebAssembly charges the entry run's `Fuel` before the entry
+            // (see `CompiledFunc::entry_fuel`), so an entry's trace starts after it; this
+            // call charges it too, to meet that trace. Short of fuel, the interpreter
+            // runs the `Fuel` and traps there.
+            // SAFETY: as above.
+            let f = unsafe { &*func };
+            let ip = if f.entry_fuel != 0 && ip == f.code.as_ptr() {
+                let left = s.fuel - i64::from(f.entry_fuel);
+                if left < 0 {
+                    return None;
+                }
+                s.fuel = left;
+                // SAFETY: the code holds the `Fuel` and at least the `Return` after it.
+                let after = unsafe { ip.add(1) };
+                s.stack.frames.last_mut().expect("the callee's frame").ip = after;
+                after
+            } else {
+                ip
+            };
+            Some(hot_loop(s, ip, ENTRY, stop))
+        }
     }
 }
 
