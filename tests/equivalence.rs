@@ -32,7 +32,8 @@
 //! bounded time (about a millisecond in release). NaN bits are nondeterministic in
 //! WebAssembly, so a float whose bits become observable (stored to memory, reinterpreted,
 //! or the sign source of `copysign`) is canonicalized first, unless it came straight from
-//! a constant, a load or a reinterpretation (whose bits are exact).
+//! a constant, a load or a reinterpretation, or from `abs`, `neg` or `copysign` of such a
+//! value (whose bits are exact: those three only touch the sign bit).
 //!
 //! 500 cases by default; more with
 //! `PROPTEST_CASES=5000 cargo test --release --test equivalence`. A failing case is shrunk,
@@ -1919,10 +1920,20 @@ fn f64_literal(bits: u64) -> String {
 }
 
 /// Whether a float expression's bits are deterministic even when they are a NaN: constants,
-/// loads and reinterpretations are bit-exact; arithmetic may produce any NaN.
+/// loads and reinterpretations are bit-exact, and so are `abs`, `neg` and `copysign` of
+/// them; arithmetic may produce any NaN.
 fn bit_exact(e: &Expr) -> bool {
     match e {
         Expr::F32(_) | Expr::F64(_) | Expr::Load { .. } => true,
+        // Bit operations: the sign bit aside, the operand's bits, NaN payload included
+        // (a `copysign`'s sign source is made exact where it is printed).
+        Expr::Op(op, args)
+            if [".abs", ".neg", ".copysign"]
+                .iter()
+                .any(|o| op.name.ends_with(o)) =>
+        {
+            bit_exact(&args[0])
+        }
         Expr::Op(op, _) => matches!(op.name, "f32.reinterpret_i32" | "f64.reinterpret_i64"),
         _ => false,
     }
