@@ -26,8 +26,9 @@
 //! every width at addresses
 //! that may run out of bounds part-way, divide by values that reach zero (or `MIN / -1`)
 //! part-way, convert floats that leave the integer range or turn NaN part-way, grow, fill
-//! and copy memory, read and write mutable globals, and `return` early (from inside loops
-//! too) under rare conditions. Every loop is counted and every
+//! and copy memory, read and write mutable globals, compute values in `if`s and blocks
+//! with results (left early by a `br_if` carrying a value), and `return` early (from
+//! inside loops too) under rare conditions. Every loop is counted and every
 //! recursion bounded, and trip counts are cut to a work budget, so each case runs in
 //! bounded time (about a millisecond in release). NaN bits are nondeterministic in
 //! WebAssembly, so a float whose bits become observable (stored to memory, reinterpreted,
@@ -242,6 +243,10 @@ enum Expr {
     },
     /// `(select a b cond)`.
     Select(Box<[Expr; 3]>),
+    /// `(if (result t) cond (then a) (else b))`: only the arm taken runs.
+    Cond(Box<[Expr; 3]>),
+    /// `(block (result t) (drop (br_if 0 a cond)) b)`: a block left early with a value.
+    Exit(Box<[Expr; 3]>),
     Tee(Var, Box<Expr>),
     MemorySize,
     MemoryGrow(Box<Expr>),
@@ -734,7 +739,7 @@ impl Expr {
             Expr::GlobalGet(Glob::GF64) => F64,
             Expr::Op(op, _) => op.ret,
             Expr::Load { op, .. } => op.ty,
-            Expr::Select(abc) => abc[0].ty(),
+            Expr::Select(abc) | Expr::Cond(abc) | Expr::Exit(abc) => abc[0].ty(),
             Expr::Call(Callee::Table(_) | Callee::Looper, _) | Expr::CallIndirect { .. } => I32,
             Expr::Call(Callee::Mix | Callee::Leaf | Callee::Rec, _) => I64,
         }
@@ -1240,9 +1245,19 @@ fn exprs(level: Level, depth: usize) -> Exprs {
         let [s32, s64, sf32, sf64] = cur.clone();
         let [l32, l64, lf32, lf64] = leaves();
         let select_of = |s: BoxedStrategy<Expr>| {
-            (s.clone(), s, condition(s32.clone()))
-                .prop_map(|(a, b, c)| Expr::Select(Box::new([a, b, c])))
-                .boxed()
+            let abc = (s.clone(), s, condition(s32.clone()));
+            let select = abc
+                .clone()
+                .prop_map(|(a, b, c)| Expr::Select(Box::new([a, b, c])));
+            let cond = abc
+                .clone()
+                .prop_map(|(a, b, c)| Expr::Cond(Box::new([a, b, c])));
+            let exit = abc.prop_map(|(a, b, c)| Expr::Exit(Box::new([a, b, c])));
+            pick(vec![
+                (2, select.boxed()),
+                (1, cond.boxed()),
+                (1, exit.boxed()),
+            ])
         };
         let tee = |ty: Ty, s: BoxedStrategy<Expr>| {
             (one_of(Var::scratch(ty)), s)
@@ -1756,7 +1771,9 @@ fn expr_cost(e: &Expr, c: &Costs) -> u64 {
         | Expr::MemorySize => 0,
         Expr::Op(_, args) => args.iter().map(|a| expr_cost(a, c)).sum(),
         Expr::Load { addr, .. } => expr_cost(addr, c),
-        Expr::Select(abc) => abc.iter().map(|a| expr_cost(a, c)).sum(),
+        Expr::Select(abc) | Expr::Cond(abc) | Expr::Exit(abc) => {
+            abc.iter().map(|a| expr_cost(a, c)).sum()
+        }
         Expr::Tee(_, e) | Expr::MemoryGrow(e) => expr_cost(e, c),
         Expr::Call(callee, args) => {
             args.iter().map(|a| expr_cost(a, c)).sum::<u64>()
@@ -2422,6 +2439,31 @@ impl Printer {
                     self.out.push(' ');
                     self.expr(x);
                 }
+                self.out.push(')');
+            }
+            Expr::Cond(abc) => {
+                let [a, b, cond] = &**abc;
+                write!(self.out, "(if (result {}) ", a.ty().name()).unwrap();
+                self.expr(cond);
+                self.out.push_str(" (then ");
+                self.expr(a);
+                self.out.push_str(") (else ");
+                self.expr(b);
+                self.out.push_str("))");
+            }
+            Expr::Exit(abc) => {
+                let [a, b, cond] = &**abc;
+                write!(
+                    self.out,
+                    "(block (result {}) (drop (br_if 0 ",
+                    a.ty().name()
+                )
+                .unwrap();
+                self.expr(a);
+                self.out.push(' ');
+                self.expr(cond);
+                self.out.push_str(")) ");
+                self.expr(b);
                 self.out.push(')');
             }
             Expr::Tee(v, e) => {
