@@ -26,7 +26,9 @@
 //! every width at addresses
 //! that may run out of bounds part-way, divide by values that reach zero (or `MIN / -1`)
 //! part-way, convert floats that leave the integer range or turn NaN part-way, grow, fill
-//! and copy memory, read and write mutable globals, compute values in `if`s and blocks
+//! and copy memory, read and write mutable globals, read and write the table
+//! (`table.get`, `ref.is_null`, `table.set` of `ref.func` or `ref.null`, past its end
+//! too), compute values in `if`s and blocks
 //! with results (left early by a `br_if` carrying a value), and `return` early (from
 //! inside loops too) under rare conditions. Every loop is counted and every
 //! recursion bounded, and trip counts are cut to a work budget, so each case runs in
@@ -247,6 +249,8 @@ enum Expr {
     Cond(Box<[Expr; 3]>),
     /// `(block (result t) (drop (br_if 0 a cond)) b)`: a block left early with a value.
     Exit(Box<[Expr; 3]>),
+    /// `(ref.is_null (table.get (i32.and e 7)))`: entries 6 and 7 are out of bounds.
+    RefIsNull(Box<Expr>),
     Tee(Var, Box<Expr>),
     MemorySize,
     MemoryGrow(Box<Expr>),
@@ -287,6 +291,12 @@ enum Stmt {
         value: Expr,
     },
     Drop(Expr),
+    /// `(table.set (i32.and index 7) ref)`: `ref.func $t<k>`, or `ref.null func` for
+    /// `None`; entries 6 and 7 are out of bounds.
+    TableSet {
+        index: Expr,
+        func: Option<u8>,
+    },
     If(Expr, Vec<Stmt>, Vec<Stmt>),
     Loop(Box<Loop>),
     /// `br_if` to the exit of an enclosing loop (`outer` counts outwards, modulo the
@@ -740,7 +750,9 @@ impl Expr {
             Expr::Op(op, _) => op.ret,
             Expr::Load { op, .. } => op.ty,
             Expr::Select(abc) | Expr::Cond(abc) | Expr::Exit(abc) => abc[0].ty(),
-            Expr::Call(Callee::Table(_) | Callee::Looper, _) | Expr::CallIndirect { .. } => I32,
+            Expr::Call(Callee::Table(_) | Callee::Looper, _)
+            | Expr::CallIndirect { .. }
+            | Expr::RefIsNull(_) => I32,
             Expr::Call(Callee::Mix | Callee::Leaf | Callee::Rec, _) => I64,
         }
     }
@@ -1274,6 +1286,12 @@ fn exprs(level: Level, depth: usize) -> Exprs {
                 binary(&I32_DIVISION, s32.clone(), divisor(I32, s32.clone())),
             ),
             (1, unary(&I64_EQZ, s64.clone())),
+            (
+                1,
+                s32.clone()
+                    .prop_map(|e| Expr::RefIsNull(Box::new(e)))
+                    .boxed(),
+            ),
             (3, binary(&I64_COMPARE, s64.clone(), s64.clone())),
             (2, binary(&F32_COMPARE, sf32.clone(), sf32.clone())),
             (2, binary(&F64_COMPARE, sf64.clone(), sf64.clone())),
@@ -1476,6 +1494,12 @@ impl Stmts {
             (3, global_set),
             (6, store),
             (1, any_expr.prop_map(Stmt::Drop).boxed()),
+            (
+                1,
+                (by_ty(&self.e, I32), prop::option::weighted(0.8, 0u8..4))
+                    .prop_map(|(index, func)| Stmt::TableSet { index, func })
+                    .boxed(),
+            ),
             (
                 2,
                 (0u8..3, self.exit_cond())
@@ -1774,7 +1798,7 @@ fn expr_cost(e: &Expr, c: &Costs) -> u64 {
         Expr::Select(abc) | Expr::Cond(abc) | Expr::Exit(abc) => {
             abc.iter().map(|a| expr_cost(a, c)).sum()
         }
-        Expr::Tee(_, e) | Expr::MemoryGrow(e) => expr_cost(e, c),
+        Expr::Tee(_, e) | Expr::MemoryGrow(e) | Expr::RefIsNull(e) => expr_cost(e, c),
         Expr::Call(callee, args) => {
             args.iter().map(|a| expr_cost(a, c)).sum::<u64>()
                 + match callee {
@@ -1801,9 +1825,11 @@ fn stmt_cost(s: &Stmt, c: &Costs) -> u64 {
         _ => 4,
     };
     1 + match s {
-        Stmt::Set(_, e) | Stmt::Acc(_, e) | Stmt::GlobalSet(_, e) | Stmt::Drop(e) => {
-            expr_cost(e, c)
-        }
+        Stmt::Set(_, e)
+        | Stmt::Acc(_, e)
+        | Stmt::GlobalSet(_, e)
+        | Stmt::Drop(e)
+        | Stmt::TableSet { index: e, .. } => expr_cost(e, c),
         Stmt::Break { cond, .. } | Stmt::Continue { cond, .. } | Stmt::Return { cond } => {
             expr_cost(cond, c)
         }
@@ -2191,6 +2217,14 @@ impl Printer {
                 self.expr(e);
                 self.out.push(')');
             }
+            Stmt::TableSet { index, func } => {
+                self.line("(table.set (i32.and ");
+                self.expr(index);
+                match func {
+                    Some(k) => write!(self.out, " (i32.const 7)) (ref.func $t{k}))").unwrap(),
+                    None => self.out.push_str(" (i32.const 7)) (ref.null func))"),
+                }
+            }
             Stmt::If(cond, then, else_) => {
                 self.line("(if ");
                 self.expr(cond);
@@ -2472,6 +2506,11 @@ impl Printer {
                 self.out.push(')');
             }
             Expr::MemorySize => self.out.push_str("(memory.size)"),
+            Expr::RefIsNull(e) => {
+                self.out.push_str("(ref.is_null (table.get (i32.and ");
+                self.expr(e);
+                self.out.push_str(" (i32.const 7))))");
+            }
             Expr::MemoryGrow(e) => {
                 self.out.push_str("(memory.grow ");
                 self.expr(e);
