@@ -221,46 +221,40 @@ fn fuel_runs_out_inside_wasm_a_host_call_reentered() {
     }
 }
 
-#[test]
-fn every_budget_runs_out_at_the_same_place_with_side_traces_as_without() {
+/// Runs export `name` with `n`, whose whole run costs `cost`, on every budget up to a bit
+/// more than that, with the JIT and without: the fuel runs out at every point of the run,
+/// at the same instruction with the same fuel left in both. Returns the JIT's store.
+fn every_budget_agrees(name: &str, n: i32, cost: u64) -> Store<Host> {
     let (mut interp, interp_instance) = setup(false);
     let (mut jit, jit_instance) = setup(true);
-    // The whole loop: 16n + 1.
-    let (result, _, left) = run(&mut interp, &interp_instance, "branchy", 40, 1_000);
-    assert_eq!(left, 1_000 - 641);
-    // Every budget up to the loop's whole cost, so the fuel runs out at every run of it,
-    // in the root trace and in the side trace of its other arm.
-    for fuel in 0..=700 {
-        let expected = run(&mut interp, &interp_instance, "branchy", 40, fuel);
-        let got = run(&mut jit, &jit_instance, "branchy", 40, fuel);
+    let (result, _, left) = run(&mut interp, &interp_instance, name, n, 1_000);
+    assert_eq!(left, 1_000 - cost);
+    for fuel in 0..=cost + 50 {
+        let expected = run(&mut interp, &interp_instance, name, n, fuel);
+        let got = run(&mut jit, &jit_instance, name, n, fuel);
         assert_eq!(got, expected, "fuel {fuel}");
-        if fuel >= 641 {
+        if fuel >= cost {
             assert_eq!(got.0, result);
         } else {
             assert_eq!(got.0, Err(TrapCode::OutOfFuel));
         }
     }
-    let stats = jit.jit_stats();
+    jit
+}
+
+#[test]
+fn every_budget_runs_out_at_the_same_place_with_side_traces_as_without() {
+    // The whole loop, 16n + 1, runs out in the root trace and in the side trace of its
+    // other arm.
+    let stats = every_budget_agrees("branchy", 40, 641).jit_stats();
     assert!(stats.side_traces > 0 && stats.exits > 0, "{stats}");
 }
 
 #[test]
 fn every_budget_runs_out_at_the_same_place_when_a_trace_calls_a_host_that_reenters() {
-    let (mut interp, interp_instance) = setup(false);
-    let (mut jit, jit_instance) = setup(true);
-    // `step` is called from the host and from the loop: whichever records its function
-    // trace, both calls run it and charge its entry once.
-    let (result, _, left) = run(&mut interp, &interp_instance, "reentering", 30, 1_000);
-    assert_eq!(left, 1_000 - 721);
-    for fuel in 0..=750 {
-        let expected = run(&mut interp, &interp_instance, "reentering", 30, fuel);
-        let got = run(&mut jit, &jit_instance, "reentering", 30, fuel);
-        assert_eq!(got, expected, "fuel {fuel}");
-        if fuel >= 721 {
-            assert_eq!(got.0, result);
-        }
-    }
-    let stats = jit.jit_stats();
+    // `step` is called from the host and from the loop (24n + 1 in all): whichever
+    // records its function trace, both calls run it and charge its entry once.
+    let stats = every_budget_agrees("reentering", 30, 721).jit_stats();
     assert!(stats.function_traces > 0 && stats.entries > 0, "{stats}");
 }
 
