@@ -90,30 +90,21 @@ fn setup(jit: bool) -> (Store<Host>, Instance) {
             }
         })
         .unwrap();
-    linker
-        .func_wrap(
-            "env",
-            "reenter",
-            |mut c: Caller<'_, Host>, n: i32| -> Result<i32, Error> {
-                let count = c.get_export("count").unwrap().into_func().unwrap();
-                let mut out = [Val::I32(0)];
-                count.call(&mut c, &[Val::I32(n)], &mut out)?;
-                Ok(out[0].i32().unwrap())
-            },
-        )
-        .unwrap();
-    linker
-        .func_wrap(
-            "env",
-            "reenter_step",
-            |mut c: Caller<'_, Host>, x: i32| -> Result<i32, Error> {
-                let step = c.get_export("step").unwrap().into_func().unwrap();
-                let mut out = [Val::I32(0)];
-                step.call(&mut c, &[Val::I32(x)], &mut out)?;
-                Ok(out[0].i32().unwrap())
-            },
-        )
-        .unwrap();
+    // Host functions that call an export back with their argument.
+    for (import, export) in [("reenter", "count"), ("reenter_step", "step")] {
+        linker
+            .func_wrap(
+                "env",
+                import,
+                move |mut c: Caller<'_, Host>, x: i32| -> Result<i32, Error> {
+                    let f = c.get_export(export).unwrap().into_func().unwrap();
+                    let mut out = [Val::I32(0)];
+                    f.call(&mut c, &[Val::I32(x)], &mut out)?;
+                    Ok(out[0].i32().unwrap())
+                },
+            )
+            .unwrap();
+    }
     let instance = linker.instantiate(&mut store, &module).unwrap();
     (store, instance)
 }

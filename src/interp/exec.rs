@@ -122,7 +122,7 @@ pub(crate) fn table_entry(s: &StoreInner, table: u16, index: u64) -> u64 {
 /// against 64-byte lines decides much of its speed: when it straddles two, every
 /// instruction it dispatches pays for a second fetch. A function starts only 16-byte
 /// aligned, so at an address set by all the code linked before it, which an embedder's
-/// build chooses; the same interpreter was measured 1.2 to 1.7 times slower from its start
+/// build chooses; the same interpreter was measured up to 1.8 times slower from its start
 /// address alone. On ELF targets this function therefore sits alone in a section that
 /// the `global_asm!` below aligns to 64 bytes, and the loop's layout depends on its own code.
 /// (Of the four 16-byte offsets a line's start allows, offset 0 measured best over the
