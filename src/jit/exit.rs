@@ -105,6 +105,8 @@ pub(crate) struct Exit {
     /// The trace's end returning to the interpreter (a link, not a failing guard): it
     /// never grows a side trace.
     pub(crate) link: bool,
+    /// A conditional branch's guard (see [`super::ir::Snapshot::branch`]).
+    pub(crate) branch: bool,
     pub(crate) taken: u64,
     /// Offsets of the branches to this exit's stub, in the trace's code.
     pub(crate) sites: Vec<u32>,

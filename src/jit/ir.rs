@@ -528,6 +528,9 @@ pub(crate) struct Snapshot {
     /// Fuel the trace has charged beyond what the interpreter would have by `pc`
     /// (charged ahead for the rest of a straight-line run): given back at the exit.
     pub(crate) fuel: i64,
+    /// The guard is a conditional branch's, at `pc`: when it fails, the branch goes the
+    /// other way, so a side trace from here needs no guard of its own on that branch.
+    pub(crate) branch: bool,
 }
 
 /// A fast, non-cryptographic hasher for the JIT's maps (keys are small integers and

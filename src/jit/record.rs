@@ -198,6 +198,10 @@ pub(crate) struct Recorder {
     broken: bool,
     /// A side trace of a `Switch`'s target.
     from_switch: bool,
+    /// A side trace whose parent exits at a branch's failed guard: that branch, at
+    /// `start_pc`, goes the other way, which needs no guard. Cleared once the first
+    /// instruction is recorded.
+    implied: bool,
     /// A call made as a call into a function trace (`CallTrace`), whose execution the
     /// recording steps over until it returns.
     skip: Option<Skip>,
@@ -289,6 +293,7 @@ impl Recorder {
             fuel: FuelRun::new(0),
             fuel_left: Ref::NONE,
             from_switch: false,
+            implied: false,
             skip: None,
             icall_targets: Vec::new(),
             written: Vec::new(),
@@ -344,6 +349,7 @@ impl Recorder {
             .collect();
         rec.max_depth = rec.frames.len();
         rec.from_switch = e.slot.is_some();
+        rec.implied = e.branch;
         rec.fuel = FuelRun::new(e.fuel);
         // A parent exit that charged fuel ahead opens a run at once, to settle it.
         let settled = rec.inherit(&e.entries, e.acc).and_then(|()| match e.fuel {
@@ -454,6 +460,7 @@ impl Recorder {
                 return self.stop_return(p.pc);
             }
             self.complete(s, &p, pc, depth)?;
+            self.implied = false;
             if self.skip.is_some() {
                 // A call into a function trace: `pc` is the callee's, stepped over.
                 return Ok(Step::Continue);
@@ -713,6 +720,7 @@ impl Recorder {
             acc,
             at,
             fuel: self.fuel.ahead(),
+            branch: false,
         }
     }
 
@@ -1687,7 +1695,7 @@ impl Recorder {
         let x = self.get(a, ty)?;
         let y = self.get(b, ty)?;
         let c = if taken { c } else { c.negate() };
-        self.guard_cond(c, x, y, pc)
+        self.guard_branch(c, x, y, pc)
     }
 
     /// A bit-test branch: branches when `(a & b) <c> 0`.
@@ -1708,7 +1716,21 @@ impl Recorder {
         let and = self.emit(Op::And, Ty::I32, x, y, 0)?;
         let zero = self.ir.k(Ty::I32, 0)?;
         let c = if taken { c } else { c.negate() };
-        self.guard_cond(c, and, zero, pc)
+        self.guard_branch(c, and, zero, pc)
+    }
+
+    /// Guards the direction a conditional branch at `pc` took, unless the parent's
+    /// failed guard on it already says so (see `implied`).
+    fn guard_branch(&mut self, c: Cond, a: Ref, b: Ref, pc: *const Instr) -> Result<(), Abort> {
+        if self.implied && pc == self.start_pc {
+            return Ok(());
+        }
+        let n = self.ir.snaps.len();
+        self.guard_cond(c, a, b, pc)?;
+        if let Some(s) = self.ir.snaps.get_mut(n) {
+            s.branch = true;
+        }
+        Ok(())
     }
 
     fn div(

@@ -305,6 +305,7 @@ pub(crate) fn compile(
                     ir.get(s.at).op,
                     Op::Exit | Op::Link | Op::Native | Op::CallCheck | Op::CallTrace | Op::CallAny
                 ),
+                branch: s.branch,
                 taken: 0,
                 sites: std::mem::take(&mut out.exit_sites[k]),
                 slot: out.exit_slots[k],

@@ -97,6 +97,7 @@ pub(crate) fn unroll(ir: &mut Ir<'_>, modified: &[(u32, Ref)]) -> Result<(), IrF
                 acc: sub(&subst, s.acc),
                 at: r,
                 fuel: s.fuel,
+                branch: s.branch,
             });
         }
     }
