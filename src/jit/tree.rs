@@ -51,6 +51,9 @@ impl Link {
 #[derive(Default)]
 pub(crate) struct Forest {
     traces: Vec<Option<Trace>>,
+    /// Side traces of the tree rooted at trace `n`, at index `n - 1` (kept here, not
+    /// counted: every exit that wants a side trace asks).
+    sides: Vec<u32>,
     /// Live traces.
     live: usize,
     /// The largest extent and inlining depth of any trace: what entering a tree
@@ -94,9 +97,9 @@ impl Forest {
 
     /// Side traces of the tree whose root is `root`.
     pub(crate) fn sides_of(&self, root: u32) -> usize {
-        self.iter()
-            .filter(|t| t.root == root && t.parent.is_some())
-            .count()
+        self.sides
+            .get((root as usize).wrapping_sub(1))
+            .map_or(0, |&n| n as usize)
     }
 
     /// Adds a compiled trace (numbered [`Forest::next_number`]).
@@ -104,7 +107,13 @@ impl Forest {
         debug_assert_eq!(t.number, self.next_number());
         self.max_extent = self.max_extent.max(t.extent);
         self.max_depth = self.max_depth.max(t.depth);
+        if t.parent.is_some()
+            && let Some(n) = self.sides.get_mut((t.root as usize).wrapping_sub(1))
+        {
+            *n += 1;
+        }
         self.traces.push(Some(t));
+        self.sides.push(0);
         self.live += 1;
     }
 
@@ -113,6 +122,7 @@ impl Forest {
         self.max_extent = 0;
         self.max_depth = 0;
         self.live = 0;
+        self.sides.fill(0);
         self.traces.iter_mut().filter_map(Option::take).collect()
     }
 
@@ -164,6 +174,9 @@ impl Forest {
                 t.link = Link::Interp;
                 t.link_jump = None;
             }
+        }
+        if let Some(n) = self.sides.get_mut((root as usize).wrapping_sub(1)) {
+            *n = 0;
         }
         let mut gone = None;
         for n in members {
