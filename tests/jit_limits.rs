@@ -1,6 +1,6 @@
 //! The JIT at its limits, with correct results throughout: memory grown and a table changed
 //! by host calls in the middle of a running trace, host functions that fail or panic there,
-//! trees evicted on every recording, inlining past `maxinline`, deep recursion inside traced
+//! trees evicted on every recording, `maxside` bounding a tree, inlining past `maxinline`, deep recursion inside traced
 //! loops, thousands of loops and a loop body too long to record.
 //!
 //! Every expected value comes from a model of the program written here in Rust, and every
@@ -283,6 +283,63 @@ fn thousands_of_loops() {
     let wat = many_loops_wat(2000);
     let stats = agree(&wat, no_imports, 100, &[], many_loops_result(2000, 100));
     assert!(stats.traces >= 2000, "{stats}");
+}
+
+/// A loop with eight paths, chosen by `i & 7` through nested `if`s.
+const EIGHT_PATHS_WAT: &str = r#"(module
+  (func (export "run") (param $n i32) (result i32)
+    (local $i i32) (local $s i32) (local $k i32)
+    (loop $l
+      (local.set $k (i32.and (local.get $i) (i32.const 7)))
+      (if (i32.lt_u (local.get $k) (i32.const 4))
+        (then (if (i32.lt_u (local.get $k) (i32.const 2))
+          (then (if (i32.eqz (local.get $k))
+            (then (local.set $s (i32.add (local.get $s) (local.get $i))))
+            (else (local.set $s (i32.xor (local.get $s) (local.get $i))))))
+          (else (if (i32.eq (local.get $k) (i32.const 2))
+            (then (local.set $s (i32.add (local.get $s) (i32.mul (local.get $i) (i32.const 3)))))
+            (else (local.set $s (i32.sub (local.get $s) (local.get $i))))))))
+        (else (if (i32.lt_u (local.get $k) (i32.const 6))
+          (then (if (i32.eq (local.get $k) (i32.const 4))
+            (then (local.set $s (i32.mul (local.get $s) (i32.const 5))))
+            (else (local.set $s (i32.add (local.get $s) (i32.const 7))))))
+          (else (if (i32.eq (local.get $k) (i32.const 6))
+            (then (local.set $s (i32.rotl (local.get $s) (i32.const 1))))
+            (else (local.set $s (i32.add (local.get $s) (i32.mul (local.get $i) (local.get $i))))))))))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $l (i32.lt_u (local.get $i) (local.get $n))))
+    (local.get $s)))"#;
+
+fn eight_paths_result(n: i32) -> i32 {
+    (0..n).fold(0i32, |s, i| match i & 7 {
+        0 => s.wrapping_add(i),
+        1 => s ^ i,
+        2 => s.wrapping_add(i.wrapping_mul(3)),
+        3 => s.wrapping_sub(i),
+        4 => s.wrapping_mul(5),
+        5 => s.wrapping_add(7),
+        6 => s.rotate_left(1),
+        _ => s.wrapping_add(i.wrapping_mul(i)),
+    })
+}
+
+#[test]
+fn maxside_bounds_a_trees_side_traces() {
+    let n = 20_000;
+    let hot = [("hotexit", 1)];
+    let free = agree(EIGHT_PATHS_WAT, no_imports, n, &hot, eight_paths_result(n));
+    assert!(
+        free.side_traces >= 7,
+        "every path grows a side trace:\n{free}"
+    );
+    let bounded = agree(
+        EIGHT_PATHS_WAT,
+        no_imports,
+        n,
+        &[("hotexit", 1), ("maxside", 3)],
+        eight_paths_result(n),
+    );
+    assert_eq!(bounded.side_traces, 3, "{bounded}");
 }
 
 /// A loop calling a chain of `depth` functions, the last adding its argument to 1.
