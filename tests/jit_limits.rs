@@ -1,7 +1,8 @@
 //! The JIT at its limits, with correct results throughout: memory grown and a table changed
 //! by host calls in the middle of a running trace, host functions that fail or panic there,
-//! trees evicted on every recording, `maxside` bounding a tree, inlining past `maxinline`, deep recursion inside traced
-//! loops, thousands of loops and a loop body too long to record.
+//! trees evicted on every recording, `maxside` bounding a tree, inlining past `maxinline`,
+//! deep recursion inside traced loops, thousands of loops and a loop body too long to
+//! record.
 //!
 //! Every expected value comes from a model of the program written here in Rust, and every
 //! program also runs in the interpreter, which must agree. Each test checks from the JIT's
