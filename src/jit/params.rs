@@ -5,9 +5,9 @@
 //! name=value`) and the listing `spur jit-params` prints. The presets
 //! ([`JitPreset`]: `interactive`, `batch`, `embedded`, `none`) are a second table, one row
 //! of values over these tunables each. The defaults follow LuaJIT 2.1's
-//! (`hotloop` 56, `hotexit` 10, `tryside` 4, `loopunroll` 15, the penalty
+//! (`hotloop` 56, `hotexit` 10, `tryside` 4, `maxside` 100, `loopunroll` 15, the penalty
 //! scheme), widened where WebAssembly modules are bigger (`maxtrace`, `maxmcode`,
-//! `maxrecord`, `maxside`).
+//! `maxrecord`).
 
 use crate::error::Error;
 
@@ -80,11 +80,8 @@ jit_params! {
     maxirconst: 1000,
     /// Snapshots in one trace.
     maxsnap: 500,
-    /// Side traces of one root trace. LuaJIT's 100 is too few for a bytecode
-    /// interpreter compiled to WebAssembly: its dispatch loop is one tree, each opcode a
-    /// `br_table` target growing its own side traces (Lua's hit 100, and its hottest
-    /// opcodes then exited to the interpreter 1.3 million times in one script).
-    maxside: 500,
+    /// Side traces of one root trace.
+    maxside: 100,
     /// Depth of calls inlined into one trace.
     maxinline: 16,
     /// Targets a `call_indirect` site inlines, each behind a guard, before it is
@@ -180,7 +177,7 @@ jit_presets! {
     /// Long runs where throughput is all: wait for surer evidence, then record longer
     /// traces and bigger trees, with no limit on compile time.
     Batch "batch" (jit: true) {
-        hotloop: 200, hotcall: 400, hotexit: 20, maxrecord: 16000, maxsnap: 1000, maxside: 1000,
+        hotloop: 200, hotcall: 400, hotexit: 20, maxrecord: 16000, maxsnap: 1000, maxside: 200,
         maxinline: 24, loopunroll: 30, budget: 100,
     }
     /// Small devices: little machine code and few traces.
@@ -271,7 +268,7 @@ mod tests {
                     ("hotexit", 20),
                     ("maxrecord", 16000),
                     ("maxsnap", 1000),
-                    ("maxside", 1000),
+                    ("maxside", 200),
                     ("maxinline", 24),
                     ("loopunroll", 30),
                     ("budget", 100),
