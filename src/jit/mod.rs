@@ -746,10 +746,10 @@ fn count_entry(s: &mut StoreInner, stop: usize) -> Option<LoopAction> {
 fn start_side(s: &mut StoreInner, parent: u32, k: usize, stop: usize) -> bool {
     let jit = s.jit.as_ref().expect("jit state");
     let p = jit.forest.get(parent).expect("live parent");
-    if jit.recorder.is_some()
-        || jit.active > 0
-        || jit.forest.sides_of(p.root) >= jit.params.maxside as usize
-    {
+    let full = p
+        .budget_at(k)
+        .is_some_and(|b| jit.forest.sides_of(b) >= jit.params.maxside as usize);
+    if jit.recorder.is_some() || jit.active > 0 || full {
         return false;
     }
     let taken = p.exits[k].taken;
@@ -895,17 +895,18 @@ fn close_recording(s: &mut StoreInner) {
         }
     }
     let number = jit.forest.next_number();
-    let (root, spill) = match rec.parent {
-        Some((p, _)) => {
+    let (root, budget, spill) = match rec.parent {
+        Some((p, k)) => {
             let pt = jit.forest.get(p).expect("live parent");
-            (pt.root, Some(pt.spill_top))
+            (pt.root, pt.budget_at(k as usize), Some(pt.spill_top))
         }
-        None => (number, None),
+        None => (number, None, None),
     };
     let place = trace::Placement {
         number,
         parent: rec.parent.zip(spill).map(|((p, k), sp)| (p, k, sp)),
         root,
+        budget: budget.unwrap_or(number),
         blind: (jit.params.blind != 0).then(|| blinding_key(number)),
         host_call,
     };

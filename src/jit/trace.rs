@@ -206,6 +206,9 @@ pub(crate) struct Body {
     pub(crate) parent: Option<(u32, u32)>,
     /// The number of the tree's root trace (its own for a root).
     pub(crate) root: u32,
+    /// The trace whose `maxside` count this trace's side traces add to (see
+    /// [`Placement::budget`]).
+    pub(crate) budget: u32,
     /// How the trace ends.
     pub(crate) link: Link,
     /// A link's jump (offset in the code) and the exit it falls back to when the trace it
@@ -220,6 +223,18 @@ pub(crate) struct Body {
     pub(crate) entries: u64,
     /// When it was last entered from the interpreter (the JIT's entry count then).
     pub(crate) last_entered: u64,
+}
+
+impl Body {
+    /// The `maxside` count a side trace from exit `k` adds to: this trace's, or none for
+    /// a `Switch` target's exit, whose side trace starts a count of its own (see
+    /// [`Placement::budget`]).
+    pub(crate) fn budget_at(&self, k: usize) -> Option<u32> {
+        match self.exits.get(k) {
+            Some(e) if e.slot.is_some() => None,
+            _ => Some(self.budget),
+        }
+    }
 }
 
 /// A compiled trace before it has a place in code memory.
@@ -248,6 +263,11 @@ pub(crate) struct Placement {
     pub(crate) parent: Option<(u32, u32, u16)>,
     /// The number of the tree's root (the trace's own for a root).
     pub(crate) root: u32,
+    /// The trace whose `maxside` count it adds to, as a side trace, and its own side
+    /// traces will: the tree's root, except below a `Switch` (a `br_table` dispatch),
+    /// where each target's side trace starts a count of its own. A bytecode
+    /// interpreter's dispatch loop is one tree, and every opcode needs room to grow.
+    pub(crate) budget: u32,
     /// The constant-blinding key, when blinding is on.
     pub(crate) blind: Option<u64>,
     /// The running driver's typed host call (see [`Unit::host_call`]).
@@ -328,6 +348,7 @@ pub(crate) fn compile(
         loop_id: rec.loop_id,
         parent: place.parent.map(|p| (p.0, p.1)),
         root: place.root,
+        budget: place.budget,
         link: rec.link,
         link_jump,
         calls: out

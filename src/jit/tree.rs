@@ -11,7 +11,8 @@
 //! the interpreter through an exit that is always taken, or it returns from its tree's
 //! function (to the trace that called it natively, or through an exit). Trees whose
 //! traces call into another tree's function trace are evicted with it. `tryside` failed recordings
-//! leave an exit to the interpreter for good; `maxside` bounds a tree's side traces.
+//! leave an exit to the interpreter for good; `maxside` bounds a tree's side traces, except
+//! that each target of a `br_table` dispatch (`Switch`) heads a count of its own.
 //! Under pressure (`maxtrace` live traces, or a full code area) whole trees are evicted,
 //! least recently entered first: links into an evicted tree fall back to their exits,
 //! its code pages are released and reused, and its loop counts again.
@@ -51,8 +52,9 @@ impl Link {
 #[derive(Default)]
 pub(crate) struct Forest {
     traces: Vec<Option<Trace>>,
-    /// Side traces of the tree rooted at trace `n`, at index `n - 1` (kept here, not
-    /// counted: every exit that wants a side trace asks).
+    /// Side traces counted against trace `n`'s `maxside` budget (see
+    /// `trace::Placement::budget`), at index `n - 1`; kept here, not counted, because
+    /// every exit that wants a side trace asks.
     sides: Vec<u32>,
     /// Live traces.
     live: usize,
@@ -95,10 +97,10 @@ impl Forest {
             .map(|t| t.code.ptr().wrapping_add(t.entry as usize))
     }
 
-    /// Side traces of the tree whose root is `root`.
-    pub(crate) fn sides_of(&self, root: u32) -> usize {
+    /// Side traces counted against trace `budget`'s `maxside`.
+    pub(crate) fn sides_of(&self, budget: u32) -> usize {
         self.sides
-            .get((root as usize).wrapping_sub(1))
+            .get((budget as usize).wrapping_sub(1))
             .map_or(0, |&n| n as usize)
     }
 
@@ -108,7 +110,8 @@ impl Forest {
         self.max_extent = self.max_extent.max(t.extent);
         self.max_depth = self.max_depth.max(t.depth);
         if t.parent.is_some()
-            && let Some(n) = self.sides.get_mut((t.root as usize).wrapping_sub(1))
+            && t.budget != t.number
+            && let Some(n) = self.sides.get_mut((t.budget as usize).wrapping_sub(1))
         {
             *n += 1;
         }
@@ -175,11 +178,11 @@ impl Forest {
                 t.link_jump = None;
             }
         }
-        if let Some(n) = self.sides.get_mut((root as usize).wrapping_sub(1)) {
-            *n = 0;
-        }
         let mut gone = None;
         for n in members {
+            if let Some(s) = self.sides.get_mut(n as usize - 1) {
+                *s = 0;
+            }
             if let Some(t) = self.traces[n as usize - 1].take() {
                 self.live -= 1;
                 area.release(t.code)?;
