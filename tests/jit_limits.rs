@@ -343,6 +343,43 @@ fn maxside_bounds_a_trees_side_traces() {
     assert_eq!(bounded.side_traces, 3, "{bounded}");
 }
 
+/// The eight paths of [`EIGHT_PATHS_WAT`], chosen by one `br_table` on `i & 7`.
+const EIGHT_TARGETS_WAT: &str = r#"(module
+  (func (export "run") (param $n i32) (result i32)
+    (local $i i32) (local $s i32)
+    (loop $l
+      (block $done (block $b7 (block $b6 (block $b5 (block $b4 (block $b3 (block $b2 (block $b1 (block $b0
+        (br_table $b0 $b1 $b2 $b3 $b4 $b5 $b6 $b7 (i32.and (local.get $i) (i32.const 7))))
+        (local.set $s (i32.add (local.get $s) (local.get $i))) (br $done))
+        (local.set $s (i32.xor (local.get $s) (local.get $i))) (br $done))
+        (local.set $s (i32.add (local.get $s) (i32.mul (local.get $i) (i32.const 3)))) (br $done))
+        (local.set $s (i32.sub (local.get $s) (local.get $i))) (br $done))
+        (local.set $s (i32.mul (local.get $s) (i32.const 5))) (br $done))
+        (local.set $s (i32.add (local.get $s) (i32.const 7))) (br $done))
+        (local.set $s (i32.rotl (local.get $s) (i32.const 1))) (br $done))
+        (local.set $s (i32.add (local.get $s) (i32.mul (local.get $i) (local.get $i)))))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $l (i32.lt_u (local.get $i) (local.get $n))))
+    (local.get $s)))"#;
+
+#[test]
+fn each_br_table_target_grows_its_side_trace_past_maxside() {
+    let n = 20_000;
+    let stats = agree(
+        EIGHT_TARGETS_WAT,
+        no_imports,
+        n,
+        &[("hotexit", 1), ("maxside", 3)],
+        eight_paths_result(n),
+    );
+    // The root takes one target; the seven others each head a count of their own.
+    assert!(stats.side_traces >= 7, "{stats}");
+    assert_eq!(
+        stats.exits, stats.entries,
+        "only the loop's end exits:\n{stats}"
+    );
+}
+
 /// A loop calling a chain of `depth` functions, the last adding its argument to 1.
 fn call_chain_wat(depth: usize) -> String {
     let mut wat = String::from("(module\n");
