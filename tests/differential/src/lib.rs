@@ -1078,9 +1078,10 @@ fn run(
 
 /// Seeds at which wasmi 2.0.0 is wrong (spur's two configurations agree with each other
 /// and, checked by hand on the reduced modules, with the specification; at 14821, 23568,
-/// 60487, 73250, 73874 and 92463 Wasmtime 48 (Cranelift), given spur's module and the
-/// same calls, also gives spur's results): there, a disagreement of `wasmi` alone is
-/// counted apart and does not fail the test. None is in the default range.
+/// 60487, 73250, 73874, 92463, 208870 and 218491 Wasmtime 48 (Cranelift), given spur's
+/// module and the same calls, also gives spur's results): there, a disagreement of
+/// `wasmi` alone is counted apart and does not fail the test. None is in the default
+/// range.
 ///
 /// The first two reduce to one miscompilation: when an arm of an `if` with block
 /// parameters branches out of the `if` from inside a nested block, the value under the
@@ -1136,6 +1137,13 @@ pub const WASMI_BUGS: &[(u64, &str)] = &[
         "the value under an `if`'s parameters is lost (a `then` that is never run \
          branches out of nested blocks)",
     ),
+    // Found by a 20,000-seed run from 200,000; not reduced. After export `9`, global
+    // `\u{8}` is 17592186044416 on spur (both tiers) and on Wasmtime, 17592186109952 on
+    // wasmi.
+    (208870, "an i64 global comes out with one stray bit set"),
+    // After export `11`, global `14` is 17469691690153555886 on spur (both tiers) and on
+    // Wasmtime, 17469691690153555882 on wasmi. Not reduced.
+    (218491, "an i64 global comes out 4 lower"),
 ];
 
 /// What a run over many modules did, for the summary line.
