@@ -80,7 +80,8 @@ jit_params! {
     maxirconst: 1000,
     /// Snapshots in one trace.
     maxsnap: 500,
-    /// Side traces of one root trace.
+    /// Side traces of one tree; each `br_table` target's side trace starts a count of
+    /// its own (a bytecode interpreter's dispatch loop is one tree).
     maxside: 100,
     /// Depth of calls inlined into one trace.
     maxinline: 16,
