@@ -84,7 +84,9 @@
 //! the modified slots back and jumps past the target's prologue. A `call_indirect` that
 //! a side trace starts at (its parent's guard on the target failed) dispatches on the
 //! table index through a table of exits, so each target gets one side trace. `tryside`
-//! failed recordings leave an exit to the interpreter; `maxside` bounds a tree. When
+//! failed recordings leave an exit to the interpreter; `maxside` bounds a tree, each
+//! `Switch` target's subtree counted on its own. A side trace does not guard the branch
+//! it starts at when its parent's failed guard was on that branch. When
 //! `maxtrace` traces are live or code memory is full, whole trees are evicted, least
 //! recently entered first (see `tree`).
 //!
