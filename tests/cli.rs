@@ -1161,6 +1161,31 @@ fn invoke_dump_writes_traces_to_a_file_or_stderr() {
 }
 
 #[test]
+fn dump_shows_a_switch_table_as_data_not_instructions() {
+    let file = format!("{}/traces/switch.wat", env!("CARGO_MANIFEST_DIR"));
+    let o = spur(&["invoke", "--dump", &file, "run", "1000"], "");
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert_dump_has_trace_1(&o.stderr);
+    // The root dispatches through a table of 32-bit offsets after its code: shown as
+    // 64-bit data words (the last may hold one offset), none decoded as an instruction.
+    let words: Vec<&str> = o
+        .stderr
+        .lines()
+        .filter(|l| l.contains("  .data "))
+        .collect();
+    assert!(words.len() >= 2, "{}", o.stderr);
+    assert!(
+        words.iter().all(|l| {
+            l.split(".data ").nth(1).is_some_and(|w| {
+                matches!(w.len(), 8 | 16) && w.chars().all(|c| c.is_ascii_hexdigit())
+            })
+        }),
+        "{words:?}"
+    );
+    assert!(!o.stderr.contains("(bad)"), "{}", o.stderr);
+}
+
+#[test]
 fn hotloop_1_gives_the_interpreter_s_results() {
     let tmp = TempDir::new("hotloop1");
     let hot = tmp.path().join("hot.wat");

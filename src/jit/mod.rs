@@ -1149,6 +1149,6 @@ fn write_dump(sink: &DumpSink, trace: &trace::Trace, d: &trace::Dump) {
     let _ = writeln!(out, "---- TRACE {n} IR");
     let _ = out.write_all(d.ir.as_bytes());
     let _ = writeln!(out, "---- TRACE {n} mcode {} bytes", d.code.len());
-    let _ = out.write_all(X64::disasm(&d.code).as_bytes());
+    let _ = out.write_all(X64::disasm(&d.code, d.text).as_bytes());
     let _ = writeln!(out, "---- TRACE {n} stop {}", trace.link.describe());
 }

@@ -253,6 +253,8 @@ pub(crate) struct Dump {
     pub(crate) bytecode: String,
     pub(crate) ir: String,
     pub(crate) code: Vec<u8>,
+    /// Where the instructions end in `code` (see [`asm::Assembled::text`]).
+    pub(crate) text: usize,
 }
 
 /// What a compiled trace's place in its tree is, as `compile` needs it.
@@ -337,7 +339,7 @@ pub(crate) fn compile(
         .collect();
     // A link's snapshot is the last one: its exit is where the link falls back to.
     let link_jump = out.links.first().map(|&(at, _)| (at, exits.len() - 1));
-    let dump = want_dump.then(|| dump(&rec, &alloc, out.code.clone()));
+    let dump = want_dump.then(|| dump(&rec, &alloc, out.code.clone(), out.text as usize));
     let body = Body {
         number: place.number,
         entry: out.entry,
@@ -411,7 +413,7 @@ pub(crate) fn install(
     Ok((trace, built.dump))
 }
 
-fn dump(rec: &Recorder, alloc: &asm::Alloc, code: Vec<u8>) -> Dump {
+fn dump(rec: &Recorder, alloc: &asm::Alloc, code: Vec<u8>, text_len: usize) -> Dump {
     use std::fmt::Write;
     let mut bytecode = String::new();
     for l in &rec.log {
@@ -476,6 +478,7 @@ fn dump(rec: &Recorder, alloc: &asm::Alloc, code: Vec<u8>) -> Dump {
         bytecode,
         ir: text,
         code,
+        text: text_len,
     }
 }
 

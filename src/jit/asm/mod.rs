@@ -50,8 +50,9 @@ pub(crate) trait Arch {
     /// An unconditional jump placed at `from` to `to` (patched over an exit stub).
     fn jump(from: usize, to: usize) -> Option<Vec<u8>>;
 
-    /// Machine code as text, one instruction per line (offsets from its start).
-    fn disasm(code: &[u8]) -> String;
+    /// Machine code as text, one instruction per line (offsets from its start); the data
+    /// from `text` on (constants and tables) as 64-bit words.
+    fn disasm(code: &[u8], text: usize) -> String;
 }
 
 /// What the backend is told about the trace it assembles.
@@ -71,6 +72,8 @@ pub(crate) struct Unit {
 /// Assembled code and the offsets the trace tree patches.
 pub(crate) struct Assembled {
     pub(crate) code: Vec<u8>,
+    /// Where the instructions end: the constant pool and `Switch` tables follow.
+    pub(crate) text: u32,
     /// Where links from other traces enter (a root's code after its prologue).
     pub(crate) entry: u32,
     /// For each exit, its conditional branches (patched to jump to a side trace).

@@ -96,6 +96,7 @@ impl Arch for X64 {
             switches: Vec::new(),
             out: Assembled {
                 code: Vec::new(),
+                text: 0,
                 entry: 0,
                 exit_sites: vec![Vec::new(); ir.snaps.len()],
                 exit_slots: vec![None; ir.snaps.len()],
@@ -110,6 +111,7 @@ impl Arch for X64 {
             &mut cg.out,
             Assembled {
                 code: Vec::new(),
+                text: 0,
                 entry: 0,
                 exit_sites: Vec::new(),
                 exit_slots: Vec::new(),
@@ -144,8 +146,9 @@ impl Arch for X64 {
         Some(b)
     }
 
-    fn disasm(code: &[u8]) -> String {
+    fn disasm(code: &[u8], text: usize) -> String {
         use iced_x86::{Decoder, DecoderOptions, Formatter, IntelFormatter};
+        let (code, data) = code.split_at(text.min(code.len()));
         let mut decoder = Decoder::with_ip(64, code, 0, DecoderOptions::NONE);
         let mut fmt = IntelFormatter::new();
         let mut out = String::new();
@@ -154,6 +157,14 @@ impl Arch for X64 {
             text.clear();
             fmt.format(&ins, &mut text);
             out.push_str(&format!("{:05x}  {text}\n", ins.ip()));
+        }
+        for (k, word) in data.chunks(8).enumerate() {
+            let hex: Vec<String> = word.iter().rev().map(|b| format!("{b:02x}")).collect();
+            out.push_str(&format!(
+                "{:05x}  .data {}\n",
+                code.len() + 8 * k,
+                hex.concat()
+            ));
         }
         out
     }
@@ -461,6 +472,7 @@ impl Cg<'_, '_> {
             ; ret
         );
         dynasm!(self.ops ; .arch x64 ; .align 8);
+        self.out.text = self.ops.offset().0 as u32;
         for &(bits, l) in &self.pool {
             dynasm!(self.ops ; .arch x64 ; =>l ; .u64 bits);
         }
