@@ -54,7 +54,9 @@ pub(crate) struct Forest {
     traces: Vec<Option<Trace>>,
     /// Side traces counted against trace `n`'s `maxside` budget (see
     /// `trace::Placement::budget`), at index `n - 1`; kept here, not counted, because
-    /// every exit that wants a side trace asks.
+    /// every exit that wants a side trace asks. A count is only read through a live
+    /// trace of the same tree, and numbers are never reused, so evicted traces' counts
+    /// need no reset.
     sides: Vec<u32>,
     /// Live traces.
     live: usize,
@@ -125,7 +127,6 @@ impl Forest {
         self.max_extent = 0;
         self.max_depth = 0;
         self.live = 0;
-        self.sides.fill(0);
         self.traces.iter_mut().filter_map(Option::take).collect()
     }
 
@@ -180,9 +181,6 @@ impl Forest {
         }
         let mut gone = None;
         for n in members {
-            if let Some(s) = self.sides.get_mut(n as usize - 1) {
-                *s = 0;
-            }
             if let Some(t) = self.traces[n as usize - 1].take() {
                 self.live -= 1;
                 area.release(t.code)?;
