@@ -1439,3 +1439,81 @@ fn max_memory_limits_growth() {
     assert_eq!(bad.code, 2, "{}", bad.stderr);
     assert!(bad.stderr.contains("not a size"), "{}", bad.stderr);
 }
+
+/// A loop whose adds take a shifted index (`a + (i << k)`), as array addressing does:
+/// 32-bit sums that wrap past 2^32, a 64-bit sum, and a store and load through one.
+const SCALED_INDEX_WAT: &str = r#"(module
+  (memory 1)
+  (func (export "run") (param $n i32) (result i64)
+    (local $i i32) (local $base i32) (local $s i32) (local $t i64) (local $acc i32)
+    (local.set $base (i32.or (i32.mul (local.get $n) (i32.const 0x01000193))
+                             (i32.const 0xfffff000)))
+    (loop $l
+      (local.set $s (i32.xor (i32.rotl (local.get $s) (i32.const 5))
+                             (i32.add (local.get $base)
+                                      (i32.shl (local.get $i) (i32.const 2)))))
+      (local.set $t (i64.add (local.get $t)
+                             (i64.add (i64.extend_i32_u (local.get $base))
+                                      (i64.shl (i64.extend_i32_u (local.get $i))
+                                               (i64.const 3)))))
+      (i32.store (i32.add (i32.const 4096)
+                          (i32.shl (i32.and (local.get $i) (i32.const 255)) (i32.const 2)))
+                 (local.get $i))
+      (local.set $acc (i32.add (local.get $acc)
+                               (i32.load (i32.add (i32.const 4096)
+                                                  (i32.shl (i32.and (i32.sub (local.get $i)
+                                                                             (i32.const 1))
+                                                                    (i32.const 255))
+                                                           (i32.const 2))))))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $l (i32.lt_u (local.get $i) (local.get $n))))
+    (i64.xor (i64.xor (i64.extend_i32_u (local.get $s)) (local.get $t))
+             (i64.shl (i64.extend_i32_u (local.get $acc)) (i64.const 32)))))"#;
+
+/// What `SCALED_INDEX_WAT`'s `run(n)` returns, computed here.
+fn scaled_index_result(n: u32) -> i64 {
+    let base = n.wrapping_mul(0x0100_0193) | 0xffff_f000;
+    let (mut s, mut t, mut acc, mut words) = (0u32, 0u64, 0u32, [0u32; 256]);
+    let mut i = 0u32;
+    loop {
+        s = s.rotate_left(5) ^ base.wrapping_add(i << 2);
+        t = t.wrapping_add(u64::from(base) + (u64::from(i) << 3));
+        words[(i & 255) as usize] = i;
+        acc = acc.wrapping_add(words[(i.wrapping_sub(1) & 255) as usize]);
+        i += 1;
+        if i >= n {
+            break;
+        }
+    }
+    (u64::from(s) ^ t ^ (u64::from(acc) << 32)) as i64
+}
+
+#[test]
+fn adds_of_a_shifted_index_compile_to_one_lea_and_wrap_as_wasm_does() {
+    let tmp = TempDir::new("scaled");
+    let file = tmp.path().join("scaled.wat");
+    std::fs::write(&file, SCALED_INDEX_WAT).unwrap();
+    let file = file.to_str().unwrap();
+    for n in ["1", "2", "1000"] {
+        let expected = format!("{}\n", scaled_index_result(n.parse().unwrap()));
+        let interp = spur(&["invoke", "--no-jit", file, "run", n], "");
+        assert_eq!(interp.stdout, expected, "interpreter, n = {n}");
+        let jit = spur(&["invoke", "--jit-param", "hotloop=1", file, "run", n], "");
+        assert_eq!(
+            (jit.stdout.as_str(), jit.code),
+            (expected.as_str(), 0),
+            "JIT, n = {n}"
+        );
+    }
+    let o = spur(&["invoke", "--dump", file, "run", "1000"], "");
+    assert_dump_has_trace_1(&o.stderr);
+    // The 32-bit adds scale by 4, the 64-bit one by 8; no shift is left for them.
+    let leas = |scale: &str| {
+        o.stderr
+            .lines()
+            .filter(|l| l.contains(" lea ") && l.contains(scale))
+            .count()
+    };
+    assert!(leas("*4]") >= 2 && leas("*8]") >= 1, "{}", o.stderr);
+    assert!(!o.stderr.contains(" shl "), "{}", o.stderr);
+}

@@ -66,6 +66,10 @@ impl Ty {
         matches!(self, Ty::F32 | Ty::F64)
     }
 
+    pub(crate) fn is_int(self) -> bool {
+        matches!(self, Ty::I32 | Ty::I64)
+    }
+
     pub(crate) fn name(self) -> &'static str {
         match self {
             Ty::Void => "   ",

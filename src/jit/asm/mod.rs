@@ -11,6 +11,8 @@
 //! Liveness includes snapshot uses at guards, and the LOOP pass's structure: a value
 //! defined before the loop and used inside it, and both sides of every PHI, live until
 //! the backward jump, where the PHIs' right sides move into their left sides' locations.
+//! A value whose only use an architecture can fold into the user's instruction (x86-64:
+//! `a + (i << 2)` as one `lea`) gets no location and is computed there ([`Arch::fuses`]).
 
 pub(crate) mod x64;
 
@@ -53,6 +55,10 @@ pub(crate) trait Arch {
     /// Machine code as text, one instruction per line (offsets from its start); the data
     /// from `text` on (constants and tables) as 64-bit words.
     fn disasm(code: &[u8], text: usize) -> String;
+
+    /// Whether `def`, when `user` is its only use, is computed as part of `user`'s
+    /// instruction instead of on its own (an address mode's scaled index, say).
+    fn fuses(ir: &Ir<'_>, user: &Ins, def: &Ins) -> bool;
 }
 
 /// What the backend is told about the trace it assembles.
@@ -100,6 +106,9 @@ pub(crate) struct Alloc {
     pub(crate) phis: Vec<(Ref, Ref)>,
     /// One past the highest spill slot used (the parent's included, for a side trace).
     pub(crate) spill_top: u16,
+    /// Values computed inside their only user's instruction (see [`Arch::fuses`]): they
+    /// have no location, and their operands live until that user.
+    pub(crate) fused: Vec<bool>,
 }
 
 impl Loc {
@@ -152,6 +161,41 @@ impl Alloc {
     }
 }
 
+/// Which values [`Arch::fuses`] into their only user: a user on the same side of the
+/// `Loop` marker whose operand is the value's sole use, with no snapshot or PHI holding it.
+fn fusions<A: Arch>(ir: &Ir<'_>, loop_at: Option<usize>) -> Vec<bool> {
+    let n = ir.len();
+    let mut uses = vec![0u32; n];
+    let mut count = |r: Ref| {
+        if !r.is_none() {
+            uses[r.idx()] += 1;
+        }
+    };
+    for ins in ir.ins.iter().filter(|i| i.op != Op::Nop) {
+        ins.operands().for_each(&mut count);
+    }
+    for snap in &ir.snaps {
+        snap.entries.iter().for_each(|&(_, r)| count(r));
+        count(snap.acc);
+    }
+    let side = |i: usize| loop_at.is_some_and(|l| i > l);
+    let mut fused = vec![false; n];
+    for (i, user) in ir.ins.iter().enumerate() {
+        if user.op == Op::Nop || user.op == Op::Phi {
+            continue;
+        }
+        // At most one operand per user: the user's instruction has room for one.
+        let one = user.operands().find(|r| {
+            let j = r.idx();
+            uses[j] == 1 && side(j) == side(i) && A::fuses(ir, user, &ir.ins[j])
+        });
+        if let Some(r) = one {
+            fused[r.idx()] = true;
+        }
+    }
+    fused
+}
+
 fn has_value(ins: &Ins) -> bool {
     ins.ty != Ty::Void && !matches!(ins.op, Op::K | Op::Nop | Op::Loop)
 }
@@ -184,9 +228,10 @@ pub(crate) fn allocate<A: Arch>(
         };
         end[i] = end[i].max(at);
     };
+    let fused = fusions::<A>(ir, loop_at);
     let mut phis = Vec::new();
     for (i, ins) in ir.ins.iter().enumerate() {
-        if ins.op == Op::Nop {
+        if ins.op == Op::Nop || fused[i] {
             continue;
         }
         if ins.op == Op::Phi {
@@ -194,7 +239,14 @@ pub(crate) fn allocate<A: Arch>(
             continue;
         }
         for r in ins.operands() {
-            mark(r, i as u32, &mut end);
+            if fused[r.idx()] {
+                // Computed here: its own operands are read here.
+                for q in ir.ins[r.idx()].operands() {
+                    mark(q, i as u32, &mut end);
+                }
+            } else {
+                mark(r, i as u32, &mut end);
+            }
         }
     }
     for snap in &ir.snaps {
@@ -323,5 +375,6 @@ pub(crate) fn allocate<A: Arch>(
         loop_at,
         phis,
         spill_top: spills as u16,
+        fused,
     })
 }

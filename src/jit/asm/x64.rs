@@ -127,6 +127,11 @@ impl Arch for X64 {
         Ok(out)
     }
 
+    /// An integer add takes a shift left by 1, 2 or 3 as the scaled index of a `lea`.
+    fn fuses(ir: &Ir<'_>, user: &Ins, def: &Ins) -> bool {
+        user.op == Op::Add && user.ty.is_int() && scaled_index(ir, def).is_some()
+    }
+
     fn retarget(code: &mut [u8], at: u32, base: usize, to: usize) -> bool {
         let at = at as usize;
         let Some(site) = code.get(at..).and_then(mcode::x64::rel32_site) else {
@@ -207,6 +212,15 @@ struct Cg<'a, 'b> {
     switches: Vec<(DynamicLabel, DynamicLabel, usize, u32, u32)>,
     /// What the trace tree needs to know about the code (offsets of entries and branches).
     out: Assembled,
+}
+
+/// `def` as `index << shift` with a shift an address mode can scale by (1 to 3).
+fn scaled_index(ir: &Ir<'_>, def: &Ins) -> Option<(Ref, u8)> {
+    if def.op != Op::Shl || !def.ty.is_int() {
+        return None;
+    }
+    let k = ir.konst(def.b)?;
+    (1..=3).contains(&k).then_some((def.a, k as u8))
 }
 
 fn spill_off(i: u16) -> i32 {
@@ -432,7 +446,9 @@ impl Cg<'_, '_> {
                 dynasm!(self.ops ; .arch x64 ; =>loop_label);
                 continue;
             }
-            self.emit(r, &ins);
+            if !self.alloc.fused[i] {
+                self.emit(r, &ins);
+            }
         }
         if self.alloc.loop_at.is_some() {
             self.phi_moves();
@@ -1090,23 +1106,7 @@ impl Cg<'_, '_> {
                 }
                 self.finish_g(r, d);
             }
-            Op::Cmp => {
-                let flags = self.compare(ins.cond(), ins.a, ins.b);
-                let d = self.dst_g(r);
-                match flags {
-                    Flags::One(cc) => {
-                        self.setcc(cc, RAX);
-                    }
-                    Flags::FEq => {
-                        dynasm!(self.ops ; .arch x64 ; sete al ; setnp cl ; and al, cl);
-                    }
-                    Flags::FNe => {
-                        dynasm!(self.ops ; .arch x64 ; setne al ; setp cl ; or al, cl);
-                    }
-                }
-                dynasm!(self.ops ; .arch x64 ; movzx Rd(d), al);
-                self.finish_g(r, d);
-            }
+            Op::Cmp => self.cmp(r, ins),
             Op::Select => self.select(r, ins),
             Op::Guard => {
                 let flags = self.compare(ins.cond(), ins.a, ins.b);
@@ -1406,10 +1406,37 @@ impl Cg<'_, '_> {
         }
     }
 
+    /// `d = a cond b` as 0 or 1. For integers, `rdx` (which `compare` leaves alone for
+    /// them) is zeroed before the compare and set from its flags, so no `movzx` follows
+    /// them on the result's path; a float compare may unmask a constant through `rdx`.
+    fn cmp(&mut self, r: Ref, ins: &Ins) {
+        let float = self.ins(ins.a).ty.is_float();
+        if !float {
+            dynasm!(self.ops ; .arch x64 ; xor edx, edx);
+        }
+        match self.compare(ins.cond(), ins.a, ins.b) {
+            Flags::One(cc) => self.setcc(cc, RDX),
+            Flags::FEq => dynasm!(self.ops ; .arch x64 ; sete dl ; setnp cl ; and dl, cl),
+            Flags::FNe => dynasm!(self.ops ; .arch x64 ; setne dl ; setp cl ; or dl, cl),
+        }
+        if float {
+            dynasm!(self.ops ; .arch x64 ; movzx edx, dl);
+        }
+        let d = match self.loc(r) {
+            Loc::Gpr(g) => g,
+            _ => RDX,
+        };
+        self.mov_g(d, RDX, false);
+        self.finish_g(r, d);
+    }
+
     /// Integer add, sub, and, or, xor, mul: `d = a op b`.
     fn alu(&mut self, r: Ref, ins: &Ins) {
         let wide = ins.ty == Ty::I64;
         let d = self.dst_g(r);
+        if self.alloc.fused[ins.b.idx()] || self.alloc.fused[ins.a.idx()] {
+            return self.lea(r, ins, d);
+        }
         let kb = self.konst(ins.b).and_then(|k| self.imm(k, ins.ty));
         if let Some(k) = kb {
             let a = self.gpr(ins.a, RCX);
@@ -1468,6 +1495,34 @@ impl Cg<'_, '_> {
             Op::Or => op_rr!(or),
             Op::Xor => op_rr!(xor),
             _ => op_rr!(imul),
+        }
+        self.finish_g(r, d);
+    }
+
+    /// `d = a + (index << k)` as one `lea` (see [`Arch::fuses`]); a 32-bit `lea`
+    /// wraps and zero-extends as `i32.add` does.
+    fn lea(&mut self, r: Ref, ins: &Ins, d: u8) {
+        let (a, shl) = if self.alloc.fused[ins.b.idx()] {
+            (ins.a, ins.b)
+        } else {
+            (ins.b, ins.a)
+        };
+        let (index, k) = scaled_index(self.ir, self.ins(shl)).expect("fused by `fuses`");
+        let a = self.gpr(a, RCX);
+        let x = self.gpr(index, RDX);
+        macro_rules! lea {
+            ($scale:tt) => {
+                if ins.ty == Ty::I64 {
+                    dynasm!(self.ops ; .arch x64 ; lea Rq(d), [Rq(a) + Rq(x) * $scale])
+                } else {
+                    dynasm!(self.ops ; .arch x64 ; lea Rd(d), [Rq(a) + Rq(x) * $scale])
+                }
+            };
+        }
+        match k {
+            1 => lea!(2),
+            2 => lea!(4),
+            _ => lea!(8),
         }
         self.finish_g(r, d);
     }
