@@ -1406,27 +1406,30 @@ impl Cg<'_, '_> {
         }
     }
 
-    /// `d = a cond b` as 0 or 1. For integers, `rdx` (which `compare` leaves alone for
-    /// them) is zeroed before the compare and set from its flags, so no `movzx` follows
-    /// them on the result's path; a float compare may unmask a constant through `rdx`.
+    /// `d = a cond b` as 0 or 1. An integer compare sets `rdx`, zeroed before it (and
+    /// left alone by `compare` for integers): no `movzx` on the result's path, which is
+    /// often an address's. A float compare (whose blinded constants go through `rdx`)
+    /// sets `al` and zero-extends it, which measured faster there than zeroing `rax`.
     fn cmp(&mut self, r: Ref, ins: &Ins) {
         let float = self.ins(ins.a).ty.is_float();
+        let z = if float { RAX } else { RDX };
         if !float {
             dynasm!(self.ops ; .arch x64 ; xor edx, edx);
         }
         match self.compare(ins.cond(), ins.a, ins.b) {
-            Flags::One(cc) => self.setcc(cc, RDX),
-            Flags::FEq => dynasm!(self.ops ; .arch x64 ; sete dl ; setnp cl ; and dl, cl),
-            Flags::FNe => dynasm!(self.ops ; .arch x64 ; setne dl ; setp cl ; or dl, cl),
-        }
-        if float {
-            dynasm!(self.ops ; .arch x64 ; movzx edx, dl);
+            Flags::One(cc) => self.setcc(cc, z),
+            Flags::FEq => dynasm!(self.ops ; .arch x64 ; sete al ; setnp cl ; and al, cl),
+            Flags::FNe => dynasm!(self.ops ; .arch x64 ; setne al ; setp cl ; or al, cl),
         }
         let d = match self.loc(r) {
             Loc::Gpr(g) => g,
-            _ => RDX,
+            _ => z,
         };
-        self.mov_g(d, RDX, false);
+        if float {
+            dynasm!(self.ops ; .arch x64 ; movzx Rd(d), al);
+        } else {
+            self.mov_g(d, RDX, false);
+        }
         self.finish_g(r, d);
     }
 
