@@ -84,6 +84,7 @@ mod error;
 mod interp;
 mod jit;
 mod module;
+mod ops;
 mod runtime;
 #[cfg(unix)]
 pub mod wasi;

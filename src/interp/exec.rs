@@ -12,12 +12,12 @@
 //! stack growth.
 
 use super::bytecode::{Instr, Slot};
-use super::ops;
 use super::translate::{self, CompiledFunc};
 use crate::error::Error;
 use crate::jit::profile;
 use crate::jit::{self, LoopAction};
 use crate::module::ModuleInner;
+use crate::ops::{self, IntBin as B, IntCmp as C};
 use crate::runtime::limits;
 use crate::runtime::store::{Frame, FuncEntity, PAGE_SIZE, StoreInner};
 use crate::runtime::trap::TrapCode;
@@ -651,6 +651,10 @@ fn run_loop<const REC: bool>(s: &mut StoreInner, stop: usize, acc_in: u64) -> Ru
                     let i = (r!(index) as u32).min(len);
                     ip = pc.add(1 + i as usize);
                 }
+                // Compare-and-branch conditions are written out rather than taken from
+                // `ops::i32_cmp`/`i64_cmp`: through those, LLVM turned the taken branch into a
+                // `cmov` of the next instruction pointer, so every dispatch waited for the
+                // compare instead of being predicted (nest ran 1.6x slower).
                 Instr::BrI32Eq { a, b, off } => branch!(pc, r!(a) as u32 == r!(b) as u32, off),
                 Instr::BrI32Ne { a, b, off } => branch!(pc, r!(a) as u32 != r!(b) as u32, off),
                 Instr::BrI32LtS { a, b, off } => branch!(pc, (r!(a) as i32) < (r!(b) as i32), off),
@@ -976,9 +980,15 @@ fn run_loop<const REC: bool>(s: &mut StoreInner, stop: usize, acc_in: u64) -> Ru
                 Instr::RefIsNull { dst, src } => w!(dst, u64::from(r!(src) == 0)),
 
                 // ---- i32 ----
-                Instr::I32Add { dst, a, b } => i32_bin!(dst, a, b, |x, y| x.wrapping_add(y)),
-                Instr::I32Sub { dst, a, b } => i32_bin!(dst, a, b, |x, y| x.wrapping_sub(y)),
-                Instr::I32Mul { dst, a, b } => i32_bin!(dst, a, b, |x, y| x.wrapping_mul(y)),
+                Instr::I32Add { dst, a, b } => {
+                    i32_bin!(dst, a, b, |x, y| ops::i32_bin(B::Add, x, y))
+                }
+                Instr::I32Sub { dst, a, b } => {
+                    i32_bin!(dst, a, b, |x, y| ops::i32_bin(B::Sub, x, y))
+                }
+                Instr::I32Mul { dst, a, b } => {
+                    i32_bin!(dst, a, b, |x, y| ops::i32_bin(B::Mul, x, y))
+                }
                 Instr::I32DivS { dst, a, b } => i32_bin!(dst, a, b, |x, y| tri!(
                     pc,
                     ops::i32_div_s(x as i32, y as i32)
@@ -995,67 +1005,117 @@ fn run_loop<const REC: bool>(s: &mut StoreInner, stop: usize, acc_in: u64) -> Ru
                 Instr::I32RemU { dst, a, b } => {
                     i32_bin!(dst, a, b, |x, y| tri!(pc, ops::i32_rem_u(x, y)))
                 }
-                Instr::I32And { dst, a, b } => i32_bin!(dst, a, b, |x, y| x & y),
-                Instr::I32Or { dst, a, b } => i32_bin!(dst, a, b, |x, y| x | y),
-                Instr::I32Xor { dst, a, b } => i32_bin!(dst, a, b, |x, y| x ^ y),
-                Instr::I32Shl { dst, a, b } => i32_bin!(dst, a, b, |x, y| x.wrapping_shl(y)),
+                Instr::I32And { dst, a, b } => {
+                    i32_bin!(dst, a, b, |x, y| ops::i32_bin(B::And, x, y))
+                }
+                Instr::I32Or { dst, a, b } => i32_bin!(dst, a, b, |x, y| ops::i32_bin(B::Or, x, y)),
+                Instr::I32Xor { dst, a, b } => {
+                    i32_bin!(dst, a, b, |x, y| ops::i32_bin(B::Xor, x, y))
+                }
+                Instr::I32Shl { dst, a, b } => {
+                    i32_bin!(dst, a, b, |x, y| ops::i32_bin(B::Shl, x, y))
+                }
                 Instr::I32ShrS { dst, a, b } => {
-                    i32_bin!(dst, a, b, |x, y| (x as i32).wrapping_shr(y) as u32)
+                    i32_bin!(dst, a, b, |x, y| ops::i32_bin(B::ShrS, x, y))
                 }
-                Instr::I32ShrU { dst, a, b } => i32_bin!(dst, a, b, |x, y| x.wrapping_shr(y)),
-                Instr::I32Rotl { dst, a, b } => i32_bin!(dst, a, b, |x, y| x.rotate_left(y)),
-                Instr::I32Rotr { dst, a, b } => i32_bin!(dst, a, b, |x, y| x.rotate_right(y)),
-                Instr::I32Eq { dst, a, b } => i32_bin!(dst, a, b, |x, y| u32::from(x == y)),
-                Instr::I32Ne { dst, a, b } => i32_bin!(dst, a, b, |x, y| u32::from(x != y)),
+                Instr::I32ShrU { dst, a, b } => {
+                    i32_bin!(dst, a, b, |x, y| ops::i32_bin(B::ShrU, x, y))
+                }
+                Instr::I32Rotl { dst, a, b } => {
+                    i32_bin!(dst, a, b, |x, y| ops::i32_bin(B::Rotl, x, y))
+                }
+                Instr::I32Rotr { dst, a, b } => {
+                    i32_bin!(dst, a, b, |x, y| ops::i32_bin(B::Rotr, x, y))
+                }
+                Instr::I32Eq { dst, a, b } => {
+                    i32_bin!(dst, a, b, |x, y| u32::from(ops::i32_cmp(C::Eq, x, y)))
+                }
+                Instr::I32Ne { dst, a, b } => {
+                    i32_bin!(dst, a, b, |x, y| u32::from(ops::i32_cmp(C::Ne, x, y)))
+                }
                 Instr::I32LtS { dst, a, b } => {
-                    i32_bin!(dst, a, b, |x, y| u32::from((x as i32) < (y as i32)))
+                    i32_bin!(dst, a, b, |x, y| u32::from(ops::i32_cmp(C::LtS, x, y)))
                 }
-                Instr::I32LtU { dst, a, b } => i32_bin!(dst, a, b, |x, y| u32::from(x < y)),
+                Instr::I32LtU { dst, a, b } => {
+                    i32_bin!(dst, a, b, |x, y| u32::from(ops::i32_cmp(C::LtU, x, y)))
+                }
                 Instr::I32GtS { dst, a, b } => {
-                    i32_bin!(dst, a, b, |x, y| u32::from((x as i32) > (y as i32)))
+                    i32_bin!(dst, a, b, |x, y| u32::from(ops::i32_cmp(C::GtS, x, y)))
                 }
-                Instr::I32GtU { dst, a, b } => i32_bin!(dst, a, b, |x, y| u32::from(x > y)),
+                Instr::I32GtU { dst, a, b } => {
+                    i32_bin!(dst, a, b, |x, y| u32::from(ops::i32_cmp(C::GtU, x, y)))
+                }
                 Instr::I32LeS { dst, a, b } => {
-                    i32_bin!(dst, a, b, |x, y| u32::from((x as i32) <= (y as i32)))
+                    i32_bin!(dst, a, b, |x, y| u32::from(ops::i32_cmp(C::LeS, x, y)))
                 }
-                Instr::I32LeU { dst, a, b } => i32_bin!(dst, a, b, |x, y| u32::from(x <= y)),
+                Instr::I32LeU { dst, a, b } => {
+                    i32_bin!(dst, a, b, |x, y| u32::from(ops::i32_cmp(C::LeU, x, y)))
+                }
                 Instr::I32GeS { dst, a, b } => {
-                    i32_bin!(dst, a, b, |x, y| u32::from((x as i32) >= (y as i32)))
+                    i32_bin!(dst, a, b, |x, y| u32::from(ops::i32_cmp(C::GeS, x, y)))
                 }
-                Instr::I32GeU { dst, a, b } => i32_bin!(dst, a, b, |x, y| u32::from(x >= y)),
-                Instr::I32AddImm { dst, a, imm } => i32_imm!(dst, a, imm, |x, y| x.wrapping_add(y)),
-                Instr::I32MulImm { dst, a, imm } => i32_imm!(dst, a, imm, |x, y| x.wrapping_mul(y)),
-                Instr::I32AndImm { dst, a, imm } => i32_imm!(dst, a, imm, |x, y| x & y),
-                Instr::I32OrImm { dst, a, imm } => i32_imm!(dst, a, imm, |x, y| x | y),
-                Instr::I32XorImm { dst, a, imm } => i32_imm!(dst, a, imm, |x, y| x ^ y),
-                Instr::I32ShlImm { dst, a, imm } => i32_imm!(dst, a, imm, |x, y| x.wrapping_shl(y)),
+                Instr::I32GeU { dst, a, b } => {
+                    i32_bin!(dst, a, b, |x, y| u32::from(ops::i32_cmp(C::GeU, x, y)))
+                }
+                Instr::I32AddImm { dst, a, imm } => {
+                    i32_imm!(dst, a, imm, |x, y| ops::i32_bin(B::Add, x, y))
+                }
+                Instr::I32MulImm { dst, a, imm } => {
+                    i32_imm!(dst, a, imm, |x, y| ops::i32_bin(B::Mul, x, y))
+                }
+                Instr::I32AndImm { dst, a, imm } => {
+                    i32_imm!(dst, a, imm, |x, y| ops::i32_bin(B::And, x, y))
+                }
+                Instr::I32OrImm { dst, a, imm } => {
+                    i32_imm!(dst, a, imm, |x, y| ops::i32_bin(B::Or, x, y))
+                }
+                Instr::I32XorImm { dst, a, imm } => {
+                    i32_imm!(dst, a, imm, |x, y| ops::i32_bin(B::Xor, x, y))
+                }
+                Instr::I32ShlImm { dst, a, imm } => {
+                    i32_imm!(dst, a, imm, |x, y| ops::i32_bin(B::Shl, x, y))
+                }
                 Instr::I32ShrSImm { dst, a, imm } => {
-                    i32_imm!(dst, a, imm, |x, y| (x as i32).wrapping_shr(y) as u32)
+                    i32_imm!(dst, a, imm, |x, y| ops::i32_bin(B::ShrS, x, y))
                 }
                 Instr::I32ShrUImm { dst, a, imm } => {
-                    i32_imm!(dst, a, imm, |x, y| x.wrapping_shr(y))
+                    i32_imm!(dst, a, imm, |x, y| ops::i32_bin(B::ShrU, x, y))
                 }
-                Instr::I32RotlImm { dst, a, imm } => i32_imm!(dst, a, imm, |x, y| x.rotate_left(y)),
-                Instr::I32EqImm { dst, a, imm } => i32_imm!(dst, a, imm, |x, y| u32::from(x == y)),
-                Instr::I32NeImm { dst, a, imm } => i32_imm!(dst, a, imm, |x, y| u32::from(x != y)),
+                Instr::I32RotlImm { dst, a, imm } => {
+                    i32_imm!(dst, a, imm, |x, y| ops::i32_bin(B::Rotl, x, y))
+                }
+                Instr::I32EqImm { dst, a, imm } => {
+                    i32_imm!(dst, a, imm, |x, y| u32::from(ops::i32_cmp(C::Eq, x, y)))
+                }
+                Instr::I32NeImm { dst, a, imm } => {
+                    i32_imm!(dst, a, imm, |x, y| u32::from(ops::i32_cmp(C::Ne, x, y)))
+                }
                 Instr::I32LtSImm { dst, a, imm } => {
-                    i32_imm!(dst, a, imm, |x, y| u32::from((x as i32) < (y as i32)))
+                    i32_imm!(dst, a, imm, |x, y| u32::from(ops::i32_cmp(C::LtS, x, y)))
                 }
-                Instr::I32LtUImm { dst, a, imm } => i32_imm!(dst, a, imm, |x, y| u32::from(x < y)),
+                Instr::I32LtUImm { dst, a, imm } => {
+                    i32_imm!(dst, a, imm, |x, y| u32::from(ops::i32_cmp(C::LtU, x, y)))
+                }
                 Instr::I32GtSImm { dst, a, imm } => {
-                    i32_imm!(dst, a, imm, |x, y| u32::from((x as i32) > (y as i32)))
+                    i32_imm!(dst, a, imm, |x, y| u32::from(ops::i32_cmp(C::GtS, x, y)))
                 }
-                Instr::I32GtUImm { dst, a, imm } => i32_imm!(dst, a, imm, |x, y| u32::from(x > y)),
+                Instr::I32GtUImm { dst, a, imm } => {
+                    i32_imm!(dst, a, imm, |x, y| u32::from(ops::i32_cmp(C::GtU, x, y)))
+                }
                 Instr::I32LeSImm { dst, a, imm } => {
-                    i32_imm!(dst, a, imm, |x, y| u32::from((x as i32) <= (y as i32)))
+                    i32_imm!(dst, a, imm, |x, y| u32::from(ops::i32_cmp(C::LeS, x, y)))
                 }
-                Instr::I32LeUImm { dst, a, imm } => i32_imm!(dst, a, imm, |x, y| u32::from(x <= y)),
+                Instr::I32LeUImm { dst, a, imm } => {
+                    i32_imm!(dst, a, imm, |x, y| u32::from(ops::i32_cmp(C::LeU, x, y)))
+                }
                 Instr::I32GeSImm { dst, a, imm } => {
-                    i32_imm!(dst, a, imm, |x, y| u32::from((x as i32) >= (y as i32)))
+                    i32_imm!(dst, a, imm, |x, y| u32::from(ops::i32_cmp(C::GeS, x, y)))
                 }
-                Instr::I32GeUImm { dst, a, imm } => i32_imm!(dst, a, imm, |x, y| u32::from(x >= y)),
+                Instr::I32GeUImm { dst, a, imm } => {
+                    i32_imm!(dst, a, imm, |x, y| u32::from(ops::i32_cmp(C::GeU, x, y)))
+                }
                 Instr::I32SubImmRev { dst, a, imm } => {
-                    i32_imm!(dst, a, imm, |x, y| y.wrapping_sub(x))
+                    i32_imm!(dst, a, imm, |x, y| ops::i32_bin(B::Sub, y, x))
                 }
                 Instr::I32Clz { dst, src } => un!(dst, src, |x: u32| u64::from(x.leading_zeros())),
                 Instr::I32Ctz { dst, src } => un!(dst, src, |x: u32| u64::from(x.trailing_zeros())),
@@ -1069,9 +1129,15 @@ fn run_loop<const REC: bool>(s: &mut StoreInner, stop: usize, acc_in: u64) -> Ru
                 }
 
                 // ---- i64 ----
-                Instr::I64Add { dst, a, b } => i64_bin!(dst, a, b, |x, y| x.wrapping_add(y)),
-                Instr::I64Sub { dst, a, b } => i64_bin!(dst, a, b, |x, y| x.wrapping_sub(y)),
-                Instr::I64Mul { dst, a, b } => i64_bin!(dst, a, b, |x, y| x.wrapping_mul(y)),
+                Instr::I64Add { dst, a, b } => {
+                    i64_bin!(dst, a, b, |x, y| ops::i64_bin(B::Add, x, y))
+                }
+                Instr::I64Sub { dst, a, b } => {
+                    i64_bin!(dst, a, b, |x, y| ops::i64_bin(B::Sub, x, y))
+                }
+                Instr::I64Mul { dst, a, b } => {
+                    i64_bin!(dst, a, b, |x, y| ops::i64_bin(B::Mul, x, y))
+                }
                 Instr::I64DivS { dst, a, b } => i64_bin!(dst, a, b, |x, y| tri!(
                     pc,
                     ops::i64_div_s(x as i64, y as i64)
@@ -1088,77 +1154,117 @@ fn run_loop<const REC: bool>(s: &mut StoreInner, stop: usize, acc_in: u64) -> Ru
                 Instr::I64RemU { dst, a, b } => {
                     i64_bin!(dst, a, b, |x, y| tri!(pc, ops::i64_rem_u(x, y)))
                 }
-                Instr::I64And { dst, a, b } => i64_bin!(dst, a, b, |x, y| x & y),
-                Instr::I64Or { dst, a, b } => i64_bin!(dst, a, b, |x, y| x | y),
-                Instr::I64Xor { dst, a, b } => i64_bin!(dst, a, b, |x, y| x ^ y),
-                Instr::I64Shl { dst, a, b } => i64_bin!(dst, a, b, |x, y| x.wrapping_shl(y as u32)),
+                Instr::I64And { dst, a, b } => {
+                    i64_bin!(dst, a, b, |x, y| ops::i64_bin(B::And, x, y))
+                }
+                Instr::I64Or { dst, a, b } => i64_bin!(dst, a, b, |x, y| ops::i64_bin(B::Or, x, y)),
+                Instr::I64Xor { dst, a, b } => {
+                    i64_bin!(dst, a, b, |x, y| ops::i64_bin(B::Xor, x, y))
+                }
+                Instr::I64Shl { dst, a, b } => {
+                    i64_bin!(dst, a, b, |x, y| ops::i64_bin(B::Shl, x, y))
+                }
                 Instr::I64ShrS { dst, a, b } => {
-                    i64_bin!(dst, a, b, |x, y| (x as i64).wrapping_shr(y as u32) as u64)
+                    i64_bin!(dst, a, b, |x, y| ops::i64_bin(B::ShrS, x, y))
                 }
                 Instr::I64ShrU { dst, a, b } => {
-                    i64_bin!(dst, a, b, |x, y| x.wrapping_shr(y as u32))
+                    i64_bin!(dst, a, b, |x, y| ops::i64_bin(B::ShrU, x, y))
                 }
                 Instr::I64Rotl { dst, a, b } => {
-                    i64_bin!(dst, a, b, |x, y| x.rotate_left((y & 63) as u32))
+                    i64_bin!(dst, a, b, |x, y| ops::i64_bin(B::Rotl, x, y))
                 }
                 Instr::I64Rotr { dst, a, b } => {
-                    i64_bin!(dst, a, b, |x, y| x.rotate_right((y & 63) as u32))
+                    i64_bin!(dst, a, b, |x, y| ops::i64_bin(B::Rotr, x, y))
                 }
-                Instr::I64Eq { dst, a, b } => i64_bin!(dst, a, b, |x, y| u64::from(x == y)),
-                Instr::I64Ne { dst, a, b } => i64_bin!(dst, a, b, |x, y| u64::from(x != y)),
+                Instr::I64Eq { dst, a, b } => {
+                    i64_bin!(dst, a, b, |x, y| u64::from(ops::i64_cmp(C::Eq, x, y)))
+                }
+                Instr::I64Ne { dst, a, b } => {
+                    i64_bin!(dst, a, b, |x, y| u64::from(ops::i64_cmp(C::Ne, x, y)))
+                }
                 Instr::I64LtS { dst, a, b } => {
-                    i64_bin!(dst, a, b, |x, y| u64::from((x as i64) < (y as i64)))
+                    i64_bin!(dst, a, b, |x, y| u64::from(ops::i64_cmp(C::LtS, x, y)))
                 }
-                Instr::I64LtU { dst, a, b } => i64_bin!(dst, a, b, |x, y| u64::from(x < y)),
+                Instr::I64LtU { dst, a, b } => {
+                    i64_bin!(dst, a, b, |x, y| u64::from(ops::i64_cmp(C::LtU, x, y)))
+                }
                 Instr::I64GtS { dst, a, b } => {
-                    i64_bin!(dst, a, b, |x, y| u64::from((x as i64) > (y as i64)))
+                    i64_bin!(dst, a, b, |x, y| u64::from(ops::i64_cmp(C::GtS, x, y)))
                 }
-                Instr::I64GtU { dst, a, b } => i64_bin!(dst, a, b, |x, y| u64::from(x > y)),
+                Instr::I64GtU { dst, a, b } => {
+                    i64_bin!(dst, a, b, |x, y| u64::from(ops::i64_cmp(C::GtU, x, y)))
+                }
                 Instr::I64LeS { dst, a, b } => {
-                    i64_bin!(dst, a, b, |x, y| u64::from((x as i64) <= (y as i64)))
+                    i64_bin!(dst, a, b, |x, y| u64::from(ops::i64_cmp(C::LeS, x, y)))
                 }
-                Instr::I64LeU { dst, a, b } => i64_bin!(dst, a, b, |x, y| u64::from(x <= y)),
+                Instr::I64LeU { dst, a, b } => {
+                    i64_bin!(dst, a, b, |x, y| u64::from(ops::i64_cmp(C::LeU, x, y)))
+                }
                 Instr::I64GeS { dst, a, b } => {
-                    i64_bin!(dst, a, b, |x, y| u64::from((x as i64) >= (y as i64)))
+                    i64_bin!(dst, a, b, |x, y| u64::from(ops::i64_cmp(C::GeS, x, y)))
                 }
-                Instr::I64GeU { dst, a, b } => i64_bin!(dst, a, b, |x, y| u64::from(x >= y)),
-                Instr::I64AddImm { dst, a, imm } => i64_imm!(dst, a, imm, |x, y| x.wrapping_add(y)),
-                Instr::I64MulImm { dst, a, imm } => i64_imm!(dst, a, imm, |x, y| x.wrapping_mul(y)),
-                Instr::I64AndImm { dst, a, imm } => i64_imm!(dst, a, imm, |x, y| x & y),
-                Instr::I64OrImm { dst, a, imm } => i64_imm!(dst, a, imm, |x, y| x | y),
-                Instr::I64XorImm { dst, a, imm } => i64_imm!(dst, a, imm, |x, y| x ^ y),
+                Instr::I64GeU { dst, a, b } => {
+                    i64_bin!(dst, a, b, |x, y| u64::from(ops::i64_cmp(C::GeU, x, y)))
+                }
+                Instr::I64AddImm { dst, a, imm } => {
+                    i64_imm!(dst, a, imm, |x, y| ops::i64_bin(B::Add, x, y))
+                }
+                Instr::I64MulImm { dst, a, imm } => {
+                    i64_imm!(dst, a, imm, |x, y| ops::i64_bin(B::Mul, x, y))
+                }
+                Instr::I64AndImm { dst, a, imm } => {
+                    i64_imm!(dst, a, imm, |x, y| ops::i64_bin(B::And, x, y))
+                }
+                Instr::I64OrImm { dst, a, imm } => {
+                    i64_imm!(dst, a, imm, |x, y| ops::i64_bin(B::Or, x, y))
+                }
+                Instr::I64XorImm { dst, a, imm } => {
+                    i64_imm!(dst, a, imm, |x, y| ops::i64_bin(B::Xor, x, y))
+                }
                 Instr::I64ShlImm { dst, a, imm } => {
-                    i64_imm!(dst, a, imm, |x, y| x.wrapping_shl(y as u32))
+                    i64_imm!(dst, a, imm, |x, y| ops::i64_bin(B::Shl, x, y))
                 }
                 Instr::I64ShrSImm { dst, a, imm } => {
-                    i64_imm!(dst, a, imm, |x, y| (x as i64).wrapping_shr(y as u32) as u64)
+                    i64_imm!(dst, a, imm, |x, y| ops::i64_bin(B::ShrS, x, y))
                 }
                 Instr::I64ShrUImm { dst, a, imm } => {
-                    i64_imm!(dst, a, imm, |x, y| x.wrapping_shr(y as u32))
+                    i64_imm!(dst, a, imm, |x, y| ops::i64_bin(B::ShrU, x, y))
                 }
                 Instr::I64RotlImm { dst, a, imm } => {
-                    i64_imm!(dst, a, imm, |x, y| x.rotate_left((y & 63) as u32))
+                    i64_imm!(dst, a, imm, |x, y| ops::i64_bin(B::Rotl, x, y))
                 }
-                Instr::I64EqImm { dst, a, imm } => i64_imm!(dst, a, imm, |x, y| u64::from(x == y)),
-                Instr::I64NeImm { dst, a, imm } => i64_imm!(dst, a, imm, |x, y| u64::from(x != y)),
+                Instr::I64EqImm { dst, a, imm } => {
+                    i64_imm!(dst, a, imm, |x, y| u64::from(ops::i64_cmp(C::Eq, x, y)))
+                }
+                Instr::I64NeImm { dst, a, imm } => {
+                    i64_imm!(dst, a, imm, |x, y| u64::from(ops::i64_cmp(C::Ne, x, y)))
+                }
                 Instr::I64LtSImm { dst, a, imm } => {
-                    i64_imm!(dst, a, imm, |x, y| u64::from((x as i64) < (y as i64)))
+                    i64_imm!(dst, a, imm, |x, y| u64::from(ops::i64_cmp(C::LtS, x, y)))
                 }
-                Instr::I64LtUImm { dst, a, imm } => i64_imm!(dst, a, imm, |x, y| u64::from(x < y)),
+                Instr::I64LtUImm { dst, a, imm } => {
+                    i64_imm!(dst, a, imm, |x, y| u64::from(ops::i64_cmp(C::LtU, x, y)))
+                }
                 Instr::I64GtSImm { dst, a, imm } => {
-                    i64_imm!(dst, a, imm, |x, y| u64::from((x as i64) > (y as i64)))
+                    i64_imm!(dst, a, imm, |x, y| u64::from(ops::i64_cmp(C::GtS, x, y)))
                 }
-                Instr::I64GtUImm { dst, a, imm } => i64_imm!(dst, a, imm, |x, y| u64::from(x > y)),
+                Instr::I64GtUImm { dst, a, imm } => {
+                    i64_imm!(dst, a, imm, |x, y| u64::from(ops::i64_cmp(C::GtU, x, y)))
+                }
                 Instr::I64LeSImm { dst, a, imm } => {
-                    i64_imm!(dst, a, imm, |x, y| u64::from((x as i64) <= (y as i64)))
+                    i64_imm!(dst, a, imm, |x, y| u64::from(ops::i64_cmp(C::LeS, x, y)))
                 }
-                Instr::I64LeUImm { dst, a, imm } => i64_imm!(dst, a, imm, |x, y| u64::from(x <= y)),
+                Instr::I64LeUImm { dst, a, imm } => {
+                    i64_imm!(dst, a, imm, |x, y| u64::from(ops::i64_cmp(C::LeU, x, y)))
+                }
                 Instr::I64GeSImm { dst, a, imm } => {
-                    i64_imm!(dst, a, imm, |x, y| u64::from((x as i64) >= (y as i64)))
+                    i64_imm!(dst, a, imm, |x, y| u64::from(ops::i64_cmp(C::GeS, x, y)))
                 }
-                Instr::I64GeUImm { dst, a, imm } => i64_imm!(dst, a, imm, |x, y| u64::from(x >= y)),
+                Instr::I64GeUImm { dst, a, imm } => {
+                    i64_imm!(dst, a, imm, |x, y| u64::from(ops::i64_cmp(C::GeU, x, y)))
+                }
                 Instr::I64SubImmRev { dst, a, imm } => {
-                    i64_imm!(dst, a, imm, |x, y| y.wrapping_sub(x))
+                    i64_imm!(dst, a, imm, |x, y| ops::i64_bin(B::Sub, y, x))
                 }
                 Instr::I64Clz { dst, src } => un!(dst, src, |x: u64| u64::from(x.leading_zeros())),
                 Instr::I64Ctz { dst, src } => un!(dst, src, |x: u64| u64::from(x.trailing_zeros())),
@@ -1291,28 +1397,56 @@ fn run_loop<const REC: bool>(s: &mut StoreInner, stop: usize, acc_in: u64) -> Ru
                 Instr::F32DemoteF64 { dst, src } => {
                     w!(dst, u64::from((f64::from_bits(r!(src)) as f32).to_bits()))
                 }
-                Instr::I32AddA { dst, b } => i32_bin_acc!(dst, b, |x, y| x.wrapping_add(y)),
-                Instr::I32SubA { dst, b } => i32_bin_acc!(dst, b, |x, y| x.wrapping_sub(y)),
-                Instr::I32MulA { dst, b } => i32_bin_acc!(dst, b, |x, y| x.wrapping_mul(y)),
-                Instr::I32AndA { dst, b } => i32_bin_acc!(dst, b, |x, y| x & y),
-                Instr::I32OrA { dst, b } => i32_bin_acc!(dst, b, |x, y| x | y),
-                Instr::I32XorA { dst, b } => i32_bin_acc!(dst, b, |x, y| x ^ y),
-                Instr::I32ShlA { dst, b } => i32_bin_acc!(dst, b, |x, y| x.wrapping_shl(y)),
+                Instr::I32AddA { dst, b } => {
+                    i32_bin_acc!(dst, b, |x, y| ops::i32_bin(B::Add, x, y))
+                }
+                Instr::I32SubA { dst, b } => {
+                    i32_bin_acc!(dst, b, |x, y| ops::i32_bin(B::Sub, x, y))
+                }
+                Instr::I32MulA { dst, b } => {
+                    i32_bin_acc!(dst, b, |x, y| ops::i32_bin(B::Mul, x, y))
+                }
+                Instr::I32AndA { dst, b } => {
+                    i32_bin_acc!(dst, b, |x, y| ops::i32_bin(B::And, x, y))
+                }
+                Instr::I32OrA { dst, b } => i32_bin_acc!(dst, b, |x, y| ops::i32_bin(B::Or, x, y)),
+                Instr::I32XorA { dst, b } => {
+                    i32_bin_acc!(dst, b, |x, y| ops::i32_bin(B::Xor, x, y))
+                }
+                Instr::I32ShlA { dst, b } => {
+                    i32_bin_acc!(dst, b, |x, y| ops::i32_bin(B::Shl, x, y))
+                }
                 Instr::I32ShrSA { dst, b } => {
-                    i32_bin_acc!(dst, b, |x, y| (x as i32).wrapping_shr(y) as u32)
+                    i32_bin_acc!(dst, b, |x, y| ops::i32_bin(B::ShrS, x, y))
                 }
-                Instr::I32ShrUA { dst, b } => i32_bin_acc!(dst, b, |x, y| x.wrapping_shr(y)),
-                Instr::I64AddA { dst, b } => i64_bin_acc!(dst, b, |x, y| x.wrapping_add(y)),
-                Instr::I64SubA { dst, b } => i64_bin_acc!(dst, b, |x, y| x.wrapping_sub(y)),
-                Instr::I64MulA { dst, b } => i64_bin_acc!(dst, b, |x, y| x.wrapping_mul(y)),
-                Instr::I64AndA { dst, b } => i64_bin_acc!(dst, b, |x, y| x & y),
-                Instr::I64OrA { dst, b } => i64_bin_acc!(dst, b, |x, y| x | y),
-                Instr::I64XorA { dst, b } => i64_bin_acc!(dst, b, |x, y| x ^ y),
-                Instr::I64ShlA { dst, b } => i64_bin_acc!(dst, b, |x, y| x.wrapping_shl(y as u32)),
+                Instr::I32ShrUA { dst, b } => {
+                    i32_bin_acc!(dst, b, |x, y| ops::i32_bin(B::ShrU, x, y))
+                }
+                Instr::I64AddA { dst, b } => {
+                    i64_bin_acc!(dst, b, |x, y| ops::i64_bin(B::Add, x, y))
+                }
+                Instr::I64SubA { dst, b } => {
+                    i64_bin_acc!(dst, b, |x, y| ops::i64_bin(B::Sub, x, y))
+                }
+                Instr::I64MulA { dst, b } => {
+                    i64_bin_acc!(dst, b, |x, y| ops::i64_bin(B::Mul, x, y))
+                }
+                Instr::I64AndA { dst, b } => {
+                    i64_bin_acc!(dst, b, |x, y| ops::i64_bin(B::And, x, y))
+                }
+                Instr::I64OrA { dst, b } => i64_bin_acc!(dst, b, |x, y| ops::i64_bin(B::Or, x, y)),
+                Instr::I64XorA { dst, b } => {
+                    i64_bin_acc!(dst, b, |x, y| ops::i64_bin(B::Xor, x, y))
+                }
+                Instr::I64ShlA { dst, b } => {
+                    i64_bin_acc!(dst, b, |x, y| ops::i64_bin(B::Shl, x, y))
+                }
                 Instr::I64ShrSA { dst, b } => {
-                    i64_bin_acc!(dst, b, |x, y| (x as i64).wrapping_shr(y as u32) as u64)
+                    i64_bin_acc!(dst, b, |x, y| ops::i64_bin(B::ShrS, x, y))
                 }
-                Instr::I64ShrUA { dst, b } => i64_bin_acc!(dst, b, |x, y| x.wrapping_shr(y as u32)),
+                Instr::I64ShrUA { dst, b } => {
+                    i64_bin_acc!(dst, b, |x, y| ops::i64_bin(B::ShrU, x, y))
+                }
                 Instr::F32AddA { dst, b } => f32_bin_acc!(dst, b, |x, y| x + y),
                 Instr::F32SubA { dst, b } => f32_bin_acc!(dst, b, |x, y| x - y),
                 Instr::F32MulA { dst, b } => f32_bin_acc!(dst, b, |x, y| x * y),
@@ -1321,51 +1455,89 @@ fn run_loop<const REC: bool>(s: &mut StoreInner, stop: usize, acc_in: u64) -> Ru
                 Instr::F64SubA { dst, b } => f64_bin_acc!(dst, b, |x, y| x - y),
                 Instr::F64MulA { dst, b } => f64_bin_acc!(dst, b, |x, y| x * y),
                 Instr::F64DivA { dst, b } => f64_bin_acc!(dst, b, |x, y| x / y),
-                Instr::I32AddImmA { dst, imm } => i32_imm_acc!(dst, imm, |x, y| x.wrapping_add(y)),
-                Instr::I32MulImmA { dst, imm } => i32_imm_acc!(dst, imm, |x, y| x.wrapping_mul(y)),
-                Instr::I32AndImmA { dst, imm } => i32_imm_acc!(dst, imm, |x, y| x & y),
-                Instr::I32OrImmA { dst, imm } => i32_imm_acc!(dst, imm, |x, y| x | y),
-                Instr::I32XorImmA { dst, imm } => i32_imm_acc!(dst, imm, |x, y| x ^ y),
-                Instr::I32ShlImmA { dst, imm } => i32_imm_acc!(dst, imm, |x, y| x.wrapping_shl(y)),
+                Instr::I32AddImmA { dst, imm } => {
+                    i32_imm_acc!(dst, imm, |x, y| ops::i32_bin(B::Add, x, y))
+                }
+                Instr::I32MulImmA { dst, imm } => {
+                    i32_imm_acc!(dst, imm, |x, y| ops::i32_bin(B::Mul, x, y))
+                }
+                Instr::I32AndImmA { dst, imm } => {
+                    i32_imm_acc!(dst, imm, |x, y| ops::i32_bin(B::And, x, y))
+                }
+                Instr::I32OrImmA { dst, imm } => {
+                    i32_imm_acc!(dst, imm, |x, y| ops::i32_bin(B::Or, x, y))
+                }
+                Instr::I32XorImmA { dst, imm } => {
+                    i32_imm_acc!(dst, imm, |x, y| ops::i32_bin(B::Xor, x, y))
+                }
+                Instr::I32ShlImmA { dst, imm } => {
+                    i32_imm_acc!(dst, imm, |x, y| ops::i32_bin(B::Shl, x, y))
+                }
                 Instr::I32ShrSImmA { dst, imm } => {
-                    i32_imm_acc!(dst, imm, |x, y| (x as i32).wrapping_shr(y) as u32)
+                    i32_imm_acc!(dst, imm, |x, y| ops::i32_bin(B::ShrS, x, y))
                 }
-                Instr::I32ShrUImmA { dst, imm } => i32_imm_acc!(dst, imm, |x, y| x.wrapping_shr(y)),
-                Instr::I32RotlImmA { dst, imm } => i32_imm_acc!(dst, imm, |x, y| x.rotate_left(y)),
-                Instr::I32EqImmA { dst, imm } => i32_imm_acc!(dst, imm, |x, y| u32::from(x == y)),
-                Instr::I32NeImmA { dst, imm } => i32_imm_acc!(dst, imm, |x, y| u32::from(x != y)),
+                Instr::I32ShrUImmA { dst, imm } => {
+                    i32_imm_acc!(dst, imm, |x, y| ops::i32_bin(B::ShrU, x, y))
+                }
+                Instr::I32RotlImmA { dst, imm } => {
+                    i32_imm_acc!(dst, imm, |x, y| ops::i32_bin(B::Rotl, x, y))
+                }
+                Instr::I32EqImmA { dst, imm } => {
+                    i32_imm_acc!(dst, imm, |x, y| u32::from(ops::i32_cmp(C::Eq, x, y)))
+                }
+                Instr::I32NeImmA { dst, imm } => {
+                    i32_imm_acc!(dst, imm, |x, y| u32::from(ops::i32_cmp(C::Ne, x, y)))
+                }
                 Instr::I32LtSImmA { dst, imm } => {
-                    i32_imm_acc!(dst, imm, |x, y| u32::from((x as i32) < (y as i32)))
+                    i32_imm_acc!(dst, imm, |x, y| u32::from(ops::i32_cmp(C::LtS, x, y)))
                 }
-                Instr::I32LtUImmA { dst, imm } => i32_imm_acc!(dst, imm, |x, y| u32::from(x < y)),
+                Instr::I32LtUImmA { dst, imm } => {
+                    i32_imm_acc!(dst, imm, |x, y| u32::from(ops::i32_cmp(C::LtU, x, y)))
+                }
                 Instr::I32GtSImmA { dst, imm } => {
-                    i32_imm_acc!(dst, imm, |x, y| u32::from((x as i32) > (y as i32)))
+                    i32_imm_acc!(dst, imm, |x, y| u32::from(ops::i32_cmp(C::GtS, x, y)))
                 }
-                Instr::I32GtUImmA { dst, imm } => i32_imm_acc!(dst, imm, |x, y| u32::from(x > y)),
+                Instr::I32GtUImmA { dst, imm } => {
+                    i32_imm_acc!(dst, imm, |x, y| u32::from(ops::i32_cmp(C::GtU, x, y)))
+                }
                 Instr::I32LeSImmA { dst, imm } => {
-                    i32_imm_acc!(dst, imm, |x, y| u32::from((x as i32) <= (y as i32)))
+                    i32_imm_acc!(dst, imm, |x, y| u32::from(ops::i32_cmp(C::LeS, x, y)))
                 }
-                Instr::I32LeUImmA { dst, imm } => i32_imm_acc!(dst, imm, |x, y| u32::from(x <= y)),
+                Instr::I32LeUImmA { dst, imm } => {
+                    i32_imm_acc!(dst, imm, |x, y| u32::from(ops::i32_cmp(C::LeU, x, y)))
+                }
                 Instr::I32GeSImmA { dst, imm } => {
-                    i32_imm_acc!(dst, imm, |x, y| u32::from((x as i32) >= (y as i32)))
+                    i32_imm_acc!(dst, imm, |x, y| u32::from(ops::i32_cmp(C::GeS, x, y)))
                 }
-                Instr::I32GeUImmA { dst, imm } => i32_imm_acc!(dst, imm, |x, y| u32::from(x >= y)),
-                Instr::I64AddImmA { dst, imm } => i64_imm_acc!(dst, imm, |x, y| x.wrapping_add(y)),
-                Instr::I64MulImmA { dst, imm } => i64_imm_acc!(dst, imm, |x, y| x.wrapping_mul(y)),
-                Instr::I64AndImmA { dst, imm } => i64_imm_acc!(dst, imm, |x, y| x & y),
-                Instr::I64OrImmA { dst, imm } => i64_imm_acc!(dst, imm, |x, y| x | y),
-                Instr::I64XorImmA { dst, imm } => i64_imm_acc!(dst, imm, |x, y| x ^ y),
+                Instr::I32GeUImmA { dst, imm } => {
+                    i32_imm_acc!(dst, imm, |x, y| u32::from(ops::i32_cmp(C::GeU, x, y)))
+                }
+                Instr::I64AddImmA { dst, imm } => {
+                    i64_imm_acc!(dst, imm, |x, y| ops::i64_bin(B::Add, x, y))
+                }
+                Instr::I64MulImmA { dst, imm } => {
+                    i64_imm_acc!(dst, imm, |x, y| ops::i64_bin(B::Mul, x, y))
+                }
+                Instr::I64AndImmA { dst, imm } => {
+                    i64_imm_acc!(dst, imm, |x, y| ops::i64_bin(B::And, x, y))
+                }
+                Instr::I64OrImmA { dst, imm } => {
+                    i64_imm_acc!(dst, imm, |x, y| ops::i64_bin(B::Or, x, y))
+                }
+                Instr::I64XorImmA { dst, imm } => {
+                    i64_imm_acc!(dst, imm, |x, y| ops::i64_bin(B::Xor, x, y))
+                }
                 Instr::I64ShlImmA { dst, imm } => {
-                    i64_imm_acc!(dst, imm, |x, y| x.wrapping_shl(y as u32))
+                    i64_imm_acc!(dst, imm, |x, y| ops::i64_bin(B::Shl, x, y))
                 }
                 Instr::I64ShrSImmA { dst, imm } => {
-                    i64_imm_acc!(dst, imm, |x, y| (x as i64).wrapping_shr(y as u32) as u64)
+                    i64_imm_acc!(dst, imm, |x, y| ops::i64_bin(B::ShrS, x, y))
                 }
                 Instr::I64ShrUImmA { dst, imm } => {
-                    i64_imm_acc!(dst, imm, |x, y| x.wrapping_shr(y as u32))
+                    i64_imm_acc!(dst, imm, |x, y| ops::i64_bin(B::ShrU, x, y))
                 }
                 Instr::I64RotlImmA { dst, imm } => {
-                    i64_imm_acc!(dst, imm, |x, y| x.rotate_left((y & 63) as u32))
+                    i64_imm_acc!(dst, imm, |x, y| ops::i64_bin(B::Rotl, x, y))
                 }
                 Instr::I32LoadA { dst, offset } => {
                     load_acc!(pc, dst, offset, u32, |v| u64::from(v))

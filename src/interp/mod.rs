@@ -1,6 +1,7 @@
 //! The interpreter: slot bytecode (`bytecode`), its lazy translation from WebAssembly
-//! (`translate`), fuel costs (`fuel`), slot liveness for the JIT's snapshots (`liveness`), the semantics of the non-trivial operators (`ops`), and the dispatch
-//! loop (`exec`).
+//! (`translate`), fuel costs (`fuel`), slot liveness for the JIT's snapshots (`liveness`),
+//! and the dispatch loop (`exec`), which computes every operator with the crate's one
+//! definition of its semantics (`crate::ops`).
 //!
 //! Everything runs here first. Loop headers (`Instr::Loop`, emitted when the JIT is
 //! enabled) count down their hot counter; reaching zero is where the trace JIT starts
@@ -10,7 +11,6 @@ mod bytecode;
 mod exec;
 mod fuel;
 mod liveness;
-pub(crate) mod ops;
 mod translate;
 
 pub(crate) use bytecode::{Instr, Slot, disassemble};

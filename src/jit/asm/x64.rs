@@ -1384,7 +1384,7 @@ impl Cg<'_, '_> {
     fn trunc_ok(&mut self, r: Ref, ins: &Ins) {
         let f32 = self.ins(ins.a).ty == Ty::F32;
         let (unsigned, to64) = (ins.aux & 1 != 0, ins.aux & 2 != 0);
-        let (lo, hi) = crate::interp::ops::trunc_bounds(f32, to64, unsigned);
+        let (lo, hi) = crate::ops::trunc_bounds(f32, to64, unsigned);
         let bits = |v: f64| {
             if f32 {
                 u64::from((v as f32).to_bits())

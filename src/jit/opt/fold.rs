@@ -3,11 +3,11 @@
 //!
 //! Invariant: a folded result computes exactly what the original instruction would, for
 //! every input; constants are evaluated with the interpreter's own operator semantics
-//! (`interp::ops`), so a folded trace and the interpreter cannot disagree. Operations
+//! (`ops`), so a folded trace and the interpreter cannot disagree. Operations
 //! that would trap are never folded: their guard stays and the operation is emitted.
 
-use crate::interp::ops;
 use crate::jit::ir::{Cond, Ins, Ir, IrFull, Op, Ref, Ty};
+use crate::ops::{self, IntBin, IntCmp};
 
 /// What an emission became.
 pub(crate) enum Folded {
@@ -224,10 +224,12 @@ fn bits(ty: Ty) -> u32 {
 )]
 pub(crate) fn cond(c: Cond, ty: Ty, x: u64, y: u64) -> bool {
     let (x, y) = (ty.canon(x), ty.canon(y));
-    let (sx, sy) = match ty {
-        Ty::I32 => (i64::from(x as i32), i64::from(y as i32)),
-        _ => (x as i64, y as i64),
-    };
+    if let Some(k) = int_cmp(c) {
+        return match ty {
+            Ty::I32 => ops::i32_cmp(k, x as u32, y as u32),
+            _ => ops::i64_cmp(k, x, y),
+        };
+    }
     let (fx, fy) = match ty {
         Ty::F32 => (
             f64::from(f32::from_bits(x as u32)),
@@ -236,16 +238,6 @@ pub(crate) fn cond(c: Cond, ty: Ty, x: u64, y: u64) -> bool {
         _ => (f64::from_bits(x), f64::from_bits(y)),
     };
     match c {
-        Cond::Eq => x == y,
-        Cond::Ne => x != y,
-        Cond::LtS => sx < sy,
-        Cond::LtU => x < y,
-        Cond::LeS => sx <= sy,
-        Cond::LeU => x <= y,
-        Cond::GtS => sx > sy,
-        Cond::GtU => x > y,
-        Cond::GeS => sx >= sy,
-        Cond::GeU => x >= y,
         Cond::FEq => fx == fy,
         Cond::FNe => fx != fy,
         Cond::FLt => fx < fy,
@@ -255,8 +247,43 @@ pub(crate) fn cond(c: Cond, ty: Ty, x: u64, y: u64) -> bool {
         Cond::FNotLt => !(fx < fy),
         Cond::FNotLe => !(fx <= fy),
         Cond::FNotGt => !(fx > fy),
-        Cond::FNotGe => !(fx >= fy),
+        _ => !(fx >= fy),
     }
+}
+
+/// The integer operator `op` is, if it is one that cannot trap.
+fn int_bin(op: Op) -> Option<IntBin> {
+    Some(match op {
+        Op::Add => IntBin::Add,
+        Op::Sub => IntBin::Sub,
+        Op::Mul => IntBin::Mul,
+        Op::And => IntBin::And,
+        Op::Or => IntBin::Or,
+        Op::Xor => IntBin::Xor,
+        Op::Shl => IntBin::Shl,
+        Op::ShrS => IntBin::ShrS,
+        Op::ShrU => IntBin::ShrU,
+        Op::Rotl => IntBin::Rotl,
+        Op::Rotr => IntBin::Rotr,
+        _ => return None,
+    })
+}
+
+/// The integer comparison `c` is, if it is one.
+fn int_cmp(c: Cond) -> Option<IntCmp> {
+    Some(match c {
+        Cond::Eq => IntCmp::Eq,
+        Cond::Ne => IntCmp::Ne,
+        Cond::LtS => IntCmp::LtS,
+        Cond::LtU => IntCmp::LtU,
+        Cond::LeS => IntCmp::LeS,
+        Cond::LeU => IntCmp::LeU,
+        Cond::GtS => IntCmp::GtS,
+        Cond::GtU => IntCmp::GtU,
+        Cond::GeS => IntCmp::GeS,
+        Cond::GeU => IntCmp::GeU,
+        _ => return None,
+    })
 }
 
 /// The value of pure instruction `op` (result type `ty`, first operand of type `a_ty`) on
@@ -269,22 +296,14 @@ pub(crate) fn eval(op: Op, ty: Ty, a_ty: Ty, aux: u64, [x, y, z]: [u64; 3]) -> O
     let v = match ty {
         Ty::I32 => {
             let (a, b) = (x as u32, y as u32);
+            if let Some(k) = int_bin(op) {
+                return Some(u64::from(ops::i32_bin(k, a, b)));
+            }
             u64::from(match op {
-                Op::Add => a.wrapping_add(b),
-                Op::Sub => a.wrapping_sub(b),
-                Op::Mul => a.wrapping_mul(b),
                 Op::DivS => ops::i32_div_s(a as i32, b as i32).ok()? as u32,
                 Op::DivU => ops::i32_div_u(a, b).ok()?,
                 Op::RemS => ops::i32_rem_s(a as i32, b as i32).ok()? as u32,
                 Op::RemU => ops::i32_rem_u(a, b).ok()?,
-                Op::And => a & b,
-                Op::Or => a | b,
-                Op::Xor => a ^ b,
-                Op::Shl => a.wrapping_shl(b),
-                Op::ShrS => (a as i32).wrapping_shr(b) as u32,
-                Op::ShrU => a.wrapping_shr(b),
-                Op::Rotl => a.rotate_left(b),
-                Op::Rotr => a.rotate_right(b),
                 Op::Clz => a.leading_zeros(),
                 Op::Ctz => a.trailing_zeros(),
                 Op::Popcnt => a.count_ones(),
@@ -299,22 +318,14 @@ pub(crate) fn eval(op: Op, ty: Ty, a_ty: Ty, aux: u64, [x, y, z]: [u64; 3]) -> O
         }
         Ty::I64 => {
             let (a, b) = (x, y);
+            if let Some(k) = int_bin(op) {
+                return Some(ops::i64_bin(k, a, b));
+            }
             match op {
-                Op::Add => a.wrapping_add(b),
-                Op::Sub => a.wrapping_sub(b),
-                Op::Mul => a.wrapping_mul(b),
                 Op::DivS => ops::i64_div_s(a as i64, b as i64).ok()? as u64,
                 Op::DivU => ops::i64_div_u(a, b).ok()?,
                 Op::RemS => ops::i64_rem_s(a as i64, b as i64).ok()? as u64,
                 Op::RemU => ops::i64_rem_u(a, b).ok()?,
-                Op::And => a & b,
-                Op::Or => a | b,
-                Op::Xor => a ^ b,
-                Op::Shl => a.wrapping_shl(b as u32),
-                Op::ShrS => (a as i64).wrapping_shr(b as u32) as u64,
-                Op::ShrU => a.wrapping_shr(b as u32),
-                Op::Rotl => a.rotate_left((b & 63) as u32),
-                Op::Rotr => a.rotate_right((b & 63) as u32),
                 Op::Clz => u64::from(a.leading_zeros()),
                 Op::Ctz => u64::from(a.trailing_zeros()),
                 Op::Popcnt => u64::from(a.count_ones()),

@@ -1,11 +1,89 @@
-//! Semantics of the WebAssembly numeric operators that are more than one Rust operator:
-//! trapping division, float min/max/nearest, and float-to-int conversions.
+//! The semantics of the WebAssembly numeric operators, defined once: the integer
+//! operators (by kind, for either width), trapping division, float min/max/nearest and
+//! rounding, and float-to-int conversions.
 //!
-//! Pure functions, shared by the interpreter (`exec`) and by anything that must compute
-//! exactly what it computes (constant folding in the JIT). Traps are returned as
-//! [`TrapCode`]s; callers raise them.
+//! Pure functions on raw bits, below both tiers: the interpreter's dispatch loop (`exec`)
+//! computes with them, and the JIT's constant folding (FOLD) and its run-time helpers call
+//! the same ones, so a folded constant is what the interpreter would have computed. The
+//! dispatch loop passes each operator kind as a constant, which inlining turns into the one
+//! machine instruction. Traps are returned as [`TrapCode`]s; callers raise them.
 
 use crate::runtime::trap::TrapCode;
+
+/// An integer binary operator that cannot trap.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum IntBin {
+    Add,
+    Sub,
+    Mul,
+    And,
+    Or,
+    Xor,
+    Shl,
+    ShrS,
+    ShrU,
+    Rotl,
+    Rotr,
+}
+
+/// An integer comparison.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum IntCmp {
+    Eq,
+    Ne,
+    LtS,
+    LtU,
+    LeS,
+    LeU,
+    GtS,
+    GtU,
+    GeS,
+    GeU,
+}
+
+macro_rules! int_ops {
+    ($bin:ident, $cmp:ident, $u:ty, $s:ty) => {
+        /// `x op y` on this width's bits. Shift and rotate counts are taken modulo the
+        /// width, as WebAssembly's are.
+        #[inline(always)]
+        pub(crate) fn $bin(op: IntBin, x: $u, y: $u) -> $u {
+            match op {
+                IntBin::Add => x.wrapping_add(y),
+                IntBin::Sub => x.wrapping_sub(y),
+                IntBin::Mul => x.wrapping_mul(y),
+                IntBin::And => x & y,
+                IntBin::Or => x | y,
+                IntBin::Xor => x ^ y,
+                IntBin::Shl => x.wrapping_shl(y as u32),
+                IntBin::ShrS => (x as $s).wrapping_shr(y as u32) as $u,
+                IntBin::ShrU => x.wrapping_shr(y as u32),
+                IntBin::Rotl => x.rotate_left(y as u32),
+                IntBin::Rotr => x.rotate_right(y as u32),
+            }
+        }
+
+        /// `x op y` on this width's bits, signed or unsigned as `op` says.
+        #[inline(always)]
+        pub(crate) fn $cmp(op: IntCmp, x: $u, y: $u) -> bool {
+            let (sx, sy) = (x as $s, y as $s);
+            match op {
+                IntCmp::Eq => x == y,
+                IntCmp::Ne => x != y,
+                IntCmp::LtS => sx < sy,
+                IntCmp::LtU => x < y,
+                IntCmp::LeS => sx <= sy,
+                IntCmp::LeU => x <= y,
+                IntCmp::GtS => sx > sy,
+                IntCmp::GtU => x > y,
+                IntCmp::GeS => sx >= sy,
+                IntCmp::GeU => x >= y,
+            }
+        }
+    };
+}
+
+int_ops!(i32_bin, i32_cmp, u32, i32);
+int_ops!(i64_bin, i64_cmp, u64, i64);
 
 macro_rules! int_div {
     ($div_s:ident, $div_u:ident, $rem_s:ident, $rem_u:ident, $s:ty, $u:ty) => {
@@ -286,5 +364,35 @@ mod tests {
             );
         }
         assert!(f64_floor(f64::NAN).is_nan() && f32_ceil(f32::NAN).is_nan());
+    }
+}
+
+#[cfg(test)]
+mod int_tests {
+    use super::*;
+
+    #[test]
+    fn shift_and_rotate_counts_wrap_at_the_width() {
+        assert_eq!(i32_bin(IntBin::Shl, 1, 33), 2);
+        assert_eq!(i32_bin(IntBin::ShrS, (-8i32) as u32, 1), (-4i32) as u32);
+        assert_eq!(i32_bin(IntBin::ShrU, 0x8000_0000, 31), 1);
+        assert_eq!(i32_bin(IntBin::Rotl, 0x8000_0001, 1), 3);
+        assert_eq!(i32_bin(IntBin::Rotr, 3, 33), 0x8000_0001);
+        assert_eq!(i64_bin(IntBin::Shl, 1, 65), 2);
+        assert_eq!(i64_bin(IntBin::ShrS, (-8i64) as u64, 65), (-4i64) as u64);
+        assert_eq!(i64_bin(IntBin::Rotr, 1, 65), 1 << 63);
+        assert_eq!(i64_bin(IntBin::Rotl, 1 << 63, (1 << 32) + 1), 1);
+    }
+
+    #[test]
+    fn arithmetic_wraps_and_comparisons_take_their_signedness() {
+        assert_eq!(i32_bin(IntBin::Add, u32::MAX, 2), 1);
+        assert_eq!(i32_bin(IntBin::Sub, 0, 1), u32::MAX);
+        assert_eq!(i64_bin(IntBin::Mul, 1 << 63, 2), 0);
+        assert!(i32_cmp(IntCmp::LtS, (-1i32) as u32, 0));
+        assert!(!i32_cmp(IntCmp::LtU, (-1i32) as u32, 0));
+        assert!(i64_cmp(IntCmp::GeU, u64::MAX, 0));
+        assert!(!i64_cmp(IntCmp::GeS, u64::MAX, 0));
+        assert!(i32_cmp(IntCmp::LeS, 5, 5) && i32_cmp(IntCmp::Ne, 5, 6));
     }
 }
