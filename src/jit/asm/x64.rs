@@ -129,7 +129,7 @@ impl Arch for X64 {
 
     /// An integer add takes a shift left by 1, 2 or 3 as the scaled index of a `lea`.
     fn fuses(ir: &Ir<'_>, user: &Ins, def: &Ins) -> bool {
-        user.op == Op::Add && user.ty.is_int() && scaled_index(ir, def).is_some()
+        user.op == Op::Add && user.ty == def.ty && scaled_index(ir, def).is_some()
     }
 
     fn retarget(code: &mut [u8], at: u32, base: usize, to: usize) -> bool {
