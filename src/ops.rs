@@ -239,6 +239,163 @@ macro_rules! rounding {
 rounding!(f32_trunc, f32_floor, f32_ceil, f32, i32);
 rounding!(f64_trunc, f64_floor, f64_ceil, f64, i64);
 
+/// A float binary operator.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum FloatBin {
+    Add,
+    Sub,
+    Mul,
+    Div,
+    Min,
+    Max,
+}
+
+/// A float unary operator on the value (`abs` and `neg` work on the bits).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum FloatUn {
+    Ceil,
+    Floor,
+    Trunc,
+    Nearest,
+    Sqrt,
+}
+
+/// A float comparison: false when unordered, except `Ne`.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum FloatCmp {
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+}
+
+macro_rules! float_kinds {
+    ($bin:ident, $un:ident, $cmp:ident, $abs:ident, $neg:ident, $f:ty, $bits:ty,
+     [$min:ident, $max:ident, $ceil:ident, $floor:ident, $trunc:ident, $nearest:ident]) => {
+        /// `x op y`.
+        #[inline(always)]
+        pub(crate) fn $bin(op: FloatBin, x: $f, y: $f) -> $f {
+            match op {
+                FloatBin::Add => x + y,
+                FloatBin::Sub => x - y,
+                FloatBin::Mul => x * y,
+                FloatBin::Div => x / y,
+                FloatBin::Min => $min(x, y),
+                FloatBin::Max => $max(x, y),
+            }
+        }
+
+        /// `op x`.
+        #[inline(always)]
+        pub(crate) fn $un(op: FloatUn, x: $f) -> $f {
+            match op {
+                FloatUn::Ceil => $ceil(x),
+                FloatUn::Floor => $floor(x),
+                FloatUn::Trunc => $trunc(x),
+                FloatUn::Nearest => $nearest(x),
+                FloatUn::Sqrt => x.sqrt(),
+            }
+        }
+
+        /// `x op y`.
+        #[inline(always)]
+        pub(crate) fn $cmp(op: FloatCmp, x: $f, y: $f) -> bool {
+            match op {
+                FloatCmp::Eq => x == y,
+                FloatCmp::Ne => x != y,
+                FloatCmp::Lt => x < y,
+                FloatCmp::Le => x <= y,
+                FloatCmp::Gt => x > y,
+                FloatCmp::Ge => x >= y,
+            }
+        }
+
+        /// `abs` on the bits: the sign cleared, NaN payloads kept.
+        #[inline(always)]
+        pub(crate) fn $abs(x: $bits) -> $bits {
+            x & !(1 << (<$bits>::BITS - 1))
+        }
+
+        /// `neg` on the bits: the sign flipped, NaN payloads kept.
+        #[inline(always)]
+        pub(crate) fn $neg(x: $bits) -> $bits {
+            x ^ (1 << (<$bits>::BITS - 1))
+        }
+    };
+}
+
+float_kinds!(
+    f32_bin,
+    f32_un,
+    f32_cmp,
+    f32_abs,
+    f32_neg,
+    f32,
+    u32,
+    [
+        f32_min,
+        f32_max,
+        f32_ceil,
+        f32_floor,
+        f32_trunc,
+        f32_nearest
+    ]
+);
+float_kinds!(
+    f64_bin,
+    f64_un,
+    f64_cmp,
+    f64_abs,
+    f64_neg,
+    f64,
+    u64,
+    [
+        f64_min,
+        f64_max,
+        f64_ceil,
+        f64_floor,
+        f64_trunc,
+        f64_nearest
+    ]
+);
+
+/// Conversions that are one `as` cast: saturating truncation (`as` saturates and maps
+/// NaN to 0, as `trunc_sat` does), int-to-float conversion (rounding to nearest even),
+/// promotion and demotion.
+macro_rules! casts {
+    ($($name:ident: $from:ty => $to:ty;)*) => {
+        $(
+            #[inline(always)]
+            pub(crate) fn $name(x: $from) -> $to {
+                x as $to
+            }
+        )*
+    };
+}
+
+casts! {
+    i32_trunc_sat_f32_s: f32 => i32;
+    i32_trunc_sat_f32_u: f32 => u32;
+    i32_trunc_sat_f64_s: f64 => i32;
+    i32_trunc_sat_f64_u: f64 => u32;
+    i64_trunc_sat_f32_s: f32 => i64;
+    i64_trunc_sat_f32_u: f32 => u64;
+    i64_trunc_sat_f64_s: f64 => i64;
+    i64_trunc_sat_f64_u: f64 => u64;
+    f32_convert_i32_s: i32 => f32;
+    f32_convert_i32_u: u32 => f32;
+    f32_convert_i64_s: i64 => f32;
+    f32_convert_i64_u: u64 => f32;
+    f64_convert_i32_s: i32 => f64;
+    f64_convert_i32_u: u32 => f64;
+    f64_convert_i64_s: i64 => f64;
+    f64_convert_i64_u: u64 => f64;
+    f32_demote_f64: f64 => f32;
+    f64_promote_f32: f32 => f64;
+}
+
 /// The exclusive bounds of the float values (of type f32 if `from_f32`, else f64) whose
 /// truncation fits the integer target (`to64`, `unsigned`). Every bound is exact in both
 /// float types. Shared with the JIT's inline range checks.
@@ -368,7 +525,7 @@ mod tests {
 }
 
 #[cfg(test)]
-mod int_tests {
+mod kind_tests {
     use super::*;
 
     #[test]
@@ -394,5 +551,24 @@ mod int_tests {
         assert!(i64_cmp(IntCmp::GeU, u64::MAX, 0));
         assert!(!i64_cmp(IntCmp::GeS, u64::MAX, 0));
         assert!(i32_cmp(IntCmp::LeS, 5, 5) && i32_cmp(IntCmp::Ne, 5, 6));
+    }
+
+    #[test]
+    fn float_kinds_compare_unordered_as_false_and_keep_nan_payloads() {
+        let nan = f32::from_bits(0x7fc0_0001);
+        assert!(!f32_cmp(FloatCmp::Eq, nan, nan) && f32_cmp(FloatCmp::Ne, nan, nan));
+        assert!(!f64_cmp(FloatCmp::Lt, f64::NAN, 1.0) && !f64_cmp(FloatCmp::Ge, f64::NAN, 1.0));
+        assert_eq!(f32_abs(0xffc0_0001), 0x7fc0_0001);
+        assert_eq!(f64_neg(0), 1 << 63);
+        assert_eq!(
+            f64_bin(FloatBin::Min, -0.0, 0.0).to_bits(),
+            (-0.0f64).to_bits()
+        );
+        assert_eq!(f32_bin(FloatBin::Div, 1.0, 0.0), f32::INFINITY);
+        assert_eq!(f64_un(FloatUn::Nearest, 2.5), 2.0);
+        assert_eq!(i32_trunc_sat_f32_s(f32::NAN), 0);
+        assert_eq!(i64_trunc_sat_f64_u(-5.0), 0);
+        assert_eq!(i32_trunc_sat_f64_s(1e10), i32::MAX);
+        assert_eq!(f32_convert_i64_u(u64::MAX), 18446744073709551616.0);
     }
 }

@@ -17,7 +17,7 @@ use crate::error::Error;
 use crate::jit::profile;
 use crate::jit::{self, LoopAction};
 use crate::module::ModuleInner;
-use crate::ops::{self, IntBin as B, IntCmp as C};
+use crate::ops::{self, FloatBin as FB, FloatCmp as FC, FloatUn as FU, IntBin as B, IntCmp as C};
 use crate::runtime::limits;
 use crate::runtime::store::{Frame, FuncEntity, PAGE_SIZE, StoreInner};
 use crate::runtime::trap::TrapCode;
@@ -1275,49 +1275,101 @@ fn run_loop<const REC: bool>(s: &mut StoreInner, stop: usize, acc_in: u64) -> Ru
                 Instr::I64Extend32S { dst, src } => un!(dst, src, |x: u64| x as i32 as i64 as u64),
 
                 // ---- f32 / f64 ----
-                Instr::F32Add { dst, a, b } => f32_bin!(dst, a, b, |x, y| x + y),
-                Instr::F32Sub { dst, a, b } => f32_bin!(dst, a, b, |x, y| x - y),
-                Instr::F32Mul { dst, a, b } => f32_bin!(dst, a, b, |x, y| x * y),
-                Instr::F32Div { dst, a, b } => f32_bin!(dst, a, b, |x, y| x / y),
-                Instr::F32Min { dst, a, b } => f32_bin!(dst, a, b, |x, y| ops::f32_min(x, y)),
-                Instr::F32Max { dst, a, b } => f32_bin!(dst, a, b, |x, y| ops::f32_max(x, y)),
+                Instr::F32Add { dst, a, b } => {
+                    f32_bin!(dst, a, b, |x, y| ops::f32_bin(FB::Add, x, y))
+                }
+                Instr::F32Sub { dst, a, b } => {
+                    f32_bin!(dst, a, b, |x, y| ops::f32_bin(FB::Sub, x, y))
+                }
+                Instr::F32Mul { dst, a, b } => {
+                    f32_bin!(dst, a, b, |x, y| ops::f32_bin(FB::Mul, x, y))
+                }
+                Instr::F32Div { dst, a, b } => {
+                    f32_bin!(dst, a, b, |x, y| ops::f32_bin(FB::Div, x, y))
+                }
+                Instr::F32Min { dst, a, b } => {
+                    f32_bin!(dst, a, b, |x, y| ops::f32_bin(FB::Min, x, y))
+                }
+                Instr::F32Max { dst, a, b } => {
+                    f32_bin!(dst, a, b, |x, y| ops::f32_bin(FB::Max, x, y))
+                }
                 Instr::F32Copysign { dst, a, b } => w!(
                     dst,
                     u64::from(ops::f32_copysign(r!(a) as u32, r!(b) as u32))
                 ),
-                Instr::F32Eq { dst, a, b } => f32_cmp!(dst, a, b, |x, y| x == y),
-                Instr::F32Ne { dst, a, b } => f32_cmp!(dst, a, b, |x, y| x != y),
-                Instr::F32Lt { dst, a, b } => f32_cmp!(dst, a, b, |x, y| x < y),
-                Instr::F32Gt { dst, a, b } => f32_cmp!(dst, a, b, |x, y| x > y),
-                Instr::F32Le { dst, a, b } => f32_cmp!(dst, a, b, |x, y| x <= y),
-                Instr::F32Ge { dst, a, b } => f32_cmp!(dst, a, b, |x, y| x >= y),
-                Instr::F32Abs { dst, src } => un!(dst, src, |x: u32| u64::from(x & 0x7fff_ffff)),
-                Instr::F32Neg { dst, src } => un!(dst, src, |x: u32| u64::from(x ^ 0x8000_0000)),
-                Instr::F32Ceil { dst, src } => f32_un!(dst, src, |x| ops::f32_ceil(x)),
-                Instr::F32Floor { dst, src } => f32_un!(dst, src, |x| ops::f32_floor(x)),
-                Instr::F32Trunc { dst, src } => f32_un!(dst, src, |x| ops::f32_trunc(x)),
-                Instr::F32Nearest { dst, src } => f32_un!(dst, src, |x| ops::f32_nearest(x)),
-                Instr::F32Sqrt { dst, src } => f32_un!(dst, src, |x| x.sqrt()),
-                Instr::F64Add { dst, a, b } => f64_bin!(dst, a, b, |x, y| x + y),
-                Instr::F64Sub { dst, a, b } => f64_bin!(dst, a, b, |x, y| x - y),
-                Instr::F64Mul { dst, a, b } => f64_bin!(dst, a, b, |x, y| x * y),
-                Instr::F64Div { dst, a, b } => f64_bin!(dst, a, b, |x, y| x / y),
-                Instr::F64Min { dst, a, b } => f64_bin!(dst, a, b, |x, y| ops::f64_min(x, y)),
-                Instr::F64Max { dst, a, b } => f64_bin!(dst, a, b, |x, y| ops::f64_max(x, y)),
+                Instr::F32Eq { dst, a, b } => {
+                    f32_cmp!(dst, a, b, |x, y| ops::f32_cmp(FC::Eq, x, y))
+                }
+                Instr::F32Ne { dst, a, b } => {
+                    f32_cmp!(dst, a, b, |x, y| ops::f32_cmp(FC::Ne, x, y))
+                }
+                Instr::F32Lt { dst, a, b } => {
+                    f32_cmp!(dst, a, b, |x, y| ops::f32_cmp(FC::Lt, x, y))
+                }
+                Instr::F32Gt { dst, a, b } => {
+                    f32_cmp!(dst, a, b, |x, y| ops::f32_cmp(FC::Gt, x, y))
+                }
+                Instr::F32Le { dst, a, b } => {
+                    f32_cmp!(dst, a, b, |x, y| ops::f32_cmp(FC::Le, x, y))
+                }
+                Instr::F32Ge { dst, a, b } => {
+                    f32_cmp!(dst, a, b, |x, y| ops::f32_cmp(FC::Ge, x, y))
+                }
+                Instr::F32Abs { dst, src } => un!(dst, src, |x: u32| u64::from(ops::f32_abs(x))),
+                Instr::F32Neg { dst, src } => un!(dst, src, |x: u32| u64::from(ops::f32_neg(x))),
+                Instr::F32Ceil { dst, src } => f32_un!(dst, src, |x| ops::f32_un(FU::Ceil, x)),
+                Instr::F32Floor { dst, src } => f32_un!(dst, src, |x| ops::f32_un(FU::Floor, x)),
+                Instr::F32Trunc { dst, src } => f32_un!(dst, src, |x| ops::f32_un(FU::Trunc, x)),
+                Instr::F32Nearest { dst, src } => {
+                    f32_un!(dst, src, |x| ops::f32_un(FU::Nearest, x))
+                }
+                Instr::F32Sqrt { dst, src } => f32_un!(dst, src, |x| ops::f32_un(FU::Sqrt, x)),
+                Instr::F64Add { dst, a, b } => {
+                    f64_bin!(dst, a, b, |x, y| ops::f64_bin(FB::Add, x, y))
+                }
+                Instr::F64Sub { dst, a, b } => {
+                    f64_bin!(dst, a, b, |x, y| ops::f64_bin(FB::Sub, x, y))
+                }
+                Instr::F64Mul { dst, a, b } => {
+                    f64_bin!(dst, a, b, |x, y| ops::f64_bin(FB::Mul, x, y))
+                }
+                Instr::F64Div { dst, a, b } => {
+                    f64_bin!(dst, a, b, |x, y| ops::f64_bin(FB::Div, x, y))
+                }
+                Instr::F64Min { dst, a, b } => {
+                    f64_bin!(dst, a, b, |x, y| ops::f64_bin(FB::Min, x, y))
+                }
+                Instr::F64Max { dst, a, b } => {
+                    f64_bin!(dst, a, b, |x, y| ops::f64_bin(FB::Max, x, y))
+                }
                 Instr::F64Copysign { dst, a, b } => w!(dst, ops::f64_copysign(r!(a), r!(b))),
-                Instr::F64Eq { dst, a, b } => f64_cmp!(dst, a, b, |x, y| x == y),
-                Instr::F64Ne { dst, a, b } => f64_cmp!(dst, a, b, |x, y| x != y),
-                Instr::F64Lt { dst, a, b } => f64_cmp!(dst, a, b, |x, y| x < y),
-                Instr::F64Gt { dst, a, b } => f64_cmp!(dst, a, b, |x, y| x > y),
-                Instr::F64Le { dst, a, b } => f64_cmp!(dst, a, b, |x, y| x <= y),
-                Instr::F64Ge { dst, a, b } => f64_cmp!(dst, a, b, |x, y| x >= y),
-                Instr::F64Abs { dst, src } => un!(dst, src, |x: u64| x & 0x7fff_ffff_ffff_ffff),
-                Instr::F64Neg { dst, src } => un!(dst, src, |x: u64| x ^ 0x8000_0000_0000_0000),
-                Instr::F64Ceil { dst, src } => f64_un!(dst, src, |x| ops::f64_ceil(x)),
-                Instr::F64Floor { dst, src } => f64_un!(dst, src, |x| ops::f64_floor(x)),
-                Instr::F64Trunc { dst, src } => f64_un!(dst, src, |x| ops::f64_trunc(x)),
-                Instr::F64Nearest { dst, src } => f64_un!(dst, src, |x| ops::f64_nearest(x)),
-                Instr::F64Sqrt { dst, src } => f64_un!(dst, src, |x| x.sqrt()),
+                Instr::F64Eq { dst, a, b } => {
+                    f64_cmp!(dst, a, b, |x, y| ops::f64_cmp(FC::Eq, x, y))
+                }
+                Instr::F64Ne { dst, a, b } => {
+                    f64_cmp!(dst, a, b, |x, y| ops::f64_cmp(FC::Ne, x, y))
+                }
+                Instr::F64Lt { dst, a, b } => {
+                    f64_cmp!(dst, a, b, |x, y| ops::f64_cmp(FC::Lt, x, y))
+                }
+                Instr::F64Gt { dst, a, b } => {
+                    f64_cmp!(dst, a, b, |x, y| ops::f64_cmp(FC::Gt, x, y))
+                }
+                Instr::F64Le { dst, a, b } => {
+                    f64_cmp!(dst, a, b, |x, y| ops::f64_cmp(FC::Le, x, y))
+                }
+                Instr::F64Ge { dst, a, b } => {
+                    f64_cmp!(dst, a, b, |x, y| ops::f64_cmp(FC::Ge, x, y))
+                }
+                Instr::F64Abs { dst, src } => un!(dst, src, |x: u64| ops::f64_abs(x)),
+                Instr::F64Neg { dst, src } => un!(dst, src, |x: u64| ops::f64_neg(x)),
+                Instr::F64Ceil { dst, src } => f64_un!(dst, src, |x| ops::f64_un(FU::Ceil, x)),
+                Instr::F64Floor { dst, src } => f64_un!(dst, src, |x| ops::f64_un(FU::Floor, x)),
+                Instr::F64Trunc { dst, src } => f64_un!(dst, src, |x| ops::f64_un(FU::Trunc, x)),
+                Instr::F64Nearest { dst, src } => {
+                    f64_un!(dst, src, |x| ops::f64_un(FU::Nearest, x))
+                }
+                Instr::F64Sqrt { dst, src } => f64_un!(dst, src, |x| ops::f64_un(FU::Sqrt, x)),
 
                 // ---- conversions ----
                 Instr::I32WrapI64 { dst, src } => un!(dst, src, |x: u32| u64::from(x)),
@@ -1357,45 +1409,88 @@ fn run_loop<const REC: bool>(s: &mut StoreInner, stop: usize, acc_in: u64) -> Ru
                 }
                 // `as` saturates and maps NaN to 0: exactly the non-trapping conversions.
                 Instr::I32TruncSatF32S { dst, src } => {
-                    w!(dst, u64::from(f32::from_bits(r!(src) as u32) as i32 as u32))
+                    w!(
+                        dst,
+                        u64::from(ops::i32_trunc_sat_f32_s(f32::from_bits(r!(src) as u32)) as u32)
+                    )
                 }
                 Instr::I32TruncSatF32U { dst, src } => {
-                    w!(dst, u64::from(f32::from_bits(r!(src) as u32) as u32))
+                    w!(
+                        dst,
+                        u64::from(ops::i32_trunc_sat_f32_u(f32::from_bits(r!(src) as u32)))
+                    )
                 }
                 Instr::I32TruncSatF64S { dst, src } => {
-                    w!(dst, u64::from(f64::from_bits(r!(src)) as i32 as u32))
+                    w!(
+                        dst,
+                        u64::from(ops::i32_trunc_sat_f64_s(f64::from_bits(r!(src))) as u32)
+                    )
                 }
                 Instr::I32TruncSatF64U { dst, src } => {
-                    w!(dst, u64::from(f64::from_bits(r!(src)) as u32))
+                    w!(
+                        dst,
+                        u64::from(ops::i32_trunc_sat_f64_u(f64::from_bits(r!(src))))
+                    )
                 }
                 Instr::I64TruncSatF32S { dst, src } => {
-                    w!(dst, f32::from_bits(r!(src) as u32) as i64 as u64)
+                    w!(
+                        dst,
+                        ops::i64_trunc_sat_f32_s(f32::from_bits(r!(src) as u32)) as u64
+                    )
                 }
                 Instr::I64TruncSatF32U { dst, src } => {
-                    w!(dst, f32::from_bits(r!(src) as u32) as u64)
+                    w!(
+                        dst,
+                        ops::i64_trunc_sat_f32_u(f32::from_bits(r!(src) as u32))
+                    )
                 }
                 Instr::I64TruncSatF64S { dst, src } => {
-                    w!(dst, f64::from_bits(r!(src)) as i64 as u64)
+                    w!(
+                        dst,
+                        ops::i64_trunc_sat_f64_s(f64::from_bits(r!(src))) as u64
+                    )
                 }
-                Instr::I64TruncSatF64U { dst, src } => w!(dst, f64::from_bits(r!(src)) as u64),
+                Instr::I64TruncSatF64U { dst, src } => {
+                    w!(dst, ops::i64_trunc_sat_f64_u(f64::from_bits(r!(src))))
+                }
                 Instr::F32ConvertI32S { dst, src } => {
-                    w!(dst, u64::from((r!(src) as i32 as f32).to_bits()))
+                    w!(
+                        dst,
+                        u64::from(ops::f32_convert_i32_s(r!(src) as i32).to_bits())
+                    )
                 }
                 Instr::F32ConvertI32U { dst, src } => {
-                    w!(dst, u64::from((r!(src) as u32 as f32).to_bits()))
+                    w!(
+                        dst,
+                        u64::from(ops::f32_convert_i32_u(r!(src) as u32).to_bits())
+                    )
                 }
                 Instr::F32ConvertI64S { dst, src } => {
-                    w!(dst, u64::from((r!(src) as i64 as f32).to_bits()))
+                    w!(
+                        dst,
+                        u64::from(ops::f32_convert_i64_s(r!(src) as i64).to_bits())
+                    )
                 }
                 Instr::F32ConvertI64U { dst, src } => {
-                    w!(dst, u64::from((r!(src) as f32).to_bits()))
+                    w!(dst, u64::from(ops::f32_convert_i64_u(r!(src)).to_bits()))
                 }
-                Instr::F64ConvertI32S { dst, src } => w!(dst, (r!(src) as i32 as f64).to_bits()),
-                Instr::F64ConvertI32U { dst, src } => w!(dst, (r!(src) as u32 as f64).to_bits()),
-                Instr::F64ConvertI64S { dst, src } => w!(dst, (r!(src) as i64 as f64).to_bits()),
-                Instr::F64ConvertI64U { dst, src } => w!(dst, (r!(src) as f64).to_bits()),
+                Instr::F64ConvertI32S { dst, src } => {
+                    w!(dst, ops::f64_convert_i32_s(r!(src) as i32).to_bits())
+                }
+                Instr::F64ConvertI32U { dst, src } => {
+                    w!(dst, ops::f64_convert_i32_u(r!(src) as u32).to_bits())
+                }
+                Instr::F64ConvertI64S { dst, src } => {
+                    w!(dst, ops::f64_convert_i64_s(r!(src) as i64).to_bits())
+                }
+                Instr::F64ConvertI64U { dst, src } => {
+                    w!(dst, ops::f64_convert_i64_u(r!(src)).to_bits())
+                }
                 Instr::F32DemoteF64 { dst, src } => {
-                    w!(dst, u64::from((f64::from_bits(r!(src)) as f32).to_bits()))
+                    w!(
+                        dst,
+                        u64::from(ops::f32_demote_f64(f64::from_bits(r!(src))).to_bits())
+                    )
                 }
                 Instr::I32AddA { dst, b } => {
                     i32_bin_acc!(dst, b, |x, y| ops::i32_bin(B::Add, x, y))
@@ -1447,14 +1542,30 @@ fn run_loop<const REC: bool>(s: &mut StoreInner, stop: usize, acc_in: u64) -> Ru
                 Instr::I64ShrUA { dst, b } => {
                     i64_bin_acc!(dst, b, |x, y| ops::i64_bin(B::ShrU, x, y))
                 }
-                Instr::F32AddA { dst, b } => f32_bin_acc!(dst, b, |x, y| x + y),
-                Instr::F32SubA { dst, b } => f32_bin_acc!(dst, b, |x, y| x - y),
-                Instr::F32MulA { dst, b } => f32_bin_acc!(dst, b, |x, y| x * y),
-                Instr::F32DivA { dst, b } => f32_bin_acc!(dst, b, |x, y| x / y),
-                Instr::F64AddA { dst, b } => f64_bin_acc!(dst, b, |x, y| x + y),
-                Instr::F64SubA { dst, b } => f64_bin_acc!(dst, b, |x, y| x - y),
-                Instr::F64MulA { dst, b } => f64_bin_acc!(dst, b, |x, y| x * y),
-                Instr::F64DivA { dst, b } => f64_bin_acc!(dst, b, |x, y| x / y),
+                Instr::F32AddA { dst, b } => {
+                    f32_bin_acc!(dst, b, |x, y| ops::f32_bin(FB::Add, x, y))
+                }
+                Instr::F32SubA { dst, b } => {
+                    f32_bin_acc!(dst, b, |x, y| ops::f32_bin(FB::Sub, x, y))
+                }
+                Instr::F32MulA { dst, b } => {
+                    f32_bin_acc!(dst, b, |x, y| ops::f32_bin(FB::Mul, x, y))
+                }
+                Instr::F32DivA { dst, b } => {
+                    f32_bin_acc!(dst, b, |x, y| ops::f32_bin(FB::Div, x, y))
+                }
+                Instr::F64AddA { dst, b } => {
+                    f64_bin_acc!(dst, b, |x, y| ops::f64_bin(FB::Add, x, y))
+                }
+                Instr::F64SubA { dst, b } => {
+                    f64_bin_acc!(dst, b, |x, y| ops::f64_bin(FB::Sub, x, y))
+                }
+                Instr::F64MulA { dst, b } => {
+                    f64_bin_acc!(dst, b, |x, y| ops::f64_bin(FB::Mul, x, y))
+                }
+                Instr::F64DivA { dst, b } => {
+                    f64_bin_acc!(dst, b, |x, y| ops::f64_bin(FB::Div, x, y))
+                }
                 Instr::I32AddImmA { dst, imm } => {
                     i32_imm_acc!(dst, imm, |x, y| ops::i32_bin(B::Add, x, y))
                 }
@@ -1570,13 +1681,23 @@ fn run_loop<const REC: bool>(s: &mut StoreInner, stop: usize, acc_in: u64) -> Ru
                 Instr::I32WrapI64A { dst } => un_acc!(dst, |x: u32| u64::from(x)),
                 Instr::I64ExtendI32SA { dst } => un_acc!(dst, |x: u32| x as i32 as i64 as u64),
                 Instr::I64ExtendI32UA { dst } => un_acc!(dst, |x: u32| u64::from(x)),
-                Instr::F64ConvertI32SA { dst } => w!(dst, (acc as i32 as f64).to_bits()),
-                Instr::F64ConvertI32UA { dst } => w!(dst, (acc as u32 as f64).to_bits()),
+                Instr::F64ConvertI32SA { dst } => {
+                    w!(dst, ops::f64_convert_i32_s(acc as i32).to_bits())
+                }
+                Instr::F64ConvertI32UA { dst } => {
+                    w!(dst, ops::f64_convert_i32_u(acc as u32).to_bits())
+                }
                 Instr::F64PromoteF32A { dst } => {
-                    w!(dst, f64::from(f32::from_bits(acc as u32)).to_bits())
+                    w!(
+                        dst,
+                        ops::f64_promote_f32(f32::from_bits(acc as u32)).to_bits()
+                    )
                 }
                 Instr::F32DemoteF64A { dst } => {
-                    w!(dst, u64::from((f64::from_bits(acc) as f32).to_bits()))
+                    w!(
+                        dst,
+                        u64::from(ops::f32_demote_f64(f64::from_bits(acc)).to_bits())
+                    )
                 }
                 Instr::BrI32EqImmA { imm, off } => branch!(pc, acc as u32 == imm as u32, off),
                 Instr::BrI32NeImmA { imm, off } => branch!(pc, acc as u32 != imm as u32, off),
@@ -1591,7 +1712,10 @@ fn run_loop<const REC: bool>(s: &mut StoreInner, stop: usize, acc_in: u64) -> Ru
                 Instr::BrIfNezA { off } => branch!(pc, acc as u32 != 0, off),
                 Instr::BrIfEqzA { off } => branch!(pc, acc as u32 == 0, off),
                 Instr::F64PromoteF32 { dst, src } => {
-                    w!(dst, f64::from(f32::from_bits(r!(src) as u32)).to_bits())
+                    w!(
+                        dst,
+                        ops::f64_promote_f32(f32::from_bits(r!(src) as u32)).to_bits()
+                    )
                 }
             }
         }

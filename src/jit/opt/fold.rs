@@ -7,7 +7,7 @@
 //! that would trap are never folded: their guard stays and the operation is emitted.
 
 use crate::jit::ir::{Cond, Ins, Ir, IrFull, Op, Ref, Ty};
-use crate::ops::{self, IntBin, IntCmp};
+use crate::ops::{self, FloatBin, FloatCmp, FloatUn, IntBin, IntCmp};
 
 /// What an emission became.
 pub(crate) enum Folded {
@@ -218,10 +218,6 @@ fn bits(ty: Ty) -> u32 {
 }
 
 /// Evaluates `cond` on operands of type `ty`.
-#[expect(
-    clippy::neg_cmp_op_on_partial_ord,
-    reason = "the negated float conditions are exactly `!(a < b)`, true for NaN"
-)]
 pub(crate) fn cond(c: Cond, ty: Ty, x: u64, y: u64) -> bool {
     let (x, y) = (ty.canon(x), ty.canon(y));
     if let Some(k) = int_cmp(c) {
@@ -230,25 +226,24 @@ pub(crate) fn cond(c: Cond, ty: Ty, x: u64, y: u64) -> bool {
             _ => ops::i64_cmp(k, x, y),
         };
     }
-    let (fx, fy) = match ty {
-        Ty::F32 => (
-            f64::from(f32::from_bits(x as u32)),
-            f64::from(f32::from_bits(y as u32)),
-        ),
-        _ => (f64::from_bits(x), f64::from_bits(y)),
+    // The negated conditions are true when unordered: the negation of the plain ones.
+    let (k, negated) = match c {
+        Cond::FEq => (FloatCmp::Eq, false),
+        Cond::FNe => (FloatCmp::Ne, false),
+        Cond::FLt => (FloatCmp::Lt, false),
+        Cond::FLe => (FloatCmp::Le, false),
+        Cond::FGt => (FloatCmp::Gt, false),
+        Cond::FGe => (FloatCmp::Ge, false),
+        Cond::FNotLt => (FloatCmp::Lt, true),
+        Cond::FNotLe => (FloatCmp::Le, true),
+        Cond::FNotGt => (FloatCmp::Gt, true),
+        _ => (FloatCmp::Ge, true),
     };
-    match c {
-        Cond::FEq => fx == fy,
-        Cond::FNe => fx != fy,
-        Cond::FLt => fx < fy,
-        Cond::FLe => fx <= fy,
-        Cond::FGt => fx > fy,
-        Cond::FGe => fx >= fy,
-        Cond::FNotLt => !(fx < fy),
-        Cond::FNotLe => !(fx <= fy),
-        Cond::FNotGt => !(fx > fy),
-        _ => !(fx >= fy),
-    }
+    let holds = match ty {
+        Ty::F32 => ops::f32_cmp(k, f32::from_bits(x as u32), f32::from_bits(y as u32)),
+        _ => ops::f64_cmp(k, f64::from_bits(x), f64::from_bits(y)),
+    };
+    holds != negated
 }
 
 /// The integer operator `op` is, if it is one that cannot trap.
@@ -265,6 +260,31 @@ fn int_bin(op: Op) -> Option<IntBin> {
         Op::ShrU => IntBin::ShrU,
         Op::Rotl => IntBin::Rotl,
         Op::Rotr => IntBin::Rotr,
+        _ => return None,
+    })
+}
+
+/// The float binary operator `op` is, if it is one.
+fn float_bin(op: Op) -> Option<FloatBin> {
+    Some(match op {
+        Op::Add => FloatBin::Add,
+        Op::Sub => FloatBin::Sub,
+        Op::Mul => FloatBin::Mul,
+        Op::FDiv => FloatBin::Div,
+        Op::FMin => FloatBin::Min,
+        Op::FMax => FloatBin::Max,
+        _ => return None,
+    })
+}
+
+/// The float unary operator on values `op` is, if it is one.
+fn float_un(op: Op) -> Option<FloatUn> {
+    Some(match op {
+        Op::FCeil => FloatUn::Ceil,
+        Op::FFloor => FloatUn::Floor,
+        Op::FTrunc => FloatUn::Trunc,
+        Op::FNearest => FloatUn::Nearest,
+        Op::FSqrt => FloatUn::Sqrt,
         _ => return None,
     })
 }
@@ -341,53 +361,39 @@ pub(crate) fn eval(op: Op, ty: Ty, a_ty: Ty, aux: u64, [x, y, z]: [u64; 3]) -> O
         }
         Ty::F32 => {
             let (a, b) = (f32::from_bits(x as u32), f32::from_bits(y as u32));
-            u64::from(
-                match op {
-                    Op::Add => a + b,
-                    Op::Sub => a - b,
-                    Op::Mul => a * b,
-                    Op::FDiv => a / b,
-                    Op::FMin => ops::f32_min(a, b),
-                    Op::FMax => ops::f32_max(a, b),
-                    Op::FCopysign => f32::from_bits(ops::f32_copysign(x as u32, y as u32)),
-                    Op::FAbs => f32::from_bits(x as u32 & 0x7fff_ffff),
-                    Op::FNeg => f32::from_bits(x as u32 ^ 0x8000_0000),
-                    Op::FCeil => ops::f32_ceil(a),
-                    Op::FFloor => ops::f32_floor(a),
-                    Op::FTrunc => ops::f32_trunc(a),
-                    Op::FNearest => ops::f32_nearest(a),
-                    Op::FSqrt => a.sqrt(),
-                    Op::Convert => convert_f32(a_ty, aux == 1, x),
-                    Op::Demote => f64::from_bits(x) as f32,
-                    Op::Bitcast => f32::from_bits(x as u32),
-                    _ => return None,
-                }
-                .to_bits(),
-            )
+            if let Some(k) = float_bin(op) {
+                return Some(u64::from(ops::f32_bin(k, a, b).to_bits()));
+            }
+            if let Some(k) = float_un(op) {
+                return Some(u64::from(ops::f32_un(k, a).to_bits()));
+            }
+            u64::from(match op {
+                Op::FCopysign => ops::f32_copysign(x as u32, y as u32),
+                Op::FAbs => ops::f32_abs(x as u32),
+                Op::FNeg => ops::f32_neg(x as u32),
+                Op::Convert => convert_f32(a_ty, aux == 1, x).to_bits(),
+                Op::Demote => ops::f32_demote_f64(f64::from_bits(x)).to_bits(),
+                Op::Bitcast => x as u32,
+                _ => return None,
+            })
         }
         Ty::F64 => {
             let (a, b) = (f64::from_bits(x), f64::from_bits(y));
+            if let Some(k) = float_bin(op) {
+                return Some(ops::f64_bin(k, a, b).to_bits());
+            }
+            if let Some(k) = float_un(op) {
+                return Some(ops::f64_un(k, a).to_bits());
+            }
             match op {
-                Op::Add => a + b,
-                Op::Sub => a - b,
-                Op::Mul => a * b,
-                Op::FDiv => a / b,
-                Op::FMin => ops::f64_min(a, b),
-                Op::FMax => ops::f64_max(a, b),
-                Op::FCopysign => f64::from_bits(ops::f64_copysign(x, y)),
-                Op::FAbs => f64::from_bits(x & !(1 << 63)),
-                Op::FNeg => f64::from_bits(x ^ (1 << 63)),
-                Op::FCeil => ops::f64_ceil(a),
-                Op::FFloor => ops::f64_floor(a),
-                Op::FTrunc => ops::f64_trunc(a),
-                Op::FNearest => ops::f64_nearest(a),
-                Op::FSqrt => a.sqrt(),
-                Op::Convert => convert_f64(a_ty, aux == 1, x),
-                Op::Promote => f64::from(f32::from_bits(x as u32)),
-                Op::Bitcast => f64::from_bits(x),
+                Op::FCopysign => ops::f64_copysign(x, y),
+                Op::FAbs => ops::f64_abs(x),
+                Op::FNeg => ops::f64_neg(x),
+                Op::Convert => convert_f64(a_ty, aux == 1, x).to_bits(),
+                Op::Promote => ops::f64_promote_f32(f32::from_bits(x as u32)).to_bits(),
+                Op::Bitcast => x,
                 _ => return None,
             }
-            .to_bits()
         }
         Ty::Void => return None,
     };
@@ -396,17 +402,16 @@ pub(crate) fn eval(op: Op, ty: Ty, a_ty: Ty, aux: u64, [x, y, z]: [u64; 3]) -> O
 
 /// Saturating float-to-integer conversion of `x` (of float type `from`).
 pub(crate) fn trunc_sat(from: Ty, unsigned: bool, to64: bool, x: u64) -> u64 {
-    let f = match from {
-        Ty::F32 => f64::from(f32::from_bits(x as u32)),
-        _ => f64::from_bits(x),
-    };
-    // `as` saturates and maps NaN to 0, as the spec's `trunc_sat` does. Going through f64
-    // is exact for f32 inputs.
-    match (to64, unsigned) {
-        (false, false) => u64::from(f as i32 as u32),
-        (false, true) => u64::from(f as u32),
-        (true, false) => f as i64 as u64,
-        (true, true) => f as u64,
+    let (f, d) = (f32::from_bits(x as u32), f64::from_bits(x));
+    match (from == Ty::F32, to64, unsigned) {
+        (true, false, false) => u64::from(ops::i32_trunc_sat_f32_s(f) as u32),
+        (true, false, true) => u64::from(ops::i32_trunc_sat_f32_u(f)),
+        (true, true, false) => ops::i64_trunc_sat_f32_s(f) as u64,
+        (true, true, true) => ops::i64_trunc_sat_f32_u(f),
+        (false, false, false) => u64::from(ops::i32_trunc_sat_f64_s(d) as u32),
+        (false, false, true) => u64::from(ops::i32_trunc_sat_f64_u(d)),
+        (false, true, false) => ops::i64_trunc_sat_f64_s(d) as u64,
+        (false, true, true) => ops::i64_trunc_sat_f64_u(d),
     }
 }
 
@@ -436,20 +441,22 @@ pub(crate) fn trunc_ok(from: Ty, aux: u64, x: u64) -> bool {
     }
 }
 
+/// `x` (of integer type `from`) converted to f32.
 pub(crate) fn convert_f32(from: Ty, unsigned: bool, x: u64) -> f32 {
     match (from, unsigned) {
-        (Ty::I32, false) => x as i32 as f32,
-        (Ty::I32, true) => x as u32 as f32,
-        (_, false) => x as i64 as f32,
-        (_, true) => x as f32,
+        (Ty::I32, false) => ops::f32_convert_i32_s(x as i32),
+        (Ty::I32, true) => ops::f32_convert_i32_u(x as u32),
+        (_, false) => ops::f32_convert_i64_s(x as i64),
+        (_, true) => ops::f32_convert_i64_u(x),
     }
 }
 
+/// `x` (of integer type `from`) converted to f64.
 pub(crate) fn convert_f64(from: Ty, unsigned: bool, x: u64) -> f64 {
     match (from, unsigned) {
-        (Ty::I32, false) => f64::from(x as i32),
-        (Ty::I32, true) => f64::from(x as u32),
-        (_, false) => x as i64 as f64,
-        (_, true) => x as f64,
+        (Ty::I32, false) => ops::f64_convert_i32_s(x as i32),
+        (Ty::I32, true) => ops::f64_convert_i32_u(x as u32),
+        (_, false) => ops::f64_convert_i64_s(x as i64),
+        (_, true) => ops::f64_convert_i64_u(x),
     }
 }
