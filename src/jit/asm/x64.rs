@@ -1411,23 +1411,19 @@ impl Cg<'_, '_> {
     /// often an address's. A float compare (whose blinded constants go through `rdx`)
     /// sets `al` and zero-extends it, which measured faster there than zeroing `rax`.
     fn cmp(&mut self, r: Ref, ins: &Ins) {
-        let float = self.ins(ins.a).ty.is_float();
-        let z = if float { RAX } else { RDX };
-        if !float {
-            dynasm!(self.ops ; .arch x64 ; xor edx, edx);
-        }
-        match self.compare(ins.cond(), ins.a, ins.b) {
-            Flags::One(cc) => self.setcc(cc, z),
-            Flags::FEq => dynasm!(self.ops ; .arch x64 ; sete al ; setnp cl ; and al, cl),
-            Flags::FNe => dynasm!(self.ops ; .arch x64 ; setne al ; setp cl ; or al, cl),
-        }
-        let d = match self.loc(r) {
-            Loc::Gpr(g) => g,
-            _ => z,
-        };
-        if float {
+        let d = self.dst_g(r);
+        if self.ins(ins.a).ty.is_float() {
+            match self.compare(ins.cond(), ins.a, ins.b) {
+                Flags::One(cc) => self.setcc(cc, RAX),
+                Flags::FEq => dynasm!(self.ops ; .arch x64 ; sete al ; setnp cl ; and al, cl),
+                Flags::FNe => dynasm!(self.ops ; .arch x64 ; setne al ; setp cl ; or al, cl),
+            }
             dynasm!(self.ops ; .arch x64 ; movzx Rd(d), al);
         } else {
+            dynasm!(self.ops ; .arch x64 ; xor edx, edx);
+            if let Flags::One(cc) = self.compare(ins.cond(), ins.a, ins.b) {
+                self.setcc(cc, RDX);
+            }
             self.mov_g(d, RDX, false);
         }
         self.finish_g(r, d);

@@ -1058,7 +1058,7 @@ fn run(
     let exports = exported_funcs(&interp.module);
     let names = config_names();
     let sides: [&mut dyn Side; CONFIGS] = [interp, jit, wasmi];
-    calls_agree(&names, &exports, &mut { sides }, calls)
+    calls_agree(&names, 2, &exports, &mut { sides }, calls)
 }
 
 /// The names of `module`'s exported functions, in order.
@@ -1071,9 +1071,10 @@ fn exported_funcs(module: &spur::Module) -> Vec<String> {
 }
 
 /// Calls every export in two rounds on each of `sides` (named `names`), comparing
-/// outcomes and then exported state after each call; the first side is spur's.
+/// outcomes and then exported state after each call; the first `spur` sides are spur's.
 fn calls_agree(
     names: &[String],
+    spur: usize,
     exports: &[String],
     sides: &mut [&mut dyn Side],
     calls: &mut usize,
@@ -1092,7 +1093,6 @@ fn calls_agree(
             if seen.contains(&Outcome::Exhausted) {
                 // Depth limits differ between spur and the other engines, and so may the
                 // state after them; spur's two configurations share theirs.
-                let spur = if sides.len() == CONFIGS { 2 } else { 1 };
                 return agree_among(names, &format!("`{name}`"), &seen[..spur]);
             }
             agree_among(names, &format!("`{name}`"), &seen)?;

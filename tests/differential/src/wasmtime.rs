@@ -157,7 +157,7 @@ fn pair(bytes: &[u8]) -> Result<usize, Disagreement> {
     if spur.inst.is_ok() {
         let exports = crate::exported_funcs(&spur.module);
         let sides: [&mut dyn Side; 2] = [&mut spur, &mut wasmtime];
-        crate::calls_agree(&names, &exports, &mut { sides }, &mut calls)?;
+        crate::calls_agree(&names, 1, &exports, &mut { sides }, &mut calls)?;
     }
     Ok(calls)
 }
