@@ -41,8 +41,20 @@ pub(crate) enum IntCmp {
     GeU,
 }
 
+/// An integer unary operator: bit counts and sign extensions from a narrower width
+/// (`Ext32` exists only for 64 bits; on 32 bits it is the identity).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum IntUn {
+    Clz,
+    Ctz,
+    Popcnt,
+    Ext8,
+    Ext16,
+    Ext32,
+}
+
 macro_rules! int_ops {
-    ($bin:ident, $cmp:ident, $u:ty, $s:ty) => {
+    ($bin:ident, $cmp:ident, $un:ident, $u:ty, $s:ty) => {
         /// `x op y` on this width's bits. Shift and rotate counts are taken modulo the
         /// width, as WebAssembly's are.
         #[inline(always)]
@@ -59,6 +71,19 @@ macro_rules! int_ops {
                 IntBin::ShrU => x.wrapping_shr(y as u32),
                 IntBin::Rotl => x.rotate_left(y as u32),
                 IntBin::Rotr => x.rotate_right(y as u32),
+            }
+        }
+
+        /// `op x` on this width's bits: a bit count, or `x`'s low bits sign-extended.
+        #[inline(always)]
+        pub(crate) fn $un(op: IntUn, x: $u) -> $u {
+            match op {
+                IntUn::Clz => x.leading_zeros() as $u,
+                IntUn::Ctz => x.trailing_zeros() as $u,
+                IntUn::Popcnt => x.count_ones() as $u,
+                IntUn::Ext8 => x as i8 as $s as $u,
+                IntUn::Ext16 => x as i16 as $s as $u,
+                IntUn::Ext32 => x as i32 as $s as $u,
             }
         }
 
@@ -82,8 +107,8 @@ macro_rules! int_ops {
     };
 }
 
-int_ops!(i32_bin, i32_cmp, u32, i32);
-int_ops!(i64_bin, i64_cmp, u64, i64);
+int_ops!(i32_bin, i32_cmp, i32_un, u32, i32);
+int_ops!(i64_bin, i64_cmp, i64_un, u64, i64);
 
 macro_rules! int_div {
     ($div_s:ident, $div_u:ident, $rem_s:ident, $rem_u:ident, $s:ty, $u:ty) => {
@@ -539,6 +564,24 @@ mod kind_tests {
         assert_eq!(i64_bin(IntBin::ShrS, (-8i64) as u64, 65), (-4i64) as u64);
         assert_eq!(i64_bin(IntBin::Rotr, 1, 65), 1 << 63);
         assert_eq!(i64_bin(IntBin::Rotl, 1 << 63, (1 << 32) + 1), 1);
+    }
+
+    #[test]
+    fn unary_kinds_count_bits_and_sign_extend_from_the_low_bits() {
+        assert_eq!(i32_un(IntUn::Clz, 0), 32);
+        assert_eq!(i32_un(IntUn::Clz, 0x0001_0000), 15);
+        assert_eq!(i32_un(IntUn::Ctz, 0), 32);
+        assert_eq!(i32_un(IntUn::Ctz, 0x0001_0000), 16);
+        assert_eq!(i32_un(IntUn::Popcnt, 0xF0F0_0001), 9);
+        assert_eq!(i32_un(IntUn::Ext8, 0x1234_5680), 0xFFFF_FF80);
+        assert_eq!(i32_un(IntUn::Ext16, 0x1234_7FFF), 0x7FFF);
+        assert_eq!(i64_un(IntUn::Clz, 0), 64);
+        assert_eq!(i64_un(IntUn::Ctz, 1 << 40), 40);
+        assert_eq!(i64_un(IntUn::Popcnt, u64::MAX), 64);
+        assert_eq!(i64_un(IntUn::Ext8, 0xFF), u64::MAX);
+        assert_eq!(i64_un(IntUn::Ext16, 0x1_8000), 0xFFFF_FFFF_FFFF_8000);
+        assert_eq!(i64_un(IntUn::Ext32, 0x1_8000_0000), 0xFFFF_FFFF_8000_0000);
+        assert_eq!(i64_un(IntUn::Ext32, 0x7FFF_FFFF), 0x7FFF_FFFF);
     }
 
     #[test]

@@ -1117,6 +1117,10 @@ fn run_loop<const REC: bool>(s: &mut StoreInner, stop: usize, acc_in: u64) -> Ru
                 Instr::I32SubImmRev { dst, a, imm } => {
                     i32_imm!(dst, a, imm, |x, y| ops::i32_bin(B::Sub, y, x))
                 }
+                // The integer unary handlers (bit counts, sign extensions) keep their
+                // one-line bodies, the same operations as `ops::i32_un`/`i64_un`: calling
+                // those instead measured nest 1.05x and sha256 1.03x slower here (medians
+                // of 7, --no-jit), through the code LLVM lays out for the whole loop.
                 Instr::I32Clz { dst, src } => un!(dst, src, |x: u32| u64::from(x.leading_zeros())),
                 Instr::I32Ctz { dst, src } => un!(dst, src, |x: u32| u64::from(x.trailing_zeros())),
                 Instr::I32Popcnt { dst, src } => un!(dst, src, |x: u32| u64::from(x.count_ones())),

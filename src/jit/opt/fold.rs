@@ -7,7 +7,7 @@
 //! that would trap are never folded: their guard stays and the operation is emitted.
 
 use crate::jit::ir::{Cond, Ins, Ir, IrFull, Op, Ref, Ty};
-use crate::ops::{self, FloatBin, FloatCmp, FloatUn, IntBin, IntCmp};
+use crate::ops::{self, FloatBin, FloatCmp, FloatUn, IntBin, IntCmp, IntUn};
 
 /// What an emission became.
 pub(crate) enum Folded {
@@ -289,6 +289,19 @@ fn float_un(op: Op) -> Option<FloatUn> {
     })
 }
 
+/// The integer unary operator `op` is, if it is one.
+fn int_un(op: Op) -> Option<IntUn> {
+    Some(match op {
+        Op::Clz => IntUn::Clz,
+        Op::Ctz => IntUn::Ctz,
+        Op::Popcnt => IntUn::Popcnt,
+        Op::Ext8 => IntUn::Ext8,
+        Op::Ext16 => IntUn::Ext16,
+        Op::Ext32 => IntUn::Ext32,
+        _ => return None,
+    })
+}
+
 /// The integer comparison `c` is, if it is one.
 fn int_cmp(c: Cond) -> Option<IntCmp> {
     Some(match c {
@@ -319,16 +332,14 @@ pub(crate) fn eval(op: Op, ty: Ty, a_ty: Ty, aux: u64, [x, y, z]: [u64; 3]) -> O
             if let Some(k) = int_bin(op) {
                 return Some(u64::from(ops::i32_bin(k, a, b)));
             }
+            if let Some(k) = int_un(op).filter(|&k| k != IntUn::Ext32) {
+                return Some(u64::from(ops::i32_un(k, a)));
+            }
             u64::from(match op {
                 Op::DivS => ops::i32_div_s(a as i32, b as i32).ok()? as u32,
                 Op::DivU => ops::i32_div_u(a, b).ok()?,
                 Op::RemS => ops::i32_rem_s(a as i32, b as i32).ok()? as u32,
                 Op::RemU => ops::i32_rem_u(a, b).ok()?,
-                Op::Clz => a.leading_zeros(),
-                Op::Ctz => a.trailing_zeros(),
-                Op::Popcnt => a.count_ones(),
-                Op::Ext8 => a as i8 as i32 as u32,
-                Op::Ext16 => a as i16 as i32 as u32,
                 Op::Cmp => u32::from(cond(Cond::from_aux(aux), a_ty, x, y)),
                 Op::Wrap => x as u32,
                 Op::TruncSat | Op::Trunc => trunc_sat(a_ty, aux == 1, false, x) as u32,
@@ -341,17 +352,14 @@ pub(crate) fn eval(op: Op, ty: Ty, a_ty: Ty, aux: u64, [x, y, z]: [u64; 3]) -> O
             if let Some(k) = int_bin(op) {
                 return Some(ops::i64_bin(k, a, b));
             }
+            if let Some(k) = int_un(op) {
+                return Some(ops::i64_un(k, a));
+            }
             match op {
                 Op::DivS => ops::i64_div_s(a as i64, b as i64).ok()? as u64,
                 Op::DivU => ops::i64_div_u(a, b).ok()?,
                 Op::RemS => ops::i64_rem_s(a as i64, b as i64).ok()? as u64,
                 Op::RemU => ops::i64_rem_u(a, b).ok()?,
-                Op::Clz => u64::from(a.leading_zeros()),
-                Op::Ctz => u64::from(a.trailing_zeros()),
-                Op::Popcnt => u64::from(a.count_ones()),
-                Op::Ext8 => a as i8 as i64 as u64,
-                Op::Ext16 => a as i16 as i64 as u64,
-                Op::Ext32 => a as i32 as i64 as u64,
                 Op::ExtS => a as u32 as i32 as i64 as u64,
                 Op::ExtU => u64::from(a as u32),
                 Op::TruncSat | Op::Trunc => trunc_sat(a_ty, aux == 1, true, x),
