@@ -297,7 +297,9 @@ fn int_un(op: Op) -> Option<IntUn> {
         Op::Popcnt => IntUn::Popcnt,
         Op::Ext8 => IntUn::Ext8,
         Op::Ext16 => IntUn::Ext16,
-        Op::Ext32 => IntUn::Ext32,
+        // `i64.extend_i32_s` reads the low 32 bits and sign-extends them, as
+        // `i64.extend32_s` does.
+        Op::Ext32 | Op::ExtS => IntUn::Ext32,
         _ => return None,
     })
 }
@@ -332,7 +334,7 @@ pub(crate) fn eval(op: Op, ty: Ty, a_ty: Ty, aux: u64, [x, y, z]: [u64; 3]) -> O
             if let Some(k) = int_bin(op) {
                 return Some(u64::from(ops::i32_bin(k, a, b)));
             }
-            if let Some(k) = int_un(op).filter(|&k| k != IntUn::Ext32) {
+            if let Some(k) = int_un(op) {
                 return Some(u64::from(ops::i32_un(k, a)));
             }
             u64::from(match op {
@@ -360,7 +362,6 @@ pub(crate) fn eval(op: Op, ty: Ty, a_ty: Ty, aux: u64, [x, y, z]: [u64; 3]) -> O
                 Op::DivU => ops::i64_div_u(a, b).ok()?,
                 Op::RemS => ops::i64_rem_s(a as i64, b as i64).ok()? as u64,
                 Op::RemU => ops::i64_rem_u(a, b).ok()?,
-                Op::ExtS => a as u32 as i32 as i64 as u64,
                 Op::ExtU => u64::from(a as u32),
                 Op::TruncSat | Op::Trunc => trunc_sat(a_ty, aux == 1, true, x),
                 Op::Bitcast => x,
