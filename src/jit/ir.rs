@@ -13,6 +13,7 @@
 //! by then. The buffer lives in a `bumpalo` arena owned by one recording; the compiled
 //! trace keeps only what exits need.
 
+use super::opt::cse::{self, Cse};
 use super::opt::fold;
 use bumpalo::Bump;
 use bumpalo::collections::Vec as BVec;
@@ -141,6 +142,15 @@ impl Cond {
         Cond::FNotGe,
     ];
 
+    /// The condition printed as `name` on integer or float operands (the text form of
+    /// pass tests).
+    #[cfg(test)]
+    pub(crate) fn from_name(name: &str, float: bool) -> Option<Cond> {
+        Cond::ALL
+            .into_iter()
+            .find(|&c| c.name() == name && (c as u8 >= Cond::FEq as u8) == float)
+    }
+
     pub(crate) fn from_aux(aux: u64) -> Cond {
         Cond::ALL[aux as usize]
     }
@@ -242,6 +252,12 @@ impl Mem {
         }
     }
 
+    /// The access kind printed as `name` (the text form of pass tests).
+    #[cfg(test)]
+    pub(crate) fn from_name(name: &str) -> Option<Mem> {
+        Mem::ALL.into_iter().find(|m| m.name() == name)
+    }
+
     /// `aux` of a memory access: the static offset and the kind.
     pub(crate) fn aux(self, offset: u32) -> u64 {
         u64::from(offset) | (self as u64) << 32
@@ -306,6 +322,12 @@ macro_rules! ir_ops {
 
             pub(crate) fn name(self) -> &'static str {
                 Self::INFO[self as usize].0
+            }
+
+            /// The opcode named `name` (the text form of pass tests).
+            #[cfg(test)]
+            pub(crate) fn from_name(name: &str) -> Option<Op> {
+                Self::INFO.iter().position(|i| i.0 == name).map(|k| Self::ALL[k])
             }
 
             pub(crate) fn mode(self) -> Mode {
@@ -586,14 +608,8 @@ pub(crate) enum IrFull {
 pub(crate) struct Ir<'a> {
     pub(crate) ins: BVec<'a, Ins>,
     consts: FxMap<(Ty, u64), Ref>,
-    cse: FxMap<(Op, Ty, Ref, Ref, Ref, u64), Ref>,
+    pub(crate) cse: Cse,
     pub(crate) snaps: Vec<Snapshot>,
-    /// Bumped by every effect: loads are only shared within one epoch.
-    epoch: u64,
-    /// Where the LOOP pass's copy starts, and which instructions before it depend on
-    /// values the loop changes (those are never reused by CSE in the copy).
-    loop_start: usize,
-    variant: Vec<bool>,
     max_ins: usize,
     max_consts: usize,
     /// Bytes of linear memory 0 that every instance of the module has (its declared
@@ -606,11 +622,8 @@ impl<'a> Ir<'a> {
         Ir {
             ins: BVec::with_capacity_in(256, arena),
             consts: FxMap::default(),
-            cse: FxMap::default(),
+            cse: Cse::default(),
             snaps: Vec::new(),
-            epoch: 0,
-            loop_start: 0,
-            variant: Vec::new(),
             max_ins: max_ins as usize,
             max_consts: max_consts as usize,
             mem_floor: 0,
@@ -642,7 +655,7 @@ impl<'a> Ir<'a> {
         }
         let r = Ref(self.ins.len() as u32);
         if ins.op.has(EFFECT) {
-            self.epoch += 1;
+            self.cse.effect();
         }
         self.ins.push(ins);
         Ok(r)
@@ -666,49 +679,7 @@ impl<'a> Ir<'a> {
     pub(crate) fn emit(&mut self, ins: Ins) -> Result<Ref, IrFull> {
         match fold::fold(self, ins)? {
             fold::Folded::Ref(r) => Ok(r),
-            fold::Folded::Ins(ins) => self.cse_or_push(ins),
-        }
-    }
-
-    fn cse_or_push(&mut self, mut ins: Ins) -> Result<Ref, IrFull> {
-        // Commutative operands in a canonical order: constants on the right (where the
-        // backend uses immediates), otherwise the older operand first.
-        if ins.op.has(COMM) {
-            let (ka, kb) = (self.konst(ins.a).is_some(), self.konst(ins.b).is_some());
-            if (ka && !kb) || (ka == kb && ins.b < ins.a) {
-                std::mem::swap(&mut ins.a, &mut ins.b);
-            }
-        }
-        if ins.op.has(NOFOLD) || ins.op.has(EFFECT) {
-            return self.push(ins);
-        }
-        let epoch = if ins.op.has(LOAD) { self.epoch } else { 0 };
-        let key = (
-            ins.op,
-            ins.ty,
-            ins.a,
-            ins.b,
-            ins.c,
-            ins.aux ^ epoch.rotate_left(40),
-        );
-        if let Some(&r) = self.cse.get(&key)
-            && !self.is_stale(r)
-        {
-            return Ok(r);
-        }
-        let r = self.push(ins)?;
-        self.cse.insert(key, r);
-        Ok(r)
-    }
-
-    /// Starts the LOOP pass's copy at `start`: `variant` marks the instructions before it
-    /// that depend on loop-carried values. If the loop has effects, loads before it are
-    /// not reused after it.
-    pub(crate) fn set_loop(&mut self, start: usize, variant: Vec<bool>, effects: bool) {
-        self.loop_start = start;
-        self.variant = variant;
-        if effects {
-            self.epoch += 1;
+            fold::Folded::Ins(ins) => cse::cse_or_push(self, ins),
         }
     }
 
@@ -755,37 +726,6 @@ impl<'a> Ir<'a> {
                 e(ir, Op::Bitcast, ty, w)?
             }
             _ => return Err(None),
-        })
-    }
-
-    /// Whether `r` is an instruction from before the LOOP pass's copy whose value the loop
-    /// changes: inside the loop body it must be reached only through PHIs.
-    pub(crate) fn is_stale(&self, r: Ref) -> bool {
-        r.idx() < self.loop_start && self.variant.get(r.idx()).copied().unwrap_or(false)
-    }
-
-    /// Widens the latest earlier bounds check on `a` to cover `a + end`, if there is one
-    /// that still holds here: one check of the largest offset then stands for the checks
-    /// of several accesses off one base. That only makes the earlier check stricter: when
-    /// it fails, its exit resumes the interpreter at the earlier access, which then traps
-    /// (or not) exactly where it should.
-    pub(crate) fn widen_bound(&mut self, a: Ref, end: u64) -> bool {
-        match self.recent_bound(a) {
-            Some(i) => {
-                let aux = &mut self.ins[i].aux;
-                *aux = (*aux).max(end);
-                true
-            }
-            None => false,
-        }
-    }
-
-    /// The latest bounds check on `a` among the last 64 instructions that still holds
-    /// where the next instruction goes (not a pre-loop check on a loop-carried value).
-    fn recent_bound(&self, a: Ref) -> Option<usize> {
-        let n = self.ins.len();
-        (n.saturating_sub(64)..n).rev().find(|&i| {
-            self.ins[i].op == Op::Bound && self.ins[i].a == a && !self.is_stale(Ref(i as u32))
         })
     }
 }

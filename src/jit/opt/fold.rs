@@ -107,13 +107,13 @@ pub(crate) fn fold(ir: &mut Ir<'_>, ins: Ins) -> Result<Folded, IrFull> {
         // the loop changes (it would not be updated by the PHIs).
         Op::Wrap => {
             let src = *ir.get(ins.a);
-            if matches!(src.op, Op::ExtS | Op::ExtU) && !ir.is_stale(src.a) {
+            if matches!(src.op, Op::ExtS | Op::ExtU) && !ir.cse.is_stale(src.a) {
                 return Ok(Same(src.a));
             }
         }
         Op::Bitcast => {
             let src = *ir.get(ins.a);
-            if src.op == Op::Bitcast && ir.ty(src.a) == ins.ty && !ir.is_stale(src.a) {
+            if src.op == Op::Bitcast && ir.ty(src.a) == ins.ty && !ir.cse.is_stale(src.a) {
                 return Ok(Same(src.a));
             }
         }
@@ -127,87 +127,14 @@ pub(crate) fn fold(ir: &mut Ir<'_>, ins: Ins) -> Result<Folded, IrFull> {
                 return Ok(Same(v));
             }
         }
-        // An address with a known maximum (a constant is its own): below the module's
-        // declared memory minimum the check goes (memory never shrinks); otherwise a
-        // computed address is checked as a constant, which no longer depends on the
-        // loop, so LOOP hoists it.
         Op::Bound => {
-            let max = max_value(ir, ins.a, 8);
-            if max.is_some_and(|m| m.saturating_add(ins.aux) <= ir.mem_floor) {
-                return Ok(Same(Ref::NONE));
-            }
-            if let Some(max) = max.filter(|_| ka.is_none()) {
-                let zero = ir.k(Ty::I32, 0)?;
-                return Ok(Keep(Ins {
-                    a: zero,
-                    aux: ins.aux + max,
-                    ..ins
-                }));
-            }
-            if ka.is_none() && ir.widen_bound(ins.a, ins.aux) {
-                return Ok(Same(Ref::NONE));
-            }
-            if ka.is_none() && widen_base_bound(ir, &ins) {
-                return Ok(Same(Ref::NONE));
+            if let Some(f) = super::bounds::fold(ir, ins)? {
+                return Ok(f);
             }
         }
         _ => {}
     }
     Ok(Keep(ins))
-}
-
-/// Checks address `base + x` (an i32 sum, `x` at most `m`) through a recent bounds
-/// check on `base`, widened by `m`: a node's fields off one pointer (`p + (key < k) * 4`)
-/// need no check of their own. The sum cannot wrap once `base + m + end` is inside
-/// memory, which is at most 4 GiB.
-fn widen_base_bound(ir: &mut Ir<'_>, ins: &Ins) -> bool {
-    let sum = *ir.get(ins.a);
-    if sum.op != Op::Add || sum.ty != Ty::I32 || ir.is_stale(sum.a) || ir.is_stale(sum.b) {
-        return false;
-    }
-    [(sum.a, sum.b), (sum.b, sum.a)]
-        .into_iter()
-        .any(|(base, x)| max_value(ir, x, 8).is_some_and(|m| ir.widen_bound(base, ins.aux + m)))
-}
-
-/// An upper bound of the i32 value `r` (unsigned), if its computation shows one.
-fn max_value(ir: &Ir<'_>, r: Ref, depth: u32) -> Option<u64> {
-    let ins = ir.get(r);
-    if ins.ty != Ty::I32 || depth == 0 {
-        return None;
-    }
-    let sub = |x: Ref| max_value(ir, x, depth - 1);
-    match ins.op {
-        Op::K => Some(ins.aux),
-        Op::And => match (sub(ins.a), sub(ins.b)) {
-            (Some(x), Some(y)) => Some(x.min(y)),
-            (x, y) => x.or(y),
-        },
-        Op::Shl => {
-            let k = ir.konst(ins.b)? & 31;
-            let m = sub(ins.a)? << k;
-            (m <= u64::from(u32::MAX)).then_some(m)
-        }
-        Op::ShrU => Some(sub(ins.a)? >> (ir.konst(ins.b)? & 31)),
-        // Sums and products with a constant, when they cannot wrap.
-        Op::Add | Op::Mul => {
-            let (x, k) = (sub(ins.a)?, ir.konst(ins.b)?);
-            let m = if ins.op == Op::Add {
-                x.checked_add(k)?
-            } else {
-                x.checked_mul(k)?
-            };
-            (m <= u64::from(u32::MAX)).then_some(m)
-        }
-        Op::RemU => Some(ir.konst(ins.b)?.checked_sub(1)?),
-        Op::Cmp => Some(1),
-        Op::Load => match crate::jit::ir::Mem::of_aux(ins.aux).0 {
-            crate::jit::ir::Mem::U8 => Some(0xff),
-            crate::jit::ir::Mem::U16 => Some(0xffff),
-            _ => None,
-        },
-        _ => None,
-    }
 }
 
 fn bits(ty: Ty) -> u32 {

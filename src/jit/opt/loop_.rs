@@ -34,7 +34,7 @@ pub(crate) fn unroll(ir: &mut Ir<'_>, modified: &[(u32, Ref)]) -> Result<(), IrF
     for &(_, r) in modified {
         variant[r.idx()] = false;
     }
-    ir.set_loop(n1, variant, effects);
+    ir.cse.set_loop(n1, variant, effects);
     ir.push(Ins::new(
         Op::Loop,
         crate::jit::ir::Ty::Void,

@@ -1,8 +1,14 @@
 //! Optimization passes over the trace IR, one per file. FOLD and CSE run as each
-//! instruction is emitted (`fold`, and `Ir::emit`), FOLD forwarding stored values to
-//! loads (`mem`); LOOP and DCE run once the recording is complete, in that order.
+//! instruction is emitted (`fold`, then `cse`, from `Ir::emit`); FOLD hands loads to
+//! MEM, which forwards stored values to them (`mem`), and bounds checks to BOUNDS
+//! (`bounds`). LOOP and DCE run once the recording is complete, in that order.
 
+pub(crate) mod bounds;
+pub(crate) mod cse;
 pub(crate) mod dce;
 pub(crate) mod fold;
 pub(crate) mod loop_;
 pub(crate) mod mem;
+
+#[cfg(test)]
+mod filetests;
