@@ -94,6 +94,7 @@ impl Arch for X64 {
             key: unit.blind,
             host_call: unit.host_call,
             switches: Vec::new(),
+            cold: Vec::new(),
             out: Assembled {
                 code: Vec::new(),
                 text: 0,
@@ -210,6 +211,8 @@ struct Cg<'a, 'b> {
     host_call: Option<helpers::HelperFn>,
     /// `Switch` tables: (table, the recorded target's code, first exit, targets).
     switches: Vec<(DynamicLabel, DynamicLabel, usize, u32, u32)>,
+    /// Rarely taken paths, placed after the body so the hot path falls through.
+    cold: Vec<Cold>,
     /// What the trace tree needs to know about the code (offsets of entries and branches).
     out: Assembled,
 }
@@ -454,6 +457,25 @@ impl Cg<'_, '_> {
             self.phi_moves();
             dynasm!(self.ops ; .arch x64 ; jmp =>loop_label);
         }
+        for cold in std::mem::take(&mut self.cold) {
+            match cold {
+                Cold::CallAny { at, back, key } => {
+                    dynasm!(self.ops ; .arch x64 ; =>at);
+                    self.call_any_helper(back, key);
+                }
+                Cold::Unwind {
+                    at,
+                    r,
+                    base,
+                    saved,
+                    pad,
+                    any,
+                } => {
+                    dynasm!(self.ops ; .arch x64 ; =>at);
+                    self.unwind(r, base, &saved, pad, any);
+                }
+            }
+        }
         let common = self.ops.new_dynamic_label();
         for k in 0..self.exits.len() {
             let l = self.exits[k];
@@ -660,12 +682,26 @@ impl Cg<'_, '_> {
             }
             Callee::Any { key, .. } => self.call_entry(key),
         }
-        let (unwind, done) = (self.ops.new_dynamic_label(), self.ops.new_dynamic_label());
-        let handled = self.ops.new_dynamic_label();
-        dynasm!(self.ops ; .arch x64 ; cmp eax, RETURNED as i32 ; jne =>unwind);
+        let at = self.ops.new_dynamic_label();
+        dynasm!(self.ops ; .arch x64 ; cmp eax, RETURNED as i32 ; jne =>at);
         self.after_call(base, &saved, pad);
-        dynasm!(self.ops ; .arch x64 ; jmp =>done ; =>unwind);
-        if let Callee::Any { .. } = callee {
+        let any = matches!(callee, Callee::Any { .. });
+        self.cold.push(Cold::Unwind {
+            at,
+            r,
+            base,
+            saved,
+            pad,
+            any,
+        });
+    }
+
+    /// A native call that did not return (out of line, see [`Cold::Unwind`]): the
+    /// callee's exit is handled, unless the call failed without one; then this trace
+    /// takes the call's own exit.
+    fn unwind(&mut self, r: Ref, base: u64, saved: &[Loc], pad: bool, any: bool) {
+        let handled = self.ops.new_dynamic_label();
+        if any {
             dynasm!(self.ops ; .arch x64 ; cmp eax, FAILED as i32 ; je =>handled);
         }
         dynasm!(self.ops ; .arch x64
@@ -677,29 +713,40 @@ impl Cg<'_, '_> {
             ; mov r14, [rbx + OFF_SP]
             ; =>handled
         );
-        self.after_call(base, &saved, pad);
+        self.after_call(base, saved, pad);
         let l = self.exits[self.snap_of[r.idx()]];
-        dynasm!(self.ops ; .arch x64 ; jmp =>l ; =>done);
+        dynasm!(self.ops ; .arch x64 ; jmp =>l);
     }
 
     /// Calls the function at table entry `rsi` (`key`: the type id expected, the
-    /// caller's instance), the context already at its frame: its native entry, or the
-    /// `CallAny` helper.
+    /// caller's instance), the context already at its frame: its native entry, or
+    /// (out of line, see [`Cold::CallAny`]) the `CallAny` helper.
     fn call_entry(&mut self, key: u64) {
-        let (slow, called) = (self.ops.new_dynamic_label(), self.ops.new_dynamic_label());
+        let (at, back) = (self.ops.new_dynamic_label(), self.ops.new_dynamic_label());
         // The code is one load from the entry (an entry with code has a key).
         dynasm!(self.ops ; .arch x64
             ; mov rax, [rbx + OFF_ENTRY_CODE]
             ; cmp rsi, [rbx + OFF_ENTRIES_LEN]
-            ; jae =>slow
+            ; jae =>at
             ; mov rcx, [rbx + OFF_ENTRY_KEYS]
-            ; mov rcx, [rcx + rsi * 8]
-            ; mov rdx, QWORD key as i64
-            ; cmp rcx, rdx
-            ; jne =>slow
+        );
+        match i32::try_from(key as i64) {
+            Ok(k) => dynasm!(self.ops ; .arch x64 ; cmp QWORD [rcx + rsi * 8], k),
+            Err(_) => dynasm!(self.ops ; .arch x64
+                ; mov rdx, QWORD key as i64
+                ; cmp [rcx + rsi * 8], rdx),
+        }
+        dynasm!(self.ops ; .arch x64
+            ; jne =>at
             ; call QWORD [rax + rsi * 8]
-            ; jmp =>called
-            ; =>slow
+            ; =>back
+        );
+        self.cold.push(Cold::CallAny { at, back, key });
+    }
+
+    /// `call_entry`'s fallback (out of line): the `CallAny` helper, then back.
+    fn call_any_helper(&mut self, back: DynamicLabel, key: u64) {
+        dynasm!(self.ops ; .arch x64
             ; sub rsp, 8
             ; mov rdi, rbx
             ; mov edx, key as u32 as i32
@@ -707,7 +754,7 @@ impl Cg<'_, '_> {
             ; call rax
             ; add rsp, 8
             ; mov r14, [rbx + OFF_SP]
-            ; =>called
+            ; jmp =>back
         );
     }
 
@@ -1851,6 +1898,29 @@ enum Callee {
     Trace(u32),
     /// The function at a table entry, of an expected type id.
     Any { entry: Ref, key: u64 },
+}
+
+/// A rarely taken path of the body, emitted after it: the hot path falls through
+/// instead of jumping over it.
+enum Cold {
+    /// A megamorphic call whose entry has no native code of the expected type: the
+    /// `CallAny` helper runs it, then the code goes on at `back`.
+    CallAny {
+        at: DynamicLabel,
+        back: DynamicLabel,
+        key: u64,
+    },
+    /// A native call (instruction `r`, callee frame at slot `base`) that returned an
+    /// exit or failed: the live values `saved` (and a pad word) come back, then this
+    /// trace exits.
+    Unwind {
+        at: DynamicLabel,
+        r: Ref,
+        base: u64,
+        saved: Vec<Loc>,
+        pad: bool,
+        any: bool,
+    },
 }
 
 /// x86 condition codes.
