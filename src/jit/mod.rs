@@ -953,20 +953,7 @@ fn close_recording(s: &mut StoreInner) {
     }
     if jit.perfmap {
         let module = &s.instances[instance as usize].module.inner;
-        let func = func_index(key.0);
-        let func = module
-            .func_names
-            .get(&func)
-            .cloned()
-            .unwrap_or_else(|| format!("func[{func}]"));
-        let name = match trace.parent {
-            Some((p, k)) => format!("spur trace {number} side {p}/{k} {func}"),
-            None => format!(
-                "spur trace {number} root {func} {}",
-                start_name(trace.loop_id)
-            ),
-        };
-        perfmap::name(trace.code.ptr(), trace.code.len(), &name);
+        name_for_perf(module, func_index(key.0), &trace);
     }
     jit.stats.traces += 1;
     match trace.link {
@@ -1124,6 +1111,25 @@ fn flush_all(jit: &mut JitState) {
     if let Some(m) = jit.mcode.as_mut() {
         let _ = m.flush();
     }
+}
+
+/// Names trace `trace` of function `func` in the perf map, by its number, kind and
+/// function name.
+fn name_for_perf(module: &crate::module::ModuleInner, func: u32, trace: &trace::Trace) {
+    let func = module
+        .func_names
+        .get(&func)
+        .cloned()
+        .unwrap_or_else(|| format!("func[{func}]"));
+    let number = trace.number;
+    let name = match trace.parent {
+        Some((p, k)) => format!("spur trace {number} side {p}/{k} {func}"),
+        None => format!(
+            "spur trace {number} root {func} {}",
+            start_name(trace.loop_id)
+        ),
+    };
+    perfmap::name(trace.code.ptr(), trace.code.len(), &name);
 }
 
 /// Where a tree starts, as dumps and the perf map name it: `loop N` or `entry`.

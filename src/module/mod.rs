@@ -305,6 +305,113 @@ impl Module {
     }
 }
 
+/// Reads the import section: each import's type, and the index spaces it opens.
+fn read_imports(
+    m: &mut ModuleInner,
+    reader: wasmparser::ImportSectionReader<'_>,
+) -> Result<(), Error> {
+    for import in reader.into_imports() {
+        let import = import.map_err(Error::compile)?;
+        let ty = match import.ty {
+            wasmparser::TypeRef::Func(t) | wasmparser::TypeRef::FuncExact(t) => {
+                m.funcs.push(t);
+                m.num_imported_funcs += 1;
+                ExternType::Func(m.types[t as usize].clone())
+            }
+            wasmparser::TypeRef::Table(t) => {
+                let t = TableType::from_wasmparser(&t);
+                m.tables.push(t);
+                m.num_imported_tables += 1;
+                ExternType::Table(t)
+            }
+            wasmparser::TypeRef::Memory(t) => {
+                let t = MemoryType::from_wasmparser(&t);
+                m.memories.push(t);
+                m.num_imported_memories += 1;
+                ExternType::Memory(t)
+            }
+            wasmparser::TypeRef::Global(t) => {
+                let t = GlobalType::from_wasmparser(&t);
+                m.globals.push(t);
+                m.num_imported_globals += 1;
+                ExternType::Global(t)
+            }
+            wasmparser::TypeRef::Tag(_) => {
+                return Err(Error::compile("exception handling (tags) is not supported"));
+            }
+        };
+        m.imports.push(ImportType {
+            module: import.module.to_string(),
+            name: import.name.to_string(),
+            ty,
+        });
+    }
+    Ok(())
+}
+
+/// Reads the export section.
+fn read_exports(
+    m: &mut ModuleInner,
+    reader: wasmparser::ExportSectionReader<'_>,
+) -> Result<(), Error> {
+    for export in reader {
+        let export = export.map_err(Error::compile)?;
+        let kind = match export.kind {
+            wasmparser::ExternalKind::Func | wasmparser::ExternalKind::FuncExact => {
+                ExternKind::Func
+            }
+            wasmparser::ExternalKind::Table => ExternKind::Table,
+            wasmparser::ExternalKind::Memory => ExternKind::Memory,
+            wasmparser::ExternalKind::Global => ExternKind::Global,
+            wasmparser::ExternalKind::Tag => {
+                return Err(Error::compile("exception handling (tags) is not supported"));
+            }
+        };
+        m.exports.push(ExportType {
+            name: export.name.to_string(),
+            kind,
+            index: export.index,
+        });
+    }
+    Ok(())
+}
+
+/// Reads the element section: each segment's mode and items.
+fn read_elems(
+    m: &mut ModuleInner,
+    reader: wasmparser::ElementSectionReader<'_>,
+) -> Result<(), Error> {
+    for elem in reader {
+        let elem = elem.map_err(Error::compile)?;
+        let mode = match elem.kind {
+            wasmparser::ElementKind::Passive => ElemMode::Passive,
+            wasmparser::ElementKind::Declared => ElemMode::Declared,
+            wasmparser::ElementKind::Active {
+                table_index,
+                offset_expr,
+            } => ElemMode::Active {
+                table: table_index.unwrap_or(0),
+                offset: ConstExpr::decode(&offset_expr)?,
+            },
+        };
+        let mut items = Vec::new();
+        match elem.items {
+            wasmparser::ElementItems::Functions(funcs) => {
+                for f in funcs {
+                    items.push(ConstExpr::RefFunc(f.map_err(Error::compile)?));
+                }
+            }
+            wasmparser::ElementItems::Expressions(_, exprs) => {
+                for e in exprs {
+                    items.push(ConstExpr::decode(&e.map_err(Error::compile)?)?);
+                }
+            }
+        }
+        m.elems.push(ElemSegment { mode, items });
+    }
+    Ok(())
+}
+
 fn parse(engine: &Engine, bytes: &[u8]) -> Result<ModuleInner, Error> {
     let mut validator = Validator::new_with_features(features());
     let mut allocs = wasmparser::FuncValidatorAllocations::default();
@@ -367,46 +474,7 @@ fn parse(engine: &Engine, bytes: &[u8]) -> Result<ModuleInner, Error> {
                     }
                 }
             }
-            Payload::ImportSection(reader) => {
-                for import in reader.into_imports() {
-                    let import = import.map_err(Error::compile)?;
-                    let ty = match import.ty {
-                        wasmparser::TypeRef::Func(t) | wasmparser::TypeRef::FuncExact(t) => {
-                            m.funcs.push(t);
-                            m.num_imported_funcs += 1;
-                            ExternType::Func(m.types[t as usize].clone())
-                        }
-                        wasmparser::TypeRef::Table(t) => {
-                            let t = TableType::from_wasmparser(&t);
-                            m.tables.push(t);
-                            m.num_imported_tables += 1;
-                            ExternType::Table(t)
-                        }
-                        wasmparser::TypeRef::Memory(t) => {
-                            let t = MemoryType::from_wasmparser(&t);
-                            m.memories.push(t);
-                            m.num_imported_memories += 1;
-                            ExternType::Memory(t)
-                        }
-                        wasmparser::TypeRef::Global(t) => {
-                            let t = GlobalType::from_wasmparser(&t);
-                            m.globals.push(t);
-                            m.num_imported_globals += 1;
-                            ExternType::Global(t)
-                        }
-                        wasmparser::TypeRef::Tag(_) => {
-                            return Err(Error::compile(
-                                "exception handling (tags) is not supported",
-                            ));
-                        }
-                    };
-                    m.imports.push(ImportType {
-                        module: import.module.to_string(),
-                        name: import.name.to_string(),
-                        ty,
-                    });
-                }
-            }
+            Payload::ImportSection(reader) => read_imports(&mut m, reader)?,
             Payload::FunctionSection(reader) => {
                 for ty in reader {
                     m.funcs.push(ty.map_err(Error::compile)?);
@@ -432,60 +500,9 @@ fn parse(engine: &Engine, bytes: &[u8]) -> Result<ModuleInner, Error> {
                     m.global_inits.push(ConstExpr::decode(&global.init_expr)?);
                 }
             }
-            Payload::ExportSection(reader) => {
-                for export in reader {
-                    let export = export.map_err(Error::compile)?;
-                    let kind = match export.kind {
-                        wasmparser::ExternalKind::Func | wasmparser::ExternalKind::FuncExact => {
-                            ExternKind::Func
-                        }
-                        wasmparser::ExternalKind::Table => ExternKind::Table,
-                        wasmparser::ExternalKind::Memory => ExternKind::Memory,
-                        wasmparser::ExternalKind::Global => ExternKind::Global,
-                        wasmparser::ExternalKind::Tag => {
-                            return Err(Error::compile(
-                                "exception handling (tags) is not supported",
-                            ));
-                        }
-                    };
-                    m.exports.push(ExportType {
-                        name: export.name.to_string(),
-                        kind,
-                        index: export.index,
-                    });
-                }
-            }
+            Payload::ExportSection(reader) => read_exports(&mut m, reader)?,
             Payload::StartSection { func, .. } => m.start = Some(func),
-            Payload::ElementSection(reader) => {
-                for elem in reader {
-                    let elem = elem.map_err(Error::compile)?;
-                    let mode = match elem.kind {
-                        wasmparser::ElementKind::Passive => ElemMode::Passive,
-                        wasmparser::ElementKind::Declared => ElemMode::Declared,
-                        wasmparser::ElementKind::Active {
-                            table_index,
-                            offset_expr,
-                        } => ElemMode::Active {
-                            table: table_index.unwrap_or(0),
-                            offset: ConstExpr::decode(&offset_expr)?,
-                        },
-                    };
-                    let mut items = Vec::new();
-                    match elem.items {
-                        wasmparser::ElementItems::Functions(funcs) => {
-                            for f in funcs {
-                                items.push(ConstExpr::RefFunc(f.map_err(Error::compile)?));
-                            }
-                        }
-                        wasmparser::ElementItems::Expressions(_, exprs) => {
-                            for e in exprs {
-                                items.push(ConstExpr::decode(&e.map_err(Error::compile)?)?);
-                            }
-                        }
-                    }
-                    m.elems.push(ElemSegment { mode, items });
-                }
-            }
+            Payload::ElementSection(reader) => read_elems(&mut m, reader)?,
             Payload::DataSection(reader) => {
                 for data in reader {
                     let data = data.map_err(Error::compile)?;

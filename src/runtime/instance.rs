@@ -4,7 +4,7 @@
 //! the start function.
 
 use crate::error::Error;
-use crate::module::{ConstExpr, DataMode, ElemMode, ExternKind, ExternType, Module};
+use crate::module::{ConstExpr, DataMode, ElemMode, ExternKind, ExternType, Module, ModuleInner};
 use crate::runtime::extern_::{Export, Extern};
 use crate::runtime::func::{Func, call_raw};
 use crate::runtime::global::Global;
@@ -183,24 +183,9 @@ fn check_limits<T>(store: &mut Store<T>, m: &crate::module::ModuleInner) -> Resu
     Ok(())
 }
 
-pub(crate) fn instantiate<T>(
-    store: &mut Store<T>,
-    module: &Module,
-    imports: &[Extern],
-) -> Result<Instance, Error> {
-    let m = &module.inner;
-    if !crate::Engine::same(&m.engine, &store.inner.engine) {
-        return Err(Error::link("module was compiled for a different engine"));
-    }
-    if imports.len() != m.imports.len() {
-        return Err(Error::link(format!(
-            "expected {} imports, found {}",
-            m.imports.len(),
-            imports.len()
-        )));
-    }
-    check_limits(store, m)?;
-    let inner = &mut store.inner;
+/// The store indices of `m`'s imports, checked against their declared types:
+/// functions, tables, memories and globals, each in module order.
+fn link_imports(inner: &StoreInner, m: &ModuleInner, imports: &[Extern]) -> Result<Spaces, Error> {
     let mut funcs = Vec::with_capacity(m.funcs.len());
     let mut tables = Vec::with_capacity(m.tables.len());
     let mut memories = Vec::with_capacity(m.memories.len());
@@ -263,6 +248,88 @@ pub(crate) fn instantiate<T>(
             _ => return Err(mismatch("wrong kind of entity")),
         }
     }
+    Ok(Spaces {
+        funcs,
+        tables,
+        memories,
+        globals,
+    })
+}
+
+/// Runs instance `idx`'s active element and data segments, in order, and drops them
+/// and the declared element segments.
+fn initialize(inner: &mut StoreInner, m: &ModuleInner, idx: u32) -> Result<(), Error> {
+    // Active and declared element segments, in order.
+    for (i, seg) in m.elems.iter().enumerate() {
+        match &seg.mode {
+            ElemMode::Passive => continue,
+            ElemMode::Declared => {}
+            ElemMode::Active { table, offset } => {
+                let inst = &inner.instances[idx as usize];
+                let offset = eval(inner, &inst.funcs, &inst.globals, *offset) as u32 as usize;
+                let t = inst.tables[*table as usize] as usize;
+                let items = &inst.elems[i];
+                let len = items.len();
+                if offset + len > inner.tables[t].elems.len() {
+                    return Err(TrapCode::TableOutOfBounds.into());
+                }
+                let items = items.clone();
+                inner.tables[t].elems[offset..offset + len].copy_from_slice(&items);
+            }
+        }
+        inner.instances[idx as usize].elems[i] = Box::new([]);
+    }
+    // Active data segments, in order.
+    for (i, seg) in m.datas.iter().enumerate() {
+        let DataMode::Active { memory, offset } = &seg.mode else {
+            continue;
+        };
+        let inst = &inner.instances[idx as usize];
+        let offset = eval(inner, &inst.funcs, &inst.globals, *offset) as u32 as usize;
+        let mem = inst.memories[*memory as usize] as usize;
+        let bytes = &m.bytes[seg.range.clone()];
+        let data = &mut inner.memories[mem].data;
+        if offset + bytes.len() > data.len() {
+            return Err(TrapCode::MemoryOutOfBounds.into());
+        }
+        data[offset..offset + bytes.len()].copy_from_slice(bytes);
+        inner.instances[idx as usize].data_dropped[i] = true;
+    }
+    Ok(())
+}
+
+/// The store indices of an instance's functions, tables, memories and globals.
+struct Spaces {
+    funcs: Vec<u32>,
+    tables: Vec<u32>,
+    memories: Vec<u32>,
+    globals: Vec<u32>,
+}
+
+pub(crate) fn instantiate<T>(
+    store: &mut Store<T>,
+    module: &Module,
+    imports: &[Extern],
+) -> Result<Instance, Error> {
+    let m = &module.inner;
+    if !crate::Engine::same(&m.engine, &store.inner.engine) {
+        return Err(Error::link("module was compiled for a different engine"));
+    }
+    if imports.len() != m.imports.len() {
+        return Err(Error::link(format!(
+            "expected {} imports, found {}",
+            m.imports.len(),
+            imports.len()
+        )));
+    }
+    check_limits(store, m)?;
+    let inner = &mut store.inner;
+    let Spaces {
+        mut funcs,
+        mut tables,
+        mut memories,
+        mut globals,
+    } = link_imports(inner, m, imports)?;
 
     let idx = inner.instances.len() as u32;
     for (i, &ty) in m
@@ -324,42 +391,7 @@ pub(crate) fn instantiate<T>(
         idx,
     };
 
-    // Active and declared element segments, in order.
-    for (i, seg) in m.elems.iter().enumerate() {
-        match &seg.mode {
-            ElemMode::Passive => continue,
-            ElemMode::Declared => {}
-            ElemMode::Active { table, offset } => {
-                let inst = &inner.instances[idx as usize];
-                let offset = eval(inner, &inst.funcs, &inst.globals, *offset) as u32 as usize;
-                let t = inst.tables[*table as usize] as usize;
-                let items = &inst.elems[i];
-                let len = items.len();
-                if offset + len > inner.tables[t].elems.len() {
-                    return Err(TrapCode::TableOutOfBounds.into());
-                }
-                let items = items.clone();
-                inner.tables[t].elems[offset..offset + len].copy_from_slice(&items);
-            }
-        }
-        inner.instances[idx as usize].elems[i] = Box::new([]);
-    }
-    // Active data segments, in order.
-    for (i, seg) in m.datas.iter().enumerate() {
-        let DataMode::Active { memory, offset } = &seg.mode else {
-            continue;
-        };
-        let inst = &inner.instances[idx as usize];
-        let offset = eval(inner, &inst.funcs, &inst.globals, *offset) as u32 as usize;
-        let mem = inst.memories[*memory as usize] as usize;
-        let bytes = &m.bytes[seg.range.clone()];
-        let data = &mut inner.memories[mem].data;
-        if offset + bytes.len() > data.len() {
-            return Err(TrapCode::MemoryOutOfBounds.into());
-        }
-        data[offset..offset + bytes.len()].copy_from_slice(bytes);
-        inner.instances[idx as usize].data_dropped[i] = true;
-    }
+    initialize(inner, m, idx)?;
     if let Some(start) = m.start {
         let f = inner.instances[idx as usize].funcs[start as usize];
         call_raw(store, f, &[], &mut [])?;

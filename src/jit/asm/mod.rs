@@ -200,6 +200,36 @@ fn has_value(ins: &Ins) -> bool {
     ins.ty != Ty::Void && !matches!(ins.op, Op::K | Op::Nop | Op::Loop)
 }
 
+/// Which PHI right sides take over their left side's register (no move at the loop's
+/// end): `coalesce[right] = left`, when the left side is dead, apart from the PHI, by
+/// the time the right side is defined.
+fn coalescing(ir: &Ir<'_>, phis: &[(Ref, Ref)], end: &[u32]) -> Vec<Ref> {
+    let n = ir.len();
+    let mut coalesce = vec![Ref::NONE; n];
+    let mut taken = vec![false; n];
+    // A left side that another PHI moves from must keep its value to the loop's end.
+    for &(_, right) in phis {
+        if ir.konst(right).is_none() {
+            taken[right.idx()] = true;
+        }
+    }
+    for &(left, right) in phis {
+        let float = ir.ty(left).is_float();
+        if ir.konst(right).is_none()
+            && ir.konst(left).is_none()
+            && right.idx() > left.idx()
+            && end[left.idx()] as usize <= right.idx()
+            && ir.ty(right).is_float() == float
+            && !taken[left.idx()]
+            && coalesce[right.idx()].is_none()
+        {
+            coalesce[right.idx()] = left;
+            taken[left.idx()] = true;
+        }
+    }
+    coalesce
+}
+
 /// Allocates registers for `ir` with `A`'s register file; spill slots below
 /// `spill_base` belong to the parent trace (0 for a root trace).
 pub(crate) fn allocate<A: Arch>(
@@ -256,31 +286,7 @@ pub(crate) fn allocate<A: Arch>(
         }
         mark(snap.acc, at, &mut end);
     }
-    // A PHI's right side may take over its left side's register (no move at the loop's
-    // end) when the left side is dead, apart from the PHI, by the time the right side is
-    // defined. `coalesce[right] = left`.
-    let mut coalesce = vec![Ref::NONE; n];
-    let mut taken = vec![false; n];
-    // A left side that another PHI moves from must keep its value to the loop's end.
-    for &(_, right) in &phis {
-        if ir.konst(right).is_none() {
-            taken[right.idx()] = true;
-        }
-    }
-    for &(left, right) in &phis {
-        let float = ir.ty(left).is_float();
-        if ir.konst(right).is_none()
-            && ir.konst(left).is_none()
-            && right.idx() > left.idx()
-            && end[left.idx()] as usize <= right.idx()
-            && ir.ty(right).is_float() == float
-            && !taken[left.idx()]
-            && coalesce[right.idx()].is_none()
-        {
-            coalesce[right.idx()] = left;
-            taken[left.idx()] = true;
-        }
-    }
+    let coalesce = coalescing(ir, &phis, &end);
     for &(left, right) in &phis {
         mark(left, end_pos, &mut end);
         mark(right, end_pos, &mut end);

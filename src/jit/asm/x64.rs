@@ -1061,7 +1061,6 @@ impl Cg<'_, '_> {
 
     fn emit(&mut self, r: Ref, ins: &Ins) {
         let ty = ins.ty;
-        let wide = ty == Ty::I64;
         match ins.op {
             Op::K | Op::Nop | Op::Phi | Op::Loop | Op::Parent => {}
             Op::Exit => {
@@ -1079,141 +1078,24 @@ impl Cg<'_, '_> {
             Op::CallAny => self.call_any(r, ins),
             Op::Switch => self.switch(r, ins),
             Op::Sload if ins.aux == u64::from(FUEL_SLOT) => self.fuel_load(r),
-            Op::Sload | Op::SlotLoad => {
-                if self.loc(r) == Loc::None {
-                    return;
-                }
-                let off = 8 * ins.aux as i32;
-                if ty.is_float() {
-                    let d = self.dst_f(r);
-                    if ty == Ty::F32 {
-                        dynasm!(self.ops ; .arch x64 ; movss Rx(d), DWORD [r14 + off]);
-                    } else {
-                        dynasm!(self.ops ; .arch x64 ; movsd Rx(d), QWORD [r14 + off]);
-                    }
-                    self.finish_f(r, d);
-                } else {
-                    let d = self.dst_g(r);
-                    if wide {
-                        dynasm!(self.ops ; .arch x64 ; mov Rq(d), [r14 + off]);
-                    } else {
-                        dynasm!(self.ops ; .arch x64 ; mov Rd(d), [r14 + off]);
-                    }
-                    self.finish_g(r, d);
-                }
-            }
-            Op::SlotStore => {
-                let mut v = self.gpr(ins.a, RCX);
-                if self.ins(ins.a).ty == Ty::F32 {
-                    // Slots hold f32 bits zero-extended.
-                    dynasm!(self.ops ; .arch x64 ; mov ecx, Rd(v));
-                    v = RCX;
-                }
-                let off = 8 * ins.aux as i32;
-                dynasm!(self.ops ; .arch x64 ; mov [r14 + off], Rq(v));
-            }
+            Op::Sload | Op::SlotLoad => self.slot_load(r, ins),
+            Op::SlotStore => self.slot_store(ins),
             Op::Add | Op::Sub | Op::Mul if ty.is_float() => self.fbin(r, ins),
             Op::FDiv => self.fbin(r, ins),
             Op::Add | Op::Sub | Op::And | Op::Or | Op::Xor | Op::Mul => self.alu(r, ins),
             Op::Shl | Op::ShrS | Op::ShrU | Op::Rotl | Op::Rotr => self.shift(r, ins),
             Op::DivS | Op::DivU | Op::RemS | Op::RemU => self.div(r, ins),
-            Op::Clz | Op::Ctz | Op::Popcnt => {
-                let ok = match ins.op {
-                    Op::Clz => self.feat.lzcnt,
-                    Op::Ctz => self.feat.tzcnt,
-                    _ => self.feat.popcnt,
-                };
-                if !ok {
-                    return self.eval(r, ins);
-                }
-                let a = self.gpr(ins.a, RCX);
-                let d = self.dst_g(r);
-                match (ins.op, wide) {
-                    (Op::Clz, true) => dynasm!(self.ops ; .arch x64 ; lzcnt Rq(d), Rq(a)),
-                    (Op::Clz, false) => dynasm!(self.ops ; .arch x64 ; lzcnt Rd(d), Rd(a)),
-                    (Op::Ctz, true) => dynasm!(self.ops ; .arch x64 ; tzcnt Rq(d), Rq(a)),
-                    (Op::Ctz, false) => dynasm!(self.ops ; .arch x64 ; tzcnt Rd(d), Rd(a)),
-                    (_, true) => dynasm!(self.ops ; .arch x64 ; popcnt Rq(d), Rq(a)),
-                    (_, false) => dynasm!(self.ops ; .arch x64 ; popcnt Rd(d), Rd(a)),
-                }
-                self.finish_g(r, d);
-            }
+            Op::Clz | Op::Ctz | Op::Popcnt => self.count_bits(r, ins),
             Op::Ext8 | Op::Ext16 | Op::Ext32 | Op::ExtS | Op::ExtU | Op::Wrap => {
-                let a = self.gpr(ins.a, RCX);
-                let d = self.dst_g(r);
-                match (ins.op, wide) {
-                    (Op::Ext8, true) => dynasm!(self.ops ; .arch x64 ; movsx Rq(d), Rb(a)),
-                    (Op::Ext8, false) => dynasm!(self.ops ; .arch x64 ; movsx Rd(d), Rb(a)),
-                    (Op::Ext16, true) => dynasm!(self.ops ; .arch x64 ; movsx Rq(d), Rw(a)),
-                    (Op::Ext16, false) => dynasm!(self.ops ; .arch x64 ; movsx Rd(d), Rw(a)),
-                    (Op::Ext32 | Op::ExtS, _) => {
-                        dynasm!(self.ops ; .arch x64 ; movsxd Rq(d), Rd(a))
-                    }
-                    _ => dynasm!(self.ops ; .arch x64 ; mov Rd(d), Rd(a)),
-                }
-                self.finish_g(r, d);
+                self.extend(r, ins)
             }
             Op::Cmp => self.cmp(r, ins),
             Op::Select => self.select(r, ins),
-            Op::Guard => {
-                let flags = self.compare(ins.cond(), ins.a, ins.b);
-                match flags {
-                    Flags::One(cc) => self.exit_if(r, cc.negate()),
-                    // Exit unless (ZF && !PF).
-                    Flags::FEq => {
-                        self.exit_if(r, Jcc::Ne);
-                        self.exit_if(r, Jcc::P);
-                    }
-                    // Exit if (ZF && !PF).
-                    Flags::FNe => {
-                        let skip = self.ops.new_dynamic_label();
-                        dynasm!(self.ops ; .arch x64 ; jp =>skip);
-                        self.exit_if(r, Jcc::E);
-                        dynasm!(self.ops ; .arch x64 ; =>skip);
-                    }
-                }
-            }
-            Op::Bound => {
-                let a = self.gpr(ins.a, RCX);
-                match self.disp(ins.aux) {
-                    Some(end) => dynasm!(self.ops ; .arch x64 ; lea rax, [Rq(a) + end]),
-                    None => {
-                        self.mov_imm(RAX, ins.aux);
-                        dynasm!(self.ops ; .arch x64 ; add rax, Rq(a));
-                    }
-                }
-                dynasm!(self.ops ; .arch x64 ; cmp rax, [rbx + OFF_MEM_LEN]);
-                self.exit_if(r, Jcc::A);
-            }
+            Op::Guard => self.guard(r, ins),
+            Op::Bound => self.bound(r, ins),
             Op::Load => self.load(r, ins),
             Op::Store => self.store(ins),
-            Op::GLoad | Op::GStore => {
-                let off = (ins.aux as usize * std::mem::size_of::<GlobalEntity>()
-                    + offset_of!(GlobalEntity, value)) as i64;
-                let Ok(off) = i32::try_from(off) else {
-                    // Unreachable in practice (that many globals); read through a helper-free
-                    // 64-bit address computation.
-                    return;
-                };
-                if ins.op == Op::GStore {
-                    let v = self.gpr(ins.a, RCX);
-                    dynasm!(self.ops ; .arch x64 ; mov rax, [rbx + OFF_GLOBALS] ; mov [rax + off], Rq(v));
-                    return;
-                }
-                if self.loc(r) == Loc::None {
-                    return;
-                }
-                dynasm!(self.ops ; .arch x64 ; mov rax, [rbx + OFF_GLOBALS]);
-                if ty.is_float() {
-                    let d = self.dst_f(r);
-                    dynasm!(self.ops ; .arch x64 ; movsd Rx(d), QWORD [rax + off]);
-                    self.finish_f(r, d);
-                } else {
-                    let d = self.dst_g(r);
-                    dynasm!(self.ops ; .arch x64 ; mov Rq(d), [rax + off]);
-                    self.finish_g(r, d);
-                }
-            }
+            Op::GLoad | Op::GStore => self.global(r, ins),
             Op::Epoch => {
                 // The engine's address, not the module's: nothing to blind.
                 let at = ins.aux as i64;
@@ -1259,171 +1141,356 @@ impl Cg<'_, '_> {
                 }
             },
             Op::Convert if ins.aux == 0 || self.ins(ins.a).ty == Ty::I32 => {
-                let from = self.ins(ins.a).ty;
-                let a = self.gpr(ins.a, RCX);
-                let d = self.dst_f(r);
-                self.clear_f(d, None);
-                // Unsigned i32 is converted as the zero-extended (non-negative) i64.
-                match (from == Ty::I32 && ins.aux == 0, ty) {
-                    (true, Ty::F32) => dynasm!(self.ops ; .arch x64 ; cvtsi2ss Rx(d), Rd(a)),
-                    (true, _) => dynasm!(self.ops ; .arch x64 ; cvtsi2sd Rx(d), Rd(a)),
-                    (false, Ty::F32) => dynasm!(self.ops ; .arch x64 ; cvtsi2ss Rx(d), Rq(a)),
-                    (false, _) => dynasm!(self.ops ; .arch x64 ; cvtsi2sd Rx(d), Rq(a)),
-                }
-                self.finish_f(r, d);
+                self.convert_signed(r, ins)
             }
-            Op::Promote | Op::Demote => {
-                let a = self.fpr(ins.a, XS1);
-                let d = self.dst_f(r);
-                self.clear_f(d, Some(a));
-                if ins.op == Op::Promote {
-                    dynasm!(self.ops ; .arch x64 ; cvtss2sd Rx(d), Rx(a));
-                } else {
-                    dynasm!(self.ops ; .arch x64 ; cvtsd2ss Rx(d), Rx(a));
-                }
-                self.finish_f(r, d);
-            }
-            Op::FSqrt => {
-                let a = self.fpr(ins.a, XS1);
-                let d = self.dst_f(r);
-                self.clear_f(d, Some(a));
-                if ty == Ty::F32 {
-                    dynasm!(self.ops ; .arch x64 ; sqrtss Rx(d), Rx(a));
-                } else {
-                    dynasm!(self.ops ; .arch x64 ; sqrtsd Rx(d), Rx(a));
-                }
-                self.finish_f(r, d);
-            }
-            Op::FAbs | Op::FNeg => {
-                let a = self.gpr(ins.a, RAX);
-                self.mov_g(RAX, a, true);
-                let bit: i8 = if ty == Ty::F32 { 31 } else { 63 };
-                if ins.op == Op::FAbs {
-                    dynasm!(self.ops ; .arch x64 ; btr rax, BYTE bit);
-                } else {
-                    dynasm!(self.ops ; .arch x64 ; btc rax, BYTE bit);
-                }
-                let d = self.dst_f(r);
-                dynasm!(self.ops ; .arch x64 ; movq Rx(d), rax);
-                self.finish_f(r, d);
-            }
+            Op::Promote | Op::Demote => self.promote_demote(r, ins),
+            Op::FSqrt => self.fsqrt(r, ins),
+            Op::FAbs | Op::FNeg => self.fsign(r, ins),
             Op::FFloor | Op::FCeil | Op::FTrunc | Op::FNearest if self.feat.sse41 => {
-                // roundss/roundsd with the rounding mode in the immediate (bit 3: no
-                // precision exception); NaNs come back quieted, as the spec asks.
-                let mode: i8 = match ins.op {
-                    Op::FNearest => 8,
-                    Op::FFloor => 9,
-                    Op::FCeil => 10,
-                    _ => 11,
-                };
-                let a = self.fpr(ins.a, XS1);
-                let d = self.dst_f(r);
-                self.clear_f(d, Some(a));
-                if ty == Ty::F32 {
-                    dynasm!(self.ops ; .arch x64 ; roundss Rx(d), Rx(a), mode);
-                } else {
-                    dynasm!(self.ops ; .arch x64 ; roundsd Rx(d), Rx(a), mode);
-                }
-                self.finish_f(r, d);
+                self.fround(r, ins)
             }
-            Op::FCopysign => {
-                let b = self.gpr(ins.b, RCX);
-                self.mov_g(RCX, b, true);
-                let a = self.gpr(ins.a, RAX);
-                self.mov_g(RAX, a, true);
-                if ty == Ty::F32 {
-                    dynasm!(self.ops ; .arch x64
-                        ; and ecx, 0x8000_0000u32 as i32
-                        ; btr eax, BYTE 31
-                        ; or eax, ecx);
-                } else {
-                    dynasm!(self.ops ; .arch x64
-                        ; shr rcx, 63
-                        ; shl rcx, 63
-                        ; btr rax, BYTE 63
-                        ; or rax, rcx);
-                }
-                let d = self.dst_f(r);
-                dynasm!(self.ops ; .arch x64 ; movq Rx(d), rax);
-                self.finish_f(r, d);
-            }
+            Op::FCopysign => self.fcopysign(r, ins),
             Op::TruncOk => self.trunc_ok(r, ins),
-            Op::Convert => {
-                // u64 to float: directly when it fits i64, else halve with the low bit
-                // kept sticky, convert, and double (correctly rounded).
-                let a = self.gpr(ins.a, RAX);
-                self.mov_g(RAX, a, true);
-                let d = self.dst_f(r);
-                self.clear_f(d, None);
-                let (big, done) = (self.ops.new_dynamic_label(), self.ops.new_dynamic_label());
-                dynasm!(self.ops ; .arch x64 ; test rax, rax ; js =>big);
-                if ty == Ty::F32 {
-                    dynasm!(self.ops ; .arch x64
-                        ; cvtsi2ss Rx(d), rax ; jmp =>done
-                        ; =>big
-                        ; mov rcx, rax ; shr rcx, 1 ; and eax, 1 ; or rcx, rax
-                        ; cvtsi2ss Rx(d), rcx ; addss Rx(d), Rx(d)
-                        ; =>done);
-                } else {
-                    dynasm!(self.ops ; .arch x64
-                        ; cvtsi2sd Rx(d), rax ; jmp =>done
-                        ; =>big
-                        ; mov rcx, rax ; shr rcx, 1 ; and eax, 1 ; or rcx, rax
-                        ; cvtsi2sd Rx(d), rcx ; addsd Rx(d), Rx(d)
-                        ; =>done);
-                }
-                self.finish_f(r, d);
-            }
-            Op::Trunc if ins.aux == 1 && ty == Ty::I64 => {
-                // In-range float to u64: directly below 2^63, else subtract 2^63 first and
-                // set the top bit.
-                let f32 = self.ins(ins.a).ty == Ty::F32;
-                let a = self.fpr(ins.a, XS0);
-                self.mov_f(XS0, a);
-                let two63 = if f32 {
-                    u64::from(9223372036854775808f32.to_bits())
-                } else {
-                    9223372036854775808f64.to_bits()
-                };
-                self.mov_imm(RAX, two63);
-                dynasm!(self.ops ; .arch x64 ; movq Rx(XS1), rax);
-                let d = self.dst_g(r);
-                let (big, done) = (self.ops.new_dynamic_label(), self.ops.new_dynamic_label());
-                if f32 {
-                    dynasm!(self.ops ; .arch x64
-                        ; ucomiss Rx(XS0), Rx(XS1) ; jae =>big
-                        ; cvttss2si Rq(d), Rx(XS0) ; jmp =>done
-                        ; =>big
-                        ; subss Rx(XS0), Rx(XS1) ; cvttss2si Rq(d), Rx(XS0) ; btc Rq(d), BYTE 63
-                        ; =>done);
-                } else {
-                    dynasm!(self.ops ; .arch x64
-                        ; ucomisd Rx(XS0), Rx(XS1) ; jae =>big
-                        ; cvttsd2si Rq(d), Rx(XS0) ; jmp =>done
-                        ; =>big
-                        ; subsd Rx(XS0), Rx(XS1) ; cvttsd2si Rq(d), Rx(XS0) ; btc Rq(d), BYTE 63
-                        ; =>done);
-                }
-                self.finish_g(r, d);
-            }
-            Op::Trunc if !(ins.aux == 1 && ty == Ty::I64) => {
-                let f32 = self.ins(ins.a).ty == Ty::F32;
-                let a = self.fpr(ins.a, XS1);
-                let d = self.dst_g(r);
-                // Signed i32 converts directly; unsigned i32 (in [0, 2^32)) through i64.
-                match (ty == Ty::I64 || ins.aux == 1, f32) {
-                    (true, true) => dynasm!(self.ops ; .arch x64 ; cvttss2si Rq(d), Rx(a)),
-                    (true, false) => dynasm!(self.ops ; .arch x64 ; cvttsd2si Rq(d), Rx(a)),
-                    (false, true) => dynasm!(self.ops ; .arch x64 ; cvttss2si Rd(d), Rx(a)),
-                    (false, false) => dynasm!(self.ops ; .arch x64 ; cvttsd2si Rd(d), Rx(a)),
-                }
-                if ty == Ty::I32 && ins.aux == 1 {
-                    dynasm!(self.ops ; .arch x64 ; mov Rd(d), Rd(d));
-                }
-                self.finish_g(r, d);
-            }
+            Op::Convert => self.convert_u64(r, ins),
+            Op::Trunc if ins.aux == 1 && ty == Ty::I64 => self.trunc_u64(r, ins),
+            Op::Trunc if !(ins.aux == 1 && ty == Ty::I64) => self.trunc(r, ins),
             _ => self.eval(r, ins),
         }
+    }
+
+    /// A value read from a slot of the value stack.
+    fn slot_load(&mut self, r: Ref, ins: &Ins) {
+        let ty = ins.ty;
+        let wide = ty == Ty::I64;
+        if self.loc(r) == Loc::None {
+            return;
+        }
+        let off = 8 * ins.aux as i32;
+        if ty.is_float() {
+            let d = self.dst_f(r);
+            if ty == Ty::F32 {
+                dynasm!(self.ops ; .arch x64 ; movss Rx(d), DWORD [r14 + off]);
+            } else {
+                dynasm!(self.ops ; .arch x64 ; movsd Rx(d), QWORD [r14 + off]);
+            }
+            self.finish_f(r, d);
+        } else {
+            let d = self.dst_g(r);
+            if wide {
+                dynasm!(self.ops ; .arch x64 ; mov Rq(d), [r14 + off]);
+            } else {
+                dynasm!(self.ops ; .arch x64 ; mov Rd(d), [r14 + off]);
+            }
+            self.finish_g(r, d);
+        }
+    }
+
+    /// Writes a value into a slot of the value stack.
+    fn slot_store(&mut self, ins: &Ins) {
+        let mut v = self.gpr(ins.a, RCX);
+        if self.ins(ins.a).ty == Ty::F32 {
+            // Slots hold f32 bits zero-extended.
+            dynasm!(self.ops ; .arch x64 ; mov ecx, Rd(v));
+            v = RCX;
+        }
+        let off = 8 * ins.aux as i32;
+        dynasm!(self.ops ; .arch x64 ; mov [r14 + off], Rq(v));
+    }
+
+    /// Leading or trailing zeros, or set bits, where the CPU has the instruction.
+    fn count_bits(&mut self, r: Ref, ins: &Ins) {
+        let ty = ins.ty;
+        let wide = ty == Ty::I64;
+        let ok = match ins.op {
+            Op::Clz => self.feat.lzcnt,
+            Op::Ctz => self.feat.tzcnt,
+            _ => self.feat.popcnt,
+        };
+        if !ok {
+            return self.eval(r, ins);
+        }
+        let a = self.gpr(ins.a, RCX);
+        let d = self.dst_g(r);
+        match (ins.op, wide) {
+            (Op::Clz, true) => dynasm!(self.ops ; .arch x64 ; lzcnt Rq(d), Rq(a)),
+            (Op::Clz, false) => dynasm!(self.ops ; .arch x64 ; lzcnt Rd(d), Rd(a)),
+            (Op::Ctz, true) => dynasm!(self.ops ; .arch x64 ; tzcnt Rq(d), Rq(a)),
+            (Op::Ctz, false) => dynasm!(self.ops ; .arch x64 ; tzcnt Rd(d), Rd(a)),
+            (_, true) => dynasm!(self.ops ; .arch x64 ; popcnt Rq(d), Rq(a)),
+            (_, false) => dynasm!(self.ops ; .arch x64 ; popcnt Rd(d), Rd(a)),
+        }
+        self.finish_g(r, d);
+    }
+
+    /// Sign or zero extension, and wrapping to 32 bits.
+    fn extend(&mut self, r: Ref, ins: &Ins) {
+        let ty = ins.ty;
+        let wide = ty == Ty::I64;
+        let a = self.gpr(ins.a, RCX);
+        let d = self.dst_g(r);
+        match (ins.op, wide) {
+            (Op::Ext8, true) => dynasm!(self.ops ; .arch x64 ; movsx Rq(d), Rb(a)),
+            (Op::Ext8, false) => dynasm!(self.ops ; .arch x64 ; movsx Rd(d), Rb(a)),
+            (Op::Ext16, true) => dynasm!(self.ops ; .arch x64 ; movsx Rq(d), Rw(a)),
+            (Op::Ext16, false) => dynasm!(self.ops ; .arch x64 ; movsx Rd(d), Rw(a)),
+            (Op::Ext32 | Op::ExtS, _) => {
+                dynasm!(self.ops ; .arch x64 ; movsxd Rq(d), Rd(a))
+            }
+            _ => dynasm!(self.ops ; .arch x64 ; mov Rd(d), Rd(a)),
+        }
+        self.finish_g(r, d);
+    }
+
+    /// Exits unless the guard's comparison holds.
+    fn guard(&mut self, r: Ref, ins: &Ins) {
+        let flags = self.compare(ins.cond(), ins.a, ins.b);
+        match flags {
+            Flags::One(cc) => self.exit_if(r, cc.negate()),
+            // Exit unless (ZF && !PF).
+            Flags::FEq => {
+                self.exit_if(r, Jcc::Ne);
+                self.exit_if(r, Jcc::P);
+            }
+            // Exit if (ZF && !PF).
+            Flags::FNe => {
+                let skip = self.ops.new_dynamic_label();
+                dynasm!(self.ops ; .arch x64 ; jp =>skip);
+                self.exit_if(r, Jcc::E);
+                dynasm!(self.ops ; .arch x64 ; =>skip);
+            }
+        }
+    }
+
+    /// Exits unless the access at `a` up to `aux` bytes past it is inside memory.
+    fn bound(&mut self, r: Ref, ins: &Ins) {
+        let a = self.gpr(ins.a, RCX);
+        match self.disp(ins.aux) {
+            Some(end) => dynasm!(self.ops ; .arch x64 ; lea rax, [Rq(a) + end]),
+            None => {
+                self.mov_imm(RAX, ins.aux);
+                dynasm!(self.ops ; .arch x64 ; add rax, Rq(a));
+            }
+        }
+        dynasm!(self.ops ; .arch x64 ; cmp rax, [rbx + OFF_MEM_LEN]);
+        self.exit_if(r, Jcc::A);
+    }
+
+    /// Reads or writes a global through the context's globals pointer.
+    fn global(&mut self, r: Ref, ins: &Ins) {
+        let ty = ins.ty;
+        let off = (ins.aux as usize * std::mem::size_of::<GlobalEntity>()
+            + offset_of!(GlobalEntity, value)) as i64;
+        let Ok(off) = i32::try_from(off) else {
+            // Unreachable in practice (that many globals); read through a helper-free
+            // 64-bit address computation.
+            return;
+        };
+        if ins.op == Op::GStore {
+            let v = self.gpr(ins.a, RCX);
+            dynasm!(self.ops ; .arch x64 ; mov rax, [rbx + OFF_GLOBALS] ; mov [rax + off], Rq(v));
+            return;
+        }
+        if self.loc(r) == Loc::None {
+            return;
+        }
+        dynasm!(self.ops ; .arch x64 ; mov rax, [rbx + OFF_GLOBALS]);
+        if ty.is_float() {
+            let d = self.dst_f(r);
+            dynasm!(self.ops ; .arch x64 ; movsd Rx(d), QWORD [rax + off]);
+            self.finish_f(r, d);
+        } else {
+            let d = self.dst_g(r);
+            dynasm!(self.ops ; .arch x64 ; mov Rq(d), [rax + off]);
+            self.finish_g(r, d);
+        }
+    }
+
+    /// A signed integer (or unsigned i32) to float.
+    fn convert_signed(&mut self, r: Ref, ins: &Ins) {
+        let ty = ins.ty;
+        let from = self.ins(ins.a).ty;
+        let a = self.gpr(ins.a, RCX);
+        let d = self.dst_f(r);
+        self.clear_f(d, None);
+        // Unsigned i32 is converted as the zero-extended (non-negative) i64.
+        match (from == Ty::I32 && ins.aux == 0, ty) {
+            (true, Ty::F32) => dynasm!(self.ops ; .arch x64 ; cvtsi2ss Rx(d), Rd(a)),
+            (true, _) => dynasm!(self.ops ; .arch x64 ; cvtsi2sd Rx(d), Rd(a)),
+            (false, Ty::F32) => dynasm!(self.ops ; .arch x64 ; cvtsi2ss Rx(d), Rq(a)),
+            (false, _) => dynasm!(self.ops ; .arch x64 ; cvtsi2sd Rx(d), Rq(a)),
+        }
+        self.finish_f(r, d);
+    }
+
+    /// f32 to f64 and back.
+    fn promote_demote(&mut self, r: Ref, ins: &Ins) {
+        let a = self.fpr(ins.a, XS1);
+        let d = self.dst_f(r);
+        self.clear_f(d, Some(a));
+        if ins.op == Op::Promote {
+            dynasm!(self.ops ; .arch x64 ; cvtss2sd Rx(d), Rx(a));
+        } else {
+            dynasm!(self.ops ; .arch x64 ; cvtsd2ss Rx(d), Rx(a));
+        }
+        self.finish_f(r, d);
+    }
+
+    /// Square root.
+    fn fsqrt(&mut self, r: Ref, ins: &Ins) {
+        let ty = ins.ty;
+        let a = self.fpr(ins.a, XS1);
+        let d = self.dst_f(r);
+        self.clear_f(d, Some(a));
+        if ty == Ty::F32 {
+            dynasm!(self.ops ; .arch x64 ; sqrtss Rx(d), Rx(a));
+        } else {
+            dynasm!(self.ops ; .arch x64 ; sqrtsd Rx(d), Rx(a));
+        }
+        self.finish_f(r, d);
+    }
+
+    /// Absolute value and negation, on the sign bit.
+    fn fsign(&mut self, r: Ref, ins: &Ins) {
+        let ty = ins.ty;
+        let a = self.gpr(ins.a, RAX);
+        self.mov_g(RAX, a, true);
+        let bit: i8 = if ty == Ty::F32 { 31 } else { 63 };
+        if ins.op == Op::FAbs {
+            dynasm!(self.ops ; .arch x64 ; btr rax, BYTE bit);
+        } else {
+            dynasm!(self.ops ; .arch x64 ; btc rax, BYTE bit);
+        }
+        let d = self.dst_f(r);
+        dynasm!(self.ops ; .arch x64 ; movq Rx(d), rax);
+        self.finish_f(r, d);
+    }
+
+    /// Rounding to an integral value with SSE4.1.
+    fn fround(&mut self, r: Ref, ins: &Ins) {
+        let ty = ins.ty;
+        // roundss/roundsd with the rounding mode in the immediate (bit 3: no
+        // precision exception); NaNs come back quieted, as the spec asks.
+        let mode: i8 = match ins.op {
+            Op::FNearest => 8,
+            Op::FFloor => 9,
+            Op::FCeil => 10,
+            _ => 11,
+        };
+        let a = self.fpr(ins.a, XS1);
+        let d = self.dst_f(r);
+        self.clear_f(d, Some(a));
+        if ty == Ty::F32 {
+            dynasm!(self.ops ; .arch x64 ; roundss Rx(d), Rx(a), mode);
+        } else {
+            dynasm!(self.ops ; .arch x64 ; roundsd Rx(d), Rx(a), mode);
+        }
+        self.finish_f(r, d);
+    }
+
+    /// The first operand with the second one's sign.
+    fn fcopysign(&mut self, r: Ref, ins: &Ins) {
+        let ty = ins.ty;
+        let b = self.gpr(ins.b, RCX);
+        self.mov_g(RCX, b, true);
+        let a = self.gpr(ins.a, RAX);
+        self.mov_g(RAX, a, true);
+        if ty == Ty::F32 {
+            dynasm!(self.ops ; .arch x64
+                ; and ecx, 0x8000_0000u32 as i32
+                ; btr eax, BYTE 31
+                ; or eax, ecx);
+        } else {
+            dynasm!(self.ops ; .arch x64
+                ; shr rcx, 63
+                ; shl rcx, 63
+                ; btr rax, BYTE 63
+                ; or rax, rcx);
+        }
+        let d = self.dst_f(r);
+        dynasm!(self.ops ; .arch x64 ; movq Rx(d), rax);
+        self.finish_f(r, d);
+    }
+
+    /// An unsigned i64 to float.
+    fn convert_u64(&mut self, r: Ref, ins: &Ins) {
+        let ty = ins.ty;
+        // u64 to float: directly when it fits i64, else halve with the low bit
+        // kept sticky, convert, and double (correctly rounded).
+        let a = self.gpr(ins.a, RAX);
+        self.mov_g(RAX, a, true);
+        let d = self.dst_f(r);
+        self.clear_f(d, None);
+        let (big, done) = (self.ops.new_dynamic_label(), self.ops.new_dynamic_label());
+        dynasm!(self.ops ; .arch x64 ; test rax, rax ; js =>big);
+        if ty == Ty::F32 {
+            dynasm!(self.ops ; .arch x64
+                ; cvtsi2ss Rx(d), rax ; jmp =>done
+                ; =>big
+                ; mov rcx, rax ; shr rcx, 1 ; and eax, 1 ; or rcx, rax
+                ; cvtsi2ss Rx(d), rcx ; addss Rx(d), Rx(d)
+                ; =>done);
+        } else {
+            dynasm!(self.ops ; .arch x64
+                ; cvtsi2sd Rx(d), rax ; jmp =>done
+                ; =>big
+                ; mov rcx, rax ; shr rcx, 1 ; and eax, 1 ; or rcx, rax
+                ; cvtsi2sd Rx(d), rcx ; addsd Rx(d), Rx(d)
+                ; =>done);
+        }
+        self.finish_f(r, d);
+    }
+
+    /// An in-range float to u64.
+    fn trunc_u64(&mut self, r: Ref, ins: &Ins) {
+        // In-range float to u64: directly below 2^63, else subtract 2^63 first and
+        // set the top bit.
+        let f32 = self.ins(ins.a).ty == Ty::F32;
+        let a = self.fpr(ins.a, XS0);
+        self.mov_f(XS0, a);
+        let two63 = if f32 {
+            u64::from(9223372036854775808f32.to_bits())
+        } else {
+            9223372036854775808f64.to_bits()
+        };
+        self.mov_imm(RAX, two63);
+        dynasm!(self.ops ; .arch x64 ; movq Rx(XS1), rax);
+        let d = self.dst_g(r);
+        let (big, done) = (self.ops.new_dynamic_label(), self.ops.new_dynamic_label());
+        if f32 {
+            dynasm!(self.ops ; .arch x64
+                ; ucomiss Rx(XS0), Rx(XS1) ; jae =>big
+                ; cvttss2si Rq(d), Rx(XS0) ; jmp =>done
+                ; =>big
+                ; subss Rx(XS0), Rx(XS1) ; cvttss2si Rq(d), Rx(XS0) ; btc Rq(d), BYTE 63
+                ; =>done);
+        } else {
+            dynasm!(self.ops ; .arch x64
+                ; ucomisd Rx(XS0), Rx(XS1) ; jae =>big
+                ; cvttsd2si Rq(d), Rx(XS0) ; jmp =>done
+                ; =>big
+                ; subsd Rx(XS0), Rx(XS1) ; cvttsd2si Rq(d), Rx(XS0) ; btc Rq(d), BYTE 63
+                ; =>done);
+        }
+        self.finish_g(r, d);
+    }
+
+    /// An in-range float to i32, u32 or i64.
+    fn trunc(&mut self, r: Ref, ins: &Ins) {
+        let ty = ins.ty;
+        let f32 = self.ins(ins.a).ty == Ty::F32;
+        let a = self.fpr(ins.a, XS1);
+        let d = self.dst_g(r);
+        // Signed i32 converts directly; unsigned i32 (in [0, 2^32)) through i64.
+        match (ty == Ty::I64 || ins.aux == 1, f32) {
+            (true, true) => dynasm!(self.ops ; .arch x64 ; cvttss2si Rq(d), Rx(a)),
+            (true, false) => dynasm!(self.ops ; .arch x64 ; cvttsd2si Rq(d), Rx(a)),
+            (false, true) => dynasm!(self.ops ; .arch x64 ; cvttss2si Rd(d), Rx(a)),
+            (false, false) => dynasm!(self.ops ; .arch x64 ; cvttsd2si Rd(d), Rx(a)),
+        }
+        if ty == Ty::I32 && ins.aux == 1 {
+            dynasm!(self.ops ; .arch x64 ; mov Rd(d), Rd(d));
+        }
+        self.finish_g(r, d);
     }
 
     /// `TruncOk`: exits unless `lo < a < hi` (bounds exclusive; NaN fails) for the target
