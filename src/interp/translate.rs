@@ -357,6 +357,34 @@ impl Translator<'_> {
         if self.fuel {
             self.charge(super::fuel::cost(&op));
         }
+        // One family after another, as the operators are grouped in the specification.
+        let Some(op) = self.control(op)? else {
+            return Ok(());
+        };
+        let Some(op) = self.memory(op)? else {
+            return Ok(());
+        };
+        let Some(op) = self.table(op)? else {
+            return Ok(());
+        };
+        let Some(op) = self.int32(op)? else {
+            return Ok(());
+        };
+        let Some(op) = self.int64(op)? else {
+            return Ok(());
+        };
+        let Some(op) = self.float(op)? else {
+            return Ok(());
+        };
+        Err(Error::compile(format!(
+            "unsupported operator at offset {:#x}: {op:?}",
+            self.offset
+        )))
+    }
+
+    /// Control flow, calls, parametric operators, locals and globals; `Some(op)` when `op`
+    /// is of another family.
+    fn control<'a>(&mut self, op: Operator<'a>) -> Result<Option<Operator<'a>>, Error> {
         use Operator as O;
         match op {
             O::Nop => {}
@@ -495,7 +523,15 @@ impl Translator<'_> {
                     global: global_index,
                 });
             }
+            other => return Ok(Some(other)),
+        }
+        Ok(None)
+    }
 
+    /// Loads, stores and the memory operators; `Some(op)` when `op` is of another family.
+    fn memory<'a>(&mut self, op: Operator<'a>) -> Result<Option<Operator<'a>>, Error> {
+        use Operator as O;
+        match op {
             O::I32Load { memarg } => self.load(memarg, |dst, addr, offset| Instr::I32Load {
                 dst,
                 addr,
@@ -634,7 +670,15 @@ impl Translator<'_> {
             O::DataDrop { data_index } => {
                 self.emit(Instr::DataDrop { seg: data_index });
             }
+            other => return Ok(Some(other)),
+        }
+        Ok(None)
+    }
 
+    /// Table and reference operators; `Some(op)` when `op` is of another family.
+    fn table<'a>(&mut self, op: Operator<'a>) -> Result<Option<Operator<'a>>, Error> {
+        use Operator as O;
+        match op {
             O::TableGet { table } => {
                 let index = self.pop_slot();
                 self.result(|dst| Instr::TableGet { dst, table, index });
@@ -682,12 +726,16 @@ impl Translator<'_> {
                 dst,
                 func: function_index,
             }),
+            other => return Ok(Some(other)),
+        }
+        Ok(None)
+    }
 
+    /// The i32 constant and operators; `Some(op)` when `op` is of another family.
+    fn int32<'a>(&mut self, op: Operator<'a>) -> Result<Option<Operator<'a>>, Error> {
+        use Operator as O;
+        match op {
             O::I32Const { value } => self.push(Operand::Const(u64::from(value as u32))),
-            O::I64Const { value } => self.push(Operand::Const(value as u64)),
-            O::F32Const { value } => self.push(Operand::Const(u64::from(value.bits()))),
-            O::F64Const { value } => self.push(Operand::Const(value.bits())),
-
             O::I32Add => self.binary(rr!(I32Add), ri!(I32AddImm), Swap::Same, false),
             O::I32Sub => self.sub(false),
             O::I32Mul => self.binary(rr!(I32Mul), ri!(I32MulImm), Swap::Same, false),
@@ -759,7 +807,16 @@ impl Translator<'_> {
             O::I32Eqz => self.eqz(false),
             O::I32Extend8S => un!(self, I32Extend8S),
             O::I32Extend16S => un!(self, I32Extend16S),
+            other => return Ok(Some(other)),
+        }
+        Ok(None)
+    }
 
+    /// The i64 constant and operators; `Some(op)` when `op` is of another family.
+    fn int64<'a>(&mut self, op: Operator<'a>) -> Result<Option<Operator<'a>>, Error> {
+        use Operator as O;
+        match op {
+            O::I64Const { value } => self.push(Operand::Const(value as u64)),
             O::I64Add => self.binary(rr!(I64Add), ri!(I64AddImm), Swap::Same, true),
             O::I64Sub => self.sub(true),
             O::I64Mul => self.binary(rr!(I64Mul), ri!(I64MulImm), Swap::Same, true),
@@ -832,7 +889,18 @@ impl Translator<'_> {
             O::I64Extend8S => un!(self, I64Extend8S),
             O::I64Extend16S => un!(self, I64Extend16S),
             O::I64Extend32S => un!(self, I64Extend32S),
+            other => return Ok(Some(other)),
+        }
+        Ok(None)
+    }
 
+    /// The float constants and operators, and the conversions; `Some(op)` when `op` is
+    /// of another family.
+    fn float<'a>(&mut self, op: Operator<'a>) -> Result<Option<Operator<'a>>, Error> {
+        use Operator as O;
+        match op {
+            O::F32Const { value } => self.push(Operand::Const(u64::from(value.bits()))),
+            O::F64Const { value } => self.push(Operand::Const(value.bits())),
             O::F32Add => self.binary(rr!(F32Add), None, Swap::No, false),
             O::F32Sub => self.binary(rr!(F32Sub), None, Swap::No, false),
             O::F32Mul => self.binary(rr!(F32Mul), None, Swap::No, false),
@@ -908,15 +976,9 @@ impl Translator<'_> {
             | O::I64ReinterpretF64
             | O::F32ReinterpretI32
             | O::F64ReinterpretI64 => {}
-
-            other => {
-                return Err(Error::compile(format!(
-                    "unsupported operator at offset {:#x}: {other:?}",
-                    self.offset
-                )));
-            }
+            other => return Ok(Some(other)),
         }
-        Ok(())
+        Ok(None)
     }
 
     /// Operators in unreachable code: only the block structure matters.

@@ -100,6 +100,18 @@ enum Src {
 }
 use Src::{Acc, Imm, S};
 
+/// The instruction being completed: where it was (`p`), where the interpreter went
+/// next (`fallthrough` when it did not branch), whether that was a taken branch, and
+/// the frame depth it got to.
+#[derive(Clone, Copy)]
+struct Site<'p> {
+    p: &'p Pending,
+    next: *const Instr,
+    fallthrough: *const Instr,
+    taken: bool,
+    depth: usize,
+}
+
 /// The instruction the recorder saw last, completed at the next step.
 struct Pending {
     pc: *const Instr,
@@ -852,8 +864,60 @@ impl Recorder {
         // SAFETY: `pc + 1` is inside the same code (every function ends in a return).
         let fallthrough = unsafe { pc.add(1) };
         let taken = next != fallthrough && depth == p.depth;
+        let at = Site {
+            p,
+            next,
+            fallthrough,
+            taken,
+            depth,
+        };
+        // One family after another, in the order of the instruction table.
+        let Some(instr) = self.control(s, at, instr)? else {
+            return Ok(());
+        };
+        let Some(instr) = self.int_branch(s, at, instr)? else {
+            return Ok(());
+        };
+        let Some(instr) = self.float_branch(s, at, instr)? else {
+            return Ok(());
+        };
+        let Some(instr) = self.moves(s, instr)? else {
+            return Ok(());
+        };
+        let Some(instr) = self.memory(s, at, instr)? else {
+            return Ok(());
+        };
+        let Some(instr) = self.table(s, at, instr)? else {
+            return Ok(());
+        };
+        let Some(instr) = self.int32(s, at, instr)? else {
+            return Ok(());
+        };
+        let Some(instr) = self.int64(s, at, instr)? else {
+            return Ok(());
+        };
+        let Some(instr) = self.float(s, at, instr)? else {
+            return Ok(());
+        };
+        match self.acc_forms(instr)? {
+            None => Ok(()),
+            // Each instruction belongs to one family; one that did not is not recorded.
+            Some(_) => Err(Abort::Nyi),
+        }
+    }
+
+    /// Control flow that is not a branch: loop headers, epoch and fuel checks, profiling,
+    /// traps, returns and calls; `Some(instr)` when `instr` is of another family.
+    fn control(
+        &mut self,
+        s: &StoreInner,
+        at: Site<'_>,
+        instr: Instr,
+    ) -> Result<Option<Instr>, Abort> {
+        let Site { p, next, depth, .. } = at;
+        let pc = p.pc;
         use Instr as I;
-        use Ty::{F32, F64, I32, I64};
+        use Ty::{I32, I64};
         match instr {
             // ---- control ----
             I::Loop { .. }
@@ -881,6 +945,64 @@ impl Recorder {
                 self.count(c.map(|c| &c.loops))?
             }
             I::Unreachable => return Err(Abort::Trapped),
+            I::Return | I::ReturnSlot { .. } | I::ReturnImm { .. } | I::ReturnMany { .. } => {
+                self.ret(instr)?
+            }
+            I::Call { args, .. } | I::CallEpoch { args, .. } => self.call(s, pc, args, depth)?,
+            I::CallImport { func, args } => {
+                if depth > p.depth {
+                    self.call(s, pc, args, depth)?;
+                } else {
+                    let sf = s.instances[self.instance as usize].funcs[func as usize];
+                    self.host_call(s, sf, args, next)?;
+                }
+            }
+            I::CallIndirect {
+                index,
+                args,
+                table,
+                ty,
+            }
+            | I::CallIndirectEpoch {
+                index,
+                args,
+                table,
+                ty,
+            } => {
+                let x = self.get(S(index), I32)?;
+                if self.megamorphic(s, pc) {
+                    let e = self.call_helper(Helper::TableGet, I64, [x], u64::from(table))?;
+                    self.count_icall_to(s, pc, e)?;
+                    self.call_any(s, pc, e, args, ty, (p.depth, depth))?;
+                } else {
+                    self.call_indirect(s, (pc, next), x, args, table, p, depth)?;
+                }
+            }
+
+            other => return Ok(Some(other)),
+        }
+        Ok(None)
+    }
+
+    /// Conditional branches on integers, and `br_table`; `Some(instr)` when `instr` is of
+    /// another family.
+    fn int_branch(
+        &mut self,
+        _s: &StoreInner,
+        at: Site<'_>,
+        instr: Instr,
+    ) -> Result<Option<Instr>, Abort> {
+        let Site {
+            p,
+            next,
+            fallthrough,
+            taken,
+            ..
+        } = at;
+        let pc = p.pc;
+        use Instr as I;
+        use Ty::{I32, I64};
+        match instr {
             I::BrIfNez { c, off } => self.branch(pc, off, taken, Cond::Ne, I32, S(c), Imm(0))?,
             I::BrIfEqz { c, off } => self.branch(pc, off, taken, Cond::Eq, I32, S(c), Imm(0))?,
             I::BrI64Eqz { c, off } => self.branch(pc, off, taken, Cond::Eq, I64, S(c), Imm(0))?,
@@ -996,6 +1118,24 @@ impl Recorder {
             I::BrI32AndImmEqz { a, imm, off } => {
                 self.bit_branch(pc, off, taken, Cond::Eq, S(a), Imm(imm))?
             }
+            other => return Ok(Some(other)),
+        }
+        Ok(None)
+    }
+
+    /// Conditional branches on floats, and on the accumulator against an immediate;
+    /// `Some(instr)` when `instr` is of another family.
+    fn float_branch(
+        &mut self,
+        _s: &StoreInner,
+        at: Site<'_>,
+        instr: Instr,
+    ) -> Result<Option<Instr>, Abort> {
+        let Site { p, taken, .. } = at;
+        let pc = p.pc;
+        use Instr as I;
+        use Ty::{F32, F64, I32};
+        match instr {
             I::BrF32Eq { a, b, off } => self.branch(pc, off, taken, Cond::FEq, F32, S(a), S(b))?,
             I::BrF32Ne { a, b, off } => self.branch(pc, off, taken, Cond::FNe, F32, S(a), S(b))?,
             I::BrF32Lt { a, b, off } => self.branch(pc, off, taken, Cond::FLt, F32, S(a), S(b))?,
@@ -1062,40 +1202,17 @@ impl Recorder {
             I::BrI32GeUImmA { imm, off } => {
                 self.branch(pc, off, taken, Cond::GeU, I32, Acc, Imm(imm))?
             }
-            I::Return | I::ReturnSlot { .. } | I::ReturnImm { .. } | I::ReturnMany { .. } => {
-                self.ret(instr)?
-            }
-            I::Call { args, .. } | I::CallEpoch { args, .. } => self.call(s, pc, args, depth)?,
-            I::CallImport { func, args } => {
-                if depth > p.depth {
-                    self.call(s, pc, args, depth)?;
-                } else {
-                    let sf = s.instances[self.instance as usize].funcs[func as usize];
-                    self.host_call(s, sf, args, next)?;
-                }
-            }
-            I::CallIndirect {
-                index,
-                args,
-                table,
-                ty,
-            }
-            | I::CallIndirectEpoch {
-                index,
-                args,
-                table,
-                ty,
-            } => {
-                let x = self.get(S(index), I32)?;
-                if self.megamorphic(s, pc) {
-                    let e = self.call_helper(Helper::TableGet, I64, [x], u64::from(table))?;
-                    self.count_icall_to(s, pc, e)?;
-                    self.call_any(s, pc, e, args, ty, (p.depth, depth))?;
-                } else {
-                    self.call_indirect(s, (pc, next), x, args, table, p, depth)?;
-                }
-            }
+            other => return Ok(Some(other)),
+        }
+        Ok(None)
+    }
 
+    /// Copies, constants, `select` and globals; `Some(instr)` when `instr` is of another
+    /// family.
+    fn moves(&mut self, s: &StoreInner, instr: Instr) -> Result<Option<Instr>, Abort> {
+        use Instr as I;
+        use Ty::{I32, I64};
+        match instr {
             // ---- moves ----
             I::Copy { dst, src } => {
                 let r = self.get_any(src)?;
@@ -1147,6 +1264,24 @@ impl Recorder {
                     .push(Ins::new(Op::GStore, Ty::Void, v, Ref::NONE, u64::from(g)))?;
             }
 
+            other => return Ok(Some(other)),
+        }
+        Ok(None)
+    }
+
+    /// Loads, stores and the memory operators; `Some(instr)` when `instr` is of another
+    /// family.
+    fn memory(
+        &mut self,
+        s: &StoreInner,
+        at: Site<'_>,
+        instr: Instr,
+    ) -> Result<Option<Instr>, Abort> {
+        let Site { p, .. } = at;
+        let pc = p.pc;
+        use Instr as I;
+        use Ty::{F32, F64, I32, I64};
+        match instr {
             // ---- memory ----
             I::I32Load { dst, addr, offset } => {
                 self.load(pc, dst, S(addr), offset, Mem::U32, I32)?
@@ -1254,6 +1389,23 @@ impl Recorder {
                 self.call_helper(Helper::DataDrop, I32, [], u64::from(seg))?;
             }
 
+            other => return Ok(Some(other)),
+        }
+        Ok(None)
+    }
+
+    /// Table and reference operators; `Some(instr)` when `instr` is of another family.
+    fn table(
+        &mut self,
+        s: &StoreInner,
+        at: Site<'_>,
+        instr: Instr,
+    ) -> Result<Option<Instr>, Abort> {
+        let Site { p, .. } = at;
+        let pc = p.pc;
+        use Instr as I;
+        use Ty::{I32, I64};
+        match instr {
             // ---- tables and references ----
             I::TableGet { dst, table, index } => {
                 let x = self.get(S(index), I32)?;
@@ -1313,6 +1465,23 @@ impl Recorder {
             }
             I::RefIsNull { dst, src } => self.cmp(dst, Cond::Eq, I64, S(src), Imm(0))?,
 
+            other => return Ok(Some(other)),
+        }
+        Ok(None)
+    }
+
+    /// The i32 operators; `Some(instr)` when `instr` is of another family.
+    fn int32(
+        &mut self,
+        _s: &StoreInner,
+        at: Site<'_>,
+        instr: Instr,
+    ) -> Result<Option<Instr>, Abort> {
+        let Site { p, .. } = at;
+        let pc = p.pc;
+        use Instr as I;
+        use Ty::I32;
+        match instr {
             // ---- i32 ----
             I::I32Add { dst, a, b } => self.bin(Op::Add, I32, dst, S(a), S(b))?,
             I::I32Sub { dst, a, b } => self.bin(Op::Sub, I32, dst, S(a), S(b))?,
@@ -1366,6 +1535,23 @@ impl Recorder {
             I::I32Extend8S { dst, src } => self.un(Op::Ext8, I32, I32, dst, S(src), 0)?,
             I::I32Extend16S { dst, src } => self.un(Op::Ext16, I32, I32, dst, S(src), 0)?,
 
+            other => return Ok(Some(other)),
+        }
+        Ok(None)
+    }
+
+    /// The i64 operators; `Some(instr)` when `instr` is of another family.
+    fn int64(
+        &mut self,
+        _s: &StoreInner,
+        at: Site<'_>,
+        instr: Instr,
+    ) -> Result<Option<Instr>, Abort> {
+        let Site { p, .. } = at;
+        let pc = p.pc;
+        use Instr as I;
+        use Ty::I64;
+        match instr {
             // ---- i64 ----
             I::I64Add { dst, a, b } => self.bin(Op::Add, I64, dst, S(a), S(b))?,
             I::I64Sub { dst, a, b } => self.bin(Op::Sub, I64, dst, S(a), S(b))?,
@@ -1420,6 +1606,24 @@ impl Recorder {
             I::I64Extend16S { dst, src } => self.un(Op::Ext16, I64, I64, dst, S(src), 0)?,
             I::I64Extend32S { dst, src } => self.un(Op::Ext32, I64, I64, dst, S(src), 0)?,
 
+            other => return Ok(Some(other)),
+        }
+        Ok(None)
+    }
+
+    /// The float operators and the conversions; `Some(instr)` when `instr` is of another
+    /// family.
+    fn float(
+        &mut self,
+        _s: &StoreInner,
+        at: Site<'_>,
+        instr: Instr,
+    ) -> Result<Option<Instr>, Abort> {
+        let Site { p, .. } = at;
+        let pc = p.pc;
+        use Instr as I;
+        use Ty::{F32, F64, I32, I64};
+        match instr {
             // ---- f32 / f64 ----
             I::F32Add { dst, a, b } => self.bin(Op::Add, F32, dst, S(a), S(b))?,
             I::F32Sub { dst, a, b } => self.bin(Op::Sub, F32, dst, S(a), S(b))?,
@@ -1493,6 +1697,17 @@ impl Recorder {
             I::F32DemoteF64 { dst, src } => self.un(Op::Demote, F64, F32, dst, S(src), 0)?,
             I::F64PromoteF32 { dst, src } => self.un(Op::Promote, F32, F64, dst, S(src), 0)?,
 
+            other => return Ok(Some(other)),
+        }
+        Ok(None)
+    }
+
+    /// The accumulator forms of the arithmetic operators; `Some(instr)` when `instr` is
+    /// of another family.
+    fn acc_forms(&mut self, instr: Instr) -> Result<Option<Instr>, Abort> {
+        use Instr as I;
+        use Ty::{F32, F64, I32, I64};
+        match instr {
             // ---- accumulator forms ----
             I::I32AddA { dst, b } => self.bin(Op::Add, I32, dst, Acc, S(b))?,
             I::I32SubA { dst, b } => self.bin(Op::Sub, I32, dst, Acc, S(b))?,
@@ -1557,8 +1772,9 @@ impl Recorder {
             I::F64ConvertI32UA { dst } => self.un(Op::Convert, I32, F64, dst, Acc, 1)?,
             I::F64PromoteF32A { dst } => self.un(Op::Promote, F32, F64, dst, Acc, 0)?,
             I::F32DemoteF64A { dst } => self.un(Op::Demote, F64, F32, dst, Acc, 0)?,
+            other => return Ok(Some(other)),
         }
-        Ok(())
+        Ok(None)
     }
 
     fn bin(
