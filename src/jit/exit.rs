@@ -13,10 +13,10 @@
 //! above its own.
 
 use super::asm::Loc;
+use super::ctx::{TraceCtx, word};
 use super::fuel::FUEL_SLOT;
 use super::ir::{SnapFrame, Ty};
 use super::params::JitParams;
-use super::trace::{TraceCtx, word};
 use crate::interp::Instr;
 use crate::runtime::store::{Frame, Stack, StoreInner};
 

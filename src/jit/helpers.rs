@@ -8,9 +8,9 @@
 //! implementation). Helpers that may move memory, the value stack, the globals or a
 //! table refresh the trace context before returning.
 
+use super::ctx::{FAILED, RETURNED, TraceCtx};
 use super::ir::{Op, Ty};
 use super::opt::fold;
-use super::trace::{FAILED, RETURNED, TraceCtx};
 use crate::error::Error;
 use crate::interp::exec_rt as rt;
 use crate::runtime::store::{FuncEntity, HostTrampoline, StoreInner};

@@ -1,11 +1,13 @@
 //! The trace JIT: hot loops recorded as linear traces, optimized as SSA IR and compiled to
 //! native code, with side exits back to the interpreter, grown into trace trees.
 //!
-//! Pipeline: `record` (bytecode to IR while the interpreter runs) → `ir` (with FOLD and
-//! CSE on emission, `opt::fold`) → `opt::loop_` (LOOP) → `opt::dce` → `asm` (register
-//! allocation, `asm::x64` code) → `mcode` (executable memory) → `trace` (compiled traces,
-//! entering them) → `exit` (from an exit back to the interpreter's state); `tree` joins
-//! traces into trees, `helpers` are what traces call. This module holds the per-store
+//! Pipeline: `record` (bytecode to IR while the interpreter runs) → `ir` (with FOLD,
+//! MEM, BOUNDS and CSE on emission: `opt::fold`, `opt::mem`, `opt::bounds`, `opt::cse`)
+//! → `opt::loop_` (LOOP) → `opt::dce` → `asm` (register allocation, `asm::x64` code) →
+//! `mcode` (executable memory) → `trace` (compiled traces, entering them) → `exit` (from
+//! an exit back to the interpreter's state); `tree` joins traces into trees, `helpers`
+//! are what traces call, and `ctx` is the native context every trace runs with, below
+//! all of them. This module holds the per-store
 //! state: which loops have traces, penalties, statistics, and the decisions to record.
 //!
 //! ## Hot counting and trace state
@@ -157,6 +159,7 @@
 //! accumulator.
 
 pub(crate) mod asm;
+pub(crate) mod ctx;
 pub(crate) mod entries;
 pub(crate) mod exit;
 pub(crate) mod fuel;
@@ -357,7 +360,7 @@ pub(crate) struct JitState {
         clippy::vec_box,
         reason = "a context (3 KiB) is taken out while its trace runs; boxed, that is a pointer move"
     )]
-    ctxs: Vec<Box<trace::TraceCtx>>,
+    ctxs: Vec<Box<ctx::TraceCtx>>,
     /// Traces running now (a host call from a trace can enter another): nothing is
     /// flushed while one runs.
     active: u32,
@@ -604,7 +607,7 @@ fn run_trace(s: &mut StoreInner, t: u32, stop: usize) -> LoopAction {
     let trace = jit.forest.get_mut(t).expect("checked above");
     trace.entries += 1;
     trace.last_entered = entered;
-    let mut ctx = jit.ctxs.pop().unwrap_or_else(trace::TraceCtx::new_boxed);
+    let mut ctx = jit.ctxs.pop().unwrap_or_else(ctx::TraceCtx::new_boxed);
     jit.active += 1;
     crate::jit::profile::trace_entered(s);
     let (tn, k) = trace::enter(s, code, &mut ctx, (extent, depth));

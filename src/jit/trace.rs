@@ -1,5 +1,5 @@
-//! Compiled traces: the native context they run with, compilation of a finished
-//! recording (LOOP, DCE, register allocation, code), entering a trace, and the exit
+//! Compiled traces: compilation of a finished recording (LOOP, DCE, register
+//! allocation, code), entering a trace with its native context (`ctx`), and the exit
 //! handler that rebuilds the interpreter's state from a snapshot.
 //!
 //! Entering: the interpreter is at a loop header whose trace exists; the trace runs with
@@ -9,6 +9,7 @@
 //! the trace had inlined, and tells the interpreter where to resume.
 
 use super::asm::{self, Arch, Loc, Unit, x64::X64};
+use super::ctx::TraceCtx;
 use super::exit::{Exit, Source, Writes};
 use super::helpers::HelperFn;
 use super::ir::{Op, Ref, Ty, format_ins};
@@ -16,157 +17,12 @@ use super::mcode::{CodeRef, McodeArea};
 use super::opt;
 use super::record::{Abort, Recorder};
 use super::tree::Link;
-use crate::runtime::store::{GlobalEntity, StoreInner};
-
-/// Spill slots a trace may use.
-pub(crate) const MAX_SPILLS: usize = 256;
+use crate::runtime::store::StoreInner;
 
 /// Bytes of native stack that native calls between traces may use below a trace's
 /// entry (each takes the caller's live registers and spill slots, a few hundred bytes
 /// at most); a call past it leaves the trace and the interpreter makes it.
 const NATIVE_STACK: usize = 256 * 1024;
-
-/// What a trace called from another (`CallTrace`) returns when it returned normally
-/// (any other value is the number of the exit it took).
-pub(crate) const RETURNED: u32 = u32::MAX;
-
-/// What the `CallAny` helper returns when the call it made did not return (it trapped,
-/// or a host function failed): the caller unwinds with the error pending.
-pub(crate) const FAILED: u32 = u32::MAX - 1;
-
-/// Where things are in [`TraceCtx::words`]: general registers, float registers, the
-/// save area (registers preserved across helper calls, values parked by PHI moves), the
-/// spill slots.
-pub(crate) mod word {
-    pub(crate) const GPR: usize = 0;
-    pub(crate) const FPR: usize = 16;
-    pub(crate) const SAVE: usize = 32;
-    pub(crate) const SPILL: usize = 96;
-}
-
-/// Words in [`TraceCtx::words`].
-pub(crate) const WORDS: usize = word::SPILL + MAX_SPILLS;
-
-/// What a running trace reads and writes besides its registers. Field offsets are used
-/// by the generated code.
-#[repr(C)]
-pub(crate) struct TraceCtx {
-    pub(crate) mem: *mut u8,
-    pub(crate) mem_len: u64,
-    /// The root frame's first slot.
-    pub(crate) sp: *mut u64,
-    pub(crate) globals: *mut GlobalEntity,
-    /// The elements of the instance's table 0 (`call_indirect`'s usual table), and
-    /// their number.
-    pub(crate) table0: *const u64,
-    pub(crate) table0_len: u64,
-    pub(crate) store: *mut StoreInner,
-    /// The root frame's base in the value stack.
-    pub(crate) root_base: usize,
-    /// The store's epoch deadline (epoch interruption).
-    pub(crate) epoch_deadline: u64,
-    /// Native calls between traces (`CallTrace`) in progress: 0 in a trace entered
-    /// from the interpreter, which returns to the interpreter at its exits.
-    pub(crate) depth: u32,
-    /// Further native calls the frame stack has room for, should they all unwind.
-    pub(crate) calls_left: u32,
-    /// The lowest native stack pointer a native call may start from.
-    pub(crate) stack_limit: usize,
-    /// The highest slot pointer a callee's frame may start at: the tree's extent above
-    /// it is inside the value stack.
-    pub(crate) sp_limit: *mut u64,
-    /// The largest extent of any trace (what a callee's frame needs above its base).
-    pub(crate) extent: usize,
-    /// The store's native entries of function traces by table entry: code, keys, and
-    /// their number (see `entries`): what megamorphic call sites call.
-    pub(crate) entry_code: *const usize,
-    pub(crate) entry_keys: *const u64,
-    pub(crate) entries_len: u64,
-    /// The store's `layout` when memory 0, table 0 and the entries were last read.
-    layout: u64,
-    pub(crate) exit: u32,
-    /// The number of the trace whose exit was taken (links cross traces).
-    pub(crate) trace: u32,
-    /// The registers saved at an exit (general, then float), the save area for helper
-    /// calls and PHI moves, and the spill slots: one array, so an exit reads any value
-    /// by its index (see [`word`]).
-    pub(crate) words: [u64; WORDS],
-}
-
-impl TraceCtx {
-    pub(crate) fn new_boxed() -> Box<TraceCtx> {
-        Box::new(TraceCtx {
-            mem: std::ptr::null_mut(),
-            mem_len: 0,
-            sp: std::ptr::null_mut(),
-            globals: std::ptr::null_mut(),
-            table0: std::ptr::null(),
-            table0_len: 0,
-            store: std::ptr::null_mut(),
-            root_base: 0,
-            epoch_deadline: 0,
-            depth: 0,
-            calls_left: 0,
-            stack_limit: usize::MAX,
-            sp_limit: std::ptr::null_mut(),
-            extent: 0,
-            entry_code: std::ptr::null(),
-            entry_keys: std::ptr::null(),
-            entries_len: 0,
-            layout: u64::MAX,
-            exit: 0,
-            trace: 0,
-            words: [0; WORDS],
-        })
-    }
-
-    /// Re-reads what helpers may have moved or changed: the value stack, the globals,
-    /// the epoch deadline, and, when the store's `layout` says they may have changed,
-    /// memory 0, table 0 and the native entries (a trace installed meanwhile may have
-    /// grown them).
-    #[inline]
-    pub(crate) fn refresh(&mut self, s: &mut StoreInner) {
-        let values = s.stack.values.as_mut_ptr();
-        // SAFETY: `root_base` is inside the value stack (the trace's frame is on it), and
-        // so is the limit, which is at most its length.
-        unsafe {
-            self.sp = values.add(self.root_base);
-            self.sp_limit = values.add(s.stack.values.len().saturating_sub(self.extent));
-        }
-        self.globals = s.globals.as_mut_ptr();
-        self.epoch_deadline = s.epoch_deadline;
-        if self.layout != s.layout {
-            self.refresh_layout(s);
-        }
-    }
-
-    /// Reads everything again (a trace is entered: the context may have served another
-    /// instance).
-    pub(crate) fn refresh_all(&mut self, s: &mut StoreInner) {
-        self.layout = u64::MAX;
-        self.refresh(s);
-    }
-
-    #[inline(never)]
-    fn refresh_layout(&mut self, s: &mut StoreInner) {
-        self.layout = s.layout;
-        let (mem, len) = crate::interp::memory0(s, s.stack.instance);
-        self.mem = mem;
-        self.mem_len = len as u64;
-        let table0 = s.instances[s.stack.instance as usize].tables.first();
-        (self.table0, self.table0_len) = match table0 {
-            Some(&t) => {
-                let elems = &s.tables[t as usize].elems;
-                (elems.as_ptr(), elems.len() as u64)
-            }
-            None => (std::ptr::null(), 0),
-        };
-        (self.entry_code, self.entry_keys, self.entries_len) = match &s.jit {
-            Some(j) => j.entries.raw(),
-            None => (std::ptr::null(), std::ptr::null(), 0),
-        };
-    }
-}
 
 /// A compiled trace: a root (entered from its loop header) or a side trace (entered
 /// from its parent's exit branch): its code, and what the tree knows of it.

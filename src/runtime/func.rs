@@ -8,7 +8,7 @@
 
 use crate::error::Error;
 use crate::interp::{self, Outcome};
-use crate::jit::trace::TraceCtx;
+use crate::jit::ctx::TraceCtx;
 use crate::runtime::extern_::Extern;
 use crate::runtime::limits::Growth;
 use crate::runtime::store::{

@@ -19,12 +19,12 @@
 )]
 
 use super::{Alloc, Arch, Assembled, Loc, Unit};
+use crate::jit::ctx::{FAILED, MAX_SPILLS, RETURNED, TraceCtx, word};
 use crate::jit::fuel::FUEL_SLOT;
 use crate::jit::helpers::{self, Helper};
 use crate::jit::ir::{Cond, Ins, Ir, Mem, Op, Ref, Ty};
 use crate::jit::mcode;
 use crate::jit::record::Abort;
-use crate::jit::trace::{FAILED, MAX_SPILLS, RETURNED, TraceCtx, word};
 use crate::runtime::store::{GlobalEntity, StoreInner};
 use dynasmrt::x64::X64Relocation;
 use dynasmrt::{DynamicLabel, DynasmApi, DynasmLabelApi, VecAssembler, dynasm};
