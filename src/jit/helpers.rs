@@ -12,7 +12,7 @@ use super::ctx::{FAILED, RETURNED, TraceCtx};
 use super::ir::{Op, Ty};
 use super::opt::fold;
 use crate::error::Error;
-use crate::interp::exec_rt as rt;
+use crate::interp::bulk as rt;
 use crate::runtime::store::{FuncEntity, HostTrampoline, StoreInner};
 use crate::runtime::trap::TrapCode;
 
