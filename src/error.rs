@@ -2,7 +2,7 @@
 //!
 //! An [`Error`] is a compile error (malformed, invalid or unsupported module), a link error
 //! (unknown or mismatched import), a trap, a host error passed through from a host function,
-//! or a WASI-style process exit. [`Error::kind`] tells them apart.
+//! a WASI-style process exit, a misuse of the API, or a module file that could not be read. [`Error::kind`] tells them apart.
 
 use crate::runtime::trap::{Trap, TrapCode};
 use std::fmt;
@@ -23,6 +23,13 @@ pub enum ErrorKind {
     Exit(i32),
     /// A misuse of the API, such as a type mismatch in `Func::call` arguments.
     Usage(String),
+    /// A module file could not be read (`Module::from_file`).
+    Io {
+        /// The file.
+        path: std::path::PathBuf,
+        /// Why it could not be read.
+        error: std::io::Error,
+    },
 }
 
 /// The error type of every fallible operation in spur.
@@ -160,6 +167,7 @@ impl fmt::Display for Error {
             ErrorKind::Host(e) => write!(f, "{e}"),
             ErrorKind::Exit(s) => write!(f, "exit with status {s}"),
             ErrorKind::Usage(m) => write!(f, "{m}"),
+            ErrorKind::Io { path, error } => write!(f, "cannot read `{}`: {error}", path.display()),
         }
     }
 }
@@ -175,6 +183,7 @@ impl std::error::Error for Error {
         match &*self.kind {
             ErrorKind::Trap(t) => Some(t),
             ErrorKind::Host(e) => Some(&**e),
+            ErrorKind::Io { error, .. } => Some(error),
             _ => None,
         }
     }

@@ -218,3 +218,58 @@ fn random_valid_modules_run() {
     }
     assert!(valid > 100, "only {valid} modules generated");
 }
+
+#[test]
+fn module_files_load_or_say_why_not() {
+    let engine = Engine::default();
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let scratch = std::env::temp_dir().join(format!("spur-from-file-{}", std::process::id()));
+    std::fs::create_dir_all(&scratch).unwrap();
+
+    // A binary file and a text file load as `Module::new` loads their bytes.
+    let wasm = dir.join("benches/kernels/fib.wasm");
+    let from_file = Module::from_file(&engine, &wasm).unwrap();
+    let from_bytes = Module::new(&engine, std::fs::read(&wasm).unwrap()).unwrap();
+    let names = |m: &Module| {
+        m.exports()
+            .map(|e| e.name().to_string())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(names(&from_file), names(&from_bytes));
+    let wat = scratch.join("add.wat");
+    std::fs::write(
+        &wat,
+        r#"(module (func (export "add") (param i32 i32) (result i32)
+        (i32.add (local.get 0) (local.get 1))))"#,
+    )
+    .unwrap();
+    let module = Module::from_file(&engine, &wat).unwrap();
+    let mut store = Store::new(&engine, ());
+    let instance = Linker::new(&engine)
+        .instantiate(&mut store, &module)
+        .unwrap();
+    let add = instance
+        .get_typed_func::<(i32, i32), i32>(&mut store, "add")
+        .unwrap();
+    assert_eq!(add.call(&mut store, (40, 2)).unwrap(), 42);
+
+    // A missing file and a folder are read errors naming the path; garbage is a compile
+    // error.
+    for unreadable in [scratch.join("missing.wasm"), scratch.clone()] {
+        let err = Module::from_file(&engine, &unreadable).unwrap_err();
+        assert!(matches!(err.kind(), spur::ErrorKind::Io { .. }), "{err}");
+        assert!(
+            err.to_string().contains(&*unreadable.to_string_lossy()),
+            "{err}"
+        );
+        assert!(std::error::Error::source(&err).is_some());
+    }
+    let garbage = scratch.join("garbage.wasm");
+    std::fs::write(&garbage, b"\0asm\x01\0\0\0\x7f\x7f").unwrap();
+    assert!(
+        Module::from_file(&engine, &garbage)
+            .unwrap_err()
+            .is_compile()
+    );
+    std::fs::remove_dir_all(&scratch).unwrap();
+}

@@ -224,6 +224,31 @@ impl Module {
         Module::from_binary(engine, &binary)
     }
 
+    /// Reads, decodes and validates the module in file `path`, binary or text (`.wat`).
+    ///
+    /// The file is read into memory, not mapped: the module keeps its bytes for lazy
+    /// translation (and lazy validation), and a mapping would change under it if the file
+    /// were rewritten.
+    ///
+    /// ```
+    /// use spur::{Engine, ErrorKind, Module};
+    ///
+    /// let engine = Engine::default();
+    /// let err = Module::from_file(&engine, "no/such/module.wasm").unwrap_err();
+    /// assert!(matches!(err.kind(), ErrorKind::Io { .. }));
+    /// assert!(err.to_string().contains("no/such/module.wasm"));
+    /// ```
+    pub fn from_file(engine: &Engine, path: impl AsRef<std::path::Path>) -> Result<Module, Error> {
+        let path = path.as_ref();
+        let bytes = std::fs::read(path).map_err(|error| {
+            Error::from_kind(crate::error::ErrorKind::Io {
+                path: path.to_path_buf(),
+                error,
+            })
+        })?;
+        Module::new(engine, bytes)
+    }
+
     /// Decodes and validates a module from its binary form.
     pub fn from_binary(engine: &Engine, bytes: &[u8]) -> Result<Module, Error> {
         let inner = parse(engine, bytes)?;
