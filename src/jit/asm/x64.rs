@@ -83,6 +83,7 @@ impl Arch for X64 {
                 snap_of[s.at.idx()] = k;
             }
         }
+        let loop_label = ops.new_dynamic_label();
         let mut cg = Cg {
             ops,
             ir,
@@ -95,6 +96,8 @@ impl Arch for X64 {
             host_call: unit.host_call,
             switches: Vec::new(),
             cold: Vec::new(),
+            loop_label,
+            closing: None,
             out: Assembled {
                 code: Vec::new(),
                 text: 0,
@@ -213,6 +216,10 @@ struct Cg<'a, 'b> {
     switches: Vec<(DynamicLabel, DynamicLabel, usize, u32, u32)>,
     /// Rarely taken paths, placed after the body so the hot path falls through.
     cold: Vec<Cold>,
+    /// The loop header (placed at the `Loop` marker, if there is one).
+    loop_label: DynamicLabel,
+    /// The guard that closes the loop by branching back (see `closing_guard`).
+    closing: Option<usize>,
     /// What the trace tree needs to know about the code (offsets of entries and branches).
     out: Assembled,
 }
@@ -422,7 +429,8 @@ impl Cg<'_, '_> {
     // ---- the trace ----
 
     fn trace(&mut self, unit: &Unit) {
-        let loop_label = self.ops.new_dynamic_label();
+        let loop_label = self.loop_label;
+        self.closing = self.closing_guard();
         if unit.side {
             // Entered by a jump from the parent's exit branch: its frame, context and
             // memory registers are already set up; inherited values move where this
@@ -453,7 +461,7 @@ impl Cg<'_, '_> {
                 self.emit(r, &ins);
             }
         }
-        if self.alloc.loop_at.is_some() {
+        if self.alloc.loop_at.is_some() && self.closing.is_none() {
             self.phi_moves();
             dynasm!(self.ops ; .arch x64 ; jmp =>loop_label);
         }
@@ -799,6 +807,13 @@ impl Cg<'_, '_> {
 
     /// Moves every PHI's right side into its left side's location, as one parallel move.
     fn phi_moves(&mut self) {
+        let moves = self.phi_move_list();
+        self.parallel_move(moves);
+    }
+
+    /// The moves the PHIs need before the backward jump (none when every right side
+    /// took over its left side's register).
+    fn phi_move_list(&self) -> Vec<(Loc, Src)> {
         let mut moves: Vec<(Loc, Src)> = Vec::new();
         for &(left, right) in &self.alloc.phis {
             let d = self.loc(left);
@@ -807,7 +822,24 @@ impl Cg<'_, '_> {
             }
             moves.push((d, Src::Val(right)));
         }
-        self.parallel_move(moves);
+        moves
+    }
+
+    /// The guard that closes the loop, if the body ends in a guard with a snapshot and
+    /// the PHIs need no moves: its branch then goes back to the loop header when the
+    /// condition holds, and a jump takes the exit, so an iteration costs one branch
+    /// instead of two (a float equality, which tests two flags, exits as usual and then
+    /// jumps back).
+    fn closing_guard(&self) -> Option<usize> {
+        self.alloc.loop_at?;
+        let last = (0..self.ir.len()).rev().find(|&i| {
+            let op = self.ir.ins[i].op;
+            !matches!(op, Op::Phi | Op::Nop | Op::K) && !self.alloc.fused[i]
+        })?;
+        (self.ir.ins[last].op == Op::Guard
+            && self.snap_of[last] != usize::MAX
+            && self.phi_move_list().is_empty())
+        .then_some(last)
     }
 
     /// Performs `moves` (destination, source) as if all at once: cycles go through the
@@ -1244,7 +1276,17 @@ impl Cg<'_, '_> {
     /// Exits unless the guard's comparison holds.
     fn guard(&mut self, r: Ref, ins: &Ins) {
         let flags = self.compare(ins.cond(), ins.a, ins.b);
+        let closing = self.closing == Some(r.idx());
         match flags {
+            Flags::One(cc) if closing => {
+                let k = self.snap_of[r.idx()];
+                self.jcc(cc, self.loop_label);
+                dynasm!(self.ops ; .arch x64 ; jmp =>self.exits[k]);
+                // The exit's jump is patchable like a branch (the 5-byte rel32 form).
+                let at = self.ops.offset().0 as u32 - 5;
+                self.out.exit_sites[k].push(at);
+                return;
+            }
             Flags::One(cc) => self.exit_if(r, cc.negate()),
             // Exit unless (ZF && !PF).
             Flags::FEq => {
@@ -1258,6 +1300,9 @@ impl Cg<'_, '_> {
                 self.exit_if(r, Jcc::E);
                 dynasm!(self.ops ; .arch x64 ; =>skip);
             }
+        }
+        if closing {
+            dynasm!(self.ops ; .arch x64 ; jmp =>self.loop_label);
         }
     }
 
