@@ -69,8 +69,10 @@
 //!   `call_indirect` sites call their targets' function traces through `entries`. Tunables are
 //!   [`JitParams`] (`Config::jit_param`) with presets [`JitPreset`]
 //!   (`Config::jit_preset`), statistics [`JitStats`]
-//!   (`Store::jit_stats`), and `Store::set_trace_dump` writes every trace (bytecode, IR
-//!   with snapshots, machine code). The design is in the `jit` module's header.
+//!   (`Store::jit_stats`); `Store::set_trace_dump` writes every trace (bytecode, IR
+//!   with snapshots, machine code) and every abort, blacklisting and eviction as text,
+//!   and `Store::set_trace_log` writes the same events as JSON Lines (`jit::dump`). The
+//!   design is in the `jit` module's header.
 //! - [`wasi`]: WASI preview 1 for the `spur` command line and for embedders.
 //! - `error`: one [`Error`] type distinguishing compile errors, link errors, traps, host
 //!   errors and exit requests.

@@ -1095,6 +1095,72 @@ fn assert_dump_has_trace_1(dump: &str) {
 }
 
 #[test]
+fn invoke_trace_log_writes_json_lines() {
+    let tmp = TempDir::new("trace-log");
+    let file = tmp.path().join("hot.wat");
+    std::fs::write(&file, HOT_LOOP_WAT).unwrap();
+    let file = file.to_str().unwrap();
+    let expected = format!("{}\n", hot_loop_result(1000));
+
+    // One JSON object per line: trace 1 first, its counts when the store goes.
+    let log = tmp.path().join("log.jsonl");
+    let o = spur(
+        &[
+            "invoke",
+            "--trace-log",
+            log.to_str().unwrap(),
+            file,
+            "run",
+            "1000",
+        ],
+        "",
+    );
+    assert_eq!(
+        (o.stdout.as_str(), o.stderr.as_str(), o.code),
+        (expected.as_str(), "", 0)
+    );
+    let text = std::fs::read_to_string(&log).expect("the log file was written");
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(
+        lines[0].starts_with(r#"{"event":"trace","trace":1,"parent":null,"#),
+        "{text}"
+    );
+    assert!(lines[0].contains(r#""link":"-> loop""#), "{text}");
+    let counts = r#"{"event":"counts","trace":1,"entries":"#;
+    assert!(lines.iter().any(|l| l.starts_with(counts)), "{text}");
+    assert!(
+        lines.last().unwrap().starts_with(r#"{"event":"counts","#),
+        "{text}"
+    );
+    assert!(
+        lines
+            .iter()
+            .all(|l| l.starts_with(r#"{"event":""#) && l.ends_with('}'))
+    );
+
+    // A log that cannot be created is an error before anything runs.
+    let bad = tmp.path().join("no/such/dir/log.jsonl");
+    let o = spur(
+        &[
+            "invoke",
+            "--trace-log",
+            bad.to_str().unwrap(),
+            file,
+            "run",
+            "1000",
+        ],
+        "",
+    );
+    assert_eq!(o.stdout, "");
+    assert_ne!(o.code, 0);
+    assert!(
+        o.stderr.contains("cannot create trace log file"),
+        "{}",
+        o.stderr
+    );
+}
+
+#[test]
 fn invoke_dump_writes_traces_to_a_file_or_stderr() {
     let tmp = TempDir::new("dump");
     let file = tmp.path().join("hot.wat");

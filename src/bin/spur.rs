@@ -94,6 +94,11 @@ struct RunOptions {
     /// FILE, or to stderr when no FILE is given
     #[arg(long, value_name = "FILE", num_args = 0..=1, require_equals = true, default_missing_value = "-")]
     dump: Option<PathBuf>,
+    /// Write what the JIT does (traces with their bytecode, IR and machine code, aborts,
+    /// blacklisting, evictions, and at the end each trace's entry and exit counts) to
+    /// FILE as JSON Lines; `-` writes to stderr
+    #[arg(long, value_name = "FILE")]
+    trace_log: Option<PathBuf>,
     /// Stop the program once it has run this long (e.g. `500ms`, `2s`, `1.5m`), with the
     /// `interrupt` trap and exit status 124; built on epoch interruption
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
@@ -288,19 +293,31 @@ fn start_timer(opts: &RunOptions, engine: &Engine, store: &mut Store<Host>) {
     });
 }
 
-/// Sends the trace dump where `--dump` asks.
+/// Sends the trace dump and the trace log where `--dump` and `--trace-log` ask.
 fn set_dump(opts: &RunOptions, store: &mut Store<Host>) -> Result<(), Failure> {
-    match opts.dump.as_deref() {
-        None => {}
-        Some(p) if p == Path::new("-") => store.set_trace_dump(std::io::stderr()),
-        Some(p) => {
-            let f = std::fs::File::create(p).map_err(|e| {
-                Failure::new(format!("cannot create dump file `{}`: {e}", p.display()))
-            })?;
-            store.set_trace_dump(std::io::BufWriter::new(f));
+    if let Some(p) = opts.dump.as_deref() {
+        match output(p, "dump")? {
+            None => store.set_trace_dump(std::io::stderr()),
+            Some(f) => store.set_trace_dump(f),
+        }
+    }
+    if let Some(p) = opts.trace_log.as_deref() {
+        match output(p, "trace log")? {
+            None => store.set_trace_log(std::io::stderr()),
+            Some(f) => store.set_trace_log(f),
         }
     }
     Ok(())
+}
+
+/// The file `p` created for writing (`None` for `-`: standard error).
+fn output(p: &Path, what: &str) -> Result<Option<std::io::BufWriter<std::fs::File>>, Failure> {
+    if p == Path::new("-") {
+        return Ok(None);
+    }
+    let f = std::fs::File::create(p)
+        .map_err(|e| Failure::new(format!("cannot create {what} file `{}`: {e}", p.display())))?;
+    Ok(Some(std::io::BufWriter::new(f)))
 }
 
 /// Times and sizes for `--stats`.

@@ -6,8 +6,8 @@
 //! → `opt::loop_` (LOOP) → `opt::dce` → `asm` (register allocation, `asm::x64` code) →
 //! `mcode` (executable memory) → `trace` (compiled traces, entering them) → `exit` (from
 //! an exit back to the interpreter's state); `tree` joins traces into trees, `helpers`
-//! are what traces call, and `ctx` is the native context every trace runs with, below
-//! all of them. This module holds the per-store
+//! are what traces call, `ctx` is the native context every trace runs with, below all
+//! of them, and `dump` writes the trace log (text or JSON Lines). This module holds the per-store
 //! state: which loops have traces, penalties, statistics, and the decisions to record.
 //!
 //! ## Hot counting and trace state
@@ -160,6 +160,7 @@
 
 pub(crate) mod asm;
 pub(crate) mod ctx;
+pub(crate) mod dump;
 pub(crate) mod entries;
 pub(crate) mod exit;
 pub(crate) mod fuel;
@@ -177,7 +178,6 @@ pub(crate) mod tree;
 use crate::error::Error;
 use crate::interp::{CompiledFunc, Instr};
 use crate::runtime::store::StoreInner;
-use asm::{Arch, x64::X64};
 use params::JitParams;
 use perfmap::ProfilingStrategy;
 use record::{Abort, Recorder, Step};
@@ -340,9 +340,6 @@ impl std::fmt::Display for JitStats {
     }
 }
 
-/// Where `--dump` output goes.
-pub(crate) type DumpSink = std::sync::Arc<std::sync::Mutex<dyn std::io::Write + Send>>;
-
 /// The JIT state of one store.
 pub(crate) struct JitState {
     params: JitParams,
@@ -372,7 +369,8 @@ pub(crate) struct JitState {
     pub(crate) pending_error: Option<Error>,
     /// A host function's panic, caught inside a trace and resumed once it has exited.
     pub(crate) pending_panic: Option<Box<dyn std::any::Any + Send>>,
-    pub(crate) dump: Option<DumpSink>,
+    /// Where the trace log goes (`--dump` text, `--trace-log` JSON Lines).
+    pub(crate) log: Vec<dump::Sink>,
     /// When the JIT started (the time `budget` counts from).
     started: Instant,
     /// Frames of traces called natively whose exits were taken (unwinding), innermost
@@ -408,7 +406,7 @@ impl JitState {
             rng: 0x2545_f491,
             pending_error: None,
             pending_panic: None,
-            dump: None,
+            log: Vec::new(),
             started: Instant::now(),
             unwind: Vec::new(),
             unwound: None,
@@ -490,6 +488,8 @@ impl JitState {
             self.loops.insert(key, LoopState::Blacklisted);
             self.stats.blacklisted += 1;
             tracing::debug!(target: "spur::jit", func = func_index(key.0), loop_id = key.1, "blacklist");
+            let (func, loop_id) = (func_index(key.0), key.1);
+            dump::log(&self.log, &dump::Event::Blacklist { func, loop_id });
             ILOOP
         } else {
             self.penalties.insert(key, next);
@@ -578,7 +578,7 @@ pub(crate) fn hot_loop(s: &mut StoreInner, pc: *const Instr, id: u32, stop: usiz
         return LoopAction::Continue;
     }
     tracing::debug!(target: "spur::jit", func = func_index(key.0), loop_id = id, "trace start");
-    let logging = jit.dump.is_some();
+    let logging = !jit.log.is_empty();
     let rec = Recorder::new(s, pc, id, stop, &params, logging);
     s.jit.as_mut().expect("jit state").recorder = Some(rec);
     ctr.store(1, Ordering::Relaxed);
@@ -763,7 +763,7 @@ fn start_side(s: &mut StoreInner, parent: u32, k: usize, stop: usize) -> bool {
         return false;
     }
     let params = jit.params;
-    let logging = jit.dump.is_some();
+    let logging = !jit.log.is_empty();
     tracing::debug!(target: "spur::jit", parent, exit = k, "side trace start");
     let rec = Recorder::new_side(s, p, k, stop, &params, logging);
     s.jit.as_mut().expect("jit state").recorder = Some(rec);
@@ -824,6 +824,19 @@ fn fail(jit: &mut JitState, rec: &record::Origin, reason: Abort) {
     let key = (rec.root as usize, rec.loop_id);
     let (at_func, at) = rec.at;
     tracing::debug!(target: "spur::jit", func = func_index(key.0), loop_id = key.1, reason = reason.message(), at_func, at, side = rec.parent.is_some(), "trace abort");
+    let place = dump::Place {
+        func: func_index(key.0),
+        loop_id: key.1,
+        parent: rec.parent,
+    };
+    dump::log(
+        &jit.log,
+        &dump::Event::Abort {
+            place,
+            reason,
+            at: rec.at,
+        },
+    );
     match rec.parent {
         Some((p, k)) => {
             if let Some(t) = jit.forest.get_mut(p) {
@@ -916,11 +929,11 @@ fn close_recording(s: &mut StoreInner) {
         host_call,
     };
     let started = Instant::now();
-    let want_dump = jit.dump.is_some();
+    let want_listing = !jit.log.is_empty();
     let (key, parent) = ((rec.root as usize, rec.loop_id), rec.parent);
     let icall_targets = std::mem::take(&mut rec.icall_targets);
     let instance = rec.instance;
-    let installed = match trace::compile(rec, &place, want_dump) {
+    let installed = match trace::compile(rec, &place, want_listing) {
         Err(a) => Err(a),
         Ok(mut built) => loop {
             let area = jit.mcode.as_mut().expect("mcode area");
@@ -938,7 +951,7 @@ fn close_recording(s: &mut StoreInner) {
         },
     };
     jit.stats.compile_time += started.elapsed();
-    let (trace, dump) = match installed {
+    let (trace, listing) = match installed {
         Ok(t) => t,
         Err(a) => {
             fail(jit, &origin, a);
@@ -951,8 +964,16 @@ fn close_recording(s: &mut StoreInner) {
         }
     };
     tracing::debug!(target: "spur::jit", trace = number, func = func_index(key.0), loop_id = key.1, exits = trace.exits.len(), mcode = trace.code.len(), "trace stop");
-    if let (Some(sink), Some(d)) = (&jit.dump, dump) {
-        write_dump(sink, &trace, &d);
+    if let Some(listing) = &listing {
+        let func = func_index(key.0);
+        dump::log(
+            &jit.log,
+            &dump::Event::Trace {
+                trace: &trace,
+                func,
+                listing,
+            },
+        );
     }
     if jit.perfmap {
         let module = &s.instances[instance as usize].module.inner;
@@ -1077,6 +1098,15 @@ fn evict_tree(jit: &mut JitState, root: u32) -> bool {
     match jit.forest.evict(area, root) {
         Ok(Some(t)) => {
             tracing::debug!(target: "spur::jit", trace = root, func = func_index(t.func as usize), loop_id = t.loop_id, "evict");
+            let (func, loop_id) = (func_index(t.func as usize), t.loop_id);
+            dump::log(
+                &jit.log,
+                &dump::Event::Evict {
+                    root,
+                    func,
+                    loop_id,
+                },
+            );
             jit.loops.remove(&(t.func as usize, t.loop_id));
             counter(t.func, t.loop_id).store(threshold(&jit.params, t.loop_id), Ordering::Relaxed);
             jit.stats.evicted += 1;
@@ -1086,6 +1116,18 @@ fn evict_tree(jit: &mut JitState, root: u32) -> bool {
         Err(_) => {
             flush_all(jit);
             false
+        }
+    }
+}
+
+impl Drop for JitState {
+    /// The trace log ends with how often each trace still alive ran.
+    fn drop(&mut self) {
+        if self.log.is_empty() {
+            return;
+        }
+        for trace in self.forest.iter() {
+            dump::log(&self.log, &dump::Event::Counts { trace });
         }
     }
 }
@@ -1111,6 +1153,7 @@ fn flush_all(jit: &mut JitState) {
     jit.loops.retain(|_, st| !matches!(st, LoopState::Trace(_)));
     jit.entries.clear();
     jit.stats.flushes += 1;
+    dump::log(&jit.log, &dump::Event::Flush);
     if let Some(m) = jit.mcode.as_mut() {
         let _ = m.flush();
     }
@@ -1129,35 +1172,8 @@ fn name_for_perf(module: &crate::module::ModuleInner, func: u32, trace: &trace::
         Some((p, k)) => format!("spur trace {number} side {p}/{k} {func}"),
         None => format!(
             "spur trace {number} root {func} {}",
-            start_name(trace.loop_id)
+            dump::start_name(trace.loop_id)
         ),
     };
     perfmap::name(trace.code.ptr(), trace.code.len(), &name);
-}
-
-/// Where a tree starts, as dumps and the perf map name it: `loop N` or `entry`.
-fn start_name(loop_id: u32) -> String {
-    match loop_id {
-        ENTRY => "entry".to_string(),
-        id => format!("loop {id}"),
-    }
-}
-
-fn write_dump(sink: &DumpSink, trace: &trace::Trace, d: &trace::Dump) {
-    let mut out = sink.lock().unwrap_or_else(|e| e.into_inner());
-    // SAFETY: the trace's function is alive while the trace is.
-    let func_index = unsafe { (*trace.func).func_index };
-    let n = trace.number;
-    let at = start_name(trace.loop_id);
-    let _ = match trace.parent {
-        Some((p, k)) => writeln!(out, "---- TRACE {n} start {p}/{k} func[{func_index}] {at}"),
-        None => writeln!(out, "---- TRACE {n} start func[{func_index}] {at}"),
-    };
-    let _ = writeln!(out, "---- TRACE {n} bytecode");
-    let _ = out.write_all(d.bytecode.as_bytes());
-    let _ = writeln!(out, "---- TRACE {n} IR");
-    let _ = out.write_all(d.ir.as_bytes());
-    let _ = writeln!(out, "---- TRACE {n} mcode {} bytes", d.code.len());
-    let _ = out.write_all(X64::disasm(&d.code, d.text).as_bytes());
-    let _ = writeln!(out, "---- TRACE {n} stop {}", trace.link.describe());
 }

@@ -10,12 +10,13 @@
 
 use super::asm::{self, Arch, Loc, Unit, x64::X64};
 use super::ctx::TraceCtx;
+use super::dump::Listing;
 use super::exit::{Exit, Source, Writes};
 use super::helpers::HelperFn;
 use super::ir::{Op, Ref, Ty, format_ins};
 use super::mcode::{CodeRef, McodeArea};
 use super::opt;
-use super::record::{Abort, Recorder};
+use super::record::{Abort, Recorded, Recorder};
 use super::tree::Link;
 use crate::runtime::store::StoreInner;
 
@@ -101,16 +102,7 @@ pub(crate) struct Built {
     links: Vec<(u32, u32)>,
     /// Native calls: (offset, target trace or `SELF`), filled in the same way.
     calls: Vec<(u32, u32)>,
-    dump: Option<Dump>,
-}
-
-/// The text of a trace for `--dump`: recorded bytecode, IR with snapshots, machine code.
-pub(crate) struct Dump {
-    pub(crate) bytecode: String,
-    pub(crate) ir: String,
-    pub(crate) code: Vec<u8>,
-    /// Where the instructions end in `code` (see [`asm::Assembled::text`]).
-    pub(crate) text: usize,
+    listing: Option<Listing>,
 }
 
 /// What a compiled trace's place in its tree is, as `compile` needs it.
@@ -136,7 +128,7 @@ pub(crate) struct Placement {
 pub(crate) fn compile(
     mut rec: Box<Recorder>,
     place: &Placement,
-    want_dump: bool,
+    want_listing: bool,
 ) -> Result<Built, Abort> {
     if rec.link == Link::Loop {
         let carried = rec.carried();
@@ -195,7 +187,10 @@ pub(crate) fn compile(
         .collect();
     // A link's snapshot is the last one: its exit is where the link falls back to.
     let link_jump = out.links.first().map(|&(at, _)| (at, exits.len() - 1));
-    let dump = want_dump.then(|| dump(&rec, &alloc, out.code.clone(), out.text as usize));
+    let listing = want_listing.then(|| {
+        let bytecode = std::mem::take(&mut rec.log);
+        listing(&rec, bytecode, &alloc, out.code.clone(), out.text as usize)
+    });
     let body = Body {
         number: place.number,
         entry: out.entry,
@@ -224,7 +219,7 @@ pub(crate) fn compile(
         code: out.code,
         links: out.links,
         calls: out.calls,
-        dump,
+        listing,
     })
 }
 
@@ -238,7 +233,7 @@ pub(crate) fn install(
     mut built: Built,
     area: &mut McodeArea,
     entry_of: &dyn Fn(u32) -> Option<*const u8>,
-) -> Result<(Trace, Option<Dump>), (Built, Abort)> {
+) -> Result<(Trace, Option<Listing>), (Built, Abort)> {
     let mut w = match area.begin(built.code.len()) {
         Ok(w) => w,
         Err(_) => return Err((built, Abort::CodeSpace)),
@@ -266,22 +261,19 @@ pub(crate) fn install(
         code,
         body: built.body,
     };
-    Ok((trace, built.dump))
+    Ok((trace, built.listing))
 }
 
-fn dump(rec: &Recorder, alloc: &asm::Alloc, code: Vec<u8>, text_len: usize) -> Dump {
+/// What the log shows of a trace: the recorded bytecode, the IR with its registers and
+/// snapshots, the machine code.
+fn listing(
+    rec: &Recorder,
+    bytecode: Vec<Recorded>,
+    alloc: &asm::Alloc,
+    code: Vec<u8>,
+    text_len: usize,
+) -> Listing {
     use std::fmt::Write;
-    let mut bytecode = String::new();
-    for l in &rec.log {
-        let _ = writeln!(
-            bytecode,
-            "{}func[{}] {:04}  {}",
-            "  ".repeat(l.depth),
-            l.func_index,
-            l.at,
-            l.text
-        );
-    }
     let ir = &rec.ir;
     let mut text = String::new();
     for (i, ins) in ir.ins.iter().enumerate() {
@@ -330,7 +322,7 @@ fn dump(rec: &Recorder, alloc: &asm::Alloc, code: Vec<u8>, text_len: usize) -> D
             );
         }
     }
-    Dump {
+    Listing {
         bytecode,
         ir: text,
         code,

@@ -472,14 +472,72 @@ impl<T> Store<T> {
     }
 
     /// Writes every trace compiled from now on to `out`, in the dump format (recorded
-    /// bytecode, IR with snapshots, machine code), as `spur run --dump` does.
+    /// bytecode, IR with snapshots, machine code), with a line for each abort,
+    /// blacklisting, eviction and flush, as `spur run --dump` does. Replaces an earlier
+    /// dump's destination.
     pub fn set_trace_dump(&mut self, out: impl std::io::Write + Send + 'static) {
+        self.add_trace_sink(crate::jit::dump::Sink::new(
+            out,
+            crate::jit::dump::Format::Text,
+        ));
+    }
+
+    /// Writes what the JIT does from now on to `out` as JSON Lines, one event per line:
+    /// traces compiled (with their bytecode, IR and machine code), recordings aborted,
+    /// loops blacklisted, trees evicted, and, when the store is dropped, how often each
+    /// live trace was entered and each exit taken; as `spur run --trace-log` does. The
+    /// fields are documented with the format (the JIT's `dump` module). Replaces an
+    /// earlier log's destination.
+    ///
+    /// ```
+    /// use spur::{Engine, Linker, Module, Store};
+    /// use std::sync::{Arc, Mutex};
+    ///
+    /// #[derive(Clone, Default)]
+    /// struct Shared(Arc<Mutex<Vec<u8>>>);
+    /// impl std::io::Write for Shared {
+    ///     fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+    ///         self.0.lock().unwrap().write(b)
+    ///     }
+    ///     fn flush(&mut self) -> std::io::Result<()> {
+    ///         Ok(())
+    ///     }
+    /// }
+    ///
+    /// let engine = Engine::default();
+    /// let module = Module::new(&engine, r#"(module (func (export "sum") (param i32) (result i32)
+    ///     (local i32)
+    ///     (loop $l
+    ///       (local.set 1 (i32.add (local.get 1) (local.get 0)))
+    ///       (br_if $l (local.tee 0 (i32.sub (local.get 0) (i32.const 1)))))
+    ///     (local.get 1)))"#)?;
+    /// let log = Shared::default();
+    /// let mut store = Store::new(&engine, ());
+    /// store.set_trace_log(log.clone());
+    /// let instance = Linker::new(&engine).instantiate(&mut store, &module)?;
+    /// let sum = instance.get_typed_func::<i32, i32>(&mut store, "sum")?;
+    /// assert_eq!(sum.call(&mut store, 1000)?, 500500);
+    /// drop(store);
+    /// let text = String::from_utf8(log.0.lock().unwrap().clone()).unwrap();
+    /// assert!(text.lines().any(|l| l.starts_with(r#"{"event":"trace","trace":1,"#)));
+    /// assert!(text.lines().last().unwrap().starts_with(r#"{"event":"counts","trace":1,"#));
+    /// # Ok::<(), spur::Error>(())
+    /// ```
+    pub fn set_trace_log(&mut self, out: impl std::io::Write + Send + 'static) {
+        self.add_trace_sink(crate::jit::dump::Sink::new(
+            out,
+            crate::jit::dump::Format::Json,
+        ));
+    }
+
+    fn add_trace_sink(&mut self, sink: crate::jit::dump::Sink) {
         let config = self.inner.engine.config();
         let jit = self
             .inner
             .jit
             .get_or_insert_with(|| Box::new(crate::jit::JitState::new(config)));
-        jit.dump = Some(std::sync::Arc::new(std::sync::Mutex::new(out)));
+        jit.log.retain(|s| s.format() != sink.format());
+        jit.log.push(sink);
     }
 
     /// The host data.
