@@ -1,0 +1,217 @@
+//! `tracedump show` on logs of the programs in spur's `traces/` folder, written by spur
+//! itself with the settings of spur's golden traces (`hotloop=2`, no time budget).
+//!
+//! The trace sections of the report must equal spur's own golden dumps
+//! (`traces/<name>.expected`), an oracle this tool does not write; the whole report
+//! (machine code and its sizes left out) must equal `tests/golden/<name>.txt`, which
+//! `SPUR_BLESS=1 cargo test -p tracedump` rewrites (review the diff before committing).
+//! Bad logs give an error naming the problem and exit status 1.
+
+use spur::{Config, Engine, Linker, Module, Store, Val};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::{Arc, Mutex};
+
+/// Programs of `traces/` and their arguments (as in spur's golden-trace test).
+const PROGRAMS: &[(&str, &[Val])] = &[
+    ("side_trace", &[Val::I32(1000)]),
+    ("loop_nest", &[Val::I32(300)]),
+    ("switch", &[Val::I32(1000)]),
+];
+
+fn spur_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+#[derive(Clone, Default)]
+struct Shared(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for Shared {
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(b);
+        Ok(b.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// The trace log of one run of program `name`.
+fn log_of(name: &str, args: &[Val]) -> String {
+    let mut config = Config::new();
+    config.jit(true);
+    config.jit_param("hotloop", 2).unwrap();
+    config.jit_param("budget", 100).unwrap();
+    let engine = Engine::new(&config);
+    let path = spur_dir().join(format!("traces/{name}.wat"));
+    let module = Module::from_file(&engine, path).unwrap();
+    let mut store = Store::new(&engine, ());
+    let log = Shared::default();
+    store.set_trace_log(log.clone());
+    let instance = Linker::new(&engine)
+        .instantiate(&mut store, &module)
+        .unwrap();
+    let run = instance.get_func(&mut store, "run").unwrap();
+    let ty = run.ty(&store);
+    let mut results: Vec<Val> = ty
+        .results()
+        .iter()
+        .map(|&t| Val::default_for_ty(t))
+        .collect();
+    run.call(&mut store, args, &mut results).unwrap();
+    drop(store);
+    String::from_utf8(log.0.lock().unwrap().clone()).unwrap()
+}
+
+/// Runs `tracedump` with `args`: (stdout, stderr, exit status).
+fn tracedump(args: &[&str]) -> (String, String, i32) {
+    let o = Command::new(env!("CARGO_BIN_EXE_tracedump"))
+        .args(args)
+        .output()
+        .unwrap();
+    let text = |b: Vec<u8>| String::from_utf8(b).unwrap();
+    (
+        text(o.stdout),
+        text(o.stderr),
+        o.status.code().unwrap_or(-1),
+    )
+}
+
+/// The report without machine code: each listing reduced to its header without the byte
+/// count, and the summary's byte total left out (both depend on where helpers are).
+fn normalize(report: &str) -> String {
+    let mut out = String::new();
+    let mut in_mcode = false;
+    for line in report.lines() {
+        if let Some(rest) = line.strip_prefix("---- TRACE ") {
+            let mut words = rest.split_whitespace();
+            let number = words.next().unwrap_or_default();
+            in_mcode = words.next() == Some("mcode");
+            if in_mcode {
+                out.push_str(&format!("---- TRACE {number} mcode\n"));
+                continue;
+            }
+        } else if in_mcode {
+            continue;
+        }
+        match line.split_once("), machine code: ") {
+            Some((head, _)) => out.push_str(&format!("{head})\n")),
+            None => out.push_str(&format!("{line}\n")),
+        }
+    }
+    out
+}
+
+fn bless() -> bool {
+    std::env::var("SPUR_BLESS").is_ok_and(|v| !v.is_empty() && v != "0")
+}
+
+#[test]
+fn reports_match_spurs_dumps_and_the_golden_files() {
+    let tmp = std::env::temp_dir().join(format!("tracedump-{}", std::process::id()));
+    std::fs::create_dir_all(&tmp).unwrap();
+    let mut failed = Vec::new();
+    for &(name, args) in PROGRAMS {
+        let path = tmp.join(format!("{name}.jsonl"));
+        std::fs::write(&path, log_of(name, args)).unwrap();
+        let (out, err, code) = tracedump(&["show", path.to_str().unwrap()]);
+        assert_eq!((err.as_str(), code), ("", 0), "{name}");
+        let report = normalize(&out);
+
+        // The sections are spur's golden dump, line for line.
+        let sections: String = report
+            .split("\n---- summary")
+            .next()
+            .unwrap()
+            .lines()
+            .skip_while(|l| !l.starts_with("---- TRACE"))
+            .filter(|l| !l.is_empty())
+            .map(|l| format!("{l}\n"))
+            .collect();
+        let expected =
+            std::fs::read_to_string(spur_dir().join(format!("traces/{name}.expected"))).unwrap();
+        let expected: String = expected
+            .lines()
+            .filter(|l| !l.starts_with("---- TRACE abort"))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        assert_eq!(
+            sections, expected,
+            "{name}: sections differ from spur's dump"
+        );
+
+        let golden = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/golden/{name}.txt"));
+        if bless() {
+            std::fs::write(&golden, &report).unwrap();
+        } else if std::fs::read_to_string(&golden).ok().as_deref() != Some(report.as_str()) {
+            failed.push(format!(
+                "{name}: the report differs from {}:\n{report}",
+                golden.display()
+            ));
+        }
+    }
+    std::fs::remove_dir_all(&tmp).unwrap();
+    assert!(
+        failed.is_empty(),
+        "{}\n(SPUR_BLESS=1 rewrites the files)",
+        failed.join("\n")
+    );
+}
+
+#[test]
+fn filters_keep_one_function_or_one_trace() {
+    let tmp = std::env::temp_dir().join(format!("tracedump-filter-{}", std::process::id()));
+    std::fs::create_dir_all(&tmp).unwrap();
+    let path = tmp.join("side_trace.jsonl");
+    std::fs::write(&path, log_of("side_trace", &[Val::I32(1000)])).unwrap();
+    let path = path.to_str().unwrap();
+    let (all, _, _) = tracedump(&["show", path]);
+    assert!(all.contains("---- TRACE 1 start") && all.contains("---- TRACE 2 start"));
+    let (one, _, code) = tracedump(&["show", "--trace", "2", path]);
+    assert_eq!(code, 0);
+    assert!(one.contains("---- TRACE 2 start") && !one.contains("---- TRACE 1 start"));
+    assert!(
+        one.contains("traces: 1 (roots: 0, side traces: 1)"),
+        "{one}"
+    );
+    let (none, _, code) = tracedump(&["show", "--func", "7", path]);
+    assert_eq!(code, 0);
+    assert!(
+        !none.contains("---- TRACE ") && none.contains("traces: 0 (roots: 0, side traces: 0)"),
+        "{none}"
+    );
+    std::fs::remove_dir_all(&tmp).unwrap();
+}
+
+#[test]
+fn bad_logs_are_errors_that_say_why() {
+    let tmp = std::env::temp_dir().join(format!("tracedump-bad-{}", std::process::id()));
+    std::fs::create_dir_all(&tmp).unwrap();
+    let cases = [
+        ("garbage.jsonl", "not json\n", "line 1: not JSON"),
+        (
+            "unknown.jsonl",
+            "{\"event\":\"flush\"}\n{\"event\":\"party\"}\n",
+            "line 2: unknown event `party`",
+        ),
+        (
+            "short.jsonl",
+            "{\"event\":\"counts\",\"trace\":1}\n",
+            "line 1: no `entries`",
+        ),
+    ];
+    for (file, text, want) in cases {
+        let path = tmp.join(file);
+        std::fs::write(&path, text).unwrap();
+        let (out, err, code) = tracedump(&["show", path.to_str().unwrap()]);
+        assert_eq!((out.as_str(), code), ("", 1), "{file}");
+        assert!(
+            err.contains("is not a trace log") && err.contains(want),
+            "{file}: {err}"
+        );
+    }
+    let (_, err, code) = tracedump(&["show", tmp.join("missing.jsonl").to_str().unwrap()]);
+    assert_eq!(code, 1);
+    assert!(err.starts_with("error: cannot read `"), "{err}");
+    std::fs::remove_dir_all(&tmp).unwrap();
+}
