@@ -82,6 +82,8 @@
 
 #![warn(missing_docs)]
 
+#[doc(hidden)]
+pub mod cli;
 mod error;
 mod interp;
 mod jit;

@@ -215,3 +215,52 @@ fn bad_logs_are_errors_that_say_why() {
     assert!(err.starts_with("error: cannot read `"), "{err}");
     std::fs::remove_dir_all(&tmp).unwrap();
 }
+
+#[test]
+fn run_and_invoke_report_after_the_programs_own_output() {
+    // The result line comes first, as `spur invoke` prints it (checked against the
+    // interpreter alone), then the report.
+    let wat = spur_dir().join("traces/side_trace.wat");
+    let engine = Engine::new(Config::new().jit(false));
+    let module = Module::from_file(&engine, &wat).unwrap();
+    let mut store = Store::new(&engine, ());
+    let instance = Linker::new(&engine)
+        .instantiate(&mut store, &module)
+        .unwrap();
+    let run = instance
+        .get_typed_func::<i32, i32>(&mut store, "run")
+        .unwrap();
+    let want = run.call(&mut store, 1000).unwrap();
+    let (out, err, code) = tracedump(&["invoke", wat.to_str().unwrap(), "run", "1000"]);
+    assert_eq!((err.as_str(), code), ("", 0));
+    let mut lines = out.lines();
+    assert_eq!(lines.next(), Some(want.to_string().as_str()));
+    assert_eq!(lines.next(), Some("[TRACE   1 func[0] loop 0 -> loop]"));
+    assert!(
+        out.contains("\n---- summary\ntraces: 2 (roots: 1, side traces: 1)"),
+        "{out}"
+    );
+
+    // spur's options apply (the interpreter only: no traces), and `--trace-log` keeps the
+    // log where it says.
+    let tmp = std::env::temp_dir().join(format!("tracedump-run-{}", std::process::id()));
+    std::fs::create_dir_all(&tmp).unwrap();
+    let kept = tmp.join("kept.jsonl");
+    let args = ["invoke", "--no-jit", "--trace-log", kept.to_str().unwrap()];
+    let (out, _, code) = tracedump(&[&args[..], &[wat.to_str().unwrap(), "run", "1000"]].concat());
+    assert_eq!(code, 0);
+    assert!(
+        out.contains("traces: 0 (roots: 0, side traces: 0)"),
+        "{out}"
+    );
+    assert!(kept.exists());
+    std::fs::remove_dir_all(&tmp).unwrap();
+
+    // A program that cannot be loaded fails as `spur` would, with no report.
+    let (out, err, code) = tracedump(&["run", "no/such/program.wasm"]);
+    assert_eq!((out.as_str(), code), ("", 1));
+    assert!(
+        err.starts_with("error: cannot read `no/such/program.wasm`"),
+        "{err}"
+    );
+}
