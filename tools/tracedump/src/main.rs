@@ -9,8 +9,10 @@
 //!
 //! The report: a line per event (traces, aborts, blacklisting, evictions), each trace's
 //! recorded bytecode, IR and machine code, and a summary of the trees, the hottest exits
-//! and the aborts. It follows the program's own output on stdout.
+//! and the aborts. It follows the program's own output on stdout; `--html FILE` writes it
+//! as a page instead, with the trees drawn.
 
+mod html;
 mod log;
 mod text;
 
@@ -69,9 +71,16 @@ enum Command {
     },
 }
 
-/// What the report shows.
+/// What the report shows, and where it goes.
 #[derive(Args)]
 struct Report {
+    /// Write the report as one self-contained HTML page to FILE (the trees drawn, each
+    /// trace's listing a click away) instead of printing it as text
+    #[arg(long, value_name = "FILE")]
+    html: Option<PathBuf>,
+    /// Print the text report too when `--html` is given (text is the default)
+    #[arg(long)]
+    text: bool,
     /// Show only the traces, aborts and blacklisting of this function (its index in the
     /// module). Repeatable.
     #[arg(long = "func", value_name = "N")]
@@ -147,7 +156,13 @@ fn show(log: &std::path::Path, report: &Report) -> Result<(), String> {
         funcs: report.funcs.clone(),
         traces: report.traces.clone(),
     };
-    print!("{}", text::render(&events, &filter));
+    if let Some(out) = &report.html {
+        std::fs::write(out, html::render(&events, &filter))
+            .map_err(|e| format!("cannot write `{}`: {e}", out.display()))?;
+    }
+    if report.html.is_none() || report.text {
+        print!("{}", text::render(&events, &filter));
+    }
     Ok(())
 }
 

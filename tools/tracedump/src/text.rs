@@ -18,7 +18,7 @@ impl Filter {
         self.funcs.is_empty() || self.funcs.contains(&f)
     }
 
-    fn trace(&self, t: &Trace) -> bool {
+    pub fn trace(&self, t: &Trace) -> bool {
         self.func(t.func) && (self.traces.is_empty() || self.traces.contains(&t.number))
     }
 }
@@ -45,7 +45,7 @@ fn side(parent: Option<(u64, u64)>) -> String {
 }
 
 /// One `-jv`-like line for `e`, if the filter keeps it.
-fn line(o: &mut String, e: &Event, filter: &Filter) {
+pub fn line(o: &mut String, e: &Event, filter: &Filter) {
     let _ = match e {
         Event::Trace(t) if filter.trace(t) => writeln!(
             o,
@@ -108,7 +108,7 @@ fn section(o: &mut String, t: &Trace) {
 }
 
 /// The closing summary.
-fn summary(o: &mut String, events: &[Event], filter: &Filter) {
+pub fn summary(o: &mut String, events: &[Event], filter: &Filter) {
     let traces: BTreeMap<u64, &Trace> = events
         .iter()
         .filter_map(|e| match e {

@@ -7,75 +7,27 @@
 //! `SPUR_BLESS=1 cargo test -p tracedump` rewrites (review the diff before committing).
 //! Bad logs give an error naming the problem and exit status 1.
 
-use spur::{Config, Engine, Linker, Module, Store, Val};
-use std::path::{Path, PathBuf};
-use std::process::Command;
-use std::sync::{Arc, Mutex};
+mod common;
 
-/// Programs of `traces/` and their arguments (as in spur's golden-trace test).
+use common::{log_of, spur_dir, tracedump};
+use spur::{Config, Engine, Linker, Module, Store, Val};
+use std::path::Path;
+
+/// Every program of `traces/` and its arguments (as in spur's golden-trace test; a new
+/// program there fails `every_program_in_traces_is_reported` until it is added here).
 const PROGRAMS: &[(&str, &[Val])] = &[
     ("side_trace", &[Val::I32(1000)]),
     ("loop_nest", &[Val::I32(300)]),
     ("switch", &[Val::I32(1000)]),
+    ("counted_loop", &[Val::I32(1000)]),
+    ("loop_call", &[Val::I32(1000)]),
+    ("indirect_call", &[Val::I32(1000), Val::I32(1)]),
+    ("br_table", &[Val::I32(1000), Val::I32(1)]),
+    ("trapping_div", &[Val::I32(1000)]),
+    ("float_loop", &[Val::I32(1000)]),
+    ("host_call", &[Val::I32(1000)]),
+    ("recursion", &[Val::I32(18)]),
 ];
-
-fn spur_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-#[derive(Clone, Default)]
-struct Shared(Arc<Mutex<Vec<u8>>>);
-
-impl std::io::Write for Shared {
-    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(b);
-        Ok(b.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-/// The trace log of one run of program `name`.
-fn log_of(name: &str, args: &[Val]) -> String {
-    let mut config = Config::new();
-    config.jit(true);
-    config.jit_param("hotloop", 2).unwrap();
-    config.jit_param("budget", 100).unwrap();
-    let engine = Engine::new(&config);
-    let path = spur_dir().join(format!("traces/{name}.wat"));
-    let module = Module::from_file(&engine, path).unwrap();
-    let mut store = Store::new(&engine, ());
-    let log = Shared::default();
-    store.set_trace_log(log.clone());
-    let instance = Linker::new(&engine)
-        .instantiate(&mut store, &module)
-        .unwrap();
-    let run = instance.get_func(&mut store, "run").unwrap();
-    let ty = run.ty(&store);
-    let mut results: Vec<Val> = ty
-        .results()
-        .iter()
-        .map(|&t| Val::default_for_ty(t))
-        .collect();
-    run.call(&mut store, args, &mut results).unwrap();
-    drop(store);
-    String::from_utf8(log.0.lock().unwrap().clone()).unwrap()
-}
-
-/// Runs `tracedump` with `args`: (stdout, stderr, exit status).
-fn tracedump(args: &[&str]) -> (String, String, i32) {
-    let o = Command::new(env!("CARGO_BIN_EXE_tracedump"))
-        .args(args)
-        .output()
-        .unwrap();
-    let text = |b: Vec<u8>| String::from_utf8(b).unwrap();
-    (
-        text(o.stdout),
-        text(o.stderr),
-        o.status.code().unwrap_or(-1),
-    )
-}
 
 /// The report without machine code: each listing reduced to its header without the byte
 /// count, and the summary's byte total left out (both depend on where helpers are).
@@ -156,6 +108,20 @@ fn reports_match_spurs_dumps_and_the_golden_files() {
         "{}\n(SPUR_BLESS=1 rewrites the files)",
         failed.join("\n")
     );
+}
+
+#[test]
+fn every_program_in_traces_is_reported() {
+    let mut missing: Vec<String> = std::fs::read_dir(spur_dir().join("traces"))
+        .unwrap()
+        .filter_map(|e| {
+            let name = e.unwrap().file_name().into_string().unwrap();
+            name.strip_suffix(".wat").map(str::to_string)
+        })
+        .filter(|n| !PROGRAMS.iter().any(|p| p.0 == n))
+        .collect();
+    missing.sort();
+    assert!(missing.is_empty(), "not in PROGRAMS: {missing:?}");
 }
 
 #[test]

@@ -1,0 +1,75 @@
+//! What the tests of `tracedump` share: logs of spur's `traces/` programs written by
+//! spur itself, and running the `tracedump` binary.
+
+use spur::{Config, Engine, Linker, Module, Store, Val};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::{Arc, Mutex};
+
+pub fn spur_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+#[derive(Clone, Default)]
+struct Shared(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for Shared {
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(b);
+        Ok(b.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// The trace log of one run of program `name`.
+pub fn log_of(name: &str, args: &[Val]) -> String {
+    let mut config = Config::new();
+    config.jit(true);
+    config.jit_param("hotloop", 2).unwrap();
+    config.jit_param("budget", 100).unwrap();
+    let engine = Engine::new(&config);
+    let path = spur_dir().join(format!("traces/{name}.wat"));
+    let module = Module::from_file(&engine, path).unwrap();
+    let mut store = Store::new(&engine, ());
+    let log = Shared::default();
+    store.set_trace_log(log.clone());
+    let mut linker = Linker::new(&engine);
+    // `env.mix`, which `host_call.wat` imports, as spur's golden-trace test defines it.
+    linker
+        .func_wrap("env", "mix", |x: i32| {
+            let mut x = x as u32;
+            x ^= x >> 15;
+            x = x.wrapping_mul(0x2c1b_3c6d);
+            x ^= x >> 12;
+            x as i32
+        })
+        .unwrap();
+    let instance = linker.instantiate(&mut store, &module).unwrap();
+    let run = instance.get_func(&mut store, "run").unwrap();
+    let ty = run.ty(&store);
+    let mut results: Vec<Val> = ty
+        .results()
+        .iter()
+        .map(|&t| Val::default_for_ty(t))
+        .collect();
+    // `trapping_div` traps; its log is complete all the same.
+    let _ = run.call(&mut store, args, &mut results);
+    drop(store);
+    String::from_utf8(log.0.lock().unwrap().clone()).unwrap()
+}
+
+/// Runs `tracedump` with `args`: (stdout, stderr, exit status).
+pub fn tracedump(args: &[&str]) -> (String, String, i32) {
+    let o = Command::new(env!("CARGO_BIN_EXE_tracedump"))
+        .args(args)
+        .output()
+        .unwrap();
+    let text = |b: Vec<u8>| String::from_utf8(b).unwrap();
+    (
+        text(o.stdout),
+        text(o.stderr),
+        o.status.code().unwrap_or(-1),
+    )
+}
