@@ -12,7 +12,8 @@
 //! Every object has `"event"`, one of:
 //! - `"trace"`: a trace was compiled and installed. `trace` (its number), `parent` and
 //!   `exit` (the trace and exit a side trace grew from; `null` for a root), `func` (the
-//!   WebAssembly function index its tree starts in), `start` (`"loop N"` or `"entry"`),
+//!   WebAssembly function index its tree starts in), `name` (that function's name in the
+//!   module's name section, or `null`), `start` (`"loop N"` or `"entry"`),
 //!   `bytecode` (the recorded instructions: objects with `depth`, the inlining depth,
 //!   `func`, `at`, the bytecode offset, and `text`), `ir` (the IR with register
 //!   assignments and snapshots, one string per line, as the text dump prints it),
@@ -70,6 +71,8 @@ pub(crate) enum Event<'a> {
     Trace {
         trace: &'a Trace,
         func: u32,
+        /// The function's name in the module's name section, if it has one.
+        name: Option<&'a str>,
         listing: &'a Listing,
     },
     Abort {
@@ -163,6 +166,7 @@ fn text(e: &Event<'_>) -> String {
             trace,
             func,
             listing,
+            ..
         } => {
             let n = trace.number;
             let at = start_name(trace.loop_id);
@@ -233,6 +237,7 @@ fn json(e: &Event<'_>) -> serde_json::Value {
         Event::Trace {
             trace,
             func,
+            name,
             listing,
         } => {
             let (parent, exit) = parent_exit(trace.parent);
@@ -250,6 +255,7 @@ fn json(e: &Event<'_>) -> serde_json::Value {
                 "parent": parent,
                 "exit": exit,
                 "func": func,
+                "name": name,
                 "start": start_name(trace.loop_id),
                 "bytecode": bytecode,
                 "ir": listing.ir.lines().collect::<Vec<_>>(),

@@ -966,11 +966,15 @@ fn close_recording(s: &mut StoreInner) {
     tracing::debug!(target: "spur::jit", trace = number, func = func_index(key.0), loop_id = key.1, exits = trace.exits.len(), mcode = trace.code.len(), "trace stop");
     if let Some(listing) = &listing {
         let func = func_index(key.0);
+        let names = &s.instances[instance as usize].module.inner.func_names;
+        let name = names.get(&func).map(String::as_str);
+        let trace = &trace;
         dump::log(
             &jit.log,
             &dump::Event::Trace {
-                trace: &trace,
+                trace,
                 func,
+                name,
                 listing,
             },
         );

@@ -63,6 +63,7 @@ fn trace(t: &Trace, counts: Option<&(u64, &Vec<u64>)>) -> Value {
         "n": t.number,
         "parent": t.parent.map(|(p, k)| json!([p, k])),
         "func": t.func,
+        "function": text::function(t),
         "start": t.start,
         "link": t.link,
         "bytes": t.mcode_bytes,
@@ -194,7 +195,7 @@ function show(t, g) {
   panel.replaceChildren();
   const title = document.createElement('h2');
   const from = t.parent ? ` side trace of ${t.parent[0]} at exit ${t.parent[1]},` : ' root,';
-  title.textContent = `Trace ${t.n}:${from} func[${t.func}] ${t.start}, ${t.link}`;
+  title.textContent = `Trace ${t.n}:${from} ${t.function} ${t.start}, ${t.link}`;
   panel.append(title);
   panel.append(...section('Bytecode', t.bytecode));
   panel.append(...section('IR', t.ir));

@@ -12,6 +12,8 @@ pub struct Trace {
     /// The parent trace and its exit, for a side trace.
     pub parent: Option<(u64, u64)>,
     pub func: u64,
+    /// The function's name, if the module names it (absent in older logs).
+    pub name: Option<String>,
     /// `loop N` or `entry`.
     pub start: String,
     /// Recorded instructions: inlining depth, function, bytecode offset, text.
@@ -75,6 +77,7 @@ fn event(line: &str) -> Result<Event, String> {
             number: uint(&v, "trace")?,
             parent: parent(&v)?,
             func: uint(&v, "func")?,
+            name: v.get("name").and_then(Value::as_str).map(str::to_string),
             start: string(&v, "start")?,
             bytecode: array(&v, "bytecode")?
                 .iter()

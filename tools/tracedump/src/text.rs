@@ -40,6 +40,14 @@ pub fn render(events: &[Event], filter: &Filter) -> String {
     out
 }
 
+/// `func[N]`, with the function's name when the module gives one.
+pub fn function(t: &Trace) -> String {
+    match &t.name {
+        Some(name) => format!("func[{}] {name}", t.func),
+        None => format!("func[{}]", t.func),
+    }
+}
+
 fn side(parent: Option<(u64, u64)>) -> String {
     parent.map_or(String::new(), |(p, k)| format!(" ({p}/{k})"))
 }
@@ -49,10 +57,10 @@ pub fn line(o: &mut String, e: &Event, filter: &Filter) {
     let _ = match e {
         Event::Trace(t) if filter.trace(t) => writeln!(
             o,
-            "[TRACE {:3}{} func[{}] {} {}]",
+            "[TRACE {:3}{} {} {} {}]",
             t.number,
             side(t.parent),
-            t.func,
+            function(t),
             t.start,
             t.link
         ),
@@ -146,8 +154,9 @@ pub fn summary(o: &mut String, events: &[Event], filter: &Filter) {
         if let Some(t) = all.get(root) {
             let _ = writeln!(
                 o,
-                "  tree {root}: func[{}] {}, {size} trace(s)",
-                t.func, t.start
+                "  tree {root}: {} {}, {size} trace(s)",
+                function(t),
+                t.start
             );
         }
     }
