@@ -15,7 +15,9 @@
 //!   WebAssembly function index its tree starts in), `name` (that function's name in the
 //!   module's name section, or `null`), `start` (`"loop N"` or `"entry"`),
 //!   `bytecode` (the recorded instructions: objects with `depth`, the inlining depth,
-//!   `func`, `at`, the bytecode offset, and `text`), `ir` (the IR with register
+//!   `func`, `at`, the bytecode offset, `text`, and `ir`, the number of the first IR
+//!   instruction recorded for it: its IR runs up to the next one's; the body after the
+//!   IR's `Loop` marker is LOOP's optimized copy of it), `ir` (the IR with register
 //!   assignments and snapshots, one string per line, as the text dump prints it),
 //!   `mcode` (`bytes`, the size, and `asm`, the disassembly, one string per line) and
 //!   `link` (how the trace ends: `"-> loop"`, `"-> N"`, `"-> interpreter"` or
@@ -245,7 +247,7 @@ fn json(e: &Event<'_>) -> serde_json::Value {
                 .bytecode
                 .iter()
                 .map(
-                    |l| json!({"depth": l.depth, "func": l.func_index, "at": l.at, "text": l.text}),
+                    |l| json!({"depth": l.depth, "func": l.func_index, "at": l.at, "text": l.text, "ir": l.ir}),
                 )
                 .collect();
             let asm = X64::disasm(&listing.code, listing.text);

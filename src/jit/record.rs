@@ -165,6 +165,9 @@ pub(crate) struct Recorded {
     pub(crate) func_index: u32,
     pub(crate) at: usize,
     pub(crate) text: String,
+    /// The first IR instruction emitted for it (the IR's length when it was recorded):
+    /// its IR runs to the next recorded instruction's.
+    pub(crate) ir: u32,
 }
 
 /// The recording of one trace.
@@ -859,6 +862,7 @@ impl Recorder {
                 func_index: f.func_index,
                 at,
                 text: format!("{instr:?}"),
+                ir: self.ir.len() as u32,
             });
         }
         // SAFETY: `pc + 1` is inside the same code (every function ends in a return).

@@ -5,11 +5,13 @@
 //! The page carries the log's traces as JSON and draws everything with its own script,
 //! so the output stays proportional to the log. A tree is drawn root first, its side
 //! traces to the right of the exits they grew from (edges labelled with the exit and how
-//! often it was taken, wider and redder the hotter), links to other traces as dashed edges and loops back to the
-//! trace's own header as arcs. `#trace=N` opens trace N's listing. Opening the page
-//! with `#selftest` makes it check itself
-//! (clicks the first trace, counts what it drew and any script errors) and write the
-//! result into the element `#selftest`, for headless browser tests.
+//! often it was taken, wider and redder the hotter), links to other traces as dashed
+//! edges and loops back to the trace's own header as arcs. A trace's listing puts each
+//! recorded bytecode instruction beside the IR recorded for it, then LOOP's copy of the
+//! body, the exits and the machine code. `#trace=N` opens trace N's listing. Opening
+//! the page with `#selftest` makes it check itself (clicks the first trace, counts what
+//! it drew, whether the IR is grouped by bytecode instruction, and any script errors)
+//! and write the result into the element `#selftest`, for headless browser tests.
 
 use crate::log::{Event, Trace};
 use crate::text::{self, Filter};
@@ -49,15 +51,10 @@ pub fn render(events: &[Event], filter: &Filter) -> String {
 }
 
 fn trace(t: &Trace, counts: Option<&(u64, &Vec<u64>)>) -> Value {
-    let bytecode: Vec<String> = t
+    let bytecode: Vec<Value> = t
         .bytecode
         .iter()
-        .map(|(depth, func, at, text)| {
-            format!(
-                "{}func[{func}] {at:04}  {text}",
-                "  ".repeat(*depth as usize)
-            )
-        })
+        .map(|b| json!({"text": text::bytecode_line(b), "ir": b.ir}))
         .collect();
     json!({
         "n": t.number,
@@ -98,6 +95,9 @@ svg text { font: 11px ui-monospace, monospace; }
 .edge.loop { stroke: #2a8a2a; }
 table { border-collapse: collapse; font: 12px ui-monospace, monospace; }
 td, th { border: 1px solid #ddd; padding: 1px 6px; text-align: right; }
+table.listing { display: block; overflow-x: auto; }
+table.listing td { text-align: left; vertical-align: top; padding: 0 4px; }
+table.listing pre { margin: 0; background: none; padding: 0; }
 #selftest:empty { display: none; }
 </style></head><body>
 "#;
@@ -187,6 +187,44 @@ function section(title, lines) {
   pre.textContent = lines.join('\n');
   return [h, pre];
 }
+// The IR grouped by the bytecode instruction it was recorded for (each instruction's IR
+// starts at its `ir` number), snapshots with their guard; then LOOP's copy of the body.
+function listing(t) {
+  const groups = t.bytecode.map(() => []);
+  const entry = [], body = [];
+  let target = entry, inLoop = false;
+  for (const line of t.ir) {
+    const m = /^[> ] (\S+)?\s+(\d{4}) +(\S+)/.exec(line);
+    if (m) {
+      const r = Number(m[2]);
+      if (m[3] === 'Loop') inLoop = true;
+      if (inLoop) target = body;
+      else {
+        let i = -1;
+        t.bytecode.forEach((b, k) => { if (b.ir !== null && b.ir <= r) i = k; });
+        target = i < 0 ? entry : groups[i];
+      }
+    }
+    target.push(line);
+  }
+  const h = document.createElement('h2');
+  h.textContent = 'Bytecode and the IR recorded for it';
+  const table = document.createElement('table');
+  table.className = 'listing';
+  const row = (left, right) => {
+    const tr = table.insertRow();
+    for (const text of [left, right]) {
+      const pre = document.createElement('pre');
+      pre.textContent = text;
+      tr.insertCell().appendChild(pre);
+    }
+  };
+  if (entry.length) row('(trace entry)', entry.join('\n'));
+  t.bytecode.forEach((b, k) => row(b.text, groups[k].join('\n')));
+  const out = [h, table];
+  if (body.length) out.push(...section("Loop body (LOOP's optimized copy)", body));
+  return out;
+}
 function show(t, g) {
   if (selected) selected.classList.remove('selected');
   selected = g;
@@ -197,8 +235,7 @@ function show(t, g) {
   const from = t.parent ? ` side trace of ${t.parent[0]} at exit ${t.parent[1]},` : ' root,';
   title.textContent = `Trace ${t.n}:${from} ${t.function} ${t.start}, ${t.link}`;
   panel.append(title);
-  panel.append(...section('Bytecode', t.bytecode));
-  panel.append(...section('IR', t.ir));
+  panel.append(...listing(t));
   const table = document.createElement('table');
   table.innerHTML = '<tr><th>exit</th><th>taken</th><th>side trace</th></tr>';
   (t.exits || []).forEach((n, k) => {
@@ -225,7 +262,9 @@ if (location.hash === '#selftest') {
   const ir = first ? (panel.includes('IR') && panel.includes(byN.get(Number(first.dataset.trace)).ir[0] || '')) : false;
   document.getElementById('selftest').textContent =
     `nodes=${svg.querySelectorAll('.node').length} edges=${svg.querySelectorAll('.edge').length} ` +
-    `ir=${ir ? 'shown' : 'missing'} errors=${window.__errors.length}`;
+    `ir=${ir ? 'shown' : 'missing'} ` +
+    `grouped=${[...document.querySelectorAll('table.listing tr')].some(r => r.cells[1].textContent) ? 'yes' : 'no'} ` +
+    `errors=${window.__errors.length}`;
 }
 </script></body></html>
 "#;

@@ -16,13 +16,24 @@ pub struct Trace {
     pub name: Option<String>,
     /// `loop N` or `entry`.
     pub start: String,
-    /// Recorded instructions: inlining depth, function, bytecode offset, text.
-    pub bytecode: Vec<(u64, u64, u64, String)>,
+    pub bytecode: Vec<Recorded>,
     pub ir: Vec<String>,
     pub mcode_bytes: u64,
     pub asm: Vec<String>,
     /// How it ends: `-> loop`, `-> N`, `-> interpreter`, `-> return`.
     pub link: String,
+}
+
+/// One recorded bytecode instruction.
+pub struct Recorded {
+    /// How deep in inlined calls.
+    pub depth: u64,
+    pub func: u64,
+    /// The bytecode offset.
+    pub at: u64,
+    pub text: String,
+    /// The first IR instruction recorded for it (absent in older logs).
+    pub ir: Option<u64>,
 }
 
 /// A recording or compilation that was abandoned.
@@ -82,12 +93,13 @@ fn event(line: &str) -> Result<Event, String> {
             bytecode: array(&v, "bytecode")?
                 .iter()
                 .map(|b| {
-                    Ok((
-                        uint(b, "depth")?,
-                        uint(b, "func")?,
-                        uint(b, "at")?,
-                        string(b, "text")?,
-                    ))
+                    Ok(Recorded {
+                        depth: uint(b, "depth")?,
+                        func: uint(b, "func")?,
+                        at: uint(b, "at")?,
+                        text: string(b, "text")?,
+                        ir: b.get("ir").and_then(Value::as_u64),
+                    })
                 })
                 .collect::<Result<_, String>>()?,
             ir: strings(&v, "ir")?,

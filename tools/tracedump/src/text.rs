@@ -2,7 +2,7 @@
 //! sections of every trace (recorded bytecode, IR with snapshots, machine code), then a
 //! summary: the trees, the hottest exits, the aborts, the code size.
 
-use crate::log::{Abort, Event, Trace};
+use crate::log::{Abort, Event, Recorded, Trace};
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
@@ -38,6 +38,12 @@ pub fn render(events: &[Event], filter: &Filter) -> String {
     }
     summary(&mut out, events, filter);
     out
+}
+
+/// A recorded instruction as the dump prints it: indented by inlining depth.
+pub fn bytecode_line(b: &Recorded) -> String {
+    let indent = "  ".repeat(b.depth as usize);
+    format!("{indent}func[{}] {:04}  {}", b.func, b.at, b.text)
 }
 
 /// `func[N]`, with the function's name when the module gives one.
@@ -97,12 +103,8 @@ fn section(o: &mut String, t: &Trace) {
         None => writeln!(o, "\n---- TRACE {n} start func[{}] {}", t.func, t.start),
     };
     let _ = writeln!(o, "---- TRACE {n} bytecode");
-    for (depth, func, at, text) in &t.bytecode {
-        let _ = writeln!(
-            o,
-            "{}func[{func}] {at:04}  {text}",
-            "  ".repeat(*depth as usize)
-        );
+    for b in &t.bytecode {
+        let _ = writeln!(o, "{}", bytecode_line(b));
     }
     let _ = writeln!(o, "---- TRACE {n} IR");
     for l in &t.ir {

@@ -2,7 +2,8 @@
 //! `.ci/run` installs) opens the page of programs with side traces and links at
 //! `#selftest`, where the page clicks its first trace and writes what it drew. The page
 //! must have no script errors, one node per trace and one edge per side trace, link and
-//! loop in the log, and show the clicked trace's IR.
+//! loop in the log, and show the clicked trace's IR beside the bytecode it was recorded
+//! for.
 //!
 //! Without Chromium the test says it was skipped and why, unless
 //! `SPUR_REQUIRE_BROWSER` is set (as `.ci/run` sets it): then it fails.
@@ -92,7 +93,7 @@ fn the_page_draws_every_trace_and_edge_and_shows_ir_on_click() {
             .unwrap_or_else(|| panic!("{name}: no self-test result in the page:\n{dom}"));
         assert_eq!(
             result,
-            format!("nodes={nodes} edges={edges} ir=shown errors=0"),
+            format!("nodes={nodes} edges={edges} ir=shown grouped=yes errors=0"),
             "{name}"
         );
     }
