@@ -1129,7 +1129,10 @@ fn invoke_trace_log_writes_json_lines() {
     let counts = r#"{"event":"counts","trace":1,"entries":"#;
     assert!(lines.iter().any(|l| l.starts_with(counts)), "{text}");
     assert!(
-        lines.last().unwrap().starts_with(r#"{"event":"counts","#),
+        lines
+            .last()
+            .unwrap()
+            .starts_with(r#"{"event":"run","seconds":"#),
         "{text}"
     );
     assert!(

@@ -85,7 +85,15 @@ fn num(v: &Value) -> u64 {
 #[test]
 fn the_log_agrees_with_the_dump_and_the_statistics() {
     let r = run("nest", 200, &[]);
-    let kinds = ["trace", "abort", "blacklist", "evict", "flush", "counts"];
+    let kinds = [
+        "trace",
+        "abort",
+        "blacklist",
+        "evict",
+        "flush",
+        "counts",
+        "run",
+    ];
     for e in &r.events {
         assert!(kinds.contains(&e["event"].as_str().unwrap_or("")), "{e}");
     }
@@ -135,7 +143,7 @@ fn the_log_agrees_with_the_dump_and_the_statistics() {
         assert!(r.stats.aborts.iter().any(|s| s.0 == a["reason"]), "{a}");
     }
     // The counts close the log, one per trace (none was evicted), with one exit count
-    // per snapshot, adding up to the statistics' totals.
+    // per snapshot, adding up to the statistics' totals; a `run` event is last.
     let counts = of(&r.events, "counts");
     assert_eq!(counts.len(), traces.len());
     let first = r
@@ -143,7 +151,19 @@ fn the_log_agrees_with_the_dump_and_the_statistics() {
         .iter()
         .position(|e| e["event"] == "counts")
         .unwrap();
-    assert!(r.events[first..].iter().all(|e| e["event"] == "counts"));
+    let (last, counted) = r.events[first..].split_last().unwrap();
+    assert!(counted.iter().all(|e| e["event"] == "counts"));
+    // Then where the time went: traces ran, and within the run's time.
+    assert_eq!(last["event"], "run");
+    let secs = |k: &str| last[k].as_f64().unwrap();
+    assert!(
+        secs("in_traces") > 0.0 && secs("in_traces") <= secs("seconds"),
+        "{last}"
+    );
+    assert!(
+        secs("recording") + secs("compiling") <= secs("seconds"),
+        "{last}"
+    );
     for c in &counts {
         assert_eq!(
             c["exits"].as_array().unwrap().len() as u64,

@@ -5,7 +5,7 @@
 //!
 //! Fed by the JIT's decisions (`jit`): a trace installed, a recording abandoned, a loop
 //! blacklisted, a tree evicted, everything flushed; and, when the store goes, the entry
-//! and exit counts of every trace still alive.
+//! and exit counts of every trace still alive and where the time went.
 //!
 //! # JSON Lines
 //!
@@ -34,6 +34,9 @@
 //!   `entries` (times a root was entered from the interpreter) and `exits` (times each
 //!   exit, by number, was taken back to the interpreter; once an exit has a side trace,
 //!   it jumps there without being counted).
+//! - `"run"`: the last line: `seconds` since the JIT started (the store's first trace
+//!   log, dump or hot loop), of which `in_traces` inside traces entered from the
+//!   interpreter, and the `recording` and `compiling` times, all in seconds.
 
 use super::asm::{Arch, x64::X64};
 use super::record::{Abort, Recorded};
@@ -42,6 +45,7 @@ use super::tree::Link;
 use serde_json::json;
 use std::io::Write;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 /// Where a tree starts, as dumps and the perf map name it: `loop N` or `entry`.
 pub(crate) fn start_name(loop_id: u32) -> String {
@@ -94,6 +98,13 @@ pub(crate) enum Event<'a> {
     Flush,
     Counts {
         trace: &'a Trace,
+    },
+    /// The end of the log: where the time went since the JIT started.
+    Run {
+        time: Duration,
+        in_traces: Duration,
+        recording: Duration,
+        compiling: Duration,
     },
 }
 
@@ -216,8 +227,8 @@ fn text(e: &Event<'_>) -> String {
             );
         }
         Event::Flush => o.push_str("---- flush\n"),
-        // Counts are for tools; the text dump is about what was compiled.
-        Event::Counts { .. } => {}
+        // Counts and times are for tools; the text dump is about what was compiled.
+        Event::Counts { .. } | Event::Run { .. } => {}
     }
     out
 }
@@ -287,6 +298,18 @@ fn json(e: &Event<'_>) -> serde_json::Value {
             loop_id,
         } => json!({"event": "evict", "trace": root, "func": func, "start": start_name(*loop_id)}),
         Event::Flush => json!({"event": "flush"}),
+        Event::Run {
+            time,
+            in_traces,
+            recording,
+            compiling,
+        } => json!({
+            "event": "run",
+            "seconds": time.as_secs_f64(),
+            "in_traces": in_traces.as_secs_f64(),
+            "recording": recording.as_secs_f64(),
+            "compiling": compiling.as_secs_f64(),
+        }),
         Event::Counts { trace } => json!({
             "event": "counts",
             "trace": trace.number,

@@ -373,6 +373,9 @@ pub(crate) struct JitState {
     pub(crate) log: Vec<dump::Sink>,
     /// When the JIT started (the time `budget` counts from).
     started: Instant,
+    /// Time spent inside traces entered from the interpreter, measured only while a
+    /// trace log is written (for its closing `run` event).
+    trace_time: Duration,
     /// Frames of traces called natively whose exits were taken (unwinding), innermost
     /// trace first, each trace's frames in reverse (see `exit::nested`).
     pub(crate) unwind: Vec<crate::runtime::store::Frame>,
@@ -408,6 +411,7 @@ impl JitState {
             pending_panic: None,
             log: Vec::new(),
             started: Instant::now(),
+            trace_time: Duration::ZERO,
             unwind: Vec::new(),
             unwound: None,
             pending_at_call: false,
@@ -610,8 +614,17 @@ fn run_trace(s: &mut StoreInner, t: u32, stop: usize) -> LoopAction {
     let mut ctx = jit.ctxs.pop().unwrap_or_else(ctx::TraceCtx::new_boxed);
     jit.active += 1;
     crate::jit::profile::trace_entered(s);
+    // With a trace log, the time in traces is measured for its closing summary.
+    let timed = s
+        .jit
+        .as_ref()
+        .is_some_and(|j| !j.log.is_empty())
+        .then(Instant::now);
     let (tn, k) = trace::enter(s, code, &mut ctx, (extent, depth));
     let jit = s.jit.as_mut().expect("jit state");
+    if let Some(t0) = timed {
+        jit.trace_time += t0.elapsed();
+    }
     jit.active -= 1;
     jit.stats.exits += 1;
     let exit = &mut jit
@@ -1133,6 +1146,13 @@ impl Drop for JitState {
         for trace in self.forest.iter() {
             dump::log(&self.log, &dump::Event::Counts { trace });
         }
+        let run = dump::Event::Run {
+            time: self.started.elapsed(),
+            in_traces: self.trace_time,
+            recording: self.stats.record_time,
+            compiling: self.stats.compile_time,
+        };
+        dump::log(&self.log, &run);
     }
 }
 

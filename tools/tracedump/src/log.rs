@@ -69,6 +69,13 @@ pub enum Event {
     },
     Flush,
     Counts(Counts),
+    /// Where the time went (seconds): the whole run, inside traces, recording, compiling.
+    Run {
+        seconds: f64,
+        in_traces: f64,
+        recording: f64,
+        compiling: f64,
+    },
 }
 
 /// Reads every line of `text`; an error names the line.
@@ -132,6 +139,12 @@ fn event(line: &str) -> Result<Event, String> {
                 .map(|x| x.as_u64().ok_or("`exits` holds a non-number".to_string()))
                 .collect::<Result<_, _>>()?,
         }),
+        "run" => Event::Run {
+            seconds: float(&v, "seconds")?,
+            in_traces: float(&v, "in_traces")?,
+            recording: float(&v, "recording")?,
+            compiling: float(&v, "compiling")?,
+        },
         other => return Err(format!("unknown event `{other}`")),
     })
 }
@@ -143,6 +156,12 @@ fn field<'a>(v: &'a Value, name: &str) -> Result<&'a Value, String> {
 fn uint(v: &Value, name: &str) -> Result<u64, String> {
     field(v, name)?
         .as_u64()
+        .ok_or_else(|| format!("`{name}` is not a number"))
+}
+
+fn float(v: &Value, name: &str) -> Result<f64, String> {
+    field(v, name)?
+        .as_f64()
         .ok_or_else(|| format!("`{name}` is not a number"))
 }
 

@@ -1,6 +1,7 @@
 //! The text report, in the style of LuaJIT's `-jv` and `-jdump`: a line per event, the
 //! sections of every trace (recorded bytecode, IR with snapshots, machine code), then a
-//! summary: the trees, the hottest exits, the aborts, the code size.
+//! summary: the trees, the hottest exits, the aborts, the code size, and how much of the
+//! time ran in traces.
 
 use crate::log::{Abort, Event, Recorded, Trace};
 use std::collections::BTreeMap;
@@ -164,6 +165,28 @@ pub fn summary(o: &mut String, events: &[Event], filter: &Filter) {
     }
     hot_exits(o, events, &traces, &all);
     aborts(o, events, filter);
+    for e in events {
+        if let Event::Run {
+            seconds,
+            in_traces,
+            recording,
+            compiling,
+        } = e
+        {
+            let share = if *seconds > 0.0 {
+                100.0 * in_traces / seconds
+            } else {
+                0.0
+            };
+            let _ = writeln!(
+                o,
+                "time: {seconds:.3} s, {share:.1}% in traces ({in_traces:.3} s), the rest in the \
+                 interpreter; recording {:.1} ms, compiling {:.1} ms",
+                recording * 1e3,
+                compiling * 1e3
+            );
+        }
+    }
 }
 
 /// The exits taken most often back to the interpreter, with what grew from them.
