@@ -41,7 +41,6 @@
 use super::asm::{Arch, x64::X64};
 use super::record::{Abort, Recorded};
 use super::trace::Trace;
-use super::tree::Link;
 use serde_json::json;
 use std::io::Write;
 use std::sync::{Arc, Mutex};
@@ -240,10 +239,6 @@ fn parent_exit(p: Option<(u32, u32)>) -> (serde_json::Value, serde_json::Value) 
     }
 }
 
-fn link_name(l: Link) -> String {
-    l.describe()
-}
-
 /// The JSON form, as documented in the module header.
 fn json(e: &Event<'_>) -> serde_json::Value {
     match e {
@@ -273,7 +268,7 @@ fn json(e: &Event<'_>) -> serde_json::Value {
                 "bytecode": bytecode,
                 "ir": listing.ir.lines().collect::<Vec<_>>(),
                 "mcode": {"bytes": listing.code.len(), "asm": asm.lines().collect::<Vec<_>>()},
-                "link": link_name(trace.link),
+                "link": trace.link.describe(),
             })
         }
         Event::Abort { place, reason, at } => {

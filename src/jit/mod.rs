@@ -7,8 +7,9 @@
 //! `mcode` (executable memory) → `trace` (compiled traces, entering them) → `exit` (from
 //! an exit back to the interpreter's state); `tree` joins traces into trees, `helpers`
 //! are what traces call, `ctx` is the native context every trace runs with, below all
-//! of them, and `dump` writes the trace log (text or JSON Lines). This module holds the per-store
-//! state: which loops have traces, penalties, statistics, and the decisions to record.
+//! of them, and `dump` writes the trace log (text or JSON Lines). This module holds the
+//! per-store state: which loops have traces, penalties, statistics, and the decisions to
+//! record.
 //!
 //! ## Hot counting and trace state
 //!
@@ -613,13 +614,10 @@ fn run_trace(s: &mut StoreInner, t: u32, stop: usize) -> LoopAction {
     trace.last_entered = entered;
     let mut ctx = jit.ctxs.pop().unwrap_or_else(ctx::TraceCtx::new_boxed);
     jit.active += 1;
-    crate::jit::profile::trace_entered(s);
     // With a trace log, the time in traces is measured for its closing summary.
-    let timed = s
-        .jit
-        .as_ref()
-        .is_some_and(|j| !j.log.is_empty())
-        .then(Instant::now);
+    let logging = !jit.log.is_empty();
+    crate::jit::profile::trace_entered(s);
+    let timed = logging.then(Instant::now);
     let (tn, k) = trace::enter(s, code, &mut ctx, (extent, depth));
     let jit = s.jit.as_mut().expect("jit state");
     if let Some(t0) = timed {
