@@ -33,17 +33,17 @@
 //!
 //! ## Architecture (the pipeline, and the modules that show it)
 //!
-//! - [`module`](crate::Module) (`src/module/`): decode and validate with `wasmparser`
-//!   into an immutable, shareable `Module`. WebAssembly 2.0 without SIMD. Function
-//!   bodies are validated at load, or at their first call with
-//!   [`CompilationMode::Lazy`] (`Config::compilation_mode`).
+//! - `module/`: decode and validate with `wasmparser` into immutable, shareable module
+//!   data, which the public [`Module`] (`runtime::module`) wraps with the interpreter's
+//!   translations. WebAssembly 2.0 without SIMD. Function bodies are validated at load,
+//!   or at their first call with [`CompilationMode::Lazy`] (`Config::compilation_mode`).
 //! - `interp/`: each function is translated at its first call into a register-style
 //!   *slot bytecode* (operands are offsets from the frame base into one value stack of
 //!   64-bit slots; branch targets resolved; compare-and-branch fused; immediates inline,
 //!   large constants pooled in the frame, address arithmetic folded into memory offsets,
-//!   an accumulator register for the previous result) and run by one dispatch loop. Calls push frames on an explicit frame stack, never on
-//!   the host stack. Loop headers, and the entries of recursive functions, carry hot
-//!   counters for the JIT.
+//!   an accumulator register for the previous result) and run by one dispatch loop.
+//!   Calls push frames on an explicit frame stack, never on the host stack. Loop
+//!   headers, and the entries of recursive functions, carry hot counters for the JIT.
 //! - `runtime/`: `Engine`/`Config`, `Store<T>` (all entities, the value and frame stacks),
 //!   `Instance` and instantiation, `Linker`, `Func`/`TypedFunc` and the driver that runs
 //!   calls and host calls, `Memory`, `Table`, `Global`, `Val`, traps, and profiles
@@ -77,6 +77,12 @@
 //! - `error`: one [`Error`] type distinguishing compile errors, link errors, traps, host
 //!   errors and exit requests.
 //!
+//! The layers import one way: `module` (with `ops`, the operators' semantics) below
+//! `interp`, below `jit`. The interpreter reaches the JIT and the profiler only through
+//! `interp::Hooks`, function pointers the JIT defines; `runtime` owns the stores,
+//! which hold the JIT's state and install its hooks, and runs calls through the
+//! interpreter.
+//!
 //! Traps have one implementation: the interpreter raises them at the trapping instruction
 //! (a trace exits to that instruction, and the interpreter re-executes it).
 
@@ -99,7 +105,7 @@ pub use jit::params::{JitParams, JitPreset};
 pub use jit::perfmap::ProfilingStrategy;
 pub use jit::profile::{CallSiteProfile, CallTarget, FunctionProfile, Profile};
 pub use jit::record::Abort as JitAbort;
-pub use module::{ExportType, ExternKind, ExternType, ImportType, Module};
+pub use module::{ExportType, ExternKind, ExternType, ImportType};
 pub use runtime::engine::{CompilationMode, Config, Engine};
 pub use runtime::extern_::{Export, Extern};
 pub use runtime::func::{Caller, Func, IntoFunc};
@@ -111,6 +117,7 @@ pub use runtime::limits::{
 };
 pub use runtime::linker::Linker;
 pub use runtime::memory::{Memory, MemoryAccessError};
+pub use runtime::module::Module;
 pub use runtime::store::{AsContext, AsContextMut, Store, StoreContext, StoreContextMut};
 pub use runtime::table::Table;
 pub use runtime::trap::{FrameInfo, Trap, TrapCode};

@@ -16,12 +16,11 @@ use super::bulk::{
     table_fill, table_grow, table_init,
 };
 use super::bytecode::{Instr, Slot};
-use super::translate::{self, CompiledFunc};
+use super::hooks::{ENTRY, ILOOP, LoopAction};
+use super::translate::CompiledFunc;
 use crate::error::Error;
-use crate::jit::profile;
-use crate::jit::{self, LoopAction};
-use crate::module::ModuleInner;
 use crate::ops::{self, FloatBin as FB, FloatCmp as FC, FloatUn as FU, IntBin as B, IntCmp as C};
+use crate::runtime::module::Module;
 use crate::runtime::store::{Frame, FuncEntity, PAGE_SIZE, StoreInner};
 use crate::runtime::trap::TrapCode;
 use std::ptr;
@@ -78,7 +77,8 @@ enum Run {
 #[inline]
 pub(crate) fn run(s: &mut StoreInner, stop: usize, mut acc: u64) -> Outcome {
     loop {
-        let recording = s.jit.as_ref().is_some_and(|j| j.recording_for(stop));
+        // (The JIT's state exists once a counter expired: until then, no hook call.)
+        let recording = s.jit.is_some() && (s.hooks.recording)(s, stop);
         let r = if recording {
             run_recording(s, stop, acc)
         } else {
@@ -94,16 +94,8 @@ pub(crate) fn run(s: &mut StoreInner, stop: usize, mut acc: u64) -> Outcome {
                     Outcome::HostCall { func, args } => Outcome::HostCall { func, args },
                     o => o,
                 };
-                if recording {
-                    match &o {
-                        Outcome::HostCall { .. } => {}
-                        Outcome::Trap(_) => jit::abort_recording(s, jit::record::Abort::Trapped),
-                        Outcome::Error(_) => jit::abort_recording(s, jit::record::Abort::HostError),
-                        Outcome::Done => jit::record_return(s),
-                    }
-                }
-                if let Some(p) = &s.profile {
-                    p.set_idle();
+                if recording || s.profile.is_some() {
+                    (s.hooks.run_ended)(s, &o, recording);
                 }
                 return o;
             }
@@ -494,11 +486,11 @@ fn run_loop<const REC: bool>(s: &mut StoreInner, stop: usize, acc_in: u64) -> Ru
                         ip = ip.add(1);
                     }
                     // A recursive function's entry counts calls like a loop header
-                    // (`jit::ENTRY`); the rest are never counted. Once it expires, the
+                    // (`ENTRY`); the rest are never counted. Once it expires, the
                     // call continues at `EntryHot` (the JIT's work, in one place) with
                     // the callee's start in its frame.
                     let left = c.entry_counter.load(Ordering::Relaxed);
-                    if left != jit::ILOOP {
+                    if left != ILOOP {
                         if left > 1 {
                             c.entry_counter.store(left - 1, Ordering::Relaxed);
                         } else if !REC {
@@ -525,7 +517,7 @@ fn run_loop<const REC: bool>(s: &mut StoreInner, stop: usize, acc_in: u64) -> Ru
                         func: index,
                         ..
                     } => {
-                        let module = &s.instances.get_unchecked(instance as usize).module.inner;
+                        let module = &s.instances.get_unchecked(instance as usize).module;
                         let callee = match translate_cold(module, index) {
                             Ok(c) => c,
                             Err(e) => {
@@ -567,10 +559,10 @@ fn run_loop<const REC: bool>(s: &mut StoreInner, stop: usize, acc_in: u64) -> Ru
         macro_rules! call_defined {
             ($pc:ident, $f:expr, $args:expr) => {{
                 let f: u32 = $f;
-                let module = &inst!().module.inner;
-                let callee = match module.bodies.get_unchecked(f as usize).compiled.get() {
+                let module = &inst!().module;
+                let callee = match module.code.get_unchecked(f as usize) {
                     Some(c) => std::sync::Arc::as_ptr(c),
-                    None => match translate_cold(module, f + module.num_imported_funcs) {
+                    None => match translate_cold(module, f + module.inner.num_imported_funcs) {
                         Ok(c) => c,
                         Err(e) => {
                             s.stack.frames.last_mut().unwrap_unchecked().ip = $pc;
@@ -614,7 +606,7 @@ fn run_loop<const REC: bool>(s: &mut StoreInner, stop: usize, acc_in: u64) -> Ru
 
         loop {
             let pc = ip;
-            if REC && jit::record_step(s, pc) {
+            if REC && (s.hooks.record_step)(s, pc) {
                 s.stack.frames.last_mut().unwrap_unchecked().ip = pc;
                 return Run::Switch(acc);
             }
@@ -624,27 +616,27 @@ fn run_loop<const REC: bool>(s: &mut StoreInner, stop: usize, acc_in: u64) -> Ru
                 Instr::Unreachable => trap!(pc, Unreachable),
                 Instr::EntryHot => {
                     ip = s.stack.frames.last().unwrap_unchecked().ip;
-                    jit_action!(jit::hot_loop(s, ip, jit::ENTRY, stop));
+                    jit_action!((s.hooks.hot)(s, ip, ENTRY, stop));
                 }
                 Instr::Loop { id, counter } => {
                     let counter = &*counter.0;
                     let left = counter.load(Ordering::Relaxed);
                     if left > 1 {
-                        if left != jit::ILOOP {
+                        if left != ILOOP {
                             counter.store(left - 1, Ordering::Relaxed);
                         }
                     } else if !REC {
-                        jit_action!(jit::hot_loop(s, pc, id, stop));
+                        jit_action!((s.hooks.hot)(s, pc, id, stop));
                     }
                 }
                 Instr::Epoch => epoch!(pc),
                 Instr::Fuel { cost } => fuel!(pc, cost),
-                Instr::ProfEnter { func } => profile::enter(s, func),
-                Instr::ProfLoop { func } => profile::iteration(s, func),
-                Instr::ProfResume { func } => profile::resume(s, func),
+                Instr::ProfEnter { func } => (s.hooks.prof_enter)(s, func),
+                Instr::ProfLoop { func } => (s.hooks.prof_loop)(s, func),
+                Instr::ProfResume { func } => (s.hooks.prof_resume)(s, func),
                 Instr::ProfIndirect { index, table, site } => {
                     let entry = table_entry(s, table, r!(index));
-                    profile::indirect(s, site, entry);
+                    (s.hooks.prof_indirect)(s, site, entry);
                 }
                 Instr::Br { off } => ip = pc.offset(off as isize),
                 Instr::BrIfNez { c, off } => branch!(pc, r!(c) as u32 != 0, off),
@@ -1745,8 +1737,11 @@ fn memory0_cold(s: &mut StoreInner) -> (*mut u8, usize) {
 
 #[cold]
 #[inline(never)]
-fn translate_cold(module: &ModuleInner, func: u32) -> Result<*const CompiledFunc, Error> {
-    translate::compiled(module, func).map(std::sync::Arc::as_ptr)
+fn translate_cold(module: &Module, func: u32) -> Result<*const CompiledFunc, Error> {
+    module
+        .code
+        .compiled(&module.inner, func)
+        .map(std::sync::Arc::as_ptr)
 }
 
 /// Remembers store function `f`'s translation (see `FuncEntity::Wasm::compiled`).

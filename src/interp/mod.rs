@@ -12,9 +12,11 @@ pub(crate) mod bulk;
 mod bytecode;
 mod exec;
 mod fuel;
+mod hooks;
 mod liveness;
 mod translate;
 
 pub(crate) use bytecode::{Instr, Slot, disassemble};
 pub(crate) use exec::{Outcome, init_frame, memory0, run, table_entry};
-pub(crate) use translate::{CompiledFunc, compiled};
+pub(crate) use hooks::{ENTRY, Hooks, ILOOP, LoopAction};
+pub(crate) use translate::{Code, CompiledFunc};

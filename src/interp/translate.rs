@@ -38,8 +38,8 @@ use super::bytecode::{CounterRef, Instr, Off, Slot};
 use super::liveness::Liveness;
 use crate::error::Error;
 use crate::module::ModuleInner;
-use std::sync::OnceLock;
 use std::sync::atomic::AtomicU32;
+use std::sync::{Arc, OnceLock};
 use wasmparser::{BinaryReader, BlockType, FunctionBody, Operator};
 
 /// A translated function, shared by all instances of its module.
@@ -62,7 +62,7 @@ pub(crate) struct CompiledFunc {
     /// Hot counters of the loop headers (`Instr::Loop { id }`), counting down.
     pub(crate) loop_counters: Box<[AtomicU32]>,
     /// Hot counter of the function's entry, counting calls down like a loop header's
-    /// (see `jit::ENTRY`): armed for functions that call themselves, `ILOOP` for the
+    /// (see `hooks::ENTRY`): armed for functions that call themselves, `ILOOP` for the
     /// rest (and once blacklisted).
     pub(crate) entry_counter: AtomicU32,
     /// Byte offset in the module of each `call_indirect` site (profiling only).
@@ -186,19 +186,52 @@ struct Translator<'m> {
     icall_sites: Vec<u32>,
 }
 
-/// Returns the translation of defined function `func` (module index space), translating
-/// it on first use.
-pub(crate) fn compiled(
-    module: &ModuleInner,
-    func: u32,
-) -> Result<&std::sync::Arc<CompiledFunc>, Error> {
-    let body = module.body(func);
-    if let Some(c) = body.compiled.get() {
-        return Ok(c);
+/// The translations of one module's defined functions, each made at its first call
+/// and shared by every instance of the module.
+pub(crate) struct Code {
+    funcs: Box<[OnceLock<Arc<CompiledFunc>>]>,
+}
+
+impl Code {
+    /// No translations yet, for `module`'s functions.
+    pub(crate) fn new(module: &ModuleInner) -> Code {
+        Code {
+            funcs: module.bodies.iter().map(|_| OnceLock::new()).collect(),
+        }
     }
-    body.validate(&module.bytes)?;
-    let c = std::sync::Arc::new(translate(module, func)?);
-    Ok(body.compiled.get_or_init(|| c))
+
+    /// The translation of defined function `index` (defined functions only: 0 is the
+    /// first after the imports), if made.
+    #[inline(always)]
+    pub(crate) fn get(&self, index: usize) -> Option<&Arc<CompiledFunc>> {
+        self.funcs.get(index)?.get()
+    }
+
+    /// [`Code::get`] without the bounds check (the dispatch loop's calls).
+    ///
+    /// # Safety
+    /// `index` is below the module's number of defined functions.
+    #[inline(always)]
+    pub(crate) unsafe fn get_unchecked(&self, index: usize) -> Option<&Arc<CompiledFunc>> {
+        // SAFETY: guaranteed by the caller.
+        unsafe { self.funcs.get_unchecked(index) }.get()
+    }
+
+    /// The translation of defined function `func` (module index space), translating it
+    /// (and validating its body, if that was left for its first use) on first use.
+    pub(crate) fn compiled(
+        &self,
+        module: &ModuleInner,
+        func: u32,
+    ) -> Result<&Arc<CompiledFunc>, Error> {
+        let slot = &self.funcs[(func - module.num_imported_funcs) as usize];
+        if let Some(c) = slot.get() {
+            return Ok(c);
+        }
+        module.body(func).validate(&module.bytes)?;
+        let c = Arc::new(translate(module, func)?);
+        Ok(slot.get_or_init(|| c))
+    }
 }
 
 /// Translates defined function `func` (module index space).
@@ -309,7 +342,7 @@ pub(crate) fn translate(module: &ModuleInner, func: u32) -> Result<CompiledFunc,
         loop_counters,
         entry_counter: AtomicU32::new(match t.jit && t.self_calls {
             true => hotcall,
-            false => crate::jit::ILOOP,
+            false => super::ILOOP,
         }),
         icall_sites: t.icall_sites.into(),
         entry_fuel,

@@ -239,7 +239,7 @@ pub(crate) fn host_counts(a: u64) -> (usize, usize) {
 /// on error, which is kept for the exit to report. A panic in the host function cannot
 /// unwind through the trace's machine code: it is caught here, kept the same way, and
 /// resumed once the trace has exited.
-pub(crate) fn host_call_with(
+fn host_call_with(
     ctx: *mut TraceCtx,
     at: u64,
     call: impl FnOnce(HostTrampoline, usize, u32) -> Result<(), Error>,
@@ -273,6 +273,29 @@ pub(crate) fn host_call_with(
             1
         }
     }
+}
+
+/// A host call from trace code (`Helper::HostCall`; see `HostTrampoline::trace_call`):
+/// `call_host` on host function `f` (store index), typed for `Store<T>`, so the trace
+/// reaches the function with no type-erased hop. `a` is the operand the recorder made
+/// (see [`host_operand`]): the arguments' slot from the root frame, and the function's
+/// parameter and result counts. Returns 0, or 1 with the error kept for the trace's
+/// exit.
+pub(crate) extern "sysv64" fn trace_host_call<T>(
+    ctx: *mut TraceCtx,
+    a: u64,
+    _: u64,
+    _: u64,
+    f: u64,
+) -> u64 {
+    let counts = host_counts(a);
+    host_call_with(ctx, a, |tramp, at, instance| {
+        // SAFETY: the trampoline is the running driver's, whose `store` is the live
+        // `Store<T>` owning the trace's store; the trace does not touch it until the
+        // call returns.
+        let store = unsafe { &mut *(tramp.store as *mut crate::Store<T>) };
+        crate::runtime::func::call_host(store, f as u32, at, Some(instance), Some(counts))
+    })
 }
 
 /// A megamorphic call's slow path (`CallAny`), with the context already at the callee's

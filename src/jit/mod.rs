@@ -177,7 +177,7 @@ pub(crate) mod trace;
 pub(crate) mod tree;
 
 use crate::error::Error;
-use crate::interp::{CompiledFunc, Instr};
+use crate::interp::{CompiledFunc, Hooks, Instr, LoopAction, Outcome};
 use crate::runtime::store::StoreInner;
 use params::JitParams;
 use perfmap::ProfilingStrategy;
@@ -187,12 +187,7 @@ use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 use tree::{Forest, Link};
 
-/// A loop header's counter value meaning "blacklisted: never counted again" (`ILOOP`).
-pub(crate) const ILOOP: u32 = u32::MAX;
-
-/// The loop id that stands for a function's entry: a function trace starts there, and
-/// is keyed, counted and blacklisted like a loop's.
-pub(crate) const ENTRY: u32 = u32::MAX;
+pub(crate) use crate::interp::{ENTRY, ILOOP};
 
 /// What the JIT knows about one loop of one function, in one store.
 #[derive(Clone, Copy, Debug)]
@@ -501,21 +496,6 @@ impl JitState {
             next.max(2)
         }
     }
-}
-
-/// What the interpreter does after a hot loop header.
-pub(crate) enum LoopAction {
-    /// Keep interpreting.
-    Continue,
-    /// Switch to the recording loop (resume after the header).
-    Record,
-    /// A trace ran; resume from the frame stack with this accumulator.
-    Resumed(u64),
-    /// A trace ran and its exit starts a side trace's recording: resume from the frame
-    /// stack, with this accumulator, in the recording loop.
-    ResumedRecording(u64),
-    /// A host function called from a trace failed.
-    Error(Error),
 }
 
 /// The module index of the function whose translation is at `func` (for events).
@@ -858,6 +838,38 @@ fn fail(jit: &mut JitState, rec: &record::Origin, reason: Abort) {
             let c = jit.penalize(key);
             counter(rec.root, rec.loop_id).store(c, Ordering::Relaxed);
         }
+    }
+}
+
+/// The JIT's side of the interpreter's hooks (see `interp::Hooks`), which the runtime
+/// installs in every store.
+pub(crate) static HOOKS: Hooks = Hooks {
+    recording: |s, stop| s.jit.as_ref().is_some_and(|j| j.recording_for(stop)),
+    hot: hot_loop,
+    record_step,
+    run_ended,
+    called_from_host: entry_from_host,
+    unwound: abandon_recording,
+    prof_enter: profile::enter,
+    prof_loop: profile::iteration,
+    prof_resume: |s, func| profile::resume(s, func),
+    prof_indirect: profile::indirect,
+};
+
+/// A run of the interpreter ended with `outcome`: the recording open in it (if
+/// `recording`) ends with the run's return or is aborted by its trap or error, and the
+/// profile stops charging time to a function.
+fn run_ended(s: &mut StoreInner, outcome: &Outcome, recording: bool) {
+    if recording {
+        match outcome {
+            Outcome::HostCall { .. } => {}
+            Outcome::Trap(_) => abort_recording(s, Abort::Trapped),
+            Outcome::Error(_) => abort_recording(s, Abort::HostError),
+            Outcome::Done => record_return(s),
+        }
+    }
+    if let Some(p) = &s.profile {
+        p.set_idle();
     }
 }
 

@@ -465,11 +465,9 @@ fn call_site(
     if targets.is_empty() && other_calls == 0 {
         return None;
     }
-    let module = &s.instances[inst as usize].module.inner;
-    let body = module
-        .bodies
-        .get(func.checked_sub(module.num_imported_funcs)? as usize)?;
-    let offset = *body.compiled.get()?.icall_sites.get(site)?;
+    let module = &s.instances[inst as usize].module;
+    let defined = func.checked_sub(module.inner.num_imported_funcs)?;
+    let offset = *module.code.get(defined as usize)?.icall_sites.get(site)?;
     Some(CallSiteProfile {
         function: func,
         function_name: func_name(s, inst, func),

@@ -1,10 +1,13 @@
-//! Decoding and validation: wasm bytes -> an immutable, shareable [`Module`].
+//! Decoding and validation: wasm bytes -> an immutable, shareable [`ModuleInner`], the
+//! bottom layer: it imports nothing from the interpreter or the JIT. The public
+//! [`Module`](crate::Module) (`runtime::module`) wraps it with the interpreter's
+//! translations.
 //!
 //! The module's structure is validated up front with `wasmparser`, and by default every
 //! function body too, so a `Module` is valid and later stages never see malformed input.
 //! Function bodies are *not* translated here: each is translated to slot bytecode at its
-//! first call (`interp::translate`), and the result is cached in the module, shared by all
-//! instances. `Config::compilation_mode` changes when bodies are handled, with wasmi's
+//! first call (`interp::translate`), and the result is cached beside the module
+//! (`interp::Code`), shared by all instances. `Config::compilation_mode` changes when bodies are handled, with wasmi's
 //! names: [`CompilationMode::Lazy`](crate::CompilationMode::Lazy) also validates each body
 //! only at its first call (its errors surface then, from the call), and
 //! [`CompilationMode::Eager`](crate::CompilationMode::Eager) translates every body at load.
@@ -18,13 +21,11 @@ mod const_expr;
 pub(crate) use const_expr::ConstExpr;
 
 use crate::error::Error;
-use crate::interp::CompiledFunc;
 use crate::runtime::engine::CompilationMode;
 use crate::runtime::engine::{Engine, TypeId};
 use crate::runtime::types::{FuncType, GlobalType, MemoryType, TableType};
 use std::collections::HashMap;
 use std::ops::Range;
-use std::sync::{Arc, OnceLock};
 use wasmparser::{
     BinaryReader, FuncToValidate, FunctionBody, Parser, Payload, ValidPayload, Validator,
     ValidatorResources, WasmFeatures,
@@ -129,10 +130,9 @@ pub(crate) struct DataSegment {
     pub(crate) range: Range<usize>,
 }
 
-/// A defined function's body: where it is in the binary, and its translation once made.
+/// A defined function's body: where it is in the binary.
 pub(crate) struct FuncBody {
     pub(crate) range: Range<usize>,
-    pub(crate) compiled: OnceLock<Arc<CompiledFunc>>,
     /// With lazy validation: what validating the body needs (the module's validated
     /// structure, the function's index and type), done before its translation.
     unvalidated: Option<(ValidatorResources, u32, u32)>,
@@ -194,139 +194,6 @@ impl ModuleInner {
     /// The body of defined function `func` (module index space, past the imports).
     pub(crate) fn body(&self, func: u32) -> &FuncBody {
         &self.bodies[(func - self.num_imported_funcs) as usize]
-    }
-}
-
-/// A validated WebAssembly module, ready to instantiate. Cheap to clone and shareable
-/// across threads and stores.
-#[derive(Clone)]
-pub struct Module {
-    pub(crate) inner: Arc<ModuleInner>,
-}
-
-impl std::fmt::Debug for Module {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Module")
-            .field("name", &self.inner.name)
-            .field("funcs", &self.inner.funcs.len())
-            .finish()
-    }
-}
-
-impl Module {
-    /// Decodes and validates a module from its binary or text (`.wat`) form.
-    pub fn new(engine: &Engine, bytes: impl AsRef<[u8]>) -> Result<Module, Error> {
-        let bytes = bytes.as_ref();
-        if bytes.starts_with(b"\0asm") {
-            return Module::from_binary(engine, bytes);
-        }
-        let binary = wat::parse_bytes(bytes).map_err(Error::compile)?;
-        Module::from_binary(engine, &binary)
-    }
-
-    /// Reads, decodes and validates the module in file `path`, binary or text (`.wat`).
-    ///
-    /// The file is read into memory, not mapped: the module keeps its bytes for lazy
-    /// translation (and lazy validation), and a mapping would change under it if the file
-    /// were rewritten.
-    ///
-    /// ```
-    /// use spur::{Engine, ErrorKind, Module};
-    ///
-    /// let engine = Engine::default();
-    /// let err = Module::from_file(&engine, "no/such/module.wasm").unwrap_err();
-    /// assert!(matches!(err.kind(), ErrorKind::Io { .. }));
-    /// assert!(err.to_string().contains("no/such/module.wasm"));
-    /// ```
-    pub fn from_file(engine: &Engine, path: impl AsRef<std::path::Path>) -> Result<Module, Error> {
-        let path = path.as_ref();
-        let bytes = std::fs::read(path).map_err(|error| {
-            Error::from_kind(crate::error::ErrorKind::Io {
-                path: path.to_path_buf(),
-                error,
-            })
-        })?;
-        Module::new(engine, bytes)
-    }
-
-    /// Decodes and validates a module from its binary form.
-    pub fn from_binary(engine: &Engine, bytes: &[u8]) -> Result<Module, Error> {
-        let inner = parse(engine, bytes)?;
-        let module = Module {
-            inner: Arc::new(inner),
-        };
-        if engine.config().compilation_mode == CompilationMode::Eager {
-            module.translate_all()?;
-        }
-        Ok(module)
-    }
-
-    /// Checks that `bytes` are a valid module spur can run, without keeping it: every
-    /// function body too, whatever the compilation mode.
-    pub fn validate(engine: &Engine, bytes: &[u8]) -> Result<(), Error> {
-        let inner = parse(engine, bytes)?;
-        for (i, body) in inner.bodies.iter().enumerate() {
-            body.validate(&inner.bytes).map_err(|e| {
-                Error::compile(format!(
-                    "function {}: {e}",
-                    inner.num_imported_funcs as usize + i
-                ))
-            })?;
-        }
-        Ok(())
-    }
-
-    /// The engine this module was compiled for.
-    pub fn engine(&self) -> &Engine {
-        &self.inner.engine
-    }
-
-    /// The module's name from the name section, if any.
-    pub fn name(&self) -> Option<&str> {
-        self.inner.name.as_deref()
-    }
-
-    /// The module's imports, in order.
-    pub fn imports(&self) -> impl ExactSizeIterator<Item = &ImportType> {
-        self.inner.imports.iter()
-    }
-
-    /// The module's exports, in order.
-    pub fn exports(&self) -> impl ExactSizeIterator<Item = &ExportType> {
-        self.inner.exports.iter()
-    }
-
-    /// The type of an exported entity, by export name.
-    pub fn export_type(&self, name: &str) -> Option<ExternType> {
-        let export = self.inner.exports.iter().find(|e| e.name == name)?;
-        let m = &self.inner;
-        let i = export.index as usize;
-        Some(match export.kind {
-            ExternKind::Func => ExternType::Func(m.func_type(export.index).clone()),
-            ExternKind::Table => ExternType::Table(m.tables[i]),
-            ExternKind::Memory => ExternType::Memory(m.memories[i]),
-            ExternKind::Global => ExternType::Global(m.globals[i]),
-        })
-    }
-
-    /// The slot bytecode of function `func` (module index space), one instruction per
-    /// line, translating it if needed. For debugging and for `tracedump`.
-    pub fn disassemble(&self, func: u32) -> Result<String, Error> {
-        if func < self.inner.num_imported_funcs || func as usize >= self.inner.funcs.len() {
-            return Err(Error::usage(format!(
-                "function {func} is not defined in this module"
-            )));
-        }
-        let c = crate::interp::compiled(&self.inner, func)?;
-        Ok(crate::interp::disassemble(&c.code, &c.offsets))
-    }
-
-    /// Translates every function to bytecode now instead of at first call.
-    pub fn translate_all(&self) -> Result<(), Error> {
-        for i in 0..self.inner.bodies.len() as u32 {
-            crate::interp::compiled(&self.inner, self.inner.num_imported_funcs + i)?;
-        }
-        Ok(())
     }
 }
 
@@ -437,7 +304,9 @@ fn read_elems(
     Ok(())
 }
 
-fn parse(engine: &Engine, bytes: &[u8]) -> Result<ModuleInner, Error> {
+/// Decodes and validates `bytes` (validating function bodies unless
+/// `CompilationMode::Lazy` leaves them for their first use).
+pub(crate) fn parse(engine: &Engine, bytes: &[u8]) -> Result<ModuleInner, Error> {
     let mut validator = Validator::new_with_features(features());
     let mut allocs = wasmparser::FuncValidatorAllocations::default();
     let lazy = engine.config().compilation_mode == CompilationMode::Lazy;
@@ -551,7 +420,6 @@ fn parse(engine: &Engine, bytes: &[u8]) -> Result<ModuleInner, Error> {
                 let r = body.range();
                 m.bodies.push(FuncBody {
                     range: r.start as usize..r.end as usize,
-                    compiled: OnceLock::new(),
                     unvalidated: unvalidated.take(),
                 });
             }

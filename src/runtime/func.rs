@@ -8,7 +8,6 @@
 
 use crate::error::Error;
 use crate::interp::{self, Outcome};
-use crate::jit::ctx::TraceCtx;
 use crate::runtime::extern_::Extern;
 use crate::runtime::limits::Growth;
 use crate::runtime::store::{
@@ -390,16 +389,10 @@ pub(crate) fn call_raw<T>(
             push_wasm_frame(s, f, base)?;
             // Traces call host functions through this (restored when the call ends, for
             // host functions that call back into WebAssembly).
-            let typed = store as *mut Store<T> as *mut ();
-            let outer = store.inner.host_trampoline.replace(HostTrampoline {
-                store: typed,
-                call: host_trampoline::<T>,
-                trace_call: trace_host_call::<T>,
-                run: run_trampoline::<T>,
-                limit: limit_trampoline::<T>,
-            });
+            let tramp = HostTrampoline::new(store as *mut Store<T>);
+            let outer = store.inner.host_trampoline.replace(tramp);
             // A loop-free function the host calls often gets a function trace.
-            let result = crate::jit::entry_from_host(&mut store.inner, stop)
+            let result = (store.inner.hooks.called_from_host)(&mut store.inner, stop)
                 .map_err(|e| abandon(&mut store.inner, stop, e))
                 .and_then(|acc| drive(store, stop, acc));
             store.inner.host_trampoline = outer;
@@ -416,10 +409,8 @@ pub(crate) fn push_wasm_frame(s: &mut StoreInner, f: u32, base: usize) -> Result
     let FuncEntity::Wasm { instance, func, .. } = s.funcs[f as usize] else {
         unreachable!("push_wasm_frame on a host function");
     };
-    let callee = Arc::as_ptr(interp::compiled(
-        &s.instances[instance as usize].module.inner,
-        func,
-    )?);
+    let module = &s.instances[instance as usize].module;
+    let callee = Arc::as_ptr(module.code.compiled(&module.inner, func)?);
     // SAFETY: the translation is owned by the module, which the instance keeps alive
     // in this store for as long as the store exists.
     let callee = unsafe { &*callee };
@@ -474,7 +465,7 @@ fn drive<T>(store: &mut Store<T>, stop: usize, mut acc: u64) -> Result<(), Error
 /// them), and returns `e`.
 fn abandon(s: &mut StoreInner, stop: usize, e: Error) -> Error {
     s.stack.frames.truncate(stop);
-    crate::jit::abandon_recording(s);
+    (s.hooks.unwound)(s);
     e
 }
 
@@ -482,7 +473,7 @@ fn abandon(s: &mut StoreInner, stop: usize, e: Error) -> Error {
 ///
 /// # Safety
 /// `store` must point to a live `Store<T>` that nothing else is using for the duration.
-unsafe fn host_trampoline<T>(
+pub(crate) unsafe fn host_trampoline<T>(
     store: *mut (),
     f: u32,
     at: usize,
@@ -493,28 +484,11 @@ unsafe fn host_trampoline<T>(
     call_host(store, f, at, instance, None)
 }
 
-/// A host call from trace code (`Helper::HostCall`; see `HostTrampoline::trace_call`):
-/// [`call_host`] on host function `f` (store index), typed for `Store<T>`, so the trace
-/// reaches the function with no type-erased hop. `a` is the operand the recorder made
-/// (see `jit::helpers::host_operand`): the arguments' slot from the root frame, and the
-/// function's parameter and result counts. Returns 0, or 1 with the error kept for the
-/// trace's exit.
-extern "sysv64" fn trace_host_call<T>(ctx: *mut TraceCtx, a: u64, _: u64, _: u64, f: u64) -> u64 {
-    let counts = crate::jit::helpers::host_counts(a);
-    crate::jit::helpers::host_call_with(ctx, a, |tramp, at, instance| {
-        // SAFETY: the trampoline is the running driver's, whose `store` is the live
-        // `Store<T>` owning the trace's store; the trace does not touch it until the
-        // call returns.
-        let store = unsafe { &mut *(tramp.store as *mut Store<T>) };
-        call_host(store, f as u32, at, Some(instance), Some(counts))
-    })
-}
-
 /// [`drive`] behind a type-erased store pointer (see `HostTrampoline`).
 ///
 /// # Safety
 /// As for [`host_trampoline`].
-unsafe fn run_trampoline<T>(store: *mut (), stop: usize) -> Result<(), Error> {
+pub(crate) unsafe fn run_trampoline<T>(store: *mut (), stop: usize) -> Result<(), Error> {
     // SAFETY: guaranteed by the caller.
     let store = unsafe { &mut *(store as *mut Store<T>) };
     drive(store, stop, 0)
@@ -524,7 +498,7 @@ unsafe fn run_trampoline<T>(store: *mut (), stop: usize) -> Result<(), Error> {
 ///
 /// # Safety
 /// As for [`host_trampoline`]: `store` is the running `Store<T>`, not otherwise in use.
-unsafe fn limit_trampoline<T>(store: *mut (), growth: Growth) -> Result<bool, Error> {
+pub(crate) unsafe fn limit_trampoline<T>(store: *mut (), growth: Growth) -> Result<bool, Error> {
     // SAFETY: guaranteed by the caller.
     let store = unsafe { &mut *(store as *mut Store<T>) };
     store.ask_limiter(growth)
@@ -533,7 +507,7 @@ unsafe fn limit_trampoline<T>(store: *mut (), growth: Growth) -> Result<bool, Er
 /// Runs host function `f` (store index) on the arguments at value-stack index `at`, and
 /// writes its results there. `counts`: its parameter and result counts when the caller
 /// already knows them (a trace, from its recording), which spares reading its type.
-fn call_host<T>(
+pub(crate) fn call_host<T>(
     store: &mut Store<T>,
     f: u32,
     at: usize,

@@ -4,12 +4,13 @@
 //! the start function.
 
 use crate::error::Error;
-use crate::module::{ConstExpr, DataMode, ElemMode, ExternKind, ExternType, Module, ModuleInner};
+use crate::module::{ConstExpr, DataMode, ElemMode, ExternKind, ExternType, ModuleInner};
 use crate::runtime::extern_::{Export, Extern};
 use crate::runtime::func::{Func, call_raw};
 use crate::runtime::global::Global;
 use crate::runtime::limits::Growth;
 use crate::runtime::memory::Memory;
+use crate::runtime::module::Module;
 use crate::runtime::store::{
     AsContext, AsContextMut, FuncEntity, GlobalEntity, InstanceEntity, MemoryEntity, Store,
     StoreInner, TableEntity,

@@ -3,10 +3,10 @@
 
 use crate::Engine;
 use crate::error::Error;
-use crate::module::Module;
 use crate::runtime::extern_::Extern;
 use crate::runtime::func::{Caller, Func, HostFunc, IntoFunc};
 use crate::runtime::instance::{Instance, instantiate};
+use crate::runtime::module::Module;
 use crate::runtime::store::{AsContext, AsContextMut};
 use crate::runtime::types::FuncType;
 use crate::runtime::values::Val;

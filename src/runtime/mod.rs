@@ -1,5 +1,5 @@
-//! The run-time half of the embedding API: engine and configuration, stores, instances and
-//! their entities, the linker, values, traps.
+//! The run-time half of the embedding API: engine and configuration, modules, stores,
+//! instances and their entities, the linker, values, traps.
 
 pub(crate) mod engine;
 pub(crate) mod extern_;
@@ -10,6 +10,7 @@ pub(crate) mod limits;
 pub(crate) mod linear_memory;
 pub(crate) mod linker;
 pub(crate) mod memory;
+pub(crate) mod module;
 pub(crate) mod store;
 pub(crate) mod table;
 pub(crate) mod trap;

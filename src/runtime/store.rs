@@ -7,11 +7,11 @@
 //! `Store<T>`, and the interpreter hands those back to the generic driver (`func.rs`).
 
 use crate::interp::{CompiledFunc, Instr};
-use crate::module::Module;
 use crate::runtime::engine::{Engine, TypeId};
 use crate::runtime::func::HostFunc;
 use crate::runtime::limits::{Growth, ResourceLimiter};
 use crate::runtime::linear_memory::LinearMemory;
+use crate::runtime::module::Module;
 use crate::runtime::types::{GlobalType, MemoryType, TableType};
 use std::any::Any;
 use std::sync::Arc;
@@ -237,6 +237,8 @@ pub(crate) struct StoreInner {
     pub(crate) stack: Stack,
     /// The trace JIT's state (created at the first hot loop).
     pub(crate) jit: Option<Box<crate::jit::JitState>>,
+    /// The interpreter's calls into the JIT and the profiler.
+    pub(crate) hooks: &'static crate::interp::Hooks,
     /// How traces call host functions: set by the driver running this store.
     pub(crate) host_trampoline: Option<HostTrampoline>,
     /// Profile counters and sampler (with `Config::collect_profile`).
@@ -270,6 +272,20 @@ pub(crate) struct HostTrampoline {
     pub(crate) run: unsafe fn(*mut (), usize) -> Result<(), crate::Error>,
     /// Asks the store's resource limiter about a growth.
     pub(crate) limit: unsafe fn(*mut (), Growth) -> Result<bool, crate::Error>,
+}
+
+impl HostTrampoline {
+    /// The trampoline of the driver running `store`.
+    pub(crate) fn new<T>(store: *mut Store<T>) -> HostTrampoline {
+        use crate::runtime::func;
+        HostTrampoline {
+            store: store as *mut (),
+            call: func::host_trampoline::<T>,
+            trace_call: crate::jit::helpers::trace_host_call::<T>,
+            run: func::run_trampoline::<T>,
+            limit: func::limit_trampoline::<T>,
+        }
+    }
 }
 
 /// The most fuel a store holds: traces add and subtract up to 2^31 at a time without
@@ -343,6 +359,7 @@ impl<T> Store<T> {
                     in_use: 0,
                 },
                 jit: None,
+                hooks: &crate::jit::HOOKS,
                 host_trampoline: None,
                 profile: config
                     .profile
