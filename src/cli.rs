@@ -117,7 +117,7 @@ pub struct RunOptions {
     /// Profile the run. `summary` (the default) prints, to stderr, the busiest functions
     /// (calls, loop iterations, traces, sampled time and its share in traces) and the
     /// targets of the busiest `call_indirect` sites; `perfmap` names every trace in
-    /// /tmp/perf-<pid>.map for `perf record` and `perf report`
+    /// /tmp/perf-PID.map (PID the process id) for `perf record` and `perf report`
     #[arg(long, value_name = "KIND", num_args = 0..=1, require_equals = true, default_missing_value = "summary", value_parser = ["summary", "perfmap"])]
     profile: Option<String>,
 }
