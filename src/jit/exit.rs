@@ -12,10 +12,10 @@
 //! ([`nested`]), and its frames wait for the outermost trace's exit, which pushes them
 //! above its own.
 
-use super::asm::Loc;
+use super::asm::{Loc, Sites};
 use super::ctx::{TraceCtx, word};
 use super::fuel::FUEL_SLOT;
-use super::ir::{SnapFrame, Ty};
+use super::ir::{SnapFrames, Ty};
 use super::params::JitParams;
 use crate::interp::Instr;
 use crate::runtime::store::{Frame, Stack, StoreInner};
@@ -95,7 +95,7 @@ impl Writes {
 /// trace tree.
 pub(crate) struct Exit {
     pub(crate) pc: *const Instr,
-    pub(crate) frames: Vec<SnapFrame>,
+    pub(crate) frames: SnapFrames,
     pub(crate) entries: Vec<(u32, Source, Ty)>,
     /// The same, as the exit handler writes them.
     pub(crate) writes: Writes,
@@ -109,7 +109,7 @@ pub(crate) struct Exit {
     pub(crate) branch: bool,
     pub(crate) taken: u64,
     /// Offsets of the branches to this exit's stub, in the trace's code.
-    pub(crate) sites: Vec<u32>,
+    pub(crate) sites: Sites,
     /// The `Switch` table entry that reaches this exit, and the table's offset.
     pub(crate) slot: Option<(u32, u32)>,
     /// Offset of the stub.

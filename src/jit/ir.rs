@@ -541,12 +541,15 @@ pub(crate) struct SnapFrame {
     pub(crate) instance: u32,
 }
 
+/// A snapshot's inlined frames: inline storage for the usual few.
+pub(crate) type SnapFrames = smallvec::SmallVec<[SnapFrame; 2]>;
+
 /// Interpreter state at a guard: resume at `pc` in the innermost of `frames` (the root
 /// frame when empty), with `entries` (slot, value) written back, and the accumulator.
 #[derive(Clone, Debug)]
 pub(crate) struct Snapshot {
     pub(crate) pc: *const crate::interp::Instr,
-    pub(crate) frames: Vec<SnapFrame>,
+    pub(crate) frames: SnapFrames,
     pub(crate) entries: Vec<(u32, Ref)>,
     pub(crate) acc: Ref,
     /// The IR position of the guard it belongs to.

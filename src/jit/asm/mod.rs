@@ -19,6 +19,9 @@ pub(crate) mod x64;
 use super::helpers::HelperFn;
 use super::ir::{Ins, Ir, Op, Ref, Snapshot, Ty};
 
+/// Offsets of the branches to one exit's stub (usually one or two).
+pub(crate) type Sites = smallvec::SmallVec<[u32; 2]>;
+
 /// Where a value lives while the trace runs.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub(crate) enum Loc {
@@ -83,7 +86,7 @@ pub(crate) struct Assembled {
     /// Where links from other traces enter (a root's code after its prologue).
     pub(crate) entry: u32,
     /// For each exit, its conditional branches (patched to jump to a side trace).
-    pub(crate) exit_sites: Vec<Vec<u32>>,
+    pub(crate) exit_sites: Vec<Sites>,
     /// For each exit reached through a `Switch` table: its entry and the table's start
     /// (entries are 32-bit offsets from the table's start).
     pub(crate) exit_slots: Vec<Option<(u32, u32)>>,

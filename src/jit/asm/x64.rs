@@ -18,7 +18,7 @@
     reason = "dynasm's dynamic-register syntax converts register numbers that are already `u8`"
 )]
 
-use super::{Alloc, Arch, Assembled, Loc, Unit};
+use super::{Alloc, Arch, Assembled, Loc, Sites, Unit};
 use crate::jit::ctx::{FAILED, MAX_SPILLS, RETURNED, TraceCtx, word};
 use crate::jit::fuel::FUEL_SLOT;
 use crate::jit::helpers::{self, Helper};
@@ -102,7 +102,7 @@ impl Arch for X64 {
                 code: Vec::new(),
                 text: 0,
                 entry: 0,
-                exit_sites: vec![Vec::new(); ir.snaps.len()],
+                exit_sites: vec![Sites::new(); ir.snaps.len()],
                 exit_slots: vec![None; ir.snaps.len()],
                 stubs: vec![0; ir.snaps.len()],
                 links: Vec::new(),
