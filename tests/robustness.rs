@@ -4,7 +4,8 @@
 //! terminate.
 
 use spur::{
-    Config, Engine, Extern, ExternType, Func, Global, Linker, Memory, Module, Store, Table, Val,
+    CompilationMode, Config, Engine, Extern, ExternType, Func, Global, Linker, Memory, Module,
+    Store, Table, Val,
 };
 use std::path::Path;
 
@@ -219,16 +220,38 @@ fn random_valid_modules_run() {
     assert!(valid > 100, "only {valid} modules generated");
 }
 
+/// Loads a module file by reading it or by mapping it.
+type Load = fn(&Engine, &Path) -> spur::Result<Module>;
+
+fn map_file(engine: &Engine, path: &Path) -> spur::Result<Module> {
+    // SAFETY: the test's files are not written while their modules live.
+    unsafe { Module::map_file(engine, path) }
+}
+
 #[test]
 fn module_files_load_or_say_why_not() {
-    let engine = Engine::default();
+    let loads: [(&str, Load); 2] = [
+        ("from_file", |e, p| Module::from_file(e, p)),
+        ("map_file", map_file),
+    ];
+    for (name, load) in loads {
+        for mode in [CompilationMode::Eager, CompilationMode::Lazy] {
+            check_module_file(name, load, mode);
+        }
+    }
+}
+
+fn check_module_file(name: &str, load: Load, mode: CompilationMode) {
+    let mut config = Config::default();
+    config.compilation_mode(mode);
+    let engine = Engine::new(&config);
     let dir = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let scratch = std::env::temp_dir().join(format!("spur-from-file-{}", std::process::id()));
+    let scratch = std::env::temp_dir().join(format!("spur-{name}-{mode:?}-{}", std::process::id()));
     std::fs::create_dir_all(&scratch).unwrap();
 
-    // A binary file and a text file load as `Module::new` loads their bytes.
+    // A binary file and a text file load as `Module::new` loads their bytes, and run.
     let wasm = dir.join("benches/kernels/fib.wasm");
-    let from_file = Module::from_file(&engine, &wasm).unwrap();
+    let from_file = load(&engine, &wasm).unwrap();
     let from_bytes = Module::new(&engine, std::fs::read(&wasm).unwrap()).unwrap();
     let names = |m: &Module| {
         m.exports()
@@ -236,6 +259,15 @@ fn module_files_load_or_say_why_not() {
             .collect::<Vec<_>>()
     };
     assert_eq!(names(&from_file), names(&from_bytes));
+    let mut store = Store::new(&engine, ());
+    let instance = Linker::new(&engine)
+        .instantiate(&mut store, &from_file)
+        .unwrap();
+    let run = instance
+        .get_typed_func::<i32, i64>(&mut store, "run")
+        .unwrap();
+    // fib(20), the kernel's checksum at n = 20 (the 20th Fibonacci number).
+    assert_eq!(run.call(&mut store, 20).unwrap(), 6765, "{name}");
     let wat = scratch.join("add.wat");
     std::fs::write(
         &wat,
@@ -243,7 +275,7 @@ fn module_files_load_or_say_why_not() {
         (i32.add (local.get 0) (local.get 1))))"#,
     )
     .unwrap();
-    let module = Module::from_file(&engine, &wat).unwrap();
+    let module = load(&engine, &wat).unwrap();
     let mut store = Store::new(&engine, ());
     let instance = Linker::new(&engine)
         .instantiate(&mut store, &module)
@@ -256,8 +288,11 @@ fn module_files_load_or_say_why_not() {
     // A missing file and a folder are read errors naming the path; garbage is a compile
     // error.
     for unreadable in [scratch.join("missing.wasm"), scratch.clone()] {
-        let err = Module::from_file(&engine, &unreadable).unwrap_err();
-        assert!(matches!(err.kind(), spur::ErrorKind::Io { .. }), "{err}");
+        let err = load(&engine, &unreadable).unwrap_err();
+        assert!(
+            matches!(err.kind(), spur::ErrorKind::Io { .. }),
+            "{name}: {err}"
+        );
         assert!(
             err.to_string().contains(&*unreadable.to_string_lossy()),
             "{err}"
@@ -266,10 +301,6 @@ fn module_files_load_or_say_why_not() {
     }
     let garbage = scratch.join("garbage.wasm");
     std::fs::write(&garbage, b"\0asm\x01\0\0\0\x7f\x7f").unwrap();
-    assert!(
-        Module::from_file(&engine, &garbage)
-            .unwrap_err()
-            .is_compile()
-    );
+    assert!(load(&engine, &garbage).unwrap_err().is_compile(), "{name}");
     std::fs::remove_dir_all(&scratch).unwrap();
 }

@@ -159,9 +159,27 @@ impl FuncBody {
     }
 }
 
+/// A module's binary: read into memory, or mapped from its file
+/// (`Module::map_file`).
+pub(crate) enum Bytes {
+    Owned(Box<[u8]>),
+    Mapped(memmap2::Mmap),
+}
+
+impl std::ops::Deref for Bytes {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        match self {
+            Bytes::Owned(b) => b,
+            Bytes::Mapped(m) => m,
+        }
+    }
+}
+
 pub(crate) struct ModuleInner {
     pub(crate) engine: Engine,
-    pub(crate) bytes: Box<[u8]>,
+    pub(crate) bytes: Bytes,
     pub(crate) name: Option<String>,
     pub(crate) types: Vec<FuncType>,
     pub(crate) type_ids: Vec<TypeId>,
@@ -306,7 +324,8 @@ fn read_elems(
 
 /// Decodes and validates `bytes` (validating function bodies unless
 /// `CompilationMode::Lazy` leaves them for their first use).
-pub(crate) fn parse(engine: &Engine, bytes: &[u8]) -> Result<ModuleInner, Error> {
+pub(crate) fn parse(engine: &Engine, binary: Bytes) -> Result<ModuleInner, Error> {
+    let bytes: &[u8] = &binary;
     let mut validator = Validator::new_with_features(features());
     let mut allocs = wasmparser::FuncValidatorAllocations::default();
     let lazy = engine.config().compilation_mode == CompilationMode::Lazy;
@@ -314,7 +333,7 @@ pub(crate) fn parse(engine: &Engine, bytes: &[u8]) -> Result<ModuleInner, Error>
     let mut unvalidated = None;
     let mut m = ModuleInner {
         engine: engine.clone(),
-        bytes: bytes.into(),
+        bytes: Bytes::Owned(Box::new([])),
         name: None,
         types: Vec::new(),
         type_ids: Vec::new(),
@@ -431,6 +450,7 @@ pub(crate) fn parse(engine: &Engine, bytes: &[u8]) -> Result<ModuleInner, Error>
             _ => {}
         }
     }
+    m.bytes = binary;
     Ok(m)
 }
 

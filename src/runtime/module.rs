@@ -4,7 +4,7 @@
 
 use crate::error::Error;
 use crate::interp::{self, Code};
-use crate::module::{ExportType, ExternKind, ExternType, ImportType, ModuleInner, parse};
+use crate::module::{Bytes, ExportType, ExternKind, ExternType, ImportType, ModuleInner, parse};
 use crate::runtime::engine::{CompilationMode, Engine};
 use std::sync::Arc;
 
@@ -39,9 +39,8 @@ impl Module {
 
     /// Reads, decodes and validates the module in file `path`, binary or text (`.wat`).
     ///
-    /// The file is read into memory, not mapped: the module keeps its bytes for lazy
-    /// translation (and lazy validation), and a mapping would change under it if the file
-    /// were rewritten.
+    /// The file is read into memory, which the module keeps (without a further copy) for
+    /// lazy translation and lazy validation. [`Module::map_file`] maps it instead.
     ///
     /// ```
     /// use spur::{Engine, ErrorKind, Module};
@@ -53,17 +52,59 @@ impl Module {
     /// ```
     pub fn from_file(engine: &Engine, path: impl AsRef<std::path::Path>) -> Result<Module, Error> {
         let path = path.as_ref();
-        let bytes = std::fs::read(path).map_err(|error| {
-            Error::from_kind(crate::error::ErrorKind::Io {
-                path: path.to_path_buf(),
-                error,
-            })
-        })?;
+        let bytes = std::fs::read(path).map_err(|error| io_error(path, error))?;
+        if bytes.starts_with(b"\0asm") {
+            return Module::from_bytes(engine, Bytes::Owned(bytes.into_boxed_slice()));
+        }
         Module::new(engine, bytes)
+    }
+
+    /// [`Module::from_file`], with a binary module mapped into memory rather than read:
+    /// the load neither reads nor copies the file, and only the pages that decoding and
+    /// each function's first call touch are brought in (a text module is read and
+    /// converted as usual). For large modules loaded often.
+    ///
+    /// # Safety
+    ///
+    /// The file must not be written to or truncated while the module, a clone of it or
+    /// an instance of it is alive: the module reads its bytes from the mapping for as
+    /// long as it lives (to translate, and with `CompilationMode::Lazy` to validate,
+    /// each function at its first call), so a change would reach code that was checked
+    /// against the old bytes, and a truncation ends the process with `SIGBUS`.
+    ///
+    /// ```
+    /// use spur::{Engine, Module};
+    ///
+    /// let path = std::env::temp_dir().join(format!("spur-doc-{}.wasm", std::process::id()));
+    /// std::fs::write(&path, wat::parse_str("(module (func (export \"f\")))").unwrap()).unwrap();
+    /// let engine = Engine::default();
+    /// // SAFETY: nothing else writes this file while the module lives.
+    /// let module = unsafe { Module::map_file(&engine, &path) }.unwrap();
+    /// assert_eq!(module.exports().len(), 1);
+    /// # drop(module);
+    /// # std::fs::remove_file(&path).unwrap();
+    /// ```
+    pub unsafe fn map_file(
+        engine: &Engine,
+        path: impl AsRef<std::path::Path>,
+    ) -> Result<Module, Error> {
+        let path = path.as_ref();
+        let file = std::fs::File::open(path).map_err(|error| io_error(path, error))?;
+        // SAFETY: the caller keeps the file unchanged for the module's lifetime (see
+        // `# Safety`); the mapping is private and read-only.
+        let map = unsafe { memmap2::Mmap::map(&file) }.map_err(|error| io_error(path, error))?;
+        if map.starts_with(b"\0asm") {
+            return Module::from_bytes(engine, Bytes::Mapped(map));
+        }
+        Module::new(engine, &map[..])
     }
 
     /// Decodes and validates a module from its binary form.
     pub fn from_binary(engine: &Engine, bytes: &[u8]) -> Result<Module, Error> {
+        Module::from_bytes(engine, Bytes::Owned(bytes.into()))
+    }
+
+    fn from_bytes(engine: &Engine, bytes: Bytes) -> Result<Module, Error> {
         let inner = parse(engine, bytes)?;
         let module = Module {
             code: Arc::new(Code::new(&inner)),
@@ -78,7 +119,7 @@ impl Module {
     /// Checks that `bytes` are a valid module spur can run, without keeping it: every
     /// function body too, whatever the compilation mode.
     pub fn validate(engine: &Engine, bytes: &[u8]) -> Result<(), Error> {
-        let inner = parse(engine, bytes)?;
+        let inner = parse(engine, Bytes::Owned(bytes.into()))?;
         for (i, body) in inner.bodies.iter().enumerate() {
             body.validate(&inner.bytes).map_err(|e| {
                 Error::compile(format!(
@@ -143,4 +184,12 @@ impl Module {
         }
         Ok(())
     }
+}
+
+/// The error for a module file that could not be read.
+fn io_error(path: &std::path::Path, error: std::io::Error) -> Error {
+    Error::from_kind(crate::error::ErrorKind::Io {
+        path: path.to_path_buf(),
+        error,
+    })
 }
