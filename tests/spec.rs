@@ -258,6 +258,12 @@ fn run_suite(label: &str, config: &Config, lazy: bool) -> (usize, usize, usize) 
             traced_ops.len(),
             called_ops.len()
         );
+    } else if label == "jit" {
+        // A build for an architecture without a JIT backend.
+        println!(
+            "; no JIT on {}: everything ran in the interpreter",
+            std::env::consts::ARCH
+        );
     } else {
         println!();
     }

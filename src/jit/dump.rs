@@ -38,7 +38,7 @@
 //!   log, dump or hot loop), of which `in_traces` inside traces entered from the
 //!   interpreter, and the `recording` and `compiling` times, all in seconds.
 
-use super::asm::{Arch, x64::X64};
+use super::asm::{Arch, Native};
 use super::record::{Abort, Recorded};
 use super::trace::Trace;
 use serde_json::json;
@@ -193,7 +193,7 @@ fn text(e: &Event<'_>) -> String {
             let _ = writeln!(o, "---- TRACE {n} IR");
             o.push_str(&listing.ir);
             let _ = writeln!(o, "---- TRACE {n} mcode {} bytes", listing.code.len());
-            o.push_str(&X64::disasm(&listing.code, listing.text));
+            o.push_str(&Native::disasm(&listing.code, listing.text));
             let _ = writeln!(o, "---- TRACE {n} stop {}", trace.link.describe());
         }
         Event::Abort { place, reason, at } => {
@@ -256,7 +256,7 @@ fn json(e: &Event<'_>) -> serde_json::Value {
                     |l| json!({"depth": l.depth, "func": l.func_index, "at": l.at, "text": l.text, "ir": l.ir}),
                 )
                 .collect();
-            let asm = X64::disasm(&listing.code, listing.text);
+            let asm = Native::disasm(&listing.code, listing.text);
             json!({
                 "event": "trace",
                 "trace": trace.number,

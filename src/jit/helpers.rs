@@ -17,7 +17,7 @@ use crate::runtime::store::{FuncEntity, HostTrampoline, StoreInner};
 use crate::runtime::trap::TrapCode;
 
 /// The native signature of every helper.
-pub(crate) type HelperFn = extern "sysv64" fn(*mut TraceCtx, u64, u64, u64, u64) -> u64;
+pub(crate) type HelperFn = extern "C" fn(*mut TraceCtx, u64, u64, u64, u64) -> u64;
 
 macro_rules! helpers {
     ($( $name:ident => $f:ident, )*) => {
@@ -69,7 +69,7 @@ pub(crate) fn eval_imm(op: Op, ty: Ty, a_ty: Ty, aux: u64) -> u64 {
 }
 
 /// Evaluates a pure operator the backend has no inline code for.
-extern "sysv64" fn eval(_ctx: *mut TraceCtx, a: u64, b: u64, c: u64, imm: u64) -> u64 {
+extern "C" fn eval(_ctx: *mut TraceCtx, a: u64, b: u64, c: u64, imm: u64) -> u64 {
     let op = Op::from_u8(imm as u8);
     let ty = Ty::from_u8((imm >> 8) as u8);
     let a_ty = Ty::from_u8((imm >> 16) as u8);
@@ -95,7 +95,7 @@ fn status(r: Result<(), crate::runtime::trap::TrapCode>) -> u64 {
     u64::from(r.is_err())
 }
 
-extern "sysv64" fn memory_grow(ctx: *mut TraceCtx, delta: u64, _: u64, _: u64, _: u64) -> u64 {
+extern "C" fn memory_grow(ctx: *mut TraceCtx, delta: u64, _: u64, _: u64, _: u64) -> u64 {
     // SAFETY: called only from trace code with its own context.
     let (c, s) = unsafe { parts(ctx) };
     // Traces grow memory only without a resource limiter (recording stops at growth
@@ -105,19 +105,19 @@ extern "sysv64" fn memory_grow(ctx: *mut TraceCtx, delta: u64, _: u64, _: u64, _
     old
 }
 
-extern "sysv64" fn memory_fill(ctx: *mut TraceCtx, d: u64, v: u64, n: u64, _: u64) -> u64 {
+extern "C" fn memory_fill(ctx: *mut TraceCtx, d: u64, v: u64, n: u64, _: u64) -> u64 {
     // SAFETY: as above.
     let (c, _) = unsafe { parts(ctx) };
     status(rt::memory_fill(c.mem, c.mem_len as usize, d, v, n))
 }
 
-extern "sysv64" fn memory_copy(ctx: *mut TraceCtx, d: u64, from: u64, n: u64, _: u64) -> u64 {
+extern "C" fn memory_copy(ctx: *mut TraceCtx, d: u64, from: u64, n: u64, _: u64) -> u64 {
     // SAFETY: as above.
     let (c, _) = unsafe { parts(ctx) };
     status(rt::memory_copy(c.mem, c.mem_len as usize, d, from, n))
 }
 
-extern "sysv64" fn memory_init(ctx: *mut TraceCtx, d: u64, from: u64, n: u64, seg: u64) -> u64 {
+extern "C" fn memory_init(ctx: *mut TraceCtx, d: u64, from: u64, n: u64, seg: u64) -> u64 {
     // SAFETY: as above.
     let (c, s) = unsafe { parts(ctx) };
     status(rt::memory_init(
@@ -131,14 +131,14 @@ extern "sysv64" fn memory_init(ctx: *mut TraceCtx, d: u64, from: u64, n: u64, se
     ))
 }
 
-extern "sysv64" fn data_drop(ctx: *mut TraceCtx, _: u64, _: u64, _: u64, seg: u64) -> u64 {
+extern "C" fn data_drop(ctx: *mut TraceCtx, _: u64, _: u64, _: u64, seg: u64) -> u64 {
     // SAFETY: as above.
     let (_, s) = unsafe { parts(ctx) };
     rt::data_drop(s, seg as u32);
     0
 }
 
-extern "sysv64" fn table_get(ctx: *mut TraceCtx, i: u64, _: u64, _: u64, table: u64) -> u64 {
+extern "C" fn table_get(ctx: *mut TraceCtx, i: u64, _: u64, _: u64, table: u64) -> u64 {
     // SAFETY: as above.
     let (_, s) = unsafe { parts(ctx) };
     let t = rt::table_of(s, table as u32);
@@ -149,7 +149,7 @@ extern "sysv64" fn table_get(ctx: *mut TraceCtx, i: u64, _: u64, _: u64, table: 
         .unwrap_or(u64::MAX)
 }
 
-extern "sysv64" fn table_set(ctx: *mut TraceCtx, i: u64, v: u64, _: u64, table: u64) -> u64 {
+extern "C" fn table_set(ctx: *mut TraceCtx, i: u64, v: u64, _: u64, table: u64) -> u64 {
     // SAFETY: as above.
     let (_, s) = unsafe { parts(ctx) };
     let t = rt::table_of(s, table as u32);
@@ -162,14 +162,14 @@ extern "sysv64" fn table_set(ctx: *mut TraceCtx, i: u64, v: u64, _: u64, table: 
     }
 }
 
-extern "sysv64" fn table_size(ctx: *mut TraceCtx, _: u64, _: u64, _: u64, table: u64) -> u64 {
+extern "C" fn table_size(ctx: *mut TraceCtx, _: u64, _: u64, _: u64, table: u64) -> u64 {
     // SAFETY: as above.
     let (_, s) = unsafe { parts(ctx) };
     let t = rt::table_of(s, table as u32);
     s.tables[t].elems.len() as u64
 }
 
-extern "sysv64" fn table_grow(ctx: *mut TraceCtx, init: u64, n: u64, _: u64, table: u64) -> u64 {
+extern "C" fn table_grow(ctx: *mut TraceCtx, init: u64, n: u64, _: u64, table: u64) -> u64 {
     // SAFETY: as above.
     let (c, s) = unsafe { parts(ctx) };
     // As for `memory_grow`: no limiter when traces grow tables.
@@ -179,27 +179,27 @@ extern "sysv64" fn table_grow(ctx: *mut TraceCtx, init: u64, n: u64, _: u64, tab
     r
 }
 
-extern "sysv64" fn table_fill(ctx: *mut TraceCtx, i: u64, v: u64, n: u64, table: u64) -> u64 {
+extern "C" fn table_fill(ctx: *mut TraceCtx, i: u64, v: u64, n: u64, table: u64) -> u64 {
     // SAFETY: as above.
     let (_, s) = unsafe { parts(ctx) };
     status(rt::table_fill(s, table as u32, i, v, n))
 }
 
-extern "sysv64" fn table_copy(ctx: *mut TraceCtx, d: u64, from: u64, n: u64, imm: u64) -> u64 {
+extern "C" fn table_copy(ctx: *mut TraceCtx, d: u64, from: u64, n: u64, imm: u64) -> u64 {
     // SAFETY: as above.
     let (_, s) = unsafe { parts(ctx) };
     let (dst, src) = ((imm & 0xffff) as u32, (imm >> 16) as u32);
     status(rt::table_copy(s, dst, src, d, from, n))
 }
 
-extern "sysv64" fn table_init(ctx: *mut TraceCtx, d: u64, from: u64, n: u64, imm: u64) -> u64 {
+extern "C" fn table_init(ctx: *mut TraceCtx, d: u64, from: u64, n: u64, imm: u64) -> u64 {
     // SAFETY: as above.
     let (_, s) = unsafe { parts(ctx) };
     let (table, seg) = ((imm & 0xffff) as u32, (imm >> 16) as u32);
     status(rt::table_init(s, table, seg, d, from, n))
 }
 
-extern "sysv64" fn elem_drop(ctx: *mut TraceCtx, _: u64, _: u64, _: u64, seg: u64) -> u64 {
+extern "C" fn elem_drop(ctx: *mut TraceCtx, _: u64, _: u64, _: u64, seg: u64) -> u64 {
     // SAFETY: as above.
     let (_, s) = unsafe { parts(ctx) };
     rt::elem_drop(s, seg as u32);
@@ -210,7 +210,7 @@ extern "sysv64" fn elem_drop(ctx: *mut TraceCtx, _: u64, _: u64, _: u64, seg: u6
 /// (from the root frame's base); results replace them. Returns 1 on error, which is
 /// kept for the exit to report. This is the untyped path, through the driver's
 /// trampoline: traces compiled while a driver runs call its typed `trace_call` instead.
-extern "sysv64" fn host_call(ctx: *mut TraceCtx, at: u64, _: u64, _: u64, f: u64) -> u64 {
+extern "C" fn host_call(ctx: *mut TraceCtx, at: u64, _: u64, _: u64, f: u64) -> u64 {
     host_call_with(ctx, at, |tramp, at, instance| {
         // SAFETY: the trampoline was installed by the driver that is running this store
         // and points to the typed store that owns the context's store, which the trace
@@ -281,7 +281,7 @@ fn host_call_with(
 /// (see [`host_operand`]): the arguments' slot from the root frame, and the function's
 /// parameter and result counts. Returns 0, or 1 with the error kept for the trace's
 /// exit.
-pub(crate) extern "sysv64" fn trace_host_call<T>(
+pub(crate) extern "C" fn trace_host_call<T>(
     ctx: *mut TraceCtx,
     a: u64,
     _: u64,
@@ -304,7 +304,7 @@ pub(crate) extern "sysv64" fn trace_host_call<T>(
 /// makes (null and out-of-bounds entries, type id `ty`). Returns `RETURNED`, or `FAILED`
 /// with the error kept for the exit to report: a trap's frames then end at the call,
 /// and the exit's frames complete them.
-extern "sysv64" fn call_any(ctx: *mut TraceCtx, e: u64, ty: u64, _: u64, _: u64) -> u64 {
+extern "C" fn call_any(ctx: *mut TraceCtx, e: u64, ty: u64, _: u64, _: u64) -> u64 {
     // SAFETY: as above.
     let (c, s) = unsafe { parts(ctx) };
     if let Some(j) = s.jit.as_mut() {
@@ -379,7 +379,7 @@ fn failed(s: &mut StoreInner, e: Error, frames_at_call: bool) -> u64 {
 /// Profiling: counts a call through a megamorphic `call_indirect` site (whose counters
 /// are at `counters`) to table entry `e` (as `TableGet` reads it: `u64::MAX` out of
 /// bounds, which calls nothing, like null).
-extern "sysv64" fn count_icall(_: *mut TraceCtx, e: u64, counters: u64, _: u64, _: u64) -> u64 {
+extern "C" fn count_icall(_: *mut TraceCtx, e: u64, counters: u64, _: u64, _: u64) -> u64 {
     // SAFETY: the recorder took the address from a site's counters, which never move
     // and live as long as the store's profile, which outlives its traces.
     let c = unsafe { &*(counters as usize as *const super::profile::SiteCounters) };
@@ -390,7 +390,7 @@ extern "sysv64" fn count_icall(_: *mut TraceCtx, e: u64, counters: u64, _: u64, 
 }
 
 /// The exit a trace called natively has just taken (see `exit::nested`).
-extern "sysv64" fn nested_exit(ctx: *mut TraceCtx, _: u64, _: u64, _: u64, _: u64) -> u64 {
+extern "C" fn nested_exit(ctx: *mut TraceCtx, _: u64, _: u64, _: u64, _: u64) -> u64 {
     // SAFETY: as above.
     let (c, s) = unsafe { parts(ctx) };
     super::exit::nested(s, c);

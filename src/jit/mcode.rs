@@ -967,9 +967,9 @@ mod tests {
         use super::*;
         use dynasmrt::x64::X64Relocation;
 
-        pub(super) type Fn0 = extern "sysv64" fn() -> u64;
-        pub(super) type Fn1 = extern "sysv64" fn(u64) -> u64;
-        pub(super) type Fn2 = extern "sysv64" fn(u64, u64) -> u64;
+        pub(super) type Fn0 = extern "C" fn() -> u64;
+        pub(super) type Fn1 = extern "C" fn(u64) -> u64;
+        pub(super) type Fn2 = extern "C" fn(u64, u64) -> u64;
 
         /// `a + b`, assembled for `base`.
         pub(super) fn add(base: usize) -> Vec<u8> {
@@ -1095,8 +1095,9 @@ mod tests {
         // A trace that needs its whole page still starts at its first byte.
         let mut w = area.begin(page).expect("begin");
         assert_eq!(w.addr().addr(), page_of(w.addr()));
-        w.bytes_mut()[..6].copy_from_slice(&host::ret_const(9));
-        assert_eq!(call0(w.commit(6).expect("commit")), 9);
+        let code = host::ret_const(9);
+        w.bytes_mut()[..code.len()].copy_from_slice(&code);
+        assert_eq!(call0(w.commit(code.len()).expect("commit")), 9);
     }
 
     #[test]
@@ -1338,8 +1339,9 @@ mod tests {
         area.release(e).expect("release");
         let mut w = area.begin(2 * page).expect("two free pages");
         assert_eq!(page_of(w.addr()), page_of(a.ptr()));
-        w.bytes_mut()[..6].copy_from_slice(&host::ret_const(6));
-        let f = w.commit(6).expect("commit");
+        let code = host::ret_const(6);
+        w.bytes_mut()[..code.len()].copy_from_slice(&code);
+        let f = w.commit(code.len()).expect("commit");
         assert_eq!(call0(f), 6);
         // Releasing the top lowers it; a stale release after a flush is ignored.
         area.release(d).expect("release");

@@ -159,6 +159,15 @@
 //! target). Exits write back the modified slots, push the inlined frames and restore the
 //! accumulator.
 
+// Without a backend (see `asm::Native`), what only a code generator uses is unused.
+#![cfg_attr(
+    not(target_arch = "x86_64"),
+    allow(
+        dead_code,
+        reason = "only a code generator uses it; this architecture has none"
+    )
+)]
+
 pub(crate) mod asm;
 pub(crate) mod ctx;
 pub(crate) mod dump;

@@ -70,6 +70,7 @@ aborts! {
     TooManySpills: "too many spill slots",
     LinkGone: "the trace to link to was flushed",
     Limited: "memory or table growth under a resource limiter",
+    NoBackend: "no JIT backend for this architecture",
 }
 
 impl From<IrFull> for Abort {

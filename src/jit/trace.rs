@@ -8,7 +8,7 @@
 //! context. The exit handler then writes the snapshot's slots back, pushes the frames
 //! the trace had inlined, and tells the interpreter where to resume.
 
-use super::asm::{self, Arch, Loc, Unit, x64::X64};
+use super::asm::{self, Arch, Loc, Native, Unit};
 use super::ctx::TraceCtx;
 use super::dump::Listing;
 use super::exit::{Exit, Source, Writes};
@@ -138,14 +138,14 @@ pub(crate) fn compile(
     opt::dce::run(&mut rec.ir);
     let ir = &rec.ir;
     let spill_base = place.parent.map_or(0, |p| p.2);
-    let alloc = asm::allocate::<X64>(ir, spill_base)?;
+    let alloc = asm::allocate::<Native>(ir, spill_base)?;
     let unit = Unit {
         id: place.number,
         side: place.parent.is_some(),
         blind: place.blind,
         host_call: place.host_call,
     };
-    let mut out = X64::assemble(ir, &alloc, &unit)?;
+    let mut out = Native::assemble(ir, &alloc, &unit)?;
     let source = |r: Ref| -> Source {
         match ir.konst(r) {
             Some(k) => Source::Const(k),
@@ -246,7 +246,7 @@ pub(crate) fn install(
             super::record::SELF => Some(own_entry),
             n => entry_of(n).map(|p| p.addr()),
         };
-        let linked = to.is_some_and(|to| X64::retarget(&mut built.code, at, addr, to));
+        let linked = to.is_some_and(|to| Native::retarget(&mut built.code, at, addr, to));
         if !linked {
             drop(w);
             return Err((built, Abort::LinkGone));
@@ -357,7 +357,7 @@ pub(crate) fn enter(
     ctx.calls_left = u32::try_from(room / (depth as usize + 1)).unwrap_or(u32::MAX);
     let here = std::ptr::addr_of!(root_base).addr();
     ctx.stack_limit = here.saturating_sub(NATIVE_STACK);
-    type Entry = extern "sysv64" fn(*mut TraceCtx) -> u32;
+    type Entry = extern "C" fn(*mut TraceCtx) -> u32;
     // SAFETY: the code was generated for this signature and is live (no trace is
     // flushed while one runs); the context points to this store, whose value stack
     // holds the extent of every trace the tree may run (checked by the caller), and

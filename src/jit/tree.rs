@@ -17,7 +17,7 @@
 //! least recently entered first: links into an evicted tree fall back to their exits,
 //! its code pages are released and reused, and its loop counts again.
 
-use super::asm::{Arch, x64::X64};
+use super::asm::{Arch, Native};
 use super::mcode::{McodeArea, McodeError};
 use super::trace::Trace;
 
@@ -212,7 +212,7 @@ impl Forest {
             let mut ok = e
                 .sites
                 .iter()
-                .all(|&at| X64::retarget(bytes, at, base, to.addr()));
+                .all(|&at| Native::retarget(bytes, at, base, to.addr()));
             if let Some((at, table)) = e.slot {
                 // Switch tables hold 32-bit offsets from the table's start.
                 let rel = to.addr().wrapping_sub(base + table as usize) as isize;
@@ -226,7 +226,7 @@ impl Forest {
             }
             let stub = e.stub as usize;
             match (
-                X64::jump(base + stub, to.addr()),
+                Native::jump(base + stub, to.addr()),
                 bytes.get_mut(stub..stub + 5),
             ) {
                 (Some(jmp), Some(b)) => b.copy_from_slice(&jmp),

@@ -82,9 +82,22 @@ impl Config {
 
     /// Turns the trace JIT on or off (default on). With the JIT off, everything runs in the
     /// interpreter and loop headers carry no hot counters.
+    ///
+    /// On an architecture without a JIT backend (see [`Config::jit_available`]) the JIT
+    /// stays off whatever this says: [`Config::jit_enabled`] is false, and turning it on
+    /// logs a warning (target `spur::jit`).
     pub fn jit(&mut self, enable: bool) -> &mut Config {
+        if enable && !Config::jit_available() {
+            tracing::warn!(target: "spur::jit", arch = std::env::consts::ARCH, "the JIT is unavailable on this architecture: code runs in the interpreter");
+        }
         self.jit = enable;
         self
+    }
+
+    /// Whether spur has a JIT backend for this machine: x86-64 (on Unix-like systems).
+    /// Elsewhere spur runs everything in its interpreter.
+    pub fn jit_available() -> bool {
+        crate::jit::asm::AVAILABLE
     }
 
     /// The deepest WebAssembly call nesting allowed before the
@@ -250,9 +263,9 @@ impl Config {
         &self.jit_params
     }
 
-    /// Whether the JIT is enabled.
+    /// Whether the JIT is enabled: asked for, and available on this machine.
     pub fn jit_enabled(&self) -> bool {
-        self.jit
+        self.jit && Config::jit_available()
     }
 }
 

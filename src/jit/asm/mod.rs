@@ -14,7 +14,20 @@
 //! A value whose only use an architecture can fold into the user's instruction (x86-64:
 //! `a + (i << 2)` as one `lea`) gets no location and is computed there ([`Arch::fuses`]).
 
+#[cfg(not(target_arch = "x86_64"))]
+mod none;
+#[cfg(target_arch = "x86_64")]
 pub(crate) mod x64;
+
+/// The backend of the machine spur runs on.
+#[cfg(target_arch = "x86_64")]
+pub(crate) type Native = x64::X64;
+#[cfg(not(target_arch = "x86_64"))]
+pub(crate) type Native = none::NoBackend;
+
+/// Whether [`Native`] generates code: the JIT is available (see
+/// `Config::jit_available`).
+pub(crate) const AVAILABLE: bool = cfg!(all(target_arch = "x86_64", unix));
 
 use super::helpers::HelperFn;
 use super::ir::{Ins, Ir, Op, Ref, Snapshot, Ty};
