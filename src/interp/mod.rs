@@ -6,7 +6,8 @@
 //!
 //! Everything runs here first. Loop headers (`Instr::Loop`, emitted when the JIT is
 //! enabled) count down their hot counter; reaching zero is where the trace JIT starts
-//! recording.
+//! recording. The interpreter reaches the JIT (and the profiler) only through the
+//! function pointers of `hooks`, which the JIT defines: it imports nothing above it.
 
 pub(crate) mod bulk;
 mod bytecode;
