@@ -46,8 +46,9 @@ pub(crate) struct TraceCtx {
     pub(crate) table0: *const u64,
     pub(crate) table0_len: u64,
     pub(crate) store: *mut StoreInner,
-    /// The root frame's base in the value stack.
-    pub(crate) root_base: usize,
+    /// The value stack's first slot when `sp` was last set: `sp` minus this is the
+    /// running frame's base (see [`TraceCtx::root_base`]).
+    values: *mut u64,
     /// The store's epoch deadline (epoch interruption).
     pub(crate) epoch_deadline: u64,
     /// Native calls between traces (`CallTrace`) in progress: 0 in a trace entered
@@ -88,7 +89,7 @@ impl TraceCtx {
             table0: std::ptr::null(),
             table0_len: 0,
             store: std::ptr::null_mut(),
-            root_base: 0,
+            values: std::ptr::null_mut(),
             epoch_deadline: 0,
             depth: 0,
             calls_left: 0,
@@ -105,6 +106,20 @@ impl TraceCtx {
         })
     }
 
+    /// The base in the value stack of the frame the context is at: the running trace's
+    /// root frame, or a native callee's (native calls move `sp` with the frame, so the
+    /// base needs no update of its own).
+    pub(crate) fn root_base(&self) -> usize {
+        (self.sp.addr() - self.values.addr()) / 8
+    }
+
+    /// Puts the context at the frame whose base is `base`, in the value stack of `s`.
+    pub(crate) fn set_root_base(&mut self, s: &mut StoreInner, base: usize) {
+        self.values = s.stack.values.as_mut_ptr();
+        // SAFETY: `base` is a frame's base, inside the value stack.
+        self.sp = unsafe { self.values.add(base) };
+    }
+
     /// Re-reads what helpers may have moved or changed: the value stack, the globals,
     /// the epoch deadline, and, when the store's `layout` says they may have changed,
     /// memory 0, table 0 and the native entries (a trace installed meanwhile may have
@@ -112,12 +127,14 @@ impl TraceCtx {
     #[inline]
     pub(crate) fn refresh(&mut self, s: &mut StoreInner) {
         let values = s.stack.values.as_mut_ptr();
-        // SAFETY: `root_base` is inside the value stack (the trace's frame is on it), and
-        // so is the limit, which is at most its length.
-        unsafe {
-            self.sp = values.add(self.root_base);
-            self.sp_limit = values.add(s.stack.values.len().saturating_sub(self.extent));
+        if values != self.values {
+            let base = self.root_base();
+            self.values = values;
+            // SAFETY: the frame at `base` is on the value stack, which moved.
+            self.sp = unsafe { values.add(base) };
         }
+        // SAFETY: the limit is at most the value stack's length.
+        self.sp_limit = unsafe { values.add(s.stack.values.len().saturating_sub(self.extent)) };
         self.globals = s.globals.as_mut_ptr();
         self.epoch_deadline = s.epoch_deadline;
         if self.layout != s.layout {

@@ -139,9 +139,9 @@ impl Exit {
 }
 
 /// Writes the interpreter state of exit `e` back (the trace ran from the frame whose
-/// base is `ctx.root_base`) and returns the accumulator the resumed instruction reads.
+/// base is `ctx.root_base()`) and returns the accumulator the resumed instruction reads.
 pub(crate) fn restore(stack: &mut Stack, e: &Exit, ctx: &TraceCtx) -> u64 {
-    let root_base = ctx.root_base;
+    let root_base = ctx.root_base();
     let acc = write_slots(stack, e, ctx);
     for f in &e.frames {
         // SAFETY: `call_pc` is a call instruction inside its caller's code, which
@@ -158,11 +158,11 @@ pub(crate) fn restore(stack: &mut Stack, e: &Exit, ctx: &TraceCtx) -> u64 {
     acc
 }
 
-/// Writes exit `e`'s slots back (the trace's root frame is at `ctx.root_base`) and
+/// Writes exit `e`'s slots back (the trace's root frame is at `ctx.root_base()`) and
 /// returns the accumulator the resumed instruction reads.
 fn write_slots(stack: &mut Stack, e: &Exit, ctx: &TraceCtx) -> u64 {
     // Every value is read from the context, which the writes do not touch.
-    let values = &mut stack.values[ctx.root_base..];
+    let values = &mut stack.values[ctx.root_base()..];
     for &(slot, w, narrow) in &e.writes.from_words {
         let v = ctx.words[w as usize];
         values[slot as usize] = if narrow { v as u32 as u64 } else { v };
@@ -209,10 +209,10 @@ pub(crate) fn nested(s: &mut StoreInner, ctx: &TraceCtx) {
     let resume = |j: usize| e.frames.get(j).map_or(e.pc, |f| f.call_pc.wrapping_add(1));
     for j in (0..=e.frames.len()).rev() {
         let (func, base, instance) = match j {
-            0 => (func, ctx.root_base, s.stack.instance),
+            0 => (func, ctx.root_base(), s.stack.instance),
             _ => {
                 let f = &e.frames[j - 1];
-                (f.func, ctx.root_base + f.base as usize, f.instance)
+                (f.func, ctx.root_base() + f.base as usize, f.instance)
             }
         };
         jit.unwind.push(Frame {

@@ -250,10 +250,11 @@ fn host_call_with(
         return 1;
     };
     let instance = s.stack.instance;
-    let at = c.root_base + at as u32 as usize;
+    let base = c.root_base();
+    let at = base + at as u32 as usize;
     // A call back into WebAssembly starts above every slot the running traces use.
     let in_use = s.stack.in_use;
-    s.stack.in_use = in_use.max(c.root_base + c.extent);
+    s.stack.in_use = in_use.max(base + c.extent);
     let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| call(tramp, at, instance)));
     // SAFETY: as above; the store may have moved its stacks and memory.
     let (c, s) = unsafe { parts(ctx) };
@@ -323,7 +324,7 @@ extern "C" fn call_any(ctx: *mut TraceCtx, e: u64, ty: u64, _: u64, _: u64) -> u
         return failed(s, e, false);
     };
     let wasm = matches!(s.funcs[f as usize], FuncEntity::Wasm { .. });
-    let (at, instance, in_use) = (c.root_base, s.stack.instance, s.stack.in_use);
+    let (at, instance, in_use) = (c.root_base(), s.stack.instance, s.stack.in_use);
     // A call back into WebAssembly starts above every slot the running traces use.
     s.stack.in_use = in_use.max(at + c.extent);
     let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {

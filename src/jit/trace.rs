@@ -345,7 +345,7 @@ pub(crate) fn enter(
         .expect("trace entry needs a frame")
         .base;
     ctx.store = s;
-    ctx.root_base = root_base;
+    ctx.set_root_base(s, root_base);
     ctx.extent = extent as usize;
     ctx.refresh_all(s);
     ctx.depth = 0;

@@ -49,7 +49,6 @@ const OFF_DEADLINE: i32 = offset_of!(TraceCtx, epoch_deadline) as i32;
 const OFF_STORE: i32 = offset_of!(TraceCtx, store) as i32;
 const OFF_FUEL: i32 = offset_of!(StoreInner, fuel) as i32;
 const OFF_TRACE: i32 = offset_of!(TraceCtx, trace) as i32;
-const OFF_ROOT_BASE: i32 = offset_of!(TraceCtx, root_base) as i32;
 const OFF_DEPTH: i32 = offset_of!(TraceCtx, depth) as i32;
 const OFF_CALLS_LEFT: i32 = offset_of!(TraceCtx, calls_left) as i32;
 const OFF_STACK_LIMIT: i32 = offset_of!(TraceCtx, stack_limit) as i32;
@@ -766,20 +765,20 @@ impl Cg<'_, '_> {
         );
     }
 
-    /// Moves the context's frame by `by` slots, into a callee's frame (`step` 1) or back
-    /// out of it (`step` -1), counting the native call in or out: `depth` and
+    /// Moves the context's frame (`sp`, from which the frame's base follows) by `by`
+    /// slots, into a callee's frame (`step` 1) or back out of it (`step` -1), counting
+    /// the native call in or out: `depth` and
     /// `calls_left` are adjacent, so one 64-bit add moves both (`depth` never wraps, and
     /// `calls_left` is not 0 when a call starts: `CallCheck`).
     fn shift_frame(&mut self, by: i64, step: i32) {
         const _: () = assert!(OFF_CALLS_LEFT == OFF_DEPTH + 4);
         let counts = (i64::from(-step) << 32).wrapping_add(i64::from(step));
-        let (slots, bytes) = (by as i32, 8 * by as i32);
+        let bytes = 8 * by as i32;
         // `r14` equals the context's `sp` wherever trace code runs (code that calls a
         // helper, which may move the value stack, reloads it), a callee's too.
         dynasm!(self.ops ; .arch x64
             ; add r14, bytes
             ; mov [rbx + OFF_SP], r14
-            ; add QWORD [rbx + OFF_ROOT_BASE], slots
             ; mov rcx, QWORD counts
             ; add [rbx + OFF_DEPTH], rcx
         );
