@@ -7,10 +7,12 @@
 //! function body too, so a `Module` is valid and later stages never see malformed input.
 //! Function bodies are *not* translated here: each is translated to slot bytecode at its
 //! first call (`interp::translate`), and the result is cached beside the module
-//! (`interp::Code`), shared by all instances. `Config::compilation_mode` changes when bodies are handled, with wasmi's
-//! names: [`CompilationMode::Lazy`](crate::CompilationMode::Lazy) also validates each body
-//! only at its first call (its errors surface then, from the call), and
+//! (`interp::Code`), shared by all instances. `Config::compilation_mode` changes when
+//! bodies are handled, with wasmi's names:
+//! [`CompilationMode::Lazy`](crate::CompilationMode::Lazy) also validates each body only
+//! at its first call (its errors surface then, from the call), and
 //! [`CompilationMode::Eager`](crate::CompilationMode::Eager) translates every body at load.
+//! A module's bytes are read into memory or, with `Module::map_file`, mapped ([`Bytes`]).
 //!
 //! Supported: WebAssembly 2.0 without SIMD (MVP, mutable globals, sign extension,
 //! non-trapping float-to-int, multi-value, bulk memory, reference types). Anything else is
