@@ -624,14 +624,25 @@ fn failure_of(e: &Error) -> Failure {
     }
 }
 
-/// Runs WASI command `file` with `args`: the program's exit status.
-pub fn run(opts: &RunOptions, file: &Path, args: &[String]) -> Result<u8, Failure> {
+/// What `run` and `invoke` start from: the module loaded, a store with its WASI context
+/// (arguments `argv`), dump and timer set up, the instance, and the time each step took.
+struct Prepared {
+    stats: Stats,
+    module: Module,
+    store: Store<Host>,
+    instance: Instance,
+}
+
+fn prepare(
+    opts: &RunOptions,
+    file: &Path,
+    argv: impl IntoIterator<Item = String>,
+) -> Result<Prepared, Failure> {
     let mut stats = Stats::default();
     let t = Instant::now();
     let (engine, module) = load(opts, file)?;
     stats.load = t.elapsed();
 
-    let argv = std::iter::once(file.display().to_string()).chain(args.iter().cloned());
     let ctx = wasi_ctx(opts, argv)?;
     let linker = linker(&engine)?;
     let mut store = new_store(opts, &engine, ctx);
@@ -640,6 +651,23 @@ pub fn run(opts: &RunOptions, file: &Path, args: &[String]) -> Result<u8, Failur
     let t = Instant::now();
     let instance = instantiate(&linker, &mut store, &module, file)?;
     stats.instantiate = t.elapsed();
+    Ok(Prepared {
+        stats,
+        module,
+        store,
+        instance,
+    })
+}
+
+/// Runs WASI command `file` with `args`: the program's exit status.
+pub fn run(opts: &RunOptions, file: &Path, args: &[String]) -> Result<u8, Failure> {
+    let argv = std::iter::once(file.display().to_string()).chain(args.iter().cloned());
+    let Prepared {
+        mut stats,
+        mut store,
+        instance,
+        ..
+    } = prepare(opts, file, argv)?;
 
     let start = match instance.get_export(&mut store, "_start") {
         Some(Extern::Func(f)) => f,
@@ -663,24 +691,19 @@ pub fn run(opts: &RunOptions, file: &Path, args: &[String]) -> Result<u8, Failur
 
 /// Calls export `name` of `file` with `args` and prints its results: the exit status.
 pub fn invoke(opts: &RunOptions, file: &Path, name: &str, args: &[String]) -> Result<u8, Failure> {
-    let mut stats = Stats::default();
-    let t = Instant::now();
-    let (engine, module) = load(opts, file)?;
-    stats.load = t.elapsed();
-
-    let ctx = wasi_ctx(opts, [file.display().to_string()])?;
-    let linker = linker(&engine)?;
-    let mut store = new_store(opts, &engine, ctx);
-    set_dump(opts, &mut store)?;
-    start_timer(opts, &engine, &mut store);
-    let t = Instant::now();
-    let instance = instantiate(&linker, &mut store, &module, file)?;
+    let Prepared {
+        mut stats,
+        mut store,
+        instance,
+        module,
+    } = prepare(opts, file, [file.display().to_string()])?;
     // A WASI reactor is initialized before its exports are called.
+    let t = Instant::now();
     if let Some(init) = instance.get_func(&mut store, "_initialize") {
         init.call(&mut store, &[], &mut [])
             .map_err(|e| failure_of(&e))?;
     }
-    stats.instantiate = t.elapsed();
+    stats.instantiate += t.elapsed();
 
     let func = find_func(&mut store, &instance, &module, name, file)?;
     let ty = func.ty(&store);

@@ -12,10 +12,11 @@
 //! `SPUR_BLESS=1 cargo test --release --test golden_traces` rewrites the expected files from
 //! the current output instead of comparing; review the diff before committing it.
 
+mod support;
+
 use spur::{Caller, Config, Engine, Error, Linker, Module, Store, TrapCode, Val};
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use support::{Shared, host_mix, without_mcode};
 
 /// How a program is run and what it must do.
 struct Program {
@@ -91,36 +92,6 @@ fn traces_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("traces")
 }
 
-/// A `Write` whose bytes can be read back after the store that owns it is done.
-#[derive(Clone, Default)]
-struct SharedBuf(Arc<Mutex<Vec<u8>>>);
-
-impl Write for SharedBuf {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl SharedBuf {
-    fn text(&self) -> String {
-        String::from_utf8(self.0.lock().unwrap().clone()).expect("the dump is UTF-8")
-    }
-}
-
-/// `env.mix`, the host function `host_call.wat` imports (other programs ignore it).
-fn host_mix(x: i32) -> i32 {
-    let mut x = x as u32;
-    x ^= x >> 15;
-    x = x.wrapping_mul(0x2c1b_3c6d);
-    x ^= x >> 12;
-    x as i32
-}
-
 /// The store's data: what the host function saw and does.
 #[derive(Default)]
 struct Host {
@@ -153,7 +124,7 @@ fn run(p: &Program, jit: bool, fail_at: Option<i32>) -> Run {
     let engine = Engine::new(&config);
     let module = Module::new(&engine, &source).unwrap_or_else(|e| panic!("{}: {e}", p.name));
     let mut store = Store::new(&engine, Host { calls: 0, fail_at });
-    let dump = SharedBuf::default();
+    let dump = Shared::default();
     if jit {
         store.set_trace_dump(dump.clone());
     }
@@ -194,31 +165,8 @@ fn run(p: &Program, jit: bool, fail_at: Option<i32>) -> Run {
         result,
         traces,
         host_calls,
-        dump: normalize(&dump.text()),
+        dump: without_mcode(&dump.text()),
     }
-}
-
-/// Drops the machine-code listing of every trace, keeping its header line without the byte
-/// count (which may depend on where the helpers are, so is not part of the golden output).
-fn normalize(dump: &str) -> String {
-    let mut out = String::new();
-    let mut in_mcode = false;
-    for line in dump.lines() {
-        if let Some(rest) = line.strip_prefix("---- TRACE ") {
-            let mut words = rest.split_whitespace();
-            let number = words.next().unwrap_or_default();
-            in_mcode = words.next() == Some("mcode");
-            if in_mcode {
-                out.push_str(&format!("---- TRACE {number} mcode\n"));
-                continue;
-            }
-        } else if in_mcode {
-            continue;
-        }
-        out.push_str(line);
-        out.push('\n');
-    }
-    out
 }
 
 fn bless() -> bool {
@@ -442,7 +390,7 @@ fn normalize_keeps_everything_but_the_machine_code() {
                 ---- TRACE 3 IR\n        0001     Loop\n---- TRACE 3 mcode 12 bytes\n00000  push rbx\n\
                 00001  mov rax,7F00DEADBEEFh\n---- TRACE 3 stop\n";
     assert_eq!(
-        normalize(dump),
+        without_mcode(dump),
         "---- TRACE 3 start func[0] loop 0\n---- TRACE 3 bytecode\nfunc[0] 0000  Loop { id: 0 }\n\
          ---- TRACE 3 IR\n        0001     Loop\n---- TRACE 3 mcode\n---- TRACE 3 stop\n"
     );

@@ -3,29 +3,11 @@
 //! JIT's statistics. A loop-nest kernel grows side traces and aborts recordings; tight
 //! limits add blacklisting and eviction.
 
+mod support;
+
 use serde_json::Value;
 use spur::{Config, Engine, Linker, Module, Store};
-use std::sync::{Arc, Mutex};
-
-/// A writer whose bytes the test reads back.
-#[derive(Clone, Default)]
-struct Shared(Arc<Mutex<Vec<u8>>>);
-
-impl std::io::Write for Shared {
-    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(b);
-        Ok(b.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl Shared {
-    fn text(&self) -> String {
-        String::from_utf8(self.0.lock().unwrap().clone()).unwrap()
-    }
-}
+use support::Shared;
 
 /// What one run left: the parsed log, the text dump, the statistics.
 struct Run {

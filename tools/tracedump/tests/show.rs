@@ -9,6 +9,7 @@
 
 mod common;
 
+use common::support::without_mcode;
 use common::{log_of, spur_dir, tracedump};
 use spur::{Config, Engine, Linker, Module, Store, Val};
 use std::path::Path;
@@ -34,19 +35,7 @@ const PROGRAMS: &[(&str, &[Val])] = &[
 /// run's times left out.
 fn normalize(report: &str) -> String {
     let mut out = String::new();
-    let mut in_mcode = false;
-    for line in report.lines() {
-        if let Some(rest) = line.strip_prefix("---- TRACE ") {
-            let mut words = rest.split_whitespace();
-            let number = words.next().unwrap_or_default();
-            in_mcode = words.next() == Some("mcode");
-            if in_mcode {
-                out.push_str(&format!("---- TRACE {number} mcode\n"));
-                continue;
-            }
-        } else if in_mcode {
-            continue;
-        }
+    for line in without_mcode(report).lines() {
         // Times differ from run to run.
         if line.starts_with("time: ") {
             out.push_str("time: ...\n");

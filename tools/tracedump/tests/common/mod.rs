@@ -1,26 +1,16 @@
 //! What the tests of `tracedump` share: logs of spur's `traces/` programs written by
 //! spur itself, and running the `tracedump` binary.
 
+#[path = "../../../../tests/support/mod.rs"]
+pub mod support;
+
 use spur::{Config, Engine, Linker, Module, Store, Val};
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::{Arc, Mutex};
+use support::{Shared, host_mix};
 
 pub fn spur_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-#[derive(Clone, Default)]
-struct Shared(Arc<Mutex<Vec<u8>>>);
-
-impl std::io::Write for Shared {
-    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(b);
-        Ok(b.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
 }
 
 /// The trace log of one run of program `name`.
@@ -36,16 +26,8 @@ pub fn log_of(name: &str, args: &[Val]) -> String {
     let log = Shared::default();
     store.set_trace_log(log.clone());
     let mut linker = Linker::new(&engine);
-    // `env.mix`, which `host_call.wat` imports, as spur's golden-trace test defines it.
-    linker
-        .func_wrap("env", "mix", |x: i32| {
-            let mut x = x as u32;
-            x ^= x >> 15;
-            x = x.wrapping_mul(0x2c1b_3c6d);
-            x ^= x >> 12;
-            x as i32
-        })
-        .unwrap();
+    // `env.mix`, which `host_call.wat` imports.
+    linker.func_wrap("env", "mix", host_mix).unwrap();
     let instance = linker.instantiate(&mut store, &module).unwrap();
     let run = instance.get_func(&mut store, "run").unwrap();
     let ty = run.ty(&store);
@@ -57,7 +39,7 @@ pub fn log_of(name: &str, args: &[Val]) -> String {
     // `trapping_div` traps; its log is complete all the same.
     let _ = run.call(&mut store, args, &mut results);
     drop(store);
-    String::from_utf8(log.0.lock().unwrap().clone()).unwrap()
+    log.text()
 }
 
 /// Runs `tracedump` with `args`: (stdout, stderr, exit status).
