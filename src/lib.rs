@@ -41,8 +41,9 @@
 //!   *slot bytecode* (operands are offsets from the frame base into one value stack of
 //!   64-bit slots; branch targets resolved; compare-and-branch fused; immediates inline,
 //!   large constants pooled in the frame, address arithmetic folded into memory offsets,
-//!   an accumulator register for the previous result) and run by one dispatch loop.
-//!   Calls push frames on an explicit frame stack, never on the host stack. Loop
+//!   an accumulator register for the previous result) and run by one dispatch loop,
+//!   whose `match` the instruction table generates: each row names its handler, grouped
+//!   by family (numeric, memory, control, call, data). Calls push frames on an explicit frame stack, never on the host stack. Loop
 //!   headers, and the entries of recursive functions, carry hot counters for the JIT.
 //! - `runtime/`: `Engine`/`Config`, `Store<T>` (all entities, the value and frame stacks),
 //!   `Instance` and instantiation, `Linker`, `Func`/`TypedFunc` and the driver that runs

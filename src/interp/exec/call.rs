@@ -1,0 +1,246 @@
+//! The dispatch loop's call handlers: direct, imported and indirect calls, which push a
+//! frame and continue in the same loop (host functions are handed to the driver), and
+//! returns, which pop one.
+
+use super::cold::{cache_compiled, grow_frames, grow_values, move_results, translate_cold};
+use super::{Exec, Flow, Outcome, Run, init_frame};
+use crate::interp::bytecode::Slot;
+use crate::interp::translate::CompiledFunc;
+use crate::runtime::store::{Frame, FuncEntity};
+use crate::runtime::trap::TrapCode;
+use std::ptr;
+
+impl<const REC: bool> Exec<'_, REC> {
+    /// Calls defined function `func` of the running instance (translating it first).
+    #[inline(always)]
+    pub(super) unsafe fn call(&mut self, func: u32, args: Slot) -> Flow {
+        let module = &self.inst().module;
+        // SAFETY: `func` is a defined function of the running instance's module.
+        let callee = match unsafe { module.code.get_unchecked(func as usize) } {
+            Some(c) => std::sync::Arc::as_ptr(c),
+            None => {
+                let r = translate_cold(module, func + module.inner.num_imported_funcs);
+                self.tri_err(r)?
+            }
+        };
+        let instance = self.s.stack.instance;
+        // SAFETY: `args` is the running instruction's; the callee is a translation.
+        unsafe { self.enter(callee, args, instance) }
+    }
+
+    #[inline(always)]
+    pub(super) unsafe fn call_epoch(&mut self, func: u32, args: Slot) -> Flow {
+        // SAFETY: the handlers' contract, passed on.
+        unsafe {
+            self.epoch()?;
+            self.call(func, args)
+        }
+    }
+
+    /// Calls imported function `func` (module index space).
+    #[inline(always)]
+    pub(super) unsafe fn call_import(&mut self, func: u32, args: Slot) -> Flow {
+        // SAFETY: `func` is an import of the running instance's module.
+        let f = unsafe { *self.inst().funcs.get_unchecked(func as usize) };
+        // SAFETY: `f` is a store function; `args` is the running instruction's.
+        unsafe { self.call_store_func(f, args) }
+    }
+
+    /// Calls through table `table` the function at slot `index`'s value, of type `ty`.
+    #[inline(always)]
+    pub(super) unsafe fn call_indirect(
+        &mut self,
+        index: Slot,
+        args: Slot,
+        ty: u32,
+        table: u16,
+    ) -> Flow {
+        // SAFETY: `index` is the running instruction's; `table` and `ty` were validated.
+        let (entry, expected) = unsafe {
+            let i = self.inst();
+            let t = self
+                .s
+                .tables
+                .get_unchecked(*i.tables.get_unchecked(table as usize) as usize);
+            let entry = t.elems.get(self.r(index) as u32 as usize).copied();
+            (entry, *i.module.inner.type_ids.get_unchecked(ty as usize))
+        };
+        let Some(entry) = entry else {
+            return Err(self.trap(TrapCode::UndefinedElement));
+        };
+        if entry == 0 {
+            return Err(self.trap(TrapCode::UninitializedElement));
+        }
+        let f = (entry - 1) as u32;
+        // SAFETY: a table's non-null entries are store functions + 1.
+        if unsafe { self.s.funcs.get_unchecked(f as usize) }.ty() != expected {
+            return Err(self.trap(TrapCode::IndirectCallTypeMismatch));
+        }
+        // SAFETY: as above; `args` is the running instruction's.
+        unsafe { self.call_store_func(f, args) }
+    }
+
+    #[inline(always)]
+    pub(super) unsafe fn call_indirect_epoch(
+        &mut self,
+        index: Slot,
+        args: Slot,
+        ty: u32,
+        table: u16,
+    ) -> Flow {
+        // SAFETY: the handlers' contract, passed on.
+        unsafe {
+            self.epoch()?;
+            self.call_indirect(index, args, ty, table)
+        }
+    }
+
+    /// Calls store function `f`: a WebAssembly function is entered, a host function is
+    /// handed to the driver.
+    ///
+    /// # Safety
+    /// `f` is a store function; `args` is the running instruction's.
+    #[inline(always)]
+    unsafe fn call_store_func(&mut self, f: u32, args: Slot) -> Flow {
+        // SAFETY: as the function's contract.
+        match *unsafe { self.s.funcs.get_unchecked(f as usize) } {
+            FuncEntity::Wasm {
+                instance, compiled, ..
+            } if !compiled.0.is_null() => {
+                // SAFETY: `compiled` is the function's translation.
+                unsafe { self.enter(compiled.0, args, instance) }
+            }
+            FuncEntity::Wasm {
+                instance,
+                func: index,
+                ..
+            } => {
+                // SAFETY: the function's instance is one of the store's.
+                let module = &unsafe { self.s.instances.get_unchecked(instance as usize) }.module;
+                let r = translate_cold(module, index);
+                let callee = self.tri_err(r)?;
+                cache_compiled(self.s, f, callee);
+                // SAFETY: `callee` is the function's translation.
+                unsafe { self.enter(callee, args, instance) }
+            }
+            FuncEntity::Host { .. } => {
+                let ip = self.ip;
+                let top = self.top();
+                top.ip = ip;
+                let args = top.base + args.0 as usize;
+                Err(Run::Out(Outcome::HostCall { func: f, args }))
+            }
+        }
+    }
+
+    /// Pushes a frame for `callee`, of instance `inst`, with its arguments at slot `args`
+    /// of the running frame, and continues at its first instruction.
+    ///
+    /// # Safety
+    /// `callee` points to a live translation; `args` is the running instruction's.
+    #[inline(always)]
+    unsafe fn enter(&mut self, callee: *const CompiledFunc, args: Slot, inst: u32) -> Flow {
+        // SAFETY: as the function's contract.
+        let c = unsafe { &*callee };
+        if self.s.stack.frames.len() >= self.s.stack.max_frames {
+            return Err(self.trap(TrapCode::StackOverflow));
+        }
+        let ip = self.ip;
+        let top = self.top();
+        top.ip = ip;
+        let new_base = top.base + args.0 as usize;
+        let need = new_base + c.frame_size as usize;
+        if need > self.s.stack.values.len() && !grow_values(self.s, need) {
+            return Err(self.trap(TrapCode::StackOverflow));
+        }
+        let frames = &mut self.s.stack.frames;
+        if frames.len() == frames.capacity() {
+            grow_frames(frames);
+        }
+        let frame = Frame {
+            func: callee,
+            ip: ptr::null(),
+            base: new_base,
+            instance: inst,
+        };
+        // SAFETY: within capacity (just ensured): a push without Vec's growth path. The
+        // value stack holds `need` slots, the new frame's.
+        unsafe {
+            ptr::write(frames.as_mut_ptr().add(frames.len()), frame);
+            frames.set_len(frames.len() + 1);
+            self.sp = self.s.stack.values.as_mut_ptr().add(new_base);
+            init_frame(self.sp, c);
+        }
+        self.ip = c.code.as_ptr();
+        if inst != self.s.stack.instance {
+            self.s.stack.instance = inst;
+            self.reload_memory();
+        }
+        // One test when neither fuel nor the JIT has work at the entry.
+        if c.entry_work {
+            if c.entry_fuel != 0 {
+                // The entry run's `Fuel`, charged here rather than dispatched (a trap is
+                // at the callee's first instruction).
+                self.pc = self.ip;
+                self.charge(c.entry_fuel)?;
+                // SAFETY: the code goes on after its `Fuel`.
+                self.ip = unsafe { self.ip.add(1) };
+            }
+            // A recursive function's entry counts calls like a loop header (`ENTRY`);
+            // the rest are never counted.
+            self.count_entry(&c.entry_counter);
+        }
+        Ok(())
+    }
+
+    // ---- returns ----
+
+    /// Pops the running frame and continues in its caller, or ends the run.
+    #[inline(always)]
+    pub(super) unsafe fn ret(&mut self) -> Flow {
+        self.s.stack.frames.pop();
+        if self.s.stack.frames.len() == self.stop {
+            return Err(Run::Out(Outcome::Done));
+        }
+        let (ip, base, instance) = {
+            let f = self.top();
+            (f.ip, f.base, f.instance)
+        };
+        self.ip = ip;
+        // SAFETY: the caller's frame is inside the value stack.
+        self.sp = unsafe { self.s.stack.values.as_mut_ptr().add(base) };
+        if instance != self.s.stack.instance {
+            self.s.stack.instance = instance;
+            self.reload_memory();
+        }
+        Ok(())
+    }
+
+    #[inline(always)]
+    pub(super) unsafe fn return_slot(&mut self, src: Slot) -> Flow {
+        // SAFETY: `src` is the running instruction's; slot 0 is the frame's.
+        unsafe {
+            *self.sp = self.r(src);
+            self.ret()
+        }
+    }
+
+    #[inline(always)]
+    pub(super) unsafe fn return_imm(&mut self, bits: u64) -> Flow {
+        // SAFETY: slot 0 is the frame's.
+        unsafe {
+            *self.sp = bits;
+            self.ret()
+        }
+    }
+
+    /// Returns the `n` values from slot `src` on (moved to the frame's base).
+    #[inline(always)]
+    pub(super) unsafe fn return_many(&mut self, src: Slot, n: u32) -> Flow {
+        // SAFETY: both ranges are inside the frame (translation checked `src + n`).
+        unsafe {
+            move_results(self.sp, src.0 as usize, n as usize);
+            self.ret()
+        }
+    }
+}

@@ -1,0 +1,130 @@
+//! The dispatch loop's out-of-line paths: everything its handlers call that is not
+//! inlined into it, marked cold and never inlined. A call inside the loop would force the
+//! hot state out of registers on every path, while a call to a cold function lets the
+//! register allocator spill only around that call. (`init_frame`, on every call, is the
+//! exception: it is inlined, and only its rare cases are out of line.)
+
+use super::memory0;
+use crate::error::Error;
+use crate::interp::bytecode::Instr;
+use crate::interp::translate::CompiledFunc;
+use crate::runtime::module::Module;
+use crate::runtime::store::{Frame, FuncEntity, StoreInner};
+use std::ptr;
+
+/// Memory 0 of the current instance, after a switch of instance or a `memory.grow`.
+#[cold]
+#[inline(never)]
+pub(super) fn memory0_cold(s: &mut StoreInner) -> (*mut u8, usize) {
+    memory0(s, s.stack.instance)
+}
+
+#[cold]
+#[inline(never)]
+pub(super) fn translate_cold(module: &Module, func: u32) -> Result<*const CompiledFunc, Error> {
+    module
+        .code
+        .compiled(&module.inner, func)
+        .map(std::sync::Arc::as_ptr)
+}
+
+/// Remembers store function `f`'s translation (see `FuncEntity::Wasm::compiled`).
+#[cold]
+#[inline(never)]
+pub(super) fn cache_compiled(s: &mut StoreInner, f: u32, callee: *const CompiledFunc) {
+    if let FuncEntity::Wasm { compiled, .. } = &mut s.funcs[f as usize] {
+        compiled.0 = callee;
+    }
+}
+
+#[cold]
+#[inline(never)]
+pub(super) fn grow_values(s: &mut StoreInner, need: usize) -> bool {
+    s.stack.reserve(need)
+}
+
+#[cold]
+#[inline(never)]
+pub(super) fn grow_frames(frames: &mut Vec<Frame>) {
+    frames.reserve(frames.len().max(64));
+}
+
+/// Sets up a new frame at `sp`: zeroes the declared locals and copies in the constant pool
+/// (without a library call for the usual handful of slots).
+///
+/// # Safety
+/// `sp .. sp + c.frame_size` must be inside the value stack.
+#[inline(always)]
+pub(crate) unsafe fn init_frame(sp: *mut u64, c: &CompiledFunc) {
+    // SAFETY: locals and constants lie inside the frame, which the caller guarantees.
+    unsafe {
+        let locals = sp.add(c.num_params as usize);
+        let n = c.num_locals as usize;
+        if n <= 8 {
+            for i in 0..8 {
+                if i == n {
+                    break;
+                }
+                ptr::write_volatile(locals.add(i), 0);
+            }
+        } else {
+            zero_many(locals, n);
+        }
+        if !c.consts.is_empty() {
+            copy_consts(locals.add(n), &c.consts);
+        }
+    }
+}
+
+/// # Safety
+/// `p..p + n` must be inside the value stack.
+#[cold]
+#[inline(never)]
+unsafe fn zero_many(p: *mut u64, n: usize) {
+    // SAFETY: the caller guarantees the range is in bounds.
+    unsafe { ptr::write_bytes(p, 0, n) }
+}
+
+/// # Safety
+/// `p..p + consts.len()` must be inside the value stack.
+#[inline(never)]
+unsafe fn copy_consts(p: *mut u64, consts: &[u64]) {
+    // SAFETY: the caller guarantees the range is in bounds; the pool is not in the stack.
+    unsafe { ptr::copy_nonoverlapping(consts.as_ptr(), p, consts.len()) }
+}
+
+/// The trap path of a load or store: if its address `i32.add` was folded into the offset
+/// (see `translate`), the original, wrapping address computation may still be in bounds.
+#[cold]
+#[inline(never)]
+pub(super) fn unfolded_ea(
+    s: &StoreInner,
+    pc: *const Instr,
+    x: u32,
+    offset: u32,
+    n: usize,
+    mem_len: usize,
+) -> Option<usize> {
+    // SAFETY: the innermost frame's function is the one executing `pc`.
+    let func = unsafe { &*s.stack.frames.last()?.func };
+    // SAFETY: `pc` points into this function's code.
+    let at = unsafe { pc.offset_from(func.code.as_ptr()) } as u32;
+    let i = func
+        .folded_adds
+        .binary_search_by_key(&at, |&(pc, _)| pc)
+        .ok()?;
+    let c = func.folded_adds[i].1;
+    let ea = x.wrapping_add(c) as usize + (offset - c) as usize;
+    (ea + n <= mem_len).then_some(ea)
+}
+
+/// Moves `n` results from slot `src` down to slot 0 of the frame at `sp`.
+///
+/// # Safety
+/// Both ranges must be inside the frame.
+#[cold]
+#[inline(never)]
+pub(super) unsafe fn move_results(sp: *mut u64, src: usize, n: usize) {
+    // SAFETY: the caller guarantees both ranges are in the frame; `ptr::copy` allows overlap.
+    unsafe { ptr::copy(sp.add(src), sp, n) }
+}

@@ -1,0 +1,293 @@
+//! The dispatch loop's control handlers: branches (plain, on a slot, compare-and-branch,
+//! tables), loop headers and hot function entries with the JIT's decisions, fuel,
+//! epochs, traps and the profiler's instructions.
+
+use super::{ENTRY_HOT, Exec, Flow, FromBits, Run, table_entry};
+use crate::interp::bytecode::{CounterRef, Off, Slot};
+use crate::interp::hooks::{ENTRY, ILOOP, LoopAction};
+use crate::ops::{self, FloatCmp, IntCmp};
+use crate::runtime::trap::TrapCode;
+use std::sync::atomic::Ordering;
+
+impl<const REC: bool> Exec<'_, REC> {
+    // ---- branches ----
+
+    /// Continues at `pc + off` if `taken`: with a real branch, which the processor
+    /// predicts, rather than a `cmov` of the next instruction pointer, which would make
+    /// every dispatch after it wait for the condition (LLVM chooses the `cmov` for some
+    /// conditions unless the taken path holds something it cannot execute speculatively,
+    /// the empty `asm!` block here).
+    #[inline(always)]
+    fn branch(&mut self, taken: bool, off: Off) -> Flow {
+        if taken {
+            #[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
+            // SAFETY: an empty block: no instructions, operands or effects.
+            unsafe {
+                std::arch::asm!("", options(nomem, nostack, preserves_flags));
+            }
+            // SAFETY: translation resolved `off` to an instruction of this function.
+            self.ip = unsafe { self.pc.offset(off as isize) };
+        }
+        Ok(())
+    }
+
+    #[inline(always)]
+    pub(super) unsafe fn br(&mut self, off: Off) -> Flow {
+        self.branch(true, off)
+    }
+
+    /// Branches on slot `c` (as a `T`).
+    #[inline(always)]
+    pub(super) unsafe fn br_if<T: FromBits>(
+        &mut self,
+        c: Slot,
+        off: Off,
+        f: impl FnOnce(T) -> bool,
+    ) -> Flow {
+        // SAFETY: `c` is the running instruction's (the handlers' contract).
+        let c = unsafe { T::from_bits(self.r(c)) };
+        self.branch(f(c), off)
+    }
+
+    /// Branches on the accumulator (as a `T`).
+    #[inline(always)]
+    pub(super) unsafe fn br_acc<T: FromBits>(
+        &mut self,
+        off: Off,
+        f: impl FnOnce(T) -> bool,
+    ) -> Flow {
+        self.branch(f(T::from_bits(self.acc)), off)
+    }
+
+    /// Branches on a bit test: `a & b` nonzero (`nez`) or zero.
+    #[inline(always)]
+    pub(super) unsafe fn br_i32_test(&mut self, a: Slot, b: Slot, off: Off, nez: bool) -> Flow {
+        // SAFETY: `a` and `b` are the running instruction's (the handlers' contract).
+        let (x, y) = unsafe { (self.r(a) as u32, self.r(b) as u32) };
+        self.branch((x & y != 0) == nez, off)
+    }
+
+    /// Branches on a bit test: `a & imm` nonzero (`nez`) or zero.
+    #[inline(always)]
+    pub(super) unsafe fn br_i32_test_imm(
+        &mut self,
+        a: Slot,
+        imm: i32,
+        off: Off,
+        nez: bool,
+    ) -> Flow {
+        // SAFETY: `a` is the running instruction's (the handlers' contract).
+        let x = unsafe { self.r(a) as u32 };
+        self.branch((x & imm as u32 != 0) == nez, off)
+    }
+
+    // The WebAssembly comparisons, fused with a branch.
+
+    #[inline(always)]
+    pub(super) unsafe fn br_i32(&mut self, a: Slot, b: Slot, off: Off, op: IntCmp) -> Flow {
+        // SAFETY: `a` and `b` are the running instruction's (the handlers' contract).
+        let (x, y) = unsafe { (self.r(a) as u32, self.r(b) as u32) };
+        self.branch(ops::i32_cmp(op, x, y), off)
+    }
+
+    #[inline(always)]
+    pub(super) unsafe fn br_i32_imm(&mut self, a: Slot, imm: i32, off: Off, op: IntCmp) -> Flow {
+        // SAFETY: `a` is the running instruction's (the handlers' contract).
+        let x = unsafe { self.r(a) as u32 };
+        self.branch(ops::i32_cmp(op, x, imm as u32), off)
+    }
+
+    #[inline(always)]
+    pub(super) unsafe fn br_i32_imm_acc(&mut self, imm: i32, off: Off, op: IntCmp) -> Flow {
+        self.branch(ops::i32_cmp(op, self.acc as u32, imm as u32), off)
+    }
+
+    #[inline(always)]
+    pub(super) unsafe fn br_i64(&mut self, a: Slot, b: Slot, off: Off, op: IntCmp) -> Flow {
+        // SAFETY: `a` and `b` are the running instruction's (the handlers' contract).
+        let (x, y) = unsafe { (self.r(a), self.r(b)) };
+        self.branch(ops::i64_cmp(op, x, y), off)
+    }
+
+    #[inline(always)]
+    pub(super) unsafe fn br_i64_imm(&mut self, a: Slot, imm: i32, off: Off, op: IntCmp) -> Flow {
+        // SAFETY: `a` is the running instruction's (the handlers' contract).
+        let x = unsafe { self.r(a) };
+        self.branch(ops::i64_cmp(op, x, imm as i64 as u64), off)
+    }
+
+    #[inline(always)]
+    pub(super) unsafe fn br_f32(&mut self, a: Slot, b: Slot, off: Off, op: FloatCmp) -> Flow {
+        // SAFETY: `a` and `b` are the running instruction's (the handlers' contract).
+        let (x, y) = unsafe {
+            (
+                f32::from_bits(self.r(a) as u32),
+                f32::from_bits(self.r(b) as u32),
+            )
+        };
+        self.branch(ops::f32_cmp(op, x, y), off)
+    }
+
+    /// Branches when the comparison is false (NaN operands included).
+    #[inline(always)]
+    pub(super) unsafe fn br_f32_not(&mut self, a: Slot, b: Slot, off: Off, op: FloatCmp) -> Flow {
+        // SAFETY: `a` and `b` are the running instruction's (the handlers' contract).
+        let (x, y) = unsafe {
+            (
+                f32::from_bits(self.r(a) as u32),
+                f32::from_bits(self.r(b) as u32),
+            )
+        };
+        self.branch(!ops::f32_cmp(op, x, y), off)
+    }
+
+    #[inline(always)]
+    pub(super) unsafe fn br_f64(&mut self, a: Slot, b: Slot, off: Off, op: FloatCmp) -> Flow {
+        // SAFETY: `a` and `b` are the running instruction's (the handlers' contract).
+        let (x, y) = unsafe { (f64::from_bits(self.r(a)), f64::from_bits(self.r(b))) };
+        self.branch(ops::f64_cmp(op, x, y), off)
+    }
+
+    /// Branches when the comparison is false (NaN operands included).
+    #[inline(always)]
+    pub(super) unsafe fn br_f64_not(&mut self, a: Slot, b: Slot, off: Off, op: FloatCmp) -> Flow {
+        // SAFETY: `a` and `b` are the running instruction's (the handlers' contract).
+        let (x, y) = unsafe { (f64::from_bits(self.r(a)), f64::from_bits(self.r(b))) };
+        self.branch(!ops::f64_cmp(op, x, y), off)
+    }
+
+    /// Jumps to the `min(index, len)`-th of the `Br` instructions that follow.
+    #[inline(always)]
+    pub(super) unsafe fn br_table(&mut self, index: Slot, len: u32) -> Flow {
+        // SAFETY: `index` is the running instruction's; the `len + 1` entries follow it.
+        unsafe {
+            let i = (self.r(index) as u32).min(len);
+            self.ip = self.pc.add(1 + i as usize);
+        }
+        Ok(())
+    }
+
+    // ---- traps, fuel and epochs ----
+
+    #[inline(always)]
+    pub(super) unsafe fn unreachable(&mut self) -> Flow {
+        Err(self.trap(TrapCode::Unreachable))
+    }
+
+    /// Charges `cost` units of fuel, or traps at the running instruction consuming none.
+    #[inline(always)]
+    pub(super) fn charge(&mut self, cost: u32) -> Flow {
+        let left = self.s.fuel - i64::from(cost);
+        if left < 0 {
+            return Err(self.trap(TrapCode::OutOfFuel));
+        }
+        self.s.fuel = left;
+        Ok(())
+    }
+
+    #[inline(always)]
+    pub(super) unsafe fn fuel(&mut self, cost: u32) -> Flow {
+        self.charge(cost)
+    }
+
+    /// Traps once the engine's epoch has reached the store's deadline.
+    #[inline(always)]
+    pub(super) unsafe fn epoch(&mut self) -> Flow {
+        if self.s.engine.epoch().load(Ordering::Relaxed) >= self.s.epoch_deadline {
+            return Err(self.trap(TrapCode::Interrupt));
+        }
+        Ok(())
+    }
+
+    // ---- the JIT's hot counters ----
+
+    /// A loop header: counts down its hot counter; once it expires, asks the JIT.
+    #[inline(always)]
+    pub(super) unsafe fn loop_header(&mut self, id: u32, counter: CounterRef) -> Flow {
+        // SAFETY: the counter lives in the running function's `loop_counters`.
+        let counter = unsafe { &*counter.0 };
+        let left = counter.load(Ordering::Relaxed);
+        if left > 1 {
+            if left != ILOOP {
+                counter.store(left - 1, Ordering::Relaxed);
+            }
+        } else if !REC {
+            let action = (self.s.hooks.hot)(self.s, self.pc, id, self.stop);
+            self.jit_action(action)?;
+        }
+        Ok(())
+    }
+
+    /// Where a call whose callee's entry counter expired continues: the callee's start
+    /// is in its frame.
+    #[inline(always)]
+    pub(super) unsafe fn entry_hot(&mut self) -> Flow {
+        self.ip = self.top().ip;
+        let action = (self.s.hooks.hot)(self.s, self.ip, ENTRY, self.stop);
+        self.jit_action(action)
+    }
+
+    /// Counts a call of a recursive function at its entry (see `call`); once the
+    /// counter expires, the call continues at `EntryHot`, the callee's start in its
+    /// frame.
+    #[inline(always)]
+    pub(super) fn count_entry(&mut self, counter: &std::sync::atomic::AtomicU32) {
+        let left = counter.load(Ordering::Relaxed);
+        if left != ILOOP {
+            if left > 1 {
+                counter.store(left - 1, Ordering::Relaxed);
+            } else if !REC {
+                self.top().ip = self.ip;
+                self.ip = ENTRY_HOT.0.as_ptr();
+            }
+        }
+    }
+
+    /// Acts on what the JIT decided at a hot loop header or function entry: keep going,
+    /// record from `ip`, or resume where a trace left the frame stack.
+    #[inline(always)]
+    fn jit_action(&mut self, action: LoopAction) -> Flow {
+        match action {
+            LoopAction::Continue => Ok(()),
+            LoopAction::Record => {
+                self.top().ip = self.ip;
+                Err(Run::Switch(self.acc))
+            }
+            LoopAction::Resumed(a) => {
+                self.reload_frame();
+                self.acc = a;
+                Ok(())
+            }
+            LoopAction::ResumedRecording(a) => Err(Run::Switch(a)),
+            LoopAction::Error(e) => Err(Run::Out(super::Outcome::Error(e))),
+        }
+    }
+
+    // ---- profiling ----
+
+    #[inline(always)]
+    pub(super) unsafe fn prof_enter(&mut self, func: u32) -> Flow {
+        (self.s.hooks.prof_enter)(self.s, func);
+        Ok(())
+    }
+
+    #[inline(always)]
+    pub(super) unsafe fn prof_loop(&mut self, func: u32) -> Flow {
+        (self.s.hooks.prof_loop)(self.s, func);
+        Ok(())
+    }
+
+    #[inline(always)]
+    pub(super) unsafe fn prof_resume(&mut self, func: u32) -> Flow {
+        (self.s.hooks.prof_resume)(self.s, func);
+        Ok(())
+    }
+
+    #[inline(always)]
+    pub(super) unsafe fn prof_indirect(&mut self, index: Slot, table: u16, site: u32) -> Flow {
+        // SAFETY: `index` is the running instruction's (the handlers' contract).
+        let entry = table_entry(self.s, table, unsafe { self.r(index) });
+        (self.s.hooks.prof_indirect)(self.s, site, entry);
+        Ok(())
+    }
+}

@@ -1,0 +1,169 @@
+//! The dispatch loop's data handlers: moves and constants, `select`, globals, tables and
+//! references (the bulk table operations run out of line in `interp::bulk`).
+
+use super::{Exec, Flow};
+use crate::interp::bulk;
+use crate::interp::bytecode::Slot;
+use crate::runtime::trap::TrapCode;
+
+// SAFETY (for every handler in this file): its slots are the running instruction's
+// operands and its indices were validated (the contract of `Exec`'s handlers).
+impl<const REC: bool> Exec<'_, REC> {
+    // ---- moves ----
+
+    #[inline(always)]
+    pub(super) unsafe fn copy(&mut self, dst: Slot, src: Slot) -> Flow {
+        // SAFETY: see the top of the file.
+        unsafe { self.w(dst, self.r(src)) };
+        Ok(())
+    }
+
+    #[inline(always)]
+    pub(super) unsafe fn const32(&mut self, dst: Slot, val: u32) -> Flow {
+        // SAFETY: see the top of the file.
+        unsafe { self.w(dst, u64::from(val)) };
+        Ok(())
+    }
+
+    #[inline(always)]
+    pub(super) unsafe fn const64(&mut self, dst: Slot, val: u64) -> Flow {
+        // SAFETY: see the top of the file.
+        unsafe { self.w(dst, val) };
+        Ok(())
+    }
+
+    /// `dst = if c != 0 { dst } else { b }`.
+    #[inline(always)]
+    pub(super) unsafe fn select(&mut self, dst: Slot, b: Slot, c: Slot) -> Flow {
+        // SAFETY: see the top of the file.
+        unsafe {
+            if self.r(c) as u32 == 0 {
+                self.w(dst, self.r(b));
+            }
+        }
+        Ok(())
+    }
+
+    // ---- globals ----
+
+    #[inline(always)]
+    pub(super) unsafe fn global_get(&mut self, dst: Slot, global: u32) -> Flow {
+        // SAFETY: see the top of the file.
+        unsafe {
+            let g = *self.inst().globals.get_unchecked(global as usize);
+            self.w(dst, self.s.globals.get_unchecked(g as usize).value);
+        }
+        Ok(())
+    }
+
+    #[inline(always)]
+    pub(super) unsafe fn global_set(&mut self, src: Slot, global: u32) -> Flow {
+        // SAFETY: see the top of the file.
+        unsafe {
+            let g = *self.inst().globals.get_unchecked(global as usize);
+            self.s.globals.get_unchecked_mut(g as usize).value = self.r(src);
+        }
+        Ok(())
+    }
+
+    // ---- tables ----
+
+    /// The store index of the running instance's table `table`.
+    #[inline(always)]
+    fn table(&self, table: u32) -> usize {
+        // SAFETY: see the top of the file.
+        unsafe { *self.inst().tables.get_unchecked(table as usize) as usize }
+    }
+
+    #[inline(always)]
+    pub(super) unsafe fn table_get(&mut self, dst: Slot, table: u32, index: Slot) -> Flow {
+        let t = self.table(table);
+        // SAFETY: see the top of the file.
+        let i = unsafe { self.r(index) as u32 as usize };
+        let Some(&v) = self.s.tables[t].elems.get(i) else {
+            return Err(self.trap(TrapCode::TableOutOfBounds));
+        };
+        // SAFETY: see the top of the file.
+        unsafe { self.w(dst, v) };
+        Ok(())
+    }
+
+    #[inline(always)]
+    pub(super) unsafe fn table_set(&mut self, table: u32, index: Slot, val: Slot) -> Flow {
+        let t = self.table(table);
+        // SAFETY: see the top of the file.
+        let (i, v) = unsafe { (self.r(index) as u32 as usize, self.r(val)) };
+        let Some(e) = self.s.tables[t].elems.get_mut(i) else {
+            return Err(self.trap(TrapCode::TableOutOfBounds));
+        };
+        *e = v;
+        Ok(())
+    }
+
+    #[inline(always)]
+    pub(super) unsafe fn table_size(&mut self, dst: Slot, table: u32) -> Flow {
+        let n = self.s.tables[self.table(table)].elems.len() as u64;
+        // SAFETY: see the top of the file.
+        unsafe { self.w(dst, n) };
+        Ok(())
+    }
+
+    /// Operands `[init, delta]` from `args` on; the result replaces `init`.
+    #[inline(always)]
+    pub(super) unsafe fn table_grow(&mut self, table: u32, args: Slot) -> Flow {
+        // SAFETY: see the top of the file.
+        let (init, delta) = unsafe { (self.r(args), self.r(Slot(args.0 + 1))) };
+        let r = bulk::table_grow(self.s, table, init, delta);
+        let old = self.tri_err(r)?;
+        // SAFETY: see the top of the file.
+        unsafe { self.w(args, old) };
+        Ok(())
+    }
+
+    #[inline(always)]
+    pub(super) unsafe fn table_fill(&mut self, table: u32, args: Slot) -> Flow {
+        // SAFETY: see the top of the file.
+        let [i, v, n] = unsafe { self.args3(args) };
+        let r = bulk::table_fill(self.s, table, i, v, n);
+        self.tri(r)
+    }
+
+    #[inline(always)]
+    pub(super) unsafe fn table_copy(&mut self, dst_table: u32, src_table: u32, args: Slot) -> Flow {
+        // SAFETY: see the top of the file.
+        let [d, src, n] = unsafe { self.args3(args) };
+        let r = bulk::table_copy(self.s, dst_table, src_table, d, src, n);
+        self.tri(r)
+    }
+
+    #[inline(always)]
+    pub(super) unsafe fn table_init(&mut self, table: u32, seg: u32, args: Slot) -> Flow {
+        // SAFETY: see the top of the file.
+        let [d, src, n] = unsafe { self.args3(args) };
+        let r = bulk::table_init(self.s, table, seg, d, src, n);
+        self.tri(r)
+    }
+
+    #[inline(always)]
+    pub(super) unsafe fn elem_drop(&mut self, seg: u32) -> Flow {
+        bulk::elem_drop(self.s, seg);
+        Ok(())
+    }
+
+    // ---- references ----
+
+    #[inline(always)]
+    pub(super) unsafe fn ref_func(&mut self, dst: Slot, func: u32) -> Flow {
+        let f = self.inst().funcs[func as usize];
+        // SAFETY: see the top of the file.
+        unsafe { self.w(dst, u64::from(f) + 1) };
+        Ok(())
+    }
+
+    #[inline(always)]
+    pub(super) unsafe fn ref_is_null(&mut self, dst: Slot, src: Slot) -> Flow {
+        // SAFETY: see the top of the file.
+        unsafe { self.w(dst, u64::from(self.r(src) == 0)) };
+        Ok(())
+    }
+}

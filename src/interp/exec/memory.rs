@@ -1,0 +1,162 @@
+//! The dispatch loop's memory handlers: loads and stores with their bounds checks (slot
+//! and accumulator forms), and `memory.size`, `memory.grow` and the bulk operations,
+//! which run out of line in `interp::bulk`.
+
+use super::cold::unfolded_ea;
+use super::{Exec, Flow};
+use crate::interp::bulk;
+use crate::interp::bytecode::Slot;
+use crate::runtime::store::PAGE_SIZE;
+use crate::runtime::trap::TrapCode;
+use std::ptr;
+
+impl<const REC: bool> Exec<'_, REC> {
+    /// The effective address of an access of `n` bytes at `x + offset`, or the
+    /// `MemoryOutOfBounds` trap.
+    #[inline(always)]
+    fn ea(&mut self, x: u32, offset: u32, n: usize) -> Result<usize, super::Run> {
+        let ea = x as usize + offset as usize;
+        if ea + n <= self.mem_len {
+            return Ok(ea);
+        }
+        match unfolded_ea(self.s, self.pc, x, offset, n, self.mem_len) {
+            Some(ea) => Ok(ea),
+            None => Err(self.trap(TrapCode::MemoryOutOfBounds)),
+        }
+    }
+
+    /// Reads a `T` at `x + offset`; `f` widens it to the slot's bits.
+    #[inline(always)]
+    fn read<T: Copy>(&mut self, dst: Slot, x: u32, offset: u32, f: impl FnOnce(T) -> u64) -> Flow {
+        let ea = self.ea(x, offset, size_of::<T>())?;
+        // SAFETY: `ea + size_of::<T>()` is within the memory's `mem_len` bytes at `mem`;
+        // `dst` is the running instruction's (every caller's contract).
+        unsafe {
+            let v = ptr::read_unaligned(self.mem.add(ea) as *const T);
+            self.w(dst, f(v));
+        }
+        Ok(())
+    }
+
+    /// Writes `v` at `x + offset`.
+    #[inline(always)]
+    fn write<T: Copy>(&mut self, x: u32, offset: u32, v: T) -> Flow {
+        let ea = self.ea(x, offset, size_of::<T>())?;
+        // SAFETY: `ea + size_of::<T>()` is within the memory's `mem_len` bytes at `mem`.
+        unsafe { ptr::write_unaligned(self.mem.add(ea) as *mut T, v) };
+        Ok(())
+    }
+
+    // SAFETY (for the handlers below): their slots are the running instruction's operands
+    // (the contract of `Exec`'s handlers), which `r` and `w` require.
+
+    #[inline(always)]
+    pub(super) unsafe fn load<T: Copy>(
+        &mut self,
+        dst: Slot,
+        addr: Slot,
+        offset: u32,
+        f: impl FnOnce(T) -> u64,
+    ) -> Flow {
+        // SAFETY: see above.
+        let x = unsafe { self.r(addr) as u32 };
+        self.read(dst, x, offset, f)
+    }
+
+    /// A load from the accumulator's address.
+    #[inline(always)]
+    pub(super) unsafe fn load_acc<T: Copy>(
+        &mut self,
+        dst: Slot,
+        offset: u32,
+        f: impl FnOnce(T) -> u64,
+    ) -> Flow {
+        self.read(dst, self.acc as u32, offset, f)
+    }
+
+    /// Stores `val`'s slot, narrowed by `f`.
+    #[inline(always)]
+    pub(super) unsafe fn store<T: Copy>(
+        &mut self,
+        addr: Slot,
+        val: Slot,
+        offset: u32,
+        f: impl FnOnce(u64) -> T,
+    ) -> Flow {
+        // SAFETY: see above.
+        let (x, v) = unsafe { (self.r(addr) as u32, self.r(val)) };
+        self.write(x, offset, f(v))
+    }
+
+    /// Stores the accumulator, narrowed by `f`.
+    #[inline(always)]
+    pub(super) unsafe fn store_acc<T: Copy>(
+        &mut self,
+        addr: Slot,
+        offset: u32,
+        f: impl FnOnce(u64) -> T,
+    ) -> Flow {
+        // SAFETY: see above.
+        let x = unsafe { self.r(addr) as u32 };
+        self.write(x, offset, f(self.acc))
+    }
+
+    #[inline(always)]
+    pub(super) unsafe fn memory_size(&mut self, dst: Slot) -> Flow {
+        // SAFETY: see above.
+        unsafe { self.w(dst, (self.mem_len / PAGE_SIZE) as u64) };
+        Ok(())
+    }
+
+    #[inline(always)]
+    pub(super) unsafe fn memory_grow(&mut self, dst: Slot, delta: Slot) -> Flow {
+        // SAFETY: see above.
+        let delta = unsafe { self.r(delta) as u32 };
+        let r = bulk::memory_grow(self.s, delta);
+        let old = self.tri_err(r)?;
+        self.reload_memory();
+        // SAFETY: see above.
+        unsafe { self.w(dst, old) };
+        Ok(())
+    }
+
+    /// The three operands of a bulk operation, from slot `args` on.
+    ///
+    /// # Safety
+    /// `args` and the two slots after it are the running instruction's operands.
+    #[inline(always)]
+    pub(super) unsafe fn args3(&self, args: Slot) -> [u64; 3] {
+        // SAFETY: as the function's contract.
+        unsafe { [0, 1, 2].map(|k| self.r(Slot(args.0 + k))) }
+    }
+
+    #[inline(always)]
+    pub(super) unsafe fn memory_fill(&mut self, args: Slot) -> Flow {
+        // SAFETY: see above.
+        let [d, val, n] = unsafe { self.args3(args) };
+        let r = bulk::memory_fill(self.mem, self.mem_len, d, val, n);
+        self.tri(r)
+    }
+
+    #[inline(always)]
+    pub(super) unsafe fn memory_copy(&mut self, args: Slot) -> Flow {
+        // SAFETY: see above.
+        let [d, src, n] = unsafe { self.args3(args) };
+        let r = bulk::memory_copy(self.mem, self.mem_len, d, src, n);
+        self.tri(r)
+    }
+
+    #[inline(always)]
+    pub(super) unsafe fn memory_init(&mut self, seg: u32, args: Slot) -> Flow {
+        // SAFETY: see above.
+        let [d, src, n] = unsafe { self.args3(args) };
+        let r = bulk::memory_init(self.s, self.mem, self.mem_len, seg, d, src, n);
+        self.tri(r)
+    }
+
+    #[inline(always)]
+    pub(super) unsafe fn data_drop(&mut self, seg: u32) -> Flow {
+        bulk::data_drop(self.s, seg);
+        Ok(())
+    }
+}

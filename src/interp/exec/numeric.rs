@@ -1,0 +1,313 @@
+//! The dispatch loop's numeric handlers: integer and float arithmetic, comparisons,
+//! unary operators and conversions, in their slot, immediate and accumulator forms.
+//!
+//! Each handler reads its operands, computes with the crate's one definition of the
+//! operator (`crate::ops`, passed in by the instruction table's row as an operator or a
+//! closure) and writes the result to its slot and the accumulator. Integer results are
+//! zero-extended into the slot; floats are stored as their bits.
+
+use super::{Exec, Flow, FromBits};
+use crate::interp::bytecode::Slot;
+use crate::ops::{self, FloatBin, FloatCmp, FloatUn, IntBin, IntCmp};
+use crate::runtime::trap::TrapCode;
+
+// SAFETY (for every handler in this file): its slots are the running instruction's
+// operands (the contract of `Exec`'s handlers), which `r` and `w` require.
+impl<const REC: bool> Exec<'_, REC> {
+    // ---- any type: operands and result as slot bits ----
+
+    #[inline(always)]
+    pub(super) unsafe fn bin(
+        &mut self,
+        dst: Slot,
+        a: Slot,
+        b: Slot,
+        f: impl FnOnce(u64, u64) -> u64,
+    ) -> Flow {
+        // SAFETY: see the top of the file.
+        unsafe {
+            let v = f(self.r(a), self.r(b));
+            self.w(dst, v);
+        }
+        Ok(())
+    }
+
+    #[inline(always)]
+    pub(super) unsafe fn un<T: FromBits>(
+        &mut self,
+        dst: Slot,
+        src: Slot,
+        f: impl FnOnce(T) -> u64,
+    ) -> Flow {
+        // SAFETY: see the top of the file.
+        unsafe {
+            let v = f(T::from_bits(self.r(src)));
+            self.w(dst, v);
+        }
+        Ok(())
+    }
+
+    /// A unary operator that may trap (the trapping float-to-integer truncations).
+    #[inline(always)]
+    pub(super) unsafe fn un_try<T: FromBits>(
+        &mut self,
+        dst: Slot,
+        src: Slot,
+        f: impl FnOnce(T) -> Result<u64, TrapCode>,
+    ) -> Flow {
+        // SAFETY: see the top of the file.
+        unsafe {
+            let r = f(T::from_bits(self.r(src)));
+            let v = self.tri(r)?;
+            self.w(dst, v);
+        }
+        Ok(())
+    }
+
+    #[inline(always)]
+    pub(super) unsafe fn un_acc<T: FromBits>(
+        &mut self,
+        dst: Slot,
+        f: impl FnOnce(T) -> u64,
+    ) -> Flow {
+        let v = f(T::from_bits(self.acc));
+        // SAFETY: see the top of the file.
+        unsafe { self.w(dst, v) };
+        Ok(())
+    }
+
+    // ---- i32 ----
+
+    #[inline(always)]
+    pub(super) unsafe fn i32_bin(&mut self, dst: Slot, a: Slot, b: Slot, op: IntBin) -> Flow {
+        // SAFETY: see the top of the file.
+        let (x, y) = unsafe { (self.r(a) as u32, self.r(b) as u32) };
+        self.i32_result(dst, ops::i32_bin(op, x, y))
+    }
+
+    #[inline(always)]
+    pub(super) unsafe fn i32_bin_imm(&mut self, dst: Slot, a: Slot, imm: i32, op: IntBin) -> Flow {
+        // SAFETY: see the top of the file.
+        let x = unsafe { self.r(a) as u32 };
+        self.i32_result(dst, ops::i32_bin(op, x, imm as u32))
+    }
+
+    /// `imm op a`: the immediate is the left operand.
+    #[inline(always)]
+    pub(super) unsafe fn i32_bin_imm_rev(
+        &mut self,
+        dst: Slot,
+        a: Slot,
+        imm: i32,
+        op: IntBin,
+    ) -> Flow {
+        // SAFETY: see the top of the file.
+        let x = unsafe { self.r(a) as u32 };
+        self.i32_result(dst, ops::i32_bin(op, imm as u32, x))
+    }
+
+    #[inline(always)]
+    pub(super) unsafe fn i32_bin_acc(&mut self, dst: Slot, b: Slot, op: IntBin) -> Flow {
+        // SAFETY: see the top of the file.
+        let y = unsafe { self.r(b) as u32 };
+        self.i32_result(dst, ops::i32_bin(op, self.acc as u32, y))
+    }
+
+    #[inline(always)]
+    pub(super) unsafe fn i32_bin_imm_acc(&mut self, dst: Slot, imm: i32, op: IntBin) -> Flow {
+        self.i32_result(dst, ops::i32_bin(op, self.acc as u32, imm as u32))
+    }
+
+    #[inline(always)]
+    pub(super) unsafe fn i32_cmp(&mut self, dst: Slot, a: Slot, b: Slot, op: IntCmp) -> Flow {
+        // SAFETY: see the top of the file.
+        let (x, y) = unsafe { (self.r(a) as u32, self.r(b) as u32) };
+        self.i32_result(dst, u32::from(ops::i32_cmp(op, x, y)))
+    }
+
+    #[inline(always)]
+    pub(super) unsafe fn i32_cmp_imm(&mut self, dst: Slot, a: Slot, imm: i32, op: IntCmp) -> Flow {
+        // SAFETY: see the top of the file.
+        let x = unsafe { self.r(a) as u32 };
+        self.i32_result(dst, u32::from(ops::i32_cmp(op, x, imm as u32)))
+    }
+
+    #[inline(always)]
+    pub(super) unsafe fn i32_cmp_imm_acc(&mut self, dst: Slot, imm: i32, op: IntCmp) -> Flow {
+        let x = self.acc as u32;
+        self.i32_result(dst, u32::from(ops::i32_cmp(op, x, imm as u32)))
+    }
+
+    /// Division and remainder, which trap on a zero divisor (and signed overflow).
+    #[inline(always)]
+    pub(super) unsafe fn i32_try(
+        &mut self,
+        dst: Slot,
+        a: Slot,
+        b: Slot,
+        f: impl FnOnce(u32, u32) -> Result<u32, TrapCode>,
+    ) -> Flow {
+        // SAFETY: see the top of the file.
+        let (x, y) = unsafe { (self.r(a) as u32, self.r(b) as u32) };
+        let v = self.tri(f(x, y))?;
+        self.i32_result(dst, v)
+    }
+
+    #[inline(always)]
+    fn i32_result(&mut self, dst: Slot, v: u32) -> Flow {
+        // SAFETY: `dst` is the running instruction's (every caller's contract).
+        unsafe { self.w(dst, u64::from(v)) };
+        Ok(())
+    }
+
+    // ---- i64 ----
+
+    #[inline(always)]
+    pub(super) unsafe fn i64_bin(&mut self, dst: Slot, a: Slot, b: Slot, op: IntBin) -> Flow {
+        // SAFETY: see the top of the file.
+        let (x, y) = unsafe { (self.r(a), self.r(b)) };
+        self.i64_result(dst, ops::i64_bin(op, x, y))
+    }
+
+    #[inline(always)]
+    pub(super) unsafe fn i64_bin_imm(&mut self, dst: Slot, a: Slot, imm: i32, op: IntBin) -> Flow {
+        // SAFETY: see the top of the file.
+        let x = unsafe { self.r(a) };
+        self.i64_result(dst, ops::i64_bin(op, x, imm as i64 as u64))
+    }
+
+    /// `imm op a`: the immediate is the left operand.
+    #[inline(always)]
+    pub(super) unsafe fn i64_bin_imm_rev(
+        &mut self,
+        dst: Slot,
+        a: Slot,
+        imm: i32,
+        op: IntBin,
+    ) -> Flow {
+        // SAFETY: see the top of the file.
+        let x = unsafe { self.r(a) };
+        self.i64_result(dst, ops::i64_bin(op, imm as i64 as u64, x))
+    }
+
+    #[inline(always)]
+    pub(super) unsafe fn i64_bin_acc(&mut self, dst: Slot, b: Slot, op: IntBin) -> Flow {
+        // SAFETY: see the top of the file.
+        let y = unsafe { self.r(b) };
+        self.i64_result(dst, ops::i64_bin(op, self.acc, y))
+    }
+
+    #[inline(always)]
+    pub(super) unsafe fn i64_bin_imm_acc(&mut self, dst: Slot, imm: i32, op: IntBin) -> Flow {
+        self.i64_result(dst, ops::i64_bin(op, self.acc, imm as i64 as u64))
+    }
+
+    #[inline(always)]
+    pub(super) unsafe fn i64_cmp(&mut self, dst: Slot, a: Slot, b: Slot, op: IntCmp) -> Flow {
+        // SAFETY: see the top of the file.
+        let (x, y) = unsafe { (self.r(a), self.r(b)) };
+        self.i64_result(dst, u64::from(ops::i64_cmp(op, x, y)))
+    }
+
+    #[inline(always)]
+    pub(super) unsafe fn i64_cmp_imm(&mut self, dst: Slot, a: Slot, imm: i32, op: IntCmp) -> Flow {
+        // SAFETY: see the top of the file.
+        let x = unsafe { self.r(a) };
+        self.i64_result(dst, u64::from(ops::i64_cmp(op, x, imm as i64 as u64)))
+    }
+
+    /// Division and remainder, which trap on a zero divisor (and signed overflow).
+    #[inline(always)]
+    pub(super) unsafe fn i64_try(
+        &mut self,
+        dst: Slot,
+        a: Slot,
+        b: Slot,
+        f: impl FnOnce(u64, u64) -> Result<u64, TrapCode>,
+    ) -> Flow {
+        // SAFETY: see the top of the file.
+        let (x, y) = unsafe { (self.r(a), self.r(b)) };
+        let v = self.tri(f(x, y))?;
+        self.i64_result(dst, v)
+    }
+
+    #[inline(always)]
+    fn i64_result(&mut self, dst: Slot, v: u64) -> Flow {
+        // SAFETY: `dst` is the running instruction's (every caller's contract).
+        unsafe { self.w(dst, v) };
+        Ok(())
+    }
+
+    // ---- f32 / f64 ----
+
+    #[inline(always)]
+    pub(super) unsafe fn f32_bin(&mut self, dst: Slot, a: Slot, b: Slot, op: FloatBin) -> Flow {
+        // SAFETY: see the top of the file.
+        let (x, y) = unsafe {
+            (
+                f32::from_bits(self.r(a) as u32),
+                f32::from_bits(self.r(b) as u32),
+            )
+        };
+        self.f32_result(dst, ops::f32_bin(op, x, y))
+    }
+
+    #[inline(always)]
+    pub(super) unsafe fn f32_bin_acc(&mut self, dst: Slot, b: Slot, op: FloatBin) -> Flow {
+        // SAFETY: see the top of the file.
+        let y = unsafe { f32::from_bits(self.r(b) as u32) };
+        self.f32_result(dst, ops::f32_bin(op, f32::from_bits(self.acc as u32), y))
+    }
+
+    #[inline(always)]
+    pub(super) unsafe fn f32_cmp(&mut self, dst: Slot, a: Slot, b: Slot, op: FloatCmp) -> Flow {
+        // SAFETY: see the top of the file.
+        let (x, y) = unsafe {
+            (
+                f32::from_bits(self.r(a) as u32),
+                f32::from_bits(self.r(b) as u32),
+            )
+        };
+        self.i32_result(dst, u32::from(ops::f32_cmp(op, x, y)))
+    }
+
+    #[inline(always)]
+    pub(super) unsafe fn f32_un(&mut self, dst: Slot, src: Slot, op: FloatUn) -> Flow {
+        // SAFETY: see the top of the file.
+        let x = unsafe { f32::from_bits(self.r(src) as u32) };
+        self.f32_result(dst, ops::f32_un(op, x))
+    }
+
+    #[inline(always)]
+    fn f32_result(&mut self, dst: Slot, v: f32) -> Flow {
+        self.i32_result(dst, v.to_bits())
+    }
+
+    #[inline(always)]
+    pub(super) unsafe fn f64_bin(&mut self, dst: Slot, a: Slot, b: Slot, op: FloatBin) -> Flow {
+        // SAFETY: see the top of the file.
+        let (x, y) = unsafe { (f64::from_bits(self.r(a)), f64::from_bits(self.r(b))) };
+        self.i64_result(dst, ops::f64_bin(op, x, y).to_bits())
+    }
+
+    #[inline(always)]
+    pub(super) unsafe fn f64_bin_acc(&mut self, dst: Slot, b: Slot, op: FloatBin) -> Flow {
+        // SAFETY: see the top of the file.
+        let y = unsafe { f64::from_bits(self.r(b)) };
+        self.i64_result(dst, ops::f64_bin(op, f64::from_bits(self.acc), y).to_bits())
+    }
+
+    #[inline(always)]
+    pub(super) unsafe fn f64_cmp(&mut self, dst: Slot, a: Slot, b: Slot, op: FloatCmp) -> Flow {
+        // SAFETY: see the top of the file.
+        let (x, y) = unsafe { (f64::from_bits(self.r(a)), f64::from_bits(self.r(b))) };
+        self.i64_result(dst, u64::from(ops::f64_cmp(op, x, y)))
+    }
+
+    #[inline(always)]
+    pub(super) unsafe fn f64_un(&mut self, dst: Slot, src: Slot, op: FloatUn) -> Flow {
+        // SAFETY: see the top of the file.
+        let x = unsafe { f64::from_bits(self.r(src)) };
+        self.i64_result(dst, ops::f64_un(op, x).to_bits())
+    }
+}
