@@ -135,6 +135,7 @@ pub(crate) fn compile(
         opt::loop_::unroll(&mut rec.ir, &carried)?;
     }
     rec.prune_snapshots();
+    opt::mem::dead_stores(&mut rec.ir);
     opt::dce::run(&mut rec.ir);
     let ir = &rec.ir;
     let spill_base = place.parent.map_or(0, |p| p.2);

@@ -11,11 +11,12 @@
 //! `%name` (an earlier line's value), `#N` or `#N:TYPE` (a constant; by default of the
 //! compared operand's type for `Cmp` and `Guard`, `i32` in an address, otherwise the
 //! line's TYPE), `sN` or `gN` (a slot or global: `aux`), `+N` (an offset, or a bound's
-//! end), a condition (`lt_u`) or an access kind (`u8`, `64`). Two directives run the
+//! end), a condition (`lt_u`) or an access kind (`u8`, `64`). Directives run the
 //! later passes: `loop s0=%x ...` (LOOP, with the slots the iteration modified and
-//! their values) and `dce`; `floor N` sets the bytes of memory every instance has.
+//! their values), `dse` (MEM's dead stores) and `dce`; `floor N` sets the bytes of
+//! memory every instance has.
 
-use super::{dce, loop_};
+use super::{dce, loop_, mem};
 use crate::jit::ir::{Cond, Ins, Ir, Mem, Mode, Op, Ref, Ty, format_ins};
 use bumpalo::Bump;
 use std::collections::HashMap;
@@ -173,6 +174,10 @@ fn run(input: &str) -> Result<String, String> {
         }
         if text == "dce" {
             dce::run(&mut ir);
+            continue;
+        }
+        if text == "dse" {
+            mem::dead_stores(&mut ir);
             continue;
         }
         let (name, rest) = match text.split_once('=') {

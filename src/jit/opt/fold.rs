@@ -123,7 +123,7 @@ pub(crate) fn fold(ir: &mut Ir<'_>, ins: Ins) -> Result<Folded, IrFull> {
             }
         }
         Op::Load => {
-            if let Some(v) = super::mem::forwarded_store(ir, &ins) {
+            if let Some(v) = super::mem::forwarded_load(ir, &ins) {
                 return Ok(Same(v));
             }
         }

@@ -1,7 +1,8 @@
 //! Optimization passes over the trace IR, one per file. FOLD and CSE run as each
 //! instruction is emitted (`fold`, then `cse`, from `Ir::emit`); FOLD hands loads to
-//! MEM, which forwards stored values to them (`mem`), and bounds checks to BOUNDS
-//! (`bounds`). LOOP and DCE run once the recording is complete, in that order.
+//! MEM, which forwards stored and loaded values to them (`mem`), and bounds checks to
+//! BOUNDS (`bounds`). LOOP, MEM's dead-store elimination and DCE run once the recording
+//! is complete, in that order.
 
 pub(crate) mod bounds;
 pub(crate) mod cse;
