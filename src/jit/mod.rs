@@ -930,18 +930,10 @@ fn close_recording(s: &mut StoreInner) {
             return fail(jit, &origin, Abort::CodeSpace);
         }
     }
-    let capacity = (jit.params.maxmcode as usize)
-        .saturating_mul(1024)
-        .clamp(1 << 16, mcode::MAX_CAPACITY);
     if jit.mcode.is_none() {
-        match mcode::McodeArea::new(capacity) {
-            Ok(mut m) => {
-                if jit.perfmap {
-                    m.keep_addresses();
-                }
-                jit.mcode = Some(m)
-            }
-            Err(_) => return fail(jit, &origin, Abort::CodeSpace),
+        match code_area(jit) {
+            Ok(m) => jit.mcode = Some(m),
+            Err(a) => return fail(jit, &origin, a),
         }
     }
     let number = jit.forest.next_number();
@@ -995,36 +987,8 @@ fn close_recording(s: &mut StoreInner) {
             return;
         }
     };
-    tracing::debug!(target: "spur::jit", trace = number, func = func_index(key.0), loop_id = key.1, exits = trace.exits.len(), mcode = trace.code.len(), "trace stop");
-    if let Some(listing) = &listing {
-        let func = func_index(key.0);
-        let names = &s.instances[instance as usize].module.inner.func_names;
-        let name = names.get(&func).map(String::as_str);
-        let trace = &trace;
-        dump::log(
-            &jit.log,
-            &dump::Event::Trace {
-                trace,
-                func,
-                name,
-                listing,
-            },
-        );
-    }
-    if jit.perfmap {
-        let module = &s.instances[instance as usize].module.inner;
-        name_for_perf(module, func_index(key.0), &trace);
-    }
-    jit.stats.traces += 1;
-    match trace.link {
-        Link::Loop => jit.stats.links_loop += 1,
-        Link::Trace(_) => jit.stats.links_trace += 1,
-        Link::Interp => jit.stats.links_interp += 1,
-        Link::Return => jit.stats.links_return += 1,
-    }
-    if parent.is_none() && key.1 == ENTRY {
-        jit.stats.function_traces += 1;
-    }
+    let module = &s.instances[instance as usize].module.inner;
+    announce(jit, module, &trace, listing.as_ref(), key, parent.is_none());
     jit.forest.push(trace);
     match parent {
         Some((p, k)) => {
@@ -1053,6 +1017,57 @@ fn close_recording(s: &mut StoreInner) {
         }
     }
     poly_sites(s.jit.as_mut().expect("jit state"), &icall_targets, root);
+}
+
+/// A new code area of the configured size (`maxmcode` KiB, within the area's limits).
+fn code_area(jit: &JitState) -> Result<mcode::McodeArea, Abort> {
+    let capacity = (jit.params.maxmcode as usize)
+        .saturating_mul(1024)
+        .clamp(1 << 16, mcode::MAX_CAPACITY);
+    let mut m = mcode::McodeArea::new(capacity).map_err(|_| Abort::CodeSpace)?;
+    if jit.perfmap {
+        m.keep_addresses();
+    }
+    Ok(m)
+}
+
+/// Reports an installed trace of `module`, started at `key` (a root when `root`): the
+/// debug log, the trace log, the perf map and the statistics.
+fn announce(
+    jit: &mut JitState,
+    module: &crate::module::ModuleInner,
+    trace: &trace::Trace,
+    listing: Option<&dump::Listing>,
+    key: (usize, u32),
+    root: bool,
+) {
+    let func = func_index(key.0);
+    tracing::debug!(target: "spur::jit", trace = trace.number, func, loop_id = key.1, exits = trace.exits.len(), mcode = trace.code.len(), "trace stop");
+    if let Some(listing) = listing {
+        let name = module.func_names.get(&func).map(String::as_str);
+        dump::log(
+            &jit.log,
+            &dump::Event::Trace {
+                trace,
+                func,
+                name,
+                listing,
+            },
+        );
+    }
+    if jit.perfmap {
+        name_for_perf(module, func, trace);
+    }
+    jit.stats.traces += 1;
+    match trace.link {
+        Link::Loop => jit.stats.links_loop += 1,
+        Link::Trace(_) => jit.stats.links_trace += 1,
+        Link::Interp => jit.stats.links_interp += 1,
+        Link::Return => jit.stats.links_return += 1,
+    }
+    if root && key.1 == ENTRY {
+        jit.stats.function_traces += 1;
+    }
 }
 
 /// A trace of the tree of `root` that guards on `targets` at `call_indirect` sites was
