@@ -353,7 +353,18 @@ fn dispatch<const REC: bool>(e: &mut Exec<'_, REC>) -> Result<Infallible, Run> {
             ;
             $( $(#[$ameta:meta])* $aname:ident $({ $($afield:ident : $aty:ty),* $(,)? })?
                 => $ah:ident ($($aarg:tt)*) ,)*
-        ) => {
+        ) => {{
+            // Aligns what follows to a 64-byte line (the padding runs once, on entry), so
+            // that the loop's header, with the dispatch sequence, sits a few instructions
+            // of set-up after a line's start whatever the code before it (see
+            // `run_normal`). Without it, the plain build's header landed at offset 48 of
+            // a line, straddling two, and ran the kernels 1.09 times slower; with it,
+            // at offset 32.
+            #[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
+            // SAFETY: an alignment directive: padding with no-ops, no operands or effects.
+            unsafe {
+                std::arch::asm!(".p2align 6", options(nomem, nostack, preserves_flags));
+            }
             loop {
                 e.pc = e.ip;
                 if REC && (e.s.hooks.record_step)(e.s, e.pc) {
@@ -372,7 +383,7 @@ fn dispatch<const REC: bool>(e: &mut Exec<'_, REC>) -> Result<Infallible, Run> {
                     }
                 }
             }
-        };
+        }};
     }
     instr_table!(dispatch)
 }
