@@ -4,7 +4,8 @@
 //!
 //! Sits below the backends (`asm`) and the trace machinery (`trace`, `exit`,
 //! `helpers`): they all read its field offsets and word indices, and it imports none
-//! of them.
+//! of them, but for the native backend's register counts, which size the register
+//! words.
 
 use crate::runtime::store::{GlobalEntity, StoreInner};
 
@@ -19,14 +20,18 @@ pub(crate) const RETURNED: u32 = u32::MAX;
 /// or a host function failed): the caller unwinds with the error pending.
 pub(crate) const FAILED: u32 = u32::MAX - 1;
 
-/// Where things are in [`TraceCtx::words`]: general registers, float registers, the
-/// save area (registers preserved across helper calls, values parked by PHI moves), the
-/// spill slots.
+/// Where things are in [`TraceCtx::words`]: general registers, float registers (as many
+/// of each as the backend's register file has, see `asm::Arch`), the save area
+/// (registers preserved across helper calls), the parking area (values parked by PHI
+/// moves), the spill slots.
 pub(crate) mod word {
+    use crate::jit::asm::{Arch, Native};
+
     pub(crate) const GPR: usize = 0;
-    pub(crate) const FPR: usize = 16;
-    pub(crate) const SAVE: usize = 32;
-    pub(crate) const SPILL: usize = 96;
+    pub(crate) const FPR: usize = GPR + Native::GPR_WORDS;
+    pub(crate) const SAVE: usize = FPR + Native::FPR_WORDS;
+    pub(crate) const PARK: usize = SAVE + Native::GPR_WORDS + Native::FPR_WORDS;
+    pub(crate) const SPILL: usize = PARK + 32;
 }
 
 /// Words in [`TraceCtx::words`].

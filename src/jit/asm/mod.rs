@@ -53,6 +53,11 @@ pub(crate) trait Arch {
     const FPRS: &'static [u8];
     /// Spill slots the context provides.
     const MAX_SPILLS: usize;
+    /// General registers in the context's register words (what an exit saves, by
+    /// register number; see `ctx::word`).
+    const GPR_WORDS: usize;
+    /// Float registers in the context's register words, after the general ones.
+    const FPR_WORDS: usize;
 
     /// Emits the trace: entry (a root's prologue, or a side trace's moves of inherited
     /// values), body, loop or link, exit stubs. The code is position independent except

@@ -16,6 +16,8 @@ impl Arch for NoBackend {
     const GPRS: &'static [u8] = &[];
     const FPRS: &'static [u8] = &[];
     const MAX_SPILLS: usize = 0;
+    const GPR_WORDS: usize = 0;
+    const FPR_WORDS: usize = 0;
 
     fn assemble(_: &Ir<'_>, _: &Alloc, _: &Unit) -> Result<Assembled, Abort> {
         Err(Abort::NoBackend)

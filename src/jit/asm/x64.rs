@@ -60,6 +60,7 @@ const OFF_WORDS: i32 = offset_of!(TraceCtx, words) as i32;
 const OFF_GPR: i32 = OFF_WORDS + 8 * word::GPR as i32;
 const OFF_XMM: i32 = OFF_WORDS + 8 * word::FPR as i32;
 const OFF_SAVE: i32 = OFF_WORDS + 8 * word::SAVE as i32;
+const OFF_PARK: i32 = OFF_WORDS + 8 * word::PARK as i32;
 const OFF_SPILL: i32 = OFF_WORDS + 8 * word::SPILL as i32;
 
 /// The x86-64 backend.
@@ -71,6 +72,9 @@ impl Arch for X64 {
     const GPRS: &'static [u8] = &[6, 7, 8, 9, 10, 11, 12, 13, 5];
     const FPRS: &'static [u8] = &[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13];
     const MAX_SPILLS: usize = MAX_SPILLS;
+    // rax..r15, xmm0..xmm15.
+    const GPR_WORDS: usize = 16;
+    const FPR_WORDS: usize = 16;
 
     fn assemble(ir: &Ir<'_>, alloc: &Alloc, unit: &Unit) -> Result<Assembled, Abort> {
         let mut ops = VecAssembler::<X64Relocation>::new(0);
@@ -860,7 +864,7 @@ impl Cg<'_, '_> {
             // A cycle: park the first destination's current value, and let the moves that
             // read it read the parked copy.
             let d = moves[0].0;
-            let off = OFF_SAVE + 8 * (32 + parked);
+            let off = OFF_PARK + 8 * parked;
             parked += 1;
             match d {
                 Loc::Gpr(g) => dynasm!(self.ops ; .arch x64 ; mov [rbx + off], Rq(g)),
