@@ -1660,8 +1660,8 @@ impl Cg<'_, '_> {
         self.finish_g(r, d);
     }
 
-    /// `d = a + (index << k)` as one `lea` (see [`Arch::fuses`]); a 32-bit `lea`
-    /// wraps and zero-extends as `i32.add` does.
+    /// `d = a + (index << k)` as one `lea` (see [`Arch::fuses`]), with a constant `a`
+    /// as its displacement; a 32-bit `lea` wraps and zero-extends as `i32.add` does.
     fn lea(&mut self, r: Ref, ins: &Ins, d: u8) {
         let (a, shl) = if self.alloc.fused[ins.b.idx()] {
             (ins.a, ins.b)
@@ -1669,21 +1669,39 @@ impl Cg<'_, '_> {
             (ins.b, ins.a)
         };
         let (index, k) = scaled_index(self.ir, self.ins(shl)).expect("fused by `fuses`");
-        let a = self.gpr(a, RCX);
         let x = self.gpr(index, RDX);
-        macro_rules! lea {
-            ($scale:tt) => {
-                if ins.ty == Ty::I64 {
-                    dynasm!(self.ops ; .arch x64 ; lea Rq(d), [Rq(a) + Rq(x) * $scale])
-                } else {
-                    dynasm!(self.ops ; .arch x64 ; lea Rd(d), [Rq(a) + Rq(x) * $scale])
-                }
-            };
-        }
-        match k {
-            1 => lea!(2),
-            2 => lea!(4),
-            _ => lea!(8),
+        let wide = ins.ty == Ty::I64;
+        if let Some(disp) = self.konst(a).and_then(|v| self.imm(v, ins.ty)) {
+            macro_rules! lea {
+                ($scale:tt) => {
+                    if wide {
+                        dynasm!(self.ops ; .arch x64 ; lea Rq(d), [Rq(x) * $scale + disp])
+                    } else {
+                        dynasm!(self.ops ; .arch x64 ; lea Rd(d), [Rq(x) * $scale + disp])
+                    }
+                };
+            }
+            match k {
+                1 => lea!(2),
+                2 => lea!(4),
+                _ => lea!(8),
+            }
+        } else {
+            let a = self.gpr(a, RCX);
+            macro_rules! lea {
+                ($scale:tt) => {
+                    if wide {
+                        dynasm!(self.ops ; .arch x64 ; lea Rq(d), [Rq(a) + Rq(x) * $scale])
+                    } else {
+                        dynasm!(self.ops ; .arch x64 ; lea Rd(d), [Rq(a) + Rq(x) * $scale])
+                    }
+                };
+            }
+            match k {
+                1 => lea!(2),
+                2 => lea!(4),
+                _ => lea!(8),
+            }
         }
         self.finish_g(r, d);
     }
