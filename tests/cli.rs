@@ -23,9 +23,25 @@ struct Output {
     code: i32,
 }
 
+/// The command that runs `spur`: the binary itself, or, when `SPUR_TEST_RUNNER` is set (a
+/// command and its arguments, split at spaces), that command with the binary as its first
+/// argument, as CI runs the AArch64 build under `qemu-aarch64`.
+fn spur_command() -> Command {
+    let runner = std::env::var("SPUR_TEST_RUNNER").unwrap_or_default();
+    let mut words = runner.split_whitespace();
+    match words.next() {
+        Some(program) => {
+            let mut c = Command::new(program);
+            c.args(words).arg(SPUR);
+            c
+        }
+        None => Command::new(SPUR),
+    }
+}
+
 /// Runs `spur ARGS` with `stdin` as its standard input.
 fn spur(args: &[&str], stdin: &str) -> Output {
-    let mut child = Command::new(SPUR)
+    let mut child = spur_command()
         .args(args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
