@@ -10,7 +10,8 @@
 //! end of an iteration), resolved by moves before the backward jump.
 //!
 //! Invariant: CSE may only reuse a pre-roll instruction that does not depend on a slot
-//! the loop modifies (`Ir::variant`), since a reused instruction is not recomputed.
+//! the loop modifies, nor on a value such a slot ends the iteration with (a PHI left
+//! side), since a reused instruction is not recomputed.
 //! Guards copied into the body get snapshots that merge the loop-entry slot map with
 //! the substituted entries of the original snapshot.
 
@@ -21,16 +22,26 @@ use crate::jit::ir::{Ins, Ir, IrFull, Op, Ref, Snapshot, flag};
 pub(crate) fn unroll(ir: &mut Ir<'_>, modified: &[(u32, Ref)]) -> Result<(), IrFull> {
     let n1 = ir.len();
     let is_modified = |slot: u64| modified.iter().any(|&(s, _)| u64::from(s) == slot);
+    // The values slots have at the end of the iteration are what the body starts from:
+    // they become PHI left sides, updated every iteration, so the body may use them. What
+    // the iteration computed from them after them (the next iteration's work done early,
+    // as when the same value is used again) holds the first iteration's result in every
+    // iteration: it is variant, unless the left side cannot change (a constant, or a slot
+    // the loop does not modify).
+    let mut left = vec![false; n1];
+    for &(_, r) in modified {
+        let ins = ir.ins[r.idx()];
+        let fixed = ir.konst(r).is_some() || (ins.op == Op::Sload && !is_modified(ins.aux));
+        left[r.idx()] = !fixed;
+    }
     let mut variant = vec![false; n1];
     let mut effects = false;
     for i in 0..n1 {
         let ins = ir.ins[i];
         effects |= ins.op.has(flag::EFFECT);
         variant[i] = (ins.op == Op::Sload && is_modified(ins.aux))
-            || ins.operands().any(|r| variant[r.idx()]);
+            || ins.operands().any(|r| variant[r.idx()] || left[r.idx()]);
     }
-    // The values slots have at the end of the iteration are what the body starts from:
-    // they become PHI left sides, updated every iteration, so the body may use them.
     for &(_, r) in modified {
         variant[r.idx()] = false;
     }
