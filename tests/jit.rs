@@ -524,3 +524,47 @@ fn constants_from_the_module_never_appear_raw_in_trace_code() {
         }
     }
 }
+
+/// A loop whose slot `$a` ends each iteration with a value loaded from memory, and which
+/// computes `$a + 1` both at the top (this iteration's entry value) and, from the loaded
+/// value, further down (the next iteration's). The LOOP pass once let the loop body reuse
+/// the second computation for the first: right in the second iteration, stale from the
+/// third on (QuickJS's reference counts went wrong that way).
+#[test]
+fn work_done_early_for_the_next_iteration_is_not_reused_in_later_ones() {
+    let wat = r#"(module
+      (memory 1)
+      (func (export "run") (param $n i32) (result i32)
+        (local $a i32) (local $p i32) (local $i i32)
+        (loop $l
+          ;; mem[8] += a + 1
+          (i32.store (i32.const 8)
+            (i32.add (i32.load (i32.const 8)) (i32.add (local.get $a) (i32.const 1))))
+          ;; p = mem[0]; mem[4] += p + 1; mem[0] = p * 3 + 7
+          (local.set $p (i32.load (i32.const 0)))
+          (i32.store (i32.const 4)
+            (i32.add (i32.load (i32.const 4)) (i32.add (local.get $p) (i32.const 1))))
+          (i32.store (i32.const 0)
+            (i32.add (i32.mul (local.get $p) (i32.const 3)) (i32.const 7)))
+          (local.set $a (local.get $p))
+          (local.set $i (i32.add (local.get $i) (i32.const 1)))
+          (br_if $l (i32.lt_u (local.get $i) (local.get $n))))
+        (i32.add (i32.load (i32.const 8)) (i32.mul (i32.load (i32.const 4)) (i32.const 31)))))"#;
+    // The same computation in Rust (wrapping i32 arithmetic).
+    let expected = |n: i32| {
+        let (mut m0, mut m4, mut m8, mut a) = (0i32, 0i32, 0i32, 0i32);
+        for _ in 0..n.max(1) {
+            m8 = m8.wrapping_add(a.wrapping_add(1));
+            let p = m0;
+            m4 = m4.wrapping_add(p.wrapping_add(1));
+            m0 = p.wrapping_mul(3).wrapping_add(7);
+            a = p;
+        }
+        m8.wrapping_add(m4.wrapping_mul(31))
+    };
+    let (result, stats) = run_once(&engine(2), wat, 1000);
+    if Config::jit_available() {
+        assert!(stats.traces >= 1, "{stats:?}");
+    }
+    assert_eq!(result, expected(1000));
+}
