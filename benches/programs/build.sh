@@ -2,13 +2,16 @@
 # Builds the real programs of spur-compare and their expected outputs:
 #   - bzip2/bzip2.wasm: bzip2/bench.c linked with libbzip2 from Debian's bzip2 source package
 #     (unmodified library sources), for wasm32-wasi with clang-19 and Debian's wasi-libc;
+#   - quickjs/qjs.wasm: quickjs/main.c linked with the QuickJS-ng JavaScript engine (the
+#     unmodified sources the rquickjs-sys crate vendors), the same way;
 #   - expected/NAME.out for every program of MANIFEST, from *native* builds of the same
 #     sources: bench.c + libbzip2 with gcc, and the Lua 5.4 interpreter from Debian's lua5.4
 #     source package (the sources of ../../tests/wasi/bin/lua.wasm, see
 #     tests/wasi/lua/build.sh) with gcc, running the scripts of lua/.
 # When node is installed, every program is also run as wasm under node's WASI and its output
 # must equal the native one.
-#   needs: apt-get install clang-19 lld-19 wasi-libc libclang-rt-19-dev-wasm32 dpkg-dev gcc
+#   needs: apt-get install clang-19 lld-19 wasi-libc libclang-rt-19-dev-wasm32 dpkg-dev gcc,
+#   and cargo (for the QuickJS-ng sources)
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 work="$(mktemp -d)"
@@ -30,6 +33,23 @@ clang-19 --target=wasm32-wasi -O2 -Wno-everything -I"$bz" -Wl,--strip-all \
     -o "$here/bzip2/bzip2.wasm" "$here/bzip2/bench.c" "${bzsrc[@]}"
 gcc -O2 -w -I"$bz" -o "$work/bzip2-native" "$here/bzip2/bench.c" "${bzsrc[@]}"
 echo "built benches/programs/bzip2/bzip2.wasm ($(stat -c %s "$here/bzip2/bzip2.wasm") bytes) from $(basename "$work"/bzip2_*.dsc)"
+
+# QuickJS-ng: the C sources the rquickjs-sys crate vendors, fetched from the Rust package
+# registry (through this machine's cargo configuration) by a throwaway crate that depends on
+# it; the engine (without its quickjs-libc) and quickjs/main.c, for wasm32-wasi and natively.
+mkdir -p "$work/qjs-fetch/src"
+printf '[package]\nname = "qjs-fetch"\nversion = "0.0.0"\nedition = "2021"\n[dependencies]\nrquickjs-sys = "=0.14.0"\n' \
+    > "$work/qjs-fetch/Cargo.toml"
+echo 'fn main() {}' > "$work/qjs-fetch/src/main.rs"
+qjs_manifest=$(cd "$work/qjs-fetch" && cargo fetch -q && cargo metadata -q --format-version 1 |
+    grep -o '"manifest_path":"[^"]*/rquickjs-sys-0\.14\.0/Cargo\.toml"' | head -n 1 | cut -d'"' -f4)
+qjs="$(dirname "$qjs_manifest")/quickjs"
+qjssrc=("$qjs"/{quickjs,libregexp,libunicode,dtoa}.c)
+clang-19 --target=wasm32-wasi -O2 -Wno-everything -I"$qjs" -D_WASI_EMULATED_SIGNAL \
+    -Wl,--strip-debug -o "$here/quickjs/qjs.wasm" "$here/quickjs/main.c" "${qjssrc[@]}" \
+    -lm -lwasi-emulated-signal
+gcc -O2 -w -I"$qjs" -o "$work/qjs-native" "$here/quickjs/main.c" "${qjssrc[@]}" -lm -lpthread
+echo "built benches/programs/quickjs/qjs.wasm ($(stat -c %s "$here/quickjs/qjs.wasm") bytes) from rquickjs-sys 0.14.0 (QuickJS-ng $(grep -o 'QJS_VERSION_MAJOR [0-9]*' "$qjs/quickjs.h" | cut -d' ' -f2).$(grep -o 'QJS_VERSION_MINOR [0-9]*' "$qjs/quickjs.h" | cut -d' ' -f2).$(grep -o 'QJS_VERSION_PATCH [0-9]*' "$qjs/quickjs.h" | cut -d' ' -f2))"
 
 # Lua: the interpreter (lua.c and the library), natively.
 lsrc=()

@@ -1,8 +1,8 @@
 //! spur-compare: times spur (interpreter and JIT configurations) against wasmi, wasmtime
 //! (Cranelift) and Winch on the benchmark kernels of `benches/kernels`, the large
 //! startup module of `benches/startup` and the real programs of `benches/programs` (WASI
-//! commands: the Lua interpreter running benchmark scripts, bzip2), and prints a markdown
-//! report.
+//! commands: the Lua interpreter running benchmark scripts, bzip2, QuickJS), and prints a
+//! markdown report.
 //!
 //! Usage: `cargo run --release -p spur-compare -- [--quick] [--runs N] [NAME...]`, or
 //! `-- --micro [--runs N] [BENCH...]` for micro-benchmarks of the engines' own costs
@@ -41,8 +41,8 @@ const USAGE: &str = "usage: spur-compare [--quick] [--runs N] [--plain] [NAME...
   --runs N   number of runs per benchmark (or micro bench) and engine
   NAME       what to run (default: everything): a kernel of benches/kernels/MANIFEST,
              `startup`, a program of benches/programs/MANIFEST (lua-loops, lua-tables,
-             lua-strings, lua-closures, lua-methods, bzip2), `kernels` (all kernels and
-             startup) or `programs` (all programs)
+             lua-strings, lua-closures, lua-methods, bzip2, quickjs), `kernels` (all
+             kernels and startup) or `programs` (all programs)
   --plain    also measure spur and wasmi as an embedder builds them (plain dependencies
              of a crate outside this workspace, default release profile), on the kernels
   --controls what fuel metering and epoch interruption cost spur on the kernels (run
