@@ -171,7 +171,7 @@ macro_rules! instr_table {
             /// Fuel metering (only with `Config::consume_fuel`), first in each straight-line run
             /// of code: charges the run's `cost` (the sum of its operators' costs), or traps with
             /// `OutOfFuel`, consuming nothing, when less fuel is left.
-            Fuel { cost: u32 } => fuel(),
+            Fuel { cost: u32 } => charge(),
             /// Profiling (only with `Config::collect_profile`): function `func` (module index
             /// space) was entered; counts the call and notes where time goes.
             ProfEnter { func: u32 } => prof_enter(),

@@ -31,7 +31,9 @@ pub(crate) mod word {
     pub(crate) const FPR: usize = GPR + Native::GPR_WORDS;
     pub(crate) const SAVE: usize = FPR + Native::FPR_WORDS;
     pub(crate) const PARK: usize = SAVE + Native::GPR_WORDS + Native::FPR_WORDS;
-    pub(crate) const SPILL: usize = PARK + 32;
+    /// Values a parallel move can park at once.
+    pub(crate) const PARK_WORDS: usize = 32;
+    pub(crate) const SPILL: usize = PARK + PARK_WORDS;
 }
 
 /// Words in [`TraceCtx::words`].

@@ -17,10 +17,11 @@
 //! state is an `AtomicU32` per loop in the function's `CompiledFunc` (shared by every
 //! instance and store of the module), so the bytecode itself is never patched: a count
 //! down from `hotloop` (`LOOP`); 1 once the loop has a trace (`JLOOP`: every visit takes
-//! the cold path [`hot_loop`], reached through the interpreter's hooks ([`HOOKS`]), which finds the store's trace for `(function, loop id)` and
-//! enters it); `ILOOP` (`u32::MAX`) once blacklisted, never counted again. Traces belong
-//! to a store, because they specialize on its entities (table entries seen by
-//! `call_indirect`, globals); another store reaching a `JLOOP` header records its own.
+//! the cold path [`hot_loop`], reached through the interpreter's hooks ([`HOOKS`]), which
+//! finds the store's trace for `(function, loop id)` and enters it); `ILOOP`
+//! (`u32::MAX`) once blacklisted, never counted again. Traces belong to a store, because
+//! they specialize on its entities (table entries seen by `call_indirect`, globals);
+//! another store reaching a `JLOOP` header records its own.
 //! A loop whose every iteration starts by calling its own function (no branch between
 //! header and call, as clang leaves one half of a doubly recursive function) gets no
 //! header at all: any recording of it would abort at the recursive call.

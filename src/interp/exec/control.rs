@@ -174,7 +174,8 @@ impl<const REC: bool> Exec<'_, REC> {
         Err(self.trap(TrapCode::Unreachable))
     }
 
-    /// Charges `cost` units of fuel, or traps at the running instruction consuming none.
+    /// Charges `cost` units of fuel (a run's `Fuel`, or a call's entry run), or traps at
+    /// the running instruction consuming none.
     #[inline(always)]
     pub(super) fn charge(&mut self, cost: u32) -> Flow {
         let left = self.s.fuel - i64::from(cost);
@@ -183,11 +184,6 @@ impl<const REC: bool> Exec<'_, REC> {
         }
         self.s.fuel = left;
         Ok(())
-    }
-
-    #[inline(always)]
-    pub(super) unsafe fn fuel(&mut self, cost: u32) -> Flow {
-        self.charge(cost)
     }
 
     /// Traps once the engine's epoch has reached the store's deadline.

@@ -120,16 +120,6 @@ impl<const REC: bool> Exec<'_, REC> {
         Ok(())
     }
 
-    /// The three operands of a bulk operation, from slot `args` on.
-    ///
-    /// # Safety
-    /// `args` and the two slots after it are the running instruction's operands.
-    #[inline(always)]
-    pub(super) unsafe fn args3(&self, args: Slot) -> [u64; 3] {
-        // SAFETY: as the function's contract.
-        unsafe { [0, 1, 2].map(|k| self.r(Slot(args.0 + k))) }
-    }
-
     #[inline(always)]
     pub(super) unsafe fn memory_fill(&mut self, args: Slot) -> Flow {
         // SAFETY: see above.

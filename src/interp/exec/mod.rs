@@ -266,6 +266,16 @@ impl<'s, const REC: bool> Exec<'s, REC> {
         unsafe { *self.sp.add(slot.0 as usize) = v }
     }
 
+    /// The three operands of a bulk operation, from slot `args` on.
+    ///
+    /// # Safety
+    /// `args` and the two slots after it are the running instruction's operands.
+    #[inline(always)]
+    unsafe fn args3(&self, args: Slot) -> [u64; 3] {
+        // SAFETY: as the function's contract.
+        unsafe { [0, 1, 2].map(|k| self.r(Slot(args.0 + k))) }
+    }
+
     /// The innermost frame.
     #[inline(always)]
     fn top(&mut self) -> &mut Frame {
@@ -378,8 +388,10 @@ fn dispatch<const REC: bool>(e: &mut Exec<'_, REC>) -> Result<Infallible, Run> {
                 unsafe {
                     e.ip = e.ip.add(1);
                     match *e.pc {
-                        $( Instr::$name $({ $($field),* })? => e.$h($($($field,)*)? $($arg)*)?, )*
-                        $( Instr::$aname $({ $($afield),* })? => e.$ah($($($afield,)*)? $($aarg)*)?, )*
+                        $( Instr::$name $({ $($field),* })?
+                            => e.$h($($($field,)*)? $($arg)*)?, )*
+                        $( Instr::$aname $({ $($afield),* })?
+                            => e.$ah($($($afield,)*)? $($aarg)*)?, )*
                     }
                 }
             }

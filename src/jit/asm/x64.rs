@@ -1671,37 +1671,25 @@ impl Cg<'_, '_> {
         let (index, k) = scaled_index(self.ir, self.ins(shl)).expect("fused by `fuses`");
         let x = self.gpr(index, RDX);
         let wide = ins.ty == Ty::I64;
-        if let Some(disp) = self.konst(a).and_then(|v| self.imm(v, ins.ty)) {
-            macro_rules! lea {
-                ($scale:tt) => {
-                    if wide {
-                        dynasm!(self.ops ; .arch x64 ; lea Rq(d), [Rq(x) * $scale + disp])
-                    } else {
-                        dynasm!(self.ops ; .arch x64 ; lea Rd(d), [Rq(x) * $scale + disp])
-                    }
-                };
-            }
-            match k {
-                1 => lea!(2),
-                2 => lea!(4),
-                _ => lea!(8),
-            }
-        } else {
-            let a = self.gpr(a, RCX);
-            macro_rules! lea {
-                ($scale:tt) => {
-                    if wide {
-                        dynasm!(self.ops ; .arch x64 ; lea Rq(d), [Rq(a) + Rq(x) * $scale])
-                    } else {
-                        dynasm!(self.ops ; .arch x64 ; lea Rd(d), [Rq(a) + Rq(x) * $scale])
-                    }
-                };
-            }
-            match k {
-                1 => lea!(2),
-                2 => lea!(4),
-                _ => lea!(8),
-            }
+        // The base: a register, or a constant as the displacement.
+        let base = match self.konst(a).and_then(|v| self.imm(v, ins.ty)) {
+            Some(disp) => Err(disp),
+            None => Ok(self.gpr(a, RCX)),
+        };
+        macro_rules! lea {
+            ($scale:tt) => {
+                match (base, wide) {
+                    (Ok(a), true) => dynasm!(self.ops ; .arch x64 ; lea Rq(d), [Rq(a) + Rq(x) * $scale]),
+                    (Ok(a), false) => dynasm!(self.ops ; .arch x64 ; lea Rd(d), [Rq(a) + Rq(x) * $scale]),
+                    (Err(k), true) => dynasm!(self.ops ; .arch x64 ; lea Rq(d), [Rq(x) * $scale + k]),
+                    (Err(k), false) => dynasm!(self.ops ; .arch x64 ; lea Rd(d), [Rq(x) * $scale + k]),
+                }
+            };
+        }
+        match k {
+            1 => lea!(2),
+            2 => lea!(4),
+            _ => lea!(8),
         }
         self.finish_g(r, d);
     }
