@@ -345,8 +345,10 @@ fn endless_recursion_is_interrupted_by_the_epoch() {
         .get_typed_func::<i32, ()>(&mut store, "spin")
         .unwrap();
     store.set_epoch_deadline(1);
+    // Long enough for the tree (a function trace and its side trace) to be built first,
+    // under an emulator too: interrupted before that, no native call may be running.
     let timer = std::thread::spawn(move || {
-        std::thread::sleep(Duration::from_millis(100));
+        std::thread::sleep(Duration::from_millis(400));
         engine.increment_epoch();
     });
     let err = spin.call(&mut store, 60).unwrap_err();

@@ -427,9 +427,57 @@ fn in_anonymous_code(needle: &[u8]) -> usize {
         if mem.seek(SeekFrom::Start(lo)).is_err() || mem.read_exact(&mut bytes).is_err() {
             continue;
         }
-        found += bytes.windows(needle.len()).filter(|w| *w == needle).count();
+        found += raw_constants(&bytes, needle);
     }
     found
+}
+
+/// How often `needle` (a constant's little-endian bytes) appears as it would in x86-64
+/// code: anywhere, as an immediate or displacement.
+#[cfg(not(target_arch = "aarch64"))]
+fn raw_constants(code: &[u8], needle: &[u8]) -> usize {
+    code.windows(needle.len()).filter(|w| *w == needle).count()
+}
+
+/// How often `needle` (a constant's little-endian bytes) appears as it would in AArch64
+/// code, where no instruction holds more than 16 bits of an immediate: built by a `movz`
+/// and the `movk`s right after it, or as a whole word of data.
+#[cfg(target_arch = "aarch64")]
+fn raw_constants(code: &[u8], needle: &[u8]) -> usize {
+    let mut want = [0u8; 8];
+    want[..needle.len()].copy_from_slice(needle);
+    let want = u64::from_le_bytes(want);
+    let words: Vec<u32> = code
+        .chunks_exact(4)
+        .map(|w| u32::from_le_bytes([w[0], w[1], w[2], w[3]]))
+        .collect();
+    // movz/movk (32- or 64-bit): opc at bits 29-30, the 16-bit piece at 5, its
+    // position at 21.
+    let piece = |w: u32, opc: u32| {
+        (w & 0x7F80_0000 == 0x1280_0000 | opc << 29)
+            .then(|| u64::from((w >> 5) & 0xFFFF) << (16 * ((w >> 21) & 3)))
+    };
+    let mut found = 0;
+    for (i, &w) in words.iter().enumerate() {
+        let Some(mut v) = piece(w, 0b10) else {
+            continue;
+        };
+        let (dst, mut j) = (w & 31, i + 1);
+        while let Some(p) = words
+            .get(j)
+            .filter(|&&k| k & 31 == dst)
+            .and_then(|&k| piece(k, 0b11))
+        {
+            v |= p;
+            j += 1;
+        }
+        found += usize::from(v == want);
+    }
+    found
+        + code
+            .windows(needle.len())
+            .filter(|w| *w == needle && needle.len() == 8)
+            .count()
 }
 
 #[test]

@@ -154,8 +154,10 @@ fn counts_are_exact_with_the_jit_on_and_off() {
 fn sampled_time_lands_in_traces_when_the_loop_runs_in_one() {
     for jit in [true, false] {
         let engine = engine(jit);
-        // Enough work for a few hundred samples, on a loaded machine too: repeat until
-        // the sampler has seen 100 or 40 calls have run.
+        // Enough work for a thousand samples, on a loaded machine too, so that the time
+        // spent recording and compiling (large under an emulator, where new code is
+        // translated first) is a small share: repeat until the sampler has seen 1000 or
+        // 40 calls have run.
         let module = Module::new(&engine, PROGRAM).unwrap();
         let mut store = Store::new(&engine, ());
         let instance = Instance::new(&mut store, &module, &[]).unwrap();
@@ -164,7 +166,7 @@ fn sampled_time_lands_in_traces_when_the_loop_runs_in_one() {
             .unwrap();
         for _ in 0..40 {
             run.call(&mut store, 200_000).unwrap();
-            if store.profile().unwrap().samples >= 100 {
+            if store.profile().unwrap().samples >= 1000 {
                 break;
             }
         }

@@ -225,12 +225,13 @@ impl Forest {
                 }
             }
             let stub = e.stub as usize;
-            match (
-                Native::jump(base + stub, to.addr()),
-                bytes.get_mut(stub..stub + 5),
-            ) {
-                (Some(jmp), Some(b)) => b.copy_from_slice(&jmp),
-                _ => ok = false,
+            let jump = Native::jump(base + stub, to.addr());
+            match jump
+                .as_ref()
+                .and_then(|j| Some((j, bytes.get_mut(stub..stub + j.len())?)))
+            {
+                Some((jmp, b)) => b.copy_from_slice(jmp),
+                None => ok = false,
             }
             ok
         })?;

@@ -14,7 +14,10 @@
 //! A value whose only use an architecture can fold into the user's instruction (x86-64:
 //! `a + (i << 2)` as one `lea`) gets no location and is computed there ([`Arch::fuses`]).
 
-#[cfg(not(target_arch = "x86_64"))]
+#[cfg(target_arch = "aarch64")]
+mod aarch64;
+pub(crate) mod moves;
+#[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
 mod none;
 #[cfg(target_arch = "x86_64")]
 pub(crate) mod x64;
@@ -22,12 +25,17 @@ pub(crate) mod x64;
 /// The backend of the machine spur runs on.
 #[cfg(target_arch = "x86_64")]
 pub(crate) type Native = x64::X64;
-#[cfg(not(target_arch = "x86_64"))]
+#[cfg(target_arch = "aarch64")]
+pub(crate) type Native = aarch64::Aarch64;
+#[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
 pub(crate) type Native = none::NoBackend;
 
 /// Whether [`Native`] generates code: the JIT is available (see
 /// `Config::jit_available`).
-pub(crate) const AVAILABLE: bool = cfg!(all(target_arch = "x86_64", unix));
+pub(crate) const AVAILABLE: bool = cfg!(all(
+    any(target_arch = "x86_64", target_arch = "aarch64"),
+    unix
+));
 
 use super::helpers::HelperFn;
 use super::ir::{Ins, Ir, Op, Ref, Snapshot, Ty};
@@ -114,6 +122,22 @@ pub(crate) struct Assembled {
     pub(crate) links: Vec<(u32, u32)>,
     /// Native calls into function traces: (offset, target trace or `record::SELF`).
     pub(crate) calls: Vec<(u32, u32)>,
+}
+
+impl Assembled {
+    /// Nothing assembled yet, for a trace with `exits` exits.
+    pub(crate) fn empty(exits: usize) -> Assembled {
+        Assembled {
+            code: Vec::new(),
+            text: 0,
+            entry: 0,
+            exit_sites: vec![Sites::new(); exits],
+            exit_slots: vec![None; exits],
+            stubs: vec![0; exits],
+            links: Vec::new(),
+            calls: Vec::new(),
+        }
+    }
 }
 
 /// The result of register allocation.

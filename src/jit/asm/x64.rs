@@ -18,7 +18,8 @@
     reason = "dynasm's dynamic-register syntax converts register numbers that are already `u8`"
 )]
 
-use super::{Alloc, Arch, Assembled, Loc, Sites, Unit};
+use super::moves::{self, Callee, Cold, Src, Step};
+use super::{Alloc, Arch, Assembled, Loc, Unit};
 use crate::jit::ctx::{FAILED, MAX_SPILLS, RETURNED, TraceCtx, word};
 use crate::jit::fuel::FUEL_SLOT;
 use crate::jit::helpers::{self, Helper};
@@ -79,20 +80,13 @@ impl Arch for X64 {
     fn assemble(ir: &Ir<'_>, alloc: &Alloc, unit: &Unit) -> Result<Assembled, Abort> {
         let mut ops = VecAssembler::<X64Relocation>::new(0);
         let exits: Vec<DynamicLabel> = ir.snaps.iter().map(|_| ops.new_dynamic_label()).collect();
-        let mut snap_of = vec![usize::MAX; ir.len()];
-        for (k, s) in ir.snaps.iter().enumerate() {
-            // A `Switch` has one snapshot per target, in order: keep the first.
-            if snap_of[s.at.idx()] == usize::MAX {
-                snap_of[s.at.idx()] = k;
-            }
-        }
         let loop_label = ops.new_dynamic_label();
         let mut cg = Cg {
             ops,
             ir,
             alloc,
             exits,
-            snap_of,
+            snap_of: moves::snapshots(ir),
             feat: Features::detect(),
             pool: Vec::new(),
             key: unit.blind,
@@ -101,32 +95,11 @@ impl Arch for X64 {
             cold: Vec::new(),
             loop_label,
             closing: None,
-            out: Assembled {
-                code: Vec::new(),
-                text: 0,
-                entry: 0,
-                exit_sites: vec![Sites::new(); ir.snaps.len()],
-                exit_slots: vec![None; ir.snaps.len()],
-                stubs: vec![0; ir.snaps.len()],
-                links: Vec::new(),
-                calls: Vec::new(),
-            },
+            out: Assembled::empty(ir.snaps.len()),
         };
         cg.trace(unit);
         let fills = cg.switch_tables()?;
-        let mut out = std::mem::replace(
-            &mut cg.out,
-            Assembled {
-                code: Vec::new(),
-                text: 0,
-                entry: 0,
-                exit_sites: Vec::new(),
-                exit_slots: Vec::new(),
-                stubs: Vec::new(),
-                links: Vec::new(),
-                calls: Vec::new(),
-            },
-        );
+        let mut out = std::mem::replace(&mut cg.out, Assembled::empty(0));
         out.code = cg.ops.finalize().map_err(|_| Abort::CodeSpace)?;
         for (at, v) in fills {
             out.code[at as usize..at as usize + 4].copy_from_slice(&v.to_le_bytes());
@@ -218,10 +191,10 @@ struct Cg<'a, 'b> {
     /// `Switch` tables: (table, the recorded target's code, first exit, targets).
     switches: Vec<(DynamicLabel, DynamicLabel, usize, u32, u32)>,
     /// Rarely taken paths, placed after the body so the hot path falls through.
-    cold: Vec<Cold>,
+    cold: Vec<Cold<DynamicLabel>>,
     /// The loop header (placed at the `Loop` marker, if there is one).
     loop_label: DynamicLabel,
-    /// The guard that closes the loop by branching back (see `closing_guard`).
+    /// The guard that closes the loop by branching back (see `moves::closing_guard`).
     closing: Option<usize>,
     /// What the trace tree needs to know about the code (offsets of entries and branches).
     out: Assembled,
@@ -433,12 +406,13 @@ impl Cg<'_, '_> {
 
     fn trace(&mut self, unit: &Unit) {
         let loop_label = self.loop_label;
-        self.closing = self.closing_guard();
+        self.closing = moves::closing_guard(self.ir, self.alloc, &self.snap_of);
         if unit.side {
             // Entered by a jump from the parent's exit branch: its frame, context and
             // memory registers are already set up; inherited values move where this
             // trace's allocation wants them.
-            self.entry_moves();
+            let moves = moves::entry_moves(self.ir, self.alloc);
+            self.parallel_move(moves);
         } else {
             dynasm!(self.ops ; .arch x64
                 ; push rbx ; push rbp ; push r12 ; push r13 ; push r14 ; push r15
@@ -465,7 +439,8 @@ impl Cg<'_, '_> {
             }
         }
         if self.alloc.loop_at.is_some() && self.closing.is_none() {
-            self.phi_moves();
+            let moves = moves::phi_moves(self.ir, self.alloc);
+            self.parallel_move(moves);
             dynasm!(self.ops ; .arch x64 ; jmp =>loop_label);
         }
         for cold in std::mem::take(&mut self.cold) {
@@ -479,11 +454,10 @@ impl Cg<'_, '_> {
                     r,
                     base,
                     saved,
-                    pad,
                     any,
                 } => {
                     dynasm!(self.ops ; .arch x64 ; =>at);
-                    self.unwind(r, base, &saved, pad, any);
+                    self.unwind(r, base, &saved, any);
                 }
             }
         }
@@ -581,22 +555,6 @@ impl Cg<'_, '_> {
         Ok(fills)
     }
 
-    /// A side trace's entry: every inherited value the allocation placed elsewhere than
-    /// the parent did moves there, as one parallel move.
-    fn entry_moves(&mut self) {
-        let mut moves: Vec<(Loc, Src)> = Vec::new();
-        for (i, ins) in self.ir.ins.iter().enumerate() {
-            if ins.op != Op::Parent {
-                continue;
-            }
-            let (d, from) = (self.alloc.loc[i], Loc::from_bits(ins.aux));
-            if d != Loc::None && d != from {
-                moves.push((d, Src::At(from)));
-            }
-        }
-        self.parallel_move(moves);
-    }
-
     /// The end of a trace that links to another: writes the snapshot's slots back, then
     /// jumps to the other trace's entry (the address is filled in once it is known).
     fn link(&mut self, r: Ref, target: u64) {
@@ -660,8 +618,7 @@ impl Cg<'_, '_> {
     fn native_call(&mut self, r: Ref, base: u64, callee: Callee) {
         let snap = &self.ir.snaps[self.snap_of[r.idx()]];
         let saved: Vec<Loc> = self.alloc.live_at(r.idx(), snap).collect();
-        // An odd number of words keeps the callee's stack aligned after the call.
-        let pad = saved.len().is_multiple_of(2);
+        let pad = padded(&saved);
         for &l in &saved {
             match l {
                 Loc::Gpr(g) => dynasm!(self.ops ; .arch x64 ; push Rq(g)),
@@ -695,14 +652,13 @@ impl Cg<'_, '_> {
         }
         let at = self.ops.new_dynamic_label();
         dynasm!(self.ops ; .arch x64 ; cmp eax, RETURNED as i32 ; jne =>at);
-        self.after_call(base, &saved, pad);
+        self.after_call(base, &saved);
         let any = matches!(callee, Callee::Any { .. });
         self.cold.push(Cold::Unwind {
             at,
             r,
             base,
             saved,
-            pad,
             any,
         });
     }
@@ -710,7 +666,7 @@ impl Cg<'_, '_> {
     /// A native call that did not return (out of line, see [`Cold::Unwind`]): the
     /// callee's exit is handled, unless the call failed without one; then this trace
     /// takes the call's own exit.
-    fn unwind(&mut self, r: Ref, base: u64, saved: &[Loc], pad: bool, any: bool) {
+    fn unwind(&mut self, r: Ref, base: u64, saved: &[Loc], any: bool) {
         let handled = self.ops.new_dynamic_label();
         if any {
             dynasm!(self.ops ; .arch x64 ; cmp eax, FAILED as i32 ; je =>handled);
@@ -724,7 +680,7 @@ impl Cg<'_, '_> {
             ; mov r14, [rbx + OFF_SP]
             ; =>handled
         );
-        self.after_call(base, saved, pad);
+        self.after_call(base, saved);
         let l = self.exits[self.snap_of[r.idx()]];
         dynasm!(self.ops ; .arch x64 ; jmp =>l);
     }
@@ -790,9 +746,9 @@ impl Cg<'_, '_> {
 
     /// After a native call: the context back at this trace's frame, the live values
     /// back where they were, memory's base reloaded (the callee may have grown it).
-    fn after_call(&mut self, base: u64, saved: &[Loc], pad: bool) {
+    fn after_call(&mut self, base: u64, saved: &[Loc]) {
         self.shift_frame(-(base as i64), -1);
-        if pad {
+        if padded(saved) {
             dynasm!(self.ops ; .arch x64 ; pop rcx);
         }
         for &l in saved.iter().rev() {
@@ -808,86 +764,25 @@ impl Cg<'_, '_> {
         dynasm!(self.ops ; .arch x64 ; mov r15, [rbx + OFF_MEM]);
     }
 
-    /// Moves every PHI's right side into its left side's location, as one parallel move.
-    fn phi_moves(&mut self) {
-        let moves = self.phi_move_list();
-        self.parallel_move(moves);
-    }
-
-    /// The moves the PHIs need before the backward jump (none when every right side
-    /// took over its left side's register).
-    fn phi_move_list(&self) -> Vec<(Loc, Src)> {
-        let mut moves: Vec<(Loc, Src)> = Vec::new();
-        for &(left, right) in &self.alloc.phis {
-            let d = self.loc(left);
-            if d == Loc::None || (self.konst(right).is_none() && self.loc(right) == d) {
-                continue;
-            }
-            moves.push((d, Src::Val(right)));
-        }
-        moves
-    }
-
-    /// The guard that closes the loop, if the body ends in a guard with a snapshot and
-    /// the PHIs need no moves: its branch then goes back to the loop header when the
-    /// condition holds, and a jump takes the exit, so an iteration costs one branch
-    /// instead of two (a float equality, which tests two flags, exits as usual and then
-    /// jumps back).
-    fn closing_guard(&self) -> Option<usize> {
-        self.alloc.loop_at?;
-        let last = (0..self.ir.len()).rev().find(|&i| {
-            let op = self.ir.ins[i].op;
-            !matches!(op, Op::Phi | Op::Nop | Op::K) && !self.alloc.fused[i]
-        })?;
-        (self.ir.ins[last].op == Op::Guard
-            && self.snap_of[last] != usize::MAX
-            && self.phi_move_list().is_empty())
-        .then_some(last)
-    }
-
-    /// Performs `moves` (destination, source) as if all at once: cycles go through the
-    /// context's parking area.
-    fn parallel_move(&mut self, mut moves: Vec<(Loc, Src)>) {
-        let mut parked = 0i32;
-        while !moves.is_empty() {
-            let reads = |moves: &[(Loc, Src)], cg: &Self, d: Loc, except: usize| {
-                moves
-                    .iter()
-                    .enumerate()
-                    .any(|(k, &(_, src))| k != except && cg.src_loc(src) == Some(d))
-            };
-            if let Some(m) = (0..moves.len()).find(|&m| !reads(&moves, self, moves[m].0, m)) {
-                let (d, src) = moves.swap_remove(m);
-                self.move_to(d, src);
-                continue;
-            }
-            // A cycle: park the first destination's current value, and let the moves that
-            // read it read the parked copy.
-            let d = moves[0].0;
-            let off = OFF_PARK + 8 * parked;
-            parked += 1;
-            match d {
-                Loc::Gpr(g) => dynasm!(self.ops ; .arch x64 ; mov [rbx + off], Rq(g)),
-                Loc::Fpr(x) => dynasm!(self.ops ; .arch x64 ; movsd QWORD [rbx + off], Rx(x)),
-                Loc::Spill(i) => dynasm!(self.ops ; .arch x64
-                    ; mov rax, [rbx + spill_off(i)]
-                    ; mov [rbx + off], rax),
-                Loc::None => {}
-            }
-            for mv in &mut moves {
-                if self.src_loc(mv.1) == Some(d) {
-                    mv.1 = Src::Parked(off);
+    /// Performs `moves` (destination, source) as if all at once.
+    fn parallel_move(&mut self, moves: Vec<(Loc, Src)>) {
+        for step in moves::schedule(self.ir, self.alloc, moves) {
+            match step {
+                Step::Move(d, src) => self.move_to(d, src),
+                Step::Park(d, k) => {
+                    let off = OFF_PARK + 8 * k as i32;
+                    match d {
+                        Loc::Gpr(g) => dynasm!(self.ops ; .arch x64 ; mov [rbx + off], Rq(g)),
+                        Loc::Fpr(x) => {
+                            dynasm!(self.ops ; .arch x64 ; movsd QWORD [rbx + off], Rx(x))
+                        }
+                        Loc::Spill(i) => dynasm!(self.ops ; .arch x64
+                            ; mov rax, [rbx + spill_off(i)]
+                            ; mov [rbx + off], rax),
+                        Loc::None => {}
+                    }
                 }
             }
-        }
-    }
-
-    /// The location a move source reads, if it is a register or spill slot.
-    fn src_loc(&self, src: Src) -> Option<Loc> {
-        match src {
-            Src::Val(r) if self.konst(r).is_none() => Some(self.loc(r)),
-            Src::At(l) => Some(l),
-            _ => None,
         }
     }
 
@@ -914,13 +809,15 @@ impl Cg<'_, '_> {
                 // Inherited values keep their register class.
                 _ => {}
             },
-            Src::Parked(off) => match d {
-                Loc::Gpr(g) => dynasm!(self.ops ; .arch x64 ; mov Rq(g), [rbx + off]),
-                Loc::Fpr(x) => dynasm!(self.ops ; .arch x64 ; movsd Rx(x), QWORD [rbx + off]),
-                Loc::Spill(i) => dynasm!(self.ops ; .arch x64
+            Src::Parked(k) => match (d, OFF_PARK + 8 * k as i32) {
+                (Loc::Gpr(g), off) => dynasm!(self.ops ; .arch x64 ; mov Rq(g), [rbx + off]),
+                (Loc::Fpr(x), off) => {
+                    dynasm!(self.ops ; .arch x64 ; movsd Rx(x), QWORD [rbx + off])
+                }
+                (Loc::Spill(i), off) => dynasm!(self.ops ; .arch x64
                     ; mov rax, [rbx + off]
                     ; mov [rbx + spill_off(i)], rax),
-                Loc::None => {}
+                (Loc::None, _) => {}
             },
             Src::Val(src) => match d {
                 Loc::Gpr(g) => {
@@ -2012,36 +1909,10 @@ impl Cg<'_, '_> {
     }
 }
 
-/// What a native call calls.
-#[derive(Clone, Copy)]
-enum Callee {
-    /// A function trace, by number (or `SELF`).
-    Trace(u32),
-    /// The function at a table entry, of an expected type id.
-    Any { entry: Ref, key: u64 },
-}
-
-/// A rarely taken path of the body, emitted after it: the hot path falls through
-/// instead of jumping over it.
-enum Cold {
-    /// A megamorphic call whose entry has no native code of the expected type: the
-    /// `CallAny` helper runs it, then the code goes on at `back`.
-    CallAny {
-        at: DynamicLabel,
-        back: DynamicLabel,
-        key: u64,
-    },
-    /// A native call (instruction `r`, callee frame at slot `base`) that returned an
-    /// exit or failed: the live values `saved` (and a pad word) come back, then this
-    /// trace exits.
-    Unwind {
-        at: DynamicLabel,
-        r: Ref,
-        base: u64,
-        saved: Vec<Loc>,
-        pad: bool,
-        any: bool,
-    },
+/// Whether a native call's saved words need a pad word: an odd number of words keeps
+/// the callee's stack aligned after the call.
+fn padded(saved: &[Loc]) -> bool {
+    saved.len().is_multiple_of(2)
 }
 
 /// x86 condition codes.
@@ -2078,15 +1949,6 @@ impl Jcc {
             Jcc::Np => Jcc::P,
         }
     }
-}
-
-/// A parallel move's source: a value, or a value parked in the context's save area.
-#[derive(Clone, Copy)]
-enum Src {
-    Val(Ref),
-    /// Whatever is at a location now (a side trace's inherited value).
-    At(Loc),
-    Parked(i32),
 }
 
 /// How a comparison's result sits in the flags.

@@ -1,0 +1,149 @@
+//! What the code generators share about the shape of a trace, apart from instructions:
+//! which snapshot each guard has, the moves at a side trace's entry and at the loop's
+//! back edge (scheduled here as a parallel move, cycles broken through the context's
+//! parking area), the guard that can close the loop, and the out-of-line paths of
+//! native calls. Each backend turns these steps into its own instructions.
+
+use super::{Alloc, Loc};
+use crate::jit::ctx::word;
+use crate::jit::ir::{Ir, Op, Ref};
+
+/// A parallel move's source.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Src {
+    Val(Ref),
+    /// Whatever is at a location now (a side trace's inherited value).
+    At(Loc),
+    /// A value parked in the context's parking area (by word, from its start).
+    Parked(usize),
+}
+
+/// One step of a parallel move, in order.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Step {
+    /// Destination, source.
+    Move(Loc, Src),
+    /// Copies the location's value to the parking area's word.
+    Park(Loc, usize),
+}
+
+/// For every instruction, the index of its snapshot (`usize::MAX` for none). A `Switch`
+/// has one snapshot per target, in order: it maps to the first.
+pub(crate) fn snapshots(ir: &Ir<'_>) -> Vec<usize> {
+    let mut snap_of = vec![usize::MAX; ir.len()];
+    for (k, s) in ir.snaps.iter().enumerate() {
+        if snap_of[s.at.idx()] == usize::MAX {
+            snap_of[s.at.idx()] = k;
+        }
+    }
+    snap_of
+}
+
+/// A side trace's entry: every inherited value the allocation placed elsewhere than the
+/// parent did moves there.
+pub(crate) fn entry_moves(ir: &Ir<'_>, alloc: &Alloc) -> Vec<(Loc, Src)> {
+    let mut moves = Vec::new();
+    for (i, ins) in ir.ins.iter().enumerate() {
+        if ins.op != Op::Parent {
+            continue;
+        }
+        let (d, from) = (alloc.loc[i], Loc::from_bits(ins.aux));
+        if d != Loc::None && d != from {
+            moves.push((d, Src::At(from)));
+        }
+    }
+    moves
+}
+
+/// The moves the PHIs need before the backward jump: every right side into its left
+/// side's location (none when every right side took over its left side's register).
+pub(crate) fn phi_moves(ir: &Ir<'_>, alloc: &Alloc) -> Vec<(Loc, Src)> {
+    let mut moves = Vec::new();
+    for &(left, right) in &alloc.phis {
+        let d = alloc.loc[left.idx()];
+        if d == Loc::None || (ir.konst(right).is_none() && alloc.loc[right.idx()] == d) {
+            continue;
+        }
+        moves.push((d, Src::Val(right)));
+    }
+    moves
+}
+
+/// The guard that closes the loop, if the body ends in a guard with a snapshot and the
+/// PHIs need no moves: its branch then goes back to the loop header when the condition
+/// holds, and a jump takes the exit, so an iteration costs one branch instead of two.
+pub(crate) fn closing_guard(ir: &Ir<'_>, alloc: &Alloc, snap_of: &[usize]) -> Option<usize> {
+    alloc.loop_at?;
+    let last = (0..ir.len()).rev().find(|&i| {
+        let op = ir.ins[i].op;
+        !matches!(op, Op::Phi | Op::Nop | Op::K) && !alloc.fused[i]
+    })?;
+    (ir.ins[last].op == Op::Guard && snap_of[last] != usize::MAX && phi_moves(ir, alloc).is_empty())
+        .then_some(last)
+}
+
+/// The location a move source reads, if it is a register or spill slot.
+fn src_loc(ir: &Ir<'_>, alloc: &Alloc, src: Src) -> Option<Loc> {
+    match src {
+        Src::Val(r) if ir.konst(r).is_none() => Some(alloc.loc[r.idx()]),
+        Src::At(l) => Some(l),
+        _ => None,
+    }
+}
+
+/// `moves` (destination, source) as steps that perform them as if all at once: a move
+/// goes as soon as no other move still reads its destination; a cycle parks the first
+/// destination's value, and the moves that read it read the parked copy.
+pub(crate) fn schedule(ir: &Ir<'_>, alloc: &Alloc, mut moves: Vec<(Loc, Src)>) -> Vec<Step> {
+    let mut steps = Vec::new();
+    let mut parked = 0;
+    while !moves.is_empty() {
+        let reads = |moves: &[(Loc, Src)], d: Loc, except: usize| {
+            moves
+                .iter()
+                .enumerate()
+                .any(|(k, &(_, src))| k != except && src_loc(ir, alloc, src) == Some(d))
+        };
+        if let Some(m) = (0..moves.len()).find(|&m| !reads(&moves, moves[m].0, m)) {
+            let (d, src) = moves.swap_remove(m);
+            steps.push(Step::Move(d, src));
+            continue;
+        }
+        let d = moves[0].0;
+        debug_assert!(parked < word::PARK_WORDS, "more cycles than parking words");
+        steps.push(Step::Park(d, parked));
+        for mv in &mut moves {
+            if src_loc(ir, alloc, mv.1) == Some(d) {
+                mv.1 = Src::Parked(parked);
+            }
+        }
+        parked += 1;
+    }
+    steps
+}
+
+/// What a native call calls.
+#[derive(Clone, Copy)]
+pub(crate) enum Callee {
+    /// A function trace, by number (or `SELF`).
+    Trace(u32),
+    /// The function at a table entry, of an expected type id.
+    Any { entry: Ref, key: u64 },
+}
+
+/// A rarely taken path of the body, emitted after it: the hot path falls through
+/// instead of jumping over it.
+pub(crate) enum Cold<L> {
+    /// A megamorphic call whose entry has no native code of the expected type: the
+    /// `CallAny` helper runs it, then the code goes on at `back`.
+    CallAny { at: L, back: L, key: u64 },
+    /// A native call (instruction `r`, callee frame at slot `base`) that returned an
+    /// exit or failed: the live values `saved` come back, then this trace exits.
+    Unwind {
+        at: L,
+        r: Ref,
+        base: u64,
+        saved: Vec<Loc>,
+        any: bool,
+    },
+}
