@@ -2,7 +2,7 @@
 //!
 //! A WebAssembly engine built the way LuaJIT is built: a fast interpreter runs everything
 //! first, hot loops are found by counting backedges, and a hot loop is recorded as a
-//! linear trace, optimized as SSA IR and compiled to native x86-64 code, with side exits
+//! linear trace, optimized as SSA IR and compiled to native x86-64 or AArch64 code, with side exits
 //! that restore the interpreter's exact state.
 //!
 //! The embedding API mirrors Wasmtime's (and wasmi's) names, so switching engines is an
@@ -61,7 +61,7 @@
 //!   host stack, bounded). `record` turns what the interpreter executes into SSA IR
 //!   (`ir`, with FOLD, CSE and store-to-load forwarding as it is emitted); `opt/` holds
 //!   those passes and runs LOOP and DCE; `asm/`
-//!   allocates registers and emits x86-64 code with dynasm into `mcode` (W^X); `trace`
+//!   allocates registers and emits x86-64 or AArch64 code with dynasm into `mcode` (W^X); `trace`
 //!   enters traces, `exit` rebuilds the interpreter's state at exits, and `tree` grows
 //!   hot exits into side traces, links traces into trees (loop nests, `br_table`
 //!   dispatch, polymorphic calls) and evicts whole trees under pressure; recursive

@@ -3,8 +3,8 @@
 //!
 //! Pipeline: `record` (bytecode to IR while the interpreter runs) → `ir` (with FOLD,
 //! MEM, BOUNDS and CSE on emission: `opt::fold`, `opt::mem`, `opt::bounds`, `opt::cse`)
-//! → `opt::loop_` (LOOP) → `opt::dce` → `asm` (register allocation, `asm::x64` code) →
-//! `mcode` (executable memory) → `trace` (compiled traces, entering them) → `exit` (from
+//! → `opt::loop_` (LOOP) → `opt::dce` → `asm` (register allocation, then `asm::x64` or
+//! `asm::aarch64` code) → `mcode` (executable memory) → `trace` (compiled traces, entering them) → `exit` (from
 //! an exit back to the interpreter's state); `tree` joins traces into trees, `helpers`
 //! are what traces call, `ctx` is the native context every trace runs with, below all
 //! of them, and `dump` writes the trace log (text or JSON Lines). This module holds the
@@ -147,8 +147,8 @@
 //! snapshots at guards; FOLD, CSE and memory forwarding (MEM) as instructions are
 //! emitted, LOOP (copy substitution, PHIs at the loop end) for roots that loop, and DCE
 //! after recording.
-//! Linear-scan register allocation and x86-64 code via dynasm behind one architecture
-//! trait; machine code lives in one reserved region that is never writable and
+//! Linear-scan register allocation and x86-64 or AArch64 code via dynasm behind one
+//! architecture trait; machine code lives in one reserved region that is never writable and
 //! executable at once, and constants from the module that need more than 16 bits appear
 //! in it only XORed with a per-trace random key (constant blinding, the `blind` tunable).
 //! Bounds checks are explicit guards; FOLD turns a check on an address with a known
@@ -162,7 +162,7 @@
 
 // Without a backend (see `asm::Native`), what only a code generator uses is unused.
 #![cfg_attr(
-    not(target_arch = "x86_64"),
+    not(any(target_arch = "x86_64", target_arch = "aarch64")),
     allow(
         dead_code,
         reason = "only a code generator uses it; this architecture has none"

@@ -94,7 +94,8 @@ impl Config {
         self
     }
 
-    /// Whether spur has a JIT backend for this machine: x86-64 (on Unix-like systems).
+    /// Whether spur has a JIT backend for this machine: x86-64 or AArch64 (on Unix-like
+    /// systems).
     /// Elsewhere spur runs everything in its interpreter.
     pub fn jit_available() -> bool {
         crate::jit::asm::AVAILABLE
