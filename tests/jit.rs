@@ -616,3 +616,52 @@ fn work_done_early_for_the_next_iteration_is_not_reused_in_later_ones() {
     }
     assert_eq!(result, expected(1000));
 }
+
+/// A hot loop over locals thousands of slots into the frame (past the reach of a load's
+/// immediate offset from the slot pointer on AArch64, 16 KiB for 32-bit and 32 KiB for
+/// 64-bit accesses), of every type: the trace reads and writes them through a computed
+/// address, and the result matches the same loop in Rust.
+#[test]
+fn locals_far_into_a_large_frame_are_read_and_written() {
+    // Past 16 KiB, then past 32 KiB.
+    for pad in [2500, 5000] {
+        far_locals(pad);
+    }
+}
+
+fn far_locals(pad: usize) {
+    let pad = "i64 ".repeat(pad);
+    let wat = format!(
+        r#"(module
+          (func (export "run") (param $n i32) (result i32)
+            (local {pad}) (local $i i32) (local $x i32) (local $f f32) (local $w i64) (local $d f64)
+            (loop $l
+              (local.set $x (i32.add (local.get $x) (i32.mul (local.get $i) (i32.const 3))))
+              (local.set $f (f32.add (local.get $f) (f32.const 1.5)))
+              (local.set $w (i64.xor (i64.shl (local.get $w) (i64.const 1))
+                                     (i64.extend_i32_u (local.get $i))))
+              (local.set $d (f64.add (local.get $d) (f64.const 0.25)))
+              (local.set $i (i32.add (local.get $i) (i32.const 1)))
+              (br_if $l (i32.lt_u (local.get $i) (local.get $n))))
+            (i32.xor (i32.xor (local.get $x) (i32.trunc_f32_s (local.get $f)))
+                     (i32.xor (i32.wrap_i64 (local.get $w)) (i32.trunc_f64_s (local.get $d))))))"#
+    );
+    let model = |n: u32| {
+        let (mut x, mut f, mut w, mut d) = (0u32, 0f32, 0u64, 0f64);
+        for i in 0..n {
+            x = x.wrapping_add(i.wrapping_mul(3));
+            f += 1.5;
+            w = (w << 1) ^ u64::from(i);
+            d += 0.25;
+        }
+        (x ^ (f as i32 as u32) ^ (w as u32) ^ (d as i32 as u32)) as i32
+    };
+    let engine = engine(2);
+    for n in [1, 7, 1000] {
+        let (result, stats) = run_once(&engine, &wat, n);
+        assert_eq!(result, model(n as u32), "n = {n}");
+        if n == 1000 {
+            assert!(stats.traces >= 1 && stats.entries >= 1, "{stats}");
+        }
+    }
+}

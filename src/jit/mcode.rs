@@ -894,6 +894,7 @@ impl CodeRef {
 
 /// x86-64 branch encodings, usable on any host (the backend can batch edits with them inside
 /// [`McodeArea::patch_with`]).
+#[cfg(any(test, target_arch = "x86_64"))]
 pub(crate) mod x64 {
     /// Where a rel32 branch keeps its displacement.
     #[derive(Clone, Copy, Debug, PartialEq, Eq)]

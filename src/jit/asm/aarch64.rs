@@ -104,10 +104,14 @@ const _: () = {
     ];
     let mut i = 0;
     while i < words.len() {
-        assert!(words[i].is_multiple_of(8));
+        assert!(words[i].is_multiple_of(8) && words[i] < 4096 * 8);
         i += 1;
     }
     assert!(OFF_EXIT.is_multiple_of(4) && OFF_TRACE.is_multiple_of(4));
+    assert!(OFF_EXIT < 4096 * 4 && OFF_TRACE < 4096 * 4 && OFF_CALLS_LEFT < 4096 * 4);
+    // The register words are within reach of `stp`'s offset from their start, and
+    // the start within an add's immediate.
+    assert!(OFF_GPR < 4096 && OFF_FPR < 4096);
     assert!(OFF_CALLS_LEFT == OFF_DEPTH + 4);
     assert!((OFF_SPILL as usize) + 8 * MAX_SPILLS < 4096 * 8);
 };
@@ -521,10 +525,11 @@ impl Cg<'_, '_> {
         }
     }
 
-    /// The address of slot byte offset `off` as (base register, offset): `x20` and the
-    /// offset when a scaled 12-bit offset reaches it, else computed in `x16`.
-    fn slot_at(&mut self, off: u64) -> (u8, u32) {
-        if off < 4096 * 8 {
+    /// The address of slot byte offset `off`, for an access of `size` bytes, as (base
+    /// register, offset): `x20` and the offset when the access's scaled 12-bit offset
+    /// reaches it, else computed in `x16`.
+    fn slot_at(&mut self, off: u64, size: u64) -> (u8, u32) {
+        if off < 4096 * size {
             return (20, off as u32);
         }
         self.mov_raw(16, off);
@@ -740,7 +745,7 @@ impl Cg<'_, '_> {
             dynasm!(self.ops ; .arch aarch64 ; mov W(T1), W(g));
             g = T1;
         }
-        let (base, off) = self.slot_at(8 * slot);
+        let (base, off) = self.slot_at(8 * slot, 8);
         dynasm!(self.ops ; .arch aarch64 ; str X(g), [X(base), #off]);
     }
 
@@ -1212,7 +1217,12 @@ impl Cg<'_, '_> {
         if self.loc(r) == Loc::None {
             return;
         }
-        let (base, off) = self.slot_at(8 * ins.aux);
+        let size = if matches!(ins.ty, Ty::I64 | Ty::F64) {
+            8
+        } else {
+            4
+        };
+        let (base, off) = self.slot_at(8 * ins.aux, size);
         match ins.ty {
             Ty::F32 | Ty::F64 => {
                 let d = self.dst_f(r);
