@@ -1531,6 +1531,7 @@ impl Stmts {
                     .boxed(),
             ),
         ];
+        arms.push((2, self.recompute()));
         if self.level >= Level::Helper {
             // Calls through the table and to the host, in every other loop body.
             let small32 = by_ty(&self.small, I32);
@@ -1553,6 +1554,35 @@ impl Stmts {
                     .boxed(),
             ));
         }
+        pick(arms)
+    }
+
+    /// `y ⊕= x + k; x = e; y ⊕= x + k` (in an `if` that always runs, to be one
+    /// statement): the same computation from a variable's value at the top of an
+    /// iteration and from the value it ends the iteration with. In a loop, LOOP once
+    /// reused the second, from the recorded iteration, for the first in later ones.
+    fn recompute(&self) -> BoxedStrategy<Stmt> {
+        let arms = [I32, I64, F32, F64]
+            .into_iter()
+            .map(|ty| {
+                let (add, k) = match ty {
+                    I32 => ("i32.add", Expr::I32(1)),
+                    I64 => ("i64.add", Expr::I64(-4)),
+                    F32 => ("f32.add", Expr::F32(1.5f32.to_bits())),
+                    F64 => ("f64.add", Expr::F64(0.25f64.to_bits())),
+                };
+                let shape = (prop::bool::ANY, by_ty(&self.e, ty)).prop_map(move |(swap, e)| {
+                    let [mut x, mut y] = [Var::scratch(ty)[0], Var::scratch(ty)[1]];
+                    if swap {
+                        std::mem::swap(&mut x, &mut y);
+                    }
+                    let f = || op2(add, Expr::Get(x), k.clone());
+                    let body = vec![Stmt::Acc(y, f()), Stmt::Set(x, e), Stmt::Acc(y, f())];
+                    Stmt::If(Expr::I32(1), body, Vec::new())
+                });
+                (1, shape.boxed())
+            })
+            .collect();
         pick(arms)
     }
 
