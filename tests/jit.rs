@@ -665,3 +665,67 @@ fn far_locals(pad: usize) {
         }
     }
 }
+
+/// Counted loops over an array, whose bounds checks the trace makes once before the loop
+/// (for the counter at its limit): in memory they run as in the interpreter, and where
+/// the array runs past the end of memory they trap at the same access, having written
+/// the same bytes. Both loop shapes: the exit test at the top and at the bottom.
+#[test]
+fn a_counted_loop_checked_once_before_it_traps_at_the_exact_access() {
+    let wat = r#"(module
+      (memory (export "mem") 1)
+      (func (export "top") (param $n i32) (param $base i32) (result i32)
+        (local $i i32) (local $s i32)
+        (block $exit (loop $l
+          (br_if $exit (i32.ge_u (local.get $i) (local.get $n)))
+          (i32.store (i32.add (local.get $base) (i32.shl (local.get $i) (i32.const 2)))
+                     (i32.mul (local.get $i) (i32.const 3)))
+          (local.set $s (i32.add (local.get $s)
+            (i32.load16_u offset=2 (i32.add (local.get $base) (i32.shl (local.get $i) (i32.const 2))))))
+          (local.set $i (i32.add (local.get $i) (i32.const 1)))
+          (br $l)))
+        (local.get $s))
+      (func (export "bottom") (param $n i32) (param $base i32) (result i32)
+        (local $i i32) (local $s i32)
+        (loop $l
+          (i64.store (i32.add (i32.shl (local.get $i) (i32.const 3)) (local.get $base))
+                     (i64.extend_i32_u (local.get $i)))
+          (local.set $s (i32.xor (local.get $s) (i32.load8_u (i32.shl (local.get $i) (i32.const 3)))))
+          (local.set $i (i32.add (local.get $i) (i32.const 1)))
+          (br_if $l (i32.lt_u (local.get $i) (local.get $n))))
+        (local.get $s)))"#;
+    let run = |jit: bool, func: &str, n: i32, base: i32| {
+        let mut config = config(2);
+        config.jit(jit);
+        let engine = Engine::new(&config);
+        let module = Module::new(&engine, wat).unwrap();
+        let mut store = Store::new(&engine, ());
+        let instance = Instance::new(&mut store, &module, &[]).unwrap();
+        let f = instance
+            .get_typed_func::<(i32, i32), i32>(&mut store, func)
+            .unwrap();
+        let result = f.call(&mut store, (n, base)).map_err(|e| e.trap_code());
+        let memory = instance.get_memory(&mut store, "mem").unwrap();
+        let bytes = memory.data(&store).to_vec();
+        (result, bytes, store.jit_stats())
+    };
+    let page = 65536;
+    for func in ["top", "bottom"] {
+        // In bounds; past the end at iteration 700, 1, 0; a base that is itself out.
+        for (n, base) in [
+            (1000, 0),
+            (1000, page - 4 * 700),
+            (3000, page - 12),
+            (50, page),
+            (2000, 1 << 30),
+        ] {
+            let (want, want_mem, _) = run(false, func, n, base);
+            let (got, got_mem, stats) = run(true, func, n, base);
+            assert_eq!(got, want, "{func}({n}, {base})");
+            assert!(got_mem == want_mem, "{func}({n}, {base}): memory differs");
+            if n == 1000 && base == 0 {
+                assert!(want.is_ok() && stats.entries >= 1, "{func}: {stats}");
+            }
+        }
+    }
+}

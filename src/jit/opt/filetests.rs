@@ -17,7 +17,7 @@
 //! memory every instance has.
 
 use super::{dce, loop_, mem};
-use crate::jit::ir::{Cond, Ins, Ir, Mem, Mode, Op, Ref, Ty, format_ins};
+use crate::jit::ir::{Cond, Ins, Ir, Mem, Mode, Op, Ref, Snapshot, Ty, flag, format_ins};
 use bumpalo::Bump;
 use std::collections::HashMap;
 use std::path::Path;
@@ -185,7 +185,21 @@ fn run(input: &str) -> Result<String, String> {
             _ => (None, text),
         };
         let ins = parse_line(&mut ir, &names, rest).map_err(at)?;
+        let before = ir.len();
         let r = ir.emit(ins).map_err(|e| at(format!("{e:?}")))?;
+        if ins.op.has(flag::GUARD) && !r.is_none() && r.idx() >= before {
+            // A guard's snapshot, as the recorder takes one: here with nothing to write
+            // back (what LOOP and BOUNDS decide from snapshots needs one to exist).
+            ir.snaps.push(Snapshot {
+                pc: std::ptr::null(),
+                frames: Default::default(),
+                entries: Vec::new(),
+                acc: Ref::NONE,
+                at: r,
+                fuel: 0,
+                branch: false,
+            });
+        }
         if let Some(name) = name {
             names.insert(name, r);
             order.push(name);

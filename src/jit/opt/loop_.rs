@@ -45,6 +45,12 @@ pub(crate) fn unroll(ir: &mut Ir<'_>, modified: &[(u32, Ref)]) -> Result<(), IrF
     for &(_, r) in modified {
         variant[r.idx()] = false;
     }
+    // Checks before the loop that stand for the body's (what they compute is invariant,
+    // and the body does not copy them).
+    let n0 = n1;
+    let hoisted = super::bounds::hoist(ir, modified, &variant)?;
+    let n1 = ir.len();
+    variant.resize(n1, false);
     ir.cse.set_loop(n1, variant, effects);
     ir.push(Ins::new(
         Op::Loop,
@@ -76,7 +82,8 @@ pub(crate) fn unroll(ir: &mut Ir<'_>, modified: &[(u32, Ref)]) -> Result<(), IrF
     let snaps: Vec<Snapshot> = ir.snaps.clone();
     for i in 0..n1 {
         let ins = ir.ins[i];
-        if matches!(ins.op, Op::K | Op::Sload | Op::Nop | Op::Loop) {
+        let hoisted = i >= n0 || hoisted[i];
+        if hoisted || matches!(ins.op, Op::K | Op::Sload | Op::Nop | Op::Loop) {
             continue;
         }
         let copy = Ins {
