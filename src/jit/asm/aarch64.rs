@@ -234,8 +234,8 @@ struct Cg<'a, 'b> {
     key: Option<u64>,
     /// The typed host call (see [`Unit::host_call`]).
     host_call: Option<helpers::HelperFn>,
-    /// `Switch` tables: (table, the recorded target's code, first exit, targets, taken).
-    switches: Vec<(DynamicLabel, DynamicLabel, usize, u32, u32)>,
+    /// `Switch` tables.
+    switches: Vec<moves::SwitchTable>,
     cold: Vec<Cold<DynamicLabel>>,
     loop_label: DynamicLabel,
     /// The guard that closes the loop by branching back (see `moves::closing_guard`).
@@ -319,6 +319,28 @@ impl Cc {
             Cond::FNotGe => Cc::Lt,
         }
     }
+}
+
+/// `$mn d, a, b` on general registers: 64-bit, or their 32-bit views.
+macro_rules! rrr {
+    ($ops:expr, $wide:expr, $mn:ident, $d:expr, $a:expr, $b:expr) => {
+        if $wide {
+            dynasm!($ops ; .arch aarch64 ; $mn X($d), X($a), X($b))
+        } else {
+            dynasm!($ops ; .arch aarch64 ; $mn W($d), W($a), W($b))
+        }
+    };
+}
+
+/// `$mn d, a, b` on float registers: double, or single.
+macro_rules! fff {
+    ($ops:expr, $f64:expr, $mn:ident, $d:expr, $a:expr, $b:expr) => {
+        if $f64 {
+            dynasm!($ops ; .arch aarch64 ; $mn D($d), D($a), D($b))
+        } else {
+            dynasm!($ops ; .arch aarch64 ; $mn S($d), S($a), S($b))
+        }
+    };
 }
 
 /// Runs `$m!(cond)` with the condition as an assembler token.
@@ -609,7 +631,7 @@ impl Cg<'_, '_> {
         for &(bits, l) in &self.pool {
             dynasm!(self.ops ; .arch aarch64 ; =>l ; .u64 bits);
         }
-        for &(table, _, _, len, _) in &self.switches {
+        for &moves::SwitchTable { table, len, .. } in &self.switches {
             dynasm!(self.ops ; .arch aarch64 ; =>table);
             for _ in 0..=len {
                 dynasm!(self.ops ; .arch aarch64 ; .u32 0);
@@ -691,43 +713,26 @@ impl Cg<'_, '_> {
             ; br x16
             ; =>cont
         );
-        self.switches.push((table, cont, first, len, taken));
+        self.switches.push(moves::SwitchTable {
+            table,
+            cont,
+            first,
+            len,
+            taken,
+        });
     }
 
-    /// The offsets that fill the `Switch` tables (position, value), once every label is
-    /// placed; records each exit's table entry.
+    /// The entries that fill the `Switch` tables (see `moves::switch_fills`).
     fn switch_tables(&mut self) -> Result<Vec<(u32, i32)>, Abort> {
-        let mut fills = Vec::new();
-        let at = |ops: &VecAssembler<Aarch64Relocation>, l| {
-            ops.labels()
-                .resolve_dynamic(l)
-                .map(|o| o.0 as u32)
-                .map_err(|_| Abort::CodeSpace)
-        };
-        for &(table, cont, first, len, taken) in &self.switches {
-            let base = at(&self.ops, table)?;
-            for c in 0..=len {
-                let k = first + c as usize;
-                let to = if c == taken {
-                    at(&self.ops, cont)?
-                } else {
-                    self.out.exit_slots[k] = Some((base + 4 * c, base));
-                    at(&self.ops, self.exits[k])?
-                };
-                fills.push((base + 4 * c, to as i32 - base as i32));
-            }
-        }
-        Ok(fills)
+        let labels = self.ops.labels();
+        let at = |l| labels.resolve_dynamic(l).ok().map(|o| o.0 as u32);
+        moves::switch_fills(&self.switches, &self.exits, &mut self.out, at)
     }
 
-    /// The end of a trace that links to another: writes the snapshot's slots back, then
     /// branches to the other trace's entry (the offset is filled in once it is known).
     fn link(&mut self, r: Ref, target: u64) {
-        let k = self.snap_of[r.idx()];
-        let mut entries = self.ir.snaps[k].entries.clone();
-        if let Some(at) = entries.iter().position(|e| e.0 == FUEL_SLOT) {
-            // The fuel goes back to the store, where the other trace reads it.
-            let (_, v) = entries.remove(at);
+        let (fuel, entries) = moves::link_writes(self.ir, self.snap_of[r.idx()]);
+        if let Some(v) = fuel {
             self.fuel_store(v);
         }
         for (slot, v) in entries {
@@ -1403,22 +1408,13 @@ impl Cg<'_, '_> {
             }
             None => {
                 let b = self.gpr(ins.b, T1);
-                macro_rules! op_rr {
-                    ($mn:ident) => {
-                        if wide {
-                            dynasm!(self.ops ; .arch aarch64 ; $mn X(d), X(a), X(b))
-                        } else {
-                            dynasm!(self.ops ; .arch aarch64 ; $mn W(d), W(a), W(b))
-                        }
-                    };
-                }
                 match ins.op {
-                    Op::Add => op_rr!(add),
-                    Op::Sub => op_rr!(sub),
-                    Op::And => op_rr!(and),
-                    Op::Or => op_rr!(orr),
-                    Op::Xor => op_rr!(eor),
-                    _ => op_rr!(mul),
+                    Op::Add => rrr!(self.ops, wide, add, d, a, b),
+                    Op::Sub => rrr!(self.ops, wide, sub, d, a, b),
+                    Op::And => rrr!(self.ops, wide, and, d, a, b),
+                    Op::Or => rrr!(self.ops, wide, orr, d, a, b),
+                    Op::Xor => rrr!(self.ops, wide, eor, d, a, b),
+                    _ => rrr!(self.ops, wide, mul, d, a, b),
                 }
             }
         }
@@ -1509,20 +1505,11 @@ impl Cg<'_, '_> {
             dynasm!(self.ops ; .arch aarch64 ; neg w17, W(b));
             b = 17;
         }
-        macro_rules! sh_reg {
-            ($mn:ident) => {
-                if wide {
-                    dynasm!(self.ops ; .arch aarch64 ; $mn X(d), X(a), X(b))
-                } else {
-                    dynasm!(self.ops ; .arch aarch64 ; $mn W(d), W(a), W(b))
-                }
-            };
-        }
         match ins.op {
-            Op::Shl => sh_reg!(lslv),
-            Op::ShrS => sh_reg!(asrv),
-            Op::ShrU => sh_reg!(lsrv),
-            _ => sh_reg!(rorv),
+            Op::Shl => rrr!(self.ops, wide, lslv, d, a, b),
+            Op::ShrS => rrr!(self.ops, wide, asrv, d, a, b),
+            Op::ShrU => rrr!(self.ops, wide, lsrv, d, a, b),
+            _ => rrr!(self.ops, wide, rorv, d, a, b),
         }
         self.finish_g(r, d);
     }
@@ -1539,11 +1526,10 @@ impl Cg<'_, '_> {
         } else {
             17
         };
-        match (matches!(ins.op, Op::DivS | Op::RemS), wide) {
-            (true, true) => dynasm!(self.ops ; .arch aarch64 ; sdiv X(q), X(a), X(b)),
-            (true, false) => dynasm!(self.ops ; .arch aarch64 ; sdiv W(q), W(a), W(b)),
-            (false, true) => dynasm!(self.ops ; .arch aarch64 ; udiv X(q), X(a), X(b)),
-            (false, false) => dynasm!(self.ops ; .arch aarch64 ; udiv W(q), W(a), W(b)),
+        if matches!(ins.op, Op::DivS | Op::RemS) {
+            rrr!(self.ops, wide, sdiv, q, a, b);
+        } else {
+            rrr!(self.ops, wide, udiv, q, a, b);
         }
         if q != d {
             if wide {
@@ -1593,26 +1579,17 @@ impl Cg<'_, '_> {
 
     /// Float add, sub, mul, div, min, max.
     fn fbin(&mut self, r: Ref, ins: &Ins) {
-        let f32 = ins.ty == Ty::F32;
+        let f64 = ins.ty == Ty::F64;
         let a = self.fpr(ins.a, FS0);
         let b = self.fpr(ins.b, FS1);
         let d = self.dst_f(r);
-        macro_rules! fop {
-            ($mn:ident) => {
-                if f32 {
-                    dynasm!(self.ops ; .arch aarch64 ; $mn S(d), S(a), S(b))
-                } else {
-                    dynasm!(self.ops ; .arch aarch64 ; $mn D(d), D(a), D(b))
-                }
-            };
-        }
         match ins.op {
-            Op::Add => fop!(fadd),
-            Op::Sub => fop!(fsub),
-            Op::Mul => fop!(fmul),
-            Op::FMin => fop!(fmin),
-            Op::FMax => fop!(fmax),
-            _ => fop!(fdiv),
+            Op::Add => fff!(self.ops, f64, fadd, d, a, b),
+            Op::Sub => fff!(self.ops, f64, fsub, d, a, b),
+            Op::Mul => fff!(self.ops, f64, fmul, d, a, b),
+            Op::FMin => fff!(self.ops, f64, fmin, d, a, b),
+            Op::FMax => fff!(self.ops, f64, fmax, d, a, b),
+            _ => fff!(self.ops, f64, fdiv, d, a, b),
         }
         self.finish_f(r, d);
     }

@@ -4,9 +4,12 @@
 //! parking area), the guard that can close the loop, and the out-of-line paths of
 //! native calls. Each backend turns these steps into its own instructions.
 
-use super::{Alloc, Loc};
+use super::{Alloc, Assembled, Loc};
 use crate::jit::ctx::word;
+use crate::jit::fuel::FUEL_SLOT;
 use crate::jit::ir::{Ir, Op, Ref};
+use crate::jit::record::Abort;
+use dynasmrt::DynamicLabel;
 
 /// A parallel move's source.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -120,6 +123,55 @@ pub(crate) fn schedule(ir: &Ir<'_>, alloc: &Alloc, mut moves: Vec<(Loc, Src)>) -
         parked += 1;
     }
     steps
+}
+
+/// A link's snapshot `k` as what it writes back: the fuel left (to the store, where the
+/// other trace reads it), and the slots.
+pub(crate) fn link_writes(ir: &Ir<'_>, k: usize) -> (Option<Ref>, Vec<(u32, Ref)>) {
+    let mut entries = ir.snaps[k].entries.clone();
+    let fuel = entries
+        .iter()
+        .position(|e| e.0 == FUEL_SLOT)
+        .map(|at| entries.remove(at).1);
+    (fuel, entries)
+}
+
+/// A `br_table` dispatch: its table of 32-bit offsets (from the table's start), the
+/// code of the target the trace recorded, the exit of its first target, the number of
+/// targets past the first, and which one the trace recorded.
+#[derive(Clone, Copy)]
+pub(crate) struct SwitchTable {
+    pub(crate) table: DynamicLabel,
+    pub(crate) cont: DynamicLabel,
+    pub(crate) first: usize,
+    pub(crate) len: u32,
+    pub(crate) taken: u32,
+}
+
+/// The entries that fill the `Switch` tables (position, value), once every label is
+/// placed (`at` says where); records each exit's table entry in `out`.
+pub(crate) fn switch_fills(
+    switches: &[SwitchTable],
+    exits: &[DynamicLabel],
+    out: &mut Assembled,
+    at: impl Fn(DynamicLabel) -> Option<u32>,
+) -> Result<Vec<(u32, i32)>, Abort> {
+    let at = |l| at(l).ok_or(Abort::CodeSpace);
+    let mut fills = Vec::new();
+    for sw in switches {
+        let base = at(sw.table)?;
+        for c in 0..=sw.len {
+            let k = sw.first + c as usize;
+            let to = if c == sw.taken {
+                at(sw.cont)?
+            } else {
+                out.exit_slots[k] = Some((base + 4 * c, base));
+                at(exits[k])?
+            };
+            fills.push((base + 4 * c, to as i32 - base as i32));
+        }
+    }
+    Ok(fills)
 }
 
 /// What a native call calls.

@@ -188,8 +188,8 @@ struct Cg<'a, 'b> {
     key: Option<u64>,
     /// The typed host call (see [`Unit::host_call`]).
     host_call: Option<helpers::HelperFn>,
-    /// `Switch` tables: (table, the recorded target's code, first exit, targets).
-    switches: Vec<(DynamicLabel, DynamicLabel, usize, u32, u32)>,
+    /// `Switch` tables.
+    switches: Vec<moves::SwitchTable>,
     /// Rarely taken paths, placed after the body so the hot path falls through.
     cold: Vec<Cold<DynamicLabel>>,
     /// The loop header (placed at the `Loop` marker, if there is one).
@@ -499,7 +499,7 @@ impl Cg<'_, '_> {
         for &(bits, l) in &self.pool {
             dynasm!(self.ops ; .arch x64 ; =>l ; .u64 bits);
         }
-        for &(table, _, _, len, _) in &self.switches {
+        for &moves::SwitchTable { table, len, .. } in &self.switches {
             dynasm!(self.ops ; .arch x64 ; =>table);
             for _ in 0..=len {
                 dynasm!(self.ops ; .arch x64 ; .u32 0);
@@ -526,43 +526,26 @@ impl Cg<'_, '_> {
             ; jmp rax
             ; =>cont
         );
-        self.switches.push((table, cont, first, len, taken));
+        self.switches.push(moves::SwitchTable {
+            table,
+            cont,
+            first,
+            len,
+            taken,
+        });
     }
 
-    /// The offsets that fill the `Switch` tables (position, value), once every label is
-    /// placed; records each exit's table entry.
+    /// The entries that fill the `Switch` tables (see `moves::switch_fills`).
     fn switch_tables(&mut self) -> Result<Vec<(u32, i32)>, Abort> {
-        let mut fills = Vec::new();
-        let at = |ops: &VecAssembler<X64Relocation>, l| {
-            ops.labels()
-                .resolve_dynamic(l)
-                .map(|o| o.0 as u32)
-                .map_err(|_| Abort::CodeSpace)
-        };
-        for &(table, cont, first, len, taken) in &self.switches {
-            let base = at(&self.ops, table)?;
-            for c in 0..=len {
-                let k = first + c as usize;
-                let to = if c == taken {
-                    at(&self.ops, cont)?
-                } else {
-                    self.out.exit_slots[k] = Some((base + 4 * c, base));
-                    at(&self.ops, self.exits[k])?
-                };
-                fills.push((base + 4 * c, to as i32 - base as i32));
-            }
-        }
-        Ok(fills)
+        let labels = self.ops.labels();
+        let at = |l| labels.resolve_dynamic(l).ok().map(|o| o.0 as u32);
+        moves::switch_fills(&self.switches, &self.exits, &mut self.out, at)
     }
 
-    /// The end of a trace that links to another: writes the snapshot's slots back, then
     /// jumps to the other trace's entry (the address is filled in once it is known).
     fn link(&mut self, r: Ref, target: u64) {
-        let k = self.snap_of[r.idx()];
-        let mut entries = self.ir.snaps[k].entries.clone();
-        if let Some(at) = entries.iter().position(|e| e.0 == FUEL_SLOT) {
-            // The fuel goes back to the store, where the other trace reads it.
-            let (_, v) = entries.remove(at);
+        let (fuel, entries) = moves::link_writes(self.ir, self.snap_of[r.idx()]);
+        if let Some(v) = fuel {
             self.fuel_store(v);
         }
         for (slot, v) in entries {
