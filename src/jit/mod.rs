@@ -153,7 +153,8 @@
 //! in it only XORed with a per-trace random key (constant blinding, the `blind` tunable).
 //! Bounds checks are explicit guards; FOLD turns a check on an address with a known
 //! maximum into a constant check, which LOOP hoists, and drops checks below the module's
-//! declared memory minimum. Snapshots keep only the slots live where they resume (a
+//! declared memory minimum; LOOP replaces a loop's checks on an induction variable by
+//! one before the loop, for the variable at its limit (`opt::bounds::hoist`). Snapshots keep only the slots live where they resume (a
 //! liveness analysis of the function's bytecode). A guard's exit resumes
 //! the interpreter *at the guarded instruction*, which re-executes it: a trap is raised by
 //! the interpreter, a branch goes its other way (a `br_table` exit resumes at its
