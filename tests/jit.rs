@@ -693,6 +693,16 @@ fn a_counted_loop_checked_once_before_it_traps_at_the_exact_access() {
           (local.set $s (i32.xor (local.get $s) (i32.load8_u (i32.shl (local.get $i) (i32.const 3)))))
           (local.set $i (i32.add (local.get $i) (i32.const 1)))
           (br_if $l (i32.lt_u (local.get $i) (local.get $n))))
+        (local.get $s))
+      (func (export "ne") (param $n i32) (param $start i32) (result i32)
+        (local $p i32) (local $s i32)
+        (local.set $p (local.get $start))
+        (loop $l
+          (i32.store (i32.add (i32.add (local.get $start) (local.get $p)) (i32.const 16))
+                     (local.get $p))
+          (local.set $s (i32.add (local.get $s) (i32.load (local.get $p))))
+          (local.set $p (i32.add (local.get $p) (i32.const 4)))
+          (br_if $l (i32.ne (local.get $p) (local.get $n))))
         (local.get $s)))"#;
     let run = |jit: bool, func: &str, n: i32, base: i32| {
         let mut config = config(2);
@@ -710,15 +720,31 @@ fn a_counted_loop_checked_once_before_it_traps_at_the_exact_access() {
         (result, bytes, store.jit_stats())
     };
     let page = 65536;
-    for func in ["top", "bottom"] {
-        // In bounds; past the end at iteration 700, 1, 0; a base that is itself out.
-        for (n, base) in [
-            (1000, 0),
-            (1000, page - 4 * 700),
-            (3000, page - 12),
-            (50, page),
-            (2000, 1 << 30),
-        ] {
+    // In bounds; past the end at iteration 700, 1, 0; a base that is itself out.
+    let counted = [
+        (1000, 0),
+        (1000, page - 4 * 700),
+        (3000, page - 12),
+        (50, page),
+        (2000, 1 << 30),
+    ];
+    // A pointer stepping by 4 up to an end: in bounds (from 0 and from 8); an end it
+    // never meets (it runs to the end of memory), one past memory's end, one below the
+    // start, and a start that is not a multiple of the step from the end.
+    let stepping = [
+        (1000, 0),
+        (4000, 8),
+        (4002, 0),
+        (page + 64, 0),
+        (400, 8000),
+        (4000, 2),
+    ];
+    for (func, args) in [
+        ("top", &counted[..]),
+        ("bottom", &counted),
+        ("ne", &stepping),
+    ] {
+        for &(n, base) in args {
             let (want, want_mem, _) = run(false, func, n, base);
             let (got, got_mem, stats) = run(true, func, n, base);
             assert_eq!(got, want, "{func}({n}, {base})");

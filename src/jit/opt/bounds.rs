@@ -11,13 +11,16 @@
 //! which then traps (or not) exactly where it should.
 //!
 //! LOOP asks [`hoist`] for the checks of a loop whose address is an induction variable
-//! (a slot the loop modifies, its value at the iteration's start), scaled by a constant,
-//! plus a constant or an invariant base: when a guard bounds the variable by an invariant limit
-//! (`iv < n` in the same iteration before the access, or on the value the slot ends the
-//! iteration with, which the next iteration starts from), one check before the loop of
-//! the address at the limit covers every iteration, and the loop body has none. That
-//! check resumes the interpreter at the start of the next iteration when it fails: the
-//! interpreter runs the loop and traps at the exact access.
+//! (a slot the loop modifies, its value at the iteration's start) times a constant, plus
+//! constants and invariant values. When a guard bounds the variable by an invariant
+//! limit, one check before the loop, of the address at the variable's largest value,
+//! covers every iteration, and the loop body has none. The limit is `iv < n` (or `<=`)
+//! in the same iteration before the access, or on the value the slot ends the iteration
+//! with (which the next iteration starts from); or, for a variable stepping up by a
+//! power of two, `iv + s != n` at the end of the iteration, once guards before the loop
+//! show the variable starts below `n` by a multiple of `s` (it meets `n`, never passes
+//! it). Those checks resume the interpreter at the start of the next iteration when they
+//! fail: the interpreter runs the loop and traps at the exact access.
 
 use super::fold::Folded;
 use crate::jit::ir::{Cond, Ins, Ir, IrFull, Mem, Op, Ref, Snapshot, Ty, flag};
@@ -121,20 +124,28 @@ fn max_value(ir: &Ir<'_>, r: Ref, depth: u32) -> Option<u64> {
     }
 }
 
-/// An access address `base + iv * scale` (i32, `base` a constant, an invariant value
-/// or nothing; `scale` a constant).
+/// An access address `iv * scale + terms` (i32 sums; `scale` a constant, the terms
+/// constants or invariant values).
 struct Scaled {
     iv: Ref,
     scale: u64,
-    base: Option<Ref>,
+    terms: Vec<Ref>,
 }
 
-/// A guard's bound on an induction variable: `x < n` (or `x <= n`, `inclusive`).
+/// A guard's bound on an induction variable `x` by an invariant `n`.
 struct Limit {
     x: Ref,
     n: Ref,
-    inclusive: bool,
+    kind: Kind,
     at: usize,
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Kind {
+    /// `x < n`, or `x <= n` (`inclusive`).
+    Below { inclusive: bool },
+    /// `x != n`, for a variable that steps up to `n` (checked before the loop).
+    Reaches,
 }
 
 /// Emits, before the loop, the checks that stand for the loop body's copies of the
@@ -170,6 +181,8 @@ pub(crate) fn hoist(
         })
         .collect();
     let limits: Vec<Limit> = (0..n1).filter_map(|i| limit(ir, i, &invariant)).collect();
+    // The variable's largest value in the body, per limit, once computed.
+    let mut tops: Vec<Option<Option<Ref>>> = vec![None; limits.len()];
     for (b, hoisted) in skip.iter_mut().enumerate() {
         let ins = ir.ins[b];
         if ins.op != Op::Bound {
@@ -184,16 +197,28 @@ pub(crate) fn hoist(
         // In every iteration of the body, the variable is below the limit where the
         // access reads it: checked earlier in the iteration, or by the iteration before
         // (and the recorded one, for the body's first).
-        let Some(lim) = limits
-            .iter()
-            .find(|l| (l.x == addr.iv && l.at < b) || l.x == end)
-        else {
+        // A variable that reaches its limit steps by a constant: it ends the iteration
+        // as `iv + s`.
+        let steps = {
+            let e = ir.get(end);
+            e.op == Op::Add && e.a == addr.iv && ir.konst(e.b).is_some()
+        };
+        let found = limits.iter().position(|l| match l.kind {
+            Kind::Below { .. } => (l.x == addr.iv && l.at < b) || l.x == end,
+            Kind::Reaches => l.x == end && steps,
+        });
+        let Some(k) = found else {
             continue;
         };
-        if let Some(r) = check_at_limit(ir, &addr, lim, ins.aux)? {
-            let mut snap = resume.clone();
-            snap.at = r;
-            ir.snaps.push(snap);
+        let top = match tops[k] {
+            Some(top) => top,
+            None => *tops[k].insert(top_value(ir, &limits[k], &resume)?),
+        };
+        let Some(top) = top else {
+            continue;
+        };
+        if let Some(r) = check_at(ir, &addr, top, ins.aux)? {
+            guarded(ir, r, &resume);
         }
         *hoisted = true;
     }
@@ -230,13 +255,13 @@ fn pure(ins: &Ins) -> bool {
 
 /// Or its last, when it already holds every slot's end-of-iteration value and nothing
 /// after it has an effect (a loop that tests its condition at the end): the state there
-/// is the iteration's end, and resuming, the interpreter takes the backward branch.
+/// (accumulator included) is the iteration's end, and resuming, the interpreter takes
+/// the backward branch.
 fn loop_end(ir: &Ir<'_>, modified: &[(u32, Ref)]) -> Option<Snapshot> {
     let last = ir.snaps.last()?;
     let pure = ir.ins[last.at.idx() + 1..].iter().all(pure);
     let ends = modified.iter().all(|m| last.entries.contains(m));
-    (pure && ends && resumes_at_itself(ir, last) && last.frames.is_empty() && last.acc.is_none())
-        .then(|| last.clone())
+    (pure && ends && resumes_at_itself(ir, last) && last.frames.is_empty()).then(|| last.clone())
 }
 
 /// Instruction `i` as a guard bounding a value by an invariant limit, unsigned.
@@ -245,74 +270,119 @@ fn limit(ir: &Ir<'_>, i: usize, invariant: &dyn Fn(Ref) -> bool) -> Option<Limit
     if g.op != Op::Guard || ir.ty(g.a) != Ty::I32 {
         return None;
     }
-    let (x, n, inclusive) = match g.cond() {
-        Cond::LtU => (g.a, g.b, false),
-        Cond::LeU => (g.a, g.b, true),
-        Cond::GtU => (g.b, g.a, false),
-        Cond::GeU => (g.b, g.a, true),
+    let below = |inclusive| Kind::Below { inclusive };
+    let (x, n, kind) = match g.cond() {
+        Cond::LtU => (g.a, g.b, below(false)),
+        Cond::LeU => (g.a, g.b, below(true)),
+        Cond::GtU => (g.b, g.a, below(false)),
+        Cond::GeU => (g.b, g.a, below(true)),
+        Cond::Ne if invariant(g.a) => (g.b, g.a, Kind::Reaches),
+        Cond::Ne => (g.a, g.b, Kind::Reaches),
         _ => return None,
     };
-    invariant(n).then_some(Limit {
-        x,
-        n,
-        inclusive,
-        at: i,
-    })
+    invariant(n).then_some(Limit { x, n, kind, at: i })
 }
 
-/// `a` as `base + iv * scale`, if it has that shape.
-fn scaled(ir: &Ir<'_>, a: Ref, invariant: &dyn Fn(Ref) -> bool) -> Option<Scaled> {
-    let shifted = |r: Ref| {
-        let ins = ir.get(r);
-        match ins.op {
-            Op::Shl if ins.ty == Ty::I32 => Some((ins.a, 1 << (ir.konst(ins.b)? & 31))),
-            // An i32 constant is below 2^32: the check's 64-bit sums cannot wrap.
-            Op::Mul if ins.ty == Ty::I32 => Some((ins.a, ir.konst(ins.b)? & 0xFFFF_FFFF)),
-            Op::Sload if ins.ty == Ty::I32 => Some((r, 1)),
-            _ => None,
+/// Attaches the loop's resume snapshot to check `r`, emitted before the loop.
+fn guarded(ir: &mut Ir<'_>, r: Ref, resume: &Snapshot) {
+    let mut snap = resume.clone();
+    snap.at = r;
+    ir.snaps.push(snap);
+}
+
+/// The largest value the variable `lim` bounds has where the body reads it, as an i32
+/// value computed before the loop; `None` when it cannot be bounded.
+///
+/// Below `n`: `n - 1` (the recorded iteration passed the guard, so `n >= 1`), or `n`
+/// when inclusive. Stepping by a power of two `s` until it equals `n` (the guard is on
+/// the value the next iteration starts from, `x = iv + s`): `n - s`, once a check before
+/// the loop shows the value the body starts from (the recorded iteration's `x`, not `n`
+/// since it passed the guard) is below `n` by a multiple of `s`; else the variable could
+/// pass `n` and wrap.
+fn top_value(ir: &mut Ir<'_>, lim: &Limit, resume: &Snapshot) -> Result<Option<Ref>, IrFull> {
+    let emit = |ir: &mut Ir<'_>, op, a, b, aux| ir.emit(Ins::new(op, Ty::I32, a, b, aux));
+    let one = ir.k(Ty::I32, 1)?;
+    match lim.kind {
+        Kind::Below { inclusive: true } => Ok(Some(lim.n)),
+        Kind::Below { inclusive: false } => emit(ir, Op::Sub, lim.n, one, 0).map(Some),
+        Kind::Reaches => {
+            let x = *ir.get(lim.x);
+            let step = match ir.konst(x.b) {
+                Some(s) if x.op == Op::Add && s.is_power_of_two() && s < 1 << 16 => s,
+                _ => return Ok(None),
+            };
+            let guard = |ir: &mut Ir<'_>, c: Cond, a, b| -> Result<(), IrFull> {
+                let before = ir.len();
+                let r = ir.emit(Ins::new(Op::Guard, Ty::Void, a, b, c as u64))?;
+                if !r.is_none() && r.idx() >= before {
+                    guarded(ir, r, resume);
+                }
+                Ok(())
+            };
+            guard(ir, Cond::LeU, lim.x, lim.n)?;
+            if step > 1 {
+                let gap = emit(ir, Op::Sub, lim.n, lim.x, 0)?;
+                let mask = ir.k(Ty::I32, step - 1)?;
+                let rest = emit(ir, Op::And, gap, mask, 0)?;
+                let zero = ir.k(Ty::I32, 0)?;
+                guard(ir, Cond::Eq, rest, zero)?;
+            }
+            let step = ir.k(Ty::I32, step)?;
+            emit(ir, Op::Sub, lim.n, step, 0).map(Some)
         }
-    };
-    if let Some((iv, scale)) = shifted(a) {
-        return Some(Scaled {
-            iv,
-            scale,
-            base: None,
-        });
     }
-    let sum = ir.get(a);
-    if sum.op != Op::Add || sum.ty != Ty::I32 {
-        return None;
-    }
-    [(sum.a, sum.b), (sum.b, sum.a)]
-        .into_iter()
-        .find_map(|(x, base)| {
-            let (iv, scale) = shifted(x)?;
-            let fixed = ir.konst(base).is_some() || invariant(base);
-            fixed.then_some(Scaled {
-                iv,
-                scale,
-                base: Some(base),
-            })
-        })
 }
 
-/// Emits the check of `addr` with the variable at its limit, computed in 64 bits (it
-/// cannot wrap then: passing, it is inside memory, at most 4 GiB); returns the check,
-/// unless FOLD found it always holds.
-fn check_at_limit(
-    ir: &mut Ir<'_>,
-    addr: &Scaled,
-    lim: &Limit,
-    end: u64,
-) -> Result<Option<Ref>, IrFull> {
-    let emit = |ir: &mut Ir<'_>, op, ty, a, b| ir.emit(Ins::new(op, ty, a, b, 0));
-    // The recorded iteration passed the guard, so `n >= 1` when it is exclusive.
-    let top = if lim.inclusive {
-        lim.n
-    } else {
-        let one = ir.k(Ty::I32, 1)?;
-        emit(ir, Op::Sub, Ty::I32, lim.n, one)?
+/// `a` as `iv * scale + terms`, if it has that shape (sums at most 4 deep).
+fn scaled(ir: &Ir<'_>, a: Ref, invariant: &dyn Fn(Ref) -> bool) -> Option<Scaled> {
+    let mut out = Scaled {
+        iv: Ref::NONE,
+        scale: 0,
+        terms: Vec::new(),
     };
+    split(ir, a, invariant, &mut out, 4).then_some(out)
+}
+
+/// Adds the i32 value `r` to `out`: the variable's term (only one), or an invariant.
+fn split(
+    ir: &Ir<'_>,
+    r: Ref,
+    invariant: &dyn Fn(Ref) -> bool,
+    out: &mut Scaled,
+    depth: u32,
+) -> bool {
+    let ins = ir.get(r);
+    if ins.ty != Ty::I32 || depth == 0 {
+        return false;
+    }
+    if ir.konst(r).is_some() || invariant(r) {
+        out.terms.push(r);
+        return true;
+    }
+    let term = match ins.op {
+        Op::Shl => ir.konst(ins.b).map(|k| (ins.a, 1 << (k & 31))),
+        // An i32 constant is below 2^32: the check's 64-bit sums cannot wrap.
+        Op::Mul => ir.konst(ins.b).map(|k| (ins.a, k & 0xFFFF_FFFF)),
+        Op::Sload => Some((r, 1)),
+        _ => None,
+    };
+    if let Some((iv, scale)) = term.filter(|_| out.iv.is_none()) {
+        if ir.get(iv).op != Op::Sload {
+            return false;
+        }
+        (out.iv, out.scale) = (iv, scale);
+        return true;
+    }
+    ins.op == Op::Add
+        && split(ir, ins.a, invariant, out, depth - 1)
+        && split(ir, ins.b, invariant, out, depth - 1)
+}
+
+/// Emits the check of `addr` with the variable at `top`, computed in 64 bits (it cannot
+/// wrap then: passing, it is inside memory, at most 4 GiB); returns the check, unless
+/// FOLD found it always holds.
+fn check_at(ir: &mut Ir<'_>, addr: &Scaled, top: Ref, end: u64) -> Result<Option<Ref>, IrFull> {
+    let emit = |ir: &mut Ir<'_>, op, ty, a, b| ir.emit(Ins::new(op, ty, a, b, 0));
     let mut wide = emit(ir, Op::ExtU, Ty::I64, top, Ref::NONE)?;
     if addr.scale.is_power_of_two() && addr.scale > 1 {
         let k = ir.k(Ty::I64, u64::from(addr.scale.trailing_zeros()))?;
@@ -321,9 +391,9 @@ fn check_at_limit(
         let k = ir.k(Ty::I64, addr.scale)?;
         wide = emit(ir, Op::Mul, Ty::I64, wide, k)?;
     }
-    if let Some(base) = addr.base {
-        let base = emit(ir, Op::ExtU, Ty::I64, base, Ref::NONE)?;
-        wide = emit(ir, Op::Add, Ty::I64, wide, base)?;
+    for &t in &addr.terms {
+        let t = emit(ir, Op::ExtU, Ty::I64, t, Ref::NONE)?;
+        wide = emit(ir, Op::Add, Ty::I64, wide, t)?;
     }
     let before = ir.len();
     let r = ir.emit(Ins::new(Op::Bound, Ty::Void, wide, Ref::NONE, end))?;

@@ -50,7 +50,14 @@ pub(crate) fn unroll(ir: &mut Ir<'_>, modified: &[(u32, Ref)]) -> Result<(), IrF
     let n0 = n1;
     let hoisted = super::bounds::hoist(ir, modified, &variant)?;
     let n1 = ir.len();
-    variant.resize(n1, false);
+    // What they compute from a slot's end-of-iteration value is variant, as above.
+    for i in n0..n1 {
+        let ins = ir.ins[i];
+        let v = ins.operands().any(|r| {
+            r.idx() < n0 && (variant[r.idx()] || left[r.idx()]) || r.idx() >= n0 && variant[r.idx()]
+        });
+        variant.push(v);
+    }
     ir.cse.set_loop(n1, variant, effects);
     ir.push(Ins::new(
         Op::Loop,
