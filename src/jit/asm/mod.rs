@@ -1,5 +1,6 @@
 //! The backend: register allocation over the finished IR (architecture-neutral, here)
-//! and machine code (one module per architecture behind [`Arch`]).
+//! and machine code (one module per architecture behind [`Arch`]: `x64`, `aarch64`,
+//! and `none` elsewhere; what they share about a trace's shape is in `moves`).
 //!
 //! Allocation is linear scan without interval splitting: every value has one location
 //! for its whole life (a register of its class, a spill slot in the trace context, or
@@ -12,7 +13,8 @@
 //! defined before the loop and used inside it, and both sides of every PHI, live until
 //! the backward jump, where the PHIs' right sides move into their left sides' locations.
 //! A value whose only use an architecture can fold into the user's instruction (x86-64:
-//! `a + (i << 2)` as one `lea`) gets no location and is computed there ([`Arch::fuses`]).
+//! `a + (i << 2)` as one `lea`; AArch64: an add's shifted operand) gets no location and
+//! is computed there ([`Arch::fuses`]).
 
 #[cfg(target_arch = "aarch64")]
 mod aarch64;
