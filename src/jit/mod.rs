@@ -952,6 +952,7 @@ fn close_recording(s: &mut StoreInner) {
         root,
         budget: budget.unwrap_or(number),
         blind: (jit.params.blind != 0).then(|| blinding_key(number)),
+        baseline: jit.params.cpuext == 0,
         host_call,
     };
     let started = Instant::now();

@@ -115,6 +115,10 @@ jit_params! {
     /// random key and are unmasked in a register (constant blinding, against JIT
     /// spraying); 0: raw immediates.
     blind: 1,
+    /// 1: use the instruction-set extensions the CPU reports (x86-64: LZCNT, BMI1,
+    /// POPCNT, SSE4.1, AVX); 0: the architecture's baseline only (x86-64: SSE2), as the
+    /// oldest CPUs run it.
+    cpuext: 1,
 }
 
 /// Defines [`JitPreset`] from one table: each preset is one row of values over the
@@ -221,7 +225,7 @@ impl JitParams {
                 "JIT parameter `penaltymin` exceeds `penaltymax`",
             ));
         }
-        if self.penaltyrnd > 16 || self.budget > 100 || self.blind > 1 {
+        if self.penaltyrnd > 16 || self.budget > 100 || self.blind > 1 || self.cpuext > 1 {
             return Err(Error::usage("JIT parameter out of range"));
         }
         Ok(())

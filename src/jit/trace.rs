@@ -120,6 +120,8 @@ pub(crate) struct Placement {
     pub(crate) budget: u32,
     /// The constant-blinding key, when blinding is on.
     pub(crate) blind: Option<u64>,
+    /// Only the architecture's baseline instructions (the `cpuext` tunable at 0).
+    pub(crate) baseline: bool,
     /// The running driver's typed host call (see [`Unit::host_call`]).
     pub(crate) host_call: Option<HelperFn>,
 }
@@ -144,6 +146,7 @@ pub(crate) fn compile(
         id: place.number,
         side: place.parent.is_some(),
         blind: place.blind,
+        baseline: place.baseline,
         host_call: place.host_call,
     };
     let mut out = Native::assemble(ir, &alloc, &unit)?;

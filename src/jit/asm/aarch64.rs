@@ -166,7 +166,8 @@ impl Arch for Aarch64 {
     }
 
     /// An integer add takes a shift left by 1, 2 or 3 as its shifted operand.
-    fn fuses(ir: &Ir<'_>, user: &Ins, def: &Ins) -> bool {
+    fn fuses(ir: &Ir<'_>, user: &Ins, def: Ref) -> bool {
+        let def = ir.get(def);
         user.op == Op::Add && user.ty == def.ty && scaled_index(ir, def).is_some()
     }
 

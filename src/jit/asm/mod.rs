@@ -89,7 +89,7 @@ pub(crate) trait Arch {
 
     /// Whether `def`, when `user` is its only use, is computed as part of `user`'s
     /// instruction instead of on its own (an address mode's scaled index, say).
-    fn fuses(ir: &Ir<'_>, user: &Ins, def: &Ins) -> bool;
+    fn fuses(ir: &Ir<'_>, user: &Ins, def: Ref) -> bool;
 }
 
 /// What the backend is told about the trace it assembles.
@@ -101,6 +101,9 @@ pub(crate) struct Unit {
     /// The key constants from the module are XORed with in the code (constant
     /// blinding), or `None` for raw immediates.
     pub(crate) blind: Option<u64>,
+    /// Only the architecture's baseline instructions, none of the extensions the CPU
+    /// reports (the `cpuext` tunable at 0).
+    pub(crate) baseline: bool,
     /// What `Helper::HostCall` calls: the running driver's typed host call (see
     /// `HostTrampoline::trace_call`), or `None` for the untyped helper.
     pub(crate) host_call: Option<HelperFn>,
@@ -234,7 +237,7 @@ fn fusions<A: Arch>(ir: &Ir<'_>, loop_at: Option<usize>) -> Vec<bool> {
         // At most one operand per user: the user's instruction has room for one.
         let one = user.operands().find(|r| {
             let j = r.idx();
-            uses[j] == 1 && side(j) == side(i) && A::fuses(ir, user, &ir.ins[j])
+            uses[j] == 1 && side(j) == side(i) && A::fuses(ir, user, *r)
         });
         if let Some(r) = one {
             fused[r.idx()] = true;

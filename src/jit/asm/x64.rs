@@ -87,7 +87,7 @@ impl Arch for X64 {
             alloc,
             exits,
             snap_of: moves::snapshots(ir),
-            feat: Features::detect(),
+            feat: Features::detect(unit.baseline),
             pool: Vec::new(),
             key: unit.blind,
             host_call: unit.host_call,
@@ -107,9 +107,23 @@ impl Arch for X64 {
         Ok(out)
     }
 
-    /// An integer add takes a shift left by 1, 2 or 3 as the scaled index of a `lea`.
-    fn fuses(ir: &Ir<'_>, user: &Ins, def: &Ins) -> bool {
-        user.op == Op::Add && user.ty == def.ty && scaled_index(ir, def).is_some()
+    /// An integer add takes a shift left by 1, 2 or 3 as the scaled index of a `lea`; an
+    /// integer select of two non-constant values takes an integer comparison as the
+    /// flags of its `cmov`.
+    fn fuses(ir: &Ir<'_>, user: &Ins, r: Ref) -> bool {
+        let def = ir.get(r);
+        match user.op {
+            Op::Add => user.ty == def.ty && scaled_index(ir, def).is_some(),
+            Op::Select => {
+                user.c == r
+                    && def.op == Op::Cmp
+                    && ir.ty(def.a).is_int()
+                    && user.ty.is_int()
+                    && ir.konst(user.a).is_none()
+                    && ir.konst(user.b).is_none()
+            }
+            _ => false,
+        }
     }
 
     fn retarget(code: &mut [u8], at: u32, base: usize, to: usize) -> bool {
@@ -162,15 +176,20 @@ struct Features {
     tzcnt: bool,
     popcnt: bool,
     sse41: bool,
+    /// VEX-encoded three-operand scalar float arithmetic (`vaddsd d, a, b`).
+    avx: bool,
 }
 
 impl Features {
-    fn detect() -> Features {
+    /// What the CPU has, or none of it for `baseline` code (SSE2 only).
+    fn detect(baseline: bool) -> Features {
+        let has = |f: bool| f && !baseline;
         Features {
-            lzcnt: std::arch::is_x86_feature_detected!("lzcnt"),
-            tzcnt: std::arch::is_x86_feature_detected!("bmi1"),
-            popcnt: std::arch::is_x86_feature_detected!("popcnt"),
-            sse41: std::arch::is_x86_feature_detected!("sse4.1"),
+            lzcnt: has(std::arch::is_x86_feature_detected!("lzcnt")),
+            tzcnt: has(std::arch::is_x86_feature_detected!("bmi1")),
+            popcnt: has(std::arch::is_x86_feature_detected!("popcnt")),
+            sse41: has(std::arch::is_x86_feature_detected!("sse4.1")),
+            avx: has(std::arch::is_x86_feature_detected!("avx")),
         }
     }
 }
@@ -944,6 +963,9 @@ impl Cg<'_, '_> {
         let wide = ty == Ty::I64;
         let ra = self.gpr(a, RAX);
         match self.konst(b).and_then(|k| self.imm(k, ty)) {
+            // The same flags as `cmp` with 0, one byte shorter.
+            Some(0) if wide => dynasm!(self.ops ; .arch x64 ; test Rq(ra), Rq(ra)),
+            Some(0) => dynasm!(self.ops ; .arch x64 ; test Rd(ra), Rd(ra)),
             Some(k) => {
                 if wide {
                     dynasm!(self.ops ; .arch x64 ; cmp Rq(ra), k);
@@ -1268,11 +1290,18 @@ impl Cg<'_, '_> {
         let ty = ins.ty;
         let a = self.fpr(ins.a, XS1);
         let d = self.dst_f(r);
-        self.clear_f(d, Some(a));
-        if ty == Ty::F32 {
-            dynasm!(self.ops ; .arch x64 ; sqrtss Rx(d), Rx(a));
-        } else {
-            dynasm!(self.ops ; .arch x64 ; sqrtsd Rx(d), Rx(a));
+        // AVX's form takes the upper lanes from `a` too: no dependency on `d`.
+        match (self.feat.avx, ty == Ty::F32) {
+            (true, true) => dynasm!(self.ops ; .arch x64 ; vsqrtss Rx(d), Rx(a), Rx(a)),
+            (true, false) => dynasm!(self.ops ; .arch x64 ; vsqrtsd Rx(d), Rx(a), Rx(a)),
+            (false, f32) => {
+                self.clear_f(d, Some(a));
+                if f32 {
+                    dynasm!(self.ops ; .arch x64 ; sqrtss Rx(d), Rx(a));
+                } else {
+                    dynasm!(self.ops ; .arch x64 ; sqrtsd Rx(d), Rx(a));
+                }
+            }
         }
         self.finish_f(r, d);
     }
@@ -1480,52 +1509,34 @@ impl Cg<'_, '_> {
         }
         let kb = self.konst(ins.b).and_then(|k| self.imm(k, ins.ty));
         if let Some(k) = kb {
-            let a = self.gpr(ins.a, RCX);
-            if ins.op == Op::Mul {
-                if wide {
-                    dynasm!(self.ops ; .arch x64 ; imul Rq(d), Rq(a), k);
-                } else {
-                    dynasm!(self.ops ; .arch x64 ; imul Rd(d), Rd(a), k);
-                }
-            } else {
-                self.mov_g(d, a, wide);
-                macro_rules! op_imm {
-                    ($mn:ident) => {
-                        if wide {
-                            dynasm!(self.ops ; .arch x64 ; $mn Rq(d), k)
-                        } else {
-                            dynasm!(self.ops ; .arch x64 ; $mn Rd(d), k)
-                        }
-                    };
-                }
-                match ins.op {
-                    Op::Add => op_imm!(add),
-                    Op::Sub => op_imm!(sub),
-                    Op::And => op_imm!(and),
-                    Op::Or => op_imm!(or),
-                    _ => op_imm!(xor),
-                }
-            }
+            self.alu_imm(ins, d, k);
             self.finish_g(r, d);
             return;
         }
-        let mut b = self.gpr(ins.b, RCX);
-        let mut a = self.gpr(ins.a, RDX);
-        if b == d && a != d && ins.op.has(crate::jit::ir::flag::COMM) {
+        let (mut a, mut b) = (ins.a, ins.b);
+        let in_d = |cg: &Self, x: Ref| cg.konst(x).is_none() && cg.loc(x) == Loc::Gpr(d);
+        if in_d(self, b) && !in_d(self, a) && ins.op.has(crate::jit::ir::flag::COMM) {
             std::mem::swap(&mut a, &mut b);
         }
-        if b == d && a != d {
-            // `d` is about to be overwritten with `a`: keep `b` in scratch.
-            self.mov_g(RCX, b, true);
-            b = RCX;
-        }
-        self.mov_g(d, a, wide);
+        // `b` from its register or spill slot; one in `d`, which is about to be
+        // overwritten with `a`, from scratch.
+        let b = match self.loc(b) {
+            Loc::Spill(i) if self.konst(b).is_none() => Err(spill_off(i)),
+            _ if in_d(self, b) && !in_d(self, a) => {
+                self.mov_g(RCX, d, true);
+                Ok(RCX)
+            }
+            _ => Ok(self.gpr(b, RCX)),
+        };
+        let ra = self.gpr(a, d);
+        self.mov_g(d, ra, wide);
         macro_rules! op_rr {
             ($mn:ident) => {
-                if wide {
-                    dynasm!(self.ops ; .arch x64 ; $mn Rq(d), Rq(b))
-                } else {
-                    dynasm!(self.ops ; .arch x64 ; $mn Rd(d), Rd(b))
+                match (b, wide) {
+                    (Ok(b), true) => dynasm!(self.ops ; .arch x64 ; $mn Rq(d), Rq(b)),
+                    (Ok(b), false) => dynasm!(self.ops ; .arch x64 ; $mn Rd(d), Rd(b)),
+                    (Err(o), true) => dynasm!(self.ops ; .arch x64 ; $mn Rq(d), QWORD [Rq(CTX) + o]),
+                    (Err(o), false) => dynasm!(self.ops ; .arch x64 ; $mn Rd(d), DWORD [Rq(CTX) + o]),
                 }
             };
         }
@@ -1538,6 +1549,41 @@ impl Cg<'_, '_> {
             _ => op_rr!(imul),
         }
         self.finish_g(r, d);
+    }
+
+    /// `d = a op k` for an immediate `k`: `imul` and `lea` take `a` where it is, the
+    /// others start from `d = a` (loaded straight into `d` when spilled or constant).
+    fn alu_imm(&mut self, ins: &Ins, d: u8, k: i32) {
+        let wide = ins.ty == Ty::I64;
+        let a = self.gpr(ins.a, d);
+        match (ins.op, wide) {
+            (Op::Mul, true) => return dynasm!(self.ops ; .arch x64 ; imul Rq(d), Rq(a), k),
+            (Op::Mul, false) => return dynasm!(self.ops ; .arch x64 ; imul Rd(d), Rd(a), k),
+            (Op::Add, true) if a != d => {
+                return dynasm!(self.ops ; .arch x64 ; lea Rq(d), [Rq(a) + k]);
+            }
+            (Op::Add, false) if a != d => {
+                return dynasm!(self.ops ; .arch x64 ; lea Rd(d), [Rq(a) + k]);
+            }
+            _ => {}
+        }
+        self.mov_g(d, a, wide);
+        macro_rules! op_imm {
+            ($mn:ident) => {
+                if wide {
+                    dynasm!(self.ops ; .arch x64 ; $mn Rq(d), k)
+                } else {
+                    dynasm!(self.ops ; .arch x64 ; $mn Rd(d), k)
+                }
+            };
+        }
+        match ins.op {
+            Op::Add => op_imm!(add),
+            Op::Sub => op_imm!(sub),
+            Op::And => op_imm!(and),
+            Op::Or => op_imm!(or),
+            _ => op_imm!(xor),
+        }
     }
 
     /// `d = a + (index << k)` as one `lea` (see [`Arch::fuses`]), with a constant `a`
@@ -1660,30 +1706,39 @@ impl Cg<'_, '_> {
         self.finish_g(r, d);
     }
 
+    /// Float add, sub, mul, div: `d = a op b`. With AVX one three-operand instruction;
+    /// otherwise `d = a` first, with a commutative operation's operands swapped when `b`
+    /// is already in `d`.
     fn fbin(&mut self, r: Ref, ins: &Ins) {
         let f32 = ins.ty == Ty::F32;
         let d = self.dst_f(r);
         let mut b = self.fpr(ins.b, XS1);
-        let a = self.fpr(ins.a, XS0);
-        if b == d && a != d {
-            self.mov_f(XS1, b);
-            b = XS1;
-        }
-        self.mov_f(d, a);
+        let mut a = self.fpr(ins.a, XS0);
         macro_rules! fop {
-            ($ss:ident, $sd:ident) => {
-                if f32 {
-                    dynasm!(self.ops ; .arch x64 ; $ss Rx(d), Rx(b))
-                } else {
-                    dynasm!(self.ops ; .arch x64 ; $sd Rx(d), Rx(b))
+            ($ss:ident, $sd:ident, $vss:ident, $vsd:ident) => {
+                match (self.feat.avx, f32) {
+                    (true, true) => dynasm!(self.ops ; .arch x64 ; $vss Rx(d), Rx(a), Rx(b)),
+                    (true, false) => dynasm!(self.ops ; .arch x64 ; $vsd Rx(d), Rx(a), Rx(b)),
+                    (false, true) => dynasm!(self.ops ; .arch x64 ; $ss Rx(d), Rx(b)),
+                    (false, false) => dynasm!(self.ops ; .arch x64 ; $sd Rx(d), Rx(b)),
                 }
             };
         }
+        if !self.feat.avx {
+            if b == d && a != d && matches!(ins.op, Op::Add | Op::Mul) {
+                std::mem::swap(&mut a, &mut b);
+            }
+            if b == d && a != d {
+                self.mov_f(XS1, b);
+                b = XS1;
+            }
+            self.mov_f(d, a);
+        }
         match ins.op {
-            Op::Add => fop!(addss, addsd),
-            Op::Sub => fop!(subss, subsd),
-            Op::Mul => fop!(mulss, mulsd),
-            _ => fop!(divss, divsd),
+            Op::Add => fop!(addss, addsd, vaddss, vaddsd),
+            Op::Sub => fop!(subss, subsd, vsubss, vsubsd),
+            Op::Mul => fop!(mulss, mulsd, vmulss, vmulsd),
+            _ => fop!(divss, divsd, vdivss, vdivsd),
         }
         self.finish_f(r, d);
     }
@@ -1702,6 +1757,8 @@ impl Cg<'_, '_> {
             let d = self.dst_f(r);
             self.mov_f(d, XS0);
             self.finish_f(r, d);
+        } else if self.alloc.fused[ins.c.idx()] {
+            self.select_cmp(r, ins);
         } else {
             let a = self.gpr(ins.a, RAX);
             self.mov_g(RAX, a, true);
@@ -1711,6 +1768,61 @@ impl Cg<'_, '_> {
             let d = self.dst_g(r);
             self.mov_g(d, RAX, true);
             self.finish_g(r, d);
+        }
+    }
+
+    /// An integer select on a comparison fused into it (see [`Arch::fuses`]): `a` in
+    /// `rdx`, the comparison (which may use `rax` and `rcx`), then `b` moved over `a`
+    /// unless the condition holds. Moves leave the flags alone; nothing between the
+    /// comparison and the `cmov` zeroes a register with `xor`.
+    fn select_cmp(&mut self, r: Ref, ins: &Ins) {
+        let a = self.gpr(ins.a, RDX);
+        self.mov_g(RDX, a, true);
+        let cmp = *self.ins(ins.c);
+        let Flags::One(cc) = self.compare(cmp.cond(), cmp.a, cmp.b) else {
+            unreachable!("an integer comparison sets one condition");
+        };
+        let b = match self.loc(ins.b) {
+            Loc::Gpr(g) => Ok(g),
+            Loc::Spill(i) => Err(spill_off(i)),
+            Loc::Fpr(x) => {
+                dynasm!(self.ops ; .arch x64 ; movq rcx, Rx(x));
+                Ok(RCX)
+            }
+            Loc::None => {
+                dynasm!(self.ops ; .arch x64 ; mov ecx, 0);
+                Ok(RCX)
+            }
+        };
+        self.cmov(cc.negate(), RDX, b);
+        let d = self.dst_g(r);
+        self.mov_g(d, RDX, true);
+        self.finish_g(r, d);
+    }
+
+    /// `d = s` (a register, or a spill slot's offset) if condition `cc` holds.
+    fn cmov(&mut self, cc: Jcc, d: u8, s: Result<u8, i32>) {
+        macro_rules! cmov {
+            ($mn:ident) => {
+                match s {
+                    Ok(g) => dynasm!(self.ops ; .arch x64 ; $mn Rq(d), Rq(g)),
+                    Err(o) => dynasm!(self.ops ; .arch x64 ; $mn Rq(d), QWORD [Rq(CTX) + o]),
+                }
+            };
+        }
+        match cc {
+            Jcc::E => cmov!(cmove),
+            Jcc::Ne => cmov!(cmovne),
+            Jcc::L => cmov!(cmovl),
+            Jcc::Le => cmov!(cmovle),
+            Jcc::G => cmov!(cmovg),
+            Jcc::Ge => cmov!(cmovge),
+            Jcc::B => cmov!(cmovb),
+            Jcc::Be => cmov!(cmovbe),
+            Jcc::A => cmov!(cmova),
+            Jcc::Ae => cmov!(cmovae),
+            Jcc::P => cmov!(cmovp),
+            Jcc::Np => cmov!(cmovnp),
         }
     }
 

@@ -41,7 +41,7 @@ pub(crate) fn fold(ir: &mut Ir<'_>, ins: Ins) -> Result<Option<Folded>, IrFull> 
             ..ins
         })));
     }
-    if !konst && (widen(ir, ins.a, ins.aux) || widen_base(ir, &ins)) {
+    if !konst && (widen(ir, ins.a, ins.aux) || widen_base(ir, &ins) || widen_offset(ir, &ins)) {
         return Ok(Some(Folded::Ref(Ref::NONE)));
     }
     Ok(None)
@@ -82,6 +82,48 @@ fn widen_base(ir: &mut Ir<'_>, ins: &Ins) -> bool {
     [(sum.a, sum.b), (sum.b, sum.a)]
         .into_iter()
         .any(|(base, x)| max_value(ir, x, 8).is_some_and(|m| widen(ir, base, ins.aux + m)))
+}
+
+/// Checks address `base + k` (`k` a constant) through a recent check of `base + j`
+/// with `j <= k`, widened by `k - j`: a struct's fields off one pointer, each address
+/// its own sum, need one check. When `base + j` wraps, so does `base + k`, by the same
+/// 2^32; when it does not, the widened check shows `base + k` does not either.
+fn widen_offset(ir: &mut Ir<'_>, ins: &Ins) -> bool {
+    let Some((base, k)) = offset(ir, ins.a) else {
+        return false;
+    };
+    let n = ir.len();
+    let earlier = (n.saturating_sub(64)..n).rev().find_map(|i| {
+        let c = &ir.ins[i];
+        if c.op != Op::Bound || ir.cse.is_stale(Ref(i as u32)) {
+            return None;
+        }
+        let (b, j) = offset(ir, c.a)?;
+        (b == base && j <= k).then_some((i, k - j))
+    });
+    match earlier {
+        Some((i, d)) => {
+            let aux = &mut ir.ins[i].aux;
+            *aux = (*aux).max(d + ins.aux);
+            true
+        }
+        None => false,
+    }
+}
+
+/// An i32 address as a value plus a constant: `(base, k)` for `base + k`, `(r, 0)` for
+/// anything else that is not a constant.
+fn offset(ir: &Ir<'_>, r: Ref) -> Option<(Ref, u64)> {
+    if ir.konst(r).is_some() || ir.cse.is_stale(r) {
+        return None;
+    }
+    let ins = ir.get(r);
+    if ins.op == Op::Add && ins.ty == Ty::I32 && !ir.cse.is_stale(ins.a) {
+        if let Some(k) = ir.konst(ins.b) {
+            return Some((ins.a, k));
+        }
+    }
+    Some((r, 0))
 }
 
 /// An upper bound of the i32 value `r` (unsigned), if its computation shows one.
