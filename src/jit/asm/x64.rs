@@ -327,6 +327,15 @@ impl Cg<'_, '_> {
         }
     }
 
+    /// `r`'s value as an instruction's source operand: its register, its spill slot's
+    /// offset from the context (`Err`), or `scratch` holding it.
+    fn operand(&mut self, r: Ref, scratch: u8) -> Result<u8, i32> {
+        match self.loc(r) {
+            Loc::Spill(i) if self.konst(r).is_none() => Err(spill_off(i)),
+            _ => Ok(self.gpr(r, scratch)),
+        }
+    }
+
     /// `r`'s value in a float register: its own, or `scratch`. A blinded constant is
     /// unmasked through `rdx`, which no caller holds anything in at that point.
     fn fpr(&mut self, r: Ref, scratch: u8) -> u8 {
@@ -1491,11 +1500,19 @@ impl Cg<'_, '_> {
             }
             dynasm!(self.ops ; .arch x64 ; movzx Rd(d), al);
         } else {
-            dynasm!(self.ops ; .arch x64 ; xor edx, edx);
+            // Zeroed before the comparison (`xor` sets flags): `d` itself, unless it
+            // holds an operand or is the comparison's scratch `rax`.
+            let holds = |cg: &Self, x: Ref| cg.konst(x).is_none() && cg.loc(x) == Loc::Gpr(d);
+            let z = if d == RAX || holds(self, ins.a) || holds(self, ins.b) {
+                RDX
+            } else {
+                d
+            };
+            dynasm!(self.ops ; .arch x64 ; xor Rd(z), Rd(z));
             if let Flags::One(cc) = self.compare(ins.cond(), ins.a, ins.b) {
-                self.setcc(cc, RDX);
+                self.setcc(cc, z);
             }
-            self.mov_g(d, RDX, false);
+            self.mov_g(d, z, false);
         }
         self.finish_g(r, d);
     }
@@ -1519,17 +1536,28 @@ impl Cg<'_, '_> {
             std::mem::swap(&mut a, &mut b);
         }
         // `b` from its register or spill slot; one in `d`, which is about to be
-        // overwritten with `a`, from scratch.
+        // overwritten with `a`, from scratch. `d = a - d` is `-d + a`.
+        let negated = ins.op == Op::Sub && in_d(self, b) && !in_d(self, a);
         let b = match self.loc(b) {
-            Loc::Spill(i) if self.konst(b).is_none() => Err(spill_off(i)),
+            _ if negated => {
+                if wide {
+                    dynasm!(self.ops ; .arch x64 ; neg Rq(d));
+                } else {
+                    dynasm!(self.ops ; .arch x64 ; neg Rd(d));
+                }
+                self.operand(a, RCX)
+            }
             _ if in_d(self, b) && !in_d(self, a) => {
                 self.mov_g(RCX, d, true);
                 Ok(RCX)
             }
-            _ => Ok(self.gpr(b, RCX)),
+            _ => self.operand(b, RCX),
         };
-        let ra = self.gpr(a, d);
-        self.mov_g(d, ra, wide);
+        if !negated {
+            let ra = self.gpr(a, d);
+            self.mov_g(d, ra, wide);
+        }
+        let op = if negated { Op::Add } else { ins.op };
         macro_rules! op_rr {
             ($mn:ident) => {
                 match (b, wide) {
@@ -1540,7 +1568,7 @@ impl Cg<'_, '_> {
                 }
             };
         }
-        match ins.op {
+        match op {
             Op::Add => op_rr!(add),
             Op::Sub => op_rr!(sub),
             Op::And => op_rr!(and),
@@ -1625,7 +1653,7 @@ impl Cg<'_, '_> {
         let d = self.dst_g(r);
         if let Some(k) = self.konst(ins.b) {
             let k = (k & if wide { 63 } else { 31 }) as i8;
-            let a = self.gpr(ins.a, RCX);
+            let a = self.gpr(ins.a, d);
             self.mov_g(d, a, wide);
             macro_rules! sh_imm {
                 ($mn:ident) => {
@@ -1646,16 +1674,17 @@ impl Cg<'_, '_> {
             self.finish_g(r, d);
             return;
         }
+        // The count in `cl` first: `d` may hold it.
         let b = self.gpr(ins.b, RCX);
         self.mov_g(RCX, b, true);
-        let a = self.gpr(ins.a, RAX);
-        self.mov_g(RAX, a, wide);
+        let a = self.gpr(ins.a, d);
+        self.mov_g(d, a, wide);
         macro_rules! sh_cl {
             ($mn:ident) => {
                 if wide {
-                    dynasm!(self.ops ; .arch x64 ; $mn rax, cl)
+                    dynasm!(self.ops ; .arch x64 ; $mn Rq(d), cl)
                 } else {
-                    dynasm!(self.ops ; .arch x64 ; $mn eax, cl)
+                    dynasm!(self.ops ; .arch x64 ; $mn Rd(d), cl)
                 }
             };
         }
@@ -1666,15 +1695,14 @@ impl Cg<'_, '_> {
             Op::Rotl => sh_cl!(rol),
             _ => sh_cl!(ror),
         }
-        self.mov_g(d, RAX, wide);
         self.finish_g(r, d);
     }
 
     /// Division and remainder (their traps were guarded before).
     fn div(&mut self, r: Ref, ins: &Ins) {
         let wide = ins.ty == Ty::I64;
-        let b = self.gpr(ins.b, RCX);
-        self.mov_g(RCX, b, true);
+        // The divisor where it is (a register or spill slot), or in `rcx`.
+        let b = self.operand(ins.b, RCX);
         let a = self.gpr(ins.a, RAX);
         self.mov_g(RAX, a, wide);
         let done = self.ops.new_dynamic_label();
@@ -1682,18 +1710,28 @@ impl Cg<'_, '_> {
         if ins.op == Op::RemS {
             // `MIN % -1` is 0 in WebAssembly but faults on x86.
             let go = self.ops.new_dynamic_label();
-            if wide {
-                dynasm!(self.ops ; .arch x64 ; cmp rcx, -1);
-            } else {
-                dynasm!(self.ops ; .arch x64 ; cmp ecx, -1);
+            match (b, wide) {
+                (Ok(g), true) => dynasm!(self.ops ; .arch x64 ; cmp Rq(g), -1),
+                (Ok(g), false) => dynasm!(self.ops ; .arch x64 ; cmp Rd(g), -1),
+                (Err(o), true) => dynasm!(self.ops ; .arch x64 ; cmp QWORD [Rq(CTX) + o], -1),
+                (Err(o), false) => dynasm!(self.ops ; .arch x64 ; cmp DWORD [Rq(CTX) + o], -1),
             }
             dynasm!(self.ops ; .arch x64 ; jne =>go ; xor edx, edx ; jmp =>done ; =>go);
         }
         match (signed, wide) {
-            (true, true) => dynasm!(self.ops ; .arch x64 ; cqo ; idiv rcx),
-            (true, false) => dynasm!(self.ops ; .arch x64 ; cdq ; idiv ecx),
-            (false, true) => dynasm!(self.ops ; .arch x64 ; xor edx, edx ; div rcx),
-            (false, false) => dynasm!(self.ops ; .arch x64 ; xor edx, edx ; div ecx),
+            (true, true) => dynasm!(self.ops ; .arch x64 ; cqo),
+            (true, false) => dynasm!(self.ops ; .arch x64 ; cdq),
+            (false, _) => dynasm!(self.ops ; .arch x64 ; xor edx, edx),
+        }
+        match (signed, wide, b) {
+            (true, true, Ok(g)) => dynasm!(self.ops ; .arch x64 ; idiv Rq(g)),
+            (true, false, Ok(g)) => dynasm!(self.ops ; .arch x64 ; idiv Rd(g)),
+            (false, true, Ok(g)) => dynasm!(self.ops ; .arch x64 ; div Rq(g)),
+            (false, false, Ok(g)) => dynasm!(self.ops ; .arch x64 ; div Rd(g)),
+            (true, true, Err(o)) => dynasm!(self.ops ; .arch x64 ; idiv QWORD [Rq(CTX) + o]),
+            (true, false, Err(o)) => dynasm!(self.ops ; .arch x64 ; idiv DWORD [Rq(CTX) + o]),
+            (false, true, Err(o)) => dynasm!(self.ops ; .arch x64 ; div QWORD [Rq(CTX) + o]),
+            (false, false, Err(o)) => dynasm!(self.ops ; .arch x64 ; div DWORD [Rq(CTX) + o]),
         }
         dynasm!(self.ops ; .arch x64 ; =>done);
         let src = if matches!(ins.op, Op::RemS | Op::RemU) {
@@ -1760,13 +1798,21 @@ impl Cg<'_, '_> {
         } else if self.alloc.fused[ins.c.idx()] {
             self.select_cmp(r, ins);
         } else {
-            let a = self.gpr(ins.a, RAX);
-            self.mov_g(RAX, a, true);
-            let b = self.gpr(ins.b, RCX);
-            let c = self.gpr(ins.c, RDX);
-            dynasm!(self.ops ; .arch x64 ; test Rd(c), Rd(c) ; cmove rax, Rq(b));
+            // Built in `d` unless `d` holds `b` or the condition.
             let d = self.dst_g(r);
-            self.mov_g(d, RAX, true);
+            let holds = |cg: &Self, x: Ref| cg.konst(x).is_none() && cg.loc(x) == Loc::Gpr(d);
+            let t = if holds(self, ins.b) || holds(self, ins.c) {
+                RAX
+            } else {
+                d
+            };
+            let b = self.operand(ins.b, RCX);
+            let c = self.gpr(ins.c, RDX);
+            let a = self.gpr(ins.a, t);
+            self.mov_g(t, a, true);
+            dynasm!(self.ops ; .arch x64 ; test Rd(c), Rd(c));
+            self.cmov(Jcc::E, t, b);
+            self.mov_g(d, t, true);
             self.finish_g(r, d);
         }
     }
