@@ -23,7 +23,7 @@
 //! whose target changes part-way (and sometimes traps: out of range, null, wrong
 //! signature), call an imported host function (which on some calls writes memory, the
 //! globals or the table, grows memory, or calls back into the module), load and store
-//! every width at addresses
+//! every width at addresses (masked, strided, or a struct's fields off one base)
 //! that may run out of bounds part-way, divide by values that reach zero (or `MIN / -1`)
 //! part-way, convert floats that leave the integer range or turn NaN part-way, grow, fill
 //! and copy memory, read and write mutable globals, read and write the table
@@ -1157,7 +1157,24 @@ fn address(sub: BoxedStrategy<Expr>) -> BoxedStrategy<Expr> {
             )
         })
         .boxed();
-    pick(vec![(40, masked), (20, strided), (1, sub)])
+    let field = (counter(), select(STRUCT_SIZES), select(FIELDS))
+        .prop_map(|(c, size, f)| field(c, size, f))
+        .boxed();
+    pick(vec![(40, masked), (20, strided), (15, field), (1, sub)])
+}
+
+/// Structs in memory: sizes and field offsets. Large structs run out of memory part-way
+/// through an array of them, between one field and the next too.
+const STRUCT_SIZES: &[i32] = &[24, 56, 1000, 4100];
+const FIELDS: &[i32] = &[0, 8, 20, 48, 1000, 3000];
+
+/// The address of field `f` of struct number `c` of `size` bytes: `c * size + f`.
+fn field(c: Var, size: i32, f: i32) -> Expr {
+    op2(
+        "i32.add",
+        op2("i32.mul", Expr::Get(c), Expr::I32(size)),
+        Expr::I32(f),
+    )
 }
 
 fn offset() -> BoxedStrategy<u32> {
@@ -1167,6 +1184,34 @@ fn offset() -> BoxedStrategy<u32> {
         1 => select(vec![65535u32, 70000]),
     ]
     .boxed()
+}
+
+/// `p.f1 = p.f2 + p.f3` for struct `p` (see [`field`]), in varied widths: loads and a
+/// store off one base at constant offsets, which share one bounds check.
+fn fields() -> BoxedStrategy<Stmt> {
+    let f = || select(FIELDS);
+    let widths = (0..I32_LOADS.len(), 0..I32_LOADS.len(), 0..3usize);
+    (counter(), select(STRUCT_SIZES), (f(), f(), f()), widths)
+        .prop_map(|(c, size, (f1, f2, f3), (l2, l3, s1))| {
+            let load = |op: &'static MemOp, f| Expr::Load {
+                op,
+                offset: 0,
+                align1: false,
+                addr: Box::new(field(c, size, f)),
+            };
+            Stmt::Store {
+                op: &STORES[s1],
+                offset: 0,
+                align1: false,
+                addr: field(c, size, f1),
+                value: op2(
+                    "i32.add",
+                    load(&I32_LOADS[l2], f2),
+                    load(&I32_LOADS[l3], f3),
+                ),
+            }
+        })
+        .boxed()
 }
 
 fn load(ops: &'static [MemOp], sub32: BoxedStrategy<Expr>) -> BoxedStrategy<Expr> {
@@ -1532,6 +1577,7 @@ impl Stmts {
             ),
         ];
         arms.push((2, self.recompute()));
+        arms.push((2, fields()));
         if self.level >= Level::Helper {
             // Calls through the table and to the host, in every other loop body.
             let small32 = by_ty(&self.small, I32);

@@ -295,15 +295,17 @@ fn pure(ins: &Ins) -> bool {
     !ins.op.has(flag::EFFECT) && !ins.op.has(flag::KEEP) && !ins.op.has(flag::GUARD)
 }
 
-/// Or its last, when it already holds every slot's end-of-iteration value and nothing
-/// after it has an effect (a loop that tests its condition at the end): the state there
-/// (accumulator included) is the iteration's end, and resuming, the interpreter takes
-/// the backward branch.
+/// Or its last, when it is a conditional branch's (a loop that tests its condition at
+/// the end), already holds every slot's end-of-iteration value, and nothing after it has
+/// an effect: the state there (accumulator included) is the iteration's end, and
+/// resuming, the interpreter takes the backward branch. A guard on what a call returned
+/// would not do: it resumes at the call, which the trace has made already.
 fn loop_end(ir: &Ir<'_>, modified: &[(u32, Ref)]) -> Option<Snapshot> {
     let last = ir.snaps.last()?;
     let pure = ir.ins[last.at.idx() + 1..].iter().all(pure);
     let ends = modified.iter().all(|m| last.entries.contains(m));
-    (pure && ends && resumes_at_itself(ir, last) && last.frames.is_empty()).then(|| last.clone())
+    (last.branch && pure && ends && resumes_at_itself(ir, last) && last.frames.is_empty())
+        .then(|| last.clone())
 }
 
 /// Instruction `i` as a guard bounding a value by an invariant limit, unsigned.
