@@ -399,14 +399,24 @@ fn split(
     if ins.ty != Ty::I32 || depth == 0 {
         return false;
     }
-    if ir.konst(r).is_some() || invariant(r) {
+    // A constant of 2^31 or more is a negative step as i32 (`i - 1`): in the check's
+    // 64-bit sum it would go past 4 GiB, and the check would fail on every entry.
+    let negative = |k: u64| (k & 0xFFFF_FFFF) >= 1 << 31;
+    if let Some(k) = ir.konst(r) {
+        out.terms.push(r);
+        return !negative(k);
+    }
+    if invariant(r) {
         out.terms.push(r);
         return true;
     }
     let term = match ins.op {
         Op::Shl => ir.konst(ins.b).map(|k| (ins.a, 1 << (k & 31))),
         // An i32 constant is below 2^32: the check's 64-bit sums cannot wrap.
-        Op::Mul => ir.konst(ins.b).map(|k| (ins.a, k & 0xFFFF_FFFF)),
+        Op::Mul => ir
+            .konst(ins.b)
+            .filter(|&k| !negative(k))
+            .map(|k| (ins.a, k & 0xFFFF_FFFF)),
         Op::Sload => Some((r, 1)),
         _ => None,
     };
