@@ -246,6 +246,18 @@ fn fusions<A: Arch>(ir: &Ir<'_>, loop_at: Option<usize>) -> Vec<bool> {
     fused
 }
 
+/// The spill slot of a value being spilled: its dead PHI left side's, when `left` is
+/// spilled (no move at the loop's end then), or a fresh one.
+fn spill_slot(loc: &[Loc], left: Ref, spills: &mut usize) -> Loc {
+    match (!left.is_none()).then(|| loc[left.idx()]) {
+        Some(l @ Loc::Spill(_)) => l,
+        _ => {
+            *spills += 1;
+            Loc::Spill(*spills as u16 - 1)
+        }
+    }
+}
+
 fn has_value(ins: &Ins) -> bool {
     ins.ty != Ty::Void && !matches!(ins.op, Op::K | Op::Nop | Op::Loop)
 }
@@ -417,13 +429,12 @@ pub(crate) fn allocate<A: Arch>(
         match victim {
             Some((k, e, r)) if e > end[i] => {
                 loc[i] = loc[r];
-                loc[r] = Loc::Spill(spills as u16);
+                loc[r] = spill_slot(&loc, coalesce[r], &mut spills);
                 active.swap_remove(k);
                 active.push((end[i], i));
             }
-            _ => loc[i] = Loc::Spill(spills as u16),
+            _ => loc[i] = spill_slot(&loc, left, &mut spills),
         }
-        spills += 1;
     }
     Ok(Alloc {
         loc,
