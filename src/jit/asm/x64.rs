@@ -982,14 +982,12 @@ impl Cg<'_, '_> {
                     dynasm!(self.ops ; .arch x64 ; cmp Rd(ra), k);
                 }
             }
-            None => {
-                let rb = self.gpr(b, RCX);
-                if wide {
-                    dynasm!(self.ops ; .arch x64 ; cmp Rq(ra), Rq(rb));
-                } else {
-                    dynasm!(self.ops ; .arch x64 ; cmp Rd(ra), Rd(rb));
-                }
-            }
+            None => match (self.operand(b, RCX), wide) {
+                (Ok(rb), true) => dynasm!(self.ops ; .arch x64 ; cmp Rq(ra), Rq(rb)),
+                (Ok(rb), false) => dynasm!(self.ops ; .arch x64 ; cmp Rd(ra), Rd(rb)),
+                (Err(o), true) => dynasm!(self.ops ; .arch x64 ; cmp Rq(ra), QWORD [Rq(CTX) + o]),
+                (Err(o), false) => dynasm!(self.ops ; .arch x64 ; cmp Rd(ra), DWORD [Rq(CTX) + o]),
+            },
         }
         Flags::One(match c {
             Cond::Eq => Jcc::E,
