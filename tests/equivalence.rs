@@ -7,7 +7,8 @@
 //! threshold (1, 2 or the default 10), so exits grow side traces (and side traces their
 //! own) that link back to their root, to inner loops' traces, or to the interpreter; and
 //! a third of the runs allow only 3 live traces (`maxtrace`), so trees are evicted and
-//! recorded again all the time. Each run calls the
+//! recorded again all the time; a quarter compile with the architecture's baseline
+//! instructions only (`cpuext=0`). Each run calls the
 //! exported `run` twice in its store, so the second call enters the traces the first one
 //! left, from another state (after a trap, too). After every call, everything the two runs
 //! can observe must be identical: the results (floats by bits, any NaN equal to any NaN),
@@ -452,21 +453,22 @@ struct Case {
 /// The tunables a JIT run sets: when loops are recorded (`hotloop`), when exits grow
 /// side traces (`hotexit`), how many traces live at once (`maxtrace`), and how many
 /// targets a `call_indirect` site inlines before traces call through it natively
-/// (`maxpoly`).
+/// (`maxpoly`), and whether code may use the CPU's instruction-set extensions (`cpuext`).
 #[derive(Clone, Copy, Debug)]
 struct Jit {
     hotloop: u32,
     hotexit: u32,
     maxtrace: u32,
     maxpoly: u32,
+    cpuext: u32,
 }
 
 impl std::fmt::Display for Jit {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "hotloop={} hotexit={} maxtrace={} maxpoly={}",
-            self.hotloop, self.hotexit, self.maxtrace, self.maxpoly
+            "hotloop={} hotexit={} maxtrace={} maxpoly={} cpuext={}",
+            self.hotloop, self.hotexit, self.maxtrace, self.maxpoly, self.cpuext
         )
     }
 }
@@ -1829,16 +1831,20 @@ fn case() -> BoxedStrategy<Case> {
         select(HOTEXITS.to_vec()),
         select(MAXTRACES.to_vec()),
         select(MAXPOLYS.to_vec()),
+        select(CPUEXTS.to_vec()),
     )
-        .prop_map(|(program, hotloop, hotexit, maxtrace, maxpoly)| Case {
-            program,
-            jit: Jit {
-                hotloop,
-                hotexit,
-                maxtrace,
-                maxpoly,
+        .prop_map(
+            |(program, hotloop, hotexit, maxtrace, maxpoly, cpuext)| Case {
+                program,
+                jit: Jit {
+                    hotloop,
+                    hotexit,
+                    maxtrace,
+                    maxpoly,
+                    cpuext,
+                },
             },
-        })
+        )
         .boxed()
 }
 
@@ -2784,6 +2790,11 @@ const MAXTRACES: [u32; 3] = [4000, 4000, 3];
 /// targets make sites megamorphic (calls through them run natively, `CallAny`).
 const MAXPOLYS: [u32; 3] = [4, 1, 0];
 
+/// Every `cpuext` the suite uses: the CPU's extensions (the default), and in a quarter of
+/// the runs the architecture's baseline instructions only (on x86-64: no LZCNT, BMI1,
+/// POPCNT, SSE4.1 or AVX, whose fallbacks would otherwise go untested here).
+const CPUEXTS: [u32; 4] = [1, 1, 1, 0];
+
 thread_local! {
     /// The JIT statistics of the last JIT run on this thread (for the tally).
     static LAST_STATS: RefCell<spur::JitStats> = RefCell::default();
@@ -2818,6 +2829,8 @@ fn observe(wasm: &[u8], mode: Mode, args: &[i32]) -> Vec<Observation> {
                 .jit_param("maxtrace", jit.maxtrace)
                 .unwrap()
                 .jit_param("maxpoly", jit.maxpoly)
+                .unwrap()
+                .jit_param("cpuext", jit.cpuext)
                 .unwrap();
         }
     }
@@ -3295,6 +3308,7 @@ fn equivalent_at_every_hotloop(wat: &str, args: &[i32]) -> Vec<Observation> {
                 hotexit,
                 maxtrace: 4000,
                 maxpoly: 1,
+                cpuext: 1,
             };
             if let Err(e) = compare(&wasm, jit, args) {
                 panic!("{e}\n{wat}");

@@ -151,9 +151,12 @@
 //! architecture trait; machine code lives in one reserved region that is never writable and
 //! executable at once, and constants from the module that need more than 16 bits appear
 //! in it only XORed with a per-trace random key (constant blinding, the `blind` tunable).
+//! The x86-64 backend uses the extensions the CPU reports (LZCNT, BMI1, POPCNT, SSE4.1,
+//! and AVX's three-operand float arithmetic), or only SSE2 with the `cpuext` tunable at 0.
 //! Bounds checks are explicit guards; FOLD turns a check on an address with a known
-//! maximum into a constant check, which LOOP hoists, and drops checks below the module's
-//! declared memory minimum; LOOP replaces a loop's checks on an induction variable by
+//! maximum into a constant check, which LOOP hoists, drops checks below the module's
+//! declared memory minimum, and widens an earlier check of the same base (plus a smaller
+//! constant) instead of adding one; LOOP replaces a loop's checks on an induction variable by
 //! one before the loop, for the variable at its limit (`opt::bounds::hoist`). Snapshots keep only the slots live where they resume (a
 //! liveness analysis of the function's bytecode). A guard's exit resumes
 //! the interpreter *at the guarded instruction*, which re-executes it: a trap is raised by

@@ -4,7 +4,10 @@
 //! memory minimum (memory never shrinks). A computed address with a known maximum is
 //! checked as that constant instead, which LOOP then hoists. Otherwise the check folds
 //! into a recent check of the same base, widened to cover this access: one check of
-//! the largest offset then stands for several accesses off one base.
+//! the largest offset then stands for several accesses off one base. The base may be
+//! the address itself, or a value the address adds a constant to: a check of `p + 8`
+//! widens an earlier one of `p + 0` or `p + 4` (never of `p + 16`), so a struct's fields
+//! off one pointer share one check.
 //!
 //! Invariant: a check is only ever made stricter, never dropped while it could fail.
 //! When a widened check fails, its exit resumes the interpreter at the earlier access,
