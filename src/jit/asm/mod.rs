@@ -103,6 +103,10 @@ pub(crate) struct Unit {
     pub(crate) blind: Option<u64>,
     /// Only the architecture's baseline instructions, none of the extensions the CPU
     /// reports (the `cpuext` tunable at 0).
+    #[cfg_attr(
+        not(target_arch = "x86_64"),
+        allow(dead_code, reason = "the AArch64 backend uses no extensions")
+    )]
     pub(crate) baseline: bool,
     /// What `Helper::HostCall` calls: the running driver's typed host call (see
     /// `HostTrampoline::trace_call`), or `None` for the untyped helper.

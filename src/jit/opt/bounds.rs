@@ -121,10 +121,12 @@ fn offset(ir: &Ir<'_>, r: Ref) -> Option<(Ref, u64)> {
         return None;
     }
     let ins = ir.get(r);
-    if ins.op == Op::Add && ins.ty == Ty::I32 && !ir.cse.is_stale(ins.a) {
-        if let Some(k) = ir.konst(ins.b) {
-            return Some((ins.a, k));
-        }
+    if ins.op == Op::Add
+        && ins.ty == Ty::I32
+        && !ir.cse.is_stale(ins.a)
+        && let Some(k) = ir.konst(ins.b)
+    {
+        return Some((ins.a, k));
     }
     Some((r, 0))
 }
