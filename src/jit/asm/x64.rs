@@ -64,6 +64,18 @@ const OFF_SAVE: i32 = OFF_WORDS + 8 * word::SAVE as i32;
 const OFF_PARK: i32 = OFF_WORDS + 8 * word::PARK as i32;
 const OFF_SPILL: i32 = OFF_WORDS + 8 * word::SPILL as i32;
 
+/// `mn d, k`: an instruction on register `d` (all 64 bits when `wide`, else the low 32,
+/// which zero-extends) and an immediate.
+macro_rules! reg_imm {
+    ($cg:expr, $mn:ident, $wide:expr, $d:expr, $k:expr) => {
+        if $wide {
+            dynasm!($cg.ops ; .arch x64 ; $mn Rq($d), $k)
+        } else {
+            dynasm!($cg.ops ; .arch x64 ; $mn Rd($d), $k)
+        }
+    };
+}
+
 /// The x86-64 backend.
 pub(crate) struct X64;
 
@@ -1594,21 +1606,12 @@ impl Cg<'_, '_> {
             _ => {}
         }
         self.mov_g(d, a, wide);
-        macro_rules! op_imm {
-            ($mn:ident) => {
-                if wide {
-                    dynasm!(self.ops ; .arch x64 ; $mn Rq(d), k)
-                } else {
-                    dynasm!(self.ops ; .arch x64 ; $mn Rd(d), k)
-                }
-            };
-        }
         match ins.op {
-            Op::Add => op_imm!(add),
-            Op::Sub => op_imm!(sub),
-            Op::And => op_imm!(and),
-            Op::Or => op_imm!(or),
-            _ => op_imm!(xor),
+            Op::Add => reg_imm!(self, add, wide, d, k),
+            Op::Sub => reg_imm!(self, sub, wide, d, k),
+            Op::And => reg_imm!(self, and, wide, d, k),
+            Op::Or => reg_imm!(self, or, wide, d, k),
+            _ => reg_imm!(self, xor, wide, d, k),
         }
     }
 
@@ -1653,21 +1656,12 @@ impl Cg<'_, '_> {
             let k = (k & if wide { 63 } else { 31 }) as i8;
             let a = self.gpr(ins.a, d);
             self.mov_g(d, a, wide);
-            macro_rules! sh_imm {
-                ($mn:ident) => {
-                    if wide {
-                        dynasm!(self.ops ; .arch x64 ; $mn Rq(d), k)
-                    } else {
-                        dynasm!(self.ops ; .arch x64 ; $mn Rd(d), k)
-                    }
-                };
-            }
             match ins.op {
-                Op::Shl => sh_imm!(shl),
-                Op::ShrS => sh_imm!(sar),
-                Op::ShrU => sh_imm!(shr),
-                Op::Rotl => sh_imm!(rol),
-                _ => sh_imm!(ror),
+                Op::Shl => reg_imm!(self, shl, wide, d, k),
+                Op::ShrS => reg_imm!(self, sar, wide, d, k),
+                Op::ShrU => reg_imm!(self, shr, wide, d, k),
+                Op::Rotl => reg_imm!(self, rol, wide, d, k),
+                _ => reg_imm!(self, ror, wide, d, k),
             }
             self.finish_g(r, d);
             return;
