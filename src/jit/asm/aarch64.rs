@@ -700,9 +700,9 @@ impl Cg<'_, '_> {
     /// 32-bit offsets (from the table) to the recorded target's code or another target's
     /// exit stub.
     fn switch(&mut self, r: Ref, ins: &Ins) {
-        let (len, taken) = (ins.aux as u32, (ins.aux >> 32) as u32);
-        let first = self.snap_of[r.idx()];
         let (table, cont) = (self.ops.new_dynamic_label(), self.ops.new_dynamic_label());
+        let switch = moves::SwitchTable::new(ins, self.snap_of[r.idx()], table, cont);
+        let len = switch.len;
         let x = self.gpr(ins.a, T1);
         self.mov_raw(T0, u64::from(len));
         dynasm!(self.ops ; .arch aarch64
@@ -714,13 +714,7 @@ impl Cg<'_, '_> {
             ; br x16
             ; =>cont
         );
-        self.switches.push(moves::SwitchTable {
-            table,
-            cont,
-            first,
-            len,
-            taken,
-        });
+        self.switches.push(switch);
     }
 
     /// The entries that fill the `Switch` tables (see `moves::switch_fills`).

@@ -7,7 +7,7 @@
 use super::{Alloc, Assembled, Loc};
 use crate::jit::ctx::word;
 use crate::jit::fuel::FUEL_SLOT;
-use crate::jit::ir::{Ir, Op, Ref};
+use crate::jit::ir::{Ins, Ir, Op, Ref};
 use crate::jit::record::Abort;
 use dynasmrt::DynamicLabel;
 
@@ -146,6 +146,20 @@ pub(crate) struct SwitchTable {
     pub(crate) first: usize,
     pub(crate) len: u32,
     pub(crate) taken: u32,
+}
+
+impl SwitchTable {
+    /// The table of `Switch` instruction `ins` (`aux`: the number of targets past the
+    /// first, and the recorded one above bit 32), whose first target exits at `first`.
+    pub(crate) fn new(ins: &Ins, first: usize, table: DynamicLabel, cont: DynamicLabel) -> Self {
+        SwitchTable {
+            table,
+            cont,
+            first,
+            len: ins.aux as u32,
+            taken: (ins.aux >> 32) as u32,
+        }
+    }
 }
 
 /// The entries that fill the `Switch` tables (position, value), once every label is

@@ -76,6 +76,20 @@ macro_rules! reg_imm {
     };
 }
 
+/// `mn d, src`: an instruction on register `d` (64 or 32 bits as `reg_imm!`) and a
+/// source that is a register (`Ok`) or a spill slot's offset from the context (`Err`,
+/// see `Cg::operand`).
+macro_rules! reg_src {
+    ($cg:expr, $mn:ident, $wide:expr, $d:expr, $src:expr) => {
+        match ($src, $wide) {
+            (Ok(s), true) => dynasm!($cg.ops ; .arch x64 ; $mn Rq($d), Rq(s)),
+            (Ok(s), false) => dynasm!($cg.ops ; .arch x64 ; $mn Rd($d), Rd(s)),
+            (Err(o), true) => dynasm!($cg.ops ; .arch x64 ; $mn Rq($d), QWORD [Rq(CTX) + o]),
+            (Err(o), false) => dynasm!($cg.ops ; .arch x64 ; $mn Rd($d), DWORD [Rq(CTX) + o]),
+        }
+    };
+}
+
 /// The x86-64 backend.
 pub(crate) struct X64;
 
@@ -339,6 +353,11 @@ impl Cg<'_, '_> {
         }
     }
 
+    /// Whether non-constant `r` lives in register `g`.
+    fn in_reg(&self, r: Ref, g: u8) -> bool {
+        self.konst(r).is_none() && self.loc(r) == Loc::Gpr(g)
+    }
+
     /// `r`'s value as an instruction's source operand: its register, its spill slot's
     /// offset from the context (`Err`), or `scratch` holding it.
     fn operand(&mut self, r: Ref, scratch: u8) -> Result<u8, i32> {
@@ -551,9 +570,9 @@ impl Cg<'_, '_> {
     /// 32-bit offsets (from the table) to the recorded target's code or another target's
     /// exit stub.
     fn switch(&mut self, r: Ref, ins: &Ins) {
-        let (len, taken) = (ins.aux as u32, (ins.aux >> 32) as u32);
-        let first = self.snap_of[r.idx()];
         let (table, cont) = (self.ops.new_dynamic_label(), self.ops.new_dynamic_label());
+        let switch = moves::SwitchTable::new(ins, self.snap_of[r.idx()], table, cont);
+        let len = switch.len;
         let x = self.gpr(ins.a, RCX);
         dynasm!(self.ops ; .arch x64
             ; mov eax, Rd(x)
@@ -566,13 +585,7 @@ impl Cg<'_, '_> {
             ; jmp rax
             ; =>cont
         );
-        self.switches.push(moves::SwitchTable {
-            table,
-            cont,
-            first,
-            len,
-            taken,
-        });
+        self.switches.push(switch);
     }
 
     /// The entries that fill the `Switch` tables (see `moves::switch_fills`).
@@ -994,12 +1007,10 @@ impl Cg<'_, '_> {
                     dynasm!(self.ops ; .arch x64 ; cmp Rd(ra), k);
                 }
             }
-            None => match (self.operand(b, RCX), wide) {
-                (Ok(rb), true) => dynasm!(self.ops ; .arch x64 ; cmp Rq(ra), Rq(rb)),
-                (Ok(rb), false) => dynasm!(self.ops ; .arch x64 ; cmp Rd(ra), Rd(rb)),
-                (Err(o), true) => dynasm!(self.ops ; .arch x64 ; cmp Rq(ra), QWORD [Rq(CTX) + o]),
-                (Err(o), false) => dynasm!(self.ops ; .arch x64 ; cmp Rd(ra), DWORD [Rq(CTX) + o]),
-            },
+            None => {
+                let rb = self.operand(b, RCX);
+                reg_src!(self, cmp, wide, ra, rb);
+            }
         }
         Flags::One(match c {
             Cond::Eq => Jcc::E,
@@ -1512,8 +1523,7 @@ impl Cg<'_, '_> {
         } else {
             // Zeroed before the comparison (`xor` sets flags): `d` itself, unless it
             // holds an operand or is the comparison's scratch `rax`.
-            let holds = |cg: &Self, x: Ref| cg.konst(x).is_none() && cg.loc(x) == Loc::Gpr(d);
-            let z = if d == RAX || holds(self, ins.a) || holds(self, ins.b) {
+            let z = if d == RAX || self.in_reg(ins.a, d) || self.in_reg(ins.b, d) {
                 RDX
             } else {
                 d
@@ -1541,50 +1551,37 @@ impl Cg<'_, '_> {
             return;
         }
         let (mut a, mut b) = (ins.a, ins.b);
-        let in_d = |cg: &Self, x: Ref| cg.konst(x).is_none() && cg.loc(x) == Loc::Gpr(d);
-        if in_d(self, b) && !in_d(self, a) && ins.op.has(crate::jit::ir::flag::COMM) {
+        if ins.op.has(crate::jit::ir::flag::COMM) && self.in_reg(b, d) && !self.in_reg(a, d) {
             std::mem::swap(&mut a, &mut b);
         }
-        // `b` from its register or spill slot; one in `d`, which is about to be
-        // overwritten with `a`, from scratch. `d = a - d` is `-d + a`.
-        let negated = ins.op == Op::Sub && in_d(self, b) && !in_d(self, a);
-        let b = match self.loc(b) {
-            _ if negated => {
-                if wide {
-                    dynasm!(self.ops ; .arch x64 ; neg Rq(d));
-                } else {
-                    dynasm!(self.ops ; .arch x64 ; neg Rd(d));
-                }
-                self.operand(a, RCX)
+        // `d = a op b` from `d = a`; a `b` in `d`, which that would overwrite, first goes to
+        // scratch, but `d = a - d` is `-d + a`.
+        let b_in_d = self.in_reg(b, d) && !self.in_reg(a, d);
+        let (op, src) = if b_in_d && ins.op == Op::Sub {
+            if wide {
+                dynasm!(self.ops ; .arch x64 ; neg Rq(d));
+            } else {
+                dynasm!(self.ops ; .arch x64 ; neg Rd(d));
             }
-            _ if in_d(self, b) && !in_d(self, a) => {
+            (Op::Add, self.operand(a, RCX))
+        } else {
+            let src = if b_in_d {
                 self.mov_g(RCX, d, true);
                 Ok(RCX)
-            }
-            _ => self.operand(b, RCX),
-        };
-        if !negated {
+            } else {
+                self.operand(b, RCX)
+            };
             let ra = self.gpr(a, d);
             self.mov_g(d, ra, wide);
-        }
-        let op = if negated { Op::Add } else { ins.op };
-        macro_rules! op_rr {
-            ($mn:ident) => {
-                match (b, wide) {
-                    (Ok(b), true) => dynasm!(self.ops ; .arch x64 ; $mn Rq(d), Rq(b)),
-                    (Ok(b), false) => dynasm!(self.ops ; .arch x64 ; $mn Rd(d), Rd(b)),
-                    (Err(o), true) => dynasm!(self.ops ; .arch x64 ; $mn Rq(d), QWORD [Rq(CTX) + o]),
-                    (Err(o), false) => dynasm!(self.ops ; .arch x64 ; $mn Rd(d), DWORD [Rq(CTX) + o]),
-                }
-            };
-        }
+            (ins.op, src)
+        };
         match op {
-            Op::Add => op_rr!(add),
-            Op::Sub => op_rr!(sub),
-            Op::And => op_rr!(and),
-            Op::Or => op_rr!(or),
-            Op::Xor => op_rr!(xor),
-            _ => op_rr!(imul),
+            Op::Add => reg_src!(self, add, wide, d, src),
+            Op::Sub => reg_src!(self, sub, wide, d, src),
+            Op::And => reg_src!(self, and, wide, d, src),
+            Op::Or => reg_src!(self, or, wide, d, src),
+            Op::Xor => reg_src!(self, xor, wide, d, src),
+            _ => reg_src!(self, imul, wide, d, src),
         }
         self.finish_g(r, d);
     }
@@ -1792,8 +1789,7 @@ impl Cg<'_, '_> {
         } else {
             // Built in `d` unless `d` holds `b` or the condition.
             let d = self.dst_g(r);
-            let holds = |cg: &Self, x: Ref| cg.konst(x).is_none() && cg.loc(x) == Loc::Gpr(d);
-            let t = if holds(self, ins.b) || holds(self, ins.c) {
+            let t = if self.in_reg(ins.b, d) || self.in_reg(ins.c, d) {
                 RAX
             } else {
                 d

@@ -44,33 +44,42 @@ pub(crate) fn fold(ir: &mut Ir<'_>, ins: Ins) -> Result<Option<Folded>, IrFull> 
             ..ins
         })));
     }
-    if !konst && (widen(ir, ins.a, ins.aux) || widen_base(ir, &ins) || widen_offset(ir, &ins)) {
+    if !konst && (widen_at(ir, ins.a, ins.aux) || widen_base(ir, &ins)) {
         return Ok(Some(Folded::Ref(Ref::NONE)));
     }
     Ok(None)
 }
 
-/// Widens the latest earlier bounds check on `a` to cover `a + end`, if there is one
-/// that still holds here.
-fn widen(ir: &mut Ir<'_>, a: Ref, end: u64) -> bool {
-    match recent(ir, a) {
-        Some(i) => {
+/// Widens the latest earlier check that covers the start of address `a` to cover `a`
+/// up to `end` bytes past it, if there is one (see [`widen`]).
+fn widen_at(ir: &mut Ir<'_>, a: Ref, end: u64) -> bool {
+    offset(ir, a).is_some_and(|(base, k)| widen(ir, base, k, end))
+}
+
+/// Widens the latest bounds check of `base + j` (`j <= k`, a constant) among the last
+/// 64 instructions that still holds where the next instruction goes (not a pre-loop
+/// check on a loop-carried value) to cover `base + k` up to `end` bytes past it: a
+/// struct's fields off one pointer, each address its own sum, need one check. When
+/// `base + j` wraps, so does `base + k`, by the same 2^32; when it does not, the widened
+/// check shows `base + k` does not either.
+fn widen(ir: &mut Ir<'_>, base: Ref, k: u64, end: u64) -> bool {
+    let n = ir.len();
+    let earlier = (n.saturating_sub(64)..n).rev().find_map(|i| {
+        let c = &ir.ins[i];
+        if c.op != Op::Bound || ir.cse.is_stale(Ref(i as u32)) {
+            return None;
+        }
+        let (b, j) = offset(ir, c.a)?;
+        (b == base && j <= k).then_some((i, k - j))
+    });
+    match earlier {
+        Some((i, d)) => {
             let aux = &mut ir.ins[i].aux;
-            *aux = (*aux).max(end);
+            *aux = (*aux).max(d + end);
             true
         }
         None => false,
     }
-}
-
-/// The latest bounds check on `a` among the last 64 instructions that still holds
-/// where the next instruction goes (not a pre-loop check on a loop-carried value).
-fn recent(ir: &Ir<'_>, a: Ref) -> Option<usize> {
-    let n = ir.len();
-    (n.saturating_sub(64)..n).rev().find(|&i| {
-        let ins = &ir.ins[i];
-        ins.op == Op::Bound && ins.a == a && !ir.cse.is_stale(Ref(i as u32))
-    })
 }
 
 /// Checks address `base + x` (an i32 sum, `x` at most `m`) through a recent bounds
@@ -84,40 +93,13 @@ fn widen_base(ir: &mut Ir<'_>, ins: &Ins) -> bool {
     }
     [(sum.a, sum.b), (sum.b, sum.a)]
         .into_iter()
-        .any(|(base, x)| max_value(ir, x, 8).is_some_and(|m| widen(ir, base, ins.aux + m)))
-}
-
-/// Checks address `base + k` (`k` a constant) through a recent check of `base + j`
-/// with `j <= k`, widened by `k - j`: a struct's fields off one pointer, each address
-/// its own sum, need one check. When `base + j` wraps, so does `base + k`, by the same
-/// 2^32; when it does not, the widened check shows `base + k` does not either.
-fn widen_offset(ir: &mut Ir<'_>, ins: &Ins) -> bool {
-    let Some((base, k)) = offset(ir, ins.a) else {
-        return false;
-    };
-    let n = ir.len();
-    let earlier = (n.saturating_sub(64)..n).rev().find_map(|i| {
-        let c = &ir.ins[i];
-        if c.op != Op::Bound || ir.cse.is_stale(Ref(i as u32)) {
-            return None;
-        }
-        let (b, j) = offset(ir, c.a)?;
-        (b == base && j <= k).then_some((i, k - j))
-    });
-    match earlier {
-        Some((i, d)) => {
-            let aux = &mut ir.ins[i].aux;
-            *aux = (*aux).max(d + ins.aux);
-            true
-        }
-        None => false,
-    }
+        .any(|(base, x)| max_value(ir, x, 8).is_some_and(|m| widen_at(ir, base, ins.aux + m)))
 }
 
 /// An i32 address as a value plus a constant: `(base, k)` for `base + k`, `(r, 0)` for
-/// anything else that is not a constant.
+/// anything else; `None` for a pre-loop value the loop changes.
 fn offset(ir: &Ir<'_>, r: Ref) -> Option<(Ref, u64)> {
-    if ir.konst(r).is_some() || ir.cse.is_stale(r) {
+    if ir.cse.is_stale(r) {
         return None;
     }
     let ins = ir.get(r);
