@@ -44,16 +44,30 @@ pub(crate) fn fold(ir: &mut Ir<'_>, ins: Ins) -> Result<Option<Folded>, IrFull> 
             ..ins
         })));
     }
-    if !konst && (widen_at(ir, ins.a, ins.aux) || widen_base(ir, &ins)) {
+    if !konst
+        && (widen_at(ir, ins.a, ins.aux, Reach::Exact)
+            || widen_base(ir, &ins)
+            || widen_at(ir, ins.a, ins.aux, Reach::Below))
+    {
         return Ok(Some(Folded::Ref(Ref::NONE)));
     }
     Ok(None)
 }
 
-/// Widens the latest earlier check that covers the start of address `a` to cover `a`
-/// up to `end` bytes past it, if there is one (see [`widen`]).
-fn widen_at(ir: &mut Ir<'_>, a: Ref, end: u64) -> bool {
-    offset(ir, a).is_some_and(|(base, k)| widen(ir, base, k, end))
+/// Which earlier checks [`widen`] may widen.
+#[derive(Clone, Copy, PartialEq)]
+enum Reach {
+    /// Only a check of the same address.
+    Exact,
+    /// Also a check of the same base plus a smaller constant.
+    Below,
+}
+
+/// Widens the latest earlier check of address `a` (or, with [`Reach::Below`], of an
+/// address below it off the same base) to cover `a` up to `end` bytes past it, if there
+/// is one (see [`widen`]).
+fn widen_at(ir: &mut Ir<'_>, a: Ref, end: u64, reach: Reach) -> bool {
+    offset(ir, a).is_some_and(|(base, k)| widen(ir, base, k, end, reach))
 }
 
 /// Widens the latest bounds check of `base + j` (`j <= k`, a constant) among the last
@@ -61,8 +75,9 @@ fn widen_at(ir: &mut Ir<'_>, a: Ref, end: u64) -> bool {
 /// check on a loop-carried value) to cover `base + k` up to `end` bytes past it: a
 /// struct's fields off one pointer, each address its own sum, need one check. When
 /// `base + j` wraps, so does `base + k`, by the same 2^32; when it does not, the widened
-/// check shows `base + k` does not either.
-fn widen(ir: &mut Ir<'_>, base: Ref, k: u64, end: u64) -> bool {
+/// check shows `base + k` does not either. No check is widened by 2 GiB or more: that is
+/// a step back as i32 (`p - 4` after `p`), and the widened check would fail every time.
+fn widen(ir: &mut Ir<'_>, base: Ref, k: u64, end: u64, reach: Reach) -> bool {
     let n = ir.len();
     let earlier = (n.saturating_sub(64)..n).rev().find_map(|i| {
         let c = &ir.ins[i];
@@ -70,7 +85,11 @@ fn widen(ir: &mut Ir<'_>, base: Ref, k: u64, end: u64) -> bool {
             return None;
         }
         let (b, j) = offset(ir, c.a)?;
-        (b == base && j <= k).then_some((i, k - j))
+        let covers = match reach {
+            Reach::Exact => j == k,
+            Reach::Below => j <= k,
+        };
+        (b == base && covers && k - j + end < 1 << 31).then_some((i, k - j))
     });
     match earlier {
         Some((i, d)) => {
@@ -93,7 +112,9 @@ fn widen_base(ir: &mut Ir<'_>, ins: &Ins) -> bool {
     }
     [(sum.a, sum.b), (sum.b, sum.a)]
         .into_iter()
-        .any(|(base, x)| max_value(ir, x, 8).is_some_and(|m| widen_at(ir, base, ins.aux + m)))
+        .any(|(base, x)| {
+            max_value(ir, x, 8).is_some_and(|m| widen_at(ir, base, ins.aux + m, Reach::Exact))
+        })
 }
 
 /// An i32 address as a value plus a constant: `(base, k)` for `base + k`, `(r, 0)` for
