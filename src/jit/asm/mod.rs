@@ -152,7 +152,8 @@ impl Assembled {
 /// The result of register allocation.
 pub(crate) struct Alloc {
     pub(crate) loc: Vec<Loc>,
-    /// Last use of every value (its interval's end).
+    /// Last read of every value: by an operand, a snapshot or a back edge's PHI move (a
+    /// PHI's left side keeps its register to the loop's end without being read there).
     pub(crate) end: Vec<u32>,
     /// Position of the `Loop` marker, if the trace loops with PHIs.
     pub(crate) loop_at: Option<usize>,
@@ -353,9 +354,14 @@ pub(crate) fn allocate<A: Arch>(
         mark(snap.acc, at, &mut end);
     }
     let coalesce = coalescing(ir, &phis, &end);
-    for &(left, right) in &phis {
-        mark(left, end_pos, &mut end);
+    for &(_, right) in &phis {
         mark(right, end_pos, &mut end);
+    }
+    // What a native call keeps: the back edge moves a PHI's right side into its left
+    // side's place, so the left side is not read there (its register stays reserved).
+    let last_use = end.clone();
+    for &(left, _) in &phis {
+        mark(left, end_pos, &mut end);
     }
     let mut loc = vec![Loc::None; n];
     let mut free_g: Vec<u8> = A::GPRS.iter().rev().copied().collect();
@@ -442,7 +448,7 @@ pub(crate) fn allocate<A: Arch>(
     }
     Ok(Alloc {
         loc,
-        end,
+        end: last_use,
         loop_at,
         phis,
         spill_top: spills as u16,
