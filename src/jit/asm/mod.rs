@@ -455,3 +455,57 @@ pub(crate) fn allocate<A: Arch>(
         fused,
     })
 }
+
+#[cfg(all(test, any(target_arch = "x86_64", target_arch = "aarch64")))]
+mod tests {
+    use super::*;
+    use crate::jit::ir::{Ins, Snapshot};
+    use bumpalo::Bump;
+
+    fn snapshot(at: Ref) -> Snapshot {
+        Snapshot {
+            pc: std::ptr::null(),
+            frames: Default::default(),
+            entries: Vec::new(),
+            acc: Ref::NONE,
+            at,
+            fuel: 0,
+            branch: false,
+        }
+    }
+
+    /// A native call in a loop keeps what is read after it, a PHI's right side
+    /// defined before it included, but not a PHI's left side whose last read comes
+    /// before it: the back edge overwrites that one.
+    #[test]
+    fn a_call_keeps_what_is_read_after_it() {
+        let arena = Bump::new();
+        let mut ir = Ir::new(&arena, 64, 16);
+        let one = ir.k(Ty::I32, 1).unwrap();
+        let ins = |op, ty, a, b, aux| Ins::new(op, ty, a, b, aux);
+        let acc = ir
+            .push(ins(Op::Sload, Ty::I32, Ref::NONE, Ref::NONE, 0))
+            .unwrap();
+        let i = ir
+            .push(ins(Op::Sload, Ty::I32, Ref::NONE, Ref::NONE, 1))
+            .unwrap();
+        ir.push(ins(Op::Loop, Ty::Void, Ref::NONE, Ref::NONE, 0))
+            .unwrap();
+        let next_i = ir.push(ins(Op::Add, Ty::I32, i, one, 0)).unwrap();
+        ir.push(ins(Op::SlotStore, Ty::Void, acc, Ref::NONE, 2))
+            .unwrap();
+        let call = ir
+            .push(ins(Op::CallTrace, Ty::Void, Ref::NONE, Ref::NONE, 2 << 32))
+            .unwrap();
+        ir.snaps.push(snapshot(call));
+        let next_acc = ir
+            .push(ins(Op::SlotLoad, Ty::I32, Ref::NONE, Ref::NONE, 2))
+            .unwrap();
+        ir.push(ins(Op::Phi, Ty::I32, acc, next_acc, 0)).unwrap();
+        ir.push(ins(Op::Phi, Ty::I32, i, next_i, 0)).unwrap();
+        let alloc = allocate::<Native>(&ir, 0).unwrap();
+        let kept: Vec<Loc> = alloc.live_at(call.idx(), &ir.snaps[0]).collect();
+        assert_eq!(kept, vec![alloc.loc[next_i.idx()]], "{:?}", alloc.loc);
+        assert_ne!(alloc.loc[acc.idx()], Loc::None);
+    }
+}
