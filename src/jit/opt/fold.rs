@@ -60,6 +60,18 @@ pub(crate) fn fold(ir: &mut Ir<'_>, ins: Ins) -> Result<Folded, IrFull> {
             return Ok(Same(Ref::NONE));
         }
     }
+    // `x | k` with `k` not 0 is never 0 (a divisor made odd), so a guard that it is not
+    // 0 holds. Not through a value before the loop that the loop changes.
+    if ins.op == Op::Guard
+        && ins.cond() == Cond::Ne
+        && kb == Some(0)
+        && !ir.cse.is_stale(ins.a)
+        && let src = *ir.get(ins.a)
+        && src.op == Op::Or
+        && ir.konst(src.b).is_some_and(|k| k != 0)
+    {
+        return Ok(Same(Ref::NONE));
+    }
     let int = matches!(ins.ty, Ty::I32 | Ty::I64);
     // Algebraic rules with one constant operand (constants are on the right after CSE's
     // canonical ordering for commutative ops; check both sides).
