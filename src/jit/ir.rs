@@ -562,6 +562,22 @@ pub(crate) struct Snapshot {
     pub(crate) branch: bool,
 }
 
+#[cfg(test)]
+impl Snapshot {
+    /// A guard's snapshot with nothing to write back, for IR built by hand in tests.
+    pub(crate) fn empty(at: Ref) -> Snapshot {
+        Snapshot {
+            pc: std::ptr::null(),
+            frames: Default::default(),
+            entries: Vec::new(),
+            acc: Ref::NONE,
+            at,
+            fuel: 0,
+            branch: false,
+        }
+    }
+}
+
 /// A fast, non-cryptographic hasher for the JIT's maps (keys are small integers and
 /// references; no untrusted keys), after rustc's FxHasher.
 #[derive(Default, Clone, Copy)]

@@ -462,18 +462,6 @@ mod tests {
     use crate::jit::ir::{Ins, Snapshot};
     use bumpalo::Bump;
 
-    fn snapshot(at: Ref) -> Snapshot {
-        Snapshot {
-            pc: std::ptr::null(),
-            frames: Default::default(),
-            entries: Vec::new(),
-            acc: Ref::NONE,
-            at,
-            fuel: 0,
-            branch: false,
-        }
-    }
-
     /// A native call in a loop keeps what is read after it, a PHI's right side
     /// defined before it included, but not a PHI's left side whose last read comes
     /// before it: the back edge overwrites that one.
@@ -497,7 +485,7 @@ mod tests {
         let call = ir
             .push(ins(Op::CallTrace, Ty::Void, Ref::NONE, Ref::NONE, 2 << 32))
             .unwrap();
-        ir.snaps.push(snapshot(call));
+        ir.snaps.push(Snapshot::empty(call));
         let next_acc = ir
             .push(ins(Op::SlotLoad, Ty::I32, Ref::NONE, Ref::NONE, 2))
             .unwrap();

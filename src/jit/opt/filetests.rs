@@ -190,15 +190,7 @@ fn run(input: &str) -> Result<String, String> {
         if ins.op.has(flag::GUARD) && !r.is_none() && r.idx() >= before {
             // A guard's snapshot, as the recorder takes one: here with nothing to write
             // back (what LOOP and BOUNDS decide from snapshots needs one to exist).
-            ir.snaps.push(Snapshot {
-                pc: std::ptr::null(),
-                frames: Default::default(),
-                entries: Vec::new(),
-                acc: Ref::NONE,
-                at: r,
-                fuel: 0,
-                branch: false,
-            });
+            ir.snaps.push(Snapshot::empty(r));
         }
         if let Some(name) = name {
             names.insert(name, r);
