@@ -836,6 +836,7 @@ impl Cg<'_, '_> {
             ; blr x16
             ; ldr x20, [x19, #OFF_SP]
             ; =>handled
+            ; ldr x21, [x19, #OFF_MEM]
         );
         self.after_call(base, saved);
         let l = self.exits[self.snap_of[r.idx()]];
@@ -875,6 +876,7 @@ impl Cg<'_, '_> {
         self.mov_raw(16, helpers::address(Helper::CallAny as u64) as usize as u64);
         dynasm!(self.ops ; .arch aarch64
             ; blr x16
+            ; ldr x21, [x19, #OFF_MEM]
             ; ldr x20, [x19, #OFF_SP]
             ; b =>back
         );
@@ -897,7 +899,9 @@ impl Cg<'_, '_> {
     }
 
     /// After a native call: the context back at this trace's frame, the live values
-    /// back where they were, memory's base reloaded (the callee may have grown it).
+    /// back where they were. Memory's base needs no reload: trace code keeps `x21` equal
+    /// to the context's `mem` (it reloads it after every helper), a callee's too, so only
+    /// the paths through the interpreter (the `CallAny` helper, a nested exit) reload it.
     fn after_call(&mut self, base: u64, saved: &[Loc]) {
         self.shift_frame(-(base as i64), -1);
         for (k, &l) in saved.iter().enumerate() {
@@ -915,7 +919,6 @@ impl Cg<'_, '_> {
         if bytes > 0 {
             dynasm!(self.ops ; .arch aarch64 ; add sp, sp, #bytes);
         }
-        dynasm!(self.ops ; .arch aarch64 ; ldr x21, [x19, #OFF_MEM]);
     }
 
     /// Performs `moves` (destination, source) as if all at once.

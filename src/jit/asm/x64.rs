@@ -715,6 +715,7 @@ impl Cg<'_, '_> {
             ; add rsp, 8
             ; mov r14, [rbx + OFF_SP]
             ; =>handled
+            ; mov r15, [rbx + OFF_MEM]
         );
         self.after_call(base, saved);
         let l = self.exits[self.snap_of[r.idx()]];
@@ -756,6 +757,7 @@ impl Cg<'_, '_> {
             ; mov rax, QWORD helpers::address(Helper::CallAny as u64) as usize as i64
             ; call rax
             ; add rsp, 8
+            ; mov r15, [rbx + OFF_MEM]
             ; mov r14, [rbx + OFF_SP]
             ; jmp =>back
         );
@@ -781,7 +783,9 @@ impl Cg<'_, '_> {
     }
 
     /// After a native call: the context back at this trace's frame, the live values
-    /// back where they were, memory's base reloaded (the callee may have grown it).
+    /// back where they were. Memory's base needs no reload: trace code keeps `r15` equal
+    /// to the context's `mem` (it reloads it after every helper), a callee's too, so only
+    /// the paths through the interpreter (the `CallAny` helper, a nested exit) reload it.
     fn after_call(&mut self, base: u64, saved: &[Loc]) {
         self.shift_frame(-(base as i64), -1);
         if padded(saved) {
@@ -797,7 +801,6 @@ impl Cg<'_, '_> {
                 Loc::None => {}
             }
         }
-        dynasm!(self.ops ; .arch x64 ; mov r15, [rbx + OFF_MEM]);
     }
 
     /// Performs `moves` (destination, source) as if all at once.
