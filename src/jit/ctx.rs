@@ -75,6 +75,12 @@ pub(crate) struct TraceCtx {
     pub(crate) entry_code: *const usize,
     pub(crate) entry_keys: *const u64,
     pub(crate) entries_len: u64,
+    /// Table 0's slot cache (see `entries`): elements, code, keys, and their number,
+    /// never more than table 0's (tables do not shrink).
+    pub(crate) slot_elems: *const u64,
+    pub(crate) slot_code: *const usize,
+    pub(crate) slot_keys: *const u64,
+    pub(crate) slots_len: u64,
     /// The store's `layout` when memory 0, table 0 and the entries were last read.
     layout: u64,
     pub(crate) exit: u32,
@@ -106,6 +112,10 @@ impl TraceCtx {
             entry_code: std::ptr::null(),
             entry_keys: std::ptr::null(),
             entries_len: 0,
+            slot_elems: std::ptr::null(),
+            slot_code: std::ptr::null(),
+            slot_keys: std::ptr::null(),
+            slots_len: 0,
             layout: u64::MAX,
             exit: 0,
             trace: 0,
@@ -174,5 +184,15 @@ impl TraceCtx {
             Some(j) => j.entries.raw(),
             None => (std::ptr::null(), std::ptr::null(), 0),
         };
+        let slots = match (&s.jit, table0) {
+            (Some(j), Some(&t)) => j.entries.raw_slots(t as usize),
+            _ => (std::ptr::null(), std::ptr::null(), std::ptr::null(), 0),
+        };
+        (
+            self.slot_elems,
+            self.slot_code,
+            self.slot_keys,
+            self.slots_len,
+        ) = slots;
     }
 }

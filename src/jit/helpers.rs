@@ -47,6 +47,7 @@ helpers! {
     ElemDrop => elem_drop,
     HostCall => host_call,
     CallAny => call_any,
+    FillSlot => fill_slot,
     CountIcall => count_icall,
     NestedExit => nested_exit,
 }
@@ -353,6 +354,28 @@ extern "C" fn call_any(ctx: *mut TraceCtx, e: u64, ty: u64, _: u64, _: u64) -> u
             u64::from(FAILED)
         }
     }
+}
+
+/// A megamorphic call through table 0 missed the slot cache (see `entries`): caches
+/// slot `i`. Returns 1 (the call tries the cache again, and hits), or 0 when `i` is out
+/// of the table's bounds (the call takes the slow path, which traps).
+extern "C" fn fill_slot(ctx: *mut TraceCtx, i: u64, _: u64, _: u64, _: u64) -> u64 {
+    // SAFETY: as above.
+    let (c, s) = unsafe { parts(ctx) };
+    let Some(&t) = s.instances[s.stack.instance as usize].tables.first() else {
+        return 0;
+    };
+    let elems = &s.tables[t as usize].elems;
+    let (len, k) = (elems.len(), i as u32 as usize);
+    let (Some(&e), Some(j)) = (elems.get(k), s.jit.as_mut()) else {
+        return 0;
+    };
+    if j.entries.fill_slot(t as usize, len, k, e) {
+        // The cache's arrays moved: the context reads them again.
+        s.layout += 1;
+        c.refresh(s);
+    }
+    1
 }
 
 /// Runs WebAssembly function `f` (store index) with its frame at slot `at` in the

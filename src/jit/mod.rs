@@ -102,7 +102,10 @@
 //! no guard on the target. `CallAny` looks the table entry's function up in the store's
 //! native entries (`entries`: the entry of each store function's function trace, keyed
 //! by type id and instance, set when the trace is installed, cleared when its tree
-//! goes) and calls it natively as `CallTrace` does. Anything else (no function trace, a
+//! goes) and calls it natively as `CallTrace` does. A call through table 0 reads its
+//! slot's code from a cache by slot (`entries`' slot caches, checked against the slot's
+//! element at each call), so the code is one load from the slot instead of two: the
+//! mispredicted call waits on that chain. Anything else (no function trace, a
 //! host function, another instance's function, a null, out-of-bounds or mistyped
 //! element) takes the `CallAny` helper: the interpreter runs the function through the
 //! driver, from inside the trace, and the call counts towards the callee's function

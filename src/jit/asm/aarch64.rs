@@ -74,6 +74,10 @@ const OFF_SP_LIMIT: u32 = offset_of!(TraceCtx, sp_limit) as u32;
 const OFF_ENTRY_CODE: u32 = offset_of!(TraceCtx, entry_code) as u32;
 const OFF_ENTRY_KEYS: u32 = offset_of!(TraceCtx, entry_keys) as u32;
 const OFF_ENTRIES_LEN: u32 = offset_of!(TraceCtx, entries_len) as u32;
+const OFF_SLOT_ELEMS: u32 = offset_of!(TraceCtx, slot_elems) as u32;
+const OFF_SLOT_CODE: u32 = offset_of!(TraceCtx, slot_code) as u32;
+const OFF_SLOT_KEYS: u32 = offset_of!(TraceCtx, slot_keys) as u32;
+const OFF_SLOTS_LEN: u32 = offset_of!(TraceCtx, slots_len) as u32;
 const OFF_WORDS: u32 = offset_of!(TraceCtx, words) as u32;
 const OFF_GPR: u32 = OFF_WORDS + 8 * word::GPR as u32;
 const OFF_FPR: u32 = OFF_WORDS + 8 * word::FPR as u32;
@@ -98,6 +102,10 @@ const _: () = {
         OFF_STACK_LIMIT,
         OFF_SP_LIMIT,
         OFF_ENTRY_CODE,
+        OFF_SLOT_ELEMS,
+        OFF_SLOT_CODE,
+        OFF_SLOT_KEYS,
+        OFF_SLOTS_LEN,
         OFF_ENTRY_KEYS,
         OFF_ENTRIES_LEN,
         OFF_WORDS,
@@ -166,9 +174,14 @@ impl Arch for Aarch64 {
     }
 
     /// An integer add takes a shift left by 1, 2 or 3 as its shifted operand.
-    fn fuses(ir: &Ir<'_>, user: &Ins, def: Ref) -> bool {
-        let def = ir.get(def);
-        user.op == Op::Add && user.ty == def.ty && scaled_index(ir, def).is_some()
+    fn fuses(ir: &Ir<'_>, user: &Ins, r: Ref) -> bool {
+        let def = ir.get(r);
+        match user.op {
+            Op::Add => user.ty == def.ty && scaled_index(ir, def).is_some(),
+            // A megamorphic call through table 0 goes by the slot (see `call_slot`).
+            Op::CallAny => user.a == r && def.op == Op::Call && def.aux == Helper::TableGet as u64,
+            _ => false,
+        }
     }
 
     fn retarget(code: &mut [u8], at: u32, base: usize, to: usize) -> bool {
@@ -614,6 +627,13 @@ impl Cg<'_, '_> {
                     dynasm!(self.ops ; .arch aarch64 ; =>at);
                     self.call_any_helper(back, key);
                 }
+                Cold::SlotMiss {
+                    check,
+                    miss,
+                    other,
+                    back,
+                    key,
+                } => self.slot_miss([check, miss, other, back], key),
                 Cold::Unwind {
                     at,
                     r,
@@ -788,8 +808,13 @@ impl Cg<'_, '_> {
             }
         }
         if let Callee::Any { entry, .. } = callee {
-            // Every register is saved: the entry goes to the helper's argument register.
-            let g = self.gpr(entry, T0);
+            // Every register is saved: the entry (or, for a call by the slot, the slot)
+            // goes to the helper's argument register.
+            let src = match self.alloc.fused[entry.idx()] {
+                true => self.ins(entry).a,
+                false => entry,
+            };
+            let g = self.gpr(src, T0);
             dynasm!(self.ops ; .arch aarch64 ; mov x1, X(g));
         }
         self.shift_frame(base as i64, 1);
@@ -802,6 +827,7 @@ impl Cg<'_, '_> {
                 self.ops.extend(0x1400_0000u32.to_le_bytes());
                 dynasm!(self.ops ; .arch aarch64 ; =>back);
             }
+            Callee::Any { entry, key } if self.alloc.fused[entry.idx()] => self.call_slot(key),
             Callee::Any { key, .. } => self.call_entry(key),
         }
         let at = self.ops.new_dynamic_label();
@@ -867,6 +893,78 @@ impl Cg<'_, '_> {
             ; =>back
         );
         self.cold.push(Cold::CallAny { at, back, key });
+    }
+
+    /// Calls the function in slot `x1` of table 0 (`key`: the type id expected, the
+    /// caller's instance), the context already at its frame, through the slot cache
+    /// (see `entries`): the cached code when the slot still holds the cached element and
+    /// its key is `key`. The code is one load from the slot, beside the element's load
+    /// rather than after it. A miss fills the slot and tries again (out of line, see
+    /// [`Cold::SlotMiss`]); an element without code of the expected type takes the
+    /// `CallAny` helper.
+    fn call_slot(&mut self, key: u64) {
+        let [check, miss, other, back] = [(); 4].map(|_| self.ops.new_dynamic_label());
+        dynasm!(self.ops ; .arch aarch64
+            ; =>check
+            ; ldr x9, [x19, #OFF_SLOTS_LEN]
+            ; cmp x1, x9
+            ; b.hs =>miss
+            ; ldr x10, [x19, #OFF_TABLE0]
+            ; ldr x10, [x10, x1, lsl #3]
+            ; ldr x9, [x19, #OFF_SLOT_ELEMS]
+            ; ldr x9, [x9, x1, lsl #3]
+            ; cmp x10, x9
+            ; b.ne =>miss
+            ; ldr x9, [x19, #OFF_SLOT_KEYS]
+            ; ldr x9, [x9, x1, lsl #3]
+        );
+        self.mov_raw(T2, key);
+        dynasm!(self.ops ; .arch aarch64
+            ; cmp x9, x11
+            ; b.ne =>other
+            ; ldr x9, [x19, #OFF_SLOT_CODE]
+            ; ldr x9, [x9, x1, lsl #3]
+            ; adr x11, =>back
+            ; str x11, [sp, #-16]!
+            ; br x9
+            ; =>back
+        );
+        self.cold.push(Cold::SlotMiss {
+            check,
+            miss,
+            other,
+            back,
+            key,
+        });
+    }
+
+    /// `call_slot`'s misses (out of line, see [`Cold::SlotMiss`]): the `FillSlot` helper
+    /// caches the slot and the call tries again; a slot out of the table's bounds, or an
+    /// element without code of the expected type (`x10`), goes to the `CallAny` helper,
+    /// which traps or runs it.
+    fn slot_miss(&mut self, [check, miss, other, back]: [DynamicLabel; 4], key: u64) {
+        let any = self.ops.new_dynamic_label();
+        dynasm!(self.ops ; .arch aarch64
+            ; =>miss
+            ; mov x0, x19
+            // The slot is kept across the call.
+            ; str x1, [sp, #-16]!
+        );
+        self.mov_raw(
+            16,
+            helpers::address(Helper::FillSlot as u64) as usize as u64,
+        );
+        dynasm!(self.ops ; .arch aarch64
+            ; blr x16
+            ; ldr x1, [sp], #16
+            ; cbnz x0, =>check
+            ; movn x1, 0
+            ; b =>any
+            ; =>other
+            ; mov x1, x10
+            ; =>any
+        );
+        self.call_any_helper(back, key);
     }
 
     /// `call_entry`'s fallback (out of line): the `CallAny` helper, then back.

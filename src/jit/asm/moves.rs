@@ -203,6 +203,17 @@ pub(crate) enum Cold<L> {
     /// A megamorphic call whose entry has no native code of the expected type: the
     /// `CallAny` helper runs it, then the code goes on at `back`.
     CallAny { at: L, back: L, key: u64 },
+    /// A megamorphic call through table 0 that missed the slot cache (see `entries`):
+    /// the `FillSlot` helper fills the slot and the call checks the cache at `check`
+    /// again; a slot out of bounds, or (at `other`) an element without code of type
+    /// `key`, goes to the `CallAny` helper, then on at `back`.
+    SlotMiss {
+        check: L,
+        miss: L,
+        other: L,
+        back: L,
+        key: u64,
+    },
     /// A native call (instruction `r`, callee frame at slot `base`) that returned an
     /// exit or failed: the live values `saved` come back, then this trace exits.
     Unwind {

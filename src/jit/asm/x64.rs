@@ -57,6 +57,10 @@ const OFF_SP_LIMIT: i32 = offset_of!(TraceCtx, sp_limit) as i32;
 const OFF_ENTRY_CODE: i32 = offset_of!(TraceCtx, entry_code) as i32;
 const OFF_ENTRY_KEYS: i32 = offset_of!(TraceCtx, entry_keys) as i32;
 const OFF_ENTRIES_LEN: i32 = offset_of!(TraceCtx, entries_len) as i32;
+const OFF_SLOT_ELEMS: i32 = offset_of!(TraceCtx, slot_elems) as i32;
+const OFF_SLOT_CODE: i32 = offset_of!(TraceCtx, slot_code) as i32;
+const OFF_SLOT_KEYS: i32 = offset_of!(TraceCtx, slot_keys) as i32;
+const OFF_SLOTS_LEN: i32 = offset_of!(TraceCtx, slots_len) as i32;
 const OFF_WORDS: i32 = offset_of!(TraceCtx, words) as i32;
 const OFF_GPR: i32 = OFF_WORDS + 8 * word::GPR as i32;
 const OFF_XMM: i32 = OFF_WORDS + 8 * word::FPR as i32;
@@ -140,6 +144,8 @@ impl Arch for X64 {
         let def = ir.get(r);
         match user.op {
             Op::Add => user.ty == def.ty && scaled_index(ir, def).is_some(),
+            // A megamorphic call through table 0 goes by the slot (see `call_slot`).
+            Op::CallAny => user.a == r && def.op == Op::Call && def.aux == Helper::TableGet as u64,
             Op::Select => {
                 user.c == r
                     && def.op == Op::Cmp
@@ -508,6 +514,13 @@ impl Cg<'_, '_> {
                     dynasm!(self.ops ; .arch x64 ; =>at);
                     self.call_any_helper(back, key);
                 }
+                Cold::SlotMiss {
+                    check,
+                    miss,
+                    other,
+                    back,
+                    key,
+                } => self.slot_miss([check, miss, other, back], key),
                 Cold::Unwind {
                     at,
                     r,
@@ -520,6 +533,7 @@ impl Cg<'_, '_> {
                 }
             }
         }
+
         let common = self.ops.new_dynamic_label();
         for k in 0..self.exits.len() {
             let l = self.exits[k];
@@ -671,8 +685,13 @@ impl Cg<'_, '_> {
             dynasm!(self.ops ; .arch x64 ; push rax);
         }
         if let Callee::Any { entry, .. } = callee {
-            // Every register is saved: the entry goes to the helper's argument register.
-            let g = self.gpr(entry, RSI);
+            // Every register is saved: the entry (or, for a call by the slot, the slot)
+            // goes to the helper's argument register.
+            let src = match self.alloc.fused[entry.idx()] {
+                true => self.ins(entry).a,
+                false => entry,
+            };
+            let g = self.gpr(src, RSI);
             if g != RSI {
                 dynasm!(self.ops ; .arch x64 ; mov rsi, Rq(g));
             }
@@ -684,6 +703,7 @@ impl Cg<'_, '_> {
                 self.out.calls.push((at, target));
                 self.ops.extend([0xE8, 0, 0, 0, 0]);
             }
+            Callee::Any { entry, key } if self.alloc.fused[entry.idx()] => self.call_slot(key),
             Callee::Any { key, .. } => self.call_entry(key),
         }
         let at = self.ops.new_dynamic_label();
@@ -729,23 +749,89 @@ impl Cg<'_, '_> {
         let (at, back) = (self.ops.new_dynamic_label(), self.ops.new_dynamic_label());
         // The code is one load from the entry (an entry with code has a key).
         dynasm!(self.ops ; .arch x64
-            ; mov rax, [rbx + OFF_ENTRY_CODE]
             ; cmp rsi, [rbx + OFF_ENTRIES_LEN]
             ; jae =>at
-            ; mov rcx, [rbx + OFF_ENTRY_KEYS]
+            ; mov rax, [rbx + OFF_ENTRY_KEYS]
         );
-        match i32::try_from(key as i64) {
-            Ok(k) => dynasm!(self.ops ; .arch x64 ; cmp QWORD [rcx + rsi * 8], k),
-            Err(_) => dynasm!(self.ops ; .arch x64
-                ; mov rdx, QWORD key as i64
-                ; cmp [rcx + rsi * 8], rdx),
-        }
+        self.cmp_key(key);
         dynasm!(self.ops ; .arch x64
             ; jne =>at
+            ; mov rax, [rbx + OFF_ENTRY_CODE]
             ; call QWORD [rax + rsi * 8]
             ; =>back
         );
         self.cold.push(Cold::CallAny { at, back, key });
+    }
+
+    /// Calls the function in slot `rsi` of table 0 (`key`: the type id expected, the
+    /// caller's instance), the context already at its frame, through the slot cache
+    /// (see `entries`): the cached code when the slot still holds the cached element and
+    /// its key is `key`. The code is one load from the slot, beside the element's load
+    /// rather than after it. A miss fills the slot and tries again (out of line, see
+    /// [`Cg::slot_miss`]); an element without code of the expected type takes the
+    /// `CallAny` helper.
+    fn call_slot(&mut self, key: u64) {
+        let [check, miss, other, back] = [(); 4].map(|_| self.ops.new_dynamic_label());
+        dynasm!(self.ops ; .arch x64
+            ; =>check
+            ; cmp rsi, [rbx + OFF_SLOTS_LEN]
+            ; jae =>miss
+            ; mov rcx, [rbx + OFF_TABLE0]
+            ; mov rcx, [rcx + rsi * 8]
+            ; mov rax, [rbx + OFF_SLOT_ELEMS]
+            ; cmp rcx, [rax + rsi * 8]
+            ; jne =>miss
+            ; mov rax, [rbx + OFF_SLOT_KEYS]
+        );
+        self.cmp_key(key);
+        dynasm!(self.ops ; .arch x64
+            ; jne =>other
+            ; mov rax, [rbx + OFF_SLOT_CODE]
+            ; call QWORD [rax + rsi * 8]
+            ; =>back
+        );
+        self.cold.push(Cold::SlotMiss {
+            check,
+            miss,
+            other,
+            back,
+            key,
+        });
+    }
+
+    /// Compares the key at `[rax + rsi * 8]` with `key`.
+    fn cmp_key(&mut self, key: u64) {
+        match i32::try_from(key as i64) {
+            Ok(k) => dynasm!(self.ops ; .arch x64 ; cmp QWORD [rax + rsi * 8], k),
+            Err(_) => dynasm!(self.ops ; .arch x64
+                ; mov rdx, QWORD key as i64
+                ; cmp [rax + rsi * 8], rdx),
+        }
+    }
+
+    /// `call_slot`'s misses (out of line, see [`Cold::SlotMiss`]): the `FillSlot` helper
+    /// caches the slot and the call tries again; a slot out of the table's bounds, or an
+    /// element without code of the expected type (`rcx`), goes to the `CallAny` helper,
+    /// which traps or runs it.
+    fn slot_miss(&mut self, [check, miss, other, back]: [DynamicLabel; 4], key: u64) {
+        let any = self.ops.new_dynamic_label();
+        dynasm!(self.ops ; .arch x64
+            ; =>miss
+            // The slot is kept across the call, which the push also aligns the stack for.
+            ; push rsi
+            ; mov rdi, rbx
+            ; mov rax, QWORD helpers::address(Helper::FillSlot as u64) as usize as i64
+            ; call rax
+            ; pop rsi
+            ; test eax, eax
+            ; jnz =>check
+            ; mov rsi, -1
+            ; jmp =>any
+            ; =>other
+            ; mov rsi, rcx
+            ; =>any
+        );
+        self.call_any_helper(back, key);
     }
 
     /// `call_entry`'s fallback (out of line): the `CallAny` helper, then back.
