@@ -810,10 +810,8 @@ impl Cg<'_, '_> {
         if let Callee::Any { entry, .. } = callee {
             // Every register is saved: the entry (or, for a call by the slot, the slot)
             // goes to the helper's argument register.
-            let src = match self.alloc.fused[entry.idx()] {
-                true => self.ins(entry).a,
-                false => entry,
-            };
+            let fused = self.alloc.fused[entry.idx()];
+            let src = if fused { self.ins(entry).a } else { entry };
             let g = self.gpr(src, T0);
             dynasm!(self.ops ; .arch aarch64 ; mov x1, X(g));
         }

@@ -533,7 +533,6 @@ impl Cg<'_, '_> {
                 }
             }
         }
-
         let common = self.ops.new_dynamic_label();
         for k in 0..self.exits.len() {
             let l = self.exits[k];
@@ -687,10 +686,8 @@ impl Cg<'_, '_> {
         if let Callee::Any { entry, .. } = callee {
             // Every register is saved: the entry (or, for a call by the slot, the slot)
             // goes to the helper's argument register.
-            let src = match self.alloc.fused[entry.idx()] {
-                true => self.ins(entry).a,
-                false => entry,
-            };
+            let fused = self.alloc.fused[entry.idx()];
+            let src = if fused { self.ins(entry).a } else { entry };
             let g = self.gpr(src, RSI);
             if g != RSI {
                 dynasm!(self.ops ; .arch x64 ; mov rsi, Rq(g));
