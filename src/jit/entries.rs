@@ -24,6 +24,7 @@
 //! the slots that hold its element, so a cached element's code is always its entry's.
 //! Their arrays are only reallocated by a fill, which makes the trace context read them
 //! again.
+
 /// What a call site compares with an entry's key: the type id it expects, and its own
 /// instance (a function trace runs with its instance's memory, globals and tables in
 /// the context, so calls from other instances take the slow path).

@@ -876,20 +876,8 @@ impl Cg<'_, '_> {
             ; ldr x9, [x19, #OFF_ENTRIES_LEN]
             ; cmp x1, x9
             ; b.hs =>at
-            ; ldr x10, [x19, #OFF_ENTRY_KEYS]
-            ; ldr x10, [x10, x1, lsl #3]
         );
-        self.mov_raw(T2, key);
-        dynasm!(self.ops ; .arch aarch64
-            ; cmp x10, x11
-            ; b.ne =>at
-            ; ldr x9, [x19, #OFF_ENTRY_CODE]
-            ; ldr x9, [x9, x1, lsl #3]
-            ; adr x10, =>back
-            ; str x10, [sp, #-16]!
-            ; br x9
-            ; =>back
-        );
+        self.keyed_call([OFF_ENTRY_KEYS, OFF_ENTRY_CODE], key, [at, back]);
         self.cold.push(Cold::CallAny { at, back, key });
     }
 
@@ -913,20 +901,8 @@ impl Cg<'_, '_> {
             ; ldr x9, [x9, x1, lsl #3]
             ; cmp x10, x9
             ; b.ne =>miss
-            ; ldr x9, [x19, #OFF_SLOT_KEYS]
-            ; ldr x9, [x9, x1, lsl #3]
         );
-        self.mov_raw(T2, key);
-        dynasm!(self.ops ; .arch aarch64
-            ; cmp x9, x11
-            ; b.ne =>other
-            ; ldr x9, [x19, #OFF_SLOT_CODE]
-            ; ldr x9, [x9, x1, lsl #3]
-            ; adr x11, =>back
-            ; str x11, [sp, #-16]!
-            ; br x9
-            ; =>back
-        );
+        self.keyed_call([OFF_SLOT_KEYS, OFF_SLOT_CODE], key, [other, back]);
         self.cold.push(Cold::SlotMiss {
             check,
             miss,
@@ -934,6 +910,28 @@ impl Cg<'_, '_> {
             back,
             key,
         });
+    }
+
+    /// A megamorphic call's last step: to `miss` unless the key at index `x1` of the
+    /// context's array at `keys` is `key`, else a call of the code at index `x1` of the
+    /// array at `code` (the native entries', or table 0's slot cache's), returning to
+    /// `back`. Leaves `x10` alone.
+    fn keyed_call(&mut self, [keys, code]: [u32; 2], key: u64, [miss, back]: [DynamicLabel; 2]) {
+        dynasm!(self.ops ; .arch aarch64
+            ; ldr x9, [x19, #keys]
+            ; ldr x9, [x9, x1, lsl #3]
+        );
+        self.mov_raw(T2, key);
+        dynasm!(self.ops ; .arch aarch64
+            ; cmp x9, x11
+            ; b.ne =>miss
+            ; ldr x9, [x19, #code]
+            ; ldr x9, [x9, x1, lsl #3]
+            ; adr x11, =>back
+            ; str x11, [sp, #-16]!
+            ; br x9
+            ; =>back
+        );
     }
 
     /// `call_slot`'s misses (out of line, see [`Cold::SlotMiss`]): the `FillSlot` helper

@@ -748,15 +748,9 @@ impl Cg<'_, '_> {
         dynasm!(self.ops ; .arch x64
             ; cmp rsi, [rbx + OFF_ENTRIES_LEN]
             ; jae =>at
-            ; mov rax, [rbx + OFF_ENTRY_KEYS]
         );
-        self.cmp_key(key);
-        dynasm!(self.ops ; .arch x64
-            ; jne =>at
-            ; mov rax, [rbx + OFF_ENTRY_CODE]
-            ; call QWORD [rax + rsi * 8]
-            ; =>back
-        );
+        self.keyed_call([OFF_ENTRY_KEYS, OFF_ENTRY_CODE], key, at);
+        dynasm!(self.ops ; .arch x64 ; =>back);
         self.cold.push(Cold::CallAny { at, back, key });
     }
 
@@ -778,15 +772,9 @@ impl Cg<'_, '_> {
             ; mov rax, [rbx + OFF_SLOT_ELEMS]
             ; cmp rcx, [rax + rsi * 8]
             ; jne =>miss
-            ; mov rax, [rbx + OFF_SLOT_KEYS]
         );
-        self.cmp_key(key);
-        dynasm!(self.ops ; .arch x64
-            ; jne =>other
-            ; mov rax, [rbx + OFF_SLOT_CODE]
-            ; call QWORD [rax + rsi * 8]
-            ; =>back
-        );
+        self.keyed_call([OFF_SLOT_KEYS, OFF_SLOT_CODE], key, other);
+        dynasm!(self.ops ; .arch x64 ; =>back);
         self.cold.push(Cold::SlotMiss {
             check,
             miss,
@@ -796,14 +784,22 @@ impl Cg<'_, '_> {
         });
     }
 
-    /// Compares the key at `[rax + rsi * 8]` with `key`.
-    fn cmp_key(&mut self, key: u64) {
+    /// A megamorphic call's last step: to `miss` unless the key at index `rsi` of the
+    /// context's array at `keys` is `key`, else a call of the code at index `rsi` of the
+    /// array at `code` (the native entries', or table 0's slot cache's).
+    fn keyed_call(&mut self, [keys, code]: [i32; 2], key: u64, miss: DynamicLabel) {
+        dynasm!(self.ops ; .arch x64 ; mov rax, [rbx + keys]);
         match i32::try_from(key as i64) {
             Ok(k) => dynasm!(self.ops ; .arch x64 ; cmp QWORD [rax + rsi * 8], k),
             Err(_) => dynasm!(self.ops ; .arch x64
                 ; mov rdx, QWORD key as i64
                 ; cmp [rax + rsi * 8], rdx),
         }
+        dynasm!(self.ops ; .arch x64
+            ; jne =>miss
+            ; mov rax, [rbx + code]
+            ; call QWORD [rax + rsi * 8]
+        );
     }
 
     /// `call_slot`'s misses (out of line, see [`Cold::SlotMiss`]): the `FillSlot` helper
