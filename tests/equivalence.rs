@@ -26,7 +26,7 @@
 //! globals or the table, grows memory, or calls back into the module), load and store
 //! every width at addresses (masked, strided, or a struct's fields off one base)
 //! that may run out of bounds part-way, divide by values that reach zero (or `MIN / -1`)
-//! part-way, convert floats that leave the integer range or turn NaN part-way, grow, fill
+//! part-way or by constants (which traces divide by with a multiply), convert floats that leave the integer range or turn NaN part-way, grow, fill
 //! and copy memory, read and write mutable globals, read and write the table
 //! (`table.get`, `ref.is_null`, `table.set` of `ref.func` or `ref.null`, past its end
 //! too), compute values in `if`s and blocks
@@ -1016,7 +1016,37 @@ fn divisor(ty: Ty, sub: BoxedStrategy<Expr>) -> BoxedStrategy<Expr> {
             .prop_map(|d| op2("i64.or", d, Expr::I64(1)))
             .boxed(),
     };
-    pick(vec![(10, nonzero), (5, zero_at(ty)), (1, sub)])
+    pick(vec![
+        (10, nonzero),
+        (5, zero_at(ty)),
+        (4, constant_divisor(ty)),
+        (1, sub),
+    ])
+}
+
+/// Constant divisors the JIT divides by with a multiply: small ones, powers of two and
+/// their neighbours, large and negative ones, and the extremes.
+#[rustfmt::skip]
+const DIVISORS: &[i64] = &[
+    2, 3, 5, 7, 10, 12, 25, 100, 641, 1000, 2001, 65535, 65536, 65537, 1 << 31,
+    4_294_967_291, 0x2545_F491_4F6C_DD1D, -1, -2, -3, -7, -10, -1000,
+    i64::MIN, i64::MAX, i32::MIN as i64, i32::MAX as i64,
+];
+
+/// A constant divisor: one of [`DIVISORS`], a power of two or a neighbour, or any value.
+fn constant_divisor(ty: Ty) -> BoxedStrategy<Expr> {
+    let pow2 = (1u32..63, -1i64..=1).prop_map(|(k, d)| (1i64 << k).wrapping_add(d));
+    let arms = vec![
+        (4, one_of(DIVISORS)),
+        (2, pow2.boxed()),
+        (1, proptest::num::i64::ANY.boxed()),
+    ];
+    pick(arms)
+        .prop_map(move |d| match ty {
+            I32 => Expr::I32(d as i32),
+            _ => Expr::I64(d),
+        })
+        .boxed()
 }
 
 /// A loop counter minus a constant: zero at one iteration.

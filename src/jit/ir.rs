@@ -377,6 +377,10 @@ ir_ops! {
     Add: Refs, COMM;
     Sub: Refs, 0;
     Mul: Refs, COMM;
+    /// The high half of the double-width product, unsigned or signed (division by a
+    /// constant).
+    MulHiU: Refs, COMM;
+    MulHiS: Refs, COMM;
     /// Integer division and remainder; their traps are separate guards.
     DivS: Refs, 0;
     DivU: Refs, 0;

@@ -9,7 +9,10 @@
 //!
 //! The slot map holds, for each slot of the root frame and of inlined frames (indexed
 //! from the root frame's base), the IR value it has now; a slot read before any write
-//! becomes an `Sload` (its value at trace entry). Guards snapshot the modified slots.
+//! becomes an `Sload` (its value at trace entry), except the root frame's pooled
+//! constants, which no instruction writes: those are constants in the IR (unless the code
+//! would have to blind them, and then still as a divisor). Guards snapshot the modified
+//! slots.
 //! Recording ends when execution is back at the loop header, at the same call depth,
 //! through a backward branch; anything else ends in an abort from [`Abort`].
 
@@ -227,6 +230,8 @@ pub(crate) struct Recorder {
     written: Vec<u32>,
     is_written: Vec<bool>,
     pub(crate) started: std::time::Instant,
+    /// Constant blinding is on: constants the code would blind are loaded instead.
+    blind: bool,
 }
 
 impl Recorder {
@@ -315,6 +320,7 @@ impl Recorder {
             written: Vec::new(),
             is_written: Vec::new(),
             started: std::time::Instant::now(),
+            blind: params.blind != 0,
         })
     }
 
@@ -646,13 +652,34 @@ impl Recorder {
     fn get_abs(&mut self, abs: usize, ty: Ty) -> Result<Ref, Abort> {
         self.ensure(abs);
         if self.slots[abs].is_none() {
-            let r = self
-                .ir
-                .push(Ins::new(Op::Sload, ty, Ref::NONE, Ref::NONE, abs as u64))?;
+            let r = match self.root_const(abs) {
+                Some(bits) => self.ir.k(Ty::I64, bits)?,
+                None => self
+                    .ir
+                    .push(Ins::new(Op::Sload, ty, Ref::NONE, Ref::NONE, abs as u64))?,
+            };
             self.slots[abs] = r;
             self.sloads[abs] = r;
         }
         Ok(self.slots[abs])
+    }
+
+    /// The pooled constant that root-frame slot `abs` holds, if it is one. The
+    /// interpreter copies the pool into the frame at entry and no instruction writes it,
+    /// so the slot always holds that constant.
+    fn pooled(&self, abs: usize) -> Option<u64> {
+        // SAFETY: translations are owned by modules the store keeps alive.
+        let f = unsafe { &*self.root };
+        let i = abs.checked_sub((f.num_params + f.num_locals) as usize)?;
+        f.consts.get(i).copied()
+    }
+
+    /// The pooled constant a trace reads root-frame slot `abs` as, instead of loading it
+    /// (and never restores it). Not one the code would have to blind: a blinded constant
+    /// is rebuilt at every use, while a loaded one stays in a register or spill slot.
+    fn root_const(&self, abs: usize) -> Option<u64> {
+        self.pooled(abs)
+            .filter(|&k| !(self.blind && super::asm::needs_blinding(k)))
     }
 
     /// The value of operand `src` as type `ty`.
@@ -1964,7 +1991,15 @@ impl Recorder {
         b: crate::interp::Slot,
     ) -> Result<(), Abort> {
         let x = self.get(S(a), ty)?;
-        let y = self.get(S(b), ty)?;
+        // A pooled divisor is a constant even where blinding keeps other uses loading it:
+        // FOLD divides by a constant with a multiply.
+        let y = match self.pooled(self.abs(b)) {
+            Some(k) => {
+                let k = self.ir.k(Ty::I64, k)?;
+                self.convert(k, ty)?
+            }
+            None => self.get(S(b), ty)?,
+        };
         let zero = self.ir.k(ty, 0)?;
         self.guard_cond(Cond::Ne, y, zero, pc)?;
         if op == Op::DivS {

@@ -390,11 +390,10 @@ impl Cg<'_, '_> {
         self.alloc.loc[r.idx()]
     }
 
-    /// Whether constant `v` must be blinded before it can appear in the code: the same
-    /// rule as x86-64's (every value that needs more than 16 bits).
+    /// Whether constant `v` must be blinded before it can appear in the code (see
+    /// [`super::needs_blinding`]).
     fn blinded(&self, v: u64) -> bool {
-        let small = |x: i64| (-0x8000..=0xFFFF).contains(&x);
-        self.key.is_some() && !small(v as i64) && !small(i64::from(v as u32 as i32))
+        self.key.is_some() && super::needs_blinding(v)
     }
 
     /// `k` as a 12-bit immediate of an add, sub or compare, if it may appear raw.
@@ -1135,6 +1134,7 @@ impl Cg<'_, '_> {
             Op::Add | Op::Sub | Op::And | Op::Or | Op::Xor | Op::Mul => self.alu(r, ins),
             Op::Shl | Op::ShrS | Op::ShrU | Op::Rotl | Op::Rotr => self.shift(r, ins),
             Op::DivS | Op::DivU | Op::RemS | Op::RemU => self.div(r, ins),
+            Op::MulHiU | Op::MulHiS => self.mul_hi(r, ins),
             Op::Clz | Op::Ctz | Op::Popcnt => self.count_bits(r, ins),
             Op::Ext8 | Op::Ext16 | Op::Ext32 | Op::ExtS | Op::ExtU | Op::Wrap => {
                 self.extend(r, ins)
@@ -1628,6 +1628,25 @@ impl Cg<'_, '_> {
                 dynasm!(self.ops ; .arch aarch64 ; msub X(d), x17, X(b), X(a));
             } else {
                 dynasm!(self.ops ; .arch aarch64 ; msub W(d), w17, W(b), W(a));
+            }
+        }
+        self.finish_g(r, d);
+    }
+
+    /// The high half of `a * b`: `umulh`/`smulh`, or for i32 the top word of the
+    /// 64-bit product (shifted down logically, so it stays zero-extended).
+    fn mul_hi(&mut self, r: Ref, ins: &Ins) {
+        let a = self.gpr(ins.a, T0);
+        let b = self.gpr(ins.b, T1);
+        let d = self.dst_g(r);
+        match (ins.op == Op::MulHiS, ins.ty == Ty::I64) {
+            (true, true) => dynasm!(self.ops ; .arch aarch64 ; smulh X(d), X(a), X(b)),
+            (false, true) => dynasm!(self.ops ; .arch aarch64 ; umulh X(d), X(a), X(b)),
+            (true, false) => {
+                dynasm!(self.ops ; .arch aarch64 ; smull X(d), W(a), W(b) ; lsr X(d), X(d), 32)
+            }
+            (false, false) => {
+                dynasm!(self.ops ; .arch aarch64 ; umull X(d), W(a), W(b) ; lsr X(d), X(d), 32)
             }
         }
         self.finish_g(r, d);

@@ -92,6 +92,16 @@ pub(crate) trait Arch {
     fn fuses(ir: &Ir<'_>, user: &Ins, def: Ref) -> bool;
 }
 
+/// Whether constant `v` must be blinded before it can appear in code (when blinding is
+/// on): every value that needs more than 16 bits. A 16-bit value leaves at least two zero
+/// (or 0xff) bytes in its 32-bit immediate, too few controlled bytes to spell out an
+/// instruction sequence, and blinding those (array offsets, masks, small counts) would
+/// cost most of blinding's time.
+pub(crate) fn needs_blinding(v: u64) -> bool {
+    let small = |x: i64| (-0x8000..=0xFFFF).contains(&x);
+    !small(v as i64) && !small(i64::from(v as u32 as i32))
+}
+
 /// What the backend is told about the trace it assembles.
 pub(crate) struct Unit {
     /// The trace's number in its store (exits report it).

@@ -296,14 +296,10 @@ impl Cg<'_, '_> {
         i32::try_from(v).ok().filter(|_| !self.blinded(v))
     }
 
-    /// Whether constant `v` must be blinded before it can appear in the code: with
-    /// blinding on, every value that needs more than 16 bits. A 16-bit value leaves at
-    /// least two zero (or 0xff) bytes in its 32-bit immediate, too few controlled bytes
-    /// to spell out an instruction sequence, and blinding those (array offsets, masks,
-    /// small counts) would cost most of blinding's time.
+    /// Whether constant `v` must be blinded before it can appear in the code (see
+    /// [`super::needs_blinding`]).
     fn blinded(&self, v: u64) -> bool {
-        let small = |x: i64| (-0x8000..=0xFFFF).contains(&x);
-        self.key.is_some() && !small(v as i64) && !small(i64::from(v as u32 as i32))
+        self.key.is_some() && super::needs_blinding(v)
     }
 
     /// Loads a 64-bit immediate into `reg` (blinded: the code holds `v ^ key` and
@@ -1134,6 +1130,7 @@ impl Cg<'_, '_> {
             Op::Add | Op::Sub | Op::And | Op::Or | Op::Xor | Op::Mul => self.alu(r, ins),
             Op::Shl | Op::ShrS | Op::ShrU | Op::Rotl | Op::Rotr => self.shift(r, ins),
             Op::DivS | Op::DivU | Op::RemS | Op::RemU => self.div(r, ins),
+            Op::MulHiU | Op::MulHiS => self.mul_hi(r, ins),
             Op::Clz | Op::Ctz | Op::Popcnt => self.count_bits(r, ins),
             Op::Ext8 | Op::Ext16 | Op::Ext32 | Op::ExtS | Op::ExtU | Op::Wrap => {
                 self.extend(r, ins)
@@ -1812,6 +1809,27 @@ impl Cg<'_, '_> {
         };
         let d = self.dst_g(r);
         self.mov_g(d, src, wide);
+        self.finish_g(r, d);
+    }
+
+    /// The high half of `a * b`: one-operand `mul`/`imul` leaves it in `rdx`.
+    fn mul_hi(&mut self, r: Ref, ins: &Ins) {
+        let wide = ins.ty == Ty::I64;
+        let b = self.operand(ins.b, RCX);
+        let a = self.gpr(ins.a, RAX);
+        self.mov_g(RAX, a, wide);
+        match (ins.op == Op::MulHiS, wide, b) {
+            (true, true, Ok(g)) => dynasm!(self.ops ; .arch x64 ; imul Rq(g)),
+            (true, false, Ok(g)) => dynasm!(self.ops ; .arch x64 ; imul Rd(g)),
+            (false, true, Ok(g)) => dynasm!(self.ops ; .arch x64 ; mul Rq(g)),
+            (false, false, Ok(g)) => dynasm!(self.ops ; .arch x64 ; mul Rd(g)),
+            (true, true, Err(o)) => dynasm!(self.ops ; .arch x64 ; imul QWORD [Rq(CTX) + o]),
+            (true, false, Err(o)) => dynasm!(self.ops ; .arch x64 ; imul DWORD [Rq(CTX) + o]),
+            (false, true, Err(o)) => dynasm!(self.ops ; .arch x64 ; mul QWORD [Rq(CTX) + o]),
+            (false, false, Err(o)) => dynasm!(self.ops ; .arch x64 ; mul DWORD [Rq(CTX) + o]),
+        }
+        let d = self.dst_g(r);
+        self.mov_g(d, RDX, wide);
         self.finish_g(r, d);
     }
 

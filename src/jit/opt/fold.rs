@@ -94,6 +94,11 @@ pub(crate) fn fold(ir: &mut Ir<'_>, ins: Ins) -> Result<Folded, IrFull> {
                 (Op::Mul | Op::And, 0) => return Ok(Same(ir.k(ins.ty, 0)?)),
                 (Op::And, k) if k == ones => return Ok(Same(x)),
                 (Op::DivS | Op::DivU, 1) if kb.is_some() => return Ok(Same(x)),
+                (Op::DivS | Op::DivU | Op::RemS | Op::RemU, _) if kb.is_some() => {
+                    if let Some(r) = super::divk::reduce(ir, ins.op, ins.ty, x, k)? {
+                        return Ok(Same(r));
+                    }
+                }
                 _ => {}
             }
         }
@@ -281,6 +286,8 @@ pub(crate) fn eval(op: Op, ty: Ty, a_ty: Ty, aux: u64, [x, y, z]: [u64; 3]) -> O
                 Op::DivU => ops::i32_div_u(a, b).ok()?,
                 Op::RemS => ops::i32_rem_s(a as i32, b as i32).ok()? as u32,
                 Op::RemU => ops::i32_rem_u(a, b).ok()?,
+                Op::MulHiU => ((u64::from(a) * u64::from(b)) >> 32) as u32,
+                Op::MulHiS => ((i64::from(a as i32) * i64::from(b as i32)) >> 32) as u32,
                 Op::Cmp => u32::from(cond(Cond::from_aux(aux), a_ty, x, y)),
                 Op::Wrap => x as u32,
                 Op::TruncSat | Op::Trunc => trunc_sat(a_ty, aux == 1, false, x) as u32,
@@ -301,6 +308,8 @@ pub(crate) fn eval(op: Op, ty: Ty, a_ty: Ty, aux: u64, [x, y, z]: [u64; 3]) -> O
                 Op::DivU => ops::i64_div_u(a, b).ok()?,
                 Op::RemS => ops::i64_rem_s(a as i64, b as i64).ok()? as u64,
                 Op::RemU => ops::i64_rem_u(a, b).ok()?,
+                Op::MulHiU => ((u128::from(a) * u128::from(b)) >> 64) as u64,
+                Op::MulHiS => ((i128::from(a as i64) * i128::from(b as i64)) >> 64) as u64,
                 Op::ExtU => u64::from(a as u32),
                 Op::TruncSat | Op::Trunc => trunc_sat(a_ty, aux == 1, true, x),
                 Op::Bitcast => x,
