@@ -5,6 +5,8 @@
 //! Allocation is linear scan without interval splitting: every value has one location
 //! for its whole life (a register of its class, a spill slot in the trace context, or
 //! nothing for constants), so an exit finds every snapshot value in a fixed place.
+//! When registers run out, the value spilled is the one read least often in the loop
+//! body (a spilled value is loaded at every read), then the one that lives longest.
 //! A side trace's inherited values (`Parent`) start where its parent kept them: they
 //! take the parent's register when it is free, or keep reading the parent's spill slot,
 //! and the side trace's own spill slots start above the parent's, so entering it from
@@ -337,6 +339,9 @@ pub(crate) fn allocate<A: Arch>(
     };
     let fused = fusions::<A>(ir, loop_at);
     let mut phis = Vec::new();
+    // Reads and writes inside the loop body, which run every iteration: what spilling
+    // a value costs.
+    let mut loop_reads = vec![0u32; n];
     for (i, ins) in ir.ins.iter().enumerate() {
         if ins.op == Op::Nop || fused[i] {
             continue;
@@ -345,14 +350,21 @@ pub(crate) fn allocate<A: Arch>(
             phis.push((ins.a, ins.b));
             continue;
         }
+        let in_loop = loop_at.is_some_and(|l| i > l);
+        let mut read = |r: Ref, end: &mut Vec<u32>| {
+            mark(r, i as u32, end);
+            if in_loop && !r.is_none() {
+                loop_reads[r.idx()] += 1;
+            }
+        };
         for r in ins.operands() {
             if fused[r.idx()] {
                 // Computed here: its own operands are read here.
                 for q in ir.ins[r.idx()].operands() {
-                    mark(q, i as u32, &mut end);
+                    read(q, &mut end);
                 }
             } else {
-                mark(r, i as u32, &mut end);
+                read(r, &mut end);
             }
         }
     }
@@ -362,6 +374,16 @@ pub(crate) fn allocate<A: Arch>(
             mark(r, at, &mut end);
         }
         mark(snap.acc, at, &mut end);
+    }
+    // A spilled value defined in the loop body is also stored every iteration, and a
+    // PHI's right side is read once more, by the back edge's move.
+    if let Some(l) = loop_at {
+        for c in &mut loop_reads[l + 1..] {
+            *c += 1;
+        }
+        for &(_, right) in &phis {
+            loop_reads[right.idx()] += 1;
+        }
     }
     let coalesce = coalescing(ir, &phis, &end);
     for &(_, right) in &phis {
@@ -436,18 +458,21 @@ pub(crate) fn allocate<A: Arch>(
             active.push((end[i], i));
             continue;
         }
-        // Spill whichever live interval of this class ends last.
+        // Spill whichever of this one and this class's live intervals that end no
+        // earlier is read least often in the loop body, then ends last (this one on a
+        // tie): every read of a spilled value is a load.
+        let cost = |r: usize, e: u32| (loop_reads[r], std::cmp::Reverse(e));
         let victim = active
             .iter()
             .enumerate()
-            .filter(|(_, (_, r))| ir.ins[*r].ty.is_float() == float)
-            .max_by_key(|(_, (e, _))| *e)
+            .filter(|&(_, &(e, r))| ir.ins[r].ty.is_float() == float && e >= end[i])
+            .min_by_key(|&(_, &(e, r))| cost(r, e))
             .map(|(k, &(e, r))| (k, e, r));
         if spills >= A::MAX_SPILLS {
             return Err(super::record::Abort::TooManySpills);
         }
         match victim {
-            Some((k, e, r)) if e > end[i] => {
+            Some((k, e, r)) if cost(r, e) < cost(i, end[i]) => {
                 loc[i] = loc[r];
                 loc[r] = spill_slot(&loc, coalesce[r], &mut spills);
                 active.swap_remove(k);
@@ -505,5 +530,41 @@ mod tests {
         let kept: Vec<Loc> = alloc.live_at(call.idx(), &ir.snaps[0]).collect();
         assert_eq!(kept, vec![alloc.loc[next_i.idx()]], "{:?}", alloc.loc);
         assert_ne!(alloc.loc[acc.idx()], Loc::None);
+    }
+
+    /// With more loop-invariant values than registers, the ones the loop body reads
+    /// least often are spilled, and the one it reads at every step keeps a register.
+    #[test]
+    fn the_value_the_loop_reads_most_keeps_its_register() {
+        let arena = Bump::new();
+        let mut ir = Ir::new(&arena, 256, 16);
+        let ins = |op, ty, a, b, aux| Ins::new(op, ty, a, b, aux);
+        let n = <Native as Arch>::GPRS.len() + 2;
+        let invariants: Vec<Ref> = (0..n as u64)
+            .map(|k| {
+                ir.push(ins(Op::Sload, Ty::I64, Ref::NONE, Ref::NONE, k))
+                    .unwrap()
+            })
+            .collect();
+        let i = ir
+            .push(ins(Op::Sload, Ty::I64, Ref::NONE, Ref::NONE, n as u64))
+            .unwrap();
+        ir.push(ins(Op::Loop, Ty::Void, Ref::NONE, Ref::NONE, 0))
+            .unwrap();
+        // The last invariant defined (by when the registers have run out) is added at
+        // every step; the others once, at the end.
+        let hot = invariants[n - 1];
+        let mut x = i;
+        for _ in 0..4 {
+            x = ir.push(ins(Op::Add, Ty::I64, x, hot, 0)).unwrap();
+        }
+        for &v in &invariants[..n - 1] {
+            x = ir.push(ins(Op::Xor, Ty::I64, x, v, 0)).unwrap();
+        }
+        ir.push(ins(Op::Phi, Ty::I64, i, x, 0)).unwrap();
+        let alloc = allocate::<Native>(&ir, 0).unwrap();
+        let spilled = |r: Ref| matches!(alloc.loc[r.idx()], Loc::Spill(_));
+        assert!(!spilled(hot), "{:?}", alloc.loc);
+        assert!(invariants.iter().any(|&v| spilled(v)), "{:?}", alloc.loc);
     }
 }
