@@ -251,6 +251,19 @@ struct Cg<'a, 'b> {
     out: Assembled,
 }
 
+/// One-operand `op` (`mul`, `imul`, `div`, `idiv`: on `rdx:rax`) of operand `b`, a
+/// register (`Ok`) or a spill slot (`Err`), 64- or 32-bit.
+macro_rules! rdx_rax {
+    ($ops:expr, $op:ident, $wide:expr, $b:expr) => {
+        match ($wide, $b) {
+            (true, Ok(g)) => dynasm!($ops ; .arch x64 ; $op Rq(g)),
+            (false, Ok(g)) => dynasm!($ops ; .arch x64 ; $op Rd(g)),
+            (true, Err(o)) => dynasm!($ops ; .arch x64 ; $op QWORD [Rq(CTX) + o]),
+            (false, Err(o)) => dynasm!($ops ; .arch x64 ; $op DWORD [Rq(CTX) + o]),
+        }
+    };
+}
+
 /// `def` as `index << shift` with a shift an address mode can scale by (1 to 3).
 fn scaled_index(ir: &Ir<'_>, def: &Ins) -> Option<(Ref, u8)> {
     if def.op != Op::Shl || !def.ty.is_int() {
@@ -1791,15 +1804,10 @@ impl Cg<'_, '_> {
             (true, false) => dynasm!(self.ops ; .arch x64 ; cdq),
             (false, _) => dynasm!(self.ops ; .arch x64 ; xor edx, edx),
         }
-        match (signed, wide, b) {
-            (true, true, Ok(g)) => dynasm!(self.ops ; .arch x64 ; idiv Rq(g)),
-            (true, false, Ok(g)) => dynasm!(self.ops ; .arch x64 ; idiv Rd(g)),
-            (false, true, Ok(g)) => dynasm!(self.ops ; .arch x64 ; div Rq(g)),
-            (false, false, Ok(g)) => dynasm!(self.ops ; .arch x64 ; div Rd(g)),
-            (true, true, Err(o)) => dynasm!(self.ops ; .arch x64 ; idiv QWORD [Rq(CTX) + o]),
-            (true, false, Err(o)) => dynasm!(self.ops ; .arch x64 ; idiv DWORD [Rq(CTX) + o]),
-            (false, true, Err(o)) => dynasm!(self.ops ; .arch x64 ; div QWORD [Rq(CTX) + o]),
-            (false, false, Err(o)) => dynasm!(self.ops ; .arch x64 ; div DWORD [Rq(CTX) + o]),
+        if signed {
+            rdx_rax!(self.ops, idiv, wide, b);
+        } else {
+            rdx_rax!(self.ops, div, wide, b);
         }
         dynasm!(self.ops ; .arch x64 ; =>done);
         let src = if matches!(ins.op, Op::RemS | Op::RemU) {
@@ -1818,15 +1826,10 @@ impl Cg<'_, '_> {
         let b = self.operand(ins.b, RCX);
         let a = self.gpr(ins.a, RAX);
         self.mov_g(RAX, a, wide);
-        match (ins.op == Op::MulHiS, wide, b) {
-            (true, true, Ok(g)) => dynasm!(self.ops ; .arch x64 ; imul Rq(g)),
-            (true, false, Ok(g)) => dynasm!(self.ops ; .arch x64 ; imul Rd(g)),
-            (false, true, Ok(g)) => dynasm!(self.ops ; .arch x64 ; mul Rq(g)),
-            (false, false, Ok(g)) => dynasm!(self.ops ; .arch x64 ; mul Rd(g)),
-            (true, true, Err(o)) => dynasm!(self.ops ; .arch x64 ; imul QWORD [Rq(CTX) + o]),
-            (true, false, Err(o)) => dynasm!(self.ops ; .arch x64 ; imul DWORD [Rq(CTX) + o]),
-            (false, true, Err(o)) => dynasm!(self.ops ; .arch x64 ; mul QWORD [Rq(CTX) + o]),
-            (false, false, Err(o)) => dynasm!(self.ops ; .arch x64 ; mul DWORD [Rq(CTX) + o]),
+        if ins.op == Op::MulHiS {
+            rdx_rax!(self.ops, imul, wide, b);
+        } else {
+            rdx_rax!(self.ops, mul, wide, b);
         }
         let d = self.dst_g(r);
         self.mov_g(d, RDX, wide);
