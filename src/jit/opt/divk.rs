@@ -12,6 +12,7 @@
 //! interpreter's operators). Divisors 0, 1 and -1 are left alone: FOLD or the trap
 //! guards handle them.
 
+use super::fold::bits;
 use crate::jit::ir::{Ins, Ir, IrFull, Op, Ref, Ty};
 
 /// `x / d` or `x % d` (`op`) for constant divisor `d` and type `ty`, emitted as
@@ -23,11 +24,10 @@ pub(super) fn reduce(
     x: Ref,
     d: u64,
 ) -> Result<Option<Ref>, IrFull> {
-    let bits = match ty {
-        Ty::I32 => 32,
-        Ty::I64 => 64,
-        _ => return Ok(None),
-    };
+    if !ty.is_int() {
+        return Ok(None);
+    }
+    let bits = bits(ty);
     let d = ty.canon(d);
     let signed = matches!(op, Op::DivS | Op::RemS);
     let q = match (signed, Magic::new(d, bits, signed)) {
@@ -111,7 +111,7 @@ impl Magic {
 
     /// Emits `x / d` for signed `x`, rounding toward zero as Wasm does.
     fn signed(&self, ir: &mut Ir<'_>, ty: Ty, x: Ref, d: u64) -> Result<Ref, IrFull> {
-        let top = ty_bits(ty) - 1;
+        let top = bits(ty) - 1;
         let negative = d >> top & 1 != 0;
         match *self {
             Magic::Pow2 { shift } => {
@@ -140,10 +140,6 @@ impl Magic {
             }
         }
     }
-}
-
-fn ty_bits(ty: Ty) -> u32 {
-    if ty == Ty::I32 { 32 } else { 64 }
 }
 
 fn mask(bits: u32) -> u64 {
@@ -229,7 +225,7 @@ mod tests {
         let arena = Bump::new();
         let mut checked = 0;
         for ty in [Ty::I32, Ty::I64] {
-            let bits = ty_bits(ty);
+            let bits = bits(ty);
             for op in [Op::DivU, Op::RemU, Op::DivS, Op::RemS] {
                 for d in divisors(bits) {
                     if matches!(op, Op::DivS | Op::RemS) && d == mask(bits) || d <= 1 {

@@ -154,7 +154,8 @@ pub(crate) fn fold(ir: &mut Ir<'_>, ins: Ins) -> Result<Folded, IrFull> {
     Ok(Keep(ins))
 }
 
-fn bits(ty: Ty) -> u32 {
+/// The width of `ty` in bits.
+pub(super) fn bits(ty: Ty) -> u32 {
     match ty {
         Ty::I32 | Ty::F32 => 32,
         _ => 64,

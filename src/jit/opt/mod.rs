@@ -1,8 +1,9 @@
 //! Optimization passes over the trace IR, one per file. FOLD and CSE run as each
 //! instruction is emitted (`fold`, then `cse`, from `Ir::emit`); FOLD hands loads to
 //! MEM, which forwards stored and loaded values to them (`mem`), bounds checks to
-//! BOUNDS (`bounds`), and divisions by constants to their strength reduction (`divk`). LOOP, MEM's dead-store elimination and DCE run once the recording
-//! is complete, in that order.
+//! BOUNDS (`bounds`), and divisions by constants to their strength reduction (`divk`).
+//! LOOP, MEM's dead-store elimination and DCE run once the recording is complete, in
+//! that order.
 
 pub(crate) mod bounds;
 pub(crate) mod cse;
