@@ -1165,7 +1165,72 @@ fn trapping_trunc(
         ]);
         arms.push((1, unary(&ops[k..=k], operand)));
     }
+    arms.push((2, checked_trunc(ops, from, to, sub, nan_at)));
     pick(arms)
+}
+
+/// A conversion behind the check compilers put around it, `|x| < K` (signed) or
+/// `x < K && x >= lo` (unsigned): with K at the conversion's bound, just past it (the
+/// check then admits values that trap) or well inside, and lo 0, -1 or -2 (which admits
+/// values that trap). Otherwise 0.
+fn checked_trunc(
+    ops: &'static [OpDef],
+    from: Ty,
+    to: Ty,
+    sub: BoxedStrategy<Expr>,
+    nan_at: BoxedStrategy<Expr>,
+) -> BoxedStrategy<Expr> {
+    let t = from.name();
+    let float = move |v: f64| match from {
+        F32 => Expr::F32((v as f32).to_bits()),
+        _ => Expr::F64(v.to_bits()),
+    };
+    let (bounds, zero) = match to {
+        I32 => ([2147483648.0, 4294967296.0], Expr::I32(0)),
+        _ => (
+            [9223372036854775808.0, 18446744073709551616.0],
+            Expr::I64(0),
+        ),
+    };
+    // The counter times a power of two lands on the signed bound at 64 and on the
+    // unsigned one at 128, or (negative) on -1, just inside the unsigned bound, at 4.
+    let scales: &'static [f64] = match to {
+        I32 => &[33554432.0, -33554432.0, -0.25],
+        _ => &[144115188075855872.0, -144115188075855872.0, -0.25],
+    };
+    let stepped = (counter(), select(scales)).prop_map(move |(c, scale)| {
+        let c = op1(&format!("{t}.convert_i32_u"), Expr::Get(c));
+        op2(&format!("{t}.mul"), c, float(scale))
+    });
+    let operand = pick(vec![(1, sub), (4, stepped.boxed()), (1, nan_at)]);
+    let factors: &'static [f64] = &[1.0, 1.0 + 1.0 / 1048576.0, 0.5];
+    let lows: &'static [f64] = &[0.0, -1.0, -2.0];
+    (operand, 0..2usize, select(factors), select(lows))
+        .prop_map(move |(x, k, factor, low)| {
+            let limit = float(bounds[k] * factor);
+            let below = op2(&format!("{t}.lt"), x.clone(), limit.clone());
+            let check = if k == 0 {
+                op2(
+                    &format!("{t}.lt"),
+                    op1(&format!("{t}.abs"), x.clone()),
+                    limit,
+                )
+            } else if low == 0.0 {
+                op2(
+                    "i32.and",
+                    below,
+                    op2(&format!("{t}.ge"), x.clone(), float(low)),
+                )
+            } else {
+                op2(
+                    "i32.and",
+                    below,
+                    op2(&format!("{t}.gt"), x.clone(), float(low)),
+                )
+            };
+            Expr::Cond(Box::new([Expr::Op(&ops[k], vec![x]), zero.clone(), check]))
+        })
+        .boxed()
 }
 
 /// A memory address: mostly masked into the first page, or a counter times a stride

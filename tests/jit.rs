@@ -755,3 +755,92 @@ fn a_counted_loop_checked_once_before_it_traps_at_the_exact_access() {
         }
     }
 }
+
+#[test]
+fn a_conversion_behind_a_range_check_traps_where_the_check_admits_values_out_of_range() {
+    // (float type, conversion, scale of the counter, the check on `$x`, whether the
+    // interpreter traps). The counter times 2^25 reaches 2^31 at 64 and 2^32 at 128.
+    let cases = [
+        (
+            "f64",
+            "i32.trunc_f64_s",
+            "33554432",
+            "(f64.lt (f64.abs (local.get $x)) (f64.const 2147483648))",
+            false,
+        ),
+        (
+            "f64",
+            "i32.trunc_f64_s",
+            "33554432",
+            "(f64.lt (f64.abs (local.get $x)) (f64.const 2147485696))",
+            true,
+        ),
+        (
+            "f64",
+            "i32.trunc_f64_u",
+            "33554432",
+            "(i32.and (f64.lt (local.get $x) (f64.const 4294967296)) (f64.ge (local.get $x) (f64.const 0)))",
+            false,
+        ),
+        (
+            "f64",
+            "i32.trunc_f64_u",
+            "33554432",
+            "(i32.and (f64.lt (local.get $x) (f64.const 4294971392)) (f64.ge (local.get $x) (f64.const 0)))",
+            true,
+        ),
+        (
+            "f64",
+            "i32.trunc_f64_u",
+            "-0.25",
+            "(i32.and (f64.lt (local.get $x) (f64.const 4294967296)) (f64.gt (local.get $x) (f64.const -2)))",
+            true,
+        ),
+        (
+            "f32",
+            "i64.trunc_f32_s",
+            "144115188075855872",
+            "(f32.lt (f32.abs (local.get $x)) (f32.const 9223372036854775808))",
+            false,
+        ),
+        (
+            "f32",
+            "i64.trunc_f32_s",
+            "144115188075855872",
+            "(f32.lt (f32.abs (local.get $x)) (f32.const 9223374235878031360))",
+            true,
+        ),
+    ];
+    let mut off = Config::new();
+    off.jit(false);
+    let (jit, interp) = (engine(2), Engine::new(&off));
+    for (t, conv, scale, check, traps) in cases {
+        let converted = format!("({conv} (local.get $x))");
+        let converted = if conv.starts_with("i64") {
+            format!("(i32.wrap_i64 {converted})")
+        } else {
+            converted
+        };
+        let wat = format!(
+            r#"(module (func (export "run") (param $n i32) (result i32)
+              (local $i i32) (local $acc i32) (local $x {t})
+              (loop $l
+                (local.set $x ({t}.mul ({t}.convert_i32_u (local.get $i)) ({t}.const {scale})))
+                (if {check} (then
+                  (local.set $acc (i32.add (local.get $acc) {converted}))))
+                (local.set $i (i32.add (local.get $i) (i32.const 1)))
+                (br_if $l (i32.lt_u (local.get $i) (local.get $n))))
+              (local.get $acc)))"#
+        );
+        let (expected, _) = try_run_once(&interp, &wat, 200);
+        let (actual, stats) = try_run_once(&jit, &wat, 200);
+        let (expected, actual) = (format!("{expected:?}"), format!("{actual:?}"));
+        assert_eq!(
+            expected.starts_with("Err"),
+            traps,
+            "{conv} {check}: {expected}"
+        );
+        assert_eq!(actual, expected, "{conv} {check}");
+        assert!(stats.traces > 0, "{conv} {check}: the loop compiled");
+    }
+}

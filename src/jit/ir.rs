@@ -566,6 +566,21 @@ pub(crate) struct Snapshot {
     pub(crate) branch: bool,
 }
 
+impl Snapshot {
+    /// Restores constant `k` wherever the snapshot holds `r`: the guard exits only when
+    /// `r` equals `k`, so `r` need not be kept alive for the exit.
+    pub(crate) fn known(&mut self, r: Ref, k: Ref) {
+        for e in &mut self.entries {
+            if e.1 == r {
+                e.1 = k;
+            }
+        }
+        if self.acc == r {
+            self.acc = k;
+        }
+    }
+}
+
 #[cfg(test)]
 impl Snapshot {
     /// A guard's snapshot with nothing to write back, for IR built by hand in tests.
@@ -787,7 +802,7 @@ pub(crate) fn format_ins(r: Ref, ins: &Ins, konst: &dyn Fn(Ref) -> Option<u64>) 
             Op::GLoad | Op::GStore => format!("{} g{}", refs.join(" "), ins.aux),
             Op::Bound => format!("{} +{}", refs.join(" "), ins.aux),
             Op::TruncSat | Op::Trunc | Op::TruncOk | Op::Convert => {
-                let sign = if ins.aux == 1 { "u" } else { "s" };
+                let sign = if ins.aux & 1 == 1 { "u" } else { "s" };
                 format!("{} {sign}", refs.join(" "))
             }
             _ => refs.join(" "),

@@ -775,7 +775,15 @@ impl Recorder {
             if self.ir.snaps.len() >= self.max_snap {
                 return Err(Abort::TooManySnapshots);
             }
-            let snap = self.snapshot(pc, r);
+            let mut snap = self.snapshot(pc, r);
+            // `Guard ne x k` on integers exits only when `x == k`.
+            if ins.op == Op::Guard
+                && ins.cond() == Cond::Ne
+                && self.ir.ty(ins.a).is_int()
+                && self.ir.konst(ins.b).is_some()
+            {
+                snap.known(ins.a, ins.b);
+            }
             self.ir.snaps.push(snap);
         }
         Ok(())

@@ -51,6 +51,14 @@ pub(crate) fn fold(ir: &mut Ir<'_>, ins: Ins) -> Result<Folded, IrFull> {
     {
         return Ok(Same(Ref::NONE));
     }
+    // A truncation check that a guard just before it implies (see `guards`).
+    if ins.op == Op::TruncOk && super::guards::trunc_implied(ir, &ins) {
+        return Ok(Same(Ref::NONE));
+    }
+    // A guard on a comparison's result guards the comparison.
+    if let Some(g) = super::guards::on_compare(ir, &ins) {
+        return fold(ir, g);
+    }
     // A guard on constants holds (the recorder saw it pass), so it is dropped.
     if ins.op == Op::Guard
         && let (Some(x), Some(y)) = (ka, kb)

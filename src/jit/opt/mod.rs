@@ -1,7 +1,8 @@
 //! Optimization passes over the trace IR, one per file. FOLD and CSE run as each
 //! instruction is emitted (`fold`, then `cse`, from `Ir::emit`); FOLD hands loads to
 //! MEM, which forwards stored and loaded values to them (`mem`), bounds checks to
-//! BOUNDS (`bounds`), and divisions by constants to their strength reduction (`divk`).
+//! BOUNDS (`bounds`), divisions by constants to their strength reduction (`divk`), and
+//! guards on comparisons and truncation checks to GUARDS (`guards`).
 //! LOOP, MEM's dead-store elimination and DCE run once the recording is complete, in
 //! that order.
 
@@ -10,6 +11,7 @@ pub(crate) mod cse;
 pub(crate) mod dce;
 mod divk;
 pub(crate) mod fold;
+mod guards;
 pub(crate) mod loop_;
 pub(crate) mod mem;
 
