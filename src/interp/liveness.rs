@@ -9,10 +9,11 @@
 //!
 //! A backward dataflow over the bytecode, computed once per function when a recording
 //! first asks ([`CompiledFunc::liveness`]) and kept with the translation. Operands come
-//! from [`Instr::for_each_operand`]; the few instructions that read a range of slots
-//! (calls, bulk memory and table operations, `ReturnMany`) are taken to read every slot
-//! from the range's start to the end of the frame, which is never wrong, only less
-//! precise. Only `dst` kills a slot.
+//! from [`Instr::for_each_operand`], plus the ranges a few instructions read: a call its
+//! parameters (`CompiledFunc::call_params`), a bulk memory or table operation its two
+//! or three operands, `ReturnMany` every slot from its first result on. `dst` kills a
+//! slot, and a call every slot from its arguments on: the callee's frame starts there,
+//! and the translation never reads a slot above the operand stack before writing it.
 
 use super::bytecode::{Instr, Slot};
 use super::translate::CompiledFunc;
@@ -37,7 +38,6 @@ impl Liveness {
         if code.len().checked_mul(words)? > MAX_WORDS {
             return None;
         }
-        let frame = f.frame_size;
         let mut bits = vec![0u64; code.len() * words].into_boxed_slice();
         let mut row = vec![0u64; words];
         let mut changed = true;
@@ -50,7 +50,7 @@ impl Liveness {
                         *w |= b;
                     }
                 }
-                transfer(&code[i], frame, &mut row);
+                transfer(f, i, &mut row);
                 let live = &mut bits[i * words..(i + 1) * words];
                 if *live != *row {
                     live.copy_from_slice(&row);
@@ -73,33 +73,43 @@ impl Liveness {
     }
 }
 
-/// Live-out to live-in across one instruction: kill the result, add the operands.
-fn transfer(instr: &Instr, frame: u32, row: &mut [u64]) {
+/// Live-out to live-in across instruction `i` of `f`: kill what it writes, add what it
+/// reads.
+fn transfer(f: &CompiledFunc, i: usize, row: &mut [u64]) {
+    let (instr, frame) = (f.code[i], f.frame_size);
     let bit = |s: u32| (s as usize / 64, 1u64 << (s % 64));
-    let mut kill = None;
-    let mut from = frame;
-    match *instr {
+    // Slots written (`kill`, up to `kill_end`) and a range read besides the operands.
+    let (mut kill, mut kill_end, mut range) = (None, 0, (0, 0));
+    let n = |args: Slot, count: u32| (args.0, args.0.saturating_add(count).min(frame));
+    match instr {
+        // The callee's frame starts at `args`: the call reads the parameters there, and
+        // afterwards every slot from `args` on holds the results or the callee's leftovers
+        // (above the operand stack, which the translation never reads before writing).
         Instr::Call { args, .. }
         | Instr::CallEpoch { args, .. }
         | Instr::CallImport { args, .. }
         | Instr::CallIndirect { args, .. }
-        | Instr::CallIndirectEpoch { args, .. }
-        | Instr::MemoryFill { args }
+        | Instr::CallIndirectEpoch { args, .. } => {
+            let params = f.call_params(i).unwrap_or(frame);
+            (kill, kill_end, range) = (Some(args.0), frame, n(args, params));
+        }
+        Instr::MemoryFill { args }
         | Instr::MemoryCopy { args }
         | Instr::MemoryInit { args, .. }
-        | Instr::TableGrow { args, .. }
         | Instr::TableFill { args, .. }
         | Instr::TableCopy { args, .. }
-        | Instr::TableInit { args, .. } => from = args.0,
-        Instr::ReturnMany { src, .. } => from = src.0,
+        | Instr::TableInit { args, .. } => range = n(args, 3),
+        Instr::TableGrow { args, .. } => range = n(args, 2),
+        Instr::ReturnMany { src, .. } => range = (src.0, frame),
         // `Select` keeps its first operand in `dst`: a read, not a kill.
         Instr::Select { .. } => {}
         _ => {
-            let mut copy = *instr;
+            let mut copy = instr;
             kill = copy.dst_mut().map(|d| d.0);
+            kill_end = kill.map_or(0, |d| d + 1);
         }
     }
-    if let Some(d) = kill.filter(|&d| d < frame) {
+    for d in kill.map_or(0..0, |d| d..kill_end.min(frame)) {
         let (w, b) = bit(d);
         row[w] &= !b;
     }
@@ -109,11 +119,11 @@ fn transfer(instr: &Instr, frame: u32, row: &mut [u64]) {
             row[w] |= b;
         }
     };
-    if let Instr::Select { dst, .. } = *instr {
+    if let Instr::Select { dst, .. } = instr {
         reads(dst);
     }
     instr.for_each_operand(&mut reads);
-    for s in from..frame {
+    for s in range.0..range.1 {
         reads(Slot(s));
     }
 }
@@ -138,4 +148,66 @@ fn successors(code: &[Instr], i: usize) -> impl Iterator<Item = usize> + '_ {
     (first..=last)
         .chain(target)
         .filter(move |&s| s < code.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::interp::bytecode::Instr;
+    use crate::{Engine, Module};
+
+    /// Function 1 of `wat`, translated, and the index and `args` of its first
+    /// instruction that `args_of` picks.
+    fn at_first(wat: &str, args_of: fn(&Instr) -> Option<u32>) -> (bool, Vec<bool>) {
+        let module = Module::new(&Engine::default(), wat).unwrap();
+        let f = module.code.compiled(&module.inner, 1).unwrap();
+        let (i, args) = f
+            .code
+            .iter()
+            .enumerate()
+            .find_map(|(i, instr)| args_of(instr).map(|a| (i, a)))
+            .expect("the instruction");
+        let live = f.liveness().expect("analyzed");
+        let above = (args..f.frame_size).map(|s| live.is_live(i, s)).collect();
+        (args < f.frame_size, above)
+    }
+
+    #[test]
+    fn a_call_reads_its_parameters_and_nothing_above_them() {
+        let wat = r#"(module
+            (func $f (param i32 i32) (result i32) (i32.add (local.get 0) (local.get 1)))
+            (func (param $a i32) (result i32)
+              (i32.add
+                (i32.mul (local.get $a) (i32.const 5))
+                (call $f (i32.mul (local.get $a) (i32.const 3))
+                         (i32.add (local.get $a) (i32.const 1))))))"#;
+        let (inside, above) = at_first(wat, |i| match *i {
+            Instr::Call { args, .. } => Some(args.0),
+            _ => None,
+        });
+        assert!(inside);
+        assert_eq!(&above[..2], &[true, true], "the two parameters");
+        assert!(
+            above[2..].iter().all(|&l| !l),
+            "slots above them: {above:?}"
+        );
+    }
+
+    #[test]
+    fn a_memory_fill_reads_its_three_operands() {
+        let wat = r#"(module (memory 1)
+            (func $f)
+            (func (param $a i32) (result i32)
+              (memory.fill (local.get $a) (i32.const 7) (i32.add (local.get $a) (i32.const 2)))
+              (i32.mul (local.get $a) (i32.const 3))))"#;
+        let (inside, above) = at_first(wat, |i| match *i {
+            Instr::MemoryFill { args } => Some(args.0),
+            _ => None,
+        });
+        assert!(inside);
+        assert_eq!(&above[..3], &[true, true, true], "the three operands");
+        assert!(
+            above[3..].iter().all(|&l| !l),
+            "slots above them: {above:?}"
+        );
+    }
 }

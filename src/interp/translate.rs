@@ -57,6 +57,9 @@ pub(crate) struct CompiledFunc {
     /// `(instruction index, C)` of loads and stores whose address `i32.add x, C` was
     /// folded into the offset, sorted by index (see the module header).
     pub(crate) folded_adds: Box<[(u32, u32)]>,
+    /// `(instruction index, parameter count)` of every call, sorted by index: the call
+    /// reads that many slots from its `args` (see `liveness`).
+    pub(crate) call_params: Box<[(u32, u32)]>,
     /// Slots the frame needs: parameters, locals, constants and the deepest operand stack.
     pub(crate) frame_size: u32,
     /// Hot counters of the loop headers (`Instr::Loop { id }`), counting down.
@@ -78,6 +81,12 @@ pub(crate) struct CompiledFunc {
 }
 
 impl CompiledFunc {
+    /// How many parameters the call at instruction `at` reads from its `args`.
+    pub(crate) fn call_params(&self, at: usize) -> Option<u32> {
+        let k = self.call_params.binary_search_by_key(&(at as u32), |c| c.0);
+        k.ok().map(|k| self.call_params[k].1)
+    }
+
     /// Which slots are live where; `None` for a function too large to analyze.
     pub(crate) fn liveness(&self) -> Option<&Liveness> {
         self.liveness
@@ -154,6 +163,7 @@ struct Translator<'m> {
     /// The first operand-stack slot (after locals and constants).
     base: u32,
     folded_adds: Vec<(u32, u32)>,
+    call_params: Vec<(u32, u32)>,
     max_height: usize,
     /// The current code is unreachable; `dead_depth` counts blocks opened inside it.
     unreachable: bool,
@@ -271,6 +281,7 @@ pub(crate) fn translate(module: &ModuleInner, func: u32) -> Result<CompiledFunc,
         consts,
         base,
         folded_adds: Vec::new(),
+        call_params: Vec::new(),
         max_height: 0,
         unreachable: false,
         dead_depth: 0,
@@ -310,8 +321,8 @@ pub(crate) fn translate(module: &ModuleInner, func: u32) -> Result<CompiledFunc,
     }
     t.unrecordable.sort_unstable();
     t.unrecordable.dedup();
-    for &at in t.unrecordable.iter().rev() {
-        remove_instr(&mut t.code, &mut t.offsets, &mut t.folded_adds, at);
+    for at in std::mem::take(&mut t.unrecordable).into_iter().rev() {
+        remove_instr(&mut t, at);
     }
     use_accumulator(&mut t.code);
     let frame_size = u64::from(t.base) + t.max_height as u64;
@@ -338,6 +349,7 @@ pub(crate) fn translate(module: &ModuleInner, func: u32) -> Result<CompiledFunc,
         num_locals,
         consts: t.consts.into(),
         folded_adds: t.folded_adds.into(),
+        call_params: t.call_params.into(),
         frame_size: frame_size as u32,
         loop_counters,
         entry_counter: AtomicU32::new(match t.jit && t.self_calls {
@@ -505,6 +517,7 @@ impl Translator<'_> {
                     });
                 }
                 let (ty, table) = (type_index, table_index as u16);
+                self.note_call(np);
                 self.emit(if self.epochs {
                     Instr::CallIndirectEpoch {
                         index,
@@ -1423,6 +1436,11 @@ impl Translator<'_> {
         (slot, offset, None)
     }
 
+    /// The call about to be emitted reads `np` parameters.
+    fn note_call(&mut self, np: usize) {
+        self.call_params.push((self.code.len() as u32, np as u32));
+    }
+
     fn note_fold(&mut self, at: usize, folded: Option<u32>) {
         if let Some(c) = folded {
             self.folded_adds.push((at as u32, c));
@@ -1439,6 +1457,7 @@ impl Translator<'_> {
         let ty = self.module.func_type(func);
         let (np, nr) = (ty.params().len(), ty.results().len());
         let args = self.args(np);
+        self.note_call(np);
         let imported = self.module.num_imported_funcs;
         if func < imported {
             self.emit(Instr::CallImport { func, args });
@@ -1921,22 +1940,17 @@ fn collect_constants(body: &FunctionBody<'_>) -> Result<Vec<u64>, Error> {
 /// Removes instruction `at` (a `Loop` header whose counter is useless) from `code` and
 /// its parallel tables; every branch keeps its target instruction (a branch to `at` now
 /// lands on the instruction that follows it, which moves into its place).
-fn remove_instr(
-    code: &mut Vec<Instr>,
-    offsets: &mut Vec<u32>,
-    folded_adds: &mut [(u32, u32)],
-    at: usize,
-) {
+fn remove_instr(t: &mut Translator<'_>, at: usize) {
     let moved = |i: usize| if i > at { i - 1 } else { i };
-    for (i, instr) in code.iter_mut().enumerate() {
+    for (i, instr) in t.code.iter_mut().enumerate() {
         if let Some(off) = instr.branch_offset_mut() {
             let target = (i as i64 + i64::from(*off)) as usize;
             *off = (moved(target) as i64 - moved(i) as i64) as i32;
         }
     }
-    code.remove(at);
-    offsets.remove(at);
-    for f in folded_adds.iter_mut() {
+    t.code.remove(at);
+    t.offsets.remove(at);
+    for f in t.folded_adds.iter_mut().chain(t.call_params.iter_mut()) {
         f.0 = moved(f.0 as usize) as u32;
     }
 }
