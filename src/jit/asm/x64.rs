@@ -273,6 +273,14 @@ fn scaled_index(ir: &Ir<'_>, def: &Ins) -> Option<(Ref, u8)> {
     (1..=3).contains(&k).then_some((def.a, k as u8))
 }
 
+/// Where an instruction reads a float operand (see `fsrc`).
+#[derive(Clone, Copy, PartialEq)]
+enum FSrc {
+    Reg(u8),
+    Pool(DynamicLabel),
+    Spill(i32),
+}
+
 fn spill_off(i: u16) -> i32 {
     OFF_SPILL + 8 * i32::from(i)
 }
@@ -1428,19 +1436,27 @@ impl Cg<'_, '_> {
         self.finish_f(r, d);
     }
 
-    /// Absolute value and negation, on the sign bit.
+    /// Absolute value and negation, on the sign bit: `and` or `xor` with a mask from the
+    /// constant pool, without leaving the vector registers.
     fn fsign(&mut self, r: Ref, ins: &Ins) {
-        let ty = ins.ty;
-        let a = self.gpr(ins.a, RAX);
-        self.mov_g(RAX, a, true);
-        let bit: i8 = if ty == Ty::F32 { 31 } else { 63 };
-        if ins.op == Op::FAbs {
-            dynasm!(self.ops ; .arch x64 ; btr rax, BYTE bit);
-        } else {
-            dynasm!(self.ops ; .arch x64 ; btc rax, BYTE bit);
-        }
+        let sign = if ins.ty == Ty::F32 { 1 << 31 } else { 1 << 63 };
+        let abs = ins.op == Op::FAbs;
+        let l = self.constant(if abs { sign - 1 } else { sign });
+        let a = self.fpr(ins.a, XS0);
         let d = self.dst_f(r);
-        dynasm!(self.ops ; .arch x64 ; movq Rx(d), rax);
+        dynasm!(self.ops ; .arch x64 ; movsd Rx(XS1), QWORD [=>l]);
+        match (self.feat.avx, abs) {
+            (true, true) => dynasm!(self.ops ; .arch x64 ; vandpd Rx(d), Rx(a), Rx(XS1)),
+            (true, false) => dynasm!(self.ops ; .arch x64 ; vxorpd Rx(d), Rx(a), Rx(XS1)),
+            (false, _) => {
+                self.mov_f(d, a);
+                if abs {
+                    dynasm!(self.ops ; .arch x64 ; andpd Rx(d), Rx(XS1));
+                } else {
+                    dynasm!(self.ops ; .arch x64 ; xorpd Rx(d), Rx(XS1));
+                }
+            }
+        }
         self.finish_f(r, d);
     }
 
@@ -1842,27 +1858,43 @@ impl Cg<'_, '_> {
     fn fbin(&mut self, r: Ref, ins: &Ins) {
         let f32 = ins.ty == Ty::F32;
         let d = self.dst_f(r);
-        let mut b = self.fpr(ins.b, XS1);
-        let mut a = self.fpr(ins.a, XS0);
-        macro_rules! fop {
-            ($ss:ident, $sd:ident, $vss:ident, $vsd:ident) => {
-                match (self.feat.avx, f32) {
-                    (true, true) => dynasm!(self.ops ; .arch x64 ; $vss Rx(d), Rx(a), Rx(b)),
-                    (true, false) => dynasm!(self.ops ; .arch x64 ; $vsd Rx(d), Rx(a), Rx(b)),
-                    (false, true) => dynasm!(self.ops ; .arch x64 ; $ss Rx(d), Rx(b)),
-                    (false, false) => dynasm!(self.ops ; .arch x64 ; $sd Rx(d), Rx(b)),
-                }
-            };
+        // A commutative operation takes its constant or spilled operand second.
+        let (mut a, mut b) = (ins.a, ins.b);
+        if matches!(ins.op, Op::Add | Op::Mul) && self.in_memory(a) && !self.in_memory(b) {
+            std::mem::swap(&mut a, &mut b);
         }
+        let b = self.fsrc(b, XS1);
+        let mut a = self.fpr(a, XS0);
+        let mut b = b;
         if !self.feat.avx {
-            if b == d && a != d && matches!(ins.op, Op::Add | Op::Mul) {
-                std::mem::swap(&mut a, &mut b);
+            if b == FSrc::Reg(d) && a != d && matches!(ins.op, Op::Add | Op::Mul) {
+                b = FSrc::Reg(a);
+                a = d;
             }
-            if b == d && a != d {
-                self.mov_f(XS1, b);
-                b = XS1;
+            if b == FSrc::Reg(d) && a != d {
+                self.mov_f(XS1, d);
+                b = FSrc::Reg(XS1);
             }
             self.mov_f(d, a);
+        }
+        // `b` in a register, in the constant pool or in a spill slot.
+        macro_rules! fop {
+            ($ss:ident, $sd:ident, $vss:ident, $vsd:ident) => {
+                match (self.feat.avx, f32, b) {
+                    (true, true, FSrc::Reg(b)) => dynasm!(self.ops ; .arch x64 ; $vss Rx(d), Rx(a), Rx(b)),
+                    (true, false, FSrc::Reg(b)) => dynasm!(self.ops ; .arch x64 ; $vsd Rx(d), Rx(a), Rx(b)),
+                    (false, true, FSrc::Reg(b)) => dynasm!(self.ops ; .arch x64 ; $ss Rx(d), Rx(b)),
+                    (false, false, FSrc::Reg(b)) => dynasm!(self.ops ; .arch x64 ; $sd Rx(d), Rx(b)),
+                    (true, true, FSrc::Pool(l)) => dynasm!(self.ops ; .arch x64 ; $vss Rx(d), Rx(a), DWORD [=>l]),
+                    (true, false, FSrc::Pool(l)) => dynasm!(self.ops ; .arch x64 ; $vsd Rx(d), Rx(a), QWORD [=>l]),
+                    (false, true, FSrc::Pool(l)) => dynasm!(self.ops ; .arch x64 ; $ss Rx(d), DWORD [=>l]),
+                    (false, false, FSrc::Pool(l)) => dynasm!(self.ops ; .arch x64 ; $sd Rx(d), QWORD [=>l]),
+                    (true, true, FSrc::Spill(o)) => dynasm!(self.ops ; .arch x64 ; $vss Rx(d), Rx(a), DWORD [Rq(CTX) + o]),
+                    (true, false, FSrc::Spill(o)) => dynasm!(self.ops ; .arch x64 ; $vsd Rx(d), Rx(a), QWORD [Rq(CTX) + o]),
+                    (false, true, FSrc::Spill(o)) => dynasm!(self.ops ; .arch x64 ; $ss Rx(d), DWORD [Rq(CTX) + o]),
+                    (false, false, FSrc::Spill(o)) => dynasm!(self.ops ; .arch x64 ; $sd Rx(d), QWORD [Rq(CTX) + o]),
+                }
+            };
         }
         match ins.op {
             Op::Add => fop!(addss, addsd, vaddss, vaddsd),
@@ -1871,6 +1903,25 @@ impl Cg<'_, '_> {
             _ => fop!(divss, divsd, vdivss, vdivsd),
         }
         self.finish_f(r, d);
+    }
+
+    /// Whether float value `r` is read from memory: an unblinded constant (the pool) or
+    /// a spill slot.
+    fn in_memory(&self, r: Ref) -> bool {
+        match self.konst(r) {
+            Some(k) => !self.blinded(k),
+            None => matches!(self.loc(r), Loc::Spill(_)),
+        }
+    }
+
+    /// A float operand where an instruction can read it: a register (`scratch` if it
+    /// must be loaded), or the constant pool or spill slot it is in.
+    fn fsrc(&mut self, r: Ref, scratch: u8) -> FSrc {
+        match (self.konst(r), self.loc(r)) {
+            (Some(k), _) if !self.blinded(k) => FSrc::Pool(self.constant(k)),
+            (None, Loc::Spill(i)) => FSrc::Spill(spill_off(i)),
+            _ => FSrc::Reg(self.fpr(r, scratch)),
+        }
     }
 
     fn select(&mut self, r: Ref, ins: &Ins) {
