@@ -346,6 +346,10 @@ enum LoopStyle {
     TopExit,
     /// Counter down to 0: exit on `eqz` at the top, `br` back-edge.
     CountDown,
+    /// Counter up to 0 from minus the trip count (as compilers index an array from its
+    /// end): guard at the entry, `br_if` back-edge while it is not 0. Addresses from it
+    /// wrap below 2^32.
+    RiseToZero,
 }
 
 #[derive(Clone, Debug)]
@@ -1822,9 +1826,10 @@ impl Stmts {
 
     fn loop_with(&self, trips: BoxedStrategy<Trips>, depth: usize) -> BoxedStrategy<Loop> {
         let style = prop_oneof![
-            Just(LoopStyle::BrIf),
-            Just(LoopStyle::TopExit),
-            Just(LoopStyle::CountDown),
+            3 => Just(LoopStyle::BrIf),
+            3 => Just(LoopStyle::TopExit),
+            3 => Just(LoopStyle::CountDown),
+            2 => Just(LoopStyle::RiseToZero),
         ];
         (style, trips, vec(self.stmt(depth - 1), 1..6))
             .prop_map(|(style, trips, body)| Loop { style, trips, body })
@@ -2537,6 +2542,20 @@ impl Printer {
                     "(local.set {i} (i32.add (local.get {i}) (i32.const 1)))"
                 ));
                 self.line(&format!("(br {head})))"));
+                self.indent -= 2;
+            }
+            LoopStyle::RiseToZero => {
+                self.line(&format!("(local.set {i} (i32.sub (i32.const 0) {limit}))"));
+                self.line(&format!("(block {exit}"));
+                self.indent += 1;
+                self.line(&format!("(br_if {exit} (i32.eqz (local.get {i})))"));
+                self.line(&format!("(loop {head}"));
+                self.out.push_str(&body);
+                self.indent += 1;
+                self.line(&format!(
+                    "(br_if {head} (i32.ne (local.tee {i} (i32.add (local.get {i}) \
+                     (i32.const 1))) (i32.const 0)))))"
+                ));
                 self.indent -= 2;
             }
             LoopStyle::CountDown => {

@@ -21,9 +21,11 @@
 //! in the same iteration before the access, or on the value the slot ends the iteration
 //! with (which the next iteration starts from); or, for a variable stepping up by a
 //! power of two, `iv + s != n` at the end of the iteration, once guards before the loop
-//! show the variable starts below `n` by a multiple of `s` (it meets `n`, never passes
-//! it). Those checks resume the interpreter at the start of the next iteration when they
-//! fail: the interpreter runs the loop and traps at the exact access.
+//! show the variable starts at most at `n - s` (unsigned, wrapping) by a multiple of `s`
+//! (it meets `n`, never passes it); its lowest and highest addresses must then lie in
+//! one 4 GiB window of the 64-bit sums, which lets a counter rising to 0 from below
+//! qualify. Those checks resume the interpreter at the start of the next iteration when
+//! they fail: the interpreter runs the loop and traps at the exact access.
 
 use super::fold::Folded;
 use crate::jit::ir::{Cond, Ins, Ir, IrFull, Mem, Op, Ref, Snapshot, Ty, flag};
@@ -267,7 +269,11 @@ pub(crate) fn hoist(
         let Some(top) = top else {
             continue;
         };
-        if let Some(r) = check_at(ir, &addr, top, ins.aux)? {
+        let checks = match limits[k].kind {
+            Kind::Reaches => check_window(ir, &addr, limits[k].x, top, ins.aux)?,
+            Kind::Below { .. } => check_at(ir, &addr, top, ins.aux)?.into_iter().collect(),
+        };
+        for r in checks {
             guarded(ir, r, &resume);
         }
         *hoisted = true;
@@ -347,10 +353,11 @@ fn guarded(ir: &mut Ir<'_>, r: Ref, resume: &Snapshot) {
 ///
 /// Below `n`: `n - 1` (the recorded iteration passed the guard, so `n >= 1`), or `n`
 /// when inclusive. Stepping by a power of two `s` until it equals `n` (the guard is on
-/// the value the next iteration starts from, `x = iv + s`): `n - s`, once a check before
-/// the loop shows the value the body starts from (the recorded iteration's `x`, not `n`
-/// since it passed the guard) is below `n` by a multiple of `s`; else the variable could
-/// pass `n` and wrap.
+/// the value the next iteration starts from, `x = iv + s`): `n - s` (wrapping), once
+/// checks before the loop show the value the body starts from (the recorded
+/// iteration's `x`, not `n` since it passed the guard) is at most `n - s`, unsigned, and
+/// below `n` by a multiple of `s`: the variable then rises to `n - s` without wrapping
+/// (a counter rising to 0 from below included), where it could otherwise pass `n`.
 fn top_value(ir: &mut Ir<'_>, lim: &Limit, resume: &Snapshot) -> Result<Option<Ref>, IrFull> {
     let emit = |ir: &mut Ir<'_>, op, a, b, aux| ir.emit(Ins::new(op, Ty::I32, a, b, aux));
     let one = ir.k(Ty::I32, 1)?;
@@ -371,7 +378,9 @@ fn top_value(ir: &mut Ir<'_>, lim: &Limit, resume: &Snapshot) -> Result<Option<R
                 }
                 Ok(())
             };
-            guard(ir, Cond::LeU, lim.x, lim.n)?;
+            let k = ir.k(Ty::I32, step)?;
+            let top = emit(ir, Op::Sub, lim.n, k, 0)?;
+            guard(ir, Cond::LeU, lim.x, top)?;
             if step > 1 {
                 let gap = emit(ir, Op::Sub, lim.n, lim.x, 0)?;
                 let mask = ir.k(Ty::I32, step - 1)?;
@@ -379,8 +388,7 @@ fn top_value(ir: &mut Ir<'_>, lim: &Limit, resume: &Snapshot) -> Result<Option<R
                 let zero = ir.k(Ty::I32, 0)?;
                 guard(ir, Cond::Eq, rest, zero)?;
             }
-            let step = ir.k(Ty::I32, step)?;
-            emit(ir, Op::Sub, lim.n, step, 0).map(Some)
+            Ok(Some(top))
         }
     }
 }
@@ -444,8 +452,51 @@ fn split(
 /// wrap then: passing, it is inside memory, at most 4 GiB); returns the check, unless
 /// FOLD found it always holds.
 fn check_at(ir: &mut Ir<'_>, addr: &Scaled, top: Ref, end: u64) -> Result<Option<Ref>, IrFull> {
+    let wide = wide_at(ir, addr, top)?;
+    bound(ir, wide, end)
+}
+
+/// The checks of `addr` for a variable rising from `low` to `top` without wrapping
+/// (`Kind::Reaches`). Its 64-bit addresses rise from `addr(low)` to `addr(top)`; when
+/// both lie in the same 4 GiB window, the i32 addresses the body computes are those
+/// minus the window's start, so they rise too, and checking the highest suffices. A
+/// counter rising to 0 (`j + 4 != 0`, addresses `base + j`) has them all in the second
+/// window, where one 64-bit check of `addr(top)` would fail on every entry.
+fn check_window(
+    ir: &mut Ir<'_>,
+    addr: &Scaled,
+    low: Ref,
+    top: Ref,
+    end: u64,
+) -> Result<Vec<Ref>, IrFull> {
+    let emit = |ir: &mut Ir<'_>, op, a, b| ir.emit(Ins::new(op, Ty::I64, a, b, 0));
+    let (hi, lo) = (wide_at(ir, addr, top)?, wide_at(ir, addr, low)?);
+    let k32 = ir.k(Ty::I64, 32)?;
+    let (w_hi, w_lo) = (emit(ir, Op::ShrU, hi, k32)?, emit(ir, Op::ShrU, lo, k32)?);
+    let before = ir.len();
+    let same = ir.emit(Ins::new(Op::Guard, Ty::Void, w_hi, w_lo, Cond::Eq as u64))?;
+    let mut checks: Vec<Ref> = (!same.is_none() && same.idx() >= before)
+        .then_some(same)
+        .into_iter()
+        .collect();
+    let mask = ir.k(Ty::I64, u64::from(u32::MAX))?;
+    let inside = emit(ir, Op::And, hi, mask)?;
+    checks.extend(bound(ir, inside, end)?);
+    Ok(checks)
+}
+
+/// `Bound` of 64-bit address `wide` up to `end` bytes past it, unless FOLD found it
+/// always holds.
+fn bound(ir: &mut Ir<'_>, wide: Ref, end: u64) -> Result<Option<Ref>, IrFull> {
+    let before = ir.len();
+    let r = ir.emit(Ins::new(Op::Bound, Ty::Void, wide, Ref::NONE, end))?;
+    Ok((!r.is_none() && r.idx() >= before).then_some(r))
+}
+
+/// `addr` with the variable at `iv`, in 64 bits.
+fn wide_at(ir: &mut Ir<'_>, addr: &Scaled, iv: Ref) -> Result<Ref, IrFull> {
     let emit = |ir: &mut Ir<'_>, op, ty, a, b| ir.emit(Ins::new(op, ty, a, b, 0));
-    let mut wide = emit(ir, Op::ExtU, Ty::I64, top, Ref::NONE)?;
+    let mut wide = emit(ir, Op::ExtU, Ty::I64, iv, Ref::NONE)?;
     if addr.scale.is_power_of_two() && addr.scale > 1 {
         let k = ir.k(Ty::I64, u64::from(addr.scale.trailing_zeros()))?;
         wide = emit(ir, Op::Shl, Ty::I64, wide, k)?;
@@ -457,7 +508,5 @@ fn check_at(ir: &mut Ir<'_>, addr: &Scaled, top: Ref, end: u64) -> Result<Option
         let t = emit(ir, Op::ExtU, Ty::I64, t, Ref::NONE)?;
         wide = emit(ir, Op::Add, Ty::I64, wide, t)?;
     }
-    let before = ir.len();
-    let r = ir.emit(Ins::new(Op::Bound, Ty::Void, wide, Ref::NONE, end))?;
-    Ok((!r.is_none() && r.idx() >= before).then_some(r))
+    Ok(wide)
 }
