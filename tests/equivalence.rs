@@ -1129,10 +1129,7 @@ fn trapping_trunc(
     sub: BoxedStrategy<Expr>,
 ) -> BoxedStrategy<Expr> {
     let t = from.name();
-    let float = move |v: f64| match from {
-        F32 => Expr::F32((v as f32).to_bits()),
-        _ => Expr::F64(v.to_bits()),
-    };
+    let float = move |v: f64| float_const(from, v);
     // Counter times scale leaves the signed or unsigned range at iterations 40 to 620.
     let scales: &'static [f64] = match to {
         I32 => &[0.5, 1.0e7, 2.5e7, 5.0e7],
@@ -1173,6 +1170,14 @@ fn trapping_trunc(
     pick(arms)
 }
 
+/// The constant `v` of float type `ty`.
+fn float_const(ty: Ty, v: f64) -> Expr {
+    match ty {
+        F32 => Expr::F32((v as f32).to_bits()),
+        _ => Expr::F64(v.to_bits()),
+    }
+}
+
 /// A conversion behind the check compilers put around it, `|x| < K` (signed) or
 /// `x < K && x >= lo` (unsigned): with K at the conversion's bound, just past it (the
 /// check then admits values that trap) or well inside, and lo 0, -1 or -2 (which admits
@@ -1185,10 +1190,7 @@ fn checked_trunc(
     nan_at: BoxedStrategy<Expr>,
 ) -> BoxedStrategy<Expr> {
     let t = from.name();
-    let float = move |v: f64| match from {
-        F32 => Expr::F32((v as f32).to_bits()),
-        _ => Expr::F64(v.to_bits()),
-    };
+    let float = move |v: f64| float_const(from, v);
     let (bounds, zero) = match to {
         I32 => ([2147483648.0, 4294967296.0], Expr::I32(0)),
         _ => (
