@@ -564,6 +564,10 @@ pub(crate) struct Snapshot {
     /// The guard is a conditional branch's, at `pc`: when it fails, the branch goes the
     /// other way, so a side trace from here needs no guard of its own on that branch.
     pub(crate) branch: bool,
+    /// Some value is restored as the constant the guard's failure implies (see
+    /// [`Snapshot::known`]): the snapshot holds only at this guard's exit, so it must not
+    /// stand for the interpreter state anywhere else.
+    pub(crate) known: bool,
 }
 
 impl Snapshot {
@@ -573,10 +577,12 @@ impl Snapshot {
         for e in &mut self.entries {
             if e.1 == r {
                 e.1 = k;
+                self.known = true;
             }
         }
         if self.acc == r {
             self.acc = k;
+            self.known = true;
         }
     }
 }
@@ -593,6 +599,7 @@ impl Snapshot {
             at,
             fuel: 0,
             branch: false,
+            known: false,
         }
     }
 }

@@ -764,6 +764,7 @@ impl Recorder {
             at,
             fuel: self.fuel.ahead(),
             branch: false,
+            known: false,
         }
     }
 
@@ -776,10 +777,11 @@ impl Recorder {
                 return Err(Abort::TooManySnapshots);
             }
             let mut snap = self.snapshot(pc, r);
-            // `Guard ne x k` on integers exits only when `x == k`.
+            // `Guard ne x k` exits only when `x == k`: a comparison's result (often the
+            // accumulator its branch reads) need not be kept for the exit.
             if ins.op == Op::Guard
                 && ins.cond() == Cond::Ne
-                && self.ir.ty(ins.a).is_int()
+                && self.ir.get(ins.a).op == Op::Cmp
                 && self.ir.konst(ins.b).is_some()
             {
                 snap.known(ins.a, ins.b);

@@ -318,8 +318,8 @@ fn loop_end(ir: &Ir<'_>, modified: &[(u32, Ref)]) -> Option<Snapshot> {
     let last = ir.snaps.last()?;
     let pure = ir.ins[last.at.idx() + 1..].iter().all(pure);
     let ends = modified.iter().all(|m| last.entries.contains(m));
-    (last.branch && pure && ends && resumes_at_itself(ir, last) && last.frames.is_empty())
-        .then(|| last.clone())
+    let general = last.branch && !last.known && last.frames.is_empty();
+    (general && pure && ends && resumes_at_itself(ir, last)).then(|| last.clone())
 }
 
 /// Instruction `i` as a guard bounding a value by an invariant limit, unsigned.

@@ -123,6 +123,7 @@ pub(crate) fn unroll(ir: &mut Ir<'_>, modified: &[(u32, Ref)]) -> Result<(), IrF
                 at: r,
                 fuel: s.fuel,
                 branch: s.branch,
+                known: s.known,
             });
         }
     }
