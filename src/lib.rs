@@ -60,7 +60,8 @@
 //!   recursive functions, whose traces other traces call natively (the only calls on the
 //!   host stack, bounded). `record` turns what the interpreter executes into SSA IR
 //!   (`ir`, with FOLD, CSE and store-to-load forwarding as it is emitted; FOLD also divides
-//!   by constants with a multiply); `opt/` holds
+//!   by constants with a multiply, branches on comparisons directly and drops the
+//!   float-to-int checks a range guard implies); `opt/` holds
 //!   those passes and runs LOOP and DCE; `asm/`
 //!   allocates registers and emits x86-64 or AArch64 code with dynasm into `mcode` (W^X); `trace`
 //!   enters traces, `exit` rebuilds the interpreter's state at exits, and `tree` grows

@@ -2,7 +2,8 @@
 //! native code, with side exits back to the interpreter, grown into trace trees.
 //!
 //! Pipeline: `record` (bytecode to IR while the interpreter runs) → `ir` (with FOLD,
-//! MEM, BOUNDS and CSE on emission: `opt::fold`, `opt::mem`, `opt::bounds`, `opt::cse`)
+//! MEM, BOUNDS, GUARDS and CSE on emission: `opt::fold`, `opt::mem`, `opt::bounds`,
+//! `opt::guards`, `opt::cse`)
 //! → `opt::loop_` (LOOP) → `opt::dce` → `asm` (register allocation, then `asm::x64` or
 //! `asm::aarch64` code) → `mcode` (executable memory) → `trace` (compiled traces, entering them) → `exit` (from
 //! an exit back to the interpreter's state); `tree` joins traces into trees, `helpers`
@@ -161,7 +162,8 @@
 //! declared memory minimum, and widens an earlier check of the same base (plus a smaller
 //! constant) instead of adding one; LOOP replaces a loop's checks on an induction variable by
 //! one before the loop, for the variable at its limit (`opt::bounds::hoist`). Snapshots keep only the slots live where they resume (a
-//! liveness analysis of the function's bytecode). A guard's exit resumes
+//! liveness analysis of the function's bytecode), and the exit of a guard on a
+//! comparison's result restores that result as the constant its failure implies. A guard's exit resumes
 //! the interpreter *at the guarded instruction*, which re-executes it: a trap is raised by
 //! the interpreter, a branch goes its other way (a `br_table` exit resumes at its
 //! target). Exits write back the modified slots, push the inlined frames and restore the
