@@ -78,9 +78,9 @@ impl Liveness {
 fn transfer(f: &CompiledFunc, i: usize, row: &mut [u64]) {
     let (instr, frame) = (f.code[i], f.frame_size);
     let bit = |s: u32| (s as usize / 64, 1u64 << (s % 64));
-    // Slots written (`kill`, up to `kill_end`) and a range read besides the operands.
-    let (mut kill, mut kill_end, mut range) = (None, 0, (0, 0));
-    let n = |args: Slot, count: u32| (args.0, args.0.saturating_add(count).min(frame));
+    // The slots written, and a range read besides the operands.
+    let (mut kill, mut range) = (0..0, 0..0);
+    let from = |args: Slot, count: u32| args.0..args.0.saturating_add(count).min(frame);
     match instr {
         // The callee's frame starts at `args`: the call reads the parameters there, and
         // afterwards every slot from `args` on holds the results or the callee's leftovers
@@ -91,25 +91,26 @@ fn transfer(f: &CompiledFunc, i: usize, row: &mut [u64]) {
         | Instr::CallIndirect { args, .. }
         | Instr::CallIndirectEpoch { args, .. } => {
             let params = f.call_params(i).unwrap_or(frame);
-            (kill, kill_end, range) = (Some(args.0), frame, n(args, params));
+            (kill, range) = (args.0..frame, from(args, params));
         }
         Instr::MemoryFill { args }
         | Instr::MemoryCopy { args }
         | Instr::MemoryInit { args, .. }
         | Instr::TableFill { args, .. }
         | Instr::TableCopy { args, .. }
-        | Instr::TableInit { args, .. } => range = n(args, 3),
-        Instr::TableGrow { args, .. } => range = n(args, 2),
-        Instr::ReturnMany { src, .. } => range = (src.0, frame),
+        | Instr::TableInit { args, .. } => range = from(args, 3),
+        Instr::TableGrow { args, .. } => range = from(args, 2),
+        Instr::ReturnMany { src, .. } => range = src.0..frame,
         // `Select` keeps its first operand in `dst`: a read, not a kill.
         Instr::Select { .. } => {}
         _ => {
             let mut copy = instr;
-            kill = copy.dst_mut().map(|d| d.0);
-            kill_end = kill.map_or(0, |d| d + 1);
+            if let Some(d) = copy.dst_mut() {
+                kill = d.0..(d.0 + 1).min(frame);
+            }
         }
     }
-    for d in kill.map_or(0..0, |d| d..kill_end.min(frame)) {
+    for d in kill {
         let (w, b) = bit(d);
         row[w] &= !b;
     }
@@ -123,9 +124,7 @@ fn transfer(f: &CompiledFunc, i: usize, row: &mut [u64]) {
         reads(dst);
     }
     instr.for_each_operand(&mut reads);
-    for s in range.0..range.1 {
-        reads(Slot(s));
-    }
+    range.map(Slot).for_each(reads);
 }
 
 /// The instructions that may run right after instruction `i`.

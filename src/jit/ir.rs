@@ -565,7 +565,7 @@ pub(crate) struct Snapshot {
     /// other way, so a side trace from here needs no guard of its own on that branch.
     pub(crate) branch: bool,
     /// Some value is restored as the constant the guard's failure implies (see
-    /// [`Snapshot::known`]): the snapshot holds only at this guard's exit, so it must not
+    /// [`Snapshot::restore_as`]): the snapshot holds only at this guard's exit, so it must not
     /// stand for the interpreter state anywhere else.
     pub(crate) known: bool,
 }
@@ -573,7 +573,7 @@ pub(crate) struct Snapshot {
 impl Snapshot {
     /// Restores constant `k` wherever the snapshot holds `r`: the guard exits only when
     /// `r` equals `k`, so `r` need not be kept alive for the exit.
-    pub(crate) fn known(&mut self, r: Ref, k: Ref) {
+    pub(crate) fn restore_as(&mut self, r: Ref, k: Ref) {
         for e in &mut self.entries {
             if e.1 == r {
                 e.1 = k;
@@ -726,6 +726,14 @@ impl<'a> Ir<'a> {
             fold::Folded::Ref(r) => Ok(r),
             fold::Folded::Ins(ins) => cse::cse_or_push(self, ins),
         }
+    }
+
+    /// [`Ir::emit`], when it appends an instruction: `None` when FOLD or CSE found an
+    /// existing value (or nothing) computes it.
+    pub(crate) fn emit_new(&mut self, ins: Ins) -> Result<Option<Ref>, IrFull> {
+        let before = self.len();
+        let r = self.emit(ins)?;
+        Ok((!r.is_none() && r.idx() >= before).then_some(r))
     }
 
     /// `r` reinterpreted as `ty` (slots hold bits; untyped moves can change the view).

@@ -770,9 +770,8 @@ impl Recorder {
 
     /// Emits a guard that exits to `pc` (re-executing it) when it fails.
     fn guard(&mut self, ins: Ins, pc: *const Instr) -> Result<(), Abort> {
-        let n = self.ir.len();
-        let r = self.ir.emit(ins)?;
-        if !r.is_none() && r.idx() >= n && self.ir.get(r).op.has(super::ir::flag::GUARD) {
+        let r = self.ir.emit_new(ins)?;
+        if let Some(r) = r.filter(|&r| self.ir.get(r).op.has(super::ir::flag::GUARD)) {
             if self.ir.snaps.len() >= self.max_snap {
                 return Err(Abort::TooManySnapshots);
             }
@@ -784,7 +783,7 @@ impl Recorder {
                 && self.ir.get(ins.a).op == Op::Cmp
                 && self.ir.konst(ins.b).is_some()
             {
-                snap.known(ins.a, ins.b);
+                snap.restore_as(ins.a, ins.b);
             }
             self.ir.snaps.push(snap);
         }

@@ -1860,7 +1860,10 @@ impl Cg<'_, '_> {
         let d = self.dst_f(r);
         // A commutative operation takes its constant or spilled operand second.
         let (mut a, mut b) = (ins.a, ins.b);
-        if matches!(ins.op, Op::Add | Op::Mul) && self.in_memory(a) && !self.in_memory(b) {
+        if matches!(ins.op, Op::Add | Op::Mul)
+            && self.mem_src(a).is_some()
+            && self.mem_src(b).is_none()
+        {
             std::mem::swap(&mut a, &mut b);
         }
         let b = self.fsrc(b, XS1);
@@ -1905,23 +1908,21 @@ impl Cg<'_, '_> {
         self.finish_f(r, d);
     }
 
-    /// Whether float value `r` is read from memory: an unblinded constant (the pool) or
-    /// a spill slot.
-    fn in_memory(&self, r: Ref) -> bool {
-        match self.konst(r) {
-            Some(k) => !self.blinded(k),
-            None => matches!(self.loc(r), Loc::Spill(_)),
+    /// The memory an instruction can read float value `r` from, if it is in memory: an
+    /// unblinded constant in the pool, or a spill slot.
+    fn mem_src(&mut self, r: Ref) -> Option<FSrc> {
+        match (self.konst(r), self.loc(r)) {
+            (Some(k), _) if !self.blinded(k) => Some(FSrc::Pool(self.constant(k))),
+            (None, Loc::Spill(i)) => Some(FSrc::Spill(spill_off(i))),
+            _ => None,
         }
     }
 
-    /// A float operand where an instruction can read it: a register (`scratch` if it
-    /// must be loaded), or the constant pool or spill slot it is in.
+    /// A float operand where an instruction can read it: memory ([`Self::mem_src`]), or a
+    /// register (`scratch` if it must be loaded).
     fn fsrc(&mut self, r: Ref, scratch: u8) -> FSrc {
-        match (self.konst(r), self.loc(r)) {
-            (Some(k), _) if !self.blinded(k) => FSrc::Pool(self.constant(k)),
-            (None, Loc::Spill(i)) => FSrc::Spill(spill_off(i)),
-            _ => FSrc::Reg(self.fpr(r, scratch)),
-        }
+        self.mem_src(r)
+            .unwrap_or_else(|| FSrc::Reg(self.fpr(r, scratch)))
     }
 
     fn select(&mut self, r: Ref, ins: &Ins) {

@@ -371,9 +371,7 @@ fn top_value(ir: &mut Ir<'_>, lim: &Limit, resume: &Snapshot) -> Result<Option<R
                 _ => return Ok(None),
             };
             let guard = |ir: &mut Ir<'_>, c: Cond, a, b| -> Result<(), IrFull> {
-                let before = ir.len();
-                let r = ir.emit(Ins::new(Op::Guard, Ty::Void, a, b, c as u64))?;
-                if !r.is_none() && r.idx() >= before {
+                if let Some(r) = ir.emit_new(Ins::new(Op::Guard, Ty::Void, a, b, c as u64))? {
                     guarded(ir, r, resume);
                 }
                 Ok(())
@@ -473,24 +471,17 @@ fn check_window(
     let (hi, lo) = (wide_at(ir, addr, top)?, wide_at(ir, addr, low)?);
     let k32 = ir.k(Ty::I64, 32)?;
     let (w_hi, w_lo) = (emit(ir, Op::ShrU, hi, k32)?, emit(ir, Op::ShrU, lo, k32)?);
-    let before = ir.len();
-    let same = ir.emit(Ins::new(Op::Guard, Ty::Void, w_hi, w_lo, Cond::Eq as u64))?;
-    let mut checks: Vec<Ref> = (!same.is_none() && same.idx() >= before)
-        .then_some(same)
-        .into_iter()
-        .collect();
+    let same = ir.emit_new(Ins::new(Op::Guard, Ty::Void, w_hi, w_lo, Cond::Eq as u64))?;
     let mask = ir.k(Ty::I64, u64::from(u32::MAX))?;
     let inside = emit(ir, Op::And, hi, mask)?;
-    checks.extend(bound(ir, inside, end)?);
-    Ok(checks)
+    let check = bound(ir, inside, end)?;
+    Ok(same.into_iter().chain(check).collect())
 }
 
 /// `Bound` of 64-bit address `wide` up to `end` bytes past it, unless FOLD found it
 /// always holds.
 fn bound(ir: &mut Ir<'_>, wide: Ref, end: u64) -> Result<Option<Ref>, IrFull> {
-    let before = ir.len();
-    let r = ir.emit(Ins::new(Op::Bound, Ty::Void, wide, Ref::NONE, end))?;
-    Ok((!r.is_none() && r.idx() >= before).then_some(r))
+    ir.emit_new(Ins::new(Op::Bound, Ty::Void, wide, Ref::NONE, end))
 }
 
 /// `addr` with the variable at `iv`, in 64 bits.

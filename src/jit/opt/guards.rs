@@ -81,8 +81,8 @@ pub(super) fn trunc_implied(ir: &Ir<'_>, ins: &Ins) -> bool {
 
 /// The comparisons guard `g` shows to hold: its own, or both sides of
 /// `Guard ne (And p q) 0` where `p` and `q` are comparisons.
-fn holds(ir: &Ir<'_>, g: &Ins) -> Vec<(Cond, Ref, Ref)> {
-    let mut out = vec![(g.cond(), g.a, g.b)];
+fn holds(ir: &Ir<'_>, g: &Ins) -> smallvec::SmallVec<[(Cond, Ref, Ref); 3]> {
+    let mut out = smallvec::smallvec![(g.cond(), g.a, g.b)];
     let and = ir.get(g.a);
     if g.cond() == Cond::Ne && ir.konst(g.b) == Some(0) && and.op == Op::And {
         for side in [and.a, and.b] {
