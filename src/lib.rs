@@ -41,9 +41,12 @@
 //!   *slot bytecode* (operands are offsets from the frame base into one value stack of
 //!   64-bit slots; branch targets resolved; compare-and-branch fused; immediates inline,
 //!   large constants pooled in the frame, address arithmetic folded into memory offsets,
-//!   an accumulator register for the previous result) and run by one dispatch loop,
-//!   whose `match` the instruction table generates: each row names its handler, grouped
-//!   by family (numeric, memory, control, call, data). Calls push frames on an explicit frame stack, never on the host stack. Loop
+//!   an accumulator register for the previous result). The instruction table names each
+//!   instruction's handler, grouped by family (numeric, memory, control, call, data), and
+//!   generates both ways of running them: threaded dispatch, one function per
+//!   instruction that jumps to the next one's (optimized builds on x86-64 and AArch64, so
+//!   its speed needs no build settings), and a dispatch loop's `match` (other builds, and
+//!   the JIT's recording). Calls push frames on an explicit frame stack, never on the host stack. Loop
 //!   headers, and the entries of recursive functions, carry hot counters for the JIT.
 //! - `runtime/`: `Engine`/`Config`, `Store<T>` (all entities, the value and frame stacks),
 //!   `Instance` and instantiation, `Linker`, `Func`/`TypedFunc` and the driver that runs

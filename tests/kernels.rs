@@ -113,9 +113,19 @@ fn check_kernels(jit: bool) {
     );
 }
 
+/// Also a guard on the interpreter's threaded dispatch, where each instruction's function
+/// jumps to the next one's: if the compiler made one of those jumps a call, the native
+/// stack would grow with every instruction run. The kernels run millions of instructions
+/// of most kinds, here on a thread with a small stack (512 KiB, a quarter of a test
+/// thread's), which a single call per instruction would overflow many times over.
 #[test]
 fn kernels_match_native_checksums_in_the_interpreter() {
-    check_kernels(false);
+    std::thread::Builder::new()
+        .stack_size(512 * 1024)
+        .spawn(|| check_kernels(false))
+        .unwrap()
+        .join()
+        .unwrap();
 }
 
 #[test]

@@ -255,6 +255,8 @@ pub(crate) struct StoreInner {
     /// value stack and the globals (memories and tables growing, native entries of
     /// function traces added): a trace's context reads those again when it changed.
     pub(crate) layout: u64,
+    /// The interpreter's threaded dispatch: where a run's end is handed back.
+    pub(crate) handoff: crate::interp::Handoff,
 }
 
 /// A type-erased way back to the typed store, for host calls made from traces.
@@ -366,6 +368,7 @@ impl<T> Store<T> {
                     .then(|| Box::new(crate::jit::profile::Profiler::new())),
                 epoch_deadline: 0,
                 fuel: 0,
+                handoff: Default::default(),
                 limited: false,
                 layout: 0,
             },

@@ -1,6 +1,6 @@
 //! spur and wasmi as an embedder builds them: this program is built by `spur-compare --plain`
-//! as a crate of its own, outside the spur workspace (the default release profile, none of
-//! the workspace's `.cargo/config.toml` flags), with both engines as plain dependencies.
+//! as a crate of its own, outside the spur workspace (the default release profile, not the
+//! workspace's), with both engines as plain dependencies.
 //!
 //! `spur-plain ENGINE KERNEL.wasm N` (ENGINE: spur-interp, spur-jit or wasmi) loads the kernel,
 //! calls `run(N)` once and prints spur-compare's child line: `LOAD_NS RUN_NS CHECKSUM PEAK_KIB

@@ -1,7 +1,7 @@
 //! `--plain`: spur and wasmi measured the way an embedder builds them, beside the tuned
 //! build of this workspace. The program in `plain/` is copied into a crate of its own in
-//! the system's temporary directory, outside the workspace (so neither its release profile,
-//! with fat LTO and one codegen unit, nor its `.cargo/config.toml` flags apply), with spur
+//! the system's temporary directory, outside the workspace (so its release profile, with
+//! fat LTO and one codegen unit, does not apply), with spur
 //! (by path) and wasmi (the version this crate uses, pinned by the workspace's lock file) as
 //! plain dependencies, and built once per run with `cargo build --release`. Its binary then
 //! measures one kernel per process, as `child` does.

@@ -10,7 +10,7 @@ use crate::runtime::store::{Frame, FuncEntity};
 use crate::runtime::trap::TrapCode;
 use std::ptr;
 
-impl<const REC: bool> Exec<'_, REC> {
+impl<const REC: bool, const HOT: bool> Exec<'_, REC, HOT> {
     /// Calls defined function `func` of the running instance (translating it first).
     #[inline(always)]
     pub(super) unsafe fn call(&mut self, func: u32, args: Slot) -> Flow {
@@ -19,6 +19,8 @@ impl<const REC: bool> Exec<'_, REC> {
         let callee = match unsafe { module.code.get_unchecked(func as usize) } {
             Some(c) => std::sync::Arc::as_ptr(c),
             None => {
+                self.out_of_line()?;
+                let module = &self.inst().module;
                 let r = translate_cold(module, func + module.inner.num_imported_funcs);
                 self.tri_err(r)?
             }
@@ -115,6 +117,7 @@ impl<const REC: bool> Exec<'_, REC> {
                 func: index,
                 ..
             } => {
+                self.out_of_line()?;
                 // SAFETY: the function's instance is one of the store's.
                 let module = &unsafe { self.s.instances.get_unchecked(instance as usize) }.module;
                 let r = translate_cold(module, index);
@@ -150,13 +153,19 @@ impl<const REC: bool> Exec<'_, REC> {
         top.ip = ip;
         let new_base = top.base + args.0 as usize;
         let need = new_base + c.frame_size as usize;
-        if need > self.s.stack.values.len() && !grow_values(self.s, need) {
-            return Err(self.trap(TrapCode::StackOverflow));
+        // (Growing runs out of line; until then only the caller's `ip` was stored, which
+        // running the call again stores again.)
+        if need > self.s.stack.values.len() {
+            self.out_of_line()?;
+            if !grow_values(self.s, need) {
+                return Err(self.trap(TrapCode::StackOverflow));
+            }
+        }
+        if self.s.stack.frames.len() == self.s.stack.frames.capacity() {
+            self.out_of_line()?;
+            grow_frames(&mut self.s.stack.frames);
         }
         let frames = &mut self.s.stack.frames;
-        if frames.len() == frames.capacity() {
-            grow_frames(frames);
-        }
         let frame = Frame {
             func: callee,
             ip: ptr::null(),
@@ -172,10 +181,10 @@ impl<const REC: bool> Exec<'_, REC> {
             init_frame(self.sp, c);
         }
         self.ip = c.code.as_ptr();
-        if inst != self.s.stack.instance {
-            self.s.stack.instance = inst;
-            self.reload_memory();
-        }
+        // (Memory 0 is read again last, once the entry's work is done: a trap there does
+        // not need it.)
+        let switched = inst != self.s.stack.instance;
+        self.s.stack.instance = inst;
         // One test when neither fuel nor the JIT has work at the entry.
         if c.entry_work {
             if c.entry_fuel != 0 {
@@ -189,6 +198,9 @@ impl<const REC: bool> Exec<'_, REC> {
             // A recursive function's entry counts calls like a loop header (`ENTRY`);
             // the rest are never counted.
             self.count_entry(&c.entry_counter);
+        }
+        if switched {
+            return self.reload_memory_last();
         }
         Ok(())
     }
@@ -211,7 +223,7 @@ impl<const REC: bool> Exec<'_, REC> {
         self.sp = unsafe { self.s.stack.values.as_mut_ptr().add(base) };
         if instance != self.s.stack.instance {
             self.s.stack.instance = instance;
-            self.reload_memory();
+            return self.reload_memory_last();
         }
         Ok(())
     }

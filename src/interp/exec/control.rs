@@ -9,7 +9,7 @@ use crate::ops::{self, FloatCmp, IntCmp};
 use crate::runtime::trap::TrapCode;
 use std::sync::atomic::Ordering;
 
-impl<const REC: bool> Exec<'_, REC> {
+impl<const REC: bool, const HOT: bool> Exec<'_, REC, HOT> {
     // ---- branches ----
 
     /// Continues at `pc + off` if `taken`: with a real branch, which the processor
@@ -208,6 +208,7 @@ impl<const REC: bool> Exec<'_, REC> {
                 counter.store(left - 1, Ordering::Relaxed);
             }
         } else if !REC {
+            self.out_of_line()?;
             let action = (self.s.hooks.hot)(self.s, self.pc, id, self.stop);
             self.jit_action(action)?;
         }

@@ -8,7 +8,7 @@ use crate::runtime::trap::TrapCode;
 
 // SAFETY (for every handler in this file): its slots are the running instruction's
 // operands and its indices were validated (the contract of `Exec`'s handlers).
-impl<const REC: bool> Exec<'_, REC> {
+impl<const REC: bool, const HOT: bool> Exec<'_, REC, HOT> {
     // ---- moves ----
 
     #[inline(always)]

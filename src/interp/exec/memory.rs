@@ -10,7 +10,7 @@ use crate::runtime::store::PAGE_SIZE;
 use crate::runtime::trap::TrapCode;
 use std::ptr;
 
-impl<const REC: bool> Exec<'_, REC> {
+impl<const REC: bool, const HOT: bool> Exec<'_, REC, HOT> {
     /// The effective address of an access of `n` bytes at `x + offset`, or the
     /// `MemoryOutOfBounds` trap.
     #[inline(always)]
@@ -19,6 +19,7 @@ impl<const REC: bool> Exec<'_, REC> {
         if ea + n <= self.mem_len {
             return Ok(ea);
         }
+        self.out_of_line()?;
         match unfolded_ea(self.s, self.pc, x, offset, n, self.mem_len) {
             Some(ea) => Ok(ea),
             None => Err(self.trap(TrapCode::MemoryOutOfBounds)),

@@ -12,8 +12,11 @@
 //! returns that switch instance, `memory.grow`, and value stack growth.
 //!
 //! The loop's `match` is generated from the instruction table (`bytecode::instr_table`):
-//! each row names its handler, an `unsafe` method of [`Exec`] inlined into the loop. The
-//! handlers are grouped by family: `numeric` (arithmetic, comparisons, conversions),
+//! each row names its handler, an `unsafe` method of [`Exec`] inlined into the loop. In
+//! optimized builds the normal runs use `threaded` dispatch instead, generated from the same
+//! table and calling the same handlers, one function per instruction; the loop stays for
+//! other builds and for recording, where the recorder's hook runs before every
+//! instruction. The handlers are grouped by family: `numeric` (arithmetic, comparisons, conversions),
 //! `memory` (loads, stores, `memory.*`), `control` (branches, hot counters, fuel,
 //! epochs, profiling), `call` (calls and returns) and `data` (moves, globals, tables,
 //! references); `cold` holds the paths they take out of line.
@@ -24,6 +27,8 @@ mod control;
 mod data;
 mod memory;
 mod numeric;
+#[cfg(spur_threaded)]
+mod threaded;
 
 use super::bytecode::{Instr, Slot, instr_table};
 use crate::error::Error;
@@ -71,11 +76,40 @@ pub(crate) fn memory0(s: &mut StoreInner, inst: u32) -> (*mut u8, usize) {
     }
 }
 
+/// What a threaded run (see `threaded`) hands back to its caller, kept in the store: the
+/// frame count at which the run is done, and how it ended.
+#[derive(Default)]
+#[cfg_attr(not(spur_threaded), allow(dead_code))]
+pub(crate) struct Handoff {
+    stop: usize,
+    out: Option<Run>,
+}
+
+#[cfg(spur_threaded)]
+impl Handoff {
+    /// Hands `run` back. `out` is always empty here (the run that fills it takes it), so
+    /// the write skips dropping an old value, which would put a library call on every
+    /// handler's way out.
+    #[inline(always)]
+    fn end(&mut self, run: Run) {
+        debug_assert!(self.out.is_none());
+        // SAFETY: `out` is a valid place; the `None` it held owns nothing.
+        unsafe { std::ptr::write(&mut self.out, Some(run)) }
+    }
+}
+
 /// How one stretch of the dispatch loop ended.
 enum Run {
     Out(Outcome),
     /// Recording started or ended: continue in the other loop, with this accumulator.
     Switch(u64),
+    /// Only from a threaded handler's hot form (see `threaded`): the running instruction
+    /// needs a path kept out of line; it runs again in its full form. Nothing was changed
+    /// that running it again does not redo.
+    OutOfLine,
+    /// Only from a threaded handler's hot form: the instruction is done, but it switched
+    /// instance, so memory 0 must be read again before the next one.
+    Reload,
 }
 
 /// Resumes the innermost frame of `s` and runs until the frame stack has `stop` frames.
@@ -96,6 +130,9 @@ pub(crate) fn run(s: &mut StoreInner, stop: usize, mut acc: u64) -> Outcome {
         };
         match r {
             Run::Switch(a) => acc = a,
+            Run::OutOfLine | Run::Reload => {
+                unreachable!("only a threaded handler's hot form returns these, to itself")
+            }
             Run::Out(o) => {
                 // Rebuilt field by field: a copy of the whole value would read it with
                 // one wide load just after the loop stored its fields one by one, and
@@ -143,6 +180,9 @@ pub(crate) fn table_entry(s: &StoreInner, table: u16, index: u64) -> u64 {
     unsafe(link_section = ".text.spur_dispatch")
 )]
 fn run_normal(s: &mut StoreInner, stop: usize, acc: u64) -> Run {
+    #[cfg(spur_threaded)]
+    return threaded::run_threaded(s, stop, acc);
+    #[cfg(not(spur_threaded))]
     run_loop::<false>(s, stop, acc)
 }
 
@@ -182,7 +222,7 @@ type Flow = Result<(), Run>;
 /// below the running function's `frame_size` and indices were validated (translation
 /// guarantees both), and `sp` points at the frame's slot 0 in the value stack, which holds
 /// the whole frame.
-struct Exec<'s, const REC: bool> {
+struct Exec<'s, const REC: bool, const HOT: bool> {
     s: &'s mut StoreInner,
     /// The frame count at which the run is done.
     stop: usize,
@@ -225,7 +265,7 @@ from_bits! {
     f64: |b| f64::from_bits(b);
 }
 
-impl<'s, const REC: bool> Exec<'s, REC> {
+impl<'s, const REC: bool, const HOT: bool> Exec<'s, REC, HOT> {
     /// The state for resuming the innermost frame of `s`.
     fn new(s: &'s mut StoreInner, stop: usize, acc: u64) -> Self {
         let top = s.stack.frames.last().expect("run needs a frame");
@@ -242,6 +282,38 @@ impl<'s, const REC: bool> Exec<'s, REC> {
             mem,
             mem_len,
             acc,
+        }
+    }
+
+    /// The state for running the instruction at `pc` of the innermost frame of `s`, with
+    /// the frame's registers: slot 0, memory 0, the accumulator (see `threaded`).
+    ///
+    /// # Safety
+    /// `s` is valid and not otherwise borrowed for `'s`; `pc` is an instruction of the
+    /// running function.
+    #[cfg(spur_threaded)]
+    #[inline(always)]
+    unsafe fn at(
+        s: *mut StoreInner,
+        pc: *const Instr,
+        sp: *mut u64,
+        mem: *mut u8,
+        mem_len: usize,
+        acc: u64,
+    ) -> Self {
+        // SAFETY: as the function's contract; the code goes on after `pc` (it ends in a
+        // return).
+        unsafe {
+            Exec {
+                stop: (*s).handoff.stop,
+                s: &mut *s,
+                pc,
+                ip: pc.add(1),
+                sp,
+                mem,
+                mem_len,
+                acc,
+            }
         }
     }
 
@@ -326,6 +398,30 @@ impl<'s, const REC: bool> Exec<'s, REC> {
         (self.mem, self.mem_len) = memory0_cold(self.s);
     }
 
+    /// Memory 0 again, as the last step of an instruction that switched instance: a
+    /// threaded handler's hot form leaves it to the function it jumps to (see `threaded`),
+    /// so that it makes no call itself.
+    #[inline(always)]
+    fn reload_memory_last(&mut self) -> Flow {
+        if HOT {
+            return Err(Run::Reload);
+        }
+        self.reload_memory();
+        Ok(())
+    }
+
+    /// Marks the start of a rare path that calls out of line. A threaded handler's hot
+    /// form takes none: here it hands the instruction to its full form, so that its common
+    /// path saves no registers for a call (see `threaded`). The caller must not have
+    /// changed anything that running the instruction again would not redo.
+    #[inline(always)]
+    fn out_of_line(&self) -> Flow {
+        if HOT {
+            return Err(Run::OutOfLine);
+        }
+        Ok(())
+    }
+
     /// The running frame again, after a trace or the JIT moved the frame stack.
     #[inline(always)]
     fn reload_frame(&mut self) {
@@ -345,7 +441,7 @@ impl<'s, const REC: bool> Exec<'s, REC> {
 /// instruction (the normal loop pays nothing for it).
 #[inline(always)]
 fn run_loop<const REC: bool>(s: &mut StoreInner, stop: usize, acc: u64) -> Run {
-    let mut e = Exec::<REC>::new(s, stop, acc);
+    let mut e = Exec::<REC, false>::new(s, stop, acc);
     match dispatch(&mut e) {
         Ok(never) => match never {},
         Err(run) => run,
@@ -355,7 +451,7 @@ fn run_loop<const REC: bool>(s: &mut StoreInner, stop: usize, acc: u64) -> Run {
 /// Runs instructions until a handler ends the run: the `match` is generated from the
 /// instruction table, each row calling its handler with the instruction's fields.
 #[inline(always)]
-fn dispatch<const REC: bool>(e: &mut Exec<'_, REC>) -> Result<Infallible, Run> {
+fn dispatch<const REC: bool>(e: &mut Exec<'_, REC, false>) -> Result<Infallible, Run> {
     macro_rules! dispatch {
         (
             $( $(#[$meta:meta])* $name:ident $({ $($field:ident : $ty:ty),* $(,)? })?

@@ -13,7 +13,7 @@ use crate::runtime::trap::TrapCode;
 
 // SAFETY (for every handler in this file): its slots are the running instruction's
 // operands (the contract of `Exec`'s handlers), which `r` and `w` require.
-impl<const REC: bool> Exec<'_, REC> {
+impl<const REC: bool, const HOT: bool> Exec<'_, REC, HOT> {
     // ---- any type: operands and result as slot bits ----
 
     #[inline(always)]

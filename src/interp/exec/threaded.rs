@@ -1,0 +1,177 @@
+//! Threaded dispatch: the dispatch loop's normal runs as one function per instruction, each
+//! ending in a tail call to the next instruction's function.
+//!
+//! The `match` of `dispatch` is fast only when LLVM copies its dispatch sequence (load the
+//! opcode, index the jump table, jump) into the end of every arm, and LLVM does that only
+//! under the `-tail-dup-*` limits that an embedder's build does not set. Here every
+//! instruction has its own function, generated from the same instruction table and calling
+//! the same handler, and its own indirect jump to the next: each dispatch point is
+//! predicted on its own whatever the build settings, and the hot state (`ip`, `sp`,
+//! memory base and length, the accumulator, the store) lives in the six argument
+//! registers of the C calling convention, never in memory. (`C-unwind`: a host function's
+//! panic, which a trace called from a loop header re-raises, unwinds through them to the
+//! embedder.)
+//!
+//! Stable Rust does not promise tail calls; LLVM makes these calls jumps (sibling calls)
+//! from `opt-level = 2` on, when caller and callee have the same signature and no argument
+//! lives on the stack. The build script therefore enables this module (`spur_threaded`)
+//! only at opt-level 2 or 3 on x86-64 and AArch64 outside Windows; other builds run
+//! `dispatch`'s loop. The recording loop always runs `dispatch`'s loop.
+//!
+//! A handler that ends the run writes its [`Run`] to the store and returns;
+//! every function on the chain then returns at once, since each was entered by a jump.
+
+use super::cold::memory0_cold;
+use super::{Exec, Outcome, Run};
+use crate::interp::bytecode::{Instr, instr_table};
+use crate::runtime::store::StoreInner;
+// (The operators and `ops` are named by the instruction table's rows.)
+#[allow(
+    unused_imports,
+    reason = "the rows name some of these only in closures"
+)]
+use crate::ops::{self, FloatBin as FB, FloatCmp as FC, FloatUn as FU, IntBin as B, IntCmp as C};
+
+/// An instruction's function: the store, the instruction, the frame's slot 0, memory 0's
+/// base and length, the accumulator.
+type Handler =
+    unsafe extern "C-unwind" fn(*mut StoreInner, *const Instr, *mut u64, *mut u8, usize, u64);
+
+/// Runs the innermost frame of `s` (as `dispatch`'s loop does) until a handler ends the run.
+#[inline(never)]
+pub(super) fn run_threaded(s: &mut StoreInner, stop: usize, acc: u64) -> Run {
+    // A trace may run the interpreter again from inside a handler: the outer run's `stop`
+    // is restored when the inner one returns.
+    let outer = std::mem::replace(&mut s.handoff.stop, stop);
+    let e = Exec::<false, false>::new(s, stop, acc);
+    let (ip, sp, mem, mem_len, acc) = (e.ip, e.sp, e.mem, e.mem_len, e.acc);
+    let s: *mut StoreInner = e.s;
+    // SAFETY: `Exec::new` set up the state for the innermost frame, which the handlers'
+    // contract asks for (see `Exec`); `s` is the only reference to the store for the run.
+    let s = unsafe {
+        jump(s, ip, sp, mem, mem_len, acc);
+        &mut *s
+    };
+    s.handoff.stop = outer;
+    // A host call's outcome is read field by field: the handler stored it so, and one wide
+    // load of the whole would wait for those stores on every host call.
+    if let Some(Run::Out(Outcome::HostCall { func, args })) = s.handoff.out {
+        s.handoff.out = None;
+        return Run::Out(Outcome::HostCall { func, args });
+    }
+    s.handoff.out.take().unwrap_or(Run::Out(Outcome::Done))
+}
+
+/// Runs the instruction at `ip` and the rest of the run from it.
+///
+/// # Safety
+/// The state is the running frame's, as `Exec`'s handlers require; `s` is valid and not
+/// otherwise borrowed.
+#[inline(always)]
+unsafe fn jump(
+    s: *mut StoreInner,
+    ip: *const Instr,
+    sp: *mut u64,
+    mem: *mut u8,
+    len: usize,
+    acc: u64,
+) {
+    // SAFETY: `ip` points at an instruction (the caller's contract); its index is a
+    // variant's, and `HANDLERS` has one function per variant, in order.
+    unsafe {
+        let h = *HANDLERS.get_unchecked(opcode(&*ip));
+        h(s, ip, sp, mem, len, acc)
+    }
+}
+
+/// The function for instruction `$name`: `HOT` is its hot form, in `HANDLERS`, which
+/// hands rare paths to its full form (see `Exec::out_of_line`).
+macro_rules! handler {
+    ($name:ident $({ $($field:ident),* })? => $h:ident ($($arg:tt)*)) => {{
+        #[allow(non_snake_case)]
+        #[inline(never)]
+        unsafe extern "C-unwind" fn $name<const HOT: bool>(
+            s: *mut StoreInner, ip: *const Instr, sp: *mut u64, mem: *mut u8, len: usize, acc: u64,
+        ) {
+            // SAFETY: `ip` is this variant's instruction (its index chose this function);
+            // the rest is `jump`'s contract, passed on.
+            unsafe {
+                let Instr::$name $({ $($field),* })? = *ip else {
+                    std::hint::unreachable_unchecked()
+                };
+                let mut e = Exec::<false, HOT>::at(s, ip, sp, mem, len, acc);
+                // The outcome is taken apart before the jumps: with nothing left to drop
+                // after them, they are the function's last act, and can be jumps.
+                let next = match e.$h($($($field,)*)? $($arg)*) {
+                    Ok(()) => Next::Jump,
+                    Err(Run::OutOfLine) => Next::OutOfLine,
+                    Err(Run::Reload) => Next::Reload,
+                    Err(run) => return e.s.handoff.end(run),
+                };
+                match next {
+                    Next::Jump => jump(e.s, e.ip, e.sp, e.mem, e.mem_len, e.acc),
+                    Next::OutOfLine => $name::<false>(s, ip, sp, mem, len, acc),
+                    Next::Reload => reload(e.s, e.ip, e.sp, e.mem, e.mem_len, e.acc),
+                }
+            }
+        }
+        $name::<true> as Handler
+    }};
+}
+
+/// Where a handler goes on: the next instruction, its own full form, or `reload`.
+enum Next {
+    Jump,
+    OutOfLine,
+    Reload,
+}
+
+/// Reads memory 0 again (the running instance changed) and runs the instruction at `ip`.
+///
+/// # Safety
+/// As [`jump`], but for memory 0, which may be stale.
+#[inline(never)]
+unsafe extern "C-unwind" fn reload(
+    s: *mut StoreInner,
+    ip: *const Instr,
+    sp: *mut u64,
+    _: *mut u8,
+    _: usize,
+    acc: u64,
+) {
+    // SAFETY: as the function's contract; `s` is valid and not otherwise borrowed.
+    unsafe {
+        let (mem, len) = memory0_cold(&mut *s);
+        jump(s, ip, sp, mem, len, acc)
+    }
+}
+
+macro_rules! threaded {
+    (
+        $( $(#[$meta:meta])* $name:ident $({ $($field:ident : $ty:ty),* $(,)? })?
+            => $h:ident ($($arg:tt)*) ,)*
+        ;
+        $( $(#[$ameta:meta])* $aname:ident $({ $($afield:ident : $aty:ty),* $(,)? })?
+            => $ah:ident ($($aarg:tt)*) ,)*
+    ) => {
+        /// The index of `i`'s variant, in the instruction table's order.
+        #[inline(always)]
+        fn opcode(i: &Instr) -> usize {
+            #[allow(non_camel_case_types, clippy::enum_variant_names, dead_code)]
+            #[repr(u16)]
+            enum Op { $($name,)* $($aname,)* }
+            (match i {
+                $( Instr::$name { .. } => Op::$name, )*
+                $( Instr::$aname { .. } => Op::$aname, )*
+            }) as usize
+        }
+
+        /// The hot form of each instruction's function, in the instruction table's order.
+        static HANDLERS: &[Handler] = &[
+            $( handler!($name $({ $($field),* })? => $h($($arg)*)), )*
+            $( handler!($aname $({ $($afield),* })? => $ah($($aarg)*)), )*
+        ];
+    };
+}
+
+instr_table!(threaded);
