@@ -255,7 +255,9 @@ pub(crate) struct StoreInner {
     /// value stack and the globals (memories and tables growing, native entries of
     /// function traces added): a trace's context reads those again when it changed.
     pub(crate) layout: u64,
-    /// The interpreter's threaded dispatch: where a run's end is handed back.
+    /// The interpreter's threaded dispatch: where a run's end is handed back (unused by
+    /// the dispatch loop, which builds without threaded dispatch run).
+    #[cfg_attr(not(spur_threaded), allow(dead_code))]
     pub(crate) handoff: crate::interp::Handoff,
 }
 
