@@ -2,8 +2,11 @@
 //! frame and continue in the same loop (host functions are handed to the driver), and
 //! returns, which pop one.
 
-use super::cold::{cache_compiled, grow_frames, grow_values, move_results, translate_cold};
-use super::{Exec, Flow, Outcome, Run, init_frame};
+use super::cold::{
+    cache_compiled, grow_frames, grow_values, init_large_frame, init_small_frame, move_results,
+    small_frame, translate_cold,
+};
+use super::{Exec, Flow, Outcome, Run};
 use crate::interp::bytecode::Slot;
 use crate::interp::translate::CompiledFunc;
 use crate::runtime::store::{Frame, FuncEntity};
@@ -148,6 +151,10 @@ impl<const REC: bool, const HOT: bool> Exec<'_, REC, HOT> {
         if self.s.stack.frames.len() >= self.s.stack.max_frames {
             return Err(self.trap(TrapCode::StackOverflow));
         }
+        let small = small_frame(c);
+        if !small {
+            self.out_of_line()?;
+        }
         let ip = self.ip;
         let top = self.top();
         top.ip = ip;
@@ -178,7 +185,11 @@ impl<const REC: bool, const HOT: bool> Exec<'_, REC, HOT> {
             ptr::write(frames.as_mut_ptr().add(frames.len()), frame);
             frames.set_len(frames.len() + 1);
             self.sp = self.s.stack.values.as_mut_ptr().add(new_base);
-            init_frame(self.sp, c);
+            if small {
+                init_small_frame(self.sp, c);
+            } else {
+                init_large_frame(self.sp, c);
+            }
         }
         self.ip = c.code.as_ptr();
         // (Memory 0 is read again last, once the entry's work is done: a trap there does

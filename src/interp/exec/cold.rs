@@ -49,48 +49,70 @@ pub(super) fn grow_frames(frames: &mut Vec<Frame>) {
     frames.reserve(frames.len().max(64));
 }
 
-/// Sets up a new frame at `sp`: zeroes the declared locals and copies in the constant pool
-/// (without a library call for the usual handful of slots).
+/// Sets up a new frame at `sp`: zeroes the declared locals and copies in the constant pool.
 ///
 /// # Safety
 /// `sp .. sp + c.frame_size` must be inside the value stack.
 #[inline(always)]
 pub(crate) unsafe fn init_frame(sp: *mut u64, c: &CompiledFunc) {
-    // SAFETY: locals and constants lie inside the frame, which the caller guarantees.
+    // SAFETY: as the function's contract.
     unsafe {
-        let locals = sp.add(c.num_params as usize);
-        let n = c.num_locals as usize;
-        if n <= 8 {
-            for i in 0..8 {
-                if i == n {
-                    break;
-                }
-                ptr::write_volatile(locals.add(i), 0);
-            }
+        if small_frame(c) {
+            init_small_frame(sp, c)
         } else {
-            zero_many(locals, n);
-        }
-        if !c.consts.is_empty() {
-            copy_consts(locals.add(n), &c.consts);
+            init_large_frame(sp, c)
         }
     }
 }
 
-/// # Safety
-/// `p..p + n` must be inside the value stack.
-#[cold]
-#[inline(never)]
-unsafe fn zero_many(p: *mut u64, n: usize) {
-    // SAFETY: the caller guarantees the range is in bounds.
-    unsafe { ptr::write_bytes(p, 0, n) }
+/// Whether `c`'s frame is set up without a call: the usual handful of declared locals
+/// and pooled constants, written one by one.
+#[inline(always)]
+pub(super) fn small_frame(c: &CompiledFunc) -> bool {
+    c.num_locals <= 8 && c.consts.len() <= 4
 }
 
+/// [`init_frame`] for a [`small_frame`].
+///
 /// # Safety
-/// `p..p + consts.len()` must be inside the value stack.
+/// As [`init_frame`]; `c`'s frame is small.
+#[inline(always)]
+pub(super) unsafe fn init_small_frame(sp: *mut u64, c: &CompiledFunc) {
+    // SAFETY: locals and constants lie inside the frame, which the caller guarantees.
+    unsafe {
+        let locals = sp.add(c.num_params as usize);
+        let n = c.num_locals as usize;
+        for i in 0..8 {
+            if i == n {
+                break;
+            }
+            ptr::write_volatile(locals.add(i), 0);
+        }
+        let consts = locals.add(n);
+        for i in 0..4 {
+            if i == c.consts.len() {
+                break;
+            }
+            ptr::write_volatile(consts.add(i), *c.consts.as_ptr().add(i));
+        }
+    }
+}
+
+/// [`init_frame`] for any frame, out of line.
+///
+/// # Safety
+/// As [`init_frame`].
+#[cold]
 #[inline(never)]
-unsafe fn copy_consts(p: *mut u64, consts: &[u64]) {
-    // SAFETY: the caller guarantees the range is in bounds; the pool is not in the stack.
-    unsafe { ptr::copy_nonoverlapping(consts.as_ptr(), p, consts.len()) }
+pub(super) unsafe fn init_large_frame(sp: *mut u64, c: &CompiledFunc) {
+    // SAFETY: locals and constants lie inside the frame, which the caller guarantees; the
+    // pool is not in the stack.
+    unsafe {
+        let locals = sp.add(c.num_params as usize);
+        let n = c.num_locals as usize;
+        ptr::write_bytes(locals, 0, n);
+        ptr::copy_nonoverlapping(c.consts.as_ptr(), locals.add(n), c.consts.len());
+    }
 }
 
 /// The trap path of a load or store: if its address `i32.add` was folded into the offset

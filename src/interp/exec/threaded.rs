@@ -18,8 +18,17 @@
 //! only at opt-level 2 or 3 on x86-64 and AArch64 outside Windows; other builds run
 //! `dispatch`'s loop. The recording loop always runs `dispatch`'s loop.
 //!
-//! A handler that ends the run writes its [`Run`] to the store and returns;
-//! every function on the chain then returns at once, since each was entered by a jump.
+//! Each instruction has two forms. The hot form, in the table the jumps index, takes no
+//! path that calls out of line (a load whose address needs the unfolded computation,
+//! growing the stacks, translating a callee, the JIT's hook at an expired counter): at
+//! the start of such a path it jumps to the full form, which runs the instruction again
+//! from the start with every path (`Exec::out_of_line`). A call anywhere in a function
+//! makes it save registers on every path; so the hot forms of loads, stores, branches
+//! and returns save none (calls still do: setting up a frame may call). A return or call that switches instance jumps to `reload`, which
+//! reads memory 0 again.
+//!
+//! A handler that ends the run writes its [`Run`] to the store and returns; every
+//! function on the chain then returns at once, since each was entered by a jump.
 
 use super::cold::memory0_cold;
 use super::{Exec, Outcome, Run};
@@ -59,7 +68,10 @@ pub(super) fn run_threaded(s: &mut StoreInner, stop: usize, acc: u64) -> Run {
         s.handoff.out = None;
         return Run::Out(Outcome::HostCall { func, args });
     }
-    s.handoff.out.take().unwrap_or(Run::Out(Outcome::Done))
+    s.handoff
+        .out
+        .take()
+        .expect("a threaded run ends with a handler's outcome")
 }
 
 /// Runs the instruction at `ip` and the rest of the run from it.
