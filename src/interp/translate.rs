@@ -17,8 +17,9 @@
 //! An `i32.add x, C` (C >= 0) that only computes the address of the following load or store
 //! is folded into the access's offset. The folded access differs from the original only
 //! when `x + C` wraps around 2^32, and then it is out of bounds; the interpreter's trap
-//! path looks the instruction up in `CompiledFunc::folded_adds` and retries with the
-//! wrapped address, so the semantics are exact and the common path pays nothing.
+//! path looks the instruction's C up in `CompiledFunc::folded_adds` (one load: compiled
+//! loops over negative indices wrap on every access) and retries with the wrapped
+//! address, so the semantics are exact and the common path pays nothing.
 //!
 //! Instructions for the engine's options, and only with them: `Loop` headers carry hot
 //! counters (the JIT; a loop whose every iteration starts by calling its own function
@@ -54,9 +55,10 @@ pub(crate) struct CompiledFunc {
     pub(crate) num_locals: u32,
     /// Constants copied into the frame after the locals at entry.
     pub(crate) consts: Box<[u64]>,
-    /// `(instruction index, C)` of loads and stores whose address `i32.add x, C` was
-    /// folded into the offset, sorted by index (see the module header).
-    pub(crate) folded_adds: Box<[(u32, u32)]>,
+    /// The `C` of each load or store whose address `i32.add x, C` was folded into the
+    /// offset, by instruction index, 0 elsewhere (see the module header); empty when the
+    /// function folded none. (A folded `C` of 0 needs no retry: `x + 0` never wraps.)
+    folded_adds: Box<[u32]>,
     /// `(instruction index, parameter count)` of every call, sorted by index: the call
     /// reads that many slots from its `args` (see `liveness`).
     pub(crate) call_params: Box<[(u32, u32)]>,
@@ -81,6 +83,11 @@ pub(crate) struct CompiledFunc {
 }
 
 impl CompiledFunc {
+    /// The `C` of the `i32.add x, C` folded into the offset of the access at `at`.
+    pub(crate) fn folded_add(&self, at: usize) -> Option<u32> {
+        self.folded_adds.get(at).copied().filter(|&c| c != 0)
+    }
+
     /// How many parameters the call at instruction `at` reads from its `args`.
     pub(crate) fn call_params(&self, at: usize) -> Option<u32> {
         let k = self.call_params.binary_search_by_key(&(at as u32), |c| c.0);
@@ -341,6 +348,7 @@ pub(crate) fn translate(module: &ModuleInner, func: u32) -> Result<CompiledFunc,
             *counter = CounterRef(&loop_counters[*id as usize]);
         }
     }
+    let folded_adds = by_index(&t.folded_adds, code.len());
     Ok(CompiledFunc {
         code: code.into(),
         offsets: t.offsets.into(),
@@ -348,7 +356,7 @@ pub(crate) fn translate(module: &ModuleInner, func: u32) -> Result<CompiledFunc,
         num_params,
         num_locals,
         consts: t.consts.into(),
-        folded_adds: t.folded_adds.into(),
+        folded_adds,
         call_params: t.call_params.into(),
         frame_size: frame_size as u32,
         loop_counters,
@@ -1953,6 +1961,19 @@ fn remove_instr(t: &mut Translator<'_>, at: usize) {
     for f in t.folded_adds.iter_mut().chain(t.call_params.iter_mut()) {
         f.0 = moved(f.0 as usize) as u32;
     }
+}
+
+/// `(index, value)` pairs as a table by index of `len` entries, 0 where none is given
+/// (empty when none is).
+fn by_index(pairs: &[(u32, u32)], len: usize) -> Box<[u32]> {
+    if pairs.is_empty() {
+        return Box::default();
+    }
+    let mut table = vec![0; len];
+    for &(at, v) in pairs {
+        table[at as usize] = v;
+    }
+    table.into()
 }
 
 fn use_accumulator(code: &mut [Instr]) {

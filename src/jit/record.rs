@@ -2084,16 +2084,13 @@ impl Recorder {
     fn address(&mut self, pc: *const Instr, addr: Src, offset: u32) -> Result<(Ref, u32), Abort> {
         let a = self.get(addr, Ty::I32)?;
         let f = self.func();
-        // SAFETY: `pc` is an instruction of the innermost function's code.
-        let at = unsafe { pc.offset_from(f.code.as_ptr()) } as u32;
-        match f.folded_adds.binary_search_by_key(&at, |&(pc, _)| pc) {
-            Ok(i) => {
-                let c = f.folded_adds[i].1;
+        match f.folded_add(f.index_of(pc)) {
+            Some(c) => {
                 let k = self.ir.k(Ty::I32, u64::from(c))?;
                 let a = self.emit(Op::Add, Ty::I32, a, k, 0)?;
                 Ok((a, offset - c))
             }
-            Err(_) => Ok((a, offset)),
+            None => Ok((a, offset)),
         }
     }
 

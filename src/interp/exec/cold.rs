@@ -129,13 +129,7 @@ pub(super) fn unfolded_ea(
 ) -> Option<usize> {
     // SAFETY: the innermost frame's function is the one executing `pc`.
     let func = unsafe { &*s.stack.frames.last()?.func };
-    // SAFETY: `pc` points into this function's code.
-    let at = unsafe { pc.offset_from(func.code.as_ptr()) } as u32;
-    let i = func
-        .folded_adds
-        .binary_search_by_key(&at, |&(pc, _)| pc)
-        .ok()?;
-    let c = func.folded_adds[i].1;
+    let c = func.folded_add(func.index_of(pc))?;
     let ea = x.wrapping_add(c) as usize + (offset - c) as usize;
     (ea + n <= mem_len).then_some(ea)
 }
