@@ -24,7 +24,8 @@
 //! the start of such a path it jumps to the full form, which runs the instruction again
 //! from the start with every path (`Exec::out_of_line`). A call anywhere in a function
 //! makes it save registers on every path; so the hot forms of loads, stores, branches
-//! and returns save none (calls still do: setting up a frame may call). A return or call that switches instance jumps to `reload`, which
+//! and returns of at most one value save none (calls still do: setting up a frame may
+//! call). A return or call that switches instance jumps to `reload`, which
 //! reads memory 0 again.
 //!
 //! A handler that ends the run writes its [`Run`] to the store and returns; every
