@@ -3,7 +3,7 @@
 //! epochs, traps and the profiler's instructions.
 
 use super::{ENTRY_HOT, Exec, Flow, FromBits, Run, table_entry};
-use crate::interp::bytecode::{CounterRef, Off, Slot};
+use crate::interp::bytecode::{CounterRef, Instr, Off, Slot};
 use crate::interp::hooks::{ENTRY, ILOOP, LoopAction};
 use crate::ops::{self, FloatCmp, IntCmp};
 use crate::runtime::trap::TrapCode;
@@ -156,13 +156,24 @@ impl<const REC: bool, const HOT: bool> Exec<'_, REC, HOT> {
         self.branch(!ops::f64_cmp(op, x, y), off)
     }
 
-    /// Jumps to the `min(index, len)`-th of the `Br` instructions that follow.
+    /// Branches as the `min(index, len)`-th of the `Br` instructions that follow does.
+    ///
+    /// Outside recording, the entry's branch is taken here, so that a `br_table` costs one
+    /// dispatch and its jump to the target is its own indirect jump, which the processor
+    /// predicts apart from every other branch's (an interpreter compiled to WebAssembly
+    /// dispatches its opcodes by a `br_table`). The recorder sees the entry run, as the
+    /// trace's exits resume there.
     #[inline(always)]
     pub(super) unsafe fn br_table(&mut self, index: Slot, len: u32) -> Flow {
-        // SAFETY: `index` is the running instruction's; the `len + 1` entries follow it.
+        // SAFETY: `index` is the running instruction's; the `len + 1` entries follow it,
+        // and each entry's offset lands inside the code (translation's invariants).
         unsafe {
             let i = (self.r(index) as u32).min(len);
-            self.ip = self.pc.add(1 + i as usize);
+            let entry = self.pc.add(1 + i as usize);
+            self.ip = entry;
+            if let (false, Instr::Br { off }) = (REC, *entry) {
+                self.ip = entry.offset(off as isize);
+            }
         }
         Ok(())
     }
