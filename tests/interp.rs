@@ -1,6 +1,6 @@
 //! Interpreter edge cases that the translator's rewrites must preserve: folded address
 //! arithmetic that wraps around 2^32, constants pooled in the frame, fused compares with
-//! NaN, and results of blocks with parameters.
+//! NaN, results of blocks with parameters, and counted loops' fused step and test.
 
 use spur::{Engine, Instance, Module, Store, TrapCode};
 
@@ -159,4 +159,123 @@ fn bit_test_branches_in_every_form() {
             "if_eqz_imm {x:#x}"
         );
     }
+}
+
+/// A counted loop's step and test (`i += imm` then a compare-and-branch on `i`), which the
+/// translator fuses into one instruction, for every integer comparison, with the counter
+/// on either side, against a slot and a constant, with steps that wrap across the signed
+/// and unsigned boundaries; in the interpreter and with the JIT compiling every loop.
+#[test]
+fn counted_loop_steps_fused_in_every_compare_form() {
+    type Cmp = fn(i32, i32) -> bool;
+    let cmps: [(&str, Cmp); 10] = [
+        ("eq", |a, b| a == b),
+        ("ne", |a, b| a != b),
+        ("lt_s", |a, b| a < b),
+        ("lt_u", |a, b| (a as u32) < (b as u32)),
+        ("le_s", |a, b| a <= b),
+        ("le_u", |a, b| (a as u32) <= (b as u32)),
+        ("gt_s", |a, b| a > b),
+        ("gt_u", |a, b| (a as u32) > (b as u32)),
+        ("ge_s", |a, b| a >= b),
+        ("ge_u", |a, b| (a as u32) >= (b as u32)),
+    ];
+    const K: i32 = 40;
+    let steps = [3, -3, 1, -1, 32767, -32768];
+    // Each function: `c` counts iterations, `i` steps by `imm` and is compared with `n`
+    // (or `K`), counter on the left or on the right; the result is `i * 1000 + c`.
+    let mut wat = String::from("(module\n");
+    for (name, _) in &cmps {
+        for imm in steps {
+            for (side, test) in [
+                (
+                    "l",
+                    format!(
+                        "({name} (local.tee 0 (i32.add (local.get 0) (i32.const {imm}))) (local.get 1))"
+                    ),
+                ),
+                (
+                    "r",
+                    format!(
+                        "({name} (local.get 1) (local.tee 0 (i32.add (local.get 0) (i32.const {imm}))))"
+                    ),
+                ),
+                (
+                    "k",
+                    format!(
+                        "({name} (local.tee 0 (i32.add (local.get 0) (i32.const {imm}))) (i32.const {K}))"
+                    ),
+                ),
+            ] {
+                let test = test.replacen(name, &format!("i32.{name}"), 1);
+                wat.push_str(&format!(
+                    "(func (export \"{name}_{side}_{imm}\") (param i32 i32) (result i32) (local i32)
+                       (loop $l
+                         (local.set 2 (i32.add (local.get 2) (i32.const 1)))
+                         (br_if $l {test}))
+                       (i32.add (i32.mul (local.get 0) (i32.const 1000)) (local.get 2)))\n"
+                ));
+            }
+        }
+    }
+    wat.push(')');
+    let starts = [0, 37, 39, 41, -5, i32::MAX - 4, i32::MIN + 2, -2];
+    let limits = [40, 0, -3, i32::MIN + 1, i32::MAX - 1];
+    let mut checked = 0;
+    for jit in [false, true] {
+        let mut config = spur::Config::new();
+        config.jit(jit);
+        if jit {
+            config.jit_param("hotloop", 1).unwrap();
+            config.jit_param("hotexit", 1).unwrap();
+        }
+        let engine = Engine::new(&config);
+        let module = Module::new(&engine, &wat).unwrap();
+        let mut store = Store::new(&engine, ());
+        let inst = Instance::new(&mut store, &module, &[]).unwrap();
+        for (name, cmp) in cmps {
+            for imm in steps {
+                for side in ["l", "r", "k"] {
+                    let f = inst
+                        .get_typed_func::<(i32, i32), i32>(
+                            &mut store,
+                            &format!("{name}_{side}_{imm}"),
+                        )
+                        .unwrap();
+                    for start in starts {
+                        for n in limits {
+                            // The loop as written, on the host: skip the pairs that loop
+                            // more than 200 times (most run a few).
+                            let (mut i, mut c) = (start, 0);
+                            let done = loop {
+                                c += 1;
+                                i = i.wrapping_add(imm);
+                                let again = match side {
+                                    "l" => cmp(i, n),
+                                    "r" => cmp(n, i),
+                                    _ => cmp(i, K),
+                                };
+                                if !again {
+                                    break true;
+                                }
+                                if c > 200 {
+                                    break false;
+                                }
+                            };
+                            if !done {
+                                continue;
+                            }
+                            let want = i.wrapping_mul(1000).wrapping_add(c);
+                            let got = f.call(&mut store, (start, n)).unwrap();
+                            assert_eq!(got, want, "{name}_{side}_{imm}({start}, {n}), jit {jit}");
+                            checked += 1;
+                        }
+                    }
+                }
+            }
+        }
+    }
+    // Most pairs end within 200 iterations; a count far below this would mean the test
+    // stopped exercising the loops.
+    assert!(checked > 3000, "only {checked} calls checked");
 }

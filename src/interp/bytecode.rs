@@ -135,6 +135,7 @@ impl Field for Slot {
         Some(*self)
     }
 }
+impl Field for i16 {}
 impl Field for u16 {}
 impl Field for u32 {}
 impl Field for i32 {}
@@ -208,6 +209,30 @@ macro_rules! instr_table {
             BrI32GtUImm { a: Slot, imm: i32, off: Off } => br_i32_imm(C::GtU),
             BrI32GeSImm { a: Slot, imm: i32, off: Off } => br_i32_imm(C::GeS),
             BrI32GeUImm { a: Slot, imm: i32, off: Off } => br_i32_imm(C::GeU),
+            /// A counted loop's step and test, fused (see `translate::fuse_steps`): `ctr +=
+            /// imm`, then the branch of the `BrI32*` instruction that follows on `ctr` and `b`
+            /// (or `k`), `off` counted from here. Falling through skips that instruction,
+            /// which stays for the JIT's exits to resume at.
+            I32AddImmBrEq { ctr: Slot, b: Slot, off: Off, imm: i16 } => i32_add_imm_br(C::Eq),
+            I32AddImmBrNe { ctr: Slot, b: Slot, off: Off, imm: i16 } => i32_add_imm_br(C::Ne),
+            I32AddImmBrLtS { ctr: Slot, b: Slot, off: Off, imm: i16 } => i32_add_imm_br(C::LtS),
+            I32AddImmBrLtU { ctr: Slot, b: Slot, off: Off, imm: i16 } => i32_add_imm_br(C::LtU),
+            I32AddImmBrLeS { ctr: Slot, b: Slot, off: Off, imm: i16 } => i32_add_imm_br(C::LeS),
+            I32AddImmBrLeU { ctr: Slot, b: Slot, off: Off, imm: i16 } => i32_add_imm_br(C::LeU),
+            I32AddImmBrGtS { ctr: Slot, b: Slot, off: Off, imm: i16 } => i32_add_imm_br(C::GtS),
+            I32AddImmBrGtU { ctr: Slot, b: Slot, off: Off, imm: i16 } => i32_add_imm_br(C::GtU),
+            I32AddImmBrGeS { ctr: Slot, b: Slot, off: Off, imm: i16 } => i32_add_imm_br(C::GeS),
+            I32AddImmBrGeU { ctr: Slot, b: Slot, off: Off, imm: i16 } => i32_add_imm_br(C::GeU),
+            I32AddImmBrEqImm { ctr: Slot, k: i32, off: Off, imm: i16 } => i32_add_imm_br_imm(C::Eq),
+            I32AddImmBrNeImm { ctr: Slot, k: i32, off: Off, imm: i16 } => i32_add_imm_br_imm(C::Ne),
+            I32AddImmBrLtSImm { ctr: Slot, k: i32, off: Off, imm: i16 } => i32_add_imm_br_imm(C::LtS),
+            I32AddImmBrLtUImm { ctr: Slot, k: i32, off: Off, imm: i16 } => i32_add_imm_br_imm(C::LtU),
+            I32AddImmBrLeSImm { ctr: Slot, k: i32, off: Off, imm: i16 } => i32_add_imm_br_imm(C::LeS),
+            I32AddImmBrLeUImm { ctr: Slot, k: i32, off: Off, imm: i16 } => i32_add_imm_br_imm(C::LeU),
+            I32AddImmBrGtSImm { ctr: Slot, k: i32, off: Off, imm: i16 } => i32_add_imm_br_imm(C::GtS),
+            I32AddImmBrGtUImm { ctr: Slot, k: i32, off: Off, imm: i16 } => i32_add_imm_br_imm(C::GtU),
+            I32AddImmBrGeSImm { ctr: Slot, k: i32, off: Off, imm: i16 } => i32_add_imm_br_imm(C::GeS),
+            I32AddImmBrGeUImm { ctr: Slot, k: i32, off: Off, imm: i16 } => i32_add_imm_br_imm(C::GeU),
             BrI64Eq { a: Slot, b: Slot, off: Off } => br_i64(C::Eq),
             BrI64Ne { a: Slot, b: Slot, off: Off } => br_i64(C::Ne),
             BrI64LtS { a: Slot, b: Slot, off: Off } => br_i64(C::LtS),

@@ -21,6 +21,11 @@
 //! loops over negative indices wrap on every access) and retries with the wrapped
 //! address, so the semantics are exact and the common path pays nothing.
 //!
+//! An in-place `i32.add` of a constant that fits 16 bits, followed by a compare-and-branch
+//! on the sum (a counted loop's step and test), is fused into one `I32AddImmBr*`
+//! instruction in the add's place; the branch stays behind it, skipped by the fused
+//! instruction, as the place where the JIT's exits resume (see `fuse_steps`).
+//!
 //! Instructions for the engine's options, and only with them: `Loop` headers carry hot
 //! counters (the JIT; a loop whose every iteration starts by calling its own function
 //! loses its header, since no trace can record it), `Epoch` at loop headers and
@@ -331,6 +336,7 @@ pub(crate) fn translate(module: &ModuleInner, func: u32) -> Result<CompiledFunc,
     for at in std::mem::take(&mut t.unrecordable).into_iter().rev() {
         remove_instr(&mut t, at);
     }
+    fuse_steps(&mut t.code);
     use_accumulator(&mut t.code);
     let frame_size = u64::from(t.base) + t.max_height as u64;
     if frame_size > u64::from(u32::MAX / 2) {
@@ -1938,13 +1944,6 @@ fn collect_constants(body: &FunctionBody<'_>) -> Result<Vec<u64>, Error> {
     Ok(pool)
 }
 
-/// The accumulator pass: an instruction that reads the slot its predecessor just wrote
-/// takes its `A` form, which reads the interpreter's accumulator instead.
-///
-/// Sound because every instruction with a `dst` writes it, and the accumulator, exactly once
-/// and unconditionally, except `Select` (whose write is conditional); and an instruction
-/// that is a branch target is skipped, since control may reach it from elsewhere. (The
-/// instruction after a call is never converted: calls have no `dst`.)
 /// Removes instruction `at` (a `Loop` header whose counter is useless) from `code` and
 /// its parallel tables; every branch keeps its target instruction (a branch to `at` now
 /// lands on the instruction that follows it, which moves into its place).
@@ -1976,6 +1975,76 @@ fn by_index(pairs: &[(u32, u32)], len: usize) -> Box<[u32]> {
     table.into()
 }
 
+/// The step pass: an `i32.add` of a small constant to a slot in place, followed by a
+/// compare-and-branch on the sum, becomes one `I32AddImmBr*` instruction, a counted loop's
+/// step and test in one dispatch instead of two.
+///
+/// The fused instruction takes the add's place, and the branch stays where it was: the
+/// fused one falls through past it, and the JIT's exits resume at it, after the add. A
+/// branch to the branch still runs it alone, as before.
+fn fuse_steps(code: &mut [Instr]) {
+    for i in 1..code.len() {
+        let Instr::I32AddImm { dst, a, imm } = code[i - 1] else {
+            continue;
+        };
+        if let Ok(imm) = i16::try_from(imm)
+            && dst == a
+            && let Some(fused) = step_branch(dst, imm, code[i])
+        {
+            code[i - 1] = fused;
+        }
+    }
+}
+
+/// The fused form of branch `br` after `ctr += imm` (see `fuse_steps`), when it
+/// compares `ctr` with another slot or a constant.
+fn step_branch(ctr: Slot, imm: i16, br: Instr) -> Option<Instr> {
+    use Instr::*;
+    macro_rules! fuse {
+        ($($br:ident, $brk:ident => $f:ident, $fk:ident, swapped $sw:ident;)*) => {
+            match br {
+                $(
+                    $br { a, b, off } if a == ctr && b != ctr => {
+                        Some($f { ctr, b, off: off.checked_add(1)?, imm })
+                    }
+                    $br { a, b, off } if b == ctr && a != ctr => {
+                        Some($sw { ctr, b: a, off: off.checked_add(1)?, imm })
+                    }
+                    $brk { a, imm: k, off } if a == ctr => {
+                        Some($fk { ctr, k, off: off.checked_add(1)?, imm })
+                    }
+                )*
+                BrIfNez { c, off } if c == ctr => {
+                    Some(I32AddImmBrNeImm { ctr, k: 0, off: off.checked_add(1)?, imm })
+                }
+                BrIfEqz { c, off } if c == ctr => {
+                    Some(I32AddImmBrEqImm { ctr, k: 0, off: off.checked_add(1)?, imm })
+                }
+                _ => None,
+            }
+        };
+    }
+    fuse! {
+        BrI32Eq, BrI32EqImm => I32AddImmBrEq, I32AddImmBrEqImm, swapped I32AddImmBrEq;
+        BrI32Ne, BrI32NeImm => I32AddImmBrNe, I32AddImmBrNeImm, swapped I32AddImmBrNe;
+        BrI32LtS, BrI32LtSImm => I32AddImmBrLtS, I32AddImmBrLtSImm, swapped I32AddImmBrGtS;
+        BrI32LtU, BrI32LtUImm => I32AddImmBrLtU, I32AddImmBrLtUImm, swapped I32AddImmBrGtU;
+        BrI32LeS, BrI32LeSImm => I32AddImmBrLeS, I32AddImmBrLeSImm, swapped I32AddImmBrGeS;
+        BrI32LeU, BrI32LeUImm => I32AddImmBrLeU, I32AddImmBrLeUImm, swapped I32AddImmBrGeU;
+        BrI32GtS, BrI32GtSImm => I32AddImmBrGtS, I32AddImmBrGtSImm, swapped I32AddImmBrLtS;
+        BrI32GtU, BrI32GtUImm => I32AddImmBrGtU, I32AddImmBrGtUImm, swapped I32AddImmBrLtU;
+        BrI32GeS, BrI32GeSImm => I32AddImmBrGeS, I32AddImmBrGeSImm, swapped I32AddImmBrLeS;
+        BrI32GeU, BrI32GeUImm => I32AddImmBrGeU, I32AddImmBrGeUImm, swapped I32AddImmBrLeU;
+    }
+}
+
+/// The accumulator pass: an instruction that reads the slot its predecessor just wrote
+/// takes its `A` form, which reads the interpreter's accumulator instead.
+///
+/// Sound because every instruction with a `dst` writes it, and the accumulator, exactly once
+/// and unconditionally, except `Select` (whose write is conditional); and an instruction
+/// that is a branch target is skipped, since control may reach it from elsewhere. (The
+/// instruction after a call is never converted: calls have no `dst`.)
 fn use_accumulator(code: &mut [Instr]) {
     let mut target = vec![false; code.len() + 1];
     for (j, instr) in code.iter().enumerate() {

@@ -1159,6 +1159,66 @@ impl Recorder {
             I::BrI32AndImmEqz { a, imm, off } => {
                 self.bit_branch(pc, off, taken, Cond::Eq, S(a), Imm(imm))?
             }
+            I::I32AddImmBrEq { ctr, b, off, imm } => {
+                self.step_branch(at, ctr, imm, S(b), off, Cond::Eq)?
+            }
+            I::I32AddImmBrNe { ctr, b, off, imm } => {
+                self.step_branch(at, ctr, imm, S(b), off, Cond::Ne)?
+            }
+            I::I32AddImmBrLtS { ctr, b, off, imm } => {
+                self.step_branch(at, ctr, imm, S(b), off, Cond::LtS)?
+            }
+            I::I32AddImmBrLtU { ctr, b, off, imm } => {
+                self.step_branch(at, ctr, imm, S(b), off, Cond::LtU)?
+            }
+            I::I32AddImmBrLeS { ctr, b, off, imm } => {
+                self.step_branch(at, ctr, imm, S(b), off, Cond::LeS)?
+            }
+            I::I32AddImmBrLeU { ctr, b, off, imm } => {
+                self.step_branch(at, ctr, imm, S(b), off, Cond::LeU)?
+            }
+            I::I32AddImmBrGtS { ctr, b, off, imm } => {
+                self.step_branch(at, ctr, imm, S(b), off, Cond::GtS)?
+            }
+            I::I32AddImmBrGtU { ctr, b, off, imm } => {
+                self.step_branch(at, ctr, imm, S(b), off, Cond::GtU)?
+            }
+            I::I32AddImmBrGeS { ctr, b, off, imm } => {
+                self.step_branch(at, ctr, imm, S(b), off, Cond::GeS)?
+            }
+            I::I32AddImmBrGeU { ctr, b, off, imm } => {
+                self.step_branch(at, ctr, imm, S(b), off, Cond::GeU)?
+            }
+            I::I32AddImmBrEqImm { ctr, k, off, imm } => {
+                self.step_branch(at, ctr, imm, Imm(k), off, Cond::Eq)?
+            }
+            I::I32AddImmBrNeImm { ctr, k, off, imm } => {
+                self.step_branch(at, ctr, imm, Imm(k), off, Cond::Ne)?
+            }
+            I::I32AddImmBrLtSImm { ctr, k, off, imm } => {
+                self.step_branch(at, ctr, imm, Imm(k), off, Cond::LtS)?
+            }
+            I::I32AddImmBrLtUImm { ctr, k, off, imm } => {
+                self.step_branch(at, ctr, imm, Imm(k), off, Cond::LtU)?
+            }
+            I::I32AddImmBrLeSImm { ctr, k, off, imm } => {
+                self.step_branch(at, ctr, imm, Imm(k), off, Cond::LeS)?
+            }
+            I::I32AddImmBrLeUImm { ctr, k, off, imm } => {
+                self.step_branch(at, ctr, imm, Imm(k), off, Cond::LeU)?
+            }
+            I::I32AddImmBrGtSImm { ctr, k, off, imm } => {
+                self.step_branch(at, ctr, imm, Imm(k), off, Cond::GtS)?
+            }
+            I::I32AddImmBrGtUImm { ctr, k, off, imm } => {
+                self.step_branch(at, ctr, imm, Imm(k), off, Cond::GtU)?
+            }
+            I::I32AddImmBrGeSImm { ctr, k, off, imm } => {
+                self.step_branch(at, ctr, imm, Imm(k), off, Cond::GeS)?
+            }
+            I::I32AddImmBrGeUImm { ctr, k, off, imm } => {
+                self.step_branch(at, ctr, imm, Imm(k), off, Cond::GeU)?
+            }
             other => return Ok(Some(other)),
         }
         Ok(None)
@@ -1953,6 +2013,25 @@ impl Recorder {
         let y = self.get(b, ty)?;
         let c = if taken { c } else { c.negate() };
         self.guard_branch(c, x, y, pc)
+    }
+
+    /// A counted loop's step and test (`I32AddImmBr*`): the add, then the branch that
+    /// follows it, recorded as that instruction, where the trace's exits resume (after
+    /// the add).
+    fn step_branch(
+        &mut self,
+        at: Site<'_>,
+        ctr: crate::interp::Slot,
+        imm: i16,
+        b: Src,
+        off: i32,
+        c: Cond,
+    ) -> Result<(), Abort> {
+        self.bin(Op::Add, Ty::I32, ctr, S(ctr), Imm(i32::from(imm)))?;
+        // SAFETY: the fused branch and an instruction after it follow `pc` in its code.
+        let (br, after) = unsafe { (at.p.pc.add(1), at.p.pc.add(2)) };
+        let taken = at.next != after && at.depth == at.p.depth;
+        self.branch(br, off - 1, taken, c, Ty::I32, S(ctr), b)
     }
 
     /// A bit-test branch: branches when `(a & b) <c> 0`.

@@ -5,7 +5,7 @@
 use super::{ENTRY_HOT, Exec, Flow, FromBits, Run, table_entry};
 use crate::interp::bytecode::{CounterRef, Instr, Off, Slot};
 use crate::interp::hooks::{ENTRY, ILOOP, LoopAction};
-use crate::ops::{self, FloatCmp, IntCmp};
+use crate::ops::{self, FloatCmp, IntBin, IntCmp};
 use crate::runtime::trap::TrapCode;
 use std::sync::atomic::Ordering;
 
@@ -95,6 +95,49 @@ impl<const REC: bool, const HOT: bool> Exec<'_, REC, HOT> {
         // SAFETY: `a` is the running instruction's (the handlers' contract).
         let x = unsafe { self.r(a) as u32 };
         self.branch(ops::i32_cmp(op, x, imm as u32), off)
+    }
+
+    /// A counted loop's step and test (`I32AddImmBr*`): `ctr += imm`, then branches on
+    /// `ctr <op> y`, or falls through past the branch instruction that follows.
+    #[inline(always)]
+    fn step_branch(&mut self, ctr: Slot, imm: i16, y: u32, off: Off, op: IntCmp) -> Flow {
+        // SAFETY: `ctr` is the running instruction's (the handlers' contract).
+        let x = unsafe { self.r(ctr) as u32 };
+        let x = ops::i32_bin(IntBin::Add, x, i32::from(imm) as u32);
+        // SAFETY: as above; translation fuses only a branch that has an instruction after
+        // it (every function ends in a return).
+        unsafe {
+            self.w(ctr, u64::from(x));
+            self.ip = self.pc.add(2);
+        }
+        self.branch(ops::i32_cmp(op, x, y), off)
+    }
+
+    #[inline(always)]
+    pub(super) unsafe fn i32_add_imm_br(
+        &mut self,
+        ctr: Slot,
+        b: Slot,
+        off: Off,
+        imm: i16,
+        op: IntCmp,
+    ) -> Flow {
+        // SAFETY: `b` is the running instruction's; translation fuses only a branch whose
+        // other operand is not `ctr`, so reading it first reads what the branch read.
+        let y = unsafe { self.r(b) as u32 };
+        self.step_branch(ctr, imm, y, off, op)
+    }
+
+    #[inline(always)]
+    pub(super) unsafe fn i32_add_imm_br_imm(
+        &mut self,
+        ctr: Slot,
+        k: i32,
+        off: Off,
+        imm: i16,
+        op: IntCmp,
+    ) -> Flow {
+        self.step_branch(ctr, imm, k as u32, off, op)
     }
 
     #[inline(always)]
