@@ -30,6 +30,12 @@
 //!
 //! A handler that ends the run writes its [`Run`] to the store and returns; every
 //! function on the chain then returns at once, since each was entered by a jump.
+//!
+//! On Linux each instruction's functions sit in a section of their own, which a
+//! `global_asm!` block aligns to 64 bytes: a hot form then starts a cache line, and a
+//! short one fits in it, wherever the code linked before it ends. (Functions are only
+//! 16-byte aligned otherwise, and a kernel's speed moved by up to 10% when unrelated
+//! handlers were added before its own.)
 
 use super::cold::memory0_cold;
 use super::{Exec, Outcome, Run};
@@ -103,6 +109,12 @@ macro_rules! handler {
     ($name:ident $({ $($field:ident),* })? => $h:ident ($($arg:tt)*)) => {{
         #[allow(non_snake_case)]
         #[inline(never)]
+        // SAFETY (`link_section`): the section is ordinary executable code, flagged as
+        // `.text` is; only its name and alignment (raised in `threaded!`) differ.
+        #[cfg_attr(
+            target_os = "linux",
+            unsafe(link_section = concat!(".text.spur_op.", stringify!($name)))
+        )]
         unsafe extern "C-unwind" fn $name<const HOT: bool>(
             s: *mut StoreInner, ip: *const Instr, sp: *mut u64, mem: *mut u8, len: usize, acc: u64,
         ) {
@@ -178,6 +190,23 @@ macro_rules! threaded {
                 $( Instr::$aname { .. } => Op::$aname, )*
             }) as usize
         }
+
+        // Raises the alignment of each instruction's section (see `handler!`) to 64
+        // bytes; it adds no bytes, so its first function stays at the section's start.
+        // (Assembled in this module's object, as the functions are.)
+        #[cfg(target_os = "linux")]
+        std::arch::global_asm!(
+            $(
+                concat!(".pushsection .text.spur_op.", stringify!($name), ",\"ax\",%progbits"),
+                ".p2align 6",
+                ".popsection",
+            )*
+            $(
+                concat!(".pushsection .text.spur_op.", stringify!($aname), ",\"ax\",%progbits"),
+                ".p2align 6",
+                ".popsection",
+            )*
+        );
 
         /// The hot form of each instruction's function, in the instruction table's order.
         static HANDLERS: &[Handler] = &[
