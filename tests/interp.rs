@@ -279,3 +279,73 @@ fn counted_loop_steps_fused_in_every_compare_form() {
     // stopped exercising the loops.
     assert!(checked > 3000, "only {checked} calls checked");
 }
+
+/// An array element's load, which the translator fuses with its index's shift, for each
+/// full-width load: the value, an address that wraps around 2^32 through a folded
+/// constant (the wasm semantics), and an out-of-bounds access trapping at the load's own
+/// code offset.
+#[test]
+fn indexed_loads_fused_with_their_shift() {
+    let wat = r#"(module (memory 1)
+         (func (export "i32") (param i32) (result i32)
+           (i32.load offset=8 (i32.shl (local.get 0) (i32.const 2))))
+         (func (export "i64") (param i32) (result i64)
+           (i64.load (i32.add (i32.shl (local.get 0) (i32.const 3)) (i32.const 16))))
+         (func (export "f32") (param i32) (result f32)
+           (f32.load (i32.shl (local.get 0) (i32.const 2))))
+         (func (export "f64") (param i32) (result f64)
+           (f64.load (i32.add (i32.shl (local.get 0) (i32.const 3)) (i32.const 8))))
+         (func (export "i32_acc") (param i32) (result i32)
+           (i32.load (i32.shl (i32.xor (local.get 0) (i32.const 1)) (i32.const 2))))
+         (data (i32.const 0) "\00\00\80\3f\00\00\00\40\00\00\00\00\00\00\08\40"
+                             "\01\02\03\04\05\06\07\08\09\0a\0b\0c\0d\0e\0f\10"))"#;
+    let bytes = wat::parse_str(wat).unwrap();
+    // The code offsets of the loads: each follows its `i32.shl` (0x74), or the `i32.add`
+    // (0x6a) of its folded constant.
+    let loads: Vec<usize> = bytes
+        .windows(2)
+        .enumerate()
+        .filter(|(_, w)| matches!(w, [0x74 | 0x6a, 0x28..=0x2b]))
+        .map(|(i, _)| i + 1)
+        .collect();
+    assert_eq!(loads.len(), 5, "one load per function");
+    let (mut store, inst) = instance(wat);
+    let i32f = inst.get_typed_func::<i32, i32>(&mut store, "i32").unwrap();
+    let i64f = inst.get_typed_func::<i32, i64>(&mut store, "i64").unwrap();
+    let f32f = inst.get_typed_func::<i32, f32>(&mut store, "f32").unwrap();
+    let f64f = inst.get_typed_func::<i32, f64>(&mut store, "f64").unwrap();
+    // (The index is the previous instruction's result: the load's accumulator form.)
+    let i32acc = inst
+        .get_typed_func::<i32, i32>(&mut store, "i32_acc")
+        .unwrap();
+    // Bytes 8.. as little-endian words; 1.0f32, 2.0f32 at 0 and 4; 3.0f64 at 8.
+    assert_eq!(i32f.call(&mut store, 0).unwrap(), 0);
+    assert_eq!(i32f.call(&mut store, 2).unwrap(), 0x0403_0201);
+    assert_eq!(i64f.call(&mut store, 0).unwrap(), 0x0807_0605_0403_0201);
+    assert_eq!(f32f.call(&mut store, 1).unwrap(), 2.0);
+    assert_eq!(f64f.call(&mut store, 0).unwrap(), 3.0);
+    assert_eq!(i32acc.call(&mut store, 5).unwrap(), 0x0403_0201);
+    // (0x1fff_fffe << 3) + 16 wraps to 0; (0x1fff_ffff << 3) + 8 wraps to 0.
+    assert_eq!(
+        i64f.call(&mut store, 0x1fff_fffe).unwrap(),
+        0x4000_0000_3f80_0000
+    );
+    assert_eq!(
+        f64f.call(&mut store, 0x1fff_ffff).unwrap(),
+        f64::from_bits(0x4000_0000_3f80_0000)
+    );
+    // Out of bounds, trapping at the load.
+    let traps = [
+        i32f.call(&mut store, 16384).map(drop),
+        i64f.call(&mut store, 8191).map(drop),
+        f32f.call(&mut store, 16384).map(drop),
+        f64f.call(&mut store, 8192).map(drop),
+        i32acc.call(&mut store, 16385).map(drop),
+    ];
+    for (r, at) in traps.into_iter().zip(loads) {
+        let e = r.unwrap_err();
+        assert_eq!(e.trap_code(), Some(TrapCode::MemoryOutOfBounds));
+        let frames = e.as_trap().unwrap().frames();
+        assert_eq!(frames[0].module_offset, at, "{frames:?}");
+    }
+}

@@ -135,6 +135,7 @@ impl Field for Slot {
         Some(*self)
     }
 }
+impl Field for u8 {}
 impl Field for i16 {}
 impl Field for u16 {}
 impl Field for u32 {}
@@ -209,7 +210,7 @@ macro_rules! instr_table {
             BrI32GtUImm { a: Slot, imm: i32, off: Off } => br_i32_imm(C::GtU),
             BrI32GeSImm { a: Slot, imm: i32, off: Off } => br_i32_imm(C::GeS),
             BrI32GeUImm { a: Slot, imm: i32, off: Off } => br_i32_imm(C::GeU),
-            /// A counted loop's step and test, fused (see `translate::fuse_steps`): `ctr +=
+            /// A counted loop's step and test, fused (see `translate::fuse_pairs`): `ctr +=
             /// imm`, then the branch of the `BrI32*` instruction that follows on `ctr` and `b`
             /// (or `k`), `off` counted from here. Falling through skips that instruction,
             /// which stays for the JIT's exits to resume at.
@@ -322,6 +323,12 @@ macro_rules! instr_table {
             I64Load16U { dst: Slot, addr: Slot, offset: u32 } => load(|v: u16| u64::from(v)),
             I64Load32S { dst: Slot, addr: Slot, offset: u32 } => load(|v: i32| v as i64 as u64),
             I64Load32U { dst: Slot, addr: Slot, offset: u32 } => load(|v: u32| u64::from(v)),
+            /// An array element's load, fused with its index's shift (see
+            /// `translate::fuse_pairs`): loads from `(idx << shift) + offset`.
+            I32LoadIdx { dst: Slot, idx: Slot, offset: u32, shift: u8 } => load_idx(|v: u32| u64::from(v)),
+            I64LoadIdx { dst: Slot, idx: Slot, offset: u32, shift: u8 } => load_idx(|v: u64| v),
+            F32LoadIdx { dst: Slot, idx: Slot, offset: u32, shift: u8 } => load_idx(|v: u32| u64::from(v)),
+            F64LoadIdx { dst: Slot, idx: Slot, offset: u32, shift: u8 } => load_idx(|v: u64| v),
             I32Store { addr: Slot, val: Slot, offset: u32 } => store(|v: u64| v as u32),
             I64Store { addr: Slot, val: Slot, offset: u32 } => store(|v: u64| v as u64),
             F32Store { addr: Slot, val: Slot, offset: u32 } => store(|v: u64| v as u32),
@@ -624,6 +631,10 @@ macro_rules! instr_table {
             I64ShrSImmA { dst: Slot, imm: i32 } => i64_bin_imm_acc(B::ShrS),
             I64ShrUImmA { dst: Slot, imm: i32 } => i64_bin_imm_acc(B::ShrU),
             I64RotlImmA { dst: Slot, imm: i32 } => i64_bin_imm_acc(B::Rotl),
+            I32LoadIdxA { dst: Slot, offset: u32, shift: u8 } => load_idx_acc(|v: u32| u64::from(v)),
+            I64LoadIdxA { dst: Slot, offset: u32, shift: u8 } => load_idx_acc(|v: u64| v),
+            F32LoadIdxA { dst: Slot, offset: u32, shift: u8 } => load_idx_acc(|v: u32| u64::from(v)),
+            F64LoadIdxA { dst: Slot, offset: u32, shift: u8 } => load_idx_acc(|v: u64| v),
             I32LoadA { dst: Slot, offset: u32 } => load_acc(|v: u32| u64::from(v)),
             I64LoadA { dst: Slot, offset: u32 } => load_acc(|v: u64| v),
             F32LoadA { dst: Slot, offset: u32 } => load_acc(|v: u32| u64::from(v)),

@@ -21,10 +21,11 @@
 //! loops over negative indices wrap on every access) and retries with the wrapped
 //! address, so the semantics are exact and the common path pays nothing.
 //!
-//! An in-place `i32.add` of a constant that fits 16 bits, followed by a compare-and-branch
-//! on the sum (a counted loop's step and test), is fused into one `I32AddImmBr*`
-//! instruction in the add's place; the branch stays behind it, skipped by the fused
-//! instruction, as the place where the JIT's exits resume (see `fuse_steps`).
+//! Two pairs of instructions that compiled loops run back to back are fused into one
+//! instruction in the first one's place (see `fuse_pairs`): a counted loop's step and test
+//! (`I32AddImmBr*`), and an array element's index shift and load (`*LoadIdx`). The second
+//! instruction stays behind the fused one, which skips it; a branch to it, or the JIT's
+//! exit after a step, still runs it alone.
 //!
 //! Instructions for the engine's options, and only with them: `Loop` headers carry hot
 //! counters (the JIT; a loop whose every iteration starts by calling its own function
@@ -336,7 +337,7 @@ pub(crate) fn translate(module: &ModuleInner, func: u32) -> Result<CompiledFunc,
     for at in std::mem::take(&mut t.unrecordable).into_iter().rev() {
         remove_instr(&mut t, at);
     }
-    fuse_steps(&mut t.code);
+    fuse_pairs(&mut t);
     use_accumulator(&mut t.code);
     let frame_size = u64::from(t.base) + t.max_height as u64;
     if frame_size > u64::from(u32::MAX / 2) {
@@ -1975,28 +1976,81 @@ fn by_index(pairs: &[(u32, u32)], len: usize) -> Box<[u32]> {
     table.into()
 }
 
-/// The step pass: an `i32.add` of a small constant to a slot in place, followed by a
-/// compare-and-branch on the sum, becomes one `I32AddImmBr*` instruction, a counted loop's
-/// step and test in one dispatch instead of two.
-///
-/// The fused instruction takes the add's place, and the branch stays where it was: the
-/// fused one falls through past it, and the JIT's exits resume at it, after the add. A
-/// branch to the branch still runs it alone, as before.
-fn fuse_steps(code: &mut [Instr]) {
-    for i in 1..code.len() {
-        let Instr::I32AddImm { dst, a, imm } = code[i - 1] else {
+/// The pair pass: two instructions that compiled code often runs back to back become one
+/// instruction in the first one's place, one dispatch instead of two. The second one stays
+/// where it was, skipped by the fused one, and still runs alone when a branch lands on it
+/// (or, for a step, when the JIT's exit resumes there). The pairs:
+/// - a counted loop's step and test (`I32AddImmBr*`): an in-place `i32.add` of a 16-bit
+///   constant, then a compare-and-branch on the sum. The JIT's exits resume at the branch,
+///   after the add.
+/// - an array element's load (`*LoadIdx`): `i32.shl` of an index by a constant into an
+///   operand-stack slot, then a full-width load from that slot. The load pops the
+///   shifted index, so nothing reads the slot afterwards and the fused instruction need
+///   not write it. The fused load traps at its own index, with the load's code offset
+///   and folded constant.
+fn fuse_pairs(t: &mut Translator<'_>) {
+    t.folded_adds.sort_unstable_by_key(|f| f.0);
+    let mut folded = Vec::new();
+    for i in 1..t.code.len() {
+        let access = matches!(t.code[i - 1], Instr::I32ShlImm { .. });
+        let fused = match t.code[i - 1] {
+            Instr::I32AddImm { dst, a, imm } if dst == a => i16::try_from(imm)
+                .ok()
+                .and_then(|imm| step_branch(dst, imm, t.code[i])),
+            Instr::I32ShlImm { dst, a, imm } if dst.0 >= t.base => {
+                indexed_load(dst, a, imm, t.code[i])
+            }
+            _ => None,
+        };
+        let Some(fused) = fused else {
             continue;
         };
-        if let Ok(imm) = i16::try_from(imm)
-            && dst == a
-            && let Some(fused) = step_branch(dst, imm, code[i])
-        {
-            code[i - 1] = fused;
+        if access {
+            t.offsets[i - 1] = t.offsets[i];
+            if let Ok(k) = t.folded_adds.binary_search_by_key(&(i as u32), |f| f.0) {
+                folded.push((i as u32 - 1, t.folded_adds[k].1));
+            }
         }
+        t.code[i - 1] = fused;
+    }
+    t.folded_adds.extend(folded);
+}
+
+/// The fused form of load `load` from slot `t` after `t = idx << shift` (see
+/// `fuse_pairs`).
+fn indexed_load(t: Slot, idx: Slot, shift: i32, load: Instr) -> Option<Instr> {
+    use Instr::*;
+    let shift = (shift & 31) as u8;
+    match load {
+        I32Load { dst, addr, offset } if addr == t => Some(I32LoadIdx {
+            dst,
+            idx,
+            offset,
+            shift,
+        }),
+        I64Load { dst, addr, offset } if addr == t => Some(I64LoadIdx {
+            dst,
+            idx,
+            offset,
+            shift,
+        }),
+        F32Load { dst, addr, offset } if addr == t => Some(F32LoadIdx {
+            dst,
+            idx,
+            offset,
+            shift,
+        }),
+        F64Load { dst, addr, offset } if addr == t => Some(F64LoadIdx {
+            dst,
+            idx,
+            offset,
+            shift,
+        }),
+        _ => None,
     }
 }
 
-/// The fused form of branch `br` after `ctr += imm` (see `fuse_steps`), when it
+/// The fused form of branch `br` after `ctr += imm` (see `fuse_pairs`), when it
 /// compares `ctr` with another slot or a constant.
 fn step_branch(ctr: Slot, imm: i16, br: Instr) -> Option<Instr> {
     use Instr::*;
@@ -2137,6 +2191,30 @@ fn accumulate(instr: Instr, acc: Slot) -> Instr {
         I64ShrSImm { dst, a, imm } if a == acc => I64ShrSImmA { dst, imm },
         I64ShrUImm { dst, a, imm } if a == acc => I64ShrUImmA { dst, imm },
         I64RotlImm { dst, a, imm } if a == acc => I64RotlImmA { dst, imm },
+        I32LoadIdx {
+            dst,
+            idx,
+            offset,
+            shift,
+        } if idx == acc => I32LoadIdxA { dst, offset, shift },
+        I64LoadIdx {
+            dst,
+            idx,
+            offset,
+            shift,
+        } if idx == acc => I64LoadIdxA { dst, offset, shift },
+        F32LoadIdx {
+            dst,
+            idx,
+            offset,
+            shift,
+        } if idx == acc => F32LoadIdxA { dst, offset, shift },
+        F64LoadIdx {
+            dst,
+            idx,
+            offset,
+            shift,
+        } if idx == acc => F64LoadIdxA { dst, offset, shift },
         I32Load { dst, addr, offset } if addr == acc => I32LoadA { dst, offset },
         I64Load { dst, addr, offset } if addr == acc => I64LoadA { dst, offset },
         F32Load { dst, addr, offset } if addr == acc => F32LoadA { dst, offset },

@@ -1426,6 +1426,42 @@ impl Recorder {
             I::I64Load32U { dst, addr, offset } => {
                 self.load(pc, dst, S(addr), offset, Mem::U32, I64)?
             }
+            I::I32LoadIdx {
+                dst,
+                idx,
+                offset,
+                shift,
+            } => self.load_idx(pc, dst, S(idx), offset, shift, Mem::U32, I32)?,
+            I::I32LoadIdxA { dst, offset, shift } => {
+                self.load_idx(pc, dst, Acc, offset, shift, Mem::U32, I32)?
+            }
+            I::I64LoadIdx {
+                dst,
+                idx,
+                offset,
+                shift,
+            } => self.load_idx(pc, dst, S(idx), offset, shift, Mem::W64, I64)?,
+            I::I64LoadIdxA { dst, offset, shift } => {
+                self.load_idx(pc, dst, Acc, offset, shift, Mem::W64, I64)?
+            }
+            I::F32LoadIdx {
+                dst,
+                idx,
+                offset,
+                shift,
+            } => self.load_idx(pc, dst, S(idx), offset, shift, Mem::U32, F32)?,
+            I::F32LoadIdxA { dst, offset, shift } => {
+                self.load_idx(pc, dst, Acc, offset, shift, Mem::U32, F32)?
+            }
+            I::F64LoadIdx {
+                dst,
+                idx,
+                offset,
+                shift,
+            } => self.load_idx(pc, dst, S(idx), offset, shift, Mem::W64, F64)?,
+            I::F64LoadIdxA { dst, offset, shift } => {
+                self.load_idx(pc, dst, Acc, offset, shift, Mem::W64, F64)?
+            }
             I::I32LoadA { dst, offset } => self.load(pc, dst, Acc, offset, Mem::U32, I32)?,
             I::I64LoadA { dst, offset } => self.load(pc, dst, Acc, offset, Mem::W64, I64)?,
             I::F32LoadA { dst, offset } => self.load(pc, dst, Acc, offset, Mem::U32, F32)?,
@@ -2132,7 +2168,40 @@ impl Recorder {
         m: Mem,
         ty: Ty,
     ) -> Result<(), Abort> {
-        let (a, offset) = self.address(pc, addr, offset)?;
+        let a = self.get(addr, Ty::I32)?;
+        self.load_from(pc, dst, a, offset, m, ty)
+    }
+
+    /// A load fused with its index's shift (`*LoadIdx`): the shift, then the load. The
+    /// bounds check's exit resumes at the fused instruction, which does both again.
+    #[expect(clippy::too_many_arguments, reason = "one call per load form")]
+    fn load_idx(
+        &mut self,
+        pc: *const Instr,
+        dst: crate::interp::Slot,
+        idx: Src,
+        offset: u32,
+        shift: u8,
+        m: Mem,
+        ty: Ty,
+    ) -> Result<(), Abort> {
+        let x = self.get(idx, Ty::I32)?;
+        let k = self.ir.k(Ty::I32, u64::from(shift))?;
+        let a = self.emit(Op::Shl, Ty::I32, x, k, 0)?;
+        self.load_from(pc, dst, a, offset, m, ty)
+    }
+
+    /// A load from address operand `a` (an i32) of the access at `pc`.
+    fn load_from(
+        &mut self,
+        pc: *const Instr,
+        dst: crate::interp::Slot,
+        a: Ref,
+        offset: u32,
+        m: Mem,
+        ty: Ty,
+    ) -> Result<(), Abort> {
+        let (a, offset) = self.address(pc, a, offset)?;
         self.bound(pc, a, offset, m)?;
         let r = self.emit(Op::Load, ty, a, Ref::NONE, m.aux(offset))?;
         self.put(dst, r);
@@ -2148,7 +2217,8 @@ impl Recorder {
         m: Mem,
         ty: Ty,
     ) -> Result<(), Abort> {
-        let (a, offset) = self.address(pc, addr, offset)?;
+        let a = self.get(addr, Ty::I32)?;
+        let (a, offset) = self.address(pc, a, offset)?;
         let v = self.get(val, ty)?;
         self.bound(pc, a, offset, m)?;
         self.ir
@@ -2160,8 +2230,7 @@ impl Recorder {
     /// semantics: where the translator folded an `i32.add x, C` into the offset, the
     /// wrapping add is done here (an address like `-4096 + 4096`, common in compiled loops
     /// over negative indices, is then in bounds, as in the interpreter's slow path).
-    fn address(&mut self, pc: *const Instr, addr: Src, offset: u32) -> Result<(Ref, u32), Abort> {
-        let a = self.get(addr, Ty::I32)?;
+    fn address(&mut self, pc: *const Instr, a: Ref, offset: u32) -> Result<(Ref, u32), Abort> {
         let f = self.func();
         match f.folded_add(f.index_of(pc)) {
             Some(c) => {

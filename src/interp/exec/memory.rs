@@ -6,6 +6,7 @@ use super::cold::unfolded_ea;
 use super::{Exec, Flow};
 use crate::interp::bulk;
 use crate::interp::bytecode::Slot;
+use crate::ops::{self, IntBin};
 use crate::runtime::store::PAGE_SIZE;
 use crate::runtime::trap::TrapCode;
 use std::ptr;
@@ -61,6 +62,51 @@ impl<const REC: bool, const HOT: bool> Exec<'_, REC, HOT> {
     ) -> Flow {
         // SAFETY: see above.
         let x = unsafe { self.r(addr) as u32 };
+        self.read(dst, x, offset, f)
+    }
+
+    /// A load from `(idx << shift) + offset`: an array element (`Instr::I32LoadIdx`).
+    #[inline(always)]
+    pub(super) unsafe fn load_idx<T: Copy>(
+        &mut self,
+        dst: Slot,
+        idx: Slot,
+        offset: u32,
+        shift: u8,
+        f: impl FnOnce(T) -> u64,
+    ) -> Flow {
+        // SAFETY: see above.
+        let x = unsafe { self.r(idx) as u32 };
+        self.read_idx(dst, x, offset, shift, f)
+    }
+
+    /// A load from `(acc << shift) + offset`.
+    #[inline(always)]
+    pub(super) unsafe fn load_idx_acc<T: Copy>(
+        &mut self,
+        dst: Slot,
+        offset: u32,
+        shift: u8,
+        f: impl FnOnce(T) -> u64,
+    ) -> Flow {
+        self.read_idx(dst, self.acc as u32, offset, shift, f)
+    }
+
+    /// Reads a `T` at `(x << shift) + offset` for a fused load, which skips the load it
+    /// was fused with.
+    #[inline(always)]
+    fn read_idx<T: Copy>(
+        &mut self,
+        dst: Slot,
+        x: u32,
+        offset: u32,
+        shift: u8,
+        f: impl FnOnce(T) -> u64,
+    ) -> Flow {
+        // SAFETY: translation fuses only a load that has an instruction after it (every
+        // function ends in a return).
+        self.ip = unsafe { self.pc.add(2) };
+        let x = ops::i32_bin(IntBin::Shl, x, u32::from(shift));
         self.read(dst, x, offset, f)
     }
 
