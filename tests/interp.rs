@@ -349,3 +349,55 @@ fn indexed_loads_fused_with_their_shift() {
         assert_eq!(frames[0].module_offset, at, "{frames:?}");
     }
 }
+
+/// A bit field (`(x >> shift) & mask`), which the translator fuses, with shifts past 31
+/// (taken mod 32) and masks of any shape, its operand in a slot or the accumulator; in
+/// the interpreter and with the JIT compiling the functions.
+#[test]
+fn bit_fields_fused_from_shift_and_mask() {
+    let shifts = [0, 7, 16, 31, 33];
+    let masks = [0xff, 0x1_ffff, -16, 0, -1];
+    let mut wat = String::from("(module\n");
+    for sh in shifts {
+        for m in masks {
+            wat.push_str(&format!(
+                "(func (export \"s{sh}_{m}\") (param i32) (result i32)
+                   (i32.and (i32.shr_u (local.get 0) (i32.const {sh})) (i32.const {m})))
+                 (func (export \"a{sh}_{m}\") (param i32) (result i32)
+                   (i32.and (i32.shr_u (i32.xor (local.get 0) (i32.const 0x5a5a5a5a))
+                                       (i32.const {sh}))
+                            (i32.const {m})))\n"
+            ));
+        }
+    }
+    wat.push(')');
+    for jit in [false, true] {
+        let mut config = spur::Config::new();
+        config.jit(jit);
+        if jit {
+            config.jit_param("hotcall", 1).unwrap();
+        }
+        let engine = Engine::new(&config);
+        let module = Module::new(&engine, &wat).unwrap();
+        let mut store = Store::new(&engine, ());
+        let inst = Instance::new(&mut store, &module, &[]).unwrap();
+        for sh in shifts {
+            for m in masks {
+                let s = inst
+                    .get_typed_func::<i32, i32>(&mut store, &format!("s{sh}_{m}"))
+                    .unwrap();
+                let a = inst
+                    .get_typed_func::<i32, i32>(&mut store, &format!("a{sh}_{m}"))
+                    .unwrap();
+                for x in [0, 1, -1, 0x1234_5678, i32::MIN, 0x7f80_0000, 12345] {
+                    let field = |x: i32| ((x as u32) >> (sh % 32)) as i32 & m;
+                    for _ in 0..3 {
+                        assert_eq!(s.call(&mut store, x).unwrap(), field(x), "s{sh}_{m}({x})");
+                        let y = x ^ 0x5a5a_5a5a;
+                        assert_eq!(a.call(&mut store, x).unwrap(), field(y), "a{sh}_{m}({x})");
+                    }
+                }
+            }
+        }
+    }
+}

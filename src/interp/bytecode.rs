@@ -400,6 +400,9 @@ macro_rules! instr_table {
             I32ShlImm { dst: Slot, a: Slot, imm: i32 } => i32_bin_imm(B::Shl),
             I32ShrSImm { dst: Slot, a: Slot, imm: i32 } => i32_bin_imm(B::ShrS),
             I32ShrUImm { dst: Slot, a: Slot, imm: i32 } => i32_bin_imm(B::ShrU),
+            /// A bit field: `i32.shr_u` by a constant into an operand-stack slot, then
+            /// `i32.and` of that with `mask`, fused (see `translate::fuse_pairs`).
+            I32ShrUAndImm { dst: Slot, a: Slot, mask: u32, shift: u8 } => i32_shr_u_and(),
             I32RotlImm { dst: Slot, a: Slot, imm: i32 } => i32_bin_imm(B::Rotl),
             I32EqImm { dst: Slot, a: Slot, imm: i32 } => i32_cmp_imm(C::Eq),
             I32NeImm { dst: Slot, a: Slot, imm: i32 } => i32_cmp_imm(C::Ne),
@@ -612,6 +615,7 @@ macro_rules! instr_table {
             I32ShrSImmA { dst: Slot, imm: i32 } => i32_bin_imm_acc(B::ShrS),
             I32ShrUImmA { dst: Slot, imm: i32 } => i32_bin_imm_acc(B::ShrU),
             I32RotlImmA { dst: Slot, imm: i32 } => i32_bin_imm_acc(B::Rotl),
+            I32ShrUAndImmA { dst: Slot, mask: u32, shift: u8 } => i32_shr_u_and_acc(),
             I32EqImmA { dst: Slot, imm: i32 } => i32_cmp_imm_acc(C::Eq),
             I32NeImmA { dst: Slot, imm: i32 } => i32_cmp_imm_acc(C::Ne),
             I32LtSImmA { dst: Slot, imm: i32 } => i32_cmp_imm_acc(C::LtS),

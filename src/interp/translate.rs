@@ -1983,6 +1983,9 @@ fn by_index(pairs: &[(u32, u32)], len: usize) -> Box<[u32]> {
 /// - a counted loop's step and test (`I32AddImmBr*`): an in-place `i32.add` of a 16-bit
 ///   constant, then a compare-and-branch on the sum. The JIT's exits resume at the branch,
 ///   after the add.
+/// - a bit field (`I32ShrUAndImm`): `i32.shr_u` by a constant into an operand-stack slot,
+///   then `i32.and` of that slot with a constant (the `and` pops the slot, as the load
+///   below does).
 /// - an array element's load (`*LoadIdx`): `i32.shl` of an index by a constant into an
 ///   operand-stack slot, then a full-width load from that slot. The load pops the
 ///   shifted index, so nothing reads the slot afterwards and the fused instruction need
@@ -2000,6 +2003,22 @@ fn fuse_pairs(t: &mut Translator<'_>) {
             Instr::I32ShlImm { dst, a, imm } if dst.0 >= t.base => {
                 indexed_load(dst, a, imm, t.code[i])
             }
+            Instr::I32ShrUImm { dst: tmp, a, imm } if tmp.0 >= t.base => match t.code[i] {
+                Instr::I32AndImm {
+                    dst,
+                    a: x,
+                    imm: mask,
+                } if x == tmp => {
+                    let (mask, shift) = (mask as u32, (imm & 31) as u8);
+                    Some(Instr::I32ShrUAndImm {
+                        dst,
+                        a,
+                        mask,
+                        shift,
+                    })
+                }
+                _ => None,
+            },
             _ => None,
         };
         let Some(fused) = fused else {
@@ -2191,6 +2210,12 @@ fn accumulate(instr: Instr, acc: Slot) -> Instr {
         I64ShrSImm { dst, a, imm } if a == acc => I64ShrSImmA { dst, imm },
         I64ShrUImm { dst, a, imm } if a == acc => I64ShrUImmA { dst, imm },
         I64RotlImm { dst, a, imm } if a == acc => I64RotlImmA { dst, imm },
+        I32ShrUAndImm {
+            dst,
+            a,
+            mask,
+            shift,
+        } if a == acc => I32ShrUAndImmA { dst, mask, shift },
         I32LoadIdx {
             dst,
             idx,

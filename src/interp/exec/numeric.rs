@@ -119,6 +119,35 @@ impl<const REC: bool, const HOT: bool> Exec<'_, REC, HOT> {
     }
 
     #[inline(always)]
+    pub(super) unsafe fn i32_shr_u_and(
+        &mut self,
+        dst: Slot,
+        a: Slot,
+        mask: u32,
+        shift: u8,
+    ) -> Flow {
+        // SAFETY: see the top of the file.
+        let x = unsafe { self.r(a) as u32 };
+        self.shr_u_and(dst, x, mask, shift)
+    }
+
+    #[inline(always)]
+    pub(super) unsafe fn i32_shr_u_and_acc(&mut self, dst: Slot, mask: u32, shift: u8) -> Flow {
+        self.shr_u_and(dst, self.acc as u32, mask, shift)
+    }
+
+    /// `(x >> shift) & mask` for a fused bit field (`Instr::I32ShrUAndImm`), which skips
+    /// the `and` it was fused with.
+    #[inline(always)]
+    fn shr_u_and(&mut self, dst: Slot, x: u32, mask: u32, shift: u8) -> Flow {
+        // SAFETY: translation fuses only an `and` that has an instruction after it (every
+        // function ends in a return).
+        self.ip = unsafe { self.pc.add(2) };
+        let v = ops::i32_bin(IntBin::ShrU, x, u32::from(shift));
+        self.i32_result(dst, ops::i32_bin(IntBin::And, v, mask))
+    }
+
+    #[inline(always)]
     pub(super) unsafe fn i32_cmp(&mut self, dst: Slot, a: Slot, b: Slot, op: IntCmp) -> Flow {
         // SAFETY: see the top of the file.
         let (x, y) = unsafe { (self.r(a) as u32, self.r(b) as u32) };
