@@ -401,3 +401,36 @@ fn bit_fields_fused_from_shift_and_mask() {
         }
     }
 }
+
+/// Copies that run back to back, which the translator fuses in pairs, each reading what
+/// the one before it wrote; in the interpreter and with the JIT compiling the function.
+#[test]
+fn chained_copies_run_in_order() {
+    let wat = r#"(module
+         (func (export "chain") (param i32 i32 i32 i32) (result i32)
+           (local.set 1 (local.get 0))
+           (local.set 2 (local.get 1))
+           (local.set 3 (local.get 2))
+           (local.set 0 (local.get 3))
+           (i32.add (i32.add (i32.mul (local.get 0) (i32.const 1000))
+                             (i32.mul (local.get 1) (i32.const 100)))
+                    (i32.add (i32.mul (local.get 2) (i32.const 10)) (local.get 3)))))"#;
+    for jit in [false, true] {
+        let mut config = spur::Config::new();
+        config.jit(jit);
+        if jit {
+            config.jit_param("hotcall", 1).unwrap();
+        }
+        let engine = Engine::new(&config);
+        let module = Module::new(&engine, wat).unwrap();
+        let mut store = Store::new(&engine, ());
+        let inst = Instance::new(&mut store, &module, &[]).unwrap();
+        let f = inst
+            .get_typed_func::<(i32, i32, i32, i32), i32>(&mut store, "chain")
+            .unwrap();
+        for _ in 0..3 {
+            assert_eq!(f.call(&mut store, (1, 2, 3, 4)).unwrap(), 1111, "jit {jit}");
+            assert_eq!(f.call(&mut store, (7, 0, 0, 9)).unwrap(), 7777, "jit {jit}");
+        }
+    }
+}

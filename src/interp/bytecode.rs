@@ -28,6 +28,22 @@ impl fmt::Debug for Slot {
     }
 }
 
+/// A slot below 2^16, where an instruction has room only for a narrow one (`Copy2`).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Slot16(pub(crate) u16);
+
+impl From<Slot16> for Slot {
+    fn from(s: Slot16) -> Slot {
+        Slot(u32::from(s.0))
+    }
+}
+
+impl fmt::Debug for Slot16 {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&Slot::from(*self), f)
+    }
+}
+
 /// A loop header's hot counter, addressed directly so that counting costs one load.
 #[derive(Clone, Copy, PartialEq)]
 pub(crate) struct CounterRef(pub(crate) *const std::sync::atomic::AtomicU32);
@@ -133,6 +149,11 @@ trait Field {
 impl Field for Slot {
     fn as_slot(&self) -> Option<Slot> {
         Some(*self)
+    }
+}
+impl Field for Slot16 {
+    fn as_slot(&self) -> Option<Slot> {
+        Some(Slot::from(*self))
     }
 }
 impl Field for u8 {}
@@ -299,6 +320,9 @@ macro_rules! instr_table {
 
             // ---- moves ----
             Copy { dst: Slot, src: Slot } => copy(),
+            /// Two copies, fused (see `translate::fuse_pairs`): `dst = src`, then
+            /// `dst2 = src2`.
+            Copy2 { dst: Slot, src: Slot, dst2: Slot16, src2: Slot16 } => copy2(),
             Const32 { dst: Slot, val: u32 } => const32(),
             Const64 { dst: Slot, val: u64 } => const64(),
             /// `dst = if c != 0 { dst } else { b }`: `dst` holds the first operand.

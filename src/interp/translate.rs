@@ -41,7 +41,7 @@
 //! - at a branch to a label, the label's values are in the label's slots
 //!   (`locals + height ..`), which are the same for every branch to it.
 
-use super::bytecode::{CounterRef, Instr, Off, Slot};
+use super::bytecode::{CounterRef, Instr, Off, Slot, Slot16};
 use super::liveness::Liveness;
 use crate::error::Error;
 use crate::module::ModuleInner;
@@ -1983,6 +1983,7 @@ fn by_index(pairs: &[(u32, u32)], len: usize) -> Box<[u32]> {
 /// - a counted loop's step and test (`I32AddImmBr*`): an in-place `i32.add` of a 16-bit
 ///   constant, then a compare-and-branch on the sum. The JIT's exits resume at the branch,
 ///   after the add.
+/// - two copies (`Copy2`), the second's slots below 2^16.
 /// - a bit field (`I32ShrUAndImm`): `i32.shr_u` by a constant into an operand-stack slot,
 ///   then `i32.and` of that slot with a constant (the `and` pops the slot, as the load
 ///   below does).
@@ -2000,6 +2001,21 @@ fn fuse_pairs(t: &mut Translator<'_>) {
             Instr::I32AddImm { dst, a, imm } if dst == a => i16::try_from(imm)
                 .ok()
                 .and_then(|imm| step_branch(dst, imm, t.code[i])),
+            Instr::Copy { dst, src } => match t.code[i] {
+                Instr::Copy { dst: d2, src: s2 } => {
+                    let (Ok(d2), Ok(s2)) = (u16::try_from(d2.0), u16::try_from(s2.0)) else {
+                        continue;
+                    };
+                    let (dst2, src2) = (Slot16(d2), Slot16(s2));
+                    Some(Instr::Copy2 {
+                        dst,
+                        src,
+                        dst2,
+                        src2,
+                    })
+                }
+                _ => None,
+            },
             Instr::I32ShlImm { dst, a, imm } if dst.0 >= t.base => {
                 indexed_load(dst, a, imm, t.code[i])
             }

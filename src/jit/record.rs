@@ -1319,6 +1319,17 @@ impl Recorder {
                 let r = self.get_any(src)?;
                 self.put(dst, r)
             }
+            I::Copy2 {
+                dst,
+                src,
+                dst2,
+                src2,
+            } => {
+                let r = self.get_any(src)?;
+                self.put(dst, r);
+                let r = self.get_any(src2.into())?;
+                self.put(dst2.into(), r)
+            }
             I::Const32 { dst, val } => {
                 let k = self.ir.k(I32, u64::from(val))?;
                 self.put(dst, k)

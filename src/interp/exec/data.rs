@@ -3,7 +3,7 @@
 
 use super::{Exec, Flow};
 use crate::interp::bulk;
-use crate::interp::bytecode::Slot;
+use crate::interp::bytecode::{Slot, Slot16};
 use crate::runtime::trap::TrapCode;
 
 // SAFETY (for every handler in this file): its slots are the running instruction's
@@ -15,6 +15,26 @@ impl<const REC: bool, const HOT: bool> Exec<'_, REC, HOT> {
     pub(super) unsafe fn copy(&mut self, dst: Slot, src: Slot) -> Flow {
         // SAFETY: see the top of the file.
         unsafe { self.w(dst, self.r(src)) };
+        Ok(())
+    }
+
+    /// Two copies in order (`Instr::Copy2`), skipping the second `Copy` they were fused
+    /// from.
+    #[inline(always)]
+    pub(super) unsafe fn copy2(
+        &mut self,
+        dst: Slot,
+        src: Slot,
+        dst2: Slot16,
+        src2: Slot16,
+    ) -> Flow {
+        // SAFETY: see the top of the file; translation fuses only a copy that has an
+        // instruction after it (every function ends in a return).
+        unsafe {
+            self.w(dst, self.r(src));
+            self.w(dst2.into(), self.r(src2.into()));
+            self.ip = self.pc.add(2);
+        }
         Ok(())
     }
 
