@@ -12,6 +12,19 @@ fn instance(wat: &str) -> (Store<()>, Instance) {
     (store, instance)
 }
 
+/// With the JIT on: traces were compiled, and no recording stopped at an instruction the
+/// recorder does not know (a fused form it missed would only ever run in the interpreter).
+fn assert_traced(store: &Store<()>) {
+    let st = store.jit_stats();
+    assert!(st.traces >= 1, "no trace compiled: {st}");
+    assert!(
+        st.aborts
+            .iter()
+            .all(|(why, _)| !why.contains("not implemented")),
+        "{st}"
+    );
+}
+
 #[test]
 fn folded_address_add_wraps_like_wasm() {
     let (mut store, inst) = instance(
@@ -274,6 +287,9 @@ fn counted_loop_steps_fused_in_every_compare_form() {
                 }
             }
         }
+        if jit {
+            assert_traced(&store);
+        }
     }
     // Most pairs end within 200 iterations; a count far below this would mean the test
     // stopped exercising the loops.
@@ -352,7 +368,7 @@ fn indexed_loads_fused_with_their_shift() {
 
 /// A bit field (`(x >> shift) & mask`), which the translator fuses, with shifts past 31
 /// (taken mod 32) and masks of any shape, its operand in a slot or the accumulator; in
-/// the interpreter and with the JIT compiling the functions.
+/// the interpreter and with the JIT compiling the loops around them.
 #[test]
 fn bit_fields_fused_from_shift_and_mask() {
     let shifts = [0, 7, 16, 31, 33];
@@ -361,12 +377,22 @@ fn bit_fields_fused_from_shift_and_mask() {
     for sh in shifts {
         for m in masks {
             wat.push_str(&format!(
-                "(func (export \"s{sh}_{m}\") (param i32) (result i32)
-                   (i32.and (i32.shr_u (local.get 0) (i32.const {sh})) (i32.const {m})))
-                 (func (export \"a{sh}_{m}\") (param i32) (result i32)
-                   (i32.and (i32.shr_u (i32.xor (local.get 0) (i32.const 0x5a5a5a5a))
-                                       (i32.const {sh}))
-                            (i32.const {m})))\n"
+                "(func (export \"s{sh}_{m}\") (param i32) (result i32) (local i32 i32)
+                   (loop $l
+                     (local.set 2 (i32.add (local.get 2)
+                       (i32.and (i32.shr_u (local.get 0) (i32.const {sh})) (i32.const {m}))))
+                     (br_if $l (i32.lt_u (local.tee 1 (i32.add (local.get 1) (i32.const 1)))
+                                         (i32.const 10))))
+                   (local.get 2))
+                 (func (export \"a{sh}_{m}\") (param i32) (result i32) (local i32 i32)
+                   (loop $l
+                     (local.set 2 (i32.add (local.get 2)
+                       (i32.and (i32.shr_u (i32.xor (local.get 0) (i32.const 0x5a5a5a5a))
+                                           (i32.const {sh}))
+                                (i32.const {m}))))
+                     (br_if $l (i32.lt_u (local.tee 1 (i32.add (local.get 1) (i32.const 1)))
+                                         (i32.const 10))))
+                   (local.get 2))\n"
             ));
         }
     }
@@ -375,7 +401,7 @@ fn bit_fields_fused_from_shift_and_mask() {
         let mut config = spur::Config::new();
         config.jit(jit);
         if jit {
-            config.jit_param("hotcall", 1).unwrap();
+            config.jit_param("hotloop", 1).unwrap();
         }
         let engine = Engine::new(&config);
         let module = Module::new(&engine, &wat).unwrap();
@@ -390,7 +416,8 @@ fn bit_fields_fused_from_shift_and_mask() {
                     .get_typed_func::<i32, i32>(&mut store, &format!("a{sh}_{m}"))
                     .unwrap();
                 for x in [0, 1, -1, 0x1234_5678, i32::MIN, 0x7f80_0000, 12345] {
-                    let field = |x: i32| ((x as u32) >> (sh % 32)) as i32 & m;
+                    // Each function adds the field up 10 times.
+                    let field = |x: i32| (((x as u32) >> (sh % 32)) as i32 & m).wrapping_mul(10);
                     for _ in 0..3 {
                         assert_eq!(s.call(&mut store, x).unwrap(), field(x), "s{sh}_{m}({x})");
                         let y = x ^ 0x5a5a_5a5a;
@@ -399,19 +426,25 @@ fn bit_fields_fused_from_shift_and_mask() {
                 }
             }
         }
+        if jit {
+            assert_traced(&store);
+        }
     }
 }
 
 /// Copies that run back to back, which the translator fuses in pairs, each reading what
-/// the one before it wrote; in the interpreter and with the JIT compiling the function.
+/// the one before it wrote; in the interpreter and with the JIT compiling their loop.
 #[test]
 fn chained_copies_run_in_order() {
     let wat = r#"(module
-         (func (export "chain") (param i32 i32 i32 i32) (result i32)
-           (local.set 1 (local.get 0))
-           (local.set 2 (local.get 1))
-           (local.set 3 (local.get 2))
-           (local.set 0 (local.get 3))
+         (func (export "chain") (param i32 i32 i32 i32) (result i32) (local i32)
+           (loop $l
+             (local.set 1 (local.get 0))
+             (local.set 2 (local.get 1))
+             (local.set 3 (local.get 2))
+             (local.set 0 (local.get 3))
+             (br_if $l (i32.lt_u (local.tee 4 (i32.add (local.get 4) (i32.const 1)))
+                                 (i32.const 10))))
            (i32.add (i32.add (i32.mul (local.get 0) (i32.const 1000))
                              (i32.mul (local.get 1) (i32.const 100)))
                     (i32.add (i32.mul (local.get 2) (i32.const 10)) (local.get 3)))))"#;
@@ -419,7 +452,7 @@ fn chained_copies_run_in_order() {
         let mut config = spur::Config::new();
         config.jit(jit);
         if jit {
-            config.jit_param("hotcall", 1).unwrap();
+            config.jit_param("hotloop", 1).unwrap();
         }
         let engine = Engine::new(&config);
         let module = Module::new(&engine, wat).unwrap();
@@ -431,6 +464,9 @@ fn chained_copies_run_in_order() {
         for _ in 0..3 {
             assert_eq!(f.call(&mut store, (1, 2, 3, 4)).unwrap(), 1111, "jit {jit}");
             assert_eq!(f.call(&mut store, (7, 0, 0, 9)).unwrap(), 7777, "jit {jit}");
+        }
+        if jit {
+            assert_traced(&store);
         }
     }
 }

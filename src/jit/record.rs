@@ -1664,6 +1664,12 @@ impl Recorder {
             I::I32ShlImm { dst, a, imm } => self.bin(Op::Shl, I32, dst, S(a), Imm(imm))?,
             I::I32ShrSImm { dst, a, imm } => self.bin(Op::ShrS, I32, dst, S(a), Imm(imm))?,
             I::I32ShrUImm { dst, a, imm } => self.bin(Op::ShrU, I32, dst, S(a), Imm(imm))?,
+            I::I32ShrUAndImm {
+                dst,
+                a,
+                mask,
+                shift,
+            } => self.shr_u_and(dst, S(a), mask, shift)?,
             I::I32RotlImm { dst, a, imm } => self.bin(Op::Rotl, I32, dst, S(a), Imm(imm))?,
             I::I32EqImm { dst, a, imm } => self.cmp(dst, Cond::Eq, I32, S(a), Imm(imm))?,
             I::I32NeImm { dst, a, imm } => self.cmp(dst, Cond::Ne, I32, S(a), Imm(imm))?,
@@ -1886,6 +1892,7 @@ impl Recorder {
             I::I32AddImmA { dst, imm } => self.bin(Op::Add, I32, dst, Acc, Imm(imm))?,
             I::I32MulImmA { dst, imm } => self.bin(Op::Mul, I32, dst, Acc, Imm(imm))?,
             I::I32AndImmA { dst, imm } => self.bin(Op::And, I32, dst, Acc, Imm(imm))?,
+            I::I32ShrUAndImmA { dst, mask, shift } => self.shr_u_and(dst, Acc, mask, shift)?,
             I::I32OrImmA { dst, imm } => self.bin(Op::Or, I32, dst, Acc, Imm(imm))?,
             I::I32XorImmA { dst, imm } => self.bin(Op::Xor, I32, dst, Acc, Imm(imm))?,
             I::I32ShlImmA { dst, imm } => self.bin(Op::Shl, I32, dst, Acc, Imm(imm))?,
@@ -2181,6 +2188,23 @@ impl Recorder {
     ) -> Result<(), Abort> {
         let a = self.get(addr, Ty::I32)?;
         self.load_from(pc, dst, a, offset, m, ty)
+    }
+
+    /// A bit field (`I32ShrUAndImm`): the shift, then the mask.
+    fn shr_u_and(
+        &mut self,
+        dst: crate::interp::Slot,
+        a: Src,
+        mask: u32,
+        shift: u8,
+    ) -> Result<(), Abort> {
+        let x = self.get(a, Ty::I32)?;
+        let k = self.ir.k(Ty::I32, u64::from(shift))?;
+        let v = self.emit(Op::ShrU, Ty::I32, x, k, 0)?;
+        let m = self.ir.k(Ty::I32, u64::from(mask))?;
+        let r = self.emit(Op::And, Ty::I32, v, m, 0)?;
+        self.put(dst, r);
+        Ok(())
     }
 
     /// A load fused with its index's shift (`*LoadIdx`): the shift, then the load. The
