@@ -99,6 +99,19 @@ fn check_kernels(jit: bool) {
                 if jit && release && !NO_LOOP.contains(&name.as_str()) && !traced {
                     failures.push(format!("{name}: the JIT did not run it:\n{}", ran.stats));
                 }
+                // Every instruction the kernels run has a recording; one without (a new
+                // or fused form the recorder misses) would leave its loops interpreted.
+                let unknown = ran
+                    .stats
+                    .aborts
+                    .iter()
+                    .any(|(why, _)| why.contains("not implemented"));
+                if jit && unknown {
+                    failures.push(format!(
+                        "{name}: a recording met an unknown instruction:\n{}",
+                        ran.stats
+                    ));
+                }
                 if !jit && ran.stats.traces > 0 {
                     failures.push(format!("{name}: traces with the JIT off"));
                 }
