@@ -41,7 +41,10 @@
 //!   *slot bytecode* (operands are offsets from the frame base into one value stack of
 //!   64-bit slots; branch targets resolved; compare-and-branch fused; immediates inline,
 //!   large constants pooled in the frame, address arithmetic folded into memory offsets,
-//!   an accumulator register for the previous result). The instruction table names each
+//!   an accumulator register for the previous result; pairs that compiled code runs back
+//!   to back fused into one instruction: a counted loop's step and test, an array
+//!   element's shift and load, a bit field's shift and mask, two copies). The instruction
+//!   table names each
 //!   instruction's handler, grouped by family (numeric, memory, control, call, data), and
 //!   generates both ways of running them: threaded dispatch, one function per
 //!   instruction that jumps to the next one's (optimized builds on x86-64 and AArch64, so
