@@ -12,6 +12,21 @@ fn instance(wat: &str) -> (Store<()>, Instance) {
     (store, instance)
 }
 
+/// `wat` instantiated with the JIT off, or on and recording every loop and exit at once.
+fn instance_in(wat: &str, jit: bool) -> (Store<()>, Instance) {
+    let mut config = spur::Config::new();
+    config.jit(jit);
+    if jit {
+        config.jit_param("hotloop", 1).unwrap();
+        config.jit_param("hotexit", 1).unwrap();
+    }
+    let engine = Engine::new(&config);
+    let module = Module::new(&engine, wat).unwrap();
+    let mut store = Store::new(&engine, ());
+    let instance = Instance::new(&mut store, &module, &[]).unwrap();
+    (store, instance)
+}
+
 /// With the JIT on: traces were compiled, and no recording stopped at an instruction the
 /// recorder does not know (a fused form it missed would only ever run in the interpreter).
 fn assert_traced(store: &Store<()>) {
@@ -236,16 +251,7 @@ fn counted_loop_steps_fused_in_every_compare_form() {
     let limits = [40, 0, -3, i32::MIN + 1, i32::MAX - 1];
     let mut checked = 0;
     for jit in [false, true] {
-        let mut config = spur::Config::new();
-        config.jit(jit);
-        if jit {
-            config.jit_param("hotloop", 1).unwrap();
-            config.jit_param("hotexit", 1).unwrap();
-        }
-        let engine = Engine::new(&config);
-        let module = Module::new(&engine, &wat).unwrap();
-        let mut store = Store::new(&engine, ());
-        let inst = Instance::new(&mut store, &module, &[]).unwrap();
+        let (mut store, inst) = instance_in(&wat, jit);
         for (name, cmp) in cmps {
             for imm in steps {
                 for side in ["l", "r", "k"] {
@@ -398,15 +404,7 @@ fn bit_fields_fused_from_shift_and_mask() {
     }
     wat.push(')');
     for jit in [false, true] {
-        let mut config = spur::Config::new();
-        config.jit(jit);
-        if jit {
-            config.jit_param("hotloop", 1).unwrap();
-        }
-        let engine = Engine::new(&config);
-        let module = Module::new(&engine, &wat).unwrap();
-        let mut store = Store::new(&engine, ());
-        let inst = Instance::new(&mut store, &module, &[]).unwrap();
+        let (mut store, inst) = instance_in(&wat, jit);
         for sh in shifts {
             for m in masks {
                 let s = inst
@@ -449,15 +447,7 @@ fn chained_copies_run_in_order() {
                              (i32.mul (local.get 1) (i32.const 100)))
                     (i32.add (i32.mul (local.get 2) (i32.const 10)) (local.get 3)))))"#;
     for jit in [false, true] {
-        let mut config = spur::Config::new();
-        config.jit(jit);
-        if jit {
-            config.jit_param("hotloop", 1).unwrap();
-        }
-        let engine = Engine::new(&config);
-        let module = Module::new(&engine, wat).unwrap();
-        let mut store = Store::new(&engine, ());
-        let inst = Instance::new(&mut store, &module, &[]).unwrap();
+        let (mut store, inst) = instance_in(wat, jit);
         let f = inst
             .get_typed_func::<(i32, i32, i32, i32), i32>(&mut store, "chain")
             .unwrap();
