@@ -21,11 +21,12 @@
 //! loops over negative indices wrap on every access) and retries with the wrapped
 //! address, so the semantics are exact and the common path pays nothing.
 //!
-//! Two pairs of instructions that compiled loops run back to back are fused into one
+//! Pairs of instructions that compiled code runs back to back are fused into one
 //! instruction in the first one's place (see `fuse_pairs`): a counted loop's step and test
-//! (`I32AddImmBr*`), and an array element's index shift and load (`*LoadIdx`). The second
-//! instruction stays behind the fused one, which skips it; a branch to it, or the JIT's
-//! exit after a step, still runs it alone.
+//! (`I32AddImmBr*`), two copies (`Copy2`), a bit field's shift and mask (`I32ShrUAndImm`),
+//! and an array element's index shift and load (`*LoadIdx`). The second instruction stays
+//! behind the fused one, which skips it; a branch to it, or the JIT's exit after a step,
+//! still runs it alone.
 //!
 //! Instructions for the engine's options, and only with them: `Loop` headers carry hot
 //! counters (the JIT; a loop whose every iteration starts by calling its own function
