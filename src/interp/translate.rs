@@ -2026,7 +2026,7 @@ fn fuse_pairs(t: &mut Translator<'_>) {
                     a: x,
                     imm: mask,
                 } if x == tmp => {
-                    let (mask, shift) = (mask as u32, (imm & 31) as u8);
+                    let (mask, shift) = (mask as u32, shift_amount(imm));
                     Some(Instr::I32ShrUAndImm {
                         dst,
                         a,
@@ -2052,11 +2052,16 @@ fn fuse_pairs(t: &mut Translator<'_>) {
     t.folded_adds.extend(folded);
 }
 
+/// A constant `i32` shift count as the shift uses it (mod 32).
+fn shift_amount(imm: i32) -> u8 {
+    (imm & 31) as u8
+}
+
 /// The fused form of load `load` from slot `t` after `t = idx << shift` (see
 /// `fuse_pairs`).
 fn indexed_load(t: Slot, idx: Slot, shift: i32, load: Instr) -> Option<Instr> {
     use Instr::*;
-    let shift = (shift & 31) as u8;
+    let shift = shift_amount(shift);
     match load {
         I32Load { dst, addr, offset } if addr == t => Some(I32LoadIdx {
             dst,

@@ -104,12 +104,9 @@ impl<const REC: bool, const HOT: bool> Exec<'_, REC, HOT> {
         // SAFETY: `ctr` is the running instruction's (the handlers' contract).
         let x = unsafe { self.r(ctr) as u32 };
         let x = ops::i32_bin(IntBin::Add, x, i32::from(imm) as u32);
-        // SAFETY: as above; translation fuses only a branch that has an instruction after
-        // it (every function ends in a return).
-        unsafe {
-            self.w(ctr, u64::from(x));
-            self.ip = self.pc.add(2);
-        }
+        // SAFETY: as above.
+        unsafe { self.w(ctr, u64::from(x)) };
+        self.skip_fused();
         self.branch(ops::i32_cmp(op, x, y), off)
     }
 

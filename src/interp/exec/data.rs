@@ -28,13 +28,12 @@ impl<const REC: bool, const HOT: bool> Exec<'_, REC, HOT> {
         dst2: Slot16,
         src2: Slot16,
     ) -> Flow {
-        // SAFETY: see the top of the file; translation fuses only a copy that has an
-        // instruction after it (every function ends in a return).
+        // SAFETY: see the top of the file.
         unsafe {
             self.w(dst, self.r(src));
             self.w(dst2.into(), self.r(src2.into()));
-            self.ip = self.pc.add(2);
         }
+        self.skip_fused();
         Ok(())
     }
 

@@ -103,9 +103,7 @@ impl<const REC: bool, const HOT: bool> Exec<'_, REC, HOT> {
         shift: u8,
         f: impl FnOnce(T) -> u64,
     ) -> Flow {
-        // SAFETY: translation fuses only a load that has an instruction after it (every
-        // function ends in a return).
-        self.ip = unsafe { self.pc.add(2) };
+        self.skip_fused();
         let x = ops::i32_bin(IntBin::Shl, x, u32::from(shift));
         self.read(dst, x, offset, f)
     }

@@ -410,6 +410,15 @@ impl<'s, const REC: bool, const HOT: bool> Exec<'s, REC, HOT> {
         Ok(())
     }
 
+    /// Goes on after the instruction that the running one was fused with (see
+    /// `translate::fuse_pairs`), which stays behind it for branches and exits to land on.
+    #[inline(always)]
+    fn skip_fused(&mut self) {
+        // SAFETY: translation fuses only a pair whose second instruction has another after
+        // it (every function ends in a return).
+        self.ip = unsafe { self.pc.add(2) };
+    }
+
     /// Marks the start of a rare path that calls out of line. A threaded handler's hot
     /// form takes none: here it hands the instruction to its full form, so that its common
     /// path saves no registers for a call (see `threaded`). The caller must not have

@@ -140,9 +140,7 @@ impl<const REC: bool, const HOT: bool> Exec<'_, REC, HOT> {
     /// the `and` it was fused with.
     #[inline(always)]
     fn shr_u_and(&mut self, dst: Slot, x: u32, mask: u32, shift: u8) -> Flow {
-        // SAFETY: translation fuses only an `and` that has an instruction after it (every
-        // function ends in a return).
-        self.ip = unsafe { self.pc.add(2) };
+        self.skip_fused();
         let v = ops::i32_bin(IntBin::ShrU, x, u32::from(shift));
         self.i32_result(dst, ops::i32_bin(IntBin::And, v, mask))
     }

@@ -34,7 +34,7 @@
 //! On Linux each instruction's functions sit in a section of their own, which a
 //! `global_asm!` block aligns to 64 bytes: a hot form then starts a cache line, and a
 //! short one fits in it, wherever the code linked before it ends. (Functions are only
-//! 16-byte aligned otherwise, and a kernel's speed moved by up to 10% when unrelated
+//! 16-byte aligned otherwise, and a kernel's speed moved by up to 7% when unrelated
 //! handlers were added before its own.)
 
 use super::cold::memory0_cold;
