@@ -97,6 +97,10 @@ pub(crate) struct Exit {
     pub(crate) pc: *const Instr,
     pub(crate) frames: SnapFrames,
     pub(crate) entries: Vec<(u32, Source, Ty)>,
+    /// Slots the exit leaves unmodified whose value the trace still holds (it loaded
+    /// them): a side trace from here takes them where they are instead of loading them
+    /// from the frame again. The exit handler writes none of them.
+    pub(crate) loaded: Vec<(u32, Source, Ty)>,
     /// The same, as the exit handler writes them.
     pub(crate) writes: Writes,
     pub(crate) acc: Option<(Source, Ty)>,

@@ -86,7 +86,8 @@
 //! root, or an inner loop's: loop nests become trees whose inner loop's exit runs the rest
 //! of the outer body and links back), or by returning to the interpreter (at a compiled
 //! header deeper in inlined calls, or when it returns from the root frame). A link writes
-//! the modified slots back and jumps past the target's prologue. A `call_indirect` that
+//! the modified slots back, puts the slots a looping root loads at its entry in the
+//! registers that root keeps them in, and jumps past those loads. A `call_indirect` that
 //! a side trace starts at (its parent's guard on the target failed) dispatches on the
 //! table index through a table of exits, so each target gets one side trace. `tryside`
 //! failed recordings leave an exit to the interpreter; `maxside` bounds a tree, each
@@ -962,6 +963,11 @@ fn close_recording(s: &mut StoreInner) {
         blind: (jit.params.blind != 0).then(|| blinding_key(number)),
         baseline: jit.params.cpuext == 0,
         host_call,
+        link_regs: match rec.link {
+            Link::Trace(n) => jit.forest.get(n).map(|t| t.entry_regs.clone()),
+            _ => None,
+        }
+        .unwrap_or_default(),
     };
     let started = Instant::now();
     let want_listing = !jit.log.is_empty();
@@ -973,7 +979,7 @@ fn close_recording(s: &mut StoreInner) {
         Ok(mut built) => loop {
             let area = jit.mcode.as_mut().expect("mcode area");
             let forest = &jit.forest;
-            match trace::install(built, area, &|n| forest.entry(n)) {
+            match trace::install(built, area, &|n, link| forest.entry(n, link)) {
                 Ok(t) => break Ok(t),
                 // Out of code space: evict the least recently entered tree and try again.
                 Err((b, Abort::CodeSpace))
@@ -1018,7 +1024,7 @@ fn close_recording(s: &mut StoreInner) {
                 // Megamorphic call sites call this store function natively from now on.
                 let f = s.instances[instance as usize].funcs[func_index(key.0) as usize];
                 if let (Some(code), crate::runtime::store::FuncEntity::Wasm { ty, .. }) =
-                    (jit.forest.entry(number), &s.funcs[f as usize])
+                    (jit.forest.entry(number, false), &s.funcs[f as usize])
                 {
                     jit.entries.set(f, code, entries::key(ty.0, instance));
                     s.layout += 1;

@@ -374,10 +374,12 @@ impl Recorder {
         rec.implied = e.branch;
         rec.fuel = FuelRun::new(e.fuel);
         // A parent exit that charged fuel ahead opens a run at once, to settle it.
-        let settled = rec.inherit(&e.entries, e.acc).and_then(|()| match e.fuel {
-            0 => Ok(()),
-            _ => rec.open_fuel(e.pc),
-        });
+        let settled = rec
+            .inherit(&e.entries, &e.loaded, e.acc)
+            .and_then(|()| match e.fuel {
+                0 => Ok(()),
+                _ => rec.open_fuel(e.pc),
+            });
         if settled.is_err() {
             // Too many values for the IR's limits: the first step aborts.
             rec.pending = None;
@@ -386,10 +388,12 @@ impl Recorder {
         rec
     }
 
-    /// Seeds the slot map with the parent's values at the exit.
+    /// Seeds the slot map with the parent's values at the exit: the slots it modified,
+    /// and those it loaded (which stay unmodified: their value is the frame's).
     fn inherit(
         &mut self,
         entries: &[(u32, Source, Ty)],
+        loaded: &[(u32, Source, Ty)],
         acc: Option<(Source, Ty)>,
     ) -> Result<(), Abort> {
         let mut seen: Vec<(Source, Ref)> = Vec::new();
@@ -412,6 +416,13 @@ impl Recorder {
             } else {
                 self.set_abs(slot as usize, r);
             }
+        }
+        for &(slot, src, ty) in loaded {
+            let r = value(&mut self.ir, src, ty)?;
+            let abs = slot as usize;
+            self.ensure(abs);
+            self.slots[abs] = r;
+            self.sloads[abs] = r;
         }
         if let Some((src, ty)) = acc {
             self.acc = value(&mut self.ir, src, ty)?;

@@ -8,12 +8,13 @@
 //! context. The exit handler then writes the snapshot's slots back, pushes the frames
 //! the trace had inlined, and tells the interpreter where to resume.
 
-use super::asm::{self, Arch, Loc, Native, Unit};
+use super::asm::{self, Arch, EntryReg, Loc, Native, Unit};
 use super::ctx::TraceCtx;
 use super::dump::Listing;
 use super::exit::{Exit, Source, Writes};
+use super::fuel::FUEL_SLOT;
 use super::helpers::HelperFn;
-use super::ir::{Op, Ref, Ty, format_ins};
+use super::ir::{Ir, Op, Ref, Snapshot, Ty, format_ins};
 use super::mcode::{CodeRef, McodeArea};
 use super::opt;
 use super::record::{Abort, Recorded, Recorder};
@@ -49,8 +50,13 @@ impl std::ops::DerefMut for Trace {
 /// Everything about a trace but where its code is.
 pub(crate) struct Body {
     pub(crate) number: u32,
-    /// Where links from other traces enter (offset in the code).
+    /// Where native calls enter (offset in the code).
     pub(crate) entry: u32,
+    /// Where links from other traces enter (offset in the code), with the slots of
+    /// `entry_regs` already in their registers.
+    pub(crate) link_entry: u32,
+    /// The slots a link into this trace hands over in registers (a looping root's).
+    pub(crate) entry_regs: Vec<EntryReg>,
     pub(crate) exits: Vec<Exit>,
     /// Slots above the root frame's base that the trace may write at an exit.
     pub(crate) extent: u32,
@@ -124,6 +130,8 @@ pub(crate) struct Placement {
     pub(crate) baseline: bool,
     /// The running driver's typed host call (see [`Unit::host_call`]).
     pub(crate) host_call: Option<HelperFn>,
+    /// The registers of the trace it links to (see [`Unit::link_regs`]).
+    pub(crate) link_regs: Vec<EntryReg>,
 }
 
 /// Optimizes and compiles a finished recording, ready to be placed with [`install`].
@@ -136,6 +144,10 @@ pub(crate) fn compile(
         let carried = rec.carried();
         opt::loop_::unroll(&mut rec.ir, &carried)?;
     }
+    let loads: Vec<(u32, Ref)> = (0..rec.sloads.len())
+        .map(|i| (i as u32, rec.sloads[i]))
+        .filter(|&(_, r)| !r.is_none())
+        .collect();
     rec.prune_snapshots();
     opt::mem::dead_stores(&mut rec.ir);
     opt::dce::run(&mut rec.ir);
@@ -148,6 +160,7 @@ pub(crate) fn compile(
         blind: place.blind,
         baseline: place.baseline,
         host_call: place.host_call,
+        link_regs: place.link_regs.clone(),
     };
     let mut out = Native::assemble(ir, &alloc, &unit)?;
     let source = |r: Ref| -> Source {
@@ -161,17 +174,28 @@ pub(crate) fn compile(
         .iter()
         .enumerate()
         .map(|(k, s)| {
+            // A link has written its slots to the frame and its fuel to the store, then
+            // may have moved other values into the registers its snapshot names, before
+            // it jumps: when its target is evicted and the jump goes to this exit, the
+            // exit has nothing left to write (and the loop header it resumes at reads no
+            // accumulator).
+            let linked = ir.get(s.at).op == Op::Link;
             let entries: Vec<(u32, Source, Ty)> = s
                 .entries
                 .iter()
+                .filter(|_| !linked)
                 .map(|&(slot, r)| (slot, source(r), ir.ty(r)))
                 .collect();
             Exit {
                 pc: s.pc,
                 frames: s.frames.clone(),
                 writes: Writes::new(&entries),
+                loaded: loaded_at(ir, &alloc, &loads, s)
+                    .into_iter()
+                    .map(|(slot, r)| (slot, source(r), ir.ty(r)))
+                    .collect(),
                 entries,
-                acc: (!s.acc.is_none()).then(|| (source(s.acc), ir.ty(s.acc))),
+                acc: (!s.acc.is_none() && !linked).then(|| (source(s.acc), ir.ty(s.acc))),
                 fuel: s.fuel,
                 // Ends of the trace, and exits that are not a path the trace did not
                 // take (no room for a call, unwinding a callee's exit): no side trace.
@@ -189,6 +213,7 @@ pub(crate) fn compile(
             }
         })
         .collect();
+    let entry_regs = alloc.entry_regs(ir);
     // A link's snapshot is the last one: its exit is where the link falls back to.
     let link_jump = out.links.first().map(|&(at, _)| (at, exits.len() - 1));
     let listing = want_listing.then(|| {
@@ -198,6 +223,8 @@ pub(crate) fn compile(
     let body = Body {
         number: place.number,
         entry: out.entry,
+        link_entry: out.link_entry,
+        entry_regs,
         exits,
         extent: rec.slots.len() as u32,
         depth: rec.max_depth as u32,
@@ -227,8 +254,35 @@ pub(crate) fn compile(
     })
 }
 
-/// Places a compiled trace in `area`, its links pointed at the traces `entry_of` finds.
-/// On failure the trace comes back with the reason (`CodeSpace`: evict and retry).
+/// The slots `loads` (each with the value the trace loaded from it) that snapshot `s`
+/// leaves unmodified and whose value is still where the allocation put it at `s`'s
+/// guard: loaded before it (or at the entry), read at it or after, and not a PHI's
+/// entry value (whose place holds the current iteration's value in the loop body).
+fn loaded_at(
+    ir: &Ir<'_>,
+    alloc: &asm::Alloc,
+    loads: &[(u32, Ref)],
+    s: &Snapshot,
+) -> Vec<(u32, Ref)> {
+    let at = s.at.idx();
+    let held = |r: Ref| {
+        let i = r.idx();
+        ir.konst(r).is_none()
+            && alloc.loc[i] != Loc::None
+            && (i < at || alloc.entry_loads.contains(&r))
+            && alloc.end[i] as usize >= at
+            && !alloc.phis.iter().any(|p| p.0 == r)
+    };
+    loads
+        .iter()
+        .copied()
+        .filter(|&(slot, r)| slot != FUEL_SLOT && held(r) && s.entries.iter().all(|e| e.0 != slot))
+        .collect()
+}
+
+/// Places a compiled trace in `area`, its links and native calls pointed at the traces
+/// `entry_of` finds (given whether it is a link: links enter at the link entry). On
+/// failure the trace comes back with the reason (`CodeSpace`: evict and retry).
 #[expect(
     clippy::result_large_err,
     reason = "a trace that did not fit is retried"
@@ -236,7 +290,7 @@ pub(crate) fn compile(
 pub(crate) fn install(
     mut built: Built,
     area: &mut McodeArea,
-    entry_of: &dyn Fn(u32) -> Option<*const u8>,
+    entry_of: &dyn Fn(u32, bool) -> Option<*const u8>,
 ) -> Result<(Trace, Option<Listing>), (Built, Abort)> {
     let mut w = match area.begin(built.code.len()) {
         Ok(w) => w,
@@ -244,11 +298,13 @@ pub(crate) fn install(
     };
     let addr = w.addr().addr();
     let own_entry = addr + built.body.entry as usize;
-    let jumps: Vec<(u32, u32)> = built.links.iter().chain(&built.calls).copied().collect();
-    for (at, target) in jumps {
+    let links = built.links.iter().map(|&(at, n)| (at, n, true));
+    let calls = built.calls.iter().map(|&(at, n)| (at, n, false));
+    let jumps: Vec<(u32, u32, bool)> = links.chain(calls).collect();
+    for (at, target, link) in jumps {
         let to = match target {
             super::record::SELF => Some(own_entry),
-            n => entry_of(n).map(|p| p.addr()),
+            n => entry_of(n, link).map(|p| p.addr()),
         };
         let linked = to.is_some_and(|to| Native::retarget(&mut built.code, at, addr, to));
         if !linked {

@@ -7,7 +7,8 @@
 //! the stub itself, is patched to jump straight into it, so the parent → side
 //! transition costs one taken branch. Every trace ends in one of four ways ([`Link`]):
 //! it loops to its own header (a root), it links to another trace's header (writing its
-//! modified slots back first, then jumping past that trace's prologue), it returns to
+//! modified slots back first, then putting the slots that trace loads at its entry in
+//! that trace's registers and jumping past those loads), it returns to
 //! the interpreter through an exit that is always taken, or it returns from its tree's
 //! function (to the trace that called it natively, or through an exit). Trees whose
 //! traces call into another tree's function trace are evicted with it. `tryside` failed recordings
@@ -93,10 +94,12 @@ impl Forest {
         self.traces.iter().flatten()
     }
 
-    /// Where links enter trace `n`.
-    pub(crate) fn entry(&self, n: u32) -> Option<*const u8> {
-        self.get(n)
-            .map(|t| t.code.ptr().wrapping_add(t.entry as usize))
+    /// Where native calls (`link` false) or links (`link` true) enter trace `n`.
+    pub(crate) fn entry(&self, n: u32, link: bool) -> Option<*const u8> {
+        self.get(n).map(|t| {
+            let at = if link { t.link_entry } else { t.entry };
+            t.code.ptr().wrapping_add(at as usize)
+        })
     }
 
     /// Side traces counted against trace `budget`'s `maxside`.

@@ -36,7 +36,7 @@
 )]
 
 use super::moves::{self, Callee, Cold, Src, Step};
-use super::{Alloc, Arch, Assembled, Loc, Unit};
+use super::{Alloc, Arch, Assembled, EntryReg, Loc, Unit};
 use crate::jit::ctx::{FAILED, MAX_SPILLS, RETURNED, TraceCtx, word};
 use crate::jit::fuel::FUEL_SLOT;
 use crate::jit::helpers::{self, Helper};
@@ -162,6 +162,7 @@ impl Arch for Aarch64 {
             loop_label,
             closing: None,
             out: Assembled::empty(ir.snaps.len()),
+            link_regs: &unit.link_regs,
         };
         cg.trace(unit);
         let fills = cg.switch_tables()?;
@@ -255,6 +256,8 @@ struct Cg<'a, 'b> {
     /// The guard that closes the loop by branching back (see `moves::closing_guard`).
     closing: Option<usize>,
     out: Assembled,
+    /// Where the trace it links to wants its slots (see [`Unit::link_regs`]).
+    link_regs: &'a [EntryReg],
 }
 
 /// `def` as `index << shift` with a shift of 1 to 3.
@@ -600,18 +603,23 @@ impl Cg<'_, '_> {
                 ; ldr x21, [x19, #OFF_MEM]
                 ; ldr x20, [x19, #OFF_SP]
             );
-            // Links from other traces and native calls enter here, with the context in
-            // `x19`, the slot pointer in `x20` and memory's base in `x21`.
+            // Native calls enter here, with the context in `x19`, the slot pointer in
+            // `x20` and memory's base in `x21`; links from other traces after the entry
+            // loads.
             self.out.entry = self.ops.offset().0 as u32;
+            for &r in &self.alloc.entry_loads {
+                self.emit(r, &self.ir.ins[r.idx()]);
+            }
         }
-        for i in 0..self.ir.len() {
+        self.out.link_entry = self.ops.offset().0 as u32;
+        for (i, skip) in self.alloc.skipped().into_iter().enumerate() {
             let r = Ref(i as u32);
             let ins = *self.ir.get(r);
             if ins.op == Op::Loop {
                 dynasm!(self.ops ; .arch aarch64 ; =>loop_label);
                 continue;
             }
-            if !self.alloc.fused[i] {
+            if !skip {
                 self.emit(r, &ins);
             }
         }
@@ -751,6 +759,11 @@ impl Cg<'_, '_> {
         }
         for (slot, v) in entries {
             self.store_slot(v, u64::from(slot));
+        }
+        let (moves, loads) = moves::link_moves(self.ir, self.snap_of[r.idx()], self.link_regs);
+        self.parallel_move(moves);
+        for e in loads {
+            self.load_slot(e.loc, e.ty, u64::from(e.slot));
         }
         let at = self.ops.offset().0 as u32;
         self.out.links.push((at, target as u32));
@@ -1314,32 +1327,32 @@ impl Cg<'_, '_> {
         if self.loc(r) == Loc::None {
             return;
         }
-        let size = if matches!(ins.ty, Ty::I64 | Ty::F64) {
+        if ins.ty.is_float() {
+            let d = self.dst_f(r);
+            self.load_slot(Loc::Fpr(d), ins.ty, ins.aux);
+            self.finish_f(r, d);
+        } else {
+            let d = self.dst_g(r);
+            self.load_slot(Loc::Gpr(d), ins.ty, ins.aux);
+            self.finish_g(r, d);
+        }
+    }
+
+    /// Loads slot `slot` (from the slot pointer), of type `ty`, into register `d`.
+    fn load_slot(&mut self, d: Loc, ty: Ty, slot: u64) {
+        let size = if matches!(ty, Ty::I64 | Ty::F64) {
             8
         } else {
             4
         };
-        let (base, off) = self.slot_at(8 * ins.aux, size);
-        match ins.ty {
-            Ty::F32 | Ty::F64 => {
-                let d = self.dst_f(r);
-                if ins.ty == Ty::F32 {
-                    dynasm!(self.ops ; .arch aarch64 ; ldr S(d), [X(base), #off]);
-                } else {
-                    dynasm!(self.ops ; .arch aarch64 ; ldr D(d), [X(base), #off]);
-                }
-                self.finish_f(r, d);
-            }
-            Ty::I64 => {
-                let d = self.dst_g(r);
-                dynasm!(self.ops ; .arch aarch64 ; ldr X(d), [X(base), #off]);
-                self.finish_g(r, d);
-            }
-            _ => {
-                let d = self.dst_g(r);
-                dynasm!(self.ops ; .arch aarch64 ; ldr W(d), [X(base), #off]);
-                self.finish_g(r, d);
-            }
+        let (base, off) = self.slot_at(8 * slot, size);
+        match (d, ty) {
+            (Loc::Fpr(x), Ty::F32) => dynasm!(self.ops ; .arch aarch64 ; ldr S(x), [X(base), #off]),
+            (Loc::Fpr(x), _) => dynasm!(self.ops ; .arch aarch64 ; ldr D(x), [X(base), #off]),
+            (Loc::Gpr(g), Ty::I64) => dynasm!(self.ops ; .arch aarch64 ; ldr X(g), [X(base), #off]),
+            (Loc::Gpr(g), _) => dynasm!(self.ops ; .arch aarch64 ; ldr W(g), [X(base), #off]),
+            // Entry registers and `dst_g`/`dst_f` are registers.
+            (Loc::Spill(_) | Loc::None, _) => debug_assert!(false, "a slot loads into a register"),
         }
     }
 

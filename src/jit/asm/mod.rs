@@ -41,6 +41,7 @@ pub(crate) const AVAILABLE: bool = cfg!(all(
     unix
 ));
 
+use super::fuel::FUEL_SLOT;
 use super::helpers::HelperFn;
 use super::ir::{Ins, Ir, Op, Ref, Snapshot, Ty};
 
@@ -123,6 +124,19 @@ pub(crate) struct Unit {
     /// What `Helper::HostCall` calls: the running driver's typed host call (see
     /// `HostTrampoline::trace_call`), or `None` for the untyped helper.
     pub(crate) host_call: Option<HelperFn>,
+    /// The registers the trace this one links to expects its slots in (its
+    /// [`EntryReg`]s); empty when it links nowhere or that trace loads none.
+    pub(crate) link_regs: Vec<EntryReg>,
+}
+
+/// A slot that a looping root trace loads into a register at its entry, before its link
+/// entry: a link into that trace puts the slot's value in the register itself, so a
+/// value goes from one trace to the next without a store and reload through the frame.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) struct EntryReg {
+    pub(crate) slot: u32,
+    pub(crate) loc: Loc,
+    pub(crate) ty: Ty,
 }
 
 /// Assembled code and the offsets the trace tree patches.
@@ -130,8 +144,11 @@ pub(crate) struct Assembled {
     pub(crate) code: Vec<u8>,
     /// Where the instructions end: the constant pool and `Switch` tables follow.
     pub(crate) text: u32,
-    /// Where links from other traces enter (a root's code after its prologue).
+    /// Where native calls enter (a root's code after its prologue).
     pub(crate) entry: u32,
+    /// Where links from other traces enter: after the entry loads of a looping root
+    /// (see [`Alloc::entry_loads`]), which a link does itself; `entry` for other traces.
+    pub(crate) link_entry: u32,
     /// For each exit, its conditional branches (patched to jump to a side trace).
     pub(crate) exit_sites: Vec<Sites>,
     /// For each exit reached through a `Switch` table: its entry and the table's start
@@ -152,6 +169,7 @@ impl Assembled {
             code: Vec::new(),
             text: 0,
             entry: 0,
+            link_entry: 0,
             exit_sites: vec![Sites::new(); exits],
             exit_slots: vec![None; exits],
             stubs: vec![0; exits],
@@ -176,6 +194,10 @@ pub(crate) struct Alloc {
     /// Values computed inside their only user's instruction (see [`Arch::fuses`]): they
     /// have no location, and their operands live until that user.
     pub(crate) fused: Vec<bool>,
+    /// A looping root's `Sload`s that hold a register from the trace's entry (allocated
+    /// first, as if defined there): the code loads them before anything else, and links
+    /// into the trace enter after those loads with the values already in place.
+    pub(crate) entry_loads: Vec<Ref>,
 }
 
 impl Loc {
@@ -201,6 +223,39 @@ impl Loc {
 }
 
 impl Alloc {
+    /// Instructions the body does not emit where they stand: those computed inside their
+    /// user, and the entry loads.
+    pub(crate) fn skipped(&self) -> Vec<bool> {
+        let mut skip = self.fused.clone();
+        for r in &self.entry_loads {
+            skip[r.idx()] = true;
+        }
+        skip
+    }
+
+    /// The values defined before position `at`: those before it, and the entry loads
+    /// wherever they stand.
+    fn defined_before(&self, at: usize) -> impl Iterator<Item = usize> + '_ {
+        let later = self
+            .entry_loads
+            .iter()
+            .map(|r| r.idx())
+            .filter(move |&i| i >= at);
+        (0..at).chain(later)
+    }
+
+    /// The slots the trace expects in registers where links enter it.
+    pub(crate) fn entry_regs(&self, ir: &Ir<'_>) -> Vec<EntryReg> {
+        self.entry_loads
+            .iter()
+            .map(|&r| EntryReg {
+                slot: ir.get(r).aux as u32,
+                loc: self.loc[r.idx()],
+                ty: ir.ty(r),
+            })
+            .collect()
+    }
+
     /// Where the values live at position `at` are (defined before it, used after it or
     /// by its snapshot `snap`, not those only the instruction there takes): what a
     /// native call into another trace, which may use every register and spill slot,
@@ -211,7 +266,7 @@ impl Alloc {
         snap: &'a Snapshot,
     ) -> impl Iterator<Item = Loc> + 'a {
         let in_snap = move |i: usize| snap.entries.iter().any(|e| e.1.idx() == i);
-        (0..at).filter_map(move |i| {
+        self.defined_before(at).filter_map(move |i| {
             let (l, end) = (self.loc[i], self.end[i] as usize);
             (l != Loc::None && (end > at || end == at && in_snap(i))).then_some(l)
         })
@@ -220,7 +275,7 @@ impl Alloc {
     /// Values in registers that are live across position `at` (defined before it, used
     /// after it): what a call there must preserve.
     pub(crate) fn live_across(&self, at: usize) -> impl Iterator<Item = (Ref, Loc)> + '_ {
-        (0..at).filter_map(move |i| {
+        self.defined_before(at).filter_map(move |i| {
             let l = self.loc[i];
             (matches!(l, Loc::Gpr(_) | Loc::Fpr(_)) && self.end[i] as usize > at)
                 .then_some((Ref(i as u32), l))
@@ -401,7 +456,23 @@ pub(crate) fn allocate<A: Arch>(
     // Active intervals: (end, ref).
     let mut active: Vec<(u32, usize)> = Vec::new();
     let mut spills = usize::from(spill_base);
-    for i in 0..n {
+    // A looping root's slot loads come first, as if all made at its entry (what they
+    // read is the slot's value at entry wherever they are): links into the trace then
+    // hand those values over in registers.
+    let at_entry = |i: usize| {
+        let ins = &ir.ins[i];
+        loop_at.is_some_and(|l| i < l)
+            && ins.op == Op::Sload
+            && ins.aux != u64::from(FUEL_SLOT)
+            && used[i]
+            && !fused[i]
+    };
+    let hoisted: Vec<usize> = (0..n).filter(|&i| at_entry(i)).collect();
+    let order = hoisted
+        .iter()
+        .copied()
+        .chain((0..n).filter(|&i| !at_entry(i)));
+    for (k, i) in order.enumerate() {
         let ins = &ir.ins[i];
         if !has_value(ins) || !used[i] || ins.op == Op::Phi {
             continue;
@@ -430,9 +501,11 @@ pub(crate) fn allocate<A: Arch>(
                 continue;
             }
         }
-        // Expire intervals that ended before this definition.
+        // Expire intervals that ended before this definition (none before the entry
+        // loads, which are all defined at the entry).
+        let def_at = if k < hoisted.len() { 0 } else { i };
         active.retain(|&(e, r)| {
-            if e as usize <= i {
+            if e as usize <= def_at {
                 match loc[r] {
                     Loc::Gpr(g) => free_g.push(g),
                     Loc::Fpr(f) => free_f.push(f),
@@ -481,6 +554,12 @@ pub(crate) fn allocate<A: Arch>(
             _ => loc[i] = spill_slot(&loc, left, &mut spills),
         }
     }
+    // One that lost its register to a spill lives in its spill slot and loads in place.
+    let entry_loads = hoisted
+        .into_iter()
+        .filter(|&i| matches!(loc[i], Loc::Gpr(_) | Loc::Fpr(_)))
+        .map(|i| Ref(i as u32))
+        .collect();
     Ok(Alloc {
         loc,
         end: last_use,
@@ -488,6 +567,7 @@ pub(crate) fn allocate<A: Arch>(
         phis,
         spill_top: spills as u16,
         fused,
+        entry_loads,
     })
 }
 
@@ -530,6 +610,49 @@ mod tests {
         let kept: Vec<Loc> = alloc.live_at(call.idx(), &ir.snaps[0]).collect();
         assert_eq!(kept, vec![alloc.loc[next_i.idx()]], "{:?}", alloc.loc);
         assert_ne!(alloc.loc[acc.idx()], Loc::None);
+    }
+
+    /// A looping root's slot loads hold their registers from its entry, where links
+    /// hand those values over: no value computed before a load's place in the IR
+    /// shares its register, and a call there keeps it.
+    #[test]
+    fn slot_loads_hold_their_registers_from_the_entry() {
+        let arena = Bump::new();
+        let mut ir = Ir::new(&arena, 64, 16);
+        let one = ir.k(Ty::I32, 1).unwrap();
+        let ins = |op, ty, a, b, aux| Ins::new(op, ty, a, b, aux);
+        let a = ir
+            .push(ins(Op::Sload, Ty::I32, Ref::NONE, Ref::NONE, 3))
+            .unwrap();
+        let t = ir.push(ins(Op::Mul, Ty::I32, a, a, 0)).unwrap();
+        let u = ir.push(ins(Op::Add, Ty::I32, t, one, 0)).unwrap();
+        let b = ir
+            .push(ins(Op::Sload, Ty::F64, Ref::NONE, Ref::NONE, 5))
+            .unwrap();
+        let c = ir
+            .push(ins(Op::Sload, Ty::I64, Ref::NONE, Ref::NONE, 7))
+            .unwrap();
+        ir.push(ins(Op::Loop, Ty::Void, Ref::NONE, Ref::NONE, 0))
+            .unwrap();
+        let x = ir.push(ins(Op::Add, Ty::I32, u, a, 0)).unwrap();
+        let y = ir.push(ins(Op::Add, Ty::F64, b, b, 0)).unwrap();
+        ir.push(ins(Op::Phi, Ty::I32, u, x, 0)).unwrap();
+        ir.push(ins(Op::Phi, Ty::F64, b, y, 0)).unwrap();
+        ir.push(ins(Op::Phi, Ty::I64, c, c, 0)).unwrap();
+        let alloc = allocate::<Native>(&ir, 0).unwrap();
+        assert_eq!(alloc.entry_loads, vec![a, b, c]);
+        for v in [t, u] {
+            assert_ne!(alloc.loc[v.idx()], alloc.loc[c.idx()], "{:?}", alloc.loc);
+        }
+        let regs = alloc.entry_regs(&ir);
+        let slots: Vec<(u32, Ty)> = regs.iter().map(|e| (e.slot, e.ty)).collect();
+        assert_eq!(slots, vec![(3, Ty::I32), (5, Ty::F64), (7, Ty::I64)]);
+        assert!(
+            regs.iter()
+                .all(|e| matches!(e.loc, Loc::Gpr(_) | Loc::Fpr(_)))
+        );
+        let across: Vec<Ref> = alloc.live_across(t.idx()).map(|(r, _)| r).collect();
+        assert!(across.contains(&c), "{across:?}");
     }
 
     /// With more loop-invariant values than registers, the ones the loop body reads

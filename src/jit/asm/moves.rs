@@ -1,10 +1,10 @@
 //! What the code generators share about the shape of a trace, apart from instructions:
 //! which snapshot each guard has, the moves at a side trace's entry and at the loop's
 //! back edge (scheduled here as a parallel move, cycles broken through the context's
-//! parking area), the guard that can close the loop, and the out-of-line paths of
+//! parking area), the values a link hands over in registers, the guard that can close the loop, and the out-of-line paths of
 //! native calls. Each backend turns these steps into its own instructions.
 
-use super::{Alloc, Assembled, Loc};
+use super::{Alloc, Assembled, EntryReg, Loc};
 use crate::jit::ctx::word;
 use crate::jit::fuel::FUEL_SLOT;
 use crate::jit::ir::{Ins, Ir, Op, Ref};
@@ -134,6 +134,27 @@ pub(crate) fn link_writes(ir: &Ir<'_>, k: usize) -> (Option<Ref>, Vec<(u32, Ref)
         .position(|e| e.0 == FUEL_SLOT)
         .map(|at| entries.remove(at).1);
     (fuel, entries)
+}
+
+/// What a link's snapshot `k` hands the trace it enters in registers (`regs`, that
+/// trace's [`EntryReg`]s): the moves of this trace's values for those slots, and the
+/// slots it has no value of that type for, which the link loads from the frame (after
+/// the moves and the slot writes, so from the values just written).
+pub(crate) fn link_moves(
+    ir: &Ir<'_>,
+    k: usize,
+    regs: &[EntryReg],
+) -> (Vec<(Loc, Src)>, Vec<EntryReg>) {
+    let entries = &ir.snaps[k].entries;
+    let mut moves = Vec::new();
+    let mut loads = Vec::new();
+    for &e in regs {
+        match entries.iter().find(|x| x.0 == e.slot) {
+            Some(&(_, v)) if ir.ty(v) == e.ty => moves.push((e.loc, Src::Val(v))),
+            _ => loads.push(e),
+        }
+    }
+    (moves, loads)
 }
 
 /// A `br_table` dispatch: its table of 32-bit offsets (from the table's start), the

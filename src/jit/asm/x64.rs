@@ -19,7 +19,7 @@
 )]
 
 use super::moves::{self, Callee, Cold, Src, Step};
-use super::{Alloc, Arch, Assembled, Loc, Unit};
+use super::{Alloc, Arch, Assembled, EntryReg, Loc, Unit};
 use crate::jit::ctx::{FAILED, MAX_SPILLS, RETURNED, TraceCtx, word};
 use crate::jit::fuel::FUEL_SLOT;
 use crate::jit::helpers::{self, Helper};
@@ -126,6 +126,7 @@ impl Arch for X64 {
             loop_label,
             closing: None,
             out: Assembled::empty(ir.snaps.len()),
+            link_regs: &unit.link_regs,
         };
         cg.trace(unit);
         let fills = cg.switch_tables()?;
@@ -146,6 +147,14 @@ impl Arch for X64 {
             Op::Add => user.ty == def.ty && scaled_index(ir, def).is_some(),
             // A megamorphic call through table 0 goes by the slot (see `call_slot`).
             Op::CallAny => user.a == r && def.op == Op::Call && def.aux == Helper::TableGet as u64,
+            // A guard on `x & y` being 0 or not is a `test` (see `compare`).
+            Op::Guard => {
+                user.a == r
+                    && def.op == Op::And
+                    && def.ty.is_int()
+                    && matches!(user.cond(), Cond::Eq | Cond::Ne)
+                    && ir.konst(user.b) == Some(0)
+            }
             Op::Select => {
                 user.c == r
                     && def.op == Op::Cmp
@@ -249,6 +258,8 @@ struct Cg<'a, 'b> {
     closing: Option<usize>,
     /// What the trace tree needs to know about the code (offsets of entries and branches).
     out: Assembled,
+    /// Where the trace it links to wants its slots (see [`Unit::link_regs`]).
+    link_regs: &'a [EntryReg],
 }
 
 /// One-operand `op` (`mul`, `imul`, `div`, `idiv`: on `rdx:rax`) of operand `b`, a
@@ -503,20 +514,23 @@ impl Cg<'_, '_> {
                 ; mov r15, [rbx + OFF_MEM]
                 ; mov r14, [rbx + OFF_SP]
             );
-            // Links from other traces and native calls enter here, with the context in
-            // `rbx`, the slot pointer in `r14` and memory's base in `r15` (traces of one
-            // instance: the same memory).
+            // Native calls enter here, with the context in `rbx`, the slot pointer in
+            // `r14` and memory's base in `r15` (traces of one instance: the same
+            // memory); links from other traces after the entry loads.
             self.out.entry = self.ops.offset().0 as u32;
+            for &r in &self.alloc.entry_loads {
+                self.emit(r, &self.ir.ins[r.idx()]);
+            }
         }
-        let n = self.ir.len();
-        for i in 0..n {
+        self.out.link_entry = self.ops.offset().0 as u32;
+        for (i, skip) in self.alloc.skipped().into_iter().enumerate() {
             let r = Ref(i as u32);
             let ins = *self.ir.get(r);
             if ins.op == Op::Loop {
                 dynasm!(self.ops ; .arch x64 ; =>loop_label);
                 continue;
             }
-            if !self.alloc.fused[i] {
+            if !skip {
                 self.emit(r, &ins);
             }
         }
@@ -639,6 +653,11 @@ impl Cg<'_, '_> {
             } else {
                 dynasm!(self.ops ; .arch x64 ; mov [r14 + 8 * slot as i32], Rq(g));
             }
+        }
+        let (moves, loads) = moves::link_moves(self.ir, self.snap_of[r.idx()], self.link_regs);
+        self.parallel_move(moves);
+        for e in loads {
+            self.load_slot(e.loc, e.ty, 8 * e.slot as i32);
         }
         let at = self.ops.offset().0 as u32;
         self.out.links.push((at, target as u32));
@@ -1064,6 +1083,29 @@ impl Cg<'_, '_> {
 
     /// Compares `a` with `b` (of type `ty`) and returns how to read condition `c` from
     /// the flags: one x86 condition, or for float equality two.
+    /// Sets the flags as `x & y` does, without keeping the result.
+    fn test(&mut self, x: Ref, y: Ref, wide: bool) {
+        let ty = self.ins(x).ty;
+        let (x, y) = if self.konst(x).is_some() {
+            (y, x)
+        } else {
+            (x, y)
+        };
+        let rx = self.gpr(x, RAX);
+        match self.konst(y).and_then(|k| self.imm(k, ty)) {
+            Some(k) if wide => dynasm!(self.ops ; .arch x64 ; test Rq(rx), k),
+            Some(k) => dynasm!(self.ops ; .arch x64 ; test Rd(rx), k),
+            None => {
+                let ry = self.gpr(y, RCX);
+                if wide {
+                    dynasm!(self.ops ; .arch x64 ; test Rq(rx), Rq(ry));
+                } else {
+                    dynasm!(self.ops ; .arch x64 ; test Rd(rx), Rd(ry));
+                }
+            }
+        }
+    }
+
     fn compare(&mut self, c: Cond, a: Ref, b: Ref) -> Flags {
         let ty = self.ins(a).ty;
         if ty.is_float() {
@@ -1094,6 +1136,11 @@ impl Cg<'_, '_> {
             };
         }
         let wide = ty == Ty::I64;
+        if self.alloc.fused[a.idx()] {
+            // `x & y` compared with 0 (see `X64::fuses`): the zero flag of a `test`.
+            self.test(self.ins(a).a, self.ins(a).b, wide);
+            return Flags::One(if c == Cond::Eq { Jcc::E } else { Jcc::Ne });
+        }
         let ra = self.gpr(a, RAX);
         match self.konst(b).and_then(|k| self.imm(k, ty)) {
             // The same flags as `cmp` with 0, one byte shorter.
@@ -1228,27 +1275,32 @@ impl Cg<'_, '_> {
     /// A value read from a slot of the value stack.
     fn slot_load(&mut self, r: Ref, ins: &Ins) {
         let ty = ins.ty;
-        let wide = ty == Ty::I64;
         if self.loc(r) == Loc::None {
             return;
         }
         let off = 8 * ins.aux as i32;
         if ty.is_float() {
             let d = self.dst_f(r);
-            if ty == Ty::F32 {
-                dynasm!(self.ops ; .arch x64 ; movss Rx(d), DWORD [r14 + off]);
-            } else {
-                dynasm!(self.ops ; .arch x64 ; movsd Rx(d), QWORD [r14 + off]);
-            }
+            self.load_slot(Loc::Fpr(d), ty, off);
             self.finish_f(r, d);
         } else {
             let d = self.dst_g(r);
-            if wide {
-                dynasm!(self.ops ; .arch x64 ; mov Rq(d), [r14 + off]);
-            } else {
-                dynasm!(self.ops ; .arch x64 ; mov Rd(d), [r14 + off]);
-            }
+            self.load_slot(Loc::Gpr(d), ty, off);
             self.finish_g(r, d);
+        }
+    }
+
+    /// Loads the slot at `off` from the slot pointer, of type `ty`, into register `d`.
+    fn load_slot(&mut self, d: Loc, ty: Ty, off: i32) {
+        match (d, ty) {
+            (Loc::Fpr(x), Ty::F32) => {
+                dynasm!(self.ops ; .arch x64 ; movss Rx(x), DWORD [r14 + off])
+            }
+            (Loc::Fpr(x), _) => dynasm!(self.ops ; .arch x64 ; movsd Rx(x), QWORD [r14 + off]),
+            (Loc::Gpr(g), Ty::I64) => dynasm!(self.ops ; .arch x64 ; mov Rq(g), [r14 + off]),
+            (Loc::Gpr(g), _) => dynasm!(self.ops ; .arch x64 ; mov Rd(g), [r14 + off]),
+            // Entry registers and `dst_g`/`dst_f` are registers.
+            (Loc::Spill(_) | Loc::None, _) => debug_assert!(false, "a slot loads into a register"),
         }
     }
 
