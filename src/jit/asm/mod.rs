@@ -11,12 +11,15 @@
 //! take the parent's register when it is free, or keep reading the parent's spill slot,
 //! and the side trace's own spill slots start above the parent's, so entering it from
 //! the parent's exit branch moves nothing in the common case.
+//! A looping root's slot loads (`Sload`) are allocated first, as if made at its entry,
+//! and emitted there: a link into the root (see `moves::link_moves`) fills those
+//! registers itself and jumps past the loads, so values cross links in registers.
 //! Liveness includes snapshot uses at guards, and the LOOP pass's structure: a value
 //! defined before the loop and used inside it, and both sides of every PHI, live until
 //! the backward jump, where the PHIs' right sides move into their left sides' locations.
 //! A value whose only use an architecture can fold into the user's instruction (x86-64:
-//! `a + (i << 2)` as one `lea`; AArch64: an add's shifted operand) gets no location and
-//! is computed there ([`Arch::fuses`]).
+//! `a + (i << 2)` as one `lea`, and `x & y` tested against 0 as one `test`; AArch64: an
+//! add's shifted operand) gets no location and is computed there ([`Arch::fuses`]).
 
 #[cfg(target_arch = "aarch64")]
 mod aarch64;

@@ -1,8 +1,8 @@
 //! What the code generators share about the shape of a trace, apart from instructions:
-//! which snapshot each guard has, the moves at a side trace's entry and at the loop's
-//! back edge (scheduled here as a parallel move, cycles broken through the context's
-//! parking area), the values a link hands over in registers, the guard that can close the loop, and the out-of-line paths of
-//! native calls. Each backend turns these steps into its own instructions.
+//! which snapshot each guard has, the moves at a side trace's entry, at the loop's back
+//! edge and at a link (scheduled here as a parallel move, cycles broken through the
+//! context's parking area), the guard that can close the loop, and the out-of-line paths
+//! of native calls. Each backend turns these steps into its own instructions.
 
 use super::{Alloc, Assembled, EntryReg, Loc};
 use crate::jit::ctx::word;
