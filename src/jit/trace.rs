@@ -144,9 +144,9 @@ pub(crate) fn compile(
         let carried = rec.carried();
         opt::loop_::unroll(&mut rec.ir, &carried)?;
     }
-    let loads: Vec<(u32, Ref)> = (0..rec.sloads.len())
-        .map(|i| (i as u32, rec.sloads[i]))
-        .filter(|&(_, r)| !r.is_none())
+    let loads: Vec<(u32, Ref)> = (rec.sloads.iter().enumerate())
+        .filter(|(_, r)| !r.is_none())
+        .map(|(i, &r)| (i as u32, r))
         .collect();
     rec.prune_snapshots();
     opt::mem::dead_stores(&mut rec.ir);
@@ -180,12 +180,12 @@ pub(crate) fn compile(
             // exit has nothing left to write (and the loop header it resumes at reads no
             // accumulator).
             let linked = ir.get(s.at).op == Op::Link;
-            let entries: Vec<(u32, Source, Ty)> = s
-                .entries
-                .iter()
-                .filter(|_| !linked)
-                .map(|&(slot, r)| (slot, source(r), ir.ty(r)))
-                .collect();
+            let entries: Vec<(u32, Source, Ty)> = match linked {
+                true => Vec::new(),
+                false => (s.entries.iter())
+                    .map(|&(slot, r)| (slot, source(r), ir.ty(r)))
+                    .collect(),
+            };
             Exit {
                 pc: s.pc,
                 frames: s.frames.clone(),

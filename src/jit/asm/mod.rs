@@ -462,19 +462,21 @@ pub(crate) fn allocate<A: Arch>(
     // A looping root's slot loads come first, as if all made at its entry (what they
     // read is the slot's value at entry wherever they are): links into the trace then
     // hand those values over in registers.
-    let at_entry = |i: usize| {
-        let ins = &ir.ins[i];
-        loop_at.is_some_and(|l| i < l)
-            && ins.op == Op::Sload
-            && ins.aux != u64::from(FUEL_SLOT)
-            && used[i]
-            && !fused[i]
-    };
-    let hoisted: Vec<usize> = (0..n).filter(|&i| at_entry(i)).collect();
+    let at_entry: Vec<bool> = (0..n)
+        .map(|i| {
+            let ins = &ir.ins[i];
+            loop_at.is_some_and(|l| i < l)
+                && ins.op == Op::Sload
+                && ins.aux != u64::from(FUEL_SLOT)
+                && used[i]
+                && !fused[i]
+        })
+        .collect();
+    let hoisted: Vec<usize> = (0..n).filter(|&i| at_entry[i]).collect();
     let order = hoisted
         .iter()
         .copied()
-        .chain((0..n).filter(|&i| !at_entry(i)));
+        .chain((0..n).filter(|&i| !at_entry[i]));
     for (k, i) in order.enumerate() {
         let ins = &ir.ins[i];
         if !has_value(ins) || !used[i] || ins.op == Op::Phi {
