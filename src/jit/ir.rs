@@ -660,6 +660,8 @@ pub(crate) struct Ir<'a> {
     /// Bytes of linear memory 0 that every instance of the module has (its declared
     /// minimum): memory never shrinks, so accesses below this need no bounds check.
     pub(crate) mem_floor: u64,
+    /// The latest bounds check of each address `base + k` (BOUNDS, `bounds::widen`).
+    pub(crate) checks: FxMap<(Ref, u64), u32>,
 }
 
 impl<'a> Ir<'a> {
@@ -672,6 +674,7 @@ impl<'a> Ir<'a> {
             max_ins: max_ins as usize,
             max_consts: max_consts as usize,
             mem_floor: 0,
+            checks: FxMap::default(),
         }
     }
 

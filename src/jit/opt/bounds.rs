@@ -53,6 +53,11 @@ pub(crate) fn fold(ir: &mut Ir<'_>, ins: Ins) -> Result<Option<Folded>, IrFull> 
     {
         return Ok(Some(Folded::Ref(Ref::NONE)));
     }
+    if let Some(at) = offset(ir, ins.a) {
+        // Appended next, unless CSE finds it (then `widen` sees the entry is not it).
+        let next = ir.len() as u32;
+        ir.checks.insert(at, next);
+    }
     Ok(None)
 }
 
@@ -79,21 +84,29 @@ fn widen_at(ir: &mut Ir<'_>, a: Ref, end: u64, reach: Reach) -> bool {
 /// `base + j` wraps, so does `base + k`, by the same 2^32; when it does not, the widened
 /// check shows `base + k` does not either. No check is widened by 2 GiB or more: that is
 /// a step back as i32 (`p - 4` after `p`), and the widened check would fail every time.
+/// A check of `base + k` itself counts however far back it is: the loop body's copy of
+/// a check on an invariant address finds the pre-roll's.
 fn widen(ir: &mut Ir<'_>, base: Ref, k: u64, end: u64, reach: Reach) -> bool {
     let n = ir.len();
-    let earlier = (n.saturating_sub(64)..n).rev().find_map(|i| {
-        let c = &ir.ins[i];
-        if c.op != Op::Bound || ir.cse.is_stale(Ref(i as u32)) {
+    let holds =
+        |ir: &Ir<'_>, i: usize| ir.ins[i].op == Op::Bound && !ir.cse.is_stale(Ref(i as u32));
+    let recent = (n.saturating_sub(64)..n).rev().find_map(|i| {
+        if !holds(ir, i) {
             return None;
         }
-        let (b, j) = offset(ir, c.a)?;
+        let (b, j) = offset(ir, ir.ins[i].a)?;
         let covers = match reach {
             Reach::Exact => j == k,
             Reach::Below => j <= k,
         };
         (b == base && covers && k - j + end < 1 << 31).then_some((i, k - j))
     });
-    match earlier {
+    let same = || {
+        let i = *ir.checks.get(&(base, k))? as usize;
+        let found = i < n && holds(ir, i) && offset(ir, ir.ins[i].a) == Some((base, k));
+        (found && end < 1 << 31).then_some((i, 0))
+    };
+    match recent.or_else(same) {
         Some((i, d)) => {
             let aux = &mut ir.ins[i].aux;
             *aux = (*aux).max(d + end);
