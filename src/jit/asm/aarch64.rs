@@ -181,6 +181,8 @@ impl Arch for Aarch64 {
             Op::Add => user.ty == def.ty && scaled_index(ir, def).is_some(),
             // A megamorphic call through table 0 goes by the slot (see `call_slot`).
             Op::CallAny => user.a == r && def.op == Op::Call && def.aux == Helper::TableGet as u64,
+            // A guard on `x & y` being 0 or not is a `tst` (see `compare`).
+            Op::Guard => super::tests_and(ir, user, r),
             _ => false,
         }
     }
@@ -1223,6 +1225,37 @@ impl Cg<'_, '_> {
         by_cc!(cc, b)
     }
 
+    /// Sets the flags of `x & y` (`tst`), with a bitmask immediate when one operand is a
+    /// constant that has that form and may appear raw.
+    fn test(&mut self, x: Ref, y: Ref, wide: bool) {
+        let (x, y) = if self.konst(x).is_some() {
+            (y, x)
+        } else {
+            (x, y)
+        };
+        let rx = self.gpr(x, T0);
+        let mask = self.konst(y).filter(|&k| !self.blinded(k));
+        match mask {
+            Some(k) if wide && dynasmrt::aarch64::encode_logical_immediate_64bit(k).is_some() => {
+                dynasm!(self.ops ; .arch aarch64 ; tst X(rx), #k)
+            }
+            Some(k)
+                if !wide
+                    && dynasmrt::aarch64::encode_logical_immediate_32bit(k as u32).is_some() =>
+            {
+                dynasm!(self.ops ; .arch aarch64 ; tst W(rx), #k as u32)
+            }
+            _ => {
+                let ry = self.gpr(y, T1);
+                if wide {
+                    dynasm!(self.ops ; .arch aarch64 ; tst X(rx), X(ry));
+                } else {
+                    dynasm!(self.ops ; .arch aarch64 ; tst W(rx), W(ry));
+                }
+            }
+        }
+    }
+
     /// Compares `a` with `b` and returns the condition that holds when `a c b` does.
     fn compare(&mut self, c: Cond, a: Ref, b: Ref) -> Cc {
         let ty = self.ins(a).ty;
@@ -1237,6 +1270,11 @@ impl Cg<'_, '_> {
             return Cc::of(c);
         }
         let wide = ty == Ty::I64;
+        if self.alloc.fused[a.idx()] {
+            // `x & y` compared with 0 (see `Aarch64::fuses`): the zero flag of a `tst`.
+            self.test(self.ins(a).a, self.ins(a).b, wide);
+            return Cc::of(c);
+        }
         let ra = self.gpr(a, T0);
         match self.konst(b).and_then(|k| self.imm(k, ty)) {
             Some(k) if wide => dynasm!(self.ops ; .arch aarch64 ; cmp XSP(ra), #k),

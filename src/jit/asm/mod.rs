@@ -18,8 +18,9 @@
 //! defined before the loop and used inside it, and both sides of every PHI, live until
 //! the backward jump, where the PHIs' right sides move into their left sides' locations.
 //! A value whose only use an architecture can fold into the user's instruction (x86-64:
-//! `a + (i << 2)` as one `lea`, and `x & y` tested against 0 as one `test`; AArch64: an
-//! add's shifted operand) gets no location and is computed there ([`Arch::fuses`]).
+//! `a + (i << 2)` as one `lea`; AArch64: an add's shifted operand; both: `x & y` tested
+//! against 0 as one `test` or `tst`) gets no location and is computed there
+//! ([`Arch::fuses`]).
 
 #[cfg(target_arch = "aarch64")]
 mod aarch64;
@@ -46,7 +47,7 @@ pub(crate) const AVAILABLE: bool = cfg!(all(
 
 use super::fuel::FUEL_SLOT;
 use super::helpers::HelperFn;
-use super::ir::{Ins, Ir, Op, Ref, Snapshot, Ty};
+use super::ir::{Cond, Ins, Ir, Op, Ref, Snapshot, Ty};
 
 /// Offsets of the branches to one exit's stub (usually one or two).
 pub(crate) type Sites = smallvec::SmallVec<[u32; 2]>;
@@ -96,6 +97,19 @@ pub(crate) trait Arch {
     /// Whether `def`, when `user` is its only use, is computed as part of `user`'s
     /// instruction instead of on its own (an address mode's scaled index, say).
     fn fuses(ir: &Ir<'_>, user: &Ins, def: Ref) -> bool;
+}
+
+/// Whether `user` is a guard on `x & y` (its `a`, `r`) being 0 or not, which both
+/// backends fuse into a test of `x` and `y` (x86-64 `test`, AArch64 `tst`): the `and`'s
+/// value is never needed.
+pub(crate) fn tests_and(ir: &Ir<'_>, user: &Ins, r: Ref) -> bool {
+    let def = ir.get(r);
+    user.op == Op::Guard
+        && user.a == r
+        && def.op == Op::And
+        && def.ty.is_int()
+        && matches!(user.cond(), Cond::Eq | Cond::Ne)
+        && ir.konst(user.b) == Some(0)
 }
 
 /// Whether constant `v` must be blinded before it can appear in code (when blinding is

@@ -148,13 +148,7 @@ impl Arch for X64 {
             // A megamorphic call through table 0 goes by the slot (see `call_slot`).
             Op::CallAny => user.a == r && def.op == Op::Call && def.aux == Helper::TableGet as u64,
             // A guard on `x & y` being 0 or not is a `test` (see `compare`).
-            Op::Guard => {
-                user.a == r
-                    && def.op == Op::And
-                    && def.ty.is_int()
-                    && matches!(user.cond(), Cond::Eq | Cond::Ne)
-                    && ir.konst(user.b) == Some(0)
-            }
+            Op::Guard => super::tests_and(ir, user, r),
             Op::Select => {
                 user.c == r
                     && def.op == Op::Cmp
