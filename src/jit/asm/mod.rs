@@ -99,9 +99,9 @@ pub(crate) trait Arch {
     fn fuses(ir: &Ir<'_>, user: &Ins, def: Ref) -> bool;
 }
 
-/// Whether `user` is a guard on `x & y` (its `a`, `r`) being 0 or not, which both
-/// backends fuse into a test of `x` and `y` (x86-64 `test`, AArch64 `tst`): the `and`'s
-/// value is never needed.
+/// Whether `user` is a guard on whether `r`, an `x & y`, is 0: both backends fuse the
+/// two into a test of `x` and `y` (x86-64 `test`, AArch64 `tst`), and the `and`'s value
+/// is never needed.
 pub(crate) fn tests_and(ir: &Ir<'_>, user: &Ins, r: Ref) -> bool {
     let def = ir.get(r);
     user.op == Op::Guard

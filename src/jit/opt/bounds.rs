@@ -7,7 +7,8 @@
 //! the largest offset then stands for several accesses off one base. The base may be
 //! the address itself, or a value the address adds a constant to: a check of `p + 8`
 //! widens an earlier one of `p + 0` or `p + 4` (never of `p + 16`), so a struct's fields
-//! off one pointer share one check.
+//! off one pointer share one check. A check of the same address folds into an earlier
+//! one however far back: the loop body's copy of a check on an invariant address goes.
 //!
 //! Invariant: a check is only ever made stricter, never dropped while it could fail.
 //! When a widened check fails, its exit resumes the interpreter at the earlier access,
