@@ -1225,14 +1225,10 @@ impl Cg<'_, '_> {
         by_cc!(cc, b)
     }
 
-    /// Sets the flags of `x & y` (`tst`), with a bitmask immediate when one operand is a
-    /// constant that has that form and may appear raw.
+    /// Sets the flags of `x & y` (`tst`), with a bitmask immediate when `y` is a constant
+    /// that has that form and may appear raw (the IR puts a commutative operation's
+    /// constant on the right).
     fn test(&mut self, x: Ref, y: Ref, wide: bool) {
-        let (x, y) = if self.konst(x).is_some() {
-            (y, x)
-        } else {
-            (x, y)
-        };
         let rx = self.gpr(x, T0);
         let mask = self.konst(y).filter(|&k| !self.blinded(k));
         match mask {

@@ -1075,16 +1075,10 @@ impl Cg<'_, '_> {
         }
     }
 
-    /// Compares `a` with `b` (of type `ty`) and returns how to read condition `c` from
-    /// the flags: one x86 condition, or for float equality two.
-    /// Sets the flags as `x & y` does, without keeping the result.
+    /// Sets the flags as `x & y` does, without keeping the result (a constant is on the
+    /// right: the IR puts commutative operands in that order).
     fn test(&mut self, x: Ref, y: Ref, wide: bool) {
         let ty = self.ins(x).ty;
-        let (x, y) = if self.konst(x).is_some() {
-            (y, x)
-        } else {
-            (x, y)
-        };
         let rx = self.gpr(x, RAX);
         match self.konst(y).and_then(|k| self.imm(k, ty)) {
             Some(k) if wide => dynasm!(self.ops ; .arch x64 ; test Rq(rx), k),
@@ -1100,6 +1094,8 @@ impl Cg<'_, '_> {
         }
     }
 
+    /// Compares `a` with `b` (of type `ty`) and returns how to read condition `c` from
+    /// the flags: one x86 condition, or for float equality two.
     fn compare(&mut self, c: Cond, a: Ref, b: Ref) -> Flags {
         let ty = self.ins(a).ty;
         if ty.is_float() {
