@@ -14,7 +14,7 @@
 //! trace keeps only what exits need.
 
 use super::opt::cse::{self, Cse};
-use super::opt::fold;
+use super::opt::{bounds, fold};
 use bumpalo::Bump;
 use bumpalo::collections::Vec as BVec;
 use std::collections::HashMap;
@@ -662,6 +662,9 @@ pub(crate) struct Ir<'a> {
     pub(crate) mem_floor: u64,
     /// The latest bounds check of each address `base + k` (BOUNDS, `bounds::widen`).
     pub(crate) checks: FxMap<(Ref, u64), u32>,
+    /// The largest value a guard has shown each i32 value to have (BOUNDS,
+    /// `bounds::note_guard`).
+    pub(crate) caps: FxMap<Ref, u64>,
 }
 
 impl<'a> Ir<'a> {
@@ -675,6 +678,7 @@ impl<'a> Ir<'a> {
             max_consts: max_consts as usize,
             mem_floor: 0,
             checks: FxMap::default(),
+            caps: FxMap::default(),
         }
     }
 
@@ -727,7 +731,13 @@ impl<'a> Ir<'a> {
     pub(crate) fn emit(&mut self, ins: Ins) -> Result<Ref, IrFull> {
         match fold::fold(self, ins)? {
             fold::Folded::Ref(r) => Ok(r),
-            fold::Folded::Ins(ins) => cse::cse_or_push(self, ins),
+            fold::Folded::Ins(ins) => {
+                let r = cse::cse_or_push(self, ins)?;
+                if ins.op == Op::Guard {
+                    bounds::note_guard(self, r);
+                }
+                Ok(r)
+            }
         }
     }
 

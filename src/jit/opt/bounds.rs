@@ -150,13 +150,50 @@ fn offset(ir: &Ir<'_>, r: Ref) -> Option<(Ref, u64)> {
     Some((r, 0))
 }
 
-/// An upper bound of the i32 value `r` (unsigned), if its computation shows one.
+/// Notes what guard `g`, just emitted, shows of an i32 value's largest (unsigned) value:
+/// `x <= y`, `x < y`, `y >= x`, `y > x` or `x == y`, where `y` has a known maximum. An
+/// outer loop's guard `i <= 3` then bounds `i * 56 + 1072`, a field of `bodies[i]`.
+pub(crate) fn note_guard(ir: &mut Ir<'_>, g: Ref) {
+    let ins = *ir.get(g);
+    if ins.op != Op::Guard || ir.ty(ins.a) != Ty::I32 {
+        return;
+    }
+    let (a, b) = (ins.a, ins.b);
+    let sides: &[(Ref, Ref, bool)] = match ins.cond() {
+        Cond::LeU => &[(a, b, false)],
+        Cond::LtU => &[(a, b, true)],
+        Cond::GeU => &[(b, a, false)],
+        Cond::GtU => &[(b, a, true)],
+        Cond::Eq => &[(a, b, false), (b, a, false)],
+        _ => return,
+    };
+    for &(x, y, strict) in sides {
+        let m = max_value(ir, y, 8).and_then(|m| m.checked_sub(u64::from(strict)));
+        if ir.konst(x).is_none()
+            && let Some(m) = m.filter(|&m| max_value(ir, x, 8).is_none_or(|old| m < old))
+        {
+            ir.caps.insert(x, m);
+        }
+    }
+}
+
+/// An upper bound of the i32 value `r` (unsigned), if its computation or a guard on it
+/// shows one.
 fn max_value(ir: &Ir<'_>, r: Ref, depth: u32) -> Option<u64> {
     let ins = ir.get(r);
     if ins.ty != Ty::I32 || depth == 0 {
         return None;
     }
-    let sub = |x: Ref| max_value(ir, x, depth - 1);
+    let computed = computed(ir, ins, |x| max_value(ir, x, depth - 1));
+    match (computed, ir.caps.get(&r)) {
+        (Some(x), Some(&y)) => Some(x.min(y)),
+        (x, y) => x.or(y.copied()),
+    }
+}
+
+/// An upper bound of the i32 value `ins` computes (unsigned), from those of its operands
+/// (`sub`).
+fn computed(ir: &Ir<'_>, ins: &Ins, sub: impl Fn(Ref) -> Option<u64>) -> Option<u64> {
     match ins.op {
         Op::K => Some(ins.aux),
         Op::And => match (sub(ins.a), sub(ins.b)) {

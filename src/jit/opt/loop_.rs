@@ -58,6 +58,11 @@ pub(crate) fn unroll(ir: &mut Ir<'_>, modified: &[(u32, Ref)]) -> Result<(), IrF
         });
         variant.push(v);
     }
+    // A guard's cap on a value the loop changes held for the value the pre-roll gave it:
+    // in the body, only the body's own copy of the guard caps it again. (A check hoisted
+    // before the loop has no copy in the body.)
+    ir.caps
+        .retain(|r, _| !variant[r.idx()] && !left.get(r.idx()).is_some_and(|&l| l));
     ir.cse.set_loop(n1, variant, effects);
     ir.push(Ins::new(
         Op::Loop,
