@@ -626,8 +626,7 @@ impl Cg<'_, '_> {
             }
         }
         if self.alloc.loop_at.is_some() && self.closing.is_none() {
-            let moves = moves::phi_moves(self.ir, self.alloc);
-            self.parallel_move(moves);
+            self.parallel_move(moves::phi_moves(self.ir, self.alloc));
             dynasm!(self.ops ; .arch aarch64 ; b =>loop_label);
         }
         for cold in std::mem::take(&mut self.cold) {
@@ -1292,6 +1291,7 @@ impl Cg<'_, '_> {
         let cc = self.compare(ins.cond(), ins.a, ins.b);
         if self.closing == Some(r.idx()) {
             let k = self.snap_of[r.idx()];
+            self.parallel_move(moves::phi_moves(self.ir, self.alloc));
             self.bcc(cc, self.loop_label);
             // The exit's `b` reaches the whole code area: patchable in place.
             let at = self.ops.offset().0 as u32;

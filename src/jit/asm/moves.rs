@@ -72,17 +72,33 @@ pub(crate) fn phi_moves(ir: &Ir<'_>, alloc: &Alloc) -> Vec<(Loc, Src)> {
     moves
 }
 
-/// The guard that closes the loop, if the body ends in a guard with a snapshot and the
-/// PHIs need no moves: its branch then goes back to the loop header when the condition
-/// holds, and a jump takes the exit, so an iteration costs one branch instead of two.
+/// The guard that closes the loop, if the body ends in a guard with a snapshot: its
+/// branch then goes back to the loop header when the condition holds, and a jump takes
+/// the exit, so an iteration costs one branch instead of two. The PHIs' moves go
+/// between the compare and the branch, which they leave the flags for; so they may load
+/// no constant (x86-64 makes 0 with a `xor`), nor write where the exit finds a value:
+/// its snapshot's, or one a side trace from it takes (live at the guard).
 pub(crate) fn closing_guard(ir: &Ir<'_>, alloc: &Alloc, snap_of: &[usize]) -> Option<usize> {
     alloc.loop_at?;
     let last = (0..ir.len()).rev().find(|&i| {
         let op = ir.ins[i].op;
         !matches!(op, Op::Phi | Op::Nop | Op::K) && !alloc.fused[i]
     })?;
-    (ir.ins[last].op == Op::Guard && snap_of[last] != usize::MAX && phi_moves(ir, alloc).is_empty())
-        .then_some(last)
+    if ir.ins[last].op != Op::Guard || snap_of[last] == usize::MAX {
+        return None;
+    }
+    let snap = &ir.snaps[snap_of[last]];
+    let in_snap = |r: Ref| r == snap.acc || snap.entries.iter().any(|e| e.1 == r);
+    let read_at_exit = |d: Loc| {
+        (0..last).map(|i| Ref(i as u32)).any(|r| {
+            let kept = alloc.end[r.idx()] as usize >= last && !alloc.phis.iter().any(|p| p.0 == r);
+            alloc.loc[r.idx()] == d && ir.konst(r).is_none() && (kept || in_snap(r))
+        })
+    };
+    let safe = phi_moves(ir, alloc)
+        .into_iter()
+        .all(|(d, src)| !matches!(src, Src::Val(r) if ir.konst(r).is_some()) && !read_at_exit(d));
+    safe.then_some(last)
 }
 
 /// The location a move source reads, if it is a register or spill slot.

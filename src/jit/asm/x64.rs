@@ -125,6 +125,7 @@ impl Arch for X64 {
             cold: Vec::new(),
             loop_label,
             closing: None,
+            zero_flag: None,
             out: Assembled::empty(ir.snaps.len()),
             link_regs: &unit.link_regs,
         };
@@ -250,6 +251,10 @@ struct Cg<'a, 'b> {
     loop_label: DynamicLabel,
     /// The guard that closes the loop by branching back (see `moves::closing_guard`).
     closing: Option<usize>,
+    /// Where the code ends after an `add`, `sub`, `and`, `or` or `xor` whose zero flag
+    /// tells whether the register it wrote (32 or 64 bits wide) is 0: a compare of that
+    /// register with 0 for `eq` or `ne` right there needs no `test`.
+    zero_flag: Option<(usize, u8, bool)>,
     /// What the trace tree needs to know about the code (offsets of entries and branches).
     out: Assembled,
     /// Where the trace it links to wants its slots (see [`Unit::link_regs`]).
@@ -521,6 +526,8 @@ impl Cg<'_, '_> {
             let r = Ref(i as u32);
             let ins = *self.ir.get(r);
             if ins.op == Op::Loop {
+                // The back edge reaches it with other flags.
+                self.zero_flag = None;
                 dynasm!(self.ops ; .arch x64 ; =>loop_label);
                 continue;
             }
@@ -529,8 +536,7 @@ impl Cg<'_, '_> {
             }
         }
         if self.alloc.loop_at.is_some() && self.closing.is_none() {
-            let moves = moves::phi_moves(self.ir, self.alloc);
-            self.parallel_move(moves);
+            self.parallel_move(moves::phi_moves(self.ir, self.alloc));
             dynasm!(self.ops ; .arch x64 ; jmp =>loop_label);
         }
         for cold in std::mem::take(&mut self.cold) {
@@ -1132,7 +1138,10 @@ impl Cg<'_, '_> {
             return Flags::One(if c == Cond::Eq { Jcc::E } else { Jcc::Ne });
         }
         let ra = self.gpr(a, RAX);
+        let flagged = self.zero_flag == Some((self.ops.offset().0, ra, wide));
         match self.konst(b).and_then(|k| self.imm(k, ty)) {
+            // The zero flag is already `ra`'s.
+            Some(0) if flagged && matches!(c, Cond::Eq | Cond::Ne) => {}
             // The same flags as `cmp` with 0, one byte shorter.
             Some(0) if wide => dynasm!(self.ops ; .arch x64 ; test Rq(ra), Rq(ra)),
             Some(0) => dynasm!(self.ops ; .arch x64 ; test Rd(ra), Rd(ra)),
@@ -1357,6 +1366,7 @@ impl Cg<'_, '_> {
         match flags {
             Flags::One(cc) if closing => {
                 let k = self.snap_of[r.idx()];
+                self.parallel_move(moves::phi_moves(self.ir, self.alloc));
                 self.jcc(cc, self.loop_label);
                 dynasm!(self.ops ; .arch x64 ; jmp =>self.exits[k]);
                 // The exit's jump is patchable like a branch (the 5-byte rel32 form).
@@ -1379,6 +1389,7 @@ impl Cg<'_, '_> {
             }
         }
         if closing {
+            self.parallel_move(moves::phi_moves(self.ir, self.alloc));
             dynasm!(self.ops ; .arch x64 ; jmp =>self.loop_label);
         }
     }
@@ -1733,6 +1744,9 @@ impl Cg<'_, '_> {
             Op::Xor => reg_src!(self, xor, wide, d, src),
             _ => reg_src!(self, imul, wide, d, src),
         }
+        if op != Op::Mul {
+            self.zero_flag = Some((self.ops.offset().0, d, wide));
+        }
         self.finish_g(r, d);
     }
 
@@ -1760,6 +1774,7 @@ impl Cg<'_, '_> {
             Op::Or => reg_imm!(self, or, wide, d, k),
             _ => reg_imm!(self, xor, wide, d, k),
         }
+        self.zero_flag = Some((self.ops.offset().0, d, wide));
     }
 
     /// `d = a + (index << k)` as one `lea` (see [`Arch::fuses`]), with a constant `a`
