@@ -2270,7 +2270,7 @@ impl Recorder {
         let v = self.get(val, ty)?;
         self.bound(pc, a, offset, m)?;
         self.ir
-            .push(Ins::new(Op::Store, Ty::Void, a, v, m.aux(offset)))?;
+            .emit(Ins::new(Op::Store, Ty::Void, a, v, m.aux(offset)))?;
         Ok(())
     }
 

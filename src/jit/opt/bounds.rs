@@ -62,6 +62,44 @@ pub(crate) fn fold(ir: &mut Ir<'_>, ins: Ins) -> Result<Option<Folded>, IrFull> 
     Ok(None)
 }
 
+/// Load or store `ins`, at `p + k` (an i32 sum with a constant) plus its offset, through
+/// an address that needs no sum of its own, if it has one: `p` itself, with `k` added to
+/// the offset, when `p + k` cannot wrap; or `q = p + j` (`j <= k`), with `k - j` added,
+/// when a check that still holds shows `q` plus that much is inside memory (and so no
+/// wrap either). A struct's fields off one pointer are then addressed off the one value
+/// their check is on, and the sums go.
+pub(crate) fn rebase(ir: &Ir<'_>, ins: &Ins) -> Option<Ins> {
+    let (m, off) = Mem::of_aux(ins.aux);
+    let sum = ir.get(ins.a);
+    if sum.op != Op::Add || sum.ty != Ty::I32 || ir.cse.is_stale(ins.a) || ir.cse.is_stale(sum.a) {
+        return None;
+    }
+    let (p, k) = (sum.a, ir.konst(sum.b)?);
+    let end = u64::from(off) + u64::from(m.bytes());
+    // An offset the backends would have to blind costs a register anyway.
+    let small = |d: u64| !crate::jit::asm::needs_blinding(u64::from(off) + d);
+    let moved = |a: Ref, d: u64| Ins {
+        a,
+        aux: m.aux(off + d as u32),
+        ..*ins
+    };
+    // A shifted index stays in its sum: x86-64 makes the two one `lea`.
+    let shifted = ir.get(p).op == Op::Shl;
+    if small(k) && !shifted && max_value(ir, p, 8).is_some_and(|x| x + k + end <= 1 << 32) {
+        return Some(moved(p, k));
+    }
+    let n = ir.len();
+    (n.saturating_sub(64)..n).rev().find_map(|i| {
+        let check = &ir.ins[i];
+        if check.op != Op::Bound || check.a == ins.a || ir.cse.is_stale(Ref(i as u32)) {
+            return None;
+        }
+        let (base, j) = offset(ir, check.a)?;
+        let d = u64::from((k as u32).wrapping_sub(j as u32));
+        (base == p && d + end <= check.aux && small(d)).then(|| moved(check.a, d))
+    })
+}
+
 /// Which earlier checks [`widen`] may widen.
 #[derive(Clone, Copy, PartialEq)]
 enum Reach {

@@ -148,8 +148,16 @@ pub(crate) fn fold(ir: &mut Ir<'_>, ins: Ins) -> Result<Folded, IrFull> {
             }
         }
         Op::Load => {
+            if let Some(moved) = super::bounds::rebase(ir, &ins) {
+                return fold(ir, moved);
+            }
             if let Some(v) = super::mem::forwarded_load(ir, &ins) {
                 return Ok(Same(v));
+            }
+        }
+        Op::Store => {
+            if let Some(moved) = super::bounds::rebase(ir, &ins) {
+                return Ok(Keep(moved));
             }
         }
         Op::Bound => {
