@@ -8,7 +8,8 @@
 //! own) that link back to their root, to inner loops' traces, or to the interpreter; and
 //! a third of the runs allow only 3 live traces (`maxtrace`), so trees are evicted and
 //! recorded again all the time; a quarter compile with the architecture's baseline
-//! instructions only (`cpuext=0`). Each run calls the
+//! instructions only (`cpuext=0`), and half with constants as raw immediates
+//! (`blind=0`) instead of blinded ones. Each run calls the
 //! exported `run` twice in its store, so the second call enters the traces the first one
 //! left, from another state (after a trap, too). After every call, everything the two runs
 //! can observe must be identical: the results (floats by bits, any NaN equal to any NaN),
@@ -457,7 +458,8 @@ struct Case {
 /// The tunables a JIT run sets: when loops are recorded (`hotloop`), when exits grow
 /// side traces (`hotexit`), how many traces live at once (`maxtrace`), and how many
 /// targets a `call_indirect` site inlines before traces call through it natively
-/// (`maxpoly`), and whether code may use the CPU's instruction-set extensions (`cpuext`).
+/// (`maxpoly`), whether code may use the CPU's instruction-set extensions (`cpuext`),
+/// and whether it blinds its constants (`blind`).
 #[derive(Clone, Copy, Debug)]
 struct Jit {
     hotloop: u32,
@@ -465,14 +467,15 @@ struct Jit {
     maxtrace: u32,
     maxpoly: u32,
     cpuext: u32,
+    blind: u32,
 }
 
 impl std::fmt::Display for Jit {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "hotloop={} hotexit={} maxtrace={} maxpoly={} cpuext={}",
-            self.hotloop, self.hotexit, self.maxtrace, self.maxpoly, self.cpuext
+            "hotloop={} hotexit={} maxtrace={} maxpoly={} cpuext={} blind={}",
+            self.hotloop, self.hotexit, self.maxtrace, self.maxpoly, self.cpuext, self.blind
         )
     }
 }
@@ -1934,9 +1937,10 @@ fn case() -> BoxedStrategy<Case> {
         select(MAXTRACES.to_vec()),
         select(MAXPOLYS.to_vec()),
         select(CPUEXTS.to_vec()),
+        select(BLINDS.to_vec()),
     )
         .prop_map(
-            |(program, hotloop, hotexit, maxtrace, maxpoly, cpuext)| Case {
+            |(program, hotloop, hotexit, maxtrace, maxpoly, cpuext, blind)| Case {
                 program,
                 jit: Jit {
                     hotloop,
@@ -1944,6 +1948,7 @@ fn case() -> BoxedStrategy<Case> {
                     maxtrace,
                     maxpoly,
                     cpuext,
+                    blind,
                 },
             },
         )
@@ -2911,6 +2916,10 @@ const MAXPOLYS: [u32; 3] = [4, 1, 0];
 /// POPCNT, SSE4.1 or AVX, whose fallbacks would otherwise go untested here).
 const CPUEXTS: [u32; 4] = [1, 1, 1, 0];
 
+/// Every `blind` the suite uses: blinded constants (the default), and raw immediates,
+/// whose wider displacements and compare forms would otherwise go untested here.
+const BLINDS: [u32; 2] = [1, 0];
+
 thread_local! {
     /// The JIT statistics of the last JIT run on this thread (for the tally).
     static LAST_STATS: RefCell<spur::JitStats> = RefCell::default();
@@ -2947,6 +2956,8 @@ fn observe(wasm: &[u8], mode: Mode, args: &[i32]) -> Vec<Observation> {
                 .jit_param("maxpoly", jit.maxpoly)
                 .unwrap()
                 .jit_param("cpuext", jit.cpuext)
+                .unwrap()
+                .jit_param("blind", jit.blind)
                 .unwrap();
         }
     }
@@ -3413,18 +3424,19 @@ fn print_generated_programs() {
 // ---------------------------------------------------------------------------------------
 
 /// Calls `run` of `wat` with each of `args` in the interpreter and with the JIT at every
-/// `hotloop` and `hotexit`; all must agree. Returns the interpreter's observations, for
+/// `hotloop`, `hotexit` and `blind`; all must agree. Returns the interpreter's observations, for
 /// checks of what it computed.
 fn equivalent_at_every_hotloop(wat: &str, args: &[i32]) -> Vec<Observation> {
     let wasm = assemble(wat);
     for hotloop in HOTLOOPS {
-        for hotexit in HOTEXITS {
+        for (hotexit, blind) in HOTEXITS.into_iter().flat_map(|e| BLINDS.map(|b| (e, b))) {
             let jit = Jit {
                 hotloop,
                 hotexit,
                 maxtrace: 4000,
                 maxpoly: 1,
                 cpuext: 1,
+                blind,
             };
             if let Err(e) = compare(&wasm, jit, args) {
                 panic!("{e}\n{wat}");
@@ -3438,6 +3450,30 @@ fn trap_code(o: &Observation) -> Option<TrapCode> {
     match &o.outcome {
         Outcome::Trapped(code, _) => Some(*code),
         _ => None,
+    }
+}
+
+#[test]
+fn a_counted_loop_over_an_array_at_a_constant_address_runs_off_memory_exactly() {
+    // The array's last 25 elements fit in the page: its check, made once before the
+    // loop, is of a constant end, 4 bytes short of memory's end or past it.
+    for trips in [24, 25, 26] {
+        let wat = format!(
+            r#"(module
+              (memory (export "mem") 1)
+              (data (i32.const 65436) "\01\02\03\04\05\06\07\08")
+              (func (export "run") (param $x i32) (result i32)
+                (local $i i32) (local $acc i32)
+                (loop $l
+                  (local.set $acc (i32.add (i32.mul (local.get $acc) (local.get $x))
+                    (i32.load offset=65436 (i32.shl (local.get $i) (i32.const 2)))))
+                  (br_if $l (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 1)))
+                                      (i32.const {trips}))))
+                (local.get $acc)))"#
+        );
+        let o = &equivalent_at_every_hotloop(&wat, &[3])[0];
+        let trapped = trap_code(o) == Some(TrapCode::MemoryOutOfBounds);
+        assert_eq!(trapped, trips > 25, "{trips} trips");
     }
 }
 

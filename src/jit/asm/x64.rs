@@ -1396,6 +1396,12 @@ impl Cg<'_, '_> {
 
     /// Exits unless the access at `a` up to `aux` bytes past it is inside memory.
     fn bound(&mut self, r: Ref, ins: &Ins) {
+        // A constant address: memory's length against the end as an immediate.
+        let end = self.konst(ins.a).and_then(|k| self.disp(k + ins.aux));
+        if let Some(end) = end {
+            dynasm!(self.ops ; .arch x64 ; cmp QWORD [rbx + OFF_MEM_LEN], end);
+            return self.exit_if(r, Jcc::B);
+        }
         let a = self.gpr(ins.a, RCX);
         match self.disp(ins.aux) {
             Some(end) => dynasm!(self.ops ; .arch x64 ; lea rax, [Rq(a) + end]),

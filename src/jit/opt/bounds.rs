@@ -469,11 +469,20 @@ fn top_value(ir: &mut Ir<'_>, lim: &Limit, resume: &Snapshot) -> Result<Option<R
             let top = emit(ir, Op::Sub, lim.n, k, 0)?;
             guard(ir, Cond::LeU, lim.x, top)?;
             if step > 1 {
-                let gap = emit(ir, Op::Sub, lim.n, lim.x, 0)?;
+                // `n - x` a multiple of the step: with a constant `n`, `x`'s low bits are
+                // `n`'s (a counter rising to 0: `x & (s - 1) == 0`, one `test`).
                 let mask = ir.k(Ty::I32, step - 1)?;
-                let rest = emit(ir, Op::And, gap, mask, 0)?;
-                let zero = ir.k(Ty::I32, 0)?;
-                guard(ir, Cond::Eq, rest, zero)?;
+                let (rest, want) = match ir.konst(lim.n) {
+                    Some(n) => (
+                        emit(ir, Op::And, lim.x, mask, 0)?,
+                        ir.k(Ty::I32, n & (step - 1))?,
+                    ),
+                    None => {
+                        let gap = emit(ir, Op::Sub, lim.n, lim.x, 0)?;
+                        (emit(ir, Op::And, gap, mask, 0)?, ir.k(Ty::I32, 0)?)
+                    }
+                };
+                guard(ir, Cond::Eq, rest, want)?;
             }
             Ok(Some(top))
         }

@@ -68,6 +68,22 @@ pub(crate) fn fold(ir: &mut Ir<'_>, ins: Ins) -> Result<Folded, IrFull> {
             return Ok(Same(Ref::NONE));
         }
     }
+    // A guard of equality with a constant on the left has it on the right, where the
+    // backends take an immediate.
+    if ins.op == Op::Guard
+        && matches!(ins.cond(), Cond::Eq | Cond::Ne)
+        && ka.is_some()
+        && kb.is_none()
+    {
+        return fold(
+            ir,
+            Ins {
+                a: ins.b,
+                b: ins.a,
+                ..ins
+            },
+        );
+    }
     // `x | k` with `k` not 0 is never 0 (a divisor made odd), so a guard that it is not
     // 0 holds. Not through a value before the loop that the loop changes.
     if ins.op == Op::Guard
