@@ -771,10 +771,16 @@ impl Cg<'_, '_> {
         self.ops.extend(0x1400_0000u32.to_le_bytes());
     }
 
-    /// Writes value `v` into slot `slot` (an f32 as its bits, zero-extended).
+    /// Writes value `v` into slot `slot` (an f64 straight from its register, an f32 as
+    /// its bits, zero-extended).
     fn store_slot(&mut self, v: Ref, slot: u64) {
+        let ty = self.ins(v).ty;
+        if let (Ty::F64, Loc::Fpr(x), None) = (ty, self.loc(v), self.konst(v)) {
+            let (base, off) = self.slot_at(8 * slot, 8);
+            return dynasm!(self.ops ; .arch aarch64 ; str D(x), [X(base), #off]);
+        }
         let mut g = self.gpr(v, T1);
-        if self.ins(v).ty == Ty::F32 {
+        if ty == Ty::F32 {
             dynasm!(self.ops ; .arch aarch64 ; mov W(T1), W(g));
             g = T1;
         }

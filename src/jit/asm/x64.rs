@@ -646,13 +646,7 @@ impl Cg<'_, '_> {
             self.fuel_store(v);
         }
         for (slot, v) in entries {
-            let g = self.gpr(v, RAX);
-            if self.ins(v).ty == Ty::F32 {
-                dynasm!(self.ops ; .arch x64 ; mov eax, Rd(g));
-                dynasm!(self.ops ; .arch x64 ; mov [r14 + 8 * slot as i32], rax);
-            } else {
-                dynasm!(self.ops ; .arch x64 ; mov [r14 + 8 * slot as i32], Rq(g));
-            }
+            self.store_slot(v, 8 * slot as i32);
         }
         let (moves, loads) = moves::link_moves(self.ir, self.snap_of[r.idx()], self.link_regs);
         self.parallel_move(moves);
@@ -1305,14 +1299,22 @@ impl Cg<'_, '_> {
 
     /// Writes a value into a slot of the value stack.
     fn slot_store(&mut self, ins: &Ins) {
-        let mut v = self.gpr(ins.a, RCX);
-        if self.ins(ins.a).ty == Ty::F32 {
-            // Slots hold f32 bits zero-extended.
-            dynasm!(self.ops ; .arch x64 ; mov ecx, Rd(v));
-            v = RCX;
+        self.store_slot(ins.a, 8 * ins.aux as i32);
+    }
+
+    /// Writes value `v` into the slot at `off` (an f64 straight from its register, an
+    /// f32 as its bits zero-extended).
+    fn store_slot(&mut self, v: Ref, off: i32) {
+        let ty = self.ins(v).ty;
+        if let (Ty::F64, Loc::Fpr(x), None) = (ty, self.loc(v), self.konst(v)) {
+            return dynasm!(self.ops ; .arch x64 ; movsd QWORD [r14 + off], Rx(x));
         }
-        let off = 8 * ins.aux as i32;
-        dynasm!(self.ops ; .arch x64 ; mov [r14 + off], Rq(v));
+        let mut g = self.gpr(v, RAX);
+        if ty == Ty::F32 {
+            dynasm!(self.ops ; .arch x64 ; mov eax, Rd(g));
+            g = RAX;
+        }
+        dynasm!(self.ops ; .arch x64 ; mov [r14 + off], Rq(g));
     }
 
     /// Leading or trailing zeros, or set bits, where the CPU has the instruction.
