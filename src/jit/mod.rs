@@ -159,10 +159,12 @@
 //! The x86-64 backend uses the extensions the CPU reports (LZCNT, BMI1, POPCNT, SSE4.1,
 //! and AVX's three-operand float arithmetic), or only SSE2 with the `cpuext` tunable at 0.
 //! Bounds checks are explicit guards; FOLD turns a check on an address with a known
-//! maximum into a constant check, which LOOP hoists, drops checks below the module's
-//! declared memory minimum, and widens an earlier check of the same base (plus a smaller
-//! constant) instead of adding one; LOOP replaces a loop's checks on an induction variable by
-//! one before the loop, for the variable at its limit (`opt::bounds::hoist`). Snapshots keep only the slots live where they resume (a
+//! maximum (from its computation, or from a guard such as `i <= 3`) into a constant
+//! check, which LOOP hoists, drops checks below the module's declared memory minimum, and
+//! widens an earlier check of the same base (plus a smaller constant) instead of adding
+//! one; a load or store at `p + k` is then addressed off the checked value plus a
+//! constant offset (`opt::bounds::rebase`); LOOP replaces a loop's checks on an induction
+//! variable by one before the loop, for the variable at its limit (`opt::bounds::hoist`). Snapshots keep only the slots live where they resume (a
 //! liveness analysis of the function's bytecode), and the exit of a guard on a
 //! comparison's result restores that result as the constant its failure implies. A guard's exit resumes
 //! the interpreter *at the guarded instruction*, which re-executes it: a trap is raised by

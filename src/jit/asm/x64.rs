@@ -9,9 +9,12 @@
 //! used as a 64-bit address or slot without extension.
 //!
 //! Layout: prologue (save callee-saved registers, load the context), the first
-//! iteration, the `Loop` label, the loop body, PHI moves and the backward jump, then one
+//! iteration, the `Loop` label, the loop body, PHI moves and the backward jump (or, when
+//! the body ends in a guard, its compare, the PHI moves and its branch back), then one
 //! stub per exit (store the exit number, jump to the common exit, which saves every
-//! register into the context for the exit handler and returns).
+//! register into the context for the exit handler and returns). A compare of a value
+//! with 0 for `eq` or `ne` right after the `add`, `sub`, `and`, `or` or `xor` that wrote
+//! it branches on that instruction's zero flag.
 
 #![allow(
     clippy::useless_conversion,
