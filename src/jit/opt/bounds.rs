@@ -96,16 +96,32 @@ pub(crate) fn rebase(ir: &Ir<'_>, ins: &Ins) -> Option<Ins> {
     if small(k) && !shifted && max_value(ir, p, 8).is_some_and(|x| x + k + end <= 1 << 32) {
         return Some(moved(p, k));
     }
-    let n = ir.len();
-    (n.saturating_sub(64)..n).rev().find_map(|i| {
+    recent_checks(ir).find_map(|(i, base, j)| {
         let check = &ir.ins[i];
-        if check.op != Op::Bound || check.a == ins.a || ir.cse.is_stale(Ref(i as u32)) {
-            return None;
-        }
-        let (base, j) = offset(ir, check.a)?;
         let d = u64::from((k as u32).wrapping_sub(j as u32));
-        (base == p && d + end <= check.aux && small(d)).then(|| moved(check.a, d))
+        let covers = base == p && check.a != ins.a && d + end <= check.aux;
+        (covers && small(d)).then(|| moved(check.a, d))
     })
+}
+
+/// How far back [`widen`] and [`rebase`] look for a check off the same base.
+const WINDOW: usize = 64;
+
+/// The bounds checks among the last [`WINDOW`] instructions that still hold where the
+/// next instruction goes (not a pre-loop check on a loop-carried value), latest first:
+/// each one's position and its address as `base + j` (see [`offset`]).
+fn recent_checks<'i>(ir: &'i Ir<'_>) -> impl Iterator<Item = (usize, Ref, u64)> + 'i {
+    let n = ir.len();
+    (n.saturating_sub(WINDOW)..n)
+        .rev()
+        .filter(|&i| holds(ir, i))
+        .filter_map(|i| offset(ir, ir.ins[i].a).map(|(base, j)| (i, base, j)))
+}
+
+/// Whether instruction `i` is a bounds check that still holds where the next
+/// instruction goes.
+fn holds(ir: &Ir<'_>, i: usize) -> bool {
+    ir.ins[i].op == Op::Bound && !ir.cse.is_stale(Ref(i as u32))
 }
 
 /// Which earlier checks [`widen`] may widen.
@@ -124,9 +140,8 @@ fn widen_at(ir: &mut Ir<'_>, a: Ref, end: u64, reach: Reach) -> bool {
     offset(ir, a).is_some_and(|(base, k)| widen(ir, base, k, end, reach))
 }
 
-/// Widens the latest bounds check of `base + j` (`j <= k`, a constant) among the last
-/// 64 instructions that still holds where the next instruction goes (not a pre-loop
-/// check on a loop-carried value) to cover `base + k` up to `end` bytes past it: a
+/// Widens the latest of the [`recent_checks`] of `base + j` (`j <= k`, a constant) to
+/// cover `base + k` up to `end` bytes past it: a
 /// struct's fields off one pointer, each address its own sum, need one check. When
 /// `base + j` wraps, so does `base + k`, by the same 2^32; when it does not, the widened
 /// check shows `base + k` does not either. No check is widened by 2 GiB or more: that is
@@ -135,13 +150,7 @@ fn widen_at(ir: &mut Ir<'_>, a: Ref, end: u64, reach: Reach) -> bool {
 /// a check on an invariant address finds the pre-roll's.
 fn widen(ir: &mut Ir<'_>, base: Ref, k: u64, end: u64, reach: Reach) -> bool {
     let n = ir.len();
-    let holds =
-        |ir: &Ir<'_>, i: usize| ir.ins[i].op == Op::Bound && !ir.cse.is_stale(Ref(i as u32));
-    let recent = (n.saturating_sub(64)..n).rev().find_map(|i| {
-        if !holds(ir, i) {
-            return None;
-        }
-        let (b, j) = offset(ir, ir.ins[i].a)?;
+    let recent = recent_checks(ir).find_map(|(i, b, j)| {
         let covers = match reach {
             Reach::Exact => j == k,
             Reach::Below => j <= k,
