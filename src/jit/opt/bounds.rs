@@ -484,7 +484,12 @@ fn top_value(ir: &mut Ir<'_>, lim: &Limit, resume: &Snapshot) -> Result<Option<R
             };
             let k = ir.k(Ty::I32, step)?;
             let top = emit(ir, Op::Sub, lim.n, k, 0)?;
-            guard(ir, Cond::LeU, lim.x, top)?;
+            // With `n < s`, `x` at most `n - s` follows from the check below: the
+            // largest value below 2^32 that is `n` modulo `s` is `n - s`, and `x` is
+            // not `n` (the recorded iteration passed the guard).
+            if ir.konst(lim.n).is_none_or(|n| n >= step) {
+                guard(ir, Cond::LeU, lim.x, top)?;
+            }
             if step > 1 {
                 // `n - x` a multiple of the step: with a constant `n`, `x`'s low bits are
                 // `n`'s (a counter rising to 0: `x & (s - 1) == 0`, one `test`).

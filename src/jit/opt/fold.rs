@@ -59,6 +59,10 @@ pub(crate) fn fold(ir: &mut Ir<'_>, ins: Ins) -> Result<Folded, IrFull> {
     if let Some(g) = super::guards::on_compare(ir, &ins) {
         return fold(ir, g);
     }
+    // A guard on an address sum's 4 GiB window guards whether the 32-bit sum wraps.
+    if let Some(g) = super::guards::window(ir, &ins)? {
+        return fold(ir, g);
+    }
     // A guard on constants holds (the recorder saw it pass), so it is dropped.
     if ins.op == Op::Guard
         && let (Some(x), Some(y)) = (ka, kb)

@@ -8,12 +8,16 @@
 //!   confines the value to the truncation's range. Compilers emit exactly that guard
 //!   around a float-to-int conversion (`if (fabs(x) < 0x1p31) (int)x`), so each
 //!   conversion is checked once instead of twice.
+//! - A guard on which 4 GiB window a 32-bit value plus an offset falls in
+//!   (`(x + k) >> 32`, computed in 64 bits, as BOUNDS checks that a counter's addresses
+//!   stay in one window) becomes a guard on whether the 32-bit sum wraps: one add and
+//!   one compare, with no 64-bit constant.
 //!
 //! Invariant: a rewritten guard exits exactly when the original would, and a check is
 //! dropped only when a guard that dominates it (every earlier instruction of a linear
 //! trace does) implies it, NaN included.
 
-use crate::jit::ir::{Cond, Ins, Ir, Op, Ref, Ty};
+use crate::jit::ir::{Cond, Ins, Ir, IrFull, Op, Ref, Ty};
 use crate::ops::trunc_bounds;
 
 /// How many instructions before a truncation check are searched for a guard implying it.
@@ -39,6 +43,42 @@ pub(super) fn on_compare(ir: &Ir<'_>, ins: &Ins) -> Option<Ins> {
         cmp.cond().negate()
     };
     Some(Ins::new(Op::Guard, Ty::Void, cmp.a, cmp.b, c as u64))
+}
+
+/// `Guard eq (ShrU (Add (ExtU x) #k) #32) #c`, for an i32 `x` and `0 < k < 2^32`, as a
+/// guard on the 32-bit sum `s = x + k`: the 64-bit sum is below 2^33, in the second
+/// window (`c = 1`) exactly when the 32-bit addition wraps, that is when `s < x`
+/// unsigned, and in the first (`c = 0`) when `s >= x`. `ne` guards the other window.
+/// Emits the sum; `None` when the guard has another shape.
+pub(super) fn window(ir: &mut Ir<'_>, ins: &Ins) -> Result<Option<Ins>, IrFull> {
+    if ins.op != Op::Guard || !matches!(ins.cond(), Cond::Eq | Cond::Ne) {
+        return Ok(None);
+    }
+    // Not through a value from before the loop that the loop changes.
+    let fresh = |ir: &Ir<'_>, r: Ref, op: Op| ir.get(r).op == op && !ir.cse.is_stale(r);
+    let Some(window) = ir.konst(ins.b).filter(|&w| w <= 1) else {
+        return Ok(None);
+    };
+    if !fresh(ir, ins.a, Op::ShrU) {
+        return Ok(None);
+    }
+    let shr = *ir.get(ins.a);
+    if ir.konst(shr.b) != Some(32) || !fresh(ir, shr.a, Op::Add) {
+        return Ok(None);
+    }
+    let add = *ir.get(shr.a);
+    let Some(k) = ir.konst(add.b).filter(|k| (1..1 << 32).contains(k)) else {
+        return Ok(None);
+    };
+    if !fresh(ir, add.a, Op::ExtU) || ir.ty(ir.get(add.a).a) != Ty::I32 {
+        return Ok(None);
+    }
+    let x = ir.get(add.a).a;
+    let k = ir.k(Ty::I32, k)?;
+    let sum = ir.emit(Ins::new(Op::Add, Ty::I32, x, k, 0))?;
+    let wraps = (window == 1) == (ins.cond() == Cond::Eq);
+    let cond = if wraps { Cond::LtU } else { Cond::GeU };
+    Ok(Some(Ins::new(Op::Guard, Ty::Void, sum, x, cond as u64)))
 }
 
 /// Whether a guard among the last [`WINDOW`] instructions shows that truncation check
