@@ -97,6 +97,18 @@ macro_rules! reg_src {
     };
 }
 
+/// An instruction with a memory operand off memory's base, `[r15 + index + disp]`, or
+/// `[r15 + disp]` without an index (see `Cg::addr`), written as the tokens before the
+/// operand and those after it.
+macro_rules! heap_op {
+    ($cg:expr, $at:expr; [$($pre:tt)*] [$($post:tt)*]) => {
+        match $at {
+            (Some(ix), o) => dynasm!($cg.ops ; .arch x64 ; $($pre)* [r15 + Rq(ix) + o] $($post)*),
+            (None, o) => dynasm!($cg.ops ; .arch x64 ; $($pre)* [r15 + o] $($post)*),
+        }
+    };
+}
+
 /// The x86-64 backend.
 pub(crate) struct X64;
 
@@ -129,6 +141,7 @@ impl Arch for X64 {
             loop_label,
             closing: None,
             zero_flag: None,
+            spilled: None,
             out: Assembled::empty(ir.snaps.len()),
             link_regs: &unit.link_regs,
         };
@@ -258,6 +271,10 @@ struct Cg<'a, 'b> {
     /// tells whether the register it wrote (32 or 64 bits wide) is 0: a compare of that
     /// register with 0 for `eq` or `ne` right there needs no `test`.
     zero_flag: Option<(usize, u8, bool)>,
+    /// Where the code ends after a float result computed in a scratch register was
+    /// stored to its spill slot: a store of that value to memory right there takes it
+    /// from the register instead of reloading it.
+    spilled: Option<(usize, Ref, u8)>,
     /// What the trace tree needs to know about the code (offsets of entries and branches).
     out: Assembled,
     /// Where the trace it links to wants its slots (see [`Unit::link_regs`]).
@@ -468,6 +485,7 @@ impl Cg<'_, '_> {
     fn finish_f(&mut self, r: Ref, reg: u8) {
         if let Loc::Spill(i) = self.loc(r) {
             dynasm!(self.ops ; .arch x64 ; movsd QWORD [Rq(CTX) + spill_off(i)], Rx(reg));
+            self.spilled = Some((self.ops.offset().0, r, reg));
         }
     }
 
@@ -525,12 +543,14 @@ impl Cg<'_, '_> {
             }
         }
         self.out.link_entry = self.ops.offset().0 as u32;
+        // Links arrive here with their own registers.
+        self.spilled = None;
         for (i, skip) in self.alloc.skipped().into_iter().enumerate() {
             let r = Ref(i as u32);
             let ins = *self.ir.get(r);
             if ins.op == Op::Loop {
                 // The back edge reaches it with other flags.
-                self.zero_flag = None;
+                (self.zero_flag, self.spilled) = (None, None);
                 dynasm!(self.ops ; .arch x64 ; =>loop_label);
                 continue;
             }
@@ -2084,34 +2104,38 @@ impl Cg<'_, '_> {
     }
 
     /// The address `a + off` as an index register and a displacement from memory's base
-    /// (`r15`). A constant `a` is added to `off` here, so a global's address costs at
-    /// most one (possibly blinded) constant.
-    fn addr(&mut self, a: Ref, off: u32) -> (u8, i32) {
+    /// (`r15`). A constant `a` is added to `off` here: a global's address is a
+    /// displacement alone, or one (possibly blinded) constant in an index register when
+    /// it does not fit or must be blinded.
+    fn addr(&mut self, a: Ref, off: u32) -> (Option<u8>, i32) {
         if let Some(k) = self.konst(a) {
             let ea = u64::from(k as u32) + u64::from(off);
+            if let Some(d) = self.disp(ea) {
+                return (None, d);
+            }
             self.mov_imm(RAX, ea);
-            return (RAX, 0);
+            return (Some(RAX), 0);
         }
         let ra = self.gpr(a, RCX);
         match self.disp(u64::from(off)) {
-            Some(o) => (ra, o),
+            Some(o) => (Some(ra), o),
             None => {
                 self.mov_imm(RAX, u64::from(off));
                 dynasm!(self.ops ; .arch x64 ; add rax, Rq(ra));
-                (RAX, 0)
+                (Some(RAX), 0)
             }
         }
     }
 
     fn load(&mut self, r: Ref, ins: &Ins) {
         let (m, off) = Mem::of_aux(ins.aux);
-        let (ra, o) = self.addr(ins.a, off);
+        let at = self.addr(ins.a, off);
         if ins.ty.is_float() {
             let d = self.dst_f(r);
             if ins.ty == Ty::F32 {
-                dynasm!(self.ops ; .arch x64 ; movss Rx(d), DWORD [r15 + Rq(ra) + o]);
+                heap_op!(self, at; [movss Rx(d), DWORD] []);
             } else {
-                dynasm!(self.ops ; .arch x64 ; movsd Rx(d), QWORD [r15 + Rq(ra) + o]);
+                heap_op!(self, at; [movsd Rx(d), QWORD] []);
             }
             self.finish_f(r, d);
             return;
@@ -2119,50 +2143,58 @@ impl Cg<'_, '_> {
         let d = self.dst_g(r);
         let wide = ins.ty == Ty::I64;
         match (m, wide) {
-            (Mem::U8, _) => dynasm!(self.ops ; .arch x64 ; movzx Rd(d), BYTE [r15 + Rq(ra) + o]),
+            (Mem::U8, _) => heap_op!(self, at; [movzx Rd(d), BYTE] []),
             (Mem::S8, false) => {
-                dynasm!(self.ops ; .arch x64 ; movsx Rd(d), BYTE [r15 + Rq(ra) + o])
+                heap_op!(self, at; [movsx Rd(d), BYTE] [])
             }
-            (Mem::S8, true) => dynasm!(self.ops ; .arch x64 ; movsx Rq(d), BYTE [r15 + Rq(ra) + o]),
-            (Mem::U16, _) => dynasm!(self.ops ; .arch x64 ; movzx Rd(d), WORD [r15 + Rq(ra) + o]),
+            (Mem::S8, true) => heap_op!(self, at; [movsx Rq(d), BYTE] []),
+            (Mem::U16, _) => heap_op!(self, at; [movzx Rd(d), WORD] []),
             (Mem::S16, false) => {
-                dynasm!(self.ops ; .arch x64 ; movsx Rd(d), WORD [r15 + Rq(ra) + o])
+                heap_op!(self, at; [movsx Rd(d), WORD] [])
             }
             (Mem::S16, true) => {
-                dynasm!(self.ops ; .arch x64 ; movsx Rq(d), WORD [r15 + Rq(ra) + o])
+                heap_op!(self, at; [movsx Rq(d), WORD] [])
             }
-            (Mem::U32, _) => dynasm!(self.ops ; .arch x64 ; mov Rd(d), DWORD [r15 + Rq(ra) + o]),
+            (Mem::U32, _) => heap_op!(self, at; [mov Rd(d), DWORD] []),
             (Mem::S32, _) => {
-                dynasm!(self.ops ; .arch x64 ; movsxd Rq(d), DWORD [r15 + Rq(ra) + o])
+                heap_op!(self, at; [movsxd Rq(d), DWORD] [])
             }
-            (Mem::W64, _) => dynasm!(self.ops ; .arch x64 ; mov Rq(d), QWORD [r15 + Rq(ra) + o]),
+            (Mem::W64, _) => heap_op!(self, at; [mov Rq(d), QWORD] []),
         }
         self.finish_g(r, d);
     }
 
     fn store(&mut self, ins: &Ins) {
         let (m, off) = Mem::of_aux(ins.aux);
-        let (ra, o) = self.addr(ins.a, off);
+        let held = match self.spilled {
+            Some((end, v, x)) if end == self.ops.offset().0 && v == ins.b => Some(x),
+            _ => None,
+        };
+        // The address goes through general registers only: `held` stays valid.
+        let at = self.addr(ins.a, off);
         let vty = self.ins(ins.b).ty;
         if vty.is_float() && self.konst(ins.b).is_none() {
-            let v = self.fpr(ins.b, XS0);
+            let v = match held {
+                Some(x) => x,
+                None => self.fpr(ins.b, XS0),
+            };
             if m == Mem::W64 {
-                dynasm!(self.ops ; .arch x64 ; movsd QWORD [r15 + Rq(ra) + o], Rx(v));
+                heap_op!(self, at; [movsd QWORD] [, Rx(v)]);
             } else {
-                dynasm!(self.ops ; .arch x64 ; movss DWORD [r15 + Rq(ra) + o], Rx(v));
+                heap_op!(self, at; [movss DWORD] [, Rx(v)]);
             }
             return;
         }
         let v = self.gpr(ins.b, RDX);
         match m {
-            Mem::U8 | Mem::S8 => dynasm!(self.ops ; .arch x64 ; mov BYTE [r15 + Rq(ra) + o], Rb(v)),
+            Mem::U8 | Mem::S8 => heap_op!(self, at; [mov BYTE] [, Rb(v)]),
             Mem::U16 | Mem::S16 => {
-                dynasm!(self.ops ; .arch x64 ; mov WORD [r15 + Rq(ra) + o], Rw(v))
+                heap_op!(self, at; [mov WORD] [, Rw(v)])
             }
             Mem::U32 | Mem::S32 => {
-                dynasm!(self.ops ; .arch x64 ; mov DWORD [r15 + Rq(ra) + o], Rd(v))
+                heap_op!(self, at; [mov DWORD] [, Rd(v)])
             }
-            Mem::W64 => dynasm!(self.ops ; .arch x64 ; mov QWORD [r15 + Rq(ra) + o], Rq(v)),
+            Mem::W64 => heap_op!(self, at; [mov QWORD] [, Rq(v)]),
         }
     }
 
