@@ -43,7 +43,8 @@ use crate::jit::ir::{Cond, Ins, Ir, IrFull, Mem, Op, Ref, Snapshot, Ty, flag};
 /// bytes past it): `None` to keep it as it is.
 pub(crate) fn fold(ir: &mut Ir<'_>, ins: Ins) -> Result<Option<Folded>, IrFull> {
     let konst = ir.konst(ins.a).is_some();
-    let max = max_value(ir, ins.a, 8);
+    // A constant address may be a 64-bit one (a check `hoist` computes before a loop).
+    let max = ir.konst(ins.a).or_else(|| max_value(ir, ins.a, 8));
     if max.is_some_and(|m| m.saturating_add(ins.aux) <= ir.mem_floor) {
         return Ok(Some(Folded::Ref(Ref::NONE)));
     }
