@@ -161,6 +161,15 @@ impl Arch for X64 {
     fn fuses(ir: &Ir<'_>, user: &Ins, r: Ref) -> bool {
         let def = ir.get(r);
         match user.op {
+            // A float operation reads its second operand (either, when commutative)
+            // straight from memory (see `fbin`).
+            Op::Sub | Op::FDiv | Op::Add | Op::Mul if user.ty.is_float() => {
+                let either = matches!(user.op, Op::Add | Op::Mul);
+                def.op == Op::Load
+                    && def.ty == user.ty
+                    && (user.b == r || (either && user.a == r))
+                    && super::no_store_before_use(ir, r)
+            }
             Op::Add => user.ty == def.ty && scaled_index(ir, def).is_some(),
             // A megamorphic call through table 0 goes by the slot (see `call_slot`).
             Op::CallAny => user.a == r && def.op == Op::Call && def.aux == Helper::TableGet as u64,
@@ -309,6 +318,9 @@ enum FSrc {
     Reg(u8),
     Pool(DynamicLabel),
     Spill(i32),
+    /// Linear memory, at `[r15 + index + disp]` (a load fused into its user, see
+    /// `X64::fuses`).
+    Heap((Option<u8>, i32)),
 }
 
 fn spill_off(i: u16) -> i32 {
@@ -1946,15 +1958,20 @@ impl Cg<'_, '_> {
     fn fbin(&mut self, r: Ref, ins: &Ins) {
         let f32 = ins.ty == Ty::F32;
         let d = self.dst_f(r);
-        // A commutative operation takes its constant or spilled operand second.
+        // A commutative operation takes its fused load (see `X64::fuses`), else its
+        // constant or spilled operand, second.
         let (mut a, mut b) = (ins.a, ins.b);
-        if matches!(ins.op, Op::Add | Op::Mul)
-            && self.mem_src(a).is_some()
-            && self.mem_src(b).is_none()
-        {
+        let fused = |cg: &Self, r: Ref| cg.fused_load(r).is_some();
+        let swap = fused(self, a)
+            || (self.mem_src(a).is_some() && self.mem_src(b).is_none() && !fused(self, b));
+        if matches!(ins.op, Op::Add | Op::Mul) && swap {
             std::mem::swap(&mut a, &mut b);
         }
-        let b = self.fsrc(b, XS1);
+        // A fused load's address goes through general registers only.
+        let b = match self.fused_load(b) {
+            Some(load) => FSrc::Heap(self.addr(load.a, Mem::of_aux(load.aux).1)),
+            None => self.fsrc(b, XS1),
+        };
         let mut a = self.fpr(a, XS0);
         let mut b = b;
         if !self.feat.avx {
@@ -1984,6 +2001,10 @@ impl Cg<'_, '_> {
                     (true, false, FSrc::Spill(o)) => dynasm!(self.ops ; .arch x64 ; $vsd Rx(d), Rx(a), QWORD [Rq(CTX) + o]),
                     (false, true, FSrc::Spill(o)) => dynasm!(self.ops ; .arch x64 ; $ss Rx(d), DWORD [Rq(CTX) + o]),
                     (false, false, FSrc::Spill(o)) => dynasm!(self.ops ; .arch x64 ; $sd Rx(d), QWORD [Rq(CTX) + o]),
+                    (true, true, FSrc::Heap(at)) => heap_op!(self, at; [$vss Rx(d), Rx(a), DWORD] []),
+                    (true, false, FSrc::Heap(at)) => heap_op!(self, at; [$vsd Rx(d), Rx(a), QWORD] []),
+                    (false, true, FSrc::Heap(at)) => heap_op!(self, at; [$ss Rx(d), DWORD] []),
+                    (false, false, FSrc::Heap(at)) => heap_op!(self, at; [$sd Rx(d), QWORD] []),
                 }
             };
         }
@@ -1994,6 +2015,12 @@ impl Cg<'_, '_> {
             _ => fop!(divss, divsd, vdivss, vdivsd),
         }
         self.finish_f(r, d);
+    }
+
+    /// The load that computes `r` when it is fused into the instruction reading `r`.
+    fn fused_load(&self, r: Ref) -> Option<Ins> {
+        let ins = *self.ins(r);
+        (self.alloc.fused[r.idx()] && ins.op == Op::Load).then_some(ins)
     }
 
     /// The memory an instruction can read float value `r` from, if it is in memory: an
