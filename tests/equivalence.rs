@@ -3478,6 +3478,29 @@ fn a_counted_loop_over_an_array_at_a_constant_address_runs_off_memory_exactly() 
 }
 
 #[test]
+fn a_pointer_loop_with_a_count_down_runs_off_memory_exactly() {
+    // A 56-byte struct per iteration, fields at 0 and 48, while a counter runs down to
+    // 0: the 30th struct's last field ends at memory's end. The check made once before
+    // the loop is of the last struct the count reaches, exactly at the end or past it.
+    for trips in [29, 30, 31] {
+        let wat = r#"(module
+          (memory (export "mem") 1)
+          (func (export "run") (param $c i32) (result i32)
+            (local $p i32) (local $acc i32)
+            (local.set $p (i32.const 63860))
+            (loop $l
+              (local.set $acc (i32.add (i32.mul (local.get $acc) (i32.const 31))
+                (i32.add (i32.load (local.get $p)) (i32.load offset=48 (local.get $p)))))
+              (local.set $p (i32.add (local.get $p) (i32.const 56)))
+              (br_if $l (local.tee $c (i32.sub (local.get $c) (i32.const 1)))))
+            (local.get $acc)))"#;
+        let o = &equivalent_at_every_hotloop(wat, &[trips])[0];
+        let trapped = trap_code(o) == Some(TrapCode::MemoryOutOfBounds);
+        assert_eq!(trapped, trips > 30, "{trips} trips");
+    }
+}
+
+#[test]
 fn division_by_zero_late_in_a_counted_loop() {
     // acc += 1_000_000 / (k - i), stored at 4 * i: divides by zero at iteration k.
     let wat = r#"(module

@@ -33,8 +33,11 @@
 //! show the variable starts at most at `n - s` (unsigned, wrapping) by a multiple of `s`
 //! (it meets `n`, never passes it); its lowest and highest addresses must then lie in
 //! one 4 GiB window of the 64-bit sums, which lets a counter rising to 0 from below
-//! qualify. Those checks resume the interpreter at the start of the next iteration when
-//! they fail: the interpreter runs the loop and traps at the exact access.
+//! qualify. A variable stepping up by a constant while another counts down by 1 to 0
+//! (a pointer over an array of structs beside a trip count) is checked at its value in
+//! the body's last iteration, which the count gives. Those checks resume the
+//! interpreter at the start of the next iteration when they fail: the interpreter runs
+//! the loop and traps at the exact access.
 
 use super::fold::Folded;
 use crate::jit::ir::{Cond, Ins, Ir, IrFull, Mem, Op, Ref, Snapshot, Ty, flag};
@@ -367,6 +370,19 @@ pub(crate) fn hoist(
             Kind::Reaches => l.x == end && steps,
         });
         let Some(k) = found else {
+            // Or a pointer stepping up while another variable counts down to 0.
+            let stride = ir.get(end);
+            let stride = (stride.op == Op::Add && stride.a == addr.iv)
+                .then(|| ir.konst(stride.b))
+                .flatten()
+                .filter(|s| (1..1 << 16).contains(s));
+            let count = limits.iter().find_map(|l| countdown(ir, l, &ivs));
+            if let (Some(s), Some(x)) = (stride, count) {
+                if let Some(r) = check_counted(ir, &addr, end, s, x, ins.aux)? {
+                    guarded(ir, r, &resume);
+                }
+                *hoisted = true;
+            }
             continue;
         };
         let top = match tops[k] {
@@ -605,10 +621,48 @@ fn bound(ir: &mut Ir<'_>, wide: Ref, end: u64) -> Result<Option<Ref>, IrFull> {
     ir.emit_new(Ins::new(Op::Bound, Ty::Void, wide, Ref::NONE, end))
 }
 
+/// How many times the loop body runs, when a variable counts down by 1 to 0: `x`, the
+/// value it ends the recorded iteration with (limit `l`, `x != 0` for `x = c - 1`). The
+/// body's `k`-th iteration ends with `x - k`, and the guard on it fails at `k = x`.
+fn countdown(ir: &Ir<'_>, l: &Limit, ivs: &[(Ref, Ref)]) -> Option<Ref> {
+    let x = ir.get(l.x);
+    let down = x.op == Op::Add && ir.konst(x.b) == Some(u64::from(u32::MAX));
+    let counts = ivs.iter().any(|&(c, end)| c == x.a && end == l.x);
+    (l.kind == Kind::Reaches && ir.konst(l.n) == Some(0) && down && counts).then_some(l.x)
+}
+
+/// The check of `addr` for a variable stepping up by `s` (from `from`, its value after
+/// the recorded iteration) for `x` iterations of the body (see [`countdown`]): at most
+/// `from + s * (x - 1)`, computed in 64 bits. Passing, every address of every iteration
+/// is inside memory, below 4 GiB, so the body's 32-bit sums do not wrap either.
+fn check_counted(
+    ir: &mut Ir<'_>,
+    addr: &Scaled,
+    from: Ref,
+    s: u64,
+    x: Ref,
+    end: u64,
+) -> Result<Option<Ref>, IrFull> {
+    let emit = |ir: &mut Ir<'_>, op, a, b| ir.emit(Ins::new(op, Ty::I64, a, b, 0));
+    let (one, step) = (ir.k(Ty::I64, 1)?, ir.k(Ty::I64, s)?);
+    let wx = emit(ir, Op::ExtU, x, Ref::NONE)?;
+    let steps = emit(ir, Op::Sub, wx, one)?;
+    let span = emit(ir, Op::Mul, steps, step)?;
+    let start = emit(ir, Op::ExtU, from, Ref::NONE)?;
+    let top = emit(ir, Op::Add, start, span)?;
+    let wide = wide_from(ir, addr, top)?;
+    bound(ir, wide, end)
+}
+
 /// `addr` with the variable at `iv`, in 64 bits.
 fn wide_at(ir: &mut Ir<'_>, addr: &Scaled, iv: Ref) -> Result<Ref, IrFull> {
+    let wide = ir.emit(Ins::new(Op::ExtU, Ty::I64, iv, Ref::NONE, 0))?;
+    wide_from(ir, addr, wide)
+}
+
+/// `addr` with the variable at the 64-bit value `wide`, in 64 bits.
+fn wide_from(ir: &mut Ir<'_>, addr: &Scaled, mut wide: Ref) -> Result<Ref, IrFull> {
     let emit = |ir: &mut Ir<'_>, op, ty, a, b| ir.emit(Ins::new(op, ty, a, b, 0));
-    let mut wide = emit(ir, Op::ExtU, Ty::I64, iv, Ref::NONE)?;
     if addr.scale.is_power_of_two() && addr.scale > 1 {
         let k = ir.k(Ty::I64, u64::from(addr.scale.trailing_zeros()))?;
         wide = emit(ir, Op::Shl, Ty::I64, wide, k)?;
