@@ -1002,13 +1002,15 @@ impl Cg<'_, '_> {
                     ; mov [rbx + spill_off(i)], rax),
                 (Loc::None, _) => {}
             },
+            // A constant or spilled value loads straight into its destination, which
+            // holds nothing the remaining moves read.
             Src::Val(src) => match d {
                 Loc::Gpr(g) => {
-                    let s = self.gpr(src, RAX);
+                    let s = self.gpr(src, g);
                     self.mov_g(g, s, true);
                 }
                 Loc::Fpr(x) => {
-                    let s = self.fpr(src, XS0);
+                    let s = self.fpr(src, x);
                     self.mov_f(x, s);
                 }
                 Loc::Spill(i) => {
@@ -1343,6 +1345,10 @@ impl Cg<'_, '_> {
         let ty = self.ins(v).ty;
         if let (Ty::F64, Loc::Fpr(x), None) = (ty, self.loc(v), self.konst(v)) {
             return dynasm!(self.ops ; .arch x64 ; movsd QWORD [r14 + off], Rx(x));
+        }
+        // A constant whose 64 bits are its 32-bit immediate sign-extended.
+        if let Some(k) = self.konst(v).and_then(|k| self.disp(k)) {
+            return dynasm!(self.ops ; .arch x64 ; mov QWORD [r14 + off], k);
         }
         let mut g = self.gpr(v, RAX);
         if ty == Ty::F32 {
