@@ -164,9 +164,12 @@
 //! widens an earlier check of the same base (plus a smaller constant) instead of adding
 //! one; a load or store at `p + k` is then addressed off the checked value plus a
 //! constant offset (`opt::bounds::rebase`); LOOP replaces a loop's checks on an induction
-//! variable by one before the loop, for the variable at its limit (`opt::bounds::hoist`). Snapshots keep only the slots live where they resume (a
-//! liveness analysis of the function's bytecode), and the exit of a guard on a
-//! comparison's result restores that result as the constant its failure implies. A guard's exit resumes
+//! variable by one before the loop, for the variable at its limit, or at the last
+//! iteration a count down to 0 allows (`opt::bounds::hoist`); GUARDS turns the 64-bit
+//! window test of such a check into whether a 32-bit sum wraps. Snapshots keep only the
+//! slots live where they resume (a liveness analysis of the function's bytecode), and
+//! the exit of a guard on a comparison's result restores that result as the constant its
+//! failure implies. A guard's exit resumes
 //! the interpreter *at the guarded instruction*, which re-executes it: a trap is raised by
 //! the interpreter, a branch goes its other way (a `br_table` exit resumes at its
 //! target). Exits write back the modified slots, push the inlined frames and restore the

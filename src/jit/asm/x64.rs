@@ -15,6 +15,14 @@
 //! register into the context for the exit handler and returns). A compare of a value
 //! with 0 for `eq` or `ne` right after the `add`, `sub`, `and`, `or` or `xor` that wrote
 //! it branches on that instruction's zero flag.
+//!
+//! Memory operands: an access at a constant address is `[r15 + disp]`, with no index
+//! register; a float add, sub, mul or div reads a load that only it uses straight from
+//! memory (`vsubsd x, y, [r15 + i + d]`) when nothing between the two may write memory;
+//! a float store right after its value was computed in a scratch register and spilled
+//! stores that register. A slot write of a small constant is one `mov` of an
+//! immediate, and a parallel move loads constants and spilled values straight into
+//! their destination registers.
 
 #![allow(
     clippy::useless_conversion,
