@@ -50,7 +50,7 @@ pub(crate) const AVAILABLE: bool = cfg!(all(
 
 use super::fuel::FUEL_SLOT;
 use super::helpers::HelperFn;
-use super::ir::{Cond, Ins, Ir, Op, Ref, Snapshot, Ty, flag};
+use super::ir::{Cond, Ins, Ir, Op, Ref, Snapshot, Ty};
 
 /// Offsets of the branches to one exit's stub (usually one or two).
 pub(crate) type Sites = smallvec::SmallVec<[u32; 2]>;
@@ -113,15 +113,6 @@ pub(crate) fn tests_and(ir: &Ir<'_>, user: &Ins, r: Ref) -> bool {
         && def.ty.is_int()
         && matches!(user.cond(), Cond::Eq | Cond::Ne)
         && ir.konst(user.b) == Some(0)
-}
-
-/// Whether nothing that may write memory (a store, a call) comes between the load `r`
-/// and its first use: the load can then be made at the use instead.
-pub(crate) fn no_store_before_use(ir: &Ir<'_>, r: Ref) -> bool {
-    ir.ins[r.idx() + 1..]
-        .iter()
-        .take_while(|ins| !ins.operands().any(|o| o == r))
-        .all(|ins| !ins.op.has(flag::EFFECT))
 }
 
 /// Whether constant `v` must be blinded before it can appear in code (when blinding is

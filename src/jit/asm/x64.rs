@@ -34,7 +34,7 @@ use super::{Alloc, Arch, Assembled, EntryReg, Loc, Unit};
 use crate::jit::ctx::{FAILED, MAX_SPILLS, RETURNED, TraceCtx, word};
 use crate::jit::fuel::FUEL_SLOT;
 use crate::jit::helpers::{self, Helper};
-use crate::jit::ir::{Cond, Ins, Ir, Mem, Op, Ref, Ty};
+use crate::jit::ir::{Cond, Ins, Ir, Mem, Op, Ref, Ty, flag};
 use crate::jit::mcode;
 use crate::jit::record::Abort;
 use crate::runtime::store::{GlobalEntity, StoreInner};
@@ -176,7 +176,7 @@ impl Arch for X64 {
                 def.op == Op::Load
                     && def.ty == user.ty
                     && (user.b == r || (either && user.a == r))
-                    && super::no_store_before_use(ir, r)
+                    && no_store_before_use(ir, r)
             }
             Op::Add => user.ty == def.ty && scaled_index(ir, def).is_some(),
             // A megamorphic call through table 0 goes by the slot (see `call_slot`).
@@ -309,6 +309,15 @@ macro_rules! rdx_rax {
             (false, Err(o)) => dynasm!($ops ; .arch x64 ; $op DWORD [Rq(CTX) + o]),
         }
     };
+}
+
+/// Whether nothing that may write memory (a store, a call) comes between the load `r`
+/// and its first use: the load can then be made at the use instead.
+fn no_store_before_use(ir: &Ir<'_>, r: Ref) -> bool {
+    ir.ins[r.idx() + 1..]
+        .iter()
+        .take_while(|ins| !ins.operands().any(|o| o == r))
+        .all(|ins| !ins.op.has(flag::EFFECT))
 }
 
 /// `def` as `index << shift` with a shift an address mode can scale by (1 to 3).
