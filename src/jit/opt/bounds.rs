@@ -45,9 +45,10 @@ use crate::jit::ir::{Cond, Ins, Ir, IrFull, Mem, Op, Ref, Snapshot, Ty, flag};
 /// What becomes of bounds check `ins` (an address `ins.a` accessed up to `ins.aux`
 /// bytes past it): `None` to keep it as it is.
 pub(crate) fn fold(ir: &mut Ir<'_>, ins: Ins) -> Result<Option<Folded>, IrFull> {
-    let konst = ir.konst(ins.a).is_some();
     // A constant address may be a 64-bit one (a check `hoist` computes before a loop).
-    let max = ir.konst(ins.a).or_else(|| max_value(ir, ins.a, 8));
+    let k = ir.konst(ins.a);
+    let konst = k.is_some();
+    let max = k.or_else(|| max_value(ir, ins.a, 8));
     if max.is_some_and(|m| m.saturating_add(ins.aux) <= ir.mem_floor) {
         return Ok(Some(Folded::Ref(Ref::NONE)));
     }
