@@ -84,7 +84,7 @@ pub(crate) fn fold(ir: &mut Ir<'_>, ins: Ins) -> Result<Option<Folded>, IrFull> 
 pub(crate) fn rebase(ir: &Ir<'_>, ins: &Ins) -> Option<Ins> {
     let (m, off) = Mem::of_aux(ins.aux);
     let sum = ir.get(ins.a);
-    if sum.op != Op::Add || sum.ty != Ty::I32 || ir.cse.is_stale(ins.a) || ir.cse.is_stale(sum.a) {
+    if sum.op != Op::Add || sum.ty != Ty::I32 || ir.cse.is_opaque(ins.a) {
         return None;
     }
     let (p, k) = (sum.a, ir.konst(sum.b)?);
@@ -183,7 +183,7 @@ fn widen(ir: &mut Ir<'_>, base: Ref, k: u64, end: u64, reach: Reach) -> bool {
 /// memory, which is at most 4 GiB.
 fn widen_base(ir: &mut Ir<'_>, ins: &Ins) -> bool {
     let sum = *ir.get(ins.a);
-    if sum.op != Op::Add || sum.ty != Ty::I32 || ir.cse.is_stale(sum.a) || ir.cse.is_stale(sum.b) {
+    if sum.op != Op::Add || sum.ty != Ty::I32 || ir.cse.is_opaque(ins.a) {
         return false;
     }
     [(sum.a, sum.b), (sum.b, sum.a)]
@@ -202,7 +202,7 @@ fn offset(ir: &Ir<'_>, r: Ref) -> Option<(Ref, u64)> {
     let ins = ir.get(r);
     if ins.op == Op::Add
         && ins.ty == Ty::I32
-        && !ir.cse.is_stale(ins.a)
+        && !ir.cse.is_opaque(r)
         && let Some(k) = ir.konst(ins.b)
     {
         return Some((ins.a, k));

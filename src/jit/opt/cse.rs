@@ -26,6 +26,8 @@ pub(crate) struct Cse {
     /// values the loop changes.
     loop_start: usize,
     variant: Vec<bool>,
+    /// Which of them a slot ends the first iteration with (PHI left sides).
+    carried: Vec<bool>,
 }
 
 impl Cse {
@@ -35,11 +37,18 @@ impl Cse {
     }
 
     /// Starts the LOOP pass's copy at `start`: `variant` marks the instructions before it
-    /// that depend on loop-carried values. If the loop has effects, loads before it are
-    /// not reused after it.
-    pub(crate) fn set_loop(&mut self, start: usize, variant: Vec<bool>, effects: bool) {
+    /// that depend on loop-carried values, `carried` the values slots end the first
+    /// iteration with. If the loop has effects, loads before it are not reused after it.
+    pub(crate) fn set_loop(
+        &mut self,
+        start: usize,
+        variant: Vec<bool>,
+        carried: Vec<bool>,
+        effects: bool,
+    ) {
         self.loop_start = start;
         self.variant = variant;
+        self.carried = carried;
         if effects {
             self.effect();
         }
@@ -49,6 +58,15 @@ impl Cse {
     /// changes: inside the loop body it must be reached only through PHIs.
     pub(crate) fn is_stale(&self, r: Ref) -> bool {
         r.idx() < self.loop_start && self.variant.get(r.idx()).copied().unwrap_or(false)
+    }
+
+    /// Whether `r`'s instruction may not be looked into for what `r` is: a stale value,
+    /// or one a PHI carries (inside the loop body `r` is then the previous iteration's
+    /// value, which the instruction computed only for the first). FOLD's rules that
+    /// rewrite through an operand's instruction check this of that operand.
+    pub(crate) fn is_opaque(&self, r: Ref) -> bool {
+        self.is_stale(r)
+            || r.idx() < self.loop_start && self.carried.get(r.idx()).copied().unwrap_or(false)
     }
 }
 

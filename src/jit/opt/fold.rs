@@ -89,11 +89,11 @@ pub(crate) fn fold(ir: &mut Ir<'_>, ins: Ins) -> Result<Folded, IrFull> {
         );
     }
     // `x | k` with `k` not 0 is never 0 (a divisor made odd), so a guard that it is not
-    // 0 holds. Not through a value before the loop that the loop changes.
+    // 0 holds. Not through a value before the loop that the loop changes or carries.
     if ins.op == Op::Guard
         && ins.cond() == Cond::Ne
         && kb == Some(0)
-        && !ir.cse.is_stale(ins.a)
+        && !ir.cse.is_opaque(ins.a)
         && let src = *ir.get(ins.a)
         && src.op == Op::Or
         && ir.konst(src.b).is_some_and(|k| k != 0)
@@ -148,17 +148,17 @@ pub(crate) fn fold(ir: &mut Ir<'_>, ins: Ins) -> Result<Folded, IrFull> {
             }
         }
         // Re-wrapping or re-extending a value that is already in range.
-        // Looking through an operand must not reach a value from before the loop that
-        // the loop changes (it would not be updated by the PHIs).
+        // Not through a value from before the loop that the loop changes or carries (the
+        // PHIs would not update what the rule reaches).
         Op::Wrap => {
             let src = *ir.get(ins.a);
-            if matches!(src.op, Op::ExtS | Op::ExtU) && !ir.cse.is_stale(src.a) {
+            if matches!(src.op, Op::ExtS | Op::ExtU) && !ir.cse.is_opaque(ins.a) {
                 return Ok(Same(src.a));
             }
         }
         Op::Bitcast => {
             let src = *ir.get(ins.a);
-            if src.op == Op::Bitcast && ir.ty(src.a) == ins.ty && !ir.cse.is_stale(src.a) {
+            if src.op == Op::Bitcast && ir.ty(src.a) == ins.ty && !ir.cse.is_opaque(ins.a) {
                 return Ok(Same(src.a));
             }
         }

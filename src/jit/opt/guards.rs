@@ -32,9 +32,9 @@ pub(super) fn on_compare(ir: &Ir<'_>, ins: &Ins) -> Option<Ins> {
     if !matches!(c, Cond::Ne | Cond::Eq) {
         return None;
     }
-    // Not through a value from before the loop that the loop changes.
+    // Not through a value from before the loop that the loop changes or carries.
     let cmp = *ir.get(ins.a);
-    if cmp.op != Op::Cmp || ir.cse.is_stale(ins.a) {
+    if cmp.op != Op::Cmp || ir.cse.is_opaque(ins.a) {
         return None;
     }
     let c = if c == Cond::Ne {
@@ -54,8 +54,8 @@ pub(super) fn window(ir: &mut Ir<'_>, ins: &Ins) -> Result<Option<Ins>, IrFull> 
     if ins.op != Op::Guard || !matches!(ins.cond(), Cond::Eq | Cond::Ne) {
         return Ok(None);
     }
-    // Not through a value from before the loop that the loop changes.
-    let fresh = |ir: &Ir<'_>, r: Ref, op: Op| ir.get(r).op == op && !ir.cse.is_stale(r);
+    // Not through a value from before the loop that the loop changes or carries.
+    let fresh = |ir: &Ir<'_>, r: Ref, op: Op| ir.get(r).op == op && !ir.cse.is_opaque(r);
     let Some(window) = ir.konst(ins.b).filter(|&w| w <= 1) else {
         return Ok(None);
     };

@@ -63,7 +63,7 @@ pub(crate) fn unroll(ir: &mut Ir<'_>, modified: &[(u32, Ref)]) -> Result<(), IrF
     // before the loop has no copy in the body.)
     ir.caps
         .retain(|r, _| !variant[r.idx()] && !left.get(r.idx()).is_some_and(|&l| l));
-    ir.cse.set_loop(n1, variant, effects);
+    ir.cse.set_loop(n1, variant, left, effects);
     ir.push(Ins::new(
         Op::Loop,
         crate::jit::ir::Ty::Void,
