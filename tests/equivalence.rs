@@ -3504,6 +3504,46 @@ fn a_pointer_loop_with_a_count_down_runs_off_memory_exactly() {
 }
 
 #[test]
+fn a_callee_whose_trace_exits_under_a_loop_trace_keeps_its_frame() {
+    // A megamorphic `call_indirect` (two targets) in a loop whose parameter's slot is
+    // the callee's frame: the loop's trace calls through it natively, and at i = 40
+    // `$late`'s own trace exits. The exit writes the loop's frame back, and must leave
+    // the callee's frame (its argument, in the slot the loop's parameter had) alone.
+    let wat = r#"(module
+      (type $one (func (param i32) (result i32)))
+      (memory (export "mem") 1 1)
+      (table 2 2 funcref)
+      (elem (i32.const 0) func $plain $late)
+      (func $plain (param $a i32) (result i32)
+        (i32.mul (local.get $a) (i32.const 3)))
+      (func $late (param $a i32) (result i32)
+        (if (i32.eq (local.get $a) (i32.const 1040))
+          (then (i32.store (i32.const 0) (local.get $a))))
+        (i32.mul (local.get $a) (i32.const 5)))
+      (func (export "run") (param $n i32) (result i32)
+        (local $i i32) (local $p i32) (local $x i32)
+        (i32.const 7)
+        (loop $l (param i32)
+          (local.set $p)
+          (call_indirect (type $one) (i32.add (local.get $i) (i32.const 1000))
+                                     (i32.gt_u (local.get $i) (i32.const 2)))
+          (local.set $x (i32.xor (i32.rotl (local.get $x) (i32.const 5))))
+          (i32.add (local.get $p) (local.get $i))
+          (local.set $i (i32.add (local.get $i) (i32.const 1)))
+          (br_if $l (i32.lt_u (local.get $i) (local.get $n)))
+          (drop))
+        (local.get $x)))"#;
+    // Megamorphic sites are called natively only without fuel metering.
+    assert!(fuel_budget(&assemble(wat)).is_none());
+    let o = &equivalent_at_every_hotloop(wat, &[60])[0];
+    let x = (0..60).fold(0i32, |x, i| {
+        let a = i + 1000;
+        x.rotate_left(5) ^ if i > 2 { a * 5 } else { a * 3 }
+    });
+    assert_eq!(o.outcome, Outcome::Returned(vec![Bits::I32(x as u32)]));
+}
+
+#[test]
 fn division_by_zero_late_in_a_counted_loop() {
     // acc += 1_000_000 / (k - i), stored at 4 * i: divides by zero at iteration k.
     let wat = r#"(module

@@ -528,6 +528,11 @@ impl Ins {
             .filter(|r| !r.is_none())
     }
 
+    /// The first slot of the callee's frame, for a native call (`CallTrace`, `CallAny`).
+    pub(crate) fn callee_frame(&self) -> Option<u32> {
+        matches!(self.op, Op::CallTrace | Op::CallAny).then_some((self.aux >> 32) as u32)
+    }
+
     pub(crate) fn cond(&self) -> Cond {
         Cond::from_aux(self.aux)
     }
@@ -571,6 +576,13 @@ pub(crate) struct Snapshot {
 }
 
 impl Snapshot {
+    /// The slots a native call's snapshot leaves to memory: the callee's frame, from
+    /// `base` up, where its results are when the call returns.
+    pub(crate) fn leave_frame(&mut self, base: u32) {
+        self.entries
+            .retain(|&(slot, _)| slot < base || slot == super::fuel::FUEL_SLOT);
+    }
+
     /// Restores constant `k` wherever the snapshot holds `r`: the guard exits only when
     /// `r` equals `k`, so `r` need not be kept alive for the exit.
     pub(crate) fn restore_as(&mut self, r: Ref, k: Ref) {

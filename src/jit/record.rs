@@ -2487,8 +2487,7 @@ impl Recorder {
         let r = self.ir.push(call)?;
         // SAFETY: `pc + 1` is inside the caller's code (a call is never last).
         let mut snap = self.snapshot(unsafe { pc.add(1) }, r);
-        snap.entries
-            .retain(|&(slot, _)| slot < base || slot == FUEL_SLOT);
+        snap.leave_frame(base);
         snap.acc = Ref::NONE;
         self.ir.snaps.push(snap);
         let skip = Skip {

@@ -120,7 +120,7 @@ pub(crate) fn unroll(ir: &mut Ir<'_>, modified: &[(u32, Ref)]) -> Result<(), IrF
                     None => entries.push((slot, v)),
                 }
             }
-            ir.snaps.push(Snapshot {
+            let mut snap = Snapshot {
                 pc: s.pc,
                 frames: s.frames.clone(),
                 entries,
@@ -129,7 +129,13 @@ pub(crate) fn unroll(ir: &mut Ir<'_>, modified: &[(u32, Ref)]) -> Result<(), IrF
                 fuel: s.fuel,
                 branch: s.branch,
                 known: s.known,
-            });
+            };
+            // A native call's snapshot leaves the callee's frame to memory, the loop's
+            // values of those slots included: the call's results are there.
+            if let Some(base) = ins.callee_frame() {
+                snap.leave_frame(base);
+            }
+            ir.snaps.push(snap);
         }
     }
     let mut seen = Vec::new();
