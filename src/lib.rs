@@ -61,7 +61,9 @@
 //!   `Engine::increment_epoch` stops runaway code (`TrapCode::Interrupt`), and
 //!   `Config::consume_fuel` with `Store::set_fuel` bounds its work deterministically
 //!   (`TrapCode::OutOfFuel`);
-//!   `Store::limiter` with a [`ResourceLimiter`] (or [`StoreLimits`]) caps growth.
+//!   `Store::limiter` with a [`ResourceLimiter`] (or [`StoreLimits`]) caps growth, and
+//!   `Config::memory_reservation` the address space each memory reserves to grow in
+//!   place.
 //! - `jit/`: the trace JIT. Traces start at hot loop headers and at the entries of hot
 //!   recursive functions, whose traces other traces call natively (the only calls on the
 //!   host stack, bounded). `record` turns what the interpreter executes into SSA IR

@@ -40,6 +40,7 @@ pub struct Config {
     pub(crate) epoch_interruption: bool,
     pub(crate) consume_fuel: bool,
     pub(crate) compilation_mode: CompilationMode,
+    pub(crate) memory_reservation: u64,
 }
 
 /// When a module's function bodies are validated and translated (wasmi's option of the
@@ -70,6 +71,7 @@ impl Default for Config {
             epoch_interruption: false,
             consume_fuel: false,
             compilation_mode: CompilationMode::default(),
+            memory_reservation: 1 << 32,
         }
     }
 }
@@ -256,6 +258,39 @@ impl Config {
     /// ```
     pub fn compilation_mode(&mut self, mode: CompilationMode) -> &mut Config {
         self.compilation_mode = mode;
+        self
+    }
+
+    /// How much address space a linear memory reserves when it is created, in bytes
+    /// (default 4 GiB, every size a 32-bit memory can have), as Wasmtime's setting of the
+    /// same name. A memory reserves its declared maximum or this, whichever is smaller
+    /// (and at least its initial size), without committing it: it grows in place up to
+    /// the reservation, and growing past it moves the memory to a larger one. Lower it to
+    /// create very many memories, each then costing only what it uses; growth past the
+    /// reservation then costs a move.
+    ///
+    /// ```
+    /// use spur::{Config, Engine, Instance, Module, Store};
+    /// let mut config = Config::new();
+    /// config.memory_reservation(1 << 20);
+    /// let engine = Engine::new(&config);
+    /// let module = Module::new(&engine, r#"(module (memory (export "mem") 1)
+    ///     (func (export "grow") (result i32)
+    ///       (i32.store (i32.const 65532) (i32.const 42))
+    ///       (drop (memory.grow (i32.const 100))) ;; past the 1 MiB reservation: moves
+    ///       (i32.store (i32.const 6619132) (i32.const 7))
+    ///       (i32.load (i32.const 65532))))"#)?;
+    /// let mut store = Store::new(&engine, ());
+    /// let instance = Instance::new(&mut store, &module, &[])?;
+    /// let grow = instance.get_typed_func::<(), i32>(&mut store, "grow")?;
+    /// assert_eq!(grow.call(&mut store, ())?, 42);
+    /// let mem = instance.get_memory(&mut store, "mem").unwrap();
+    /// assert_eq!(mem.size(&store), 101);
+    /// assert_eq!(mem.data(&store)[6619132], 7);
+    /// # Ok::<(), spur::Error>(())
+    /// ```
+    pub fn memory_reservation(&mut self, bytes: u64) -> &mut Config {
+        self.memory_reservation = bytes;
         self
     }
 

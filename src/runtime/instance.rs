@@ -357,7 +357,8 @@ pub(crate) fn instantiate<T>(
         tables.push((inner.tables.len() - 1) as u32);
     }
     for ty in &m.memories[m.num_imported_memories as usize..] {
-        inner.memories.push(MemoryEntity::new(*ty)?);
+        let reservation = inner.engine.config().memory_reservation;
+        inner.memories.push(MemoryEntity::new(*ty, reservation)?);
         memories.push((inner.memories.len() - 1) as u32);
     }
     for (ty, &init) in m.globals[m.num_imported_globals as usize..]

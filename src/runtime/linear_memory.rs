@@ -1,12 +1,14 @@
 //! The bytes of a linear memory: one virtual reservation, made accessible as it grows.
 //!
 //! A memory reserves address space for its maximum size up front (the declared maximum, or
-//! 4 GiB), inaccessible and without committing anything (`PROT_NONE`, `MAP_NORESERVE`). The
-//! accessible prefix is read-write, and the kernel supplies zeroed pages on first touch, so
-//! creating or growing a memory neither copies nor zeroes, and the base address stays put,
-//! which the interpreter and the JIT rely on to keep it in a register. Where the address
-//! space cannot be reserved up front (a tight `ulimit -v`, or very many memories), the
-//! reservation covers the current size only and growth moves it (`mremap`).
+//! 4 GiB, capped by the engine's `Config::memory_reservation`), inaccessible and without
+//! committing anything (`PROT_NONE`, `MAP_NORESERVE`). The accessible prefix is read-write,
+//! and the kernel supplies zeroed pages on first touch, so creating or growing a memory
+//! neither copies nor zeroes, and the base address stays put within the reservation.
+//! Growth past it moves the memory (`mremap`); so does all growth where the address space
+//! cannot be reserved up front (a tight `ulimit -v`, or very many memories): the
+//! reservation then covers the current size only. The interpreter and the JIT keep the
+//! base in a register and reload it after anything that may grow memory.
 
 use std::io;
 use std::ops::{Deref, DerefMut};
@@ -48,10 +50,11 @@ fn map(size: usize, prot: libc::c_int) -> io::Result<NonNull<u8>> {
 }
 
 impl LinearMemory {
-    /// A memory of `len` accessible bytes that may grow to `max` bytes.
-    pub(crate) fn new(len: usize, max: usize) -> io::Result<LinearMemory> {
+    /// A memory of `len` accessible bytes, reserving `reserve` bytes (at least `len`) to
+    /// grow in place.
+    pub(crate) fn new(len: usize, reserve: usize) -> io::Result<LinearMemory> {
         let page = page_size();
-        let want = max.max(len).max(page).next_multiple_of(page);
+        let want = reserve.max(len).max(page).next_multiple_of(page);
         match map(want, libc::PROT_NONE) {
             Ok(base) => {
                 let mut memory = LinearMemory {

@@ -61,7 +61,8 @@ impl Memory {
             ));
         }
         let inner = &mut store.inner;
-        inner.memories.push(MemoryEntity::new(ty)?);
+        let reservation = inner.engine.config().memory_reservation;
+        inner.memories.push(MemoryEntity::new(ty, reservation)?);
         Ok(Memory {
             store_id: inner.id,
             idx: (inner.memories.len() - 1) as u32,

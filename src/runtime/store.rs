@@ -65,10 +65,13 @@ pub(crate) struct MemoryEntity {
 }
 
 impl MemoryEntity {
-    pub(crate) fn new(ty: MemoryType) -> Result<MemoryEntity, crate::Error> {
+    /// A memory of type `ty` reserving at most `reservation` bytes of address space up
+    /// front (see [`Config::memory_reservation`](crate::Config::memory_reservation)).
+    pub(crate) fn new(ty: MemoryType, reservation: u64) -> Result<MemoryEntity, crate::Error> {
         let len = ty.minimum() as usize * PAGE_SIZE;
         let max = Self::max_pages(ty) as usize * PAGE_SIZE;
-        let data = LinearMemory::new(len, max).map_err(|e| {
+        let reserve = usize::try_from(reservation).map_or(max, |r| r.min(max));
+        let data = LinearMemory::new(len, reserve).map_err(|e| {
             crate::Error::link(format!("cannot allocate {len} bytes of linear memory: {e}"))
         })?;
         Ok(MemoryEntity { data, ty })
