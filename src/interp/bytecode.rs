@@ -321,8 +321,8 @@ macro_rules! instr_table {
             // ---- moves ----
             Copy { dst: Slot, src: Slot } => copy(),
             /// Two copies, fused (see `translate::fuse_pairs`): `dst = src`, then
-            /// `dst2 = src2`. (Slot liveness counts `dst2` as read, not written: a
-            /// snapshot may keep it needlessly, never drop it wrongly.)
+            /// `dst2 = src2`. (`for_each_operand` reports `dst2` as an operand; slot
+            /// liveness knows better.)
             Copy2 { dst: Slot, src: Slot, dst2: Slot16, src2: Slot16 } => copy2(),
             Const32 { dst: Slot, val: u32 } => const32(),
             Const64 { dst: Slot, val: u64 } => const64(),

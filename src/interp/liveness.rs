@@ -12,7 +12,8 @@
 //! from [`Instr::for_each_operand`], plus the ranges a few instructions read: a call its
 //! parameters (`CompiledFunc::call_params`), a bulk memory or table operation its two
 //! or three operands, `ReturnMany` every slot from its first result on. `dst` kills a
-//! slot, and a call every slot from its arguments on: the callee's frame starts there,
+//! slot (`Copy2`'s two destinations each, in order), and a call every slot from its
+//! arguments on: the callee's frame starts there,
 //! and the translation never reads a slot above the operand stack before writing it.
 
 use super::bytecode::{Instr, Slot};
@@ -78,6 +79,24 @@ impl Liveness {
 fn transfer(f: &CompiledFunc, i: usize, row: &mut [u64]) {
     let (instr, frame) = (f.code[i], f.frame_size);
     let bit = |s: u32| (s as usize / 64, 1u64 << (s % 64));
+    // Two copies in order, the second first (backwards): `dst2 = src2`, then `dst = src`.
+    if let Instr::Copy2 {
+        dst,
+        src,
+        dst2,
+        src2,
+    } = instr
+    {
+        for (d, s) in [(Slot::from(dst2), Slot::from(src2)), (dst, src)] {
+            for (x, live) in [(d, false), (s, true)] {
+                if x.0 < frame {
+                    let (w, b) = bit(x.0);
+                    row[w] = if live { row[w] | b } else { row[w] & !b };
+                }
+            }
+        }
+        return;
+    }
     // The slots written, and a range read besides the operands.
     let (mut kill, mut range) = (0..0, 0..0);
     let from = |args: Slot, count: u32| args.0..args.0.saturating_add(count).min(frame);
@@ -189,6 +208,28 @@ mod tests {
             above[2..].iter().all(|&l| !l),
             "slots above them: {above:?}"
         );
+    }
+
+    #[test]
+    fn a_double_copy_writes_both_destinations() {
+        // Two local copies in a row become one `Copy2`: `$x` and `$y` are written
+        // there, not read, so neither is live before it.
+        let wat = r#"(module
+            (func $f)
+            (func (param $a i32) (param $b i32) (result i32) (local $x i32) (local $y i32)
+              (local.set $x (local.get $a))
+              (local.set $y (local.get $b))
+              (i32.add (local.get $x) (local.get $y))))"#;
+        let module = Module::new(&Engine::default(), wat).unwrap();
+        let f = module.code.compiled(&module.inner, 1).unwrap();
+        let i = f
+            .code
+            .iter()
+            .position(|i| matches!(i, Instr::Copy2 { .. }))
+            .expect("a Copy2");
+        let live = f.liveness().expect("analyzed");
+        let at: Vec<bool> = (0..4).map(|s| live.is_live(i, s)).collect();
+        assert_eq!(at, [true, true, false, false], "$a $b $x $y");
     }
 
     #[test]
