@@ -13,7 +13,9 @@
 //! the parent's exit branch moves nothing in the common case.
 //! A looping root's slot loads (`Sload`) are allocated first, as if made at its entry,
 //! and emitted there: a link into the root (see `moves::link_moves`) fills those
-//! registers itself and jumps past the loads, so values cross links in registers.
+//! registers itself and jumps past the loads, so values cross links in registers. A
+//! value a trace ends a slot with takes, when it is free, the register the trace it
+//! links to expects that slot in (a link hint), so the link moves nothing.
 //! Liveness includes snapshot uses at guards, and the LOOP pass's structure: a value
 //! defined before the loop and used inside it, and both sides of every PHI, live until
 //! the backward jump, where the PHIs' right sides move into their left sides' locations.
