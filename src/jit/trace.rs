@@ -153,7 +153,7 @@ pub(crate) fn compile(
     opt::dce::run(&mut rec.ir);
     let ir = &rec.ir;
     let spill_base = place.parent.map_or(0, |p| p.2);
-    let alloc = asm::allocate::<Native>(ir, spill_base)?;
+    let alloc = asm::allocate::<Native>(ir, spill_base, &place.link_regs)?;
     let unit = Unit {
         id: place.number,
         side: place.parent.is_some(),

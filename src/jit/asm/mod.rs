@@ -338,6 +338,23 @@ fn fusions<A: Arch>(ir: &Ir<'_>, loop_at: Option<usize>) -> Vec<bool> {
     fused
 }
 
+/// The register each value had best be in for the trace's link: the one the trace it
+/// links to expects the slot in that the value ends in (see [`EntryReg`]). A value
+/// defined there needs no move at the link.
+fn link_hints(ir: &Ir<'_>, link_regs: &[EntryReg]) -> Vec<Option<Loc>> {
+    let mut hint = vec![None; ir.len()];
+    let link = ir.snaps.iter().find(|s| ir.get(s.at).op == Op::Link);
+    for &(slot, v) in link.map_or(&[][..], |s| &s.entries[..]) {
+        let want = link_regs
+            .iter()
+            .find(|e| e.slot == slot && e.ty == ir.ty(v));
+        if let (Some(e), None) = (want, ir.konst(v)) {
+            hint[v.idx()].get_or_insert(e.loc);
+        }
+    }
+    hint
+}
+
 /// The spill slot of a value being spilled: its dead PHI left side's, when `left` is
 /// spilled (no move at the loop's end then), or a fresh one.
 fn spill_slot(loc: &[Loc], left: Ref, spills: &mut usize) -> Loc {
@@ -389,6 +406,7 @@ fn coalescing(ir: &Ir<'_>, phis: &[(Ref, Ref)], end: &[u32]) -> Vec<Ref> {
 pub(crate) fn allocate<A: Arch>(
     ir: &Ir<'_>,
     spill_base: u16,
+    link_regs: &[EntryReg],
 ) -> Result<Alloc, super::record::Abort> {
     let n = ir.len();
     let end_pos = n as u32;
@@ -470,6 +488,7 @@ pub(crate) fn allocate<A: Arch>(
     for &(left, _) in &phis {
         mark(left, end_pos, &mut end);
     }
+    let hint = link_hints(ir, link_regs);
     let mut loc = vec![Loc::None; n];
     let mut free_g: Vec<u8> = A::GPRS.iter().rev().copied().collect();
     let mut free_f: Vec<u8> = A::FPRS.iter().rev().copied().collect();
@@ -548,7 +567,9 @@ pub(crate) fn allocate<A: Arch>(
             continue;
         }
         let free = if float { &mut free_f } else { &mut free_g };
-        if let Some(reg) = free.pop() {
+        let as_loc = |g: u8| if float { Loc::Fpr(g) } else { Loc::Gpr(g) };
+        let hinted = hint[i].and_then(|h| free.iter().position(|&g| as_loc(g) == h));
+        if let Some(reg) = hinted.map(|k| free.remove(k)).or_else(|| free.pop()) {
             loc[i] = if float { Loc::Fpr(reg) } else { Loc::Gpr(reg) };
             active.push((end[i], i));
             continue;
@@ -628,7 +649,7 @@ mod tests {
             .unwrap();
         ir.push(ins(Op::Phi, Ty::I32, acc, next_acc, 0)).unwrap();
         ir.push(ins(Op::Phi, Ty::I32, i, next_i, 0)).unwrap();
-        let alloc = allocate::<Native>(&ir, 0).unwrap();
+        let alloc = allocate::<Native>(&ir, 0, &[]).unwrap();
         let kept: Vec<Loc> = alloc.live_at(call.idx(), &ir.snaps[0]).collect();
         assert_eq!(kept, vec![alloc.loc[next_i.idx()]], "{:?}", alloc.loc);
         assert_ne!(alloc.loc[acc.idx()], Loc::None);
@@ -661,7 +682,7 @@ mod tests {
         ir.push(ins(Op::Phi, Ty::I32, u, x, 0)).unwrap();
         ir.push(ins(Op::Phi, Ty::F64, b, y, 0)).unwrap();
         ir.push(ins(Op::Phi, Ty::I64, c, c, 0)).unwrap();
-        let alloc = allocate::<Native>(&ir, 0).unwrap();
+        let alloc = allocate::<Native>(&ir, 0, &[]).unwrap();
         assert_eq!(alloc.entry_loads, vec![a, b, c]);
         for v in [t, u] {
             assert_ne!(alloc.loc[v.idx()], alloc.loc[c.idx()], "{:?}", alloc.loc);
@@ -707,7 +728,7 @@ mod tests {
             x = ir.push(ins(Op::Xor, Ty::I64, x, v, 0)).unwrap();
         }
         ir.push(ins(Op::Phi, Ty::I64, i, x, 0)).unwrap();
-        let alloc = allocate::<Native>(&ir, 0).unwrap();
+        let alloc = allocate::<Native>(&ir, 0, &[]).unwrap();
         let spilled = |r: Ref| matches!(alloc.loc[r.idx()], Loc::Spill(_));
         assert!(!spilled(hot), "{:?}", alloc.loc);
         assert!(invariants.iter().any(|&v| spilled(v)), "{:?}", alloc.loc);
