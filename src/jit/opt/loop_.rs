@@ -11,9 +11,13 @@
 //!
 //! Invariant: CSE may only reuse a pre-roll instruction that does not depend on a slot
 //! the loop modifies, nor on a value such a slot ends the iteration with (a PHI left
-//! side), since a reused instruction is not recomputed.
+//! side), since a reused instruction is not recomputed. Nor may FOLD look into the
+//! instruction of such a value (`Cse::is_opaque`): in the body, a PHI left side stands
+//! for the previous iteration's value, which that instruction computed only for the
+//! first.
 //! Guards copied into the body get snapshots that merge the loop-entry slot map with
-//! the substituted entries of the original snapshot.
+//! the substituted entries of the original snapshot; a native call's, like the
+//! recorded one, leaves the callee's frame to memory.
 
 use crate::jit::ir::{Ins, Ir, IrFull, Op, Ref, Snapshot, flag};
 
