@@ -53,7 +53,10 @@ fn corpus() -> Vec<Vec<u8>> {
 
 fn engine() -> Engine {
     let mut config = Config::new();
-    config.jit(false).max_call_depth(1000);
+    // Memories reserve only their size, and growing moves them: these tests make
+    // thousands of memories, and under an emulator (CI's AArch64 run under qemu-user)
+    // every 4 GiB reservation would leave about 40 MB of its bookkeeping behind.
+    config.jit(false).max_call_depth(1000).memory_reservation(0);
     Engine::new(&config)
 }
 
