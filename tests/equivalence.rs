@@ -3567,6 +3567,36 @@ fn a_callee_whose_trace_exits_under_a_loop_trace_keeps_its_frame() {
 }
 
 #[test]
+fn a_loop_whose_hoisted_check_fails_still_tests_its_first_branch() {
+    // The check made once before the loop, of the last iteration's address (36 * 4100),
+    // fails at every entry, so every iteration after the first runs in a side trace
+    // from that check's exit, which resumes at the top of the loop: at the branch on
+    // `i <= t`. The side trace must test that branch itself, whichever way the one the
+    // recording saw went: the check's failing says nothing of it.
+    let wat = r#"(module
+      (memory (export "mem") 1 3)
+      (func (export "run") (param $t i32) (result i32)
+        (local $i i32) (local $s i32)
+        (loop $l
+          (if (i32.le_s (local.get $i) (local.get $t))
+            (then (i32.store (i32.mul (local.get $i) (i32.const 256)) (i32.const 10))))
+          (local.set $s (i32.add (local.get $s)
+            (i32.load16_u (i32.mul (local.get $i) (i32.const 4100)))))
+          (br_if $l (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 1)))
+                              (i32.const 37))))
+        (local.get $s)))"#;
+    // With fuel metering or epoch checks the loop's first guard is theirs, not the
+    // branch's.
+    let wasm = assemble(wat);
+    assert!(fuel_budget(&wasm).is_none() && !epoch_checked(&wasm) && !profiled(&wasm));
+    for t in [12, 13, 14, 15] {
+        let o = &equivalent_at_every_hotloop(wat, &[t])[0];
+        // 16 * 4100 + 2 is past the page.
+        assert_eq!(trap_code(o), Some(TrapCode::MemoryOutOfBounds), "{t}");
+    }
+}
+
+#[test]
 fn division_by_zero_late_in_a_counted_loop() {
     // acc += 1_000_000 / (k - i), stored at 4 * i: divides by zero at iteration k.
     let wat = r#"(module

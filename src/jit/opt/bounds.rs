@@ -465,10 +465,13 @@ fn limit(ir: &Ir<'_>, i: usize, invariant: &dyn Fn(Ref) -> bool) -> Option<Limit
     invariant(n).then_some(Limit { x, n, kind, at: i })
 }
 
-/// Attaches the loop's resume snapshot to check `r`, emitted before the loop.
+/// Attaches the loop's resume snapshot to check `r`, emitted before the loop. The
+/// snapshot it copies may be a conditional branch's, but the check's failing says
+/// nothing of where that branch goes: a side trace from it must guard the branch.
 fn guarded(ir: &mut Ir<'_>, r: Ref, resume: &Snapshot) {
     let mut snap = resume.clone();
     snap.at = r;
+    snap.branch = false;
     ir.snaps.push(snap);
 }
 
