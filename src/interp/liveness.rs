@@ -78,7 +78,14 @@ impl Liveness {
 /// reads.
 fn transfer(f: &CompiledFunc, i: usize, row: &mut [u64]) {
     let (instr, frame) = (f.code[i], f.frame_size);
-    let bit = |s: u32| (s as usize / 64, 1u64 << (s % 64));
+    // Marks slot `s` live or dead before the instruction (slots past the frame are
+    // never live).
+    let mut set = |s: u32, live: bool| {
+        if s < frame {
+            let (w, b) = (s as usize / 64, 1u64 << (s % 64));
+            row[w] = if live { row[w] | b } else { row[w] & !b };
+        }
+    };
     // Two copies in order, the second first (backwards): `dst2 = src2`, then `dst = src`.
     if let Instr::Copy2 {
         dst,
@@ -88,12 +95,8 @@ fn transfer(f: &CompiledFunc, i: usize, row: &mut [u64]) {
     } = instr
     {
         for (d, s) in [(Slot::from(dst2), Slot::from(src2)), (dst, src)] {
-            for (x, live) in [(d, false), (s, true)] {
-                if x.0 < frame {
-                    let (w, b) = bit(x.0);
-                    row[w] = if live { row[w] | b } else { row[w] & !b };
-                }
-            }
+            set(d.0, false);
+            set(s.0, true);
         }
         return;
     }
@@ -125,25 +128,16 @@ fn transfer(f: &CompiledFunc, i: usize, row: &mut [u64]) {
         _ => {
             let mut copy = instr;
             if let Some(d) = copy.dst_mut() {
-                kill = d.0..(d.0 + 1).min(frame);
+                kill = d.0..d.0 + 1;
             }
         }
     }
-    for d in kill {
-        let (w, b) = bit(d);
-        row[w] &= !b;
-    }
-    let mut reads = |s: Slot| {
-        if s.0 < frame {
-            let (w, b) = bit(s.0);
-            row[w] |= b;
-        }
-    };
+    kill.for_each(|d| set(d, false));
     if let Instr::Select { dst, .. } = instr {
-        reads(dst);
+        set(dst.0, true);
     }
-    instr.for_each_operand(&mut reads);
-    range.map(Slot).for_each(reads);
+    instr.for_each_operand(|s| set(s.0, true));
+    range.for_each(|s| set(s, true));
 }
 
 /// The instructions that may run right after instruction `i`.
