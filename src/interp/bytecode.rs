@@ -108,7 +108,7 @@ macro_rules! define_instr {
             }
 
             /// Calls `f` with each slot the instruction names as an operand: every `Slot`
-            /// field but `dst`. The first slot of a range (`args`, `ReturnMany`'s `src`)
+            /// field but the results `dst` and `dst2`. The first slot of a range (`args`, `ReturnMany`'s `src`)
             /// is reported alone, and `Select` also reads its `dst`: widening those is the
             /// caller's business (see `liveness`).
             #[allow(unused_variables, reason = "fields that are not slots are skipped")]
@@ -129,9 +129,11 @@ macro_rules! define_instr {
     };
 }
 
-/// Reports field `$x` to `$f` if it is a slot operand (`dst` is the result, not an operand).
+/// Reports field `$x` to `$f` if it is a slot operand (`dst` and `Copy2`'s `dst2` are
+/// results, not operands).
 macro_rules! operand {
     (dst, $f:ident) => {};
+    (dst2, $f:ident) => {};
     ($x:ident, $f:ident) => {
         if let Some(s) = Field::as_slot(&$x) {
             $f(s)
@@ -321,8 +323,7 @@ macro_rules! instr_table {
             // ---- moves ----
             Copy { dst: Slot, src: Slot } => copy(),
             /// Two copies, fused (see `translate::fuse_pairs`): `dst = src`, then
-            /// `dst2 = src2`. (`for_each_operand` reports `dst2` as an operand; slot
-            /// liveness knows better.)
+            /// `dst2 = src2`.
             Copy2 { dst: Slot, src: Slot, dst2: Slot16, src2: Slot16 } => copy2(),
             Const32 { dst: Slot, val: u32 } => const32(),
             Const64 { dst: Slot, val: u64 } => const64(),

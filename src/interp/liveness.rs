@@ -221,6 +221,9 @@ mod tests {
             .iter()
             .position(|i| matches!(i, Instr::Copy2 { .. }))
             .expect("a Copy2");
+        let mut read = Vec::new();
+        f.code[i].for_each_operand(|s| read.push(s.0));
+        assert_eq!(read, [0, 1], "the operands: $a and $b, not $y");
         let live = f.liveness().expect("analyzed");
         let at: Vec<bool> = (0..4).map(|s| live.is_live(i, s)).collect();
         assert_eq!(at, [true, true, false, false], "$a $b $x $y");
