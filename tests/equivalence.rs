@@ -3244,6 +3244,8 @@ struct Tally {
     traces: u64,
     side_traces: u64,
     links: u64,
+    /// Of those, links into a loop body past its first iteration.
+    body_links: u64,
     entries: u64,
     evicted: u64,
     /// Function traces (recursion), and exits taken inside native calls between traces.
@@ -3298,6 +3300,7 @@ fn traces_compute_what_the_interpreter_computes() {
                 t.traces += s.traces;
                 t.side_traces += s.side_traces;
                 t.links += s.links_trace;
+                t.body_links += s.links_body;
                 t.entries += s.entries;
                 t.evicted += s.evicted;
                 t.function_traces += s.function_traces;
@@ -3338,7 +3341,7 @@ fn traces_compute_what_the_interpreter_computes() {
     println!(
         "equivalence: {} cases ({} profiled, {} with epoch checks, {} with fuel, {} of them ran out, \
          {} with memories that move as they grow), {} returned ({} with a loop of 200+ iterations), \
-         traps {:?}; jit: {} traces ({} side traces, {} function traces), {} links, {} entries, \
+         traps {:?}; jit: {} traces ({} side traces, {} function traces), {} links ({} into loop bodies), {} entries, \
          {} trees evicted, {} exits inside native calls, {} megamorphic sites ({} calls \
          through the interpreter); host: {}",
         t.cases,
@@ -3354,6 +3357,7 @@ fn traces_compute_what_the_interpreter_computes() {
         t.side_traces,
         t.function_traces,
         t.links,
+        t.body_links,
         t.entries,
         t.evicted,
         t.nested_exits,
@@ -3381,6 +3385,10 @@ fn traces_compute_what_the_interpreter_computes() {
             "too few side traces: {t:?}"
         );
         assert!(t.links * 4 >= t.cases as u64, "too few links: {t:?}");
+        assert!(
+            t.body_links * 50 >= t.cases as u64,
+            "too few links into loop bodies: {t:?}"
+        );
         assert!(t.evicted * 20 >= t.cases as u64, "too few evictions: {t:?}");
         // The host writes memory, globals and the table, grows memory and calls back
         // into WebAssembly while traces run.

@@ -371,8 +371,12 @@ ir_ops! {
     /// (a link to the interpreter), with the snapshot of the state to resume.
     Exit: Aux, GUARD;
     /// The end of a trace that jumps into trace `aux` (a link): the snapshot's slots are
-    /// written back, then the other trace runs from its loop header.
+    /// written back, then the other trace runs from its loop header, or from its loop
+    /// body's label when bit [`BODY`] of `aux` is set (see `jit::reentry`).
     Link: Aux, GUARD;
+    /// A value a link into a loop body hands over (before its `Link`): `a` goes where the
+    /// body expects its entry value `aux` (see `jit::reentry`).
+    LinkArg: Refs, NOFOLD | KEEP;
 
     Add: Refs, COMM;
     Sub: Refs, 0;
@@ -496,6 +500,9 @@ ir_ops! {
     /// Returns to the calling trace (the results are in the frame's first slots).
     Ret: Aux, EFFECT;
 }
+
+/// The bit of a `Link`'s `aux` that makes it enter the loop body (past the pre-roll).
+pub(crate) const BODY: u64 = 1 << 32;
 
 /// One IR instruction.
 #[derive(Clone, Copy, PartialEq, Debug)]
@@ -832,6 +839,7 @@ pub(crate) fn format_ins(r: Ref, ins: &Ins, konst: &dyn Fn(Ref) -> Option<u64>) 
                 super::asm::Loc::Spill(i) => format!("[{i}]"),
                 super::asm::Loc::None => String::new(),
             },
+            Op::Link if ins.aux & BODY != 0 => format!("-> {} body", ins.aux as u32),
             Op::Link => format!("-> {}", ins.aux),
             Op::CallCheck => format!("s{}", ins.aux),
             Op::CallTrace => match ins.aux as u32 {
@@ -853,6 +861,7 @@ pub(crate) fn format_ins(r: Ref, ins: &Ins, konst: &dyn Fn(Ref) -> Option<u64>) 
             (ins.aux as u32) + 1,
             ins.aux >> 32
         ),
+        Mode::Refs if ins.op == Op::LinkArg => format!("{} @{}", refs.join(" "), ins.aux),
         Mode::Refs => refs.join(" "),
         Mode::CondRefs => format!("{} {}", ins.cond().name(), refs.join(" ")),
         Mode::MemRefs => {

@@ -198,6 +198,7 @@ pub(crate) mod params;
 pub(crate) mod perfmap;
 pub(crate) mod profile;
 pub(crate) mod record;
+pub(crate) mod reentry;
 pub(crate) mod trace;
 pub(crate) mod tree;
 
@@ -250,6 +251,8 @@ pub struct JitStats {
     pub links_loop: u64,
     /// Traces ending in a jump into another trace.
     pub links_trace: u64,
+    /// Of those, the links into another trace's loop body, past its first iteration.
+    pub links_body: u64,
     /// Traces ending in a return to the interpreter.
     pub links_interp: u64,
     /// Traces ending in a return from their tree's function (to a calling trace, or to
@@ -304,8 +307,12 @@ impl std::fmt::Display for JitStats {
         writeln!(f, "side traces         {}", self.side_traces)?;
         writeln!(
             f,
-            "links               {} loop, {} to traces, {} to the interpreter, {} return",
-            self.links_loop, self.links_trace, self.links_interp, self.links_return
+            "links               {} loop, {} to traces ({} into loop bodies), {} to the interpreter, {} return",
+            self.links_loop,
+            self.links_trace,
+            self.links_body,
+            self.links_interp,
+            self.links_return
         )?;
         writeln!(f, "function traces     {}", self.function_traces)?;
         writeln!(f, "trace entries       {}", self.entries)?;
@@ -898,6 +905,24 @@ fn run_ended(s: &mut StoreInner, outcome: &Outcome, recording: bool) {
     }
 }
 
+/// Where the trace that `link` enters expects values.
+fn link_target(forest: &Forest, link: Link) -> asm::LinkTarget {
+    let t = link.target().and_then(|n| forest.get(n));
+    match (link, t) {
+        (Link::Trace(_), Some(t)) => asm::LinkTarget {
+            regs: t.entry_regs.clone(),
+            args: Vec::new(),
+        },
+        (Link::Body(_), Some(t)) => asm::LinkTarget {
+            regs: Vec::new(),
+            args: t.body_entry.as_ref().map_or(Vec::new(), |e| {
+                e.args.iter().map(|a| a.1).collect()
+            }),
+        },
+        _ => asm::LinkTarget::default(),
+    }
+}
+
 /// Abandons a recording whose frames were unwound (an error in the driver).
 pub(crate) fn abandon_recording(s: &mut StoreInner) {
     let unwound = s
@@ -925,8 +950,7 @@ fn close_recording(s: &mut StoreInner) {
     };
     // Trees this trace must not lose: its own, and the one it links to.
     let target_root = match rec.link {
-        Link::Trace(n) => jit.forest.get(n).map(|t| t.root),
-        _ => None,
+        link => link.target().and_then(|n| jit.forest.get(n)).map(|t| t.root),
     };
     // And the trees of the function traces it calls.
     let called = rec.call_targets();
@@ -968,11 +992,7 @@ fn close_recording(s: &mut StoreInner) {
         blind: (jit.params.blind != 0).then(|| blinding_key(number)),
         baseline: jit.params.cpuext == 0,
         host_call,
-        link_regs: match rec.link {
-            Link::Trace(n) => jit.forest.get(n).map(|t| t.entry_regs.clone()),
-            _ => None,
-        }
-        .unwrap_or_default(),
+        link: link_target(&jit.forest, rec.link),
     };
     let started = Instant::now();
     let want_listing = !jit.log.is_empty();
@@ -984,7 +1004,7 @@ fn close_recording(s: &mut StoreInner) {
         Ok(mut built) => loop {
             let area = jit.mcode.as_mut().expect("mcode area");
             let forest = &jit.forest;
-            match trace::install(built, area, &|n, link| forest.entry(n, link)) {
+            match trace::install(built, area, &|n, enter| forest.entry(n, enter)) {
                 Ok(t) => break Ok(t),
                 // Out of code space: evict the least recently entered tree and try again.
                 Err((b, Abort::CodeSpace))
@@ -1029,7 +1049,7 @@ fn close_recording(s: &mut StoreInner) {
                 // Megamorphic call sites call this store function natively from now on.
                 let f = s.instances[instance as usize].funcs[func_index(key.0) as usize];
                 if let (Some(code), crate::runtime::store::FuncEntity::Wasm { ty, .. }) =
-                    (jit.forest.entry(number, false), &s.funcs[f as usize])
+                    (jit.forest.entry(number, tree::Enter::Call), &s.funcs[f as usize])
                 {
                     jit.entries.set(f, code, entries::key(ty.0, instance));
                     s.layout += 1;
@@ -1084,6 +1104,10 @@ fn announce(
     match trace.link {
         Link::Loop => jit.stats.links_loop += 1,
         Link::Trace(_) => jit.stats.links_trace += 1,
+        Link::Body(_) => {
+            jit.stats.links_trace += 1;
+            jit.stats.links_body += 1;
+        }
         Link::Interp => jit.stats.links_interp += 1,
         Link::Return => jit.stats.links_return += 1,
     }

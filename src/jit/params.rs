@@ -119,6 +119,10 @@ jit_params! {
     /// POPCNT, SSE4.1, AVX); 0: the architecture's baseline only (x86-64: SSE2), as the
     /// oldest CPUs run it.
     cpuext: 1,
+    /// 1: a trace that ends at a looping root's header jumps into the root's loop body,
+    /// past its first iteration, when it can check what the body assumes there (see
+    /// `jit::reentry`); 0: links always enter at the top.
+    bodylink: 1,
 }
 
 /// Defines [`JitPreset`] from one table: each preset is one row of values over the
@@ -225,7 +229,7 @@ impl JitParams {
                 "JIT parameter `penaltymin` exceeds `penaltymax`",
             ));
         }
-        if self.penaltyrnd > 16 || self.budget > 100 || self.blind > 1 || self.cpuext > 1 {
+        if self.penaltyrnd > 16 || self.budget > 100 || self.blind > 1 || self.cpuext > 1 || self.bodylink > 1 {
             return Err(Error::usage("JIT parameter out of range"));
         }
         Ok(())

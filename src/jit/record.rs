@@ -21,7 +21,7 @@
 use super::asm::Loc;
 use super::exit::Source;
 use super::fuel::{FUEL_SLOT, FuelRun};
-use super::ir::{Cond, Ins, Ir, IrFull, Mem, Op, Ref, SnapFrame, Snapshot, Ty};
+use super::ir::{BODY, Cond, Ins, Ir, IrFull, Mem, Op, Ref, SnapFrame, Snapshot, Ty};
 use super::trace::Trace;
 use super::tree::Link;
 use crate::interp::{CompiledFunc, Instr};
@@ -234,6 +234,8 @@ pub(crate) struct Recorder {
     pub(crate) started: std::time::Instant,
     /// Constant blinding is on: constants the code would blind are loaded instead.
     blind: bool,
+    /// Links may enter a loop body (the `bodylink` tunable).
+    body_link: bool,
 }
 
 impl Recorder {
@@ -323,6 +325,7 @@ impl Recorder {
             is_written: Vec::new(),
             started: std::time::Instant::now(),
             blind: params.blind != 0,
+            body_link: params.bodylink != 0,
         })
     }
 
@@ -577,12 +580,71 @@ impl Recorder {
             return Ok(None);
         };
         if depth == self.root_depth {
-            return self.stop(Op::Link, u64::from(target), pc).map(Some);
+            let mut aux = u64::from(target);
+            if let Some(entry) = self.body_entry(s, target, pc) {
+                self.fuel.close(&mut self.ir);
+                self.replay(&entry, pc)?;
+                aux |= BODY;
+            }
+            return self.stop(Op::Link, aux, pc).map(Some);
         }
         if self.parent.is_some() {
             return self.stop(Op::Exit, 0, pc).map(Some);
         }
         Ok(None)
+    }
+
+    /// How this trace, at the header `pc` of root `target`, may enter that root's loop
+    /// body (see `reentry`): when it can, not straight from the header it started at (an
+    /// exit of the entry's own checks), and without fuel, when the checks pass on the
+    /// values the slots hold now (an entry that would fail goes to the top instead).
+    fn body_entry(
+        &self,
+        s: &StoreInner,
+        target: u32,
+        pc: *const Instr,
+    ) -> Option<super::reentry::BodyEntry> {
+        if !self.body_link || pc == self.start_pc || !self.fuel_left.is_none() {
+            return None;
+        }
+        let jit = s.jit.as_ref()?;
+        let entry = jit.forest.get(target)?.body_entry.as_ref()?;
+        let slot = |abs: u64| Self::live_slot(s, crate::interp::Slot(abs as u32));
+        entry.passes(slot).then(|| entry.clone())
+    }
+
+    /// Emits body entry `entry` at the header `pc`: its guards exit there, and its
+    /// values go to the body as `LinkArg`s.
+    fn replay(&mut self, entry: &super::reentry::BodyEntry, pc: *const Instr) -> Result<(), Abort> {
+        let mut map: Vec<Ref> = Vec::with_capacity(entry.ins.len());
+        for ins in &entry.ins {
+            let sub = |r: Ref| if r.is_none() { r } else { map[r.idx()] };
+            let copy = Ins {
+                a: sub(ins.a),
+                b: sub(ins.b),
+                c: sub(ins.c),
+                ..*ins
+            };
+            let r = match ins.op {
+                Op::K => self.ir.k(ins.ty, ins.aux)?,
+                Op::Sload => {
+                    let v = self.get_abs(ins.aux as usize, ins.ty)?;
+                    self.convert(v, ins.ty)?
+                }
+                op if op.has(super::ir::flag::GUARD) => {
+                    self.guard(copy, pc)?;
+                    Ref::NONE
+                }
+                _ => self.ir.emit(copy)?,
+            };
+            map.push(r);
+        }
+        for (k, &(i, _)) in entry.args.iter().enumerate() {
+            let v = map[i as usize];
+            self.ir
+                .push(Ins::new(Op::LinkArg, Ty::Void, v, Ref::NONE, k as u64))?;
+        }
+        Ok(())
     }
 
     /// Ends the trace with `op` (`Link` to trace `aux`, or `Exit` to the interpreter),
@@ -595,6 +657,7 @@ impl Recorder {
         let snap = self.snapshot(pc, r);
         self.ir.snaps.push(snap);
         self.link = match op {
+            Op::Link if aux & BODY != 0 => Link::Body(aux as u32),
             Op::Link => Link::Trace(aux as u32),
             _ => Link::Interp,
         };

@@ -8,7 +8,7 @@
 //! context. The exit handler then writes the snapshot's slots back, pushes the frames
 //! the trace had inlined, and tells the interpreter where to resume.
 
-use super::asm::{self, Arch, EntryReg, Loc, Native, Unit};
+use super::asm::{self, Arch, EntryReg, LinkTarget, Loc, Native, Unit};
 use super::ctx::TraceCtx;
 use super::dump::Listing;
 use super::exit::{Exit, Source, Writes};
@@ -18,7 +18,7 @@ use super::ir::{Ir, Op, Ref, Snapshot, Ty, format_ins};
 use super::mcode::{CodeRef, McodeArea};
 use super::opt;
 use super::record::{Abort, Recorded, Recorder};
-use super::tree::Link;
+use super::tree::{Enter, Link};
 use crate::runtime::store::StoreInner;
 
 /// Bytes of native stack that native calls between traces may use below a trace's
@@ -57,6 +57,8 @@ pub(crate) struct Body {
     pub(crate) link_entry: u32,
     /// The slots a link into this trace hands over in registers (a looping root's).
     pub(crate) entry_regs: Vec<EntryReg>,
+    /// How a link enters its loop body, past the pre-roll (a looping root's, when it can).
+    pub(crate) body_entry: Option<super::reentry::BodyEntry>,
     pub(crate) exits: Vec<Exit>,
     /// Slots above the root frame's base that the trace may write at an exit.
     pub(crate) extent: u32,
@@ -130,8 +132,8 @@ pub(crate) struct Placement {
     pub(crate) baseline: bool,
     /// The running driver's typed host call (see [`Unit::host_call`]).
     pub(crate) host_call: Option<HelperFn>,
-    /// The registers of the trace it links to (see [`Unit::link_regs`]).
-    pub(crate) link_regs: Vec<EntryReg>,
+    /// Where the trace it links to expects values (see [`Unit::link`]).
+    pub(crate) link: LinkTarget,
 }
 
 /// Optimizes and compiles a finished recording, ready to be placed with [`install`].
@@ -140,8 +142,11 @@ pub(crate) fn compile(
     place: &Placement,
     want_listing: bool,
 ) -> Result<Built, Abort> {
+    let carried = match rec.link {
+        Link::Loop => rec.carried(),
+        _ => Vec::new(),
+    };
     if rec.link == Link::Loop {
-        let carried = rec.carried();
         opt::loop_::unroll(&mut rec.ir, &carried)?;
     }
     let loads: Vec<(u32, Ref)> = (rec.sloads.iter().enumerate())
@@ -153,14 +158,14 @@ pub(crate) fn compile(
     opt::dce::run(&mut rec.ir);
     let ir = &rec.ir;
     let spill_base = place.parent.map_or(0, |p| p.2);
-    let alloc = asm::allocate::<Native>(ir, spill_base, &place.link_regs)?;
+    let alloc = asm::allocate::<Native>(ir, spill_base, &place.link)?;
     let unit = Unit {
         id: place.number,
         side: place.parent.is_some(),
         blind: place.blind,
         baseline: place.baseline,
         host_call: place.host_call,
-        link_regs: place.link_regs.clone(),
+        link: place.link.clone(),
     };
     let mut out = Native::assemble(ir, &alloc, &unit)?;
     let source = |r: Ref| -> Source {
@@ -214,6 +219,9 @@ pub(crate) fn compile(
         })
         .collect();
     let entry_regs = alloc.entry_regs(ir);
+    let body_entry = out
+        .body
+        .and_then(|at| super::reentry::body_entry(ir, &alloc, &carried, at));
     // A link's snapshot is the last one: its exit is where the link falls back to.
     let link_jump = out.links.first().map(|&(at, _)| (at, exits.len() - 1));
     let listing = want_listing.then(|| {
@@ -225,6 +233,7 @@ pub(crate) fn compile(
         entry: out.entry,
         link_entry: out.link_entry,
         entry_regs,
+        body_entry,
         exits,
         extent: rec.slots.len() as u32,
         depth: rec.max_depth as u32,
@@ -290,7 +299,7 @@ fn loaded_at(
 pub(crate) fn install(
     mut built: Built,
     area: &mut McodeArea,
-    entry_of: &dyn Fn(u32, bool) -> Option<*const u8>,
+    entry_of: &dyn Fn(u32, Enter) -> Option<*const u8>,
 ) -> Result<(Trace, Option<Listing>), (Built, Abort)> {
     let mut w = match area.begin(built.code.len()) {
         Ok(w) => w,
@@ -298,13 +307,17 @@ pub(crate) fn install(
     };
     let addr = w.addr().addr();
     let own_entry = addr + built.body.entry as usize;
-    let links = built.links.iter().map(|&(at, n)| (at, n, true));
-    let calls = built.calls.iter().map(|&(at, n)| (at, n, false));
-    let jumps: Vec<(u32, u32, bool)> = links.chain(calls).collect();
-    for (at, target, link) in jumps {
+    let link = match built.body.link {
+        Link::Body(_) => Enter::Body,
+        _ => Enter::Link,
+    };
+    let links = built.links.iter().map(|&(at, n)| (at, n, link));
+    let calls = built.calls.iter().map(|&(at, n)| (at, n, Enter::Call));
+    let jumps: Vec<(u32, u32, Enter)> = links.chain(calls).collect();
+    for (at, target, enter) in jumps {
         let to = match target {
             super::record::SELF => Some(own_entry),
-            n => entry_of(n, link).map(|p| p.addr()),
+            n => entry_of(n, enter).map(|p| p.addr()),
         };
         let linked = to.is_some_and(|to| Native::retarget(&mut built.code, at, addr, to));
         if !linked {

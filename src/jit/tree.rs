@@ -29,6 +29,8 @@ pub(crate) enum Link {
     Loop,
     /// Into trace `n`, at its loop header.
     Trace(u32),
+    /// Into trace `n`'s loop body, past its pre-roll (see `jit::reentry`).
+    Body(u32),
     /// Back to the interpreter, through an exit that is always taken.
     Interp,
     /// Returns from the tree's root frame: to the calling trace, or through an exit to
@@ -37,15 +39,35 @@ pub(crate) enum Link {
 }
 
 impl Link {
+    /// The trace it enters, for a link to another trace.
+    pub(crate) fn target(self) -> Option<u32> {
+        match self {
+            Link::Trace(n) | Link::Body(n) => Some(n),
+            _ => None,
+        }
+    }
+
     /// As `--dump` prints it after `stop`.
     pub(crate) fn describe(self) -> String {
         match self {
             Link::Loop => "-> loop".to_string(),
             Link::Trace(n) => format!("-> {n}"),
+            Link::Body(n) => format!("-> {n} body"),
             Link::Interp => "-> interpreter".to_string(),
             Link::Return => "-> return".to_string(),
         }
     }
+}
+
+/// Where a jump enters a trace.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Enter {
+    /// A native call: after a root's prologue.
+    Call,
+    /// A link: after a looping root's entry loads.
+    Link,
+    /// A link into a looping root's body (see `jit::reentry`).
+    Body,
 }
 
 /// Every trace of a store: trace `n` is at index `n - 1` (numbers are never reused, so
@@ -94,12 +116,15 @@ impl Forest {
         self.traces.iter().flatten()
     }
 
-    /// Where native calls (`link` false) or links (`link` true) enter trace `n`.
-    pub(crate) fn entry(&self, n: u32, link: bool) -> Option<*const u8> {
-        self.get(n).map(|t| {
-            let at = if link { t.link_entry } else { t.entry };
-            t.code.ptr().wrapping_add(at as usize)
-        })
+    /// Where `enter` enters trace `n`.
+    pub(crate) fn entry(&self, n: u32, enter: Enter) -> Option<*const u8> {
+        let t = self.get(n)?;
+        let at = match enter {
+            Enter::Call => t.entry,
+            Enter::Link => t.link_entry,
+            Enter::Body => t.body_entry.as_ref()?.at,
+        };
+        Some(t.code.ptr().wrapping_add(at as usize))
     }
 
     /// Side traces counted against trace `budget`'s `maxside`.
@@ -173,7 +198,7 @@ impl Forest {
             .map(|t| t.number)
             .collect();
         for t in self.traces.iter_mut().flatten() {
-            let into = matches!(t.link, Link::Trace(n) if members.contains(&n));
+            let into = t.link.target().is_some_and(|n| members.contains(&n));
             if let (true, false, Some((at, k))) = (into, members.contains(&t.number), t.link_jump) {
                 let base = t.code.ptr();
                 let stub = base.wrapping_add(t.exits[k].stub as usize);

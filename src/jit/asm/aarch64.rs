@@ -36,7 +36,7 @@
 )]
 
 use super::moves::{self, Callee, Cold, Src, Step};
-use super::{Alloc, Arch, Assembled, EntryReg, Loc, Unit};
+use super::{Alloc, Arch, Assembled, LinkTarget, Loc, Unit};
 use crate::jit::ctx::{FAILED, MAX_SPILLS, RETURNED, TraceCtx, word};
 use crate::jit::fuel::FUEL_SLOT;
 use crate::jit::helpers::{self, Helper};
@@ -162,7 +162,7 @@ impl Arch for Aarch64 {
             loop_label,
             closing: None,
             out: Assembled::empty(ir.snaps.len()),
-            link_regs: &unit.link_regs,
+            link: &unit.link,
         };
         cg.trace(unit);
         let fills = cg.switch_tables()?;
@@ -258,8 +258,8 @@ struct Cg<'a, 'b> {
     /// The guard that closes the loop by branching back (see `moves::closing_guard`).
     closing: Option<usize>,
     out: Assembled,
-    /// Where the trace it links to wants its slots (see [`Unit::link_regs`]).
-    link_regs: &'a [EntryReg],
+    /// Where the trace it links to wants its values (see [`Unit::link`]).
+    link: &'a LinkTarget,
 }
 
 /// `def` as `index << shift` with a shift of 1 to 3.
@@ -619,6 +619,7 @@ impl Cg<'_, '_> {
             let ins = *self.ir.get(r);
             if ins.op == Op::Loop {
                 dynasm!(self.ops ; .arch aarch64 ; =>loop_label);
+                self.out.body = Some(self.ops.offset().0 as u32);
                 continue;
             }
             if !skip {
@@ -761,7 +762,7 @@ impl Cg<'_, '_> {
         for (slot, v) in entries {
             self.store_slot(v, u64::from(slot));
         }
-        let (moves, loads) = moves::link_moves(self.ir, self.snap_of[r.idx()], self.link_regs);
+        let (moves, loads) = moves::link_moves(self.ir, self.snap_of[r.idx()], self.link);
         self.parallel_move(moves);
         for e in loads {
             self.load_slot(e.loc, e.ty, u64::from(e.slot));
@@ -1122,7 +1123,7 @@ impl Cg<'_, '_> {
     fn emit(&mut self, r: Ref, ins: &Ins) {
         let ty = ins.ty;
         match ins.op {
-            Op::K | Op::Nop | Op::Phi | Op::Loop | Op::Parent => {}
+            Op::K | Op::Nop | Op::Phi | Op::Loop | Op::Parent | Op::LinkArg => {}
             Op::Exit => {
                 let l = self.exits[self.snap_of[r.idx()]];
                 dynasm!(self.ops ; .arch aarch64 ; b =>l);

@@ -144,9 +144,16 @@ pub(crate) struct Unit {
     /// What `Helper::HostCall` calls: the running driver's typed host call (see
     /// `HostTrampoline::trace_call`), or `None` for the untyped helper.
     pub(crate) host_call: Option<HelperFn>,
-    /// The registers the trace this one links to expects its slots in (its
-    /// [`EntryReg`]s); empty when it links nowhere or that trace loads none.
-    pub(crate) link_regs: Vec<EntryReg>,
+    /// Where the trace this one links to expects its values.
+    pub(crate) link: LinkTarget,
+}
+
+/// Where the trace a link enters expects values: at its top, the slots of its
+/// [`EntryReg`]s; at its loop body (see `jit::reentry`), the `LinkArg`s, by index.
+#[derive(Clone, Default, Debug)]
+pub(crate) struct LinkTarget {
+    pub(crate) regs: Vec<EntryReg>,
+    pub(crate) args: Vec<Loc>,
 }
 
 /// A slot that a looping root trace loads into a register at its entry, before its link
@@ -169,6 +176,8 @@ pub(crate) struct Assembled {
     /// Where links from other traces enter: after the entry loads of a looping root
     /// (see [`Alloc::entry_loads`]), which a link does itself; `entry` for other traces.
     pub(crate) link_entry: u32,
+    /// A looping root's loop body label.
+    pub(crate) body: Option<u32>,
     /// For each exit, its conditional branches (patched to jump to a side trace).
     pub(crate) exit_sites: Vec<Sites>,
     /// For each exit reached through a `Switch` table: its entry and the table's start
@@ -190,6 +199,7 @@ impl Assembled {
             text: 0,
             entry: 0,
             link_entry: 0,
+            body: None,
             exit_sites: vec![Sites::new(); exits],
             exit_slots: vec![None; exits],
             stubs: vec![0; exits],
@@ -339,15 +349,18 @@ fn fusions<A: Arch>(ir: &Ir<'_>, loop_at: Option<usize>) -> Vec<bool> {
 }
 
 /// The register each value had best be in for the trace's link: the one the trace it
-/// links to expects the slot in that the value ends in (see [`EntryReg`]). A value
-/// defined there needs no move at the link.
-fn link_hints(ir: &Ir<'_>, link_regs: &[EntryReg]) -> Vec<Option<Loc>> {
+/// links to expects the slot in that the value ends in (see [`EntryReg`]), or the
+/// `LinkArg` it is. A value defined there needs no move at the link.
+fn link_hints(ir: &Ir<'_>, to: &LinkTarget) -> Vec<Option<Loc>> {
     let mut hint = vec![None; ir.len()];
+    for ins in ir.ins.iter().filter(|i| i.op == Op::LinkArg) {
+        if ir.konst(ins.a).is_none() {
+            hint[ins.a.idx()].get_or_insert(to.args[ins.aux as usize]);
+        }
+    }
     let link = ir.snaps.iter().find(|s| ir.get(s.at).op == Op::Link);
     for &(slot, v) in link.map_or(&[][..], |s| &s.entries[..]) {
-        let want = link_regs
-            .iter()
-            .find(|e| e.slot == slot && e.ty == ir.ty(v));
+        let want = to.regs.iter().find(|e| e.slot == slot && e.ty == ir.ty(v));
         if let (Some(e), None) = (want, ir.konst(v)) {
             hint[v.idx()].get_or_insert(e.loc);
         }
@@ -406,7 +419,7 @@ fn coalescing(ir: &Ir<'_>, phis: &[(Ref, Ref)], end: &[u32]) -> Vec<Ref> {
 pub(crate) fn allocate<A: Arch>(
     ir: &Ir<'_>,
     spill_base: u16,
-    link_regs: &[EntryReg],
+    link: &LinkTarget,
 ) -> Result<Alloc, super::record::Abort> {
     let n = ir.len();
     let end_pos = n as u32;
@@ -488,7 +501,7 @@ pub(crate) fn allocate<A: Arch>(
     for &(left, _) in &phis {
         mark(left, end_pos, &mut end);
     }
-    let hint = link_hints(ir, link_regs);
+    let hint = link_hints(ir, link);
     let mut loc = vec![Loc::None; n];
     let mut free_g: Vec<u8> = A::GPRS.iter().rev().copied().collect();
     let mut free_f: Vec<u8> = A::FPRS.iter().rev().copied().collect();
@@ -649,7 +662,7 @@ mod tests {
             .unwrap();
         ir.push(ins(Op::Phi, Ty::I32, acc, next_acc, 0)).unwrap();
         ir.push(ins(Op::Phi, Ty::I32, i, next_i, 0)).unwrap();
-        let alloc = allocate::<Native>(&ir, 0, &[]).unwrap();
+        let alloc = allocate::<Native>(&ir, 0, &LinkTarget::default()).unwrap();
         let kept: Vec<Loc> = alloc.live_at(call.idx(), &ir.snaps[0]).collect();
         assert_eq!(kept, vec![alloc.loc[next_i.idx()]], "{:?}", alloc.loc);
         assert_ne!(alloc.loc[acc.idx()], Loc::None);
@@ -682,7 +695,7 @@ mod tests {
         ir.push(ins(Op::Phi, Ty::I32, u, x, 0)).unwrap();
         ir.push(ins(Op::Phi, Ty::F64, b, y, 0)).unwrap();
         ir.push(ins(Op::Phi, Ty::I64, c, c, 0)).unwrap();
-        let alloc = allocate::<Native>(&ir, 0, &[]).unwrap();
+        let alloc = allocate::<Native>(&ir, 0, &LinkTarget::default()).unwrap();
         assert_eq!(alloc.entry_loads, vec![a, b, c]);
         for v in [t, u] {
             assert_ne!(alloc.loc[v.idx()], alloc.loc[c.idx()], "{:?}", alloc.loc);
@@ -728,7 +741,7 @@ mod tests {
             x = ir.push(ins(Op::Xor, Ty::I64, x, v, 0)).unwrap();
         }
         ir.push(ins(Op::Phi, Ty::I64, i, x, 0)).unwrap();
-        let alloc = allocate::<Native>(&ir, 0, &[]).unwrap();
+        let alloc = allocate::<Native>(&ir, 0, &LinkTarget::default()).unwrap();
         let spilled = |r: Ref| matches!(alloc.loc[r.idx()], Loc::Spill(_));
         assert!(!spilled(hot), "{:?}", alloc.loc);
         assert!(invariants.iter().any(|&v| spilled(v)), "{:?}", alloc.loc);

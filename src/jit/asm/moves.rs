@@ -4,7 +4,7 @@
 //! context's parking area), the guard that can close the loop, and the out-of-line paths
 //! of native calls. Each backend turns these steps into its own instructions.
 
-use super::{Alloc, Assembled, EntryReg, Loc};
+use super::{Alloc, Assembled, EntryReg, LinkTarget, Loc};
 use crate::jit::ctx::word;
 use crate::jit::fuel::FUEL_SLOT;
 use crate::jit::ir::{Ins, Ir, Op, Ref};
@@ -152,19 +152,23 @@ pub(crate) fn link_writes(ir: &Ir<'_>, k: usize) -> (Option<Ref>, Vec<(u32, Ref)
     (fuel, entries)
 }
 
-/// What a link's snapshot `k` hands the trace it enters in registers (`regs`, that
-/// trace's [`EntryReg`]s): the moves of this trace's values for those slots, and the
-/// slots it has no value of that type for, which the link loads from the frame (after
-/// the moves and the slot writes, so from the values just written).
+/// What a link's snapshot `k` hands the trace it enters in registers (`to`: that
+/// trace's [`EntryReg`]s, or its body's arguments): the moves of this trace's values for
+/// those slots and of its `LinkArg`s, and the slots it has no value of that type for,
+/// which the link loads from the frame (after the moves and the slot writes, so from the
+/// values just written).
 pub(crate) fn link_moves(
     ir: &Ir<'_>,
     k: usize,
-    regs: &[EntryReg],
+    to: &LinkTarget,
 ) -> (Vec<(Loc, Src)>, Vec<EntryReg>) {
     let entries = &ir.snaps[k].entries;
-    let mut moves = Vec::new();
+    let mut moves: Vec<(Loc, Src)> = (ir.ins.iter())
+        .filter(|i| i.op == Op::LinkArg)
+        .map(|i| (to.args[i.aux as usize], Src::Val(i.a)))
+        .collect();
     let mut loads = Vec::new();
-    for &e in regs {
+    for &e in &to.regs {
         match entries.iter().find(|x| x.0 == e.slot) {
             Some(&(_, v)) if ir.ty(v) == e.ty => moves.push((e.loc, Src::Val(v))),
             _ => loads.push(e),

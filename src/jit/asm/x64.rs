@@ -30,7 +30,7 @@
 )]
 
 use super::moves::{self, Callee, Cold, Src, Step};
-use super::{Alloc, Arch, Assembled, EntryReg, Loc, Unit};
+use super::{Alloc, Arch, Assembled, LinkTarget, Loc, Unit};
 use crate::jit::ctx::{FAILED, MAX_SPILLS, RETURNED, TraceCtx, word};
 use crate::jit::fuel::FUEL_SLOT;
 use crate::jit::helpers::{self, Helper};
@@ -151,7 +151,7 @@ impl Arch for X64 {
             zero_flag: None,
             spilled: None,
             out: Assembled::empty(ir.snaps.len()),
-            link_regs: &unit.link_regs,
+            link: &unit.link,
         };
         cg.trace(unit);
         let fills = cg.switch_tables()?;
@@ -294,8 +294,8 @@ struct Cg<'a, 'b> {
     spilled: Option<(usize, Ref, u8)>,
     /// What the trace tree needs to know about the code (offsets of entries and branches).
     out: Assembled,
-    /// Where the trace it links to wants its slots (see [`Unit::link_regs`]).
-    link_regs: &'a [EntryReg],
+    /// Where the trace it links to wants its values (see [`Unit::link`]).
+    link: &'a LinkTarget,
 }
 
 /// One-operand `op` (`mul`, `imul`, `div`, `idiv`: on `rdx:rax`) of operand `b`, a
@@ -581,6 +581,7 @@ impl Cg<'_, '_> {
                 // The back edge reaches it with other flags.
                 (self.zero_flag, self.spilled) = (None, None);
                 dynasm!(self.ops ; .arch x64 ; =>loop_label);
+                self.out.body = Some(self.ops.offset().0 as u32);
                 continue;
             }
             if !skip {
@@ -700,7 +701,7 @@ impl Cg<'_, '_> {
         for (slot, v) in entries {
             self.store_slot(v, 8 * slot as i32);
         }
-        let (moves, loads) = moves::link_moves(self.ir, self.snap_of[r.idx()], self.link_regs);
+        let (moves, loads) = moves::link_moves(self.ir, self.snap_of[r.idx()], self.link);
         self.parallel_move(moves);
         for e in loads {
             self.load_slot(e.loc, e.ty, 8 * e.slot as i32);
@@ -1222,7 +1223,7 @@ impl Cg<'_, '_> {
     fn emit(&mut self, r: Ref, ins: &Ins) {
         let ty = ins.ty;
         match ins.op {
-            Op::K | Op::Nop | Op::Phi | Op::Loop | Op::Parent => {}
+            Op::K | Op::Nop | Op::Phi | Op::Loop | Op::Parent | Op::LinkArg => {}
             Op::Exit => {
                 let l = self.exits[self.snap_of[r.idx()]];
                 dynasm!(self.ops ; .arch x64 ; jmp =>l);

@@ -1,0 +1,220 @@
+//! Links into a loop body: what a looping root's body assumes at its label, derived
+//! once the root is compiled (after LOOP, DCE and register allocation), and replayed by
+//! the recorder of a trace that ends at that root's loop header.
+//!
+//! A link normally enters a root at its top, so the pre-roll (the recorded first
+//! iteration) runs again before the loop body. A side trace that leaves the loop
+//! body every other iteration (a branch that alternates) then pays for the pre-roll's
+//! checks and entry loads at every return. The body's label needs less: every value the
+//! body reads from before the loop in its place (a PHI's current value, an invariant),
+//! and the facts the pre-roll's guards established about those values (checks hoisted
+//! out of the loop, guards on invariants that the body does not repeat).
+//!
+//! [`BodyEntry`] is that contract, written over the slots' values at the header: a
+//! pre-roll value is expressible when it is a constant, a slot's value at the header
+//! (a PHI's left side, or a slot the loop does not modify), or a pure operation of
+//! expressible values. The entry replays, in the pre-roll's order, every guard that
+//! is expressible and every value the body needs, then hands the values over where the
+//! root's allocation keeps them (`LinkArg`) and jumps to the label. A replayed guard
+//! that fails exits to the interpreter at the header, which is exact there.
+//!
+//! Invariant: a root has a body entry only when every guard of its pre-roll that the
+//! body may rely on is replayed. The body relies only on facts about values that do not
+//! change per iteration (the LOOP pass's CSE and caps never carry a fact about a
+//! variant value into the body), so a guard may be left out only when it depends on a
+//! slot's value before the first iteration; a guard on a load, a call or a fuel or
+//! epoch check that the body relies on, or a slot whose header value differs from
+//! another slot's that the body takes for the same, leaves the root without one.
+
+use super::asm::{Alloc, Loc};
+use super::fuel::FUEL_SLOT;
+use super::ir::{Cond, Ins, Ir, Op, Ref, Ty, flag};
+use super::opt::fold;
+
+/// How to enter a looping root's body from a link (see the module header).
+#[derive(Clone, Debug)]
+pub(crate) struct BodyEntry {
+    /// The body's label, as an offset in the root's code.
+    pub(crate) at: u32,
+    /// What a link replays, in order: `Sload`s stand for the slots' values at the
+    /// header, and operands index this list (`Ref(k)` is `ins[k]`).
+    pub(crate) ins: Vec<Ins>,
+    /// The values the body expects in place: index in `ins`, and where.
+    pub(crate) args: Vec<(u32, Loc)>,
+}
+
+impl BodyEntry {
+    /// Whether the entry's guards pass (as far as they can be evaluated here: those on
+    /// comparisons) when slot `abs` holds `slot(abs)`: a recording that would enter
+    /// the body only to exit at once links to the root's top instead.
+    pub(crate) fn passes(&self, slot: impl Fn(u64) -> u64) -> bool {
+        let mut vals: Vec<Option<u64>> = Vec::with_capacity(self.ins.len());
+        for ins in &self.ins {
+            let get = |r: Ref| if r.is_none() { Some(0) } else { vals[r.idx()] };
+            let ty = |r: Ref| if r.is_none() { Ty::Void } else { self.ins[r.idx()].ty };
+            let v = match ins.op {
+                Op::K => Some(ins.aux),
+                Op::Sload => Some(ins.ty.canon(slot(ins.aux))),
+                Op::Guard => {
+                    let held = get(ins.a)
+                        .zip(get(ins.b))
+                        .map(|(x, y)| fold::cond(ins.cond(), ty(ins.a), x, y));
+                    if held == Some(false) {
+                        return false;
+                    }
+                    None
+                }
+                op if op.has(flag::GUARD) => None,
+                op => match (get(ins.a), get(ins.b), get(ins.c)) {
+                    (Some(x), Some(y), Some(z)) => {
+                        fold::eval(op, ins.ty, ty(ins.a), ins.aux, [x, y, z])
+                    }
+                    _ => None,
+                },
+            };
+            vals.push(v);
+        }
+        true
+    }
+}
+
+/// Ops a link replays as guards: their operands (if any) are the only inputs.
+fn replayable_guard(op: Op) -> bool {
+    matches!(
+        op,
+        Op::Guard | Op::Bound | Op::TruncOk | Op::CallCheck | Op::Epoch
+    )
+}
+
+/// Ops a link recomputes: pure functions of their operands.
+fn pure(op: Op) -> bool {
+    !op.has(flag::GUARD | flag::LOAD | flag::EFFECT | flag::KEEP | flag::NOFOLD)
+}
+
+/// The body entry of looping root `ir`, allocated as `alloc`, whose loop carries
+/// `carried` (slot, value at the end of the pre-roll) and whose body label is at
+/// code offset `at`; `None` when the body relies on something a link cannot replay.
+pub(crate) fn body_entry(
+    ir: &Ir<'_>,
+    alloc: &Alloc,
+    carried: &[(u32, Ref)],
+    at: u32,
+) -> Option<BodyEntry> {
+    let l = alloc.loop_at?;
+    if carried.iter().any(|&(s, _)| s == FUEL_SLOT) {
+        return None;
+    }
+    // The slot whose header value each PHI's left side is (the first slot that ends
+    // the pre-roll with it). A slot the loop sets to the same value every iteration has
+    // no PHI: the body takes the slot to hold that value, which the link checks.
+    let modified = |slot: u64| carried.iter().find(|&&(s, _)| u64::from(s) == slot);
+    let mut leaf: Vec<Option<u32>> = vec![None; l];
+    for phi in ir.ins.iter().filter(|i| i.op == Op::Phi) {
+        let r = phi.a;
+        let slot = carried.iter().find(|c| c.1 == r).map(|c| c.0);
+        match slot {
+            Some(s) if r.idx() < l => leaf[r.idx()] = Some(s),
+            _ => return None,
+        }
+    }
+    let mut ok = vec![false; l];
+    let mut variant = vec![false; l];
+    for i in 0..l {
+        let ins = &ir.ins[i];
+        let sload_entry = ins.op == Op::Sload
+            && (ins.aux == u64::from(FUEL_SLOT)
+                || modified(ins.aux).is_some_and(|&(_, r)| r.idx() != i));
+        variant[i] = sload_entry
+            || leaf[i].is_some()
+            || ins.operands().any(|r| r.idx() >= l || variant[r.idx()]);
+        let operands_ok = ins.operands().all(|r| r.idx() < l && ok[r.idx()]);
+        ok[i] = match ins.op {
+            _ if leaf[i].is_some() => true,
+            Op::K => true,
+            Op::Sload => !sload_entry,
+            op => pure(op) && operands_ok,
+        };
+    }
+    // What the link replays: the guards, the values the body reads from before the loop,
+    // and a check that slots the body takes for one value (or a constant) hold it.
+    let mut guards = Vec::new();
+    for (i, ins) in ir.ins[..l].iter().enumerate() {
+        if !ins.op.has(flag::GUARD) {
+            continue;
+        }
+        let expressible = ins.operands().all(|r| r.idx() < l && ok[r.idx()]);
+        match (replayable_guard(ins.op) && expressible, variant[i]) {
+            (true, _) => guards.push(i),
+            (false, true) => {}
+            (false, false) => return None,
+        }
+    }
+    let mut args = Vec::new();
+    for i in 0..l {
+        let live = alloc.end[i] as usize > l && ir.konst(Ref(i as u32)).is_none();
+        if live && alloc.loc[i] != Loc::None {
+            if !ok[i] {
+                return None;
+            }
+            args.push(i);
+        }
+    }
+    let mut same = Vec::new();
+    for &(s, r) in carried {
+        if leaf.get(r.idx()).copied().flatten() != Some(s) {
+            if r.idx() >= l || !ok[r.idx()] {
+                return None;
+            }
+            same.push((s, r));
+        }
+    }
+    // Everything those are computed from, down to constants and slots.
+    let mut needed = vec![false; l];
+    for &i in guards.iter().chain(&args) {
+        needed[i] = true;
+    }
+    for &(_, r) in &same {
+        needed[r.idx()] = true;
+    }
+    for i in (0..l).rev() {
+        if needed[i] && leaf[i].is_none() {
+            ir.ins[i].operands().for_each(|r| needed[r.idx()] = true);
+        }
+    }
+    // Copied in the pre-roll's order, so that a guard comes before what it protects (a
+    // division after its divisor's check).
+    let mut map: Vec<Ref> = vec![Ref::NONE; l];
+    let mut out: Vec<Ins> = Vec::new();
+    let push = |out: &mut Vec<Ins>, ins: Ins| {
+        out.push(ins);
+        Ref(out.len() as u32 - 1)
+    };
+    let sload = |ty: Ty, s: u32| Ins::new(Op::Sload, ty, Ref::NONE, Ref::NONE, s.into());
+    for i in 0..l {
+        if !needed[i] {
+            continue;
+        }
+        let ins = ir.ins[i];
+        let sub = |r: Ref| if r.is_none() { r } else { map[r.idx()] };
+        let copy = match leaf[i] {
+            Some(s) => sload(ins.ty, s),
+            None => Ins {
+                a: sub(ins.a),
+                b: sub(ins.b),
+                c: sub(ins.c),
+                ..ins
+            },
+        };
+        map[i] = push(&mut out, copy);
+    }
+    for &(s, r) in &same {
+        let slot = push(&mut out, sload(ir.ty(r), s));
+        let eq = Ins::new(Op::Guard, Ty::Void, slot, map[r.idx()], Cond::Eq as u64);
+        push(&mut out, eq);
+    }
+    Some(BodyEntry {
+        at,
+        args: args.iter().map(|&i| (map[i].0, alloc.loc[i])).collect(),
+        ins: out,
+    })
+}
