@@ -74,7 +74,8 @@
 //!   allocates registers and emits x86-64 or AArch64 code with dynasm into `mcode` (W^X); `trace`
 //!   enters traces, `exit` rebuilds the interpreter's state at exits, and `tree` grows
 //!   hot exits into side traces, links traces into trees (loop nests, `br_table`
-//!   dispatch, polymorphic calls) and evicts whole trees under pressure; recursive
+//!   dispatch, polymorphic calls; `reentry`: links into a loop body, past its first
+//!   iteration) and evicts whole trees under pressure; recursive
 //!   functions, and loop-free functions the host calls often, get function traces
 //!   (recursive ones call each other natively), and megamorphic
 //!   `call_indirect` sites call their targets' function traces through `entries`. Tunables are

@@ -239,6 +239,74 @@ fn an_alternating_branch_grows_a_side_trace_that_links_back() {
     assert!(stats.exits <= 30, "{stats}");
 }
 
+/// An inner loop over a window of memory that the outer loop moves and resizes, with a
+/// branch on `$k`, which the inner loop does not change: its trace checks the window and
+/// `$k` once, before the loop. The outer loop's side trace links into the inner loop's
+/// body and must check both again; at `$o == 5000` the window sits at the end of memory
+/// and a store traps part-way.
+const MOVING_WINDOW: &str = r#"(module
+    (memory (export "mem") 1 1)
+    (func (export "run") (param $n i32) (result i32)
+      (local $o i32) (local $j i32) (local $len i32) (local $base i32) (local $s i32) (local $k i32)
+      (loop $outer
+        (local.set $len (i32.add (i32.const 4) (i32.rem_u (local.get $o) (i32.const 7))))
+        (local.set $base (i32.mul (i32.rem_u (local.get $o) (i32.const 13)) (i32.const 4096)))
+        (if (i32.eq (local.get $o) (i32.const 5000)) (then (local.set $base (i32.const 65528))))
+        (local.set $k (i32.eqz (i32.rem_u (local.get $o) (i32.const 3))))
+        (local.set $j (i32.const 0))
+        (loop $inner
+          (if (local.get $k)
+            (then (i32.store (i32.add (local.get $base) (i32.shl (local.get $j) (i32.const 2)))
+                             (i32.add (local.get $s) (local.get $j))))
+            (else (local.set $s (i32.add (local.get $s)
+                    (i32.load (i32.add (local.get $base) (i32.shl (local.get $j) (i32.const 2))))))))
+          (local.set $s (i32.add (i32.mul (local.get $s) (i32.const 31)) (local.get $j)))
+          (br_if $inner (i32.lt_u (local.tee $j (i32.add (local.get $j) (i32.const 1))) (local.get $len))))
+        (br_if $outer (i32.lt_u (local.tee $o (i32.add (local.get $o) (i32.const 1))) (local.get $n))))
+      (local.get $s)))"#;
+
+/// `run(n)` of [`MOVING_WINDOW`] on `config`: the result or the trap's message, a hash of
+/// memory afterwards, and the JIT's statistics.
+fn moving_window(config: &Config, n: i32) -> (Result<i32, String>, u64, spur::JitStats) {
+    let engine = Engine::new(config);
+    let module = Module::new(&engine, MOVING_WINDOW).unwrap();
+    let mut store = Store::new(&engine, ());
+    let instance = Instance::new(&mut store, &module, &[]).unwrap();
+    let run = instance
+        .get_typed_func::<i32, i32>(&mut store, "run")
+        .unwrap();
+    let result = run.call(&mut store, n).map_err(|e| e.to_string());
+    let mem = instance.get_memory(&mut store, "mem").unwrap();
+    let hash = (mem.data(&store).iter()).fold(0xcbf2_9ce4_8422_2325u64, |h, &b| {
+        (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+    });
+    (result, hash, store.jit_stats())
+}
+
+#[test]
+fn a_link_into_a_loop_body_checks_again_what_the_body_assumes() {
+    let mut off = Config::new();
+    off.jit(false);
+    // Which traces link into a body depends on what `$k` was when they were recorded.
+    let mut body_links = 0;
+    for n in [4000, 6000] {
+        let (want, want_mem, _) = moving_window(&off, n);
+        assert_eq!(want.is_err(), n > 5000, "{want:?}");
+        for hotloop in [1, 2, 7, 56] {
+            for bodylink in [0, 1] {
+                let mut config = config(hotloop);
+                config.jit_param("bodylink", bodylink).unwrap();
+                let (got, mem, stats) = moving_window(&config, n);
+                let what = format!("n {n}, hotloop {hotloop}, bodylink {bodylink}: {stats}");
+                assert_eq!((&got, mem), (&want, want_mem), "{what}");
+                assert!(bodylink == 1 || stats.links_body == 0, "{what}");
+                body_links += stats.links_body;
+            }
+        }
+    }
+    assert!(body_links >= 4, "{body_links} links into loop bodies");
+}
+
 #[test]
 fn with_the_jit_off_nothing_is_compiled() {
     let mut config = Config::new();

@@ -6,7 +6,8 @@
 //! `opt::guards`, `opt::cse`)
 //! → `opt::loop_` (LOOP) → `opt::dce` → `asm` (register allocation, then `asm::x64` or
 //! `asm::aarch64` code) → `mcode` (executable memory) → `trace` (compiled traces, entering them) → `exit` (from
-//! an exit back to the interpreter's state); `tree` joins traces into trees, `helpers`
+//! an exit back to the interpreter's state); `tree` joins traces into trees (`reentry`:
+//! links into a loop body), `helpers`
 //! are what traces call, `ctx` is the native context every trace runs with, below all
 //! of them, and `dump` writes the trace log (text or JSON Lines). This module holds the
 //! per-store state: which loops have traces, penalties, statistics, and the decisions to
@@ -87,7 +88,12 @@
 //! of the outer body and links back), or by returning to the interpreter (at a compiled
 //! header deeper in inlined calls, or when it returns from the root frame). A link writes
 //! the modified slots back, puts the slots a looping root loads at its entry in the
-//! registers that root keeps them in, and jumps past those loads. A `call_indirect` that
+//! registers that root keeps them in, and jumps past those loads. When the root can say
+//! what its loop body assumes at its label (the body's values from before the loop and
+//! the pre-roll's checks on them, over the slots' values at the header: `reentry`), the
+//! link replays those checks, hands the values over where the body keeps them, and
+//! jumps straight into the body, skipping the pre-roll: a branch that leaves the loop
+//! every other iteration costs its side trace and a jump (`bodylink`). A `call_indirect` that
 //! a side trace starts at (its parent's guard on the target failed) dispatches on the
 //! table index through a table of exits, so each target gets one side trace. `tryside`
 //! failed recordings leave an exit to the interpreter; `maxside` bounds a tree, each
@@ -915,9 +921,10 @@ fn link_target(forest: &Forest, link: Link) -> asm::LinkTarget {
         },
         (Link::Body(_), Some(t)) => asm::LinkTarget {
             regs: Vec::new(),
-            args: t.body_entry.as_ref().map_or(Vec::new(), |e| {
-                e.args.iter().map(|a| a.1).collect()
-            }),
+            args: t
+                .body_entry
+                .as_ref()
+                .map_or(Vec::new(), |e| e.args.iter().map(|a| a.1).collect()),
         },
         _ => asm::LinkTarget::default(),
     }
@@ -950,7 +957,10 @@ fn close_recording(s: &mut StoreInner) {
     };
     // Trees this trace must not lose: its own, and the one it links to.
     let target_root = match rec.link {
-        link => link.target().and_then(|n| jit.forest.get(n)).map(|t| t.root),
+        link => link
+            .target()
+            .and_then(|n| jit.forest.get(n))
+            .map(|t| t.root),
     };
     // And the trees of the function traces it calls.
     let called = rec.call_targets();
@@ -1048,9 +1058,10 @@ fn close_recording(s: &mut StoreInner) {
             if key.1 == ENTRY {
                 // Megamorphic call sites call this store function natively from now on.
                 let f = s.instances[instance as usize].funcs[func_index(key.0) as usize];
-                if let (Some(code), crate::runtime::store::FuncEntity::Wasm { ty, .. }) =
-                    (jit.forest.entry(number, tree::Enter::Call), &s.funcs[f as usize])
-                {
+                if let (Some(code), crate::runtime::store::FuncEntity::Wasm { ty, .. }) = (
+                    jit.forest.entry(number, tree::Enter::Call),
+                    &s.funcs[f as usize],
+                ) {
                     jit.entries.set(f, code, entries::key(ty.0, instance));
                     s.layout += 1;
                 }

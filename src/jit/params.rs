@@ -229,7 +229,12 @@ impl JitParams {
                 "JIT parameter `penaltymin` exceeds `penaltymax`",
             ));
         }
-        if self.penaltyrnd > 16 || self.budget > 100 || self.blind > 1 || self.cpuext > 1 || self.bodylink > 1 {
+        if self.penaltyrnd > 16
+            || self.budget > 100
+            || self.blind > 1
+            || self.cpuext > 1
+            || self.bodylink > 1
+        {
             return Err(Error::usage("JIT parameter out of range"));
         }
         Ok(())

@@ -14,17 +14,20 @@
 //! pre-roll value is expressible when it is a constant, a slot's value at the header
 //! (a PHI's left side, or a slot the loop does not modify), or a pure operation of
 //! expressible values. The entry replays, in the pre-roll's order, every guard that
-//! is expressible and every value the body needs, then hands the values over where the
-//! root's allocation keeps them (`LinkArg`) and jumps to the label. A replayed guard
-//! that fails exits to the interpreter at the header, which is exact there.
+//! is expressible and every value the body needs, checks that each slot the body takes
+//! to hold a value holds it (a slot the loop sets to the same value every iteration, or
+//! two slots that share a PHI), then hands the values over where the root's allocation
+//! keeps them (`LinkArg`) and jumps to the label. A replayed guard that fails exits to
+//! the interpreter at the header, which is exact there. The recorder replays the entry
+//! only when its checks pass on the slots' values as it records (`BodyEntry::passes`).
 //!
 //! Invariant: a root has a body entry only when every guard of its pre-roll that the
 //! body may rely on is replayed. The body relies only on facts about values that do not
 //! change per iteration (the LOOP pass's CSE and caps never carry a fact about a
 //! variant value into the body), so a guard may be left out only when it depends on a
-//! slot's value before the first iteration; a guard on a load, a call or a fuel or
-//! epoch check that the body relies on, or a slot whose header value differs from
-//! another slot's that the body takes for the same, leaves the root without one.
+//! slot's value before the first iteration. A guard on a load or a call that the body
+//! relies on, a value the body reads that is not expressible, or fuel metering (which
+//! the trace's run charges) leaves the root without one.
 
 use super::asm::{Alloc, Loc};
 use super::fuel::FUEL_SLOT;
@@ -51,7 +54,13 @@ impl BodyEntry {
         let mut vals: Vec<Option<u64>> = Vec::with_capacity(self.ins.len());
         for ins in &self.ins {
             let get = |r: Ref| if r.is_none() { Some(0) } else { vals[r.idx()] };
-            let ty = |r: Ref| if r.is_none() { Ty::Void } else { self.ins[r.idx()].ty };
+            let ty = |r: Ref| {
+                if r.is_none() {
+                    Ty::Void
+                } else {
+                    self.ins[r.idx()].ty
+                }
+            };
             let v = match ins.op {
                 Op::K => Some(ins.aux),
                 Op::Sload => Some(ins.ty.canon(slot(ins.aux))),
@@ -101,7 +110,12 @@ pub(crate) fn body_entry(
     at: u32,
 ) -> Option<BodyEntry> {
     let l = alloc.loop_at?;
-    if carried.iter().any(|&(s, _)| s == FUEL_SLOT) {
+    // Fuel is charged by the trace's own run (see `fuel`), which a link cannot replay.
+    let fuel = |i: &Ins| {
+        matches!(i.op, Op::FuelSub | Op::FuelLoad | Op::FuelStore)
+            || (i.op == Op::Sload && i.aux == u64::from(FUEL_SLOT))
+    };
+    if carried.iter().any(|&(s, _)| s == FUEL_SLOT) || ir.ins[..l].iter().any(fuel) {
         return None;
     }
     // The slot whose header value each PHI's left side is (the first slot that ends
