@@ -1213,6 +1213,7 @@ impl Tally {
                 sum.exits += one.exits;
                 sum.links_loop += one.links_loop;
                 sum.links_trace += one.links_trace;
+                sum.links_body += one.links_body;
                 sum.links_interp += one.links_interp;
                 sum.blacklisted += one.blacklisted;
                 sum.flushes += one.flushes;
@@ -1238,7 +1239,8 @@ impl std::fmt::Display for Tally {
         write!(
             f,
             "differential ({}): {} modules, {} calls, {} traces ({} side traces), {} entries, \
-             {} exits, links: {} loop, {} trace, {} interp; {} aborted recordings; \
+             {} exits, links: {} loop, {} trace ({} into loop bodies), {} interp; \
+             {} aborted recordings; \
              {} disagreements",
             config_names().join(", "),
             self.modules,
@@ -1249,6 +1251,7 @@ impl std::fmt::Display for Tally {
             j.exits,
             j.links_loop,
             j.links_trace,
+            j.links_body,
             j.links_interp,
             j.total_aborts(),
             self.failures.len()
