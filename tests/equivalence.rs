@@ -8,8 +8,9 @@
 //! own) that link back to their root, to inner loops' traces, or to the interpreter; and
 //! a third of the runs allow only 3 live traces (`maxtrace`), so trees are evicted and
 //! recorded again all the time; a quarter compile with the architecture's baseline
-//! instructions only (`cpuext=0`), and half with constants as raw immediates
-//! (`blind=0`) instead of blinded ones. Each run calls the
+//! instructions only (`cpuext=0`), half with constants as raw immediates
+//! (`blind=0`) instead of blinded ones, and half with links into loop bodies
+//! (`bodylink=1`). Each run calls the
 //! exported `run` twice in its store, so the second call enters the traces the first one
 //! left, from another state (after a trap, too). After every call, everything the two runs
 //! can observe must be identical: the results (floats by bits, any NaN equal to any NaN),
@@ -459,7 +460,8 @@ struct Case {
 /// side traces (`hotexit`), how many traces live at once (`maxtrace`), and how many
 /// targets a `call_indirect` site inlines before traces call through it natively
 /// (`maxpoly`), whether code may use the CPU's instruction-set extensions (`cpuext`),
-/// and whether it blinds its constants (`blind`).
+/// whether it blinds its constants (`blind`), and whether links enter loop bodies
+/// (`bodylink`).
 #[derive(Clone, Copy, Debug)]
 struct Jit {
     hotloop: u32,
@@ -468,14 +470,21 @@ struct Jit {
     maxpoly: u32,
     cpuext: u32,
     blind: u32,
+    bodylink: u32,
 }
 
 impl std::fmt::Display for Jit {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "hotloop={} hotexit={} maxtrace={} maxpoly={} cpuext={} blind={}",
-            self.hotloop, self.hotexit, self.maxtrace, self.maxpoly, self.cpuext, self.blind
+            "hotloop={} hotexit={} maxtrace={} maxpoly={} cpuext={} blind={} bodylink={}",
+            self.hotloop,
+            self.hotexit,
+            self.maxtrace,
+            self.maxpoly,
+            self.cpuext,
+            self.blind,
+            self.bodylink
         )
     }
 }
@@ -1938,9 +1947,10 @@ fn case() -> BoxedStrategy<Case> {
         select(MAXPOLYS.to_vec()),
         select(CPUEXTS.to_vec()),
         select(BLINDS.to_vec()),
+        select(BODYLINKS.to_vec()),
     )
         .prop_map(
-            |(program, hotloop, hotexit, maxtrace, maxpoly, cpuext, blind)| Case {
+            |(program, hotloop, hotexit, maxtrace, maxpoly, cpuext, blind, bodylink)| Case {
                 program,
                 jit: Jit {
                     hotloop,
@@ -1949,6 +1959,7 @@ fn case() -> BoxedStrategy<Case> {
                     maxpoly,
                     cpuext,
                     blind,
+                    bodylink,
                 },
             },
         )
@@ -2931,6 +2942,10 @@ const CPUEXTS: [u32; 4] = [1, 1, 1, 0];
 /// whose wider displacements and compare forms would otherwise go untested here.
 const BLINDS: [u32; 2] = [1, 0];
 
+/// Every `bodylink` the suite uses: links always at a loop trace's top (the default), and
+/// into its loop body where the trace allows it.
+const BODYLINKS: [u32; 2] = [0, 1];
+
 thread_local! {
     /// The JIT statistics of the last JIT run on this thread (for the tally).
     static LAST_STATS: RefCell<spur::JitStats> = RefCell::default();
@@ -2972,6 +2987,8 @@ fn observe(wasm: &[u8], mode: Mode, args: &[i32]) -> Vec<Observation> {
                 .jit_param("cpuext", jit.cpuext)
                 .unwrap()
                 .jit_param("blind", jit.blind)
+                .unwrap()
+                .jit_param("bodylink", jit.bodylink)
                 .unwrap();
         }
     }
@@ -3460,7 +3477,8 @@ fn print_generated_programs() {
 fn equivalent_at_every_hotloop(wat: &str, args: &[i32]) -> Vec<Observation> {
     let wasm = assemble(wat);
     for hotloop in HOTLOOPS {
-        for (hotexit, blind) in HOTEXITS.into_iter().flat_map(|e| BLINDS.map(|b| (e, b))) {
+        let variants = HOTEXITS.into_iter().flat_map(|e| BLINDS.map(|b| (e, b)));
+        for (hotexit, blind) in variants {
             let jit = Jit {
                 hotloop,
                 hotexit,
@@ -3468,6 +3486,8 @@ fn equivalent_at_every_hotloop(wat: &str, args: &[i32]) -> Vec<Observation> {
                 maxpoly: 1,
                 cpuext: 1,
                 blind,
+                // Half the runs link into loop bodies.
+                bodylink: blind,
             };
             if let Err(e) = compare(&wasm, jit, args) {
                 panic!("{e}\n{wat}");

@@ -88,12 +88,15 @@
 //! of the outer body and links back), or by returning to the interpreter (at a compiled
 //! header deeper in inlined calls, or when it returns from the root frame). A link writes
 //! the modified slots back, puts the slots a looping root loads at its entry in the
-//! registers that root keeps them in, and jumps past those loads. When the root can say
-//! what its loop body assumes at its label (the body's values from before the loop and
-//! the pre-roll's checks on them, over the slots' values at the header: `reentry`), the
-//! link replays those checks, hands the values over where the body keeps them, and
-//! jumps straight into the body, skipping the pre-roll: a branch that leaves the loop
-//! every other iteration costs its side trace and a jump (`bodylink`). A `call_indirect` that
+//! registers that root keeps them in, and jumps past those loads. With `bodylink` set,
+//! when the root can say what its loop body assumes at its label (the body's values
+//! from before the loop and the pre-roll's checks on them, over the slots' values at
+//! the header: `reentry`), the link replays those checks, hands the values over where
+//! the body keeps them, and jumps straight into the body, skipping the pre-roll. It is
+//! off by default: entering at the top runs the pre-roll as a peeled first iteration,
+//! whose exits keep the paths that come back to the loop apart from the loop's own, and
+//! the side traces grown from them specialize on that (quicksort, fannkuch and
+//! icall_poly ran 8% slower with body links, nbody and phases 1 to 3% faster). A `call_indirect` that
 //! a side trace starts at (its parent's guard on the target failed) dispatches on the
 //! table index through a table of exits, so each target gets one side trace. `tryside`
 //! failed recordings leave an exit to the interpreter; `maxside` bounds a tree, each
