@@ -959,12 +959,9 @@ fn close_recording(s: &mut StoreInner) {
         None => None,
     };
     // Trees this trace must not lose: its own, and the one it links to.
-    let target_root = match rec.link {
-        link => link
-            .target()
-            .and_then(|n| jit.forest.get(n))
-            .map(|t| t.root),
-    };
+    let target_root = (rec.link.target())
+        .and_then(|n| jit.forest.get(n))
+        .map(|t| t.root);
     // And the trees of the function traces it calls.
     let called = rec.call_targets();
     let called_roots = called

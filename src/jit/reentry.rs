@@ -163,15 +163,12 @@ pub(crate) fn body_entry(
             (false, false) => return None,
         }
     }
-    let mut args = Vec::new();
-    for i in 0..l {
-        let live = alloc.end[i] as usize > l && ir.konst(Ref(i as u32)).is_none();
-        if live && alloc.loc[i] != Loc::None {
-            if !ok[i] {
-                return None;
-            }
-            args.push(i);
-        }
+    let live = |i: usize| {
+        alloc.end[i] as usize > l && alloc.loc[i] != Loc::None && ir.konst(Ref(i as u32)).is_none()
+    };
+    let args: Vec<usize> = (0..l).filter(|&i| live(i)).collect();
+    if args.iter().any(|&i| !ok[i]) {
+        return None;
     }
     let mut same = Vec::new();
     for &(s, r) in carried {
