@@ -308,6 +308,50 @@ fn a_link_into_a_loop_body_checks_again_what_the_body_assumes() {
 }
 
 #[test]
+fn a_link_into_a_loop_body_checks_how_the_loop_values_relate() {
+    // In the inner loop `$y` ends each iteration with `$j`, and `$j` with `$j + 1`: the
+    // body takes `$y + 1` to be `$j` (CSE of the first iteration's `$j + 1`). The outer
+    // loop restarts `$j` at 0 with `$y` at 26, where that does not hold, so a link into
+    // the inner loop's body must check it and go to the top instead.
+    let wat = r#"(module
+        (func (export "run") (param $n i32) (result i32)
+          (local $i i32) (local $j i32) (local $x i32) (local $y i32)
+          (loop $outer
+            (local.set $j (i32.const 0))
+            (loop $inner
+              (local.set $x (i32.xor (i32.rotl (local.get $x) (i32.const 5))
+                                     (i32.add (local.get $y) (i32.const 1))))
+              (local.set $y (i32.wrap_i64 (i64.extend_i32_s (local.get $j))))
+              (local.set $x (i32.xor (i32.rotl (local.get $x) (i32.const 5))
+                                     (i32.add (local.get $y) (i32.const 1))))
+              (br_if $inner (i32.lt_u (local.tee $j (i32.add (local.get $j) (i32.const 1)))
+                                      (i32.const 27))))
+            (br_if $outer (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 1)))
+                                    (local.get $n))))
+          (i32.add (local.get $x) (local.get $y))))"#;
+    // (The result repeats with a short period in `$n`: 50 gives what 2 does.)
+    let n = 10;
+    let (mut x, mut y) = (0u32, 0u32);
+    for _ in 0..n {
+        for j in 0..27u32 {
+            x = x.rotate_left(5) ^ y.wrapping_add(1);
+            y = j;
+            x = x.rotate_left(5) ^ y.wrapping_add(1);
+        }
+    }
+    let want = x.wrapping_add(y) as i32;
+    for hotloop in [1, 2, 7] {
+        for bodylink in [0, 1] {
+            let mut config = config(hotloop);
+            config.jit_param("hotexit", 1).unwrap();
+            config.jit_param("bodylink", bodylink).unwrap();
+            let (got, stats) = run_once(&Engine::new(&config), wat, n);
+            assert_eq!(got, want, "hotloop {hotloop}, bodylink {bodylink}: {stats}");
+        }
+    }
+}
+
+#[test]
 fn with_the_jit_off_nothing_is_compiled() {
     let mut config = Config::new();
     config.jit(false);

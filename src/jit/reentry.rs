@@ -16,7 +16,9 @@
 //! expressible values. The entry replays, in the pre-roll's order, every guard that
 //! is expressible and every value the body needs, checks that each slot the body takes
 //! to hold a value holds it (a slot the loop sets to the same value every iteration, or
-//! two slots that share a PHI), then hands the values over where the root's allocation
+//! two slots that share a PHI) and that PHI values the pre-roll computed from one
+//! another still relate that way (CSE lets the body use one for the other's formula),
+//! then hands the values over where the root's allocation
 //! keeps them (`LinkArg`) and jumps to the label. A replayed guard that fails exits to
 //! the interpreter at the header, which is exact there. The recorder replays the entry
 //! only when its checks pass on the slots' values as it records (`BodyEntry::passes`).
@@ -179,6 +181,23 @@ pub(crate) fn body_entry(
             same.push((s, r));
         }
     }
+    // A PHI's left side computed from others' (`j + 1` when `y` ends an iteration with
+    // `j`): CSE gives the body that value wherever it computes the same from their
+    // current values (`y + 1` is `j` there), so the link checks that the relation holds.
+    // It cannot when an operand is one the body never sees (a slot's value before the
+    // first iteration); an operand the body may see but the link cannot compute (a load
+    // the loop does not change) leaves the root without a body entry.
+    let mut related: Vec<usize> = Vec::new();
+    for (i, ins) in ir.ins[..l].iter().enumerate() {
+        if leaf[i].is_none() || matches!(ins.op, Op::Sload | Op::K) {
+            continue;
+        }
+        if ins.operands().all(|r| ok[r.idx()]) {
+            related.push(i);
+        } else if ins.operands().any(|r| !ok[r.idx()] && !variant[r.idx()]) {
+            return None;
+        }
+    }
     // Everything those are computed from, down to constants and slots.
     let mut needed = vec![false; l];
     for &i in guards.iter().chain(&args) {
@@ -186,6 +205,10 @@ pub(crate) fn body_entry(
     }
     for &(_, r) in &same {
         needed[r.idx()] = true;
+    }
+    for &i in &related {
+        needed[i] = true;
+        ir.ins[i].operands().for_each(|r| needed[r.idx()] = true);
     }
     for i in (0..l).rev() {
         if needed[i] && leaf[i].is_none() {
@@ -218,10 +241,24 @@ pub(crate) fn body_entry(
         };
         map[i] = push(&mut out, copy);
     }
+    let check = |out: &mut Vec<Ins>, a: Ref, b: Ref| {
+        push(out, Ins::new(Op::Guard, Ty::Void, a, b, Cond::Eq as u64));
+    };
     for &(s, r) in &same {
         let slot = push(&mut out, sload(ir.ty(r), s));
-        let eq = Ins::new(Op::Guard, Ty::Void, slot, map[r.idx()], Cond::Eq as u64);
-        push(&mut out, eq);
+        check(&mut out, slot, map[r.idx()]);
+    }
+    for &i in &related {
+        let ins = ir.ins[i];
+        let sub = |r: Ref| if r.is_none() { r } else { map[r.idx()] };
+        let formula = Ins {
+            a: sub(ins.a),
+            b: sub(ins.b),
+            c: sub(ins.c),
+            ..ins
+        };
+        let v = push(&mut out, formula);
+        check(&mut out, map[i], v);
     }
     Some(BodyEntry {
         at,
