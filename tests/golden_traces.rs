@@ -27,6 +27,8 @@ struct Program {
     args: &'static [Val],
     /// `None`: it returns normally; `Some(code)`: it traps with `code` (in both tiers).
     trap: Option<TrapCode>,
+    /// JIT tunables it runs with besides [`HOTLOOP`] (name, value).
+    params: &'static [(&'static str, u32)],
 }
 
 /// Every program in `traces/` (`every_program_in_traces_is_checked` keeps this complete).
@@ -35,56 +37,73 @@ const PROGRAMS: &[Program] = &[
         name: "side_trace",
         args: &[Val::I32(1000)],
         trap: None,
+        params: &[],
     },
     Program {
         name: "loop_nest",
         args: &[Val::I32(300)],
         trap: None,
+        params: &[],
     },
     Program {
         name: "switch",
         args: &[Val::I32(1000)],
         trap: None,
+        params: &[],
     },
     Program {
         name: "counted_loop",
         args: &[Val::I32(1000)],
         trap: None,
+        params: &[],
     },
     Program {
         name: "loop_call",
         args: &[Val::I32(1000)],
         trap: None,
+        params: &[],
     },
     Program {
         name: "indirect_call",
         args: &[Val::I32(1000), Val::I32(1)],
         trap: None,
+        params: &[],
     },
     Program {
         name: "br_table",
         args: &[Val::I32(1000), Val::I32(1)],
         trap: None,
+        params: &[],
     },
     Program {
         name: "trapping_div",
         args: &[Val::I32(1000)],
         trap: Some(TrapCode::IntegerDivideByZero),
+        params: &[],
     },
     Program {
         name: "float_loop",
         args: &[Val::I32(1000)],
         trap: None,
+        params: &[],
     },
     Program {
         name: "host_call",
         args: &[Val::I32(1000)],
         trap: None,
+        params: &[],
+    },
+    Program {
+        name: "body_link",
+        args: &[Val::I32(1000)],
+        trap: None,
+        params: &[("bodylink", 1)],
     },
     Program {
         name: "recursion",
         args: &[Val::I32(18)],
         trap: None,
+        params: &[],
     },
 ];
 
@@ -124,6 +143,9 @@ fn run(p: &Program, jit: bool, fail_at: Option<i32>) -> Run {
     config.jit_param("hotloop", HOTLOOP).expect("hotloop");
     // No time budget: which traces are compiled must not depend on how fast this machine is.
     config.jit_param("budget", 100).expect("budget");
+    for &(name, value) in p.params {
+        config.jit_param(name, value).expect(name);
+    }
     let engine = Engine::new(&config);
     let module = Module::new(&engine, &source).unwrap_or_else(|e| panic!("{}: {e}", p.name));
     let mut store = Store::new(&engine, Host { calls: 0, fail_at });
@@ -331,6 +353,11 @@ fn counted_loop() {
 #[test]
 fn side_trace() {
     check("side_trace");
+}
+
+#[test]
+fn body_link() {
+    check("body_link");
 }
 
 #[test]

@@ -1001,6 +1001,7 @@ fn close_recording(s: &mut StoreInner) {
         budget: budget.unwrap_or(number),
         blind: (jit.params.blind != 0).then(|| blinding_key(number)),
         baseline: jit.params.cpuext == 0,
+        body_entry: jit.params.bodylink != 0,
         host_call,
         link: link_target(&jit.forest, rec.link),
     };

@@ -130,6 +130,8 @@ pub(crate) struct Placement {
     pub(crate) blind: Option<u64>,
     /// Only the architecture's baseline instructions (the `cpuext` tunable at 0).
     pub(crate) baseline: bool,
+    /// Whether links may enter its loop body (`bodylink`): if so, it gets a body entry.
+    pub(crate) body_entry: bool,
     /// The running driver's typed host call (see [`Unit::host_call`]).
     pub(crate) host_call: Option<HelperFn>,
     /// Where the trace it links to expects values (see [`Unit::link`]).
@@ -219,8 +221,8 @@ pub(crate) fn compile(
         })
         .collect();
     let entry_regs = alloc.entry_regs(ir);
-    let body_entry = out
-        .body
+    let body_entry = (out.body)
+        .filter(|_| place.body_entry)
         .and_then(|at| super::reentry::body_entry(ir, &alloc, &carried, at));
     // A link's snapshot is the last one: its exit is where the link falls back to.
     let link_jump = out.links.first().map(|&(at, _)| (at, exits.len() - 1));
