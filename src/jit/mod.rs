@@ -972,7 +972,12 @@ fn close_recording(s: &mut StoreInner) {
         .chain(target_root)
         .chain(called_roots)
         .collect();
-    if called.iter().any(|&n| jit.forest.get(n).is_none()) {
+    // A link into a loop body needs that loop's trace, whose body it was recorded for.
+    let body_gone = match rec.link {
+        Link::Body(n) => (jit.forest.get(n)).is_none_or(|t| t.body_entry.is_none()),
+        _ => false,
+    };
+    if body_gone || called.iter().any(|&n| jit.forest.get(n).is_none()) {
         return fail(jit, &origin, Abort::LinkGone);
     }
     while jit.forest.len() >= jit.params.maxtrace as usize {

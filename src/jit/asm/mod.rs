@@ -354,8 +354,8 @@ fn fusions<A: Arch>(ir: &Ir<'_>, loop_at: Option<usize>) -> Vec<bool> {
 fn link_hints(ir: &Ir<'_>, to: &LinkTarget) -> Vec<Option<Loc>> {
     let mut hint = vec![None; ir.len()];
     for ins in ir.ins.iter().filter(|i| i.op == Op::LinkArg) {
-        if ir.konst(ins.a).is_none() {
-            hint[ins.a.idx()].get_or_insert(to.args[ins.aux as usize]);
+        if let (None, Some(&loc)) = (ir.konst(ins.a), to.args.get(ins.aux as usize)) {
+            hint[ins.a.idx()].get_or_insert(loc);
         }
     }
     let link = ir.snaps.iter().find(|s| ir.get(s.at).op == Op::Link);

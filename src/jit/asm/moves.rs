@@ -163,6 +163,8 @@ pub(crate) fn link_moves(
     to: &LinkTarget,
 ) -> (Vec<(Loc, Src)>, Vec<EntryReg>) {
     let entries = &ir.snaps[k].entries;
+    // (A link into a body is compiled only while that body's trace, and so its entry,
+    // exists: every `LinkArg` has its place.)
     let mut moves: Vec<(Loc, Src)> = (ir.ins.iter())
         .filter(|i| i.op == Op::LinkArg)
         .map(|i| (to.args[i.aux as usize], Src::Val(i.a)))
