@@ -535,6 +535,18 @@ impl Ins {
             .filter(|r| !r.is_none())
     }
 
+    /// The instruction with each set operand `r` replaced by `map[r]` (a copy of it
+    /// elsewhere: LOOP's body, a link's replay of a body entry).
+    pub(crate) fn remapped(self, map: &[Ref]) -> Ins {
+        let sub = |r: Ref| if r.is_none() { r } else { map[r.idx()] };
+        Ins {
+            a: sub(self.a),
+            b: sub(self.b),
+            c: sub(self.c),
+            ..self
+        }
+    }
+
     /// The first slot of the callee's frame, for a native call (`CallTrace`, `CallAny`).
     pub(crate) fn callee_frame(&self) -> Option<u32> {
         matches!(self.op, Op::CallTrace | Op::CallAny).then_some((self.aux >> 32) as u32)

@@ -618,13 +618,7 @@ impl Recorder {
     fn replay(&mut self, entry: &super::reentry::BodyEntry, pc: *const Instr) -> Result<(), Abort> {
         let mut map: Vec<Ref> = Vec::with_capacity(entry.ins.len());
         for ins in &entry.ins {
-            let sub = |r: Ref| if r.is_none() { r } else { map[r.idx()] };
-            let copy = Ins {
-                a: sub(ins.a),
-                b: sub(ins.b),
-                c: sub(ins.c),
-                ..*ins
-            };
+            let copy = ins.remapped(&map);
             let r = match ins.op {
                 Op::K => self.ir.k(ins.ty, ins.aux)?,
                 Op::Sload => {

@@ -229,15 +229,9 @@ pub(crate) fn body_entry(
             continue;
         }
         let ins = ir.ins[i];
-        let sub = |r: Ref| if r.is_none() { r } else { map[r.idx()] };
         let copy = match leaf[i] {
             Some(s) => sload(ins.ty, s),
-            None => Ins {
-                a: sub(ins.a),
-                b: sub(ins.b),
-                c: sub(ins.c),
-                ..ins
-            },
+            None => ins.remapped(&map),
         };
         map[i] = push(&mut out, copy);
     }
@@ -249,15 +243,7 @@ pub(crate) fn body_entry(
         check(&mut out, slot, map[r.idx()]);
     }
     for &i in &related {
-        let ins = ir.ins[i];
-        let sub = |r: Ref| if r.is_none() { r } else { map[r.idx()] };
-        let formula = Ins {
-            a: sub(ins.a),
-            b: sub(ins.b),
-            c: sub(ins.c),
-            ..ins
-        };
-        let v = push(&mut out, formula);
+        let v = push(&mut out, ir.ins[i].remapped(&map));
         check(&mut out, map[i], v);
     }
     Some(BodyEntry {

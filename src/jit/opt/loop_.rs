@@ -102,12 +102,7 @@ pub(crate) fn unroll(ir: &mut Ir<'_>, modified: &[(u32, Ref)]) -> Result<(), IrF
         if hoisted || matches!(ins.op, Op::K | Op::Sload | Op::Nop | Op::Loop) {
             continue;
         }
-        let copy = Ins {
-            a: sub(&subst, ins.a),
-            b: sub(&subst, ins.b),
-            c: sub(&subst, ins.c),
-            ..ins
-        };
+        let copy = ins.remapped(&subst);
         let before = ir.len();
         let r = ir.emit(copy)?;
         subst[i] = r;
