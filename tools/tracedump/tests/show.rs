@@ -10,24 +10,28 @@
 mod common;
 
 use common::support::without_mcode;
-use common::{log_of, spur_dir, tracedump};
+use common::{log_of, log_with, spur_dir, tracedump};
 use spur::{Config, Engine, Linker, Module, Store, Val};
 use std::path::Path;
 
-/// Every program of `traces/` and its arguments (as in spur's golden-trace test; a new
-/// program there fails `every_program_in_traces_is_reported` until it is added here).
-const PROGRAMS: &[(&str, &[Val])] = &[
-    ("side_trace", &[Val::I32(1000)]),
-    ("loop_nest", &[Val::I32(300)]),
-    ("switch", &[Val::I32(1000)]),
-    ("counted_loop", &[Val::I32(1000)]),
-    ("loop_call", &[Val::I32(1000)]),
-    ("indirect_call", &[Val::I32(1000), Val::I32(1)]),
-    ("br_table", &[Val::I32(1000), Val::I32(1)]),
-    ("trapping_div", &[Val::I32(1000)]),
-    ("float_loop", &[Val::I32(1000)]),
-    ("host_call", &[Val::I32(1000)]),
-    ("recursion", &[Val::I32(18)]),
+/// A program of `traces/`: its name, arguments and the JIT tunables it runs with.
+type Program = (&'static str, &'static [Val], &'static [(&'static str, u32)]);
+
+/// Every program of `traces/` (as in spur's golden-trace test; a new program there fails
+/// `every_program_in_traces_is_reported` until it is added here).
+const PROGRAMS: &[Program] = &[
+    ("side_trace", &[Val::I32(1000)], &[]),
+    ("loop_nest", &[Val::I32(300)], &[]),
+    ("switch", &[Val::I32(1000)], &[]),
+    ("counted_loop", &[Val::I32(1000)], &[]),
+    ("loop_call", &[Val::I32(1000)], &[]),
+    ("indirect_call", &[Val::I32(1000), Val::I32(1)], &[]),
+    ("br_table", &[Val::I32(1000), Val::I32(1)], &[]),
+    ("trapping_div", &[Val::I32(1000)], &[]),
+    ("float_loop", &[Val::I32(1000)], &[]),
+    ("host_call", &[Val::I32(1000)], &[]),
+    ("body_link", &[Val::I32(1000)], &[("bodylink", 1)]),
+    ("recursion", &[Val::I32(18)], &[]),
 ];
 
 /// The report without machine code: each listing reduced to its header without the byte
@@ -58,9 +62,9 @@ fn reports_match_spurs_dumps_and_the_golden_files() {
     let tmp = std::env::temp_dir().join(format!("tracedump-{}", std::process::id()));
     std::fs::create_dir_all(&tmp).unwrap();
     let mut failed = Vec::new();
-    for &(name, args) in PROGRAMS {
+    for &(name, args, params) in PROGRAMS {
         let path = tmp.join(format!("{name}.jsonl"));
-        std::fs::write(&path, log_of(name, args)).unwrap();
+        std::fs::write(&path, log_with(name, args, params)).unwrap();
         let (out, err, code) = tracedump(&["show", path.to_str().unwrap()]);
         assert_eq!((err.as_str(), code), ("", 0), "{name}");
         let report = normalize(&out);

@@ -15,10 +15,19 @@ pub fn spur_dir() -> PathBuf {
 
 /// The trace log of one run of program `name`.
 pub fn log_of(name: &str, args: &[Val]) -> String {
+    log_with(name, args, &[])
+}
+
+/// [`log_of`] with JIT tunables set besides those (name, value), as spur's golden-trace
+/// test sets them for some programs.
+pub fn log_with(name: &str, args: &[Val], params: &[(&str, u32)]) -> String {
     let mut config = Config::new();
     config.jit(true);
     config.jit_param("hotloop", 2).unwrap();
     config.jit_param("budget", 100).unwrap();
+    for &(param, value) in params {
+        config.jit_param(param, value).unwrap();
+    }
     let engine = Engine::new(&config);
     let path = spur_dir().join(format!("traces/{name}.wat"));
     let module = Module::from_file(&engine, path).unwrap();
