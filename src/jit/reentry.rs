@@ -112,143 +112,189 @@ pub(crate) fn body_entry(
     at: u32,
 ) -> Option<BodyEntry> {
     let l = alloc.loop_at?;
-    // Fuel is charged by the trace's own run (see `fuel`), which a link cannot replay.
-    let fuel = |i: &Ins| {
-        matches!(i.op, Op::FuelSub | Op::FuelLoad | Op::FuelStore)
-            || (i.op == Op::Sload && i.aux == u64::from(FUEL_SLOT))
-    };
-    if carried.iter().any(|&(s, _)| s == FUEL_SLOT) || ir.ins[..l].iter().any(fuel) {
+    let pre = PreRoll::new(ir, carried, l)?;
+    let guards = pre.guards()?;
+    // The values the body reads from before the loop, where the allocation keeps them.
+    let args: Vec<usize> = (0..l)
+        .filter(|&i| {
+            alloc.end[i] as usize > l
+                && alloc.loc[i] != Loc::None
+                && ir.konst(Ref(i as u32)).is_none()
+        })
+        .collect();
+    if args.iter().any(|&i| !pre.ok[i]) {
         return None;
     }
-    // The slot whose header value each PHI's left side is (the first slot that ends
-    // the pre-roll with it). A slot the loop sets to the same value every iteration has
-    // no PHI: the body takes the slot to hold that value, which the link checks.
-    let modified = |slot: u64| carried.iter().find(|&&(s, _)| u64::from(s) == slot);
-    let mut leaf: Vec<Option<u32>> = vec![None; l];
-    for phi in ir.ins.iter().filter(|i| i.op == Op::Phi) {
-        let r = phi.a;
-        let slot = carried.iter().find(|c| c.1 == r).map(|c| c.0);
-        match slot {
-            Some(s) if r.idx() < l => leaf[r.idx()] = Some(s),
-            _ => return None,
-        }
-    }
-    let mut ok = vec![false; l];
-    let mut variant = vec![false; l];
-    for i in 0..l {
-        let ins = &ir.ins[i];
-        let sload_entry = ins.op == Op::Sload
-            && (ins.aux == u64::from(FUEL_SLOT)
-                || modified(ins.aux).is_some_and(|&(_, r)| r.idx() != i));
-        variant[i] = sload_entry
-            || leaf[i].is_some()
-            || ins.operands().any(|r| r.idx() >= l || variant[r.idx()]);
-        let operands_ok = ins.operands().all(|r| r.idx() < l && ok[r.idx()]);
-        ok[i] = match ins.op {
-            _ if leaf[i].is_some() => true,
-            Op::K => true,
-            Op::Sload => !sload_entry,
-            op => pure(op) && operands_ok,
-        };
-    }
-    // What the link replays: the guards, the values the body reads from before the loop,
-    // and a check that slots the body takes for one value (or a constant) hold it.
-    let mut guards = Vec::new();
-    for (i, ins) in ir.ins[..l].iter().enumerate() {
-        if !ins.op.has(flag::GUARD) {
-            continue;
-        }
-        let expressible = ins.operands().all(|r| r.idx() < l && ok[r.idx()]);
-        match (replayable_guard(ins.op) && expressible, variant[i]) {
-            (true, _) => guards.push(i),
-            (false, true) => {}
-            (false, false) => return None,
-        }
-    }
-    let live = |i: usize| {
-        alloc.end[i] as usize > l && alloc.loc[i] != Loc::None && ir.konst(Ref(i as u32)).is_none()
-    };
-    let args: Vec<usize> = (0..l).filter(|&i| live(i)).collect();
-    if args.iter().any(|&i| !ok[i]) {
-        return None;
-    }
+    // Slots the body takes to hold a value that is not their PHI's (a constant, an
+    // invariant, or another slot's PHI): the link checks they hold it.
     let mut same = Vec::new();
     for &(s, r) in carried {
-        if leaf.get(r.idx()).copied().flatten() != Some(s) {
-            if r.idx() >= l || !ok[r.idx()] {
+        if pre.leaf.get(r.idx()).copied().flatten() != Some(s) {
+            if pre.ok.get(r.idx()) != Some(&true) {
                 return None;
             }
             same.push((s, r));
         }
     }
-    // A PHI's left side computed from others' (`j + 1` when `y` ends an iteration with
-    // `j`): CSE gives the body that value wherever it computes the same from their
-    // current values (`y + 1` is `j` there), so the link checks that the relation holds.
-    // It cannot when an operand is one the body never sees (a slot's value before the
-    // first iteration); an operand the body may see but the link cannot compute (a load
-    // the loop does not change) leaves the root without a body entry.
-    let mut related: Vec<usize> = Vec::new();
-    for (i, ins) in ir.ins[..l].iter().enumerate() {
-        if leaf[i].is_none() || matches!(ins.op, Op::Sload | Op::K) {
-            continue;
-        }
-        if ins.operands().all(|r| ok[r.idx()]) {
-            related.push(i);
-        } else if ins.operands().any(|r| !ok[r.idx()] && !variant[r.idx()]) {
-            return None;
-        }
-    }
-    // Everything those are computed from, down to constants and slots.
-    let mut needed = vec![false; l];
-    for &i in guards.iter().chain(&args) {
-        needed[i] = true;
-    }
-    for &(_, r) in &same {
-        needed[r.idx()] = true;
-    }
-    for &i in &related {
-        needed[i] = true;
-        ir.ins[i].operands().for_each(|r| needed[r.idx()] = true);
-    }
-    for i in (0..l).rev() {
-        if needed[i] && leaf[i].is_none() {
-            ir.ins[i].operands().for_each(|r| needed[r.idx()] = true);
-        }
-    }
-    // Copied in the pre-roll's order, so that a guard comes before what it protects (a
-    // division after its divisor's check).
-    let mut map: Vec<Ref> = vec![Ref::NONE; l];
-    let mut out: Vec<Ins> = Vec::new();
-    let push = |out: &mut Vec<Ins>, ins: Ins| {
-        out.push(ins);
-        Ref(out.len() as u32 - 1)
-    };
-    let sload = |ty: Ty, s: u32| Ins::new(Op::Sload, ty, Ref::NONE, Ref::NONE, s.into());
-    for i in 0..l {
-        if !needed[i] {
-            continue;
-        }
-        let ins = ir.ins[i];
-        let copy = match leaf[i] {
-            Some(s) => sload(ins.ty, s),
-            None => ins.remapped(&map),
-        };
-        map[i] = push(&mut out, copy);
-    }
-    let check = |out: &mut Vec<Ins>, a: Ref, b: Ref| {
-        push(out, Ins::new(Op::Guard, Ty::Void, a, b, Cond::Eq as u64));
-    };
-    for &(s, r) in &same {
-        let slot = push(&mut out, sload(ir.ty(r), s));
-        check(&mut out, slot, map[r.idx()]);
-    }
-    for &i in &related {
-        let v = push(&mut out, ir.ins[i].remapped(&map));
-        check(&mut out, map[i], v);
-    }
+    let related = pre.related()?;
+    let (ins, map) = pre.copy(&guards, &args, &same, &related);
     Some(BodyEntry {
         at,
         args: args.iter().map(|&i| (map[i].0, alloc.loc[i])).collect(),
-        ins: out,
+        ins,
     })
+}
+
+/// The pre-roll (the instructions before `Loop`, `l` of them) as a link sees it.
+struct PreRoll<'r, 'a> {
+    ir: &'r Ir<'a>,
+    l: usize,
+    /// The slot whose header value each PHI's left side is (the first slot that ends
+    /// the pre-roll with it). A slot the loop sets to the same value every iteration has
+    /// no PHI: the body takes the slot to hold that value, which the link checks.
+    leaf: Vec<Option<u32>>,
+    /// Expressible over the slots' values at the header.
+    ok: Vec<bool>,
+    /// Depends on a slot's value before the first iteration, or on a PHI's left side:
+    /// what the LOOP pass never lets the body reuse.
+    variant: Vec<bool>,
+}
+
+impl<'r, 'a> PreRoll<'r, 'a> {
+    /// `None` for a loop that meters fuel, which the trace's own run charges (see
+    /// `fuel`) and a link cannot replay.
+    fn new(ir: &'r Ir<'a>, carried: &[(u32, Ref)], l: usize) -> Option<Self> {
+        let fuel = |i: &Ins| {
+            matches!(i.op, Op::FuelSub | Op::FuelLoad | Op::FuelStore)
+                || (i.op == Op::Sload && i.aux == u64::from(FUEL_SLOT))
+        };
+        if carried.iter().any(|&(s, _)| s == FUEL_SLOT) || ir.ins[..l].iter().any(fuel) {
+            return None;
+        }
+        let mut leaf: Vec<Option<u32>> = vec![None; l];
+        for phi in ir.ins.iter().filter(|i| i.op == Op::Phi) {
+            *leaf.get_mut(phi.a.idx())? = Some(carried.iter().find(|c| c.1 == phi.a)?.0);
+        }
+        let (mut ok, mut variant) = (vec![false; l], vec![false; l]);
+        for (i, ins) in ir.ins[..l].iter().enumerate() {
+            let entry_value = ins.op == Op::Sload
+                && (carried.iter()).any(|&(s, r)| u64::from(s) == ins.aux && r.idx() != i);
+            variant[i] =
+                entry_value || leaf[i].is_some() || ins.operands().any(|r| variant[r.idx()]);
+            ok[i] = match ins.op {
+                _ if leaf[i].is_some() => true,
+                Op::K => true,
+                Op::Sload => !entry_value,
+                op => pure(op) && ins.operands().all(|r| ok[r.idx()]),
+            };
+        }
+        Some(PreRoll {
+            ir,
+            l,
+            leaf,
+            ok,
+            variant,
+        })
+    }
+
+    fn expressible(&self, ins: &Ins) -> bool {
+        ins.operands().all(|r| self.ok[r.idx()])
+    }
+
+    /// The guards the link replays: every expressible one. A guard that is not may be
+    /// left out only when it is variant (the body does not rely on it).
+    fn guards(&self) -> Option<Vec<usize>> {
+        let mut guards = Vec::new();
+        for (i, ins) in self.ir.ins[..self.l].iter().enumerate() {
+            if !ins.op.has(flag::GUARD) {
+                continue;
+            }
+            match (
+                replayable_guard(ins.op) && self.expressible(ins),
+                self.variant[i],
+            ) {
+                (true, _) => guards.push(i),
+                (false, true) => {}
+                (false, false) => return None,
+            }
+        }
+        Some(guards)
+    }
+
+    /// PHI left sides computed from others' (`j + 1` when `y` ends an iteration with
+    /// `j`): CSE gives the body that value wherever it computes the same from their
+    /// current values (`y + 1` is `j` there), so the link checks that the relation holds.
+    /// It cannot when an operand is one the body never sees (a slot's value before the
+    /// first iteration); an operand the body may see but the link cannot compute (a load
+    /// the loop does not change) leaves the root without a body entry.
+    fn related(&self) -> Option<Vec<usize>> {
+        let mut related = Vec::new();
+        for (i, ins) in self.ir.ins[..self.l].iter().enumerate() {
+            if self.leaf[i].is_none() || matches!(ins.op, Op::Sload | Op::K) {
+                continue;
+            }
+            if self.expressible(ins) {
+                related.push(i);
+            } else if ins
+                .operands()
+                .any(|r| !self.ok[r.idx()] && !self.variant[r.idx()])
+            {
+                return None;
+            }
+        }
+        Some(related)
+    }
+
+    /// The entry's instructions: `guards` and `args` and what they are computed from,
+    /// down to constants and slots, then the checks of `same` and `related`; and the
+    /// entry's index of each pre-roll value copied.
+    fn copy(
+        &self,
+        guards: &[usize],
+        args: &[usize],
+        same: &[(u32, Ref)],
+        related: &[usize],
+    ) -> (Vec<Ins>, Vec<Ref>) {
+        let ir = self.ir;
+        let mut needed = vec![false; self.l];
+        let roots = guards.iter().chain(args).chain(related);
+        for i in roots.copied().chain(same.iter().map(|p| p.1.idx())) {
+            needed[i] = true;
+        }
+        for &i in related {
+            ir.ins[i].operands().for_each(|r| needed[r.idx()] = true);
+        }
+        for i in (0..self.l).rev() {
+            if needed[i] && self.leaf[i].is_none() {
+                ir.ins[i].operands().for_each(|r| needed[r.idx()] = true);
+            }
+        }
+        // In the pre-roll's order, so that a guard comes before what it protects (a
+        // division after its divisor's check).
+        let mut map = vec![Ref::NONE; self.l];
+        let mut out: Vec<Ins> = Vec::new();
+        let push = |out: &mut Vec<Ins>, ins: Ins| {
+            out.push(ins);
+            Ref(out.len() as u32 - 1)
+        };
+        let sload = |ty: Ty, s: u32| Ins::new(Op::Sload, ty, Ref::NONE, Ref::NONE, s.into());
+        let eq = |a: Ref, b: Ref| Ins::new(Op::Guard, Ty::Void, a, b, Cond::Eq as u64);
+        for i in (0..self.l).filter(|&i| needed[i]) {
+            let ins = ir.ins[i];
+            let copy = match self.leaf[i] {
+                Some(s) => sload(ins.ty, s),
+                None => ins.remapped(&map),
+            };
+            map[i] = push(&mut out, copy);
+        }
+        for &(s, r) in same {
+            let slot = push(&mut out, sload(ir.ty(r), s));
+            push(&mut out, eq(slot, map[r.idx()]));
+        }
+        for &i in related {
+            let formula = push(&mut out, ir.ins[i].remapped(&map));
+            push(&mut out, eq(map[i], formula));
+        }
+        (out, map)
+    }
 }

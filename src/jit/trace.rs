@@ -144,11 +144,10 @@ pub(crate) fn compile(
     place: &Placement,
     want_listing: bool,
 ) -> Result<Built, Abort> {
-    let carried = match rec.link {
-        Link::Loop => rec.carried(),
-        _ => Vec::new(),
-    };
+    // The slots a loop carries, with their values at the end of its first iteration.
+    let mut carried = Vec::new();
     if rec.link == Link::Loop {
+        carried = rec.carried();
         opt::loop_::unroll(&mut rec.ir, &carried)?;
     }
     let loads: Vec<(u32, Ref)> = (rec.sloads.iter().enumerate())
