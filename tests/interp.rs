@@ -64,6 +64,12 @@ fn folded_address_add_wraps_like_wasm() {
     assert_eq!(load.call(&mut store, -6).unwrap(), 3);
     // (-8 + 16) mod 2^32 + 4 = 12.
     assert_eq!(load_off.call(&mut store, -8).unwrap(), 5);
+    // -18 + 16 does not wrap; its offset of 4 then leaves the 4 GiB address space (it
+    // must not wrap to address 2).
+    assert_eq!(
+        load_off.call(&mut store, -18).unwrap_err().trap_code(),
+        Some(TrapCode::MemoryOutOfBounds)
+    );
     // No wrap: 65536 - 16 + 16 is out of bounds.
     assert_eq!(
         load.call(&mut store, 65520).unwrap_err().trap_code(),

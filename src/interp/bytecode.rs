@@ -65,6 +65,17 @@ impl fmt::Debug for CounterRef {
 /// A branch offset in instructions, relative to the branch instruction itself.
 pub(crate) type Off = i32;
 
+/// The opcode (`Instr::op`) of the instruction a `Case` lands on; 0 until translation
+/// has placed every instruction (see `translate`).
+#[derive(Clone, Copy, PartialEq, Default)]
+pub(crate) struct NextOp(pub(crate) u16);
+
+impl fmt::Debug for NextOp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(NAMES.get(usize::from(self.0)).copied().unwrap_or("?"))
+    }
+}
+
 /// Defines [`Instr`] from one list of variants and derives its helpers from the field
 /// names: `dst_mut` (the slot a producer writes, so the translator can
 /// retarget it) and `branch_offset_mut` (so forward branches can be patched); the
@@ -89,13 +100,41 @@ macro_rules! define_instr {
             pub(crate) fn reads_acc(&self) -> bool {
                 matches!(self, $( Instr::$aname { .. } )|*)
             }
+
+            /// The instruction's opcode: its variant's index in the instruction table.
+            #[inline(always)]
+            pub(crate) fn op(&self) -> u16 {
+                #[allow(non_camel_case_types, clippy::enum_variant_names, dead_code)]
+                #[repr(u16)]
+                enum Op { $($name,)* $($aname,)* }
+                (match self {
+                    $( Instr::$name { .. } => Op::$name, )*
+                    $( Instr::$aname { .. } => Op::$aname, )*
+                }) as u16
+            }
         }
+
+        /// The name of each opcode, in the instruction table's order.
+        const NAMES: &[&str] = &[$(stringify!($name),)* $(stringify!($aname),)*];
     };
     (@all $( $(#[$meta:meta])* $name:ident $({ $($field:ident : $ty:ty),* $(,)? })? ,)*) => {
         /// One bytecode instruction.
-        #[derive(Clone, Copy, PartialEq, Debug)]
+        #[derive(Clone, Copy, PartialEq)]
         pub(crate) enum Instr {
             $( $(#[$meta])* $name $({ $($field: $ty),* })?, )*
+        }
+
+        /// As `derive(Debug)` would print it, but an access's `wrap` only when set.
+        impl fmt::Debug for Instr {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                match self {
+                    $( Instr::$name $({ $($field),* })? => {
+                        let mut d = f.debug_struct(stringify!($name));
+                        $($( debug_field!(d, $field, $field); )*)?
+                        d.finish()
+                    } )*
+                }
+            }
         }
 
         impl Instr {
@@ -129,6 +168,18 @@ macro_rules! define_instr {
     };
 }
 
+/// Adds field `$x` (named `$name`) to the `debug_struct` `$d`; `wrap` only when set.
+macro_rules! debug_field {
+    ($d:ident, wrap, $x:ident) => {
+        if *$x {
+            $d.field("wrap", $x);
+        }
+    };
+    ($d:ident, $name:ident, $x:ident) => {
+        $d.field(stringify!($name), $x);
+    };
+}
+
 /// Reports field `$x` to `$f` if it is a slot operand (`dst` and `Copy2`'s `dst2` are
 /// results, not operands).
 macro_rules! operand {
@@ -158,6 +209,7 @@ impl Field for Slot16 {
         Some(Slot::from(*self))
     }
 }
+impl Field for bool {}
 impl Field for u8 {}
 impl Field for i16 {}
 impl Field for u16 {}
@@ -165,6 +217,7 @@ impl Field for u32 {}
 impl Field for i32 {}
 impl Field for u64 {}
 impl Field for CounterRef {}
+impl Field for NextOp {}
 
 /// `Some(binding)` of the field called `$want` among `field = binding` pairs, else `None`.
 macro_rules! pick_field {
@@ -211,8 +264,12 @@ macro_rules! instr_table {
             BrIfNez { c: Slot, off: Off } => br_if(|c: u32| c != 0),
             BrIfEqz { c: Slot, off: Off } => br_if(|c: u32| c == 0),
             BrI64Eqz { c: Slot, off: Off } => br_if(|c: u64| c == 0),
-            /// Jumps to the `min(index, len)`-th of the `len + 1` `Br` instructions that follow.
+            /// Jumps to the `min(index, len)`-th of the `len + 1` `Case` instructions that
+            /// follow.
             BrTable { index: Slot, len: u32 } => br_table(),
+            /// A `br_table` target: branches by `off`, as `Br` does. `op` is the opcode of the
+            /// instruction it lands on, so that the table's dispatch need not read that first.
+            Case { off: Off, op: NextOp } => case(),
             BrI32Eq { a: Slot, b: Slot, off: Off } => br_i32(C::Eq),
             BrI32Ne { a: Slot, b: Slot, off: Off } => br_i32(C::Ne),
             BrI32LtS { a: Slot, b: Slot, off: Off } => br_i32(C::LtS),
@@ -333,37 +390,54 @@ macro_rules! instr_table {
             GlobalSet { src: Slot, global: u32 } => global_set(),
 
             // ---- memory ----
-            I32Load { dst: Slot, addr: Slot, offset: u32 } => load(|v: u32| u64::from(v)),
-            I64Load { dst: Slot, addr: Slot, offset: u32 } => load(|v: u64| v),
-            F32Load { dst: Slot, addr: Slot, offset: u32 } => load(|v: u32| u64::from(v)),
-            F64Load { dst: Slot, addr: Slot, offset: u32 } => load(|v: u64| v),
-            I32Load8S { dst: Slot, addr: Slot, offset: u32 }
+            I32Load { dst: Slot, addr: Slot, offset: u32, wrap: bool }
+                => load(|v: u32| u64::from(v)),
+            I64Load { dst: Slot, addr: Slot, offset: u32, wrap: bool } => load(|v: u64| v),
+            F32Load { dst: Slot, addr: Slot, offset: u32, wrap: bool }
+                => load(|v: u32| u64::from(v)),
+            F64Load { dst: Slot, addr: Slot, offset: u32, wrap: bool } => load(|v: u64| v),
+            I32Load8S { dst: Slot, addr: Slot, offset: u32, wrap: bool }
                 => load(|v: i8| u64::from(v as i32 as u32)),
-            I32Load8U { dst: Slot, addr: Slot, offset: u32 } => load(|v: u8| u64::from(v)),
-            I32Load16S { dst: Slot, addr: Slot, offset: u32 }
+            I32Load8U { dst: Slot, addr: Slot, offset: u32, wrap: bool }
+                => load(|v: u8| u64::from(v)),
+            I32Load16S { dst: Slot, addr: Slot, offset: u32, wrap: bool }
                 => load(|v: i16| u64::from(v as i32 as u32)),
-            I32Load16U { dst: Slot, addr: Slot, offset: u32 } => load(|v: u16| u64::from(v)),
-            I64Load8S { dst: Slot, addr: Slot, offset: u32 } => load(|v: i8| v as i64 as u64),
-            I64Load8U { dst: Slot, addr: Slot, offset: u32 } => load(|v: u8| u64::from(v)),
-            I64Load16S { dst: Slot, addr: Slot, offset: u32 } => load(|v: i16| v as i64 as u64),
-            I64Load16U { dst: Slot, addr: Slot, offset: u32 } => load(|v: u16| u64::from(v)),
-            I64Load32S { dst: Slot, addr: Slot, offset: u32 } => load(|v: i32| v as i64 as u64),
-            I64Load32U { dst: Slot, addr: Slot, offset: u32 } => load(|v: u32| u64::from(v)),
+            I32Load16U { dst: Slot, addr: Slot, offset: u32, wrap: bool }
+                => load(|v: u16| u64::from(v)),
+            I64Load8S { dst: Slot, addr: Slot, offset: u32, wrap: bool }
+                => load(|v: i8| v as i64 as u64),
+            I64Load8U { dst: Slot, addr: Slot, offset: u32, wrap: bool }
+                => load(|v: u8| u64::from(v)),
+            I64Load16S { dst: Slot, addr: Slot, offset: u32, wrap: bool }
+                => load(|v: i16| v as i64 as u64),
+            I64Load16U { dst: Slot, addr: Slot, offset: u32, wrap: bool }
+                => load(|v: u16| u64::from(v)),
+            I64Load32S { dst: Slot, addr: Slot, offset: u32, wrap: bool }
+                => load(|v: i32| v as i64 as u64),
+            I64Load32U { dst: Slot, addr: Slot, offset: u32, wrap: bool }
+                => load(|v: u32| u64::from(v)),
             /// An array element's load, fused with its index's shift (see
             /// `translate::fuse_pairs`): loads from `(idx << shift) + offset`.
-            I32LoadIdx { dst: Slot, idx: Slot, offset: u32, shift: u8 } => load_idx(|v: u32| u64::from(v)),
-            I64LoadIdx { dst: Slot, idx: Slot, offset: u32, shift: u8 } => load_idx(|v: u64| v),
-            F32LoadIdx { dst: Slot, idx: Slot, offset: u32, shift: u8 } => load_idx(|v: u32| u64::from(v)),
-            F64LoadIdx { dst: Slot, idx: Slot, offset: u32, shift: u8 } => load_idx(|v: u64| v),
-            I32Store { addr: Slot, val: Slot, offset: u32 } => store(|v: u64| v as u32),
-            I64Store { addr: Slot, val: Slot, offset: u32 } => store(|v: u64| v as u64),
-            F32Store { addr: Slot, val: Slot, offset: u32 } => store(|v: u64| v as u32),
-            F64Store { addr: Slot, val: Slot, offset: u32 } => store(|v: u64| v as u64),
-            I32Store8 { addr: Slot, val: Slot, offset: u32 } => store(|v: u64| v as u8),
-            I32Store16 { addr: Slot, val: Slot, offset: u32 } => store(|v: u64| v as u16),
-            I64Store8 { addr: Slot, val: Slot, offset: u32 } => store(|v: u64| v as u8),
-            I64Store16 { addr: Slot, val: Slot, offset: u32 } => store(|v: u64| v as u16),
-            I64Store32 { addr: Slot, val: Slot, offset: u32 } => store(|v: u64| v as u32),
+            I32LoadIdx { dst: Slot, idx: Slot, offset: u32, shift: u8, wrap: bool }
+                => load_idx(|v: u32| u64::from(v)),
+            I64LoadIdx { dst: Slot, idx: Slot, offset: u32, shift: u8, wrap: bool }
+                => load_idx(|v: u64| v),
+            F32LoadIdx { dst: Slot, idx: Slot, offset: u32, shift: u8, wrap: bool }
+                => load_idx(|v: u32| u64::from(v)),
+            F64LoadIdx { dst: Slot, idx: Slot, offset: u32, shift: u8, wrap: bool }
+                => load_idx(|v: u64| v),
+            I32Store { addr: Slot, val: Slot, offset: u32, wrap: bool } => store(|v: u64| v as u32),
+            I64Store { addr: Slot, val: Slot, offset: u32, wrap: bool } => store(|v: u64| v as u64),
+            F32Store { addr: Slot, val: Slot, offset: u32, wrap: bool } => store(|v: u64| v as u32),
+            F64Store { addr: Slot, val: Slot, offset: u32, wrap: bool } => store(|v: u64| v as u64),
+            I32Store8 { addr: Slot, val: Slot, offset: u32, wrap: bool } => store(|v: u64| v as u8),
+            I32Store16 { addr: Slot, val: Slot, offset: u32, wrap: bool }
+                => store(|v: u64| v as u16),
+            I64Store8 { addr: Slot, val: Slot, offset: u32, wrap: bool } => store(|v: u64| v as u8),
+            I64Store16 { addr: Slot, val: Slot, offset: u32, wrap: bool }
+                => store(|v: u64| v as u16),
+            I64Store32 { addr: Slot, val: Slot, offset: u32, wrap: bool }
+                => store(|v: u64| v as u32),
             MemorySize { dst: Slot } => memory_size(),
             MemoryGrow { dst: Slot, delta: Slot } => memory_grow(),
             /// Operands `[dst, val, len]` start at `args`.
@@ -661,24 +735,30 @@ macro_rules! instr_table {
             I64ShrSImmA { dst: Slot, imm: i32 } => i64_bin_imm_acc(B::ShrS),
             I64ShrUImmA { dst: Slot, imm: i32 } => i64_bin_imm_acc(B::ShrU),
             I64RotlImmA { dst: Slot, imm: i32 } => i64_bin_imm_acc(B::Rotl),
-            I32LoadIdxA { dst: Slot, offset: u32, shift: u8 } => load_idx_acc(|v: u32| u64::from(v)),
-            I64LoadIdxA { dst: Slot, offset: u32, shift: u8 } => load_idx_acc(|v: u64| v),
-            F32LoadIdxA { dst: Slot, offset: u32, shift: u8 } => load_idx_acc(|v: u32| u64::from(v)),
-            F64LoadIdxA { dst: Slot, offset: u32, shift: u8 } => load_idx_acc(|v: u64| v),
-            I32LoadA { dst: Slot, offset: u32 } => load_acc(|v: u32| u64::from(v)),
-            I64LoadA { dst: Slot, offset: u32 } => load_acc(|v: u64| v),
-            F32LoadA { dst: Slot, offset: u32 } => load_acc(|v: u32| u64::from(v)),
-            F64LoadA { dst: Slot, offset: u32 } => load_acc(|v: u64| v),
-            I32Load8SA { dst: Slot, offset: u32 } => load_acc(|v: i8| u64::from(v as i32 as u32)),
-            I32Load8UA { dst: Slot, offset: u32 } => load_acc(|v: u8| u64::from(v)),
-            I32Load16SA { dst: Slot, offset: u32 } => load_acc(|v: i16| u64::from(v as i32 as u32)),
-            I32Load16UA { dst: Slot, offset: u32 } => load_acc(|v: u16| u64::from(v)),
-            I32StoreA { addr: Slot, offset: u32 } => store_acc(|v: u64| v as u32),
-            I64StoreA { addr: Slot, offset: u32 } => store_acc(|v: u64| v as u64),
-            F32StoreA { addr: Slot, offset: u32 } => store_acc(|v: u64| v as u32),
-            F64StoreA { addr: Slot, offset: u32 } => store_acc(|v: u64| v as u64),
-            I32Store8A { addr: Slot, offset: u32 } => store_acc(|v: u64| v as u8),
-            I32Store16A { addr: Slot, offset: u32 } => store_acc(|v: u64| v as u16),
+            I32LoadIdxA { dst: Slot, offset: u32, shift: u8, wrap: bool }
+                => load_idx_acc(|v: u32| u64::from(v)),
+            I64LoadIdxA { dst: Slot, offset: u32, shift: u8, wrap: bool }
+                => load_idx_acc(|v: u64| v),
+            F32LoadIdxA { dst: Slot, offset: u32, shift: u8, wrap: bool }
+                => load_idx_acc(|v: u32| u64::from(v)),
+            F64LoadIdxA { dst: Slot, offset: u32, shift: u8, wrap: bool }
+                => load_idx_acc(|v: u64| v),
+            I32LoadA { dst: Slot, offset: u32, wrap: bool } => load_acc(|v: u32| u64::from(v)),
+            I64LoadA { dst: Slot, offset: u32, wrap: bool } => load_acc(|v: u64| v),
+            F32LoadA { dst: Slot, offset: u32, wrap: bool } => load_acc(|v: u32| u64::from(v)),
+            F64LoadA { dst: Slot, offset: u32, wrap: bool } => load_acc(|v: u64| v),
+            I32Load8SA { dst: Slot, offset: u32, wrap: bool }
+                => load_acc(|v: i8| u64::from(v as i32 as u32)),
+            I32Load8UA { dst: Slot, offset: u32, wrap: bool } => load_acc(|v: u8| u64::from(v)),
+            I32Load16SA { dst: Slot, offset: u32, wrap: bool }
+                => load_acc(|v: i16| u64::from(v as i32 as u32)),
+            I32Load16UA { dst: Slot, offset: u32, wrap: bool } => load_acc(|v: u16| u64::from(v)),
+            I32StoreA { addr: Slot, offset: u32, wrap: bool } => store_acc(|v: u64| v as u32),
+            I64StoreA { addr: Slot, offset: u32, wrap: bool } => store_acc(|v: u64| v as u64),
+            F32StoreA { addr: Slot, offset: u32, wrap: bool } => store_acc(|v: u64| v as u32),
+            F64StoreA { addr: Slot, offset: u32, wrap: bool } => store_acc(|v: u64| v as u64),
+            I32Store8A { addr: Slot, offset: u32, wrap: bool } => store_acc(|v: u64| v as u8),
+            I32Store16A { addr: Slot, offset: u32, wrap: bool } => store_acc(|v: u64| v as u16),
             I32EqzA { dst: Slot } => un_acc(|x: u32| u64::from(x == 0)),
             I64EqzA { dst: Slot } => un_acc(|x: u64| u64::from(x == 0)),
             I32WrapI64A { dst: Slot } => un_acc(|x: u32| u64::from(x)),
@@ -701,6 +781,7 @@ macro_rules! instr_table {
             BrI32GeUImmA { imm: i32, off: Off } => br_i32_imm_acc(C::GeU),
             BrIfNezA { off: Off } => br_acc(|c: u32| c != 0),
             BrIfEqzA { off: Off } => br_acc(|c: u32| c == 0),
+            BrTableA { len: u32 } => br_table_acc(),
         }
     };
 }

@@ -16,10 +16,16 @@
 //!
 //! An `i32.add x, C` (C >= 0) that only computes the address of the following load or store
 //! is folded into the access's offset. The folded access differs from the original only
-//! when `x + C` wraps around 2^32, and then it is out of bounds; the interpreter's trap
-//! path looks the instruction's C up in `CompiledFunc::folded_adds` (one load: compiled
-//! loops over negative indices wrap on every access) and retries with the wrapped
-//! address, so the semantics are exact and the common path pays nothing.
+//! when `x + C` wraps around 2^32, and then it is out of bounds, which compiled loops over
+//! negative indices do on every access. An access with no offset of its own is then
+//! exactly `(x + C) mod 2^32`: it is marked `wrap`, and its handler retries the wrapped
+//! sum in line when the plain one is out of bounds. For the others, the trap path looks
+//! the instruction's C up in `CompiledFunc::folded_adds` and retries with the wrapped
+//! address. Either way the semantics are exact and the common path pays nothing.
+//!
+//! The entries that follow a `br_table` are `Case`s, which carry the opcode of the
+//! instruction they branch to (set once the code is final), so that the table's dispatch
+//! does not wait for that instruction to be read.
 //!
 //! Pairs of instructions that compiled code runs back to back are fused into one
 //! instruction in the first one's place (see `fuse_pairs`): a counted loop's step and test
@@ -42,7 +48,7 @@
 //! - at a branch to a label, the label's values are in the label's slots
 //!   (`locals + height ..`), which are the same for every branch to it.
 
-use super::bytecode::{CounterRef, Instr, Off, Slot, Slot16};
+use super::bytecode::{CounterRef, Instr, NextOp, Off, Slot, Slot16};
 use super::liveness::Liveness;
 use crate::error::Error;
 use crate::module::ModuleInner;
@@ -340,6 +346,7 @@ pub(crate) fn translate(module: &ModuleInner, func: u32) -> Result<CompiledFunc,
     }
     fuse_pairs(&mut t);
     use_accumulator(&mut t.code);
+    resolve_cases(&mut t.code);
     let frame_size = u64::from(t.base) + t.max_height as u64;
     if frame_size > u64::from(u32::MAX / 2) {
         return Err(Error::compile("function frame too large"));
@@ -408,6 +415,27 @@ enum Swap {
     Same,
     /// `c op x == x op' c` with this immediate form.
     With(Ri),
+}
+
+/// Translates a load or store of memarg `$m` to instruction `$v`, whose fields are named
+/// as the operands of `Translator::load` and `Translator::store`.
+macro_rules! access {
+    ($t:ident, load $v:ident, $m:expr) => {
+        $t.load($m, |dst, addr, offset, wrap| Instr::$v {
+            dst,
+            addr,
+            offset,
+            wrap,
+        })
+    };
+    ($t:ident, store $v:ident, $m:expr) => {
+        $t.store($m, |addr, val, offset, wrap| Instr::$v {
+            addr,
+            val,
+            offset,
+            wrap,
+        })
+    };
 }
 
 impl Translator<'_> {
@@ -594,121 +622,29 @@ impl Translator<'_> {
     fn memory<'a>(&mut self, op: Operator<'a>) -> Result<Option<Operator<'a>>, Error> {
         use Operator as O;
         match op {
-            O::I32Load { memarg } => self.load(memarg, |dst, addr, offset| Instr::I32Load {
-                dst,
-                addr,
-                offset,
-            }),
-            O::I64Load { memarg } => self.load(memarg, |dst, addr, offset| Instr::I64Load {
-                dst,
-                addr,
-                offset,
-            }),
-            O::F32Load { memarg } => self.load(memarg, |dst, addr, offset| Instr::F32Load {
-                dst,
-                addr,
-                offset,
-            }),
-            O::F64Load { memarg } => self.load(memarg, |dst, addr, offset| Instr::F64Load {
-                dst,
-                addr,
-                offset,
-            }),
-            O::I32Load8S { memarg } => self.load(memarg, |dst, addr, offset| Instr::I32Load8S {
-                dst,
-                addr,
-                offset,
-            }),
-            O::I32Load8U { memarg } => self.load(memarg, |dst, addr, offset| Instr::I32Load8U {
-                dst,
-                addr,
-                offset,
-            }),
-            O::I32Load16S { memarg } => self.load(memarg, |dst, addr, offset| Instr::I32Load16S {
-                dst,
-                addr,
-                offset,
-            }),
-            O::I32Load16U { memarg } => self.load(memarg, |dst, addr, offset| Instr::I32Load16U {
-                dst,
-                addr,
-                offset,
-            }),
-            O::I64Load8S { memarg } => self.load(memarg, |dst, addr, offset| Instr::I64Load8S {
-                dst,
-                addr,
-                offset,
-            }),
-            O::I64Load8U { memarg } => self.load(memarg, |dst, addr, offset| Instr::I64Load8U {
-                dst,
-                addr,
-                offset,
-            }),
-            O::I64Load16S { memarg } => self.load(memarg, |dst, addr, offset| Instr::I64Load16S {
-                dst,
-                addr,
-                offset,
-            }),
-            O::I64Load16U { memarg } => self.load(memarg, |dst, addr, offset| Instr::I64Load16U {
-                dst,
-                addr,
-                offset,
-            }),
-            O::I64Load32S { memarg } => self.load(memarg, |dst, addr, offset| Instr::I64Load32S {
-                dst,
-                addr,
-                offset,
-            }),
-            O::I64Load32U { memarg } => self.load(memarg, |dst, addr, offset| Instr::I64Load32U {
-                dst,
-                addr,
-                offset,
-            }),
-            O::I32Store { memarg } => self.store(memarg, |addr, val, offset| Instr::I32Store {
-                addr,
-                val,
-                offset,
-            }),
-            O::I64Store { memarg } => self.store(memarg, |addr, val, offset| Instr::I64Store {
-                addr,
-                val,
-                offset,
-            }),
-            O::F32Store { memarg } => self.store(memarg, |addr, val, offset| Instr::F32Store {
-                addr,
-                val,
-                offset,
-            }),
-            O::F64Store { memarg } => self.store(memarg, |addr, val, offset| Instr::F64Store {
-                addr,
-                val,
-                offset,
-            }),
-            O::I32Store8 { memarg } => self.store(memarg, |addr, val, offset| Instr::I32Store8 {
-                addr,
-                val,
-                offset,
-            }),
-            O::I32Store16 { memarg } => self.store(memarg, |addr, val, offset| Instr::I32Store16 {
-                addr,
-                val,
-                offset,
-            }),
-            O::I64Store8 { memarg } => self.store(memarg, |addr, val, offset| Instr::I64Store8 {
-                addr,
-                val,
-                offset,
-            }),
-            O::I64Store16 { memarg } => self.store(memarg, |addr, val, offset| Instr::I64Store16 {
-                addr,
-                val,
-                offset,
-            }),
-            O::I64Store32 { memarg } => self.store(memarg, |addr, val, offset| Instr::I64Store32 {
-                addr,
-                val,
-                offset,
-            }),
+            O::I32Load { memarg } => access!(self, load I32Load, memarg),
+            O::I64Load { memarg } => access!(self, load I64Load, memarg),
+            O::F32Load { memarg } => access!(self, load F32Load, memarg),
+            O::F64Load { memarg } => access!(self, load F64Load, memarg),
+            O::I32Load8S { memarg } => access!(self, load I32Load8S, memarg),
+            O::I32Load8U { memarg } => access!(self, load I32Load8U, memarg),
+            O::I32Load16S { memarg } => access!(self, load I32Load16S, memarg),
+            O::I32Load16U { memarg } => access!(self, load I32Load16U, memarg),
+            O::I64Load8S { memarg } => access!(self, load I64Load8S, memarg),
+            O::I64Load8U { memarg } => access!(self, load I64Load8U, memarg),
+            O::I64Load16S { memarg } => access!(self, load I64Load16S, memarg),
+            O::I64Load16U { memarg } => access!(self, load I64Load16U, memarg),
+            O::I64Load32S { memarg } => access!(self, load I64Load32S, memarg),
+            O::I64Load32U { memarg } => access!(self, load I64Load32U, memarg),
+            O::I32Store { memarg } => access!(self, store I32Store, memarg),
+            O::I64Store { memarg } => access!(self, store I64Store, memarg),
+            O::F32Store { memarg } => access!(self, store F32Store, memarg),
+            O::F64Store { memarg } => access!(self, store F64Store, memarg),
+            O::I32Store8 { memarg } => access!(self, store I32Store8, memarg),
+            O::I32Store16 { memarg } => access!(self, store I32Store16, memarg),
+            O::I64Store8 { memarg } => access!(self, store I64Store8, memarg),
+            O::I64Store16 { memarg } => access!(self, store I64Store16, memarg),
+            O::I64Store32 { memarg } => access!(self, store I64Store32, memarg),
             O::MemorySize { .. } => self.result(|dst| Instr::MemorySize { dst }),
             O::MemoryGrow { .. } => {
                 let delta = self.pop_slot();
@@ -1398,21 +1334,23 @@ impl Translator<'_> {
 
     // ---- memory ----
 
-    fn load(&mut self, memarg: wasmparser::MemArg, make: fn(Slot, Slot, u32) -> Instr) {
+    fn load(&mut self, memarg: wasmparser::MemArg, make: fn(Slot, Slot, u32, bool) -> Instr) {
         let pos = self.stack.len() - 1;
         let (addr, offset, folded) = self.address(pos, memarg.offset as u32);
         self.stack.pop();
         let at = self.code.len();
-        self.result(|dst| make(dst, addr, offset));
+        let wrap = wraps(folded, memarg.offset);
+        self.result(|dst| make(dst, addr, offset, wrap));
         self.note_fold(at, folded);
     }
 
-    fn store(&mut self, memarg: wasmparser::MemArg, make: fn(Slot, Slot, u32) -> Instr) {
+    fn store(&mut self, memarg: wasmparser::MemArg, make: fn(Slot, Slot, u32, bool) -> Instr) {
         let pos = self.stack.len() - 2;
         let (addr, offset, folded) = self.address(pos, memarg.offset as u32);
         let val = self.pop_slot();
         self.stack.pop();
-        let at = self.emit(make(addr, val, offset));
+        let wrap = wraps(folded, memarg.offset);
+        let at = self.emit(make(addr, val, offset, wrap));
         self.note_fold(at, folded);
     }
 
@@ -1806,7 +1744,12 @@ impl Translator<'_> {
         self.fuel_runs.clear();
         let entries: Vec<usize> = depths
             .iter()
-            .map(|_| self.emit(Instr::Br { off: 0 }))
+            .map(|_| {
+                self.emit(Instr::Case {
+                    off: 0,
+                    op: NextOp::default(),
+                })
+            })
             .collect();
         for (&entry, &depth) in entries.iter().zip(depths) {
             let idx = self.ctrl.len() - 1 - depth;
@@ -2063,29 +2006,53 @@ fn indexed_load(t: Slot, idx: Slot, shift: i32, load: Instr) -> Option<Instr> {
     use Instr::*;
     let shift = shift_amount(shift);
     match load {
-        I32Load { dst, addr, offset } if addr == t => Some(I32LoadIdx {
+        I32Load {
+            dst,
+            addr,
+            offset,
+            wrap,
+        } if addr == t => Some(I32LoadIdx {
             dst,
             idx,
             offset,
             shift,
+            wrap,
         }),
-        I64Load { dst, addr, offset } if addr == t => Some(I64LoadIdx {
+        I64Load {
+            dst,
+            addr,
+            offset,
+            wrap,
+        } if addr == t => Some(I64LoadIdx {
             dst,
             idx,
             offset,
             shift,
+            wrap,
         }),
-        F32Load { dst, addr, offset } if addr == t => Some(F32LoadIdx {
+        F32Load {
+            dst,
+            addr,
+            offset,
+            wrap,
+        } if addr == t => Some(F32LoadIdx {
             dst,
             idx,
             offset,
             shift,
+            wrap,
         }),
-        F64Load { dst, addr, offset } if addr == t => Some(F64LoadIdx {
+        F64Load {
+            dst,
+            addr,
+            offset,
+            wrap,
+        } if addr == t => Some(F64LoadIdx {
             dst,
             idx,
             offset,
             shift,
+            wrap,
         }),
         _ => None,
     }
@@ -2159,11 +2126,32 @@ fn use_accumulator(code: &mut [Instr]) {
     }
 }
 
+/// Whether an access with memarg offset `offset`, whose address `i32.add` of `folded` (if
+/// any) went into its offset, is exactly `(x + offset) mod 2^32`: with no offset of its
+/// own, the folded sum is its address.
+fn wraps(folded: Option<u32>, offset: u64) -> bool {
+    folded.is_some() && offset == 0
+}
+
+/// Gives every `Case` the opcode of the instruction it lands on, once the code is final.
+fn resolve_cases(code: &mut [Instr]) {
+    for i in 0..code.len() {
+        if let Instr::Case { off, .. } = code[i] {
+            let op = code[(i as i64 + i64::from(off)) as usize].op();
+            code[i] = Instr::Case {
+                off,
+                op: NextOp(op),
+            };
+        }
+    }
+}
+
 /// The accumulator form of `instr` when the operand it names is `acc`, the slot the
 /// previous instruction just wrote (see `Translator::emit`).
 fn accumulate(instr: Instr, acc: Slot) -> Instr {
     use Instr::*;
     match instr {
+        BrTable { index, len } if index == acc => BrTableA { len },
         I32Add { dst, a, b } if a == acc => I32AddA { dst, b },
         I32Add { dst, a, b } if b == acc => I32AddA { dst, b: a },
         I32Sub { dst, a, b } if a == acc => I32SubA { dst, b },
@@ -2243,41 +2231,133 @@ fn accumulate(instr: Instr, acc: Slot) -> Instr {
             idx,
             offset,
             shift,
-        } if idx == acc => I32LoadIdxA { dst, offset, shift },
+            wrap,
+        } if idx == acc => I32LoadIdxA {
+            dst,
+            offset,
+            shift,
+            wrap,
+        },
         I64LoadIdx {
             dst,
             idx,
             offset,
             shift,
-        } if idx == acc => I64LoadIdxA { dst, offset, shift },
+            wrap,
+        } if idx == acc => I64LoadIdxA {
+            dst,
+            offset,
+            shift,
+            wrap,
+        },
         F32LoadIdx {
             dst,
             idx,
             offset,
             shift,
-        } if idx == acc => F32LoadIdxA { dst, offset, shift },
+            wrap,
+        } if idx == acc => F32LoadIdxA {
+            dst,
+            offset,
+            shift,
+            wrap,
+        },
         F64LoadIdx {
             dst,
             idx,
             offset,
             shift,
-        } if idx == acc => F64LoadIdxA { dst, offset, shift },
-        I32Load { dst, addr, offset } if addr == acc => I32LoadA { dst, offset },
-        I64Load { dst, addr, offset } if addr == acc => I64LoadA { dst, offset },
-        F32Load { dst, addr, offset } if addr == acc => F32LoadA { dst, offset },
-        F64Load { dst, addr, offset } if addr == acc => F64LoadA { dst, offset },
-        I32Load8S { dst, addr, offset } if addr == acc => I32Load8SA { dst, offset },
-        I32Load8U { dst, addr, offset } if addr == acc => I32Load8UA { dst, offset },
-        I32Load16S { dst, addr, offset } if addr == acc => I32Load16SA { dst, offset },
-        I32Load16U { dst, addr, offset } if addr == acc => I32Load16UA { dst, offset },
-        I32Store { addr, val, offset } if val == acc && addr != acc => I32StoreA { addr, offset },
-        I64Store { addr, val, offset } if val == acc && addr != acc => I64StoreA { addr, offset },
-        F32Store { addr, val, offset } if val == acc && addr != acc => F32StoreA { addr, offset },
-        F64Store { addr, val, offset } if val == acc && addr != acc => F64StoreA { addr, offset },
-        I32Store8 { addr, val, offset } if val == acc && addr != acc => I32Store8A { addr, offset },
-        I32Store16 { addr, val, offset } if val == acc && addr != acc => {
-            I32Store16A { addr, offset }
-        }
+            wrap,
+        } if idx == acc => F64LoadIdxA {
+            dst,
+            offset,
+            shift,
+            wrap,
+        },
+        I32Load {
+            dst,
+            addr,
+            offset,
+            wrap,
+        } if addr == acc => I32LoadA { dst, offset, wrap },
+        I64Load {
+            dst,
+            addr,
+            offset,
+            wrap,
+        } if addr == acc => I64LoadA { dst, offset, wrap },
+        F32Load {
+            dst,
+            addr,
+            offset,
+            wrap,
+        } if addr == acc => F32LoadA { dst, offset, wrap },
+        F64Load {
+            dst,
+            addr,
+            offset,
+            wrap,
+        } if addr == acc => F64LoadA { dst, offset, wrap },
+        I32Load8S {
+            dst,
+            addr,
+            offset,
+            wrap,
+        } if addr == acc => I32Load8SA { dst, offset, wrap },
+        I32Load8U {
+            dst,
+            addr,
+            offset,
+            wrap,
+        } if addr == acc => I32Load8UA { dst, offset, wrap },
+        I32Load16S {
+            dst,
+            addr,
+            offset,
+            wrap,
+        } if addr == acc => I32Load16SA { dst, offset, wrap },
+        I32Load16U {
+            dst,
+            addr,
+            offset,
+            wrap,
+        } if addr == acc => I32Load16UA { dst, offset, wrap },
+        I32Store {
+            addr,
+            val,
+            offset,
+            wrap,
+        } if val == acc && addr != acc => I32StoreA { addr, offset, wrap },
+        I64Store {
+            addr,
+            val,
+            offset,
+            wrap,
+        } if val == acc && addr != acc => I64StoreA { addr, offset, wrap },
+        F32Store {
+            addr,
+            val,
+            offset,
+            wrap,
+        } if val == acc && addr != acc => F32StoreA { addr, offset, wrap },
+        F64Store {
+            addr,
+            val,
+            offset,
+            wrap,
+        } if val == acc && addr != acc => F64StoreA { addr, offset, wrap },
+        I32Store8 {
+            addr,
+            val,
+            offset,
+            wrap,
+        } if val == acc && addr != acc => I32Store8A { addr, offset, wrap },
+        I32Store16 {
+            addr,
+            val,
+            offset,
+            wrap,
+        } if val == acc && addr != acc => I32Store16A { addr, offset, wrap },
         I32Eqz { dst, src } if src == acc => I32EqzA { dst },
         I64Eqz { dst, src } if src == acc => I64EqzA { dst },
         I32WrapI64 { dst, src } if src == acc => I32WrapI64A { dst },

@@ -565,6 +565,26 @@ impl Recorder {
     /// At a loop header that has a trace: a trace in the tree's root frame links to it;
     /// a side trace deeper in inlined calls returns to the interpreter there, which
     /// enters that trace with the frames pushed. Roots unroll such loops instead.
+    /// The `br_table` at `pc` on `index`, which took entry `i` of its `len + 1`: a
+    /// switch over its entries, or a guard on the one taken.
+    fn br_table(&mut self, pc: *const Instr, index: Src, len: u32, i: u32) -> Result<(), Abort> {
+        let x = self.get(index, Ty::I32)?;
+        if self.ir.konst(x).is_none()
+            && len < MAX_SWITCH
+            && self.ir.snaps.len() + (len as usize) < self.max_snap
+        {
+            // SAFETY: a `br_table` is followed by its `len + 1` entries.
+            self.switch(x, len, i, |c| unsafe { pc.add(1 + c) })?;
+        } else if i < len {
+            let k = self.ir.k(Ty::I32, u64::from(i))?;
+            self.guard_cond(Cond::Eq, x, k, pc)?;
+        } else {
+            let k = self.ir.k(Ty::I32, u64::from(len))?;
+            self.guard_cond(Cond::GeU, x, k, pc)?;
+        }
+        Ok(())
+    }
+
     fn link_at(
         &mut self,
         s: &StoreInner,
@@ -1034,6 +1054,7 @@ impl Recorder {
             I::Loop { .. }
             | I::EntryHot
             | I::Br { .. }
+            | I::Case { .. }
             | I::ProfResume { .. }
             | I::ProfIndirect { .. } => {}
             // One epoch check per iteration of a root trace, at its loop header (the
@@ -1122,20 +1143,12 @@ impl Recorder {
             I::BrTable { index, len } => {
                 // SAFETY: both point into the same code.
                 let i = unsafe { next.offset_from(fallthrough) } as u32;
-                let x = self.get(S(index), I32)?;
-                if self.ir.konst(x).is_none()
-                    && len < MAX_SWITCH
-                    && self.ir.snaps.len() + (len as usize) < self.max_snap
-                {
-                    // SAFETY: a `br_table` is followed by its `len + 1` target branches.
-                    self.switch(x, len, i, |c| unsafe { pc.add(1 + c) })?;
-                } else if i < len {
-                    let k = self.ir.k(I32, u64::from(i))?;
-                    self.guard_cond(Cond::Eq, x, k, pc)?;
-                } else {
-                    let k = self.ir.k(I32, u64::from(len))?;
-                    self.guard_cond(Cond::GeU, x, k, pc)?;
-                }
+                self.br_table(pc, S(index), len, i)?;
+            }
+            I::BrTableA { len } => {
+                // SAFETY: both point into the same code.
+                let i = unsafe { next.offset_from(fallthrough) } as u32;
+                self.br_table(pc, Acc, len, i)?;
             }
             I::BrI32Eq { a, b, off } => self.branch(pc, off, taken, Cond::Eq, I32, S(a), S(b))?,
             I::BrI32Ne { a, b, off } => self.branch(pc, off, taken, Cond::Ne, I32, S(a), S(b))?,
@@ -1465,125 +1478,139 @@ impl Recorder {
         use Ty::{F32, F64, I32, I64};
         match instr {
             // ---- memory ----
-            I::I32Load { dst, addr, offset } => {
-                self.load(pc, dst, S(addr), offset, Mem::U32, I32)?
-            }
-            I::I64Load { dst, addr, offset } => {
-                self.load(pc, dst, S(addr), offset, Mem::W64, I64)?
-            }
-            I::F32Load { dst, addr, offset } => {
-                self.load(pc, dst, S(addr), offset, Mem::U32, F32)?
-            }
-            I::F64Load { dst, addr, offset } => {
-                self.load(pc, dst, S(addr), offset, Mem::W64, F64)?
-            }
-            I::I32Load8S { dst, addr, offset } => {
-                self.load(pc, dst, S(addr), offset, Mem::S8, I32)?
-            }
-            I::I32Load8U { dst, addr, offset } => {
-                self.load(pc, dst, S(addr), offset, Mem::U8, I32)?
-            }
-            I::I32Load16S { dst, addr, offset } => {
-                self.load(pc, dst, S(addr), offset, Mem::S16, I32)?
-            }
-            I::I32Load16U { dst, addr, offset } => {
-                self.load(pc, dst, S(addr), offset, Mem::U16, I32)?
-            }
-            I::I64Load8S { dst, addr, offset } => {
-                self.load(pc, dst, S(addr), offset, Mem::S8, I64)?
-            }
-            I::I64Load8U { dst, addr, offset } => {
-                self.load(pc, dst, S(addr), offset, Mem::U8, I64)?
-            }
-            I::I64Load16S { dst, addr, offset } => {
-                self.load(pc, dst, S(addr), offset, Mem::S16, I64)?
-            }
-            I::I64Load16U { dst, addr, offset } => {
-                self.load(pc, dst, S(addr), offset, Mem::U16, I64)?
-            }
-            I::I64Load32S { dst, addr, offset } => {
-                self.load(pc, dst, S(addr), offset, Mem::S32, I64)?
-            }
-            I::I64Load32U { dst, addr, offset } => {
-                self.load(pc, dst, S(addr), offset, Mem::U32, I64)?
-            }
+            I::I32Load {
+                dst, addr, offset, ..
+            } => self.load(pc, dst, S(addr), offset, Mem::U32, I32)?,
+            I::I64Load {
+                dst, addr, offset, ..
+            } => self.load(pc, dst, S(addr), offset, Mem::W64, I64)?,
+            I::F32Load {
+                dst, addr, offset, ..
+            } => self.load(pc, dst, S(addr), offset, Mem::U32, F32)?,
+            I::F64Load {
+                dst, addr, offset, ..
+            } => self.load(pc, dst, S(addr), offset, Mem::W64, F64)?,
+            I::I32Load8S {
+                dst, addr, offset, ..
+            } => self.load(pc, dst, S(addr), offset, Mem::S8, I32)?,
+            I::I32Load8U {
+                dst, addr, offset, ..
+            } => self.load(pc, dst, S(addr), offset, Mem::U8, I32)?,
+            I::I32Load16S {
+                dst, addr, offset, ..
+            } => self.load(pc, dst, S(addr), offset, Mem::S16, I32)?,
+            I::I32Load16U {
+                dst, addr, offset, ..
+            } => self.load(pc, dst, S(addr), offset, Mem::U16, I32)?,
+            I::I64Load8S {
+                dst, addr, offset, ..
+            } => self.load(pc, dst, S(addr), offset, Mem::S8, I64)?,
+            I::I64Load8U {
+                dst, addr, offset, ..
+            } => self.load(pc, dst, S(addr), offset, Mem::U8, I64)?,
+            I::I64Load16S {
+                dst, addr, offset, ..
+            } => self.load(pc, dst, S(addr), offset, Mem::S16, I64)?,
+            I::I64Load16U {
+                dst, addr, offset, ..
+            } => self.load(pc, dst, S(addr), offset, Mem::U16, I64)?,
+            I::I64Load32S {
+                dst, addr, offset, ..
+            } => self.load(pc, dst, S(addr), offset, Mem::S32, I64)?,
+            I::I64Load32U {
+                dst, addr, offset, ..
+            } => self.load(pc, dst, S(addr), offset, Mem::U32, I64)?,
             I::I32LoadIdx {
                 dst,
                 idx,
                 offset,
                 shift,
+                ..
             } => self.load_idx(pc, dst, S(idx), offset, shift, Mem::U32, I32)?,
-            I::I32LoadIdxA { dst, offset, shift } => {
-                self.load_idx(pc, dst, Acc, offset, shift, Mem::U32, I32)?
-            }
+            I::I32LoadIdxA {
+                dst, offset, shift, ..
+            } => self.load_idx(pc, dst, Acc, offset, shift, Mem::U32, I32)?,
             I::I64LoadIdx {
                 dst,
                 idx,
                 offset,
                 shift,
+                ..
             } => self.load_idx(pc, dst, S(idx), offset, shift, Mem::W64, I64)?,
-            I::I64LoadIdxA { dst, offset, shift } => {
-                self.load_idx(pc, dst, Acc, offset, shift, Mem::W64, I64)?
-            }
+            I::I64LoadIdxA {
+                dst, offset, shift, ..
+            } => self.load_idx(pc, dst, Acc, offset, shift, Mem::W64, I64)?,
             I::F32LoadIdx {
                 dst,
                 idx,
                 offset,
                 shift,
+                ..
             } => self.load_idx(pc, dst, S(idx), offset, shift, Mem::U32, F32)?,
-            I::F32LoadIdxA { dst, offset, shift } => {
-                self.load_idx(pc, dst, Acc, offset, shift, Mem::U32, F32)?
-            }
+            I::F32LoadIdxA {
+                dst, offset, shift, ..
+            } => self.load_idx(pc, dst, Acc, offset, shift, Mem::U32, F32)?,
             I::F64LoadIdx {
                 dst,
                 idx,
                 offset,
                 shift,
+                ..
             } => self.load_idx(pc, dst, S(idx), offset, shift, Mem::W64, F64)?,
-            I::F64LoadIdxA { dst, offset, shift } => {
-                self.load_idx(pc, dst, Acc, offset, shift, Mem::W64, F64)?
+            I::F64LoadIdxA {
+                dst, offset, shift, ..
+            } => self.load_idx(pc, dst, Acc, offset, shift, Mem::W64, F64)?,
+            I::I32LoadA { dst, offset, .. } => self.load(pc, dst, Acc, offset, Mem::U32, I32)?,
+            I::I64LoadA { dst, offset, .. } => self.load(pc, dst, Acc, offset, Mem::W64, I64)?,
+            I::F32LoadA { dst, offset, .. } => self.load(pc, dst, Acc, offset, Mem::U32, F32)?,
+            I::F64LoadA { dst, offset, .. } => self.load(pc, dst, Acc, offset, Mem::W64, F64)?,
+            I::I32Load8SA { dst, offset, .. } => self.load(pc, dst, Acc, offset, Mem::S8, I32)?,
+            I::I32Load8UA { dst, offset, .. } => self.load(pc, dst, Acc, offset, Mem::U8, I32)?,
+            I::I32Load16SA { dst, offset, .. } => self.load(pc, dst, Acc, offset, Mem::S16, I32)?,
+            I::I32Load16UA { dst, offset, .. } => self.load(pc, dst, Acc, offset, Mem::U16, I32)?,
+            I::I32Store {
+                addr, val, offset, ..
+            } => self.store(pc, S(addr), S(val), offset, Mem::U32, I32)?,
+            I::I64Store {
+                addr, val, offset, ..
+            } => self.store(pc, S(addr), S(val), offset, Mem::W64, I64)?,
+            I::F32Store {
+                addr, val, offset, ..
+            } => self.store(pc, S(addr), S(val), offset, Mem::U32, F32)?,
+            I::F64Store {
+                addr, val, offset, ..
+            } => self.store(pc, S(addr), S(val), offset, Mem::W64, F64)?,
+            I::I32Store8 {
+                addr, val, offset, ..
+            } => self.store(pc, S(addr), S(val), offset, Mem::U8, I32)?,
+            I::I32Store16 {
+                addr, val, offset, ..
+            } => self.store(pc, S(addr), S(val), offset, Mem::U16, I32)?,
+            I::I64Store8 {
+                addr, val, offset, ..
+            } => self.store(pc, S(addr), S(val), offset, Mem::U8, I64)?,
+            I::I64Store16 {
+                addr, val, offset, ..
+            } => self.store(pc, S(addr), S(val), offset, Mem::U16, I64)?,
+            I::I64Store32 {
+                addr, val, offset, ..
+            } => self.store(pc, S(addr), S(val), offset, Mem::U32, I64)?,
+            I::I32StoreA { addr, offset, .. } => {
+                self.store(pc, S(addr), Acc, offset, Mem::U32, I32)?
             }
-            I::I32LoadA { dst, offset } => self.load(pc, dst, Acc, offset, Mem::U32, I32)?,
-            I::I64LoadA { dst, offset } => self.load(pc, dst, Acc, offset, Mem::W64, I64)?,
-            I::F32LoadA { dst, offset } => self.load(pc, dst, Acc, offset, Mem::U32, F32)?,
-            I::F64LoadA { dst, offset } => self.load(pc, dst, Acc, offset, Mem::W64, F64)?,
-            I::I32Load8SA { dst, offset } => self.load(pc, dst, Acc, offset, Mem::S8, I32)?,
-            I::I32Load8UA { dst, offset } => self.load(pc, dst, Acc, offset, Mem::U8, I32)?,
-            I::I32Load16SA { dst, offset } => self.load(pc, dst, Acc, offset, Mem::S16, I32)?,
-            I::I32Load16UA { dst, offset } => self.load(pc, dst, Acc, offset, Mem::U16, I32)?,
-            I::I32Store { addr, val, offset } => {
-                self.store(pc, S(addr), S(val), offset, Mem::U32, I32)?
+            I::I64StoreA { addr, offset, .. } => {
+                self.store(pc, S(addr), Acc, offset, Mem::W64, I64)?
             }
-            I::I64Store { addr, val, offset } => {
-                self.store(pc, S(addr), S(val), offset, Mem::W64, I64)?
+            I::F32StoreA { addr, offset, .. } => {
+                self.store(pc, S(addr), Acc, offset, Mem::U32, F32)?
             }
-            I::F32Store { addr, val, offset } => {
-                self.store(pc, S(addr), S(val), offset, Mem::U32, F32)?
+            I::F64StoreA { addr, offset, .. } => {
+                self.store(pc, S(addr), Acc, offset, Mem::W64, F64)?
             }
-            I::F64Store { addr, val, offset } => {
-                self.store(pc, S(addr), S(val), offset, Mem::W64, F64)?
+            I::I32Store8A { addr, offset, .. } => {
+                self.store(pc, S(addr), Acc, offset, Mem::U8, I32)?
             }
-            I::I32Store8 { addr, val, offset } => {
-                self.store(pc, S(addr), S(val), offset, Mem::U8, I32)?
-            }
-            I::I32Store16 { addr, val, offset } => {
-                self.store(pc, S(addr), S(val), offset, Mem::U16, I32)?
-            }
-            I::I64Store8 { addr, val, offset } => {
-                self.store(pc, S(addr), S(val), offset, Mem::U8, I64)?
-            }
-            I::I64Store16 { addr, val, offset } => {
-                self.store(pc, S(addr), S(val), offset, Mem::U16, I64)?
-            }
-            I::I64Store32 { addr, val, offset } => {
-                self.store(pc, S(addr), S(val), offset, Mem::U32, I64)?
-            }
-            I::I32StoreA { addr, offset } => self.store(pc, S(addr), Acc, offset, Mem::U32, I32)?,
-            I::I64StoreA { addr, offset } => self.store(pc, S(addr), Acc, offset, Mem::W64, I64)?,
-            I::F32StoreA { addr, offset } => self.store(pc, S(addr), Acc, offset, Mem::U32, F32)?,
-            I::F64StoreA { addr, offset } => self.store(pc, S(addr), Acc, offset, Mem::W64, F64)?,
-            I::I32Store8A { addr, offset } => self.store(pc, S(addr), Acc, offset, Mem::U8, I32)?,
-            I::I32Store16A { addr, offset } => {
+            I::I32Store16A { addr, offset, .. } => {
                 self.store(pc, S(addr), Acc, offset, Mem::U16, I32)?
             }
             I::MemorySize { dst } => {
@@ -1739,6 +1766,7 @@ impl Recorder {
                 a,
                 mask,
                 shift,
+                ..
             } => self.shr_u_and(dst, S(a), mask, shift)?,
             I::I32RotlImm { dst, a, imm } => self.bin(Op::Rotl, I32, dst, S(a), Imm(imm))?,
             I::I32EqImm { dst, a, imm } => self.cmp(dst, Cond::Eq, I32, S(a), Imm(imm))?,

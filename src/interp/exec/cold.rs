@@ -6,7 +6,6 @@
 
 use super::memory0;
 use crate::error::Error;
-use crate::interp::bytecode::Instr;
 use crate::interp::translate::CompiledFunc;
 use crate::runtime::module::Module;
 use crate::runtime::store::{Frame, FuncEntity, StoreInner};
@@ -113,25 +112,6 @@ pub(super) unsafe fn init_large_frame(sp: *mut u64, c: &CompiledFunc) {
         ptr::write_bytes(locals, 0, n);
         ptr::copy_nonoverlapping(c.consts.as_ptr(), locals.add(n), c.consts.len());
     }
-}
-
-/// The trap path of a load or store: if its address `i32.add` was folded into the offset
-/// (see `translate`), the original, wrapping address computation may still be in bounds.
-#[cold]
-#[inline(never)]
-pub(super) fn unfolded_ea(
-    s: &StoreInner,
-    pc: *const Instr,
-    x: u32,
-    offset: u32,
-    n: usize,
-    mem_len: usize,
-) -> Option<usize> {
-    // SAFETY: the innermost frame's function is the one executing `pc`.
-    let func = unsafe { &*s.stack.frames.last()?.func };
-    let c = func.folded_add(func.index_of(pc))?;
-    let ea = x.wrapping_add(c) as usize + (offset - c) as usize;
-    (ea + n <= mem_len).then_some(ea)
 }
 
 /// Moves `n` results from slot `src` down to slot 0 of the frame at `sp`.

@@ -3,7 +3,7 @@
 //! epochs, traps and the profiler's instructions.
 
 use super::{ENTRY_HOT, Exec, Flow, FromBits, Run, table_entry};
-use crate::interp::bytecode::{CounterRef, Instr, Off, Slot};
+use crate::interp::bytecode::{CounterRef, Instr, NextOp, Off, Slot};
 use crate::interp::hooks::{ENTRY, ILOOP, LoopAction};
 use crate::ops::{self, FloatCmp, IntBin, IntCmp};
 use crate::runtime::trap::TrapCode;
@@ -196,7 +196,7 @@ impl<const REC: bool, const HOT: bool> Exec<'_, REC, HOT> {
         self.branch(!ops::f64_cmp(op, x, y), off)
     }
 
-    /// Branches as the `min(index, len)`-th of the `Br` instructions that follow does.
+    /// Branches as the `min(index, len)`-th of the `Case` instructions that follow does.
     ///
     /// Outside recording, the entry's branch is taken here, so that a `br_table` costs one
     /// dispatch and its jump to the target is its own indirect jump, which the processor
@@ -205,17 +205,44 @@ impl<const REC: bool, const HOT: bool> Exec<'_, REC, HOT> {
     /// trace's exits resume there.
     #[inline(always)]
     pub(super) unsafe fn br_table(&mut self, index: Slot, len: u32) -> Flow {
-        // SAFETY: `index` is the running instruction's; the `len + 1` entries follow it,
-        // and each entry's offset lands inside the code (translation's invariants).
+        // SAFETY: `index` is the running instruction's (the handlers' contract).
+        let i = unsafe { self.r(index) } as u32;
+        // SAFETY: the running instruction is a `br_table` of `len + 1` entries.
+        unsafe { self.take_case(i, len) }
+    }
+
+    /// `br_table` on the accumulator.
+    #[inline(always)]
+    pub(super) unsafe fn br_table_acc(&mut self, len: u32) -> Flow {
+        // SAFETY: the running instruction is a `br_table` of `len + 1` entries.
+        unsafe { self.take_case(self.acc as u32, len) }
+    }
+
+    /// Branches through entry `min(i, len)` of the running `br_table`. Outside recording
+    /// the accumulator then holds the opcode of the instruction branched to (no branch
+    /// target reads the accumulator), which threaded dispatch jumps by.
+    ///
+    /// # Safety
+    /// The running instruction is a `br_table` followed by its `len + 1` `Case`s.
+    #[inline(always)]
+    unsafe fn take_case(&mut self, i: u32, len: u32) -> Flow {
+        // SAFETY: the entries follow the instruction (the caller's contract), and each
+        // entry's offset lands inside the code (translation's invariants).
         unsafe {
-            let i = (self.r(index) as u32).min(len);
-            let entry = self.pc.add(1 + i as usize);
+            let entry = self.pc.add(1 + i.min(len) as usize);
             self.ip = entry;
-            if let (false, Instr::Br { off }) = (REC, *entry) {
+            if let (false, Instr::Case { off, op }) = (REC, *entry) {
                 self.ip = entry.offset(off as isize);
+                self.acc = u64::from(op.0);
             }
         }
         Ok(())
+    }
+
+    /// A `br_table` entry stepped on (when recording): a branch.
+    #[inline(always)]
+    pub(super) unsafe fn case(&mut self, off: Off, _: NextOp) -> Flow {
+        self.branch(true, off)
     }
 
     // ---- traps, fuel and epochs ----

@@ -2,35 +2,61 @@
 //! and accumulator forms), and `memory.size`, `memory.grow` and the bulk operations,
 //! which run out of line in `interp::bulk`.
 
-use super::cold::unfolded_ea;
 use super::{Exec, Flow};
 use crate::interp::bulk;
-use crate::interp::bytecode::Slot;
+use crate::interp::bytecode::{Instr, Slot};
 use crate::ops::{self, IntBin};
 use crate::runtime::store::PAGE_SIZE;
+use crate::runtime::store::StoreInner;
 use crate::runtime::trap::TrapCode;
 use std::ptr;
 
+/// Where an access reads or writes: `x + offset`, or with `wrap` (a folded `i32.add` over
+/// an access without an offset of its own, see `translate`) `(x + offset) mod 2^32`.
+#[derive(Clone, Copy)]
+struct At {
+    offset: u32,
+    wrap: bool,
+}
+
 impl<const REC: bool, const HOT: bool> Exec<'_, REC, HOT> {
-    /// The effective address of an access of `n` bytes at `x + offset`, or the
+    /// The effective address of an access of `n` bytes at `x` and `at`, or the
     /// `MemoryOutOfBounds` trap.
     #[inline(always)]
-    fn ea(&mut self, x: u32, offset: u32, n: usize) -> Result<usize, super::Run> {
-        let ea = x as usize + offset as usize;
-        if ea + n <= self.mem_len {
-            return Ok(ea);
+    fn ea(&mut self, x: u32, at: At, n: usize) -> Result<usize, super::Run> {
+        let ea = x as usize + at.offset as usize;
+        if ea + n > self.mem_len {
+            std::hint::cold_path();
+            return self.ea_past_end(x, at, n);
         }
-        self.out_of_line()?;
-        match unfolded_ea(self.s, self.pc, x, offset, n, self.mem_len) {
-            Some(ea) => Ok(ea),
-            None => Err(self.trap(TrapCode::MemoryOutOfBounds)),
-        }
+        Ok(ea)
     }
 
-    /// Reads a `T` at `x + offset`; `f` widens it to the slot's bits.
+    /// [`Self::ea`] when `x + offset` is past the end of memory.
     #[inline(always)]
-    fn read<T: Copy>(&mut self, dst: Slot, x: u32, offset: u32, f: impl FnOnce(T) -> u64) -> Flow {
-        let ea = self.ea(x, offset, size_of::<T>())?;
+    fn ea_past_end(&mut self, x: u32, at: At, n: usize) -> Result<usize, super::Run> {
+        // A wrapping access: loops over negative indices wrap on every access, so this
+        // stays in the hot form, with no second run out of line.
+        let wrapped = x.wrapping_add(at.offset) as usize;
+        if at.wrap && wrapped + n <= self.mem_len {
+            return Ok(wrapped);
+        }
+        self.out_of_line()?;
+        // Past 4 GiB: maybe a folded `i32.add` whose sum wrapped before an offset of the
+        // access's own; the original address computation may still be in bounds.
+        let ea = x as usize + at.offset as usize;
+        if ea >> 32 != 0
+            && let Some(ea) = unfolded_ea(self.s, self.pc, x, at.offset, n, self.mem_len)
+        {
+            return Ok(ea);
+        }
+        Err(self.trap(TrapCode::MemoryOutOfBounds))
+    }
+
+    /// Reads a `T` at `x` and `at`; `f` widens it to the slot's bits.
+    #[inline(always)]
+    fn read<T: Copy>(&mut self, dst: Slot, x: u32, at: At, f: impl FnOnce(T) -> u64) -> Flow {
+        let ea = self.ea(x, at, size_of::<T>())?;
         // SAFETY: `ea + size_of::<T>()` is within the memory's `mem_len` bytes at `mem`;
         // `dst` is the running instruction's (every caller's contract).
         unsafe {
@@ -40,10 +66,10 @@ impl<const REC: bool, const HOT: bool> Exec<'_, REC, HOT> {
         Ok(())
     }
 
-    /// Writes `v` at `x + offset`.
+    /// Writes `v` at `x` and `at`.
     #[inline(always)]
-    fn write<T: Copy>(&mut self, x: u32, offset: u32, v: T) -> Flow {
-        let ea = self.ea(x, offset, size_of::<T>())?;
+    fn write<T: Copy>(&mut self, x: u32, at: At, v: T) -> Flow {
+        let ea = self.ea(x, at, size_of::<T>())?;
         // SAFETY: `ea + size_of::<T>()` is within the memory's `mem_len` bytes at `mem`.
         unsafe { ptr::write_unaligned(self.mem.add(ea) as *mut T, v) };
         Ok(())
@@ -58,11 +84,12 @@ impl<const REC: bool, const HOT: bool> Exec<'_, REC, HOT> {
         dst: Slot,
         addr: Slot,
         offset: u32,
+        wrap: bool,
         f: impl FnOnce(T) -> u64,
     ) -> Flow {
         // SAFETY: see above.
         let x = unsafe { self.r(addr) as u32 };
-        self.read(dst, x, offset, f)
+        self.read(dst, x, At { offset, wrap }, f)
     }
 
     /// A load from `(idx << shift) + offset`: an array element (`Instr::I32LoadIdx`).
@@ -73,11 +100,12 @@ impl<const REC: bool, const HOT: bool> Exec<'_, REC, HOT> {
         idx: Slot,
         offset: u32,
         shift: u8,
+        wrap: bool,
         f: impl FnOnce(T) -> u64,
     ) -> Flow {
         // SAFETY: see above.
         let x = unsafe { self.r(idx) as u32 };
-        self.read_idx(dst, x, offset, shift, f)
+        self.read_idx(dst, x, At { offset, wrap }, shift, f)
     }
 
     /// A load from `(acc << shift) + offset`.
@@ -87,25 +115,26 @@ impl<const REC: bool, const HOT: bool> Exec<'_, REC, HOT> {
         dst: Slot,
         offset: u32,
         shift: u8,
+        wrap: bool,
         f: impl FnOnce(T) -> u64,
     ) -> Flow {
-        self.read_idx(dst, self.acc as u32, offset, shift, f)
+        self.read_idx(dst, self.acc as u32, At { offset, wrap }, shift, f)
     }
 
-    /// Reads a `T` at `(x << shift) + offset` for a fused load, which skips the load it
-    /// was fused with.
+    /// Reads a `T` at `x << shift` and `at` for a fused load, which skips the load it was
+    /// fused with.
     #[inline(always)]
     fn read_idx<T: Copy>(
         &mut self,
         dst: Slot,
         x: u32,
-        offset: u32,
+        at: At,
         shift: u8,
         f: impl FnOnce(T) -> u64,
     ) -> Flow {
         self.skip_fused();
         let x = ops::i32_bin(IntBin::Shl, x, u32::from(shift));
-        self.read(dst, x, offset, f)
+        self.read(dst, x, at, f)
     }
 
     /// A load from the accumulator's address.
@@ -114,9 +143,10 @@ impl<const REC: bool, const HOT: bool> Exec<'_, REC, HOT> {
         &mut self,
         dst: Slot,
         offset: u32,
+        wrap: bool,
         f: impl FnOnce(T) -> u64,
     ) -> Flow {
-        self.read(dst, self.acc as u32, offset, f)
+        self.read(dst, self.acc as u32, At { offset, wrap }, f)
     }
 
     /// Stores `val`'s slot, narrowed by `f`.
@@ -126,11 +156,12 @@ impl<const REC: bool, const HOT: bool> Exec<'_, REC, HOT> {
         addr: Slot,
         val: Slot,
         offset: u32,
+        wrap: bool,
         f: impl FnOnce(u64) -> T,
     ) -> Flow {
         // SAFETY: see above.
         let (x, v) = unsafe { (self.r(addr) as u32, self.r(val)) };
-        self.write(x, offset, f(v))
+        self.write(x, At { offset, wrap }, f(v))
     }
 
     /// Stores the accumulator, narrowed by `f`.
@@ -139,11 +170,12 @@ impl<const REC: bool, const HOT: bool> Exec<'_, REC, HOT> {
         &mut self,
         addr: Slot,
         offset: u32,
+        wrap: bool,
         f: impl FnOnce(u64) -> T,
     ) -> Flow {
         // SAFETY: see above.
         let x = unsafe { self.r(addr) as u32 };
-        self.write(x, offset, f(self.acc))
+        self.write(x, At { offset, wrap }, f(self.acc))
     }
 
     #[inline(always)]
@@ -194,4 +226,23 @@ impl<const REC: bool, const HOT: bool> Exec<'_, REC, HOT> {
         bulk::data_drop(self.s, seg);
         Ok(())
     }
+}
+
+/// The address of a load or store whose `i32.add x, C` was folded into its offset (see
+/// `translate`) and wrapped: the original, wrapping address computation, if in bounds.
+/// Only loads and arithmetic, so that it keeps a hot form free of calls (see `threaded`).
+#[inline(always)]
+fn unfolded_ea(
+    s: &StoreInner,
+    pc: *const Instr,
+    x: u32,
+    offset: u32,
+    n: usize,
+    mem_len: usize,
+) -> Option<usize> {
+    // SAFETY: the innermost frame's function is the one executing `pc`.
+    let func = unsafe { &*s.stack.frames.last()?.func };
+    let c = func.folded_add(func.index_of(pc))?;
+    let ea = x.wrapping_add(c) as usize + offset.wrapping_sub(c) as usize;
+    (ea + n <= mem_len).then_some(ea)
 }

@@ -95,12 +95,42 @@ unsafe fn jump(
     len: usize,
     acc: u64,
 ) {
-    // SAFETY: `ip` points at an instruction (the caller's contract); its index is a
-    // variant's, and `HANDLERS` has one function per variant, in order.
+    // SAFETY: `ip` points at an instruction (the caller's contract).
+    unsafe { jump_by((*ip).op(), s, ip, sp, mem, len, acc) }
+}
+
+/// Runs the instruction at `ip`, whose opcode is `op`.
+///
+/// # Safety
+/// As [`jump`]; `op` is `(*ip).op()`.
+#[inline(always)]
+unsafe fn jump_by(
+    op: u16,
+    s: *mut StoreInner,
+    ip: *const Instr,
+    sp: *mut u64,
+    mem: *mut u8,
+    len: usize,
+    acc: u64,
+) {
+    // SAFETY: `op` is a variant's index (the caller's contract), and `HANDLERS` has one
+    // function per variant, in order.
     unsafe {
-        let h = *HANDLERS.get_unchecked(opcode(&*ip));
+        let h = *HANDLERS.get_unchecked(usize::from(op));
         h(s, ip, sp, mem, len, acc)
     }
+}
+
+/// Goes on to the next instruction after handler `$name` ran: by its opcode, or after a
+/// `br_table` by the opcode its `Case` gave, which `take_case` left in the accumulator
+/// (the table's jump then waits for one load less).
+macro_rules! next {
+    (BrTable, $e:ident) => { next!(@case $e) };
+    (BrTableA, $e:ident) => { next!(@case $e) };
+    (@case $e:ident) => {
+        jump_by($e.acc as u16, $e.s, $e.ip, $e.sp, $e.mem, $e.mem_len, $e.acc)
+    };
+    ($name:ident, $e:ident) => { jump($e.s, $e.ip, $e.sp, $e.mem, $e.mem_len, $e.acc) };
 }
 
 /// The function for instruction `$name`: `HOT` is its hot form, in `HANDLERS`, which
@@ -134,7 +164,7 @@ macro_rules! handler {
                     Err(run) => return e.s.handoff.end(run),
                 };
                 match next {
-                    Next::Jump => jump(e.s, e.ip, e.sp, e.mem, e.mem_len, e.acc),
+                    Next::Jump => next!($name, e),
                     Next::OutOfLine => $name::<false>(s, ip, sp, mem, len, acc),
                     Next::Reload => reload(e.s, e.ip, e.sp, e.mem, e.mem_len, e.acc),
                 }
@@ -179,18 +209,6 @@ macro_rules! threaded {
         $( $(#[$ameta:meta])* $aname:ident $({ $($afield:ident : $aty:ty),* $(,)? })?
             => $ah:ident ($($aarg:tt)*) ,)*
     ) => {
-        /// The index of `i`'s variant, in the instruction table's order.
-        #[inline(always)]
-        fn opcode(i: &Instr) -> usize {
-            #[allow(non_camel_case_types, clippy::enum_variant_names, dead_code)]
-            #[repr(u16)]
-            enum Op { $($name,)* $($aname,)* }
-            (match i {
-                $( Instr::$name { .. } => Op::$name, )*
-                $( Instr::$aname { .. } => Op::$aname, )*
-            }) as usize
-        }
-
         // Raises the alignment of each instruction's section (see `handler!`) to 64
         // bytes; it adds no bytes, so its first function stays at the section's start.
         // (Assembled in this module's object, as the functions are.)
