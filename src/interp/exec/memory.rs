@@ -24,7 +24,11 @@ impl<const REC: bool, const HOT: bool> Exec<'_, REC, HOT> {
     /// `MemoryOutOfBounds` trap.
     #[inline(always)]
     fn ea(&mut self, x: u32, at: At, n: usize) -> Result<usize, super::Run> {
-        let ea = x as usize + at.offset as usize;
+        let ea = if self.wrapped {
+            x.wrapping_add(at.offset) as usize
+        } else {
+            x as usize + at.offset as usize
+        };
         if ea + n > self.mem_len {
             std::hint::cold_path();
             return self.ea_past_end(x, at, n);
@@ -32,16 +36,19 @@ impl<const REC: bool, const HOT: bool> Exec<'_, REC, HOT> {
         Ok(ea)
     }
 
-    /// [`Self::ea`] when `x + offset` is past the end of memory.
+    /// [`Self::ea`] when the address is past the end of memory.
     #[inline(always)]
     fn ea_past_end(&mut self, x: u32, at: At, n: usize) -> Result<usize, super::Run> {
-        // A wrapping access: loops over negative indices wrap on every access, so this
-        // stays in the hot form, with no second run out of line.
+        // A wrapping access: loops over negative indices wrap on every access, so the hot
+        // form hands them to its wrapping form, as quick as itself.
+        if HOT && at.wrap && !self.wrapped {
+            return Err(super::Run::Wrap);
+        }
+        self.out_of_line()?;
         let wrapped = x.wrapping_add(at.offset) as usize;
         if at.wrap && wrapped + n <= self.mem_len {
             return Ok(wrapped);
         }
-        self.out_of_line()?;
         // Past 4 GiB: maybe a folded `i32.add` whose sum wrapped before an offset of the
         // access's own; the original address computation may still be in bounds.
         let ea = x as usize + at.offset as usize;

@@ -110,6 +110,10 @@ enum Run {
     /// Only from a threaded handler's hot form: the instruction is done, but it switched
     /// instance, so memory 0 must be read again before the next one.
     Reload,
+    /// Only from a threaded handler's hot form: a `wrap` access's sum is past the end of
+    /// memory; it runs again in its wrapping form (see `threaded`), which takes the sum
+    /// mod 2^32.
+    Wrap,
 }
 
 /// Resumes the innermost frame of `s` and runs until the frame stack has `stop` frames.
@@ -130,7 +134,7 @@ pub(crate) fn run(s: &mut StoreInner, stop: usize, mut acc: u64) -> Outcome {
         };
         match r {
             Run::Switch(a) => acc = a,
-            Run::OutOfLine | Run::Reload => {
+            Run::OutOfLine | Run::Reload | Run::Wrap => {
                 unreachable!("only a threaded handler's hot form returns these, to itself")
             }
             Run::Out(o) => {
@@ -238,6 +242,9 @@ struct Exec<'s, const REC: bool, const HOT: bool> {
     /// The accumulator: the result of the last instruction that wrote a slot. `A` forms
     /// read it instead of that slot, skipping a store-to-load round trip through memory.
     acc: u64,
+    /// The instruction runs in its wrapping form: a `wrap` access's address is its sum
+    /// mod 2^32 (set only by threaded dispatch, a constant in each form).
+    wrapped: bool,
 }
 
 /// A slot's bits as an operand type: integers as their low bits, floats by their bits.
@@ -282,11 +289,13 @@ impl<'s, const REC: bool, const HOT: bool> Exec<'s, REC, HOT> {
             mem,
             mem_len,
             acc,
+            wrapped: false,
         }
     }
 
     /// The state for running the instruction at `pc` of the innermost frame of `s`, with
-    /// the frame's registers: slot 0, memory 0, the accumulator (see `threaded`).
+    /// the frame's registers: slot 0, memory 0, the accumulator (see `threaded`), in the
+    /// wrapping form or not.
     ///
     /// # Safety
     /// `s` is valid and not otherwise borrowed for `'s`; `pc` is an instruction of the
@@ -300,6 +309,7 @@ impl<'s, const REC: bool, const HOT: bool> Exec<'s, REC, HOT> {
         mem: *mut u8,
         mem_len: usize,
         acc: u64,
+        wrapped: bool,
     ) -> Self {
         // SAFETY: as the function's contract; the code goes on after `pc` (it ends in a
         // return).
@@ -313,6 +323,7 @@ impl<'s, const REC: bool, const HOT: bool> Exec<'s, REC, HOT> {
                 mem,
                 mem_len,
                 acc,
+                wrapped,
             }
         }
     }

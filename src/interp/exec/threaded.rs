@@ -134,7 +134,8 @@ macro_rules! next {
 }
 
 /// The function for instruction `$name`: `HOT` is its hot form, in `HANDLERS`, which
-/// hands rare paths to its full form (see `Exec::out_of_line`).
+/// hands rare paths to its full form (see `Exec::out_of_line`), and a `wrap` access past
+/// the end to its wrapping form (`HOT` and `WRAP`).
 macro_rules! handler {
     ($name:ident $({ $($field:ident),* })? => $h:ident ($($arg:tt)*)) => {{
         #[allow(non_snake_case)]
@@ -145,7 +146,7 @@ macro_rules! handler {
             target_os = "linux",
             unsafe(link_section = concat!(".text.spur_op.", stringify!($name)))
         )]
-        unsafe extern "C-unwind" fn $name<const HOT: bool>(
+        unsafe extern "C-unwind" fn $name<const HOT: bool, const WRAP: bool>(
             s: *mut StoreInner, ip: *const Instr, sp: *mut u64, mem: *mut u8, len: usize, acc: u64,
         ) {
             // SAFETY: `ip` is this variant's instruction (its index chose this function);
@@ -154,30 +155,34 @@ macro_rules! handler {
                 let Instr::$name $({ $($field),* })? = *ip else {
                     std::hint::unreachable_unchecked()
                 };
-                let mut e = Exec::<false, HOT>::at(s, ip, sp, mem, len, acc);
+                let mut e = Exec::<false, HOT>::at(s, ip, sp, mem, len, acc, WRAP);
                 // The outcome is taken apart before the jumps: with nothing left to drop
                 // after them, they are the function's last act, and can be jumps.
                 let next = match e.$h($($($field,)*)? $($arg)*) {
                     Ok(()) => Next::Jump,
                     Err(Run::OutOfLine) => Next::OutOfLine,
                     Err(Run::Reload) => Next::Reload,
+                    Err(Run::Wrap) => Next::Wrap,
                     Err(run) => return e.s.handoff.end(run),
                 };
                 match next {
                     Next::Jump => next!($name, e),
-                    Next::OutOfLine => $name::<false>(s, ip, sp, mem, len, acc),
+                    Next::OutOfLine => $name::<false, false>(s, ip, sp, mem, len, acc),
+                    Next::Wrap => $name::<true, true>(s, ip, sp, mem, len, acc),
                     Next::Reload => reload(e.s, e.ip, e.sp, e.mem, e.mem_len, e.acc),
                 }
             }
         }
-        $name::<true> as Handler
+        $name::<true, false> as Handler
     }};
 }
 
-/// Where a handler goes on: the next instruction, its own full form, or `reload`.
+/// Where a handler goes on: the next instruction, its own full form, its own wrapping
+/// form, or `reload`.
 enum Next {
     Jump,
     OutOfLine,
+    Wrap,
     Reload,
 }
 
