@@ -18,15 +18,22 @@
 //! only at opt-level 2 or 3 on x86-64 and AArch64 outside Windows; other builds run
 //! `dispatch`'s loop. The recording loop always runs `dispatch`'s loop.
 //!
-//! Each instruction has two forms. The hot form, in the table the jumps index, takes no
-//! path that calls out of line (a load whose address needs the unfolded computation,
-//! growing the stacks, translating a callee, the JIT's hook at an expired counter): at
-//! the start of such a path it jumps to the full form, which runs the instruction again
-//! from the start with every path (`Exec::out_of_line`). A call anywhere in a function
+//! Each instruction has two forms, and loads and stores a third. The hot form, in the
+//! table the jumps index, takes no path that calls out of line (a load whose address
+//! needs the unfolded computation, growing the stacks, translating a callee, the JIT's
+//! hook at an expired counter): at the start of such a path it jumps to the full form,
+//! which runs the instruction again from the start with every path
+//! (`Exec::out_of_line`). A call anywhere in a function
 //! makes it save registers on every path; so the hot forms of loads, stores, branches
 //! and returns of at most one value save none (calls still do: setting up a frame may
 //! call). A return or call that switches instance jumps to `reload`, which
-//! reads memory 0 again.
+//! reads memory 0 again. A load or store marked `wrap` (see `translate`) whose plain sum
+//! is past the end jumps to its third form, as lean as the hot one, which takes the sum
+//! mod 2^32: loops over negative indices do that on every access, and the hot form's
+//! straight path stays as it was.
+//!
+//! After a `br_table`, the jump goes by the opcode that the taken `Case` carries (left
+//! in the accumulator), not by one read from the target, so it waits for one load less.
 //!
 //! A handler that ends the run writes its [`Run`] to the store and returns; every
 //! function on the chain then returns at once, since each was entered by a jump.
