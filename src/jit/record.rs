@@ -562,9 +562,6 @@ impl Recorder {
         Ok(Step::Continue)
     }
 
-    /// At a loop header that has a trace: a trace in the tree's root frame links to it;
-    /// a side trace deeper in inlined calls returns to the interpreter there, which
-    /// enters that trace with the frames pushed. Roots unroll such loops instead.
     /// The `br_table` at `pc` on `index`, which took entry `i` of its `len + 1`: a
     /// switch over its entries, or a guard on the one taken.
     fn br_table(&mut self, pc: *const Instr, index: Src, len: u32, i: u32) -> Result<(), Abort> {
@@ -585,6 +582,9 @@ impl Recorder {
         Ok(())
     }
 
+    /// At a loop header that has a trace: a trace in the tree's root frame links to it;
+    /// a side trace deeper in inlined calls returns to the interpreter there, which
+    /// enters that trace with the frames pushed. Roots unroll such loops instead.
     fn link_at(
         &mut self,
         s: &StoreInner,
