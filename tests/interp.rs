@@ -40,6 +40,79 @@ fn assert_traced(store: &Store<()>) {
     );
 }
 
+/// Stores of constants take the value from the instruction itself (`*StoreImm`): each
+/// writes exactly its width's bytes of the constant, float constants by their bits, and a
+/// 64-bit constant that does not sign-extend from 32 bits keeps the ordinary store.
+#[test]
+fn constant_stores_write_their_bytes() {
+    let wat = r#"(module (memory 1)
+         (func (export "stores") (param $a i32)
+           (i32.store (local.get $a) (i32.const 0x89abcdef))
+           (i32.store8 offset=8 (local.get $a) (i32.const 0x1ff))
+           (i32.store16 offset=16 (local.get $a) (i32.const 0x12345))
+           (i64.store offset=24 (local.get $a) (i64.const -2))
+           (i64.store offset=32 (local.get $a) (i64.const 0x80000000))
+           (i64.store8 offset=40 (local.get $a) (i64.const 0x1122334455667788))
+           (i64.store16 offset=48 (local.get $a) (i64.const 0x1122334455667788))
+           (i64.store32 offset=56 (local.get $a) (i64.const 0x1122334455667788))
+           (f32.store offset=64 (local.get $a) (f32.const nan:0x400001))
+           (f64.store offset=72 (local.get $a) (f64.const -0.0))
+           (f64.store offset=80 (local.get $a) (f64.const 0.0))
+           (i32.store8 (i32.add (local.get $a) (i32.const 88)) (i32.const 7)))
+         (func (export "word") (param i32) (result i64) (i64.load (local.get 0)))
+         (func (export "fill") (param i32) (memory.fill (local.get 0) (i32.const 0xaa) (i32.const 96))))"#;
+    let (mut store, inst) = instance(wat);
+    let code = inst.module(&store).disassemble(0).unwrap();
+    for form in [
+        "I32StoreImm",
+        "I32Store8Imm",
+        "I32Store16Imm",
+        "I64StoreImm",
+    ] {
+        assert!(code.contains(form), "{form} not used:\n{code}");
+    }
+    // Two of the 64-bit constants (0x80000000 and -0.0) do not fit: ordinary stores.
+    assert_eq!(
+        code.matches("I64Store {").count() + code.matches("F64Store {").count(),
+        2
+    );
+    let stores = inst
+        .get_typed_func::<i32, ()>(&mut store, "stores")
+        .unwrap();
+    let word = inst.get_typed_func::<i32, i64>(&mut store, "word").unwrap();
+    let fill = inst.get_typed_func::<i32, ()>(&mut store, "fill").unwrap();
+    let aa = 0xaaaa_aaaa_aaaa_aaaa_u64;
+    let expected: [u64; 12] = [
+        (aa << 32) | 0x89ab_cdef,
+        (aa << 8) | 0xff,
+        (aa << 16) | 0x2345,
+        0xffff_ffff_ffff_fffe,
+        0x8000_0000,
+        (aa << 8) | 0x88,
+        (aa << 16) | 0x7788,
+        (aa << 32) | 0x5566_7788,
+        (aa << 32) | 0x7fc0_0001,
+        0x8000_0000_0000_0000,
+        0,
+        (aa << 8) | 7,
+    ];
+    for base in [0, 1000, 65536 - 96] {
+        fill.call(&mut store, base).unwrap();
+        stores.call(&mut store, base).unwrap();
+        for (k, &want) in expected.iter().enumerate() {
+            let got = word.call(&mut store, base + 8 * k as i32).unwrap() as u64;
+            assert_eq!(got, want, "word {k} at base {base}");
+        }
+    }
+    // Out of bounds: the first store traps, and writes nothing.
+    fill.call(&mut store, 65536 - 96).unwrap();
+    assert_eq!(
+        stores.call(&mut store, 65536 - 2).unwrap_err().trap_code(),
+        Some(TrapCode::MemoryOutOfBounds)
+    );
+    assert_eq!(word.call(&mut store, 65536 - 8).unwrap() as u64, aa);
+}
+
 #[test]
 fn folded_address_add_wraps_like_wasm() {
     let (mut store, inst) = instance(

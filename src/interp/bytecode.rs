@@ -675,6 +675,14 @@ macro_rules! instr_table {
                 => un(|x: f64| u64::from(ops::f32_demote_f64(x).to_bits())),
             F64PromoteF32 { dst: Slot, src: Slot }
                 => un(|x: f32| ops::f64_promote_f32(x).to_bits()),
+            I32StoreImm { addr: Slot, offset: u32, imm: i32, wrap: bool }
+                => store_imm(|v: i32| v as u32),
+            I64StoreImm { addr: Slot, offset: u32, imm: i32, wrap: bool }
+                => store_imm(|v: i32| i64::from(v) as u64),
+            I32Store8Imm { addr: Slot, offset: u32, imm: i32, wrap: bool }
+                => store_imm(|v: i32| v as u8),
+            I32Store16Imm { addr: Slot, offset: u32, imm: i32, wrap: bool }
+                => store_imm(|v: i32| v as u16),
 
             // ---- accumulator forms: the operand named by the `A` is the previous instruction's
             // result, read from the interpreter's accumulator register instead of its slot;

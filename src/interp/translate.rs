@@ -1347,10 +1347,23 @@ impl Translator<'_> {
     fn store(&mut self, memarg: wasmparser::MemArg, make: fn(Slot, Slot, u32, bool) -> Instr) {
         let pos = self.stack.len() - 2;
         let (addr, offset, folded) = self.address(pos, memarg.offset as u32);
-        let val = self.pop_slot();
-        self.stack.pop();
         let wrap = wraps(folded, memarg.offset);
-        let at = self.emit(make(addr, val, offset, wrap));
+        let imm = match self.stack[pos + 1] {
+            Operand::Const(bits) => store_imm(make(addr, addr, offset, wrap), bits),
+            _ => None,
+        };
+        let instr = match imm {
+            Some(instr) => {
+                self.stack.pop();
+                instr
+            }
+            None => {
+                let val = self.pop_slot();
+                make(addr, val, offset, wrap)
+            }
+        };
+        self.stack.pop();
+        let at = self.emit(instr);
         self.note_fold(at, folded);
     }
 
@@ -2131,6 +2144,68 @@ fn use_accumulator(code: &mut [Instr]) {
 /// own, the folded sum is its address.
 fn wraps(folded: Option<u32>, offset: u64) -> bool {
     folded.is_some() && offset == 0
+}
+
+/// The form of `store` that takes its value, the constant `bits`, from the instruction
+/// (a constant stored goes there without a `Const` first), if one holds it: the value's
+/// bytes are what count, so a float store of a constant takes the integer form of its
+/// width, and a 64-bit store needs a constant that sign-extends from 32 bits.
+fn store_imm(store: Instr, bits: u64) -> Option<Instr> {
+    use Instr::*;
+    let low = bits as u32 as i32;
+    Some(match store {
+        I32Store {
+            addr, offset, wrap, ..
+        }
+        | F32Store {
+            addr, offset, wrap, ..
+        }
+        | I64Store32 {
+            addr, offset, wrap, ..
+        } => I32StoreImm {
+            addr,
+            offset,
+            imm: low,
+            wrap,
+        },
+        I32Store8 {
+            addr, offset, wrap, ..
+        }
+        | I64Store8 {
+            addr, offset, wrap, ..
+        } => I32Store8Imm {
+            addr,
+            offset,
+            imm: low,
+            wrap,
+        },
+        I32Store16 {
+            addr, offset, wrap, ..
+        }
+        | I64Store16 {
+            addr, offset, wrap, ..
+        } => I32Store16Imm {
+            addr,
+            offset,
+            imm: low,
+            wrap,
+        },
+        I64Store {
+            addr, offset, wrap, ..
+        }
+        | F64Store {
+            addr, offset, wrap, ..
+        } => {
+            let imm = i32::try_from(bits as i64).ok()?;
+            I64StoreImm {
+                addr,
+                offset,
+                imm,
+                wrap,
+            }
+        }
+        _ => return None,
+    })
 }
 
 /// Gives every `Case` the opcode of the instruction it lands on, once the code is final.

@@ -1595,6 +1595,18 @@ impl Recorder {
             I::I64Store32 {
                 addr, val, offset, ..
             } => self.store(pc, S(addr), S(val), offset, Mem::U32, I64)?,
+            I::I32StoreImm {
+                addr, offset, imm, ..
+            } => self.store(pc, S(addr), Imm(imm), offset, Mem::U32, I32)?,
+            I::I64StoreImm {
+                addr, offset, imm, ..
+            } => self.store(pc, S(addr), Imm(imm), offset, Mem::W64, I64)?,
+            I::I32Store8Imm {
+                addr, offset, imm, ..
+            } => self.store(pc, S(addr), Imm(imm), offset, Mem::U8, I32)?,
+            I::I32Store16Imm {
+                addr, offset, imm, ..
+            } => self.store(pc, S(addr), Imm(imm), offset, Mem::U16, I32)?,
             I::I32StoreA { addr, offset, .. } => {
                 self.store(pc, S(addr), Acc, offset, Mem::U32, I32)?
             }

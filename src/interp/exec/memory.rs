@@ -171,6 +171,21 @@ impl<const REC: bool, const HOT: bool> Exec<'_, REC, HOT> {
         self.write(x, At { offset, wrap }, f(v))
     }
 
+    /// Stores the instruction's constant, narrowed (or widened) by `f`.
+    #[inline(always)]
+    pub(super) unsafe fn store_imm<T: Copy>(
+        &mut self,
+        addr: Slot,
+        offset: u32,
+        imm: i32,
+        wrap: bool,
+        f: impl FnOnce(i32) -> T,
+    ) -> Flow {
+        // SAFETY: see above.
+        let x = unsafe { self.r(addr) as u32 };
+        self.write(x, At { offset, wrap }, f(imm))
+    }
+
     /// Stores the accumulator, narrowed by `f`.
     #[inline(always)]
     pub(super) unsafe fn store_acc<T: Copy>(
