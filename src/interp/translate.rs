@@ -23,6 +23,11 @@
 //! the instruction's C up in `CompiledFunc::folded_adds` and retries with the wrapped
 //! address. Either way the semantics are exact and the common path pays nothing.
 //!
+//! A store of a constant takes the constant from the instruction (`I32StoreImm`,
+//! `I64StoreImm`, `I32Store8Imm`, `I32Store16Imm`; see `store_imm`): it needs no `Const`
+//! first. What counts is the bytes stored, so a float constant takes the integer form of
+//! its width, and a 64-bit one must sign-extend from 32 bits.
+//!
 //! The entries that follow a `br_table` are `Case`s, which carry the opcode of the
 //! instruction they branch to (set once the code is final), so that the table's dispatch
 //! does not wait for that instruction to be read.
