@@ -509,6 +509,58 @@ fn bit_fields_fused_from_shift_and_mask() {
     }
 }
 
+/// A `br_table` whose index is `x + C` takes C as its bias: the sum wraps as `i32.add`
+/// does, and an index past the last entry (or below C) takes the default; in the
+/// interpreter and with the JIT compiling the loop around it.
+#[test]
+fn br_table_adds_its_folded_constant() {
+    let wat = r#"(module
+         (func (export "sw") (param $x i32) (param $n i32) (result i32) (local $i i32) (local $acc i32)
+           (loop $l
+             (block $d (block $c2 (block $c1 (block $c0
+               (br_table $c0 $c1 $c2 $d
+                 (i32.add (i32.add (local.get $x) (local.get $i)) (i32.const -3))))
+               (local.set $acc (i32.add (local.get $acc) (i32.const 1)))
+               (br $d))
+               (local.set $acc (i32.add (local.get $acc) (i32.const 10)))
+               (br $d))
+               (local.set $acc (i32.add (local.get $acc) (i32.const 100))))
+             (local.set $acc (i32.add (local.get $acc) (i32.const 1000)))
+             (br_if $l (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 1)))
+                                 (local.get $n))))
+           (local.get $acc)))"#;
+    let want = |x: i32, n: i32| -> i32 {
+        (0..n)
+            .map(|i| match x.wrapping_add(i).wrapping_add(-3) as u32 {
+                0 => 1001,
+                1 => 1010,
+                2 => 1100,
+                _ => 1000,
+            })
+            .sum()
+    };
+    for jit in [false, true] {
+        let (mut store, inst) = instance_in(wat, jit);
+        let code = inst.module(&store).disassemble(0).unwrap();
+        assert!(code.contains("bias: -3"), "the add was not folded:\n{code}");
+        let f = inst
+            .get_typed_func::<(i32, i32), i32>(&mut store, "sw")
+            .unwrap();
+        for x in [0, 1, 2, 3, 4, 5, -1, i32::MIN, i32::MAX, i32::MIN + 2] {
+            for _ in 0..3 {
+                assert_eq!(
+                    f.call(&mut store, (x, 12)).unwrap(),
+                    want(x, 12),
+                    "sw({x}), jit {jit}"
+                );
+            }
+        }
+        if jit {
+            assert_traced(&store);
+        }
+    }
+}
+
 /// Copies that run back to back, which the translator fuses in pairs, each reading what
 /// the one before it wrote; in the interpreter and with the JIT compiling their loop.
 #[test]

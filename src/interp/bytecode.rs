@@ -168,11 +168,17 @@ macro_rules! define_instr {
     };
 }
 
-/// Adds field `$x` (named `$name`) to the `debug_struct` `$d`; `wrap` only when set.
+/// Adds field `$x` (named `$name`) to the `debug_struct` `$d`; `wrap` only when set, and
+/// `bias` only when not 0.
 macro_rules! debug_field {
     ($d:ident, wrap, $x:ident) => {
         if *$x {
             $d.field("wrap", $x);
+        }
+    };
+    ($d:ident, bias, $x:ident) => {
+        if *$x != 0 {
+            $d.field("bias", $x);
         }
     };
     ($d:ident, $name:ident, $x:ident) => {
@@ -266,7 +272,7 @@ macro_rules! instr_table {
             BrI64Eqz { c: Slot, off: Off } => br_if(|c: u64| c == 0),
             /// Jumps to the `min(index, len)`-th of the `len + 1` `Case` instructions that
             /// follow.
-            BrTable { index: Slot, len: u32 } => br_table(),
+            BrTable { index: Slot, len: u32, bias: i32 } => br_table(),
             /// A `br_table` target: branches by `off`, as `Br` does. `op` is the opcode of the
             /// instruction it lands on, so that the table's dispatch need not read that first.
             Case { off: Off, op: NextOp } => case(),
@@ -789,7 +795,7 @@ macro_rules! instr_table {
             BrI32GeUImmA { imm: i32, off: Off } => br_i32_imm_acc(C::GeU),
             BrIfNezA { off: Off } => br_acc(|c: u32| c != 0),
             BrIfEqzA { off: Off } => br_acc(|c: u32| c == 0),
-            BrTableA { len: u32 } => br_table_acc(),
+            BrTableA { len: u32, bias: i32 } => br_table_acc(),
         }
     };
 }

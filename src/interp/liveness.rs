@@ -150,7 +150,9 @@ fn successors(code: &[Instr], i: usize) -> impl Iterator<Item = usize> + '_ {
         | Instr::ReturnImm { .. }
         | Instr::ReturnMany { .. } => (1, 0, None),
         Instr::Br { off } | Instr::Case { off, .. } => (1, 0, Some(off)),
-        Instr::BrTable { len, .. } | Instr::BrTableA { len } => (i + 1, i + 1 + len as usize, None),
+        Instr::BrTable { len, .. } | Instr::BrTableA { len, .. } => {
+            (i + 1, i + 1 + len as usize, None)
+        }
         _ => {
             let mut copy = instr;
             (i + 1, i + 1, copy.branch_offset_mut().map(|o| *o))

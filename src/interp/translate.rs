@@ -1372,6 +1372,26 @@ impl Translator<'_> {
         self.note_fold(at, folded);
     }
 
+    /// A `br_table`'s index, popped: its slot, and the constant to add to it. A just-emitted
+    /// `i32.add x, C` that only computes the index (a `switch` over cases that start at C's
+    /// negation) goes into the `br_table` itself, which then adds C to `x`, wrapping.
+    fn table_index(&mut self) -> (Slot, i32) {
+        let pos = self.stack.len() - 1;
+        if let Some(at) = self.producer
+            && at + 1 == self.code.len()
+            && self.stack[pos] == Operand::Temp
+            && let Instr::I32AddImm { dst, a, imm } = self.code[at]
+            && dst == self.slot_at(pos)
+        {
+            self.code.pop();
+            self.offsets.pop();
+            self.producer = None;
+            self.stack.pop();
+            return (a, imm);
+        }
+        (self.pop_slot(), 0)
+    }
+
     /// The address slot and offset of an access whose address operand is at `pos`:
     /// folds a just-emitted `i32.add x, C` into the offset when nothing else reads its
     /// result (and everything above it in the stack needs no code to read). Returns the
@@ -1755,9 +1775,9 @@ impl Translator<'_> {
     }
 
     fn br_table(&mut self, depths: &[usize]) {
-        let index = self.pop_slot();
+        let (index, bias) = self.table_index();
         let len = depths.len() as u32 - 1;
-        self.emit(Instr::BrTable { index, len });
+        self.emit(Instr::BrTable { index, len, bias });
         // Every target is reached conditionally.
         self.fuel_runs.clear();
         let entries: Vec<usize> = depths
@@ -2231,7 +2251,7 @@ fn resolve_cases(code: &mut [Instr]) {
 fn accumulate(instr: Instr, acc: Slot) -> Instr {
     use Instr::*;
     match instr {
-        BrTable { index, len } if index == acc => BrTableA { len },
+        BrTable { index, len, bias } if index == acc => BrTableA { len, bias },
         I32Add { dst, a, b } if a == acc => I32AddA { dst, b },
         I32Add { dst, a, b } if b == acc => I32AddA { dst, b: a },
         I32Sub { dst, a, b } if a == acc => I32SubA { dst, b },

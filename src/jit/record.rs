@@ -562,10 +562,21 @@ impl Recorder {
         Ok(Step::Continue)
     }
 
-    /// The `br_table` at `pc` on `index`, which took entry `i` of its `len + 1`: a
-    /// switch over its entries, or a guard on the one taken.
-    fn br_table(&mut self, pc: *const Instr, index: Src, len: u32, i: u32) -> Result<(), Abort> {
-        let x = self.get(index, Ty::I32)?;
+    /// The `br_table` at `pc` on `index` plus `bias`, which took entry `i` of its `len + 1`:
+    /// a switch over its entries, or a guard on the one taken.
+    fn br_table(
+        &mut self,
+        pc: *const Instr,
+        index: Src,
+        bias: i32,
+        len: u32,
+        i: u32,
+    ) -> Result<(), Abort> {
+        let mut x = self.get(index, Ty::I32)?;
+        if bias != 0 {
+            let k = self.get(Imm(bias), Ty::I32)?;
+            x = self.emit(Op::Add, Ty::I32, x, k, 0)?;
+        }
         if self.ir.konst(x).is_none()
             && len < MAX_SWITCH
             && self.ir.snaps.len() + (len as usize) < self.max_snap
@@ -1140,15 +1151,15 @@ impl Recorder {
             I::BrI64Eqz { c, off } => self.branch(pc, off, taken, Cond::Eq, I64, S(c), Imm(0))?,
             I::BrIfNezA { off } => self.branch(pc, off, taken, Cond::Ne, I32, Acc, Imm(0))?,
             I::BrIfEqzA { off } => self.branch(pc, off, taken, Cond::Eq, I32, Acc, Imm(0))?,
-            I::BrTable { index, len } => {
+            I::BrTable { index, len, bias } => {
                 // SAFETY: both point into the same code.
                 let i = unsafe { next.offset_from(fallthrough) } as u32;
-                self.br_table(pc, S(index), len, i)?;
+                self.br_table(pc, S(index), bias, len, i)?;
             }
-            I::BrTableA { len } => {
+            I::BrTableA { len, bias } => {
                 // SAFETY: both point into the same code.
                 let i = unsafe { next.offset_from(fallthrough) } as u32;
-                self.br_table(pc, Acc, len, i)?;
+                self.br_table(pc, Acc, bias, len, i)?;
             }
             I::BrI32Eq { a, b, off } => self.branch(pc, off, taken, Cond::Eq, I32, S(a), S(b))?,
             I::BrI32Ne { a, b, off } => self.branch(pc, off, taken, Cond::Ne, I32, S(a), S(b))?,

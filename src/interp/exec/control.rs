@@ -204,18 +204,19 @@ impl<const REC: bool, const HOT: bool> Exec<'_, REC, HOT> {
     /// dispatches its opcodes by a `br_table`). The recorder sees the entry run, as the
     /// trace's exits resume there.
     #[inline(always)]
-    pub(super) unsafe fn br_table(&mut self, index: Slot, len: u32) -> Flow {
+    pub(super) unsafe fn br_table(&mut self, index: Slot, len: u32, bias: i32) -> Flow {
         // SAFETY: `index` is the running instruction's (the handlers' contract).
         let i = unsafe { self.r(index) } as u32;
         // SAFETY: the running instruction is a `br_table` of `len + 1` entries.
-        unsafe { self.take_case(i, len) }
+        unsafe { self.take_case(i.wrapping_add(bias as u32), len) }
     }
 
     /// `br_table` on the accumulator.
     #[inline(always)]
-    pub(super) unsafe fn br_table_acc(&mut self, len: u32) -> Flow {
+    pub(super) unsafe fn br_table_acc(&mut self, len: u32, bias: i32) -> Flow {
+        let i = (self.acc as u32).wrapping_add(bias as u32);
         // SAFETY: the running instruction is a `br_table` of `len + 1` entries.
-        unsafe { self.take_case(self.acc as u32, len) }
+        unsafe { self.take_case(i, len) }
     }
 
     /// Branches through entry `min(i, len)` of the running `br_table`. Outside recording
