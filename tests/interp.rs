@@ -561,6 +561,43 @@ fn br_table_adds_its_folded_constant() {
     }
 }
 
+/// A step followed by an unconditional branch back to the loop's head, fused into one
+/// instruction (`I32AddImmBr`); in the interpreter and with the JIT compiling the loop.
+#[test]
+fn step_and_jump_fused() {
+    let wat = r#"(module
+         (func (export "sum") (param $n i32) (param $step i32) (result i32)
+           (local $i i32) (local $acc i32)
+           (block $done
+             (loop $top
+               (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
+               (local.set $acc (i32.add (local.get $acc) (i32.mul (local.get $i) (local.get $step))))
+               (local.set $i (i32.add (local.get $i) (i32.const 3)))
+               (br $top)))
+           (local.get $acc)))"#;
+    for jit in [false, true] {
+        let (mut store, inst) = instance_in(wat, jit);
+        let code = inst.module(&store).disassemble(0).unwrap();
+        assert!(code.contains("I32AddImmBr {"), "not fused:\n{code}");
+        let f = inst
+            .get_typed_func::<(i32, i32), i32>(&mut store, "sum")
+            .unwrap();
+        for (n, step) in [(0, 1), (1, 1), (10, 2), (100, -1), (31, 7)] {
+            let want: i32 = (0..n).step_by(3).map(|i| i * step).sum();
+            for _ in 0..3 {
+                assert_eq!(
+                    f.call(&mut store, (n, step)).unwrap(),
+                    want,
+                    "sum({n}, {step})"
+                );
+            }
+        }
+        if jit {
+            assert_traced(&store);
+        }
+    }
+}
+
 /// Copies that run back to back, which the translator fuses in pairs, each reading what
 /// the one before it wrote; in the interpreter and with the JIT compiling their loop.
 #[test]

@@ -320,6 +320,7 @@ macro_rules! instr_table {
             I32AddImmBrGtUImm { ctr: Slot, k: i32, off: Off, imm: i16 } => i32_add_imm_br_imm(C::GtU),
             I32AddImmBrGeSImm { ctr: Slot, k: i32, off: Off, imm: i16 } => i32_add_imm_br_imm(C::GeS),
             I32AddImmBrGeUImm { ctr: Slot, k: i32, off: Off, imm: i16 } => i32_add_imm_br_imm(C::GeU),
+            I32AddImmBr { ctr: Slot, off: Off, imm: i16 } => i32_add_imm_jump(),
             BrI64Eq { a: Slot, b: Slot, off: Off } => br_i64(C::Eq),
             BrI64Ne { a: Slot, b: Slot, off: Off } => br_i64(C::Ne),
             BrI64LtS { a: Slot, b: Slot, off: Off } => br_i64(C::LtS),

@@ -34,7 +34,7 @@
 //!
 //! Pairs of instructions that compiled code runs back to back are fused into one
 //! instruction in the first one's place (see `fuse_pairs`): a counted loop's step and test
-//! (`I32AddImmBr*`), two copies (`Copy2`), a bit field's shift and mask (`I32ShrUAndImm`),
+//! (`I32AddImmBr*`) or a step and the unconditional branch after it (`I32AddImmBr`), two copies (`Copy2`), a bit field's shift and mask (`I32ShrUAndImm`),
 //! and an array element's index shift and load (`*LoadIdx`). The second instruction stays
 //! behind the fused one, which skips it; a branch to it, or the JIT's exit after a step,
 //! still runs it alone.
@@ -2097,7 +2097,7 @@ fn indexed_load(t: Slot, idx: Slot, shift: i32, load: Instr) -> Option<Instr> {
 }
 
 /// The fused form of branch `br` after `ctr += imm` (see `fuse_pairs`), when it
-/// compares `ctr` with another slot or a constant.
+/// compares `ctr` with another slot or a constant, or branches unconditionally.
 fn step_branch(ctr: Slot, imm: i16, br: Instr) -> Option<Instr> {
     use Instr::*;
     macro_rules! fuse {
@@ -2120,6 +2120,7 @@ fn step_branch(ctr: Slot, imm: i16, br: Instr) -> Option<Instr> {
                 BrIfEqz { c, off } if c == ctr => {
                     Some(I32AddImmBrEqImm { ctr, k: 0, off: off.checked_add(1)?, imm })
                 }
+                Br { off } => Some(I32AddImmBr { ctr, off: off.checked_add(1)?, imm }),
                 _ => None,
             }
         };

@@ -1310,6 +1310,10 @@ impl Recorder {
             I::I32AddImmBrGeSImm { ctr, k, off, imm } => {
                 self.step_branch(at, ctr, imm, Imm(k), off, Cond::GeS)?
             }
+            // The branch is unconditional: the trace goes on at its target.
+            I::I32AddImmBr { ctr, imm, .. } => {
+                self.bin(Op::Add, I32, ctr, S(ctr), Imm(i32::from(imm)))?
+            }
             I::I32AddImmBrGeUImm { ctr, k, off, imm } => {
                 self.step_branch(at, ctr, imm, Imm(k), off, Cond::GeU)?
             }

@@ -137,6 +137,17 @@ impl<const REC: bool, const HOT: bool> Exec<'_, REC, HOT> {
         self.step_branch(ctr, imm, k as u32, off, op)
     }
 
+    /// A step and the unconditional branch after it.
+    #[inline(always)]
+    pub(super) unsafe fn i32_add_imm_jump(&mut self, ctr: Slot, off: Off, imm: i16) -> Flow {
+        // SAFETY: `ctr` is the running instruction's (the handlers' contract).
+        let x = unsafe { self.r(ctr) as u32 };
+        let x = ops::i32_bin(IntBin::Add, x, i32::from(imm) as u32);
+        // SAFETY: as above.
+        unsafe { self.w(ctr, u64::from(x)) };
+        self.branch(true, off)
+    }
+
     #[inline(always)]
     pub(super) unsafe fn br_i32_imm_acc(&mut self, imm: i32, off: Off, op: IntCmp) -> Flow {
         self.branch(ops::i32_cmp(op, self.acc as u32, imm as u32), off)
