@@ -159,6 +159,75 @@ fn folded_address_add_wraps_like_wasm() {
     );
 }
 
+/// An `i32.add x, -C` goes into an access with no offset of its own, as a `wrap` access
+/// of offset `2^32 - C`: its address is `(x - C) mod 2^32`, in bounds or a trap. With an
+/// offset of its own the add stays, since the wrapped sum plus that offset may leave the
+/// 4 GiB address space; in the interpreter and with the JIT compiling the loop around them.
+#[test]
+fn negative_address_adds_fold_only_without_an_offset() {
+    let wat = r#"(module (memory 1)
+         (func (export "load") (param $x i32) (result i32) (local $i i32) (local $acc i32)
+           (loop $l
+             (local.set $acc (i32.add (local.get $acc)
+               (i32.load8_u (i32.add (local.get $x) (i32.const -4)))))
+             (br_if $l (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 1)))
+                                 (i32.const 4))))
+           (local.get $acc))
+         (func (export "load_off") (param $x i32) (result i32)
+           (i32.load8_u offset=4 (i32.add (local.get $x) (i32.const -4))))
+         (func (export "store") (param $x i32) (param $v i32)
+           (i32.store8 (i32.add (local.get $x) (i32.const -16)) (local.get $v)))
+         (data (i32.const 0) "\01\02\03\04\05\06\07\08"))"#;
+    for jit in [false, true] {
+        let (mut store, inst) = instance_in(wat, jit);
+        let code = |f: u32| inst.module(&store).disassemble(f).unwrap();
+        assert!(
+            code(0).contains("offset: 4294967292, wrap: true"),
+            "{}",
+            code(0)
+        );
+        assert!(code(1).contains("I32AddImm"), "{}", code(1));
+        assert!(code(2).contains("wrap: true"), "{}", code(2));
+        let load = inst.get_typed_func::<i32, i32>(&mut store, "load").unwrap();
+        let load_off = inst
+            .get_typed_func::<i32, i32>(&mut store, "load_off")
+            .unwrap();
+        let store_fn = inst
+            .get_typed_func::<(i32, i32), ()>(&mut store, "store")
+            .unwrap();
+        for _ in 0..3 {
+            // 4 - 4 = 0 and 9 - 4 = 5, four times each.
+            assert_eq!(load.call(&mut store, 4).unwrap(), 4, "jit {jit}");
+            assert_eq!(load.call(&mut store, 9).unwrap(), 24, "jit {jit}");
+            // 0 - 4 wraps to 2^32 - 4: out of bounds.
+            assert_eq!(
+                load.call(&mut store, 0).unwrap_err().trap_code(),
+                Some(TrapCode::MemoryOutOfBounds)
+            );
+            // 65540 - 4 is the first byte past the end.
+            assert_eq!(
+                load.call(&mut store, 65540).unwrap_err().trap_code(),
+                Some(TrapCode::MemoryOutOfBounds)
+            );
+        }
+        // (6 - 4) + 4 = 6; (2 - 4) mod 2^32 + 4 is past 4 GiB, not address 2.
+        assert_eq!(load_off.call(&mut store, 6).unwrap(), 7);
+        assert_eq!(
+            load_off.call(&mut store, 2).unwrap_err().trap_code(),
+            Some(TrapCode::MemoryOutOfBounds)
+        );
+        store_fn.call(&mut store, (17, 99)).unwrap();
+        assert_eq!(load.call(&mut store, 5).unwrap(), 4 * 99);
+        assert_eq!(
+            store_fn.call(&mut store, (15, 1)).unwrap_err().trap_code(),
+            Some(TrapCode::MemoryOutOfBounds)
+        );
+        if jit {
+            assert_traced(&store);
+        }
+    }
+}
+
 #[test]
 fn pooled_constants_and_float_branches() {
     let (mut store, inst) = instance(

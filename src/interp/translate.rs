@@ -1394,8 +1394,9 @@ impl Translator<'_> {
 
     /// The address slot and offset of an access whose address operand is at `pos`:
     /// folds a just-emitted `i32.add x, C` into the offset when nothing else reads its
-    /// result (and everything above it in the stack needs no code to read). Returns the
-    /// folded `C`, if any.
+    /// result (and everything above it in the stack needs no code to read), and C is not
+    /// negative or the access has no offset of its own (then its address is exactly
+    /// `(x + C) mod 2^32`: a `wrap` access). Returns the folded `C`, if any.
     fn address(&mut self, pos: usize, offset: u32) -> (Slot, u32, Option<u32>) {
         let above_free = self.stack[pos + 1..].iter().all(|op| *op != Operand::Temp);
         if let (Some(at), true) = (self.producer, above_free)
@@ -1403,7 +1404,7 @@ impl Translator<'_> {
             && self.stack[pos] == Operand::Temp
             && let Instr::I32AddImm { dst, a, imm } = self.code[at]
             && dst == self.slot_at(pos)
-            && imm >= 0
+            && (imm >= 0 || offset == 0)
             && let Some(sum) = (imm as u32).checked_add(offset)
         {
             self.code.pop();
