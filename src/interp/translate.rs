@@ -18,15 +18,20 @@
 //! is folded into the access's offset. The folded access differs from the original only
 //! when `x + C` wraps around 2^32, and then it is out of bounds, which compiled loops over
 //! negative indices do on every access. An access with no offset of its own is then
-//! exactly `(x + C) mod 2^32`: it is marked `wrap`, and its handler retries the wrapped
-//! sum in line when the plain one is out of bounds. For the others, the trap path looks
-//! the instruction's C up in `CompiledFunc::folded_adds` and retries with the wrapped
-//! address. Either way the semantics are exact and the common path pays nothing.
+//! exactly `(x + C) mod 2^32`: it is marked `wrap`, and when the plain sum is out of
+//! bounds its handler hands it to its wrapping form (see `threaded`). Such an access takes
+//! a negative C too, as `2^32 + C` (`sp[-1]` in a stack machine), and always runs in the
+//! wrapping form. For the others, the trap path looks the instruction's C up in
+//! `CompiledFunc::folded_adds` and retries with the wrapped address. Either way the
+//! semantics are exact.
 //!
 //! A store of a constant takes the constant from the instruction (`I32StoreImm`,
 //! `I64StoreImm`, `I32Store8Imm`, `I32Store16Imm`; see `store_imm`): it needs no `Const`
 //! first. What counts is the bytes stored, so a float constant takes the integer form of
 //! its width, and a 64-bit one must sign-extend from 32 bits.
+//!
+//! A `br_table` whose index is a just-computed `i32.add x, C` takes C as its `bias` and
+//! adds it itself (a `switch` over cases that start at K compiles to such an add).
 //!
 //! The entries that follow a `br_table` are `Case`s, which carry the opcode of the
 //! instruction they branch to (set once the code is final), so that the table's dispatch
@@ -34,8 +39,9 @@
 //!
 //! Pairs of instructions that compiled code runs back to back are fused into one
 //! instruction in the first one's place (see `fuse_pairs`): a counted loop's step and test
-//! (`I32AddImmBr*`) or a step and the unconditional branch after it (`I32AddImmBr`), two copies (`Copy2`), a bit field's shift and mask (`I32ShrUAndImm`),
-//! and an array element's index shift and load (`*LoadIdx`). The second instruction stays
+//! (`I32AddImmBr*`), a step and the unconditional branch after it (`I32AddImmBr`), two
+//! copies (`Copy2`), a bit field's shift and mask (`I32ShrUAndImm`), and an array
+//! element's index shift and load (`*LoadIdx`). The second instruction stays
 //! behind the fused one, which skips it; a branch to it, or the JIT's exit after a step,
 //! still runs it alone.
 //!
