@@ -1359,6 +1359,7 @@ impl Translator<'_> {
         let pos = self.stack.len() - 2;
         let (addr, offset, folded) = self.address(pos, memarg.offset as u32);
         let wrap = wraps(folded, memarg.offset);
+        // (`store_imm` reads only the store's kind and address from `make`'s instruction.)
         let imm = match self.stack[pos + 1] {
             Operand::Const(bits) => store_imm(make(addr, addr, offset, wrap), bits),
             _ => None,
@@ -1383,19 +1384,32 @@ impl Translator<'_> {
     /// negation) goes into the `br_table` itself, which then adds C to `x`, wrapping.
     fn table_index(&mut self) -> (Slot, i32) {
         let pos = self.stack.len() - 1;
-        if let Some(at) = self.producer
-            && at + 1 == self.code.len()
-            && self.stack[pos] == Operand::Temp
-            && let Instr::I32AddImm { dst, a, imm } = self.code[at]
-            && dst == self.slot_at(pos)
-        {
-            self.code.pop();
-            self.offsets.pop();
-            self.producer = None;
+        if let Some((a, imm)) = self.pending_add_imm(pos) {
+            self.unemit();
             self.stack.pop();
             return (a, imm);
         }
         (self.pop_slot(), 0)
+    }
+
+    /// `(x, C)` of the `i32.add x, C` just emitted, if the operand at `pos` is its result
+    /// (which nothing has read yet): its consumer may fold the add into itself.
+    fn pending_add_imm(&self, pos: usize) -> Option<(Slot, i32)> {
+        let at = self.producer?;
+        if at + 1 != self.code.len() || self.stack[pos] != Operand::Temp {
+            return None;
+        }
+        match self.code[at] {
+            Instr::I32AddImm { dst, a, imm } if dst == self.slot_at(pos) => Some((a, imm)),
+            _ => None,
+        }
+    }
+
+    /// Drops the instruction just emitted (an add its consumer folded into itself).
+    fn unemit(&mut self) {
+        self.code.pop();
+        self.offsets.pop();
+        self.producer = None;
     }
 
     /// The address slot and offset of an access whose address operand is at `pos`:
@@ -1405,17 +1419,12 @@ impl Translator<'_> {
     /// `(x + C) mod 2^32`: a `wrap` access). Returns the folded `C`, if any.
     fn address(&mut self, pos: usize, offset: u32) -> (Slot, u32, Option<u32>) {
         let above_free = self.stack[pos + 1..].iter().all(|op| *op != Operand::Temp);
-        if let (Some(at), true) = (self.producer, above_free)
-            && at + 1 == self.code.len()
-            && self.stack[pos] == Operand::Temp
-            && let Instr::I32AddImm { dst, a, imm } = self.code[at]
-            && dst == self.slot_at(pos)
+        if above_free
+            && let Some((a, imm)) = self.pending_add_imm(pos)
             && (imm >= 0 || offset == 0)
             && let Some(sum) = (imm as u32).checked_add(offset)
         {
-            self.code.pop();
-            self.offsets.pop();
-            self.producer = None;
+            self.unemit();
             return (a, sum, Some(imm as u32));
         }
         let op = self.stack[pos];

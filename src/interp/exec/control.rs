@@ -101,13 +101,20 @@ impl<const REC: bool, const HOT: bool> Exec<'_, REC, HOT> {
     /// `ctr <op> y`, or falls through past the branch instruction that follows.
     #[inline(always)]
     fn step_branch(&mut self, ctr: Slot, imm: i16, y: u32, off: Off, op: IntCmp) -> Flow {
+        let x = self.step(ctr, imm);
+        self.skip_fused();
+        self.branch(ops::i32_cmp(op, x, y), off)
+    }
+
+    /// A fused step: `ctr += imm`; the new value.
+    #[inline(always)]
+    fn step(&mut self, ctr: Slot, imm: i16) -> u32 {
         // SAFETY: `ctr` is the running instruction's (the handlers' contract).
         let x = unsafe { self.r(ctr) as u32 };
         let x = ops::i32_bin(IntBin::Add, x, i32::from(imm) as u32);
         // SAFETY: as above.
         unsafe { self.w(ctr, u64::from(x)) };
-        self.skip_fused();
-        self.branch(ops::i32_cmp(op, x, y), off)
+        x
     }
 
     #[inline(always)]
@@ -140,11 +147,7 @@ impl<const REC: bool, const HOT: bool> Exec<'_, REC, HOT> {
     /// A step and the unconditional branch after it.
     #[inline(always)]
     pub(super) unsafe fn i32_add_imm_jump(&mut self, ctr: Slot, off: Off, imm: i16) -> Flow {
-        // SAFETY: `ctr` is the running instruction's (the handlers' contract).
-        let x = unsafe { self.r(ctr) as u32 };
-        let x = ops::i32_bin(IntBin::Add, x, i32::from(imm) as u32);
-        // SAFETY: as above.
-        unsafe { self.w(ctr, u64::from(x)) };
+        self.step(ctr, imm);
         self.branch(true, off)
     }
 
