@@ -8,8 +8,9 @@
 //!
 //! Hot state lives in [`Exec`], whose fields stay in registers: the instruction pointer,
 //! the frame's slot pointer, the base and length of memory 0 of the current instance, and
-//! the accumulator. They are reloaded after anything that can move them: calls and
-//! returns that switch instance, `memory.grow`, and value stack growth.
+//! the accumulator (threaded dispatch keeps the length in the store instead, see
+//! `threaded`). They are reloaded after anything that can move them: calls and returns
+//! that switch instance, `memory.grow`, and value stack growth.
 //!
 //! The loop's `match` is generated from the instruction table (`bytecode::instr_table`):
 //! each row names its handler, an `unsafe` method of [`Exec`] inlined into the loop. In
@@ -83,6 +84,9 @@ pub(crate) fn memory0(s: &mut StoreInner, inst: u32) -> (*mut u8, usize) {
 pub(crate) struct Handoff {
     stop: usize,
     out: Option<Run>,
+    /// The length of memory 0 of the running instance, which threaded handlers read here
+    /// rather than take in a register (see `threaded`).
+    mem_len: usize,
 }
 
 #[cfg(spur_threaded)]
@@ -280,6 +284,7 @@ impl<'s, const REC: bool, const HOT: bool> Exec<'s, REC, HOT> {
         s.stack.instance = instance;
         let sp = s.stack.values[base..].as_mut_ptr();
         let (mem, mem_len) = memory0(s, instance);
+        s.handoff.mem_len = mem_len;
         Exec {
             s,
             stop,
@@ -294,8 +299,8 @@ impl<'s, const REC: bool, const HOT: bool> Exec<'s, REC, HOT> {
     }
 
     /// The state for running the instruction at `pc` of the innermost frame of `s`, with
-    /// the frame's registers: slot 0, memory 0, the accumulator (see `threaded`), in the
-    /// wrapping form or not.
+    /// the frame's registers: slot 0, memory 0's base, the accumulator (see `threaded`;
+    /// memory 0's length is the store's copy), in the wrapping form or not.
     ///
     /// # Safety
     /// `s` is valid and not otherwise borrowed for `'s`; `pc` is an instruction of the
@@ -307,7 +312,6 @@ impl<'s, const REC: bool, const HOT: bool> Exec<'s, REC, HOT> {
         pc: *const Instr,
         sp: *mut u64,
         mem: *mut u8,
-        mem_len: usize,
         acc: u64,
         wrapped: bool,
     ) -> Self {
@@ -321,7 +325,7 @@ impl<'s, const REC: bool, const HOT: bool> Exec<'s, REC, HOT> {
                 ip: pc.add(1),
                 sp,
                 mem,
-                mem_len,
+                mem_len: (*s).handoff.mem_len,
                 acc,
                 wrapped,
             }
@@ -407,6 +411,7 @@ impl<'s, const REC: bool, const HOT: bool> Exec<'s, REC, HOT> {
     #[inline(always)]
     fn reload_memory(&mut self) {
         (self.mem, self.mem_len) = memory0_cold(self.s);
+        self.s.handoff.mem_len = self.mem_len;
     }
 
     /// Memory 0 again, as the last step of an instruction that switched instance: a
