@@ -29,7 +29,8 @@ impl<const REC: bool, const HOT: bool> Exec<'_, REC, HOT> {
         } else {
             x as usize + at.offset as usize
         };
-        if ea + n > self.mem_len {
+        // (`ea + n > mem_len`, against a bound computed when memory 0 last changed.)
+        if ea as isize > self.s.handoff.last_fit[n.trailing_zeros() as usize] {
             std::hint::cold_path();
             return self.ea_past_end(x, at, n);
         }

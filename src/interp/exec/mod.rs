@@ -87,6 +87,19 @@ pub(crate) struct Handoff {
     /// The length of memory 0 of the running instance, which threaded handlers read here
     /// rather than take in a register (see `threaded`).
     mem_len: usize,
+    /// For each access width `1 << k`, the last address at which an access fits in
+    /// memory 0 (`mem_len - width`, negative when none does): a bounds check is then one
+    /// compare of the address with this.
+    last_fit: [isize; 4],
+}
+
+impl Handoff {
+    /// Memory 0 of the running instance is now `len` bytes long.
+    #[inline(always)]
+    fn set_mem_len(&mut self, len: usize) {
+        self.mem_len = len;
+        self.last_fit = [1, 2, 4, 8].map(|n| len as isize - n);
+    }
 }
 
 #[cfg(spur_threaded)]
@@ -284,7 +297,7 @@ impl<'s, const REC: bool, const HOT: bool> Exec<'s, REC, HOT> {
         s.stack.instance = instance;
         let sp = s.stack.values[base..].as_mut_ptr();
         let (mem, mem_len) = memory0(s, instance);
-        s.handoff.mem_len = mem_len;
+        s.handoff.set_mem_len(mem_len);
         Exec {
             s,
             stop,
@@ -411,7 +424,7 @@ impl<'s, const REC: bool, const HOT: bool> Exec<'s, REC, HOT> {
     #[inline(always)]
     fn reload_memory(&mut self) {
         (self.mem, self.mem_len) = memory0_cold(self.s);
-        self.s.handoff.mem_len = self.mem_len;
+        self.s.handoff.set_mem_len(self.mem_len);
     }
 
     /// Memory 0 again, as the last step of an instruction that switched instance: a

@@ -213,7 +213,7 @@ unsafe extern "C-unwind" fn reload(
     // SAFETY: as the function's contract; `s` is valid and not otherwise borrowed.
     unsafe {
         let (mem, len) = memory0_cold(&mut *s);
-        (*s).handoff.mem_len = len;
+        (*s).handoff.set_mem_len(len);
         jump(s, ip, sp, mem, acc)
     }
 }
