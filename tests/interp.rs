@@ -697,3 +697,72 @@ fn chained_copies_run_in_order() {
         }
     }
 }
+
+/// Bounds checks follow memory 0's length as it changes, within a call as well as across
+/// calls: none fits in an empty memory, and after growth by a host function or by
+/// `memory.grow` the last access that fits ends exactly at the new end, for every width,
+/// loads and stores alike.
+#[test]
+fn bounds_follow_memory_growth_at_every_width() {
+    let wat = r#"(module
+         (import "env" "grow" (func $grow))
+         (memory (export "memory") 0 3)
+         ;; Grows memory first (`$g`: 1 by the host, 2 by `memory.grow`), then stores 1 at
+         ;; `$a` with width `$w` (0: 1 byte, 1: 2, 2: 4, 3: 8) and loads it back.
+         (func (export "access") (param $g i32) (param $w i32) (param $a i32) (result i64)
+           (if (i32.eq (local.get $g) (i32.const 1)) (then (call $grow)))
+           (if (i32.eq (local.get $g) (i32.const 2))
+             (then (drop (memory.grow (i32.const 1)))))
+           (block $b8 (block $b4 (block $b2 (block $b1
+             (br_table $b1 $b2 $b4 $b8 (local.get $w)))
+             (i32.store8 (local.get $a) (i32.const 1))
+             (return (i64.extend_i32_u (i32.load8_u (local.get $a)))))
+             (i32.store16 (local.get $a) (i32.const 1))
+             (return (i64.extend_i32_u (i32.load16_u (local.get $a)))))
+             (i32.store (local.get $a) (i32.const 1))
+             (return (i64.extend_i32_u (i32.load (local.get $a)))))
+           (i64.store (local.get $a) (i64.const 1))
+           (i64.load (local.get $a))))"#;
+    let engine = Engine::default();
+    let module = Module::new(&engine, wat).unwrap();
+    let mut store = Store::new(&engine, ());
+    let mut linker = spur::Linker::new(&engine);
+    linker
+        .func_wrap("env", "grow", |mut caller: spur::Caller<'_, ()>| {
+            if let Some(spur::Extern::Memory(m)) = caller.get_export("memory") {
+                m.grow(&mut caller, 1).unwrap();
+            }
+        })
+        .unwrap();
+    let inst = linker.instantiate(&mut store, &module).unwrap();
+    let access = inst
+        .get_typed_func::<(i32, i32, i32), i64>(&mut store, "access")
+        .unwrap();
+    let widths = [(0, 1), (1, 2), (2, 4), (3, 8)];
+    let mut len = 0i32;
+    for g in [0, 1, 2] {
+        for (k, &(w, n)) in widths.iter().enumerate() {
+            // The first access of a stage grows memory and reaches its new last bytes.
+            let grows = g > 0 && k == 0;
+            if grows {
+                len += 65536;
+            }
+            let first = [len - n];
+            let probes = [len - n - 1, len - n, len - n + 1, len, 0];
+            for (i, &a) in first.iter().chain(&probes).enumerate() {
+                let g = if grows && i == 0 { g } else { 0 };
+                let r = access.call(&mut store, (g, w, a));
+                if a >= 0 && a + n <= len {
+                    assert_eq!(r.unwrap(), 1, "{n} bytes at {a} of {len}");
+                } else {
+                    let code = r.expect_err("out of bounds").trap_code();
+                    assert_eq!(
+                        code,
+                        Some(TrapCode::MemoryOutOfBounds),
+                        "{n} at {a} of {len}"
+                    );
+                }
+            }
+        }
+    }
+}
