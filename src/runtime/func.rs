@@ -527,22 +527,24 @@ pub(crate) fn call_host<T>(
     let (np, nr) = counts.unwrap_or_else(|| (hf.ty.params().len(), hf.ty.results().len()));
     debug_assert_eq!((np, nr), (hf.ty.params().len(), hf.ty.results().len()));
     with_slots(np.max(nr), |buf| {
-        // Element by element: the counts are tiny, a `memmove` call costs more.
-        for (d, s) in buf[..np]
-            .iter_mut()
-            .zip(&store.inner.stack.values[at..at + np])
-        {
-            *d = *s;
-        }
+        copy_slots(&mut buf[..np], &store.inner.stack.values[at..at + np]);
         (hf.func)(store, instance, buf)?;
-        for (d, s) in store.inner.stack.values[at..at + nr]
-            .iter_mut()
-            .zip(&buf[..nr])
-        {
-            *d = *s;
-        }
+        copy_slots(&mut store.inner.stack.values[at..at + nr], &buf[..nr]);
         Ok(())
     })
+}
+
+/// Copies a host call's arguments or results: most often one or two slots, which a
+/// `memmove` call, or a loop that the compiler vectorizes for long runs, would take
+/// several times as long to copy.
+#[inline(always)]
+fn copy_slots(dst: &mut [u64], src: &[u64]) {
+    match (dst, src) {
+        ([], []) => {}
+        ([d], [s]) => *d = *s,
+        ([d0, d1], [s0, s1]) => (*d0, *d1) = (*s0, *s1),
+        (dst, src) => dst.copy_from_slice(src),
+    }
 }
 
 /// Runs `f` on a zeroed buffer of `n` slots, on the host stack when it is small (the usual
