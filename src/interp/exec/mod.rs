@@ -9,8 +9,9 @@
 //! Hot state lives in [`Exec`], whose fields stay in registers: the instruction pointer,
 //! the frame's slot pointer, the base and length of memory 0 of the current instance, and
 //! the accumulator (threaded dispatch keeps the length in the store instead, see
-//! `threaded`). They are reloaded after anything that can move them: calls and returns
-//! that switch instance, `memory.grow`, and value stack growth.
+//! `threaded`; bounds checks compare with per-width bounds kept there beside it). They are
+//! reloaded after anything that can move them: calls and returns that switch instance,
+//! `memory.grow`, and value stack growth.
 //!
 //! The loop's `match` is generated from the instruction table (`bytecode::instr_table`):
 //! each row names its handler, an `unsafe` method of [`Exec`] inlined into the loop. In
