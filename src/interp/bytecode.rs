@@ -76,6 +76,13 @@ impl fmt::Debug for NextOp {
     }
 }
 
+/// The address of the function that runs the instruction a `Case` lands on under
+/// threaded dispatch (see `exec`), which jumps by it; 0 until translation has placed
+/// every instruction, and in builds without threaded dispatch. Dumps leave it out: it is
+/// not part of the program.
+#[derive(Clone, Copy, PartialEq, Default)]
+pub(crate) struct NextFn(pub(crate) usize);
+
 /// Defines [`Instr`] from one list of variants and derives its helpers from the field
 /// names: `dst_mut` (the slot a producer writes, so the translator can
 /// retarget it) and `branch_offset_mut` (so forward branches can be patched); the
@@ -181,6 +188,9 @@ macro_rules! debug_field {
             $d.field("bias", $x);
         }
     };
+    ($d:ident, to, $x:ident) => {
+        let _ = $x;
+    };
     ($d:ident, $name:ident, $x:ident) => {
         $d.field(stringify!($name), $x);
     };
@@ -224,6 +234,7 @@ impl Field for i32 {}
 impl Field for u64 {}
 impl Field for CounterRef {}
 impl Field for NextOp {}
+impl Field for NextFn {}
 
 /// `Some(binding)` of the field called `$want` among `field = binding` pairs, else `None`.
 macro_rules! pick_field {
@@ -275,7 +286,7 @@ macro_rules! instr_table {
             BrTable { index: Slot, len: u32, bias: i32 } => br_table(),
             /// A `br_table` target: branches by `off`, as `Br` does. `op` is the opcode of the
             /// instruction it lands on, so that the table's dispatch need not read that first.
-            Case { off: Off, op: NextOp } => case(),
+            Case { off: Off, op: NextOp, to: NextFn } => case(),
             BrI32Eq { a: Slot, b: Slot, off: Off } => br_i32(C::Eq),
             BrI32Ne { a: Slot, b: Slot, off: Off } => br_i32(C::Ne),
             BrI32LtS { a: Slot, b: Slot, off: Off } => br_i32(C::LtS),

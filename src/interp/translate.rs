@@ -34,8 +34,9 @@
 //! adds it itself (a `switch` over cases that start at K compiles to such an add).
 //!
 //! The entries that follow a `br_table` are `Case`s, which carry the opcode of the
-//! instruction they branch to (set once the code is final), so that the table's dispatch
-//! does not wait for that instruction to be read.
+//! instruction they branch to and the address of its threaded function (set once the
+//! code is final), so that the table's dispatch does not wait for that instruction to be
+//! read.
 //!
 //! Pairs of instructions that compiled code runs back to back are fused into one
 //! instruction in the first one's place (see `fuse_pairs`): a counted loop's step and test
@@ -59,7 +60,7 @@
 //! - at a branch to a label, the label's values are in the label's slots
 //!   (`locals + height ..`), which are the same for every branch to it.
 
-use super::bytecode::{CounterRef, Instr, NextOp, Off, Slot, Slot16};
+use super::bytecode::{CounterRef, Instr, NextFn, NextOp, Off, Slot, Slot16};
 use super::liveness::Liveness;
 use crate::error::Error;
 use crate::module::ModuleInner;
@@ -1802,6 +1803,7 @@ impl Translator<'_> {
                 self.emit(Instr::Case {
                     off: 0,
                     op: NextOp::default(),
+                    to: NextFn::default(),
                 })
             })
             .collect();
@@ -2250,7 +2252,8 @@ fn store_imm(store: Instr, bits: u64) -> Option<Instr> {
     })
 }
 
-/// Gives every `Case` the opcode of the instruction it lands on, once the code is final.
+/// Gives every `Case` the opcode of the instruction it lands on, and the address of its
+/// threaded function, once the code is final.
 fn resolve_cases(code: &mut [Instr]) {
     for i in 0..code.len() {
         if let Instr::Case { off, .. } = code[i] {
@@ -2258,6 +2261,7 @@ fn resolve_cases(code: &mut [Instr]) {
             code[i] = Instr::Case {
                 off,
                 op: NextOp(op),
+                to: NextFn(super::case_target(op)),
             };
         }
     }

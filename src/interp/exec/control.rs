@@ -3,7 +3,7 @@
 //! epochs, traps and the profiler's instructions.
 
 use super::{ENTRY_HOT, Exec, Flow, FromBits, Run, table_entry};
-use crate::interp::bytecode::{CounterRef, Instr, NextOp, Off, Slot};
+use crate::interp::bytecode::{CounterRef, Instr, NextFn, NextOp, Off, Slot};
 use crate::interp::hooks::{ENTRY, ILOOP, LoopAction};
 use crate::ops::{self, FloatCmp, IntBin, IntCmp};
 use crate::runtime::trap::TrapCode;
@@ -234,8 +234,9 @@ impl<const REC: bool, const HOT: bool> Exec<'_, REC, HOT> {
     }
 
     /// Branches through entry `min(i, len)` of the running `br_table`. Outside recording
-    /// the accumulator then holds the opcode of the instruction branched to (no branch
-    /// target reads the accumulator), which threaded dispatch jumps by.
+    /// the accumulator then holds the address of the threaded function of the instruction
+    /// branched to (no branch target reads the accumulator), which threaded dispatch jumps
+    /// by.
     ///
     /// # Safety
     /// The running instruction is a `br_table` followed by its `len + 1` `Case`s.
@@ -251,18 +252,18 @@ impl<const REC: bool, const HOT: bool> Exec<'_, REC, HOT> {
                 return Ok(());
             }
             // (Every entry is a `Case`: no test of its kind on the way.)
-            let Instr::Case { off, op } = *entry else {
+            let Instr::Case { off, to, .. } = *entry else {
                 std::hint::unreachable_unchecked()
             };
             self.ip = entry.offset(off as isize);
-            self.acc = u64::from(op.0);
+            self.acc = to.0 as u64;
         }
         Ok(())
     }
 
     /// A `br_table` entry stepped on (when recording): a branch.
     #[inline(always)]
-    pub(super) unsafe fn case(&mut self, off: Off, _: NextOp) -> Flow {
+    pub(super) unsafe fn case(&mut self, off: Off, _: NextOp, _: NextFn) -> Flow {
         self.branch(true, off)
     }
 

@@ -39,6 +39,18 @@ use crate::ops::{self, FloatBin as FB, FloatCmp as FC, FloatUn as FU, IntBin as 
 use crate::runtime::store::{Frame, InstanceEntity, StoreInner};
 use crate::runtime::trap::TrapCode;
 pub(crate) use cold::init_frame;
+
+/// The address threaded dispatch jumps by to run an instruction of opcode `op` after a
+/// `br_table` (0 without threaded dispatch).
+pub(crate) fn case_target(op: u16) -> usize {
+    #[cfg(spur_threaded)]
+    return threaded::handler_addr(op);
+    #[cfg(not(spur_threaded))]
+    {
+        let _ = op;
+        0
+    }
+}
 use cold::memory0_cold;
 use std::convert::Infallible;
 use std::ptr;
