@@ -111,49 +111,39 @@ pub(super) fn run_threaded(s: &mut StoreInner, stop: usize, acc: u64) -> Run {
 /// otherwise borrowed.
 #[inline(always)]
 unsafe fn jump(s: *mut StoreInner, ip: *const Instr, sp: *mut u64, mem: *mut u8, acc: u64) {
-    // SAFETY: `ip` points at an instruction (the caller's contract).
-    unsafe { jump_by((*ip).op(), s, ip, sp, mem, acc) }
+    // SAFETY: `ip` points at an instruction (the caller's contract), whose opcode is a
+    // variant's index, and `HANDLERS` has one function per variant, in order.
+    unsafe {
+        let h = *HANDLERS.get_unchecked(usize::from((*ip).op()));
+        call(h, s, ip, sp, mem, acc)
+    }
 }
 
-/// Runs the instruction at `ip`, whose opcode is `op`.
+/// Runs the instruction at `ip` with its function `h`.
 ///
 /// # Safety
-/// As [`jump`]; `op` is `(*ip).op()`.
+/// As [`jump`]; `h` is the function of `ip`'s opcode.
 #[inline(always)]
-unsafe fn jump_by(
-    op: u16,
+unsafe fn call(
+    h: Handler,
     s: *mut StoreInner,
     ip: *const Instr,
     sp: *mut u64,
     mem: *mut u8,
     acc: u64,
 ) {
-    // SAFETY: `op` is a variant's index (the caller's contract), and `HANDLERS` has one
-    // function per variant, in order.
-    unsafe {
-        let h = *HANDLERS.get_unchecked(usize::from(op));
-        h(s, ip, sp, Free::uninit(), mem, acc)
-    }
+    // SAFETY: the caller's contract.
+    unsafe { h(s, ip, sp, Free::uninit(), mem, acc) }
 }
 
-/// Runs the instruction at `ip` by its function's address `h`.
+/// The function whose address `addr` is (a `Case`'s `to`, see `handler_addr`).
 ///
 /// # Safety
-/// As [`jump`]; `h` is `HANDLERS[(*ip).op()]` as an address (a `Case`'s `to`).
+/// `addr` is `handler_addr(op)` for some opcode `op`.
 #[inline(always)]
-unsafe fn jump_to(
-    h: usize,
-    s: *mut StoreInner,
-    ip: *const Instr,
-    sp: *mut u64,
-    mem: *mut u8,
-    acc: u64,
-) {
-    // SAFETY: `h` is a `Handler`'s address (the caller's contract).
-    unsafe {
-        let h = std::mem::transmute::<usize, Handler>(h);
-        h(s, ip, sp, Free::uninit(), mem, acc)
-    }
+unsafe fn handler_at(addr: u64) -> Handler {
+    // SAFETY: `addr` is a `Handler`'s address (the caller's contract).
+    unsafe { std::mem::transmute::<usize, Handler>(addr as usize) }
 }
 
 /// The address of the function that runs instructions of opcode `op` (a `Case`'s `to`).
@@ -162,13 +152,13 @@ pub(crate) fn handler_addr(op: u16) -> usize {
 }
 
 /// Goes on to the next instruction after handler `$name` ran: by its opcode, or after a
-/// `br_table` by the opcode its `Case` gave, which `take_case` left in the accumulator
-/// (the table's jump then waits for one load less).
+/// `br_table` by the function its `Case` gave, whose address `take_case` left in the
+/// accumulator (the table's jump then waits for two loads less).
 macro_rules! next {
     (BrTable, $e:ident) => { next!(@case $e) };
     (BrTableA, $e:ident) => { next!(@case $e) };
     (@case $e:ident) => {
-        jump_to($e.acc as usize, $e.s, $e.ip, $e.sp, $e.mem, $e.acc)
+        call(handler_at($e.acc), $e.s, $e.ip, $e.sp, $e.mem, $e.acc)
     };
     ($name:ident, $e:ident) => { jump($e.s, $e.ip, $e.sp, $e.mem, $e.acc) };
 }
