@@ -27,6 +27,19 @@ fn instance_in(wat: &str, jit: bool) -> (Store<()>, Instance) {
     (store, instance)
 }
 
+/// Runs `check` on an instance of `wat` in the interpreter, then with the JIT compiling
+/// eagerly (see `instance_in`), after which traces must have been compiled (see
+/// `assert_traced`).
+fn in_both_tiers(wat: &str, mut check: impl FnMut(&mut Store<()>, &Instance, bool)) {
+    for jit in [false, true] {
+        let (mut store, inst) = instance_in(wat, jit);
+        check(&mut store, &inst, jit);
+        if jit {
+            assert_traced(&store);
+        }
+    }
+}
+
 /// With the JIT on: traces were compiled, and no recording stopped at an instruction the
 /// recorder does not know (a fused form it missed would only ever run in the interpreter).
 fn assert_traced(store: &Store<()>) {
@@ -178,9 +191,8 @@ fn negative_address_adds_fold_only_without_an_offset() {
          (func (export "store") (param $x i32) (param $v i32)
            (i32.store8 (i32.add (local.get $x) (i32.const -16)) (local.get $v)))
          (data (i32.const 0) "\01\02\03\04\05\06\07\08"))"#;
-    for jit in [false, true] {
-        let (mut store, inst) = instance_in(wat, jit);
-        let code = |f: u32| inst.module(&store).disassemble(f).unwrap();
+    in_both_tiers(wat, |store, inst, jit| {
+        let code = |f: u32| inst.module(&*store).disassemble(f).unwrap();
         assert!(
             code(0).contains("offset: 4294967292, wrap: true"),
             "{}",
@@ -188,44 +200,43 @@ fn negative_address_adds_fold_only_without_an_offset() {
         );
         assert!(code(1).contains("I32AddImm"), "{}", code(1));
         assert!(code(2).contains("wrap: true"), "{}", code(2));
-        let load = inst.get_typed_func::<i32, i32>(&mut store, "load").unwrap();
+        let load = inst
+            .get_typed_func::<i32, i32>(&mut *store, "load")
+            .unwrap();
         let load_off = inst
-            .get_typed_func::<i32, i32>(&mut store, "load_off")
+            .get_typed_func::<i32, i32>(&mut *store, "load_off")
             .unwrap();
         let store_fn = inst
-            .get_typed_func::<(i32, i32), ()>(&mut store, "store")
+            .get_typed_func::<(i32, i32), ()>(&mut *store, "store")
             .unwrap();
         for _ in 0..3 {
             // 4 - 4 = 0 and 9 - 4 = 5, four times each.
-            assert_eq!(load.call(&mut store, 4).unwrap(), 4, "jit {jit}");
-            assert_eq!(load.call(&mut store, 9).unwrap(), 24, "jit {jit}");
+            assert_eq!(load.call(&mut *store, 4).unwrap(), 4, "jit {jit}");
+            assert_eq!(load.call(&mut *store, 9).unwrap(), 24, "jit {jit}");
             // 0 - 4 wraps to 2^32 - 4: out of bounds.
             assert_eq!(
-                load.call(&mut store, 0).unwrap_err().trap_code(),
+                load.call(&mut *store, 0).unwrap_err().trap_code(),
                 Some(TrapCode::MemoryOutOfBounds)
             );
             // 65540 - 4 is the first byte past the end.
             assert_eq!(
-                load.call(&mut store, 65540).unwrap_err().trap_code(),
+                load.call(&mut *store, 65540).unwrap_err().trap_code(),
                 Some(TrapCode::MemoryOutOfBounds)
             );
         }
         // (6 - 4) + 4 = 6; (2 - 4) mod 2^32 + 4 is past 4 GiB, not address 2.
-        assert_eq!(load_off.call(&mut store, 6).unwrap(), 7);
+        assert_eq!(load_off.call(&mut *store, 6).unwrap(), 7);
         assert_eq!(
-            load_off.call(&mut store, 2).unwrap_err().trap_code(),
+            load_off.call(&mut *store, 2).unwrap_err().trap_code(),
             Some(TrapCode::MemoryOutOfBounds)
         );
-        store_fn.call(&mut store, (17, 99)).unwrap();
-        assert_eq!(load.call(&mut store, 5).unwrap(), 4 * 99);
+        store_fn.call(&mut *store, (17, 99)).unwrap();
+        assert_eq!(load.call(&mut *store, 5).unwrap(), 4 * 99);
         assert_eq!(
-            store_fn.call(&mut store, (15, 1)).unwrap_err().trap_code(),
+            store_fn.call(&mut *store, (15, 1)).unwrap_err().trap_code(),
             Some(TrapCode::MemoryOutOfBounds)
         );
-        if jit {
-            assert_traced(&store);
-        }
-    }
+    });
 }
 
 #[test]
@@ -398,14 +409,13 @@ fn counted_loop_steps_fused_in_every_compare_form() {
     let starts = [0, 37, 39, 41, -5, i32::MAX - 4, i32::MIN + 2, -2];
     let limits = [40, 0, -3, i32::MIN + 1, i32::MAX - 1];
     let mut checked = 0;
-    for jit in [false, true] {
-        let (mut store, inst) = instance_in(&wat, jit);
+    in_both_tiers(&wat, |store, inst, jit| {
         for (name, cmp) in cmps {
             for imm in steps {
                 for side in ["l", "r", "k"] {
                     let f = inst
                         .get_typed_func::<(i32, i32), i32>(
-                            &mut store,
+                            &mut *store,
                             &format!("{name}_{side}_{imm}"),
                         )
                         .unwrap();
@@ -433,7 +443,7 @@ fn counted_loop_steps_fused_in_every_compare_form() {
                                 continue;
                             }
                             let want = i.wrapping_mul(1000).wrapping_add(c);
-                            let got = f.call(&mut store, (start, n)).unwrap();
+                            let got = f.call(&mut *store, (start, n)).unwrap();
                             assert_eq!(got, want, "{name}_{side}_{imm}({start}, {n}), jit {jit}");
                             checked += 1;
                         }
@@ -441,10 +451,7 @@ fn counted_loop_steps_fused_in_every_compare_form() {
                 }
             }
         }
-        if jit {
-            assert_traced(&store);
-        }
-    }
+    });
     // Most pairs end within 200 iterations; a count far below this would mean the test
     // stopped exercising the loops.
     assert!(checked > 3000, "only {checked} calls checked");
@@ -551,31 +558,27 @@ fn bit_fields_fused_from_shift_and_mask() {
         }
     }
     wat.push(')');
-    for jit in [false, true] {
-        let (mut store, inst) = instance_in(&wat, jit);
+    in_both_tiers(&wat, |store, inst, _| {
         for sh in shifts {
             for m in masks {
                 let s = inst
-                    .get_typed_func::<i32, i32>(&mut store, &format!("s{sh}_{m}"))
+                    .get_typed_func::<i32, i32>(&mut *store, &format!("s{sh}_{m}"))
                     .unwrap();
                 let a = inst
-                    .get_typed_func::<i32, i32>(&mut store, &format!("a{sh}_{m}"))
+                    .get_typed_func::<i32, i32>(&mut *store, &format!("a{sh}_{m}"))
                     .unwrap();
                 for x in [0, 1, -1, 0x1234_5678, i32::MIN, 0x7f80_0000, 12345] {
                     // Each function adds the field up 10 times.
                     let field = |x: i32| (((x as u32) >> (sh % 32)) as i32 & m).wrapping_mul(10);
                     for _ in 0..3 {
-                        assert_eq!(s.call(&mut store, x).unwrap(), field(x), "s{sh}_{m}({x})");
+                        assert_eq!(s.call(&mut *store, x).unwrap(), field(x), "s{sh}_{m}({x})");
                         let y = x ^ 0x5a5a_5a5a;
-                        assert_eq!(a.call(&mut store, x).unwrap(), field(y), "a{sh}_{m}({x})");
+                        assert_eq!(a.call(&mut *store, x).unwrap(), field(y), "a{sh}_{m}({x})");
                     }
                 }
             }
         }
-        if jit {
-            assert_traced(&store);
-        }
-    }
+    });
 }
 
 /// A `br_table` whose index is `x + C` takes C as its bias: the sum wraps as `i32.add`
@@ -608,26 +611,22 @@ fn br_table_adds_its_folded_constant() {
             })
             .sum()
     };
-    for jit in [false, true] {
-        let (mut store, inst) = instance_in(wat, jit);
-        let code = inst.module(&store).disassemble(0).unwrap();
+    in_both_tiers(wat, |store, inst, jit| {
+        let code = inst.module(&*store).disassemble(0).unwrap();
         assert!(code.contains("bias: -3"), "the add was not folded:\n{code}");
         let f = inst
-            .get_typed_func::<(i32, i32), i32>(&mut store, "sw")
+            .get_typed_func::<(i32, i32), i32>(&mut *store, "sw")
             .unwrap();
         for x in [0, 1, 2, 3, 4, 5, -1, i32::MIN, i32::MAX, i32::MIN + 2] {
             for _ in 0..3 {
                 assert_eq!(
-                    f.call(&mut store, (x, 12)).unwrap(),
+                    f.call(&mut *store, (x, 12)).unwrap(),
                     want(x, 12),
                     "sw({x}), jit {jit}"
                 );
             }
         }
-        if jit {
-            assert_traced(&store);
-        }
-    }
+    });
 }
 
 /// A step followed by an unconditional branch back to the loop's head, fused into one
@@ -644,27 +643,23 @@ fn step_and_jump_fused() {
                (local.set $i (i32.add (local.get $i) (i32.const 3)))
                (br $top)))
            (local.get $acc)))"#;
-    for jit in [false, true] {
-        let (mut store, inst) = instance_in(wat, jit);
-        let code = inst.module(&store).disassemble(0).unwrap();
+    in_both_tiers(wat, |store, inst, _| {
+        let code = inst.module(&*store).disassemble(0).unwrap();
         assert!(code.contains("I32AddImmBr {"), "not fused:\n{code}");
         let f = inst
-            .get_typed_func::<(i32, i32), i32>(&mut store, "sum")
+            .get_typed_func::<(i32, i32), i32>(&mut *store, "sum")
             .unwrap();
         for (n, step) in [(0, 1), (1, 1), (10, 2), (100, -1), (31, 7)] {
             let want: i32 = (0..n).step_by(3).map(|i| i * step).sum();
             for _ in 0..3 {
                 assert_eq!(
-                    f.call(&mut store, (n, step)).unwrap(),
+                    f.call(&mut *store, (n, step)).unwrap(),
                     want,
                     "sum({n}, {step})"
                 );
             }
         }
-        if jit {
-            assert_traced(&store);
-        }
-    }
+    });
 }
 
 /// Copies that run back to back, which the translator fuses in pairs, each reading what
@@ -683,19 +678,23 @@ fn chained_copies_run_in_order() {
            (i32.add (i32.add (i32.mul (local.get 0) (i32.const 1000))
                              (i32.mul (local.get 1) (i32.const 100)))
                     (i32.add (i32.mul (local.get 2) (i32.const 10)) (local.get 3)))))"#;
-    for jit in [false, true] {
-        let (mut store, inst) = instance_in(wat, jit);
+    in_both_tiers(wat, |store, inst, jit| {
         let f = inst
-            .get_typed_func::<(i32, i32, i32, i32), i32>(&mut store, "chain")
+            .get_typed_func::<(i32, i32, i32, i32), i32>(&mut *store, "chain")
             .unwrap();
         for _ in 0..3 {
-            assert_eq!(f.call(&mut store, (1, 2, 3, 4)).unwrap(), 1111, "jit {jit}");
-            assert_eq!(f.call(&mut store, (7, 0, 0, 9)).unwrap(), 7777, "jit {jit}");
+            assert_eq!(
+                f.call(&mut *store, (1, 2, 3, 4)).unwrap(),
+                1111,
+                "jit {jit}"
+            );
+            assert_eq!(
+                f.call(&mut *store, (7, 0, 0, 9)).unwrap(),
+                7777,
+                "jit {jit}"
+            );
         }
-        if jit {
-            assert_traced(&store);
-        }
-    }
+    });
 }
 
 /// Bounds checks follow memory 0's length as it changes, within a call as well as across

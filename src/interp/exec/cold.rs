@@ -4,18 +4,19 @@
 //! register allocator spill only around that call. (`init_frame`, on every call, is the
 //! exception: it is inlined, and only its rare cases are out of line.)
 
-use super::memory0;
+use super::running_memory0;
 use crate::error::Error;
 use crate::interp::translate::CompiledFunc;
 use crate::runtime::module::Module;
 use crate::runtime::store::{Frame, FuncEntity, StoreInner};
 use std::ptr;
 
-/// Memory 0 of the current instance, after a switch of instance or a `memory.grow`.
+/// Memory 0 of the current instance, after a switch of instance or a `memory.grow`
+/// (its length recorded for bounds checks, see `running_memory0`).
 #[cold]
 #[inline(never)]
 pub(super) fn memory0_cold(s: &mut StoreInner) -> (*mut u8, usize) {
-    memory0(s, s.stack.instance)
+    running_memory0(s)
 }
 
 #[cold]

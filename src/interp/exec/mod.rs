@@ -97,12 +97,11 @@ pub(crate) fn memory0(s: &mut StoreInner, inst: u32) -> (*mut u8, usize) {
 pub(crate) struct Handoff {
     stop: usize,
     out: Option<Run>,
-    /// The length of memory 0 of the running instance, which threaded handlers read here
-    /// rather than take in a register (see `threaded`).
-    mem_len: usize,
     /// For each access width `1 << k`, the last address at which an access fits in
-    /// memory 0 (`mem_len - width`, negative when none does): a bounds check is then one
-    /// compare of the address with this.
+    /// memory 0 of the running instance (its length less the width, negative when none
+    /// does): a bounds check is then one compare of the address with this. Threaded
+    /// handlers also read memory 0's length from here rather than take it in a register
+    /// (see `threaded`).
     last_fit: [isize; 4],
 }
 
@@ -110,9 +109,23 @@ impl Handoff {
     /// Memory 0 of the running instance is now `len` bytes long.
     #[inline(always)]
     fn set_mem_len(&mut self, len: usize) {
-        self.mem_len = len;
         self.last_fit = [1, 2, 4, 8].map(|n| len as isize - n);
     }
+
+    /// The length of memory 0 of the running instance.
+    #[inline(always)]
+    fn mem_len(&self) -> usize {
+        (self.last_fit[0] + 1) as usize
+    }
+}
+
+/// Memory 0 of the running instance (`s.stack.instance`): its base and length, which it
+/// also records in the store's `Handoff` for bounds checks.
+#[inline(always)]
+fn running_memory0(s: &mut StoreInner) -> (*mut u8, usize) {
+    let (mem, len) = memory0(s, s.stack.instance);
+    s.handoff.set_mem_len(len);
+    (mem, len)
 }
 
 #[cfg(spur_threaded)]
@@ -309,8 +322,7 @@ impl<'s, const REC: bool, const HOT: bool> Exec<'s, REC, HOT> {
         let (ip, base, instance) = (top.ip, top.base, top.instance);
         s.stack.instance = instance;
         let sp = s.stack.values[base..].as_mut_ptr();
-        let (mem, mem_len) = memory0(s, instance);
-        s.handoff.set_mem_len(mem_len);
+        let (mem, mem_len) = running_memory0(s);
         Exec {
             s,
             stop,
@@ -351,7 +363,7 @@ impl<'s, const REC: bool, const HOT: bool> Exec<'s, REC, HOT> {
                 ip: pc.add(1),
                 sp,
                 mem,
-                mem_len: (*s).handoff.mem_len,
+                mem_len: (*s).handoff.mem_len(),
                 acc,
                 wrapped,
             }
@@ -437,7 +449,6 @@ impl<'s, const REC: bool, const HOT: bool> Exec<'s, REC, HOT> {
     #[inline(always)]
     fn reload_memory(&mut self) {
         (self.mem, self.mem_len) = memory0_cold(self.s);
-        self.s.handoff.set_mem_len(self.mem_len);
     }
 
     /// Memory 0 again, as the last step of an instruction that switched instance: a
