@@ -4,14 +4,14 @@
 //! A load of linear memory or of a global is replaced by the value the last store that
 //! can reach it wrote, when that store wrote exactly those bytes (store-to-load), or by
 //! an earlier identical load with no possibly overlapping store since (load-to-load).
-//! Alias analysis is by address value and offset range: a store through the same
-//! address value to a disjoint range, or to a constant address that does not overlap a
-//! constant load, is stepped over; any other store, any call (helpers and host calls
-//! may write memory) and the LOOP marker end the search (a value from before LOOP would
-//! be one iteration old). Together with LOOP's copy, a store and a reload of the same
-//! address in one iteration cost one store. A store that a later store overwrites
-//! before anything could read it (a load that may overlap, a call, an exit, the loop's
-//! back edge) is removed.
+//! Alias analysis is by address value and offset range, constant addresses by their sum
+//! with the offset: a store through the same address value to a disjoint range, or to a
+//! constant address that does not overlap a constant load, is stepped over; any other
+//! store, any call (helpers and host calls may write memory) and the LOOP marker end
+//! the search (a value from before LOOP would be one iteration old). Together with
+//! LOOP's copy, a store and a reload of the same address in one iteration cost one
+//! store. A store that a later store overwrites before anything could read it (a load
+//! that may overlap, a call, an exit, the loop's back edge) is removed.
 //!
 //! Invariant: a forwarded load reads, on every execution of the trace, the bytes the
 //! forwarding store wrote or the earlier load read; a removed store's bytes are
@@ -55,6 +55,15 @@ fn disjoint(ir: &Ir<'_>, base: Ref, mine: &Range<u64>, b: &Ins) -> bool {
     range(ir, base, b.a, off, m.bytes()).is_some_and(|r| mine.end <= r.start || r.end <= mine.start)
 }
 
+/// Whether accesses `a` and `b` cover the same bytes the same way: the same width and
+/// extension, through the same address value at the same offset, or through constant
+/// addresses whose sums are equal (`#0 +1040` and `#1040 +0` name one place).
+fn same_bytes(ir: &Ir<'_>, a: &Ins, b: &Ins) -> bool {
+    let ((ma, oa), (mb, ob)) = (Mem::of_aux(a.aux), Mem::of_aux(b.aux));
+    let at = |r: Ref, off: u32| ir.konst(r).and_then(|k| k.checked_add(u64::from(off)));
+    ma == mb && (a.a == b.a && oa == ob || at(a.a, oa).is_some_and(|x| Some(x) == at(b.a, ob)))
+}
+
 /// Whether `op` may write linear memory or let it be observed from outside the trace
 /// besides plain stores and loads: calls, exits and the loop's back edge.
 fn barrier(op: Op) -> bool {
@@ -83,15 +92,11 @@ pub(crate) fn forwarded_load(ir: &Ir<'_>, ins: &Ins) -> Option<Ref> {
     let mine = range(ir, ins.a, ins.a, off, m.bytes())?;
     for (i, other) in ir.ins.iter().enumerate().rev() {
         match other.op {
-            Op::Load if other.a == ins.a && other.aux == ins.aux && other.ty == ins.ty => {
+            Op::Load if same_bytes(ir, other, ins) && other.ty == ins.ty => {
                 return Some(Ref(i as u32));
             }
             Op::Store => {
-                if other.a == ins.a
-                    && other.aux == ins.aux
-                    && m.bytes() == full
-                    && ir.ty(other.b) == ins.ty
-                {
+                if same_bytes(ir, other, ins) && m.bytes() == full && ir.ty(other.b) == ins.ty {
                     return Some(other.b);
                 }
                 if !disjoint(ir, ins.a, &mine, other) {
