@@ -457,6 +457,54 @@ fn counted_loop_steps_fused_in_every_compare_form() {
     assert!(checked > 3000, "only {checked} calls checked");
 }
 
+/// Static data addressed as `i32.const 0` plus an offset reads a pooled zero instead of
+/// materializing the address: a loop that sums words at fixed offsets and bumps a
+/// counter in place, a float zero sharing the pooled slot, a zero operand of arithmetic,
+/// and accesses at the end of memory, the last in bounds and the first trapping.
+#[test]
+fn static_data_addressed_through_a_pooled_zero() {
+    let wat = r#"(module (memory 1)
+         (func (export "sum") (param $n i32) (result i32) (local $acc i32)
+           (loop $l
+             (local.set $acc (i32.add (local.get $acc)
+               (i32.add (i32.load offset=16 (i32.const 0)) (i32.load offset=20 (i32.const 0)))))
+             (i32.store offset=24 (i32.const 0)
+               (i32.add (i32.load offset=24 (i32.const 0)) (i32.const 1)))
+             (br_if $l (local.tee $n (i32.sub (local.get $n) (i32.const 1)))))
+           (i32.add (local.get $acc) (i32.load offset=24 (i32.const 0))))
+         (func (export "mixed") (param $x i32) (result f64)
+           (f64.store offset=32 (i32.const 0) (f64.const 0))
+           (f64.add (f64.load offset=32 (i32.const 0))
+             (f64.convert_i32_s (i32.sub (i32.const 0) (local.get $x)))))
+         (func (export "end") (param $off i32) (result i32)
+           (if (result i32) (local.get $off)
+             (then (i32.load offset=65533 (i32.const 0)))
+             (else (i32.load offset=65532 (i32.const 0)))))
+         (data (i32.const 16) "\01\00\00\00\02\00\00\00")
+         (data (i32.const 32) "\ff\ff\ff\ff\ff\ff\ff\ff")
+         (data (i32.const 65532) "\0a\0b\0c\0d"))"#;
+    in_both_tiers(wat, |store, inst, jit| {
+        let code = |f: u32| inst.module(&*store).disassemble(f).unwrap();
+        for f in 0..3 {
+            assert!(!code(f).contains("Const32"), "{}", code(f));
+        }
+        let sum = inst.get_typed_func::<i32, i32>(&mut *store, "sum").unwrap();
+        let mixed = inst
+            .get_typed_func::<i32, f64>(&mut *store, "mixed")
+            .unwrap();
+        let end = inst.get_typed_func::<i32, i32>(&mut *store, "end").unwrap();
+        // 300 iterations of 1 + 2, and the counter at 24 ends at 300, then 600.
+        assert_eq!(sum.call(&mut *store, 300).unwrap(), 900 + 300, "jit {jit}");
+        assert_eq!(sum.call(&mut *store, 300).unwrap(), 900 + 600, "jit {jit}");
+        assert_eq!(mixed.call(&mut *store, 5).unwrap(), -5.0);
+        assert_eq!(end.call(&mut *store, 0).unwrap(), 0x0d0c_0b0a);
+        assert_eq!(
+            end.call(&mut *store, 1).unwrap_err().trap_code(),
+            Some(TrapCode::MemoryOutOfBounds)
+        );
+    });
+}
+
 /// An array element's load, which the translator fuses with its index's shift, for each
 /// full-width load: the value, an address that wraps around 2^32 through a folded
 /// constant (the wasm semantics), and an out-of-bounds access trapping at the load's own

@@ -12,7 +12,8 @@
 //! Frame layout: `[params | locals | constants | operand stack]`. Large constants
 //! (`f32`/`f64`, and `i64` outside the `i32` range) are collected before translation into
 //! a per-function pool that is copied into the frame at entry, so an instruction reads them
-//! like any other slot instead of first materializing them.
+//! like any other slot instead of first materializing them. Zero joins the pool where it
+//! addresses memory, as compilers address static data (`i32.const 0` plus an offset).
 //!
 //! An `i32.add x, C` (C >= 0) that only computes the address of the following load or store
 //! is folded into the access's offset. The folded access differs from the original only
@@ -1926,23 +1927,68 @@ fn fuse_negated_float(instr: Instr) -> Option<Instr> {
 }
 
 /// Pools the constants that no immediate form can hold: `f32`, `f64`, and `i64` outside
-/// the `i32` range (at most `MAX_POOL`, first come).
+/// the `i32` range (at most `MAX_POOL`, first come). Zero joins them in a function that
+/// has `i32.const 0` and accesses memory: compilers address static data as `i32.const
+/// 0` plus the access's offset, and a pooled zero makes such an access one instruction.
 fn collect_constants(body: &FunctionBody<'_>) -> Result<Vec<u64>, Error> {
     const MAX_POOL: usize = 64;
     let mut pool = Vec::new();
+    let (mut zero, mut memory) = (false, false);
     let mut ops = body.get_operators_reader().map_err(Error::compile)?;
     while !ops.eof() && pool.len() < MAX_POOL {
-        let bits = match ops.read().map_err(Error::compile)? {
+        let op = ops.read().map_err(Error::compile)?;
+        let bits = match op {
             Operator::F32Const { value } => u64::from(value.bits()),
             Operator::F64Const { value } => value.bits(),
             Operator::I64Const { value } if i32::try_from(value).is_err() => value as u64,
-            _ => continue,
+            Operator::I32Const { value: 0 } => {
+                zero = true;
+                continue;
+            }
+            op => {
+                memory |= accesses_memory(&op);
+                continue;
+            }
         };
         if !pool.contains(&bits) {
             pool.push(bits);
         }
     }
+    if zero && memory && pool.len() < MAX_POOL && !pool.contains(&0) {
+        pool.push(0);
+    }
     Ok(pool)
+}
+
+/// Whether `op` loads or stores through a `memarg` address.
+fn accesses_memory(op: &Operator<'_>) -> bool {
+    use Operator::*;
+    matches!(
+        op,
+        I32Load { .. }
+            | I64Load { .. }
+            | F32Load { .. }
+            | F64Load { .. }
+            | I32Load8S { .. }
+            | I32Load8U { .. }
+            | I32Load16S { .. }
+            | I32Load16U { .. }
+            | I64Load8S { .. }
+            | I64Load8U { .. }
+            | I64Load16S { .. }
+            | I64Load16U { .. }
+            | I64Load32S { .. }
+            | I64Load32U { .. }
+            | I32Store { .. }
+            | I64Store { .. }
+            | F32Store { .. }
+            | F64Store { .. }
+            | I32Store8 { .. }
+            | I32Store16 { .. }
+            | I64Store8 { .. }
+            | I64Store16 { .. }
+            | I64Store32 { .. }
+    )
 }
 
 /// Removes instruction `at` (a `Loop` header whose counter is useless) from `code` and
