@@ -14,6 +14,8 @@
 //! a per-function pool that is copied into the frame at entry, so an instruction reads them
 //! like any other slot instead of first materializing them. Zero joins the pool where it
 //! addresses memory, as compilers address static data (`i32.const 0` plus an offset).
+//! Where the locals and the pool fit in a few slots, a call sets them up by copying an
+//! image of those slots, of a fixed size, rather than zeroing and copying in loops.
 //!
 //! An `i32.add x, C` (C >= 0) that only computes the address of the following load or store
 //! is folded into the access's offset. The folded access differs from the original only
@@ -88,8 +90,16 @@ pub(crate) struct CompiledFunc {
     /// `(instruction index, parameter count)` of every call, sorted by index: the call
     /// reads that many slots from its `args` (see `liveness`).
     pub(crate) call_params: Box<[(u32, u32)]>,
-    /// Slots the frame needs: parameters, locals, constants and the deepest operand stack.
+    /// Slots the frame needs: parameters, locals, constants and the deepest operand stack
+    /// (at least `head_len` past the parameters).
     pub(crate) frame_size: u32,
+    /// The first `head_len` slots after the parameters as a call sets them up, when the
+    /// locals and the pool fit in `HEAD`: the zeroed locals, the pool, zeros for the
+    /// operand stack. A call copies them in one go (see `exec::init_frame`).
+    pub(crate) head: [u64; HEAD],
+    /// How many slots of `head` a call copies: none (no locals, no pool), 4 or `HEAD`;
+    /// [`LARGE_FRAME`] when they do not fit.
+    pub(crate) head_len: u8,
     /// Hot counters of the loop headers (`Instr::Loop { id }`), counting down.
     pub(crate) loop_counters: Box<[AtomicU32]>,
     /// Hot counter of the function's entry, counting calls down like a loop header's
@@ -360,7 +370,11 @@ pub(crate) fn translate(module: &ModuleInner, func: u32) -> Result<CompiledFunc,
     fuse_pairs(&mut t);
     use_accumulator(&mut t.code);
     resolve_cases(&mut t.code);
-    let frame_size = u64::from(t.base) + t.max_height as u64;
+    let mut frame_size = u64::from(t.base) + t.max_height as u64;
+    let (head, head_len) = frame_head(num_locals, &t.consts);
+    if head_len != LARGE_FRAME {
+        frame_size = frame_size.max(u64::from(num_params) + u64::from(head_len));
+    }
     if frame_size > u64::from(u32::MAX / 2) {
         return Err(Error::compile("function frame too large"));
     }
@@ -387,6 +401,8 @@ pub(crate) fn translate(module: &ModuleInner, func: u32) -> Result<CompiledFunc,
         folded_adds,
         call_params: t.call_params.into(),
         frame_size: frame_size as u32,
+        head,
+        head_len,
         loop_counters,
         entry_counter: AtomicU32::new(match t.jit && t.self_calls {
             true => hotcall,
@@ -1924,6 +1940,28 @@ fn fuse_negated_float(instr: Instr) -> Option<Instr> {
         F64Ge { a, b, .. } => BrF64NotGe { a, b, off: 0 },
         _ => return None,
     })
+}
+
+/// The most slots of a frame that a call sets up by copying an image of them
+/// (`CompiledFunc::head`).
+pub(crate) const HEAD: usize = 8;
+
+/// The `head_len` of a frame whose locals and pool do not fit in `HEAD` slots.
+pub(crate) const LARGE_FRAME: u8 = u8::MAX;
+
+/// The image of a frame's first `HEAD` slots after its parameters, and how many of them
+/// a call copies (see `CompiledFunc::head_len`).
+fn frame_head(num_locals: u32, consts: &[u64]) -> ([u64; HEAD], u8) {
+    let used = num_locals as usize + consts.len();
+    let mut head = [0; HEAD];
+    let len = match used {
+        0 => 0,
+        1..=4 => 4,
+        5..=HEAD => HEAD as u8,
+        _ => return (head, LARGE_FRAME),
+    };
+    head[num_locals as usize..used].copy_from_slice(consts);
+    (head, len)
 }
 
 /// Pools the constants that no immediate form can hold: `f32`, `f64`, and `i64` outside

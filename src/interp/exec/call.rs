@@ -4,11 +4,11 @@
 
 use super::cold::{
     cache_compiled, grow_frames, grow_values, init_large_frame, init_small_frame, move_results,
-    small_frame, translate_cold,
+    translate_cold,
 };
 use super::{Exec, Flow, Outcome, Run};
 use crate::interp::bytecode::Slot;
-use crate::interp::translate::CompiledFunc;
+use crate::interp::translate::{CompiledFunc, LARGE_FRAME};
 use crate::runtime::store::{Frame, FuncEntity};
 use crate::runtime::trap::TrapCode;
 use std::ptr;
@@ -151,8 +151,8 @@ impl<const REC: bool, const HOT: bool> Exec<'_, REC, HOT> {
         if self.s.stack.frames.len() >= self.s.stack.max_frames {
             return Err(self.trap(TrapCode::StackOverflow));
         }
-        let small = small_frame(c);
-        if !small {
+        let large = c.head_len == LARGE_FRAME;
+        if large {
             self.out_of_line()?;
         }
         let ip = self.ip;
@@ -185,10 +185,10 @@ impl<const REC: bool, const HOT: bool> Exec<'_, REC, HOT> {
             ptr::write(frames.as_mut_ptr().add(frames.len()), frame);
             frames.set_len(frames.len() + 1);
             self.sp = self.s.stack.values.as_mut_ptr().add(new_base);
-            if small {
-                init_small_frame(self.sp, c);
-            } else {
+            if large {
                 init_large_frame(self.sp, c);
+            } else {
+                init_small_frame(self.sp, c);
             }
         }
         self.ip = c.code.as_ptr();

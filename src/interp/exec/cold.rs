@@ -6,7 +6,7 @@
 
 use super::running_memory0;
 use crate::error::Error;
-use crate::interp::translate::CompiledFunc;
+use crate::interp::translate::{CompiledFunc, HEAD, LARGE_FRAME};
 use crate::runtime::module::Module;
 use crate::runtime::store::{Frame, FuncEntity, StoreInner};
 use std::ptr;
@@ -57,43 +57,30 @@ pub(super) fn grow_frames(frames: &mut Vec<Frame>) {
 pub(crate) unsafe fn init_frame(sp: *mut u64, c: &CompiledFunc) {
     // SAFETY: as the function's contract.
     unsafe {
-        if small_frame(c) {
-            init_small_frame(sp, c)
+        if c.head_len == LARGE_FRAME {
+            init_large_frame(sp, c);
         } else {
-            init_large_frame(sp, c)
+            init_small_frame(sp, c);
         }
     }
 }
 
-/// Whether `c`'s frame is set up without a call: the usual handful of declared locals
-/// and pooled constants, written one by one.
-#[inline(always)]
-pub(super) fn small_frame(c: &CompiledFunc) -> bool {
-    c.num_locals <= 8 && c.consts.len() <= 4
-}
-
-/// [`init_frame`] for a [`small_frame`].
+/// [`init_frame`] for a frame with a head (`CompiledFunc::head_len`): a copy of a fixed
+/// size, without a loop.
 ///
 /// # Safety
-/// As [`init_frame`]; `c`'s frame is small.
+/// As [`init_frame`]; `c`'s frame is not a `LARGE_FRAME`.
 #[inline(always)]
 pub(super) unsafe fn init_small_frame(sp: *mut u64, c: &CompiledFunc) {
-    // SAFETY: locals and constants lie inside the frame, which the caller guarantees.
+    // SAFETY: a frame has `head_len` slots after its parameters (see
+    // `CompiledFunc::frame_size`), inside the frame the caller guarantees; the image is
+    // not in the stack.
     unsafe {
-        let locals = sp.add(c.num_params as usize);
-        let n = c.num_locals as usize;
-        for i in 0..8 {
-            if i == n {
-                break;
-            }
-            ptr::write_volatile(locals.add(i), 0);
-        }
-        let consts = locals.add(n);
-        for i in 0..4 {
-            if i == c.consts.len() {
-                break;
-            }
-            ptr::write_volatile(consts.add(i), *c.consts.as_ptr().add(i));
+        let to = sp.add(c.num_params as usize);
+        match c.head_len {
+            0 => {}
+            4 => ptr::copy_nonoverlapping(c.head.as_ptr(), to, 4),
+            _ => ptr::copy_nonoverlapping(c.head.as_ptr(), to, HEAD),
         }
     }
 }
