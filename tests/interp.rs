@@ -457,6 +457,37 @@ fn counted_loop_steps_fused_in_every_compare_form() {
     assert!(checked > 3000, "only {checked} calls checked");
 }
 
+/// A direct call finds its callee among the running instance's functions, also after
+/// calls into another instance and back: two instances whose function 1 differs call
+/// each other, and each then calls its own function 1.
+#[test]
+fn direct_calls_follow_the_running_instance() {
+    let lib = r#"(module
+         (func $id (export "id") (param i32) (result i32) (local.get 0))
+         (func $own (param i32) (result i32) (i32.mul (local.get 0) (i32.const 3)))
+         (func (export "twice_own") (param i32) (result i32)
+           (call $own (call $own (local.get 0)))))"#;
+    let app = r#"(module
+         (import "lib" "twice_own" (func $lib (param i32) (result i32)))
+         (func $own (param i32) (result i32) (i32.add (local.get 0) (i32.const 1000)))
+         (func (export "run") (param i32) (result i32)
+           (call $own (call $lib (call $own (local.get 0))))))"#;
+    let engine = Engine::default();
+    let mut store = Store::new(&engine, ());
+    let lib = Module::new(&engine, lib).unwrap();
+    let lib = Instance::new(&mut store, &lib, &[]).unwrap();
+    let twice = lib.get_func(&mut store, "twice_own").unwrap();
+    let app = Module::new(&engine, app).unwrap();
+    let app = Instance::new(&mut store, &app, &[twice.into()]).unwrap();
+    let run = app.get_typed_func::<i32, i32>(&mut store, "run").unwrap();
+    // (5 + 1000) * 9 + 1000
+    assert_eq!(run.call(&mut store, 5).unwrap(), 10045);
+    let twice = lib
+        .get_typed_func::<i32, i32>(&mut store, "twice_own")
+        .unwrap();
+    assert_eq!(twice.call(&mut store, 2).unwrap(), 18);
+}
+
 /// A call sets up its frame's locals (zero) and constant pool whatever an earlier call
 /// left in those slots: for frames with no locals, up to 4 and up to 8 locals and pooled
 /// constants (copied from an image), and more (set up out of line).

@@ -67,6 +67,7 @@ use super::bytecode::{CounterRef, Instr, NextFn, NextOp, Off, Slot, Slot16};
 use super::liveness::Liveness;
 use crate::error::Error;
 use crate::module::ModuleInner;
+use std::ptr::NonNull;
 use std::sync::atomic::AtomicU32;
 use std::sync::{Arc, OnceLock};
 use wasmparser::{BinaryReader, BlockType, FunctionBody, Operator};
@@ -242,8 +243,11 @@ struct Translator<'m> {
 /// The translations of one module's defined functions, each made at its first call
 /// and shared by every instance of the module.
 pub(crate) struct Code {
-    funcs: Box<[OnceLock<Arc<CompiledFunc>>]>,
+    funcs: Box<[CodeSlot]>,
 }
+
+/// A defined function's translation, made at its first call.
+pub(crate) type CodeSlot = OnceLock<Arc<CompiledFunc>>;
 
 impl Code {
     /// No translations yet, for `module`'s functions.
@@ -260,14 +264,24 @@ impl Code {
         self.funcs.get(index)?.get()
     }
 
-    /// [`Code::get`] without the bounds check (the dispatch loop's calls).
+    /// The translations by defined function, as a pointer the dispatch loop keeps (see
+    /// [`Code::at`]); valid as long as the module.
+    pub(crate) fn table(&self) -> NonNull<CodeSlot> {
+        NonNull::from(&*self.funcs).cast()
+    }
+
+    /// [`Code::get`] through a [`Code::table`], without the bounds check (the dispatch
+    /// loop's calls).
     ///
     /// # Safety
-    /// `index` is below the module's number of defined functions.
+    /// `table` is a live module's; `index` is below its number of defined functions.
     #[inline(always)]
-    pub(crate) unsafe fn get_unchecked(&self, index: usize) -> Option<&Arc<CompiledFunc>> {
+    pub(crate) unsafe fn at<'a>(
+        table: NonNull<CodeSlot>,
+        index: usize,
+    ) -> Option<&'a Arc<CompiledFunc>> {
         // SAFETY: guaranteed by the caller.
-        unsafe { self.funcs.get_unchecked(index) }.get()
+        unsafe { table.add(index).as_ref() }.get()
     }
 
     /// The translation of defined function `func` (module index space), translating it

@@ -8,7 +8,7 @@ use super::cold::{
 };
 use super::{Exec, Flow, Outcome, Run};
 use crate::interp::bytecode::Slot;
-use crate::interp::translate::{CompiledFunc, LARGE_FRAME};
+use crate::interp::translate::{Code, CompiledFunc, LARGE_FRAME};
 use crate::runtime::store::{Frame, FuncEntity};
 use crate::runtime::trap::TrapCode;
 use std::ptr;
@@ -17,9 +17,9 @@ impl<const REC: bool, const HOT: bool> Exec<'_, REC, HOT> {
     /// Calls defined function `func` of the running instance (translating it first).
     #[inline(always)]
     pub(super) unsafe fn call(&mut self, func: u32, args: Slot) -> Flow {
-        let module = &self.inst().module;
-        // SAFETY: `func` is a defined function of the running instance's module.
-        let callee = match unsafe { module.code.get_unchecked(func as usize) } {
+        // SAFETY: `func` is a defined function of the running instance's module, whose
+        // translations the handoff holds.
+        let callee = match unsafe { Code::at(self.s.handoff.code.0, func as usize) } {
             Some(c) => std::sync::Arc::as_ptr(c),
             None => {
                 self.out_of_line()?;

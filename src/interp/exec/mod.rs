@@ -34,6 +34,7 @@ mod threaded;
 
 use super::bytecode::{Instr, Slot, instr_table};
 use crate::error::Error;
+use crate::interp::translate::CodeSlot;
 // (The operators and `ops` are named by the instruction table's rows.)
 use crate::ops::{self, FloatBin as FB, FloatCmp as FC, FloatUn as FU, IntBin as B, IntCmp as C};
 use crate::runtime::store::{Frame, InstanceEntity, StoreInner};
@@ -53,7 +54,7 @@ pub(crate) fn case_target(op: u16) -> usize {
 }
 use cold::memory0_cold;
 use std::convert::Infallible;
-use std::ptr;
+use std::ptr::{self, NonNull};
 
 #[cfg(not(all(target_endian = "little", target_pointer_width = "64")))]
 compile_error!("spur's interpreter assumes a 64-bit little-endian host");
@@ -103,7 +104,27 @@ pub(crate) struct Handoff {
     /// handlers also read memory 0's length from here rather than take it in a register
     /// (see `threaded`).
     last_fit: [isize; 4],
+    /// The running instance's translations (see [`Code::table`]): a call finds its callee
+    /// here rather than through the instance and its module.
+    code: CodeTable,
 }
+
+/// A module's translations, by defined function (see [`Code::table`]).
+#[derive(Clone, Copy)]
+struct CodeTable(NonNull<CodeSlot>);
+
+impl Default for CodeTable {
+    /// No table yet: every run sets it before its first call.
+    fn default() -> Self {
+        CodeTable(NonNull::dangling())
+    }
+}
+
+// SAFETY: the table is read only by the thread running the store that holds it, and
+// points into a module that store keeps alive (see `running_memory0`).
+unsafe impl Send for CodeTable {}
+// SAFETY: as for `Send`.
+unsafe impl Sync for CodeTable {}
 
 impl Handoff {
     /// Memory 0 of the running instance is now `len` bytes long.
@@ -120,11 +141,14 @@ impl Handoff {
 }
 
 /// Memory 0 of the running instance (`s.stack.instance`): its base and length, which it
-/// also records in the store's `Handoff` for bounds checks.
+/// also records in the store's `Handoff` for bounds checks, with the instance's
+/// translations. (Every switch of instance and growth of memory comes here.)
 #[inline(always)]
 fn running_memory0(s: &mut StoreInner) -> (*mut u8, usize) {
     let (mem, len) = memory0(s, s.stack.instance);
     s.handoff.set_mem_len(len);
+    // The store keeps the instance, and so its module's translations, alive.
+    s.handoff.code = CodeTable(s.instances[s.stack.instance as usize].module.code.table());
     (mem, len)
 }
 
