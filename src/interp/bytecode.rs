@@ -285,7 +285,8 @@ macro_rules! instr_table {
             /// follow.
             BrTable { index: Slot, len: u32, bias: i32 } => br_table(),
             /// A `br_table` target: branches by `off`, as `Br` does. `op` is the opcode of the
-            /// instruction it lands on, so that the table's dispatch need not read that first.
+            /// instruction it lands on (for dumps) and `to` the address of that instruction's
+            /// threaded function, which the table's dispatch jumps by without reading it.
             Case { off: Off, op: NextOp, to: NextFn } => case(),
             BrI32Eq { a: Slot, b: Slot, off: Off } => br_i32(C::Eq),
             BrI32Ne { a: Slot, b: Slot, off: Off } => br_i32(C::Ne),

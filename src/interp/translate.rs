@@ -462,23 +462,70 @@ enum Swap {
 
 /// Translates a load or store of memarg `$m` to instruction `$v`, whose fields are named
 /// as the operands of `Translator::load` and `Translator::store`.
+/// The bytecode instruction that load or store variant `$v` makes (see [`Access`]).
 macro_rules! access {
-    ($t:ident, load $v:ident, $m:expr) => {
-        $t.load($m, |dst, addr, offset, wrap| Instr::$v {
-            dst,
-            addr,
-            offset,
-            wrap,
-        })
+    (load $v:ident, $m:expr) => {
+        Some((
+            Access::Load(|dst, addr, offset, wrap| Instr::$v {
+                dst,
+                addr,
+                offset,
+                wrap,
+            }),
+            $m,
+        ))
     };
-    ($t:ident, store $v:ident, $m:expr) => {
-        $t.store($m, |addr, val, offset, wrap| Instr::$v {
-            addr,
-            val,
-            offset,
-            wrap,
-        })
+    (store $v:ident, $m:expr) => {
+        Some((
+            Access::Store(|addr, val, offset, wrap| Instr::$v {
+                addr,
+                val,
+                offset,
+                wrap,
+            }),
+            $m,
+        ))
     };
+}
+
+/// A load or store operator as the translator takes it: the instruction it makes from
+/// (destination or address, address or value, offset, wrap), by `Translator::load` or
+/// `Translator::store`.
+#[derive(Clone, Copy)]
+enum Access {
+    Load(fn(Slot, Slot, u32, bool) -> Instr),
+    Store(fn(Slot, Slot, u32, bool) -> Instr),
+}
+
+/// The load or store that `op` is, with its `memarg`; `None` for any other operator.
+fn access(op: &Operator<'_>) -> Option<(Access, wasmparser::MemArg)> {
+    use Operator as O;
+    match *op {
+        O::I32Load { memarg } => access!(load I32Load, memarg),
+        O::I64Load { memarg } => access!(load I64Load, memarg),
+        O::F32Load { memarg } => access!(load F32Load, memarg),
+        O::F64Load { memarg } => access!(load F64Load, memarg),
+        O::I32Load8S { memarg } => access!(load I32Load8S, memarg),
+        O::I32Load8U { memarg } => access!(load I32Load8U, memarg),
+        O::I32Load16S { memarg } => access!(load I32Load16S, memarg),
+        O::I32Load16U { memarg } => access!(load I32Load16U, memarg),
+        O::I64Load8S { memarg } => access!(load I64Load8S, memarg),
+        O::I64Load8U { memarg } => access!(load I64Load8U, memarg),
+        O::I64Load16S { memarg } => access!(load I64Load16S, memarg),
+        O::I64Load16U { memarg } => access!(load I64Load16U, memarg),
+        O::I64Load32S { memarg } => access!(load I64Load32S, memarg),
+        O::I64Load32U { memarg } => access!(load I64Load32U, memarg),
+        O::I32Store { memarg } => access!(store I32Store, memarg),
+        O::I64Store { memarg } => access!(store I64Store, memarg),
+        O::F32Store { memarg } => access!(store F32Store, memarg),
+        O::F64Store { memarg } => access!(store F64Store, memarg),
+        O::I32Store8 { memarg } => access!(store I32Store8, memarg),
+        O::I32Store16 { memarg } => access!(store I32Store16, memarg),
+        O::I64Store8 { memarg } => access!(store I64Store8, memarg),
+        O::I64Store16 { memarg } => access!(store I64Store16, memarg),
+        O::I64Store32 { memarg } => access!(store I64Store32, memarg),
+        _ => None,
+    }
 }
 
 impl Translator<'_> {
@@ -664,30 +711,14 @@ impl Translator<'_> {
     /// Loads, stores and the memory operators; `Some(op)` when `op` is of another family.
     fn memory<'a>(&mut self, op: Operator<'a>) -> Result<Option<Operator<'a>>, Error> {
         use Operator as O;
+        if let Some((kind, memarg)) = access(&op) {
+            match kind {
+                Access::Load(make) => self.load(memarg, make),
+                Access::Store(make) => self.store(memarg, make),
+            }
+            return Ok(None);
+        }
         match op {
-            O::I32Load { memarg } => access!(self, load I32Load, memarg),
-            O::I64Load { memarg } => access!(self, load I64Load, memarg),
-            O::F32Load { memarg } => access!(self, load F32Load, memarg),
-            O::F64Load { memarg } => access!(self, load F64Load, memarg),
-            O::I32Load8S { memarg } => access!(self, load I32Load8S, memarg),
-            O::I32Load8U { memarg } => access!(self, load I32Load8U, memarg),
-            O::I32Load16S { memarg } => access!(self, load I32Load16S, memarg),
-            O::I32Load16U { memarg } => access!(self, load I32Load16U, memarg),
-            O::I64Load8S { memarg } => access!(self, load I64Load8S, memarg),
-            O::I64Load8U { memarg } => access!(self, load I64Load8U, memarg),
-            O::I64Load16S { memarg } => access!(self, load I64Load16S, memarg),
-            O::I64Load16U { memarg } => access!(self, load I64Load16U, memarg),
-            O::I64Load32S { memarg } => access!(self, load I64Load32S, memarg),
-            O::I64Load32U { memarg } => access!(self, load I64Load32U, memarg),
-            O::I32Store { memarg } => access!(self, store I32Store, memarg),
-            O::I64Store { memarg } => access!(self, store I64Store, memarg),
-            O::F32Store { memarg } => access!(self, store F32Store, memarg),
-            O::F64Store { memarg } => access!(self, store F64Store, memarg),
-            O::I32Store8 { memarg } => access!(self, store I32Store8, memarg),
-            O::I32Store16 { memarg } => access!(self, store I32Store16, memarg),
-            O::I64Store8 { memarg } => access!(self, store I64Store8, memarg),
-            O::I64Store16 { memarg } => access!(self, store I64Store16, memarg),
-            O::I64Store32 { memarg } => access!(self, store I64Store32, memarg),
             O::MemorySize { .. } => self.result(|dst| Instr::MemorySize { dst }),
             O::MemoryGrow { .. } => {
                 let delta = self.pop_slot();
@@ -1998,7 +2029,7 @@ fn collect_constants(body: &FunctionBody<'_>) -> Result<Vec<u64>, Error> {
                 continue;
             }
             op => {
-                memory |= accesses_memory(&op);
+                memory |= access(&op).is_some();
                 continue;
             }
         };
@@ -2010,37 +2041,6 @@ fn collect_constants(body: &FunctionBody<'_>) -> Result<Vec<u64>, Error> {
         pool.push(0);
     }
     Ok(pool)
-}
-
-/// Whether `op` loads or stores through a `memarg` address.
-fn accesses_memory(op: &Operator<'_>) -> bool {
-    use Operator::*;
-    matches!(
-        op,
-        I32Load { .. }
-            | I64Load { .. }
-            | F32Load { .. }
-            | F64Load { .. }
-            | I32Load8S { .. }
-            | I32Load8U { .. }
-            | I32Load16S { .. }
-            | I32Load16U { .. }
-            | I64Load8S { .. }
-            | I64Load8U { .. }
-            | I64Load16S { .. }
-            | I64Load16U { .. }
-            | I64Load32S { .. }
-            | I64Load32U { .. }
-            | I32Store { .. }
-            | I64Store { .. }
-            | F32Store { .. }
-            | F64Store { .. }
-            | I32Store8 { .. }
-            | I32Store16 { .. }
-            | I64Store8 { .. }
-            | I64Store16 { .. }
-            | I64Store32 { .. }
-    )
 }
 
 /// Removes instruction `at` (a `Loop` header whose counter is useless) from `code` and

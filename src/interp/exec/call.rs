@@ -3,8 +3,7 @@
 //! returns, which pop one.
 
 use super::cold::{
-    cache_compiled, grow_frames, grow_values, init_large_frame, init_small_frame, move_results,
-    translate_cold,
+    cache_compiled, grow_frames, grow_values, init_frame, move_results, translate_cold,
 };
 use super::{Exec, Flow, Outcome, Run};
 use crate::interp::bytecode::Slot;
@@ -151,8 +150,7 @@ impl<const REC: bool, const HOT: bool> Exec<'_, REC, HOT> {
         if self.s.stack.frames.len() >= self.s.stack.max_frames {
             return Err(self.trap(TrapCode::StackOverflow));
         }
-        let large = c.head_len == LARGE_FRAME;
-        if large {
+        if c.head_len == LARGE_FRAME {
             self.out_of_line()?;
         }
         let ip = self.ip;
@@ -185,11 +183,7 @@ impl<const REC: bool, const HOT: bool> Exec<'_, REC, HOT> {
             ptr::write(frames.as_mut_ptr().add(frames.len()), frame);
             frames.set_len(frames.len() + 1);
             self.sp = self.s.stack.values.as_mut_ptr().add(new_base);
-            if large {
-                init_large_frame(self.sp, c);
-            } else {
-                init_small_frame(self.sp, c);
-            }
+            init_frame(self.sp, c);
         }
         self.ip = c.code.as_ptr();
         // (Memory 0 is read again last, once the entry's work is done: a trap there does

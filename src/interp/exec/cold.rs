@@ -71,7 +71,7 @@ pub(crate) unsafe fn init_frame(sp: *mut u64, c: &CompiledFunc) {
 /// # Safety
 /// As [`init_frame`]; `c`'s frame is not a `LARGE_FRAME`.
 #[inline(always)]
-pub(super) unsafe fn init_small_frame(sp: *mut u64, c: &CompiledFunc) {
+unsafe fn init_small_frame(sp: *mut u64, c: &CompiledFunc) {
     // SAFETY: a frame has `head_len` slots after its parameters (see
     // `CompiledFunc::frame_size`), inside the frame the caller guarantees; the image is
     // not in the stack.
@@ -91,7 +91,7 @@ pub(super) unsafe fn init_small_frame(sp: *mut u64, c: &CompiledFunc) {
 /// As [`init_frame`].
 #[cold]
 #[inline(never)]
-pub(super) unsafe fn init_large_frame(sp: *mut u64, c: &CompiledFunc) {
+unsafe fn init_large_frame(sp: *mut u64, c: &CompiledFunc) {
     // SAFETY: locals and constants lie inside the frame, which the caller guarantees; the
     // pool is not in the stack.
     unsafe {
