@@ -343,8 +343,14 @@ impl std::fmt::Debug for Engine {
 }
 
 impl Engine {
-    /// Creates an engine with the given configuration.
+    /// Creates an engine with the given configuration. With the JIT on, this is also
+    /// where the JIT looks up which optional instructions the CPU has (once per process).
     pub fn new(config: &Config) -> Engine {
+        if config.jit_enabled() {
+            // The JIT's choice of instructions is made once, here, not in the first
+            // trace's compile.
+            crate::jit::asm::probe_host();
+        }
         Engine {
             inner: Arc::new(EngineInner {
                 config: config.clone(),

@@ -48,6 +48,11 @@ pub(crate) const AVAILABLE: bool = cfg!(all(
     unix
 ));
 
+/// Chooses the native backend's optional instructions now (see [`Arch::probe_host`]).
+pub(crate) fn probe_host() {
+    Native::probe_host();
+}
+
 use super::fuel::FUEL_SLOT;
 use super::helpers::HelperFn;
 use super::ir::{Cond, Ins, Ir, Op, Ref, Snapshot, Ty};
@@ -78,6 +83,13 @@ pub(crate) trait Arch {
     const GPR_WORDS: usize;
     /// Float registers in the context's register words, after the general ones.
     const FPR_WORDS: usize;
+
+    /// Looks up, once per process, which optional instructions this CPU has. The engine
+    /// calls it when it is created with the JIT on, so that the first trace's compile
+    /// does not pay for it (on x86-64, `cpuid`, which a hypervisor traps: tens of
+    /// microseconds). Compiles read the answer; none is needed where there is nothing
+    /// to choose.
+    fn probe_host() {}
 
     /// Emits the trace: entry (a root's prologue, or a side trace's moves of inherited
     /// values), body, loop or link, exit stubs. The code is position independent except

@@ -130,6 +130,10 @@ impl Arch for X64 {
     const GPR_WORDS: usize = 16;
     const FPR_WORDS: usize = 16;
 
+    fn probe_host() {
+        HOST.get_or_init(Features::host);
+    }
+
     fn assemble(ir: &Ir<'_>, alloc: &Alloc, unit: &Unit) -> Result<Assembled, Abort> {
         let mut ops = VecAssembler::<X64Relocation>::new(0);
         let exits: Vec<DynamicLabel> = ir.snaps.iter().map(|_| ops.new_dynamic_label()).collect();
@@ -249,16 +253,32 @@ struct Features {
     avx: bool,
 }
 
+/// What this CPU has, looked up once per process.
+static HOST: std::sync::OnceLock<Features> = std::sync::OnceLock::new();
+
 impl Features {
     /// What the CPU has, or none of it for `baseline` code (SSE2 only).
     fn detect(baseline: bool) -> Features {
-        let has = |f: bool| f && !baseline;
+        let none = Features {
+            lzcnt: false,
+            tzcnt: false,
+            popcnt: false,
+            sse41: false,
+            avx: false,
+        };
+        match baseline {
+            true => none,
+            false => *HOST.get_or_init(Features::host),
+        }
+    }
+
+    fn host() -> Features {
         Features {
-            lzcnt: has(std::arch::is_x86_feature_detected!("lzcnt")),
-            tzcnt: has(std::arch::is_x86_feature_detected!("bmi1")),
-            popcnt: has(std::arch::is_x86_feature_detected!("popcnt")),
-            sse41: has(std::arch::is_x86_feature_detected!("sse4.1")),
-            avx: has(std::arch::is_x86_feature_detected!("avx")),
+            lzcnt: std::arch::is_x86_feature_detected!("lzcnt"),
+            tzcnt: std::arch::is_x86_feature_detected!("bmi1"),
+            popcnt: std::arch::is_x86_feature_detected!("popcnt"),
+            sse41: std::arch::is_x86_feature_detected!("sse4.1"),
+            avx: std::arch::is_x86_feature_detected!("avx"),
         }
     }
 }
