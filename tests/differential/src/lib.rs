@@ -1179,6 +1179,20 @@ pub const WASMI_BUGS: &[(u64, &str)] = &[
     // zeros on spur (both tiers) and on Wasmtime (`wasmtime::confirm`); wasmi's first is
     // 1841670331330232428 as bits.
     (305966, "an f64 result comes back as stray bits"),
+    // Found by a 30,000-seed run from 7,300,000; not reduced. Each was confirmed with
+    // `wasmtime::confirm` (spur's interpreter and Wasmtime agree on every call). After
+    // export `4`, three globals differ on wasmi, and the module's own fuel global shows
+    // that wasmi took 16 more steps: it ran another path.
+    (
+        7303175,
+        "export `4` takes another path (the module's step count differs)",
+    ),
+    // Export `7` returns (f32 bits 1319098085, 0.0) on spur (both tiers) and on
+    // Wasmtime, (f32 bits 11, 0.0) on wasmi.
+    (7317011, "an f32 result comes back as stray bits"),
+    // After export `4`, an i64 global is 0x3FA8000000000000 (0.046875 as f64 bits) on
+    // spur (both tiers) and on Wasmtime, 0x7FF8000000000000 (a NaN) on wasmi.
+    (7318835, "an i64 global comes out as a NaN's bits"),
 ];
 
 /// What a run over many modules did, for the summary line.
