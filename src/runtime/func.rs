@@ -420,7 +420,13 @@ pub(crate) fn push_wasm_frame(s: &mut StoreInner, f: u32, base: usize) -> Result
         return Err(TrapCode::StackOverflow.into());
     }
     // SAFETY: the value stack was just reserved to hold the whole frame at `base`.
-    unsafe { interp::init_frame(s.stack.values.as_mut_ptr().add(base), callee) };
+    unsafe {
+        interp::init_frame(
+            s.stack.values.as_mut_ptr().add(base),
+            callee,
+            callee.head_len,
+        )
+    };
     s.stack.frames.push(Frame {
         func: callee,
         ip: callee.code.as_ptr(),

@@ -50,14 +50,17 @@ pub(super) fn grow_frames(frames: &mut Vec<Frame>) {
 }
 
 /// Sets up a new frame at `sp`: zeroes the declared locals and copies in the constant pool.
+/// `head_len` is `c.head_len` as the caller read it: a caller that has tested it already
+/// (a call's hot form hands large frames to its full form) lets the compiler drop this
+/// test and the call out of line, and with it the registers the call would need saved.
 ///
 /// # Safety
-/// `sp .. sp + c.frame_size` must be inside the value stack.
+/// `sp .. sp + c.frame_size` must be inside the value stack; `head_len` is `c.head_len`.
 #[inline(always)]
-pub(crate) unsafe fn init_frame(sp: *mut u64, c: &CompiledFunc) {
+pub(crate) unsafe fn init_frame(sp: *mut u64, c: &CompiledFunc, head_len: u8) {
     // SAFETY: as the function's contract.
     unsafe {
-        if c.head_len == LARGE_FRAME {
+        if head_len == LARGE_FRAME {
             init_large_frame(sp, c);
         } else {
             init_small_frame(sp, c);
