@@ -488,6 +488,43 @@ fn direct_calls_follow_the_running_instance() {
     assert_eq!(twice.call(&mut store, 2).unwrap(), 18);
 }
 
+/// `global.get` and `global.set` read and write the running instance's globals, across
+/// calls into another instance and back: the two instances number their globals
+/// differently (the library's global 1 is the application's global 0, imported).
+#[test]
+fn globals_follow_the_running_instance() {
+    let lib = r#"(module
+         (global $pad (mut i32) (i32.const 1))
+         (global $g (export "g") (mut i32) (i32.const 100))
+         (func (export "bump") (param i32) (result i32)
+           (global.set $g (i32.add (global.get $g) (local.get 0)))
+           (global.set $pad (i32.const 50))
+           (global.get $g)))"#;
+    let app = r#"(module
+         (import "lib" "bump" (func $bump (param i32) (result i32)))
+         (import "lib" "g" (global $lg (mut i32)))
+         (global $own (mut i32) (i32.const 7))
+         (func (export "run") (param i32) (result i32)
+           (global.set $own (i32.add (global.get $own) (local.get 0)))
+           (i32.add
+             (i32.mul (call $bump (global.get $own)) (i32.const 1000))
+             (i32.add (global.get $own) (global.get $lg)))))"#;
+    let engine = Engine::default();
+    let mut store = Store::new(&engine, ());
+    let lib = Module::new(&engine, lib).unwrap();
+    let lib = Instance::new(&mut store, &lib, &[]).unwrap();
+    let bump = lib.get_func(&mut store, "bump").unwrap();
+    let g = lib.get_global(&mut store, "g").unwrap();
+    let app = Module::new(&engine, app).unwrap();
+    let app = Instance::new(&mut store, &app, &[bump.into(), g.into()]).unwrap();
+    let run = app.get_typed_func::<i32, i32>(&mut store, "run").unwrap();
+    // own = 7 + 5 = 12; bump: g = 100 + 12 = 112; then 112 * 1000 + (12 + 112).
+    assert_eq!(run.call(&mut store, 5).unwrap(), 112_124);
+    // own = 12 + 1 = 13; g = 112 + 13 = 125; 125 * 1000 + (13 + 125).
+    assert_eq!(run.call(&mut store, 1).unwrap(), 125_138);
+    assert_eq!(g.get(&mut store).i32(), Some(125));
+}
+
 /// A call sets up its frame's locals (zero) and constant pool whatever an earlier call
 /// left in those slots: for frames with no locals, up to 4 and up to 8 locals and pooled
 /// constants (copied from an image), and more (set up out of line).

@@ -69,8 +69,8 @@ impl<const REC: bool, const HOT: bool> Exec<'_, REC, HOT> {
     pub(super) unsafe fn global_get(&mut self, dst: Slot, global: u32) -> Flow {
         // SAFETY: see the top of the file.
         unsafe {
-            let g = *self.inst().globals.get_unchecked(global as usize);
-            self.w(dst, self.s.globals.get_unchecked(g as usize).value);
+            let g = self.global(global);
+            self.w(dst, self.s.globals.get_unchecked(g).value);
         }
         Ok(())
     }
@@ -79,10 +79,21 @@ impl<const REC: bool, const HOT: bool> Exec<'_, REC, HOT> {
     pub(super) unsafe fn global_set(&mut self, src: Slot, global: u32) -> Flow {
         // SAFETY: see the top of the file.
         unsafe {
-            let g = *self.inst().globals.get_unchecked(global as usize);
-            self.s.globals.get_unchecked_mut(g as usize).value = self.r(src);
+            let g = self.global(global);
+            self.s.globals.get_unchecked_mut(g).value = self.r(src);
         }
         Ok(())
+    }
+
+    /// The store index of the running instance's global `global`, from the handoff.
+    ///
+    /// # Safety
+    /// `global` is a global of the running instance's module (validated).
+    #[inline(always)]
+    unsafe fn global(&self, global: u32) -> usize {
+        // SAFETY: the handoff's table is the running instance's globals (see
+        // `running_memory0`), which hold `global`.
+        unsafe { *self.s.handoff.globals.0.as_ptr().add(global as usize) as usize }
     }
 
     // ---- tables ----

@@ -106,25 +106,30 @@ pub(crate) struct Handoff {
     last_fit: [isize; 4],
     /// The running instance's translations (see [`Code::table`]): a call finds its callee
     /// here rather than through the instance and its module.
-    code: CodeTable,
+    code: Running<CodeSlot>,
+    /// The running instance's globals, as store indices (`InstanceEntity::globals`):
+    /// `global.get` and `global.set` find a global's index here rather than through the
+    /// instance.
+    globals: Running<u32>,
 }
 
-/// A module's translations, by defined function (see [`Code::table`]).
+/// An array of the running instance's (see `running_memory0`, which sets it).
 #[derive(Clone, Copy)]
-struct CodeTable(NonNull<CodeSlot>);
+struct Running<T>(NonNull<T>);
 
-impl Default for CodeTable {
-    /// No table yet: every run sets it before its first call.
+impl<T> Default for Running<T> {
+    /// Nothing yet: every run sets it before its first instruction.
     fn default() -> Self {
-        CodeTable(NonNull::dangling())
+        Running(NonNull::dangling())
     }
 }
 
-// SAFETY: the table is read only by the thread running the store that holds it, and
-// points into a module that store keeps alive (see `running_memory0`).
-unsafe impl Send for CodeTable {}
+// SAFETY: the array is read only by the thread running the store that holds it, and
+// lies in a heap block of an instance or module that store keeps alive, which never
+// moves or changes length (see `running_memory0`).
+unsafe impl<T> Send for Running<T> {}
 // SAFETY: as for `Send`.
-unsafe impl Sync for CodeTable {}
+unsafe impl<T> Sync for Running<T> {}
 
 impl Handoff {
     /// Memory 0 of the running instance is now `len` bytes long.
@@ -147,8 +152,11 @@ impl Handoff {
 fn running_memory0(s: &mut StoreInner) -> (*mut u8, usize) {
     let (mem, len) = memory0(s, s.stack.instance);
     s.handoff.set_mem_len(len);
-    // The store keeps the instance, and so its module's translations, alive.
-    s.handoff.code = CodeTable(s.instances[s.stack.instance as usize].module.code.table());
+    // The store keeps the instance, and so its module's translations, alive; the
+    // instance's globals are a boxed slice, which never moves.
+    let inst = &s.instances[s.stack.instance as usize];
+    s.handoff.code = Running(inst.module.code.table());
+    s.handoff.globals = Running(NonNull::from(&inst.globals[..]).cast());
     (mem, len)
 }
 
