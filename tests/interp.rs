@@ -526,21 +526,25 @@ fn globals_follow_the_running_instance() {
 }
 
 /// A call sets up its frame's locals (zero) and constant pool whatever an earlier call
-/// left in those slots: for frames with no locals, up to 4 and up to 8 locals and pooled
-/// constants (copied from an image), and more (set up out of line).
+/// left in those slots: for frames with no locals, up to 4, up to 8 and up to 16 locals
+/// and pooled constants (copied from an image), and more (set up out of line).
 #[test]
 fn frames_start_with_zero_locals_and_their_pool() {
     // `$dirty` leaves all ones in the slots the next callee's frame takes; each callee
     // returns the OR of its locals (0) plus its pooled constants' sum.
     let wat = r#"(module
          (func $dirty (param $x i64) (result i64)
-           (local i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64)
+           (local i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64)
            (local.set 1 (i64.const -1)) (local.set 2 (i64.const -1))
            (local.set 3 (i64.const -1)) (local.set 4 (i64.const -1))
            (local.set 5 (i64.const -1)) (local.set 6 (i64.const -1))
            (local.set 7 (i64.const -1)) (local.set 8 (i64.const -1))
            (local.set 9 (i64.const -1)) (local.set 10 (i64.const -1))
            (local.set 11 (i64.const -1)) (local.set 12 (i64.const -1))
+           (local.set 13 (i64.const -1)) (local.set 14 (i64.const -1))
+           (local.set 15 (i64.const -1)) (local.set 16 (i64.const -1))
+           (local.set 17 (i64.const -1)) (local.set 18 (i64.const -1))
+           (local.set 19 (i64.const -1)) (local.set 20 (i64.const -1))
            (local.get $x))
          (func $none (param $x i64) (result i64) (local.get $x))
          (func $four (param $x i64) (result i64) (local i64 i64 f64)
@@ -553,12 +557,21 @@ fn frames_start_with_zero_locals_and_their_pool() {
                         (i64.or (local.get 5) (i64.extend_i32_u (i32.reinterpret_f32 (local.get 6))))))
              (i64.add (i64.add (local.get $x) (i64.const 0x100000000))
                (i64.trunc_f32_s (f32.const 7.0)))))
+         (func $sixteen (param $x i64) (result i64)
+           (local i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 f64)
+           (i64.add (local.get $x)
+             (i64.add (i64.trunc_f64_s (f64.add (local.get 12) (f64.const 3.5)))
+               (i64.or (i64.or (i64.or (local.get 1) (local.get 2)) (i64.or (local.get 3) (local.get 4)))
+                 (i64.or (i64.or (i64.or (local.get 5) (local.get 6)) (i64.or (local.get 7) (local.get 8)))
+                   (i64.or (local.get 9) (i64.or (local.get 10) (local.get 11))))))))
          (func $large (param $x i64) (result i64)
-           (local i64 i64 i64 i64 i64 i64 i64 i64 i64 i64)
+           (local i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64)
            (i64.add (local.get $x)
              (i64.or (i64.or (i64.or (local.get 1) (local.get 2)) (i64.or (local.get 3) (local.get 4)))
                (i64.or (i64.or (i64.or (local.get 5) (local.get 6)) (i64.or (local.get 7) (local.get 8)))
-                 (i64.or (local.get 9) (local.get 10))))))
+                 (i64.or (i64.or (i64.or (local.get 9) (local.get 10)) (i64.or (local.get 11) (local.get 12)))
+                   (i64.or (i64.or (i64.or (local.get 13) (local.get 14)) (i64.or (local.get 15) (local.get 16)))
+                     (i64.or (local.get 17) (local.get 18))))))))
          (func (export "run") (param $x i64) (result i64)
            (drop (call $dirty (local.get $x)))
            (drop (call $none (local.get $x)))
@@ -567,14 +580,18 @@ fn frames_start_with_zero_locals_and_their_pool() {
            (drop (call $dirty (local.get $x)))
            (i64.add (i64.mul (call $eight (local.get $x)) (i64.const 1000)))
            (drop (call $dirty (local.get $x)))
+           (i64.add (i64.mul (call $sixteen (local.get $x)) (i64.const 10)))
+           (drop (call $dirty (local.get $x)))
            (i64.add (call $large (local.get $x)))))"#;
     let (mut store, inst) = instance(wat);
     let run = inst.get_typed_func::<i64, i64>(&mut store, "run").unwrap();
     for x in [0i64, 5, 1 << 40] {
         let four = x + 2;
         let eight = x + (1 << 32) + 7;
+        let sixteen = x + 3;
         let want = (four * 1_000_000)
             .wrapping_add(eight * 1000)
+            .wrapping_add(sixteen * 10)
             .wrapping_add(x);
         assert_eq!(run.call(&mut store, x).unwrap(), want, "x = {x}");
     }

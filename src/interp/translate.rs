@@ -98,7 +98,7 @@ pub(crate) struct CompiledFunc {
     /// locals and the pool fit in `HEAD`: the zeroed locals, the pool, zeros for the
     /// operand stack. A call copies them in one go (see `exec::init_frame`).
     pub(crate) head: [u64; HEAD],
-    /// How many slots of `head` a call copies: none (no locals, no pool), 4 or `HEAD`;
+    /// How many slots of `head` a call copies: none (no locals, no pool), 4, 8 or `HEAD`;
     /// [`LARGE_FRAME`] when they do not fit.
     pub(crate) head_len: u8,
     /// Hot counters of the loop headers (`Instr::Loop { id }`), counting down.
@@ -1989,7 +1989,7 @@ fn fuse_negated_float(instr: Instr) -> Option<Instr> {
 
 /// The most slots of a frame that a call sets up by copying an image of them
 /// (`CompiledFunc::head`).
-pub(crate) const HEAD: usize = 8;
+pub(crate) const HEAD: usize = 16;
 
 /// The `head_len` of a frame whose locals and pool do not fit in `HEAD` slots.
 pub(crate) const LARGE_FRAME: u8 = u8::MAX;
@@ -2002,7 +2002,8 @@ fn frame_head(num_locals: u32, consts: &[u64]) -> ([u64; HEAD], u8) {
     let len = match used {
         0 => 0,
         1..=4 => 4,
-        5..=HEAD => HEAD as u8,
+        5..=8 => 8,
+        9..=HEAD => HEAD as u8,
         _ => return (head, LARGE_FRAME),
     };
     head[num_locals as usize..used].copy_from_slice(consts);

@@ -83,6 +83,7 @@ unsafe fn init_small_frame(sp: *mut u64, c: &CompiledFunc) {
         match c.head_len {
             0 => {}
             4 => ptr::copy_nonoverlapping(c.head.as_ptr(), to, 4),
+            8 => ptr::copy_nonoverlapping(c.head.as_ptr(), to, 8),
             _ => ptr::copy_nonoverlapping(c.head.as_ptr(), to, HEAD),
         }
     }
