@@ -113,7 +113,8 @@ pub(crate) struct Handoff {
     globals: Running<u32>,
 }
 
-/// An array of the running instance's (see `running_memory0`, which sets it).
+/// A pointer to an array that belongs to the running instance: its module's translations
+/// or its globals' store indices (`running_memory0` sets both).
 #[derive(Clone, Copy)]
 struct Running<T>(NonNull<T>);
 

@@ -48,14 +48,14 @@ pub(crate) const AVAILABLE: bool = cfg!(all(
     unix
 ));
 
+use super::fuel::FUEL_SLOT;
+use super::helpers::HelperFn;
+use super::ir::{Cond, Ins, Ir, Op, Ref, Snapshot, Ty};
+
 /// Chooses the native backend's optional instructions now (see [`Arch::probe_host`]).
 pub(crate) fn probe_host() {
     Native::probe_host();
 }
-
-use super::fuel::FUEL_SLOT;
-use super::helpers::HelperFn;
-use super::ir::{Cond, Ins, Ir, Op, Ref, Snapshot, Ty};
 
 /// Offsets of the branches to one exit's stub (usually one or two).
 pub(crate) type Sites = smallvec::SmallVec<[u32; 2]>;
