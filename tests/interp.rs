@@ -12,6 +12,19 @@ fn instance(wat: &str) -> (Store<()>, Instance) {
     (store, instance)
 }
 
+/// Instances of `lib` and of `app` in one store, `app` importing `lib`'s exports named
+/// in `imports`, in order.
+fn linked(lib: &str, app: &str, imports: &[&str]) -> (Store<()>, Instance, Instance) {
+    let (mut store, lib) = instance(lib);
+    let externs: Vec<_> = imports
+        .iter()
+        .map(|name| lib.get_export(&mut store, name).unwrap())
+        .collect();
+    let app = Module::new(store.engine(), app).unwrap();
+    let app = Instance::new(&mut store, &app, &externs).unwrap();
+    (store, lib, app)
+}
+
 /// `wat` instantiated with the JIT off, or on and recording every loop and exit at once.
 fn instance_in(wat: &str, jit: bool) -> (Store<()>, Instance) {
     let mut config = spur::Config::new();
@@ -472,13 +485,7 @@ fn direct_calls_follow_the_running_instance() {
          (func $own (param i32) (result i32) (i32.add (local.get 0) (i32.const 1000)))
          (func (export "run") (param i32) (result i32)
            (call $own (call $lib (call $own (local.get 0))))))"#;
-    let engine = Engine::default();
-    let mut store = Store::new(&engine, ());
-    let lib = Module::new(&engine, lib).unwrap();
-    let lib = Instance::new(&mut store, &lib, &[]).unwrap();
-    let twice = lib.get_func(&mut store, "twice_own").unwrap();
-    let app = Module::new(&engine, app).unwrap();
-    let app = Instance::new(&mut store, &app, &[twice.into()]).unwrap();
+    let (mut store, lib, app) = linked(lib, app, &["twice_own"]);
     let run = app.get_typed_func::<i32, i32>(&mut store, "run").unwrap();
     // (5 + 1000) * 9 + 1000
     assert_eq!(run.call(&mut store, 5).unwrap(), 10045);
@@ -509,14 +516,8 @@ fn globals_follow_the_running_instance() {
            (i32.add
              (i32.mul (call $bump (global.get $own)) (i32.const 1000))
              (i32.add (global.get $own) (global.get $lg)))))"#;
-    let engine = Engine::default();
-    let mut store = Store::new(&engine, ());
-    let lib = Module::new(&engine, lib).unwrap();
-    let lib = Instance::new(&mut store, &lib, &[]).unwrap();
-    let bump = lib.get_func(&mut store, "bump").unwrap();
+    let (mut store, lib, app) = linked(lib, app, &["bump", "g"]);
     let g = lib.get_global(&mut store, "g").unwrap();
-    let app = Module::new(&engine, app).unwrap();
-    let app = Instance::new(&mut store, &app, &[bump.into(), g.into()]).unwrap();
     let run = app.get_typed_func::<i32, i32>(&mut store, "run").unwrap();
     // own = 7 + 5 = 12; bump: g = 100 + 12 = 112; then 112 * 1000 + (12 + 112).
     assert_eq!(run.call(&mut store, 5).unwrap(), 112_124);

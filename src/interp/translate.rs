@@ -460,26 +460,21 @@ enum Swap {
     With(Ri),
 }
 
-/// Translates a load or store of memarg `$m` to instruction `$v`, whose fields are named
-/// as the operands of `Translator::load` and `Translator::store`.
-/// The bytecode instruction that load or store variant `$v` makes (see [`Access`]).
+/// The bytecode instruction that load or store variant `$v` makes (see [`Access`]), with
+/// memarg `$m`: a load's fields are named as `Translator::load`'s operands, a store's as
+/// `Translator::store`'s.
 macro_rules! access {
     (load $v:ident, $m:expr) => {
-        Some((
-            Access::Load(|dst, addr, offset, wrap| Instr::$v {
-                dst,
-                addr,
-                offset,
-                wrap,
-            }),
-            $m,
-        ))
+        access!(@Load $v(dst, addr), $m)
     };
     (store $v:ident, $m:expr) => {
+        access!(@Store $v(addr, val), $m)
+    };
+    (@$kind:ident $v:ident($a:ident, $b:ident), $m:expr) => {
         Some((
-            Access::Store(|addr, val, offset, wrap| Instr::$v {
-                addr,
-                val,
+            Access::$kind(|$a, $b, offset, wrap| Instr::$v {
+                $a,
+                $b,
                 offset,
                 wrap,
             }),
