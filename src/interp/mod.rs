@@ -1,5 +1,5 @@
 //! The interpreter: slot bytecode (`bytecode`), its lazy translation from WebAssembly
-//! (`translate`), fuel costs (`fuel`), slot liveness for the JIT's snapshots (`liveness`),
+//! (`translate`, which reads each body's operators through `decode`), fuel costs (`fuel`), slot liveness for the JIT's snapshots (`liveness`),
 //! the bulk memory and table operations it shares with traces' helpers (`bulk`), and
 //! the dispatch loop (`exec`), which computes every operator with the crate's one
 //! definition of its semantics (`crate::ops`).
@@ -11,6 +11,7 @@
 
 pub(crate) mod bulk;
 mod bytecode;
+mod decode;
 mod exec;
 mod fuel;
 mod hooks;

@@ -370,12 +370,8 @@ pub(crate) fn translate(module: &ModuleInner, func: u32) -> Result<CompiledFunc,
         else_params: Vec::new(),
         edge_runs: Some(Vec::new()),
     });
-    let mut ops = body.get_operators_reader().map_err(Error::compile)?;
-    while !ops.eof() {
-        let (op, offset) = ops.read_with_offset().map_err(Error::compile)?;
-        t.offset = offset as u32;
-        t.op(op)?;
-    }
+    let ops = body.get_operators_reader().map_err(Error::compile)?;
+    super::decode::feed(ops, &mut t)?;
     t.unrecordable.sort_unstable();
     t.unrecordable.dedup();
     for at in std::mem::take(&mut t.unrecordable).into_iter().rev() {
@@ -523,7 +519,15 @@ fn access(op: &Operator<'_>) -> Option<(Access, wasmparser::MemArg)> {
     }
 }
 
+impl<'a> super::decode::Sink<'a> for Translator<'_> {
+    fn op(&mut self, op: Operator<'a>, offset: u32) -> Result<(), Error> {
+        self.offset = offset;
+        self.op(op)
+    }
+}
+
 impl Translator<'_> {
+    #[inline(never)]
     fn op(&mut self, op: Operator<'_>) -> Result<(), Error> {
         if self.unreachable {
             return self.dead_op(op);
@@ -2010,33 +2014,58 @@ fn frame_head(num_locals: u32, consts: &[u64]) -> ([u64; HEAD], u8) {
 /// has `i32.const 0` and accesses memory: compilers address static data as `i32.const
 /// 0` plus the access's offset, and a pooled zero makes such an access one instruction.
 fn collect_constants(body: &FunctionBody<'_>) -> Result<Vec<u64>, Error> {
-    const MAX_POOL: usize = 64;
-    let mut pool = Vec::new();
-    let (mut zero, mut memory) = (false, false);
-    let mut ops = body.get_operators_reader().map_err(Error::compile)?;
-    while !ops.eof() && pool.len() < MAX_POOL {
-        let op = ops.read().map_err(Error::compile)?;
+    let mut pool = Pool::default();
+    let ops = body.get_operators_reader().map_err(Error::compile)?;
+    super::decode::feed(ops, &mut pool)?;
+    let Pool {
+        mut consts,
+        zero,
+        memory,
+    } = pool;
+    if zero && memory && consts.len() < MAX_POOL && !consts.contains(&0) {
+        consts.push(0);
+    }
+    Ok(consts)
+}
+
+/// The most constants a function pools.
+const MAX_POOL: usize = 64;
+
+/// What [`collect_constants`] has seen so far.
+#[derive(Default)]
+struct Pool {
+    consts: Vec<u64>,
+    /// An `i32.const 0`.
+    zero: bool,
+    /// A load or store.
+    memory: bool,
+}
+
+impl<'a> super::decode::Sink<'a> for Pool {
+    #[inline(always)]
+    fn op(&mut self, op: Operator<'a>, _offset: u32) -> Result<(), Error> {
         let bits = match op {
             Operator::F32Const { value } => u64::from(value.bits()),
             Operator::F64Const { value } => value.bits(),
             Operator::I64Const { value } if i32::try_from(value).is_err() => value as u64,
             Operator::I32Const { value: 0 } => {
-                zero = true;
-                continue;
+                self.zero = true;
+                return Ok(());
             }
             op => {
-                memory |= access(&op).is_some();
-                continue;
+                self.memory |= access(&op).is_some();
+                return Ok(());
             }
         };
-        if !pool.contains(&bits) {
-            pool.push(bits);
+        if !self.consts.contains(&bits) {
+            self.consts.push(bits);
         }
+        Ok(())
     }
-    if zero && memory && pool.len() < MAX_POOL && !pool.contains(&0) {
-        pool.push(0);
+
+    fn more(&self) -> bool {
+        self.consts.len() < MAX_POOL
     }
-    Ok(pool)
 }
 
 /// Removes instruction `at` (a `Loop` header whose counter is useless) from `code` and
@@ -2266,14 +2295,20 @@ fn use_accumulator(code: &mut [Instr]) {
             target[(j as i64 + i64::from(*off)) as usize] = true;
         }
     }
+    // `prev` carries the instruction just written rather than reading it back, which
+    // would load what the last iteration stored before the store had completed.
+    let Some(mut prev) = code.first().copied() else {
+        return;
+    };
     for i in 1..code.len() {
-        let mut prev = code[i - 1];
-        if target[i] || matches!(prev, Instr::Select { .. }) {
-            continue;
+        let mut instr = code[i];
+        if !target[i] && !matches!(prev, Instr::Select { .. }) {
+            if let Some(&mut acc) = prev.dst_mut() {
+                instr = accumulate(instr, acc);
+                code[i] = instr;
+            }
         }
-        if let Some(&mut acc) = prev.dst_mut() {
-            code[i] = accumulate(code[i], acc);
-        }
+        prev = instr;
     }
 }
 
