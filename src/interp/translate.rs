@@ -67,6 +67,7 @@ use super::bytecode::{CounterRef, Instr, NextFn, NextOp, Off, Slot, Slot16};
 use super::liveness::Liveness;
 use crate::error::Error;
 use crate::module::ModuleInner;
+use smallvec::SmallVec;
 use std::ptr::NonNull;
 use std::sync::atomic::AtomicU32;
 use std::sync::{Arc, OnceLock};
@@ -172,7 +173,7 @@ struct Ctrl {
     /// Loop: index of the first instruction of the loop (backward branch target).
     head: usize,
     /// Forward branches to patch when the end is reached.
-    fixups: Vec<usize>,
+    fixups: SmallVec<[usize; 4]>,
     /// If: the branch to the else arm (or to the end when there is no else).
     else_fixup: Option<usize>,
     /// If: the parameters, restored for the else arm.
@@ -328,10 +329,13 @@ pub(crate) fn translate(module: &ModuleInner, func: u32) -> Result<CompiledFunc,
     let base = locals
         .checked_add(consts.len() as u32)
         .ok_or_else(|| Error::compile("too many locals"))?;
+    // About one instruction per three bytes of body: reserving that up front spares the
+    // code and its offsets most of their regrowths.
+    let expect = range.len() / 3 + 4;
     let mut t = Translator {
         module,
-        code: Vec::new(),
-        offsets: Vec::new(),
+        code: Vec::with_capacity(expect),
+        offsets: Vec::with_capacity(expect),
         stack: Vec::new(),
         ctrl: Vec::new(),
         locals,
@@ -365,7 +369,7 @@ pub(crate) fn translate(module: &ModuleInner, func: u32) -> Result<CompiledFunc,
         n_params: 0,
         n_results: ty.results().len(),
         head: 0,
-        fixups: Vec::new(),
+        fixups: SmallVec::new(),
         else_fixup: None,
         else_params: Vec::new(),
         edge_runs: Some(Vec::new()),
@@ -1589,7 +1593,7 @@ impl Translator<'_> {
             n_params,
             n_results,
             head: self.code.len(),
-            fixups: Vec::new(),
+            fixups: SmallVec::new(),
             else_fixup: None,
             else_params: Vec::new(),
             edge_runs: Some(Vec::new()),
