@@ -482,6 +482,75 @@ fn deep_recursion_inside_traced_loops() {
     assert_eq!(again.call(&mut store, 2000).unwrap(), expected as i32);
 }
 
+/// An outer loop calling a function whose inner loop runs 3 times, each iteration
+/// `steps` rounds of `x = x * 31 ^ x >> 3` (3 IR instructions that do not fold).
+fn inner_loop_wat(steps: usize) -> String {
+    let body = "(local.set $x (i32.xor (i32.mul (local.get $x) (i32.const 31))
+                 (i32.shr_u (local.get $x) (i32.const 3))))\n"
+        .repeat(steps);
+    format!(
+        r#"(module
+  (func $f (param $x i32) (result i32) (local $j i32)
+    (loop $l
+      (local.set $x (i32.add (local.get $x) (local.get $j)))
+      {body}
+      (local.set $j (i32.add (local.get $j) (i32.const 1)))
+      (br_if $l (i32.lt_u (local.get $j) (i32.const 3))))
+    (local.get $x))
+  (func (export "run") (param $n i32) (result i32) (local $i i32) (local $s i32)
+    (loop $o
+      (local.set $s (call $f (i32.add (local.get $s) (local.get $i))))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $o (i32.lt_u (local.get $i) (local.get $n))))
+    (local.get $s)))"#
+    )
+}
+
+fn inner_loop_result(steps: usize, n: u32) -> i32 {
+    let f = |mut x: u32| {
+        for j in 0..3 {
+            x = x.wrapping_add(j);
+            for _ in 0..steps {
+                x = x.wrapping_mul(31) ^ (x >> 3);
+            }
+        }
+        x
+    };
+    (0..n).fold(0u32, |s, i| f(s.wrapping_add(i))) as i32
+}
+
+/// How often recordings gave up on an inner loop (`Abort::InnerLoop`).
+fn inner_loop_aborts(stats: &spur::JitStats) -> u64 {
+    let reason = "inner loop runs too long, or too large, to unroll";
+    stats
+        .aborts
+        .iter()
+        .find(|a| a.0 == reason)
+        .map_or(0, |a| a.1)
+}
+
+#[test]
+fn inner_loops_unroll_only_while_small() {
+    // 3 iterations of a 1-round body unroll into the outer loop's trace.
+    let small = agree(
+        &inner_loop_wat(1),
+        no_imports,
+        500,
+        &[],
+        inner_loop_result(1, 500),
+    );
+    assert_eq!(inner_loop_aborts(&small), 0, "{small}");
+    // 12 rounds are over 24 IR instructions an iteration: the outer recording gives up
+    // at the first backedge, as it would after `loopunroll` iterations of a long one.
+    let wat = inner_loop_wat(12);
+    let expected = inner_loop_result(12, 500);
+    let large = agree(&wat, no_imports, 500, &[], expected);
+    assert!(inner_loop_aborts(&large) > 0, "{large}");
+    // `unrollsize` is the limit.
+    let allowed = agree(&wat, no_imports, 500, &[("unrollsize", 1000)], expected);
+    assert_eq!(inner_loop_aborts(&allowed), 0, "{allowed}");
+}
+
 #[test]
 fn a_loop_body_too_long_to_record() {
     // 3000 dependent operations per iteration: more IR than `maxrecord` 2000 allows.
