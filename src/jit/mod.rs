@@ -47,9 +47,8 @@
 //! table of exits. A root stops when a backward branch reaches its loop header at the
 //! same call depth (it loops), or when it reaches another loop header that has a trace in
 //! the same frame (it links to that trace). A function trace (a root at a function's
-//! entry) stops where its function returns. Any other inner loop is unrolled into the
-//! trace while it is short and small (at most `loopunroll` backedges, each iteration at
-//! most `unrollsize` IR instructions), as LuaJIT does. Host functions are
+//! entry) stops where its function returns. A shorter inner loop without a trace is
+//! unrolled into the trace (`loopunroll` backedges), as LuaJIT does. Host functions are
 //! called from the trace directly through a helper typed for the store's data (the
 //! running driver's `trace_call`, whose address the trace's code holds), with the
 //! function's parameter and result counts from the recording. Anything else aborts with a

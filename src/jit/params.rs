@@ -5,8 +5,8 @@
 //! name=value`) and the listing `spur jit-params` prints. The presets
 //! ([`JitPreset`]: `interactive`, `batch`, `embedded`, `none`) are a second table, one row
 //! of values over these tunables each. The defaults follow LuaJIT 2.1's
-//! (`hotloop` 56, `hotexit` 10, `tryside` 4, `maxside` 100, `loopunroll` 15, 24 IR
-//! instructions per unrolled iteration, the penalty scheme), widened where WebAssembly modules are bigger (`maxtrace`, `maxmcode`,
+//! (`hotloop` 56, `hotexit` 10, `tryside` 4, `maxside` 100, `loopunroll` 15, the penalty
+//! scheme), widened where WebAssembly modules are bigger (`maxtrace`, `maxmcode`,
 //! `maxrecord`).
 
 use crate::error::Error;
@@ -91,10 +91,6 @@ jit_params! {
     /// Iterations of an inner loop unrolled into an outer loop's trace before the
     /// recording gives up on the outer loop.
     loopunroll: 15,
-    /// IR instructions one unrolled iteration of an inner loop may add: at the backedge
-    /// that ends a longer one the recording gives up on the outer loop, so a large inner
-    /// loop costs one iteration's recording, not `loopunroll` of them.
-    unrollsize: 24,
     /// Traces alive at once; past it the least recently entered trees are evicted.
     maxtrace: 4000,
     /// KiB of machine code for all traces; past it the least recently entered trees are

@@ -64,7 +64,7 @@ aborts! {
     TooManySnapshots: "too many snapshots",
     InlineDepth: "inlining too deep",
     Recursion: "recursive call",
-    InnerLoop: "inner loop runs too long, or too large, to unroll",
+    InnerLoop: "inner loop runs too long to unroll",
     LeftLoop: "left the loop",
     ReturnFromRoot: "returned from the loop's function",
     CrossInstance: "call into another instance",
@@ -201,13 +201,9 @@ pub(crate) struct Recorder {
     pub(crate) max_depth: usize,
     max_snap: usize,
     max_inline: usize,
-    /// Each inner loop header reached: backedges taken to it so far, and the IR's length
-    /// when it was last reached.
-    unrolled: Vec<(*const Instr, u32, usize)>,
-    /// At most this many backedges of one inner loop (`loopunroll`), of iterations of at
-    /// most `unroll_size` IR instructions each (`unrollsize`).
+    /// Backedges taken so far of each inner loop header, and the limit.
+    unrolled: Vec<(*const Instr, u32)>,
     max_unroll: u32,
-    unroll_size: usize,
     /// Whether to keep the recorded bytecode as text (for the dump).
     logging: bool,
     /// The function and instruction completed last (where an abort happened).
@@ -314,7 +310,6 @@ impl Recorder {
             max_inline: params.maxinline as usize,
             unrolled: Vec::new(),
             max_unroll: params.loopunroll,
-            unroll_size: params.unrollsize as usize,
             logging,
             last: (frame.func, pc),
             log: Vec::new(),
@@ -523,8 +518,21 @@ impl Recorder {
             if let Some(step) = self.link_at(s, pc, depth)? {
                 return Ok(step);
             }
-            if at_loop && !at_header {
-                self.unroll(pc, backedge)?;
+            if backedge {
+                // An inner loop's backedge: unroll a short inner loop into this trace.
+                let n = match self.unrolled.iter_mut().find(|(p, _)| *p == pc) {
+                    Some((_, n)) => {
+                        *n += 1;
+                        *n
+                    }
+                    None => {
+                        self.unrolled.push((pc, 1));
+                        1
+                    }
+                };
+                if n > self.max_unroll {
+                    return Err(Abort::InnerLoop);
+                }
             }
             if at_header {
                 return Err(Abort::LeftLoop);
@@ -588,31 +596,6 @@ impl Recorder {
     /// At a loop header that has a trace: a trace in the tree's root frame links to it;
     /// a side trace deeper in inlined calls returns to the interpreter there, which
     /// enters that trace with the frames pushed. Roots unroll such loops instead.
-    /// At inner loop header `pc` (`backedge`: from the loop's own end): unrolls a short
-    /// inner loop into this trace, giving up on the trace when the loop has looped
-    /// `loopunroll` times or its last iteration recorded more than `unrollsize` IR
-    /// instructions. The size is known only from an entry recorded here: a trace that
-    /// starts inside the inner loop counts its backedges alone.
-    fn unroll(&mut self, pc: *const Instr, backedge: bool) -> Result<(), Abort> {
-        let len = self.ir.len();
-        let at = match self.unrolled.iter().position(|u| u.0 == pc) {
-            Some(at) => at,
-            None => {
-                self.unrolled.push((pc, 0, usize::MAX));
-                self.unrolled.len() - 1
-            }
-        };
-        let (_, n, mark) = &mut self.unrolled[at];
-        if backedge {
-            *n += 1;
-            if *n > self.max_unroll || len.saturating_sub(*mark) > self.unroll_size {
-                return Err(Abort::InnerLoop);
-            }
-        }
-        *mark = len;
-        Ok(())
-    }
-
     fn link_at(
         &mut self,
         s: &StoreInner,
