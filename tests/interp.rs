@@ -954,3 +954,68 @@ fn bounds_follow_memory_growth_at_every_width() {
         }
     }
 }
+
+/// A `br` to a short run of code that ends in `br` (an interpreter's shared tail) runs a
+/// copy of that run in its place: the copied load keeps its folded address add, so its
+/// wrapped address and its trap are those of the original; in both tiers.
+#[test]
+fn branches_to_a_shared_tail_run_a_copy_of_it() {
+    let wat = r#"(module (memory 1)
+      (data (i32.const 8) "\01\02\03\04\05\06\07\08\09\0a\0b\0c\0d\0e\0f\10")
+      (func (export "run") (param $p i32) (param $n i32) (result i32)
+        (local $i i32) (local $s i32)
+        (block $done
+          (loop $top
+            (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
+            (local.set $i (i32.add (local.get $i) (i32.const 1)))
+            (block $tail
+              (block $odd
+                (br_if $odd (i32.and (local.get $i) (i32.const 1)))
+                (local.set $s (i32.mul (local.get $s) (i32.const 3)))
+                (br $tail))
+              (local.set $s (i32.mul (local.get $s) (i32.const 5))))
+            (local.set $s (i32.add (local.get $s) (i32.load8_u offset=4
+              (i32.add (i32.add (local.get $p) (local.get $i)) (i32.const 16)))))
+            (local.set $s (i32.xor (local.get $s) (local.get $i)))
+            (br $top)))
+        (local.get $s)))"#;
+    let expected = |p: i32, n: u32| -> Option<i32> {
+        let byte = |a: u64| match a {
+            8..24 => Some(a as u32 - 7),
+            _ if a < 65536 => Some(0),
+            _ => None,
+        };
+        let (mut i, mut s) = (0u32, 0u32);
+        while i < n {
+            i += 1;
+            s = s.wrapping_mul(if i & 1 == 0 { 3 } else { 5 });
+            let a = u64::from((p as u32).wrapping_add(i).wrapping_add(16)) + 4;
+            s = s.wrapping_add(byte(a)?) ^ i;
+        }
+        Some(s as i32)
+    };
+    let (engine, module) = {
+        let engine = Engine::default();
+        let module = Module::new(&engine, wat).unwrap();
+        (engine, module)
+    };
+    drop(engine);
+    // The tail's load appears twice: in place and copied where `br $tail` was.
+    let code = module.disassemble(0).unwrap();
+    assert_eq!(code.matches("offset: 20").count(), 2, "{code}");
+    in_both_tiers(wat, |store, inst, jit| {
+        let run = inst
+            .get_typed_func::<(i32, i32), i32>(&mut *store, "run")
+            .unwrap();
+        // In bounds; `p + i` negative, so the folded add wraps; past the end of memory.
+        for (p, n) in [(0, 40), (-12, 40), (65500, 40)] {
+            match (run.call(&mut *store, (p, n as i32)), expected(p, n)) {
+                (Ok(got), Some(want)) => assert_eq!(got, want, "p {p} jit {jit}"),
+                (Err(e), None) => {
+                    assert_eq!(e.trap_code(), Some(TrapCode::MemoryOutOfBounds), "{e}")
+                }
+                (got, want) => panic!("p {p} jit {jit}: {got:?}, expected {want:?}"),
+            }
+        }
+    });
+}

@@ -17,6 +17,7 @@ mod exec;
 mod fuel;
 mod hooks;
 mod liveness;
+mod tails;
 mod translate;
 
 pub(crate) use bytecode::{Instr, Slot, disassemble};

@@ -384,6 +384,11 @@ pub(crate) fn translate(module: &ModuleInner, func: u32) -> Result<CompiledFunc,
     }
     fuse_pairs(&mut t);
     use_accumulator(&mut t.code);
+    super::tails::duplicate(super::tails::Code {
+        code: &mut t.code,
+        offsets: &mut t.offsets,
+        tables: [&mut t.folded_adds, &mut t.call_params],
+    });
     resolve_cases(&mut t.code);
     let mut frame_size = u64::from(t.base) + t.max_height as u64;
     let (head, head_len) = frame_head(num_locals, &t.consts);
