@@ -2314,11 +2314,12 @@ fn use_accumulator(code: &mut [Instr]) {
     };
     for i in 1..code.len() {
         let mut instr = code[i];
-        if !target[i] && !matches!(prev, Instr::Select { .. }) {
-            if let Some(&mut acc) = prev.dst_mut() {
-                instr = accumulate(instr, acc);
-                code[i] = instr;
-            }
+        if !target[i]
+            && !matches!(prev, Instr::Select { .. })
+            && let Some(&mut acc) = prev.dst_mut()
+        {
+            instr = accumulate(instr, acc);
+            code[i] = instr;
         }
         prev = instr;
     }
