@@ -1,9 +1,9 @@
 //! The interpreter: slot bytecode (`bytecode`), its lazy translation from WebAssembly
-//! (`translate`, which reads each body's operators through `decode` and copies shared
-//! tails in `tails`), fuel costs (`fuel`), slot liveness for the JIT's snapshots
-//! (`liveness`), the bulk memory and table operations it shares with traces' helpers
-//! (`bulk`), and the dispatch loop (`exec`), which computes every operator with the
-//! crate's one definition of its semantics (`crate::ops`).
+//! (`translate`, which reads each body's operators through `decode`, copies shared
+//! tails in `tails` and moves code with `layout`), fuel costs (`fuel`), slot liveness
+//! for the JIT's snapshots (`liveness`), the bulk memory and table operations it shares
+//! with traces' helpers (`bulk`), and the dispatch loop (`exec`), which computes every
+//! operator with the crate's one definition of its semantics (`crate::ops`).
 //!
 //! Everything runs here first. Loop headers (`Instr::Loop`, emitted when the JIT is
 //! enabled) count down their hot counter; reaching zero is where the trace JIT starts
@@ -16,6 +16,7 @@ mod decode;
 mod exec;
 mod fuel;
 mod hooks;
+mod layout;
 mod liveness;
 mod tails;
 mod translate;

@@ -16,65 +16,23 @@
 //! the original does. A `Br` that is the second half of a fused `I32AddImmBr` is left
 //! alone: the pair runs as one instruction and resumes there only from a trace's exit.
 
-use super::bytecode::{Instr, Off};
+use super::bytecode::Instr;
+use super::layout::{Layout, relayout};
 
 /// The most instructions a copied run has, its final `Br` included.
 const MAX_RUN: usize = 6;
 
-/// The code of one function with the tables indexed by its positions.
-pub(super) struct Code<'a> {
-    pub(super) code: &'a mut Vec<Instr>,
-    /// Each instruction's code offset.
-    pub(super) offsets: &'a mut Vec<u32>,
-    /// `(position, value)` pairs.
-    pub(super) tables: [&'a mut Vec<(u32, u32)>; 2],
-}
-
 /// Replaces each qualifying `Br` with a copy of the run it jumps to (see the module
 /// header).
-pub(super) fn duplicate(c: Code<'_>) {
-    let code = &*c.code;
-    let runs: Vec<Option<(usize, usize)>> = (0..code.len()).map(|s| run_at(code, s)).collect();
+pub(super) fn duplicate(c: Layout<'_>) {
+    let runs: Vec<_> = (0..c.code.len()).map(|s| run_at(c.code, s)).collect();
     if runs.iter().all(Option::is_none) {
         return;
     }
-    // Where each old position starts in the new code (one past the end included).
-    let mut at = Vec::with_capacity(code.len() + 1);
-    let mut len = 0;
-    for run in &runs {
-        at.push(len);
-        len += run.map_or(1, |(t, e)| e - t + 1);
-    }
-    at.push(len);
-    let mut code = Vec::with_capacity(len);
-    let mut offsets = Vec::with_capacity(len);
-    // For every new position, the old instruction it copies.
-    let mut from = Vec::with_capacity(len);
-    for (s, run) in runs.iter().enumerate() {
-        let (t, e) = run.unwrap_or((s, s));
-        for j in t..=e {
-            code.push(c.code[j]);
-            offsets.push(c.offsets[j]);
-            from.push(j);
-        }
-    }
-    for (p, instr) in code.iter_mut().enumerate() {
-        if let Some(off) = instr.branch_offset_mut() {
-            let target = (from[p] as i64 + i64::from(*off)) as usize;
-            *off = (at[target] as i64 - p as i64) as Off;
-        }
-    }
-    for table in c.tables {
-        let mut by_old: Vec<Option<u32>> = vec![None; c.code.len()];
-        for &(p, v) in table.iter() {
-            by_old[p as usize] = Some(v);
-        }
-        *table = (from.iter().enumerate())
-            .filter_map(|(p, &j)| Some((p as u32, by_old[j]?)))
-            .collect();
-    }
-    *c.code = code;
-    *c.offsets = offsets;
+    let runs: Vec<_> = (runs.into_iter().enumerate())
+        .map(|(s, run)| Some(run.map_or(s..=s, |(t, e)| t..=e)))
+        .collect();
+    relayout(c, &runs);
 }
 
 /// The run that the `Br` at `s` jumps to, as its first and last positions, if it

@@ -65,6 +65,7 @@
 //!   (`locals + height ..`), which are the same for every branch to it.
 
 use super::bytecode::{CounterRef, Instr, NextFn, NextOp, Off, Slot, Slot16};
+use super::layout::{Layout, relayout};
 use super::liveness::Liveness;
 use crate::error::Error;
 use crate::module::ModuleInner;
@@ -378,18 +379,10 @@ pub(crate) fn translate(module: &ModuleInner, func: u32) -> Result<CompiledFunc,
     });
     let ops = body.get_operators_reader().map_err(Error::compile)?;
     super::decode::feed(ops, &mut t)?;
-    t.unrecordable.sort_unstable();
-    t.unrecordable.dedup();
-    for at in std::mem::take(&mut t.unrecordable).into_iter().rev() {
-        remove_instr(&mut t, at);
-    }
+    remove_unrecordable(&mut t);
     fuse_pairs(&mut t);
     use_accumulator(&mut t.code);
-    super::tails::duplicate(super::tails::Code {
-        code: &mut t.code,
-        offsets: &mut t.offsets,
-        tables: [&mut t.folded_adds, &mut t.call_params],
-    });
+    super::tails::duplicate(t.layout());
     resolve_cases(&mut t.code);
     let mut frame_size = u64::from(t.base) + t.max_height as u64;
     let (head, head_len) = frame_head(num_locals, &t.consts);
@@ -2080,21 +2073,29 @@ impl<'a> super::decode::Sink<'a> for Pool {
     }
 }
 
-/// Removes instruction `at` (a `Loop` header whose counter is useless) from `code` and
-/// its parallel tables; every branch keeps its target instruction (a branch to `at` now
-/// lands on the instruction that follows it, which moves into its place).
-fn remove_instr(t: &mut Translator<'_>, at: usize) {
-    let moved = |i: usize| if i > at { i - 1 } else { i };
-    for (i, instr) in t.code.iter_mut().enumerate() {
-        if let Some(off) = instr.branch_offset_mut() {
-            let target = (i as i64 + i64::from(*off)) as usize;
-            *off = (moved(target) as i64 - moved(i) as i64) as i32;
-        }
+/// Removes the `Loop` headers whose counters are useless (`unrecordable`); every branch
+/// keeps its target instruction (a branch to a removed header lands on the instruction
+/// that follows it).
+fn remove_unrecordable(t: &mut Translator<'_>) {
+    if t.unrecordable.is_empty() {
+        return;
     }
-    t.code.remove(at);
-    t.offsets.remove(at);
-    for f in t.folded_adds.iter_mut().chain(t.call_params.iter_mut()) {
-        f.0 = moved(f.0 as usize) as u32;
+    let mut runs: Vec<_> = (0..t.code.len()).map(|i| Some(i..=i)).collect();
+    for &at in &t.unrecordable {
+        runs[at] = None;
+    }
+    t.unrecordable.clear();
+    relayout(t.layout(), &runs);
+}
+
+impl Translator<'_> {
+    /// The code and its per-position tables, for `layout`'s passes.
+    fn layout(&mut self) -> Layout<'_> {
+        Layout {
+            code: &mut self.code,
+            offsets: &mut self.offsets,
+            tables: [&mut self.folded_adds, &mut self.call_params],
+        }
     }
 }
 
