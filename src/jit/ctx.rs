@@ -81,6 +81,8 @@ pub(crate) struct TraceCtx {
     pub(crate) slot_code: *const usize,
     pub(crate) slot_keys: *const u64,
     pub(crate) slots_len: u64,
+    /// The store's pool of float constants for blinded traces (see `kpool`).
+    pub(crate) kpool: *const u64,
     /// The store's `layout` when memory 0, table 0 and the entries were last read.
     layout: u64,
     pub(crate) exit: u32,
@@ -116,6 +118,7 @@ impl TraceCtx {
             slot_code: std::ptr::null(),
             slot_keys: std::ptr::null(),
             slots_len: 0,
+            kpool: std::ptr::null(),
             layout: u64::MAX,
             exit: 0,
             trace: 0,

@@ -11,7 +11,7 @@
 //! from the root frame's base), the IR value it has now; a slot read before any write
 //! becomes an `Sload` (its value at trace entry), except the root frame's pooled
 //! constants, which no instruction writes: those are constants in the IR (unless the code
-//! would have to blind them, and then still as a divisor). Guards snapshot the modified
+//! would have to blind an integer one, and then still as a divisor). Guards snapshot the modified
 //! slots. A side trace starts with its parent's values at the exit: the modified slots,
 //! and the unmodified ones the parent loaded and still holds (`Exit::loaded`), which
 //! stay unmodified in its slot map.
@@ -753,7 +753,7 @@ impl Recorder {
     fn get_abs(&mut self, abs: usize, ty: Ty) -> Result<Ref, Abort> {
         self.ensure(abs);
         if self.slots[abs].is_none() {
-            let r = match self.root_const(abs) {
+            let r = match self.root_const(abs, ty) {
                 Some(bits) => self.ir.k(Ty::I64, bits)?,
                 None => self
                     .ir
@@ -775,12 +775,14 @@ impl Recorder {
         f.consts.get(i).copied()
     }
 
-    /// The pooled constant a trace reads root-frame slot `abs` as, instead of loading it
-    /// (and never restores it). Not one the code would have to blind: a blinded constant
-    /// is rebuilt at every use, while a loaded one stays in a register or spill slot.
-    fn root_const(&self, abs: usize) -> Option<u64> {
+    /// The pooled constant a trace reads root-frame slot `abs` as type `ty`, instead of
+    /// loading it (and never restores it). Not an integer the code would have to blind:
+    /// a blinded integer is rebuilt at every use, while a loaded one stays in a register
+    /// or spill slot. A blinded float is read from the store's pool at its use (see
+    /// `kpool`), which costs no more than the load of a register's spill slot.
+    fn root_const(&self, abs: usize, ty: Ty) -> Option<u64> {
         self.pooled(abs)
-            .filter(|&k| !(self.blind && super::asm::needs_blinding(k)))
+            .filter(|&k| ty.is_float() || !(self.blind && super::asm::needs_blinding(k)))
     }
 
     /// The value of operand `src` as type `ty`.

@@ -15,6 +15,7 @@ use super::exit::{Exit, Source, Writes};
 use super::fuel::FUEL_SLOT;
 use super::helpers::HelperFn;
 use super::ir::{Ir, Op, Ref, Snapshot, Ty, format_ins};
+use super::kpool::KPool;
 use super::mcode::{CodeRef, McodeArea};
 use super::opt;
 use super::record::{Abort, Recorded, Recorder};
@@ -142,6 +143,7 @@ pub(crate) struct Placement {
 pub(crate) fn compile(
     mut rec: Box<Recorder>,
     place: &Placement,
+    kpool: &mut KPool,
     want_listing: bool,
 ) -> Result<Built, Abort> {
     // The slots a loop carries, with their values at the end of its first iteration.
@@ -160,10 +162,17 @@ pub(crate) fn compile(
     let ir = &rec.ir;
     let spill_base = place.parent.map_or(0, |p| p.2);
     let alloc = asm::allocate::<Native>(ir, spill_base, &place.link)?;
+    // Blinded float constants are read from the store's pool.
+    let pooled = (ir.ins.iter())
+        .filter(|i| i.op == Op::K && i.ty.is_float() && asm::needs_blinding(i.aux))
+        .filter(|_| place.blind.is_some())
+        .filter_map(|i| Some((i.aux, kpool.intern(i.aux)?)))
+        .collect();
     let unit = Unit {
         id: place.number,
         side: place.parent.is_some(),
         blind: place.blind,
+        pooled,
         baseline: place.baseline,
         host_call: place.host_call,
         link: place.link.clone(),

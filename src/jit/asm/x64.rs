@@ -72,6 +72,7 @@ const OFF_SLOT_ELEMS: i32 = offset_of!(TraceCtx, slot_elems) as i32;
 const OFF_SLOT_CODE: i32 = offset_of!(TraceCtx, slot_code) as i32;
 const OFF_SLOT_KEYS: i32 = offset_of!(TraceCtx, slot_keys) as i32;
 const OFF_SLOTS_LEN: i32 = offset_of!(TraceCtx, slots_len) as i32;
+const OFF_KPOOL: i32 = offset_of!(TraceCtx, kpool) as i32;
 const OFF_WORDS: i32 = offset_of!(TraceCtx, words) as i32;
 const OFF_GPR: i32 = OFF_WORDS + 8 * word::GPR as i32;
 const OFF_XMM: i32 = OFF_WORDS + 8 * word::FPR as i32;
@@ -147,6 +148,7 @@ impl Arch for X64 {
             feat: Features::detect(unit.baseline),
             pool: Vec::new(),
             key: unit.blind,
+            pooled: unit.pooled.clone(),
             host_call: unit.host_call,
             switches: Vec::new(),
             cold: Vec::new(),
@@ -294,6 +296,8 @@ struct Cg<'a, 'b> {
     pool: Vec<(u64, DynamicLabel)>,
     /// The constant-blinding key (see [`Unit::blind`]).
     key: Option<u64>,
+    /// Blinded float constants in the store's pool (see [`Unit::pooled`]).
+    pooled: Vec<(u64, u32)>,
     /// The typed host call (see [`Unit::host_call`]).
     host_call: Option<helpers::HelperFn>,
     /// `Switch` tables.
@@ -470,9 +474,22 @@ impl Cg<'_, '_> {
     }
 
     /// `r`'s value in a float register: its own, or `scratch`. A blinded constant is
-    /// unmasked through `rdx`, which no caller holds anything in at that point.
+    /// read from the store's pool, or unmasked, through `rdx`, which no caller holds
+    /// anything in at that point.
     fn fpr(&mut self, r: Ref, scratch: u8) -> u8 {
         if let Some(k) = self.konst(r) {
+            let pooled = self
+                .pooled
+                .iter()
+                .find(|p| p.0 == k)
+                .map(|p| 8 * p.1 as i32);
+            if let Some(at) = pooled.filter(|_| self.blinded(k)) {
+                dynasm!(self.ops ; .arch x64
+                    ; mov rdx, [Rq(CTX) + OFF_KPOOL]
+                    ; movsd Rx(scratch), QWORD [rdx + at]
+                );
+                return scratch;
+            }
             if self.blinded(k) {
                 self.mov_imm(RDX, k);
                 dynasm!(self.ops ; .arch x64 ; movq Rx(scratch), rdx);
