@@ -5,9 +5,10 @@
 //! With constant blinding on, a constant from the module must not appear in machine
 //! code, where its bytes could spell out instructions. An integer constant is rebuilt
 //! from `value ^ key` in a register; a float one would need that, and a move to a float
-//! register, at every use. From here it is one load at its use, like an unblinded
-//! constant from the trace's own pool, so a trace keeps no register for it and passes
-//! none across links. Sits beside the backends: `trace::compile` gives each float
+//! register, at every use. From here it is two loads at its use (the pool's address
+//! from the context, then the constant), off the computation's critical path as an
+//! unblinded constant's load from the trace's own pool is, so a trace keeps no register
+//! for it and passes none across links. Sits beside the backends: `trace::compile` gives each float
 //! constant of a trace a place here before the backend assembles it.
 
 use std::cell::Cell;

@@ -165,8 +165,7 @@
 //! architecture trait; machine code lives in one reserved region that is never writable and
 //! executable at once, and constants from the module that need more than 16 bits appear
 //! in it only XORed with a per-trace random key (constant blinding, the `blind` tunable);
-//! the x86-64 backend reads such float constants from a pool in ordinary memory instead
-//! (`kpool`).
+//! such float constants are read from a pool in ordinary memory instead (`kpool`).
 //! The x86-64 backend uses the extensions the CPU reports (LZCNT, BMI1, POPCNT, SSE4.1,
 //! and AVX's three-operand float arithmetic), or only SSE2 with the `cpuext` tunable at 0.
 //! Bounds checks are explicit guards; FOLD turns a check on an address with a known

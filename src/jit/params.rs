@@ -113,8 +113,8 @@ jit_params! {
     budgetheat: 32,
     /// 1: constants from the module appear in machine code only XORed with a per-trace
     /// random key and are unmasked in a register (constant blinding, against JIT
-    /// spraying), or, floats on x86-64, are read from a pool in non-executable memory;
-    /// 0: raw immediates.
+    /// spraying), or, floats, are read from a pool in non-executable memory; 0: raw
+    /// immediates.
     blind: 1,
     /// 1: use the instruction-set extensions the CPU reports (x86-64: LZCNT, BMI1,
     /// POPCNT, SSE4.1, AVX); 0: the architecture's baseline only (x86-64: SSE2), as the

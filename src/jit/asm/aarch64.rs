@@ -78,6 +78,7 @@ const OFF_SLOT_ELEMS: u32 = offset_of!(TraceCtx, slot_elems) as u32;
 const OFF_SLOT_CODE: u32 = offset_of!(TraceCtx, slot_code) as u32;
 const OFF_SLOT_KEYS: u32 = offset_of!(TraceCtx, slot_keys) as u32;
 const OFF_SLOTS_LEN: u32 = offset_of!(TraceCtx, slots_len) as u32;
+const OFF_KPOOL: u32 = offset_of!(TraceCtx, kpool) as u32;
 const OFF_WORDS: u32 = offset_of!(TraceCtx, words) as u32;
 const OFF_GPR: u32 = OFF_WORDS + 8 * word::GPR as u32;
 const OFF_FPR: u32 = OFF_WORDS + 8 * word::FPR as u32;
@@ -156,6 +157,7 @@ impl Arch for Aarch64 {
             snap_of: moves::snapshots(ir),
             pool: Vec::new(),
             key: unit.blind,
+            pooled: unit.pooled.clone(),
             host_call: unit.host_call,
             switches: Vec::new(),
             cold: Vec::new(),
@@ -249,6 +251,8 @@ struct Cg<'a, 'b> {
     pool: Vec<(u64, DynamicLabel)>,
     /// The constant-blinding key (see [`Unit::blind`]).
     key: Option<u64>,
+    /// Blinded float constants in the store's pool (see [`Unit::pooled`]).
+    pooled: Vec<(u64, u32)>,
     /// The typed host call (see [`Unit::host_call`]).
     host_call: Option<helpers::HelperFn>,
     /// `Switch` tables.
@@ -481,9 +485,18 @@ impl Cg<'_, '_> {
     }
 
     /// `r`'s value in a float register: its own, or `scratch`. A blinded constant is
-    /// unmasked through `x11`, which no caller holds anything in at that point.
+    /// read from the store's pool, or unmasked, through `x11`, which no caller holds
+    /// anything in at that point.
     fn fpr(&mut self, r: Ref, scratch: u8) -> u8 {
         if let Some(k) = self.konst(r) {
+            let pooled = (self.pooled.iter().find(|p| p.0 == k)).map(|p| 8 * p.1);
+            if let Some(at) = pooled.filter(|_| self.blinded(k)) {
+                dynasm!(self.ops ; .arch aarch64
+                    ; ldr X(T2), [x19, #OFF_KPOOL]
+                    ; ldr D(scratch), [X(T2), #at]
+                );
+                return scratch;
+            }
             if self.blinded(k) {
                 self.mov_imm(T2, k);
                 dynasm!(self.ops ; .arch aarch64 ; fmov D(scratch), X(T2));

@@ -147,11 +147,7 @@ pub(crate) struct Unit {
     /// blinding), or `None` for raw immediates.
     pub(crate) blind: Option<u64>,
     /// Blinded float constants and their indices in the store's pool (see `kpool`),
-    /// from which the x86-64 backend loads them.
-    #[cfg_attr(
-        not(target_arch = "x86_64"),
-        allow(dead_code, reason = "the AArch64 backend rebuilds them in code")
-    )]
+    /// from which the backends load them.
     pub(crate) pooled: Vec<(u64, u32)>,
     /// Only the architecture's baseline instructions, none of the extensions the CPU
     /// reports (the `cpuext` tunable at 0).
