@@ -8,8 +8,8 @@
 //! register, at every use. From here it is two loads at its use (the pool's address
 //! from the context, then the constant), off the computation's critical path as an
 //! unblinded constant's load from the trace's own pool is, so a trace keeps no register
-//! for it and passes none across links. Sits beside the backends: `trace::compile` gives each float
-//! constant of a trace a place here before the backend assembles it.
+//! for it and passes none across links. Sits beside the backends: `trace::compile` gives
+//! each float constant of a trace a place here before the backend assembles it.
 
 use std::cell::Cell;
 use std::collections::HashMap;
