@@ -10,11 +10,12 @@
 //! A run qualifies when it has at most [`MAX_RUN`] instructions, every one but its final
 //! `Br` writes a slot (`dst`) and branches nowhere (operators, loads, `global.get` and the
 //! like; never a call, a store, a check that only traps, a fuel or epoch check or a loop
-//! header with its counter), and the `Br` being replaced is not inside it. The copy is exact: its first instruction is a branch
-//! target, so never an accumulator form; a fused pair is copied whole; each copied
-//! instruction keeps its code offset and folded constant; and the copied `Br` jumps where
-//! the original does. A `Br` that is the second half of a fused `I32AddImmBr` is left
-//! alone: the pair runs as one instruction and resumes there only from a trace's exit.
+//! header with its counter), and the `Br` being replaced is not inside it. The copy is
+//! exact: its first instruction is a branch target, so never an accumulator form; a fused
+//! pair is copied whole; each copied instruction keeps its code offset and folded
+//! constant; and the copied `Br` jumps where the original does. A `Br` that is the
+//! second half of a fused `I32AddImmBr` is left alone: the pair runs as one instruction
+//! and resumes there only from a trace's exit.
 
 use super::bytecode::Instr;
 use super::layout::{Layout, relayout};

@@ -11,8 +11,8 @@
 //! from the root frame's base), the IR value it has now; a slot read before any write
 //! becomes an `Sload` (its value at trace entry), except the root frame's pooled
 //! constants, which no instruction writes: those are constants in the IR (unless the code
-//! would have to blind an integer one, and then still as a divisor). Guards snapshot the modified
-//! slots. A side trace starts with its parent's values at the exit: the modified slots,
+//! would have to blind an integer one, and then still as a divisor). Guards snapshot the
+//! modified slots. A side trace starts with its parent's values at the exit: the modified slots,
 //! and the unmodified ones the parent loaded and still holds (`Exit::loaded`), which
 //! stay unmodified in its slot map.
 //! Recording ends when execution is back at the loop header, at the same call depth,

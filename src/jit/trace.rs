@@ -139,6 +139,17 @@ pub(crate) struct Placement {
     pub(crate) link: LinkTarget,
 }
 
+/// The trace's float constants that need blinding, each given its place in the store's
+/// pool (those past a full pool are rebuilt in code).
+fn pool_constants(ir: &Ir<'_>, kpool: &mut KPool) -> asm::Pooled {
+    asm::Pooled(
+        (ir.ins.iter())
+            .filter(|i| i.op == Op::K && i.ty.is_float() && asm::needs_blinding(i.aux))
+            .filter_map(|i| Some((i.aux, kpool.intern(i.aux)?)))
+            .collect(),
+    )
+}
+
 /// Optimizes and compiles a finished recording, ready to be placed with [`install`].
 pub(crate) fn compile(
     mut rec: Box<Recorder>,
@@ -162,12 +173,10 @@ pub(crate) fn compile(
     let ir = &rec.ir;
     let spill_base = place.parent.map_or(0, |p| p.2);
     let alloc = asm::allocate::<Native>(ir, spill_base, &place.link)?;
-    // Blinded float constants are read from the store's pool.
-    let pooled = (ir.ins.iter())
-        .filter(|i| i.op == Op::K && i.ty.is_float() && asm::needs_blinding(i.aux))
-        .filter(|_| place.blind.is_some())
-        .filter_map(|i| Some((i.aux, kpool.intern(i.aux)?)))
-        .collect();
+    let pooled = match place.blind {
+        Some(_) => pool_constants(ir, kpool),
+        None => asm::Pooled::default(),
+    };
     let unit = Unit {
         id: place.number,
         side: place.parent.is_some(),

@@ -146,9 +146,8 @@ pub(crate) struct Unit {
     /// The key constants from the module are XORed with in the code (constant
     /// blinding), or `None` for raw immediates.
     pub(crate) blind: Option<u64>,
-    /// Blinded float constants and their indices in the store's pool (see `kpool`),
-    /// from which the backends load them.
-    pub(crate) pooled: Vec<(u64, u32)>,
+    /// Blinded float constants in the store's pool, from which the backends load them.
+    pub(crate) pooled: Pooled,
     /// Only the architecture's baseline instructions, none of the extensions the CPU
     /// reports (the `cpuext` tunable at 0).
     #[cfg_attr(
@@ -161,6 +160,18 @@ pub(crate) struct Unit {
     pub(crate) host_call: Option<HelperFn>,
     /// Where the trace this one links to expects its values.
     pub(crate) link: LinkTarget,
+}
+
+/// A trace's blinded float constants and their indices in the store's pool (see
+/// `kpool`); only constants that need blinding, and only when blinding is on.
+#[derive(Clone, Default)]
+pub(crate) struct Pooled(pub(crate) Vec<(u64, u32)>);
+
+impl Pooled {
+    /// The byte offset of constant `k` in the pool, if the trace reads it from there.
+    pub(crate) fn offset(&self, k: u64) -> Option<u32> {
+        self.0.iter().find(|p| p.0 == k).map(|p| 8 * p.1)
+    }
 }
 
 /// Where the trace a link enters expects values: at its top, the slots of its

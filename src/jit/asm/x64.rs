@@ -297,7 +297,7 @@ struct Cg<'a, 'b> {
     /// The constant-blinding key (see [`Unit::blind`]).
     key: Option<u64>,
     /// Blinded float constants in the store's pool (see [`Unit::pooled`]).
-    pooled: Vec<(u64, u32)>,
+    pooled: super::Pooled,
     /// The typed host call (see [`Unit::host_call`]).
     host_call: Option<helpers::HelperFn>,
     /// `Switch` tables.
@@ -478,15 +478,10 @@ impl Cg<'_, '_> {
     /// anything in at that point.
     fn fpr(&mut self, r: Ref, scratch: u8) -> u8 {
         if let Some(k) = self.konst(r) {
-            let pooled = self
-                .pooled
-                .iter()
-                .find(|p| p.0 == k)
-                .map(|p| 8 * p.1 as i32);
-            if let Some(at) = pooled.filter(|_| self.blinded(k)) {
+            if let Some(at) = self.pooled.offset(k) {
                 dynasm!(self.ops ; .arch x64
                     ; mov rdx, [Rq(CTX) + OFF_KPOOL]
-                    ; movsd Rx(scratch), QWORD [rdx + at]
+                    ; movsd Rx(scratch), QWORD [rdx + at as i32]
                 );
                 return scratch;
             }
