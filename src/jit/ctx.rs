@@ -81,7 +81,8 @@ pub(crate) struct TraceCtx {
     pub(crate) slot_code: *const usize,
     pub(crate) slot_keys: *const u64,
     pub(crate) slots_len: u64,
-    /// The store's pool of float constants for blinded traces (see `kpool`).
+    /// The store's pool of constants for blinded traces (see `kpool`): the code area's
+    /// data words.
     pub(crate) kpool: *const u64,
     /// The store's `layout` when memory 0, table 0 and the entries were last read.
     layout: u64,

@@ -40,6 +40,12 @@
 //!   the biggest trees (run_kernel, medians of 5-7): interp by 31%, icall_mega by 23%,
 //!   hashtab by 18%, bytecode by 11-24%.
 //!
+//! - the reservation starts with [`DATA_BYTES`] of data (whole pages), `rw-` for the area's
+//!   life and never executable: words the code reads PC-relative ([`McodeArea::data`]; the
+//!   store's pool of blinded constants). The data and the code together fit in
+//!   [`MAX_CAPACITY`], so every byte of code reaches every word of data with a 32-bit
+//!   displacement.
+//!
 //! When the area is full, [`McodeArea::begin`] returns [`McodeError::Full`] (evict or flush,
 //! and retry);
 //! a trace bigger than the whole area gets [`McodeError::TooLarge`] (abort it). Nothing here
@@ -47,14 +53,15 @@
 //!
 //! ## W^X
 //!
-//! Every page of the region is in exactly one of three states:
+//! Every page of the region's code is in exactly one of three states (the data before it
+//! is always `rw-`):
 //!
 //! - below [`McodeArea::used`] (committed code): `r-x`, except the pages being patched, which
 //!   are `rw-` for the duration of one [`McodeArea::patch_with`] call;
 //! - the open writer's pages: `rw-` (there is at most one writer: it borrows the area mutably);
 //! - everything else: `---`.
 //!
-//! All protection changes go through one function taking a [`Prot`], which has no
+//! All protection changes take a [`Prot`], which has no
 //! writable-and-executable variant, so no `mprotect` here can ask for `PROT_WRITE|PROT_EXEC`.
 //! The tests read `/proc/self/maps` in every state to check that no mapping of the process is
 //! both writable and executable.
@@ -105,6 +112,10 @@ const FILL: u8 = 0x00; // AArch64: 0x00000000 is `udf #0`
 
 /// The granule of a trace's start within its first page: a cache line.
 const COLOR: usize = 64;
+
+/// Bytes of data the region holds before its code (rounded up to whole pages): words the
+/// code reads PC-relative, never executable (see [`McodeArea::data`]).
+pub(crate) const DATA_BYTES: usize = 8192;
 
 /// Why the code area could not do what was asked.
 #[derive(Debug)]
@@ -268,8 +279,12 @@ fn round_up(n: usize, page: usize) -> Option<usize> {
 pub(crate) struct McodeArea {
     /// Start of the reservation (page-aligned).
     base: NonNull<u8>,
-    /// Size of the reservation: a multiple of `page`, at most [`MAX_CAPACITY`].
+    /// Bytes of code space: a multiple of `page`; with the data before it, at most
+    /// [`MAX_CAPACITY`].
     capacity: usize,
+    /// Bytes of data just below `base` ([`DATA_BYTES`] rounded up to pages): `rw-` for the
+    /// area's whole life, never executable.
+    data_len: usize,
     /// The system page size.
     page: usize,
     /// Bytes committed: `[0, top)` is `r-x` code, a multiple of `page`.
@@ -313,8 +328,11 @@ impl McodeArea {
         }
         // MAX_CAPACITY is a power of two at least as large as any page, so rounding up cannot
         // exceed it.
-        let capacity =
-            round_up(capacity, page).ok_or(McodeError::InvalidSize { size: capacity })?;
+        let data_len =
+            round_up(DATA_BYTES, page).ok_or(McodeError::InvalidSize { size: capacity })?;
+        let capacity = round_up(capacity, page)
+            .ok_or(McodeError::InvalidSize { size: capacity })?
+            .min(MAX_CAPACITY - data_len);
         #[cfg(any(target_os = "linux", target_os = "android"))]
         let noreserve = libc::MAP_NORESERVE;
         #[cfg(not(any(target_os = "linux", target_os = "android")))]
@@ -324,7 +342,7 @@ impl McodeArea {
         let ptr = unsafe {
             libc::mmap(
                 std::ptr::null_mut(),
-                capacity,
+                data_len + capacity,
                 libc::PROT_NONE,
                 libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | noreserve,
                 -1,
@@ -334,18 +352,27 @@ impl McodeArea {
         if ptr == libc::MAP_FAILED {
             return Err(McodeError::os("mmap"));
         }
-        let Some(base) = NonNull::new(ptr.cast::<u8>()) else {
-            // Not possible without MAP_FIXED, but do not keep a mapping at address 0.
+        // SAFETY: the data pages are the first `data_len` bytes of the mapping just made,
+        // which nothing else refers to; they become `rw-` and stay so (never executable).
+        let data_rw = unsafe { libc::mprotect(ptr, data_len, Prot::ReadWrite.flags()) };
+        // The code starts past the data, inside the mapping.
+        let base = NonNull::new(ptr.cast::<u8>().wrapping_add(data_len));
+        let (Some(base), 0) = (base, data_rw) else {
+            let e = match data_rw {
+                0 => McodeError::Os {
+                    call: "mmap",
+                    source: io::Error::other("mapped at address 0"),
+                },
+                _ => McodeError::os("mprotect"),
+            };
             // SAFETY: the mapping was just created by us and nothing refers to it.
-            unsafe { libc::munmap(ptr, capacity) };
-            return Err(McodeError::Os {
-                call: "mmap",
-                source: io::Error::other("mapped at address 0"),
-            });
+            unsafe { libc::munmap(ptr, data_len + capacity) };
+            return Err(e);
         };
         Ok(McodeArea {
             base,
             capacity,
+            data_len,
             page,
             top: 0,
             code_bytes: 0,
@@ -361,6 +388,27 @@ impl McodeArea {
     /// naming the one trace that was written there.
     pub(crate) fn keep_addresses(&mut self) {
         self.reuse = false;
+    }
+
+    /// The data below the code: [`DATA_BYTES`] (or more, to the page) of words, zero at
+    /// first, which every byte of code reaches with a 32-bit PC-relative displacement and
+    /// which are never executable. The store's constant pool lives here (see `kpool`).
+    pub(crate) fn data(&mut self) -> &mut [u64] {
+        // SAFETY: the `data_len` bytes below `base` are the start of our mapping, `rw-`
+        // from creation to drop, and reached only through this `&mut self` borrow (code
+        // reads them, but only while the JIT runs a trace and holds no borrow of the
+        // area). Page alignment satisfies `u64`'s.
+        unsafe {
+            std::slice::from_raw_parts_mut(
+                self.base.as_ptr().sub(self.data_len).cast::<u64>(),
+                self.data_len / 8,
+            )
+        }
+    }
+
+    /// The address of [`McodeArea::data`]'s first word.
+    pub(crate) fn data_addr(&self) -> *const u64 {
+        self.base.as_ptr().wrapping_sub(self.data_len).cast()
     }
 
     /// Whether releasing code makes room for more.
@@ -465,8 +513,9 @@ impl McodeArea {
         self.base.as_ptr().wrapping_add(off)
     }
 
-    /// Sets the protection of the pages `[off, off + len)` of the region. The only `mprotect`
-    /// in this module; [`Prot`] cannot express writable-and-executable.
+    /// Sets the protection of the pages `[off, off + len)` of the code. The only `mprotect`
+    /// in this module besides the data's, once, in [`McodeArea::new`]; [`Prot`] cannot
+    /// express writable-and-executable.
     fn protect(&self, off: usize, len: usize, prot: Prot) -> Result<(), McodeError> {
         debug_assert!(off.is_multiple_of(self.page) && len.is_multiple_of(self.page));
         debug_assert!(off.checked_add(len).is_some_and(|end| end <= self.capacity));
@@ -706,16 +755,19 @@ impl Drop for McodeArea {
     fn drop(&mut self) {
         if !self.reuse {
             // A profiler's map names these addresses: they stay reserved for the rest of
-            // the process, inaccessible and holding no memory.
+            // the process, the code inaccessible and holding no memory (the data keeps its
+            // pages).
             let _ = self.flush();
             return;
         }
+        // The reservation starts with the data, below the code.
+        let start = self.base.as_ptr().wrapping_sub(self.data_len);
         // SAFETY: the reservation is ours and is unmapped once; no reference into it outlives
-        // the area (writers borrow it). Raw `CodeRef`s dangle afterwards: whoever owns the
-        // area (the store's trace cache) must not run its traces past this point.
-        // The result is ignored: munmap of a mapping we own can only fail on bad arguments,
-        // and there is nothing to do about it in drop.
-        let _ = unsafe { libc::munmap(self.base.as_ptr().cast(), self.capacity) };
+        // the area (writers and `data` borrow it). Raw `CodeRef`s and the contexts' pointer
+        // to the data dangle afterwards: whoever owns the area (the store's trace cache) must
+        // not run its traces past this point. The result is ignored: munmap of a mapping we
+        // own can only fail on bad arguments, and there is nothing to do about it in drop.
+        let _ = unsafe { libc::munmap(start.cast(), self.data_len + self.capacity) };
     }
 }
 
@@ -1366,8 +1418,12 @@ mod tests {
         ));
         let area = McodeArea::new(1).expect("area");
         assert_eq!(area.capacity(), area.page_size());
-        let big = McodeArea::new(MAX_CAPACITY).expect("reserving address space is cheap");
-        assert_eq!(big.capacity(), MAX_CAPACITY);
+        let mut big = McodeArea::new(MAX_CAPACITY).expect("reserving address space is cheap");
+        let data = big.data().len() * 8;
+        // Data and code together within reach of a 32-bit displacement (x86-64) or a
+        // branch (AArch64), from the data's first byte to the code's last.
+        assert!(data >= DATA_BYTES);
+        assert_eq!(big.capacity() + data, MAX_CAPACITY);
     }
 
     #[test]
@@ -1437,6 +1493,12 @@ mod tests {
         let mut area = McodeArea::new(4 << 20).expect("area");
         let page = area.page_size();
         assert_wx("after reserving");
+        // The data below the code: writable from the start, never executable.
+        let data = area.data_addr().cast::<u8>();
+        assert_eq!(perms_at(data), "rw-");
+        area.data()[1] = 0x1234;
+        // SAFETY: word 1 is inside the data, which `area` keeps mapped.
+        assert_eq!(unsafe { *area.data_addr().add(1) }, 0x1234);
 
         let mut w = area.begin(2 * page).expect("begin");
         let base = w.addr();

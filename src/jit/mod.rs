@@ -165,7 +165,7 @@
 //! architecture trait; machine code lives in one reserved region that is never writable and
 //! executable at once, and constants from the module that need more than 16 bits appear
 //! in it only XORed with a per-trace random key (constant blinding, the `blind` tunable);
-//! such float constants are read from a pool in ordinary memory instead (`kpool`).
+//! most such constants are read from a pool in never-executable memory instead (`kpool`).
 //! The x86-64 backend uses the extensions the CPU reports (LZCNT, BMI1, POPCNT, SSE4.1,
 //! and AVX's three-operand float arithmetic), or only SSE2 with the `cpuext` tunable at 0.
 //! Bounds checks are explicit guards; FOLD turns a check on an address with a known
@@ -397,7 +397,7 @@ pub(crate) struct JitState {
         reason = "a context (3 KiB) is taken out while its trace runs; boxed, that is a pointer move"
     )]
     ctxs: Vec<Box<ctx::TraceCtx>>,
-    /// The float constants blinded traces read (see `kpool`).
+    /// Where the constants blinded traces read are (see `kpool`).
     kpool: kpool::KPool,
     /// Traces running now (a host call from a trace can enter another): nothing is
     /// flushed while one runs.
@@ -442,7 +442,7 @@ impl JitState {
             penalties: ir::FxMap::default(),
             deferrals: ir::FxMap::default(),
             ctxs: Vec::new(),
-            kpool: kpool::KPool::new(),
+            kpool: kpool::KPool::default(),
             active: 0,
             recorder: None,
             mcode: None,
@@ -639,7 +639,10 @@ fn run_trace(s: &mut StoreInner, t: u32, stop: usize) -> LoopAction {
     trace.entries += 1;
     trace.last_entered = entered;
     let mut ctx = jit.ctxs.pop().unwrap_or_else(ctx::TraceCtx::new_boxed);
-    ctx.kpool = jit.kpool.base();
+    ctx.kpool = jit
+        .mcode
+        .as_ref()
+        .map_or(std::ptr::null(), |m| m.data_addr());
     jit.active += 1;
     // With a trace log, the time in traces is measured for its closing summary.
     let logging = !jit.log.is_empty();
@@ -1021,7 +1024,8 @@ fn close_recording(s: &mut StoreInner) {
     let (key, parent) = ((rec.root as usize, rec.loop_id), rec.parent);
     let icall_targets = std::mem::take(&mut rec.icall_targets);
     let instance = rec.instance;
-    let installed = match trace::compile(rec, &place, &mut jit.kpool, want_listing) {
+    let data = jit.mcode.as_mut().expect("mcode area").data();
+    let installed = match trace::compile(rec, &place, (&mut jit.kpool, data), want_listing) {
         Err(a) => Err(a),
         Ok(mut built) => loop {
             let area = jit.mcode.as_mut().expect("mcode area");

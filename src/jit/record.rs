@@ -18,7 +18,7 @@
 //! Recording ends when execution is back at the loop header, at the same call depth,
 //! through a backward branch; anything else ends in an abort from [`Abort`].
 
-use super::asm::Loc;
+use super::asm::{Arch, Loc, Native};
 use super::exit::Source;
 use super::fuel::{FUEL_SLOT, FuelRun};
 use super::ir::{BODY, Cond, Ins, Ir, IrFull, Mem, Op, Ref, SnapFrame, Snapshot, Ty};
@@ -776,13 +776,15 @@ impl Recorder {
     }
 
     /// The pooled constant a trace reads root-frame slot `abs` as type `ty`, instead of
-    /// loading it (and never restores it). Not an integer the code would have to blind:
-    /// a blinded integer is rebuilt at every use, while a loaded one stays in a register
-    /// or spill slot. A blinded float is read from the store's pool at its use (see
-    /// `kpool`), which costs no more than the load of a register's spill slot.
+    /// loading it (and never restores it). A constant the code must blind is read from
+    /// the store's pool at its use (see `kpool`), which costs no more than the load of a
+    /// register's spill slot; but not an integer where the backend rebuilds blinded
+    /// integers at every use instead ([`Arch::POOLED_INTS`]): loaded once, it stays in a
+    /// register or spill slot.
     fn root_const(&self, abs: usize, ty: Ty) -> Option<u64> {
+        let pooled = ty.is_float() || Native::POOLED_INTS;
         self.pooled(abs)
-            .filter(|&k| ty.is_float() || !(self.blind && super::asm::needs_blinding(k)))
+            .filter(|&k| pooled || !(self.blind && super::asm::needs_blinding(k)))
     }
 
     /// The value of operand `src` as type `ty`.

@@ -111,6 +111,8 @@ pub(crate) struct Built {
     links: Vec<(u32, u32)>,
     /// Native calls: (offset, target trace or `SELF`), filled in the same way.
     calls: Vec<(u32, u32)>,
+    /// Reads of the store's pool (see `Assembled::data_refs`), filled in the same way.
+    data_refs: Vec<(u32, u32)>,
     listing: Option<Listing>,
 }
 
@@ -139,13 +141,15 @@ pub(crate) struct Placement {
     pub(crate) link: LinkTarget,
 }
 
-/// The trace's float constants that need blinding, each given its place in the store's
-/// pool (those past a full pool are rebuilt in code).
-fn pool_constants(ir: &Ir<'_>, kpool: &mut KPool) -> asm::Pooled {
+/// The trace's constants that need blinding and that the backend reads from memory
+/// (floats, and integers where [`asm::Arch::POOLED_INTS`]), each given its place in the
+/// store's pool (those past a full pool are rebuilt in code).
+fn pool_constants(ir: &Ir<'_>, (kpool, data): (&mut KPool, &mut [u64])) -> asm::Pooled {
+    let pooled = |ty: Ty| ty.is_float() || Native::POOLED_INTS;
     asm::Pooled(
         (ir.ins.iter())
-            .filter(|i| i.op == Op::K && i.ty.is_float() && asm::needs_blinding(i.aux))
-            .filter_map(|i| Some((i.aux, kpool.intern(i.aux)?)))
+            .filter(|i| i.op == Op::K && pooled(i.ty) && asm::needs_blinding(i.aux))
+            .filter_map(|i| Some((i.aux, kpool.intern(data, i.aux)?)))
             .collect(),
     )
 }
@@ -154,7 +158,7 @@ fn pool_constants(ir: &Ir<'_>, kpool: &mut KPool) -> asm::Pooled {
 pub(crate) fn compile(
     mut rec: Box<Recorder>,
     place: &Placement,
-    kpool: &mut KPool,
+    kpool: (&mut KPool, &mut [u64]),
     want_listing: bool,
 ) -> Result<Built, Abort> {
     // The slots a loop carries, with their values at the end of its first iteration.
@@ -245,7 +249,14 @@ pub(crate) fn compile(
     let link_jump = out.links.first().map(|&(at, _)| (at, exits.len() - 1));
     let listing = want_listing.then(|| {
         let bytecode = std::mem::take(&mut rec.log);
-        listing(&rec, bytecode, &alloc, out.code.clone(), out.text as usize)
+        // The listing's code runs at address 0, its pool reads at `asm::LISTING_KPOOL`.
+        let mut code = out.code.clone();
+        for &(end, at) in &out.data_refs {
+            let rel = (asm::LISTING_KPOOL + u64::from(at)).wrapping_sub(u64::from(end)) as i32;
+            let end = end as usize;
+            code[end - 4..end].copy_from_slice(&rel.to_le_bytes());
+        }
+        listing(&rec, bytecode, &alloc, code, out.text as usize)
     });
     let body = Body {
         number: place.number,
@@ -278,6 +289,7 @@ pub(crate) fn compile(
         code: out.code,
         links: out.links,
         calls: out.calls,
+        data_refs: out.data_refs,
         listing,
     })
 }
@@ -320,6 +332,7 @@ pub(crate) fn install(
     area: &mut McodeArea,
     entry_of: &dyn Fn(u32, Enter) -> Option<*const u8>,
 ) -> Result<(Trace, Option<Listing>), (Built, Abort)> {
+    let data = area.data_addr().addr();
     let mut w = match area.begin(built.code.len()) {
         Ok(w) => w,
         Err(_) => return Err((built, Abort::CodeSpace)),
@@ -342,6 +355,20 @@ pub(crate) fn install(
         if !linked {
             drop(w);
             return Err((built, Abort::LinkGone));
+        }
+    }
+    // Reads of the store's pool: 32-bit displacements from the end of their instruction,
+    // which always reach (the area keeps its data within reach of all its code).
+    for &(end, at) in &built.data_refs {
+        let end = end as usize;
+        let rel = (data + at as usize).wrapping_sub(addr + end) as isize;
+        let disp = end.checked_sub(4).and_then(|s| built.code.get_mut(s..end));
+        match (i32::try_from(rel), disp) {
+            (Ok(rel), Some(disp)) => disp.copy_from_slice(&rel.to_le_bytes()),
+            _ => {
+                drop(w);
+                return Err((built, Abort::CodeSpace));
+            }
         }
     }
     w.bytes_mut()[..built.code.len()].copy_from_slice(&built.code);

@@ -144,6 +144,8 @@ impl Arch for Aarch64 {
     // x0..x30 (and a word for the stack pointer's number), v0..v31.
     const GPR_WORDS: usize = 32;
     const FPR_WORDS: usize = 32;
+    // Two dependent loads from the pool would cost more than `movz`/`movk` and `eor`.
+    const POOLED_INTS: bool = false;
 
     fn assemble(ir: &Ir<'_>, alloc: &Alloc, unit: &Unit) -> Result<Assembled, Abort> {
         let mut ops = VecAssembler::<Aarch64Relocation>::new(0);

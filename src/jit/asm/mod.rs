@@ -83,6 +83,9 @@ pub(crate) trait Arch {
     const GPR_WORDS: usize;
     /// Float registers in the context's register words, after the general ones.
     const FPR_WORDS: usize;
+    /// Whether blinded integer constants are read from the store's pool (see `kpool`),
+    /// as blinded float constants always are, rather than unmasked in code.
+    const POOLED_INTS: bool;
 
     /// Looks up, once per process, which optional instructions this CPU has. The engine
     /// calls it when it is created with the JIT on, so that the first trace's compile
@@ -162,8 +165,12 @@ pub(crate) struct Unit {
     pub(crate) link: LinkTarget,
 }
 
-/// A trace's blinded float constants and their indices in the store's pool (see
-/// `kpool`); only constants that need blinding, and only when blinding is on.
+/// Where a listing's code (which shows at address 0) finds the store's pool: far past
+/// any trace, so its disassembler can name the pool's words (`kpool+18h`).
+pub(crate) const LISTING_KPOOL: u64 = 0x4000_0000;
+
+/// A trace's blinded constants that are read from the store's pool, and their indices
+/// there (see `kpool`); only constants that need blinding, and only when blinding is on.
 #[derive(Clone, Default)]
 pub(crate) struct Pooled(pub(crate) Vec<(u64, u32)>);
 
@@ -215,6 +222,10 @@ pub(crate) struct Assembled {
     pub(crate) links: Vec<(u32, u32)>,
     /// Native calls into function traces: (offset, target trace or `record::SELF`).
     pub(crate) calls: Vec<(u32, u32)>,
+    /// Reads of the store's constant pool (x86-64 only): (offset where the instruction
+    /// ends, which is where its 32-bit PC-relative displacement ends; the constant's
+    /// byte offset in the pool).
+    pub(crate) data_refs: Vec<(u32, u32)>,
 }
 
 impl Assembled {
@@ -231,6 +242,7 @@ impl Assembled {
             stubs: vec![0; exits],
             links: Vec::new(),
             calls: Vec::new(),
+            data_refs: Vec::new(),
         }
     }
 }

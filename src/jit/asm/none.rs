@@ -18,6 +18,7 @@ impl Arch for NoBackend {
     const MAX_SPILLS: usize = 0;
     const GPR_WORDS: usize = 0;
     const FPR_WORDS: usize = 0;
+    const POOLED_INTS: bool = false;
 
     fn assemble(_: &Ir<'_>, _: &Alloc, _: &Unit) -> Result<Assembled, Abort> {
         Err(Abort::NoBackend)

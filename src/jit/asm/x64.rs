@@ -72,7 +72,6 @@ const OFF_SLOT_ELEMS: i32 = offset_of!(TraceCtx, slot_elems) as i32;
 const OFF_SLOT_CODE: i32 = offset_of!(TraceCtx, slot_code) as i32;
 const OFF_SLOT_KEYS: i32 = offset_of!(TraceCtx, slot_keys) as i32;
 const OFF_SLOTS_LEN: i32 = offset_of!(TraceCtx, slots_len) as i32;
-const OFF_KPOOL: i32 = offset_of!(TraceCtx, kpool) as i32;
 const OFF_WORDS: i32 = offset_of!(TraceCtx, words) as i32;
 const OFF_GPR: i32 = OFF_WORDS + 8 * word::GPR as i32;
 const OFF_XMM: i32 = OFF_WORDS + 8 * word::FPR as i32;
@@ -93,17 +92,28 @@ macro_rules! reg_imm {
 }
 
 /// `mn d, src`: an instruction on register `d` (64 or 32 bits as `reg_imm!`) and a
-/// source that is a register (`Ok`) or a spill slot's offset from the context (`Err`,
-/// see `Cg::operand`).
+/// source [`GSrc`] (see `Cg::operand`).
 macro_rules! reg_src {
     ($cg:expr, $mn:ident, $wide:expr, $d:expr, $src:expr) => {
         match ($src, $wide) {
-            (Ok(s), true) => dynasm!($cg.ops ; .arch x64 ; $mn Rq($d), Rq(s)),
-            (Ok(s), false) => dynasm!($cg.ops ; .arch x64 ; $mn Rd($d), Rd(s)),
-            (Err(o), true) => dynasm!($cg.ops ; .arch x64 ; $mn Rq($d), QWORD [Rq(CTX) + o]),
-            (Err(o), false) => dynasm!($cg.ops ; .arch x64 ; $mn Rd($d), DWORD [Rq(CTX) + o]),
+            (GSrc::Reg(s), true) => dynasm!($cg.ops ; .arch x64 ; $mn Rq($d), Rq(s)),
+            (GSrc::Reg(s), false) => dynasm!($cg.ops ; .arch x64 ; $mn Rd($d), Rd(s)),
+            (GSrc::Spill(o), true) => dynasm!($cg.ops ; .arch x64 ; $mn Rq($d), QWORD [Rq(CTX) + o]),
+            (GSrc::Spill(o), false) => dynasm!($cg.ops ; .arch x64 ; $mn Rd($d), DWORD [Rq(CTX) + o]),
+            (GSrc::KPool(at), true) => { dynasm!($cg.ops ; .arch x64 ; $mn Rq($d), QWORD [rip + 0]); $cg.data_ref(at) }
+            (GSrc::KPool(at), false) => { dynasm!($cg.ops ; .arch x64 ; $mn Rd($d), DWORD [rip + 0]); $cg.data_ref(at) }
         }
     };
+}
+
+/// A general operand where an instruction reads it: a register, a spill slot (its
+/// offset from the context), or a blinded constant in the store's pool (its byte
+/// offset there; see `Cg::data_ref`).
+#[derive(Clone, Copy)]
+enum GSrc {
+    Reg(u8),
+    Spill(i32),
+    KPool(u32),
 }
 
 /// An instruction with a memory operand off memory's base, `[r15 + index + disp]`, or
@@ -130,6 +140,8 @@ impl Arch for X64 {
     // rax..r15, xmm0..xmm15.
     const GPR_WORDS: usize = 16;
     const FPR_WORDS: usize = 16;
+    // A blinded integer is one RIP-relative load from the pool.
+    const POOLED_INTS: bool = true;
 
     fn probe_host() {
         HOST.get_or_init(Features::host);
@@ -224,7 +236,7 @@ impl Arch for X64 {
         use iced_x86::{Decoder, DecoderOptions, Formatter, IntelFormatter};
         let (code, data) = code.split_at(text.min(code.len()));
         let mut decoder = Decoder::with_ip(64, code, 0, DecoderOptions::NONE);
-        let mut fmt = IntelFormatter::new();
+        let mut fmt = IntelFormatter::with_options(Some(Box::new(KPoolSymbol)), None);
         let mut out = String::new();
         let mut text = String::new();
         for ins in &mut decoder {
@@ -241,6 +253,24 @@ impl Arch for X64 {
             ));
         }
         out
+    }
+}
+
+/// Names the store's pool in listings (see [`super::LISTING_KPOOL`]).
+struct KPoolSymbol;
+
+impl iced_x86::SymbolResolver for KPoolSymbol {
+    fn symbol(
+        &mut self,
+        _: &iced_x86::Instruction,
+        _: u32,
+        _: Option<u32>,
+        address: u64,
+        _: u32,
+    ) -> Option<iced_x86::SymbolResult<'_>> {
+        let pool = super::LISTING_KPOOL..super::LISTING_KPOOL + mcode::DATA_BYTES as u64;
+        pool.contains(&address)
+            .then(|| iced_x86::SymbolResult::with_str(super::LISTING_KPOOL, "kpool"))
     }
 }
 
@@ -322,15 +352,17 @@ struct Cg<'a, 'b> {
     link: &'a LinkTarget,
 }
 
-/// One-operand `op` (`mul`, `imul`, `div`, `idiv`: on `rdx:rax`) of operand `b`, a
-/// register (`Ok`) or a spill slot (`Err`), 64- or 32-bit.
+/// One-operand `op` (`mul`, `imul`, `div`, `idiv`: on `rdx:rax`) of operand `b` (a
+/// [`GSrc`]), 64- or 32-bit.
 macro_rules! rdx_rax {
-    ($ops:expr, $op:ident, $wide:expr, $b:expr) => {
+    ($cg:expr, $op:ident, $wide:expr, $b:expr) => {
         match ($wide, $b) {
-            (true, Ok(g)) => dynasm!($ops ; .arch x64 ; $op Rq(g)),
-            (false, Ok(g)) => dynasm!($ops ; .arch x64 ; $op Rd(g)),
-            (true, Err(o)) => dynasm!($ops ; .arch x64 ; $op QWORD [Rq(CTX) + o]),
-            (false, Err(o)) => dynasm!($ops ; .arch x64 ; $op DWORD [Rq(CTX) + o]),
+            (true, GSrc::Reg(g)) => dynasm!($cg.ops ; .arch x64 ; $op Rq(g)),
+            (false, GSrc::Reg(g)) => dynasm!($cg.ops ; .arch x64 ; $op Rd(g)),
+            (true, GSrc::Spill(o)) => dynasm!($cg.ops ; .arch x64 ; $op QWORD [Rq(CTX) + o]),
+            (false, GSrc::Spill(o)) => dynasm!($cg.ops ; .arch x64 ; $op DWORD [Rq(CTX) + o]),
+            (true, GSrc::KPool(at)) => { dynasm!($cg.ops ; .arch x64 ; $op QWORD [rip + 0]); $cg.data_ref(at) }
+            (false, GSrc::KPool(at)) => { dynasm!($cg.ops ; .arch x64 ; $op DWORD [rip + 0]); $cg.data_ref(at) }
         }
     };
 }
@@ -358,6 +390,8 @@ fn scaled_index(ir: &Ir<'_>, def: &Ins) -> Option<(Ref, u8)> {
 enum FSrc {
     Reg(u8),
     Pool(DynamicLabel),
+    /// The store's pool, at this byte offset (see [`Cg::data_ref`]).
+    KPool(u32),
     Spill(i32),
     /// Linear memory, at `[r15 + index + disp]` (a load fused into its user, see
     /// `X64::fuses`).
@@ -406,9 +440,14 @@ impl Cg<'_, '_> {
         self.key.is_some() && super::needs_blinding(v)
     }
 
-    /// Loads a 64-bit immediate into `reg` (blinded: the code holds `v ^ key` and
-    /// unmasks it with the key).
+    /// Loads a 64-bit immediate into `reg` (blinded: from the store's pool, or the code
+    /// holds `v ^ key` and unmasks it with the key).
     fn mov_imm(&mut self, reg: u8, v: u64) {
+        if let Some(at) = self.pooled.offset(v) {
+            dynasm!(self.ops ; .arch x64 ; mov Rq(reg), QWORD [rip + 0]);
+            self.data_ref(at);
+            return;
+        }
         if let Some(key) = self.key.filter(|_| self.blinded(v)) {
             if v <= u64::from(u32::MAX) {
                 let (m, k) = ((v ^ key) as u32 as i32, key as u32 as i32);
@@ -464,25 +503,24 @@ impl Cg<'_, '_> {
         self.konst(r).is_none() && self.loc(r) == Loc::Gpr(g)
     }
 
-    /// `r`'s value as an instruction's source operand: its register, its spill slot's
-    /// offset from the context (`Err`), or `scratch` holding it.
-    fn operand(&mut self, r: Ref, scratch: u8) -> Result<u8, i32> {
-        match self.loc(r) {
-            Loc::Spill(i) if self.konst(r).is_none() => Err(spill_off(i)),
-            _ => Ok(self.gpr(r, scratch)),
+    /// `r`'s value as an instruction's source operand: its register, its spill slot, its
+    /// place in the store's pool (a blinded constant), or `scratch` holding it.
+    fn operand(&mut self, r: Ref, scratch: u8) -> GSrc {
+        match (self.konst(r), self.loc(r)) {
+            (None, Loc::Spill(i)) => GSrc::Spill(spill_off(i)),
+            (Some(k), _) if let Some(at) = self.pooled.offset(k) => GSrc::KPool(at),
+            _ => GSrc::Reg(self.gpr(r, scratch)),
         }
     }
 
     /// `r`'s value in a float register: its own, or `scratch`. A blinded constant is
-    /// read from the store's pool, or unmasked, through `rdx`, which no caller holds
+    /// read from the store's pool, or unmasked through `rdx`, which no caller holds
     /// anything in at that point.
     fn fpr(&mut self, r: Ref, scratch: u8) -> u8 {
         if let Some(k) = self.konst(r) {
             if let Some(at) = self.pooled.offset(k) {
-                dynasm!(self.ops ; .arch x64
-                    ; mov rdx, [Rq(CTX) + OFF_KPOOL]
-                    ; movsd Rx(scratch), QWORD [rdx + at as i32]
-                );
+                dynasm!(self.ops ; .arch x64 ; movsd Rx(scratch), QWORD [rip + 0]);
+                self.data_ref(at);
                 return scratch;
             }
             if self.blinded(k) {
@@ -509,6 +547,14 @@ impl Cg<'_, '_> {
                 scratch
             }
         }
+    }
+
+    /// Makes the instruction just emitted, whose last four bytes are a RIP-relative
+    /// displacement, read byte `at` of the store's pool: `trace::install` fills in the
+    /// displacement once the code's address is known.
+    fn data_ref(&mut self, at: u32) {
+        let end = self.ops.offset().0 as u32;
+        self.out.data_refs.push((end, at));
     }
 
     /// The label of 64-bit constant `bits` in the trace's constant pool.
@@ -1827,7 +1873,7 @@ impl Cg<'_, '_> {
         } else {
             let src = if b_in_d {
                 self.mov_g(RCX, d, true);
-                Ok(RCX)
+                GSrc::Reg(RCX)
             } else {
                 self.operand(b, RCX)
             };
@@ -1954,8 +2000,12 @@ impl Cg<'_, '_> {
     /// Division and remainder (their traps were guarded before).
     fn div(&mut self, r: Ref, ins: &Ins) {
         let wide = ins.ty == Ty::I64;
-        // The divisor where it is (a register or spill slot), or in `rcx`.
-        let b = self.operand(ins.b, RCX);
+        // The divisor where it is (a register or spill slot), or in `rcx` (`MIN % -1`'s
+        // test below has no form for the pool: its immediate follows the displacement).
+        let b = match self.operand(ins.b, RCX) {
+            GSrc::KPool(_) => GSrc::Reg(self.gpr(ins.b, RCX)),
+            b => b,
+        };
         let a = self.gpr(ins.a, RAX);
         self.mov_g(RAX, a, wide);
         let done = self.ops.new_dynamic_label();
@@ -1964,10 +2014,15 @@ impl Cg<'_, '_> {
             // `MIN % -1` is 0 in WebAssembly but faults on x86.
             let go = self.ops.new_dynamic_label();
             match (b, wide) {
-                (Ok(g), true) => dynasm!(self.ops ; .arch x64 ; cmp Rq(g), -1),
-                (Ok(g), false) => dynasm!(self.ops ; .arch x64 ; cmp Rd(g), -1),
-                (Err(o), true) => dynasm!(self.ops ; .arch x64 ; cmp QWORD [Rq(CTX) + o], -1),
-                (Err(o), false) => dynasm!(self.ops ; .arch x64 ; cmp DWORD [Rq(CTX) + o], -1),
+                (GSrc::Reg(g), true) => dynasm!(self.ops ; .arch x64 ; cmp Rq(g), -1),
+                (GSrc::Reg(g), false) => dynasm!(self.ops ; .arch x64 ; cmp Rd(g), -1),
+                (GSrc::Spill(o), true) => {
+                    dynasm!(self.ops ; .arch x64 ; cmp QWORD [Rq(CTX) + o], -1)
+                }
+                (GSrc::Spill(o), false) => {
+                    dynasm!(self.ops ; .arch x64 ; cmp DWORD [Rq(CTX) + o], -1)
+                }
+                (GSrc::KPool(_), _) => unreachable!("loaded into a register above"),
             }
             dynasm!(self.ops ; .arch x64 ; jne =>go ; xor edx, edx ; jmp =>done ; =>go);
         }
@@ -1977,9 +2032,9 @@ impl Cg<'_, '_> {
             (false, _) => dynasm!(self.ops ; .arch x64 ; xor edx, edx),
         }
         if signed {
-            rdx_rax!(self.ops, idiv, wide, b);
+            rdx_rax!(self, idiv, wide, b);
         } else {
-            rdx_rax!(self.ops, div, wide, b);
+            rdx_rax!(self, div, wide, b);
         }
         dynasm!(self.ops ; .arch x64 ; =>done);
         let src = if matches!(ins.op, Op::RemS | Op::RemU) {
@@ -1999,9 +2054,9 @@ impl Cg<'_, '_> {
         let a = self.gpr(ins.a, RAX);
         self.mov_g(RAX, a, wide);
         if ins.op == Op::MulHiS {
-            rdx_rax!(self.ops, imul, wide, b);
+            rdx_rax!(self, imul, wide, b);
         } else {
-            rdx_rax!(self.ops, mul, wide, b);
+            rdx_rax!(self, mul, wide, b);
         }
         let d = self.dst_g(r);
         self.mov_g(d, RDX, wide);
@@ -2041,7 +2096,7 @@ impl Cg<'_, '_> {
             }
             self.mov_f(d, a);
         }
-        // `b` in a register, in the constant pool or in a spill slot.
+        // `b` in a register, in a constant pool or in a spill slot.
         macro_rules! fop {
             ($ss:ident, $sd:ident, $vss:ident, $vsd:ident) => {
                 match (self.feat.avx, f32, b) {
@@ -2053,6 +2108,10 @@ impl Cg<'_, '_> {
                     (true, false, FSrc::Pool(l)) => dynasm!(self.ops ; .arch x64 ; $vsd Rx(d), Rx(a), QWORD [=>l]),
                     (false, true, FSrc::Pool(l)) => dynasm!(self.ops ; .arch x64 ; $ss Rx(d), DWORD [=>l]),
                     (false, false, FSrc::Pool(l)) => dynasm!(self.ops ; .arch x64 ; $sd Rx(d), QWORD [=>l]),
+                    (true, true, FSrc::KPool(at)) => { dynasm!(self.ops ; .arch x64 ; $vss Rx(d), Rx(a), DWORD [rip + 0]); self.data_ref(at) }
+                    (true, false, FSrc::KPool(at)) => { dynasm!(self.ops ; .arch x64 ; $vsd Rx(d), Rx(a), QWORD [rip + 0]); self.data_ref(at) }
+                    (false, true, FSrc::KPool(at)) => { dynasm!(self.ops ; .arch x64 ; $ss Rx(d), DWORD [rip + 0]); self.data_ref(at) }
+                    (false, false, FSrc::KPool(at)) => { dynasm!(self.ops ; .arch x64 ; $sd Rx(d), QWORD [rip + 0]); self.data_ref(at) }
                     (true, true, FSrc::Spill(o)) => dynasm!(self.ops ; .arch x64 ; $vss Rx(d), Rx(a), DWORD [Rq(CTX) + o]),
                     (true, false, FSrc::Spill(o)) => dynasm!(self.ops ; .arch x64 ; $vsd Rx(d), Rx(a), QWORD [Rq(CTX) + o]),
                     (false, true, FSrc::Spill(o)) => dynasm!(self.ops ; .arch x64 ; $ss Rx(d), DWORD [Rq(CTX) + o]),
@@ -2080,10 +2139,12 @@ impl Cg<'_, '_> {
     }
 
     /// The memory an instruction can read float value `r` from, if it is in memory: an
-    /// unblinded constant in the pool, or a spill slot.
+    /// unblinded constant in the trace's pool, a blinded one in the store's, or a spill
+    /// slot.
     fn mem_src(&mut self, r: Ref) -> Option<FSrc> {
         match (self.konst(r), self.loc(r)) {
             (Some(k), _) if !self.blinded(k) => Some(FSrc::Pool(self.constant(k))),
+            (Some(k), _) => self.pooled.offset(k).map(FSrc::KPool),
             (None, Loc::Spill(i)) => Some(FSrc::Spill(spill_off(i))),
             _ => None,
         }
@@ -2143,15 +2204,15 @@ impl Cg<'_, '_> {
             unreachable!("an integer comparison sets one condition");
         };
         let b = match self.loc(ins.b) {
-            Loc::Gpr(g) => Ok(g),
-            Loc::Spill(i) => Err(spill_off(i)),
+            Loc::Gpr(g) => GSrc::Reg(g),
+            Loc::Spill(i) => GSrc::Spill(spill_off(i)),
             Loc::Fpr(x) => {
                 dynasm!(self.ops ; .arch x64 ; movq rcx, Rx(x));
-                Ok(RCX)
+                GSrc::Reg(RCX)
             }
             Loc::None => {
                 dynasm!(self.ops ; .arch x64 ; mov ecx, 0);
-                Ok(RCX)
+                GSrc::Reg(RCX)
             }
         };
         self.cmov(cc.negate(), RDX, b);
@@ -2160,13 +2221,14 @@ impl Cg<'_, '_> {
         self.finish_g(r, d);
     }
 
-    /// `d = s` (a register, or a spill slot's offset) if condition `cc` holds.
-    fn cmov(&mut self, cc: Jcc, d: u8, s: Result<u8, i32>) {
+    /// `d = s` if condition `cc` holds.
+    fn cmov(&mut self, cc: Jcc, d: u8, s: GSrc) {
         macro_rules! cmov {
             ($mn:ident) => {
                 match s {
-                    Ok(g) => dynasm!(self.ops ; .arch x64 ; $mn Rq(d), Rq(g)),
-                    Err(o) => dynasm!(self.ops ; .arch x64 ; $mn Rq(d), QWORD [Rq(CTX) + o]),
+                    GSrc::Reg(g) => dynasm!(self.ops ; .arch x64 ; $mn Rq(d), Rq(g)),
+                    GSrc::Spill(o) => dynasm!(self.ops ; .arch x64 ; $mn Rq(d), QWORD [Rq(CTX) + o]),
+                    GSrc::KPool(at) => { dynasm!(self.ops ; .arch x64 ; $mn Rq(d), QWORD [rip + 0]); self.data_ref(at) }
                 }
             };
         }
