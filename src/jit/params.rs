@@ -111,10 +111,10 @@ jit_params! {
     /// exit must reach to be recorded past the budget: waiting then costs more than
     /// compiling.
     budgetheat: 32,
-    /// 1: constants from the module appear in machine code only XORed with a per-trace
-    /// random key and are unmasked in a register (constant blinding, against JIT
-    /// spraying), or, floats, are read from a pool in non-executable memory; 0: raw
-    /// immediates.
+    /// 1: constants from the module never appear raw in machine code (constant
+    /// blinding, against JIT spraying): they are read from a pool in never-executable
+    /// memory (x86-64: all of them; AArch64: floats), or appear XORed with a per-trace
+    /// random key and are unmasked in a register; 0: raw immediates.
     blind: 1,
     /// 1: use the instruction-set extensions the CPU reports (x86-64: LZCNT, BMI1,
     /// POPCNT, SSE4.1, AVX); 0: the architecture's baseline only (x86-64: SSE2), as the

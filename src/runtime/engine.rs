@@ -125,9 +125,11 @@ impl Config {
     }
 
     /// Constant blinding in trace machine code (default on): a 32- or 64-bit constant
-    /// taken from the module is emitted XORed with a random key chosen per trace and
-    /// unmasked in a register, so a module cannot plant chosen bytes in executable
-    /// memory. The same as the `blind` tunable.
+    /// taken from the module never appears in executable memory, so a module cannot
+    /// plant chosen bytes there. The code reads it from a pool in memory that is never
+    /// executable (on x86-64 any such constant, on AArch64 floats), or it holds the
+    /// constant XORed with a random key chosen per trace and unmasks it in a register.
+    /// The same as the `blind` tunable.
     pub fn jit_constant_blinding(&mut self, enable: bool) -> &mut Config {
         self.jit_params.blind = u32::from(enable);
         self
