@@ -5,6 +5,8 @@
 
 use spur::{Config, Engine, Instance, Linker, Module, Store};
 
+mod support;
+
 fn engine(hotloop: u32) -> Engine {
     Engine::new(&config(hotloop))
 }
@@ -683,6 +685,65 @@ fn constants_from_the_module_never_appear_raw_in_trace_code() {
             }
         }
     }
+}
+
+/// On x86-64 a blinded constant is the memory operand of the instruction that uses it,
+/// read RIP-relative from the store's pool (which the listing names `kpool`), not a
+/// masked immediate rebuilt in a register at every use: so for an integer `xor` and a
+/// float multiply and add. The results match the interpreter's.
+#[cfg(target_arch = "x86_64")]
+#[test]
+fn blinded_constants_are_operands_read_from_the_pool() {
+    let wat = r#"(module
+      (func (export "run") (param $n i32) (result i32)
+        (local $i i32) (local $s i32) (local $f f64)
+        (loop $l
+          (local.set $s (i32.xor (local.get $s) (i32.const 0x5A17C0DE)))
+          (local.set $f (f64.add (f64.mul (local.get $f) (f64.const 0.7))
+                                 (f64.const 1234.5678)))
+          (local.set $i (i32.add (local.get $i) (i32.const 1)))
+          (br_if $l (i32.lt_u (local.get $i) (local.get $n))))
+        (i32.add (local.get $s) (i32.trunc_f64_s (local.get $f)))))"#;
+    let run = |jit: bool| {
+        let mut config = Config::new();
+        config
+            .jit(jit)
+            .jit_param("hotloop", 2)
+            .unwrap()
+            .jit_param("budget", 100)
+            .unwrap();
+        let engine = Engine::new(&config);
+        let module = Module::new(&engine, wat).unwrap();
+        let mut store = Store::new(&engine, ());
+        let dump = support::Shared::default();
+        store.set_trace_dump(dump.clone());
+        let instance = Instance::new(&mut store, &module, &[]).unwrap();
+        let run = instance
+            .get_typed_func::<i32, i32>(&mut store, "run")
+            .unwrap();
+        let result = run.call(&mut store, 500).unwrap();
+        (result, store.jit_stats().traces, dump.text())
+    };
+    let (interp, _, _) = run(false);
+    let (jit, traces, dump) = run(true);
+    assert_eq!(jit, interp);
+    assert!(traces >= 1, "no trace compiled");
+    let reads = |mnemonic: &str| {
+        dump.lines()
+            .any(|l| l.contains(mnemonic) && l.contains("[kpool"))
+    };
+    assert!(
+        reads("xor "),
+        "the xor's constant is not read from the pool:\n{dump}"
+    );
+    assert!(
+        reads("mulsd "),
+        "the multiply's constant is not read from the pool:\n{dump}"
+    );
+    assert!(
+        reads("addsd "),
+        "the add's constant is not read from the pool:\n{dump}"
+    );
 }
 
 /// A loop whose slot `$a` ends each iteration with a value loaded from memory, and which
