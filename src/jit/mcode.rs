@@ -277,7 +277,7 @@ fn round_up(n: usize, page: usize) -> Option<usize> {
 /// creation, bump-allocated in whole pages, with the W^X states described in the module docs.
 #[derive(Debug)]
 pub(crate) struct McodeArea {
-    /// Start of the reservation (page-aligned).
+    /// Start of the code (page-aligned), `data_len` bytes into the reservation.
     base: NonNull<u8>,
     /// Bytes of code space: a multiple of `page`; with the data before it, at most
     /// [`MAX_CAPACITY`].
@@ -398,12 +398,7 @@ impl McodeArea {
         // from creation to drop, and reached only through this `&mut self` borrow (code
         // reads them, but only while the JIT runs a trace and holds no borrow of the
         // area). Page alignment satisfies `u64`'s.
-        unsafe {
-            std::slice::from_raw_parts_mut(
-                self.base.as_ptr().sub(self.data_len).cast::<u64>(),
-                self.data_len / 8,
-            )
-        }
+        unsafe { std::slice::from_raw_parts_mut(self.data_addr().cast_mut(), self.data_len / 8) }
     }
 
     /// The address of [`McodeArea::data`]'s first word.
@@ -761,7 +756,7 @@ impl Drop for McodeArea {
             return;
         }
         // The reservation starts with the data, below the code.
-        let start = self.base.as_ptr().wrapping_sub(self.data_len);
+        let start = self.data_addr().cast_mut();
         // SAFETY: the reservation is ours and is unmapped once; no reference into it outlives
         // the area (writers and `data` borrow it). Raw `CodeRef`s and the contexts' pointer
         // to the data dangle afterwards: whoever owns the area (the store's trace cache) must

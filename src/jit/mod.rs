@@ -638,11 +638,13 @@ fn run_trace(s: &mut StoreInner, t: u32, stop: usize) -> LoopAction {
     let trace = jit.forest.get_mut(t).expect("checked above");
     trace.entries += 1;
     trace.last_entered = entered;
-    let mut ctx = jit.ctxs.pop().unwrap_or_else(ctx::TraceCtx::new_boxed);
-    ctx.kpool = jit
-        .mcode
-        .as_ref()
-        .map_or(std::ptr::null(), |m| m.data_addr());
+    // A new context points at the pool once: the code area, where it lives, is made
+    // before the first trace and never replaced.
+    let mut ctx = jit.ctxs.pop().unwrap_or_else(|| {
+        let mut ctx = ctx::TraceCtx::new_boxed();
+        ctx.kpool = (jit.mcode.as_ref()).map_or(std::ptr::null(), |m| m.data_addr());
+        ctx
+    });
     jit.active += 1;
     // With a trace log, the time in traces is measured for its closing summary.
     let logging = !jit.log.is_empty();

@@ -11,14 +11,14 @@
 //! from the root frame's base), the IR value it has now; a slot read before any write
 //! becomes an `Sload` (its value at trace entry), except the root frame's pooled
 //! constants, which no instruction writes: those are constants in the IR (unless the code
-//! would have to blind an integer one, and then still as a divisor). Guards snapshot the
-//! modified slots. A side trace starts with its parent's values at the exit: the modified slots,
+//! would have to blind an integer one and rebuild it at every use, and then still as a
+//! divisor). Guards snapshot the modified slots. A side trace starts with its parent's values at the exit: the modified slots,
 //! and the unmodified ones the parent loaded and still holds (`Exit::loaded`), which
 //! stay unmodified in its slot map.
 //! Recording ends when execution is back at the loop header, at the same call depth,
 //! through a backward branch; anything else ends in an abort from [`Abort`].
 
-use super::asm::{Arch, Loc, Native};
+use super::asm::Loc;
 use super::exit::Source;
 use super::fuel::{FUEL_SLOT, FuelRun};
 use super::ir::{BODY, Cond, Ins, Ir, IrFull, Mem, Op, Ref, SnapFrame, Snapshot, Ty};
@@ -779,10 +779,10 @@ impl Recorder {
     /// loading it (and never restores it). A constant the code must blind is read from
     /// the store's pool at its use (see `kpool`), which costs no more than the load of a
     /// register's spill slot; but not an integer where the backend rebuilds blinded
-    /// integers at every use instead ([`Arch::POOLED_INTS`]): loaded once, it stays in a
+    /// integers at every use instead (see `asm::pooled_type`): loaded once, it stays in a
     /// register or spill slot.
     fn root_const(&self, abs: usize, ty: Ty) -> Option<u64> {
-        let pooled = ty.is_float() || Native::POOLED_INTS;
+        let pooled = super::asm::pooled_type(ty);
         self.pooled(abs)
             .filter(|&k| pooled || !(self.blind && super::asm::needs_blinding(k)))
     }

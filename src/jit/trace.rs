@@ -142,13 +142,12 @@ pub(crate) struct Placement {
 }
 
 /// The trace's constants that need blinding and that the backend reads from memory
-/// (floats, and integers where [`asm::Arch::POOLED_INTS`]), each given its place in the
+/// ([`asm::pooled_type`]), each given its place in the
 /// store's pool (those past a full pool are rebuilt in code).
 fn pool_constants(ir: &Ir<'_>, (kpool, data): (&mut KPool, &mut [u64])) -> asm::Pooled {
-    let pooled = |ty: Ty| ty.is_float() || Native::POOLED_INTS;
     asm::Pooled(
         (ir.ins.iter())
-            .filter(|i| i.op == Op::K && pooled(i.ty) && asm::needs_blinding(i.aux))
+            .filter(|i| i.op == Op::K && asm::pooled_type(i.ty) && asm::needs_blinding(i.aux))
             .filter_map(|i| Some((i.aux, kpool.intern(data, i.aux)?)))
             .collect(),
     )
@@ -249,13 +248,9 @@ pub(crate) fn compile(
     let link_jump = out.links.first().map(|&(at, _)| (at, exits.len() - 1));
     let listing = want_listing.then(|| {
         let bytecode = std::mem::take(&mut rec.log);
-        // The listing's code runs at address 0, its pool reads at `asm::LISTING_KPOOL`.
+        // The listing's code shows at address 0, its pool at `asm::LISTING_KPOOL`.
         let mut code = out.code.clone();
-        for &(end, at) in &out.data_refs {
-            let rel = (asm::LISTING_KPOOL + u64::from(at)).wrapping_sub(u64::from(end)) as i32;
-            let end = end as usize;
-            code[end - 4..end].copy_from_slice(&rel.to_le_bytes());
-        }
+        point_data_refs(&mut code, &out.data_refs, 0, asm::LISTING_KPOOL as usize);
         listing(&rec, bytecode, &alloc, code, out.text as usize)
     });
     let body = Body {
@@ -357,19 +352,10 @@ pub(crate) fn install(
             return Err((built, Abort::LinkGone));
         }
     }
-    // Reads of the store's pool: 32-bit displacements from the end of their instruction,
-    // which always reach (the area keeps its data within reach of all its code).
-    for &(end, at) in &built.data_refs {
-        let end = end as usize;
-        let rel = (data + at as usize).wrapping_sub(addr + end) as isize;
-        let disp = end.checked_sub(4).and_then(|s| built.code.get_mut(s..end));
-        match (i32::try_from(rel), disp) {
-            (Ok(rel), Some(disp)) => disp.copy_from_slice(&rel.to_le_bytes()),
-            _ => {
-                drop(w);
-                return Err((built, Abort::CodeSpace));
-            }
-        }
+    // The area keeps its data within reach of all its code: this cannot fail.
+    if !point_data_refs(&mut built.code, &built.data_refs, addr, data) {
+        drop(w);
+        return Err((built, Abort::CodeSpace));
     }
     w.bytes_mut()[..built.code.len()].copy_from_slice(&built.code);
     let code = match w.commit(built.code.len()) {
@@ -381,6 +367,24 @@ pub(crate) fn install(
         body: built.body,
     };
     Ok((trace, built.listing))
+}
+
+/// Points the pool reads `refs` (see `Assembled::data_refs`) of `code`, which runs at
+/// address `code_at`, at the pool at `data_at`: each is a 32-bit displacement that ends
+/// its instruction. False if one does not reach or is not inside the code.
+fn point_data_refs(code: &mut [u8], refs: &[(u32, u32)], code_at: usize, data_at: usize) -> bool {
+    refs.iter().all(|&(end, at)| {
+        let end = end as usize;
+        let rel = (data_at + at as usize).wrapping_sub(code_at + end) as isize;
+        let disp = end.checked_sub(4).and_then(|s| code.get_mut(s..end));
+        match (i32::try_from(rel), disp) {
+            (Ok(rel), Some(disp)) => {
+                disp.copy_from_slice(&rel.to_le_bytes());
+                true
+            }
+            _ => false,
+        }
+    })
 }
 
 /// What the log shows of a trace: the recorded bytecode, the IR with its registers and

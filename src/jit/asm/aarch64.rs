@@ -159,7 +159,7 @@ impl Arch for Aarch64 {
             snap_of: moves::snapshots(ir),
             pool: Vec::new(),
             key: unit.blind,
-            pooled: unit.pooled.clone(),
+            pooled: &unit.pooled,
             host_call: unit.host_call,
             switches: Vec::new(),
             cold: Vec::new(),
@@ -254,7 +254,7 @@ struct Cg<'a, 'b> {
     /// The constant-blinding key (see [`Unit::blind`]).
     key: Option<u64>,
     /// Blinded float constants in the store's pool (see [`Unit::pooled`]).
-    pooled: super::Pooled,
+    pooled: &'a super::Pooled,
     /// The typed host call (see [`Unit::host_call`]).
     host_call: Option<helpers::HelperFn>,
     /// `Switch` tables.

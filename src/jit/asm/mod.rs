@@ -149,7 +149,7 @@ pub(crate) struct Unit {
     /// The key constants from the module are XORed with in the code (constant
     /// blinding), or `None` for raw immediates.
     pub(crate) blind: Option<u64>,
-    /// Blinded float constants in the store's pool, from which the backends load them.
+    /// Blinded constants in the store's pool, from which the backend reads them.
     pub(crate) pooled: Pooled,
     /// Only the architecture's baseline instructions, none of the extensions the CPU
     /// reports (the `cpuext` tunable at 0).
@@ -165,8 +165,15 @@ pub(crate) struct Unit {
     pub(crate) link: LinkTarget,
 }
 
+/// Whether a blinded constant of type `ty` is read from the store's pool (see `kpool`):
+/// floats always, integers where [`Arch::POOLED_INTS`].
+pub(crate) fn pooled_type(ty: Ty) -> bool {
+    ty.is_float() || Native::POOLED_INTS
+}
+
 /// Where a listing's code (which shows at address 0) finds the store's pool: far past
-/// any trace, so its disassembler can name the pool's words (`kpool+18h`).
+/// any trace, so its disassembler can name the pool's words (`kpool+18h`) in the range
+/// up to twice this address.
 pub(crate) const LISTING_KPOOL: u64 = 0x4000_0000;
 
 /// A trace's blinded constants that are read from the store's pool, and their indices

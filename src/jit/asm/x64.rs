@@ -160,7 +160,7 @@ impl Arch for X64 {
             feat: Features::detect(unit.baseline),
             pool: Vec::new(),
             key: unit.blind,
-            pooled: unit.pooled.clone(),
+            pooled: &unit.pooled,
             host_call: unit.host_call,
             switches: Vec::new(),
             cold: Vec::new(),
@@ -268,8 +268,8 @@ impl iced_x86::SymbolResolver for KPoolSymbol {
         address: u64,
         _: u32,
     ) -> Option<iced_x86::SymbolResult<'_>> {
-        let pool = super::LISTING_KPOOL..super::LISTING_KPOOL + mcode::DATA_BYTES as u64;
-        pool.contains(&address)
+        (super::LISTING_KPOOL..2 * super::LISTING_KPOOL)
+            .contains(&address)
             .then(|| iced_x86::SymbolResult::with_str(super::LISTING_KPOOL, "kpool"))
     }
 }
@@ -326,8 +326,8 @@ struct Cg<'a, 'b> {
     pool: Vec<(u64, DynamicLabel)>,
     /// The constant-blinding key (see [`Unit::blind`]).
     key: Option<u64>,
-    /// Blinded float constants in the store's pool (see [`Unit::pooled`]).
-    pooled: super::Pooled,
+    /// Blinded constants in the store's pool (see [`Unit::pooled`]).
+    pooled: &'a super::Pooled,
     /// The typed host call (see [`Unit::host_call`]).
     host_call: Option<helpers::HelperFn>,
     /// `Switch` tables.
