@@ -46,10 +46,7 @@ pub fn target(input: &[u8]) -> Result<Verdict, String> {
             }
         });
     }
-    let (seed, data) = rest.split_at(rest.len().min(8));
-    let mut s = [0u8; 8];
-    s[..seed.len()].copy_from_slice(seed);
-    let Some(bytes) = caught(|| module_from(data, u64::from_le_bytes(s)))? else {
+    let Some(bytes) = caught(|| generated(rest))? else {
         return Ok(Verdict::Rejected);
     };
     match compare(&bytes) {
@@ -57,6 +54,20 @@ pub fn target(input: &[u8]) -> Result<Verdict, String> {
         Err(e) if e.who == Some(2) => Ok(Verdict::WasmiDiffers(e.to_string())),
         Err(e) => Err(e.to_string()),
     }
+}
+
+/// The module an input generates (an odd first byte: the seed's 8 bytes, then the
+/// generator's data), if it generates one; `None` for an input that is a binary to load.
+pub fn module_of(input: &[u8]) -> Option<Vec<u8>> {
+    let (&kind, rest) = input.split_first()?;
+    if kind % 2 == 0 { None } else { generated(rest) }
+}
+
+fn generated(rest: &[u8]) -> Option<Vec<u8>> {
+    let (seed, data) = rest.split_at(rest.len().min(8));
+    let mut s = [0u8; 8];
+    s[..seed.len()].copy_from_slice(seed);
+    module_from(data, u64::from_le_bytes(s))
 }
 
 /// `f()`, with a panic turned into an `Err` naming it.

@@ -58,7 +58,8 @@
 //! [`WASMI_BUGS`] is a disagreement counted apart instead.
 //!
 //! With `--features wasmtime`, `wasmtime::confirm` compares a module on spur's
-//! interpreter and on Wasmtime, to triage a disagreement of wasmi alone.
+//! interpreter and on Wasmtime, to triage a disagreement of wasmi alone: at a seed
+//! (`confirm_seed`) or in an input the fuzzer kept (`confirm_input`).
 //!
 //! [`fuzz`] is the fuzz target (module loading, and this differential on modules generated
 //! from arbitrary bytes), which the `spur-fuzz` binary mutates from the corpus in

@@ -184,4 +184,16 @@ mod tests {
             .unwrap_or_else(|e| panic!("seed {seed}: {e}"));
         println!("seed {seed}: spur's interpreter and Wasmtime agree on {calls} calls");
     }
+
+    #[test]
+    #[ignore = "triage aid: compares the module of the fuzz input at SPUR_FUZZ_INPUT (a \
+                `wasmi-*` file `spur-fuzz --save` kept) with Wasmtime"]
+    fn confirm_input() {
+        let path = std::env::var("SPUR_FUZZ_INPUT").unwrap();
+        let input = std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+        let bytes = crate::fuzz::module_of(&input).expect("the input generates a module");
+        let calls = crate::on_big_stack(|| super::confirm(&bytes))
+            .unwrap_or_else(|e| panic!("{path}: {e}"));
+        println!("{path}: spur's interpreter and Wasmtime agree on {calls} calls");
+    }
 }

@@ -12,7 +12,8 @@
 //! `corpus/crash-<hash>`, where the corpus test replays it from then on. Without coverage
 //! feedback, an input is kept for further mutation when its module made the JIT do
 //! something the run had not seen (a new count of traces, side traces or exits); `--save`
-//! also writes those, and inputs where wasmi alone disagrees (for triage), to the corpus.
+//! also writes those, and inputs where wasmi alone disagrees (for triage, with
+//! `wasmtime::confirm_input`), to the corpus.
 //! Stops after `--seconds` (default 60) or `--runs`
 //! inputs, whichever comes first, and prints what it did. With `--seed` and `--runs` a
 //! run is reproducible on any machine (CI runs it so).
