@@ -955,6 +955,86 @@ fn bounds_follow_memory_growth_at_every_width() {
     }
 }
 
+/// A `br` over a loop's `else` arm to the loop's closing test runs a copy of the test in
+/// its place, then a `br` to where the test falls through: for a counted loop's fused
+/// step and test (copied with the branch it was made from, which it skips) and for a
+/// plain compare-and-branch; in both tiers, with each arm taken in turn.
+#[test]
+fn branches_to_a_loop_test_run_a_copy_of_it() {
+    let wat = r#"(module
+      (func (export "counted") (param $n i32) (result i32)
+        (local $i i32) (local $s i32)
+        (loop $top
+          (block $next
+            (block $else
+              (br_if $else (i32.and (local.get $i) (i32.const 1)))
+              (local.set $s (i32.add (local.get $s) (local.get $i)))
+              (br $next))
+            (local.set $s (i32.xor (local.get $s) (i32.mul (local.get $i) (i32.const 7)))))
+          (local.set $i (i32.add (local.get $i) (i32.const 1)))
+          (br_if $top (i32.ne (local.get $i) (local.get $n))))
+        (i32.add (local.get $s) (i32.mul (local.get $i) (i32.const 1000))))
+      (func (export "compared") (param $n i32) (result i32)
+        (local $i i32) (local $s i32)
+        (loop $top
+          (block $next
+            (block $else
+              (br_if $else (i32.and (local.get $i) (i32.const 1)))
+              (local.set $s (i32.add (local.get $i) (local.get $s)))
+              (br $next))
+            (local.set $s (i32.add (local.get $s) (i32.const 1))))
+          (local.set $i (i32.add (local.get $i) (i32.const 1)))
+          (br_if $top (i32.lt_u (local.get $s) (local.get $n))))
+        (i32.add (local.get $s) (i32.mul (local.get $i) (i32.const 1000)))))"#;
+    let counted = |n: u32| {
+        let (mut i, mut s) = (0u32, 0u32);
+        loop {
+            s = if i & 1 == 0 {
+                s.wrapping_add(i)
+            } else {
+                s ^ i.wrapping_mul(7)
+            };
+            i = i.wrapping_add(1);
+            if i == n {
+                return s.wrapping_add(i.wrapping_mul(1000)) as i32;
+            }
+        }
+    };
+    let compared = |n: u32| {
+        let (mut i, mut s) = (0u32, 0u32);
+        loop {
+            s = if i & 1 == 0 {
+                s.wrapping_add(i)
+            } else {
+                s.wrapping_add(1)
+            };
+            i = i.wrapping_add(1);
+            if s >= n {
+                return s.wrapping_add(i.wrapping_mul(1000)) as i32;
+            }
+        }
+    };
+    let engine = Engine::default();
+    let module = Module::new(&engine, wat).unwrap();
+    // Each test appears twice, the copy followed by a `Br`.
+    for (f, test) in [(0, "I32AddImmBrNe {"), (1, "BrI32LtU {")] {
+        let code = module.disassemble(f).unwrap();
+        assert_eq!(code.matches(test).count(), 2, "{code}");
+    }
+    in_both_tiers(wat, |store, inst, jit| {
+        for (name, want) in [
+            ("counted", &counted as &dyn Fn(u32) -> i32),
+            ("compared", &compared),
+        ] {
+            let run = inst.get_typed_func::<i32, i32>(&mut *store, name).unwrap();
+            for n in [1, 2, 3, 4, 5, 100, 1001, 100_000] {
+                let got = run.call(&mut *store, n as i32).unwrap();
+                assert_eq!(got, want(n), "{name}({n}) jit {jit}");
+            }
+        }
+    });
+}
+
 /// A `br` to a short run of code that ends in `br` (an interpreter's shared tail) runs a
 /// copy of that run in its place: the copied load keeps its folded address add, so its
 /// wrapped address and its trap are those of the original; in both tiers.

@@ -1,7 +1,8 @@
 //! Rearranging a function's translated code: the translation's passes that remove
 //! instructions (`Loop` headers without a use) or copy them (`tails`) rebuild the code
-//! here, each old instruction replaced by a run of old instructions, with every branch
-//! and every per-position table still pointing at the same instructions.
+//! here, each old instruction replaced by a run of old instructions (and, after a copied
+//! run, a branch back to where the original run went on), with every branch and every
+//! per-position table still pointing at the same instructions.
 
 use super::bytecode::{Instr, Off};
 use std::ops::RangeInclusive;
@@ -15,25 +16,66 @@ pub(super) struct Layout<'a> {
     pub(super) tables: [&'a mut Vec<(u32, u32)>; 2],
 }
 
-/// Rebuilds `c` with old instruction `i` replaced by copies of the old instructions
-/// `runs[i]` (`None`: removed). A branch to `i` lands on the first instruction of its
-/// replacement (after a removed one, on the next one's), and a copy keeps its original's
-/// code offset and table entries.
-pub(super) fn relayout(c: Layout<'_>, runs: &[Option<RangeInclusive<usize>>]) {
-    // Where each old position starts in the new code (one past the end included).
-    let mut at = Vec::with_capacity(runs.len() + 1);
-    let mut len = 0;
-    for run in runs {
-        at.push(len);
-        len += run.as_ref().map_or(0, |r| r.clone().count());
+/// What one old instruction becomes: copies of the old instructions `run` (`None`:
+/// nothing), then, with `then`, a `Br` to old position `then`.
+#[derive(Clone)]
+pub(super) struct Piece {
+    pub(super) run: Option<RangeInclusive<usize>>,
+    pub(super) then: Option<usize>,
+}
+
+impl Piece {
+    /// The old instruction `i` itself.
+    pub(super) fn kept(i: usize) -> Self {
+        Self::copy(i..=i)
     }
-    at.push(len);
-    // For every new position, the old instruction it copies.
-    let from: Vec<usize> = runs.iter().flatten().flat_map(Clone::clone).collect();
-    let mut code: Vec<Instr> = from.iter().map(|&j| c.code[j]).collect();
+
+    /// Copies of the old instructions `run`.
+    pub(super) fn copy(run: RangeInclusive<usize>) -> Self {
+        Piece {
+            run: Some(run),
+            then: None,
+        }
+    }
+}
+
+/// Where a new instruction comes from: a copy of an old one, or a `Br` to an old
+/// position that replaces the old instruction `for` (whose code offset it takes).
+#[derive(Clone, Copy)]
+enum From {
+    Old(usize),
+    Br { to: usize, for_: usize },
+}
+
+/// Rebuilds `c` with old instruction `i` replaced by `pieces[i]`. A branch to `i` lands
+/// on the first instruction of its replacement (after a removed one, on the next one's),
+/// and a copy keeps its original's code offset and table entries.
+pub(super) fn relayout(c: Layout<'_>, pieces: &[Piece]) {
+    // Where each old position starts in the new code (one past the end included).
+    let mut at = Vec::with_capacity(pieces.len() + 1);
+    // For every new position, where it comes from.
+    let mut from = Vec::new();
+    for (i, piece) in pieces.iter().enumerate() {
+        at.push(from.len());
+        from.extend(piece.run.clone().into_iter().flatten().map(From::Old));
+        from.extend(piece.then.map(|to| From::Br { to, for_: i }));
+    }
+    at.push(from.len());
+    let old = |f: From| match f {
+        From::Old(j) | From::Br { for_: j, .. } => j,
+    };
+    let mut code: Vec<Instr> = (from.iter())
+        .map(|&f| match f {
+            From::Old(j) => c.code[j],
+            From::Br { .. } => Instr::Br { off: 0 },
+        })
+        .collect();
     for (p, instr) in code.iter_mut().enumerate() {
         if let Some(off) = instr.branch_offset_mut() {
-            let target = (from[p] as i64 + i64::from(*off)) as usize;
+            let target = match from[p] {
+                From::Old(j) => (j as i64 + i64::from(*off)) as usize,
+                From::Br { to, .. } => to,
+            };
             *off = (at[target] as i64 - p as i64) as Off;
         }
     }
@@ -43,9 +85,12 @@ pub(super) fn relayout(c: Layout<'_>, runs: &[Option<RangeInclusive<usize>>]) {
             by_old[p as usize] = Some(v);
         }
         *table = (from.iter().enumerate())
-            .filter_map(|(p, &j)| Some((p as u32, by_old[j]?)))
+            .filter_map(|(p, &f)| match f {
+                From::Old(j) => Some((p as u32, by_old[j]?)),
+                From::Br { .. } => None,
+            })
             .collect();
     }
-    *c.offsets = from.iter().map(|&j| c.offsets[j]).collect();
+    *c.offsets = from.iter().map(|&f| c.offsets[old(f)]).collect();
     *c.code = code;
 }

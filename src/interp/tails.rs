@@ -1,44 +1,51 @@
 //! Tail duplication, the translation's last pass over the code before `br_table` cases
-//! are resolved: a `Br` to a short straight run of code that itself ends in a `Br` is
-//! replaced by a copy of that run, so the interpreter dispatches one instruction fewer
-//! there.
+//! are resolved: a `Br` to a short straight run of code that ends in a branch is replaced
+//! by a copy of that run, so the interpreter dispatches one instruction fewer there.
 //!
 //! Bytecode interpreters compiled to WebAssembly end every opcode's case with a branch to
 //! a shared tail (fetch the next opcode, decode its operands) that branches on to the
 //! dispatch: with the tail copied into each case, only the branch to the dispatch is left.
+//! And a loop whose body branches over its `else` part to the loop's closing test (a
+//! counted loop's step and test, or any conditional branch back) gets the test copied
+//! into that arm, followed by a `Br` to where the test falls through to: the `Br` runs
+//! once, when the loop ends, instead of once per iteration.
 //!
 //! A run qualifies when it has at most [`MAX_RUN`] instructions, every one but its final
-//! `Br` writes a slot (`dst`) and branches nowhere (operators, loads, `global.get` and the
-//! like; never a call, a store, a check that only traps, a fuel or epoch check or a loop
-//! header with its counter), and the `Br` being replaced is not inside it. The copy is
-//! exact: its first instruction is a branch target, so never an accumulator form; a fused
-//! pair is copied whole; each copied instruction keeps its code offset and folded
-//! constant; and the copied `Br` jumps where the original does. A `Br` that is the
-//! second half of a fused `I32AddImmBr` is left alone: the pair runs as one instruction
-//! and resumes there only from a trace's exit.
+//! branch writes a slot (`dst`) and branches nowhere (operators, loads, `global.get` and
+//! the like; never a call, a store, a check that only traps, a fuel or epoch check or a
+//! loop header with its counter), and the `Br` being replaced is not inside it. The final
+//! branch is a `Br`, a conditional branch or a fused step and branch (`I32AddImmBr*`,
+//! copied with the branch it was made from, which it skips). The copy is exact: its first
+//! instruction is a branch target, so never an accumulator form; a fused pair is copied
+//! whole; each copied instruction keeps its code offset and folded constant; and each
+//! copied branch jumps where the original does. A `Br` that is the second half of a
+//! fused `I32AddImmBr` is left alone: the pair runs as one instruction and resumes there
+//! only from a trace's exit.
 
 use super::bytecode::Instr;
-use super::layout::{Layout, relayout};
+use super::layout::{Layout, Piece, relayout};
 
-/// The most instructions a copied run has, its final `Br` included.
+/// The most instructions a copied run has, its final branch (and the second half of a
+/// fused one) included.
 const MAX_RUN: usize = 6;
 
 /// Replaces each qualifying `Br` with a copy of the run it jumps to (see the module
 /// header).
 pub(super) fn duplicate(c: Layout<'_>) {
-    let runs: Vec<_> = (0..c.code.len()).map(|s| run_at(c.code, s)).collect();
-    if runs.iter().all(Option::is_none) {
+    let pieces: Vec<_> = (0..c.code.len()).map(|s| run_at(c.code, s)).collect();
+    if pieces.iter().all(Option::is_none) {
         return;
     }
-    let runs: Vec<_> = (runs.into_iter().enumerate())
-        .map(|(s, run)| Some(run.map_or(s..=s, |(t, e)| t..=e)))
+    let pieces: Vec<_> = (pieces.into_iter().enumerate())
+        .map(|(s, piece)| piece.unwrap_or(Piece::kept(s)))
         .collect();
-    relayout(c, &runs);
+    relayout(c, &pieces);
 }
 
-/// The run that the `Br` at `s` jumps to, as its first and last positions, if it
-/// qualifies (see the module header).
-fn run_at(code: &[Instr], s: usize) -> Option<(usize, usize)> {
+/// What the `Br` at `s` becomes, if the run it jumps to qualifies (see the module
+/// header): a copy of the run, then, when the run ends in a conditional branch, a `Br`
+/// to where the original goes on when it falls through.
+fn run_at(code: &[Instr], s: usize) -> Option<Piece> {
     let Instr::Br { off } = code[s] else {
         return None;
     };
@@ -47,8 +54,54 @@ fn run_at(code: &[Instr], s: usize) -> Option<(usize, usize)> {
     }
     let t = usize::try_from(s as i64 + i64::from(off)).ok()?;
     let run = code.get(t..(t + MAX_RUN).min(code.len()))?;
-    let end = run.iter().position(|i| matches!(i, Instr::Br { .. }))?;
-    let e = t + end;
-    let plain = |mut i: Instr| i.branch_offset_mut().is_none() && i.dst_mut().is_some();
-    (!(t..=e).contains(&s) && run[..end].iter().all(|&i| plain(i))).then_some((t, e))
+    let branches = |mut i: Instr| i.branch_offset_mut().is_some();
+    let plain = |mut i: Instr| !branches(i) && i.dst_mut().is_some();
+    let e = t + run.iter().position(|&i| !plain(i))?;
+    let (last, then) = match code[e] {
+        Instr::Br { .. } => (e, None),
+        // A fused step and branch, which never falls through past its `Br`.
+        Instr::I32AddImmBr { .. } => (e + 1, None),
+        Instr::Case { .. } => return None,
+        branch if branches(branch) => {
+            // A fused step and test skips the branch it was made from.
+            let last = if steps(branch) { e + 1 } else { e };
+            (last, Some(last + 1))
+        }
+        _ => return None,
+    };
+    let fits = last < (t + MAX_RUN).min(code.len()) && then.is_none_or(|f| f < code.len());
+    (fits && !(t..=last).contains(&s)).then_some(Piece {
+        run: Some(t..=last),
+        then,
+    })
+}
+
+/// Whether `i` is a counted loop's step fused with the conditional branch after it
+/// (`I32AddImmBr*` but the unconditional `I32AddImmBr`), which falls through past that
+/// branch.
+fn steps(i: Instr) -> bool {
+    use Instr::*;
+    matches!(
+        i,
+        I32AddImmBrEq { .. }
+            | I32AddImmBrNe { .. }
+            | I32AddImmBrLtS { .. }
+            | I32AddImmBrLtU { .. }
+            | I32AddImmBrLeS { .. }
+            | I32AddImmBrLeU { .. }
+            | I32AddImmBrGtS { .. }
+            | I32AddImmBrGtU { .. }
+            | I32AddImmBrGeS { .. }
+            | I32AddImmBrGeU { .. }
+            | I32AddImmBrEqImm { .. }
+            | I32AddImmBrNeImm { .. }
+            | I32AddImmBrLtSImm { .. }
+            | I32AddImmBrLtUImm { .. }
+            | I32AddImmBrLeSImm { .. }
+            | I32AddImmBrLeUImm { .. }
+            | I32AddImmBrGtSImm { .. }
+            | I32AddImmBrGtUImm { .. }
+            | I32AddImmBrGeSImm { .. }
+            | I32AddImmBrGeUImm { .. }
+    )
 }

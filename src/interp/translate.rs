@@ -65,7 +65,7 @@
 //!   (`locals + height ..`), which are the same for every branch to it.
 
 use super::bytecode::{CounterRef, Instr, NextFn, NextOp, Off, Slot, Slot16};
-use super::layout::{Layout, relayout};
+use super::layout::{Layout, Piece, relayout};
 use super::liveness::Liveness;
 use crate::error::Error;
 use crate::module::ModuleInner;
@@ -2080,12 +2080,12 @@ fn remove_unrecordable(t: &mut Translator<'_>) {
     if t.unrecordable.is_empty() {
         return;
     }
-    let mut runs: Vec<_> = (0..t.code.len()).map(|i| Some(i..=i)).collect();
+    let mut pieces: Vec<_> = (0..t.code.len()).map(Piece::kept).collect();
     for &at in &t.unrecordable {
-        runs[at] = None;
+        pieces[at].run = None;
     }
     t.unrecordable.clear();
-    relayout(t.layout(), &runs);
+    relayout(t.layout(), &pieces);
 }
 
 impl Translator<'_> {
