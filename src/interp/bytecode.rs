@@ -171,6 +171,15 @@ macro_rules! define_instr {
                     $( Instr::$name $({ $($field),* })? => pick_field!(off; $($($field = $field),*)?), )*
                 }
             }
+
+            /// The counter of a counted loop's step fused with the branch after it
+            /// (`I32AddImmBr*`, see `translate::fuse_pairs`).
+            #[allow(unused_variables, reason = "only the `ctr` binding is used")]
+            pub(crate) fn step_counter_mut(&mut self) -> Option<&mut Slot> {
+                match self {
+                    $( Instr::$name $({ $($field),* })? => pick_field!(ctr; $($($field = $field),*)?), )*
+                }
+            }
         }
     };
 }
@@ -241,6 +250,7 @@ macro_rules! pick_field {
     ($want:ident;) => { None };
     (dst; dst = $v:ident $(, $k:ident = $w:ident)*) => { Some($v) };
     (off; off = $v:ident $(, $k:ident = $w:ident)*) => { Some($v) };
+    (ctr; ctr = $v:ident $(, $k:ident = $w:ident)*) => { Some($v) };
     ($want:ident; $k0:ident = $v0:ident $(, $k:ident = $w:ident)*) => { pick_field!($want; $($k = $w),*) };
 }
 

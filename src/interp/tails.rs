@@ -79,29 +79,6 @@ fn run_at(code: &[Instr], s: usize) -> Option<Piece> {
 /// Whether `i` is a counted loop's step fused with the conditional branch after it
 /// (`I32AddImmBr*` but the unconditional `I32AddImmBr`), which falls through past that
 /// branch.
-fn steps(i: Instr) -> bool {
-    use Instr::*;
-    matches!(
-        i,
-        I32AddImmBrEq { .. }
-            | I32AddImmBrNe { .. }
-            | I32AddImmBrLtS { .. }
-            | I32AddImmBrLtU { .. }
-            | I32AddImmBrLeS { .. }
-            | I32AddImmBrLeU { .. }
-            | I32AddImmBrGtS { .. }
-            | I32AddImmBrGtU { .. }
-            | I32AddImmBrGeS { .. }
-            | I32AddImmBrGeU { .. }
-            | I32AddImmBrEqImm { .. }
-            | I32AddImmBrNeImm { .. }
-            | I32AddImmBrLtSImm { .. }
-            | I32AddImmBrLtUImm { .. }
-            | I32AddImmBrLeSImm { .. }
-            | I32AddImmBrLeUImm { .. }
-            | I32AddImmBrGtSImm { .. }
-            | I32AddImmBrGtUImm { .. }
-            | I32AddImmBrGeSImm { .. }
-            | I32AddImmBrGeUImm { .. }
-    )
+fn steps(mut i: Instr) -> bool {
+    i.step_counter_mut().is_some() && !matches!(i, Instr::I32AddImmBr { .. })
 }
