@@ -1,9 +1,10 @@
 //! The interpreter: slot bytecode (`bytecode`), its lazy translation from WebAssembly
 //! (`translate`, which reads each body's operators through `decode`, copies shared
-//! tails in `tails` and moves code with `layout`), fuel costs (`fuel`), slot liveness
-//! for the JIT's snapshots (`liveness`), the bulk memory and table operations it shares
-//! with traces' helpers (`bulk`), and the dispatch loop (`exec`), which computes every
-//! operator with the crate's one definition of its semantics (`crate::ops`).
+//! tails and loop tests in `tails` and moves code with `layout`), fuel costs (`fuel`),
+//! slot liveness for the JIT's snapshots (`liveness`), the bulk memory and table
+//! operations it shares with traces' helpers (`bulk`), and the dispatch loop (`exec`),
+//! which computes every operator with the crate's one definition of its semantics
+//! (`crate::ops`).
 //!
 //! Everything runs here first. Loop headers (`Instr::Loop`, emitted when the JIT is
 //! enabled) count down their hot counter; reaching zero is where the trace JIT starts

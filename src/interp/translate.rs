@@ -47,8 +47,9 @@
 //! copies (`Copy2`), a bit field's shift and mask (`I32ShrUAndImm`), and an array
 //! element's index shift and load (`*LoadIdx`). The second instruction stays
 //! behind the fused one, which skips it; a branch to it, or the JIT's exit after a step,
-//! still runs it alone. Then a `br` to a short straight run that ends in `br` becomes a
-//! copy of that run (see `tails`).
+//! still runs it alone. Then a `br` to a short straight run that ends in a branch becomes
+//! a copy of that run, followed, when that branch is conditional, by a `br` to where it
+//! falls through (see `tails`).
 //!
 //! Instructions for the engine's options, and only with them: `Loop` headers carry hot
 //! counters (the JIT; a loop whose every iteration starts by calling its own function
