@@ -27,24 +27,19 @@ pub(super) struct Piece {
 impl Piece {
     /// The old instruction `i` itself.
     pub(super) fn kept(i: usize) -> Self {
-        Self::copy(i..=i)
-    }
-
-    /// Copies of the old instructions `run`.
-    pub(super) fn copy(run: RangeInclusive<usize>) -> Self {
         Piece {
-            run: Some(run),
+            run: Some(i..=i),
             then: None,
         }
     }
 }
 
-/// Where a new instruction comes from: a copy of an old one, or a `Br` to an old
-/// position that replaces the old instruction `for` (whose code offset it takes).
+/// Where a new instruction comes from: a copy of an old one, or a `Br` to old position
+/// `to` in the piece that replaces old instruction `within` (whose code offset it takes).
 #[derive(Clone, Copy)]
-enum From {
+enum Source {
     Old(usize),
-    Br { to: usize, for_: usize },
+    Br { to: usize, within: usize },
 }
 
 /// Rebuilds `c` with old instruction `i` replaced by `pieces[i]`. A branch to `i` lands
@@ -57,24 +52,24 @@ pub(super) fn relayout(c: Layout<'_>, pieces: &[Piece]) {
     let mut from = Vec::new();
     for (i, piece) in pieces.iter().enumerate() {
         at.push(from.len());
-        from.extend(piece.run.clone().into_iter().flatten().map(From::Old));
-        from.extend(piece.then.map(|to| From::Br { to, for_: i }));
+        from.extend(piece.run.clone().into_iter().flatten().map(Source::Old));
+        from.extend(piece.then.map(|to| Source::Br { to, within: i }));
     }
     at.push(from.len());
-    let old = |f: From| match f {
-        From::Old(j) | From::Br { for_: j, .. } => j,
+    let old = |f: Source| match f {
+        Source::Old(j) | Source::Br { within: j, .. } => j,
     };
     let mut code: Vec<Instr> = (from.iter())
         .map(|&f| match f {
-            From::Old(j) => c.code[j],
-            From::Br { .. } => Instr::Br { off: 0 },
+            Source::Old(j) => c.code[j],
+            Source::Br { .. } => Instr::Br { off: 0 },
         })
         .collect();
     for (p, instr) in code.iter_mut().enumerate() {
         if let Some(off) = instr.branch_offset_mut() {
             let target = match from[p] {
-                From::Old(j) => (j as i64 + i64::from(*off)) as usize,
-                From::Br { to, .. } => to,
+                Source::Old(j) => (j as i64 + i64::from(*off)) as usize,
+                Source::Br { to, .. } => to,
             };
             *off = (at[target] as i64 - p as i64) as Off;
         }
@@ -86,8 +81,8 @@ pub(super) fn relayout(c: Layout<'_>, pieces: &[Piece]) {
         }
         *table = (from.iter().enumerate())
             .filter_map(|(p, &f)| match f {
-                From::Old(j) => Some((p as u32, by_old[j]?)),
-                From::Br { .. } => None,
+                Source::Old(j) => Some((p as u32, by_old[j]?)),
+                Source::Br { .. } => None,
             })
             .collect();
     }

@@ -12,9 +12,9 @@
 //! becomes an `Sload` (its value at trace entry), except the root frame's pooled
 //! constants, which no instruction writes: those are constants in the IR (unless the code
 //! would have to blind an integer one and rebuild it at every use, and then still as a
-//! divisor). Guards snapshot the modified slots. A side trace starts with its parent's values at the exit: the modified slots,
-//! and the unmodified ones the parent loaded and still holds (`Exit::loaded`), which
-//! stay unmodified in its slot map.
+//! divisor). Guards snapshot the modified slots. A side trace starts with its parent's
+//! values at the exit: the modified slots, and the unmodified ones the parent loaded and
+//! still holds (`Exit::loaded`), which stay unmodified in its slot map.
 //! Recording ends when execution is back at the loop header, at the same call depth,
 //! through a backward branch; anything else ends in an abort from [`Abort`].
 

@@ -142,8 +142,8 @@ pub(crate) struct Placement {
 }
 
 /// The trace's constants that need blinding and that the backend reads from memory
-/// ([`asm::pooled_type`]), each given its place in the
-/// store's pool (those past a full pool are rebuilt in code).
+/// ([`asm::pooled_type`]), each given its place in the store's pool (those past a full
+/// pool are rebuilt in code).
 fn pool_constants(ir: &Ir<'_>, (kpool, data): (&mut KPool, &mut [u64])) -> asm::Pooled {
     asm::Pooled(
         (ir.ins.iter())
