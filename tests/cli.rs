@@ -10,6 +10,7 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::sync::Mutex;
 
 const SPUR: &str = env!("CARGO_BIN_EXE_spur");
 
@@ -39,8 +40,18 @@ fn spur_command() -> Command {
     }
 }
 
+/// Held for each run of `spur` under an emulator (`SPUR_TEST_RUNNER`): there, one run at a
+/// time. qemu-user can leave a child that it forks while other emulated threads run stuck
+/// before its exec (CI once saw one wait on a futex for good).
+static EMULATED: Mutex<()> = Mutex::new(());
+
 /// Runs `spur ARGS` with `stdin` as its standard input.
 fn spur(args: &[&str], stdin: &str) -> Output {
+    let _alone = std::env::var_os("SPUR_TEST_RUNNER").map(|_| {
+        EMULATED
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    });
     let mut child = spur_command()
         .args(args)
         .stdin(Stdio::piped())
