@@ -770,6 +770,87 @@ fn bit_fields_fused_from_shift_and_mask() {
     });
 }
 
+/// A compare-and-branch of two `i32` slots, one of them the value the instruction before
+/// it computed, reads that one from the accumulator (`BrI32*A`; as the second operand,
+/// with the comparison mirrored): every comparison, with either operand just computed,
+/// at the signed and unsigned boundaries; in the interpreter and with the JIT compiling
+/// the loops around them.
+#[test]
+fn branches_compare_a_just_computed_value() {
+    let ops = [
+        "eq", "ne", "lt_s", "lt_u", "gt_s", "gt_u", "le_s", "le_u", "ge_s", "ge_u",
+    ];
+    let mut wat = String::from("(module\n");
+    for op in ops {
+        for (name, lhs, rhs) in [
+            (
+                "a",
+                "(i32.xor (local.get $x) (local.get $i))",
+                "(local.get $y)",
+            ),
+            (
+                "b",
+                "(local.get $y)",
+                "(i32.xor (local.get $x) (local.get $i))",
+            ),
+        ] {
+            wat.push_str(&format!(
+                "(func (export \"{name}_{op}\") (param $x i32) (param $y i32) (result i32)
+                   (local $i i32) (local $n i32)
+                   (loop $l
+                     (block $skip
+                       (br_if $skip (i32.{op} {lhs} {rhs}))
+                       (local.set $n (i32.add (local.get $n) (i32.const 1))))
+                     (br_if $l (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 1)))
+                                         (i32.const 20))))
+                   (local.get $n))\n"
+            ));
+        }
+    }
+    wat.push(')');
+    let cmp = |op: &str, p: i32, q: i32| match op {
+        "eq" => p == q,
+        "ne" => p != q,
+        "lt_s" => p < q,
+        "lt_u" => (p as u32) < (q as u32),
+        "gt_s" => p > q,
+        "gt_u" => (p as u32) > (q as u32),
+        "le_s" => p <= q,
+        "le_u" => (p as u32) <= (q as u32),
+        "ge_s" => p >= q,
+        _ => (p as u32) >= (q as u32),
+    };
+    let values = [0, 1, 5, 17, -1, -20, i32::MIN, i32::MAX, 0x1234_5678];
+    in_both_tiers(&wat, |store, inst, _| {
+        for op in ops {
+            for name in ["a", "b"] {
+                let f = inst
+                    .get_typed_func::<(i32, i32), i32>(&mut *store, &format!("{name}_{op}"))
+                    .unwrap();
+                for x in values {
+                    for y in values {
+                        // How many of the 20 iterations do not branch.
+                        let kept = (0..20)
+                            .filter(|&i| {
+                                let v = x ^ i;
+                                !if name == "a" {
+                                    cmp(op, v, y)
+                                } else {
+                                    cmp(op, y, v)
+                                }
+                            })
+                            .count() as i32;
+                        for _ in 0..2 {
+                            let got = f.call(&mut *store, (x, y)).unwrap();
+                            assert_eq!(got, kept, "{name}_{op}({x}, {y})");
+                        }
+                    }
+                }
+            }
+        }
+    });
+}
+
 /// A `br_table` whose index is `x + C` takes C as its bias: the sum wraps as `i32.add`
 /// does, and an index past the last entry (or below C) takes the default; in the
 /// interpreter and with the JIT compiling the loop around it.

@@ -816,6 +816,19 @@ macro_rules! instr_table {
             BrI32LeUImmA { imm: i32, off: Off } => br_i32_imm_acc(C::LeU),
             BrI32GeSImmA { imm: i32, off: Off } => br_i32_imm_acc(C::GeS),
             BrI32GeUImmA { imm: i32, off: Off } => br_i32_imm_acc(C::GeU),
+            /// `BrI32*` with the accumulator as the first operand: the branch resolves as
+            /// soon as the value that feeds it is computed, without a round trip through
+            /// its slot.
+            BrI32EqA { b: Slot, off: Off } => br_i32_acc(C::Eq),
+            BrI32NeA { b: Slot, off: Off } => br_i32_acc(C::Ne),
+            BrI32LtSA { b: Slot, off: Off } => br_i32_acc(C::LtS),
+            BrI32LtUA { b: Slot, off: Off } => br_i32_acc(C::LtU),
+            BrI32GtSA { b: Slot, off: Off } => br_i32_acc(C::GtS),
+            BrI32GtUA { b: Slot, off: Off } => br_i32_acc(C::GtU),
+            BrI32LeSA { b: Slot, off: Off } => br_i32_acc(C::LeS),
+            BrI32LeUA { b: Slot, off: Off } => br_i32_acc(C::LeU),
+            BrI32GeSA { b: Slot, off: Off } => br_i32_acc(C::GeS),
+            BrI32GeUA { b: Slot, off: Off } => br_i32_acc(C::GeU),
             BrIfNezA { off: Off } => br_acc(|c: u32| c != 0),
             BrIfEqzA { off: Off } => br_acc(|c: u32| c == 0),
             BrTableA { len: u32, bias: i32 } => br_table_acc(),

@@ -2632,18 +2632,39 @@ fn accumulate(instr: Instr, acc: Slot) -> Instr {
         F64ConvertI32U { dst, src } if src == acc => F64ConvertI32UA { dst },
         F64PromoteF32 { dst, src } if src == acc => F64PromoteF32A { dst },
         F32DemoteF64 { dst, src } if src == acc => F32DemoteF64A { dst },
-        BrI32EqImm { a, imm, off } if a == acc => BrI32EqImmA { imm, off },
-        BrI32NeImm { a, imm, off } if a == acc => BrI32NeImmA { imm, off },
-        BrI32LtSImm { a, imm, off } if a == acc => BrI32LtSImmA { imm, off },
-        BrI32LtUImm { a, imm, off } if a == acc => BrI32LtUImmA { imm, off },
-        BrI32GtSImm { a, imm, off } if a == acc => BrI32GtSImmA { imm, off },
-        BrI32GtUImm { a, imm, off } if a == acc => BrI32GtUImmA { imm, off },
-        BrI32LeSImm { a, imm, off } if a == acc => BrI32LeSImmA { imm, off },
-        BrI32LeUImm { a, imm, off } if a == acc => BrI32LeUImmA { imm, off },
-        BrI32GeSImm { a, imm, off } if a == acc => BrI32GeSImmA { imm, off },
-        BrI32GeUImm { a, imm, off } if a == acc => BrI32GeUImmA { imm, off },
         BrIfNez { c, off } if c == acc => BrIfNezA { off },
         BrIfEqz { c, off } if c == acc => BrIfEqzA { off },
-        other => other,
+        other => compare_acc(other, acc).unwrap_or(other),
+    }
+}
+
+/// The accumulator form of `i32` compare-and-branch `br` when one of its operands is
+/// `acc`: the first (or, for a comparison of two slots, the second, with the comparison
+/// mirrored).
+fn compare_acc(br: Instr, acc: Slot) -> Option<Instr> {
+    use Instr::*;
+    macro_rules! compare {
+        ($($br:ident, $brk:ident => $a:ident, $ak:ident, swapped $sw:ident;)*) => {
+            match br {
+                $(
+                    $br { a, b, off } if a == acc && b != acc => Some($a { b, off }),
+                    $br { a, b, off } if b == acc && a != acc => Some($sw { b: a, off }),
+                    $brk { a, imm, off } if a == acc => Some($ak { imm, off }),
+                )*
+                _ => None,
+            }
+        };
+    }
+    compare! {
+        BrI32Eq, BrI32EqImm => BrI32EqA, BrI32EqImmA, swapped BrI32EqA;
+        BrI32Ne, BrI32NeImm => BrI32NeA, BrI32NeImmA, swapped BrI32NeA;
+        BrI32LtS, BrI32LtSImm => BrI32LtSA, BrI32LtSImmA, swapped BrI32GtSA;
+        BrI32LtU, BrI32LtUImm => BrI32LtUA, BrI32LtUImmA, swapped BrI32GtUA;
+        BrI32LeS, BrI32LeSImm => BrI32LeSA, BrI32LeSImmA, swapped BrI32GeSA;
+        BrI32LeU, BrI32LeUImm => BrI32LeUA, BrI32LeUImmA, swapped BrI32GeUA;
+        BrI32GtS, BrI32GtSImm => BrI32GtSA, BrI32GtSImmA, swapped BrI32LtSA;
+        BrI32GtU, BrI32GtUImm => BrI32GtUA, BrI32GtUImmA, swapped BrI32LtUA;
+        BrI32GeS, BrI32GeSImm => BrI32GeSA, BrI32GeSImmA, swapped BrI32LeSA;
+        BrI32GeU, BrI32GeUImm => BrI32GeUA, BrI32GeUImmA, swapped BrI32LeUA;
     }
 }

@@ -1405,6 +1405,16 @@ impl Recorder {
             I::BrI32GeUImmA { imm, off } => {
                 self.branch(pc, off, taken, Cond::GeU, I32, Acc, Imm(imm))?
             }
+            I::BrI32EqA { b, off } => self.branch(pc, off, taken, Cond::Eq, I32, Acc, S(b))?,
+            I::BrI32NeA { b, off } => self.branch(pc, off, taken, Cond::Ne, I32, Acc, S(b))?,
+            I::BrI32LtSA { b, off } => self.branch(pc, off, taken, Cond::LtS, I32, Acc, S(b))?,
+            I::BrI32LtUA { b, off } => self.branch(pc, off, taken, Cond::LtU, I32, Acc, S(b))?,
+            I::BrI32GtSA { b, off } => self.branch(pc, off, taken, Cond::GtS, I32, Acc, S(b))?,
+            I::BrI32GtUA { b, off } => self.branch(pc, off, taken, Cond::GtU, I32, Acc, S(b))?,
+            I::BrI32LeSA { b, off } => self.branch(pc, off, taken, Cond::LeS, I32, Acc, S(b))?,
+            I::BrI32LeUA { b, off } => self.branch(pc, off, taken, Cond::LeU, I32, Acc, S(b))?,
+            I::BrI32GeSA { b, off } => self.branch(pc, off, taken, Cond::GeS, I32, Acc, S(b))?,
+            I::BrI32GeUA { b, off } => self.branch(pc, off, taken, Cond::GeU, I32, Acc, S(b))?,
             other => return Ok(Some(other)),
         }
         Ok(None)

@@ -157,6 +157,13 @@ impl<const REC: bool, const HOT: bool> Exec<'_, REC, HOT> {
     }
 
     #[inline(always)]
+    pub(super) unsafe fn br_i32_acc(&mut self, b: Slot, off: Off, op: IntCmp) -> Flow {
+        // SAFETY: `b` is the running instruction's (the handlers' contract).
+        let y = unsafe { self.r(b) as u32 };
+        self.branch(ops::i32_cmp(op, self.acc as u32, y), off)
+    }
+
+    #[inline(always)]
     pub(super) unsafe fn br_i64(&mut self, a: Slot, b: Slot, off: Off, op: IntCmp) -> Flow {
         // SAFETY: `a` and `b` are the running instruction's (the handlers' contract).
         let (x, y) = unsafe { (self.r(a), self.r(b)) };
