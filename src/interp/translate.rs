@@ -2251,12 +2251,46 @@ fn indexed_load(t: Slot, idx: Slot, shift: i32, load: Instr) -> Option<Instr> {
     }
 }
 
+/// Calls `$m!` with each `i32` compare-and-branch (two slots, then a slot and a constant)
+/// and the forms that translation makes of it: fused with a counted loop's step
+/// (`step_branch`: two slots, a slot and a constant, and two slots compared the other way
+/// round), then reading the accumulator (`compare_acc`: the same three).
+macro_rules! i32_branches {
+    ($m:ident) => {
+        $m! {
+            BrI32Eq, BrI32EqImm => I32AddImmBrEq, I32AddImmBrEqImm, swapped I32AddImmBrEq;
+                BrI32EqA, BrI32EqImmA, swapped BrI32EqA;
+            BrI32Ne, BrI32NeImm => I32AddImmBrNe, I32AddImmBrNeImm, swapped I32AddImmBrNe;
+                BrI32NeA, BrI32NeImmA, swapped BrI32NeA;
+            BrI32LtS, BrI32LtSImm => I32AddImmBrLtS, I32AddImmBrLtSImm, swapped I32AddImmBrGtS;
+                BrI32LtSA, BrI32LtSImmA, swapped BrI32GtSA;
+            BrI32LtU, BrI32LtUImm => I32AddImmBrLtU, I32AddImmBrLtUImm, swapped I32AddImmBrGtU;
+                BrI32LtUA, BrI32LtUImmA, swapped BrI32GtUA;
+            BrI32LeS, BrI32LeSImm => I32AddImmBrLeS, I32AddImmBrLeSImm, swapped I32AddImmBrGeS;
+                BrI32LeSA, BrI32LeSImmA, swapped BrI32GeSA;
+            BrI32LeU, BrI32LeUImm => I32AddImmBrLeU, I32AddImmBrLeUImm, swapped I32AddImmBrGeU;
+                BrI32LeUA, BrI32LeUImmA, swapped BrI32GeUA;
+            BrI32GtS, BrI32GtSImm => I32AddImmBrGtS, I32AddImmBrGtSImm, swapped I32AddImmBrLtS;
+                BrI32GtSA, BrI32GtSImmA, swapped BrI32LtSA;
+            BrI32GtU, BrI32GtUImm => I32AddImmBrGtU, I32AddImmBrGtUImm, swapped I32AddImmBrLtU;
+                BrI32GtUA, BrI32GtUImmA, swapped BrI32LtUA;
+            BrI32GeS, BrI32GeSImm => I32AddImmBrGeS, I32AddImmBrGeSImm, swapped I32AddImmBrLeS;
+                BrI32GeSA, BrI32GeSImmA, swapped BrI32LeSA;
+            BrI32GeU, BrI32GeUImm => I32AddImmBrGeU, I32AddImmBrGeUImm, swapped I32AddImmBrLeU;
+                BrI32GeUA, BrI32GeUImmA, swapped BrI32LeUA;
+        }
+    };
+}
+
 /// The fused form of branch `br` after `ctr += imm` (see `fuse_pairs`), when it
 /// compares `ctr` with another slot or a constant, or branches unconditionally.
 fn step_branch(ctr: Slot, imm: i16, br: Instr) -> Option<Instr> {
     use Instr::*;
     macro_rules! fuse {
-        ($($br:ident, $brk:ident => $f:ident, $fk:ident, swapped $sw:ident;)*) => {
+        ($(
+            $br:ident, $brk:ident => $f:ident, $fk:ident, swapped $sw:ident;
+            $_a:ident, $_ak:ident, swapped $_asw:ident;
+        )*) => {
             match br {
                 $(
                     $br { a, b, off } if a == ctr && b != ctr => {
@@ -2280,18 +2314,7 @@ fn step_branch(ctr: Slot, imm: i16, br: Instr) -> Option<Instr> {
             }
         };
     }
-    fuse! {
-        BrI32Eq, BrI32EqImm => I32AddImmBrEq, I32AddImmBrEqImm, swapped I32AddImmBrEq;
-        BrI32Ne, BrI32NeImm => I32AddImmBrNe, I32AddImmBrNeImm, swapped I32AddImmBrNe;
-        BrI32LtS, BrI32LtSImm => I32AddImmBrLtS, I32AddImmBrLtSImm, swapped I32AddImmBrGtS;
-        BrI32LtU, BrI32LtUImm => I32AddImmBrLtU, I32AddImmBrLtUImm, swapped I32AddImmBrGtU;
-        BrI32LeS, BrI32LeSImm => I32AddImmBrLeS, I32AddImmBrLeSImm, swapped I32AddImmBrGeS;
-        BrI32LeU, BrI32LeUImm => I32AddImmBrLeU, I32AddImmBrLeUImm, swapped I32AddImmBrGeU;
-        BrI32GtS, BrI32GtSImm => I32AddImmBrGtS, I32AddImmBrGtSImm, swapped I32AddImmBrLtS;
-        BrI32GtU, BrI32GtUImm => I32AddImmBrGtU, I32AddImmBrGtUImm, swapped I32AddImmBrLtU;
-        BrI32GeS, BrI32GeSImm => I32AddImmBrGeS, I32AddImmBrGeSImm, swapped I32AddImmBrLeS;
-        BrI32GeU, BrI32GeUImm => I32AddImmBrGeU, I32AddImmBrGeUImm, swapped I32AddImmBrLeU;
-    }
+    i32_branches!(fuse)
 }
 
 /// The accumulator pass: an instruction that reads the slot its predecessor just wrote
@@ -2644,7 +2667,10 @@ fn accumulate(instr: Instr, acc: Slot) -> Instr {
 fn compare_acc(br: Instr, acc: Slot) -> Option<Instr> {
     use Instr::*;
     macro_rules! compare {
-        ($($br:ident, $brk:ident => $a:ident, $ak:ident, swapped $sw:ident;)*) => {
+        ($(
+            $br:ident, $brk:ident => $_f:ident, $_fk:ident, swapped $_fsw:ident;
+            $a:ident, $ak:ident, swapped $sw:ident;
+        )*) => {
             match br {
                 $(
                     $br { a, b, off } if a == acc && b != acc => Some($a { b, off }),
@@ -2655,16 +2681,5 @@ fn compare_acc(br: Instr, acc: Slot) -> Option<Instr> {
             }
         };
     }
-    compare! {
-        BrI32Eq, BrI32EqImm => BrI32EqA, BrI32EqImmA, swapped BrI32EqA;
-        BrI32Ne, BrI32NeImm => BrI32NeA, BrI32NeImmA, swapped BrI32NeA;
-        BrI32LtS, BrI32LtSImm => BrI32LtSA, BrI32LtSImmA, swapped BrI32GtSA;
-        BrI32LtU, BrI32LtUImm => BrI32LtUA, BrI32LtUImmA, swapped BrI32GtUA;
-        BrI32LeS, BrI32LeSImm => BrI32LeSA, BrI32LeSImmA, swapped BrI32GeSA;
-        BrI32LeU, BrI32LeUImm => BrI32LeUA, BrI32LeUImmA, swapped BrI32GeUA;
-        BrI32GtS, BrI32GtSImm => BrI32GtSA, BrI32GtSImmA, swapped BrI32LtSA;
-        BrI32GtU, BrI32GtUImm => BrI32GtUA, BrI32GtUImmA, swapped BrI32LtUA;
-        BrI32GeS, BrI32GeSImm => BrI32GeSA, BrI32GeSImmA, swapped BrI32LeSA;
-        BrI32GeU, BrI32GeUImm => BrI32GeUA, BrI32GeUImmA, swapped BrI32LeUA;
-    }
+    i32_branches!(compare)
 }
