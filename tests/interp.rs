@@ -1180,3 +1180,136 @@ fn branches_to_a_shared_tail_run_a_copy_of_it() {
         }
     });
 }
+
+/// An `f64` passes from the instruction that computed it to the next in the float
+/// accumulator, and everything else in the integer one: every kind of instruction that
+/// yields an `f64` (arithmetic, rounding, conversions, loads, bit operations, moves,
+/// constants, selects, calls), followed by every kind of `A` form that could take it
+/// (either operand of the four arithmetic operators, a store) and by consumers that must
+/// not (an integer reinterpretation, a comparison); in the interpreter and with the JIT
+/// compiling the loop around them.
+#[test]
+fn f64_results_pass_in_the_right_accumulator() {
+    type Producer = fn(f64, f64, i32, i64) -> f64;
+    let producers: [(&str, Producer); 27] = [
+        ("(f64.add (local.get $x) (local.get $y))", |x, y, _, _| x + y),
+        ("(f64.sub (local.get $x) (local.get $y))", |x, y, _, _| x - y),
+        ("(f64.mul (local.get $x) (local.get $y))", |x, y, _, _| x * y),
+        ("(f64.div (local.get $x) (local.get $y))", |x, y, _, _| x / y),
+        ("(f64.min (local.get $x) (local.get $y))", |x, y, _, _| x.min(y)),
+        ("(f64.max (local.get $x) (local.get $y))", |x, y, _, _| x.max(y)),
+        ("(f64.sqrt (local.get $x))", |x, _, _, _| x.sqrt()),
+        ("(f64.ceil (local.get $x))", |x, _, _, _| x.ceil()),
+        ("(f64.floor (local.get $x))", |x, _, _, _| x.floor()),
+        ("(f64.trunc (local.get $x))", |x, _, _, _| x.trunc()),
+        ("(f64.nearest (local.get $x))", |x, _, _, _| x.round_ties_even()),
+        ("(f64.abs (local.get $x))", |x, _, _, _| x.abs()),
+        ("(f64.neg (local.get $x))", |x, _, _, _| -x),
+        ("(f64.copysign (local.get $x) (local.get $y))", |x, y, _, _| x.copysign(y)),
+        ("(f64.convert_i32_s (local.get $k))", |_, _, k, _| f64::from(k)),
+        ("(f64.convert_i32_u (local.get $k))", |_, _, k, _| f64::from(k as u32)),
+        ("(f64.convert_i64_s (local.get $m))", |_, _, _, m| m as f64),
+        ("(f64.convert_i64_u (local.get $m))", |_, _, _, m| m as u64 as f64),
+        ("(f64.promote_f32 (f32.demote_f64 (local.get $x)))", |x, _, _, _| f64::from(x as f32)),
+        (
+            "(f64.reinterpret_i64 (i64.add (local.get $m) (i64.const 0x3ff0000000000000)))",
+            |_, _, _, m| f64::from_bits(m.wrapping_add(0x3ff0_0000_0000_0000) as u64),
+        ),
+        (
+            "(block (result f64) (f64.store (i32.const 16) (local.get $x)) (f64.load (i32.const 16)))",
+            |x, _, _, _| x,
+        ),
+        (
+            "(block (result f64) (f64.store (i32.const 32) (local.get $x))
+               (f64.load offset=32 (i32.shl (i32.and (local.get $k) (i32.const 0)) (i32.const 3))))",
+            |x, _, _, _| x,
+        ),
+        (
+            "(block (result f64) (f64.store (i32.const 48) (local.get $x))
+               (f64.load offset=48 (i32.and (local.get $k) (i32.const 0))))",
+            |x, _, _, _| x,
+        ),
+        (
+            "(select (local.get $x) (local.get $y) (i32.and (local.get $k) (i32.const 1)))",
+            |x, y, k, _| if k & 1 != 0 { x } else { y },
+        ),
+        ("(local.get $x)", |x, _, _, _| x),
+        ("(f64.const 2.75)", |_, _, _, _| 2.75),
+        ("(call $id (local.get $x))", |x, _, _, _| x),
+    ];
+    type Consumer = fn(f64, f64) -> f64;
+    let consumers: [(&str, Consumer); 11] = [
+        ("(f64.add {p} (local.get $y))", |p, y| p + y),
+        ("(f64.add (local.get $y) {p})", |p, y| y + p),
+        ("(f64.sub {p} (local.get $y))", |p, y| p - y),
+        ("(f64.sub (local.get $y) {p})", |p, y| y - p),
+        ("(f64.mul {p} (local.get $y))", |p, y| p * y),
+        ("(f64.mul (local.get $y) {p})", |p, y| y * p),
+        ("(f64.div {p} (local.get $y))", |p, y| p / y),
+        ("(f64.div (local.get $y) {p})", |p, y| y / p),
+        (
+            "(block (result f64) (f64.store (i32.const 8) {p}) (f64.load (i32.const 8)))",
+            |p, _| p,
+        ),
+        (
+            "(f64.reinterpret_i64 (i64.add (i64.reinterpret_f64 {p}) (i64.const 1)))",
+            |p, _| f64::from_bits(p.to_bits().wrapping_add(1)),
+        ),
+        ("(f64.convert_i32_u (f64.lt {p} (local.get $y)))", |p, y| {
+            f64::from(u8::from(p < y))
+        }),
+    ];
+    let mut wat = String::from(
+        "(module (memory 1)
+           (func $id (param f64) (result f64) (local.get 0))\n",
+    );
+    for (pi, (p, _)) in producers.iter().enumerate() {
+        for (ci, (c, _)) in consumers.iter().enumerate() {
+            let c = c.replace("{p}", p);
+            wat.push_str(&format!(
+                "(func (export \"f{pi}_{ci}\")
+                   (param $x0 f64) (param $y f64) (param $k0 i32) (param $m0 i64) (result f64)
+                   (local $i i32) (local $x f64) (local $k i32) (local $m i64) (local $s f64)
+                   (loop $l
+                     (local.set $x (f64.add (local.get $x0) (f64.convert_i32_s (local.get $i))))
+                     (local.set $k (i32.add (local.get $k0) (local.get $i)))
+                     (local.set $m (i64.add (local.get $m0) (i64.extend_i32_u (local.get $i))))
+                     (local.set $s (f64.add (local.get $s) {c}))
+                     (br_if $l (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 1)))
+                                         (i32.const 20))))
+                   (local.get $s))\n"
+            ));
+        }
+    }
+    wat.push(')');
+    let same = |a: f64, b: f64| a.to_bits() == b.to_bits() || (a.is_nan() && b.is_nan());
+    in_both_tiers(&wat, |store, inst, jit| {
+        for (pi, (_, produce)) in producers.iter().enumerate() {
+            for (ci, (_, consume)) in consumers.iter().enumerate() {
+                let f = inst
+                    .get_typed_func::<(f64, f64, i32, i64), f64>(
+                        &mut *store,
+                        &format!("f{pi}_{ci}"),
+                    )
+                    .unwrap();
+                for x0 in [2.5, -3.0, 1e300] {
+                    for y in [0.5, -7.25] {
+                        for (k0, m0) in [(-5, -9), (7, 1 << 40)] {
+                            let mut s = 0.0;
+                            for i in 0..20 {
+                                let (x, k) = (x0 + f64::from(i), k0 + i);
+                                let p = produce(x, y, k, m0 + i64::from(i));
+                                s += consume(p, y);
+                            }
+                            let got = f.call(&mut *store, (x0, y, k0, m0)).unwrap();
+                            assert!(
+                                same(got, s),
+                                "f{pi}_{ci}({x0}, {y}, {k0}, {m0}) = {got}, not {s} (jit: {jit})"
+                            );
+                        }
+                    }
+                }
+            }
+        }
+    });
+}

@@ -424,7 +424,7 @@ macro_rules! instr_table {
             I64Load { dst: Slot, addr: Slot, offset: u32, wrap: bool } => load(|v: u64| v),
             F32Load { dst: Slot, addr: Slot, offset: u32, wrap: bool }
                 => load(|v: u32| u64::from(v)),
-            F64Load { dst: Slot, addr: Slot, offset: u32, wrap: bool } => load(|v: u64| v),
+            F64Load { dst: Slot, addr: Slot, offset: u32, wrap: bool } => load(|v: f64| v),
             I32Load8S { dst: Slot, addr: Slot, offset: u32, wrap: bool }
                 => load(|v: i8| u64::from(v as i32 as u32)),
             I32Load8U { dst: Slot, addr: Slot, offset: u32, wrap: bool }
@@ -454,7 +454,7 @@ macro_rules! instr_table {
             F32LoadIdx { dst: Slot, idx: Slot, offset: u32, shift: u8, wrap: bool }
                 => load_idx(|v: u32| u64::from(v)),
             F64LoadIdx { dst: Slot, idx: Slot, offset: u32, shift: u8, wrap: bool }
-                => load_idx(|v: u64| v),
+                => load_idx(|v: f64| v),
             I32Store { addr: Slot, val: Slot, offset: u32, wrap: bool } => store(|v: u64| v as u32),
             I64Store { addr: Slot, val: Slot, offset: u32, wrap: bool } => store(|v: u64| v as u64),
             F32Store { addr: Slot, val: Slot, offset: u32, wrap: bool } => store(|v: u64| v as u32),
@@ -693,17 +693,17 @@ macro_rules! instr_table {
             F32ConvertI64U { dst: Slot, src: Slot }
                 => un(|x: u64| u64::from(ops::f32_convert_i64_u(x).to_bits())),
             F64ConvertI32S { dst: Slot, src: Slot }
-                => un(|x: i32| ops::f64_convert_i32_s(x).to_bits()),
+                => un(|x: i32| ops::f64_convert_i32_s(x)),
             F64ConvertI32U { dst: Slot, src: Slot }
-                => un(|x: u32| ops::f64_convert_i32_u(x).to_bits()),
+                => un(|x: u32| ops::f64_convert_i32_u(x)),
             F64ConvertI64S { dst: Slot, src: Slot }
-                => un(|x: i64| ops::f64_convert_i64_s(x).to_bits()),
+                => un(|x: i64| ops::f64_convert_i64_s(x)),
             F64ConvertI64U { dst: Slot, src: Slot }
-                => un(|x: u64| ops::f64_convert_i64_u(x).to_bits()),
+                => un(|x: u64| ops::f64_convert_i64_u(x)),
             F32DemoteF64 { dst: Slot, src: Slot }
                 => un(|x: f64| u64::from(ops::f32_demote_f64(x).to_bits())),
             F64PromoteF32 { dst: Slot, src: Slot }
-                => un(|x: f32| ops::f64_promote_f32(x).to_bits()),
+                => un(|x: f32| ops::f64_promote_f32(x)),
             I32StoreImm { addr: Slot, offset: u32, imm: i32, wrap: bool }
                 => store_imm(|v: i32| v as u32),
             I64StoreImm { addr: Slot, offset: u32, imm: i32, wrap: bool }
@@ -743,6 +743,10 @@ macro_rules! instr_table {
             F64SubA { dst: Slot, b: Slot } => f64_bin_acc(FB::Sub),
             F64MulA { dst: Slot, b: Slot } => f64_bin_acc(FB::Mul),
             F64DivA { dst: Slot, b: Slot } => f64_bin_acc(FB::Div),
+            /// `b - acc`: the accumulator is the right operand.
+            F64SubRevA { dst: Slot, b: Slot } => f64_bin_rev_acc(FB::Sub),
+            /// `b / acc`.
+            F64DivRevA { dst: Slot, b: Slot } => f64_bin_rev_acc(FB::Div),
             I32AddImmA { dst: Slot, imm: i32 } => i32_bin_imm_acc(B::Add),
             I32MulImmA { dst: Slot, imm: i32 } => i32_bin_imm_acc(B::Mul),
             I32AndImmA { dst: Slot, imm: i32 } => i32_bin_imm_acc(B::And),
@@ -779,11 +783,11 @@ macro_rules! instr_table {
             F32LoadIdxA { dst: Slot, offset: u32, shift: u8, wrap: bool }
                 => load_idx_acc(|v: u32| u64::from(v)),
             F64LoadIdxA { dst: Slot, offset: u32, shift: u8, wrap: bool }
-                => load_idx_acc(|v: u64| v),
+                => load_idx_acc(|v: f64| v),
             I32LoadA { dst: Slot, offset: u32, wrap: bool } => load_acc(|v: u32| u64::from(v)),
             I64LoadA { dst: Slot, offset: u32, wrap: bool } => load_acc(|v: u64| v),
             F32LoadA { dst: Slot, offset: u32, wrap: bool } => load_acc(|v: u32| u64::from(v)),
-            F64LoadA { dst: Slot, offset: u32, wrap: bool } => load_acc(|v: u64| v),
+            F64LoadA { dst: Slot, offset: u32, wrap: bool } => load_acc(|v: f64| v),
             I32Load8SA { dst: Slot, offset: u32, wrap: bool }
                 => load_acc(|v: i8| u64::from(v as i32 as u32)),
             I32Load8UA { dst: Slot, offset: u32, wrap: bool } => load_acc(|v: u8| u64::from(v)),
@@ -793,7 +797,7 @@ macro_rules! instr_table {
             I32StoreA { addr: Slot, offset: u32, wrap: bool } => store_acc(|v: u64| v as u32),
             I64StoreA { addr: Slot, offset: u32, wrap: bool } => store_acc(|v: u64| v as u64),
             F32StoreA { addr: Slot, offset: u32, wrap: bool } => store_acc(|v: u64| v as u32),
-            F64StoreA { addr: Slot, offset: u32, wrap: bool } => store_acc(|v: u64| v as u64),
+            F64StoreA { addr: Slot, offset: u32, wrap: bool } => store_acc(|v: f64| v),
             I32Store8A { addr: Slot, offset: u32, wrap: bool } => store_acc(|v: u64| v as u8),
             I32Store16A { addr: Slot, offset: u32, wrap: bool } => store_acc(|v: u64| v as u16),
             I32EqzA { dst: Slot } => un_acc(|x: u32| u64::from(x == 0)),
@@ -840,6 +844,62 @@ pub(crate) use instr_table;
 instr_table!(define_instr);
 
 const _: () = assert!(std::mem::size_of::<Instr>() == 16);
+
+impl Instr {
+    /// Whether the instruction's result goes to the interpreter's float accumulator: it
+    /// writes an `f64` that its handler computed or loaded as one (the handler's result
+    /// type decides, see `exec::Written`). Every other instruction with a result writes
+    /// the integer accumulator, `f64` bit operations (`abs`, `neg`, `copysign`) and
+    /// moves included.
+    pub(crate) fn writes_float_acc(&self) -> bool {
+        use Instr::*;
+        matches!(
+            self,
+            F64Add { .. }
+                | F64Sub { .. }
+                | F64Mul { .. }
+                | F64Div { .. }
+                | F64Min { .. }
+                | F64Max { .. }
+                | F64Ceil { .. }
+                | F64Floor { .. }
+                | F64Trunc { .. }
+                | F64Nearest { .. }
+                | F64Sqrt { .. }
+                | F64ConvertI32S { .. }
+                | F64ConvertI32U { .. }
+                | F64ConvertI64S { .. }
+                | F64ConvertI64U { .. }
+                | F64PromoteF32 { .. }
+                | F64Load { .. }
+                | F64LoadIdx { .. }
+                | F64AddA { .. }
+                | F64SubA { .. }
+                | F64MulA { .. }
+                | F64DivA { .. }
+                | F64SubRevA { .. }
+                | F64DivRevA { .. }
+                | F64LoadA { .. }
+                | F64LoadIdxA { .. }
+        )
+    }
+
+    /// Whether the instruction is an `A` form that reads the float accumulator: its
+    /// accumulator operand is an `f64`.
+    pub(crate) fn reads_float_acc(&self) -> bool {
+        use Instr::*;
+        matches!(
+            self,
+            F64AddA { .. }
+                | F64SubA { .. }
+                | F64MulA { .. }
+                | F64DivA { .. }
+                | F64SubRevA { .. }
+                | F64DivRevA { .. }
+                | F64StoreA { .. }
+        )
+    }
+}
 
 /// Prints code as one instruction per line: index, wasm byte offset, instruction; branch
 /// targets are shown as absolute indices.

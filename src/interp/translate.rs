@@ -2319,6 +2319,8 @@ fn step_branch(ctr: Slot, imm: i16, br: Instr) -> Option<Instr> {
 
 /// The accumulator pass: an instruction that reads the slot its predecessor just wrote
 /// takes its `A` form, which reads the interpreter's accumulator instead.
+/// The two meet only in the same accumulator: an `f64` written to the float one is read
+/// from there (`Instr::writes_float_acc`, `Instr::reads_float_acc`).
 ///
 /// Sound because every instruction with a `dst` writes it, and the accumulator, exactly once
 /// and unconditionally, except `Select` (whose write is conditional); and an instruction
@@ -2343,8 +2345,11 @@ fn use_accumulator(code: &mut [Instr]) {
             && !matches!(prev, Instr::Select { .. })
             && let Some(&mut acc) = prev.dst_mut()
         {
-            instr = accumulate(instr, acc);
-            code[i] = instr;
+            let a = accumulate(instr, acc);
+            if a.reads_float_acc() == prev.writes_float_acc() {
+                instr = a;
+                code[i] = instr;
+            }
         }
         prev = instr;
     }
@@ -2477,9 +2482,11 @@ fn accumulate(instr: Instr, acc: Slot) -> Instr {
         F64Add { dst, a, b } if a == acc => F64AddA { dst, b },
         F64Add { dst, a, b } if b == acc => F64AddA { dst, b: a },
         F64Sub { dst, a, b } if a == acc => F64SubA { dst, b },
+        F64Sub { dst, a, b } if b == acc => F64SubRevA { dst, b: a },
         F64Mul { dst, a, b } if a == acc => F64MulA { dst, b },
         F64Mul { dst, a, b } if b == acc => F64MulA { dst, b: a },
         F64Div { dst, a, b } if a == acc => F64DivA { dst, b },
+        F64Div { dst, a, b } if b == acc => F64DivRevA { dst, b: a },
         I32AddImm { dst, a, imm } if a == acc => I32AddImmA { dst, imm },
         I32MulImm { dst, a, imm } if a == acc => I32MulImmA { dst, imm },
         I32AndImm { dst, a, imm } if a == acc => I32AndImmA { dst, imm },

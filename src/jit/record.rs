@@ -2028,6 +2028,8 @@ impl Recorder {
             I::F64SubA { dst, b } => self.bin(Op::Sub, F64, dst, Acc, S(b))?,
             I::F64MulA { dst, b } => self.bin(Op::Mul, F64, dst, Acc, S(b))?,
             I::F64DivA { dst, b } => self.bin(Op::FDiv, F64, dst, Acc, S(b))?,
+            I::F64SubRevA { dst, b } => self.bin(Op::Sub, F64, dst, S(b), Acc)?,
+            I::F64DivRevA { dst, b } => self.bin(Op::FDiv, F64, dst, S(b), Acc)?,
             I::I32AddImmA { dst, imm } => self.bin(Op::Add, I32, dst, Acc, Imm(imm))?,
             I::I32MulImmA { dst, imm } => self.bin(Op::Mul, I32, dst, Acc, Imm(imm))?,
             I::I32AndImmA { dst, imm } => self.bin(Op::And, I32, dst, Acc, Imm(imm))?,

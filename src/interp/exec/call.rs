@@ -145,10 +145,11 @@ impl<const REC: bool, const HOT: bool> Exec<'_, REC, HOT> {
     /// `callee` points to a live translation; `args` is the running instruction's.
     #[inline(always)]
     unsafe fn enter(&mut self, callee: *const CompiledFunc, args: Slot, inst: u32) -> Flow {
-        // Nothing reads the accumulator across a call (a function's first instruction and
-        // the one after a call are never accumulator forms): clearing it frees its register
-        // for the call's own work, which then saves fewer registers.
+        // Nothing reads the accumulators across a call (a function's first instruction and
+        // the one after a call are never accumulator forms): clearing them frees their
+        // registers for the call's own work, which then saves fewer registers.
         self.acc = 0;
+        self.facc = 0.0;
         // SAFETY: as the function's contract.
         let c = unsafe { &*callee };
         if self.s.stack.frames.len() >= self.s.stack.max_frames {

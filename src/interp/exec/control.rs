@@ -2,7 +2,7 @@
 //! tables), loop headers and hot function entries with the JIT's decisions, fuel,
 //! epochs, traps and the profiler's instructions.
 
-use super::{ENTRY_HOT, Exec, Flow, FromBits, Run, table_entry};
+use super::{Acc, ENTRY_HOT, Exec, Flow, FromBits, Run, table_entry};
 use crate::interp::bytecode::{CounterRef, Instr, NextFn, NextOp, Off, Slot};
 use crate::interp::hooks::{ENTRY, ILOOP, LoopAction};
 use crate::ops::{self, FloatCmp, IntBin, IntCmp};
@@ -358,14 +358,15 @@ impl<const REC: bool, const HOT: bool> Exec<'_, REC, HOT> {
             LoopAction::Continue => Ok(()),
             LoopAction::Record => {
                 self.top().ip = self.ip;
-                Err(Run::Switch(self.acc))
+                Err(Run::Switch(self.accs()))
             }
             LoopAction::Resumed(a) => {
                 self.reload_frame();
-                self.acc = a;
+                let a = Acc::from_bits(a);
+                (self.acc, self.facc) = (a.int, a.float);
                 Ok(())
             }
-            LoopAction::ResumedRecording(a) => Err(Run::Switch(a)),
+            LoopAction::ResumedRecording(a) => Err(Run::Switch(Acc::from_bits(a))),
             LoopAction::Error(e) => Err(Run::Out(super::Outcome::Error(e))),
         }
     }

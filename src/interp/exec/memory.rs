@@ -2,7 +2,7 @@
 //! and accumulator forms), and `memory.size`, `memory.grow` and the bulk operations,
 //! which run out of line in `interp::bulk`.
 
-use super::{Exec, Flow};
+use super::{Exec, Flow, FromAcc, Written};
 use crate::interp::bulk;
 use crate::interp::bytecode::{Instr, Slot};
 use crate::ops::{self, IntBin};
@@ -63,7 +63,13 @@ impl<const REC: bool, const HOT: bool> Exec<'_, REC, HOT> {
 
     /// Reads a `T` at `x` and `at`; `f` widens it to the slot's bits.
     #[inline(always)]
-    fn read<T: Copy>(&mut self, dst: Slot, x: u32, at: At, f: impl FnOnce(T) -> u64) -> Flow {
+    fn read<T: Copy, V: Written>(
+        &mut self,
+        dst: Slot,
+        x: u32,
+        at: At,
+        f: impl FnOnce(T) -> V,
+    ) -> Flow {
         let ea = self.ea(x, at, size_of::<T>())?;
         // SAFETY: `ea + size_of::<T>()` is within the memory's `mem_len` bytes at `mem`;
         // `dst` is the running instruction's (every caller's contract).
@@ -87,13 +93,13 @@ impl<const REC: bool, const HOT: bool> Exec<'_, REC, HOT> {
     // (the contract of `Exec`'s handlers), which `r` and `w` require.
 
     #[inline(always)]
-    pub(super) unsafe fn load<T: Copy>(
+    pub(super) unsafe fn load<T: Copy, V: Written>(
         &mut self,
         dst: Slot,
         addr: Slot,
         offset: u32,
         wrap: bool,
-        f: impl FnOnce(T) -> u64,
+        f: impl FnOnce(T) -> V,
     ) -> Flow {
         // SAFETY: see above.
         let x = unsafe { self.r(addr) as u32 };
@@ -102,14 +108,14 @@ impl<const REC: bool, const HOT: bool> Exec<'_, REC, HOT> {
 
     /// A load from `(idx << shift) + offset`: an array element (`Instr::I32LoadIdx`).
     #[inline(always)]
-    pub(super) unsafe fn load_idx<T: Copy>(
+    pub(super) unsafe fn load_idx<T: Copy, V: Written>(
         &mut self,
         dst: Slot,
         idx: Slot,
         offset: u32,
         shift: u8,
         wrap: bool,
-        f: impl FnOnce(T) -> u64,
+        f: impl FnOnce(T) -> V,
     ) -> Flow {
         // SAFETY: see above.
         let x = unsafe { self.r(idx) as u32 };
@@ -118,13 +124,13 @@ impl<const REC: bool, const HOT: bool> Exec<'_, REC, HOT> {
 
     /// A load from `(acc << shift) + offset`.
     #[inline(always)]
-    pub(super) unsafe fn load_idx_acc<T: Copy>(
+    pub(super) unsafe fn load_idx_acc<T: Copy, V: Written>(
         &mut self,
         dst: Slot,
         offset: u32,
         shift: u8,
         wrap: bool,
-        f: impl FnOnce(T) -> u64,
+        f: impl FnOnce(T) -> V,
     ) -> Flow {
         self.read_idx(dst, self.acc as u32, At { offset, wrap }, shift, f)
     }
@@ -132,13 +138,13 @@ impl<const REC: bool, const HOT: bool> Exec<'_, REC, HOT> {
     /// Reads a `T` at `x << shift` and `at` for a fused load, which skips the load it was
     /// fused with.
     #[inline(always)]
-    fn read_idx<T: Copy>(
+    fn read_idx<T: Copy, V: Written>(
         &mut self,
         dst: Slot,
         x: u32,
         at: At,
         shift: u8,
-        f: impl FnOnce(T) -> u64,
+        f: impl FnOnce(T) -> V,
     ) -> Flow {
         self.skip_fused();
         let x = ops::i32_bin(IntBin::Shl, x, u32::from(shift));
@@ -147,12 +153,12 @@ impl<const REC: bool, const HOT: bool> Exec<'_, REC, HOT> {
 
     /// A load from the accumulator's address.
     #[inline(always)]
-    pub(super) unsafe fn load_acc<T: Copy>(
+    pub(super) unsafe fn load_acc<T: Copy, V: Written>(
         &mut self,
         dst: Slot,
         offset: u32,
         wrap: bool,
-        f: impl FnOnce(T) -> u64,
+        f: impl FnOnce(T) -> V,
     ) -> Flow {
         self.read(dst, self.acc as u32, At { offset, wrap }, f)
     }
@@ -187,18 +193,18 @@ impl<const REC: bool, const HOT: bool> Exec<'_, REC, HOT> {
         self.write(x, At { offset, wrap }, f(imm))
     }
 
-    /// Stores the accumulator, narrowed by `f`.
+    /// Stores an accumulator, narrowed by `f`: the float one if `f` takes an `f64`.
     #[inline(always)]
-    pub(super) unsafe fn store_acc<T: Copy>(
+    pub(super) unsafe fn store_acc<A: FromAcc, T: Copy>(
         &mut self,
         addr: Slot,
         offset: u32,
         wrap: bool,
-        f: impl FnOnce(u64) -> T,
+        f: impl FnOnce(A) -> T,
     ) -> Flow {
         // SAFETY: see above.
         let x = unsafe { self.r(addr) as u32 };
-        self.write(x, At { offset, wrap }, f(self.acc))
+        self.write(x, At { offset, wrap }, f(A::take(self.acc, self.facc)))
     }
 
     #[inline(always)]

@@ -8,8 +8,9 @@
 //!
 //! Hot state lives in [`Exec`], whose fields stay in registers: the instruction pointer,
 //! the frame's slot pointer, the base and length of memory 0 of the current instance, and
-//! the accumulator (threaded dispatch keeps the length in the store instead, see
-//! `threaded`; bounds checks compare with per-width bounds kept there beside it). They are
+//! the two accumulators, one for integers and one for `f64`s (threaded dispatch keeps
+//! memory 0 in the store instead, see `threaded`; bounds checks compare with per-width
+//! bounds kept there beside it). They are
 //! reloaded after anything that can move them: calls and returns that switch instance,
 //! `memory.grow`, and value stack growth.
 //!
@@ -104,6 +105,10 @@ pub(crate) struct Handoff {
     /// handlers also read memory 0's length from here rather than take it in a register
     /// (see `threaded`).
     last_fit: [isize; 4],
+    /// The base of memory 0 of the running instance (dangling if it has none). Threaded
+    /// handlers read it from here, beside `last_fit`, rather than take it in a register
+    /// (see `threaded`).
+    mem: Running<u8>,
     /// The running instance's translations (see [`Code::table`]): a call finds its callee
     /// here rather than through the instance and its module.
     code: Running<CodeSlot>,
@@ -113,8 +118,8 @@ pub(crate) struct Handoff {
     globals: Running<u32>,
 }
 
-/// A pointer to an array that belongs to the running instance: its module's translations
-/// or its globals' store indices (`running_memory0` sets both).
+/// A pointer to an array that belongs to the running instance: its module's translations,
+/// its globals' store indices, or memory 0's bytes (`running_memory0` sets all three).
 #[derive(Clone, Copy)]
 struct Running<T>(NonNull<T>);
 
@@ -127,7 +132,8 @@ impl<T> Default for Running<T> {
 
 // SAFETY: the array is read only by the thread running the store that holds it, and
 // lies in a heap block of an instance or module that store keeps alive, which never
-// moves or changes length (see `running_memory0`).
+// moves or changes length (see `running_memory0`); memory 0's bytes may move when it
+// grows, and every growth sets the pointer again.
 unsafe impl<T> Send for Running<T> {}
 // SAFETY: as for `Send`.
 unsafe impl<T> Sync for Running<T> {}
@@ -135,7 +141,8 @@ unsafe impl<T> Sync for Running<T> {}
 impl Handoff {
     /// Memory 0 of the running instance is now `len` bytes long.
     #[inline(always)]
-    fn set_mem_len(&mut self, len: usize) {
+    fn set_mem(&mut self, mem: *mut u8, len: usize) {
+        self.mem = Running(NonNull::new(mem).unwrap_or(NonNull::dangling()));
         self.last_fit = [1, 2, 4, 8].map(|n| len as isize - n);
     }
 
@@ -152,7 +159,7 @@ impl Handoff {
 #[inline(always)]
 fn running_memory0(s: &mut StoreInner) -> (*mut u8, usize) {
     let (mem, len) = memory0(s, s.stack.instance);
-    s.handoff.set_mem_len(len);
+    s.handoff.set_mem(mem, len);
     // The store keeps the instance, and so its module's translations, alive; the
     // instance's globals are a boxed slice, which never moves.
     let inst = &s.instances[s.stack.instance as usize];
@@ -177,8 +184,8 @@ impl Handoff {
 /// How one stretch of the dispatch loop ended.
 enum Run {
     Out(Outcome),
-    /// Recording started or ended: continue in the other loop, with this accumulator.
-    Switch(u64),
+    /// Recording started or ended: continue in the other loop, with these accumulators.
+    Switch(Acc),
     /// Only from a threaded handler's hot form (see `threaded`): the running instruction
     /// needs a path kept out of line; it runs again in its full form. Nothing was changed
     /// that running it again does not redo.
@@ -199,7 +206,8 @@ enum Run {
 /// `acc` is the accumulator to start with: 0, or what a trace's exit left for the
 /// instruction it resumes at.
 #[inline]
-pub(crate) fn run(s: &mut StoreInner, stop: usize, mut acc: u64) -> Outcome {
+pub(crate) fn run(s: &mut StoreInner, stop: usize, acc: u64) -> Outcome {
+    let mut acc = Acc::from_bits(acc);
     loop {
         // (The JIT's state exists once a counter expired: until then, no hook call.)
         let recording = s.jit.is_some() && (s.hooks.recording)(s, stop);
@@ -259,7 +267,7 @@ pub(crate) fn table_entry(s: &StoreInner, table: u16, index: u64) -> u64 {
     ),
     unsafe(link_section = ".text.spur_dispatch")
 )]
-fn run_normal(s: &mut StoreInner, stop: usize, acc: u64) -> Run {
+fn run_normal(s: &mut StoreInner, stop: usize, acc: Acc) -> Run {
     #[cfg(spur_threaded)]
     return threaded::run_threaded(s, stop, acc);
     #[cfg(not(spur_threaded))]
@@ -281,7 +289,7 @@ std::arch::global_asm!(
 
 /// The dispatch loop with the recorder's hook before every instruction.
 #[inline(never)]
-fn run_recording(s: &mut StoreInner, stop: usize, acc: u64) -> Run {
+fn run_recording(s: &mut StoreInner, stop: usize, acc: Acc) -> Run {
     run_loop::<true>(s, stop, acc)
 }
 
@@ -315,12 +323,87 @@ struct Exec<'s, const REC: bool, const HOT: bool> {
     /// Memory 0 of the running instance: base and length in bytes.
     mem: *mut u8,
     mem_len: usize,
-    /// The accumulator: the result of the last instruction that wrote a slot. `A` forms
-    /// read it instead of that slot, skipping a store-to-load round trip through memory.
+    /// The accumulator: the result of the last instruction that wrote a slot, unless that
+    /// result was an `f64`. `A` forms read it instead of that slot, skipping a
+    /// store-to-load round trip through memory.
     acc: u64,
+    /// The float accumulator: the result of the last instruction that wrote an `f64`
+    /// (see [`Written`]). It lives in a float register, so an `f64` passed from one
+    /// instruction to the next never moves between register files: on x86-64 each move
+    /// took 3 cycles on the chain of dependent float operations.
+    facc: f64,
     /// The instruction runs in its wrapping form: a `wrap` access's address is its sum
     /// mod 2^32 (set only by threaded dispatch, a constant in each form).
     wrapped: bool,
+}
+
+/// The two accumulators (see [`Exec`]), as a run starts with them.
+#[derive(Clone, Copy)]
+struct Acc {
+    int: u64,
+    float: f64,
+}
+
+impl Acc {
+    /// Both accumulators holding `bits`, the value the instruction a run starts at reads
+    /// if it is an `A` form (a trace's exit knows the value, not which accumulator the
+    /// instruction reads).
+    fn from_bits(bits: u64) -> Self {
+        Acc {
+            int: bits,
+            float: f64::from_bits(bits),
+        }
+    }
+}
+
+/// A result as a handler writes it: its slot's bits, and the accumulator it goes to.
+/// An `f64` goes to the float accumulator, everything else to the integer one; the
+/// translator's accumulator pass follows the same rule (`Instr::writes_float_acc`).
+trait Written: Copy {
+    fn bits(self) -> u64;
+    fn accumulate(self, acc: &mut u64, facc: &mut f64);
+}
+
+impl Written for u64 {
+    #[inline(always)]
+    fn bits(self) -> u64 {
+        self
+    }
+    #[inline(always)]
+    fn accumulate(self, acc: &mut u64, _: &mut f64) {
+        *acc = self;
+    }
+}
+
+impl Written for f64 {
+    #[inline(always)]
+    fn bits(self) -> u64 {
+        self.to_bits()
+    }
+    #[inline(always)]
+    fn accumulate(self, _: &mut u64, facc: &mut f64) {
+        *facc = self;
+    }
+}
+
+/// An `A` form's operand as it takes it from the accumulators: an `f64` from the float
+/// one, anything else from the integer one (as [`Written`] put it there).
+trait FromAcc {
+    fn take(acc: u64, facc: f64) -> Self;
+}
+
+impl FromAcc for u64 {
+    #[inline(always)]
+    fn take(acc: u64, _: f64) -> u64 {
+        acc
+    }
+}
+
+impl FromAcc for f64 {
+    #[inline(always)]
+    fn take(_: u64, facc: f64) -> f64 {
+        facc
+    }
 }
 
 /// A slot's bits as an operand type: integers as their low bits, floats by their bits.
@@ -350,7 +433,7 @@ from_bits! {
 
 impl<'s, const REC: bool, const HOT: bool> Exec<'s, REC, HOT> {
     /// The state for resuming the innermost frame of `s`.
-    fn new(s: &'s mut StoreInner, stop: usize, acc: u64) -> Self {
+    fn new(s: &'s mut StoreInner, stop: usize, acc: Acc) -> Self {
         let top = s.stack.frames.last().expect("run needs a frame");
         let (ip, base, instance) = (top.ip, top.base, top.instance);
         s.stack.instance = instance;
@@ -364,7 +447,8 @@ impl<'s, const REC: bool, const HOT: bool> Exec<'s, REC, HOT> {
             sp,
             mem,
             mem_len,
-            acc,
+            acc: acc.int,
+            facc: acc.float,
             wrapped: false,
         }
     }
@@ -382,8 +466,8 @@ impl<'s, const REC: bool, const HOT: bool> Exec<'s, REC, HOT> {
         s: *mut StoreInner,
         pc: *const Instr,
         sp: *mut u64,
-        mem: *mut u8,
         acc: u64,
+        facc: f64,
         wrapped: bool,
     ) -> Self {
         // SAFETY: as the function's contract; the code goes on after `pc` (it ends in a
@@ -395,9 +479,10 @@ impl<'s, const REC: bool, const HOT: bool> Exec<'s, REC, HOT> {
                 pc,
                 ip: pc.add(1),
                 sp,
-                mem,
+                mem: (*s).handoff.mem.0.as_ptr(),
                 mem_len: (*s).handoff.mem_len(),
                 acc,
+                facc,
                 wrapped,
             }
         }
@@ -413,15 +498,24 @@ impl<'s, const REC: bool, const HOT: bool> Exec<'s, REC, HOT> {
         unsafe { *self.sp.add(slot.0 as usize) }
     }
 
-    /// Writes a result to slot `slot` and to the accumulator.
+    /// Writes a result to slot `slot` and to its accumulator (see [`Written`]).
     ///
     /// # Safety
     /// As [`Exec::r`].
     #[inline(always)]
-    unsafe fn w(&mut self, slot: Slot, v: u64) {
-        self.acc = v;
+    unsafe fn w<V: Written>(&mut self, slot: Slot, v: V) {
+        v.accumulate(&mut self.acc, &mut self.facc);
         // SAFETY: the slot is inside the frame, which is inside the value stack.
-        unsafe { *self.sp.add(slot.0 as usize) = v }
+        unsafe { *self.sp.add(slot.0 as usize) = v.bits() }
+    }
+
+    /// Both accumulators, to hand to the other dispatch loop.
+    #[inline(always)]
+    fn accs(&self) -> Acc {
+        Acc {
+            int: self.acc,
+            float: self.facc,
+        }
     }
 
     /// The three operands of a bulk operation, from slot `args` on.
@@ -535,7 +629,7 @@ impl<'s, const REC: bool, const HOT: bool> Exec<'s, REC, HOT> {
 /// The dispatch loop; `REC` instantiates it with the recorder's hook before every
 /// instruction (the normal loop pays nothing for it).
 #[inline(always)]
-fn run_loop<const REC: bool>(s: &mut StoreInner, stop: usize, acc: u64) -> Run {
+fn run_loop<const REC: bool>(s: &mut StoreInner, stop: usize, acc: Acc) -> Run {
     let mut e = Exec::<REC, false>::new(s, stop, acc);
     match dispatch(&mut e) {
         Ok(never) => match never {},
@@ -570,7 +664,7 @@ fn dispatch<const REC: bool>(e: &mut Exec<'_, REC, false>) -> Result<Infallible,
                 e.pc = e.ip;
                 if REC && (e.s.hooks.record_step)(e.s, e.pc) {
                     e.top().ip = e.pc;
-                    return Err(Run::Switch(e.acc));
+                    return Err(Run::Switch(e.accs()));
                 }
                 // SAFETY: (for every handler) translation guarantees that the code ends in
                 // a return and that branch offsets land inside it, so `ip` stays in
@@ -601,7 +695,7 @@ mod tests {
 
     #[test]
     fn the_dispatch_loop_starts_a_64_byte_line() {
-        let f: fn(&mut StoreInner, usize, u64) -> Run = run_normal;
+        let f: fn(&mut StoreInner, usize, Acc) -> Run = run_normal;
         assert_eq!(f as usize % 64, 0, "run_normal at {:#x}", f as usize);
     }
 }

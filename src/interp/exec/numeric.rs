@@ -3,10 +3,11 @@
 //!
 //! Each handler reads its operands, computes with the crate's one definition of the
 //! operator (`crate::ops`, passed in by the instruction table's row as an operator or a
-//! closure) and writes the result to its slot and the accumulator. Integer results are
-//! zero-extended into the slot; floats are stored as their bits.
+//! closure) and writes the result to its slot and an accumulator: the float accumulator
+//! for an `f64`, the integer one for anything else. Integer results are zero-extended
+//! into the slot; floats are stored as their bits.
 
-use super::{Exec, Flow, FromBits};
+use super::{Exec, Flow, FromBits, Written};
 use crate::interp::bytecode::Slot;
 use crate::ops::{self, FloatBin, FloatCmp, FloatUn, IntBin, IntCmp};
 use crate::runtime::trap::TrapCode;
@@ -33,11 +34,11 @@ impl<const REC: bool, const HOT: bool> Exec<'_, REC, HOT> {
     }
 
     #[inline(always)]
-    pub(super) unsafe fn un<T: FromBits>(
+    pub(super) unsafe fn un<T: FromBits, V: Written>(
         &mut self,
         dst: Slot,
         src: Slot,
-        f: impl FnOnce(T) -> u64,
+        f: impl FnOnce(T) -> V,
     ) -> Flow {
         // SAFETY: see the top of the file.
         unsafe {
@@ -65,10 +66,10 @@ impl<const REC: bool, const HOT: bool> Exec<'_, REC, HOT> {
     }
 
     #[inline(always)]
-    pub(super) unsafe fn un_acc<T: FromBits>(
+    pub(super) unsafe fn un_acc<T: FromBits, V: Written>(
         &mut self,
         dst: Slot,
-        f: impl FnOnce(T) -> u64,
+        f: impl FnOnce(T) -> V,
     ) -> Flow {
         let v = f(T::from_bits(self.acc));
         // SAFETY: see the top of the file.
@@ -314,14 +315,22 @@ impl<const REC: bool, const HOT: bool> Exec<'_, REC, HOT> {
     pub(super) unsafe fn f64_bin(&mut self, dst: Slot, a: Slot, b: Slot, op: FloatBin) -> Flow {
         // SAFETY: see the top of the file.
         let (x, y) = unsafe { (f64::from_bits(self.r(a)), f64::from_bits(self.r(b))) };
-        self.i64_result(dst, ops::f64_bin(op, x, y).to_bits())
+        self.f64_result(dst, ops::f64_bin(op, x, y))
     }
 
     #[inline(always)]
     pub(super) unsafe fn f64_bin_acc(&mut self, dst: Slot, b: Slot, op: FloatBin) -> Flow {
         // SAFETY: see the top of the file.
         let y = unsafe { f64::from_bits(self.r(b)) };
-        self.i64_result(dst, ops::f64_bin(op, f64::from_bits(self.acc), y).to_bits())
+        self.f64_result(dst, ops::f64_bin(op, self.facc, y))
+    }
+
+    /// `b op acc`: the accumulator is the right operand.
+    #[inline(always)]
+    pub(super) unsafe fn f64_bin_rev_acc(&mut self, dst: Slot, b: Slot, op: FloatBin) -> Flow {
+        // SAFETY: see the top of the file.
+        let x = unsafe { f64::from_bits(self.r(b)) };
+        self.f64_result(dst, ops::f64_bin(op, x, self.facc))
     }
 
     #[inline(always)]
@@ -335,6 +344,14 @@ impl<const REC: bool, const HOT: bool> Exec<'_, REC, HOT> {
     pub(super) unsafe fn f64_un(&mut self, dst: Slot, src: Slot, op: FloatUn) -> Flow {
         // SAFETY: see the top of the file.
         let x = unsafe { f64::from_bits(self.r(src)) };
-        self.i64_result(dst, ops::f64_un(op, x).to_bits())
+        self.f64_result(dst, ops::f64_un(op, x))
+    }
+
+    /// Writes an `f64` result, which goes to the float accumulator.
+    #[inline(always)]
+    fn f64_result(&mut self, dst: Slot, v: f64) -> Flow {
+        // SAFETY: `dst` is the running instruction's (every caller's contract).
+        unsafe { self.w(dst, v) };
+        Ok(())
     }
 }
