@@ -9,7 +9,7 @@
 //! Hot state lives in [`Exec`], whose fields stay in registers: the instruction pointer,
 //! the frame's slot pointer, the base and length of memory 0 of the current instance, and
 //! the two accumulators, one for integers and one for `f64`s (threaded dispatch keeps
-//! memory 0 in the store instead, see `threaded`; bounds checks compare with per-width
+//! the length in the store instead, see `threaded`; bounds checks compare with per-width
 //! bounds kept there beside it). They are
 //! reloaded after anything that can move them: calls and returns that switch instance,
 //! `memory.grow`, and value stack growth.
@@ -105,10 +105,6 @@ pub(crate) struct Handoff {
     /// handlers also read memory 0's length from here rather than take it in a register
     /// (see `threaded`).
     last_fit: [isize; 4],
-    /// The base of memory 0 of the running instance (dangling if it has none). Threaded
-    /// handlers read it from here, beside `last_fit`, rather than take it in a register
-    /// (see `threaded`).
-    mem: Running<u8>,
     /// The running instance's translations (see [`Code::table`]): a call finds its callee
     /// here rather than through the instance and its module.
     code: Running<CodeSlot>,
@@ -118,8 +114,8 @@ pub(crate) struct Handoff {
     globals: Running<u32>,
 }
 
-/// A pointer to an array that belongs to the running instance: its module's translations,
-/// its globals' store indices, or memory 0's bytes (`running_memory0` sets all three).
+/// A pointer to an array that belongs to the running instance: its module's translations
+/// or its globals' store indices (`running_memory0` sets both).
 #[derive(Clone, Copy)]
 struct Running<T>(NonNull<T>);
 
@@ -132,8 +128,7 @@ impl<T> Default for Running<T> {
 
 // SAFETY: the array is read only by the thread running the store that holds it, and
 // lies in a heap block of an instance or module that store keeps alive, which never
-// moves or changes length (see `running_memory0`); memory 0's bytes may move when it
-// grows, and every growth sets the pointer again.
+// moves or changes length (see `running_memory0`).
 unsafe impl<T> Send for Running<T> {}
 // SAFETY: as for `Send`.
 unsafe impl<T> Sync for Running<T> {}
@@ -141,8 +136,7 @@ unsafe impl<T> Sync for Running<T> {}
 impl Handoff {
     /// Memory 0 of the running instance is now `len` bytes long.
     #[inline(always)]
-    fn set_mem(&mut self, mem: *mut u8, len: usize) {
-        self.mem = Running(NonNull::new(mem).unwrap_or(NonNull::dangling()));
+    fn set_mem_len(&mut self, len: usize) {
         self.last_fit = [1, 2, 4, 8].map(|n| len as isize - n);
     }
 
@@ -159,7 +153,7 @@ impl Handoff {
 #[inline(always)]
 fn running_memory0(s: &mut StoreInner) -> (*mut u8, usize) {
     let (mem, len) = memory0(s, s.stack.instance);
-    s.handoff.set_mem(mem, len);
+    s.handoff.set_mem_len(len);
     // The store keeps the instance, and so its module's translations, alive; the
     // instance's globals are a boxed slice, which never moves.
     let inst = &s.instances[s.stack.instance as usize];
@@ -466,6 +460,7 @@ impl<'s, const REC: bool, const HOT: bool> Exec<'s, REC, HOT> {
         s: *mut StoreInner,
         pc: *const Instr,
         sp: *mut u64,
+        mem: *mut u8,
         acc: u64,
         facc: f64,
         wrapped: bool,
@@ -479,7 +474,7 @@ impl<'s, const REC: bool, const HOT: bool> Exec<'s, REC, HOT> {
                 pc,
                 ip: pc.add(1),
                 sp,
-                mem: (*s).handoff.mem.0.as_ptr(),
+                mem,
                 mem_len: (*s).handoff.mem_len(),
                 acc,
                 facc,

@@ -6,27 +6,27 @@
 //! under the `-tail-dup-*` limits that an embedder's build does not set. Here every
 //! instruction has its own function, generated from the same instruction table and calling
 //! the same handler, and its own indirect jump to the next: each dispatch point is
-//! predicted on its own whatever the build settings, and the hottest state (`ip`, `sp`,
-//! the two accumulators, the store) lives in argument registers of the C calling
-//! convention, never in memory. (`C-unwind`: a host function's panic, which a trace
-//! called from a loop header re-raises, unwinds through them to the embedder.)
+//! predicted on its own whatever the build settings, and the hot state (`ip`, `sp`, the
+//! accumulators, memory 0's base, the store) lives in argument registers of the C
+//! calling convention, never in memory. (`C-unwind`: a host function's panic, which a
+//! trace called from a loop header re-raises, unwinds through them to the embedder.)
+//! Memory 0's length, which only bounds checks and the rarer memory instructions read,
+//! lives in the store's `Handoff` instead, with the per-width bounds that the checks
+//! compare addresses with (one instruction, with a memory operand).
 //!
-//! The fourth argument register carries nothing: on x86-64 it is `rcx`, the only register
-//! a shift or rotate by a variable count can take its count in, so a handler may clobber
-//! it without saving a value around it. Freeing `rcx` took 1% to 11% of the instructions
-//! off each kernel (cachegrind, JIT off), most on shifts and rotates: an `I64ShrUImmA`
-//! went from 11 instructions to 8. The float accumulator takes the first float argument
-//! register (`xmm0`, `d0`), so that an `f64` result passes to the next instruction
-//! without leaving the float registers.
-//!
-//! Memory 0 lives in the store's `Handoff`: its base, and the per-width bounds that the
-//! checks compare addresses with (one instruction, with a memory operand). LLVM folds the
-//! load of the next handler's address into the tail jump (`jmp *(table, op, 8)`) only
-//! when the call passes at most six registers, so one of the six had to go when the float
-//! accumulator came: a memory instruction now loads the base beside the bound it already
-//! reads, where every dispatch would otherwise have paid an instruction. (Instructions
-//! executed, cachegrind, JIT off: nbody 4.4% fewer, fconv 1.7%, matmul 1.3%; integer
-//! kernels up to 2.7% more; 0.5% more in geomean over 20 kernels.)
+//! The float accumulator takes the first float argument register (`xmm0`, `d0`), so that
+//! an `f64` result passes to the next instruction without leaving the float registers.
+//! LLVM folds the load of the next handler's address into the tail jump
+//! (`jmp *(table, op, 8)`) only when the call passes at most six registers, so the
+//! integer accumulator takes the fourth, which on x86-64 is `rcx`: the only register a
+//! shift or rotate by a variable count takes its count in. Such a handler moves the
+//! accumulator out of `rcx` and back, two moves that register renaming eliminates. The
+//! two other ways measured worse: a seventh register unfolds every dispatch's jump (one
+//! instruction more per instruction run: 4% to 10% more instructions on the kernels),
+//! and memory 0's base kept in the store costs every memory access a load (phases ran
+//! 1.11 times as long). With the float accumulator and this order, instructions executed
+//! (cachegrind, JIT off) fell 7.4% on nbody and 5.2% on matmul, and rose at most 3%
+//! (bytecode) where shifts abound.
 //!
 //! Stable Rust does not promise tail calls; LLVM makes these calls jumps (sibling calls)
 //! from `opt-level = 2` on, when caller and callee have the same signature and no argument
@@ -67,7 +67,6 @@ use super::cold::memory0_cold;
 use super::{Acc, Exec, Outcome, Run};
 use crate::interp::bytecode::{Instr, instr_table};
 use crate::runtime::store::StoreInner;
-use std::mem::MaybeUninit;
 // (The operators and `ops` are named by the instruction table's rows.)
 #[allow(
     unused_imports,
@@ -75,14 +74,11 @@ use std::mem::MaybeUninit;
 )]
 use crate::ops::{self, FloatBin as FB, FloatCmp as FC, FloatUn as FU, IntBin as B, IntCmp as C};
 
-/// An instruction's function: the store, the instruction, the frame's slot 0, a free
-/// register, memory 0's base, the accumulator, the float accumulator (the first float
-/// argument register).
-type Handler = unsafe extern "C-unwind" fn(*mut StoreInner, *const Instr, *mut u64, Free, u64, f64);
-
-/// The argument register a handler is free to clobber: the fourth, which is `rcx` on
-/// x86-64, the only register a variable shift can count in.
-type Free = MaybeUninit<usize>;
+/// An instruction's function: the store, the instruction, the frame's slot 0, the
+/// accumulator, memory 0's base, the float accumulator (the first float argument
+/// register).
+type Handler =
+    unsafe extern "C-unwind" fn(*mut StoreInner, *const Instr, *mut u64, u64, *mut u8, f64);
 
 /// Runs the innermost frame of `s` (as `dispatch`'s loop does) until a handler ends the run.
 #[inline(never)]
@@ -91,12 +87,12 @@ pub(super) fn run_threaded(s: &mut StoreInner, stop: usize, acc: Acc) -> Run {
     // is restored when the inner one returns.
     let outer = std::mem::replace(&mut s.handoff.stop, stop);
     let e = Exec::<false, false>::new(s, stop, acc);
-    let (ip, sp, acc, facc) = (e.ip, e.sp, e.acc, e.facc);
+    let (ip, sp, mem, acc, facc) = (e.ip, e.sp, e.mem, e.acc, e.facc);
     let s: *mut StoreInner = e.s;
     // SAFETY: `Exec::new` set up the state for the innermost frame, which the handlers'
     // contract asks for (see `Exec`); `s` is the only reference to the store for the run.
     let s = unsafe {
-        jump(s, ip, sp, acc, facc);
+        jump(s, ip, sp, acc, mem, facc);
         &mut *s
     };
     s.handoff.stop = outer;
@@ -118,12 +114,19 @@ pub(super) fn run_threaded(s: &mut StoreInner, stop: usize, acc: Acc) -> Run {
 /// The state is the running frame's, as `Exec`'s handlers require; `s` is valid and not
 /// otherwise borrowed.
 #[inline(always)]
-unsafe fn jump(s: *mut StoreInner, ip: *const Instr, sp: *mut u64, acc: u64, facc: f64) {
+unsafe fn jump(
+    s: *mut StoreInner,
+    ip: *const Instr,
+    sp: *mut u64,
+    acc: u64,
+    mem: *mut u8,
+    facc: f64,
+) {
     // SAFETY: `ip` points at an instruction (the caller's contract), whose opcode is a
     // variant's index, and `HANDLERS` has one function per variant, in order.
     unsafe {
         let h = *HANDLERS.get_unchecked(usize::from((*ip).op()));
-        call(h, s, ip, sp, acc, facc)
+        call(h, s, ip, sp, acc, mem, facc)
     }
 }
 
@@ -138,10 +141,11 @@ unsafe fn call(
     ip: *const Instr,
     sp: *mut u64,
     acc: u64,
+    mem: *mut u8,
     facc: f64,
 ) {
     // SAFETY: the caller's contract.
-    unsafe { h(s, ip, sp, Free::uninit(), acc, facc) }
+    unsafe { h(s, ip, sp, acc, mem, facc) }
 }
 
 /// The function whose address `addr` is (a `Case`'s `to`, see `handler_addr`).
@@ -166,9 +170,9 @@ macro_rules! next {
     (BrTable, $e:ident) => { next!(@case $e) };
     (BrTableA, $e:ident) => { next!(@case $e) };
     (@case $e:ident) => {
-        call(handler_at($e.acc), $e.s, $e.ip, $e.sp, $e.acc, $e.facc)
+        call(handler_at($e.acc), $e.s, $e.ip, $e.sp, $e.acc, $e.mem, $e.facc)
     };
-    ($name:ident, $e:ident) => { jump($e.s, $e.ip, $e.sp, $e.acc, $e.facc) };
+    ($name:ident, $e:ident) => { jump($e.s, $e.ip, $e.sp, $e.acc, $e.mem, $e.facc) };
 }
 
 /// The function for instruction `$name`: `HOT` is its hot form, in `HANDLERS`, which
@@ -185,7 +189,8 @@ macro_rules! handler {
             unsafe(link_section = concat!(".text.spur_op.", stringify!($name)))
         )]
         unsafe extern "C-unwind" fn $name<const HOT: bool, const WRAP: bool>(
-            s: *mut StoreInner, ip: *const Instr, sp: *mut u64, _: Free, acc: u64, facc: f64,
+            s: *mut StoreInner, ip: *const Instr, sp: *mut u64, acc: u64, mem: *mut u8,
+            facc: f64,
         ) {
             // SAFETY: `ip` is this variant's instruction (its index chose this function);
             // the rest is `jump`'s contract, passed on.
@@ -193,7 +198,7 @@ macro_rules! handler {
                 let Instr::$name $({ $($field),* })? = *ip else {
                     std::hint::unreachable_unchecked()
                 };
-                let mut e = Exec::<false, HOT>::at(s, ip, sp, acc, facc, WRAP);
+                let mut e = Exec::<false, HOT>::at(s, ip, sp, mem, acc, facc, WRAP);
                 // The outcome is taken apart before the jumps: with nothing left to drop
                 // after them, they are the function's last act, and can be jumps. It is
                 // matched in place, never dropped: the three ways on own nothing, and a
@@ -214,9 +219,9 @@ macro_rules! handler {
                 };
                 match next {
                     Next::Jump => next!($name, e),
-                    Next::OutOfLine => $name::<false, false>(s, ip, sp, Free::uninit(), acc, facc),
-                    Next::Wrap => $name::<true, true>(s, ip, sp, Free::uninit(), acc, facc),
-                    Next::Reload => reload(e.s, e.ip, e.sp, Free::uninit(), e.acc, e.facc),
+                    Next::OutOfLine => $name::<false, false>(s, ip, sp, acc, mem, facc),
+                    Next::Wrap => $name::<true, true>(s, ip, sp, acc, mem, facc),
+                    Next::Reload => reload(e.s, e.ip, e.sp, e.acc, e.mem, e.facc),
                 }
             }
         }
@@ -242,14 +247,14 @@ unsafe extern "C-unwind" fn reload(
     s: *mut StoreInner,
     ip: *const Instr,
     sp: *mut u64,
-    _: Free,
     acc: u64,
+    _: *mut u8,
     facc: f64,
 ) {
     // SAFETY: as the function's contract; `s` is valid and not otherwise borrowed.
     unsafe {
-        memory0_cold(&mut *s);
-        jump(s, ip, sp, acc, facc)
+        let (mem, _) = memory0_cold(&mut *s);
+        jump(s, ip, sp, acc, mem, facc)
     }
 }
 
