@@ -22,11 +22,11 @@
 //! shift or rotate by a variable count takes its count in. Such a handler moves the
 //! accumulator out of `rcx` and back, two moves that register renaming eliminates. The
 //! two other ways measured worse: a seventh register unfolds every dispatch's jump (one
-//! instruction more per instruction run: 4% to 10% more instructions on the kernels),
+//! instruction more per instruction run: 2% to 10% more instructions on the kernels),
 //! and memory 0's base kept in the store costs every memory access a load (phases ran
-//! 1.11 times as long). With the float accumulator and this order, instructions executed
-//! (cachegrind, JIT off) fell 7.4% on nbody and 5.2% on matmul, and rose at most 3%
-//! (bytecode) where shifts abound.
+//! 1.11 to 1.13 times as long). With the float accumulator and this order, instructions
+//! executed (cachegrind, JIT off) fell 7.4% on nbody and 5.2% on matmul, and rose by up
+//! to 5.4% (nest) where shifts by a constant abound.
 //!
 //! Stable Rust does not promise tail calls; LLVM makes these calls jumps (sibling calls)
 //! from `opt-level = 2` on, when caller and callee have the same signature and no argument
