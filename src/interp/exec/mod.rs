@@ -323,8 +323,8 @@ struct Exec<'s, const REC: bool, const HOT: bool> {
     acc: u64,
     /// The float accumulator: the result of the last instruction that wrote an `f64`
     /// (see [`Written`]). It lives in a float register, so an `f64` passed from one
-    /// instruction to the next never moves between register files: on x86-64 each move
-    /// took 3 cycles on the chain of dependent float operations.
+    /// instruction to the next never moves between register files, a move that adds a
+    /// few cycles of latency (on x86-64, `movq` each way) to a chain of float operations.
     facc: f64,
     /// The instruction runs in its wrapping form: a `wrap` access's address is its sum
     /// mod 2^32 (set only by threaded dispatch, a constant in each form).
