@@ -7,6 +7,10 @@
 //! the same ones, so a folded constant is what the interpreter would have computed. The
 //! dispatch loop passes each operator kind as a constant, which inlining turns into the one
 //! machine instruction. Traps are returned as [`TrapCode`]s; callers raise them.
+//!
+//! One exception to plain Rust: on x86-64 the int-to-float conversions are written as
+//! their instructions with a zeroing in front (`from_i64!`), because LLVM leaves them
+//! waiting on a register that the previous handler wrote.
 
 use crate::runtime::trap::TrapCode;
 
@@ -409,16 +413,98 @@ casts! {
     i64_trunc_sat_f32_u: f32 => u64;
     i64_trunc_sat_f64_s: f64 => i64;
     i64_trunc_sat_f64_u: f64 => u64;
-    f32_convert_i32_s: i32 => f32;
-    f32_convert_i32_u: u32 => f32;
-    f32_convert_i64_s: i64 => f32;
-    f32_convert_i64_u: u64 => f32;
-    f64_convert_i32_s: i32 => f64;
-    f64_convert_i32_u: u32 => f64;
-    f64_convert_i64_s: i64 => f64;
     f64_convert_i64_u: u64 => f64;
     f32_demote_f64: f64 => f32;
     f64_promote_f32: f32 => f64;
+}
+
+/// Int-to-float conversions of a signed 64-bit value (rounding to nearest even), each
+/// writing a whole register.
+///
+/// x86-64's conversion instructions (`cvtsi2sd`, `cvtsi2ss`) write only the low lane of
+/// their destination and so wait for whatever last wrote it, and LLVM breaks that false
+/// dependency (with a zeroing `xorps`) only when it sees the register written nearby in
+/// the same function. In the interpreter's handlers the last writer is in the previous
+/// handler (the float accumulator's operation, often a long one): a chain of conversions
+/// and float operations then ran one after another. The zeroing here is explicit.
+macro_rules! from_i64 {
+    ($($name:ident: $to:ty, $ins:literal;)*) => {
+        $(
+            #[inline(always)]
+            fn $name(x: i64) -> $to {
+                #[cfg(target_arch = "x86_64")]
+                {
+                    let r: $to;
+                    // SAFETY: register arithmetic only: no memory, stack or flags touched.
+                    unsafe {
+                        std::arch::asm!(
+                            "xorps {r}, {r}",
+                            concat!($ins, " {r}, {x}"),
+                            r = out(xmm_reg) r,
+                            x = in(reg) x,
+                            options(pure, nomem, nostack, preserves_flags),
+                        );
+                    }
+                    r
+                }
+                #[cfg(not(target_arch = "x86_64"))]
+                {
+                    x as $to
+                }
+            }
+        )*
+    };
+}
+
+from_i64! {
+    f64_from_i64: f64, "cvtsi2sd";
+    f32_from_i64: f32, "cvtsi2ss";
+}
+
+/// `f32.convert_i32_s`.
+#[inline(always)]
+pub(crate) fn f32_convert_i32_s(x: i32) -> f32 {
+    f32_from_i64(i64::from(x))
+}
+
+/// `f32.convert_i32_u`.
+#[inline(always)]
+pub(crate) fn f32_convert_i32_u(x: u32) -> f32 {
+    f32_from_i64(i64::from(x))
+}
+
+/// `f32.convert_i64_s`.
+#[inline(always)]
+pub(crate) fn f32_convert_i64_s(x: i64) -> f32 {
+    f32_from_i64(x)
+}
+
+/// `f32.convert_i64_u`: below 2^63 as signed; above, half the value with its low bit
+/// kept sticky, doubled (exact, so rounding happens once).
+#[inline(always)]
+pub(crate) fn f32_convert_i64_u(x: u64) -> f32 {
+    match i64::try_from(x) {
+        Ok(x) => f32_from_i64(x),
+        Err(_) => 2.0 * f32_from_i64(((x >> 1) | (x & 1)) as i64),
+    }
+}
+
+/// `f64.convert_i32_s`.
+#[inline(always)]
+pub(crate) fn f64_convert_i32_s(x: i32) -> f64 {
+    f64_from_i64(i64::from(x))
+}
+
+/// `f64.convert_i32_u`.
+#[inline(always)]
+pub(crate) fn f64_convert_i32_u(x: u32) -> f64 {
+    f64_from_i64(i64::from(x))
+}
+
+/// `f64.convert_i64_s`.
+#[inline(always)]
+pub(crate) fn f64_convert_i64_s(x: i64) -> f64 {
+    f64_from_i64(x)
 }
 
 /// The exclusive bounds of the float values (of type f32 if `from_f32`, else f64) whose
@@ -613,5 +699,76 @@ mod kind_tests {
         assert_eq!(i64_trunc_sat_f64_u(-5.0), 0);
         assert_eq!(i32_trunc_sat_f64_s(1e10), i32::MAX);
         assert_eq!(f32_convert_i64_u(u64::MAX), 18446744073709551616.0);
+    }
+
+    /// The int-to-float conversions written out (`from_i64!`, the unsigned 64-bit split)
+    /// round exactly as Rust's `as` casts do, which round to nearest even.
+    #[test]
+    fn int_to_float_conversions_round_as_casts_do() {
+        let mut values = vec![0u64, 1, u64::MAX, 1 << 63, (1 << 63) - 1, (1 << 63) + 1];
+        // Halfway and sticky cases around f32's and f64's 24 and 53 bits, at both ends.
+        for shift in [0, 8, 11, 29, 30, 39, 40] {
+            for low in [0x7f_ffffu64, 0x80_0000, 0x80_0001, 0xff_ffff, 0x1_ffff_ffff] {
+                values.extend([low << shift, !(low << shift), (low << shift) | 1]);
+            }
+        }
+        // Exactly halfway below a top bit, with and without a sticky low bit, for the
+        // 24 and 53 bits of f32 and f64.
+        for top in [31u32, 32, 62, 63] {
+            for bits in [24u32, 53] {
+                let Some(half) = top.checked_sub(bits) else {
+                    continue;
+                };
+                for odd in [0u64, 1 << (half + 1)] {
+                    let v = (1u64 << top) | odd | (1 << half);
+                    values.extend([v, v | 1, v - 1]);
+                }
+            }
+        }
+        let mut x = 0x9e37_79b9_7f4a_7c15u64;
+        for _ in 0..10_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            values.extend([x, x >> (x % 64)]);
+        }
+        for v in values {
+            let (s32, u32_, s64) = (v as i32, v as u32, v as i64);
+            assert_eq!(
+                f32_convert_i32_s(s32).to_bits(),
+                (s32 as f32).to_bits(),
+                "{v:#x}"
+            );
+            assert_eq!(
+                f32_convert_i32_u(u32_).to_bits(),
+                (u32_ as f32).to_bits(),
+                "{v:#x}"
+            );
+            assert_eq!(
+                f32_convert_i64_s(s64).to_bits(),
+                (s64 as f32).to_bits(),
+                "{v:#x}"
+            );
+            assert_eq!(
+                f32_convert_i64_u(v).to_bits(),
+                (v as f32).to_bits(),
+                "{v:#x}"
+            );
+            assert_eq!(
+                f64_convert_i32_s(s32).to_bits(),
+                (s32 as f64).to_bits(),
+                "{v:#x}"
+            );
+            assert_eq!(
+                f64_convert_i32_u(u32_).to_bits(),
+                (u32_ as f64).to_bits(),
+                "{v:#x}"
+            );
+            assert_eq!(
+                f64_convert_i64_s(s64).to_bits(),
+                (s64 as f64).to_bits(),
+                "{v:#x}"
+            );
+        }
     }
 }
