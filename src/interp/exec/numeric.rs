@@ -183,9 +183,7 @@ impl<const REC: bool, const HOT: bool> Exec<'_, REC, HOT> {
 
     #[inline(always)]
     fn i32_result(&mut self, dst: Slot, v: u32) -> Flow {
-        // SAFETY: `dst` is the running instruction's (every caller's contract).
-        unsafe { self.w(dst, u64::from(v)) };
-        Ok(())
+        self.result(dst, u64::from(v))
     }
 
     // ---- i64 ----
@@ -194,14 +192,14 @@ impl<const REC: bool, const HOT: bool> Exec<'_, REC, HOT> {
     pub(super) unsafe fn i64_bin(&mut self, dst: Slot, a: Slot, b: Slot, op: IntBin) -> Flow {
         // SAFETY: see the top of the file.
         let (x, y) = unsafe { (self.r(a), self.r(b)) };
-        self.i64_result(dst, ops::i64_bin(op, x, y))
+        self.result(dst, ops::i64_bin(op, x, y))
     }
 
     #[inline(always)]
     pub(super) unsafe fn i64_bin_imm(&mut self, dst: Slot, a: Slot, imm: i32, op: IntBin) -> Flow {
         // SAFETY: see the top of the file.
         let x = unsafe { self.r(a) };
-        self.i64_result(dst, ops::i64_bin(op, x, imm as i64 as u64))
+        self.result(dst, ops::i64_bin(op, x, imm as i64 as u64))
     }
 
     /// `imm op a`: the immediate is the left operand.
@@ -215,33 +213,33 @@ impl<const REC: bool, const HOT: bool> Exec<'_, REC, HOT> {
     ) -> Flow {
         // SAFETY: see the top of the file.
         let x = unsafe { self.r(a) };
-        self.i64_result(dst, ops::i64_bin(op, imm as i64 as u64, x))
+        self.result(dst, ops::i64_bin(op, imm as i64 as u64, x))
     }
 
     #[inline(always)]
     pub(super) unsafe fn i64_bin_acc(&mut self, dst: Slot, b: Slot, op: IntBin) -> Flow {
         // SAFETY: see the top of the file.
         let y = unsafe { self.r(b) };
-        self.i64_result(dst, ops::i64_bin(op, self.acc, y))
+        self.result(dst, ops::i64_bin(op, self.acc, y))
     }
 
     #[inline(always)]
     pub(super) unsafe fn i64_bin_imm_acc(&mut self, dst: Slot, imm: i32, op: IntBin) -> Flow {
-        self.i64_result(dst, ops::i64_bin(op, self.acc, imm as i64 as u64))
+        self.result(dst, ops::i64_bin(op, self.acc, imm as i64 as u64))
     }
 
     #[inline(always)]
     pub(super) unsafe fn i64_cmp(&mut self, dst: Slot, a: Slot, b: Slot, op: IntCmp) -> Flow {
         // SAFETY: see the top of the file.
         let (x, y) = unsafe { (self.r(a), self.r(b)) };
-        self.i64_result(dst, u64::from(ops::i64_cmp(op, x, y)))
+        self.result(dst, u64::from(ops::i64_cmp(op, x, y)))
     }
 
     #[inline(always)]
     pub(super) unsafe fn i64_cmp_imm(&mut self, dst: Slot, a: Slot, imm: i32, op: IntCmp) -> Flow {
         // SAFETY: see the top of the file.
         let x = unsafe { self.r(a) };
-        self.i64_result(dst, u64::from(ops::i64_cmp(op, x, imm as i64 as u64)))
+        self.result(dst, u64::from(ops::i64_cmp(op, x, imm as i64 as u64)))
     }
 
     /// Division and remainder, which trap on a zero divisor (and signed overflow).
@@ -256,11 +254,12 @@ impl<const REC: bool, const HOT: bool> Exec<'_, REC, HOT> {
         // SAFETY: see the top of the file.
         let (x, y) = unsafe { (self.r(a), self.r(b)) };
         let v = self.tri(f(x, y))?;
-        self.i64_result(dst, v)
+        self.result(dst, v)
     }
 
+    /// Writes a result to its slot and to the accumulator its type goes to ([`Written`]).
     #[inline(always)]
-    fn i64_result(&mut self, dst: Slot, v: u64) -> Flow {
+    fn result<V: Written>(&mut self, dst: Slot, v: V) -> Flow {
         // SAFETY: `dst` is the running instruction's (every caller's contract).
         unsafe { self.w(dst, v) };
         Ok(())
@@ -315,14 +314,14 @@ impl<const REC: bool, const HOT: bool> Exec<'_, REC, HOT> {
     pub(super) unsafe fn f64_bin(&mut self, dst: Slot, a: Slot, b: Slot, op: FloatBin) -> Flow {
         // SAFETY: see the top of the file.
         let (x, y) = unsafe { (f64::from_bits(self.r(a)), f64::from_bits(self.r(b))) };
-        self.f64_result(dst, ops::f64_bin(op, x, y))
+        self.result(dst, ops::f64_bin(op, x, y))
     }
 
     #[inline(always)]
     pub(super) unsafe fn f64_bin_acc(&mut self, dst: Slot, b: Slot, op: FloatBin) -> Flow {
         // SAFETY: see the top of the file.
         let y = unsafe { f64::from_bits(self.r(b)) };
-        self.f64_result(dst, ops::f64_bin(op, self.facc, y))
+        self.result(dst, ops::f64_bin(op, self.facc, y))
     }
 
     /// `b op acc`: the accumulator is the right operand.
@@ -330,28 +329,20 @@ impl<const REC: bool, const HOT: bool> Exec<'_, REC, HOT> {
     pub(super) unsafe fn f64_bin_rev_acc(&mut self, dst: Slot, b: Slot, op: FloatBin) -> Flow {
         // SAFETY: see the top of the file.
         let x = unsafe { f64::from_bits(self.r(b)) };
-        self.f64_result(dst, ops::f64_bin(op, x, self.facc))
+        self.result(dst, ops::f64_bin(op, x, self.facc))
     }
 
     #[inline(always)]
     pub(super) unsafe fn f64_cmp(&mut self, dst: Slot, a: Slot, b: Slot, op: FloatCmp) -> Flow {
         // SAFETY: see the top of the file.
         let (x, y) = unsafe { (f64::from_bits(self.r(a)), f64::from_bits(self.r(b))) };
-        self.i64_result(dst, u64::from(ops::f64_cmp(op, x, y)))
+        self.result(dst, u64::from(ops::f64_cmp(op, x, y)))
     }
 
     #[inline(always)]
     pub(super) unsafe fn f64_un(&mut self, dst: Slot, src: Slot, op: FloatUn) -> Flow {
         // SAFETY: see the top of the file.
         let x = unsafe { f64::from_bits(self.r(src)) };
-        self.f64_result(dst, ops::f64_un(op, x))
-    }
-
-    /// Writes an `f64` result, which goes to the float accumulator.
-    #[inline(always)]
-    fn f64_result(&mut self, dst: Slot, v: f64) -> Flow {
-        // SAFETY: `dst` is the running instruction's (every caller's contract).
-        unsafe { self.w(dst, v) };
-        Ok(())
+        self.result(dst, ops::f64_un(op, x))
     }
 }
