@@ -535,7 +535,10 @@ macro_rules! trunc {
                 return Err(TrapCode::BadConversionToInteger);
             }
             if x > BOUNDS.0 as $f && x < BOUNDS.1 as $f {
-                Ok(x as $int)
+                // SAFETY: `x` is not NaN and lies strictly between the bounds, which are
+                // exact (see `trunc_bounds`): it is finite and its truncation fits `$int`.
+                // (An `as` cast would clamp again, five instructions on x86-64.)
+                Ok(unsafe { x.to_int_unchecked::<$int>() })
             } else {
                 Err(TrapCode::IntegerOverflow)
             }
