@@ -248,7 +248,10 @@ macro_rules! rounding {
             if !(a.abs() < <$f>::INTEGRAL) {
                 return quiet(a);
             }
-            ((a as $int) as $f).copysign(a)
+            // SAFETY: `a` is finite and below 2^mantissa in magnitude, so its truncation
+            // fits `$int` (wider than the mantissa). (An `as` cast would clamp again.)
+            let t = unsafe { a.to_int_unchecked::<$int>() };
+            (t as $f).copysign(a)
         }
 
         #[inline(always)]
