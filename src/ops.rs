@@ -431,7 +431,7 @@ casts! {
 /// handler (the float accumulator's operation, often a long one): a chain of conversions
 /// and float operations then ran one after another. The zeroing here is explicit.
 macro_rules! from_i64 {
-    ($($name:ident: $to:ty, $ins:literal;)*) => {
+    ($($name:ident: $to:ty, $ins:literal => [$($conv:ident: $from:ty),*];)*) => {
         $(
             #[inline(always)]
             fn $name(x: i64) -> $to {
@@ -455,31 +455,25 @@ macro_rules! from_i64 {
                     x as $to
                 }
             }
+
+            $(
+                /// The operator of that name: the value converted as the `i64` it widens
+                /// to, which is exact.
+                #[inline(always)]
+                #[allow(clippy::useless_conversion, reason = "the identity for an `i64`")]
+                pub(crate) fn $conv(x: $from) -> $to {
+                    $name(i64::from(x))
+                }
+            )*
         )*
     };
 }
 
 from_i64! {
-    f64_from_i64: f64, "cvtsi2sd";
-    f32_from_i64: f32, "cvtsi2ss";
-}
-
-/// `f32.convert_i32_s`.
-#[inline(always)]
-pub(crate) fn f32_convert_i32_s(x: i32) -> f32 {
-    f32_from_i64(i64::from(x))
-}
-
-/// `f32.convert_i32_u`.
-#[inline(always)]
-pub(crate) fn f32_convert_i32_u(x: u32) -> f32 {
-    f32_from_i64(i64::from(x))
-}
-
-/// `f32.convert_i64_s`.
-#[inline(always)]
-pub(crate) fn f32_convert_i64_s(x: i64) -> f32 {
-    f32_from_i64(x)
+    f64_from_i64: f64, "cvtsi2sd" =>
+        [f64_convert_i32_s: i32, f64_convert_i32_u: u32, f64_convert_i64_s: i64];
+    f32_from_i64: f32, "cvtsi2ss" =>
+        [f32_convert_i32_s: i32, f32_convert_i32_u: u32, f32_convert_i64_s: i64];
 }
 
 /// `f32.convert_i64_u`: below 2^63 as signed; above, half the value with its low bit
@@ -490,24 +484,6 @@ pub(crate) fn f32_convert_i64_u(x: u64) -> f32 {
         Ok(x) => f32_from_i64(x),
         Err(_) => 2.0 * f32_from_i64(((x >> 1) | (x & 1)) as i64),
     }
-}
-
-/// `f64.convert_i32_s`.
-#[inline(always)]
-pub(crate) fn f64_convert_i32_s(x: i32) -> f64 {
-    f64_from_i64(i64::from(x))
-}
-
-/// `f64.convert_i32_u`.
-#[inline(always)]
-pub(crate) fn f64_convert_i32_u(x: u32) -> f64 {
-    f64_from_i64(i64::from(x))
-}
-
-/// `f64.convert_i64_s`.
-#[inline(always)]
-pub(crate) fn f64_convert_i64_s(x: i64) -> f64 {
-    f64_from_i64(x)
 }
 
 /// The exclusive bounds of the float values (of type f32 if `from_f32`, else f64) whose
