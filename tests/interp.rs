@@ -932,6 +932,55 @@ fn step_and_jump_fused() {
     });
 }
 
+/// A step whose result one local keeps and another takes (`local.tee`, then
+/// `local.set`), fused into one instruction (`I32AddImmCopy`) when the constant fits 16
+/// bits; the next instruction reads the kept local from the accumulator the copy left. At
+/// the constant's bounds and past them (no fusion), in the interpreter and with the JIT
+/// compiling the loop.
+#[test]
+fn steps_copied_on_fused() {
+    let ks = [1, -1, 32767, -32768, 32768, -100_000];
+    let mut wat = String::from("(module\n");
+    for (f, k) in ks.iter().enumerate() {
+        wat.push_str(&format!(
+            "(func (export \"f{f}\") (param $x i32) (param $n i32) (result i32)
+               (local $i i32) (local $j i32) (local $s i32) (local $c i32)
+               (local.set $i (local.get $x))
+               (loop $l
+                 (local.set $i (local.tee $j (i32.add (local.get $i) (i32.const {k}))))
+                 (local.set $s (i32.xor (i32.mul (local.get $j) (i32.const 3))
+                                        (i32.mul (local.get $s) (i32.const 31))))
+                 (br_if $l (i32.lt_u (local.tee $c (i32.add (local.get $c) (i32.const 1)))
+                                     (local.get $n))))
+               (i32.add (local.get $s) (i32.mul (local.get $i) (i32.const 7))))\n"
+        ));
+    }
+    wat.push(')');
+    in_both_tiers(&wat, |store, inst, jit| {
+        for (f, &k) in ks.iter().enumerate() {
+            let code = inst.module(&*store).disassemble(f as u32).unwrap();
+            let fused = i16::try_from(k).is_ok();
+            assert_eq!(code.contains("I32AddImmCopy {"), fused, "k {k}:\n{code}");
+            assert!(code.contains("I32MulImmA {"), "k {k}:\n{code}");
+            let run = inst
+                .get_typed_func::<(i32, i32), i32>(&mut *store, &format!("f{f}"))
+                .unwrap();
+            for (x, n) in [(0, 1), (5, 10), (i32::MAX - 3, 40), (i32::MIN + 2, 25)] {
+                let (mut i, mut s) = (x, 0i32);
+                for _ in 0..n {
+                    i = i.wrapping_add(k);
+                    s = i.wrapping_mul(3) ^ s.wrapping_mul(31);
+                }
+                let want = s.wrapping_add(i.wrapping_mul(7));
+                for _ in 0..3 {
+                    let got = run.call(&mut *store, (x, n)).unwrap();
+                    assert_eq!(got, want, "k {k}, x {x}, n {n}, jit {jit}");
+                }
+            }
+        }
+    });
+}
+
 /// Copies that run back to back, which the translator fuses in pairs, each reading what
 /// the one before it wrote; in the interpreter and with the JIT compiling their loop.
 #[test]

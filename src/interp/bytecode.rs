@@ -205,8 +205,8 @@ macro_rules! debug_field {
     };
 }
 
-/// Reports field `$x` to `$f` if it is a slot operand (`dst` and `Copy2`'s `dst2` are
-/// results, not operands).
+/// Reports field `$x` to `$f` if it is a slot operand (`dst` and `dst2` are results, not
+/// operands).
 macro_rules! operand {
     (dst, $f:ident) => {};
     (dst2, $f:ident) => {};
@@ -532,6 +532,9 @@ macro_rules! instr_table {
             /// A bit field: `i32.shr_u` by a constant into an operand-stack slot, then
             /// `i32.and` of that with `mask`, fused (see `translate::fuse_pairs`).
             I32ShrUAndImm { dst: Slot, a: Slot, mask: u32, shift: u8 } => i32_shr_u_and(),
+            /// A step copied on: `i32.add` of a constant into `dst`, then a copy of `dst` to
+            /// `dst2`, fused (see `translate::fuse_pairs`).
+            I32AddImmCopy { dst: Slot, a: Slot, imm: i16, dst2: Slot16 } => i32_add_imm_copy(),
             I32RotlImm { dst: Slot, a: Slot, imm: i32 } => i32_bin_imm(B::Rotl),
             I32EqImm { dst: Slot, a: Slot, imm: i32 } => i32_cmp_imm(C::Eq),
             I32NeImm { dst: Slot, a: Slot, imm: i32 } => i32_cmp_imm(C::Ne),

@@ -232,6 +232,32 @@ mod tests {
     }
 
     #[test]
+    fn a_step_copied_on_writes_both_destinations() {
+        // `$i = $j = $a + 5` becomes one `I32AddImmCopy`, which reads `$a` and writes `$j`,
+        // then `$i` (as the `Copy` left behind it does): only `$a` is live before it, though
+        // `$i` is read after it.
+        let wat = r#"(module
+            (func $f)
+            (func (param $a i32) (result i32) (local $i i32) (local $j i32)
+              (local.set $i (local.tee $j (i32.add (local.get $a) (i32.const 5))))
+              (i32.sub (local.get $j) (local.get $i))))"#;
+        let module = Module::new(&Engine::default(), wat).unwrap();
+        let f = module.code.compiled(&module.inner, 1).unwrap();
+        let i = f
+            .code
+            .iter()
+            .position(|i| matches!(i, Instr::I32AddImmCopy { .. }))
+            .expect("an I32AddImmCopy");
+        let mut read = Vec::new();
+        f.code[i].for_each_operand(|s| read.push(s.0));
+        assert_eq!(read, [0], "the operand: $a");
+        let live = f.liveness().expect("analyzed");
+        let at: Vec<bool> = (0..3).map(|s| live.is_live(i, s)).collect();
+        assert_eq!(at, [true, false, false], "$a $i $j");
+        assert!(live.is_live(i + 2, 1), "$i after the pair");
+    }
+
+    #[test]
     fn a_memory_fill_reads_its_three_operands() {
         let wat = r#"(module (memory 1)
             (func $f)

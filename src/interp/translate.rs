@@ -43,10 +43,10 @@
 //!
 //! Pairs of instructions that compiled code runs back to back are fused into one
 //! instruction in the first one's place (see `fuse_pairs`): a counted loop's step and test
-//! (`I32AddImmBr*`), a step and the unconditional branch after it (`I32AddImmBr`), two
-//! copies (`Copy2`), a bit field's shift and mask (`I32ShrUAndImm`), and an array
-//! element's index shift and load (`*LoadIdx`). The second instruction stays
-//! behind the fused one, which skips it; a branch to it, or the JIT's exit after a step,
+//! (`I32AddImmBr*`), a step and the unconditional branch after it (`I32AddImmBr`), a step
+//! and a copy of its result (`I32AddImmCopy`), two copies (`Copy2`), a bit field's shift
+//! and mask (`I32ShrUAndImm`), and an array element's index shift and load (`*LoadIdx`).
+//! The second instruction stays behind the fused one, which skips it; a branch to it, or the JIT's exit after a step,
 //! still runs it alone. Then a `br` to a short straight run that ends in a branch becomes
 //! a copy of that run, followed, when that branch is conditional, by a `br` to where it
 //! falls through (see `tails`).
@@ -2121,6 +2121,8 @@ fn by_index(pairs: &[(u32, u32)], len: usize) -> Box<[u32]> {
 ///   constant, then a compare-and-branch on the sum. The JIT's exits resume at the branch,
 ///   after the add.
 /// - two copies (`Copy2`), the second's slots below 2^16.
+/// - a step copied on (`I32AddImmCopy`): an `i32.add` of a 16-bit constant, then a copy of
+///   its result, to a slot below 2^16 (`local.tee` of one local, `local.set` of another).
 /// - a bit field (`I32ShrUAndImm`): `i32.shr_u` by a constant into an operand-stack slot,
 ///   then `i32.and` of that slot with a constant (the `and` pops the slot, as the load
 ///   below does).
@@ -2135,9 +2137,10 @@ fn fuse_pairs(t: &mut Translator<'_>) {
     for i in 1..t.code.len() {
         let access = matches!(t.code[i - 1], Instr::I32ShlImm { .. });
         let fused = match t.code[i - 1] {
-            Instr::I32AddImm { dst, a, imm } if dst == a => i16::try_from(imm)
-                .ok()
-                .and_then(|imm| step_branch(dst, imm, t.code[i])),
+            Instr::I32AddImm { dst, a, imm } => i16::try_from(imm).ok().and_then(|imm| {
+                let step = (dst == a).then(|| step_branch(dst, imm, t.code[i]));
+                step.flatten().or_else(|| step_copy(dst, a, imm, t.code[i]))
+            }),
             Instr::Copy { dst, src } => match t.code[i] {
                 Instr::Copy { dst: d2, src: s2 } => {
                     let (Ok(d2), Ok(s2)) = (u16::try_from(d2.0), u16::try_from(s2.0)) else {
@@ -2186,6 +2189,16 @@ fn fuse_pairs(t: &mut Translator<'_>) {
         t.code[i - 1] = fused;
     }
     t.folded_adds.extend(folded);
+}
+
+/// The fused form of `copy` after `dst = a + imm`, when it copies `dst` to a slot below
+/// 2^16 (see `fuse_pairs`).
+fn step_copy(dst: Slot, a: Slot, imm: i16, copy: Instr) -> Option<Instr> {
+    let Instr::Copy { dst: to, src } = copy else {
+        return None;
+    };
+    let dst2 = Slot16(u16::try_from(to.0).ok()?);
+    (src == dst).then_some(Instr::I32AddImmCopy { dst, a, imm, dst2 })
 }
 
 /// A constant `i32` shift count as the shift uses it (mod 32).
@@ -2320,7 +2333,8 @@ fn step_branch(ctr: Slot, imm: i16, br: Instr) -> Option<Instr> {
 /// The accumulator pass: an instruction that reads the slot its predecessor just wrote
 /// takes its `A` form, which reads the interpreter's accumulator instead.
 /// The two meet only in the same accumulator: an `f64` written to the float one is read
-/// from there (`Instr::writes_float_acc`, `Instr::reads_float_acc`).
+/// from there (`Instr::writes_float_acc`, `Instr::reads_float_acc`). After a `Copy`, the
+/// accumulator holds its source's value as well as its destination's.
 ///
 /// Sound because every instruction with a `dst` writes it, and the accumulator, exactly once
 /// and unconditionally, except `Select` (whose write is conditional); and an instruction
@@ -2345,7 +2359,10 @@ fn use_accumulator(code: &mut [Instr]) {
             && !matches!(prev, Instr::Select { .. })
             && let Some(&mut acc) = prev.dst_mut()
         {
-            let a = accumulate(instr, acc);
+            let mut a = accumulate(instr, acc);
+            if let (true, Instr::Copy { src, .. }) = (a == instr, prev) {
+                a = accumulate(instr, src);
+            }
             if a.reads_float_acc() == prev.writes_float_acc() {
                 instr = a;
                 code[i] = instr;

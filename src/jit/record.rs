@@ -1809,6 +1809,11 @@ impl Recorder {
                 shift,
                 ..
             } => self.shr_u_and(dst, S(a), mask, shift)?,
+            I::I32AddImmCopy { dst, a, imm, dst2 } => {
+                self.bin(Op::Add, I32, dst, S(a), Imm(i32::from(imm)))?;
+                let r = self.get_any(dst)?;
+                self.put(dst2.into(), r)
+            }
             I::I32RotlImm { dst, a, imm } => self.bin(Op::Rotl, I32, dst, S(a), Imm(imm))?,
             I::I32EqImm { dst, a, imm } => self.cmp(dst, Cond::Eq, I32, S(a), Imm(imm))?,
             I::I32NeImm { dst, a, imm } => self.cmp(dst, Cond::Ne, I32, S(a), Imm(imm))?,

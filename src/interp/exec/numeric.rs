@@ -8,7 +8,7 @@
 //! into the slot; floats are stored as their bits.
 
 use super::{Exec, Flow, FromBits, Written};
-use crate::interp::bytecode::Slot;
+use crate::interp::bytecode::{Slot, Slot16};
 use crate::ops::{self, FloatBin, FloatCmp, FloatUn, IntBin, IntCmp};
 use crate::runtime::trap::TrapCode;
 
@@ -135,6 +135,25 @@ impl<const REC: bool, const HOT: bool> Exec<'_, REC, HOT> {
     #[inline(always)]
     pub(super) unsafe fn i32_shr_u_and_acc(&mut self, dst: Slot, mask: u32, shift: u8) -> Flow {
         self.shr_u_and(dst, self.acc as u32, mask, shift)
+    }
+
+    /// `dst = a + imm`, then `dst2 = dst` (`Instr::I32AddImmCopy`), skipping the `Copy` it
+    /// was fused with.
+    #[inline(always)]
+    pub(super) unsafe fn i32_add_imm_copy(
+        &mut self,
+        dst: Slot,
+        a: Slot,
+        imm: i16,
+        dst2: Slot16,
+    ) -> Flow {
+        // SAFETY: see the top of the file.
+        let x = unsafe { self.r(a) as u32 };
+        let v = ops::i32_bin(IntBin::Add, x, i32::from(imm) as u32);
+        self.skip_fused();
+        // SAFETY: as above.
+        unsafe { self.w(dst2.into(), u64::from(v)) };
+        self.i32_result(dst, v)
     }
 
     /// `(x >> shift) & mask` for a fused bit field (`Instr::I32ShrUAndImm`), which skips
