@@ -981,6 +981,68 @@ fn steps_copied_on_fused() {
     });
 }
 
+/// A constant written just before a `br_if` on another slot, fused into one instruction
+/// (`Const32BrIfNez`, `Const32BrIfEqz`), taken and not; a `br_if` on the slot just written
+/// keeps its own instruction. In the interpreter and with the JIT compiling the loop.
+#[test]
+fn constants_before_a_branch_fused() {
+    let wat = r#"(module
+         (func (export "f") (param $c i32) (param $d i32) (param $n i32) (result i32)
+           (local $x i32) (local $s i32) (local $i i32)
+           (loop $l
+             (block $b
+               (local.set $x (i32.const 5))
+               (br_if $b (local.get $c))
+               (local.set $x (i32.const -3))
+               (br_if $b (i32.eqz (local.get $d)))
+               (local.set $x (i32.const 100)))
+             (local.set $s (i32.add (i32.mul (local.get $s) (i32.const 3)) (local.get $x)))
+             (local.set $c (i32.xor (local.get $c) (i32.and (local.get $i) (i32.const 1))))
+             (local.set $d (i32.xor (local.get $d) (i32.and (local.get $i) (i32.const 2))))
+             (br_if $l (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 1)))
+                                 (local.get $n))))
+           (local.get $s))
+         (func (export "g") (param $n i32) (result i32) (local $x i32)
+           (block $b
+             (local.set $x (local.get $n))
+             (local.set $x (i32.const 0))
+             (br_if $b (local.get $x))
+             (local.set $x (i32.const 8)))
+           (local.get $x)))"#;
+    in_both_tiers(wat, |store, inst, jit| {
+        let code = inst.module(&*store).disassemble(0).unwrap();
+        assert!(code.contains("Const32BrIfNez {"), "not fused:\n{code}");
+        assert!(code.contains("Const32BrIfEqz {"), "not fused:\n{code}");
+        let g = inst.module(&*store).disassemble(1).unwrap();
+        assert!(
+            !g.contains("Const32BrIf"),
+            "fused on the slot it writes:\n{g}"
+        );
+        let f = inst
+            .get_typed_func::<(i32, i32, i32), i32>(&mut *store, "f")
+            .unwrap();
+        for (c0, d0, n) in [(0, 0, 1), (1, 0, 7), (0, 2, 30), (3, 1, 45), (0, 0, 64)] {
+            let (mut c, mut d, mut s) = (c0, d0, 0i32);
+            for i in 0..n {
+                let x = match (c, d) {
+                    (0, 0) => -3,
+                    (0, _) => 100,
+                    _ => 5,
+                };
+                s = s.wrapping_mul(3).wrapping_add(x);
+                c ^= i & 1;
+                d ^= i & 2;
+            }
+            for _ in 0..3 {
+                let got = f.call(&mut *store, (c0, d0, n)).unwrap();
+                assert_eq!(got, s, "f({c0}, {d0}, {n}), jit {jit}");
+            }
+        }
+        let g = inst.get_typed_func::<i32, i32>(&mut *store, "g").unwrap();
+        assert_eq!(g.call(&mut *store, 9).unwrap(), 8);
+    });
+}
+
 /// Copies that run back to back, which the translator fuses in pairs, each reading what
 /// the one before it wrote; in the interpreter and with the JIT compiling their loop.
 #[test]

@@ -291,6 +291,14 @@ macro_rules! instr_table {
             BrIfNez { c: Slot, off: Off } => br_if(|c: u32| c != 0),
             BrIfEqz { c: Slot, off: Off } => br_if(|c: u32| c == 0),
             BrI64Eqz { c: Slot, off: Off } => br_if(|c: u64| c == 0),
+            /// `dst = val`, then a branch on another slot, `c` (`Const32` and `BrIfNez` or
+            /// `BrIfEqz`, fused: see `translate::fuse_pairs`): a block's result and the
+            /// test that leaves the block with it. Falling through skips the branch it was
+            /// made from.
+            Const32BrIfNez { dst: Slot, c: Slot16, val: u32, off: Off }
+                => const_br_if(|c: u32| c != 0),
+            Const32BrIfEqz { dst: Slot, c: Slot16, val: u32, off: Off }
+                => const_br_if(|c: u32| c == 0),
             /// Jumps to the `min(index, len)`-th of the `len + 1` `Case` instructions that
             /// follow.
             BrTable { index: Slot, len: u32, bias: i32 } => br_table(),

@@ -63,8 +63,8 @@ fn run_at(code: &[Instr], s: usize) -> Option<Piece> {
         Instr::I32AddImmBr { .. } => (e + 1, None),
         Instr::Case { .. } => return None,
         branch if branches(branch) => {
-            // A fused step and test skips the branch it was made from.
-            let last = if steps(branch) { e + 1 } else { e };
+            // A fused test skips the branch it was made from.
+            let last = if skips_branch(branch) { e + 1 } else { e };
             (last, Some(last + 1))
         }
         _ => return None,
@@ -76,9 +76,13 @@ fn run_at(code: &[Instr], s: usize) -> Option<Piece> {
     })
 }
 
-/// Whether `i` is a counted loop's step fused with the conditional branch after it
-/// (`I32AddImmBr*` but the unconditional `I32AddImmBr`), which falls through past that
-/// branch.
-fn steps(mut i: Instr) -> bool {
-    i.step_counter_mut().is_some() && !matches!(i, Instr::I32AddImmBr { .. })
+/// Whether `i` is a conditional branch fused behind another instruction (`I32AddImmBr*`
+/// but the unconditional `I32AddImmBr`, `Const32BrIf*`), which falls through past the
+/// branch it was made from.
+fn skips_branch(mut i: Instr) -> bool {
+    let step = i.step_counter_mut().is_some() && !matches!(i, Instr::I32AddImmBr { .. });
+    step || matches!(
+        i,
+        Instr::Const32BrIfNez { .. } | Instr::Const32BrIfEqz { .. }
+    )
 }

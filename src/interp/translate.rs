@@ -2121,6 +2121,7 @@ fn by_index(pairs: &[(u32, u32)], len: usize) -> Box<[u32]> {
 ///   constant, then a compare-and-branch on the sum. The JIT's exits resume at the branch,
 ///   after the add.
 /// - two copies (`Copy2`), the second's slots below 2^16.
+/// - a constant and a `br_if` on another slot (`Const32BrIf*`), that one below 2^16.
 /// - a step copied on (`I32AddImmCopy`): an `i32.add` of a 16-bit constant, then a copy of
 ///   its result, to a slot below 2^16 (`local.tee` of one local, `local.set` of another).
 /// - a bit field (`I32ShrUAndImm`): `i32.shr_u` by a constant into an operand-stack slot,
@@ -2156,6 +2157,7 @@ fn fuse_pairs(t: &mut Translator<'_>) {
                 }
                 _ => None,
             },
+            Instr::Const32 { dst, val } => const_branch(dst, val, t.code[i]),
             Instr::I32ShlImm { dst, a, imm } if dst.0 >= t.base => {
                 indexed_load(dst, a, imm, t.code[i])
             }
@@ -2197,8 +2199,26 @@ fn step_copy(dst: Slot, a: Slot, imm: i16, copy: Instr) -> Option<Instr> {
     let Instr::Copy { dst: to, src } = copy else {
         return None;
     };
-    let dst2 = Slot16(u16::try_from(to.0).ok()?);
+    let dst2 = narrow(to)?;
     (src == dst).then_some(Instr::I32AddImmCopy { dst, a, imm, dst2 })
+}
+
+/// The fused form of branch `br` after `dst = val`, when it is a `br_if` on another slot,
+/// below 2^16 (see `fuse_pairs`).
+fn const_branch(dst: Slot, val: u32, br: Instr) -> Option<Instr> {
+    let (Instr::BrIfNez { c: wide, off } | Instr::BrIfEqz { c: wide, off }) = br else {
+        return None;
+    };
+    let (c, off) = (narrow(wide)?, off.checked_add(1)?);
+    (dst != wide).then_some(match br {
+        Instr::BrIfNez { .. } => Instr::Const32BrIfNez { dst, c, val, off },
+        _ => Instr::Const32BrIfEqz { dst, c, val, off },
+    })
+}
+
+/// Slot `s` in 16 bits, if it is below 2^16.
+fn narrow(s: Slot) -> Option<Slot16> {
+    u16::try_from(s.0).ok().map(Slot16)
 }
 
 /// A constant `i32` shift count as the shift uses it (mod 32).

@@ -1153,6 +1153,12 @@ impl Recorder {
             I::BrIfNez { c, off } => self.branch(pc, off, taken, Cond::Ne, I32, S(c), Imm(0))?,
             I::BrIfEqz { c, off } => self.branch(pc, off, taken, Cond::Eq, I32, S(c), Imm(0))?,
             I::BrI64Eqz { c, off } => self.branch(pc, off, taken, Cond::Eq, I64, S(c), Imm(0))?,
+            I::Const32BrIfNez { dst, c, val, off } => {
+                self.const_branch(at, dst, c.into(), val, off, Cond::Ne)?
+            }
+            I::Const32BrIfEqz { dst, c, val, off } => {
+                self.const_branch(at, dst, c.into(), val, off, Cond::Eq)?
+            }
             I::BrIfNezA { off } => self.branch(pc, off, taken, Cond::Ne, I32, Acc, Imm(0))?,
             I::BrIfEqzA { off } => self.branch(pc, off, taken, Cond::Eq, I32, Acc, Imm(0))?,
             I::BrTable { index, len, bias } => {
@@ -2232,6 +2238,26 @@ impl Recorder {
         let (br, after) = unsafe { (at.p.pc.add(1), at.p.pc.add(2)) };
         let taken = at.next != after && at.depth == at.p.depth;
         self.branch(br, off - 1, taken, c, Ty::I32, S(ctr), b)
+    }
+
+    /// A constant and the branch on another slot after it (`Const32BrIf*`): the constant,
+    /// then the branch, recorded as that instruction, where the trace's exits resume
+    /// (after the constant).
+    fn const_branch(
+        &mut self,
+        at: Site<'_>,
+        dst: crate::interp::Slot,
+        c: crate::interp::Slot,
+        val: u32,
+        off: i32,
+        cond: Cond,
+    ) -> Result<(), Abort> {
+        let k = self.ir.k(Ty::I32, u64::from(val))?;
+        self.put(dst, k);
+        // SAFETY: the fused branch and an instruction after it follow `pc` in its code.
+        let (br, after) = unsafe { (at.p.pc.add(1), at.p.pc.add(2)) };
+        let taken = at.next != after && at.depth == at.p.depth;
+        self.branch(br, off - 1, taken, cond, Ty::I32, S(c), Imm(0))
     }
 
     /// A bit-test branch: branches when `(a & b) <c> 0`.

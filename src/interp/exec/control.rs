@@ -3,7 +3,7 @@
 //! epochs, traps and the profiler's instructions.
 
 use super::{Acc, ENTRY_HOT, Exec, Flow, FromBits, Run, table_entry};
-use crate::interp::bytecode::{CounterRef, Instr, NextFn, NextOp, Off, Slot};
+use crate::interp::bytecode::{CounterRef, Instr, NextFn, NextOp, Off, Slot, Slot16};
 use crate::interp::hooks::{ENTRY, ILOOP, LoopAction};
 use crate::ops::{self, FloatCmp, IntBin, IntCmp};
 use crate::runtime::trap::TrapCode;
@@ -46,6 +46,25 @@ impl<const REC: bool, const HOT: bool> Exec<'_, REC, HOT> {
     ) -> Flow {
         // SAFETY: `c` is the running instruction's (the handlers' contract).
         let c = unsafe { T::from_bits(self.r(c)) };
+        self.branch(f(c), off)
+    }
+
+    /// `dst = val`, then branches on slot `c` (`Instr::Const32BrIfNez`, `Const32BrIfEqz`),
+    /// skipping the branch it was fused with when it falls through.
+    #[inline(always)]
+    pub(super) unsafe fn const_br_if(
+        &mut self,
+        dst: Slot,
+        c: Slot16,
+        val: u32,
+        off: Off,
+        f: impl FnOnce(u32) -> bool,
+    ) -> Flow {
+        // SAFETY: `dst` and `c` are the running instruction's (the handlers' contract).
+        unsafe { self.w(dst, u64::from(val)) };
+        // SAFETY: as above; translation fuses only a branch on a slot other than `dst`.
+        let c = unsafe { self.r(c.into()) as u32 };
+        self.skip_fused();
         self.branch(f(c), off)
     }
 
