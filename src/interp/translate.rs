@@ -44,9 +44,10 @@
 //! Pairs of instructions that compiled code runs back to back are fused into one
 //! instruction in the first one's place (see `fuse_pairs`): a counted loop's step and test
 //! (`I32AddImmBr*`), a step and the unconditional branch after it (`I32AddImmBr`), a step
-//! and a copy of its result (`I32AddImmCopy`), two copies (`Copy2`), a bit field's shift
-//! and mask (`I32ShrUAndImm`), and an array element's index shift and load (`*LoadIdx`).
-//! The second instruction stays behind the fused one, which skips it; a branch to it, or the JIT's exit after a step,
+//! and a copy of its result (`I32AddImmCopy`), a constant and the `br_if` after it
+//! (`Const32BrIf*`), two copies (`Copy2`), a bit field's shift and mask (`I32ShrUAndImm`),
+//! and an array element's index shift and load (`*LoadIdx`). The second instruction stays
+//! behind the fused one, which skips it; a branch to it, or the JIT's exit after a step,
 //! still runs it alone. Then a `br` to a short straight run that ends in a branch becomes
 //! a copy of that run, followed, when that branch is conditional, by a `br` to where it
 //! falls through (see `tails`).
@@ -2144,10 +2145,9 @@ fn fuse_pairs(t: &mut Translator<'_>) {
             }),
             Instr::Copy { dst, src } => match t.code[i] {
                 Instr::Copy { dst: d2, src: s2 } => {
-                    let (Ok(d2), Ok(s2)) = (u16::try_from(d2.0), u16::try_from(s2.0)) else {
+                    let (Some(dst2), Some(src2)) = (narrow(d2), narrow(s2)) else {
                         continue;
                     };
-                    let (dst2, src2) = (Slot16(d2), Slot16(s2));
                     Some(Instr::Copy2 {
                         dst,
                         src,
