@@ -221,8 +221,11 @@ impl<const REC: bool, const HOT: bool> Exec<'_, REC, HOT> {
     /// Pops the running frame and continues in its caller, or ends the run.
     #[inline(always)]
     pub(super) unsafe fn ret(&mut self) -> Flow {
-        self.s.stack.frames.pop();
-        if self.s.stack.frames.len() == self.stop {
+        let frames = &mut self.s.stack.frames;
+        // SAFETY: a run has at least `stop + 1` frames until it ends (see `top`), and a
+        // `Frame` owns nothing to drop: a pop without `pop`'s test for an empty stack.
+        unsafe { frames.set_len(frames.len() - 1) };
+        if frames.len() == self.stop {
             return Err(Run::Out(Outcome::Done));
         }
         let (ip, base, instance) = {
