@@ -185,6 +185,24 @@ mod tests {
         (args < f.frame_size, above)
     }
 
+    /// Function 1 of `wat`, translated: the operands of its first instruction that `is`
+    /// picks, and which slots below `slots` are live `rows` instructions after it.
+    fn operands_and_live(
+        wat: &str,
+        is: fn(&Instr) -> bool,
+        slots: u32,
+        rows: &[usize],
+    ) -> (Vec<u32>, Vec<Vec<bool>>) {
+        let module = Module::new(&Engine::default(), wat).unwrap();
+        let f = module.code.compiled(&module.inner, 1).unwrap();
+        let i = f.code.iter().position(is).expect("the instruction");
+        let mut read = Vec::new();
+        f.code[i].for_each_operand(|s| read.push(s.0));
+        let live = f.liveness().expect("analyzed");
+        let row = |r: usize| (0..slots).map(|s| live.is_live(i + r, s)).collect();
+        (read, rows.iter().map(|&r| row(r)).collect())
+    }
+
     #[test]
     fn a_call_reads_its_parameters_and_nothing_above_them() {
         let wat = r#"(module
@@ -216,19 +234,9 @@ mod tests {
               (local.set $x (local.get $a))
               (local.set $y (local.get $b))
               (i32.add (local.get $x) (local.get $y))))"#;
-        let module = Module::new(&Engine::default(), wat).unwrap();
-        let f = module.code.compiled(&module.inner, 1).unwrap();
-        let i = f
-            .code
-            .iter()
-            .position(|i| matches!(i, Instr::Copy2 { .. }))
-            .expect("a Copy2");
-        let mut read = Vec::new();
-        f.code[i].for_each_operand(|s| read.push(s.0));
+        let (read, live) = operands_and_live(wat, |i| matches!(i, Instr::Copy2 { .. }), 4, &[0]);
         assert_eq!(read, [0, 1], "the operands: $a and $b, not $y");
-        let live = f.liveness().expect("analyzed");
-        let at: Vec<bool> = (0..4).map(|s| live.is_live(i, s)).collect();
-        assert_eq!(at, [true, true, false, false], "$a $b $x $y");
+        assert_eq!(live[0], [true, true, false, false], "$a $b $x $y");
     }
 
     #[test]
@@ -241,20 +249,11 @@ mod tests {
             (func (param $a i32) (result i32) (local $i i32) (local $j i32)
               (local.set $i (local.tee $j (i32.add (local.get $a) (i32.const 5))))
               (i32.sub (local.get $j) (local.get $i))))"#;
-        let module = Module::new(&Engine::default(), wat).unwrap();
-        let f = module.code.compiled(&module.inner, 1).unwrap();
-        let i = f
-            .code
-            .iter()
-            .position(|i| matches!(i, Instr::I32AddImmCopy { .. }))
-            .expect("an I32AddImmCopy");
-        let mut read = Vec::new();
-        f.code[i].for_each_operand(|s| read.push(s.0));
+        let fused = |i: &Instr| matches!(i, Instr::I32AddImmCopy { .. });
+        let (read, live) = operands_and_live(wat, fused, 3, &[0, 2]);
         assert_eq!(read, [0], "the operand: $a");
-        let live = f.liveness().expect("analyzed");
-        let at: Vec<bool> = (0..3).map(|s| live.is_live(i, s)).collect();
-        assert_eq!(at, [true, false, false], "$a $i $j");
-        assert!(live.is_live(i + 2, 1), "$i after the pair");
+        assert_eq!(live[0], [true, false, false], "$a $i $j");
+        assert!(live[1][1], "$i after the pair");
     }
 
     #[test]

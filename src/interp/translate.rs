@@ -2140,8 +2140,13 @@ fn fuse_pairs(t: &mut Translator<'_>) {
         let access = matches!(t.code[i - 1], Instr::I32ShlImm { .. });
         let fused = match t.code[i - 1] {
             Instr::I32AddImm { dst, a, imm } => i16::try_from(imm).ok().and_then(|imm| {
-                let step = (dst == a).then(|| step_branch(dst, imm, t.code[i]));
-                step.flatten().or_else(|| step_copy(dst, a, imm, t.code[i]))
+                let next = t.code[i];
+                let step = if dst == a {
+                    step_branch(dst, imm, next)
+                } else {
+                    None
+                };
+                step.or_else(|| step_copy(dst, a, imm, next))
             }),
             Instr::Copy { dst, src } => match t.code[i] {
                 Instr::Copy { dst: d2, src: s2 } => {
@@ -2380,7 +2385,9 @@ fn use_accumulator(code: &mut [Instr]) {
             && let Some(&mut acc) = prev.dst_mut()
         {
             let mut a = accumulate(instr, acc);
-            if let (true, Instr::Copy { src, .. }) = (a == instr, prev) {
+            if a == instr
+                && let Instr::Copy { src, .. } = prev
+            {
                 a = accumulate(instr, src);
             }
             if a.reads_float_acc() == prev.writes_float_acc() {

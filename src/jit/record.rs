@@ -2234,10 +2234,7 @@ impl Recorder {
         c: Cond,
     ) -> Result<(), Abort> {
         self.bin(Op::Add, Ty::I32, ctr, S(ctr), Imm(i32::from(imm)))?;
-        // SAFETY: the fused branch and an instruction after it follow `pc` in its code.
-        let (br, after) = unsafe { (at.p.pc.add(1), at.p.pc.add(2)) };
-        let taken = at.next != after && at.depth == at.p.depth;
-        self.branch(br, off - 1, taken, c, Ty::I32, S(ctr), b)
+        self.fused_branch(at, off, c, S(ctr), b)
     }
 
     /// A constant and the branch on another slot after it (`Const32BrIf*`): the constant,
@@ -2254,10 +2251,23 @@ impl Recorder {
     ) -> Result<(), Abort> {
         let k = self.ir.k(Ty::I32, u64::from(val))?;
         self.put(dst, k);
+        self.fused_branch(at, off, cond, S(c), Imm(0))
+    }
+
+    /// The `i32` branch a fused instruction at `at` was made from, the one after it:
+    /// recorded as that instruction, with `off` counted from the fused one.
+    fn fused_branch(
+        &mut self,
+        at: Site<'_>,
+        off: i32,
+        c: Cond,
+        a: Src,
+        b: Src,
+    ) -> Result<(), Abort> {
         // SAFETY: the fused branch and an instruction after it follow `pc` in its code.
         let (br, after) = unsafe { (at.p.pc.add(1), at.p.pc.add(2)) };
         let taken = at.next != after && at.depth == at.p.depth;
-        self.branch(br, off - 1, taken, cond, Ty::I32, S(c), Imm(0))
+        self.branch(br, off - 1, taken, c, Ty::I32, a, b)
     }
 
     /// A bit-test branch: branches when `(a & b) <c> 0`.

@@ -60,12 +60,13 @@ impl<const REC: bool, const HOT: bool> Exec<'_, REC, HOT> {
         off: Off,
         f: impl FnOnce(u32) -> bool,
     ) -> Flow {
-        // SAFETY: `dst` and `c` are the running instruction's (the handlers' contract).
-        unsafe { self.w(dst, u64::from(val)) };
-        // SAFETY: as above; translation fuses only a branch on a slot other than `dst`.
-        let c = unsafe { self.r(c.into()) as u32 };
-        self.skip_fused();
-        self.branch(f(c), off)
+        // SAFETY: `dst` and `c` are the running instruction's (the handlers' contract);
+        // translation fuses only a branch on a slot other than `dst`.
+        unsafe {
+            self.w(dst, u64::from(val));
+            self.skip_fused();
+            self.br_if(c.into(), off, f)
+        }
     }
 
     /// Branches on the accumulator (as a `T`).
