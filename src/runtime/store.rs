@@ -182,6 +182,11 @@ pub(crate) struct Stack {
     pub(crate) frames: Vec<Frame>,
     pub(crate) max_values: usize,
     pub(crate) max_frames: usize,
+    /// How many frames the interpreter's calls push before they take their slow path:
+    /// at most `max_frames`, and at most the frame stack's capacity at some earlier time
+    /// (the stack only grows, so a push below this one never reallocates). One compare
+    /// then stands for both tests.
+    pub(crate) frame_limit: usize,
     /// The instance of the innermost running frame (kept by the interpreter).
     pub(crate) instance: u32,
     /// Slots below this index are in use by running traces beyond the frames pushed
@@ -362,6 +367,7 @@ impl<T> Store<T> {
                     frames: Vec::new(),
                     max_values: config.max_stack_slots,
                     max_frames: config.max_call_depth,
+                    frame_limit: 0,
                     instance: 0,
                     in_use: 0,
                 },

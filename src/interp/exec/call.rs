@@ -27,9 +27,9 @@ impl<const REC: bool, const HOT: bool> Exec<'_, REC, HOT> {
                 self.tri_err(r)?
             }
         };
-        let instance = self.s.stack.instance;
-        // SAFETY: `args` is the running instruction's; the callee is a translation.
-        unsafe { self.enter(callee, args, instance) }
+        // SAFETY: `args` is the running instruction's; the callee is a translation of the
+        // running instance.
+        unsafe { self.enter(callee, args, None) }
     }
 
     #[inline(always)]
@@ -112,7 +112,7 @@ impl<const REC: bool, const HOT: bool> Exec<'_, REC, HOT> {
                 instance, compiled, ..
             } if !compiled.0.is_null() => {
                 // SAFETY: `compiled` is the function's translation.
-                unsafe { self.enter(compiled.0, args, instance) }
+                unsafe { self.enter(compiled.0, args, Some(instance)) }
             }
             FuncEntity::Wasm {
                 instance,
@@ -126,7 +126,7 @@ impl<const REC: bool, const HOT: bool> Exec<'_, REC, HOT> {
                 let callee = self.tri_err(r)?;
                 cache_compiled(self.s, f, callee);
                 // SAFETY: `callee` is the function's translation.
-                unsafe { self.enter(callee, args, instance) }
+                unsafe { self.enter(callee, args, Some(instance)) }
             }
             FuncEntity::Host { .. } => {
                 let ip = self.ip;
@@ -138,13 +138,15 @@ impl<const REC: bool, const HOT: bool> Exec<'_, REC, HOT> {
         }
     }
 
-    /// Pushes a frame for `callee`, of instance `inst`, with its arguments at slot `args`
-    /// of the running frame, and continues at its first instruction.
+    /// Pushes a frame for `callee`, of instance `inst` (`None`: the running one), with its
+    /// arguments at slot `args` of the running frame, and continues at its first
+    /// instruction.
     ///
     /// # Safety
-    /// `callee` points to a live translation; `args` is the running instruction's.
+    /// `callee` points to a live translation of `inst`; `args` is the running
+    /// instruction's.
     #[inline(always)]
-    unsafe fn enter(&mut self, callee: *const CompiledFunc, args: Slot, inst: u32) -> Flow {
+    unsafe fn enter(&mut self, callee: *const CompiledFunc, args: Slot, inst: Option<u32>) -> Flow {
         // Nothing reads the accumulators across a call (a function's first instruction and
         // the one after a call are never accumulator forms): clearing them frees their
         // registers for the call's own work, which then saves fewer registers.
@@ -152,16 +154,25 @@ impl<const REC: bool, const HOT: bool> Exec<'_, REC, HOT> {
         self.facc = 0.0;
         // SAFETY: as the function's contract.
         let c = unsafe { &*callee };
-        if self.s.stack.frames.len() >= self.s.stack.max_frames {
-            return Err(self.trap(TrapCode::StackOverflow));
+        // The frame count and the frame stack's base are read once, before anything is
+        // stored through frame pointers, which the compiler could otherwise take to change
+        // them.
+        let len = self.s.stack.frames.len();
+        if len >= self.s.stack.frame_limit {
+            self.out_of_line()?;
+            if !grow_frames(&mut self.s.stack) {
+                return Err(self.trap(TrapCode::StackOverflow));
+            }
         }
         let head_len = c.head_len;
         if head_len == LARGE_FRAME {
             self.out_of_line()?;
         }
-        let ip = self.ip;
-        let top = self.top();
-        top.ip = ip;
+        let frames = self.s.stack.frames.as_mut_ptr();
+        // SAFETY: a run has at least `stop + 1` frames until it ends (see `top`): the
+        // running one is at `len - 1`.
+        let top = unsafe { &mut *frames.add(len - 1) };
+        top.ip = self.ip;
         let new_base = top.base + args.0 as usize;
         let need = new_base + c.frame_size as usize;
         // (Growing runs out of line; until then only the caller's `ip` was stored, which
@@ -172,30 +183,28 @@ impl<const REC: bool, const HOT: bool> Exec<'_, REC, HOT> {
                 return Err(self.trap(TrapCode::StackOverflow));
             }
         }
-        if self.s.stack.frames.len() == self.s.stack.frames.capacity() {
-            self.out_of_line()?;
-            grow_frames(&mut self.s.stack.frames);
-        }
-        let frames = &mut self.s.stack.frames;
         let frame = Frame {
             func: callee,
             ip: ptr::null(),
             base: new_base,
-            instance: inst,
+            instance: inst.unwrap_or(self.s.stack.instance),
         };
-        // SAFETY: within capacity (just ensured): a push without Vec's growth path. The
-        // value stack holds `need` slots, the new frame's.
+        // SAFETY: `len` is below `frame_limit`, so within the frame stack's capacity (just
+        // ensured), which growing the value stack left alone: a push without Vec's growth
+        // path. The value stack holds `need` slots, the new frame's.
         unsafe {
-            ptr::write(frames.as_mut_ptr().add(frames.len()), frame);
-            frames.set_len(frames.len() + 1);
+            ptr::write(frames.add(len), frame);
+            self.s.stack.frames.set_len(len + 1);
             self.sp = self.s.stack.values.as_mut_ptr().add(new_base);
             init_frame(self.sp, c, head_len);
         }
         self.ip = c.code.as_ptr();
         // (Memory 0 is read again last, once the entry's work is done: a trap there does
         // not need it.)
-        let switched = inst != self.s.stack.instance;
-        self.s.stack.instance = inst;
+        let switched = inst.is_some_and(|i| i != self.s.stack.instance);
+        if let Some(i) = inst {
+            self.s.stack.instance = i;
+        }
         // One test when neither fuel nor the JIT has work at the entry.
         if c.entry_work {
             if c.entry_fuel != 0 {

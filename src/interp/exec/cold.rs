@@ -8,7 +8,7 @@ use super::running_memory0;
 use crate::error::Error;
 use crate::interp::translate::{CompiledFunc, HEAD, LARGE_FRAME};
 use crate::runtime::module::Module;
-use crate::runtime::store::{Frame, FuncEntity, StoreInner};
+use crate::runtime::store::{FuncEntity, Stack, StoreInner};
 use std::ptr;
 
 /// Memory 0 of the current instance, after a switch of instance or a `memory.grow`
@@ -43,10 +43,20 @@ pub(super) fn grow_values(s: &mut StoreInner, need: usize) -> bool {
     s.stack.reserve(need)
 }
 
+/// Makes room for one more frame; `false` at the call depth limit. Sets the limit of the
+/// calls' fast path again (see `Stack::frame_limit`).
 #[cold]
 #[inline(never)]
-pub(super) fn grow_frames(frames: &mut Vec<Frame>) {
-    frames.reserve(frames.len().max(64));
+pub(super) fn grow_frames(stack: &mut Stack) -> bool {
+    let frames = &mut stack.frames;
+    if frames.len() >= stack.max_frames {
+        return false;
+    }
+    if frames.len() == frames.capacity() {
+        frames.reserve(frames.len().max(64));
+    }
+    stack.frame_limit = stack.max_frames.min(frames.capacity());
+    true
 }
 
 /// Sets up a new frame at `sp`: zeroes the declared locals and copies in the constant pool.
