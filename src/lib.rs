@@ -43,7 +43,8 @@
 //!   constants pooled in the frame, address arithmetic folded into memory offsets,
 //!   accumulator registers, integer and float, for the previous result; pairs that compiled
 //!   code runs back to back fused into one instruction: a counted loop's step and test, a
-//!   step and a copy of its result, a constant and the `br_if` after it, an array
+//!   step and a copy of its result, a step and the `global.set` of it (a stack pointer's),
+//!   a constant and the `br_if` after it, an array
 //!   element's shift and load, a bit field's shift and mask, two copies). The
 //!   instruction table names each instruction's handler, grouped by family (numeric,
 //!   memory, control, call, data), and generates both ways of running them: threaded

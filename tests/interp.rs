@@ -981,6 +981,75 @@ fn steps_copied_on_fused() {
     });
 }
 
+/// A stack pointer's steps: a compiled function's prologue moves a global down by a
+/// constant and keeps the new value in a local (`global.set` of a `local.tee` of an
+/// `i32.add`), its epilogue moves it back. Each step is fused into one instruction
+/// (`I32AddImmGlobalSet`) when its constant fits 16 bits. Recursive calls, run from a
+/// loop, check every frame's value of the global against a model, in the interpreter and
+/// with the JIT compiling the loop.
+#[test]
+fn stack_pointer_steps_fused() {
+    let ks = [-16, 16, 32767, -32768, 40000, -100_000];
+    let mut wat = String::from("(module (global $sp (mut i32) (i32.const 1000))\n");
+    wat.push_str("(func (export \"sp\") (result i32) (global.get $sp))\n");
+    for (f, k) in ks.iter().enumerate() {
+        wat.push_str(&format!(
+            "(func $f{f} (param $n i32) (result i32) (local $p i32) (local $r i32)
+               (global.set $sp (local.tee $p (i32.add (global.get $sp) (i32.const {k}))))
+               (if (i32.gt_s (local.get $n) (i32.const 0))
+                 (then (local.set $r (call $f{f} (i32.sub (local.get $n) (i32.const 1))))))
+               (local.set $r (i32.add (i32.mul (local.get $r) (i32.const 31))
+                                      (global.get $sp)))
+               (global.set $sp (i32.add (local.get $p) (i32.const {neg})))
+               (i32.xor (local.get $r) (local.get $p)))
+             (func (export \"run{f}\") (param $n i32) (param $times i32) (result i32)
+               (local $acc i32) (local $i i32)
+               (loop $l
+                 (local.set $acc (i32.add (i32.mul (local.get $acc) (i32.const 7))
+                                          (call $f{f} (local.get $n))))
+                 (br_if $l (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 1)))
+                                     (local.get $times))))
+               (local.get $acc))\n",
+            neg = -k,
+        ));
+    }
+    wat.push(')');
+    fn model(n: i32, sp: &mut i32, k: i32) -> i32 {
+        let p = sp.wrapping_add(k);
+        *sp = p;
+        let r = if n > 0 { model(n - 1, sp, k) } else { 0 };
+        let r = r.wrapping_mul(31).wrapping_add(*sp);
+        *sp = p.wrapping_add(k.wrapping_neg());
+        r ^ p
+    }
+    in_both_tiers(&wat, |store, inst, jit| {
+        let sp = inst.get_typed_func::<(), i32>(&mut *store, "sp").unwrap();
+        for (f, &k) in ks.iter().enumerate() {
+            let code = inst.module(&*store).disassemble(2 * f as u32 + 1).unwrap();
+            let fused = [k, -k]
+                .iter()
+                .filter(|k| i16::try_from(**k).is_ok())
+                .count();
+            let found = code.matches("I32AddImmGlobalSet {").count();
+            assert_eq!(found, fused, "k {k}:\n{code}");
+            let run = inst
+                .get_typed_func::<(i32, i32), i32>(&mut *store, &format!("run{f}"))
+                .unwrap();
+            for (n, times) in [(0, 1), (3, 5), (20, 40), (60, 30)] {
+                let mut want = 0i32;
+                for _ in 0..times {
+                    let mut g = 1000;
+                    want = want.wrapping_mul(7).wrapping_add(model(n, &mut g, k));
+                    assert_eq!(g, 1000);
+                }
+                let got = run.call(&mut *store, (n, times)).unwrap();
+                assert_eq!(got, want, "k {k}, n {n}, jit {jit}");
+                assert_eq!(sp.call(&mut *store, ()).unwrap(), 1000, "k {k}, n {n}");
+            }
+        }
+    });
+}
+
 /// A constant written just before a `br_if` on another slot, fused into one instruction
 /// (`Const32BrIfNez`, `Const32BrIfEqz`), taken and not; a `br_if` on the slot just written
 /// keeps its own instruction. In the interpreter and with the JIT compiling the loop.

@@ -543,6 +543,9 @@ macro_rules! instr_table {
             /// A step copied on: `i32.add` of a constant into `dst`, then a copy of `dst` to
             /// `dst2`, fused (see `translate::fuse_pairs`).
             I32AddImmCopy { dst: Slot, a: Slot, imm: i16, dst2: Slot16 } => i32_add_imm_copy(),
+            /// A stack pointer's step: `i32.add` of a constant into `dst`, then `global.set`
+            /// of `dst`, fused (see `translate::fuse_pairs`).
+            I32AddImmGlobalSet { dst: Slot, a: Slot, imm: i16, global: u16 } => i32_add_imm_global_set(),
             I32RotlImm { dst: Slot, a: Slot, imm: i32 } => i32_bin_imm(B::Rotl),
             I32EqImm { dst: Slot, a: Slot, imm: i32 } => i32_cmp_imm(C::Eq),
             I32NeImm { dst: Slot, a: Slot, imm: i32 } => i32_cmp_imm(C::Ne),

@@ -44,7 +44,8 @@
 //! Pairs of instructions that compiled code runs back to back are fused into one
 //! instruction in the first one's place (see `fuse_pairs`): a counted loop's step and test
 //! (`I32AddImmBr*`), a step and the unconditional branch after it (`I32AddImmBr`), a step
-//! and a copy of its result (`I32AddImmCopy`), a constant and the `br_if` after it
+//! and a copy of its result (`I32AddImmCopy`), a step and a `global.set` of its result
+//! (`I32AddImmGlobalSet`, a stack pointer's), a constant and the `br_if` after it
 //! (`Const32BrIf*`), two copies (`Copy2`), a bit field's shift and mask (`I32ShrUAndImm`),
 //! and an array element's index shift and load (`*LoadIdx`). The second instruction stays
 //! behind the fused one, which skips it; a branch to it, or the JIT's exit after a step,
@@ -2125,6 +2126,9 @@ fn by_index(pairs: &[(u32, u32)], len: usize) -> Box<[u32]> {
 /// - a constant and a `br_if` on another slot (`Const32BrIf*`), that one below 2^16.
 /// - a step copied on (`I32AddImmCopy`): an `i32.add` of a 16-bit constant, then a copy of
 ///   its result, to a slot below 2^16 (`local.tee` of one local, `local.set` of another).
+/// - a stack pointer's step (`I32AddImmGlobalSet`): an `i32.add` of a 16-bit constant,
+///   then a `global.set` of its result to a global below 2^16 (a compiled function's
+///   prologue and epilogue move the stack pointer global so).
 /// - a bit field (`I32ShrUAndImm`): `i32.shr_u` by a constant into an operand-stack slot,
 ///   then `i32.and` of that slot with a constant (the `and` pops the slot, as the load
 ///   below does).
@@ -2147,6 +2151,7 @@ fn fuse_pairs(t: &mut Translator<'_>) {
                     None
                 };
                 step.or_else(|| step_copy(dst, a, imm, next))
+                    .or_else(|| step_global(dst, a, imm, next))
             }),
             Instr::Copy { dst, src } => match t.code[i] {
                 Instr::Copy { dst: d2, src: s2 } => {
@@ -2206,6 +2211,21 @@ fn step_copy(dst: Slot, a: Slot, imm: i16, copy: Instr) -> Option<Instr> {
     };
     let dst2 = narrow(to)?;
     (src == dst).then_some(Instr::I32AddImmCopy { dst, a, imm, dst2 })
+}
+
+/// The fused form of `set` after `dst = a + imm`, when it sets a global below 2^16 to
+/// `dst` (see `fuse_pairs`).
+fn step_global(dst: Slot, a: Slot, imm: i16, set: Instr) -> Option<Instr> {
+    let Instr::GlobalSet { src, global } = set else {
+        return None;
+    };
+    let global = u16::try_from(global).ok()?;
+    (src == dst).then_some(Instr::I32AddImmGlobalSet {
+        dst,
+        a,
+        imm,
+        global,
+    })
 }
 
 /// The fused form of branch `br` after `dst = val`, when it is a `br_if` on another slot,

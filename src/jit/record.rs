@@ -1486,13 +1486,7 @@ impl Recorder {
                 };
                 self.put(dst, r)
             }
-            I::GlobalSet { src, global } => {
-                let g = s.instances[self.instance as usize].globals[global as usize];
-                let ty = val_ty(s.globals[g as usize].ty.content());
-                let v = self.get(S(src), ty)?;
-                self.ir
-                    .push(Ins::new(Op::GStore, Ty::Void, v, Ref::NONE, u64::from(g)))?;
-            }
+            I::GlobalSet { src, global } => self.global_set(s, src, global)?,
 
             other => return Ok(Some(other)),
         }
@@ -1765,7 +1759,7 @@ impl Recorder {
     /// The i32 operators; `Some(instr)` when `instr` is of another family.
     fn int32(
         &mut self,
-        _s: &StoreInner,
+        s: &StoreInner,
         at: Site<'_>,
         instr: Instr,
     ) -> Result<Option<Instr>, Abort> {
@@ -1819,6 +1813,15 @@ impl Recorder {
                 self.bin(Op::Add, I32, dst, S(a), Imm(i32::from(imm)))?;
                 let r = self.get_any(dst)?;
                 self.put(dst2.into(), r)
+            }
+            I::I32AddImmGlobalSet {
+                dst,
+                a,
+                imm,
+                global,
+            } => {
+                self.bin(Op::Add, I32, dst, S(a), Imm(i32::from(imm)))?;
+                self.global_set(s, dst, u32::from(global))?
             }
             I::I32RotlImm { dst, a, imm } => self.bin(Op::Rotl, I32, dst, S(a), Imm(imm))?,
             I::I32EqImm { dst, a, imm } => self.cmp(dst, Cond::Eq, I32, S(a), Imm(imm))?,
@@ -2370,6 +2373,21 @@ impl Recorder {
     ) -> Result<(), Abort> {
         let a = self.get(addr, Ty::I32)?;
         self.load_from(pc, dst, a, offset, m, ty)
+    }
+
+    /// `global.set` of slot `src` to the running instance's global `global`.
+    fn global_set(
+        &mut self,
+        s: &StoreInner,
+        src: crate::interp::Slot,
+        global: u32,
+    ) -> Result<(), Abort> {
+        let g = s.instances[self.instance as usize].globals[global as usize];
+        let ty = val_ty(s.globals[g as usize].ty.content());
+        let v = self.get(S(src), ty)?;
+        self.ir
+            .push(Ins::new(Op::GStore, Ty::Void, v, Ref::NONE, u64::from(g)))?;
+        Ok(())
     }
 
     /// A bit field (`I32ShrUAndImm`): the shift, then the mask.

@@ -78,11 +78,22 @@ impl<const REC: bool, const HOT: bool> Exec<'_, REC, HOT> {
     #[inline(always)]
     pub(super) unsafe fn global_set(&mut self, src: Slot, global: u32) -> Flow {
         // SAFETY: see the top of the file.
+        unsafe { self.set_global(global, self.r(src)) };
+        Ok(())
+    }
+
+    /// Sets the running instance's global `global` to `bits`.
+    ///
+    /// # Safety
+    /// `global` is a mutable global of the running instance's module (validated), of a
+    /// type whose values `bits` holds.
+    #[inline(always)]
+    pub(super) unsafe fn set_global(&mut self, global: u32, bits: u64) {
+        // SAFETY: as the function's contract.
         unsafe {
             let g = self.global(global);
-            self.s.globals.get_unchecked_mut(g).value = self.r(src);
+            self.s.globals.get_unchecked_mut(g).value = bits;
         }
-        Ok(())
     }
 
     /// The store index of the running instance's global `global`, from the handoff.

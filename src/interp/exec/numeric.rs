@@ -156,6 +156,27 @@ impl<const REC: bool, const HOT: bool> Exec<'_, REC, HOT> {
         self.i32_result(dst, v)
     }
 
+    /// `dst = a + imm`, then global `global = dst` (`Instr::I32AddImmGlobalSet`: a stack
+    /// pointer's step), skipping the `GlobalSet` it was fused with.
+    #[inline(always)]
+    pub(super) unsafe fn i32_add_imm_global_set(
+        &mut self,
+        dst: Slot,
+        a: Slot,
+        imm: i16,
+        global: u16,
+    ) -> Flow {
+        // SAFETY: see the top of the file; the `GlobalSet` fused in sets `global`, an
+        // `i32` global (it was validated with the sum's type).
+        let v = unsafe {
+            let v = ops::i32_bin(IntBin::Add, self.r(a) as u32, i32::from(imm) as u32);
+            self.set_global(u32::from(global), u64::from(v));
+            v
+        };
+        self.skip_fused();
+        self.i32_result(dst, v)
+    }
+
     /// `(x >> shift) & mask` for a fused bit field (`Instr::I32ShrUAndImm`), which skips
     /// the `and` it was fused with.
     #[inline(always)]
