@@ -984,7 +984,8 @@ fn steps_copied_on_fused() {
 /// A stack pointer's steps: a compiled function's prologue moves a global down by a
 /// constant and keeps the new value in a local (`global.set` of a `local.tee` of an
 /// `i32.add`), its epilogue moves it back. Each step is fused into one instruction
-/// (`I32AddImmGlobalSet`) when its constant fits 16 bits. Recursive calls, run from a
+/// (`I32AddImmGlobalSet`) when its constant fits 16 bits, and the prologue's with the
+/// `global.get` before it too (`GlobalAddImm`). Recursive calls, run from a
 /// loop, check every frame's value of the global against a model, in the interpreter and
 /// with the JIT compiling the loop.
 #[test]
@@ -1032,6 +1033,8 @@ fn stack_pointer_steps_fused() {
                 .count();
             let found = code.matches("I32AddImmGlobalSet {").count();
             assert_eq!(found, fused, "k {k}:\n{code}");
+            let prologue = i16::try_from(k).is_ok();
+            assert_eq!(code.contains("GlobalAddImm {"), prologue, "k {k}:\n{code}");
             let run = inst
                 .get_typed_func::<(i32, i32), i32>(&mut *store, &format!("run{f}"))
                 .unwrap();

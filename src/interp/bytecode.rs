@@ -425,6 +425,11 @@ macro_rules! instr_table {
             Select { dst: Slot, b: Slot, c: Slot } => select(),
             GlobalGet { dst: Slot, global: u32 } => global_get(),
             GlobalSet { src: Slot, global: u32 } => global_set(),
+            /// A stack pointer's step in a prologue: `global.get` into an operand-stack
+            /// slot, `i32.add` of a constant, and `global.set` of the sum, which `dst` keeps
+            /// (`local.tee`), fused (see `translate::fuse_pairs`); the operand-stack slot,
+            /// which the add pops, is not written.
+            GlobalAddImm { dst: Slot, global: u16, imm: i16 } => global_add_imm(),
 
             // ---- memory ----
             I32Load { dst: Slot, addr: Slot, offset: u32, wrap: bool }

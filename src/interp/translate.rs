@@ -45,7 +45,8 @@
 //! instruction in the first one's place (see `fuse_pairs`): a counted loop's step and test
 //! (`I32AddImmBr*`), a step and the unconditional branch after it (`I32AddImmBr`), a step
 //! and a copy of its result (`I32AddImmCopy`), a step and a `global.set` of its result
-//! (`I32AddImmGlobalSet`, a stack pointer's), a constant and the `br_if` after it
+//! (`I32AddImmGlobalSet`, a stack pointer's, and with the `global.get` before them,
+//! `GlobalAddImm`), a constant and the `br_if` after it
 //! (`Const32BrIf*`), two copies (`Copy2`), a bit field's shift and mask (`I32ShrUAndImm`),
 //! and an array element's index shift and load (`*LoadIdx`). The second instruction stays
 //! behind the fused one, which skips it; a branch to it, or the JIT's exit after a step,
@@ -2129,6 +2130,9 @@ fn by_index(pairs: &[(u32, u32)], len: usize) -> Box<[u32]> {
 /// - a stack pointer's step (`I32AddImmGlobalSet`): an `i32.add` of a 16-bit constant,
 ///   then a `global.set` of its result to a global below 2^16 (a compiled function's
 ///   prologue and epilogue move the stack pointer global so).
+/// - and in a prologue, the `global.get` of the stack pointer before them too
+///   (`GlobalAddImm`, a triple, which skips both): the operand-stack slot it read into
+///   is popped by the add, so the triple does not write it.
 /// - a bit field (`I32ShrUAndImm`): `i32.shr_u` by a constant into an operand-stack slot,
 ///   then `i32.and` of that slot with a constant (the `and` pops the slot, as the load
 ///   below does).
@@ -2168,6 +2172,9 @@ fn fuse_pairs(t: &mut Translator<'_>) {
                 _ => None,
             },
             Instr::Const32 { dst, val } => const_branch(dst, val, t.code[i]),
+            Instr::GlobalGet { dst: tmp, global } if tmp.0 >= t.base => {
+                global_step(tmp, global, t.code[i], t.code.get(i + 1).copied())
+            }
             Instr::I32ShlImm { dst, a, imm } if dst.0 >= t.base => {
                 indexed_load(dst, a, imm, t.code[i])
             }
@@ -2225,6 +2232,23 @@ fn step_global(dst: Slot, a: Slot, imm: i16, set: Instr) -> Option<Instr> {
         a,
         imm,
         global,
+    })
+}
+
+/// The fused form of a prologue's stack pointer step (`GlobalAddImm`): `global.get` of
+/// `global` into operand-stack slot `tmp`, then `add`, an `i32.add` of a 16-bit constant to
+/// `tmp`, then `set`, a `global.set` of the sum to the same global, below 2^16 (see
+/// `fuse_pairs`).
+fn global_step(tmp: Slot, global: u32, add: Instr, set: Option<Instr>) -> Option<Instr> {
+    let (Instr::I32AddImm { dst, a, imm }, Some(Instr::GlobalSet { src, global: g })) = (add, set)
+    else {
+        return None;
+    };
+    let (global, imm) = (u16::try_from(global).ok()?, i16::try_from(imm).ok()?);
+    (a == tmp && src == dst && g == u32::from(global)).then_some(Instr::GlobalAddImm {
+        dst,
+        global,
+        imm,
     })
 }
 

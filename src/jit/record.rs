@@ -1476,15 +1476,16 @@ impl Recorder {
                 self.put(dst, r)
             }
             I::GlobalGet { dst, global } => {
-                let g = s.instances[self.instance as usize].globals[global as usize];
-                let ge = &s.globals[g as usize];
-                let ty = val_ty(ge.ty.content());
-                let r = if ge.ty.mutability() == crate::runtime::types::Mutability::Const {
-                    self.ir.k(ty, ge.value)?
-                } else {
-                    self.emit(Op::GLoad, ty, Ref::NONE, Ref::NONE, u64::from(g))?
-                };
+                let r = self.global_get(s, global)?;
                 self.put(dst, r)
+            }
+            // The operand-stack slot that the `global.get` read into is not written.
+            I::GlobalAddImm { dst, global, imm } => {
+                let x = self.global_get(s, u32::from(global))?;
+                let k = self.ir.k(I32, u64::from(i32::from(imm) as u32))?;
+                let r = self.emit(Op::Add, I32, x, k, 0)?;
+                self.put(dst, r);
+                self.global_set(s, dst, u32::from(global))?
             }
             I::GlobalSet { src, global } => self.global_set(s, src, global)?,
 
@@ -2373,6 +2374,19 @@ impl Recorder {
     ) -> Result<(), Abort> {
         let a = self.get(addr, Ty::I32)?;
         self.load_from(pc, dst, a, offset, m, ty)
+    }
+
+    /// The value of the running instance's global `global`: a constant when the global
+    /// is immutable.
+    fn global_get(&mut self, s: &StoreInner, global: u32) -> Result<Ref, Abort> {
+        let g = s.instances[self.instance as usize].globals[global as usize];
+        let ge = &s.globals[g as usize];
+        let ty = val_ty(ge.ty.content());
+        if ge.ty.mutability() == crate::runtime::types::Mutability::Const {
+            Ok(self.ir.k(ty, ge.value)?)
+        } else {
+            self.emit(Op::GLoad, ty, Ref::NONE, Ref::NONE, u64::from(g))
+        }
     }
 
     /// `global.set` of slot `src` to the running instance's global `global`.

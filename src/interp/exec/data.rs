@@ -4,6 +4,7 @@
 use super::{Exec, Flow};
 use crate::interp::bulk;
 use crate::interp::bytecode::{Slot, Slot16};
+use crate::ops::{self, IntBin};
 use crate::runtime::trap::TrapCode;
 
 // SAFETY (for every handler in this file): its slots are the running instruction's
@@ -79,6 +80,25 @@ impl<const REC: bool, const HOT: bool> Exec<'_, REC, HOT> {
     pub(super) unsafe fn global_set(&mut self, src: Slot, global: u32) -> Flow {
         // SAFETY: see the top of the file.
         unsafe { self.set_global(global, self.r(src)) };
+        Ok(())
+    }
+
+    /// `global += imm`, then `dst = global` (`Instr::GlobalAddImm`), skipping the two
+    /// instructions it was fused with.
+    #[inline(always)]
+    pub(super) unsafe fn global_add_imm(&mut self, dst: Slot, global: u16, imm: i16) -> Flow {
+        // SAFETY: see the top of the file; the fused `global.set` sets `global`, an `i32`
+        // global (it was validated with the sum's type).
+        let v = unsafe {
+            let g = self.global(u32::from(global));
+            let g = self.s.globals.get_unchecked_mut(g);
+            let v = ops::i32_bin(IntBin::Add, g.value as u32, i32::from(imm) as u32);
+            g.value = u64::from(v);
+            v
+        };
+        self.skip_fused_two();
+        // SAFETY: as above.
+        unsafe { self.w(dst, u64::from(v)) };
         Ok(())
     }
 

@@ -594,6 +594,15 @@ impl<'s, const REC: bool, const HOT: bool> Exec<'s, REC, HOT> {
         self.ip = unsafe { self.pc.add(2) };
     }
 
+    /// Goes on after the two instructions that the running one was fused with (a triple,
+    /// see `translate::fuse_pairs`).
+    #[inline(always)]
+    fn skip_fused_two(&mut self) {
+        // SAFETY: translation fuses only a triple whose last instruction has another after
+        // it (every function ends in a return).
+        self.ip = unsafe { self.pc.add(3) };
+    }
+
     /// Marks the start of a rare path that calls out of line. A threaded handler's hot
     /// form takes none: here it hands the instruction to its full form, so that its common
     /// path saves no registers for a call (see `threaded`). The caller must not have
