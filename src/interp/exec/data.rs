@@ -69,10 +69,7 @@ impl<const REC: bool, const HOT: bool> Exec<'_, REC, HOT> {
     #[inline(always)]
     pub(super) unsafe fn global_get(&mut self, dst: Slot, global: u32) -> Flow {
         // SAFETY: see the top of the file.
-        unsafe {
-            let g = self.global(global);
-            self.w(dst, self.s.globals.get_unchecked(g).value);
-        }
+        unsafe { self.w(dst, self.get_global(global)) };
         Ok(())
     }
 
@@ -87,19 +84,27 @@ impl<const REC: bool, const HOT: bool> Exec<'_, REC, HOT> {
     /// instructions it was fused with.
     #[inline(always)]
     pub(super) unsafe fn global_add_imm(&mut self, dst: Slot, global: u16, imm: i16) -> Flow {
+        let global = u32::from(global);
         // SAFETY: see the top of the file; the fused `global.set` sets `global`, an `i32`
         // global (it was validated with the sum's type).
-        let v = unsafe {
-            let g = self.global(u32::from(global));
-            let g = self.s.globals.get_unchecked_mut(g);
-            let v = ops::i32_bin(IntBin::Add, g.value as u32, i32::from(imm) as u32);
-            g.value = u64::from(v);
-            v
-        };
-        self.skip_fused_two();
-        // SAFETY: as above.
-        unsafe { self.w(dst, u64::from(v)) };
+        unsafe {
+            let x = self.get_global(global) as u32;
+            let v = u64::from(ops::i32_bin(IntBin::Add, x, i32::from(imm) as u32));
+            self.set_global(global, v);
+            self.skip_fused_two();
+            self.w(dst, v);
+        }
         Ok(())
+    }
+
+    /// The value of the running instance's global `global`.
+    ///
+    /// # Safety
+    /// `global` is a global of the running instance's module (validated).
+    #[inline(always)]
+    unsafe fn get_global(&self, global: u32) -> u64 {
+        // SAFETY: as the function's contract.
+        unsafe { self.s.globals.get_unchecked(self.global(global)).value }
     }
 
     /// Sets the running instance's global `global` to `bits`.
