@@ -1496,3 +1496,95 @@ fn f64_results_pass_in_the_right_accumulator() {
         }
     });
 }
+
+/// A host function runs from the calling instruction's handler, and may call back into
+/// WebAssembly: here it recurses deep enough in the caller's instance to move the value
+/// stack, runs another instance with its own globals, memory and functions, and on odd
+/// arguments grows the caller's memory. After it returns, the caller's locals, globals,
+/// memory and direct calls are its own again; a host error ends the call, and the store
+/// runs on. In both tiers (the JIT compiling eagerly).
+#[test]
+fn host_calls_return_to_their_caller_as_it_was() {
+    let app = r#"(module
+         (import "env" "host" (func $host (param i32) (result i32)))
+         (global $g (mut i32) (i32.const 7))
+         (memory (export "memory") 1)
+         (func $deep (export "deep") (param $n i32) (result i32)
+           (if (result i32) (i32.eqz (local.get $n))
+             (then (i32.const 0))
+             (else (i32.add (call $deep (i32.sub (local.get $n) (i32.const 1)))
+                            (i32.const 1)))))
+         (func $id (param i32) (result i32) (local.get 0))
+         (func (export "run") (param $n i32) (result i32)
+           (local $a i32) (local $b i32)
+           (local.set $a (i32.mul (local.get $n) (i32.const 3)))
+           (i32.store (i32.const 16) (local.get $n))
+           (local.set $b (call $host (local.get $n)))
+           (i32.add
+             (i32.add (local.get $a) (local.get $b))
+             (i32.add
+               (global.get $g)
+               (i32.add (call $id (i32.load (i32.const 16)))
+                        (i32.shl (memory.size) (i32.const 20)))))))"#;
+    let other = r#"(module
+         (global $g (mut i32) (i32.const 1000))
+         (memory 2)
+         (func $k (result i32) (i32.const 5))
+         (func (export "work") (result i32)
+           (i32.store (i32.const 16) (i32.const 99))
+           (i32.add (global.get $g) (i32.add (call $k) (i32.load (i32.const 16))))))"#;
+    for jit in [false, true] {
+        let mut config = spur::Config::new();
+        config.jit(jit);
+        if jit {
+            config.jit_param("hotloop", 1).unwrap();
+            config.jit_param("hotexit", 1).unwrap();
+        }
+        let engine = Engine::new(&config);
+        let mut store = Store::new(&engine, ());
+        let other = Module::new(&engine, other).unwrap();
+        let other = Instance::new(&mut store, &other, &[]).unwrap();
+        let work = other.get_typed_func::<(), i32>(&mut store, "work").unwrap();
+        let mut linker = spur::Linker::new(&engine);
+        linker
+            .func_wrap(
+                "env",
+                "host",
+                move |mut caller: spur::Caller<'_, ()>, n: i32| -> spur::Result<i32> {
+                    if n < 0 {
+                        return Err(spur::Error::msg("negative"));
+                    }
+                    let Some(spur::Extern::Func(deep)) = caller.get_export("deep") else {
+                        panic!("no export deep");
+                    };
+                    let depth = deep.typed::<i32, i32>(&caller)?.call(&mut caller, n)?;
+                    let w = work.call(&mut caller, ())?;
+                    if n % 2 == 1 {
+                        let Some(spur::Extern::Memory(m)) = caller.get_export("memory") else {
+                            panic!("no export memory");
+                        };
+                        m.grow(&mut caller, 1)?;
+                    }
+                    Ok(depth + w)
+                },
+            )
+            .unwrap();
+        let app = Module::new(&engine, app).unwrap();
+        let app = linker.instantiate(&mut store, &app).unwrap();
+        let run = app.get_typed_func::<i32, i32>(&mut store, "run").unwrap();
+        let mut pages = 1;
+        for n in [0, 1, 2, 3000, 3001, 20000, -1, 5] {
+            let r = run.call(&mut store, n);
+            if n < 0 {
+                let e = r.expect_err("the host's error");
+                assert!(e.to_string().contains("negative"), "jit {jit}: {e}");
+                continue;
+            }
+            pages += n % 2;
+            // 3n from before the call, n + 1104 from the host, then the caller's global,
+            // its memory's word, and its memory's size in pages, shifted.
+            let want = 3 * n + (n + 1104) + 7 + n + (pages << 20);
+            assert_eq!(r.unwrap(), want, "run({n}), jit {jit}");
+        }
+    }
+}

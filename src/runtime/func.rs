@@ -554,14 +554,19 @@ fn copy_slots(dst: &mut [u64], src: &[u64]) {
 }
 
 /// Runs `f` on a zeroed buffer of `n` slots, on the host stack when it is small (the usual
-/// case: no allocation per call).
+/// case: no allocation per call). `f` is called from one place, so that the compiler
+/// inlines it.
+#[inline(always)]
 pub(crate) fn with_slots<R>(n: usize, f: impl FnOnce(&mut [u64]) -> R) -> R {
     let mut small = [0u64; 16];
-    if n <= small.len() {
-        f(&mut small[..n])
+    let mut large = Vec::new();
+    let buf = if n <= small.len() {
+        &mut small[..n]
     } else {
-        f(&mut vec![0; n])
-    }
+        large.resize(n, 0);
+        &mut large[..]
+    };
+    f(buf)
 }
 
 /// The WebAssembly frames above `stop`, innermost first (`top_is_caller`: the innermost

@@ -1,9 +1,10 @@
 //! The dispatch loop's call handlers: direct, imported and indirect calls, which push a
-//! frame and continue in the same loop (host functions are handed to the driver), and
-//! returns, which pop one.
+//! frame and continue in the same loop (host functions run from the handler, through the
+//! typed driver's trampoline), and returns, which pop one.
 
 use super::cold::{
-    cache_compiled, grow_frames, grow_values, init_frame, move_results, translate_cold,
+    cache_compiled, call_host_cold, grow_frames, grow_values, init_frame, move_results,
+    translate_cold,
 };
 use super::{Exec, Flow, Outcome, Run};
 use crate::interp::bytecode::Slot;
@@ -132,8 +133,24 @@ impl<const REC: bool, const HOT: bool> Exec<'_, REC, HOT> {
                 let ip = self.ip;
                 let top = self.top();
                 top.ip = ip;
-                let args = top.base + args.0 as usize;
-                Err(Run::Out(Outcome::HostCall { func: f, args }))
+                let (base, args) = (top.base, top.base + args.0 as usize);
+                // Under a typed driver, outside recordings and profiles (which account for
+                // a run's end at a host call), the function runs from here; otherwise the
+                // run ends and the driver runs it.
+                if REC || self.s.host_trampoline.is_none() || self.s.profile.is_some() {
+                    return Err(Run::Out(Outcome::HostCall { func: f, args }));
+                }
+                // SAFETY: the store is the running one, and the handler holds nothing
+                // borrowed from it across the call.
+                let r = unsafe { call_host_cold(self.s, f, args) };
+                let moved = self.tri_err(r)?;
+                // SAFETY: the frame's slots are inside the value stack, which the host may
+                // have moved by calling back into WebAssembly.
+                self.sp = unsafe { self.s.stack.values.as_mut_ptr().add(base) };
+                if moved {
+                    return self.reload_memory_last();
+                }
+                Ok(())
             }
         }
     }

@@ -37,6 +37,40 @@ pub(super) fn cache_compiled(s: &mut StoreInner, f: u32, callee: *const Compiled
     }
 }
 
+/// Runs host function `f` (store index) on the value-stack slots at `at` through the
+/// typed driver's trampoline (see `HostTrampoline`), for the innermost frame, whose `ip`
+/// is saved (after the call). The host may call back into WebAssembly: the running
+/// instance is restored afterwards, and the result says whether memory 0 must be read
+/// again (WebAssembly ran, which set the handoff for its own instance, or a memory or
+/// table grew). The caller reads the value stack afresh.
+///
+/// `s` is a raw pointer, not a reference: the host function changes the store through
+/// the driver's own pointer to it, so nothing may assume the store unchanged across the
+/// call, as a reference held across it would let the compiler do.
+///
+/// # Safety
+/// `s` is the running store, valid and not otherwise in use.
+#[cold]
+#[inline(never)]
+pub(super) unsafe fn call_host_cold(s: *mut StoreInner, f: u32, at: usize) -> Result<bool, Error> {
+    // SAFETY: the function's contract; the reference ends before the host function runs.
+    let (instance, layout, sets, t) = unsafe {
+        let s = &*s;
+        let t = s.host_trampoline;
+        (s.stack.instance, s.layout, s.handoff.sets, t)
+    };
+    let t = t.expect("a host function runs from a handler only under a typed driver");
+    // SAFETY: the trampoline was installed by the driver that is running this store and
+    // points to the typed store that owns `s`; no reference to the store is held while
+    // the host function runs.
+    unsafe { (t.call)(t.store, f, at, Some(instance)) }?;
+    // SAFETY: as above; the host function is done with the store, read afresh here.
+    let s = unsafe { &mut *s };
+    let moved = s.handoff.sets != sets || s.layout != layout;
+    s.stack.instance = instance;
+    Ok(moved)
+}
+
 #[cold]
 #[inline(never)]
 pub(super) fn grow_values(s: &mut StoreInner, need: usize) -> bool {

@@ -112,6 +112,9 @@ pub(crate) struct Handoff {
     /// `global.get` and `global.set` find a global's index here rather than through the
     /// instance.
     globals: Running<u32>,
+    /// How many times `running_memory0` has set the fields above: a host function that
+    /// changed it ran WebAssembly, after which its caller sets them again.
+    sets: u64,
 }
 
 /// A pointer to an array that belongs to the running instance: its module's translations
@@ -159,6 +162,7 @@ fn running_memory0(s: &mut StoreInner) -> (*mut u8, usize) {
     let inst = &s.instances[s.stack.instance as usize];
     s.handoff.code = Running(inst.module.code.table());
     s.handoff.globals = Running(NonNull::from(&inst.globals[..]).cast());
+    s.handoff.sets = s.handoff.sets.wrapping_add(1);
     (mem, len)
 }
 
