@@ -1501,8 +1501,9 @@ fn f64_results_pass_in_the_right_accumulator() {
 /// WebAssembly: here it recurses deep enough in the caller's instance to move the value
 /// stack, runs another instance with its own globals, memory and functions, and on odd
 /// arguments grows the caller's memory. After it returns, the caller's locals, globals,
-/// memory and direct calls are its own again; a host error ends the call, and the store
-/// runs on. In both tiers (the JIT compiling eagerly).
+/// memory and direct calls are its own again. A host error ends the call, and a host
+/// panic unwinds to the embedder; either way the store runs on. In both tiers (the JIT
+/// compiling eagerly).
 #[test]
 fn host_calls_return_to_their_caller_as_it_was() {
     let app = r#"(module
@@ -1551,6 +1552,9 @@ fn host_calls_return_to_their_caller_as_it_was() {
                 "env",
                 "host",
                 move |mut caller: spur::Caller<'_, ()>, n: i32| -> spur::Result<i32> {
+                    if n == -2 {
+                        panic!("the host gave up");
+                    }
                     if n < 0 {
                         return Err(spur::Error::msg("negative"));
                     }
@@ -1573,7 +1577,15 @@ fn host_calls_return_to_their_caller_as_it_was() {
         let app = linker.instantiate(&mut store, &app).unwrap();
         let run = app.get_typed_func::<i32, i32>(&mut store, "run").unwrap();
         let mut pages = 1;
-        for n in [0, 1, 2, 3000, 3001, 20000, -1, 5] {
+        for n in [0, 1, 2, 3000, 3001, 20000, -1, 5, -2, 7] {
+            if n == -2 {
+                let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    run.call(&mut store, n)
+                }));
+                let payload = r.expect_err("the host's panic reaches the embedder");
+                assert_eq!(payload.downcast_ref::<&str>(), Some(&"the host gave up"));
+                continue;
+            }
             let r = run.call(&mut store, n);
             if n < 0 {
                 let e = r.expect_err("the host's error");
