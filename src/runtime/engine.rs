@@ -348,6 +348,7 @@ impl Engine {
     /// Creates an engine with the given configuration. With the JIT on, this is also
     /// where the JIT looks up which optional instructions the CPU has (once per process).
     pub fn new(config: &Config) -> Engine {
+        crate::ops::probe_host();
         if config.jit_enabled() {
             // The JIT's choice of instructions is made once, here, not in the first
             // trace's compile.
