@@ -2,9 +2,11 @@
 //! the generic driver that runs a call to completion.
 //!
 //! The driver ([`call_raw`]) puts the arguments on the store's value stack, pushes a frame
-//! and runs the interpreter; when the interpreter hands back a host call it runs the host
-//! function with a [`Caller`] over the typed store and resumes. On a trap it collects the
-//! WebAssembly backtrace and unwinds the frames it pushed.
+//! and runs the interpreter. The interpreter and traces call host functions through the
+//! driver's trampoline, which runs them with a [`Caller`] over the typed store; a host call
+//! that the interpreter hands back (while recording or profiling) the driver runs itself
+//! before it resumes. On a trap it collects the WebAssembly backtrace and unwinds the
+//! frames it pushed.
 
 use crate::error::Error;
 use crate::interp::{self, Outcome};
@@ -387,8 +389,8 @@ pub(crate) fn call_raw<T>(
         FuncEntity::Wasm { .. } => {
             let stop = s.stack.frames.len();
             push_wasm_frame(s, f, base)?;
-            // Traces call host functions through this (restored when the call ends, for
-            // host functions that call back into WebAssembly).
+            // The interpreter and traces call host functions through this (restored when
+            // the call ends, for host functions that call back into WebAssembly).
             let tramp = HostTrampoline::new(store as *mut Store<T>);
             let outer = store.inner.host_trampoline.replace(tramp);
             // A loop-free function the host calls often gets a function trace.

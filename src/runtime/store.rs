@@ -247,7 +247,8 @@ pub(crate) struct StoreInner {
     pub(crate) jit: Option<Box<crate::jit::JitState>>,
     /// The interpreter's calls into the JIT and the profiler.
     pub(crate) hooks: &'static crate::interp::Hooks,
-    /// How traces call host functions: set by the driver running this store.
+    /// How the interpreter and traces call host functions: set by the driver running this
+    /// store.
     pub(crate) host_trampoline: Option<HostTrampoline>,
     /// Profile counters and sampler (with `Config::collect_profile`).
     pub(crate) profile: Option<Box<crate::jit::profile::Profiler>>,
@@ -269,7 +270,8 @@ pub(crate) struct StoreInner {
     pub(crate) handoff: crate::interp::Handoff,
 }
 
-/// A type-erased way back to the typed store, for host calls made from traces.
+/// A type-erased way back to the typed store, for host calls made from the interpreter's
+/// handlers and from traces.
 #[derive(Clone, Copy)]
 pub(crate) struct HostTrampoline {
     pub(crate) store: *mut (),

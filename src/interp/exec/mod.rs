@@ -1,10 +1,11 @@
 //! The dispatch loop: runs slot bytecode on a store's value and frame stacks.
 //!
 //! [`run`] resumes the innermost frame and executes until the frame stack falls back to
-//! `stop` frames (the call returned), a trap, or a call to a host function. Host calls are
-//! handed back to the generic driver (`runtime::func`), which owns the typed `Store<T>`;
-//! it runs the host function and calls `run` again to resume. WebAssembly calls never
-//! recurse on the host stack: they push a [`Frame`] and continue in the same loop.
+//! `stop` frames (the call returned) or a trap. A host function runs from its call's
+//! handler, through the trampoline of the generic driver (`runtime::func`) that owns the
+//! typed `Store<T>`; while a recording or a profile runs, the call instead ends the run
+//! and the driver runs the function and calls `run` again to resume. WebAssembly calls
+//! never recurse on the host stack: they push a [`Frame`] and continue in the same loop.
 //!
 //! Hot state lives in [`Exec`], whose fields stay in registers: the instruction pointer,
 //! the frame's slot pointer, the base and length of memory 0 of the current instance, and
