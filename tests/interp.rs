@@ -25,15 +25,20 @@ fn linked(lib: &str, app: &str, imports: &[&str]) -> (Store<()>, Instance, Insta
     (store, lib, app)
 }
 
-/// `wat` instantiated with the JIT off, or on and recording every loop and exit at once.
-fn instance_in(wat: &str, jit: bool) -> (Store<()>, Instance) {
+/// An engine with the JIT off, or on and recording every loop and exit at once.
+fn engine_in(jit: bool) -> Engine {
     let mut config = spur::Config::new();
     config.jit(jit);
     if jit {
         config.jit_param("hotloop", 1).unwrap();
         config.jit_param("hotexit", 1).unwrap();
     }
-    let engine = Engine::new(&config);
+    Engine::new(&config)
+}
+
+/// `wat` instantiated on `engine_in(jit)`.
+fn instance_in(wat: &str, jit: bool) -> (Store<()>, Instance) {
+    let engine = engine_in(jit);
     let module = Module::new(&engine, wat).unwrap();
     let mut store = Store::new(&engine, ());
     let instance = Instance::new(&mut store, &module, &[]).unwrap();
@@ -1535,13 +1540,7 @@ fn host_calls_return_to_their_caller_as_it_was() {
            (i32.store (i32.const 16) (i32.const 99))
            (i32.add (global.get $g) (i32.add (call $k) (i32.load (i32.const 16))))))"#;
     for jit in [false, true] {
-        let mut config = spur::Config::new();
-        config.jit(jit);
-        if jit {
-            config.jit_param("hotloop", 1).unwrap();
-            config.jit_param("hotexit", 1).unwrap();
-        }
-        let engine = Engine::new(&config);
+        let engine = engine_in(jit);
         let mut store = Store::new(&engine, ());
         let other = Module::new(&engine, other).unwrap();
         let other = Instance::new(&mut store, &other, &[]).unwrap();
