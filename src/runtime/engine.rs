@@ -345,8 +345,9 @@ impl std::fmt::Debug for Engine {
 }
 
 impl Engine {
-    /// Creates an engine with the given configuration. With the JIT on, this is also
-    /// where the JIT looks up which optional instructions the CPU has (once per process).
+    /// Creates an engine with the given configuration. This is also where spur looks up
+    /// which optional instructions the CPU has: the interpreter's `popcnt`, and with the
+    /// JIT on, the JIT's choices (once per process).
     pub fn new(config: &Config) -> Engine {
         crate::ops::probe_host();
         if config.jit_enabled() {
