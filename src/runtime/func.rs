@@ -383,7 +383,7 @@ pub(crate) fn call_raw<T>(
     if !s.stack.reserve(base + args.len().max(results.len())) {
         return Err(TrapCode::StackOverflow.into());
     }
-    s.stack.values[base..base + args.len()].copy_from_slice(args);
+    copy_slots(&mut s.stack.values[base..base + args.len()], args);
     match s.funcs[f as usize] {
         FuncEntity::Host { .. } => call_host(store, f, base, None, None)?,
         FuncEntity::Wasm { .. } => {
@@ -401,18 +401,35 @@ pub(crate) fn call_raw<T>(
             result?;
         }
     }
-    results.copy_from_slice(&store.inner.stack.values[base..base + results.len()]);
+    copy_slots(
+        results,
+        &store.inner.stack.values[base..base + results.len()],
+    );
     Ok(())
 }
 
 /// Pushes the frame of WebAssembly function `f` (store index) at value-stack slot `base`,
 /// where its arguments are: its locals zeroed, its `ip` at its start.
 pub(crate) fn push_wasm_frame(s: &mut StoreInner, f: u32, base: usize) -> Result<(), Error> {
-    let FuncEntity::Wasm { instance, func, .. } = s.funcs[f as usize] else {
+    let FuncEntity::Wasm {
+        instance,
+        func,
+        compiled,
+        ..
+    } = s.funcs[f as usize]
+    else {
         unreachable!("push_wasm_frame on a host function");
     };
-    let module = &s.instances[instance as usize].module;
-    let callee = Arc::as_ptr(module.code.compiled(&module.inner, func)?);
+    // The translation the store remembers, or else the module's (translated now if need
+    // be), which the store then remembers.
+    let callee = if compiled.0.is_null() {
+        let module = &s.instances[instance as usize].module;
+        let callee = Arc::as_ptr(module.code.compiled(&module.inner, func)?);
+        s.funcs[f as usize].remember_compiled(callee);
+        callee
+    } else {
+        compiled.0
+    };
     // SAFETY: the translation is owned by the module, which the instance keeps alive
     // in this store for as long as the store exists.
     let callee = unsafe { &*callee };

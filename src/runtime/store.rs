@@ -52,6 +52,13 @@ unsafe impl Send for CompiledRef {}
 unsafe impl Sync for CompiledRef {}
 
 impl FuncEntity {
+    /// Remembers a WebAssembly function's translation (see `FuncEntity::Wasm::compiled`).
+    pub(crate) fn remember_compiled(&mut self, callee: *const CompiledFunc) {
+        if let FuncEntity::Wasm { compiled, .. } = self {
+            compiled.0 = callee;
+        }
+    }
+
     pub(crate) fn ty(&self) -> TypeId {
         match self {
             FuncEntity::Wasm { ty, .. } | FuncEntity::Host { ty, .. } => *ty,

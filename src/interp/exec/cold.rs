@@ -8,7 +8,7 @@ use super::running_memory0;
 use crate::error::Error;
 use crate::interp::translate::{CompiledFunc, HEAD, LARGE_FRAME};
 use crate::runtime::module::Module;
-use crate::runtime::store::{FuncEntity, Stack, StoreInner};
+use crate::runtime::store::{Stack, StoreInner};
 use std::ptr;
 
 /// Memory 0 of the current instance, after a switch of instance or a `memory.grow`
@@ -32,9 +32,7 @@ pub(super) fn translate_cold(module: &Module, func: u32) -> Result<*const Compil
 #[cold]
 #[inline(never)]
 pub(super) fn cache_compiled(s: &mut StoreInner, f: u32, callee: *const CompiledFunc) {
-    if let FuncEntity::Wasm { compiled, .. } = &mut s.funcs[f as usize] {
-        compiled.0 = callee;
-    }
+    s.funcs[f as usize].remember_compiled(callee);
 }
 
 /// Runs host function `f` (store index) on the value-stack slots at `at` through the
