@@ -25,13 +25,16 @@ fn linked(lib: &str, app: &str, imports: &[&str]) -> (Store<()>, Instance, Insta
     (store, lib, app)
 }
 
-/// An engine with the JIT off, or on and recording every loop and exit at once.
+/// An engine with the JIT off, or on and recording every loop and exit at once, whatever
+/// the time spent recording (without a budget: under an emulator, recording takes long
+/// enough for the budget to defer every trace).
 fn engine_in(jit: bool) -> Engine {
     let mut config = spur::Config::new();
     config.jit(jit);
     if jit {
         config.jit_param("hotloop", 1).unwrap();
         config.jit_param("hotexit", 1).unwrap();
+        config.jit_param("budget", 100).unwrap();
     }
     Engine::new(&config)
 }
