@@ -73,8 +73,8 @@ pub(crate) fn probe_host() {
 }
 
 /// The number of bits set in `x`. A build for baseline x86-64 (without the `popcnt`
-/// target feature, as an embedder's default build is) counts them in a sequence of 15
-/// instructions; here it runs the `popcnt` instruction when the CPU has it, a test of
+/// target feature, as an embedder's default build is) counts them with shifts, masks
+/// and a multiply; here it runs the `popcnt` instruction when the CPU has it, a test of
 /// one flag away.
 #[inline(always)]
 pub(crate) fn popcnt(x: u64) -> u64 {

@@ -411,25 +411,10 @@ pub(crate) fn call_raw<T>(
 /// Pushes the frame of WebAssembly function `f` (store index) at value-stack slot `base`,
 /// where its arguments are: its locals zeroed, its `ip` at its start.
 pub(crate) fn push_wasm_frame(s: &mut StoreInner, f: u32, base: usize) -> Result<(), Error> {
-    let FuncEntity::Wasm {
-        instance,
-        func,
-        compiled,
-        ..
-    } = s.funcs[f as usize]
-    else {
+    let FuncEntity::Wasm { instance, .. } = s.funcs[f as usize] else {
         unreachable!("push_wasm_frame on a host function");
     };
-    // The translation the store remembers, or else the module's (translated now if need
-    // be), which the store then remembers.
-    let callee = if compiled.0.is_null() {
-        let module = &s.instances[instance as usize].module;
-        let callee = Arc::as_ptr(module.code.compiled(&module.inner, func)?);
-        s.funcs[f as usize].remember_compiled(callee);
-        callee
-    } else {
-        compiled.0
-    };
+    let callee = s.translation(f)?;
     // SAFETY: the translation is owned by the module, which the instance keeps alive
     // in this store for as long as the store exists.
     let callee = unsafe { &*callee };

@@ -52,13 +52,6 @@ unsafe impl Send for CompiledRef {}
 unsafe impl Sync for CompiledRef {}
 
 impl FuncEntity {
-    /// Remembers a WebAssembly function's translation (see `FuncEntity::Wasm::compiled`).
-    pub(crate) fn remember_compiled(&mut self, callee: *const CompiledFunc) {
-        if let FuncEntity::Wasm { compiled, .. } = self {
-            compiled.0 = callee;
-        }
-    }
-
     pub(crate) fn ty(&self) -> TypeId {
         match self {
             FuncEntity::Wasm { ty, .. } | FuncEntity::Host { ty, .. } => *ty,
@@ -314,6 +307,26 @@ impl HostTrampoline {
 const MAX_FUEL: u64 = 1 << 62;
 
 impl StoreInner {
+    /// The translation of WebAssembly function `f` (store index): the one the store
+    /// remembers (`FuncEntity::Wasm::compiled`), or else its module's, translated now if
+    /// need be, which the store then remembers.
+    pub(crate) fn translation(&mut self, f: u32) -> Result<*const CompiledFunc, crate::Error> {
+        let FuncEntity::Wasm {
+            instance,
+            func,
+            compiled,
+            ..
+        } = &mut self.funcs[f as usize]
+        else {
+            unreachable!("translation of a host function");
+        };
+        if compiled.0.is_null() {
+            let module = &self.instances[*instance as usize].module;
+            compiled.0 = Arc::as_ptr(module.code.compiled(&module.inner, *func)?);
+        }
+        Ok(compiled.0)
+    }
+
     /// Grows memory `m` (store index) by `delta` pages: see [`MemoryEntity::grow`].
     pub(crate) fn grow_memory(&mut self, m: usize, delta: u32) -> Option<u32> {
         self.layout += 1;

@@ -3,8 +3,8 @@
 //! typed driver's trampoline), and returns, which pop one.
 
 use super::cold::{
-    cache_compiled, call_host_cold, grow_frames, grow_values, init_frame, move_results,
-    translate_cold,
+    call_host_cold, grow_frames, grow_values, init_frame, move_results, translate_cold,
+    translation_cold,
 };
 use super::{Exec, Flow, Outcome, Run};
 use crate::interp::bytecode::Slot;
@@ -115,17 +115,10 @@ impl<const REC: bool, const HOT: bool> Exec<'_, REC, HOT> {
                 // SAFETY: `compiled` is the function's translation.
                 unsafe { self.enter(compiled.0, args, Some(instance)) }
             }
-            FuncEntity::Wasm {
-                instance,
-                func: index,
-                ..
-            } => {
+            FuncEntity::Wasm { instance, .. } => {
                 self.out_of_line()?;
-                // SAFETY: the function's instance is one of the store's.
-                let module = &unsafe { self.s.instances.get_unchecked(instance as usize) }.module;
-                let r = translate_cold(module, index);
+                let r = translation_cold(self.s, f);
                 let callee = self.tri_err(r)?;
-                cache_compiled(self.s, f, callee);
                 // SAFETY: `callee` is the function's translation.
                 unsafe { self.enter(callee, args, Some(instance)) }
             }

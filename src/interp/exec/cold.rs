@@ -28,11 +28,11 @@ pub(super) fn translate_cold(module: &Module, func: u32) -> Result<*const Compil
         .map(std::sync::Arc::as_ptr)
 }
 
-/// Remembers store function `f`'s translation (see `FuncEntity::Wasm::compiled`).
+/// The translation of store function `f` (see `StoreInner::translation`), out of line.
 #[cold]
 #[inline(never)]
-pub(super) fn cache_compiled(s: &mut StoreInner, f: u32, callee: *const CompiledFunc) {
-    s.funcs[f as usize].remember_compiled(callee);
+pub(super) fn translation_cold(s: &mut StoreInner, f: u32) -> Result<*const CompiledFunc, Error> {
+    s.translation(f)
 }
 
 /// Runs host function `f` (store index) on the value-stack slots at `at` through the
