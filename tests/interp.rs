@@ -1514,8 +1514,22 @@ fn f64_results_pass_in_the_right_accumulator() {
 /// compiling eagerly).
 #[test]
 fn host_calls_return_to_their_caller_as_it_was() {
-    let app = r#"(module
-         (import "env" "host" (func $host (param i32) (result i32)))
+    // Called directly (an import's call) and through a table.
+    for call in [
+        "(call $host (local.get $n))",
+        "(call_indirect (type $to_i32) (local.get $n) (i32.const 0))",
+    ] {
+        host_call_returns_to_its_caller(call);
+    }
+}
+
+fn host_call_returns_to_its_caller(call: &str) {
+    let app = format!(
+        r#"(module
+         (type $to_i32 (func (param i32) (result i32)))
+         (import "env" "host" (func $host (type $to_i32)))
+         (table 1 funcref)
+         (elem (i32.const 0) $host)
          (global $g (mut i32) (i32.const 7))
          (memory (export "memory") 1)
          (func $deep (export "deep") (param $n i32) (result i32)
@@ -1528,13 +1542,14 @@ fn host_calls_return_to_their_caller_as_it_was() {
            (local $a i32) (local $b i32)
            (local.set $a (i32.mul (local.get $n) (i32.const 3)))
            (i32.store (i32.const 16) (local.get $n))
-           (local.set $b (call $host (local.get $n)))
+           (local.set $b {call})
            (i32.add
              (i32.add (local.get $a) (local.get $b))
              (i32.add
                (global.get $g)
                (i32.add (call $id (i32.load (i32.const 16)))
-                        (i32.shl (memory.size) (i32.const 20)))))))"#;
+                        (i32.shl (memory.size) (i32.const 20)))))))"#
+    );
     let other = r#"(module
          (global $g (mut i32) (i32.const 1000))
          (memory 2)
@@ -1575,7 +1590,7 @@ fn host_calls_return_to_their_caller_as_it_was() {
                 },
             )
             .unwrap();
-        let app = Module::new(&engine, app).unwrap();
+        let app = Module::new(&engine, &app).unwrap();
         let app = linker.instantiate(&mut store, &app).unwrap();
         let run = app.get_typed_func::<i32, i32>(&mut store, "run").unwrap();
         let mut pages = 1;
@@ -1591,14 +1606,14 @@ fn host_calls_return_to_their_caller_as_it_was() {
             let r = run.call(&mut store, n);
             if n < 0 {
                 let e = r.expect_err("the host's error");
-                assert!(e.to_string().contains("negative"), "jit {jit}: {e}");
+                assert!(e.to_string().contains("negative"), "{call}, jit {jit}: {e}");
                 continue;
             }
             pages += n % 2;
             // 3n from before the call, n + 1104 from the host, then the caller's global,
             // its memory's word, and its memory's size in pages, shifted.
             let want = 3 * n + (n + 1104) + 7 + n + (pages << 20);
-            assert_eq!(r.unwrap(), want, "run({n}), jit {jit}");
+            assert_eq!(r.unwrap(), want, "{call}: run({n}), jit {jit}");
         }
     }
 }

@@ -48,7 +48,7 @@ impl<const REC: bool, const HOT: bool> Exec<'_, REC, HOT> {
         // SAFETY: `func` is an import of the running instance's module.
         let f = unsafe { *self.inst().funcs.get_unchecked(func as usize) };
         // SAFETY: `f` is a store function; `args` is the running instruction's.
-        unsafe { self.call_store_func(f, args) }
+        unsafe { self.call_store_func(f, args, true) }
     }
 
     /// Calls through table `table` the function at slot `index`'s value, of type `ty`.
@@ -82,7 +82,7 @@ impl<const REC: bool, const HOT: bool> Exec<'_, REC, HOT> {
             return Err(self.trap(TrapCode::IndirectCallTypeMismatch));
         }
         // SAFETY: as above; `args` is the running instruction's.
-        unsafe { self.call_store_func(f, args) }
+        unsafe { self.call_store_func(f, args, false) }
     }
 
     #[inline(always)]
@@ -101,12 +101,14 @@ impl<const REC: bool, const HOT: bool> Exec<'_, REC, HOT> {
     }
 
     /// Calls store function `f`: a WebAssembly function is entered, a host function is
-    /// handed to the driver.
+    /// run (or handed to the driver). `host_is_hot` says whether a hot form runs host
+    /// functions itself: true for imports, which are mostly host functions; false for
+    /// indirect calls, which mostly reach WebAssembly.
     ///
     /// # Safety
     /// `f` is a store function; `args` is the running instruction's.
     #[inline(always)]
-    unsafe fn call_store_func(&mut self, f: u32, args: Slot) -> Flow {
+    unsafe fn call_store_func(&mut self, f: u32, args: Slot, host_is_hot: bool) -> Flow {
         // SAFETY: as the function's contract.
         match *unsafe { self.s.funcs.get_unchecked(f as usize) } {
             FuncEntity::Wasm {
@@ -123,6 +125,12 @@ impl<const REC: bool, const HOT: bool> Exec<'_, REC, HOT> {
                 unsafe { self.enter(callee, args, Some(instance)) }
             }
             FuncEntity::Host { .. } => {
+                // A hot form with a call in it saves registers on every path, the
+                // WebAssembly callee's too: where that callee is the common one, the host
+                // call is the full form's.
+                if !host_is_hot {
+                    self.out_of_line()?;
+                }
                 let ip = self.ip;
                 let top = self.top();
                 top.ip = ip;
