@@ -1252,7 +1252,8 @@ fn checked_trunc(
 }
 
 /// A memory address: mostly masked into the first page, or a counter times a stride
-/// (which may leave the memory part-way through a loop), or anything.
+/// (which may leave the memory part-way through a loop), or the sum of both, or
+/// anything.
 fn address(sub: BoxedStrategy<Expr>) -> BoxedStrategy<Expr> {
     const MASKS: &[i32] = &[0xff, 0x3ff, 0xfff, 0xfff8, 0xffff];
     const STRIDES: &[i32] = &[1, 2, 4, 8, 12, 64, 256, 1024];
@@ -1275,7 +1276,18 @@ fn address(sub: BoxedStrategy<Expr>) -> BoxedStrategy<Expr> {
     let field = (counter(), select(STRUCT_SIZES), select(FIELDS))
         .prop_map(|(c, size, f)| field(c, size, f))
         .boxed();
-    pick(vec![(40, masked), (20, strided), (15, field), (1, sub)])
+    // A base and a scaled index, both computed: an `i32.add` of two slots, which a load
+    // takes fused with it.
+    let summed = (masked.clone(), counter(), select(STRIDES))
+        .prop_map(|(base, c, s)| op2("i32.add", base, op2("i32.mul", Expr::Get(c), Expr::I32(s))))
+        .boxed();
+    pick(vec![
+        (40, masked),
+        (20, strided),
+        (15, field),
+        (15, summed),
+        (1, sub),
+    ])
 }
 
 /// Structs in memory: sizes and field offsets. Large structs run out of memory part-way

@@ -1352,24 +1352,142 @@ fn branches_to_a_shared_tail_run_a_copy_of_it() {
         (engine, module)
     };
     drop(engine);
-    // The tail's load appears twice: in place and copied where `br $tail` was.
+    // The tail's load appears twice: in place and copied where `br $tail` was. (Where it
+    // is fused with the add of its address, `*LoadSum`, the load stays after the fused
+    // instruction: the fused one is not counted.)
     let code = module.disassemble(0).unwrap();
-    assert_eq!(code.matches("offset: 20").count(), 2, "{code}");
+    let loads = code
+        .lines()
+        .filter(|l| l.contains("offset: 20") && !l.contains("Sum"))
+        .count();
+    assert_eq!(loads, 2, "{code}");
     in_both_tiers(wat, |store, inst, jit| {
         let run = inst
             .get_typed_func::<(i32, i32), i32>(&mut *store, "run")
             .unwrap();
         // In bounds; `p + i` negative, so the folded add wraps; past the end of memory.
         for (p, n) in [(0, 40), (-12, 40), (65500, 40)] {
-            match (run.call(&mut *store, (p, n as i32)), expected(p, n)) {
-                (Ok(got), Some(want)) => assert_eq!(got, want, "p {p} jit {jit}"),
-                (Err(e), None) => {
-                    assert_eq!(e.trap_code(), Some(TrapCode::MemoryOutOfBounds), "{e}")
-                }
-                (got, want) => panic!("p {p} jit {jit}: {got:?}, expected {want:?}"),
-            }
+            let got = run.call(&mut *store, (p, n as i32));
+            assert_in_bounds_or_trap(got, expected(p, n), &format!("p {p} jit {jit}"));
         }
     });
+}
+
+/// A call's outcome against a model's: the same value, or, where the model's access
+/// left memory (`None`), a `MemoryOutOfBounds` trap.
+fn assert_in_bounds_or_trap<T: PartialEq + std::fmt::Debug>(
+    got: Result<T, spur::Error>,
+    want: Option<T>,
+    what: &str,
+) {
+    match (got, want) {
+        (Ok(got), Some(want)) => assert_eq!(got, want, "{what}"),
+        (Err(e), None) => {
+            assert_eq!(
+                e.trap_code(),
+                Some(TrapCode::MemoryOutOfBounds),
+                "{what}: {e}"
+            )
+        }
+        (got, want) => panic!("{what}: {got:?}, expected {want:?}"),
+    }
+}
+
+/// A load whose address an `i32.add` of two slots computed runs fused with the add
+/// (`*LoadSum`), which also writes the sum where the add did: here a local that is also
+/// one of the add's operands (`p = p + q`), whose load wraps (a folded `+ 2`, taken again
+/// by the wrapping form) or traps, and a local that the load then overwrites (`p =
+/// load(p + q)`), for each fused width; in the interpreter and with the JIT compiling
+/// the loops.
+#[test]
+fn loads_fused_with_their_address_sum() {
+    let wat = r#"(module (memory 1)
+      (data (i32.const 0) "\01\02\03\04\05\06\07\08\09\0a\0b\0c\0d\0e\0f\10")
+      (func (export "walk") (param $p i32) (param $q i32) (param $n i32) (result i32)
+        (local $s i32) (local $i i32)
+        (loop $l
+          (local.set $s (i32.add (local.get $s) (i32.load8_u
+            (i32.add (local.tee $p (i32.add (local.get $p) (local.get $q))) (i32.const 2)))))
+          (br_if $l (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 1)))
+                              (local.get $n))))
+        (i32.add (local.get $s) (i32.mul (local.get $p) (i32.const 1000))))
+      (func (export "chase") (param $p i32) (param $q i32) (param $n i32) (result i64)
+        (local $i i32) (local $w i64) (local $f f64)
+        (loop $l
+          (local.set $p (i32.load8_u (local.tee $p (i32.add (local.get $p) (local.get $q)))))
+          (local.set $w (i64.add (local.get $w)
+            (i64.load (local.tee $i (i32.add (local.get $i) (local.get $q))))))
+          (local.set $f (f64.add (local.get $f)
+            (f64.load (i32.add (local.get $p) (local.get $q)))))
+          (local.set $w (i64.add (local.get $w) (i64.extend_i32_u
+            (i32.load (i32.add (local.get $p) (local.get $i))))))
+          (br_if $l (i32.lt_u (local.get $i) (local.get $n))))
+        (i64.add (i64.add (local.get $w) (i64.reinterpret_f64 (local.get $f)))
+                 (i64.extend_i32_u (local.get $p)))))"#;
+    let mem: Vec<u8> = (1..=16).chain(std::iter::repeat_n(0, 65536 - 16)).collect();
+    let at = |a: u64, n: u64| (a + n <= 65536).then(|| &mem[a as usize..(a + n) as usize]);
+    let walk = |mut p: u32, q: u32, n: u32| -> Option<i32> {
+        let (mut s, mut i) = (0u32, 0u32);
+        loop {
+            p = p.wrapping_add(q);
+            s = s.wrapping_add(u32::from(at(u64::from(p.wrapping_add(2)), 1)?[0]));
+            i += 1;
+            if i >= n {
+                return Some(s.wrapping_add(p.wrapping_mul(1000)) as i32);
+            }
+        }
+    };
+    let chase = |mut p: u32, q: u32, n: u32| -> Option<i64> {
+        let (mut i, mut w, mut f) = (0u32, 0u64, 0f64);
+        let word = |a: u32, n: u64| -> Option<u64> {
+            let b = at(u64::from(a), n)?;
+            Some(b.iter().rev().fold(0, |w, &x| w << 8 | u64::from(x)))
+        };
+        loop {
+            p = word(p.wrapping_add(q), 1)? as u32;
+            i = i.wrapping_add(q);
+            w = w.wrapping_add(word(i, 8)?);
+            f += f64::from_bits(word(p.wrapping_add(q), 8)?);
+            w = w.wrapping_add(word(p.wrapping_add(i), 4)?);
+            if i >= n {
+                let r = w.wrapping_add(f.to_bits()).wrapping_add(u64::from(p));
+                return Some(r as i64);
+            }
+        }
+    };
+    in_both_tiers(wat, |store, inst, jit| {
+        let run = inst
+            .get_typed_func::<(i32, i32, i32), i32>(&mut *store, "walk")
+            .unwrap();
+        // In bounds; `p + 2` past 2^32 at first (the folded add wraps); past the end of
+        // memory, wrapped and not.
+        for (p, q, n) in [
+            (0, 1, 2000),
+            (-3, 1, 2000),
+            (-3, 1, 6),
+            (-10, 1, 9),
+            (65000, 7, 2000),
+        ] {
+            let got = run.call(&mut *store, (p, q, n as i32));
+            let what = format!("walk {p} {q} {n}, jit {jit}");
+            assert_in_bounds_or_trap(got, walk(p as u32, q as u32, n), &what);
+        }
+        let run = inst
+            .get_typed_func::<(i32, i32, i32), i64>(&mut *store, "chase")
+            .unwrap();
+        for (p, q, n) in [(0, 1, 3000), (3, 2, 3000), (0, 1, 65530), (0, 4, 65536)] {
+            let got = run.call(&mut *store, (p, q, n as i32));
+            let what = format!("chase {p} {q} {n}, jit {jit}");
+            assert_in_bounds_or_trap(got, chase(p as u32, q as u32, n), &what);
+        }
+    });
+    // The fusions this test is about took place: each load named above is fused.
+    let engine = Engine::default();
+    let module = Module::new(&engine, wat).unwrap();
+    let code = [0, 1].map(|f| module.disassemble(f).unwrap()).join("\n");
+    for fused in ["I32Load8USum", "I64LoadSum", "F64LoadSum", "I32LoadSum"] {
+        assert!(code.contains(fused), "no {fused}:\n{code}");
+    }
 }
 
 /// An `f64` passes from the instruction that computed it to the next in the float

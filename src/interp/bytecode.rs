@@ -468,6 +468,17 @@ macro_rules! instr_table {
                 => load_idx(|v: u32| u64::from(v)),
             F64LoadIdx { dst: Slot, idx: Slot, offset: u32, shift: u8, wrap: bool }
                 => load_idx(|v: f64| v),
+            /// A load fused with the `i32.add` of two slots that computed its address (see
+            /// `translate::fuse_pairs`): `dst2 = a + b` (as `i32.add`), then a load from
+            /// `dst2` and `offset`.
+            I32LoadSum { dst: Slot, a: Slot16, b: Slot16, dst2: Slot16, offset: u16, wrap: bool }
+                => load_sum(|v: u32| u64::from(v)),
+            I32Load8USum { dst: Slot, a: Slot16, b: Slot16, dst2: Slot16, offset: u16, wrap: bool }
+                => load_sum(|v: u8| u64::from(v)),
+            I64LoadSum { dst: Slot, a: Slot16, b: Slot16, dst2: Slot16, offset: u16, wrap: bool }
+                => load_sum(|v: u64| v),
+            F64LoadSum { dst: Slot, a: Slot16, b: Slot16, dst2: Slot16, offset: u16, wrap: bool }
+                => load_sum(|v: f64| v),
             I32Store { addr: Slot, val: Slot, offset: u32, wrap: bool } => store(|v: u64| v as u32),
             I64Store { addr: Slot, val: Slot, offset: u32, wrap: bool } => store(|v: u64| v as u64),
             F32Store { addr: Slot, val: Slot, offset: u32, wrap: bool } => store(|v: u64| v as u32),
@@ -803,6 +814,14 @@ macro_rules! instr_table {
                 => load_idx_acc(|v: u32| u64::from(v)),
             F64LoadIdxA { dst: Slot, offset: u32, shift: u8, wrap: bool }
                 => load_idx_acc(|v: f64| v),
+            I32LoadSumA { dst: Slot, b: Slot16, dst2: Slot16, offset: u16, wrap: bool }
+                => load_sum_acc(|v: u32| u64::from(v)),
+            I32Load8USumA { dst: Slot, b: Slot16, dst2: Slot16, offset: u16, wrap: bool }
+                => load_sum_acc(|v: u8| u64::from(v)),
+            I64LoadSumA { dst: Slot, b: Slot16, dst2: Slot16, offset: u16, wrap: bool }
+                => load_sum_acc(|v: u64| v),
+            F64LoadSumA { dst: Slot, b: Slot16, dst2: Slot16, offset: u16, wrap: bool }
+                => load_sum_acc(|v: f64| v),
             I32LoadA { dst: Slot, offset: u32, wrap: bool } => load_acc(|v: u32| u64::from(v)),
             I64LoadA { dst: Slot, offset: u32, wrap: bool } => load_acc(|v: u64| v),
             F32LoadA { dst: Slot, offset: u32, wrap: bool } => load_acc(|v: u32| u64::from(v)),
@@ -892,6 +911,7 @@ impl Instr {
                 | F64PromoteF32 { .. }
                 | F64Load { .. }
                 | F64LoadIdx { .. }
+                | F64LoadSum { .. }
                 | F64AddA { .. }
                 | F64SubA { .. }
                 | F64MulA { .. }
@@ -900,6 +920,7 @@ impl Instr {
                 | F64DivRevA { .. }
                 | F64LoadA { .. }
                 | F64LoadIdxA { .. }
+                | F64LoadSumA { .. }
         )
     }
 

@@ -48,7 +48,8 @@
 //! (`I32AddImmGlobalSet`, a stack pointer's, and with the `global.get` before them,
 //! `GlobalAddImm`), a constant and the `br_if` after it
 //! (`Const32BrIf*`), two copies (`Copy2`), a bit field's shift and mask (`I32ShrUAndImm`),
-//! and an array element's index shift and load (`*LoadIdx`). The second instruction stays
+//! an array element's index shift and load (`*LoadIdx`), and the `i32.add` of two slots
+//! and a load from the sum (`*LoadSum`). The second instruction stays
 //! behind the fused one, which skips it; a branch to it, or the JIT's exit after a step,
 //! still runs it alone. Then a `br` to a short straight run that ends in a branch becomes
 //! a copy of that run, followed, when that branch is conditional, by a `br` to where it
@@ -2141,11 +2142,20 @@ fn by_index(pairs: &[(u32, u32)], len: usize) -> Box<[u32]> {
 ///   shifted index, so nothing reads the slot afterwards and the fused instruction need
 ///   not write it. The fused load traps at its own index, with the load's code offset
 ///   and folded constant.
+/// - an address's sum and its load (`*LoadSum`, for `i32.load`, `i32.load8_u`, `i64.load`
+///   and `f64.load`): `i32.add` of two slots, then a load from the sum, with the three
+///   slots and the load's offset below 2^16. The sum may go to a local (`local.tee`), so
+///   the fused load writes it too, once the access is known to be in bounds: running it
+///   again, in its wrapping or full form or from a trace's exit, then reads the same
+///   operands even when the sum's slot is one of them.
 fn fuse_pairs(t: &mut Translator<'_>) {
     t.folded_adds.sort_unstable_by_key(|f| f.0);
     let mut folded = Vec::new();
     for i in 1..t.code.len() {
-        let access = matches!(t.code[i - 1], Instr::I32ShlImm { .. });
+        let access = matches!(
+            t.code[i - 1],
+            Instr::I32ShlImm { .. } | Instr::I32Add { .. }
+        );
         let fused = match t.code[i - 1] {
             Instr::I32AddImm { dst, a, imm } => i16::try_from(imm).ok().and_then(|imm| {
                 let next = t.code[i];
@@ -2178,6 +2188,7 @@ fn fuse_pairs(t: &mut Translator<'_>) {
             Instr::I32ShlImm { dst, a, imm } if dst.0 >= t.base => {
                 indexed_load(dst, a, imm, t.code[i])
             }
+            Instr::I32Add { dst, a, b } => summed_load(dst, a, b, t.code[i]),
             Instr::I32ShrUImm { dst: tmp, a, imm } if tmp.0 >= t.base => match t.code[i] {
                 Instr::I32AndImm {
                     dst,
@@ -2331,6 +2342,151 @@ fn indexed_load(t: Slot, idx: Slot, shift: i32, load: Instr) -> Option<Instr> {
         }),
         _ => None,
     }
+}
+
+/// The fused form of load `load` from slot `t` after `t = a + b`, when the three slots
+/// are below 2^16 and the load's offset too (see `fuse_pairs`).
+fn summed_load(t: Slot, a: Slot, b: Slot, load: Instr) -> Option<Instr> {
+    use Instr::*;
+    let (a, b, dst2) = (narrow(a)?, narrow(b)?, narrow(t)?);
+    let (I32Load {
+        dst,
+        addr,
+        offset,
+        wrap,
+    }
+    | I32Load8U {
+        dst,
+        addr,
+        offset,
+        wrap,
+    }
+    | I64Load {
+        dst,
+        addr,
+        offset,
+        wrap,
+    }
+    | F64Load {
+        dst,
+        addr,
+        offset,
+        wrap,
+    }) = load
+    else {
+        return None;
+    };
+    let offset = u16::try_from(offset).ok().filter(|_| addr == t)?;
+    Some(match load {
+        I32Load { .. } => I32LoadSum {
+            dst,
+            a,
+            b,
+            dst2,
+            offset,
+            wrap,
+        },
+        I32Load8U { .. } => I32Load8USum {
+            dst,
+            a,
+            b,
+            dst2,
+            offset,
+            wrap,
+        },
+        I64Load { .. } => I64LoadSum {
+            dst,
+            a,
+            b,
+            dst2,
+            offset,
+            wrap,
+        },
+        _ => F64LoadSum {
+            dst,
+            a,
+            b,
+            dst2,
+            offset,
+            wrap,
+        },
+    })
+}
+
+/// The `A` form of a summed load (`I32LoadSum` and the like), when one of the two slots
+/// it adds is `acc`: the accumulator stands for that one.
+fn summed_load_acc(load: Instr, acc: Slot) -> Option<Instr> {
+    use Instr::*;
+    let (I32LoadSum {
+        dst,
+        a,
+        b,
+        dst2,
+        offset,
+        wrap,
+    }
+    | I32Load8USum {
+        dst,
+        a,
+        b,
+        dst2,
+        offset,
+        wrap,
+    }
+    | I64LoadSum {
+        dst,
+        a,
+        b,
+        dst2,
+        offset,
+        wrap,
+    }
+    | F64LoadSum {
+        dst,
+        a,
+        b,
+        dst2,
+        offset,
+        wrap,
+    }) = load
+    else {
+        return None;
+    };
+    let b = match acc {
+        _ if Slot::from(a) == acc => b,
+        _ if Slot::from(b) == acc => a,
+        _ => return None,
+    };
+    Some(match load {
+        I32LoadSum { .. } => I32LoadSumA {
+            dst,
+            b,
+            dst2,
+            offset,
+            wrap,
+        },
+        I32Load8USum { .. } => I32Load8USumA {
+            dst,
+            b,
+            dst2,
+            offset,
+            wrap,
+        },
+        I64LoadSum { .. } => I64LoadSumA {
+            dst,
+            b,
+            dst2,
+            offset,
+            wrap,
+        },
+        _ => F64LoadSumA {
+            dst,
+            b,
+            dst2,
+            offset,
+            wrap,
+        },
+    })
 }
 
 /// Calls `$m!` with each `i32` compare-and-branch (two slots, then a slot and a constant)
@@ -2531,6 +2687,9 @@ fn resolve_cases(code: &mut [Instr]) {
 /// previous instruction just wrote (see `Translator::emit`).
 fn accumulate(instr: Instr, acc: Slot) -> Instr {
     use Instr::*;
+    if let Some(a) = summed_load_acc(instr, acc) {
+        return a;
+    }
     match instr {
         BrTable { index, len, bias } if index == acc => BrTableA { len, bias },
         I32Add { dst, a, b } if a == acc => I32AddA { dst, b },

@@ -1590,6 +1590,90 @@ impl Recorder {
             I::F64LoadIdxA {
                 dst, offset, shift, ..
             } => self.load_idx(pc, dst, Acc, offset, shift, Mem::W64, F64)?,
+            I::I32LoadSum {
+                dst,
+                a,
+                b,
+                dst2,
+                offset,
+                ..
+            } => {
+                let ab = [S(a.into()), S(b.into())];
+                self.load_sum(pc, dst, ab, dst2.into(), offset, Mem::U32, I32)?
+            }
+            I::I32LoadSumA {
+                dst,
+                b,
+                dst2,
+                offset,
+                ..
+            } => {
+                let ab = [Acc, S(b.into())];
+                self.load_sum(pc, dst, ab, dst2.into(), offset, Mem::U32, I32)?
+            }
+            I::I32Load8USum {
+                dst,
+                a,
+                b,
+                dst2,
+                offset,
+                ..
+            } => {
+                let ab = [S(a.into()), S(b.into())];
+                self.load_sum(pc, dst, ab, dst2.into(), offset, Mem::U8, I32)?
+            }
+            I::I32Load8USumA {
+                dst,
+                b,
+                dst2,
+                offset,
+                ..
+            } => {
+                let ab = [Acc, S(b.into())];
+                self.load_sum(pc, dst, ab, dst2.into(), offset, Mem::U8, I32)?
+            }
+            I::I64LoadSum {
+                dst,
+                a,
+                b,
+                dst2,
+                offset,
+                ..
+            } => {
+                let ab = [S(a.into()), S(b.into())];
+                self.load_sum(pc, dst, ab, dst2.into(), offset, Mem::W64, I64)?
+            }
+            I::I64LoadSumA {
+                dst,
+                b,
+                dst2,
+                offset,
+                ..
+            } => {
+                let ab = [Acc, S(b.into())];
+                self.load_sum(pc, dst, ab, dst2.into(), offset, Mem::W64, I64)?
+            }
+            I::F64LoadSum {
+                dst,
+                a,
+                b,
+                dst2,
+                offset,
+                ..
+            } => {
+                let ab = [S(a.into()), S(b.into())];
+                self.load_sum(pc, dst, ab, dst2.into(), offset, Mem::W64, F64)?
+            }
+            I::F64LoadSumA {
+                dst,
+                b,
+                dst2,
+                offset,
+                ..
+            } => {
+                let ab = [Acc, S(b.into())];
+                self.load_sum(pc, dst, ab, dst2.into(), offset, Mem::W64, F64)?
+            }
             I::I32LoadA { dst, offset, .. } => self.load(pc, dst, Acc, offset, Mem::U32, I32)?,
             I::I64LoadA { dst, offset, .. } => self.load(pc, dst, Acc, offset, Mem::W64, I64)?,
             I::F32LoadA { dst, offset, .. } => self.load(pc, dst, Acc, offset, Mem::U32, F32)?,
@@ -2438,6 +2522,31 @@ impl Recorder {
         let k = self.ir.k(Ty::I32, u64::from(shift))?;
         let a = self.emit(Op::Shl, Ty::I32, x, k, 0)?;
         self.load_from(pc, dst, a, offset, m, ty)
+    }
+
+    /// A load fused with the `i32.add` of its address (`*LoadSum`): the add, then the
+    /// load, then the writes of the sum (to `t`) and the value, in the handler's order.
+    /// The bounds check's exit resumes at the fused instruction, which does both again.
+    #[expect(clippy::too_many_arguments, reason = "one call per load form")]
+    fn load_sum(
+        &mut self,
+        pc: *const Instr,
+        dst: crate::interp::Slot,
+        [a, b]: [Src; 2],
+        t: crate::interp::Slot,
+        offset: u16,
+        m: Mem,
+        ty: Ty,
+    ) -> Result<(), Abort> {
+        let x = self.get(a, Ty::I32)?;
+        let y = self.get(b, Ty::I32)?;
+        let sum = self.emit(Op::Add, Ty::I32, x, y, 0)?;
+        let (addr, offset) = self.address(pc, sum, offset.into())?;
+        self.bound(pc, addr, offset, m)?;
+        let r = self.emit(Op::Load, ty, addr, Ref::NONE, m.aux(offset))?;
+        self.put(t, sum);
+        self.put(dst, r);
+        Ok(())
     }
 
     /// A load from address operand `a` (an i32) of the access at `pc`.

@@ -4,7 +4,7 @@
 
 use super::{Exec, Flow, FromAcc, Written};
 use crate::interp::bulk;
-use crate::interp::bytecode::{Instr, Slot};
+use crate::interp::bytecode::{Instr, Slot, Slot16};
 use crate::ops::{self, IntBin};
 use crate::runtime::store::PAGE_SIZE;
 use crate::runtime::store::StoreInner;
@@ -70,14 +70,18 @@ impl<const REC: bool, const HOT: bool> Exec<'_, REC, HOT> {
         at: At,
         f: impl FnOnce(T) -> V,
     ) -> Flow {
-        let ea = self.ea(x, at, size_of::<T>())?;
-        // SAFETY: `ea + size_of::<T>()` is within the memory's `mem_len` bytes at `mem`;
-        // `dst` is the running instruction's (every caller's contract).
-        unsafe {
-            let v = ptr::read_unaligned(self.mem.add(ea) as *const T);
-            self.w(dst, f(v));
-        }
+        let v = self.fetch::<T>(x, at)?;
+        // SAFETY: `dst` is the running instruction's (every caller's contract).
+        unsafe { self.w(dst, f(v)) };
         Ok(())
+    }
+
+    /// The `T` at `x` and `at`.
+    #[inline(always)]
+    fn fetch<T: Copy>(&mut self, x: u32, at: At) -> Result<T, super::Run> {
+        let ea = self.ea(x, at, size_of::<T>())?;
+        // SAFETY: `ea + size_of::<T>()` is within the memory's `mem_len` bytes at `mem`.
+        Ok(unsafe { ptr::read_unaligned(self.mem.add(ea) as *const T) })
     }
 
     /// Writes `v` at `x` and `at`.
@@ -133,6 +137,74 @@ impl<const REC: bool, const HOT: bool> Exec<'_, REC, HOT> {
         f: impl FnOnce(T) -> V,
     ) -> Flow {
         self.read_idx(dst, self.acc as u32, At { offset, wrap }, shift, f)
+    }
+
+    /// A load from `a + b` (as `i32.add`), which `dst2` keeps, and `offset`: an address
+    /// summed just before (`Instr::I32LoadSum`).
+    #[inline(always)]
+    #[expect(clippy::too_many_arguments, reason = "the instruction's fields")]
+    pub(super) unsafe fn load_sum<T: Copy, V: Written>(
+        &mut self,
+        dst: Slot,
+        a: Slot16,
+        b: Slot16,
+        dst2: Slot16,
+        offset: u16,
+        wrap: bool,
+        f: impl FnOnce(T) -> V,
+    ) -> Flow {
+        // SAFETY: see above.
+        let (x, y) = unsafe { (self.r(a.into()) as u32, self.r(b.into()) as u32) };
+        self.read_sum(dst, x, y, dst2, offset, wrap, f)
+    }
+
+    /// A load from `acc + b`, which `dst2` keeps, and `offset`.
+    #[inline(always)]
+    pub(super) unsafe fn load_sum_acc<T: Copy, V: Written>(
+        &mut self,
+        dst: Slot,
+        b: Slot16,
+        dst2: Slot16,
+        offset: u16,
+        wrap: bool,
+        f: impl FnOnce(T) -> V,
+    ) -> Flow {
+        // SAFETY: see above.
+        let y = unsafe { self.r(b.into()) as u32 };
+        self.read_sum(dst, self.acc as u32, y, dst2, offset, wrap, f)
+    }
+
+    /// Reads a `T` at `x + y` and `offset` for a fused load, which skips the load it was
+    /// fused with. The sum goes to `dst2` once the access is known to be in bounds: until
+    /// then nothing is written, so that running the instruction again (in its full or
+    /// wrapping form, or from a trace's exit) reads the same operands, even where `dst2`
+    /// is one of them.
+    #[inline(always)]
+    #[expect(clippy::too_many_arguments, reason = "the instruction's fields")]
+    fn read_sum<T: Copy, V: Written>(
+        &mut self,
+        dst: Slot,
+        x: u32,
+        y: u32,
+        dst2: Slot16,
+        offset: u16,
+        wrap: bool,
+        f: impl FnOnce(T) -> V,
+    ) -> Flow {
+        self.skip_fused();
+        let sum = ops::i32_bin(IntBin::Add, x, y);
+        let at = At {
+            offset: offset.into(),
+            wrap,
+        };
+        let v = self.fetch::<T>(sum, at)?;
+        // SAFETY: the instruction's slots (every caller's contract); the load's `dst`
+        // is written last, as the unfused pair would.
+        unsafe {
+            self.w(dst2.into(), u64::from(sum));
+            self.w(dst, f(v));
+        }
+        Ok(())
     }
 
     /// Reads a `T` at `x << shift` and `at` for a fused load, which skips the load it was
