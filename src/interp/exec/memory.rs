@@ -70,18 +70,14 @@ impl<const REC: bool, const HOT: bool> Exec<'_, REC, HOT> {
         at: At,
         f: impl FnOnce(T) -> V,
     ) -> Flow {
-        let v = self.fetch::<T>(x, at)?;
-        // SAFETY: `dst` is the running instruction's (every caller's contract).
-        unsafe { self.w(dst, f(v)) };
-        Ok(())
-    }
-
-    /// The `T` at `x` and `at`.
-    #[inline(always)]
-    fn fetch<T: Copy>(&mut self, x: u32, at: At) -> Result<T, super::Run> {
         let ea = self.ea(x, at, size_of::<T>())?;
-        // SAFETY: `ea + size_of::<T>()` is within the memory's `mem_len` bytes at `mem`.
-        Ok(unsafe { ptr::read_unaligned(self.mem.add(ea) as *const T) })
+        // SAFETY: `ea + size_of::<T>()` is within the memory's `mem_len` bytes at `mem`;
+        // `dst` is the running instruction's (every caller's contract).
+        unsafe {
+            let v = ptr::read_unaligned(self.mem.add(ea) as *const T);
+            self.w(dst, f(v));
+        }
+        Ok(())
     }
 
     /// Writes `v` at `x` and `at`.
@@ -197,10 +193,12 @@ impl<const REC: bool, const HOT: bool> Exec<'_, REC, HOT> {
             offset: offset.into(),
             wrap,
         };
-        let v = self.fetch::<T>(sum, at)?;
-        // SAFETY: the instruction's slots (every caller's contract); the load's `dst`
-        // is written last, as the unfused pair would.
+        let ea = self.ea(sum, at, size_of::<T>())?;
+        // SAFETY: `ea + size_of::<T>()` is within the memory's `mem_len` bytes at `mem`;
+        // the slots are the instruction's (every caller's contract). The load's `dst` is
+        // written last, as the unfused pair would.
         unsafe {
+            let v = ptr::read_unaligned(self.mem.add(ea) as *const T);
             self.w(dst2.into(), u64::from(sum));
             self.w(dst, f(v));
         }
