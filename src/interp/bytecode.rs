@@ -164,6 +164,16 @@ macro_rules! define_instr {
                 }
             }
 
+            /// The second result slot of an instruction that writes two (`dst2`:
+            /// `Copy2`, `I32AddImmCopy`, `*LoadSum`).
+            #[allow(unused_variables, reason = "only the `dst2` binding is used")]
+            pub(crate) fn dst2(&self) -> Option<Slot> {
+                let d2 = match *self {
+                    $( Instr::$name $({ $($field),* })? => pick_field!(dst2; $($($field = $field),*)?), )*
+                };
+                d2.map(Slot::from)
+            }
+
             /// The branch offset of a branch instruction.
             #[allow(unused_variables, reason = "only the `off` binding is used")]
             pub(crate) fn branch_offset_mut(&mut self) -> Option<&mut Off> {
@@ -251,6 +261,7 @@ macro_rules! pick_field {
     (dst; dst = $v:ident $(, $k:ident = $w:ident)*) => { Some($v) };
     (off; off = $v:ident $(, $k:ident = $w:ident)*) => { Some($v) };
     (ctr; ctr = $v:ident $(, $k:ident = $w:ident)*) => { Some($v) };
+    (dst2; dst2 = $v:ident $(, $k:ident = $w:ident)*) => { Some($v) };
     ($want:ident; $k0:ident = $v0:ident $(, $k:ident = $w:ident)*) => { pick_field!($want; $($k = $w),*) };
 }
 

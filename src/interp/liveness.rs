@@ -11,8 +11,8 @@
 //! first asks ([`CompiledFunc::liveness`]) and kept with the translation. Operands come
 //! from [`Instr::for_each_operand`], plus the ranges a few instructions read: a call its
 //! parameters (`CompiledFunc::call_params`), a bulk memory or table operation its two
-//! or three operands, `ReturnMany` every slot from its first result on. `dst` kills a
-//! slot (`Copy2`'s two destinations each, in order), and a call every slot from its
+//! or three operands, `ReturnMany` every slot from its first result on. `dst` and `dst2`
+//! kill a slot (`Copy2`'s two destinations each, in order), and a call every slot from its
 //! arguments on: the callee's frame starts there,
 //! and the translation never reads a slot above the operand stack before writing it.
 
@@ -133,6 +133,10 @@ fn transfer(f: &CompiledFunc, i: usize, row: &mut [u64]) {
         }
     }
     kill.for_each(|d| set(d, false));
+    // A fused pair's second result (a step's copy, a summed load's sum).
+    if let Some(d) = instr.dst2() {
+        set(d.0, false);
+    }
     if let Instr::Select { dst, .. } = instr {
         set(dst.0, true);
     }
