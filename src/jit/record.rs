@@ -2541,9 +2541,7 @@ impl Recorder {
         let x = self.get(a, Ty::I32)?;
         let y = self.get(b, Ty::I32)?;
         let sum = self.emit(Op::Add, Ty::I32, x, y, 0)?;
-        let (addr, offset) = self.address(pc, sum, offset.into())?;
-        self.bound(pc, addr, offset, m)?;
-        let r = self.emit(Op::Load, ty, addr, Ref::NONE, m.aux(offset))?;
+        let r = self.load_value(pc, sum, offset.into(), m, ty)?;
         self.put(t, sum);
         self.put(dst, r);
         Ok(())
@@ -2559,11 +2557,24 @@ impl Recorder {
         m: Mem,
         ty: Ty,
     ) -> Result<(), Abort> {
-        let (a, offset) = self.address(pc, a, offset)?;
-        self.bound(pc, a, offset, m)?;
-        let r = self.emit(Op::Load, ty, a, Ref::NONE, m.aux(offset))?;
+        let r = self.load_value(pc, a, offset, m, ty)?;
         self.put(dst, r);
         Ok(())
+    }
+
+    /// The value that the access at `pc` loads from address operand `a`, after its bounds
+    /// check.
+    fn load_value(
+        &mut self,
+        pc: *const Instr,
+        a: Ref,
+        offset: u32,
+        m: Mem,
+        ty: Ty,
+    ) -> Result<Ref, Abort> {
+        let (a, offset) = self.address(pc, a, offset)?;
+        self.bound(pc, a, offset, m)?;
+        self.emit(Op::Load, ty, a, Ref::NONE, m.aux(offset))
     }
 
     fn store(
