@@ -1251,6 +1251,26 @@ fn checked_trunc(
         .boxed()
 }
 
+/// A shift by a constant added to another value or to a constant, on either side: the
+/// interpreter runs the two as one instruction (a scaled sum).
+fn scaled_sum(s: BoxedStrategy<Expr>) -> BoxedStrategy<Expr> {
+    const SHIFTS: &[i32] = &[1, 2, 3, 4, 31, 35];
+    let addend = pick(vec![
+        (2, s.clone()),
+        (1, any::<i32>().prop_map(Expr::I32).boxed()),
+    ]);
+    (s, select(SHIFTS), addend, any::<bool>())
+        .prop_map(|(x, k, y, left)| {
+            let shifted = op2("i32.shl", x, Expr::I32(k));
+            if left {
+                op2("i32.add", shifted, y)
+            } else {
+                op2("i32.add", y, shifted)
+            }
+        })
+        .boxed()
+}
+
 /// A memory address: mostly masked into the first page, or a counter times a stride
 /// (which may leave the memory part-way through a loop), or the sum of both, or
 /// anything.
@@ -1473,6 +1493,7 @@ fn exprs(level: Level, depth: usize) -> Exprs {
             (1, trapping_trunc(&F32_TRUNC_I32, F32, I32, sf32.clone())),
             (1, trapping_trunc(&F64_TRUNC_I32, F64, I32, sf64.clone())),
             (6, load(&I32_LOADS, s32.clone())),
+            (3, scaled_sum(s32.clone())),
             (2, select_of(s32.clone())),
             (2, tee(I32, s32.clone())),
             (

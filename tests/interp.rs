@@ -1490,6 +1490,74 @@ fn loads_fused_with_their_address_sum() {
     }
 }
 
+/// A shift by a constant and an add of its result run as one instruction (`I32ShlAdd*`):
+/// an add of a slot (the shifted value on either side) or of a constant (wrapping past
+/// 2^32), a shift count of 32 or more (taken mod 32), and each accumulator form, with the
+/// shifted value or the addend just computed; in the interpreter and with the JIT
+/// compiling the loop.
+#[test]
+fn scaled_sums_fused() {
+    let wat = r#"(module
+      (func (export "mix") (param $a i32) (param $b i32) (param $n i32) (result i32)
+        (local $i i32) (local $s i32) (local $t i32)
+        (loop $l
+          (local.set $s (i32.add (i32.shl (local.get $s) (i32.const 3)) (local.get $a)))
+          (local.set $t (i32.add (local.get $b) (i32.shl (local.get $i) (i32.const 35))))
+          (local.set $s (i32.xor (i32.xor (local.get $s) (local.get $t))
+            (i32.add (i32.shl (local.get $i) (i32.const 2)) (i32.const 0x7fff0000))))
+          (local.set $s (i32.add (i32.shl (i32.mul (local.get $s) (i32.const 3)) (i32.const 5))
+            (local.get $i)))
+          (local.set $t (i32.add (i32.mul (local.get $t) (local.get $b))
+            (i32.shl (local.get $s) (i32.const 4))))
+          (local.set $s (i32.add (local.get $s)
+            (i32.add (i32.shl (i32.xor (local.get $s) (local.get $t)) (i32.const 7))
+                     (i32.const -5))))
+          (br_if $l (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 1)))
+                              (local.get $n))))
+        (i32.add (local.get $s) (local.get $t))))"#;
+    let mix = |a: u32, b: u32, n: u32| -> i32 {
+        let (mut i, mut s) = (0u32, 0u32);
+        loop {
+            s = (s << 3).wrapping_add(a);
+            let mut t = b.wrapping_add(i << 3);
+            s = (s ^ t) ^ (i << 2).wrapping_add(0x7fff_0000);
+            s = (s.wrapping_mul(3) << 5).wrapping_add(i);
+            t = t.wrapping_mul(b).wrapping_add(s << 4);
+            s = s.wrapping_add(((s ^ t) << 7).wrapping_sub(5));
+            i += 1;
+            if i >= n {
+                return s.wrapping_add(t) as i32;
+            }
+        }
+    };
+    in_both_tiers(wat, |store, inst, jit| {
+        let run = inst
+            .get_typed_func::<(i32, i32, i32), i32>(&mut *store, "mix")
+            .unwrap();
+        for (a, b, n) in [(1, 2, 1), (0x1234_5678, 0x9abc_def, 1000), (-1, -7, 5000)] {
+            let got = run.call(&mut *store, (a, b, n)).unwrap();
+            assert_eq!(
+                got,
+                mix(a as u32, b as u32, n as u32),
+                "mix {a} {b} {n}, jit {jit}"
+            );
+        }
+    });
+    // The fusions this test is about took place, each form of them.
+    let engine = Engine::default();
+    let module = Module::new(&engine, wat).unwrap();
+    let code = module.disassemble(0).unwrap();
+    for fused in [
+        "I32ShlAdd {",
+        "I32ShlAddImm {",
+        "I32ShlAddA {",
+        "I32ShlAddRevA {",
+        "I32ShlAddImmA {",
+    ] {
+        assert!(code.contains(fused), "no {fused}:\n{code}");
+    }
+}
+
 /// An `f64` passes from the instruction that computed it to the next in the float
 /// accumulator, and everything else in the integer one: every kind of instruction that
 /// yields an `f64` (arithmetic, rounding, conversions, loads, bit operations, moves,

@@ -567,6 +567,12 @@ macro_rules! instr_table {
             /// A bit field: `i32.shr_u` by a constant into an operand-stack slot, then
             /// `i32.and` of that with `mask`, fused (see `translate::fuse_pairs`).
             I32ShrUAndImm { dst: Slot, a: Slot, mask: u32, shift: u8 } => i32_shr_u_and(),
+            /// A scaled sum, `(a << shift) + b`: `i32.shl` by a constant into an
+            /// operand-stack slot, then `i32.add` of that slot and `b`, fused (see
+            /// `translate::fuse_pairs`).
+            I32ShlAdd { dst: Slot, a: Slot, b: Slot, shift: u8 } => i32_shl_add(),
+            /// `(a << shift) + imm`, fused as `I32ShlAdd` is.
+            I32ShlAddImm { dst: Slot, a: Slot, imm: i32, shift: u8 } => i32_shl_add_imm(),
             /// A step copied on: `i32.add` of a constant into `dst`, then a copy of `dst` to
             /// `dst2`, fused (see `translate::fuse_pairs`).
             I32AddImmCopy { dst: Slot, a: Slot, imm: i16, dst2: Slot16 } => i32_add_imm_copy(),
@@ -798,6 +804,11 @@ macro_rules! instr_table {
             I32ShrUImmA { dst: Slot, imm: i32 } => i32_bin_imm_acc(B::ShrU),
             I32RotlImmA { dst: Slot, imm: i32 } => i32_bin_imm_acc(B::Rotl),
             I32ShrUAndImmA { dst: Slot, mask: u32, shift: u8 } => i32_shr_u_and_acc(),
+            /// `(acc << shift) + b`.
+            I32ShlAddA { dst: Slot, b: Slot, shift: u8 } => i32_shl_add_acc(),
+            /// `(a << shift) + acc`: the accumulator is the addend.
+            I32ShlAddRevA { dst: Slot, a: Slot, shift: u8 } => i32_shl_add_rev_acc(),
+            I32ShlAddImmA { dst: Slot, imm: i32, shift: u8 } => i32_shl_add_imm_acc(),
             I32EqImmA { dst: Slot, imm: i32 } => i32_cmp_imm_acc(C::Eq),
             I32NeImmA { dst: Slot, imm: i32 } => i32_cmp_imm_acc(C::Ne),
             I32LtSImmA { dst: Slot, imm: i32 } => i32_cmp_imm_acc(C::LtS),

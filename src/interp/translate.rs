@@ -48,7 +48,8 @@
 //! (`I32AddImmGlobalSet`, a stack pointer's, and with the `global.get` before them,
 //! `GlobalAddImm`), a constant and the `br_if` after it
 //! (`Const32BrIf*`), two copies (`Copy2`), a bit field's shift and mask (`I32ShrUAndImm`),
-//! an array element's index shift and load (`*LoadIdx`), and the `i32.add` of two slots
+//! a shift by a constant and an add of the result (`I32ShlAdd*`, a scaled sum), an array
+//! element's index shift and load (`*LoadIdx`), and the `i32.add` of two slots
 //! and a load from the sum (`*LoadSum`). The second instruction stays
 //! behind the fused one, which skips it; a branch to it, or the JIT's exit after a step,
 //! still runs it alone. Then a `br` to a short straight run that ends in a branch becomes
@@ -2137,6 +2138,9 @@ fn by_index(pairs: &[(u32, u32)], len: usize) -> Box<[u32]> {
 /// - a bit field (`I32ShrUAndImm`): `i32.shr_u` by a constant into an operand-stack slot,
 ///   then `i32.and` of that slot with a constant (the `and` pops the slot, as the load
 ///   below does).
+/// - a scaled sum (`I32ShlAdd`, `I32ShlAddImm`): `i32.shl` by a constant into an
+///   operand-stack slot, then `i32.add` of that slot and another slot or a constant (which
+///   pops the shifted slot), unless the add makes a pair with what follows it.
 /// - an array element's load (`*LoadIdx`): `i32.shl` of an index by a constant into an
 ///   operand-stack slot, then a full-width load from that slot. The load pops the
 ///   shifted index, so nothing reads the slot afterwards and the fused instruction need
@@ -2152,64 +2156,13 @@ fn fuse_pairs(t: &mut Translator<'_>) {
     t.folded_adds.sort_unstable_by_key(|f| f.0);
     let mut folded = Vec::new();
     for i in 1..t.code.len() {
+        let Some(fused) = pair(t, i) else {
+            continue;
+        };
         let access = matches!(
             t.code[i - 1],
             Instr::I32ShlImm { .. } | Instr::I32Add { .. }
-        );
-        let fused = match t.code[i - 1] {
-            Instr::I32AddImm { dst, a, imm } => i16::try_from(imm).ok().and_then(|imm| {
-                let next = t.code[i];
-                let step = if dst == a {
-                    step_branch(dst, imm, next)
-                } else {
-                    None
-                };
-                step.or_else(|| step_copy(dst, a, imm, next))
-                    .or_else(|| step_global(dst, a, imm, next))
-            }),
-            Instr::Copy { dst, src } => match t.code[i] {
-                Instr::Copy { dst: d2, src: s2 } => {
-                    let (Some(dst2), Some(src2)) = (narrow(d2), narrow(s2)) else {
-                        continue;
-                    };
-                    Some(Instr::Copy2 {
-                        dst,
-                        src,
-                        dst2,
-                        src2,
-                    })
-                }
-                _ => None,
-            },
-            Instr::Const32 { dst, val } => const_branch(dst, val, t.code[i]),
-            Instr::GlobalGet { dst: tmp, global } if tmp.0 >= t.base => {
-                global_step(tmp, global, t.code[i], t.code.get(i + 1).copied())
-            }
-            Instr::I32ShlImm { dst, a, imm } if dst.0 >= t.base => {
-                indexed_load(dst, a, imm, t.code[i])
-            }
-            Instr::I32Add { dst, a, b } => summed_load(dst, a, b, t.code[i]),
-            Instr::I32ShrUImm { dst: tmp, a, imm } if tmp.0 >= t.base => match t.code[i] {
-                Instr::I32AndImm {
-                    dst,
-                    a: x,
-                    imm: mask,
-                } if x == tmp => {
-                    let (mask, shift) = (mask as u32, shift_amount(imm));
-                    Some(Instr::I32ShrUAndImm {
-                        dst,
-                        a,
-                        mask,
-                        shift,
-                    })
-                }
-                _ => None,
-            },
-            _ => None,
-        };
-        let Some(fused) = fused else {
-            continue;
-        };
+        ) && !matches!(fused, Instr::I32ShlAdd { .. } | Instr::I32ShlAddImm { .. });
         if access {
             t.offsets[i - 1] = t.offsets[i];
             if let Ok(k) = t.folded_adds.binary_search_by_key(&(i as u32), |f| f.0) {
@@ -2219,6 +2172,82 @@ fn fuse_pairs(t: &mut Translator<'_>) {
         t.code[i - 1] = fused;
     }
     t.folded_adds.extend(folded);
+}
+
+/// The fused form of instructions `i - 1` and `i` (and for a triple `i + 1`), if they
+/// are one of `fuse_pairs`' pairs.
+fn pair(t: &Translator<'_>, i: usize) -> Option<Instr> {
+    match t.code[i - 1] {
+        Instr::I32AddImm { dst, a, imm } => i16::try_from(imm).ok().and_then(|imm| {
+            let next = t.code[i];
+            let step = if dst == a {
+                step_branch(dst, imm, next)
+            } else {
+                None
+            };
+            step.or_else(|| step_copy(dst, a, imm, next))
+                .or_else(|| step_global(dst, a, imm, next))
+        }),
+        Instr::Copy { dst, src } => match t.code[i] {
+            Instr::Copy { dst: d2, src: s2 } => {
+                let (Some(dst2), Some(src2)) = (narrow(d2), narrow(s2)) else {
+                    return None;
+                };
+                Some(Instr::Copy2 {
+                    dst,
+                    src,
+                    dst2,
+                    src2,
+                })
+            }
+            _ => None,
+        },
+        Instr::Const32 { dst, val } => const_branch(dst, val, t.code[i]),
+        Instr::GlobalGet { dst: tmp, global } if tmp.0 >= t.base => {
+            global_step(tmp, global, t.code[i], t.code.get(i + 1).copied())
+        }
+        Instr::I32ShlImm { dst, a, imm } if dst.0 >= t.base => {
+            indexed_load(dst, a, imm, t.code[i]).or_else(|| {
+                // The sum's own pair (a summed load, a step) goes first.
+                shifted_sum(dst, a, imm, t.code[i])
+                    .filter(|_| t.code.len() <= i + 1 || pair(t, i + 1).is_none())
+            })
+        }
+        Instr::I32Add { dst, a, b } => summed_load(dst, a, b, t.code[i]),
+        Instr::I32ShrUImm { dst: tmp, a, imm } if tmp.0 >= t.base => match t.code[i] {
+            Instr::I32AndImm {
+                dst,
+                a: x,
+                imm: mask,
+            } if x == tmp => {
+                let (mask, shift) = (mask as u32, shift_amount(imm));
+                Some(Instr::I32ShrUAndImm {
+                    dst,
+                    a,
+                    mask,
+                    shift,
+                })
+            }
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// The fused form of `add` after `t = a << shift` into an operand-stack slot, when it adds
+/// `t` to another slot or to a constant (see `fuse_pairs`).
+fn shifted_sum(t: Slot, a: Slot, shift: i32, add: Instr) -> Option<Instr> {
+    let shift = shift_amount(shift);
+    match add {
+        Instr::I32Add { dst, a: x, b: y } if (x == t) != (y == t) => {
+            let b = if x == t { y } else { x };
+            Some(Instr::I32ShlAdd { dst, a, b, shift })
+        }
+        Instr::I32AddImm { dst, a: x, imm } if x == t => {
+            Some(Instr::I32ShlAddImm { dst, a, imm, shift })
+        }
+        _ => None,
+    }
 }
 
 /// The fused form of `copy` after `dst = a + imm`, when it copies `dst` to a slot below
@@ -2768,6 +2797,9 @@ fn accumulate(instr: Instr, acc: Slot) -> Instr {
             mask,
             shift,
         } if a == acc => I32ShrUAndImmA { dst, mask, shift },
+        I32ShlAdd { dst, a, b, shift } if a == acc => I32ShlAddA { dst, b, shift },
+        I32ShlAdd { dst, a, b, shift } if b == acc => I32ShlAddRevA { dst, a, shift },
+        I32ShlAddImm { dst, a, imm, shift } if a == acc => I32ShlAddImmA { dst, imm, shift },
         I32LoadIdx {
             dst,
             idx,

@@ -1894,6 +1894,8 @@ impl Recorder {
                 shift,
                 ..
             } => self.shr_u_and(dst, S(a), mask, shift)?,
+            I::I32ShlAdd { dst, a, b, shift } => self.shl_add(dst, S(a), S(b), shift)?,
+            I::I32ShlAddImm { dst, a, imm, shift } => self.shl_add(dst, S(a), Imm(imm), shift)?,
             I::I32AddImmCopy { dst, a, imm, dst2 } => {
                 self.bin(Op::Add, I32, dst, S(a), Imm(i32::from(imm)))?;
                 let r = self.get_any(dst)?;
@@ -2133,6 +2135,9 @@ impl Recorder {
             I::I32MulImmA { dst, imm } => self.bin(Op::Mul, I32, dst, Acc, Imm(imm))?,
             I::I32AndImmA { dst, imm } => self.bin(Op::And, I32, dst, Acc, Imm(imm))?,
             I::I32ShrUAndImmA { dst, mask, shift } => self.shr_u_and(dst, Acc, mask, shift)?,
+            I::I32ShlAddA { dst, b, shift } => self.shl_add(dst, Acc, S(b), shift)?,
+            I::I32ShlAddRevA { dst, a, shift } => self.shl_add(dst, S(a), Acc, shift)?,
+            I::I32ShlAddImmA { dst, imm, shift } => self.shl_add(dst, Acc, Imm(imm), shift)?,
             I::I32OrImmA { dst, imm } => self.bin(Op::Or, I32, dst, Acc, Imm(imm))?,
             I::I32XorImmA { dst, imm } => self.bin(Op::Xor, I32, dst, Acc, Imm(imm))?,
             I::I32ShlImmA { dst, imm } => self.bin(Op::Shl, I32, dst, Acc, Imm(imm))?,
@@ -2501,6 +2506,22 @@ impl Recorder {
         let v = self.emit(Op::ShrU, Ty::I32, x, k, 0)?;
         let m = self.ir.k(Ty::I32, u64::from(mask))?;
         let r = self.emit(Op::And, Ty::I32, v, m, 0)?;
+        self.put(dst, r);
+        Ok(())
+    }
+
+    /// A scaled sum (`I32ShlAdd*`): the shift of `a`, then the add of `b`.
+    fn shl_add(
+        &mut self,
+        dst: crate::interp::Slot,
+        a: Src,
+        b: Src,
+        shift: u8,
+    ) -> Result<(), Abort> {
+        let (x, y) = (self.get(a, Ty::I32)?, self.get(b, Ty::I32)?);
+        let k = self.ir.k(Ty::I32, u64::from(shift))?;
+        let v = self.emit(Op::Shl, Ty::I32, x, k, 0)?;
+        let r = self.emit(Op::Add, Ty::I32, v, y, 0)?;
         self.put(dst, r);
         Ok(())
     }

@@ -137,6 +137,54 @@ impl<const REC: bool, const HOT: bool> Exec<'_, REC, HOT> {
         self.shr_u_and(dst, self.acc as u32, mask, shift)
     }
 
+    #[inline(always)]
+    pub(super) unsafe fn i32_shl_add(&mut self, dst: Slot, a: Slot, b: Slot, shift: u8) -> Flow {
+        // SAFETY: see the top of the file.
+        let (x, y) = unsafe { (self.r(a) as u32, self.r(b) as u32) };
+        self.shl_add(dst, x, y, shift)
+    }
+
+    #[inline(always)]
+    pub(super) unsafe fn i32_shl_add_imm(
+        &mut self,
+        dst: Slot,
+        a: Slot,
+        imm: i32,
+        shift: u8,
+    ) -> Flow {
+        // SAFETY: see the top of the file.
+        let x = unsafe { self.r(a) as u32 };
+        self.shl_add(dst, x, imm as u32, shift)
+    }
+
+    #[inline(always)]
+    pub(super) unsafe fn i32_shl_add_acc(&mut self, dst: Slot, b: Slot, shift: u8) -> Flow {
+        // SAFETY: see the top of the file.
+        let y = unsafe { self.r(b) as u32 };
+        self.shl_add(dst, self.acc as u32, y, shift)
+    }
+
+    #[inline(always)]
+    pub(super) unsafe fn i32_shl_add_rev_acc(&mut self, dst: Slot, a: Slot, shift: u8) -> Flow {
+        // SAFETY: see the top of the file.
+        let x = unsafe { self.r(a) as u32 };
+        self.shl_add(dst, x, self.acc as u32, shift)
+    }
+
+    #[inline(always)]
+    pub(super) unsafe fn i32_shl_add_imm_acc(&mut self, dst: Slot, imm: i32, shift: u8) -> Flow {
+        self.shl_add(dst, self.acc as u32, imm as u32, shift)
+    }
+
+    /// `(x << shift) + y` for a fused scaled sum (`Instr::I32ShlAdd`), which skips the
+    /// `add` it was fused with.
+    #[inline(always)]
+    fn shl_add(&mut self, dst: Slot, x: u32, y: u32, shift: u8) -> Flow {
+        self.skip_fused();
+        let v = ops::i32_bin(IntBin::Shl, x, u32::from(shift));
+        self.i32_result(dst, ops::i32_bin(IntBin::Add, v, y))
+    }
+
     /// `dst = a + imm`, then `dst2 = dst` (`Instr::I32AddImmCopy`), skipping the `Copy` it
     /// was fused with.
     #[inline(always)]
