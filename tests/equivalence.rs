@@ -1361,6 +1361,46 @@ fn fields() -> BoxedStrategy<Stmt> {
         .boxed()
 }
 
+/// The stores, each with a load of its width: a copy in memory.
+static COPIES: [(&MemOp, &MemOp); 14] = [
+    (&STORES[0], &I32_LOADS[0]),
+    (&STORES[1], &I32_LOADS[1]),
+    (&STORES[1], &I32_LOADS[2]),
+    (&STORES[2], &I32_LOADS[3]),
+    (&STORES[2], &I32_LOADS[4]),
+    (&STORES[3], &I64_LOADS[0]),
+    (&STORES[4], &I64_LOADS[1]),
+    (&STORES[4], &I64_LOADS[2]),
+    (&STORES[5], &I64_LOADS[3]),
+    (&STORES[5], &I64_LOADS[4]),
+    (&STORES[6], &I64_LOADS[5]),
+    (&STORES[6], &I64_LOADS[6]),
+    (&STORES[7], &F32_LOADS[0]),
+    (&STORES[8], &F64_LOADS[0]),
+];
+
+/// `*q = *p` at one width: the store of a value just loaded, which the interpreter runs
+/// as one instruction (a copy in memory).
+fn copies(to: BoxedStrategy<Expr>, from: BoxedStrategy<Expr>) -> BoxedStrategy<Stmt> {
+    (0..COPIES.len(), offset(), offset(), to, from)
+        .prop_map(|(k, offset, from_offset, addr, from)| {
+            let (op, load) = COPIES[k];
+            Stmt::Store {
+                op,
+                offset,
+                align1: false,
+                addr,
+                value: Expr::Load {
+                    op: load,
+                    offset: from_offset,
+                    align1: false,
+                    addr: Box::new(from),
+                },
+            }
+        })
+        .boxed()
+}
+
 fn load(ops: &'static [MemOp], sub32: BoxedStrategy<Expr>) -> BoxedStrategy<Expr> {
     (
         0..ops.len(),
@@ -1726,6 +1766,7 @@ impl Stmts {
         ];
         arms.push((2, self.recompute()));
         arms.push((2, fields()));
+        arms.push((2, copies(addr(), addr())));
         if self.level >= Level::Helper {
             // Calls through the table and to the host, in every other loop body.
             let small32 = by_ty(&self.small, I32);

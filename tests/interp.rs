@@ -1490,6 +1490,141 @@ fn loads_fused_with_their_address_sum() {
     }
 }
 
+/// A load and a store of the loaded value run as one instruction (`LoadStore*`): each
+/// width (one to eight bytes), a load's address summed from a constant (folded into the
+/// load), a load whose address sits in the slot it loads into, loads and stores that trap
+/// part-way through the loop (the stores before the trap stay done), and a load whose
+/// folded sum wraps past 2^32 on every access; checked against a Rust
+/// model of memory, in the interpreter and with the JIT compiling the loops.
+#[test]
+fn copies_in_memory_fused() {
+    let wat = r#"(module (memory (export "mem") 1)
+      (func (export "copy") (param $p i32) (param $q i32) (param $n i32) (param $step i32)
+        (local $i i32)
+        (loop $l
+          (i64.store (local.get $q) (i64.load (local.get $p)))
+          (i32.store8 offset=8 (local.get $q) (i32.load8_u offset=8 (local.get $p)))
+          (i32.store16 offset=10 (local.get $q) (i32.load16_s offset=10 (local.get $p)))
+          (f32.store offset=12 (local.get $q) (f32.load offset=12 (local.get $p)))
+          (f64.store (i32.add (local.get $q) (i32.const 16))
+                     (f64.load (i32.add (local.get $p) (i32.const 16))))
+          (i32.store offset=24 (local.get $q) (i32.load (i32.and (local.get $p) (i32.const 0xfffc))))
+          (local.set $p (i32.add (local.get $p) (local.get $step)))
+          (local.set $q (i32.add (local.get $q) (i32.const 32)))
+          (br_if $l (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 1)))
+                              (local.get $n)))))
+      (func (export "wrapping") (param $p i32) (param $q i32) (param $n i32)
+        (local $i i32)
+        (loop $l
+          (i32.store (i32.add (local.get $q) (i32.const 4096))
+                     (i32.load (i32.add (local.get $p) (i32.const 4096))))
+          (local.set $p (i32.add (local.get $p) (i32.const 4)))
+          (local.set $q (i32.add (local.get $q) (i32.const 4)))
+          (br_if $l (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 1)))
+                              (local.get $n))))))"#;
+    const SIZE: u64 = 65536;
+    let fill = |mem: &mut [u8]| {
+        for (k, b) in mem.iter_mut().enumerate() {
+            *b = (k * 7 + 3) as u8;
+        }
+    };
+    // One access of `n` bytes: from `a` to `b`, each an address with its offset (`None`:
+    // the load or the store is out of bounds, and the run traps there).
+    let copy = |mem: &mut [u8], a: u64, b: u64, n: u64| -> Option<()> {
+        if a + n > SIZE {
+            return None;
+        }
+        let v = mem[a as usize..(a + n) as usize].to_vec();
+        if b + n > SIZE {
+            return None;
+        }
+        mem[b as usize..(b + n) as usize].copy_from_slice(&v);
+        Some(())
+    };
+    let model = |mem: &mut [u8], mut p: u32, mut q: u32, n: u32, step: u32| -> Option<()> {
+        let mut i = 0u32;
+        loop {
+            let (pp, qq) = (u64::from(p), u64::from(q));
+            copy(mem, pp, qq, 8)?;
+            copy(mem, pp + 8, qq + 8, 1)?;
+            copy(mem, pp + 10, qq + 10, 2)?;
+            copy(mem, pp + 12, qq + 12, 4)?;
+            let (a, b) = (p.wrapping_add(16), q.wrapping_add(16));
+            copy(mem, a.into(), b.into(), 8)?;
+            copy(mem, u64::from(p & 0xfffc), qq + 24, 4)?;
+            (p, q) = (p.wrapping_add(step), q.wrapping_add(32));
+            i += 1;
+            if i >= n {
+                return Some(());
+            }
+        }
+    };
+    let wrapping = |mem: &mut [u8], mut p: u32, mut q: u32, n: u32| -> Option<()> {
+        let mut i = 0u32;
+        loop {
+            let (a, b) = (p.wrapping_add(4096), q.wrapping_add(4096));
+            copy(mem, a.into(), b.into(), 4)?;
+            (p, q) = (p.wrapping_add(4), q.wrapping_add(4));
+            i += 1;
+            if i >= n {
+                return Some(());
+            }
+        }
+    };
+    in_both_tiers(wat, |store, inst, jit| {
+        let mem = inst.get_memory(&mut *store, "mem").unwrap();
+        let mut want = vec![0u8; SIZE as usize];
+        fill(&mut want);
+        fill(mem.data_mut(&mut *store));
+        let run = inst
+            .get_typed_func::<(i32, i32, i32, i32), ()>(&mut *store, "copy")
+            .unwrap();
+        // In bounds; the loads leaving memory; the stores leaving it; `p` going below 0.
+        for (p, q, n, step) in [
+            (16, 4000, 300, 8),
+            (65000, 1000, 100, 1),
+            (100, 64500, 100, 1),
+            (40, 9000, 10, -4),
+        ] {
+            let got = run.call(&mut *store, (p, q, n, step));
+            let what = format!("copy {p} {q} {n} {step}, jit {jit}");
+            let expect = model(&mut want, p as u32, q as u32, n as u32, step as u32);
+            assert_in_bounds_or_trap(got, expect, &what);
+            assert!(
+                mem.data(&*store) == want.as_slice(),
+                "{what}: memory differs"
+            );
+        }
+        let run = inst
+            .get_typed_func::<(i32, i32, i32), ()>(&mut *store, "wrapping")
+            .unwrap();
+        // Both addresses wrap past 2^32 to the start of memory; then past its end.
+        for (p, q, n) in [(-4096, -2048, 500), (-4096, 60000, 100)] {
+            let got = run.call(&mut *store, (p, q, n));
+            let what = format!("wrapping {p} {q} {n}, jit {jit}");
+            let expect = wrapping(&mut want, p as u32, q as u32, n as u32);
+            assert_in_bounds_or_trap(got, expect, &what);
+            assert!(
+                mem.data(&*store) == want.as_slice(),
+                "{what}: memory differs"
+            );
+        }
+    });
+    // The fusions this test is about took place, each width of them.
+    let engine = Engine::default();
+    let module = Module::new(&engine, wat).unwrap();
+    let code = [0, 1].map(|f| module.disassemble(f).unwrap()).join("\n");
+    for (fused, count) in [
+        ("LoadStore64 {", 2),
+        ("LoadStore8 {", 1),
+        ("LoadStore16 {", 1),
+        ("LoadStore32 {", 3),
+    ] {
+        let found = code.matches(fused).count();
+        assert_eq!(found, count, "{fused}:\n{code}");
+    }
+}
+
 /// A shift by a constant and an add of its result run as one instruction (`I32ShlAdd*`):
 /// an add of a slot (the shifted value on either side) or of a constant (wrapping past
 /// 2^32), a shift count of 32 or more (taken mod 32), and each accumulator form, with the

@@ -145,6 +145,17 @@ macro_rules! define_instr {
         }
 
         impl Instr {
+            /// Whether the instruction is a load and a store fused (`LoadStore*`).
+            pub(crate) fn copies_in_memory(&self) -> bool {
+                matches!(
+                    self,
+                    Instr::LoadStore8 { .. }
+                        | Instr::LoadStore16 { .. }
+                        | Instr::LoadStore32 { .. }
+                        | Instr::LoadStore64 { .. }
+                )
+            }
+
             /// The result slot of an instruction that writes exactly one (`dst`).
             #[allow(unused_variables, reason = "only the `dst` binding is used")]
             pub(crate) fn dst_mut(&mut self) -> Option<&mut Slot> {
@@ -165,7 +176,8 @@ macro_rules! define_instr {
             }
 
             /// The second result slot of an instruction that writes two (`dst2`:
-            /// `Copy2`, `I32AddImmCopy`, `*LoadSum`).
+            /// `Copy2`, `I32AddImmCopy`, `*LoadSum`), or the operand-stack slot that a
+            /// fused copy in memory (`LoadStore*`) loads into and its store pops.
             #[allow(unused_variables, reason = "only the `dst2` binding is used")]
             pub(crate) fn dst2(&self) -> Option<Slot> {
                 let d2 = match *self {
@@ -490,6 +502,22 @@ macro_rules! instr_table {
                 => load_sum(|v: u64| v),
             F64LoadSum { dst: Slot, a: Slot16, b: Slot16, dst2: Slot16, offset: u16, wrap: bool }
                 => load_sum(|v: f64| v),
+            /// A copy of one byte in memory, from `addr + offset` to `into + offset2`: a load
+            /// into an operand-stack slot (`dst2`), then a store of that slot, of the
+            /// load's width, which pops it, fused (see `translate::fuse_pairs`). `wrap` is
+            /// the load's; the store's own instruction, which the copy skips, keeps its
+            /// `wrap`.
+            LoadStore8 { addr: Slot16, into: Slot16, dst2: Slot16, offset: u16, offset2: u16, wrap: bool }
+                => load_store(|v: u8| u64::from(v)),
+            /// A copy of two bytes, as `LoadStore8`.
+            LoadStore16 { addr: Slot16, into: Slot16, dst2: Slot16, offset: u16, offset2: u16, wrap: bool }
+                => load_store(|v: u16| u64::from(v)),
+            /// A copy of four bytes, as `LoadStore8`.
+            LoadStore32 { addr: Slot16, into: Slot16, dst2: Slot16, offset: u16, offset2: u16, wrap: bool }
+                => load_store(|v: u32| u64::from(v)),
+            /// A copy of eight bytes, as `LoadStore8`.
+            LoadStore64 { addr: Slot16, into: Slot16, dst2: Slot16, offset: u16, offset2: u16, wrap: bool }
+                => load_store(|v: u64| v),
             I32Store { addr: Slot, val: Slot, offset: u32, wrap: bool } => store(|v: u64| v as u32),
             I64Store { addr: Slot, val: Slot, offset: u32, wrap: bool } => store(|v: u64| v as u64),
             F32Store { addr: Slot, val: Slot, offset: u32, wrap: bool } => store(|v: u64| v as u32),

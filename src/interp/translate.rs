@@ -49,8 +49,9 @@
 //! `GlobalAddImm`), a constant and the `br_if` after it
 //! (`Const32BrIf*`), two copies (`Copy2`), a bit field's shift and mask (`I32ShrUAndImm`),
 //! a shift by a constant and an add of the result (`I32ShlAdd*`, a scaled sum), an array
-//! element's index shift and load (`*LoadIdx`), and the `i32.add` of two slots
-//! and a load from the sum (`*LoadSum`). The second instruction stays
+//! element's index shift and load (`*LoadIdx`), the `i32.add` of two slots
+//! and a load from the sum (`*LoadSum`), and a load and the store of its value, a copy in
+//! memory (`LoadStore*`). The second instruction stays
 //! behind the fused one, which skips it; a branch to it, or the JIT's exit after a step,
 //! still runs it alone. Then a `br` to a short straight run that ends in a branch becomes
 //! a copy of that run, followed, when that branch is conditional, by a `br` to where it
@@ -2146,6 +2147,13 @@ fn by_index(pairs: &[(u32, u32)], len: usize) -> Box<[u32]> {
 ///   shifted index, so nothing reads the slot afterwards and the fused instruction need
 ///   not write it. The fused load traps at its own index, with the load's code offset
 ///   and folded constant.
+/// - a copy in memory (`LoadStore*`): a load into an operand-stack slot, then a store of
+///   that slot at the load's width, which pops it, with the slots and both offsets below
+///   2^16. The copy checks both accesses before it does either; when one is past the
+///   end, its full form runs the load alone and goes on to the store's own instruction,
+///   so that each traps, or wraps, with its own code offset and folded constant. Not
+///   from a load that is itself the second half of a pair: the store after it then keeps
+///   its accumulator form on the path through that pair.
 /// - an address's sum and its load (`*LoadSum`, for `i32.load`, `i32.load8_u`, `i64.load`
 ///   and `f64.load`): `i32.add` of two slots, then a load from the sum, with the three
 ///   slots and the load's offset below 2^16. The sum may go to a local (`local.tee`), so
@@ -2155,8 +2163,14 @@ fn by_index(pairs: &[(u32, u32)], len: usize) -> Box<[u32]> {
 fn fuse_pairs(t: &mut Translator<'_>) {
     t.folded_adds.sort_unstable_by_key(|f| f.0);
     let mut folded = Vec::new();
+    // Whether instruction `i - 1` is the second of a pair fused just before: a copy in
+    // memory made from it would run only from a branch to it, and would take away the
+    // store's accumulator form on the path through the pair.
+    let mut second = false;
     for i in 1..t.code.len() {
-        let Some(fused) = pair(t, i) else {
+        let fused = pair(t, i).filter(|f| !(second && f.copies_in_memory()));
+        second = fused.is_some();
+        let Some(fused) = fused else {
             continue;
         };
         let access = matches!(
@@ -2230,8 +2244,173 @@ fn pair(t: &Translator<'_>, i: usize) -> Option<Instr> {
             }
             _ => None,
         },
-        _ => None,
+        load => copy_in_memory(t.base, load, t.code[i]),
     }
+}
+
+/// The fused form of `store` after `load`, when it stores the value just loaded into an
+/// operand-stack slot, at the load's width, with slots and offsets below 2^16: a copy in
+/// memory (see `fuse_pairs`).
+fn copy_in_memory(base: u32, load: Instr, store: Instr) -> Option<Instr> {
+    use Instr::*;
+    let (t, from, offset, wrap, n) = match load {
+        I32Load8S {
+            dst,
+            addr,
+            offset,
+            wrap,
+        }
+        | I32Load8U {
+            dst,
+            addr,
+            offset,
+            wrap,
+        }
+        | I64Load8S {
+            dst,
+            addr,
+            offset,
+            wrap,
+        }
+        | I64Load8U {
+            dst,
+            addr,
+            offset,
+            wrap,
+        } => (dst, addr, offset, wrap, 1),
+        I32Load16S {
+            dst,
+            addr,
+            offset,
+            wrap,
+        }
+        | I32Load16U {
+            dst,
+            addr,
+            offset,
+            wrap,
+        }
+        | I64Load16S {
+            dst,
+            addr,
+            offset,
+            wrap,
+        }
+        | I64Load16U {
+            dst,
+            addr,
+            offset,
+            wrap,
+        } => (dst, addr, offset, wrap, 2),
+        I32Load {
+            dst,
+            addr,
+            offset,
+            wrap,
+        }
+        | F32Load {
+            dst,
+            addr,
+            offset,
+            wrap,
+        }
+        | I64Load32S {
+            dst,
+            addr,
+            offset,
+            wrap,
+        }
+        | I64Load32U {
+            dst,
+            addr,
+            offset,
+            wrap,
+        } => (dst, addr, offset, wrap, 4),
+        I64Load {
+            dst,
+            addr,
+            offset,
+            wrap,
+        }
+        | F64Load {
+            dst,
+            addr,
+            offset,
+            wrap,
+        } => (dst, addr, offset, wrap, 8),
+        _ => return None,
+    };
+    let (to, val, offset2, width) = match store {
+        I32Store8 {
+            addr, val, offset, ..
+        }
+        | I64Store8 {
+            addr, val, offset, ..
+        } => (addr, val, offset, 1),
+        I32Store16 {
+            addr, val, offset, ..
+        }
+        | I64Store16 {
+            addr, val, offset, ..
+        } => (addr, val, offset, 2),
+        I32Store {
+            addr, val, offset, ..
+        }
+        | F32Store {
+            addr, val, offset, ..
+        }
+        | I64Store32 {
+            addr, val, offset, ..
+        } => (addr, val, offset, 4),
+        I64Store {
+            addr, val, offset, ..
+        }
+        | F64Store {
+            addr, val, offset, ..
+        } => (addr, val, offset, 8),
+        _ => return None,
+    };
+    // The store pops the loaded value, so nothing reads its slot afterwards; its address
+    // was pushed before the load's value, so it is another slot.
+    if val != t || t.0 < base || to == t || n != width {
+        return None;
+    }
+    let (addr, to, dst2) = (narrow(from)?, narrow(to)?, narrow(t)?);
+    let (offset, offset2) = (u16::try_from(offset).ok()?, u16::try_from(offset2).ok()?);
+    Some(match n {
+        1 => LoadStore8 {
+            addr,
+            into: to,
+            dst2,
+            offset,
+            offset2,
+            wrap,
+        },
+        2 => LoadStore16 {
+            addr,
+            into: to,
+            dst2,
+            offset,
+            offset2,
+            wrap,
+        },
+        4 => LoadStore32 {
+            addr,
+            into: to,
+            dst2,
+            offset,
+            offset2,
+            wrap,
+        },
+        _ => LoadStore64 {
+            addr,
+            into: to,
+            dst2,
+            offset,
+            offset2,
+            wrap,
+        },
+    })
 }
 
 /// The fused form of `add` after `t = a << shift` into an operand-stack slot, when it adds

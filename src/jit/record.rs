@@ -1590,6 +1590,10 @@ impl Recorder {
             I::F64LoadIdxA {
                 dst, offset, shift, ..
             } => self.load_idx(pc, dst, Acc, offset, shift, Mem::W64, F64)?,
+            I::LoadStore8 { .. } => self.load_store(at, instr, Mem::U8, I32)?,
+            I::LoadStore16 { .. } => self.load_store(at, instr, Mem::U16, I32)?,
+            I::LoadStore32 { .. } => self.load_store(at, instr, Mem::U32, I32)?,
+            I::LoadStore64 { .. } => self.load_store(at, instr, Mem::W64, I64)?,
             I::I32LoadSum {
                 dst,
                 a,
@@ -2565,6 +2569,62 @@ impl Recorder {
         let r = self.load_value(pc, sum, offset.into(), m, ty)?;
         self.put(t, sum);
         self.put(dst, r);
+        Ok(())
+    }
+
+    /// A copy in memory (`LoadStore*`, of `m`'s width, moved as a `ty`): the load and
+    /// then the store, each with its own address computation (the store's is its own
+    /// instruction's, after the copy's), and then the loaded value's slot. Both bounds
+    /// checks exit to the copy, which runs again from the start. Where the interpreter
+    /// ran the load alone (an access past the end: it then went on to the store's own
+    /// instruction, recorded next), only the load is recorded.
+    fn load_store(&mut self, at: Site<'_>, instr: Instr, m: Mem, ty: Ty) -> Result<(), Abort> {
+        let (Instr::LoadStore8 {
+            addr,
+            into,
+            dst2,
+            offset,
+            offset2,
+            ..
+        }
+        | Instr::LoadStore16 {
+            addr,
+            into,
+            dst2,
+            offset,
+            offset2,
+            ..
+        }
+        | Instr::LoadStore32 {
+            addr,
+            into,
+            dst2,
+            offset,
+            offset2,
+            ..
+        }
+        | Instr::LoadStore64 {
+            addr,
+            into,
+            dst2,
+            offset,
+            offset2,
+            ..
+        }) = instr
+        else {
+            return Err(Abort::Nyi);
+        };
+        let pc = at.p.pc;
+        let a = self.get(S(addr.into()), Ty::I32)?;
+        let v = self.load_value(pc, a, offset.into(), m, ty)?;
+        if at.next != at.fallthrough {
+            let b = self.get(S(into.into()), Ty::I32)?;
+            let (b, offset2) = self.address(at.fallthrough, b, offset2.into())?;
+            self.bound(pc, b, offset2, m)?;
+            self.ir
+                .emit(Ins::new(Op::Store, Ty::Void, b, v, m.aux(offset2)))?;
+        }
+        self.put(dst2.into(), v);
         Ok(())
     }
 

@@ -205,6 +205,46 @@ impl<const REC: bool, const HOT: bool> Exec<'_, REC, HOT> {
         Ok(())
     }
 
+    /// A copy of a `T` in memory (`Instr::LoadStore8` and the rest): a load from `addr`
+    /// and `offset`, then the store of the loaded value to `into` and `offset2`, which it
+    /// skips. When either access is past the end, the full form runs the load alone, with
+    /// every path of its own (writing `dst2`, which the store reads), and the store then
+    /// runs from its own instruction, with its own: each traps, or wraps, as it would
+    /// unfused. The loaded value, widened by `f`, also goes to the accumulator, which
+    /// nothing reads after a store: the hot form then has its register to work in.
+    #[inline(always)]
+    #[expect(clippy::too_many_arguments, reason = "the instruction's fields")]
+    pub(super) unsafe fn load_store<T: Copy>(
+        &mut self,
+        addr: Slot16,
+        into: Slot16,
+        dst2: Slot16,
+        offset: u16,
+        offset2: u16,
+        wrap: bool,
+        f: impl FnOnce(T) -> u64,
+    ) -> Flow {
+        // SAFETY: see above.
+        let (x, y) = unsafe { (self.r(addr.into()) as u32, self.r(into.into()) as u32) };
+        let (from, to) = (x as usize + offset as usize, y as usize + offset2 as usize);
+        let fit = self.s.handoff.last_fit[size_of::<T>().trailing_zeros() as usize];
+        if from as isize > fit || to as isize > fit {
+            std::hint::cold_path();
+            self.out_of_line()?;
+            let offset = offset.into();
+            return self.read(dst2.into(), x, At { offset, wrap }, f);
+        }
+        self.skip_fused();
+        // SAFETY: `from + size_of::<T>()` and `to + size_of::<T>()` are within the
+        // memory's `mem_len` bytes at `mem` (both fit, as checked).
+        unsafe {
+            let v = ptr::read_unaligned(self.mem.add(from) as *const T);
+            ptr::write_unaligned(self.mem.add(to) as *mut T, v);
+            self.acc = f(v);
+        }
+        Ok(())
+    }
+
     /// Reads a `T` at `x << shift` and `at` for a fused load, which skips the load it was
     /// fused with.
     #[inline(always)]
