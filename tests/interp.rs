@@ -1669,7 +1669,7 @@ fn scaled_sums_fused() {
         let run = inst
             .get_typed_func::<(i32, i32, i32), i32>(&mut *store, "mix")
             .unwrap();
-        for (a, b, n) in [(1, 2, 1), (0x1234_5678, 0x9abc_def, 1000), (-1, -7, 5000)] {
+        for (a, b, n) in [(1, 2, 1), (0x1234_5678, 0x09ab_cdef, 1000), (-1, -7, 5000)] {
             let got = run.call(&mut *store, (a, b, n)).unwrap();
             assert_eq!(
                 got,
