@@ -268,6 +268,15 @@ impl Field for NextOp {}
 impl Field for NextFn {}
 
 /// `Some(binding)` of the field called `$want` among `field = binding` pairs, else `None`.
+/// An or-pattern over instructions `$v` with the same fields pattern for each (fields
+/// that each of them has): `variants!({ dst, addr, .. } in I32Load | I64Load)`.
+macro_rules! variants {
+    ($fields:tt in $($v:ident)|+) => {
+        $( $crate::interp::Instr::$v $fields )|+
+    };
+}
+pub(crate) use variants;
+
 macro_rules! pick_field {
     ($want:ident;) => { None };
     (dst; dst = $v:ident $(, $k:ident = $w:ident)*) => { Some($v) };

@@ -22,7 +22,7 @@ mod liveness;
 mod tails;
 mod translate;
 
-pub(crate) use bytecode::{Instr, Slot, disassemble};
+pub(crate) use bytecode::{Instr, Slot, disassemble, variants};
 pub(crate) use exec::{Handoff, Outcome, case_target, init_frame, memory0, run, table_entry};
 pub(crate) use hooks::{ENTRY, Hooks, ILOOP, LoopAction};
 pub(crate) use translate::{Code, CompiledFunc};

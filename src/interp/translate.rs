@@ -2252,164 +2252,53 @@ fn pair(t: &Translator<'_>, i: usize) -> Option<Instr> {
 /// operand-stack slot, at the load's width, with slots and offsets below 2^16: a copy in
 /// memory (see `fuse_pairs`).
 fn copy_in_memory(base: u32, load: Instr, store: Instr) -> Option<Instr> {
-    use Instr::*;
+    use super::bytecode::variants;
     let (t, from, offset, wrap, n) = match load {
-        I32Load8S {
-            dst,
-            addr,
-            offset,
-            wrap,
+        variants!({ dst, addr, offset, wrap } in I32Load8S | I32Load8U | I64Load8S | I64Load8U) => {
+            (dst, addr, offset, wrap, 1)
         }
-        | I32Load8U {
-            dst,
-            addr,
-            offset,
-            wrap,
+        variants!(
+            { dst, addr, offset, wrap } in I32Load16S | I32Load16U | I64Load16S | I64Load16U
+        ) => (dst, addr, offset, wrap, 2),
+        variants!({ dst, addr, offset, wrap } in I32Load | F32Load | I64Load32S | I64Load32U) => {
+            (dst, addr, offset, wrap, 4)
         }
-        | I64Load8S {
-            dst,
-            addr,
-            offset,
-            wrap,
-        }
-        | I64Load8U {
-            dst,
-            addr,
-            offset,
-            wrap,
-        } => (dst, addr, offset, wrap, 1),
-        I32Load16S {
-            dst,
-            addr,
-            offset,
-            wrap,
-        }
-        | I32Load16U {
-            dst,
-            addr,
-            offset,
-            wrap,
-        }
-        | I64Load16S {
-            dst,
-            addr,
-            offset,
-            wrap,
-        }
-        | I64Load16U {
-            dst,
-            addr,
-            offset,
-            wrap,
-        } => (dst, addr, offset, wrap, 2),
-        I32Load {
-            dst,
-            addr,
-            offset,
-            wrap,
-        }
-        | F32Load {
-            dst,
-            addr,
-            offset,
-            wrap,
-        }
-        | I64Load32S {
-            dst,
-            addr,
-            offset,
-            wrap,
-        }
-        | I64Load32U {
-            dst,
-            addr,
-            offset,
-            wrap,
-        } => (dst, addr, offset, wrap, 4),
-        I64Load {
-            dst,
-            addr,
-            offset,
-            wrap,
-        }
-        | F64Load {
-            dst,
-            addr,
-            offset,
-            wrap,
-        } => (dst, addr, offset, wrap, 8),
+        variants!({ dst, addr, offset, wrap } in I64Load | F64Load) => (dst, addr, offset, wrap, 8),
         _ => return None,
     };
-    let (to, val, offset2, width) = match store {
-        I32Store8 {
-            addr, val, offset, ..
+    let (into, val, offset2, width) = match store {
+        variants!({ addr, val, offset, .. } in I32Store8 | I64Store8) => (addr, val, offset, 1),
+        variants!({ addr, val, offset, .. } in I32Store16 | I64Store16) => (addr, val, offset, 2),
+        variants!({ addr, val, offset, .. } in I32Store | F32Store | I64Store32) => {
+            (addr, val, offset, 4)
         }
-        | I64Store8 {
-            addr, val, offset, ..
-        } => (addr, val, offset, 1),
-        I32Store16 {
-            addr, val, offset, ..
-        }
-        | I64Store16 {
-            addr, val, offset, ..
-        } => (addr, val, offset, 2),
-        I32Store {
-            addr, val, offset, ..
-        }
-        | F32Store {
-            addr, val, offset, ..
-        }
-        | I64Store32 {
-            addr, val, offset, ..
-        } => (addr, val, offset, 4),
-        I64Store {
-            addr, val, offset, ..
-        }
-        | F64Store {
-            addr, val, offset, ..
-        } => (addr, val, offset, 8),
+        variants!({ addr, val, offset, .. } in I64Store | F64Store) => (addr, val, offset, 8),
         _ => return None,
     };
     // The store pops the loaded value, so nothing reads its slot afterwards; its address
     // was pushed before the load's value, so it is another slot.
-    if val != t || t.0 < base || to == t || n != width {
+    if val != t || t.0 < base || into == t || n != width {
         return None;
     }
-    let (addr, to, dst2) = (narrow(from)?, narrow(to)?, narrow(t)?);
+    let (addr, into, dst2) = (narrow(from)?, narrow(into)?, narrow(t)?);
     let (offset, offset2) = (u16::try_from(offset).ok()?, u16::try_from(offset2).ok()?);
+    macro_rules! copy {
+        ($v:ident) => {
+            Instr::$v {
+                addr,
+                into,
+                dst2,
+                offset,
+                offset2,
+                wrap,
+            }
+        };
+    }
     Some(match n {
-        1 => LoadStore8 {
-            addr,
-            into: to,
-            dst2,
-            offset,
-            offset2,
-            wrap,
-        },
-        2 => LoadStore16 {
-            addr,
-            into: to,
-            dst2,
-            offset,
-            offset2,
-            wrap,
-        },
-        4 => LoadStore32 {
-            addr,
-            into: to,
-            dst2,
-            offset,
-            offset2,
-            wrap,
-        },
-        _ => LoadStore64 {
-            addr,
-            into: to,
-            dst2,
-            offset,
-            offset2,
-            wrap,
-        },
+        1 => copy!(LoadStore8),
+        2 => copy!(LoadStore16),
+        4 => copy!(LoadStore32),
+        _ => copy!(LoadStore64),
     })
 }
 

@@ -2579,38 +2579,11 @@ impl Recorder {
     /// ran the load alone (an access past the end: it then went on to the store's own
     /// instruction, recorded next), only the load is recorded.
     fn load_store(&mut self, at: Site<'_>, instr: Instr, m: Mem, ty: Ty) -> Result<(), Abort> {
-        let (Instr::LoadStore8 {
-            addr,
-            into,
-            dst2,
-            offset,
-            offset2,
-            ..
-        }
-        | Instr::LoadStore16 {
-            addr,
-            into,
-            dst2,
-            offset,
-            offset2,
-            ..
-        }
-        | Instr::LoadStore32 {
-            addr,
-            into,
-            dst2,
-            offset,
-            offset2,
-            ..
-        }
-        | Instr::LoadStore64 {
-            addr,
-            into,
-            dst2,
-            offset,
-            offset2,
-            ..
-        }) = instr
+        use crate::interp::variants;
+        let variants!(
+            { addr, into, dst2, offset, offset2, .. }
+            in LoadStore8 | LoadStore16 | LoadStore32 | LoadStore64
+        ) = instr
         else {
             return Err(Abort::Nyi);
         };
