@@ -145,17 +145,6 @@ macro_rules! define_instr {
         }
 
         impl Instr {
-            /// Whether the instruction is a load and a store fused (`LoadStore*`).
-            pub(crate) fn copies_in_memory(&self) -> bool {
-                matches!(
-                    self,
-                    Instr::LoadStore8 { .. }
-                        | Instr::LoadStore16 { .. }
-                        | Instr::LoadStore32 { .. }
-                        | Instr::LoadStore64 { .. }
-                )
-            }
-
             /// The result slot of an instruction that writes exactly one (`dst`).
             #[allow(unused_variables, reason = "only the `dst` binding is used")]
             pub(crate) fn dst_mut(&mut self) -> Option<&mut Slot> {
@@ -267,7 +256,16 @@ impl Field for CounterRef {}
 impl Field for NextOp {}
 impl Field for NextFn {}
 
-/// `Some(binding)` of the field called `$want` among `field = binding` pairs, else `None`.
+impl Instr {
+    /// Whether the instruction is a load and a store fused (`LoadStore*`).
+    pub(crate) fn copies_in_memory(&self) -> bool {
+        matches!(
+            self,
+            variants!({ .. } in LoadStore8 | LoadStore16 | LoadStore32 | LoadStore64)
+        )
+    }
+}
+
 /// An or-pattern over instructions `$v` with the same fields pattern for each (fields
 /// that each of them has): `variants!({ dst, addr, .. } in I32Load | I64Load)`.
 macro_rules! variants {
@@ -277,6 +275,7 @@ macro_rules! variants {
 }
 pub(crate) use variants;
 
+/// `Some(binding)` of the field called `$want` among `field = binding` pairs, else `None`.
 macro_rules! pick_field {
     ($want:ident;) => { None };
     (dst; dst = $v:ident $(, $k:ident = $w:ident)*) => { Some($v) };

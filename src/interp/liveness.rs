@@ -133,7 +133,8 @@ fn transfer(f: &CompiledFunc, i: usize, row: &mut [u64]) {
         }
     }
     kill.for_each(|d| set(d, false));
-    // A fused pair's second result (a step's copy, a summed load's sum).
+    // A fused pair's second result (a step's copy, a summed load's sum), or the slot a
+    // copy in memory loads into and its store pops.
     if let Some(d) = instr.dst2() {
         set(d.0, false);
     }

@@ -71,7 +71,7 @@
 //! - at a branch to a label, the label's values are in the label's slots
 //!   (`locals + height ..`), which are the same for every branch to it.
 
-use super::bytecode::{CounterRef, Instr, NextFn, NextOp, Off, Slot, Slot16};
+use super::bytecode::{CounterRef, Instr, NextFn, NextOp, Off, Slot, Slot16, variants};
 use super::layout::{Layout, Piece, relayout};
 use super::liveness::Liveness;
 use crate::error::Error;
@@ -2173,10 +2173,12 @@ fn fuse_pairs(t: &mut Translator<'_>) {
         let Some(fused) = fused else {
             continue;
         };
+        // A load fused with its address computation traps as the load, the second.
         let access = matches!(
-            t.code[i - 1],
-            Instr::I32ShlImm { .. } | Instr::I32Add { .. }
-        ) && !matches!(fused, Instr::I32ShlAdd { .. } | Instr::I32ShlAddImm { .. });
+            fused,
+            variants!({ .. } in I32LoadIdx | I64LoadIdx | F32LoadIdx | F64LoadIdx
+                | I32LoadSum | I32Load8USum | I64LoadSum | F64LoadSum)
+        );
         if access {
             t.offsets[i - 1] = t.offsets[i];
             if let Ok(k) = t.folded_adds.binary_search_by_key(&(i as u32), |f| f.0) {
@@ -2252,7 +2254,6 @@ fn pair(t: &Translator<'_>, i: usize) -> Option<Instr> {
 /// operand-stack slot, at the load's width, with slots and offsets below 2^16: a copy in
 /// memory (see `fuse_pairs`).
 fn copy_in_memory(base: u32, load: Instr, store: Instr) -> Option<Instr> {
-    use super::bytecode::variants;
     let (t, from, offset, wrap, n) = match load {
         variants!({ dst, addr, offset, wrap } in I32Load8S | I32Load8U | I64Load8S | I64Load8U) => {
             (dst, addr, offset, wrap, 1)

@@ -24,7 +24,7 @@ use super::fuel::{FUEL_SLOT, FuelRun};
 use super::ir::{BODY, Cond, Ins, Ir, IrFull, Mem, Op, Ref, SnapFrame, Snapshot, Ty};
 use super::trace::Trace;
 use super::tree::Link;
-use crate::interp::{CompiledFunc, Instr};
+use crate::interp::{CompiledFunc, Instr, variants};
 use crate::jit::helpers::Helper;
 use crate::jit::profile;
 use crate::runtime::store::{FuncEntity, StoreInner};
@@ -1590,10 +1590,19 @@ impl Recorder {
             I::F64LoadIdxA {
                 dst, offset, shift, ..
             } => self.load_idx(pc, dst, Acc, offset, shift, Mem::W64, F64)?,
-            I::LoadStore8 { .. } => self.load_store(at, instr, Mem::U8, I32)?,
-            I::LoadStore16 { .. } => self.load_store(at, instr, Mem::U16, I32)?,
-            I::LoadStore32 { .. } => self.load_store(at, instr, Mem::U32, I32)?,
-            I::LoadStore64 { .. } => self.load_store(at, instr, Mem::W64, I64)?,
+            variants!(
+                { addr, into, dst2, offset, offset2, .. }
+                in LoadStore8 | LoadStore16 | LoadStore32 | LoadStore64
+            ) => {
+                let (m, ty) = match instr {
+                    I::LoadStore8 { .. } => (Mem::U8, I32),
+                    I::LoadStore16 { .. } => (Mem::U16, I32),
+                    I::LoadStore32 { .. } => (Mem::U32, I32),
+                    _ => (Mem::W64, I64),
+                };
+                let slots = [addr.into(), into.into(), dst2.into()];
+                self.load_store(at, slots, [offset, offset2], m, ty)?
+            }
             I::I32LoadSum {
                 dst,
                 a,
@@ -2578,26 +2587,25 @@ impl Recorder {
     /// checks exit to the copy, which runs again from the start. Where the interpreter
     /// ran the load alone (an access past the end: it then went on to the store's own
     /// instruction, recorded next), only the load is recorded.
-    fn load_store(&mut self, at: Site<'_>, instr: Instr, m: Mem, ty: Ty) -> Result<(), Abort> {
-        use crate::interp::variants;
-        let variants!(
-            { addr, into, dst2, offset, offset2, .. }
-            in LoadStore8 | LoadStore16 | LoadStore32 | LoadStore64
-        ) = instr
-        else {
-            return Err(Abort::Nyi);
-        };
+    fn load_store(
+        &mut self,
+        at: Site<'_>,
+        [addr, into, dst2]: [crate::interp::Slot; 3],
+        [offset, offset2]: [u16; 2],
+        m: Mem,
+        ty: Ty,
+    ) -> Result<(), Abort> {
         let pc = at.p.pc;
-        let a = self.get(S(addr.into()), Ty::I32)?;
+        let a = self.get(S(addr), Ty::I32)?;
         let v = self.load_value(pc, a, offset.into(), m, ty)?;
         if at.next != at.fallthrough {
-            let b = self.get(S(into.into()), Ty::I32)?;
+            let b = self.get(S(into), Ty::I32)?;
             let (b, offset2) = self.address(at.fallthrough, b, offset2.into())?;
             self.bound(pc, b, offset2, m)?;
             self.ir
                 .emit(Ins::new(Op::Store, Ty::Void, b, v, m.aux(offset2)))?;
         }
-        self.put(dst2.into(), v);
+        self.put(dst2, v);
         Ok(())
     }
 
