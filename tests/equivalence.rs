@@ -1401,6 +1401,29 @@ fn copies(to: BoxedStrategy<Expr>, from: BoxedStrategy<Expr>) -> BoxedStrategy<S
         .boxed()
 }
 
+/// The second loads of a load from a pointer that the interpreter fuses (`*LoadPtr`).
+static POINTER_I32_LOADS: [&MemOp; 2] = [&I32_LOADS[0], &I32_LOADS[2]];
+static POINTER_I64_LOADS: [&MemOp; 1] = [&I64_LOADS[0]];
+
+/// A load from a pointer just loaded (`**p`, `p->q->x`), which the interpreter runs as
+/// one instruction when the second load is one of `ops`. The memory is mostly zeroes, so
+/// the pointer is often 0 (in bounds) and otherwise data, often past the end.
+fn pointer_load(ops: &'static [&'static MemOp], sub32: BoxedStrategy<Expr>) -> BoxedStrategy<Expr> {
+    (0..ops.len(), offset(), offset(), address(sub32))
+        .prop_map(move |(i, offset, ptr_offset, addr)| Expr::Load {
+            op: ops[i],
+            offset,
+            align1: false,
+            addr: Box::new(Expr::Load {
+                op: &I32_LOADS[0],
+                offset: ptr_offset,
+                align1: false,
+                addr: Box::new(addr),
+            }),
+        })
+        .boxed()
+}
+
 fn load(ops: &'static [MemOp], sub32: BoxedStrategy<Expr>) -> BoxedStrategy<Expr> {
     (
         0..ops.len(),
@@ -1533,6 +1556,7 @@ fn exprs(level: Level, depth: usize) -> Exprs {
             (1, trapping_trunc(&F32_TRUNC_I32, F32, I32, sf32.clone())),
             (1, trapping_trunc(&F64_TRUNC_I32, F64, I32, sf64.clone())),
             (6, load(&I32_LOADS, s32.clone())),
+            (2, pointer_load(&POINTER_I32_LOADS, s32.clone())),
             (3, scaled_sum(s32.clone())),
             (2, select_of(s32.clone())),
             (2, tee(I32, s32.clone())),
@@ -1557,6 +1581,7 @@ fn exprs(level: Level, depth: usize) -> Exprs {
             (1, trapping_trunc(&F32_TRUNC_I64, F32, I64, sf32.clone())),
             (1, trapping_trunc(&F64_TRUNC_I64, F64, I64, sf64.clone())),
             (6, load(&I64_LOADS, s32.clone())),
+            (1, pointer_load(&POINTER_I64_LOADS, s32.clone())),
             (2, select_of(s64.clone())),
             (2, tee(I64, s64.clone())),
         ];

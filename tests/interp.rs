@@ -1625,6 +1625,113 @@ fn copies_in_memory_fused() {
     }
 }
 
+/// A load of a pointer and a load from it run as one instruction (`*LoadPtr`): an `i32`,
+/// a byte and an `i64` through a pointer, the pointer kept in a local, the accumulator
+/// form (the pointer's address just computed) at the head of a chain of three loads, and
+/// a folded `+ 8` on the second load that wraps past 2^32 to the start of memory; the
+/// first load past the end, and the second; in the interpreter and with the JIT
+/// compiling the loop.
+#[test]
+fn pointer_loads_fused() {
+    let wat = r#"(module (memory (export "mem") 1)
+      (func (export "walk") (param $p i32) (param $n i32) (param $step i32) (result i64)
+        (local $i i32) (local $s i64) (local $q i32)
+        (loop $l
+          (local.set $s (i64.add (local.get $s) (i64.extend_i32_u
+            (i32.load offset=4 (i32.load offset=8 (local.get $p))))))
+          (local.set $s (i64.add (local.get $s) (i64.extend_i32_u
+            (i32.load8_u offset=3 (local.tee $q (i32.load (local.get $p)))))))
+          (local.set $s (i64.add (local.get $s)
+            (i64.load offset=16 (i32.load offset=12 (local.get $p)))))
+          (local.set $s (i64.add (local.get $s) (i64.extend_i32_u
+            (i32.load (i32.load (i32.load (i32.and (local.get $p) (i32.const 0xfffc))))))))
+          (local.set $s (i64.add (local.get $s) (i64.extend_i32_u
+            (i32.load (i32.add (i32.load offset=24 (local.get $p)) (i32.const 8))))))
+          (local.set $s (i64.xor (local.get $s) (i64.extend_i32_u (local.get $q))))
+          (local.set $p (i32.add (local.get $p) (local.get $step)))
+          (br_if $l (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 1)))
+                              (local.get $n))))
+        (local.get $s)))"#;
+    const SIZE: u64 = 65536;
+    // Every word a pointer in bounds (a multiple of 4 below 65000, so that each offset
+    // here stays in, and the chain reads whole words), but for the words the runs below
+    // set.
+    let fill = |mem: &mut [u8]| {
+        for (k, w) in mem.chunks_exact_mut(4).enumerate() {
+            let v = (k as u32).wrapping_mul(40503).wrapping_add(12345) % 16250 * 4;
+            w.copy_from_slice(&v.to_le_bytes());
+        }
+    };
+    let set = |mem: &mut [u8], at: usize, v: u32| mem[at..at + 4].copy_from_slice(&v.to_le_bytes());
+    // The `n` bytes at `ea` as a little-endian number (`None`: past the end).
+    let ld = |mem: &[u8], ea: u64, n: u64| -> Option<u64> {
+        (ea + n <= SIZE).then(|| {
+            let b = &mem[ea as usize..(ea + n) as usize];
+            b.iter().rev().fold(0, |v, &x| v << 8 | u64::from(x))
+        })
+    };
+    let model = |mem: &[u8], mut p: u32, n: u32, step: u32| -> Option<i64> {
+        let (mut i, mut s) = (0u32, 0u64);
+        loop {
+            let pp = u64::from(p);
+            let ptr = ld(mem, pp + 8, 4)?;
+            s = s.wrapping_add(ld(mem, ptr + 4, 4)?);
+            let q = ld(mem, pp, 4)? as u32;
+            s = s.wrapping_add(ld(mem, u64::from(q) + 3, 1)?);
+            let ptr = ld(mem, pp + 12, 4)?;
+            s = s.wrapping_add(ld(mem, ptr + 16, 8)?);
+            let ptr = ld(mem, ld(mem, u64::from(p & 0xfffc), 4)?, 4)?;
+            s = s.wrapping_add(ld(mem, ptr, 4)?);
+            let ptr = ld(mem, pp + 24, 4)? as u32;
+            s = s.wrapping_add(ld(mem, ptr.wrapping_add(8).into(), 4)?);
+            s ^= u64::from(q);
+            p = p.wrapping_add(step);
+            i += 1;
+            if i >= n {
+                return Some(s as i64);
+            }
+        }
+    };
+    in_both_tiers(wat, |store, inst, jit| {
+        let mem = inst.get_memory(&mut *store, "mem").unwrap();
+        let run = inst
+            .get_typed_func::<(i32, i32, i32), i64>(&mut *store, "walk")
+            .unwrap();
+        let mut want = vec![0u8; SIZE as usize];
+        fill(&mut want);
+        // At the 10th step of the second run, a pointer whose `+ 8` wraps to 4; at the
+        // 40th step of the third, one whose word lies past the end.
+        set(&mut want, 20000 + 10 * 32 + 24, 0xffff_fffc);
+        set(&mut want, 30000 + 40 * 32 + 8, 65534);
+        mem.data_mut(&mut *store).copy_from_slice(&want);
+        // In bounds; past a wrapping pointer; into a pointer past the end; the first
+        // load leaving memory as `p` does.
+        for (p, n, step) in [
+            (16, 2000, 4),
+            (20000, 100, 32),
+            (30000, 100, 32),
+            (64000, 200, 12),
+        ] {
+            let got = run.call(&mut *store, (p, n, step));
+            let want = model(&want, p as u32, n as u32, step as u32);
+            assert_in_bounds_or_trap(got, want, &format!("walk {p} {n} {step}, jit {jit}"));
+        }
+    });
+    // The fusions this test is about took place, each form of them.
+    let engine = Engine::default();
+    let module = Module::new(&engine, wat).unwrap();
+    let code = module.disassemble(0).unwrap();
+    for (fused, count) in [
+        ("I32LoadPtr {", 2),
+        ("I32Load8UPtr {", 1),
+        ("I64LoadPtr {", 1),
+        ("I32LoadPtrA {", 1),
+    ] {
+        let found = code.matches(fused).count();
+        assert_eq!(found, count, "{fused}:\n{code}");
+    }
+}
+
 /// A shift by a constant and an add of its result run as one instruction (`I32ShlAdd*`):
 /// an add of a slot (the shifted value on either side) or of a constant (wrapping past
 /// 2^32), a shift count of 32 or more (taken mod 32), and each accumulator form, with the

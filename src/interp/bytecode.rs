@@ -165,7 +165,7 @@ macro_rules! define_instr {
             }
 
             /// The second result slot of an instruction that writes two (`dst2`:
-            /// `Copy2`, `I32AddImmCopy`, `*LoadSum`), or the operand-stack slot that a
+            /// `Copy2`, `I32AddImmCopy`, `*LoadSum`, `*LoadPtr`), or the operand-stack slot that a
             /// fused copy in memory (`LoadStore*`) loads into and its store pops.
             #[allow(unused_variables, reason = "only the `dst2` binding is used")]
             pub(crate) fn dst2(&self) -> Option<Slot> {
@@ -257,11 +257,14 @@ impl Field for NextOp {}
 impl Field for NextFn {}
 
 impl Instr {
-    /// Whether the instruction is a load and a store fused (`LoadStore*`).
-    pub(crate) fn copies_in_memory(&self) -> bool {
+    /// Whether the instruction is a load fused with the instruction after it, which the
+    /// full form runs alone when an access is past the end: a copy in memory
+    /// (`LoadStore*`) or a load from a pointer just loaded (`*LoadPtr`).
+    pub(crate) fn starts_with_load(&self) -> bool {
         matches!(
             self,
-            variants!({ .. } in LoadStore8 | LoadStore16 | LoadStore32 | LoadStore64)
+            variants!({ .. } in LoadStore8 | LoadStore16 | LoadStore32 | LoadStore64
+                | I32LoadPtr | I32Load8UPtr | I64LoadPtr)
         )
     }
 }
@@ -526,6 +529,18 @@ macro_rules! instr_table {
             /// A copy of eight bytes, as `LoadStore8`.
             LoadStore64 { addr: Slot16, into: Slot16, dst2: Slot16, offset: u16, offset2: u16, wrap: bool }
                 => load_store(|v: u64| v),
+            /// A load from a pointer just loaded: `dst2` = the `i32` at `addr + offset`,
+            /// then `dst` = the `i32` at `dst2 + offset2`, two `i32.load`s fused (see
+            /// `translate::fuse_pairs`). `wrap` is the first load's; the second's own
+            /// instruction, which the fused one skips, keeps its `wrap`.
+            I32LoadPtr { dst: Slot, addr: Slot16, dst2: Slot16, offset: u16, offset2: u16, wrap: bool }
+                => load_ptr(|v: u32| u64::from(v)),
+            /// As `I32LoadPtr`, the second load an `i32.load8_u`.
+            I32Load8UPtr { dst: Slot, addr: Slot16, dst2: Slot16, offset: u16, offset2: u16, wrap: bool }
+                => load_ptr(|v: u8| u64::from(v)),
+            /// As `I32LoadPtr`, the second load an `i64.load`.
+            I64LoadPtr { dst: Slot, addr: Slot16, dst2: Slot16, offset: u16, offset2: u16, wrap: bool }
+                => load_ptr(|v: u64| v),
             I32Store { addr: Slot, val: Slot, offset: u32, wrap: bool } => store(|v: u64| v as u32),
             I64Store { addr: Slot, val: Slot, offset: u32, wrap: bool } => store(|v: u64| v as u64),
             F32Store { addr: Slot, val: Slot, offset: u32, wrap: bool } => store(|v: u64| v as u32),
@@ -880,6 +895,12 @@ macro_rules! instr_table {
                 => load_sum_acc(|v: u64| v),
             F64LoadSumA { dst: Slot, b: Slot16, dst2: Slot16, offset: u16, wrap: bool }
                 => load_sum_acc(|v: f64| v),
+            I32LoadPtrA { dst: Slot, dst2: Slot16, offset: u16, offset2: u16, wrap: bool }
+                => load_ptr_acc(|v: u32| u64::from(v)),
+            I32Load8UPtrA { dst: Slot, dst2: Slot16, offset: u16, offset2: u16, wrap: bool }
+                => load_ptr_acc(|v: u8| u64::from(v)),
+            I64LoadPtrA { dst: Slot, dst2: Slot16, offset: u16, offset2: u16, wrap: bool }
+                => load_ptr_acc(|v: u64| v),
             I32LoadA { dst: Slot, offset: u32, wrap: bool } => load_acc(|v: u32| u64::from(v)),
             I64LoadA { dst: Slot, offset: u32, wrap: bool } => load_acc(|v: u64| v),
             F32LoadA { dst: Slot, offset: u32, wrap: bool } => load_acc(|v: u32| u64::from(v)),

@@ -50,10 +50,10 @@
 //! (`Const32BrIf*`), two copies (`Copy2`), a bit field's shift and mask (`I32ShrUAndImm`),
 //! a shift by a constant and an add of the result (`I32ShlAdd*`, a scaled sum), an array
 //! element's index shift and load (`*LoadIdx`), the `i32.add` of two slots
-//! and a load from the sum (`*LoadSum`), and a load and the store of its value, a copy in
-//! memory (`LoadStore*`). The second instruction stays
-//! behind the fused one, which skips it; a branch to it, or the JIT's exit after a step,
-//! still runs it alone. Then a `br` to a short straight run that ends in a branch becomes
+//! and a load from the sum (`*LoadSum`), a load and the store of its value, a copy in
+//! memory (`LoadStore*`), and a load of a pointer and a load from it (`*LoadPtr`). The
+//! second instruction stays behind the fused one, which skips it; a branch to it, or the
+//! JIT's exit after a step, still runs it alone. Then a `br` to a short straight run that ends in a branch becomes
 //! a copy of that run, followed, when that branch is conditional, by a `br` to where it
 //! falls through (see `tails`).
 //!
@@ -2154,6 +2154,12 @@ fn by_index(pairs: &[(u32, u32)], len: usize) -> Box<[u32]> {
 ///   so that each traps, or wraps, with its own code offset and folded constant. Not
 ///   from a load that is itself the second half of a pair: the store after it then keeps
 ///   its accumulator form on the path through that pair.
+/// - a load from a pointer just loaded (`*LoadPtr`): `i32.load` of a pointer, then an
+///   `i32.load`, `i32.load8_u` or `i64.load` from it, with the slots and both offsets
+///   below 2^16. The pointer's slot is written too (it may be a local). As a copy in
+///   memory does, the fused load checks both accesses before it writes anything, and
+///   its full form runs the first load alone when one is past the end; nor is it made
+///   from a load that is the second half of a pair.
 /// - an address's sum and its load (`*LoadSum`, for `i32.load`, `i32.load8_u`, `i64.load`
 ///   and `f64.load`): `i32.add` of two slots, then a load from the sum, with the three
 ///   slots and the load's offset below 2^16. The sum may go to a local (`local.tee`), so
@@ -2163,12 +2169,13 @@ fn by_index(pairs: &[(u32, u32)], len: usize) -> Box<[u32]> {
 fn fuse_pairs(t: &mut Translator<'_>) {
     t.folded_adds.sort_unstable_by_key(|f| f.0);
     let mut folded = Vec::new();
-    // Whether instruction `i - 1` is the second of a pair fused just before: a copy in
-    // memory made from it would run only from a branch to it, and would take away the
-    // store's accumulator form on the path through the pair.
+    // Whether instruction `i - 1` is the second of a pair fused just before: a pair made
+    // from it and its load (a copy in memory, a load from a pointer) would run only from
+    // a branch to it, and would take away the next instruction's accumulator form on the
+    // path through the pair.
     let mut second = false;
     for i in 1..t.code.len() {
-        let fused = pair(t, i).filter(|f| !(second && f.copies_in_memory()));
+        let fused = pair(t, i).filter(|f| !(second && f.starts_with_load()));
         second = fused.is_some();
         let Some(fused) = fused else {
             continue;
@@ -2246,8 +2253,77 @@ fn pair(t: &Translator<'_>, i: usize) -> Option<Instr> {
             }
             _ => None,
         },
+        Instr::I32Load {
+            dst: ptr,
+            addr,
+            offset,
+            wrap,
+        } => pointer_load(ptr, addr, offset, wrap, t.code[i])
+            .or_else(|| copy_in_memory(t.base, t.code[i - 1], t.code[i])),
         load => copy_in_memory(t.base, load, t.code[i]),
     }
+}
+
+/// The fused form of `load` after `ptr = i32.load(addr + offset)`, when it loads an
+/// `i32`, a byte (`i32.load8_u`) or an `i64` from `ptr`, with the slots and both offsets
+/// below 2^16: a load from a pointer just loaded (see `fuse_pairs`).
+fn pointer_load(ptr: Slot, addr: Slot, offset: u32, wrap: bool, load: Instr) -> Option<Instr> {
+    let (dst, offset2) = match load {
+        variants!({ dst, addr: from, offset, .. } in I32Load | I32Load8U | I64Load)
+            if from == ptr =>
+        {
+            (dst, offset)
+        }
+        _ => return None,
+    };
+    let (addr, dst2) = (narrow(addr)?, narrow(ptr)?);
+    let (offset, offset2) = (u16::try_from(offset).ok()?, u16::try_from(offset2).ok()?);
+    macro_rules! deref {
+        ($v:ident) => {
+            Instr::$v {
+                dst,
+                addr,
+                dst2,
+                offset,
+                offset2,
+                wrap,
+            }
+        };
+    }
+    Some(match load {
+        Instr::I32Load { .. } => deref!(I32LoadPtr),
+        Instr::I32Load8U { .. } => deref!(I32Load8UPtr),
+        _ => deref!(I64LoadPtr),
+    })
+}
+
+/// The `A` form of a load from a pointer just loaded (`*LoadPtr`), when the pointer's
+/// address is `acc`.
+fn pointer_load_acc(load: Instr, acc: Slot) -> Option<Instr> {
+    let (dst, dst2, offset, offset2, wrap) = match load {
+        variants!({ dst, addr, dst2, offset, offset2, wrap } in I32LoadPtr | I32Load8UPtr | I64LoadPtr)
+            if Slot::from(addr) == acc =>
+        {
+            (dst, dst2, offset, offset2, wrap)
+        }
+        _ => return None,
+    };
+    macro_rules! deref {
+        ($v:ident) => {
+            Instr::$v {
+                dst,
+                dst2,
+                offset,
+                offset2,
+                wrap,
+            }
+        };
+    }
+    Some(match load {
+        Instr::I32LoadPtr { .. } => deref!(I32LoadPtrA),
+        Instr::I32Load8UPtr { .. } => deref!(I32Load8UPtrA),
+        _ => deref!(I64LoadPtrA),
+    })
 }
 
 /// The fused form of `store` after `load`, when it stores the value just loaded into an
@@ -2785,7 +2861,7 @@ fn resolve_cases(code: &mut [Instr]) {
 /// previous instruction just wrote (see `Translator::emit`).
 fn accumulate(instr: Instr, acc: Slot) -> Instr {
     use Instr::*;
-    if let Some(a) = summed_load_acc(instr, acc) {
+    if let Some(a) = summed_load_acc(instr, acc).or_else(|| pointer_load_acc(instr, acc)) {
         return a;
     }
     match instr {

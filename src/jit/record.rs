@@ -1603,6 +1603,15 @@ impl Recorder {
                 let slots = [addr.into(), into.into(), dst2.into()];
                 self.load_store(at, slots, [offset, offset2], m, ty)?
             }
+            variants!(
+                { dst, addr, dst2, offset, offset2, .. } in I32LoadPtr | I32Load8UPtr | I64LoadPtr
+            ) => {
+                let addr = S(addr.into());
+                self.load_ptr(at, [dst, dst2.into()], addr, [offset, offset2], instr)?
+            }
+            variants!(
+                { dst, dst2, offset, offset2, .. } in I32LoadPtrA | I32Load8UPtrA | I64LoadPtrA
+            ) => self.load_ptr(at, [dst, dst2.into()], Acc, [offset, offset2], instr)?,
             I::I32LoadSum {
                 dst,
                 a,
@@ -2606,6 +2615,42 @@ impl Recorder {
                 .emit(Ins::new(Op::Store, Ty::Void, b, v, m.aux(offset2)))?;
         }
         self.put(dst2, v);
+        Ok(())
+    }
+
+    /// A load from a pointer just loaded (`*LoadPtr`, `load` saying the second load's
+    /// width and type): the pointer's load from `a`, then the second load, whose address
+    /// is computed from its own instruction's fields (after the fused one's), then the
+    /// writes of the pointer (to `dst2`) and the value, in the handler's order. Both
+    /// bounds checks exit to the fused instruction, which runs again from the start.
+    /// Where the interpreter ran the pointer's load alone (an access past the end: it then
+    /// went on to the second load's own instruction, recorded next), only that load is
+    /// recorded.
+    fn load_ptr(
+        &mut self,
+        at: Site<'_>,
+        [dst, dst2]: [crate::interp::Slot; 2],
+        a: Src,
+        [offset, offset2]: [u16; 2],
+        load: Instr,
+    ) -> Result<(), Abort> {
+        let (m, ty) = match load {
+            variants!({ .. } in I32LoadPtr | I32LoadPtrA) => (Mem::U32, Ty::I32),
+            variants!({ .. } in I32Load8UPtr | I32Load8UPtrA) => (Mem::U8, Ty::I32),
+            _ => (Mem::W64, Ty::I64),
+        };
+        let pc = at.p.pc;
+        let a = self.get(a, Ty::I32)?;
+        let p = self.load_value(pc, a, offset.into(), Mem::U32, Ty::I32)?;
+        if at.next == at.fallthrough {
+            self.put(dst2, p);
+            return Ok(());
+        }
+        let (b, offset2) = self.address(at.fallthrough, p, offset2.into())?;
+        self.bound(pc, b, offset2, m)?;
+        let v = self.emit(Op::Load, ty, b, Ref::NONE, m.aux(offset2))?;
+        self.put(dst2, p);
+        self.put(dst, v);
         Ok(())
     }
 

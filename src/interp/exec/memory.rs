@@ -245,6 +245,83 @@ impl<const REC: bool, const HOT: bool> Exec<'_, REC, HOT> {
         Ok(())
     }
 
+    /// A load from a pointer just loaded (`Instr::I32LoadPtr` and the rest): the `u32`
+    /// at `x` and `offset`, which `dst2` keeps, then a `T` at that pointer and `offset2`
+    /// into `dst`. The second load's own instruction, which this one skips, then runs
+    /// alone only from branches.
+    #[inline(always)]
+    #[expect(clippy::too_many_arguments, reason = "the instruction's fields")]
+    pub(super) unsafe fn load_ptr<T: Copy, V: Written>(
+        &mut self,
+        dst: Slot,
+        addr: Slot16,
+        dst2: Slot16,
+        offset: u16,
+        offset2: u16,
+        wrap: bool,
+        f: impl FnOnce(T) -> V,
+    ) -> Flow {
+        // SAFETY: see above.
+        let x = unsafe { self.r(addr.into()) as u32 };
+        self.read_ptr(dst, x, dst2, [offset, offset2], wrap, f)
+    }
+
+    /// A load from a pointer loaded from the accumulator's address.
+    #[inline(always)]
+    pub(super) unsafe fn load_ptr_acc<T: Copy, V: Written>(
+        &mut self,
+        dst: Slot,
+        dst2: Slot16,
+        offset: u16,
+        offset2: u16,
+        wrap: bool,
+        f: impl FnOnce(T) -> V,
+    ) -> Flow {
+        self.read_ptr(dst, self.acc as u32, dst2, [offset, offset2], wrap, f)
+    }
+
+    /// Reads the pointer at `x` and `offset`, and the `T` it points to at `offset2`.
+    /// When either access is past the end, the full form runs the first load alone, with
+    /// every path of its own, and goes on to the second's own instruction, with its own:
+    /// each traps, or wraps, as it would unfused (as a copy in memory does, see
+    /// `load_store`). Nothing is written until both accesses are known to be in bounds.
+    #[inline(always)]
+    fn read_ptr<T: Copy, V: Written>(
+        &mut self,
+        dst: Slot,
+        x: u32,
+        dst2: Slot16,
+        [offset, offset2]: [u16; 2],
+        wrap: bool,
+        f: impl FnOnce(T) -> V,
+    ) -> Flow {
+        let fits = |s: &StoreInner, ea: usize, n: usize| {
+            ea as isize <= s.handoff.last_fit[n.trailing_zeros() as usize]
+        };
+        let from = x as usize + usize::from(offset);
+        if fits(self.s, from, 4) {
+            // SAFETY: `from + 4` is within the memory's `mem_len` bytes at `mem`.
+            let p = unsafe { ptr::read_unaligned(self.mem.add(from) as *const u32) };
+            let to = p as usize + usize::from(offset2);
+            if fits(self.s, to, size_of::<T>()) {
+                self.skip_fused();
+                // SAFETY: `to + size_of::<T>()` is within the memory too; the slots are
+                // the instruction's (every caller's contract). The pointer is written
+                // first, as the unfused pair would.
+                unsafe {
+                    let v = ptr::read_unaligned(self.mem.add(to) as *const T);
+                    self.w(dst2.into(), u64::from(p));
+                    self.w(dst, f(v));
+                }
+                return Ok(());
+            }
+        }
+        std::hint::cold_path();
+        self.out_of_line()?;
+        let offset = offset.into();
+        self.read(dst2.into(), x, At { offset, wrap }, |v: u32| u64::from(v))
+    }
+
     /// Reads a `T` at `x << shift` and `at` for a fused load, which skips the load it was
     /// fused with.
     #[inline(always)]
