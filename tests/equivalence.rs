@@ -1424,6 +1424,25 @@ fn pointer_load(ops: &'static [&'static MemOp], sub32: BoxedStrategy<Expr>) -> B
         .boxed()
 }
 
+/// Two steps in a row, `x = a + k; y = b + k2` (in an `if` that always runs, to be one
+/// statement), the second maybe reading the first's result: the interpreter runs them as
+/// one instruction when both constants fit 16 bits.
+fn steps() -> BoxedStrategy<Stmt> {
+    let operand = || one_of(&[Var::X32, Var::Y32, Var::I, Var::J]);
+    let k = || prop_oneof![-40i32..40, Just(32767), Just(-32768), Just(40000)];
+    (prop::bool::ANY, operand(), k(), operand(), k())
+        .prop_map(|(swap, a, k, b, k2)| {
+            let [mut x, mut y] = [Var::X32, Var::Y32];
+            if swap {
+                std::mem::swap(&mut x, &mut y);
+            }
+            let step = |v, k| op2("i32.add", Expr::Get(v), Expr::I32(k));
+            let body = vec![Stmt::Set(x, step(a, k)), Stmt::Set(y, step(b, k2))];
+            Stmt::If(Expr::I32(1), body, Vec::new())
+        })
+        .boxed()
+}
+
 fn load(ops: &'static [MemOp], sub32: BoxedStrategy<Expr>) -> BoxedStrategy<Expr> {
     (
         0..ops.len(),
@@ -1792,6 +1811,7 @@ impl Stmts {
         arms.push((2, self.recompute()));
         arms.push((2, fields()));
         arms.push((2, copies(addr(), addr())));
+        arms.push((2, steps()));
         if self.level >= Level::Helper {
             // Calls through the table and to the host, in every other loop body.
             let small32 = by_ty(&self.small, I32);

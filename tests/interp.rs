@@ -1732,6 +1732,78 @@ fn pointer_loads_fused() {
     }
 }
 
+/// Two adds of 16-bit constants in a row run as one instruction (`I32AddImm2`): a pointer
+/// and a counter that move together, the accumulator form (the first add's operand just
+/// computed) with a second add that reads the first's result, constants at both ends of
+/// the 16-bit range, and an add of a wider constant and the loop's own step, which stay
+/// apart; in the interpreter and with the JIT compiling the loop.
+#[test]
+fn two_steps_fused() {
+    let wat = r#"(module (memory (export "mem") 1)
+      (func (export "walk") (param $p i32) (param $n i32) (result i32)
+        (local $i i32) (local $s i32) (local $q i32) (local $r i32)
+        (loop $l
+          (local.set $s (i32.add (local.get $s) (i32.load (local.get $p))))
+          (local.set $p (i32.add (local.get $p) (i32.const 4)))
+          (local.set $q (i32.add (local.get $q) (i32.const -32768)))
+          (local.set $r (i32.add (i32.mul (local.get $s) (i32.const 3)) (i32.const 32767)))
+          (local.set $s (i32.add (local.get $r) (i32.const 7)))
+          (local.set $q (i32.add (local.get $q) (i32.const 40000)))
+          (local.set $r (i32.add (local.get $r) (i32.const 1)))
+          (br_if $l (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 1)))
+                              (local.get $n))))
+        (i32.xor (local.get $s) (i32.xor (local.get $q) (local.get $r)))))"#;
+    const SIZE: u32 = 65536;
+    let word = |k: u32| k.wrapping_mul(2654435761).rotate_left(7);
+    let model = |mut p: u32, n: u32| -> Option<i32> {
+        let (mut i, mut s, mut q) = (0u32, 0u32, 0u32);
+        loop {
+            if u64::from(p) + 4 > u64::from(SIZE) {
+                return None;
+            }
+            s = s.wrapping_add(word(p / 4));
+            p = p.wrapping_add(4);
+            q = q.wrapping_sub(32768);
+            let r = s.wrapping_mul(3).wrapping_add(32767);
+            s = r.wrapping_add(7);
+            q = q.wrapping_add(40000);
+            let r = r.wrapping_add(1);
+            i += 1;
+            if i >= n {
+                return Some((s ^ q ^ r) as i32);
+            }
+        }
+    };
+    in_both_tiers(wat, |store, inst, jit| {
+        let mem = inst.get_memory(&mut *store, "mem").unwrap();
+        for (k, w) in mem.data_mut(&mut *store).chunks_exact_mut(4).enumerate() {
+            w.copy_from_slice(&word(k as u32).to_le_bytes());
+        }
+        let run = inst
+            .get_typed_func::<(i32, i32), i32>(&mut *store, "walk")
+            .unwrap();
+        // In bounds; the pointer leaving memory part-way.
+        for (p, n) in [(0, 3000), (64000, 1000)] {
+            let got = run.call(&mut *store, (p, n));
+            let what = format!("walk {p} {n}, jit {jit}");
+            assert_in_bounds_or_trap(got, model(p as u32, n as u32), &what);
+        }
+    });
+    // The fusions this test is about took place, and not the ones it leaves apart.
+    let engine = Engine::default();
+    let module = Module::new(&engine, wat).unwrap();
+    let code = module.disassemble(0).unwrap();
+    for (fused, count) in [
+        ("I32AddImm2 {", 1),
+        ("I32AddImm2A {", 1),
+        ("I32AddImm { dst: s4, a: s4, imm: 40000 }", 1),
+        ("I32AddImmBrLtU {", 1),
+    ] {
+        let found = code.matches(fused).count();
+        assert_eq!(found, count, "{fused}:\n{code}");
+    }
+}
+
 /// A shift by a constant and an add of its result run as one instruction (`I32ShlAdd*`):
 /// an add of a slot (the shifted value on either side) or of a constant (wrapping past
 /// 2^32), a shift count of 32 or more (taken mod 32), and each accumulator form, with the

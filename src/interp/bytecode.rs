@@ -165,7 +165,7 @@ macro_rules! define_instr {
             }
 
             /// The second result slot of an instruction that writes two (`dst2`:
-            /// `Copy2`, `I32AddImmCopy`, `*LoadSum`, `*LoadPtr`), or the operand-stack slot that a
+            /// `Copy2`, `I32AddImmCopy`, `I32AddImm2`, `*LoadSum`, `*LoadPtr`), or the operand-stack slot that a
             /// fused copy in memory (`LoadStore*`) loads into and its store pops.
             #[allow(unused_variables, reason = "only the `dst2` binding is used")]
             pub(crate) fn dst2(&self) -> Option<Slot> {
@@ -627,6 +627,10 @@ macro_rules! instr_table {
             /// A step copied on: `i32.add` of a constant into `dst`, then a copy of `dst` to
             /// `dst2`, fused (see `translate::fuse_pairs`).
             I32AddImmCopy { dst: Slot, a: Slot, imm: i16, dst2: Slot16 } => i32_add_imm_copy(),
+            /// Two steps, fused (see `translate::fuse_pairs`): `dst = a + imm`, then
+            /// `dst2 = a2 + imm2` (an index and a pointer that moves with it).
+            I32AddImm2 { dst: Slot, a: Slot16, imm: i16, dst2: Slot16, a2: Slot16, imm2: i16 }
+                => i32_add_imm2(),
             /// A stack pointer's step: `i32.add` of a constant into `dst`, then `global.set`
             /// of `dst`, fused (see `translate::fuse_pairs`).
             I32AddImmGlobalSet { dst: Slot, a: Slot, imm: i16, global: u16 } => i32_add_imm_global_set(),
@@ -895,6 +899,8 @@ macro_rules! instr_table {
                 => load_sum_acc(|v: u64| v),
             F64LoadSumA { dst: Slot, b: Slot16, dst2: Slot16, offset: u16, wrap: bool }
                 => load_sum_acc(|v: f64| v),
+            I32AddImm2A { dst: Slot, imm: i16, dst2: Slot16, a2: Slot16, imm2: i16 }
+                => i32_add_imm2_acc(),
             I32LoadPtrA { dst: Slot, dst2: Slot16, offset: u16, offset2: u16, wrap: bool }
                 => load_ptr_acc(|v: u32| u64::from(v)),
             I32Load8UPtrA { dst: Slot, dst2: Slot16, offset: u16, offset2: u16, wrap: bool }

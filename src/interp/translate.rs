@@ -44,7 +44,8 @@
 //! Pairs of instructions that compiled code runs back to back are fused into one
 //! instruction in the first one's place (see `fuse_pairs`): a counted loop's step and test
 //! (`I32AddImmBr*`), a step and the unconditional branch after it (`I32AddImmBr`), a step
-//! and a copy of its result (`I32AddImmCopy`), a step and a `global.set` of its result
+//! and a copy of its result (`I32AddImmCopy`), two steps (`I32AddImm2`), a step and a
+//! `global.set` of its result
 //! (`I32AddImmGlobalSet`, a stack pointer's, and with the `global.get` before them,
 //! `GlobalAddImm`), a constant and the `br_if` after it
 //! (`Const32BrIf*`), two copies (`Copy2`), a bit field's shift and mask (`I32ShrUAndImm`),
@@ -2128,6 +2129,9 @@ fn by_index(pairs: &[(u32, u32)], len: usize) -> Box<[u32]> {
 ///   after the add.
 /// - two copies (`Copy2`), the second's slots below 2^16.
 /// - a constant and a `br_if` on another slot (`Const32BrIf*`), that one below 2^16.
+/// - two steps (`I32AddImm2`): an `i32.add` of a 16-bit constant, then another, with the
+///   slots below 2^16 (an index and a pointer that moves with it), unless the second step
+///   makes a pair of its own with what follows it (a test, a copy, a `global.set`).
 /// - a step copied on (`I32AddImmCopy`): an `i32.add` of a 16-bit constant, then a copy of
 ///   its result, to a slot below 2^16 (`local.tee` of one local, `local.set` of another).
 /// - a stack pointer's step (`I32AddImmGlobalSet`): an `i32.add` of a 16-bit constant,
@@ -2203,13 +2207,8 @@ fn pair(t: &Translator<'_>, i: usize) -> Option<Instr> {
     match t.code[i - 1] {
         Instr::I32AddImm { dst, a, imm } => i16::try_from(imm).ok().and_then(|imm| {
             let next = t.code[i];
-            let step = if dst == a {
-                step_branch(dst, imm, next)
-            } else {
-                None
-            };
-            step.or_else(|| step_copy(dst, a, imm, next))
-                .or_else(|| step_global(dst, a, imm, next))
+            step_pair(dst, a, imm, next)
+                .or_else(|| two_steps(dst, a, imm, next, t.code.get(i + 1).copied()))
         }),
         Instr::Copy { dst, src } => match t.code[i] {
             Instr::Copy { dst: d2, src: s2 } => {
@@ -2231,9 +2230,12 @@ fn pair(t: &Translator<'_>, i: usize) -> Option<Instr> {
         }
         Instr::I32ShlImm { dst, a, imm } if dst.0 >= t.base => {
             indexed_load(dst, a, imm, t.code[i]).or_else(|| {
-                // The sum's own pair (a summed load, a step) goes first.
-                shifted_sum(dst, a, imm, t.code[i])
-                    .filter(|_| t.code.len() <= i + 1 || pair(t, i + 1).is_none())
+                // The sum's own pair (a summed load, a step) goes first; not two steps,
+                // which save no more than the scaled sum does.
+                shifted_sum(dst, a, imm, t.code[i]).filter(|_| {
+                    t.code.len() <= i + 1
+                        || pair(t, i + 1).is_none_or(|f| matches!(f, Instr::I32AddImm2 { .. }))
+                })
             })
         }
         Instr::I32Add { dst, a, b } => summed_load(dst, a, b, t.code[i]),
@@ -2393,6 +2395,44 @@ fn shifted_sum(t: Slot, a: Slot, shift: i32, add: Instr) -> Option<Instr> {
         }
         _ => None,
     }
+}
+
+/// The fused form of `next` after step `dst = a + imm` when they are a counted loop's
+/// step and test, a step copied on, or a stack pointer's step (see `fuse_pairs`).
+fn step_pair(dst: Slot, a: Slot, imm: i16, next: Instr) -> Option<Instr> {
+    let step = if dst == a {
+        step_branch(dst, imm, next)
+    } else {
+        None
+    };
+    step.or_else(|| step_copy(dst, a, imm, next))
+        .or_else(|| step_global(dst, a, imm, next))
+}
+
+/// The fused form of step `next` after step `dst = a + imm`, when it adds a 16-bit
+/// constant too and the slots are below 2^16, unless `next` makes one of `step_pair`'s
+/// pairs with the instruction `after` it (see `fuse_pairs`).
+fn two_steps(dst: Slot, a: Slot, imm: i16, next: Instr, after: Option<Instr>) -> Option<Instr> {
+    let Instr::I32AddImm {
+        dst: dst2,
+        a: a2,
+        imm: imm2,
+    } = next
+    else {
+        return None;
+    };
+    let imm2 = i16::try_from(imm2).ok()?;
+    if after.is_some_and(|after| step_pair(dst2, a2, imm2, after).is_some()) {
+        return None;
+    }
+    Some(Instr::I32AddImm2 {
+        dst,
+        a: narrow(a)?,
+        imm,
+        dst2: narrow(dst2)?,
+        a2: narrow(a2)?,
+        imm2,
+    })
 }
 
 /// The fused form of `copy` after `dst = a + imm`, when it copies `dst` to a slot below
@@ -2945,6 +2985,20 @@ fn accumulate(instr: Instr, acc: Slot) -> Instr {
         I32ShlAdd { dst, a, b, shift } if a == acc => I32ShlAddA { dst, b, shift },
         I32ShlAdd { dst, a, b, shift } if b == acc => I32ShlAddRevA { dst, a, shift },
         I32ShlAddImm { dst, a, imm, shift } if a == acc => I32ShlAddImmA { dst, imm, shift },
+        I32AddImm2 {
+            dst,
+            a,
+            imm,
+            dst2,
+            a2,
+            imm2,
+        } if Slot::from(a) == acc => I32AddImm2A {
+            dst,
+            imm,
+            dst2,
+            a2,
+            imm2,
+        },
         I32LoadIdx {
             dst,
             idx,

@@ -1918,6 +1918,21 @@ impl Recorder {
             } => self.shr_u_and(dst, S(a), mask, shift)?,
             I::I32ShlAdd { dst, a, b, shift } => self.shl_add(dst, S(a), S(b), shift)?,
             I::I32ShlAddImm { dst, a, imm, shift } => self.shl_add(dst, S(a), Imm(imm), shift)?,
+            I::I32AddImm2 {
+                dst,
+                a,
+                imm,
+                dst2,
+                a2,
+                imm2,
+            } => self.two_steps(dst, S(a.into()), imm, [dst2.into(), a2.into()], imm2)?,
+            I::I32AddImm2A {
+                dst,
+                imm,
+                dst2,
+                a2,
+                imm2,
+            } => self.two_steps(dst, Acc, imm, [dst2.into(), a2.into()], imm2)?,
             I::I32AddImmCopy { dst, a, imm, dst2 } => {
                 self.bin(Op::Add, I32, dst, S(a), Imm(i32::from(imm)))?;
                 let r = self.get_any(dst)?;
@@ -2616,6 +2631,20 @@ impl Recorder {
         }
         self.put(dst2, v);
         Ok(())
+    }
+
+    /// Two steps (`I32AddImm2`): `dst = a + imm`, then `dst2 = a2 + imm2`, which reads
+    /// `a2` after the first has written `dst`.
+    fn two_steps(
+        &mut self,
+        dst: crate::interp::Slot,
+        a: Src,
+        imm: i16,
+        [dst2, a2]: [crate::interp::Slot; 2],
+        imm2: i16,
+    ) -> Result<(), Abort> {
+        self.bin(Op::Add, Ty::I32, dst, a, Imm(i32::from(imm)))?;
+        self.bin(Op::Add, Ty::I32, dst2, S(a2), Imm(i32::from(imm2)))
     }
 
     /// A load from a pointer just loaded (`*LoadPtr`, `load` saying the second load's

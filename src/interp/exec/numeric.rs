@@ -204,6 +204,58 @@ impl<const REC: bool, const HOT: bool> Exec<'_, REC, HOT> {
         self.i32_result(dst, v)
     }
 
+    /// `dst = a + imm`, then `dst2 = a2 + imm2` (`Instr::I32AddImm2`), skipping the add it
+    /// was fused with.
+    #[inline(always)]
+    pub(super) unsafe fn i32_add_imm2(
+        &mut self,
+        dst: Slot,
+        a: Slot16,
+        imm: i16,
+        dst2: Slot16,
+        a2: Slot16,
+        imm2: i16,
+    ) -> Flow {
+        // SAFETY: see the top of the file.
+        let x = unsafe { self.r(a.into()) as u32 };
+        self.add_imm2(dst, x, imm, [dst2, a2], imm2)
+    }
+
+    /// `dst = acc + imm`, then `dst2 = a2 + imm2`.
+    #[inline(always)]
+    pub(super) unsafe fn i32_add_imm2_acc(
+        &mut self,
+        dst: Slot,
+        imm: i16,
+        dst2: Slot16,
+        a2: Slot16,
+        imm2: i16,
+    ) -> Flow {
+        self.add_imm2(dst, self.acc as u32, imm, [dst2, a2], imm2)
+    }
+
+    /// The two steps of `I32AddImm2`, the first from `x`: the second reads its operand
+    /// after the first has written `dst`, as the unfused pair does.
+    #[inline(always)]
+    fn add_imm2(
+        &mut self,
+        dst: Slot,
+        x: u32,
+        imm: i16,
+        [dst2, a2]: [Slot16; 2],
+        imm2: i16,
+    ) -> Flow {
+        let add = |x: u32, imm: i16| u64::from(ops::i32_bin(IntBin::Add, x, i32::from(imm) as u32));
+        self.skip_fused();
+        // SAFETY: the slots are the running instruction's (the handlers' contract).
+        unsafe {
+            self.w(dst, add(x, imm));
+            let y = self.r(a2.into()) as u32;
+            self.w(dst2.into(), add(y, imm2));
+        }
+        Ok(())
+    }
+
     /// `dst = a + imm`, then global `global = dst` (`Instr::I32AddImmGlobalSet`: a stack
     /// pointer's step), skipping the `GlobalSet` it was fused with.
     #[inline(always)]
