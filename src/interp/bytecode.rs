@@ -165,8 +165,9 @@ macro_rules! define_instr {
             }
 
             /// The second result slot of an instruction that writes two (`dst2`:
-            /// `Copy2`, `I32AddImmCopy`, `I32AddImm2`, `*LoadSum`, `*LoadPtr`), or the operand-stack slot that a
-            /// fused copy in memory (`LoadStore*`) loads into and its store pops.
+            /// `Copy2`, `I32AddImmCopy`, `I32AddImm2`, `*LoadSum`, `*LoadPtr`), or the
+            /// operand-stack slot that a fused copy in memory (`LoadStore*`) loads into
+            /// and its store pops.
             #[allow(unused_variables, reason = "only the `dst2` binding is used")]
             pub(crate) fn dst2(&self) -> Option<Slot> {
                 let d2 = match *self {

@@ -246,9 +246,9 @@ impl<const REC: bool, const HOT: bool> Exec<'_, REC, HOT> {
     }
 
     /// A load from a pointer just loaded (`Instr::I32LoadPtr` and the rest): the `u32`
-    /// at `x` and `offset`, which `dst2` keeps, then a `T` at that pointer and `offset2`
-    /// into `dst`. The second load's own instruction, which this one skips, then runs
-    /// alone only from branches.
+    /// at `addr` and `offset`, which `dst2` keeps, then a `T` at that pointer and
+    /// `offset2` into `dst`. The second load's own instruction stays behind this one,
+    /// which skips it (see `read_ptr` for when it runs).
     #[inline(always)]
     #[expect(clippy::too_many_arguments, reason = "the instruction's fields")]
     pub(super) unsafe fn load_ptr<T: Copy, V: Written>(
