@@ -45,18 +45,17 @@
 //! instruction in the first one's place (see `fuse_pairs`): a counted loop's step and test
 //! (`I32AddImmBr*`), a step and the unconditional branch after it (`I32AddImmBr`), a step
 //! and a copy of its result (`I32AddImmCopy`), two steps (`I32AddImm2`), a step and a
-//! `global.set` of its result
-//! (`I32AddImmGlobalSet`, a stack pointer's, and with the `global.get` before them,
-//! `GlobalAddImm`), a constant and the `br_if` after it
+//! `global.set` of its result (`I32AddImmGlobalSet`, a stack pointer's, and with the
+//! `global.get` before them, `GlobalAddImm`), a constant and the `br_if` after it
 //! (`Const32BrIf*`), two copies (`Copy2`), a bit field's shift and mask (`I32ShrUAndImm`),
 //! a shift by a constant and an add of the result (`I32ShlAdd*`, a scaled sum), an array
-//! element's index shift and load (`*LoadIdx`), the `i32.add` of two slots
-//! and a load from the sum (`*LoadSum`), a load and the store of its value, a copy in
-//! memory (`LoadStore*`), and a load of a pointer and a load from it (`*LoadPtr`). The
-//! second instruction stays behind the fused one, which skips it; a branch to it, or the
-//! JIT's exit after a step, still runs it alone. Then a `br` to a short straight run that ends in a branch becomes
-//! a copy of that run, followed, when that branch is conditional, by a `br` to where it
-//! falls through (see `tails`).
+//! element's index shift and load (`*LoadIdx`), the `i32.add` of two slots and a load
+//! from the sum (`*LoadSum`), a load and the store of its value, a copy in memory
+//! (`LoadStore*`), and a load of a pointer and a load from it (`*LoadPtr`). The second
+//! instruction stays behind the fused one, which skips it; a branch to it, or the JIT's
+//! exit after a step, still runs it alone. Then a `br` to a short straight run that ends
+//! in a branch becomes a copy of that run, followed, when that branch is conditional, by a
+//! `br` to where it falls through (see `tails`).
 //!
 //! Instructions for the engine's options, and only with them: `Loop` headers carry hot
 //! counters (the JIT; a loop whose every iteration starts by calling its own function
@@ -2207,8 +2206,9 @@ fn pair(t: &Translator<'_>, i: usize) -> Option<Instr> {
     match t.code[i - 1] {
         Instr::I32AddImm { dst, a, imm } => i16::try_from(imm).ok().and_then(|imm| {
             let next = t.code[i];
+            // The second step's own pair goes first.
             step_pair(dst, a, imm, next)
-                .or_else(|| two_steps(dst, a, imm, next, t.code.get(i + 1).copied()))
+                .or_else(|| two_steps(dst, a, imm, next).filter(|_| add_pair(t, i + 1).is_none()))
         }),
         Instr::Copy { dst, src } => match t.code[i] {
             Instr::Copy { dst: d2, src: s2 } => {
@@ -2230,12 +2230,8 @@ fn pair(t: &Translator<'_>, i: usize) -> Option<Instr> {
         }
         Instr::I32ShlImm { dst, a, imm } if dst.0 >= t.base => {
             indexed_load(dst, a, imm, t.code[i]).or_else(|| {
-                // The sum's own pair (a summed load, a step) goes first; not two steps,
-                // which save no more than the scaled sum does.
-                shifted_sum(dst, a, imm, t.code[i]).filter(|_| {
-                    t.code.len() <= i + 1
-                        || pair(t, i + 1).is_none_or(|f| matches!(f, Instr::I32AddImm2 { .. }))
-                })
+                // The sum's own pair (a summed load, a step) goes first.
+                shifted_sum(dst, a, imm, t.code[i]).filter(|_| add_pair(t, i + 1).is_none())
             })
         }
         Instr::I32Add { dst, a, b } => summed_load(dst, a, b, t.code[i]),
@@ -2255,21 +2251,36 @@ fn pair(t: &Translator<'_>, i: usize) -> Option<Instr> {
             }
             _ => None,
         },
-        Instr::I32Load {
-            dst: ptr,
-            addr,
-            offset,
-            wrap,
-        } => pointer_load(ptr, addr, offset, wrap, t.code[i])
-            .or_else(|| copy_in_memory(t.base, t.code[i - 1], t.code[i])),
-        load => copy_in_memory(t.base, load, t.code[i]),
+        load => pointer_load(load, t.code[i]).or_else(|| copy_in_memory(t.base, load, t.code[i])),
     }
 }
 
-/// The fused form of `load` after `ptr = i32.load(addr + offset)`, when it loads an
-/// `i32`, a byte (`i32.load8_u`) or an `i64` from `ptr`, with the slots and both offsets
-/// below 2^16: a load from a pointer just loaded (see `fuse_pairs`).
-fn pointer_load(ptr: Slot, addr: Slot, offset: u32, wrap: bool, load: Instr) -> Option<Instr> {
+/// The pair that the add at `i - 1` (an `i32.add` of two slots or of a constant) makes
+/// with what follows it, other than a second step: a summed load, or one of `step_pair`'s.
+/// Scaled sums and two steps leave such an add to it.
+fn add_pair(t: &Translator<'_>, i: usize) -> Option<Instr> {
+    let next = *t.code.get(i)?;
+    match t.code[i - 1] {
+        Instr::I32Add { dst, a, b } => summed_load(dst, a, b, next),
+        Instr::I32AddImm { dst, a, imm } => step_pair(dst, a, i16::try_from(imm).ok()?, next),
+        _ => None,
+    }
+}
+
+/// The fused form of `load` after `first`, when `first` is `ptr = i32.load(addr +
+/// offset)` and `load` loads an `i32`, a byte (`i32.load8_u`) or an `i64` from `ptr`, with
+/// the slots and both offsets below 2^16: a load from a pointer just loaded (see
+/// `fuse_pairs`).
+fn pointer_load(first: Instr, load: Instr) -> Option<Instr> {
+    let Instr::I32Load {
+        dst: ptr,
+        addr,
+        offset,
+        wrap,
+    } = first
+    else {
+        return None;
+    };
     let (dst, offset2) = match load {
         variants!({ dst, addr: from, offset, .. } in I32Load | I32Load8U | I64Load)
             if from == ptr =>
@@ -2410,9 +2421,8 @@ fn step_pair(dst: Slot, a: Slot, imm: i16, next: Instr) -> Option<Instr> {
 }
 
 /// The fused form of step `next` after step `dst = a + imm`, when it adds a 16-bit
-/// constant too and the slots are below 2^16, unless `next` makes one of `step_pair`'s
-/// pairs with the instruction `after` it (see `fuse_pairs`).
-fn two_steps(dst: Slot, a: Slot, imm: i16, next: Instr, after: Option<Instr>) -> Option<Instr> {
+/// constant too and the slots are below 2^16 (see `fuse_pairs`).
+fn two_steps(dst: Slot, a: Slot, imm: i16, next: Instr) -> Option<Instr> {
     let Instr::I32AddImm {
         dst: dst2,
         a: a2,
@@ -2422,9 +2432,6 @@ fn two_steps(dst: Slot, a: Slot, imm: i16, next: Instr, after: Option<Instr>) ->
         return None;
     };
     let imm2 = i16::try_from(imm2).ok()?;
-    if after.is_some_and(|after| step_pair(dst2, a2, imm2, after).is_some()) {
-        return None;
-    }
     Some(Instr::I32AddImm2 {
         dst,
         a: narrow(a)?,
