@@ -77,8 +77,8 @@ use super::liveness::Liveness;
 use crate::error::Error;
 use crate::module::ModuleInner;
 use smallvec::SmallVec;
-use std::ptr::NonNull;
-use std::sync::atomic::AtomicU32;
+use std::ptr::{self, NonNull};
+use std::sync::atomic::{AtomicPtr, AtomicU32, Ordering};
 use std::sync::{Arc, OnceLock};
 use wasmparser::{BinaryReader, BlockType, FunctionBody, Operator};
 
@@ -256,14 +256,30 @@ pub(crate) struct Code {
     funcs: Box<[CodeSlot]>,
 }
 
-/// A defined function's translation, made at its first call.
-pub(crate) type CodeSlot = OnceLock<Arc<CompiledFunc>>;
+/// A defined function's translation, made at its first call, and the two pointers a call
+/// reads from it, published once it is made.
+///
+/// A call's callee starts at `entry`, one load from the call's function index: through
+/// the translation it would be two, and every instruction of the callee waits for its
+/// `ip`.
+pub(crate) struct CodeSlot {
+    made: OnceLock<Arc<CompiledFunc>>,
+    /// The translation in `made`; null until it is made.
+    func: AtomicPtr<CompiledFunc>,
+    /// Its first instruction; null until it is made, and stored after `func`.
+    entry: AtomicPtr<Instr>,
+}
 
 impl Code {
     /// No translations yet, for `module`'s functions.
     pub(crate) fn new(module: &ModuleInner) -> Code {
+        let empty = || CodeSlot {
+            made: OnceLock::new(),
+            func: AtomicPtr::new(ptr::null_mut()),
+            entry: AtomicPtr::new(ptr::null_mut()),
+        };
         Code {
-            funcs: module.bodies.iter().map(|_| OnceLock::new()).collect(),
+            funcs: module.bodies.iter().map(|_| empty()).collect(),
         }
     }
 
@@ -271,7 +287,7 @@ impl Code {
     /// first after the imports), if made.
     #[inline(always)]
     pub(crate) fn get(&self, index: usize) -> Option<&Arc<CompiledFunc>> {
-        self.funcs.get(index)?.get()
+        self.funcs.get(index)?.made.get()
     }
 
     /// The translations by defined function, as a pointer the dispatch loop keeps (see
@@ -280,18 +296,26 @@ impl Code {
         NonNull::from(&*self.funcs).cast()
     }
 
-    /// [`Code::get`] through a [`Code::table`], without the bounds check (the dispatch
-    /// loop's calls).
+    /// The translation of defined function `index` and its first instruction, if made,
+    /// through a [`Code::table`] and without the bounds check (the dispatch loop's calls).
     ///
     /// # Safety
     /// `table` is a live module's; `index` is below its number of defined functions.
     #[inline(always)]
-    pub(crate) unsafe fn at<'a>(
+    pub(crate) unsafe fn at(
         table: NonNull<CodeSlot>,
         index: usize,
-    ) -> Option<&'a Arc<CompiledFunc>> {
+    ) -> Option<(*const CompiledFunc, *const Instr)> {
         // SAFETY: guaranteed by the caller.
-        unsafe { table.add(index).as_ref() }.get()
+        let slot = unsafe { table.add(index).as_ref() };
+        let entry = slot.entry.load(Ordering::Acquire);
+        // (`func` was stored before `entry`, whose store released it.)
+        (!entry.is_null()).then(|| {
+            (
+                slot.func.load(Ordering::Relaxed).cast_const(),
+                entry.cast_const(),
+            )
+        })
     }
 
     /// The translation of defined function `func` (module index space), translating it
@@ -302,12 +326,18 @@ impl Code {
         func: u32,
     ) -> Result<&Arc<CompiledFunc>, Error> {
         let slot = &self.funcs[(func - module.num_imported_funcs) as usize];
-        if let Some(c) = slot.get() {
+        if let Some(c) = slot.made.get() {
             return Ok(c);
         }
         module.body(func).validate(&module.bytes)?;
         let c = Arc::new(translate(module, func)?);
-        Ok(slot.get_or_init(|| c))
+        let c = slot.made.get_or_init(|| c);
+        // (Threads that race here store the same pointers.)
+        slot.func
+            .store(Arc::as_ptr(c).cast_mut(), Ordering::Relaxed);
+        slot.entry
+            .store(c.code.as_ptr().cast_mut(), Ordering::Release);
+        Ok(c)
     }
 }
 

@@ -7,7 +7,7 @@ use super::cold::{
     translation_cold,
 };
 use super::{Exec, Flow, Outcome, Run};
-use crate::interp::bytecode::Slot;
+use crate::interp::bytecode::{Instr, Slot};
 use crate::interp::translate::{Code, CompiledFunc, LARGE_FRAME};
 use crate::runtime::store::{Frame, FuncEntity};
 use crate::runtime::trap::TrapCode;
@@ -19,18 +19,20 @@ impl<const REC: bool, const HOT: bool> Exec<'_, REC, HOT> {
     pub(super) unsafe fn call(&mut self, func: u32, args: Slot) -> Flow {
         // SAFETY: `func` is a defined function of the running instance's module, whose
         // translations the handoff holds.
-        let callee = match unsafe { Code::at(self.s.handoff.code.0, func as usize) } {
-            Some(c) => std::sync::Arc::as_ptr(c),
+        let (callee, entry) = match unsafe { Code::at(self.s.handoff.code.0, func as usize) } {
+            Some(made) => made,
             None => {
                 self.out_of_line()?;
                 let module = &self.inst().module;
                 let r = translate_cold(module, func + module.inner.num_imported_funcs);
-                self.tri_err(r)?
+                let c = self.tri_err(r)?;
+                // SAFETY: `c` is a live translation.
+                (c, unsafe { (*c).code.as_ptr() })
             }
         };
         // SAFETY: `args` is the running instruction's; the callee is a translation of the
-        // running instance.
-        unsafe { self.enter(callee, args, None) }
+        // running instance, and `entry` its first instruction.
+        unsafe { self.enter(callee, Some(entry), args, None) }
     }
 
     #[inline(always)]
@@ -115,14 +117,14 @@ impl<const REC: bool, const HOT: bool> Exec<'_, REC, HOT> {
                 instance, compiled, ..
             } if !compiled.0.is_null() => {
                 // SAFETY: `compiled` is the function's translation.
-                unsafe { self.enter(compiled.0, args, Some(instance)) }
+                unsafe { self.enter(compiled.0, None, args, Some(instance)) }
             }
             FuncEntity::Wasm { instance, .. } => {
                 self.out_of_line()?;
                 let r = translation_cold(self.s, f);
                 let callee = self.tri_err(r)?;
                 // SAFETY: `callee` is the function's translation.
-                unsafe { self.enter(callee, args, Some(instance)) }
+                unsafe { self.enter(callee, None, args, Some(instance)) }
             }
             FuncEntity::Host { .. } => {
                 // A hot form with a call in it saves registers on every path, the
@@ -158,13 +160,19 @@ impl<const REC: bool, const HOT: bool> Exec<'_, REC, HOT> {
 
     /// Pushes a frame for `callee`, of instance `inst` (`None`: the running one), with its
     /// arguments at slot `args` of the running frame, and continues at its first
-    /// instruction.
+    /// instruction, `entry` if given (read from the translation otherwise).
     ///
     /// # Safety
-    /// `callee` points to a live translation of `inst`; `args` is the running
-    /// instruction's.
+    /// `callee` points to a live translation of `inst`, which starts at `entry`; `args` is
+    /// the running instruction's.
     #[inline(always)]
-    unsafe fn enter(&mut self, callee: *const CompiledFunc, args: Slot, inst: Option<u32>) -> Flow {
+    unsafe fn enter(
+        &mut self,
+        callee: *const CompiledFunc,
+        entry: Option<*const Instr>,
+        args: Slot,
+        inst: Option<u32>,
+    ) -> Flow {
         // Nothing reads the accumulators across a call (a function's first instruction and
         // the one after a call are never accumulator forms): clearing them frees their
         // registers for the call's own work, which then saves fewer registers.
@@ -189,18 +197,20 @@ impl<const REC: bool, const HOT: bool> Exec<'_, REC, HOT> {
         let frames = self.s.stack.frames.as_mut_ptr();
         // SAFETY: a run has at least `stop + 1` frames until it ends (see `top`): the
         // running one is at `len - 1`.
-        let top = unsafe { &mut *frames.add(len - 1) };
-        top.ip = self.ip;
-        let new_base = top.base + args.0 as usize;
+        let top = unsafe { frames.add(len - 1) };
+        // SAFETY: as above.
+        let new_base = unsafe { (*top).base } + args.0 as usize;
         let need = new_base + c.frame_size as usize;
-        // (Growing runs out of line; until then only the caller's `ip` was stored, which
-        // running the call again stores again.)
         if need > self.s.stack.values.len() {
             self.out_of_line()?;
             if !grow_values(self.s, need) {
                 return Err(self.trap(TrapCode::StackOverflow));
             }
         }
+        // SAFETY: as above: growing the value stack left the frame stack alone.
+        // (Stored once nothing goes out of line, which would need the running
+        // instruction's `ip` besides this one.)
+        unsafe { (*top).ip = self.ip };
         let frame = Frame {
             func: callee,
             ip: ptr::null(),
@@ -216,7 +226,7 @@ impl<const REC: bool, const HOT: bool> Exec<'_, REC, HOT> {
             self.sp = self.s.stack.values.as_mut_ptr().add(new_base);
             init_frame(self.sp, c, head_len);
         }
-        self.ip = c.code.as_ptr();
+        self.ip = entry.unwrap_or_else(|| c.code.as_ptr());
         // (Memory 0 is read again last, once the entry's work is done: a trap there does
         // not need it.)
         let switched = inst.is_some_and(|i| i != self.s.stack.instance);
