@@ -417,7 +417,7 @@ pub(crate) fn push_wasm_frame(s: &mut StoreInner, f: u32, base: usize) -> Result
     let callee = s.translation(f)?;
     // SAFETY: the translation is owned by the module, which the instance keeps alive
     // in this store for as long as the store exists.
-    let callee = unsafe { &*callee };
+    let callee = unsafe { &*callee.func };
     if s.stack.frames.len() >= s.stack.max_frames
         || !s.stack.reserve(base + callee.frame_size as usize)
     {

@@ -340,7 +340,7 @@ pub(crate) fn instantiate<T>(
         .skip(m.num_imported_funcs as usize)
     {
         inner.funcs.push(FuncEntity::Wasm {
-            compiled: crate::runtime::store::CompiledRef(std::ptr::null()),
+            compiled: crate::runtime::store::CompiledRef::NONE,
             instance: idx,
             func: i as u32,
             ty: m.type_ids[ty as usize],

@@ -37,13 +37,26 @@ pub(crate) enum FuncEntity {
     },
 }
 
-/// A pointer to a function's translation, cached in the store.
+/// A pointer to a function's translation and one to its first instruction, cached in the
+/// store: a call through a table reads the callee's `ip` with one load less.
 ///
 /// # Invariant
-/// Null, or pointing into an `Arc<CompiledFunc>` owned by the module of an instance in the
-/// same store (and so alive as long as the store).
+/// Both null, or `func` pointing into an `Arc<CompiledFunc>` owned by the module of an
+/// instance in the same store (and so alive as long as the store) and `entry` to its
+/// code's first instruction.
 #[derive(Clone, Copy)]
-pub(crate) struct CompiledRef(pub(crate) *const CompiledFunc);
+pub(crate) struct CompiledRef {
+    pub(crate) func: *const CompiledFunc,
+    pub(crate) entry: *const Instr,
+}
+
+impl CompiledRef {
+    /// No translation yet.
+    pub(crate) const NONE: CompiledRef = CompiledRef {
+        func: std::ptr::null(),
+        entry: std::ptr::null(),
+    };
+}
 
 // SAFETY: `CompiledFunc` is immutable apart from atomics (`Sync`), and the pointee is owned
 // by a module the store keeps alive (invariant), so the pointer may move with the store.
@@ -310,7 +323,7 @@ impl StoreInner {
     /// The translation of WebAssembly function `f` (store index): the one the store
     /// remembers (`FuncEntity::Wasm::compiled`), or else its module's, translated now if
     /// need be, which the store then remembers.
-    pub(crate) fn translation(&mut self, f: u32) -> Result<*const CompiledFunc, crate::Error> {
+    pub(crate) fn translation(&mut self, f: u32) -> Result<CompiledRef, crate::Error> {
         let FuncEntity::Wasm {
             instance,
             func,
@@ -320,11 +333,15 @@ impl StoreInner {
         else {
             unreachable!("translation of a host function");
         };
-        if compiled.0.is_null() {
+        if compiled.func.is_null() {
             let module = &self.instances[*instance as usize].module;
-            compiled.0 = Arc::as_ptr(module.code.compiled(&module.inner, *func)?);
+            let c = module.code.compiled(&module.inner, *func)?;
+            *compiled = CompiledRef {
+                func: Arc::as_ptr(c),
+                entry: c.code.as_ptr(),
+            };
         }
-        Ok(compiled.0)
+        Ok(*compiled)
     }
 
     /// Grows memory `m` (store index) by `delta` pages: see [`MemoryEntity::grow`].

@@ -32,7 +32,7 @@ impl<const REC: bool, const HOT: bool> Exec<'_, REC, HOT> {
         };
         // SAFETY: `args` is the running instruction's; the callee is a translation of the
         // running instance, and `entry` its first instruction.
-        unsafe { self.enter(callee, Some(entry), args, None) }
+        unsafe { self.enter(callee, entry, args, None) }
     }
 
     #[inline(always)]
@@ -115,16 +115,16 @@ impl<const REC: bool, const HOT: bool> Exec<'_, REC, HOT> {
         match *unsafe { self.s.funcs.get_unchecked(f as usize) } {
             FuncEntity::Wasm {
                 instance, compiled, ..
-            } if !compiled.0.is_null() => {
+            } if !compiled.func.is_null() => {
                 // SAFETY: `compiled` is the function's translation.
-                unsafe { self.enter(compiled.0, None, args, Some(instance)) }
+                unsafe { self.enter(compiled.func, compiled.entry, args, Some(instance)) }
             }
             FuncEntity::Wasm { instance, .. } => {
                 self.out_of_line()?;
                 let r = translation_cold(self.s, f);
                 let callee = self.tri_err(r)?;
                 // SAFETY: `callee` is the function's translation.
-                unsafe { self.enter(callee, None, args, Some(instance)) }
+                unsafe { self.enter(callee.func, callee.entry, args, Some(instance)) }
             }
             FuncEntity::Host { .. } => {
                 // A hot form with a call in it saves registers on every path, the
@@ -160,7 +160,7 @@ impl<const REC: bool, const HOT: bool> Exec<'_, REC, HOT> {
 
     /// Pushes a frame for `callee`, of instance `inst` (`None`: the running one), with its
     /// arguments at slot `args` of the running frame, and continues at its first
-    /// instruction, `entry` if given (read from the translation otherwise).
+    /// instruction, `entry`.
     ///
     /// # Safety
     /// `callee` points to a live translation of `inst`, which starts at `entry`; `args` is
@@ -169,7 +169,7 @@ impl<const REC: bool, const HOT: bool> Exec<'_, REC, HOT> {
     unsafe fn enter(
         &mut self,
         callee: *const CompiledFunc,
-        entry: Option<*const Instr>,
+        entry: *const Instr,
         args: Slot,
         inst: Option<u32>,
     ) -> Flow {
@@ -226,7 +226,7 @@ impl<const REC: bool, const HOT: bool> Exec<'_, REC, HOT> {
             self.sp = self.s.stack.values.as_mut_ptr().add(new_base);
             init_frame(self.sp, c, head_len);
         }
-        self.ip = entry.unwrap_or_else(|| c.code.as_ptr());
+        self.ip = entry;
         // (Memory 0 is read again last, once the entry's work is done: a trap there does
         // not need it.)
         let switched = inst.is_some_and(|i| i != self.s.stack.instance);

@@ -8,7 +8,7 @@ use super::running_memory0;
 use crate::error::Error;
 use crate::interp::translate::{CompiledFunc, HEAD, LARGE_FRAME};
 use crate::runtime::module::Module;
-use crate::runtime::store::{Stack, StoreInner};
+use crate::runtime::store::{CompiledRef, Stack, StoreInner};
 use std::ptr;
 
 /// Memory 0 of the current instance, after a switch of instance or a `memory.grow`
@@ -31,7 +31,7 @@ pub(super) fn translate_cold(module: &Module, func: u32) -> Result<*const Compil
 /// The translation of store function `f` (see `StoreInner::translation`), out of line.
 #[cold]
 #[inline(never)]
-pub(super) fn translation_cold(s: &mut StoreInner, f: u32) -> Result<*const CompiledFunc, Error> {
+pub(super) fn translation_cold(s: &mut StoreInner, f: u32) -> Result<CompiledRef, Error> {
     s.translation(f)
 }
 
