@@ -1,10 +1,11 @@
 //! spur and wasmi as an embedder builds them: this program is built by `spur-compare --plain`
 //! as a crate of its own, outside the spur workspace (the default release profile, not the
-//! workspace's), with both engines as plain dependencies.
+//! workspace's), once with each engine as a plain dependency (the cargo features `spur` and
+//! `wasmi`), so that neither engine's code moves the other's.
 //!
-//! `spur-plain ENGINE KERNEL.wasm N` (ENGINE: spur-interp, spur-jit or wasmi) loads the kernel,
-//! calls `run(N)` once and prints spur-compare's child line: `LOAD_NS RUN_NS CHECKSUM PEAK_KIB
-//! BASE_KIB`.
+//! `spur-plain ENGINE KERNEL.wasm N` (ENGINE: spur-interp or spur-jit with `spur`, wasmi with
+//! `wasmi`) loads the kernel, calls `run(N)` once and prints spur-compare's child line:
+//! `LOAD_NS RUN_NS CHECKSUM PEAK_KIB BASE_KIB`.
 
 use std::fmt::Display;
 use std::process::ExitCode;
@@ -24,11 +25,13 @@ fn peak_kib() -> u64 {
 
 fn measure(engine: &str, bytes: &[u8], n: i32) -> Result<Timing, String> {
     match engine {
+        #[cfg(feature = "spur")]
         "spur-interp" | "spur-jit" => {
             let mut config = spur::Config::new();
             config.jit(engine == "spur-jit");
             measure!(spur, spur::Engine::new(&config), instantiate, bytes, n)
         }
+        #[cfg(feature = "wasmi")]
         "wasmi" => measure!(
             wasmi,
             wasmi::Engine::default(),
@@ -36,7 +39,7 @@ fn measure(engine: &str, bytes: &[u8], n: i32) -> Result<Timing, String> {
             bytes,
             n
         ),
-        _ => Err(format!("unknown engine {engine}")),
+        _ => Err(format!("this build has no engine {engine}")),
     }
 }
 

@@ -176,7 +176,7 @@ pub fn spawn(engine: EngineKind, kernel: &str, n: i32) -> Result<Sample, String>
     let out = match engine.tuned() {
         Some(tuned) => {
             let path = manifest::wasm_path(kernel);
-            let out = Command::new(crate::plain::binary()?)
+            let out = Command::new(crate::plain::binary(tuned.name())?)
                 .args([tuned.name(), &path.display().to_string(), &n])
                 .stdin(Stdio::null())
                 .output()
