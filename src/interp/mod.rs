@@ -23,6 +23,8 @@ mod tails;
 mod translate;
 
 pub(crate) use bytecode::{Instr, Slot, disassemble, variants};
-pub(crate) use exec::{Handoff, Outcome, case_target, init_frame, memory0, run, table_entry};
+pub(crate) use exec::{
+    Handoff, Outcome, case_target, init_frame, memory0, run, running_table0, table_entry,
+};
 pub(crate) use hooks::{ENTRY, Hooks, ILOOP, LoopAction};
 pub(crate) use translate::{Code, CompiledFunc};

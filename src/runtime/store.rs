@@ -351,10 +351,13 @@ impl StoreInner {
     }
 
     /// Grows table `t` (store index) by `delta` entries of `init`: see
-    /// [`TableEntity::grow`].
+    /// [`TableEntity::grow`]. Its entries may move: the interpreter's record of the
+    /// running instance's table 0 is set again.
     pub(crate) fn grow_table(&mut self, t: usize, delta: u32, init: u64) -> Option<u32> {
         self.layout += 1;
-        self.tables[t].grow(delta, init)
+        let old = self.tables[t].grow(delta, init);
+        crate::interp::running_table0(self);
+        old
     }
 
     /// An error unless the engine consumes fuel.

@@ -65,11 +65,18 @@ impl<const REC: bool, const HOT: bool> Exec<'_, REC, HOT> {
         // SAFETY: `index` is the running instruction's; `table` and `ty` were validated.
         let (entry, expected) = unsafe {
             let i = self.inst();
-            let t = self
-                .s
-                .tables
-                .get_unchecked(*i.tables.get_unchecked(table as usize) as usize);
-            let entry = t.elems.get(self.r(index) as u32 as usize).copied();
+            let at = self.r(index) as u32 as usize;
+            let entry = if table == 0 {
+                let h = &self.s.handoff;
+                // (The handoff holds the running instance's table 0, `table0_len` entries.)
+                (at < h.table0_len).then(|| *h.table0.0.as_ptr().add(at))
+            } else {
+                let t = self
+                    .s
+                    .tables
+                    .get_unchecked(*i.tables.get_unchecked(table as usize) as usize);
+                t.elems.get(at).copied()
+            };
             (entry, *i.module.inner.type_ids.get_unchecked(ty as usize))
         };
         let Some(entry) = entry else {

@@ -113,6 +113,13 @@ pub(crate) struct Handoff {
     /// `global.get` and `global.set` find a global's index here rather than through the
     /// instance.
     globals: Running<u32>,
+    /// The entries of table 0 of the running instance, and how many (0 when it has no
+    /// table): `call_indirect` on table 0 finds its entry here, four loads from the
+    /// callee's first instruction rather than seven through the instance and its tables.
+    /// Set with the fields above, and again when a table grows (see
+    /// [`StoreInner::grow_table`]).
+    table0: Running<u64>,
+    table0_len: usize,
     /// How many times `running_memory0` has set the fields above: a host function that
     /// changed it ran WebAssembly, after which its caller sets them again.
     sets: u64,
@@ -163,8 +170,24 @@ fn running_memory0(s: &mut StoreInner) -> (*mut u8, usize) {
     let inst = &s.instances[s.stack.instance as usize];
     s.handoff.code = Running(inst.module.code.table());
     s.handoff.globals = Running(NonNull::from(&inst.globals[..]).cast());
+    running_table0(s);
     s.handoff.sets = s.handoff.sets.wrapping_add(1);
     (mem, len)
+}
+
+/// Records table 0 of the running instance in the store's `Handoff` (nothing when the
+/// running instance is not one of the store's yet, as before its first call).
+pub(crate) fn running_table0(s: &mut StoreInner) {
+    let elems = s
+        .instances
+        .get(s.stack.instance as usize)
+        .and_then(|i| i.tables.first())
+        .map(|&t| &s.tables[t as usize].elems);
+    let (elems, len) = elems.map_or((NonNull::dangling(), 0), |e| {
+        (NonNull::from(&e[..]).cast(), e.len())
+    });
+    s.handoff.table0 = Running(elems);
+    s.handoff.table0_len = len;
 }
 
 #[cfg(spur_threaded)]
