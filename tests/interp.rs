@@ -2117,3 +2117,83 @@ fn host_call_returns_to_its_caller(call: &str) {
         }
     }
 }
+
+/// `call_indirect` on table 0 reads the running instance's table 0 from a record the
+/// interpreter keeps. Here the table grows one entry at a time by `table.grow` (so that
+/// its entries move many times), and by three entries through the host's `Table::grow`
+/// in a host call every 16th round; each round calls the newest entry and entry 0, and
+/// after the host's growth its newest entry. An index one past the end still traps.
+/// In both tiers.
+#[test]
+fn call_indirect_follows_table_0_as_it_grows() {
+    let wat = r#"(module
+      (type $t (func (result i32)))
+      (import "env" "grow" (func $grow (param i32)))
+      (table (export "table") 1 funcref)
+      (elem declare func $b)
+      (elem (i32.const 0) $a)
+      (func $a (result i32) (i32.const 1))
+      (func $b (result i32) (i32.const 10))
+      (func (export "run") (param $n i32) (result i32)
+        (local $i i32) (local $s i32)
+        (loop $l
+          (drop (table.grow (ref.func $b) (i32.const 1)))
+          (local.set $s (i32.add (local.get $s)
+            (i32.add (call_indirect (type $t) (i32.sub (table.size) (i32.const 1)))
+                     (call_indirect (type $t) (i32.const 0)))))
+          (if (i32.eqz (i32.and (local.get $i) (i32.const 15)))
+            (then
+              (call $grow (i32.const 3))
+              (local.set $s (i32.add (local.get $s)
+                (call_indirect (type $t) (i32.sub (table.size) (i32.const 1)))))))
+          (local.set $i (i32.add (local.get $i) (i32.const 1)))
+          (br_if $l (i32.lt_u (local.get $i) (local.get $n))))
+        (local.get $s))
+      (func (export "past") (result i32)
+        (call_indirect (type $t) (table.size))))"#;
+    for jit in [false, true] {
+        let engine = engine_in(jit);
+        let mut store = Store::new(&engine, ());
+        let mut linker = spur::Linker::new(&engine);
+        linker
+            .func_wrap(
+                "env",
+                "grow",
+                |mut caller: spur::Caller<'_, ()>, delta: i32| -> spur::Result<()> {
+                    let Some(spur::Extern::Table(t)) = caller.get_export("table") else {
+                        panic!("no export table");
+                    };
+                    // Entry 0, `$a`, fills the new entries.
+                    let a = t.get(&caller, 0).expect("entry 0");
+                    t.grow(&mut caller, delta as u32, a)?;
+                    Ok(())
+                },
+            )
+            .unwrap();
+        let module = Module::new(&engine, wat).unwrap();
+        let inst = linker.instantiate(&mut store, &module).unwrap();
+        let run = inst.get_typed_func::<i32, i32>(&mut store, "run").unwrap();
+        let past = inst.get_typed_func::<(), i32>(&mut store, "past").unwrap();
+        let n = 1000;
+        // Each round: `$b` (10) and `$a` (1); rounds 0, 16, ..., 992 also `$a` again.
+        let host_rounds = (n + 15) / 16;
+        assert_eq!(
+            run.call(&mut store, n).unwrap(),
+            11 * n + host_rounds,
+            "jit: {jit}"
+        );
+        let Some(spur::Extern::Table(t)) = inst.get_export(&mut store, "table") else {
+            panic!("no export table");
+        };
+        assert_eq!(
+            t.size(&store),
+            (1 + n + 3 * host_rounds) as u32,
+            "jit: {jit}"
+        );
+        assert_eq!(
+            past.call(&mut store, ()).unwrap_err().trap_code(),
+            Some(TrapCode::UndefinedElement),
+            "jit: {jit}"
+        );
+    }
+}
