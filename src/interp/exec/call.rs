@@ -47,8 +47,9 @@ impl<const REC: bool, const HOT: bool> Exec<'_, REC, HOT> {
     /// Calls imported function `func` (module index space).
     #[inline(always)]
     pub(super) unsafe fn call_import(&mut self, func: u32, args: Slot) -> Flow {
-        // SAFETY: `func` is an import of the running instance's module.
-        let f = unsafe { *self.inst().funcs.get_unchecked(func as usize) };
+        // SAFETY: `func` is an import of the running instance's module, whose functions
+        // the handoff holds.
+        let f = unsafe { *self.s.handoff.funcs.0.as_ptr().add(func as usize) };
         // SAFETY: `f` is a store function; `args` is the running instruction's.
         unsafe { self.call_store_func(f, args, true) }
     }

@@ -113,6 +113,9 @@ pub(crate) struct Handoff {
     /// `global.get` and `global.set` find a global's index here rather than through the
     /// instance.
     globals: Running<u32>,
+    /// The running instance's functions, as store indices (`InstanceEntity::funcs`): a
+    /// call of an import finds its function here rather than through the instance.
+    funcs: Running<u32>,
     /// The entries of table 0 of the running instance, and how many (0 when it has no
     /// table): `call_indirect` on table 0 finds its entry here, four loads from the
     /// callee's first instruction rather than seven through the instance and its tables.
@@ -125,8 +128,9 @@ pub(crate) struct Handoff {
     sets: u64,
 }
 
-/// A pointer to an array that belongs to the running instance: its module's translations
-/// or its globals' store indices (`running_memory0` sets both).
+/// A pointer to an array that belongs to the running instance: its module's translations,
+/// its functions' or globals' store indices, or its table 0's entries (`running_memory0`
+/// sets them all).
 #[derive(Clone, Copy)]
 struct Running<T>(NonNull<T>);
 
@@ -166,10 +170,11 @@ fn running_memory0(s: &mut StoreInner) -> (*mut u8, usize) {
     let (mem, len) = memory0(s, s.stack.instance);
     s.handoff.set_mem_len(len);
     // The store keeps the instance, and so its module's translations, alive; the
-    // instance's globals are a boxed slice, which never moves.
+    // instance's globals and functions are boxed slices, which never move.
     let inst = &s.instances[s.stack.instance as usize];
     s.handoff.code = Running(inst.module.code.table());
     s.handoff.globals = Running(NonNull::from(&inst.globals[..]).cast());
+    s.handoff.funcs = Running(NonNull::from(&inst.funcs[..]).cast());
     running_table0(s);
     s.handoff.sets = s.handoff.sets.wrapping_add(1);
     (mem, len)
