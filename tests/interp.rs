@@ -1718,17 +1718,24 @@ fn pointer_loads_fused() {
         }
     });
     // The fusions this test is about took place, each form of them.
-    let engine = Engine::default();
-    let module = Module::new(&engine, wat).unwrap();
+    assert_forms(
+        wat,
+        &[
+            ("I32LoadPtr {", 2),
+            ("I32Load8UPtr {", 1),
+            ("I64LoadPtr {", 1),
+            ("I32LoadPtrA {", 1),
+        ],
+    );
+}
+
+/// Asserts that function 0 of `wat`, translated, shows each instruction form (a piece of
+/// its disassembly) as many times as given.
+fn assert_forms(wat: &str, forms: &[(&str, usize)]) {
+    let module = Module::new(&Engine::default(), wat).unwrap();
     let code = module.disassemble(0).unwrap();
-    for (fused, count) in [
-        ("I32LoadPtr {", 2),
-        ("I32Load8UPtr {", 1),
-        ("I64LoadPtr {", 1),
-        ("I32LoadPtrA {", 1),
-    ] {
-        let found = code.matches(fused).count();
-        assert_eq!(found, count, "{fused}:\n{code}");
+    for &(form, count) in forms {
+        assert_eq!(code.matches(form).count(), count, "{form}:\n{code}");
     }
 }
 
@@ -1790,18 +1797,15 @@ fn two_steps_fused() {
         }
     });
     // The fusions this test is about took place, and not the ones it leaves apart.
-    let engine = Engine::default();
-    let module = Module::new(&engine, wat).unwrap();
-    let code = module.disassemble(0).unwrap();
-    for (fused, count) in [
-        ("I32AddImm2 {", 1),
-        ("I32AddImm2A {", 1),
-        ("I32AddImm { dst: s4, a: s4, imm: 40000 }", 1),
-        ("I32AddImmBrLtU {", 1),
-    ] {
-        let found = code.matches(fused).count();
-        assert_eq!(found, count, "{fused}:\n{code}");
-    }
+    assert_forms(
+        wat,
+        &[
+            ("I32AddImm2 {", 1),
+            ("I32AddImm2A {", 1),
+            ("I32AddImm { dst: s4, a: s4, imm: 40000 }", 1),
+            ("I32AddImmBrLtU {", 1),
+        ],
+    );
 }
 
 /// A shift by a constant and an add of its result run as one instruction (`I32ShlAdd*`):

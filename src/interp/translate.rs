@@ -76,6 +76,7 @@ use super::layout::{Layout, Piece, relayout};
 use super::liveness::Liveness;
 use crate::error::Error;
 use crate::module::ModuleInner;
+use crate::runtime::store::CompiledRef;
 use smallvec::SmallVec;
 use std::ptr::{self, NonNull};
 use std::sync::atomic::{AtomicPtr, AtomicU32, Ordering};
@@ -302,19 +303,14 @@ impl Code {
     /// # Safety
     /// `table` is a live module's; `index` is below its number of defined functions.
     #[inline(always)]
-    pub(crate) unsafe fn at(
-        table: NonNull<CodeSlot>,
-        index: usize,
-    ) -> Option<(*const CompiledFunc, *const Instr)> {
+    pub(crate) unsafe fn at(table: NonNull<CodeSlot>, index: usize) -> Option<CompiledRef> {
         // SAFETY: guaranteed by the caller.
         let slot = unsafe { table.add(index).as_ref() };
         let entry = slot.entry.load(Ordering::Acquire);
         // (`func` was stored before `entry`, whose store released it.)
-        (!entry.is_null()).then(|| {
-            (
-                slot.func.load(Ordering::Relaxed).cast_const(),
-                entry.cast_const(),
-            )
+        (!entry.is_null()).then(|| CompiledRef {
+            func: slot.func.load(Ordering::Relaxed),
+            entry,
         })
     }
 

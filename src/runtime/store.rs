@@ -56,6 +56,14 @@ impl CompiledRef {
         func: std::ptr::null(),
         entry: std::ptr::null(),
     };
+
+    /// Translation `c` and its first instruction.
+    pub(crate) fn of(c: &CompiledFunc) -> CompiledRef {
+        CompiledRef {
+            func: c,
+            entry: c.code.as_ptr(),
+        }
+    }
 }
 
 // SAFETY: `CompiledFunc` is immutable apart from atomics (`Sync`), and the pointee is owned
@@ -335,11 +343,7 @@ impl StoreInner {
         };
         if compiled.func.is_null() {
             let module = &self.instances[*instance as usize].module;
-            let c = module.code.compiled(&module.inner, *func)?;
-            *compiled = CompiledRef {
-                func: Arc::as_ptr(c),
-                entry: c.code.as_ptr(),
-            };
+            *compiled = CompiledRef::of(module.code.compiled(&module.inner, *func)?);
         }
         Ok(*compiled)
     }

@@ -7,9 +7,9 @@ use super::cold::{
     translation_cold,
 };
 use super::{Exec, Flow, Outcome, Run};
-use crate::interp::bytecode::{Instr, Slot};
-use crate::interp::translate::{Code, CompiledFunc, LARGE_FRAME};
-use crate::runtime::store::{Frame, FuncEntity};
+use crate::interp::bytecode::Slot;
+use crate::interp::translate::{Code, LARGE_FRAME};
+use crate::runtime::store::{CompiledRef, Frame, FuncEntity};
 use crate::runtime::trap::TrapCode;
 use std::ptr;
 
@@ -19,20 +19,18 @@ impl<const REC: bool, const HOT: bool> Exec<'_, REC, HOT> {
     pub(super) unsafe fn call(&mut self, func: u32, args: Slot) -> Flow {
         // SAFETY: `func` is a defined function of the running instance's module, whose
         // translations the handoff holds.
-        let (callee, entry) = match unsafe { Code::at(self.s.handoff.code.0, func as usize) } {
+        let callee = match unsafe { Code::at(self.s.handoff.code.0, func as usize) } {
             Some(made) => made,
             None => {
                 self.out_of_line()?;
                 let module = &self.inst().module;
                 let r = translate_cold(module, func + module.inner.num_imported_funcs);
-                let c = self.tri_err(r)?;
-                // SAFETY: `c` is a live translation.
-                (c, unsafe { (*c).code.as_ptr() })
+                self.tri_err(r)?
             }
         };
         // SAFETY: `args` is the running instruction's; the callee is a translation of the
-        // running instance, and `entry` its first instruction.
-        unsafe { self.enter(callee, entry, args, None) }
+        // running instance.
+        unsafe { self.enter(callee, args, None) }
     }
 
     #[inline(always)]
@@ -125,14 +123,14 @@ impl<const REC: bool, const HOT: bool> Exec<'_, REC, HOT> {
                 instance, compiled, ..
             } if !compiled.func.is_null() => {
                 // SAFETY: `compiled` is the function's translation.
-                unsafe { self.enter(compiled.func, compiled.entry, args, Some(instance)) }
+                unsafe { self.enter(compiled, args, Some(instance)) }
             }
             FuncEntity::Wasm { instance, .. } => {
                 self.out_of_line()?;
                 let r = translation_cold(self.s, f);
                 let callee = self.tri_err(r)?;
                 // SAFETY: `callee` is the function's translation.
-                unsafe { self.enter(callee.func, callee.entry, args, Some(instance)) }
+                unsafe { self.enter(callee, args, Some(instance)) }
             }
             FuncEntity::Host { .. } => {
                 // A hot form with a call in it saves registers on every path, the
@@ -168,26 +166,20 @@ impl<const REC: bool, const HOT: bool> Exec<'_, REC, HOT> {
 
     /// Pushes a frame for `callee`, of instance `inst` (`None`: the running one), with its
     /// arguments at slot `args` of the running frame, and continues at its first
-    /// instruction, `entry`.
+    /// instruction.
     ///
     /// # Safety
-    /// `callee` points to a live translation of `inst`, which starts at `entry`; `args` is
-    /// the running instruction's.
+    /// `callee` points to a live translation of `inst` and its first instruction; `args`
+    /// is the running instruction's.
     #[inline(always)]
-    unsafe fn enter(
-        &mut self,
-        callee: *const CompiledFunc,
-        entry: *const Instr,
-        args: Slot,
-        inst: Option<u32>,
-    ) -> Flow {
+    unsafe fn enter(&mut self, callee: CompiledRef, args: Slot, inst: Option<u32>) -> Flow {
         // Nothing reads the accumulators across a call (a function's first instruction and
         // the one after a call are never accumulator forms): clearing them frees their
         // registers for the call's own work, which then saves fewer registers.
         self.acc = 0;
         self.facc = 0.0;
         // SAFETY: as the function's contract.
-        let c = unsafe { &*callee };
+        let c = unsafe { &*callee.func };
         // The frame count and the frame stack's base are read once, before anything is
         // stored through frame pointers, which the compiler could otherwise take to change
         // them.
@@ -220,7 +212,7 @@ impl<const REC: bool, const HOT: bool> Exec<'_, REC, HOT> {
         // instruction's `ip` besides this one.)
         unsafe { (*top).ip = self.ip };
         let frame = Frame {
-            func: callee,
+            func: callee.func,
             ip: ptr::null(),
             base: new_base,
             instance: inst.unwrap_or(self.s.stack.instance),
@@ -234,7 +226,7 @@ impl<const REC: bool, const HOT: bool> Exec<'_, REC, HOT> {
             self.sp = self.s.stack.values.as_mut_ptr().add(new_base);
             init_frame(self.sp, c, head_len);
         }
-        self.ip = entry;
+        self.ip = callee.entry;
         // (Memory 0 is read again last, once the entry's work is done: a trap there does
         // not need it.)
         let switched = inst.is_some_and(|i| i != self.s.stack.instance);

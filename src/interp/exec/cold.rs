@@ -21,11 +21,11 @@ pub(super) fn memory0_cold(s: &mut StoreInner) -> (*mut u8, usize) {
 
 #[cold]
 #[inline(never)]
-pub(super) fn translate_cold(module: &Module, func: u32) -> Result<*const CompiledFunc, Error> {
+pub(super) fn translate_cold(module: &Module, func: u32) -> Result<CompiledRef, Error> {
     module
         .code
         .compiled(&module.inner, func)
-        .map(std::sync::Arc::as_ptr)
+        .map(|c| CompiledRef::of(c))
 }
 
 /// The translation of store function `f` (see `StoreInner::translation`), out of line.
