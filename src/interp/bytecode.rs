@@ -440,7 +440,9 @@ macro_rules! instr_table {
             Call { func: u32, args: Slot } => call(),
             /// Calls imported function `func` (module index space).
             CallImport { func: u32, args: Slot } => call_import(),
-            /// Calls through table `table` the function at `index`, which must have type `ty`.
+            /// Calls through table `table` the function at `index`, which must have type `ty`
+            /// (engine-wide, a `TypeId`'s number: the check compares it with the callee's
+            /// as it is).
             CallIndirect { index: Slot, args: Slot, ty: u32, table: u16 } => call_indirect(),
             /// `Call` and `CallIndirect` with an `Epoch` check first
             /// (`Config::epoch_interruption`): with the checks at loop headers, every unbounded

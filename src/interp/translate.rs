@@ -687,7 +687,10 @@ impl Translator<'_> {
                         site,
                     });
                 }
-                let (ty, table) = (type_index, table_index as u16);
+                let (ty, table) = (
+                    self.module.type_ids[type_index as usize].0,
+                    table_index as u16,
+                );
                 self.note_call(np);
                 self.emit(if self.epochs {
                     Instr::CallIndirectEpoch {

@@ -27,6 +27,7 @@ use super::tree::Link;
 use crate::interp::{CompiledFunc, Instr, variants};
 use crate::jit::helpers::Helper;
 use crate::jit::profile;
+use crate::runtime::engine::TypeId;
 use crate::runtime::store::{FuncEntity, StoreInner};
 use crate::runtime::types::ValType;
 use bumpalo::Bump;
@@ -2875,7 +2876,7 @@ impl Recorder {
         self.native_call(s, pc, base, ty, call, (depth - 1, depth))
     }
 
-    /// A megamorphic `call_indirect` at `pc` of type `ty` (module index) through table
+    /// A megamorphic `call_indirect` at `pc` of type `ty` (a `TypeId`'s number) through table
     /// entry `e`: `CallAny` (see [`Recorder::native_call`]), whatever the entry. The
     /// recording steps over a WebAssembly callee (`depth`: the frame-stack depth before
     /// and after the call); a host callee has returned already.
@@ -2890,11 +2891,11 @@ impl Recorder {
     ) -> Result<(), Abort> {
         let base = self.abs(args) as u32;
         let module = &s.instances[self.instance as usize].module.inner;
-        let fty = &module.types[ty as usize];
-        let key = super::entries::key(module.type_ids[ty as usize].0, self.instance);
+        let fty = module.engine.func_type(TypeId(ty));
+        let key = super::entries::key(ty, self.instance);
         let key = self.ir.k(Ty::I64, key)?;
         let call = Ins::new(Op::CallAny, Ty::Void, e, key, u64::from(base) << 32);
-        self.native_call(s, pc, base, fty, call, depths)
+        self.native_call(s, pc, base, &fty, call, depths)
     }
 
     /// A native call (`call`: `CallTrace` or `CallAny`) of a callee of type `ty` whose

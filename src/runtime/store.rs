@@ -22,11 +22,16 @@ pub(crate) const PAGE_SIZE: usize = 65536;
 /// Pages in the largest 32-bit memory (4 GiB).
 pub(crate) const MAX_PAGES: u32 = 65536;
 
+/// A function of the store: an instance's WebAssembly function or a host function.
+///
+/// `ty` comes first in both variants, which `repr(u8)` lays out as C structs after the
+/// tag: at the same offset in both, a call through a table checks it with one load.
+#[repr(u8)]
 pub(crate) enum FuncEntity {
     Wasm {
+        ty: TypeId,
         instance: u32,
         func: u32,
-        ty: TypeId,
         /// The function's translation once the interpreter has needed it (null before):
         /// spares calls through tables and imports the walk to the module's body.
         compiled: CompiledRef,

@@ -9,6 +9,7 @@ use super::cold::{
 use super::{Exec, Flow, Outcome, Run};
 use crate::interp::bytecode::Slot;
 use crate::interp::translate::{Code, LARGE_FRAME};
+use crate::runtime::engine::TypeId;
 use crate::runtime::store::{CompiledRef, Frame, FuncEntity};
 use crate::runtime::trap::TrapCode;
 use std::ptr;
@@ -61,22 +62,21 @@ impl<const REC: bool, const HOT: bool> Exec<'_, REC, HOT> {
         ty: u32,
         table: u16,
     ) -> Flow {
-        // SAFETY: `index` is the running instruction's; `table` and `ty` were validated.
-        let (entry, expected) = unsafe {
-            let i = self.inst();
+        // SAFETY: `index` is the running instruction's; `table` was validated.
+        let entry = unsafe {
             let at = self.r(index) as u32 as usize;
-            let entry = if table == 0 {
+            if table == 0 {
                 let h = &self.s.handoff;
                 // (The handoff holds the running instance's table 0, `table0_len` entries.)
                 (at < h.table0_len).then(|| *h.table0.0.as_ptr().add(at))
             } else {
+                let i = self.inst();
                 let t = self
                     .s
                     .tables
                     .get_unchecked(*i.tables.get_unchecked(table as usize) as usize);
                 t.elems.get(at).copied()
-            };
-            (entry, *i.module.inner.type_ids.get_unchecked(ty as usize))
+            }
         };
         let Some(entry) = entry else {
             return Err(self.trap(TrapCode::UndefinedElement));
@@ -86,7 +86,7 @@ impl<const REC: bool, const HOT: bool> Exec<'_, REC, HOT> {
         }
         let f = (entry - 1) as u32;
         // SAFETY: a table's non-null entries are store functions + 1.
-        if unsafe { self.s.funcs.get_unchecked(f as usize) }.ty() != expected {
+        if unsafe { self.s.funcs.get_unchecked(f as usize) }.ty() != TypeId(ty) {
             return Err(self.trap(TrapCode::IndirectCallTypeMismatch));
         }
         // SAFETY: as above; `args` is the running instruction's.
