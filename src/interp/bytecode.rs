@@ -962,6 +962,9 @@ macro_rules! instr_table {
             BrIfNezA { off: Off } => br_acc(|c: u32| c != 0),
             BrIfEqzA { off: Off } => br_acc(|c: u32| c == 0),
             BrTableA { len: u32, bias: i32 } => br_table_acc(),
+            /// `ReturnSlot` of the accumulator, which holds `src`'s value: the instruction
+            /// before wrote it (the recorder reads `src`).
+            ReturnSlotA { src: Slot } => return_acc(),
         }
     };
 }

@@ -152,6 +152,7 @@ fn successors(code: &[Instr], i: usize) -> impl Iterator<Item = usize> + '_ {
         Instr::Unreachable
         | Instr::Return
         | Instr::ReturnSlot { .. }
+        | Instr::ReturnSlotA { .. }
         | Instr::ReturnImm { .. }
         | Instr::ReturnMany { .. } => (1, 0, None),
         Instr::Br { off } | Instr::Case { off, .. } => (1, 0, Some(off)),

@@ -1605,6 +1605,7 @@ impl Translator<'_> {
                             | Instr::Unreachable
                             | Instr::Return
                             | Instr::ReturnSlot { .. }
+                            | Instr::ReturnSlotA { .. }
                             | Instr::ReturnImm { .. }
                             | Instr::ReturnMany { .. }
                     )
@@ -2942,6 +2943,7 @@ fn accumulate(instr: Instr, acc: Slot) -> Instr {
     }
     match instr {
         BrTable { index, len, bias } if index == acc => BrTableA { len, bias },
+        ReturnSlot { src } if src == acc => ReturnSlotA { src },
         I32Add { dst, a, b } if a == acc => I32AddA { dst, b },
         I32Add { dst, a, b } if b == acc => I32AddA { dst, b: a },
         I32Sub { dst, a, b } if a == acc => I32SubA { dst, b },

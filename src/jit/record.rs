@@ -699,7 +699,7 @@ impl Recorder {
         self.guard(Ins::new(Op::Native, Ty::Void, Ref::NONE, Ref::NONE, 0), pc)?;
         // SAFETY: `pc` is the return instruction just completed, in the root frame.
         let results: Vec<Ref> = match unsafe { *pc } {
-            Instr::ReturnSlot { src } => vec![self.get_any(src)?],
+            Instr::ReturnSlot { src } | Instr::ReturnSlotA { src } => vec![self.get_any(src)?],
             Instr::ReturnImm { bits } => vec![self.ir.k(Ty::I64, bits)?],
             Instr::ReturnMany { src, n } => (0..n)
                 .map(|i| self.get_any(crate::interp::Slot(src.0 + i)))
@@ -1093,9 +1093,11 @@ impl Recorder {
                 self.count(c.map(|c| &c.loops))?
             }
             I::Unreachable => return Err(Abort::Trapped),
-            I::Return | I::ReturnSlot { .. } | I::ReturnImm { .. } | I::ReturnMany { .. } => {
-                self.ret(instr)?
-            }
+            I::Return
+            | I::ReturnSlot { .. }
+            | I::ReturnSlotA { .. }
+            | I::ReturnImm { .. }
+            | I::ReturnMany { .. } => self.ret(instr)?,
             I::Call { args, .. } | I::CallEpoch { args, .. } => self.call(s, pc, args, depth)?,
             I::CallImport { func, args } => {
                 if depth > p.depth {
@@ -2996,7 +2998,9 @@ impl Recorder {
         };
         let mut results = Vec::new();
         match instr {
-            Instr::ReturnSlot { src } => results.push(self.get_any(src)?),
+            Instr::ReturnSlot { src } | Instr::ReturnSlotA { src } => {
+                results.push(self.get_any(src)?)
+            }
             Instr::ReturnImm { bits } => results.push(self.ir.k(Ty::I64, bits)?),
             Instr::ReturnMany { src, n } => {
                 for i in 0..n {

@@ -289,6 +289,15 @@ impl<const REC: bool, const HOT: bool> Exec<'_, REC, HOT> {
     }
 
     #[inline(always)]
+    pub(super) unsafe fn return_acc(&mut self, _src: Slot) -> Flow {
+        // SAFETY: slot 0 is the frame's.
+        unsafe {
+            *self.sp = self.acc;
+            self.ret()
+        }
+    }
+
+    #[inline(always)]
     pub(super) unsafe fn return_imm(&mut self, bits: u64) -> Flow {
         // SAFETY: slot 0 is the frame's.
         unsafe {
