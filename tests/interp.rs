@@ -2201,3 +2201,64 @@ fn call_indirect_follows_table_0_as_it_grows() {
         );
     }
 }
+
+/// The instruction after a call with one result reads it from the accumulator
+/// (`I32AddA` after a host function's call, `I32XorA` after a WebAssembly function's),
+/// whichever way the call returns: the callee's return, a host call run from the
+/// interpreter's handler, one that the driver runs (while the JIT records the loop), and
+/// in compiled traces. (With a profile, the `ProfResume` after each call comes between:
+/// that run checks the plain forms.)
+#[test]
+fn a_calls_result_reaches_the_next_instruction_in_the_accumulator() {
+    let wat = r#"(module
+      (import "env" "f" (func $f (param i32) (result i32)))
+      (func $g (param i32) (result i32) (i32.mul (local.get 0) (i32.const 3)))
+      (func (export "run") (param $n i32) (result i32)
+        (local $i i32) (local $s i32)
+        (loop $l
+          (local.set $s (i32.add (call $f (local.get $i)) (local.get $s)))
+          (local.set $s (i32.xor (call $g (local.get $i)) (local.get $s)))
+          (local.set $i (i32.add (local.get $i) (i32.const 1)))
+          (br_if $l (i32.lt_u (local.get $i) (local.get $n))))
+        (local.get $s)))"#;
+    let code = Module::new(&Engine::default(), wat)
+        .unwrap()
+        .disassemble(2)
+        .unwrap();
+    let after = |call: &str| {
+        let mut lines = code.lines().skip_while(|l| !l.contains(call));
+        lines.nth(1).unwrap_or_default().to_string()
+    };
+    assert!(after("CallImport {").contains("I32AddA {"), "{code}");
+    assert!(after("Call { func: 0").contains("I32XorA {"), "{code}");
+    let n = 2000;
+    let host = |x: i32| x.wrapping_mul(7).wrapping_add(1);
+    let mut expected = 0i32;
+    for i in 0..n {
+        expected = host(i).wrapping_add(expected);
+        expected ^= i.wrapping_mul(3);
+    }
+    for (jit, profile) in [(false, false), (false, true), (true, false), (true, true)] {
+        let mut config = spur::Config::new();
+        config.jit(jit).collect_profile(profile);
+        if jit {
+            config.jit_param("hotloop", 1).unwrap();
+            config.jit_param("budget", 100).unwrap();
+        }
+        let engine = Engine::new(&config);
+        let mut store = Store::new(&engine, ());
+        let mut linker = spur::Linker::new(&engine);
+        linker.func_wrap("env", "f", host).unwrap();
+        let module = Module::new(&engine, wat).unwrap();
+        let inst = linker.instantiate(&mut store, &module).unwrap();
+        let run = inst.get_typed_func::<i32, i32>(&mut store, "run").unwrap();
+        assert_eq!(
+            run.call(&mut store, n).unwrap(),
+            expected,
+            "jit {jit}, profile {profile}"
+        );
+        if jit {
+            assert_traced(&store);
+        }
+    }
+}

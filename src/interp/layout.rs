@@ -13,7 +13,7 @@ pub(super) struct Layout<'a> {
     /// Each instruction's code offset.
     pub(super) offsets: &'a mut Vec<u32>,
     /// `(position, value)` pairs, in order of position.
-    pub(super) tables: [&'a mut Vec<(u32, u32)>; 2],
+    pub(super) tables: [&'a mut Vec<(u32, u32)>; 3],
 }
 
 /// What one old instruction becomes: copies of the old instructions `run` (`None`:

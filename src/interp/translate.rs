@@ -219,6 +219,9 @@ struct Translator<'m> {
     base: u32,
     folded_adds: Vec<(u32, u32)>,
     call_params: Vec<(u32, u32)>,
+    /// `(instruction index, result count)` of every call: the instruction after a call
+    /// with one result may read it from the accumulator (see `use_accumulator`).
+    call_results: Vec<(u32, u32)>,
     max_height: usize,
     /// The current code is unreachable; `dead_depth` counts blocks opened inside it.
     unreachable: bool,
@@ -379,6 +382,7 @@ pub(crate) fn translate(module: &ModuleInner, func: u32) -> Result<CompiledFunc,
         base,
         folded_adds: Vec::new(),
         call_params: Vec::new(),
+        call_results: Vec::new(),
         max_height: 0,
         unreachable: false,
         dead_depth: 0,
@@ -414,7 +418,7 @@ pub(crate) fn translate(module: &ModuleInner, func: u32) -> Result<CompiledFunc,
     super::decode::feed(ops, &mut t)?;
     remove_unrecordable(&mut t);
     fuse_pairs(&mut t);
-    use_accumulator(&mut t.code);
+    use_accumulator(&mut t.code, &t.call_results);
     super::tails::duplicate(t.layout());
     resolve_cases(&mut t.code);
     let mut frame_size = u64::from(t.base) + t.max_height as u64;
@@ -691,7 +695,7 @@ impl Translator<'_> {
                     self.module.type_ids[type_index as usize].0,
                     table_index as u16,
                 );
-                self.note_call(np);
+                self.note_call(np, nr);
                 self.emit(if self.epochs {
                     Instr::CallIndirectEpoch {
                         index,
@@ -1548,8 +1552,10 @@ impl Translator<'_> {
     }
 
     /// The call about to be emitted reads `np` parameters.
-    fn note_call(&mut self, np: usize) {
-        self.call_params.push((self.code.len() as u32, np as u32));
+    fn note_call(&mut self, np: usize, nr: usize) {
+        let at = self.code.len() as u32;
+        self.call_params.push((at, np as u32));
+        self.call_results.push((at, nr as u32));
     }
 
     fn note_fold(&mut self, at: usize, folded: Option<u32>) {
@@ -1568,7 +1574,7 @@ impl Translator<'_> {
         let ty = self.module.func_type(func);
         let (np, nr) = (ty.params().len(), ty.results().len());
         let args = self.args(np);
-        self.note_call(np);
+        self.note_call(np, nr);
         let imported = self.module.num_imported_funcs;
         if func < imported {
             self.emit(Instr::CallImport { func, args });
@@ -2131,7 +2137,11 @@ impl Translator<'_> {
         Layout {
             code: &mut self.code,
             offsets: &mut self.offsets,
-            tables: [&mut self.folded_adds, &mut self.call_params],
+            tables: [
+                &mut self.folded_adds,
+                &mut self.call_params,
+                &mut self.call_results,
+            ],
         }
     }
 }
@@ -2812,12 +2822,19 @@ fn step_branch(ctr: Slot, imm: i16, br: Instr) -> Option<Instr> {
 /// from there (`Instr::writes_float_acc`, `Instr::reads_float_acc`). After a `Copy`, the
 /// accumulator holds its source's value as well as its destination's.
 ///
+/// A call with one result (by `call_results`, `(index, result count)` pairs) counts as writing its
+/// `args` slot: the callee's return, or the host call, leaves the result in the integer
+/// accumulator too (the float one is never read after a call).
+///
 /// Sound because every instruction with a `dst` writes it, and the accumulator, exactly once
 /// and unconditionally, except `Select` (whose write is conditional); and an instruction
-/// that is a branch target is skipped, since control may reach it from elsewhere. (The
-/// instruction after a call is never converted: calls have no `dst`.)
-fn use_accumulator(code: &mut [Instr]) {
+/// that is a branch target is skipped, since control may reach it from elsewhere.
+fn use_accumulator(code: &mut [Instr], call_results: &[(u32, u32)]) {
     let mut target = vec![false; code.len() + 1];
+    let mut one_result = vec![false; code.len()];
+    for &(at, n) in call_results {
+        one_result[at as usize] = n == 1;
+    }
     for (j, instr) in code.iter().enumerate() {
         let mut instr = *instr;
         if let Some(off) = instr.branch_offset_mut() {
@@ -2831,9 +2848,17 @@ fn use_accumulator(code: &mut [Instr]) {
     };
     for i in 1..code.len() {
         let mut instr = code[i];
+        let written = match prev {
+            Instr::Call { args, .. }
+            | Instr::CallEpoch { args, .. }
+            | Instr::CallImport { args, .. }
+            | Instr::CallIndirect { args, .. }
+            | Instr::CallIndirectEpoch { args, .. } => one_result[i - 1].then_some(args),
+            Instr::Select { .. } => None,
+            _ => prev.dst_mut().copied(),
+        };
         if !target[i]
-            && !matches!(prev, Instr::Select { .. })
-            && let Some(&mut acc) = prev.dst_mut()
+            && let Some(acc) = written
         {
             let mut a = accumulate(instr, acc);
             if a == instr

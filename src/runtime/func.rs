@@ -451,11 +451,13 @@ fn drive<T>(store: &mut Store<T>, stop: usize, mut acc: u64) -> Result<(), Error
         match interp::run(&mut store.inner, stop, acc) {
             Outcome::Done => break,
             Outcome::HostCall { func, args } => {
-                acc = 0;
                 let instance = store.inner.stack.frames.last().map(|f| f.instance);
                 if let Err(e) = call_host(store, func, args, instance, None) {
                     return Err(abandon(&mut store.inner, stop, e));
                 }
+                // The run goes on after the call, which may read a single result from
+                // the accumulator (see `interp::run`).
+                acc = store.inner.stack.values[args];
             }
             Outcome::Trap(code) => {
                 let frames = backtrace(&store.inner, stop, false);

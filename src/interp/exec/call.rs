@@ -156,6 +156,9 @@ impl<const REC: bool, const HOT: bool> Exec<'_, REC, HOT> {
                 // SAFETY: the frame's slots are inside the value stack, which the host may
                 // have moved by calling back into WebAssembly.
                 self.sp = unsafe { self.s.stack.values.as_mut_ptr().add(base) };
+                // A single result goes to the accumulator too, as from a callee's return.
+                // SAFETY: slot `args` is the frame's.
+                self.acc = unsafe { *self.s.stack.values.as_ptr().add(args) };
                 if moved {
                     return self.reload_memory_last();
                 }
@@ -173,9 +176,10 @@ impl<const REC: bool, const HOT: bool> Exec<'_, REC, HOT> {
     /// is the running instruction's.
     #[inline(always)]
     unsafe fn enter(&mut self, callee: CompiledRef, args: Slot, inst: Option<u32>) -> Flow {
-        // Nothing reads the accumulators across a call (a function's first instruction and
-        // the one after a call are never accumulator forms): clearing them frees their
-        // registers for the call's own work, which then saves fewer registers.
+        // Nothing reads the accumulators across a call (a function's first instruction is
+        // never an accumulator form, and the one after a call reads only the result that
+        // the return puts there): clearing them frees their registers for the call's own
+        // work, which then saves fewer registers.
         self.acc = 0;
         self.facc = 0.0;
         // SAFETY: as the function's contract.
@@ -283,7 +287,9 @@ impl<const REC: bool, const HOT: bool> Exec<'_, REC, HOT> {
     pub(super) unsafe fn return_slot(&mut self, src: Slot) -> Flow {
         // SAFETY: `src` is the running instruction's; slot 0 is the frame's.
         unsafe {
-            *self.sp = self.r(src);
+            let v = self.r(src);
+            *self.sp = v;
+            self.acc = v;
             self.ret()
         }
     }
@@ -302,6 +308,7 @@ impl<const REC: bool, const HOT: bool> Exec<'_, REC, HOT> {
         // SAFETY: slot 0 is the frame's.
         unsafe {
             *self.sp = bits;
+            self.acc = bits;
             self.ret()
         }
     }

@@ -230,8 +230,9 @@ enum Run {
 ///
 /// The innermost frame must have been set up by a caller (its locals zeroed, `ip` at the
 /// instruction to execute) and the value stack must hold its whole frame.
-/// `acc` is the accumulator to start with: 0, or what a trace's exit left for the
-/// instruction it resumes at.
+/// `acc` is the accumulator to start with: 0, what a trace's exit left for the
+/// instruction it resumes at, or after a host call that the driver ran, the call's first
+/// result slot (the instruction after a call with one result may read it from there).
 #[inline]
 pub(crate) fn run(s: &mut StoreInner, stop: usize, acc: u64) -> Outcome {
     let mut acc = Acc::from_bits(acc);
