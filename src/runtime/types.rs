@@ -94,11 +94,13 @@ impl FuncType {
     }
 
     /// The parameter types.
+    #[inline]
     pub fn params(&self) -> &[ValType] {
         &self.types[..self.len_params]
     }
 
     /// The result types.
+    #[inline]
     pub fn results(&self) -> &[ValType] {
         &self.types[self.len_params..]
     }
