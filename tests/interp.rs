@@ -2262,3 +2262,41 @@ fn a_calls_result_reaches_the_next_instruction_in_the_accumulator() {
         }
     }
 }
+
+/// A conditional branch that writes nothing passes the accumulator on: the compares
+/// after it, falling through (`I32LeUA`) and at its target (`I32GtUA`, reached only by
+/// the branch), read the product computed before it from the accumulator; both ways
+/// run, in the interpreter and with the JIT's exits at the branch.
+#[test]
+fn branches_pass_the_accumulator_on() {
+    let wat = r#"(module
+      (func (export "run") (param $n i32) (param $k i32) (result i32)
+        (local $i i32) (local $v i32) (local $s i32)
+        (loop $l
+          (local.set $v (i32.mul (local.get $i) (i32.const 0x9e3779b1)))
+          (if (i32.and (local.get $i) (i32.const 1))
+            (then (local.set $s (i32.add (local.get $s) (i32.le_u (local.get $v) (local.get $k)))))
+            (else (local.set $s (i32.xor (i32.gt_u (local.get $v) (local.get $k))
+                                         (i32.shl (local.get $s) (i32.const 1))))))
+          (local.set $i (i32.add (local.get $i) (i32.const 1)))
+          (br_if $l (i32.lt_u (local.get $i) (local.get $n))))
+        (local.get $s)))"#;
+    assert_forms(wat, &[("I32LeUA {", 1), ("I32GtUA {", 1)]);
+    let (n, k) = (3000u32, 0x6000_0000u32);
+    let mut expected = 0u32;
+    for i in 0..n {
+        let v = i.wrapping_mul(0x9e37_79b1);
+        expected = if i & 1 != 0 {
+            expected.wrapping_add(u32::from(v <= k))
+        } else {
+            (expected << 1) ^ u32::from(v > k)
+        };
+    }
+    in_both_tiers(wat, |store, inst, jit| {
+        let run = inst
+            .get_typed_func::<(i32, i32), i32>(&mut *store, "run")
+            .unwrap();
+        let got = run.call(&mut *store, (n as i32, k as i32)).unwrap();
+        assert_eq!(got as u32, expected, "jit: {jit}");
+    });
+}

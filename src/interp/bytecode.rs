@@ -258,6 +258,19 @@ impl Field for NextOp {}
 impl Field for NextFn {}
 
 impl Instr {
+    /// Whether the instruction leaves the accumulators and every slot as they were: a
+    /// branch (`Br`, or a conditional one) that writes nothing. Where it goes on, the
+    /// accumulator still holds what the instruction before it left (see
+    /// `translate::use_accumulator`).
+    pub(crate) fn keeps_acc(&self) -> bool {
+        let mut instr = *self;
+        instr.branch_offset_mut().is_some()
+            && instr.dst_mut().is_none()
+            && instr.dst2().is_none()
+            && instr.step_counter_mut().is_none()
+            && !matches!(self, Instr::Case { .. })
+    }
+
     /// Whether the instruction is a load fused with the instruction after it, which the
     /// full form runs alone when an access is past the end: a copy in memory
     /// (`LoadStore*`) or a load from a pointer just loaded (`*LoadPtr`).
@@ -867,6 +880,16 @@ macro_rules! instr_table {
             /// `(a << shift) + acc`: the accumulator is the addend.
             I32ShlAddRevA { dst: Slot, a: Slot, shift: u8 } => i32_shl_add_rev_acc(),
             I32ShlAddImmA { dst: Slot, imm: i32, shift: u8 } => i32_shl_add_imm_acc(),
+            I32EqA { dst: Slot, b: Slot } => i32_cmp_acc(C::Eq),
+            I32NeA { dst: Slot, b: Slot } => i32_cmp_acc(C::Ne),
+            I32LtSA { dst: Slot, b: Slot } => i32_cmp_acc(C::LtS),
+            I32LtUA { dst: Slot, b: Slot } => i32_cmp_acc(C::LtU),
+            I32GtSA { dst: Slot, b: Slot } => i32_cmp_acc(C::GtS),
+            I32GtUA { dst: Slot, b: Slot } => i32_cmp_acc(C::GtU),
+            I32LeSA { dst: Slot, b: Slot } => i32_cmp_acc(C::LeS),
+            I32LeUA { dst: Slot, b: Slot } => i32_cmp_acc(C::LeU),
+            I32GeSA { dst: Slot, b: Slot } => i32_cmp_acc(C::GeS),
+            I32GeUA { dst: Slot, b: Slot } => i32_cmp_acc(C::GeU),
             I32EqImmA { dst: Slot, imm: i32 } => i32_cmp_imm_acc(C::Eq),
             I32NeImmA { dst: Slot, imm: i32 } => i32_cmp_imm_acc(C::Ne),
             I32LtSImmA { dst: Slot, imm: i32 } => i32_cmp_imm_acc(C::LtS),

@@ -2820,58 +2820,118 @@ fn step_branch(ctr: Slot, imm: i16, br: Instr) -> Option<Instr> {
 /// takes its `A` form, which reads the interpreter's accumulator instead.
 /// The two meet only in the same accumulator: an `f64` written to the float one is read
 /// from there (`Instr::writes_float_acc`, `Instr::reads_float_acc`). After a `Copy`, the
-/// accumulator holds its source's value as well as its destination's.
-///
-/// A call with one result (by `call_results`, `(index, result count)` pairs) counts as writing its
+/// accumulator holds its source's value as well as its destination's. A call with one
+/// result (by `call_results`, `(index, result count)` pairs) counts as writing its
 /// `args` slot: the callee's return, or the host call, leaves the result in the integer
 /// accumulator too (the float one is never read after a call).
 ///
+/// A branch that writes nothing (`Instr::keeps_acc`) passes the accumulator on, to its
+/// target and (if conditional) to the instruction after it: an instruction whose every
+/// way in (falling through, and forward branches of that kind) brings the same value
+/// may read it. The target of any other branch, or of a backward one, may not. (The
+/// passes after this one copy a branch's target in place of a `Br` to it, with a `Br`
+/// back after the copy: every copy starts with what the `Br` passed on.)
+///
 /// Sound because every instruction with a `dst` writes it, and the accumulator, exactly once
-/// and unconditionally, except `Select` (whose write is conditional); and an instruction
-/// that is a branch target is skipped, since control may reach it from elsewhere.
+/// and unconditionally, except `Select` (whose write is conditional).
 fn use_accumulator(code: &mut [Instr], call_results: &[(u32, u32)]) {
-    let mut target = vec![false; code.len() + 1];
-    let mut one_result = vec![false; code.len()];
-    for &(at, n) in call_results {
-        one_result[at as usize] = n == 1;
+    let n = code.len();
+    let mut one_result = vec![false; n];
+    for &(at, count) in call_results {
+        one_result[at as usize] = count == 1;
     }
+    // What reaches each instruction by forward branches so far (`None`: no branch yet).
+    let mut incoming: Vec<Option<Option<Held>>> = vec![None; n + 1];
+    let mut backward_target = vec![false; n + 1];
     for (j, instr) in code.iter().enumerate() {
         let mut instr = *instr;
-        if let Some(off) = instr.branch_offset_mut() {
-            target[(j as i64 + i64::from(*off)) as usize] = true;
+        if let Some(&mut off) = instr.branch_offset_mut()
+            && off <= 0
+        {
+            backward_target[(j as i64 + i64::from(off)) as usize] = true;
         }
     }
-    // `prev` carries the instruction just written rather than reading it back, which
-    // would load what the last iteration stored before the store had completed.
-    let Some(mut prev) = code.first().copied() else {
-        return;
-    };
-    for i in 1..code.len() {
+    // What falls through from the instruction before (`None`: it never falls through).
+    let mut fall: Option<Option<Held>> = Some(None);
+    for i in 0..n {
         let mut instr = code[i];
-        let written = match prev {
-            Instr::Call { args, .. }
-            | Instr::CallEpoch { args, .. }
-            | Instr::CallImport { args, .. }
-            | Instr::CallIndirect { args, .. }
-            | Instr::CallIndirectEpoch { args, .. } => one_result[i - 1].then_some(args),
-            Instr::Select { .. } => None,
-            _ => prev.dst_mut().copied(),
+        let held = match (fall, incoming[i]) {
+            _ if backward_target[i] => None,
+            (Some(a), Some(b)) => Held::meet(a, b),
+            (Some(h), None) | (None, Some(h)) => h,
+            (None, None) => None,
         };
-        if !target[i]
-            && let Some(acc) = written
-        {
-            let mut a = accumulate(instr, acc);
+        if let Some(h) = held {
+            let mut a = accumulate(instr, h.slot);
             if a == instr
-                && let Instr::Copy { src, .. } = prev
+                && let Some(src) = h.copied
             {
                 a = accumulate(instr, src);
             }
-            if a.reads_float_acc() == prev.writes_float_acc() {
+            if a.reads_float_acc() == h.float {
                 instr = a;
                 code[i] = instr;
             }
         }
-        prev = instr;
+        if let Some(&mut off) = instr.branch_offset_mut()
+            && off > 0
+        {
+            let to = (i as i64 + i64::from(off)) as usize;
+            let passed = if instr.keeps_acc() { held } else { None };
+            incoming[to] = Some(incoming[to].map_or(passed, |h| Held::meet(h, passed)));
+        }
+        let after = match instr {
+            Instr::Br { .. }
+            | Instr::Case { .. }
+            | Instr::BrTable { .. }
+            | Instr::BrTableA { .. }
+            | Instr::Unreachable
+            | Instr::Return
+            | Instr::ReturnSlot { .. }
+            | Instr::ReturnSlotA { .. }
+            | Instr::ReturnImm { .. }
+            | Instr::ReturnMany { .. } => {
+                fall = None;
+                continue;
+            }
+            Instr::Call { args, .. }
+            | Instr::CallEpoch { args, .. }
+            | Instr::CallImport { args, .. }
+            | Instr::CallIndirect { args, .. }
+            | Instr::CallIndirectEpoch { args, .. } => one_result[i].then_some(Held {
+                slot: args,
+                copied: None,
+                float: false,
+            }),
+            Instr::Select { .. } => None,
+            _ if instr.keeps_acc() => held,
+            _ => instr.dst_mut().map(|slot| *slot).map(|slot| Held {
+                slot,
+                copied: match instr {
+                    Instr::Copy { src, .. } => Some(src),
+                    _ => None,
+                },
+                float: instr.writes_float_acc(),
+            }),
+        };
+        fall = Some(after);
+    }
+}
+
+/// What the accumulators hold where an instruction starts (see `use_accumulator`): the
+/// value of slot `slot` (and of `copied`, a `Copy`'s source), in the float accumulator
+/// if `float`.
+#[derive(Clone, Copy, PartialEq)]
+struct Held {
+    slot: Slot,
+    copied: Option<Slot>,
+    float: bool,
+}
+
+impl Held {
+    /// What two ways into an instruction agree on.
+    fn meet(a: Option<Held>, b: Option<Held>) -> Option<Held> {
+        a.filter(|_| a == b)
     }
 }
 
@@ -3011,6 +3071,26 @@ fn accumulate(instr: Instr, acc: Slot) -> Instr {
         F64Mul { dst, a, b } if b == acc => F64MulA { dst, b: a },
         F64Div { dst, a, b } if a == acc => F64DivA { dst, b },
         F64Div { dst, a, b } if b == acc => F64DivRevA { dst, b: a },
+        I32Eq { dst, a, b } if a == acc => I32EqA { dst, b },
+        I32Eq { dst, a, b } if b == acc => I32EqA { dst, b: a },
+        I32Ne { dst, a, b } if a == acc => I32NeA { dst, b },
+        I32Ne { dst, a, b } if b == acc => I32NeA { dst, b: a },
+        I32LtS { dst, a, b } if a == acc => I32LtSA { dst, b },
+        I32LtS { dst, a, b } if b == acc => I32GtSA { dst, b: a },
+        I32LtU { dst, a, b } if a == acc => I32LtUA { dst, b },
+        I32LtU { dst, a, b } if b == acc => I32GtUA { dst, b: a },
+        I32GtS { dst, a, b } if a == acc => I32GtSA { dst, b },
+        I32GtS { dst, a, b } if b == acc => I32LtSA { dst, b: a },
+        I32GtU { dst, a, b } if a == acc => I32GtUA { dst, b },
+        I32GtU { dst, a, b } if b == acc => I32LtUA { dst, b: a },
+        I32LeS { dst, a, b } if a == acc => I32LeSA { dst, b },
+        I32LeS { dst, a, b } if b == acc => I32GeSA { dst, b: a },
+        I32LeU { dst, a, b } if a == acc => I32LeUA { dst, b },
+        I32LeU { dst, a, b } if b == acc => I32GeUA { dst, b: a },
+        I32GeS { dst, a, b } if a == acc => I32GeSA { dst, b },
+        I32GeS { dst, a, b } if b == acc => I32LeSA { dst, b: a },
+        I32GeU { dst, a, b } if a == acc => I32GeUA { dst, b },
+        I32GeU { dst, a, b } if b == acc => I32LeUA { dst, b: a },
         I32AddImm { dst, a, imm } if a == acc => I32AddImmA { dst, imm },
         I32MulImm { dst, a, imm } if a == acc => I32MulImmA { dst, imm },
         I32AndImm { dst, a, imm } if a == acc => I32AndImmA { dst, imm },

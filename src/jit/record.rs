@@ -848,7 +848,7 @@ impl Recorder {
     fn snapshot(&self, pc: *const Instr, at: Ref) -> Snapshot {
         let entries = self.modified();
         // SAFETY: `pc` points into the innermost frame's code.
-        let acc = if unsafe { *pc }.reads_acc() {
+        let acc = if unsafe { acc_read_from(pc) } {
             self.acc
         } else {
             Ref::NONE
@@ -2184,6 +2184,16 @@ impl Recorder {
             I::I32ShrSImmA { dst, imm } => self.bin(Op::ShrS, I32, dst, Acc, Imm(imm))?,
             I::I32ShrUImmA { dst, imm } => self.bin(Op::ShrU, I32, dst, Acc, Imm(imm))?,
             I::I32RotlImmA { dst, imm } => self.bin(Op::Rotl, I32, dst, Acc, Imm(imm))?,
+            I::I32EqA { dst, b } => self.cmp(dst, Cond::Eq, I32, Acc, S(b))?,
+            I::I32NeA { dst, b } => self.cmp(dst, Cond::Ne, I32, Acc, S(b))?,
+            I::I32LtSA { dst, b } => self.cmp(dst, Cond::LtS, I32, Acc, S(b))?,
+            I::I32LtUA { dst, b } => self.cmp(dst, Cond::LtU, I32, Acc, S(b))?,
+            I::I32GtSA { dst, b } => self.cmp(dst, Cond::GtS, I32, Acc, S(b))?,
+            I::I32GtUA { dst, b } => self.cmp(dst, Cond::GtU, I32, Acc, S(b))?,
+            I::I32LeSA { dst, b } => self.cmp(dst, Cond::LeS, I32, Acc, S(b))?,
+            I::I32LeUA { dst, b } => self.cmp(dst, Cond::LeU, I32, Acc, S(b))?,
+            I::I32GeSA { dst, b } => self.cmp(dst, Cond::GeS, I32, Acc, S(b))?,
+            I::I32GeUA { dst, b } => self.cmp(dst, Cond::GeU, I32, Acc, S(b))?,
             I::I32EqImmA { dst, imm } => self.cmp(dst, Cond::Eq, I32, Acc, Imm(imm))?,
             I::I32NeImmA { dst, imm } => self.cmp(dst, Cond::Ne, I32, Acc, Imm(imm))?,
             I::I32LtSImmA { dst, imm } => self.cmp(dst, Cond::LtS, I32, Acc, Imm(imm))?,
@@ -3138,6 +3148,43 @@ impl Recorder {
         }
         out
     }
+}
+
+/// Whether the code from `pc` on may read the accumulator before anything writes it: `pc`
+/// reads it, or passes it on (`Instr::keeps_acc`: after it, and at its target) to code
+/// that does. The walk is bounded, and past the bound the answer is yes (an exit that
+/// keeps the accumulator needlessly only restores it).
+///
+/// # Safety
+/// `pc` points into a function's code (whose last instruction is not a conditional
+/// branch: it never falls through past the end).
+unsafe fn acc_read_from(pc: *const Instr) -> bool {
+    let mut todo: smallvec::SmallVec<[*const Instr; 4]> = smallvec::smallvec![pc];
+    let mut budget = 32;
+    while let Some(p) = todo.pop() {
+        if budget == 0 {
+            return true;
+        }
+        budget -= 1;
+        // SAFETY: `p` is `pc`, or the instruction after a conditional branch (never the
+        // last) or a branch's target: inside the code.
+        let mut instr = unsafe { *p };
+        if instr.reads_acc() {
+            return true;
+        }
+        if instr.keeps_acc() {
+            // SAFETY: as above.
+            unsafe {
+                if !matches!(instr, Instr::Br { .. }) {
+                    todo.push(p.add(1));
+                }
+                if let Some(&mut off) = instr.branch_offset_mut() {
+                    todo.push(p.offset(off as isize));
+                }
+            }
+        }
+    }
+    false
 }
 
 /// Whether root-relative slot `abs` is live where a snapshot's state resumes: at `pc` in

@@ -301,6 +301,13 @@ impl<const REC: bool, const HOT: bool> Exec<'_, REC, HOT> {
     }
 
     #[inline(always)]
+    pub(super) unsafe fn i32_cmp_acc(&mut self, dst: Slot, b: Slot, op: IntCmp) -> Flow {
+        // SAFETY: see the top of the file.
+        let y = unsafe { self.r(b) as u32 };
+        self.i32_result(dst, u32::from(ops::i32_cmp(op, self.acc as u32, y)))
+    }
+
+    #[inline(always)]
     pub(super) unsafe fn i32_cmp_imm_acc(&mut self, dst: Slot, imm: i32, op: IntCmp) -> Flow {
         let x = self.acc as u32;
         self.i32_result(dst, u32::from(ops::i32_cmp(op, x, imm as u32)))
