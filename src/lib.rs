@@ -41,18 +41,19 @@
 //!   bytecode* (operands are offsets from the frame base into one value stack of 64-bit
 //!   slots; branch targets resolved; compare-and-branch fused; immediates inline, large
 //!   constants pooled in the frame, address arithmetic folded into memory offsets,
-//!   accumulator registers, integer and float, for the previous result; pairs that compiled
-//!   code runs back to back fused into one instruction: a counted loop's step and test, a
-//!   step and a copy of its result, a step and the `global.set` of it (a stack pointer's,
-//!   and in a prologue the `global.get` before them too), a constant and the `br_if`
-//!   after it, an array element's shift and load, a bit field's shift and mask, two
-//!   copies). The instruction table names each instruction's handler, grouped by family
-//!   (numeric, memory, control, call, data), and generates both ways of running them:
-//!   threaded dispatch, one function per instruction that jumps to the next one's
-//!   (optimized builds on x86-64 and AArch64, so its speed needs no build settings), and a
-//!   dispatch loop's `match` (other builds, and the JIT's recording). Calls push frames on
-//!   an explicit frame stack, never on the host stack. Loop headers, and the entries of
-//!   recursive functions, carry hot counters for the JIT.
+//!   accumulator registers, integer and float, for the previous result (a call's too, and
+//!   passed on by branches that write nothing); pairs that compiled code runs back to back
+//!   fused into one instruction: a counted loop's step and test, a step and a copy of its
+//!   result, a step and the `global.set` of it (a stack pointer's, and in a prologue the
+//!   `global.get` before them too), a constant and the `br_if` after it, an array element's
+//!   shift and load, a bit field's shift and mask, two copies). The instruction table names
+//!   each instruction's handler, grouped by family (numeric, memory, control, call, data),
+//!   and generates both ways of running them: threaded dispatch, one function per
+//!   instruction that jumps to the next one's (optimized builds on x86-64 and AArch64, so
+//!   its speed needs no build settings), and a dispatch loop's `match` (other builds, and
+//!   the JIT's recording). Calls push frames on an explicit frame stack, never on the host
+//!   stack. Loop headers, and the entries of recursive functions, carry hot counters for
+//!   the JIT.
 //! - `runtime/`: `Engine`/`Config`, `Store<T>` (all entities, the value and frame stacks),
 //!   `Instance` and instantiation, `Linker`, `Func`/`TypedFunc` and the driver that runs
 //!   calls and host calls, `Memory`, `Table`, `Global`, `Val`, traps, and profiles

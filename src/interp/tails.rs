@@ -16,11 +16,12 @@
 //! loop header with its counter), and the `Br` being replaced is not inside it. The final
 //! branch is a `Br`, a conditional branch or a fused step and branch (`I32AddImmBr*`,
 //! copied with the branch it was made from, which it skips). The copy is exact: its first
-//! instruction is a branch target, so never an accumulator form; a fused pair is copied
-//! whole; each copied instruction keeps its code offset and folded constant; and each
-//! copied branch jumps where the original does. A `Br` that is the second half of a
-//! fused `I32AddImmBr` is left alone: the pair runs as one instruction and resumes there
-//! only from a trace's exit.
+//! instruction, a branch target, is an accumulator form only where every way in, the
+//! replaced `Br` among them, passes the same accumulator on (see
+//! `translate::use_accumulator`); a fused pair is copied whole; each copied instruction
+//! keeps its code offset and folded constant; and each copied branch jumps where the
+//! original does. A `Br` that is the second half of a fused `I32AddImmBr` is left alone:
+//! the pair runs as one instruction and resumes there only from a trace's exit.
 
 use super::bytecode::Instr;
 use super::layout::{Layout, Piece, relayout};
