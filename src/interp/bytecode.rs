@@ -271,6 +271,28 @@ impl Instr {
             && !matches!(self, Instr::Case { .. })
     }
 
+    /// The first slot of a call's frame (`args`): where its parameters are, and its
+    /// results afterwards.
+    pub(crate) fn call_args(&self) -> Option<Slot> {
+        match *self {
+            variants!({ args, .. } in Call | CallEpoch | CallImport | CallIndirect
+                | CallIndirectEpoch) => Some(args),
+            _ => None,
+        }
+    }
+
+    /// Whether the instruction returns from the function.
+    pub(crate) fn returns(&self) -> bool {
+        matches!(
+            self,
+            Instr::Return
+                | Instr::ReturnSlot { .. }
+                | Instr::ReturnSlotA { .. }
+                | Instr::ReturnImm { .. }
+                | Instr::ReturnMany { .. }
+        )
+    }
+
     /// Whether the instruction is a load fused with the instruction after it, which the
     /// full form runs alone when an access is past the end: a copy in memory
     /// (`LoadStore*`) or a load from a pointer just loaded (`*LoadPtr`).

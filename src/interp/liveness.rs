@@ -107,11 +107,7 @@ fn transfer(f: &CompiledFunc, i: usize, row: &mut [u64]) {
         // The callee's frame starts at `args`: the call reads the parameters there, and
         // afterwards every slot from `args` on holds the results or the callee's leftovers
         // (above the operand stack, which the translation never reads before writing).
-        Instr::Call { args, .. }
-        | Instr::CallEpoch { args, .. }
-        | Instr::CallImport { args, .. }
-        | Instr::CallIndirect { args, .. }
-        | Instr::CallIndirectEpoch { args, .. } => {
+        _ if let Some(args) = instr.call_args() => {
             let params = f.call_params(i).unwrap_or(frame);
             (kill, range) = (args.0..frame, from(args, params));
         }
@@ -149,12 +145,7 @@ fn transfer(f: &CompiledFunc, i: usize, row: &mut [u64]) {
 fn successors(code: &[Instr], i: usize) -> impl Iterator<Item = usize> + '_ {
     let instr = code[i];
     let (first, last, target) = match instr {
-        Instr::Unreachable
-        | Instr::Return
-        | Instr::ReturnSlot { .. }
-        | Instr::ReturnSlotA { .. }
-        | Instr::ReturnImm { .. }
-        | Instr::ReturnMany { .. } => (1, 0, None),
+        _ if matches!(instr, Instr::Unreachable) || instr.returns() => (1, 0, None),
         Instr::Br { off } | Instr::Case { off, .. } => (1, 0, Some(off)),
         Instr::BrTable { len, .. } | Instr::BrTableA { len, .. } => {
             (i + 1, i + 1 + len as usize, None)

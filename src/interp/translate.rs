@@ -1605,16 +1605,8 @@ impl Translator<'_> {
             && self.code[head + 1..].iter().all(|i| {
                 let mut i = *i;
                 i.branch_offset_mut().is_none()
-                    && !matches!(
-                        i,
-                        Instr::BrTable { .. }
-                            | Instr::Unreachable
-                            | Instr::Return
-                            | Instr::ReturnSlot { .. }
-                            | Instr::ReturnSlotA { .. }
-                            | Instr::ReturnImm { .. }
-                            | Instr::ReturnMany { .. }
-                    )
+                    && !matches!(i, Instr::BrTable { .. } | Instr::Unreachable)
+                    && !i.returns()
             });
         if straight {
             self.unrecordable.push(head);
@@ -2880,25 +2872,20 @@ fn use_accumulator(code: &mut [Instr], call_results: &[(u32, u32)]) {
             let passed = if instr.keeps_acc() { held } else { None };
             incoming[to] = Some(incoming[to].map_or(passed, |h| Held::meet(h, passed)));
         }
-        let after = match instr {
+        let ends = matches!(
+            instr,
             Instr::Br { .. }
-            | Instr::Case { .. }
-            | Instr::BrTable { .. }
-            | Instr::BrTableA { .. }
-            | Instr::Unreachable
-            | Instr::Return
-            | Instr::ReturnSlot { .. }
-            | Instr::ReturnSlotA { .. }
-            | Instr::ReturnImm { .. }
-            | Instr::ReturnMany { .. } => {
-                fall = None;
-                continue;
-            }
-            Instr::Call { args, .. }
-            | Instr::CallEpoch { args, .. }
-            | Instr::CallImport { args, .. }
-            | Instr::CallIndirect { args, .. }
-            | Instr::CallIndirectEpoch { args, .. } => one_result[i].then_some(Held {
+                | Instr::Case { .. }
+                | Instr::BrTable { .. }
+                | Instr::BrTableA { .. }
+                | Instr::Unreachable
+        );
+        if ends || instr.returns() {
+            fall = None;
+            continue;
+        }
+        let after = match instr {
+            _ if let Some(args) = instr.call_args() => one_result[i].then_some(Held {
                 slot: args,
                 copied: None,
                 float: false,

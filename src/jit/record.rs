@@ -1093,11 +1093,7 @@ impl Recorder {
                 self.count(c.map(|c| &c.loops))?
             }
             I::Unreachable => return Err(Abort::Trapped),
-            I::Return
-            | I::ReturnSlot { .. }
-            | I::ReturnSlotA { .. }
-            | I::ReturnImm { .. }
-            | I::ReturnMany { .. } => self.ret(instr)?,
+            _ if instr.returns() => self.ret(instr)?,
             I::Call { args, .. } | I::CallEpoch { args, .. } => self.call(s, pc, args, depth)?,
             I::CallImport { func, args } => {
                 if depth > p.depth {
@@ -2902,8 +2898,7 @@ impl Recorder {
         depths: (usize, usize),
     ) -> Result<(), Abort> {
         let base = self.abs(args) as u32;
-        let module = &s.instances[self.instance as usize].module.inner;
-        let fty = module.engine.func_type(TypeId(ty));
+        let fty = s.engine.func_type(TypeId(ty));
         let key = super::entries::key(ty, self.instance);
         let key = self.ir.k(Ty::I64, key)?;
         let call = Ins::new(Op::CallAny, Ty::Void, e, key, u64::from(base) << 32);
