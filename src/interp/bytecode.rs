@@ -491,10 +491,17 @@ macro_rules! instr_table {
             /// Two copies, fused (see `translate::fuse_pairs`): `dst = src`, then
             /// `dst2 = src2`.
             Copy2 { dst: Slot, src: Slot, dst2: Slot16, src2: Slot16 } => copy2(),
+            /// A copy and the `Br` after it, fused (see `translate::fuse_pairs`): `dst =
+            /// src`, then a jump by `off`, counted from here.
+            CopyBr { dst: Slot, src: Slot, off: Off } => copy_jump(),
             Const32 { dst: Slot, val: u32 } => const32(),
             Const64 { dst: Slot, val: u64 } => const64(),
             /// `dst = if c != 0 { dst } else { b }`: `dst` holds the first operand.
             Select { dst: Slot, b: Slot, c: Slot } => select(),
+            /// `dst = if c != 0 { a } else { b }`, with the operands below 2^16 (`Select`
+            /// otherwise): no copy of the first operand before it, and `dst` retargets to
+            /// a local as any result does.
+            Select3 { dst: Slot, a: Slot16, b: Slot16, c: Slot16 } => select3(),
             GlobalGet { dst: Slot, global: u32 } => global_get(),
             GlobalSet { src: Slot, global: u32 } => global_set(),
             /// A stack pointer's step in a prologue: `global.get` into an operand-stack

@@ -14,14 +14,15 @@
 //! branch writes a slot (`dst`) and branches nowhere (operators, loads, `global.get` and
 //! the like; never a call, a store, a check that only traps, a fuel or epoch check or a
 //! loop header with its counter), and the `Br` being replaced is not inside it. The final
-//! branch is a `Br`, a conditional branch or a fused step and branch (`I32AddImmBr*`,
-//! copied with the branch it was made from, which it skips). The copy is exact: its first
+//! branch is a `Br`, a conditional branch or a fused step or copy and branch
+//! (`I32AddImmBr*`, `CopyBr`, copied with the branch it was made from, which it skips). The copy is exact: its first
 //! instruction, a branch target, is an accumulator form only where every way in, the
 //! replaced `Br` among them, passes the same accumulator on (see
 //! `translate::use_accumulator`); a fused pair is copied whole; each copied instruction
 //! keeps its code offset and folded constant; and each copied branch jumps where the
-//! original does. A `Br` that is the second half of a fused `I32AddImmBr` is left alone:
-//! the pair runs as one instruction and resumes there only from a trace's exit.
+//! original does. A `Br` that is the second half of a fused `I32AddImmBr` or `CopyBr` is
+//! left alone: the pair runs as one instruction and resumes there only from a trace's
+//! exit.
 
 use super::bytecode::Instr;
 use super::layout::{Layout, Piece, relayout};
@@ -43,6 +44,12 @@ pub(super) fn duplicate(c: Layout<'_>) {
     relayout(c, &pieces);
 }
 
+/// Whether the `Br` at `s` is replaced by a copy of the run it jumps to: then fusing it
+/// with the instruction before it would save no dispatch.
+pub(super) fn copies_target(code: &[Instr], s: usize) -> bool {
+    run_at(code, s).is_some()
+}
+
 /// What the `Br` at `s` becomes, if the run it jumps to qualifies (see the module
 /// header): a copy of the run, then, when the run ends in a conditional branch, a `Br`
 /// to where the original goes on when it falls through.
@@ -50,7 +57,12 @@ fn run_at(code: &[Instr], s: usize) -> Option<Piece> {
     let Instr::Br { off } = code[s] else {
         return None;
     };
-    if s > 0 && matches!(code[s - 1], Instr::I32AddImmBr { .. }) {
+    if s > 0
+        && matches!(
+            code[s - 1],
+            Instr::I32AddImmBr { .. } | Instr::CopyBr { .. }
+        )
+    {
         return None;
     }
     let t = usize::try_from(s as i64 + i64::from(off)).ok()?;
@@ -60,8 +72,8 @@ fn run_at(code: &[Instr], s: usize) -> Option<Piece> {
     let e = t + run.iter().position(|&i| !plain(i))?;
     let (last, then) = match code[e] {
         Instr::Br { .. } => (e, None),
-        // A fused step and branch, which never falls through past its `Br`.
-        Instr::I32AddImmBr { .. } => (e + 1, None),
+        // A fused step or copy and branch, which never falls through past its `Br`.
+        Instr::I32AddImmBr { .. } | Instr::CopyBr { .. } => (e + 1, None),
         Instr::Case { .. } => return None,
         branch if branches(branch) => {
             // A fused test skips the branch it was made from.

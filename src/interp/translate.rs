@@ -231,6 +231,11 @@ struct Translator<'m> {
     producer: Option<usize>,
     /// The code index at which the last label was bound (a branch target).
     last_label: usize,
+    /// The locals below 64 (bit `l` for local `l`, parameters excluded) that still hold the
+    /// zero a call starts them with, on the one way from the entry to here: no label
+    /// bound yet, no `local.set` of them yet. Setting one of them to zero again emits
+    /// nothing (a compiler's initialization of a local, in a function's first lines).
+    entry_zero: u64,
     offset: u32,
     num_loops: u32,
     jit: bool,
@@ -388,6 +393,7 @@ pub(crate) fn translate(module: &ModuleInner, func: u32) -> Result<CompiledFunc,
         dead_depth: 0,
         producer: None,
         last_label: 0,
+        entry_zero: low_bits(locals) & !low_bits(num_params),
         offset: range.start as u32,
         num_loops: 0,
         jit: module.engine.config().jit_enabled(),
@@ -720,13 +726,16 @@ impl Translator<'_> {
             O::Select | O::TypedSelect { .. } | O::TypedSelectMulti { .. } => {
                 let c = self.pop_slot();
                 let b = self.pop_slot();
-                let pos = self.stack.len() - 1;
-                self.materialize(pos);
-                self.emit(Instr::Select {
-                    dst: self.slot_at(pos),
-                    b,
-                    c,
-                });
+                let a = self.pop_slot();
+                if let (Some(a), Some(b), Some(c)) = (narrow(a), narrow(b), narrow(c)) {
+                    self.result(|dst| Instr::Select3 { dst, a, b, c });
+                } else {
+                    let dst = self.push_temp();
+                    if a != dst {
+                        self.emit(Instr::Copy { dst, src: a });
+                    }
+                    self.emit(Instr::Select { dst, b, c });
+                }
             }
             O::LocalGet { local_index } => self.push(Operand::Local(local_index)),
             O::LocalSet { local_index } => {
@@ -1161,6 +1170,7 @@ impl Translator<'_> {
     /// came before it, so it pays for itself.
     fn bind_label(&mut self) {
         self.producer = None;
+        self.entry_zero = 0;
         self.last_label = self.code.len();
         self.fuel_runs.clear();
     }
@@ -1310,6 +1320,11 @@ impl Translator<'_> {
         if v == Operand::Local(local) {
             return v;
         }
+        let bit = 1u64.checked_shl(local).unwrap_or(0);
+        if self.entry_zero & bit != 0 && v == Operand::Const(0) {
+            return v;
+        }
+        self.entry_zero &= !bit;
         let pending_reads = self.stack.contains(&Operand::Local(local));
         if pending_reads {
             for p in 0..self.stack.len() {
@@ -2159,6 +2174,8 @@ fn by_index(pairs: &[(u32, u32)], len: usize) -> Box<[u32]> {
 ///   constant, then a compare-and-branch on the sum. The JIT's exits resume at the branch,
 ///   after the add.
 /// - two copies (`Copy2`), the second's slots below 2^16.
+/// - a copy and the `Br` after it (`CopyBr`): a loop's variable set at the end of a case
+///   that branches back; not where tail duplication copies the `Br`'s target in its place.
 /// - a constant and a `br_if` on another slot (`Const32BrIf*`), that one below 2^16.
 /// - two steps (`I32AddImm2`): an `i32.add` of a 16-bit constant, then another, with the
 ///   slots below 2^16 (an index and a pointer that moves with it), unless the second step
@@ -2254,6 +2271,11 @@ fn pair(t: &Translator<'_>, i: usize) -> Option<Instr> {
                     src2,
                 })
             }
+            Instr::Br { off } if !super::tails::copies_target(&t.code, i) => Some(Instr::CopyBr {
+                dst,
+                src,
+                off: off.checked_add(1)?,
+            }),
             _ => None,
         },
         Instr::Const32 { dst, val } => const_branch(dst, val, t.code[i]),
@@ -2527,6 +2549,11 @@ fn const_branch(dst: Slot, val: u32, br: Instr) -> Option<Instr> {
         Instr::BrIfNez { .. } => Instr::Const32BrIfNez { dst, c, val, off },
         _ => Instr::Const32BrIfEqz { dst, c, val, off },
     })
+}
+
+/// The mask of bits `0..n` (all 64 from `n = 64` on).
+fn low_bits(n: u32) -> u64 {
+    1u64.checked_shl(n).map_or(u64::MAX, |b| b - 1)
 }
 
 /// Slot `s` in 16 bits, if it is below 2^16.

@@ -1432,7 +1432,8 @@ impl Recorder {
         use Ty::{I32, I64};
         match instr {
             // ---- moves ----
-            I::Copy { dst, src } => {
+            // The branch is unconditional: the trace goes on at its target.
+            I::Copy { dst, src } | I::CopyBr { dst, src, .. } => {
                 let r = self.get_any(src)?;
                 self.put(dst, r)
             }
@@ -1455,25 +1456,8 @@ impl Recorder {
                 let k = self.ir.k(I64, val)?;
                 self.put(dst, k)
             }
-            I::Select { dst, b, c } => {
-                // Untyped in the bytecode: when the operands' views differ (say a small
-                // i64 constant materialized as i32), select on the slots' 64-bit bits.
-                let x = self.get_any(dst)?;
-                let y = self.get_any(b)?;
-                let ty = if self.ir.ty(x) == self.ir.ty(y) {
-                    self.ir.ty(x)
-                } else {
-                    I64
-                };
-                let x = self.convert(x, ty)?;
-                let y = self.convert(y, ty)?;
-                let c = self.get(S(c), I32)?;
-                let r = self.ir.emit(Ins {
-                    c,
-                    ..Ins::new(Op::Select, ty, x, y, 0)
-                })?;
-                self.put(dst, r)
-            }
+            I::Select { dst, b, c } => self.select(dst, dst, b, c)?,
+            I::Select3 { dst, a, b, c } => self.select(dst, a.into(), b.into(), c.into())?,
             I::GlobalGet { dst, global } => {
                 let r = self.global_get(s, global)?;
                 self.put(dst, r)
@@ -2358,6 +2342,34 @@ impl Recorder {
         let y = self.get(b, ty)?;
         let c = if taken { c } else { c.negate() };
         self.guard_branch(c, x, y, pc)
+    }
+
+    /// `dst = if c != 0 { a } else { b }` (`Select`, where `a` is `dst`, and `Select3`).
+    /// Untyped in the bytecode: when the operands' views differ (say a small `i64`
+    /// constant materialized as `i32`), it selects on the slots' 64-bit bits.
+    fn select(
+        &mut self,
+        dst: crate::interp::Slot,
+        a: crate::interp::Slot,
+        b: crate::interp::Slot,
+        c: crate::interp::Slot,
+    ) -> Result<(), Abort> {
+        let x = self.get_any(a)?;
+        let y = self.get_any(b)?;
+        let ty = if self.ir.ty(x) == self.ir.ty(y) {
+            self.ir.ty(x)
+        } else {
+            Ty::I64
+        };
+        let x = self.convert(x, ty)?;
+        let y = self.convert(y, ty)?;
+        let c = self.get(S(c), Ty::I32)?;
+        let r = self.ir.emit(Ins {
+            c,
+            ..Ins::new(Op::Select, ty, x, y, 0)
+        })?;
+        self.put(dst, r);
+        Ok(())
     }
 
     /// A counted loop's step and test (`I32AddImmBr*`): the add, then the branch that

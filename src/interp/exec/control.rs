@@ -171,6 +171,14 @@ impl<const REC: bool, const HOT: bool> Exec<'_, REC, HOT> {
         self.branch(true, off)
     }
 
+    /// A copy and the unconditional branch after it.
+    #[inline(always)]
+    pub(super) unsafe fn copy_jump(&mut self, dst: Slot, src: Slot, off: Off) -> Flow {
+        // SAFETY: the slots are the running instruction's (the handlers' contract).
+        unsafe { self.w(dst, self.r(src)) };
+        self.branch(true, off)
+    }
+
     #[inline(always)]
     pub(super) unsafe fn br_i32_imm_acc(&mut self, imm: i32, off: Off, op: IntCmp) -> Flow {
         self.branch(ops::i32_cmp(op, self.acc as u32, imm as u32), off)

@@ -64,6 +64,21 @@ impl<const REC: bool, const HOT: bool> Exec<'_, REC, HOT> {
         Ok(())
     }
 
+    /// `dst = if c != 0 { a } else { b }`.
+    #[inline(always)]
+    pub(super) unsafe fn select3(&mut self, dst: Slot, a: Slot16, b: Slot16, c: Slot16) -> Flow {
+        // SAFETY: see the top of the file.
+        unsafe {
+            let v = if self.r(c.into()) as u32 != 0 {
+                self.r(a.into())
+            } else {
+                self.r(b.into())
+            };
+            self.w(dst, v);
+        }
+        Ok(())
+    }
+
     // ---- globals ----
 
     #[inline(always)]
