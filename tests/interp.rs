@@ -2300,3 +2300,143 @@ fn branches_pass_the_accumulator_on() {
         assert_eq!(got as u32, expected, "jit: {jit}");
     });
 }
+
+/// Each case of a bytecode loop sets the program counter and branches back to the
+/// dispatch (`local.set` of one local from another, then `br`): the copy and the branch
+/// run as one instruction (`CopyBr`), in the interpreter and with the JIT tracing the
+/// dispatch loop.
+#[test]
+fn a_copy_and_its_branch_back_run_as_one() {
+    let wat = r#"(module (memory (export "mem") 1)
+      (func (export "run") (param $x i32) (result i32)
+        (local $pc i32) (local $next i32)
+        (block $halt
+          (loop $dispatch
+            (local.set $next (i32.add (local.get $pc) (i32.const 1)))
+            (block $op2 (block $op1 (block $op0
+              (br_table $op0 $op1 $op2 $halt (i32.load8_u (local.get $pc))))
+              (local.set $x (i32.add (local.get $x) (i32.const 7)))
+              (local.set $pc (local.get $next))
+              (br $dispatch))
+            (local.set $x (i32.mul (local.get $x) (i32.const 3)))
+            (local.set $pc (local.get $next))
+            (br $dispatch))
+          (local.set $x (i32.xor (local.get $x) (i32.shr_u (local.get $x) (i32.const 5))))
+          (local.set $pc (local.get $next))
+          (br $dispatch)))
+        (local.get $x)))"#;
+    assert_forms(wat, &[("CopyBr {", 3)]);
+    let program: Vec<u8> = (0..3000u32)
+        .map(|i| (i.wrapping_mul(0x9e37_79b1) >> 29) as u8 % 3)
+        .chain([3])
+        .collect();
+    let mut expected = 11u32;
+    for &op in &program[..program.len() - 1] {
+        expected = match op {
+            0 => expected.wrapping_add(7),
+            1 => expected.wrapping_mul(3),
+            _ => expected ^ (expected >> 5),
+        };
+    }
+    in_both_tiers(wat, |store, inst, jit| {
+        let mem = inst.get_memory(&mut *store, "mem").unwrap();
+        mem.write(&mut *store, 0, &program).unwrap();
+        let run = inst.get_typed_func::<i32, i32>(&mut *store, "run").unwrap();
+        assert_eq!(
+            run.call(&mut *store, 11).unwrap() as u32,
+            expected,
+            "jit: {jit}"
+        );
+    });
+}
+
+/// `select` reads its three operands where they are, whatever they are (a local, an
+/// operand-stack value, a pooled or an immediate constant), and its result goes straight
+/// to the local set from it (`Select3`), even when that local is its own first operand.
+/// Where operands lie past slot 2^16 (50,000 locals and 16,000 values on the operand
+/// stack) it keeps the two-operand form. Both compute the same selections, in the
+/// interpreter and with the JIT.
+#[test]
+fn select_reads_its_operands_in_place() {
+    let body = r#"
+        (loop $l
+          (local.set $a (select (local.get $a) (local.get $b) (i32.and (local.get $i) (i32.const 1))))
+          (local.set $b (select (i32.add (local.get $b) (i32.const 3)) (i32.const 5)
+                                (i32.and (local.get $i) (i32.const 2))))
+          (local.set $w (i64.add (local.get $w)
+            (select (i64.const 0x123456789) (i64.extend_i32_u (local.get $a)) (local.get $b))))
+          (local.set $a (i32.add (local.get $a) (local.get $i)))
+          (local.set $i (i32.add (local.get $i) (i32.const 1)))
+          (br_if $l (i32.lt_u (local.get $i) (local.get $n))))
+        (local.set $w (i64.add (local.get $w) (i64.extend_i32_u (i32.xor (local.get $a) (local.get $b)))))"#;
+    let func = |locals: usize, values: usize| {
+        format!(
+            r#"(module (func (export "run") (param $n i32) (result i64)
+              (local {}) (local $a i32) (local $b i32) (local $i i32) (local $w i64)
+              {} {body} {} (local.get $w)))"#,
+            "i32 ".repeat(locals),
+            "i32.const 0 ".repeat(values),
+            "drop ".repeat(values),
+        )
+    };
+    let (n, mut a, mut b, mut w) = (2000u32, 0u32, 0u32, 0u64);
+    for i in 0..n {
+        a = if i & 1 != 0 { a } else { b };
+        b = if i & 2 != 0 { b.wrapping_add(3) } else { 5 };
+        w = w.wrapping_add(if b != 0 { 0x1_2345_6789 } else { u64::from(a) });
+        a = a.wrapping_add(i);
+    }
+    let expected = w.wrapping_add(u64::from(a ^ b));
+    let narrow = [("Select3 {", 3), ("Select {", 0)];
+    let wide = [("Select3 {", 0), ("Select {", 3)];
+    for (locals, values, forms) in [(0, 0, narrow), (49_990, 16_000, wide)] {
+        let wat = func(locals, values);
+        assert_forms(&wat, &forms);
+        in_both_tiers(&wat, |store, inst, jit| {
+            let run = inst.get_typed_func::<i32, i64>(&mut *store, "run").unwrap();
+            let got = run.call(&mut *store, n as i32).unwrap() as u64;
+            assert_eq!(got, expected, "jit: {jit}, locals: {locals}");
+        });
+    }
+}
+
+/// A function's first lines that set a local to zero, which it already holds, emit
+/// nothing; setting it to zero after another value, setting a parameter to zero, and
+/// setting a local to zero where a loop may come back emit the constant, in the
+/// interpreter and with the JIT.
+#[test]
+fn locals_start_at_zero_without_a_constant() {
+    let wat = r#"(module
+      (func (export "run") (param $n i32) (param $m i32) (result i64)
+        (local $acc i64) (local $k i32) (local $j i32)
+        (local.set $acc (i64.const 0))
+        (local.set $k (i32.const 5))
+        (local.set $k (i32.const 0))
+        (local.set $j (i32.const 0))
+        (local.set $m (i32.const 0))
+        (loop $l
+          (local.set $j (i32.const 0))
+          (local.set $acc (i64.add (i64.mul (local.get $acc) (i64.const 3))
+            (i64.extend_i32_u (i32.add (local.get $j) (local.get $k)))))
+          (local.set $j (i32.const 3))
+          (local.set $k (i32.add (local.get $k) (i32.const 1)))
+          (br_if $l (i32.lt_u (local.get $k) (local.get $n))))
+        (i64.add (local.get $acc) (i64.extend_i32_u (i32.add (local.get $j) (local.get $m))))))"#;
+    // Of the seven constants set, the first and the fourth go.
+    assert_forms(wat, &[("Const32 {", 5), ("Const64 {", 0)]);
+    let (n, mut acc) = (500u32, 0u64);
+    for k in 0..n {
+        acc = acc.wrapping_mul(3).wrapping_add(u64::from(k));
+    }
+    let expected = acc + 3;
+    in_both_tiers(wat, |store, inst, jit| {
+        let run = inst
+            .get_typed_func::<(i32, i32), i64>(&mut *store, "run")
+            .unwrap();
+        assert_eq!(
+            run.call(&mut *store, (n as i32, 99)).unwrap() as u64,
+            expected,
+            "jit: {jit}"
+        );
+    });
+}
