@@ -569,6 +569,98 @@ trunc!(i64_trunc_f32_u, f32, u64, true, true);
 trunc!(i64_trunc_f64_s, f64, i64, true, false);
 trunc!(i64_trunc_f64_u, f64, u64, true, true);
 
+/// The range test of a compiler's guarded float-to-int conversion (LLVM's lowering of a
+/// cast from a float without the non-trapping conversions): signed, `|x| < 2^(n-1)`;
+/// unsigned, `0 <= x < 2^n`, for an `n`-bit target. An `f32` operand is tested as the
+/// `f64` it widens to exactly, against the same bounds (powers of two, exact in both).
+pub(crate) fn guarded_in_range(x: f64, to64: bool, unsigned: bool) -> bool {
+    let hi = trunc_bounds(false, to64, unsigned).1;
+    if unsigned {
+        x >= 0.0 && x < hi
+    } else {
+        x.abs() < hi
+    }
+}
+
+/// A compiler's guarded conversion: the truncation when [`guarded_in_range`] passes,
+/// else the compiler's fallback, the target's minimum (`i32::MIN`, `i64::MIN`, 0).
+macro_rules! guarded_trunc {
+    ($name:ident, $trunc:ident, $f:ty, $int:ty, $to64:expr, $unsigned:expr) => {
+        #[inline(always)]
+        pub(crate) fn $name(x: $f) -> $int {
+            match $trunc(x) {
+                Ok(v) if guarded_in_range(f64::from(x), $to64, $unsigned) => v,
+                _ => <$int>::MIN,
+            }
+        }
+    };
+}
+
+guarded_trunc!(
+    i32_trunc_guarded_f32_s,
+    i32_trunc_f32_s,
+    f32,
+    i32,
+    false,
+    false
+);
+guarded_trunc!(
+    i32_trunc_guarded_f32_u,
+    i32_trunc_f32_u,
+    f32,
+    u32,
+    false,
+    true
+);
+guarded_trunc!(
+    i32_trunc_guarded_f64_s,
+    i32_trunc_f64_s,
+    f64,
+    i32,
+    false,
+    false
+);
+guarded_trunc!(
+    i32_trunc_guarded_f64_u,
+    i32_trunc_f64_u,
+    f64,
+    u32,
+    false,
+    true
+);
+guarded_trunc!(
+    i64_trunc_guarded_f32_s,
+    i64_trunc_f32_s,
+    f32,
+    i64,
+    true,
+    false
+);
+guarded_trunc!(
+    i64_trunc_guarded_f32_u,
+    i64_trunc_f32_u,
+    f32,
+    u64,
+    true,
+    true
+);
+guarded_trunc!(
+    i64_trunc_guarded_f64_s,
+    i64_trunc_f64_s,
+    f64,
+    i64,
+    true,
+    false
+);
+guarded_trunc!(
+    i64_trunc_guarded_f64_u,
+    i64_trunc_f64_u,
+    f64,
+    u64,
+    true,
+    true
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;

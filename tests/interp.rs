@@ -2440,3 +2440,140 @@ fn locals_start_at_zero_without_a_constant() {
         );
     });
 }
+
+/// A compiler's guarded float-to-int conversion (LLVM's lowering of a C cast without the
+/// non-trapping conversions: the truncation if the value passes a range test, else a
+/// constant) runs as one instruction (`*Guarded`), for each of the eight conversions,
+/// with the signed test's compare apart from its branch or fused with it. Each
+/// computes what the six instructions do, on values inside, at and past both bounds,
+/// infinities, NaN and negative zero, in the interpreter and in traces whose guards on
+/// the range test exit both ways.
+#[test]
+fn guarded_conversions_run_as_one() {
+    // (float type, int type, unsigned, bound, fallback)
+    let kinds = [
+        ("f32", "i32", false, "2147483648", "-2147483648"),
+        ("f32", "i32", true, "4294967296", "0"),
+        ("f64", "i32", false, "2147483648", "-2147483648"),
+        ("f64", "i32", true, "4294967296", "0"),
+        (
+            "f32",
+            "i64",
+            false,
+            "9223372036854775808",
+            "-9223372036854775808",
+        ),
+        ("f32", "i64", true, "18446744073709551616", "0"),
+        (
+            "f64",
+            "i64",
+            false,
+            "9223372036854775808",
+            "-9223372036854775808",
+        ),
+        ("f64", "i64", true, "18446744073709551616", "0"),
+    ];
+    let values: [f64; 16] = [
+        0.0,
+        -0.0,
+        1.75,
+        -1.75,
+        2147483520.0,
+        2147483648.0,
+        -2147483648.0,
+        4294967040.0,
+        4294967296.0,
+        -0.5,
+        9223371487098961920.0,
+        9223372036854775808.0,
+        -9223372036854775808.0,
+        f64::INFINITY,
+        f64::NEG_INFINITY,
+        f64::NAN,
+    ];
+    for (float, int, unsigned, bound, fallback) in kinds {
+        let sign = if unsigned { "u" } else { "s" };
+        let x = format!("(local.get $x)");
+        let k = format!("({float}.const {bound})");
+        let test = if unsigned {
+            format!("(i32.and ({float}.lt {x} {k}) ({float}.ge {x} ({float}.const 0)))")
+        } else {
+            format!("({float}.lt ({float}.abs {x}) {k})")
+        };
+        let trunc = format!("({int}.trunc_{float}_{sign} {x})");
+        let fall = format!("({int}.const {fallback})");
+        // The block form LLVM emits, and (for a signed target) an `if`, whose branch
+        // fuses with the compare.
+        let mut shapes = vec![format!(
+            "(block $done (block $else (br_if $else (i32.eqz {test}))
+               (local.set $r {trunc}) (br $done)) (local.set $r {fall}))"
+        )];
+        if !unsigned {
+            shapes.push(format!(
+                "(local.set $r (if (result {int}) {test} (then {trunc}) (else {fall})))"
+            ));
+        }
+        let widen = if int == "i32" {
+            "(i64.extend_i32_u (local.get $r))"
+        } else {
+            "(local.get $r)"
+        };
+        let size = if float == "f32" { 4 } else { 8 };
+        for shape in shapes {
+            let wat = format!(
+                r#"(module (memory (export "mem") 1)
+                  (func (export "run") (param $n i32) (result i64)
+                    (local $i i32) (local $x {float}) (local $r {int}) (local $acc i64)
+                    (loop $l
+                      (local.set $x ({float}.load (i32.mul (i32.rem_u (local.get $i) (i32.const 16)) (i32.const {size}))))
+                      {shape}
+                      (local.set $acc (i64.add (i64.mul (local.get $acc) (i64.const 31)) {widen}))
+                      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+                      (br_if $l (i32.lt_u (local.get $i) (local.get $n))))
+                    (local.get $acc)))"#
+            );
+            assert_forms(&wat, &[("Guarded {", 1)]);
+            let bytes: Vec<u8> = values
+                .iter()
+                .flat_map(|&v| match float {
+                    "f32" => (v as f32).to_le_bytes().to_vec(),
+                    _ => v.to_le_bytes().to_vec(),
+                })
+                .collect();
+            // The six instructions' meaning, on the value as loaded.
+            let convert = |v: f64| -> u64 {
+                let v = if float == "f32" {
+                    f64::from(v as f32)
+                } else {
+                    v
+                };
+                let bound: f64 = bound.parse().unwrap();
+                let passes = if unsigned {
+                    v < bound && v >= 0.0
+                } else {
+                    v.abs() < bound
+                };
+                match (passes, int, unsigned) {
+                    (false, _, true) => 0,
+                    (false, "i32", false) => u64::from(i32::MIN as u32),
+                    (false, _, false) => i64::MIN as u64,
+                    (true, "i32", false) => u64::from(v as i32 as u32),
+                    (true, "i32", true) => u64::from(v as u32),
+                    (true, _, false) => v as i64 as u64,
+                    (true, _, true) => v as u64,
+                }
+            };
+            let n = 16 * 40;
+            let expected = (0..n).fold(0u64, |acc, i| {
+                acc.wrapping_mul(31).wrapping_add(convert(values[i % 16]))
+            });
+            in_both_tiers(&wat, |store, inst, jit| {
+                let mem = inst.get_memory(&mut *store, "mem").unwrap();
+                mem.write(&mut *store, 0, &bytes).unwrap();
+                let run = inst.get_typed_func::<i32, i64>(&mut *store, "run").unwrap();
+                let got = run.call(&mut *store, n as i32).unwrap() as u64;
+                assert_eq!(got, expected, "jit: {jit}\n{shape}");
+            });
+        }
+    }
+}

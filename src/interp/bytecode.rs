@@ -281,6 +281,16 @@ impl Instr {
         }
     }
 
+    /// The operand of a fused guarded conversion (`*Guarded`), which always jumps.
+    pub(crate) fn guarded_trunc_src(&self) -> Option<Slot> {
+        match *self {
+            variants!({ src, .. } in I32TruncF32SGuarded | I32TruncF32UGuarded
+                | I32TruncF64SGuarded | I32TruncF64UGuarded | I64TruncF32SGuarded
+                | I64TruncF32UGuarded | I64TruncF64SGuarded | I64TruncF64UGuarded) => Some(src),
+            _ => None,
+        }
+    }
+
     /// Whether the instruction returns from the function.
     pub(crate) fn returns(&self) -> bool {
         matches!(
@@ -817,6 +827,26 @@ macro_rules! instr_table {
             I64TruncF64S { dst: Slot, src: Slot }
                 => un_try(|x: f64| ops::i64_trunc_f64_s(x).map(|v| v as u64)),
             I64TruncF64U { dst: Slot, src: Slot } => un_try(|x: f64| ops::i64_trunc_f64_u(x)),
+            /// A compiler's guarded conversion, fused from its range test, its two
+            /// branches and its fallback constant (see `translate::fuse_guarded_truncs`):
+            /// `dst` = the truncation of `src` if in range, else the fallback
+            /// (`ops::guarded_in_range`); then a jump by `off`, past the fallback.
+            I32TruncF32SGuarded { dst: Slot, src: Slot, off: Off }
+                => trunc_guarded(|x: f32| u64::from(ops::i32_trunc_guarded_f32_s(x) as u32)),
+            I32TruncF32UGuarded { dst: Slot, src: Slot, off: Off }
+                => trunc_guarded(|x: f32| u64::from(ops::i32_trunc_guarded_f32_u(x))),
+            I32TruncF64SGuarded { dst: Slot, src: Slot, off: Off }
+                => trunc_guarded(|x: f64| u64::from(ops::i32_trunc_guarded_f64_s(x) as u32)),
+            I32TruncF64UGuarded { dst: Slot, src: Slot, off: Off }
+                => trunc_guarded(|x: f64| u64::from(ops::i32_trunc_guarded_f64_u(x))),
+            I64TruncF32SGuarded { dst: Slot, src: Slot, off: Off }
+                => trunc_guarded(|x: f32| ops::i64_trunc_guarded_f32_s(x) as u64),
+            I64TruncF32UGuarded { dst: Slot, src: Slot, off: Off }
+                => trunc_guarded(|x: f32| ops::i64_trunc_guarded_f32_u(x)),
+            I64TruncF64SGuarded { dst: Slot, src: Slot, off: Off }
+                => trunc_guarded(|x: f64| ops::i64_trunc_guarded_f64_s(x) as u64),
+            I64TruncF64UGuarded { dst: Slot, src: Slot, off: Off }
+                => trunc_guarded(|x: f64| ops::i64_trunc_guarded_f64_u(x)),
             I32TruncSatF32S { dst: Slot, src: Slot }
                 => un(|x: f32| u64::from(ops::i32_trunc_sat_f32_s(x) as u32)),
             I32TruncSatF32U { dst: Slot, src: Slot }

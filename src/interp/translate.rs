@@ -423,6 +423,7 @@ pub(crate) fn translate(module: &ModuleInner, func: u32) -> Result<CompiledFunc,
     let ops = body.get_operators_reader().map_err(Error::compile)?;
     super::decode::feed(ops, &mut t)?;
     remove_unrecordable(&mut t);
+    fuse_guarded_truncs(&mut t);
     fuse_pairs(&mut t);
     use_accumulator(&mut t.code, &t.call_results);
     super::tails::duplicate(t.layout());
@@ -1197,6 +1198,12 @@ impl Translator<'_> {
     }
 
     /// The frame slot holding a pooled constant.
+    /// The bits of the pooled constant in slot `s`, if it holds one.
+    fn pooled(&self, s: Slot) -> Option<u64> {
+        let i = s.0.checked_sub(self.locals)?;
+        self.consts.get(i as usize).copied()
+    }
+
     fn const_slot(&self, bits: u64) -> Option<Slot> {
         let i = self.consts.iter().position(|&c| c == bits)?;
         Some(Slot(self.locals + i as u32))
@@ -2166,6 +2173,195 @@ fn by_index(pairs: &[(u32, u32)], len: usize) -> Box<[u32]> {
     table.into()
 }
 
+/// The guarded conversion pass. Without the non-trapping conversions, LLVM compiles a C
+/// cast from a float to an integer as a range test and an `if`: the truncation when the
+/// test passes, else a constant (`ops::guarded_in_range`). That is six instructions:
+/// - the test: for a signed target, `abs` and `lt` against the bound, then a `BrIfEqz`
+///   to the fallback (or the `lt` and the branch as one `BrF*NotLt`, five in all); for
+///   an unsigned one, `lt` against the bound and `ge` against zero, in either order, then
+///   a bit-test branch on both (`BrI32AndEqz`);
+/// - the truncation, a `Br` past the fallback, and the fallback constant set into the
+///   truncation's result.
+///
+/// The first becomes one instruction (`*Guarded`) that computes the result and jumps past
+/// the fallback; the others stay as they were, run only by a branch to them or a trace's
+/// exit. The tests' results must be operand-stack slots (nothing reads them after), the
+/// bound and zero pooled constants, the result another slot than the operand. Not with
+/// fuel metering, whose charges the arms' code carries.
+fn fuse_guarded_truncs(t: &mut Translator<'_>) {
+    if t.fuel {
+        return;
+    }
+    for p in 0..t.code.len().saturating_sub(5) {
+        if let Some(fused) = guarded_trunc(t, p) {
+            t.code[p] = fused;
+        }
+    }
+}
+
+/// A guarded conversion's constructor, from the truncation it makes: `(make, from_f32,
+/// to64, unsigned)`.
+type Guarded = (fn(Slot, Slot, Off) -> Instr, bool, bool, bool);
+
+/// The fused form of the instructions at `p`, if they are a guarded conversion (see
+/// `fuse_guarded_truncs`), its range test in three instructions or in two.
+fn guarded_trunc(t: &Translator<'_>, p: usize) -> Option<Instr> {
+    guarded_at(t, p, 3).or_else(|| guarded_at(t, p, 2))
+}
+
+/// The fused form of a guarded conversion at `p` whose truncation is at `p + n`.
+fn guarded_at(t: &Translator<'_>, p: usize, n: usize) -> Option<Instr> {
+    use Instr as I;
+    let &[trunc, skip, fallback] = t.code.get(p + n..p + n + 3)? else {
+        return None;
+    };
+    let ((make, f32_, to64, unsigned), dst, src): (Guarded, Slot, Slot) = match trunc {
+        I::I32TruncF32S { dst, src } => (
+            (
+                |dst, src, off| I::I32TruncF32SGuarded { dst, src, off },
+                true,
+                false,
+                false,
+            ),
+            dst,
+            src,
+        ),
+        I::I32TruncF32U { dst, src } => (
+            (
+                |dst, src, off| I::I32TruncF32UGuarded { dst, src, off },
+                true,
+                false,
+                true,
+            ),
+            dst,
+            src,
+        ),
+        I::I32TruncF64S { dst, src } => (
+            (
+                |dst, src, off| I::I32TruncF64SGuarded { dst, src, off },
+                false,
+                false,
+                false,
+            ),
+            dst,
+            src,
+        ),
+        I::I32TruncF64U { dst, src } => (
+            (
+                |dst, src, off| I::I32TruncF64UGuarded { dst, src, off },
+                false,
+                false,
+                true,
+            ),
+            dst,
+            src,
+        ),
+        I::I64TruncF32S { dst, src } => (
+            (
+                |dst, src, off| I::I64TruncF32SGuarded { dst, src, off },
+                true,
+                true,
+                false,
+            ),
+            dst,
+            src,
+        ),
+        I::I64TruncF32U { dst, src } => (
+            (
+                |dst, src, off| I::I64TruncF32UGuarded { dst, src, off },
+                true,
+                true,
+                true,
+            ),
+            dst,
+            src,
+        ),
+        I::I64TruncF64S { dst, src } => (
+            (
+                |dst, src, off| I::I64TruncF64SGuarded { dst, src, off },
+                false,
+                true,
+                false,
+            ),
+            dst,
+            src,
+        ),
+        I::I64TruncF64U { dst, src } => (
+            (
+                |dst, src, off| I::I64TruncF64UGuarded { dst, src, off },
+                false,
+                true,
+                true,
+            ),
+            dst,
+            src,
+        ),
+        _ => return None,
+    };
+    let hi = crate::ops::trunc_bounds(f32_, to64, unsigned).1;
+    let hi = if f32_ {
+        u64::from((hi as f32).to_bits())
+    } else {
+        hi.to_bits()
+    };
+    let fell_back = match (to64, unsigned) {
+        (_, true) => 0,
+        (false, false) => u64::from(i32::MIN as u32),
+        (true, false) => i64::MIN as u64,
+    };
+    let temp = |s: Slot| s.0 >= t.base;
+    let is = |s: Slot, bits: u64| t.pooled(s) == Some(bits);
+    let lt = |i: Instr| match (i, f32_) {
+        (I::F32Lt { dst, a, b }, true) | (I::F64Lt { dst, a, b }, false) => Some((dst, a, b)),
+        _ => None,
+    };
+    let ge = |i: Instr| match (i, f32_) {
+        (I::F32Ge { dst, a, b }, true) | (I::F64Ge { dst, a, b }, false) => Some((dst, a, b)),
+        _ => None,
+    };
+    let abs = |i: Instr| match (i, f32_) {
+        (I::F32Abs { dst, src: x }, true) | (I::F64Abs { dst, src: x }, false) => {
+            Some(dst).filter(|&d| x == src && temp(d))
+        }
+        _ => None,
+    };
+    let tested = match (unsigned, &t.code[p..p + n]) {
+        (false, &[test0, test1, br]) => {
+            let (t1, (t2, a, b)) = (abs(test0)?, lt(test1)?);
+            br == (I::BrIfEqz { c: t2, off: 3 }) && a == t1 && temp(t2) && is(b, hi)
+        }
+        (false, &[test0, br]) => {
+            let t1 = abs(test0)?;
+            let ((I::BrF32NotLt { a, b, off: 3 }, true) | (I::BrF64NotLt { a, b, off: 3 }, false)) =
+                (br, f32_)
+            else {
+                return None;
+            };
+            a == t1 && is(b, hi)
+        }
+        (true, &[test0, test1, br]) => {
+            let ((t1, a1, b1), (t2, a2, b2)) = match (lt(test0), ge(test1)) {
+                (Some(l), Some(g)) => (l, g),
+                _ => (lt(test1)?, ge(test0)?),
+            };
+            let I::BrI32AndEqz { a, b, off: 3 } = br else {
+                return None;
+            };
+            let both = (a == t1 && b == t2) || (a == t2 && b == t1);
+            both && temp(t1) && temp(t2) && a1 == src && a2 == src && is(b1, hi) && is(b2, 0)
+        }
+        _ => false,
+    };
+    let fallback = match fallback {
+        I::Const32 { dst, val } => (dst, u64::from(val)),
+        I::Const64 { dst, val } => (dst, val),
+        I::Copy { dst, src } => (dst, t.pooled(src)?),
+        _ => return None,
+    };
+    let ends = skip == (I::Br { off: 2 }) && fallback == (dst, fell_back);
+    (tested && ends && dst != src).then(|| make(dst, src, n as Off + 3))
+}
+
 /// The pair pass: two instructions that compiled code often runs back to back become one
 /// instruction in the first one's place, one dispatch instead of two. The second one stays
 /// where it was, skipped by the fused one, and still runs alone when a branch lands on it
@@ -2896,7 +3092,16 @@ fn use_accumulator(code: &mut [Instr], call_results: &[(u32, u32)]) {
             && off > 0
         {
             let to = (i as i64 + i64::from(off)) as usize;
-            let passed = if instr.keeps_acc() { held } else { None };
+            // A guarded conversion jumps with its result in the accumulator.
+            let passed = match instr.guarded_trunc_src() {
+                _ if instr.keeps_acc() => held,
+                Some(_) => instr.dst_mut().map(|&mut slot| Held {
+                    slot,
+                    copied: None,
+                    float: false,
+                }),
+                None => None,
+            };
             incoming[to] = Some(incoming[to].map_or(passed, |h| Held::meet(h, passed)));
         }
         let ends = matches!(
@@ -2907,7 +3112,7 @@ fn use_accumulator(code: &mut [Instr], call_results: &[(u32, u32)]) {
                 | Instr::BrTableA { .. }
                 | Instr::Unreachable
         );
-        if ends || instr.returns() {
+        if ends || instr.returns() || instr.guarded_trunc_src().is_some() {
             fall = None;
             continue;
         }

@@ -124,7 +124,8 @@ struct Pending {
     pc: *const Instr,
     /// Frame-stack depth when it started.
     depth: usize,
-    /// `call_indirect`: the table entry it read, its index and the table's length.
+    /// `call_indirect`: the table entry it read, its index and the table's length. A
+    /// guarded conversion (`*Guarded`): its operand's bits in `entry`.
     entry: u64,
     index: u32,
     table_len: u32,
@@ -549,6 +550,9 @@ impl Recorder {
         | Instr::CallIndirectEpoch { index, table, .. } = instr
         {
             (entry, index_val, table_len) = self.table_entry(s, index, table);
+        }
+        if let Some(src) = instr.guarded_trunc_src() {
+            entry = Self::live_slot(s, src);
         }
         if self.ir.len() >= 1 << 30 {
             return Err(Abort::TooLong);
@@ -2092,6 +2096,22 @@ impl Recorder {
             I::I64TruncF32U { dst, src } => self.trunc(pc, F32, I64, true, dst, src)?,
             I::I64TruncF64S { dst, src } => self.trunc(pc, F64, I64, false, dst, src)?,
             I::I64TruncF64U { dst, src } => self.trunc(pc, F64, I64, true, dst, src)?,
+            I::I32TruncF32SGuarded { dst, src, .. } => {
+                self.guarded(p, F32, I32, false, dst, src)?
+            }
+            I::I32TruncF32UGuarded { dst, src, .. } => self.guarded(p, F32, I32, true, dst, src)?,
+            I::I32TruncF64SGuarded { dst, src, .. } => {
+                self.guarded(p, F64, I32, false, dst, src)?
+            }
+            I::I32TruncF64UGuarded { dst, src, .. } => self.guarded(p, F64, I32, true, dst, src)?,
+            I::I64TruncF32SGuarded { dst, src, .. } => {
+                self.guarded(p, F32, I64, false, dst, src)?
+            }
+            I::I64TruncF32UGuarded { dst, src, .. } => self.guarded(p, F32, I64, true, dst, src)?,
+            I::I64TruncF64SGuarded { dst, src, .. } => {
+                self.guarded(p, F64, I64, false, dst, src)?
+            }
+            I::I64TruncF64UGuarded { dst, src, .. } => self.guarded(p, F64, I64, true, dst, src)?,
             I::I32TruncSatF32S { dst, src } => self.un(Op::TruncSat, F32, I32, dst, S(src), 0)?,
             I::I32TruncSatF32U { dst, src } => self.un(Op::TruncSat, F32, I32, dst, S(src), 1)?,
             I::I32TruncSatF64S { dst, src } => self.un(Op::TruncSat, F64, I32, dst, S(src), 0)?,
@@ -2506,6 +2526,58 @@ impl Recorder {
         let aux = u64::from(unsigned) | u64::from(to == Ty::I64) << 1;
         self.guard(Ins::new(Op::TruncOk, Ty::Void, x, Ref::NONE, aux), pc)?;
         let r = self.emit(Op::Trunc, to, x, Ref::NONE, u64::from(unsigned))?;
+        self.put(dst, r);
+        Ok(())
+    }
+
+    /// A compiler's guarded conversion (`*Guarded`) at `p`, whose operand was `p.entry`
+    /// when it ran: a guard on its range test going the same way, then the truncation or
+    /// the fallback constant (see `ops::guarded_in_range`). The guard's exit runs the
+    /// instruction again.
+    fn guarded(
+        &mut self,
+        p: &Pending,
+        from: Ty,
+        to: Ty,
+        unsigned: bool,
+        dst: crate::interp::Slot,
+        src: crate::interp::Slot,
+    ) -> Result<(), Abort> {
+        let to64 = to == Ty::I64;
+        let (x_was, bound) = match from {
+            Ty::F32 => {
+                let hi = crate::ops::trunc_bounds(true, to64, unsigned).1 as f32;
+                (
+                    f64::from(f32::from_bits(p.entry as u32)),
+                    u64::from(hi.to_bits()),
+                )
+            }
+            _ => {
+                let hi = crate::ops::trunc_bounds(false, to64, unsigned).1;
+                (f64::from_bits(p.entry), hi.to_bits())
+            }
+        };
+        let x = self.get(S(src), from)?;
+        let hi = self.ir.k(from, bound)?;
+        let passes = if unsigned {
+            let zero = self.ir.k(from, 0)?;
+            let below = self.emit(Op::Cmp, Ty::I32, x, hi, Cond::FLt as u64)?;
+            let above = self.emit(Op::Cmp, Ty::I32, x, zero, Cond::FGe as u64)?;
+            self.emit(Op::And, Ty::I32, below, above, 0)?
+        } else {
+            let a = self.emit(Op::FAbs, from, x, Ref::NONE, 0)?;
+            self.emit(Op::Cmp, Ty::I32, a, hi, Cond::FLt as u64)?
+        };
+        let in_range = crate::ops::guarded_in_range(x_was, to64, unsigned);
+        let zero = self.ir.k(Ty::I32, 0)?;
+        let c = if in_range { Cond::Ne } else { Cond::Eq };
+        self.guard_branch(c, passes, zero, p.pc)?;
+        let r = match (in_range, to64, unsigned) {
+            (true, ..) => self.emit(Op::Trunc, to, x, Ref::NONE, u64::from(unsigned))?,
+            (false, _, true) => self.ir.k(to, 0)?,
+            (false, false, false) => self.ir.k(to, u64::from(i32::MIN as u32))?,
+            (false, true, false) => self.ir.k(to, i64::MIN as u64)?,
+        };
         self.put(dst, r);
         Ok(())
     }

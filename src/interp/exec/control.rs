@@ -171,6 +171,21 @@ impl<const REC: bool, const HOT: bool> Exec<'_, REC, HOT> {
         self.branch(true, off)
     }
 
+    /// A guarded conversion (`f` of `src`, see `ops::guarded_in_range`) and the jump past
+    /// its fallback.
+    #[inline(always)]
+    pub(super) unsafe fn trunc_guarded<T: FromBits>(
+        &mut self,
+        dst: Slot,
+        src: Slot,
+        off: Off,
+        f: impl FnOnce(T) -> u64,
+    ) -> Flow {
+        // SAFETY: the slots are the running instruction's (the handlers' contract).
+        unsafe { self.w(dst, f(T::from_bits(self.r(src)))) };
+        self.branch(true, off)
+    }
+
     /// A copy and the unconditional branch after it.
     #[inline(always)]
     pub(super) unsafe fn copy_jump(&mut self, dst: Slot, src: Slot, off: Off) -> Flow {
