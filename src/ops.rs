@@ -582,6 +582,26 @@ pub(crate) fn guarded_in_range(x: f64, to64: bool, unsigned: bool) -> bool {
     }
 }
 
+/// The bits of [`guarded_in_range`]'s bound in the operand's type (`f32` if `from_f32`).
+pub(crate) fn guarded_bound_bits(from_f32: bool, to64: bool, unsigned: bool) -> u64 {
+    let hi = trunc_bounds(from_f32, to64, unsigned).1;
+    if from_f32 {
+        u64::from((hi as f32).to_bits())
+    } else {
+        hi.to_bits()
+    }
+}
+
+/// The bits of a guarded conversion's fallback (see [`guarded_trunc`]'s functions): the
+/// target's minimum.
+pub(crate) fn guarded_fallback_bits(to64: bool, unsigned: bool) -> u64 {
+    match (to64, unsigned) {
+        (_, true) => 0,
+        (false, false) => u64::from(i32::MIN as u32),
+        (true, false) => i64::MIN as u64,
+    }
+}
+
 /// A compiler's guarded conversion: the truncation when [`guarded_in_range`] passes,
 /// else the compiler's fallback, the target's minimum (`i32::MIN`, `i64::MIN`, 0).
 macro_rules! guarded_trunc {

@@ -2493,7 +2493,7 @@ fn guarded_conversions_run_as_one() {
     ];
     for (float, int, unsigned, bound, fallback) in kinds {
         let sign = if unsigned { "u" } else { "s" };
-        let x = format!("(local.get $x)");
+        let x = "(local.get $x)";
         let k = format!("({float}.const {bound})");
         let test = if unsigned {
             format!("(i32.and ({float}.lt {x} {k}) ({float}.ge {x} ({float}.const 0)))")

@@ -28,6 +28,58 @@ impl fmt::Debug for Slot {
     }
 }
 
+/// A float-to-int truncation's kind: from `f32` (else `f64`), to `i64` (else `i32`),
+/// unsigned (else signed).
+#[derive(Clone, Copy, PartialEq, Debug)]
+pub(crate) struct Conv {
+    pub(crate) from_f32: bool,
+    pub(crate) to64: bool,
+    pub(crate) unsigned: bool,
+}
+
+/// The eight truncations, each as its trapping instruction, its guarded form (a
+/// compiler's range test and fallback fused with it, see `translate::fuse_guarded_truncs`)
+/// and its kind.
+macro_rules! truncations {
+    ($($trunc:ident, $guarded:ident: $f32:literal, $to64:literal, $unsigned:literal;)*) => {
+        impl Instr {
+            /// The guarded form of truncation `self` that jumps by `off`, and its kind.
+            pub(crate) fn guarded_form(&self, off: Off) -> Option<(Instr, Conv)> {
+                match *self {
+                    $( Instr::$trunc { dst, src } => Some((
+                        Instr::$guarded { dst, src, off },
+                        Conv { from_f32: $f32, to64: $to64, unsigned: $unsigned },
+                    )), )*
+                    _ => None,
+                }
+            }
+
+            /// A guarded conversion's result, operand and kind; it always jumps.
+            pub(crate) fn guarded_trunc(&self) -> Option<(Slot, Slot, Conv)> {
+                match *self {
+                    $( Instr::$guarded { dst, src, .. } => Some((
+                        dst,
+                        src,
+                        Conv { from_f32: $f32, to64: $to64, unsigned: $unsigned },
+                    )), )*
+                    _ => None,
+                }
+            }
+        }
+    };
+}
+
+truncations! {
+    I32TruncF32S, I32TruncF32SGuarded: true, false, false;
+    I32TruncF32U, I32TruncF32UGuarded: true, false, true;
+    I32TruncF64S, I32TruncF64SGuarded: false, false, false;
+    I32TruncF64U, I32TruncF64UGuarded: false, false, true;
+    I64TruncF32S, I64TruncF32SGuarded: true, true, false;
+    I64TruncF32U, I64TruncF32UGuarded: true, true, true;
+    I64TruncF64S, I64TruncF64SGuarded: false, true, false;
+    I64TruncF64U, I64TruncF64UGuarded: false, true, true;
+}
+
 /// A slot below 2^16, where an instruction has room only for a narrow one (`Copy2`).
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Slot16(pub(crate) u16);
@@ -277,16 +329,6 @@ impl Instr {
         match *self {
             variants!({ args, .. } in Call | CallEpoch | CallImport | CallIndirect
                 | CallIndirectEpoch) => Some(args),
-            _ => None,
-        }
-    }
-
-    /// The operand of a fused guarded conversion (`*Guarded`), which always jumps.
-    pub(crate) fn guarded_trunc_src(&self) -> Option<Slot> {
-        match *self {
-            variants!({ src, .. } in I32TruncF32SGuarded | I32TruncF32UGuarded
-                | I32TruncF64SGuarded | I32TruncF64UGuarded | I64TruncF32SGuarded
-                | I64TruncF32UGuarded | I64TruncF64SGuarded | I64TruncF64UGuarded) => Some(src),
             _ => None,
         }
     }

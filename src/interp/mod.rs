@@ -22,7 +22,7 @@ mod liveness;
 mod tails;
 mod translate;
 
-pub(crate) use bytecode::{Instr, Slot, disassemble, variants};
+pub(crate) use bytecode::{Conv, Instr, Slot, disassemble, variants};
 pub(crate) use exec::{
     Handoff, Outcome, case_target, init_frame, memory0, run, running_table0, table_entry,
 };

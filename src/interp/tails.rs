@@ -76,7 +76,7 @@ fn run_at(code: &[Instr], s: usize) -> Option<Piece> {
         Instr::I32AddImmBr { .. } | Instr::CopyBr { .. } => (e + 1, None),
         Instr::Case { .. } => return None,
         // A guarded conversion, which always jumps.
-        guarded if guarded.guarded_trunc_src().is_some() => (e, None),
+        guarded if guarded.guarded_trunc().is_some() => (e, None),
         branch if branches(branch) => {
             // A fused test skips the branch it was made from.
             let last = if skips_branch(branch) { e + 1 } else { e };

@@ -2199,10 +2199,6 @@ fn fuse_guarded_truncs(t: &mut Translator<'_>) {
     }
 }
 
-/// A guarded conversion's constructor, from the truncation it makes: `(make, from_f32,
-/// to64, unsigned)`.
-type Guarded = (fn(Slot, Slot, Off) -> Instr, bool, bool, bool);
-
 /// The fused form of the instructions at `p`, if they are a guarded conversion (see
 /// `fuse_guarded_truncs`), its range test in three instructions or in two.
 fn guarded_trunc(t: &Translator<'_>, p: usize) -> Option<Instr> {
@@ -2215,100 +2211,11 @@ fn guarded_at(t: &Translator<'_>, p: usize, n: usize) -> Option<Instr> {
     let &[trunc, skip, fallback] = t.code.get(p + n..p + n + 3)? else {
         return None;
     };
-    let ((make, f32_, to64, unsigned), dst, src): (Guarded, Slot, Slot) = match trunc {
-        I::I32TruncF32S { dst, src } => (
-            (
-                |dst, src, off| I::I32TruncF32SGuarded { dst, src, off },
-                true,
-                false,
-                false,
-            ),
-            dst,
-            src,
-        ),
-        I::I32TruncF32U { dst, src } => (
-            (
-                |dst, src, off| I::I32TruncF32UGuarded { dst, src, off },
-                true,
-                false,
-                true,
-            ),
-            dst,
-            src,
-        ),
-        I::I32TruncF64S { dst, src } => (
-            (
-                |dst, src, off| I::I32TruncF64SGuarded { dst, src, off },
-                false,
-                false,
-                false,
-            ),
-            dst,
-            src,
-        ),
-        I::I32TruncF64U { dst, src } => (
-            (
-                |dst, src, off| I::I32TruncF64UGuarded { dst, src, off },
-                false,
-                false,
-                true,
-            ),
-            dst,
-            src,
-        ),
-        I::I64TruncF32S { dst, src } => (
-            (
-                |dst, src, off| I::I64TruncF32SGuarded { dst, src, off },
-                true,
-                true,
-                false,
-            ),
-            dst,
-            src,
-        ),
-        I::I64TruncF32U { dst, src } => (
-            (
-                |dst, src, off| I::I64TruncF32UGuarded { dst, src, off },
-                true,
-                true,
-                true,
-            ),
-            dst,
-            src,
-        ),
-        I::I64TruncF64S { dst, src } => (
-            (
-                |dst, src, off| I::I64TruncF64SGuarded { dst, src, off },
-                false,
-                true,
-                false,
-            ),
-            dst,
-            src,
-        ),
-        I::I64TruncF64U { dst, src } => (
-            (
-                |dst, src, off| I::I64TruncF64UGuarded { dst, src, off },
-                false,
-                true,
-                true,
-            ),
-            dst,
-            src,
-        ),
-        _ => return None,
-    };
-    let hi = crate::ops::trunc_bounds(f32_, to64, unsigned).1;
-    let hi = if f32_ {
-        u64::from((hi as f32).to_bits())
-    } else {
-        hi.to_bits()
-    };
-    let fell_back = match (to64, unsigned) {
-        (_, true) => 0,
-        (false, false) => u64::from(i32::MIN as u32),
-        (true, false) => i64::MIN as u64,
-    };
+    let (fused, kind) = trunc.guarded_form(n as Off + 3)?;
+    let (dst, src, _) = fused.guarded_trunc()?;
+    let (f32_, to64, unsigned) = (kind.from_f32, kind.to64, kind.unsigned);
+    let hi = crate::ops::guarded_bound_bits(f32_, to64, unsigned);
+    let fell_back = crate::ops::guarded_fallback_bits(to64, unsigned);
     let temp = |s: Slot| s.0 >= t.base;
     let is = |s: Slot, bits: u64| t.pooled(s) == Some(bits);
     let lt = |i: Instr| match (i, f32_) {
@@ -2359,7 +2266,7 @@ fn guarded_at(t: &Translator<'_>, p: usize, n: usize) -> Option<Instr> {
         _ => return None,
     };
     let ends = skip == (I::Br { off: 2 }) && fallback == (dst, fell_back);
-    (tested && ends && dst != src).then(|| make(dst, src, n as Off + 3))
+    (tested && ends && dst != src).then_some(fused)
 }
 
 /// The pair pass: two instructions that compiled code often runs back to back become one
@@ -3093,7 +3000,7 @@ fn use_accumulator(code: &mut [Instr], call_results: &[(u32, u32)]) {
         {
             let to = (i as i64 + i64::from(off)) as usize;
             // A guarded conversion jumps with its result in the accumulator.
-            let passed = match instr.guarded_trunc_src() {
+            let passed = match instr.guarded_trunc() {
                 _ if instr.keeps_acc() => held,
                 Some(_) => instr.dst_mut().map(|&mut slot| Held {
                     slot,
@@ -3112,7 +3019,7 @@ fn use_accumulator(code: &mut [Instr], call_results: &[(u32, u32)]) {
                 | Instr::BrTableA { .. }
                 | Instr::Unreachable
         );
-        if ends || instr.returns() || instr.guarded_trunc_src().is_some() {
+        if ends || instr.returns() || instr.guarded_trunc().is_some() {
             fall = None;
             continue;
         }

@@ -551,7 +551,7 @@ impl Recorder {
         {
             (entry, index_val, table_len) = self.table_entry(s, index, table);
         }
-        if let Some(src) = instr.guarded_trunc_src() {
+        if let Some((_, src, _)) = instr.guarded_trunc() {
             entry = Self::live_slot(s, src);
         }
         if self.ir.len() >= 1 << 30 {
@@ -2041,6 +2041,10 @@ impl Recorder {
         let pc = p.pc;
         use Instr as I;
         use Ty::{F32, F64, I32, I64};
+        if let Some((dst, src, kind)) = instr.guarded_trunc() {
+            self.guarded(p, kind, dst, src)?;
+            return Ok(None);
+        }
         match instr {
             // ---- f32 / f64 ----
             I::F32Add { dst, a, b } => self.bin(Op::Add, F32, dst, S(a), S(b))?,
@@ -2096,22 +2100,6 @@ impl Recorder {
             I::I64TruncF32U { dst, src } => self.trunc(pc, F32, I64, true, dst, src)?,
             I::I64TruncF64S { dst, src } => self.trunc(pc, F64, I64, false, dst, src)?,
             I::I64TruncF64U { dst, src } => self.trunc(pc, F64, I64, true, dst, src)?,
-            I::I32TruncF32SGuarded { dst, src, .. } => {
-                self.guarded(p, F32, I32, false, dst, src)?
-            }
-            I::I32TruncF32UGuarded { dst, src, .. } => self.guarded(p, F32, I32, true, dst, src)?,
-            I::I32TruncF64SGuarded { dst, src, .. } => {
-                self.guarded(p, F64, I32, false, dst, src)?
-            }
-            I::I32TruncF64UGuarded { dst, src, .. } => self.guarded(p, F64, I32, true, dst, src)?,
-            I::I64TruncF32SGuarded { dst, src, .. } => {
-                self.guarded(p, F32, I64, false, dst, src)?
-            }
-            I::I64TruncF32UGuarded { dst, src, .. } => self.guarded(p, F32, I64, true, dst, src)?,
-            I::I64TruncF64SGuarded { dst, src, .. } => {
-                self.guarded(p, F64, I64, false, dst, src)?
-            }
-            I::I64TruncF64UGuarded { dst, src, .. } => self.guarded(p, F64, I64, true, dst, src)?,
             I::I32TruncSatF32S { dst, src } => self.un(Op::TruncSat, F32, I32, dst, S(src), 0)?,
             I::I32TruncSatF32U { dst, src } => self.un(Op::TruncSat, F32, I32, dst, S(src), 1)?,
             I::I32TruncSatF64S { dst, src } => self.un(Op::TruncSat, F64, I32, dst, S(src), 0)?,
@@ -2537,26 +2525,18 @@ impl Recorder {
     fn guarded(
         &mut self,
         p: &Pending,
-        from: Ty,
-        to: Ty,
-        unsigned: bool,
+        kind: crate::interp::Conv,
         dst: crate::interp::Slot,
         src: crate::interp::Slot,
     ) -> Result<(), Abort> {
-        let to64 = to == Ty::I64;
-        let (x_was, bound) = match from {
-            Ty::F32 => {
-                let hi = crate::ops::trunc_bounds(true, to64, unsigned).1 as f32;
-                (
-                    f64::from(f32::from_bits(p.entry as u32)),
-                    u64::from(hi.to_bits()),
-                )
-            }
-            _ => {
-                let hi = crate::ops::trunc_bounds(false, to64, unsigned).1;
-                (f64::from_bits(p.entry), hi.to_bits())
-            }
+        let (to64, unsigned) = (kind.to64, kind.unsigned);
+        let from = if kind.from_f32 { Ty::F32 } else { Ty::F64 };
+        let to = if to64 { Ty::I64 } else { Ty::I32 };
+        let x_was = match from {
+            Ty::F32 => f64::from(f32::from_bits(p.entry as u32)),
+            _ => f64::from_bits(p.entry),
         };
+        let bound = crate::ops::guarded_bound_bits(kind.from_f32, to64, unsigned);
         let x = self.get(S(src), from)?;
         let hi = self.ir.k(from, bound)?;
         let passes = if unsigned {
@@ -2572,11 +2552,11 @@ impl Recorder {
         let zero = self.ir.k(Ty::I32, 0)?;
         let c = if in_range { Cond::Ne } else { Cond::Eq };
         self.guard_branch(c, passes, zero, p.pc)?;
-        let r = match (in_range, to64, unsigned) {
-            (true, ..) => self.emit(Op::Trunc, to, x, Ref::NONE, u64::from(unsigned))?,
-            (false, _, true) => self.ir.k(to, 0)?,
-            (false, false, false) => self.ir.k(to, u64::from(i32::MIN as u32))?,
-            (false, true, false) => self.ir.k(to, i64::MIN as u64)?,
+        let r = if in_range {
+            self.emit(Op::Trunc, to, x, Ref::NONE, u64::from(unsigned))?
+        } else {
+            self.ir
+                .k(to, crate::ops::guarded_fallback_bits(to64, unsigned))?
         };
         self.put(dst, r);
         Ok(())
