@@ -46,7 +46,9 @@
 //!   fused into one instruction: a counted loop's step and test, a step and a copy of its
 //!   result, a step and the `global.set` of it (a stack pointer's, and in a prologue the
 //!   `global.get` before them too), a constant and the `br_if` after it, an array element's
-//!   shift and load, a bit field's shift and mask, two copies). The instruction table names
+//!   shift and load, a bit field's shift and mask, two copies, a copy and the `br` after
+//!   it; and a compiler's guarded float-to-int conversion, six instructions, fused into
+//!   one). The instruction table names
 //!   each instruction's handler, grouped by family (numeric, memory, control, call, data),
 //!   and generates both ways of running them: threaded dispatch, one function per
 //!   instruction that jumps to the next one's (optimized builds on x86-64 and AArch64, so

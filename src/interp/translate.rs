@@ -47,7 +47,8 @@
 //! and a copy of its result (`I32AddImmCopy`), two steps (`I32AddImm2`), a step and a
 //! `global.set` of its result (`I32AddImmGlobalSet`, a stack pointer's, and with the
 //! `global.get` before them, `GlobalAddImm`), a constant and the `br_if` after it
-//! (`Const32BrIf*`), two copies (`Copy2`), a bit field's shift and mask (`I32ShrUAndImm`),
+//! (`Const32BrIf*`), two copies (`Copy2`), a copy and the `br` after it (`CopyBr`), a bit
+//! field's shift and mask (`I32ShrUAndImm`),
 //! a shift by a constant and an add of the result (`I32ShlAdd*`, a scaled sum), an array
 //! element's index shift and load (`*LoadIdx`), the `i32.add` of two slots and a load
 //! from the sum (`*LoadSum`), a load and the store of its value, a copy in memory
@@ -55,7 +56,15 @@
 //! instruction stays behind the fused one, which skips it; a branch to it, or the JIT's
 //! exit after a step, still runs it alone. Then a `br` to a short straight run that ends
 //! in a branch becomes a copy of that run, followed, when that branch is conditional, by a
-//! `br` to where it falls through (see `tails`).
+//! `br` to where it falls through (see `tails`). Before the pairs, a compiler's guarded
+//! float-to-int conversion (a range test, an `if`, the truncation and a fallback
+//! constant) becomes one instruction, `*Guarded` (see `fuse_guarded_truncs`).
+//!
+//! A `select` reads its three operands where they are and writes its own result slot
+//! (`Select3`), which a `local.set` after it retargets; only where an operand lies past
+//! slot 2^16 does it copy its first operand into the result slot first (`Select`). The
+//! `local.set` of a local to zero in a function's first lines, before any label, emits
+//! nothing while the local still holds the zero a call starts it with.
 //!
 //! Instructions for the engine's options, and only with them: `Loop` headers carry hot
 //! counters (the JIT; a loop whose every iteration starts by calling its own function
