@@ -14,8 +14,9 @@
 //! branch writes a slot (`dst`) and branches nowhere (operators, loads, `global.get` and
 //! the like; never a call, a store, a check that only traps, a fuel or epoch check or a
 //! loop header with its counter), and the `Br` being replaced is not inside it. The final
-//! branch is a `Br`, a conditional branch or a fused step or copy and branch
-//! (`I32AddImmBr*`, `CopyBr`, copied with the branch it was made from, which it skips). The copy is exact: its first
+//! branch is a `Br`, a conditional branch, a fused step or copy and branch
+//! (`I32AddImmBr*`, `CopyBr`, copied with the branch it was made from, which it skips) or
+//! a guarded conversion (`*Guarded`, which always jumps). The copy is exact: its first
 //! instruction, a branch target, is an accumulator form only where every way in, the
 //! replaced `Br` among them, passes the same accumulator on (see
 //! `translate::use_accumulator`); a fused pair is copied whole; each copied instruction
