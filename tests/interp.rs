@@ -2446,8 +2446,8 @@ fn locals_start_at_zero_without_a_constant() {
 /// constant) runs as one instruction (`*Guarded`), for each of the eight conversions,
 /// with the signed test's compare apart from its branch or fused with it. Each
 /// computes what the six instructions do, on values inside, at and past both bounds,
-/// infinities, NaN and negative zero, in the interpreter and in traces whose guards on
-/// the range test exit both ways.
+/// infinities, NaN and negative zero, in the interpreter and with the JIT recording at
+/// once (its loop sees values in and out of range in turn).
 #[test]
 fn guarded_conversions_run_as_one() {
     // (float type, int type, unsigned, bound, fallback)
