@@ -573,6 +573,7 @@ trunc!(i64_trunc_f64_u, f64, u64, true, true);
 /// cast from a float without the non-trapping conversions): signed, `|x| < 2^(n-1)`;
 /// unsigned, `0 <= x < 2^n`, for an `n`-bit target. An `f32` operand is tested as the
 /// `f64` it widens to exactly, against the same bounds (powers of two, exact in both).
+#[inline]
 pub(crate) fn guarded_in_range(x: f64, to64: bool, unsigned: bool) -> bool {
     let hi = trunc_bounds(false, to64, unsigned).1;
     if unsigned {
@@ -605,81 +606,32 @@ pub(crate) fn guarded_fallback_bits(to64: bool, unsigned: bool) -> u64 {
 /// A compiler's guarded conversion: the truncation when [`guarded_in_range`] passes,
 /// else the compiler's fallback, the target's minimum (`i32::MIN`, `i64::MIN`, 0).
 macro_rules! guarded_trunc {
-    ($name:ident, $trunc:ident, $f:ty, $int:ty, $to64:expr, $unsigned:expr) => {
+    ($($name:ident: $f:ty => $int:ty, $to64:expr, $unsigned:expr;)*) => {$(
         #[inline(always)]
         pub(crate) fn $name(x: $f) -> $int {
-            match $trunc(x) {
-                Ok(v) if guarded_in_range(f64::from(x), $to64, $unsigned) => v,
-                _ => <$int>::MIN,
+            if guarded_in_range(f64::from(x), $to64, $unsigned) {
+                // SAFETY: the range test passed: `x` is not NaN and lies strictly inside
+                // `trunc_bounds` (`|x| < 2^(n-1)` or `0 <= x < 2^n`), so it is finite and
+                // its truncation fits `$int`. (The trapping truncation's own checks would
+                // test the same range again.)
+                unsafe { x.to_int_unchecked::<$int>() }
+            } else {
+                <$int>::MIN
             }
         }
-    };
+    )*};
 }
 
-guarded_trunc!(
-    i32_trunc_guarded_f32_s,
-    i32_trunc_f32_s,
-    f32,
-    i32,
-    false,
-    false
-);
-guarded_trunc!(
-    i32_trunc_guarded_f32_u,
-    i32_trunc_f32_u,
-    f32,
-    u32,
-    false,
-    true
-);
-guarded_trunc!(
-    i32_trunc_guarded_f64_s,
-    i32_trunc_f64_s,
-    f64,
-    i32,
-    false,
-    false
-);
-guarded_trunc!(
-    i32_trunc_guarded_f64_u,
-    i32_trunc_f64_u,
-    f64,
-    u32,
-    false,
-    true
-);
-guarded_trunc!(
-    i64_trunc_guarded_f32_s,
-    i64_trunc_f32_s,
-    f32,
-    i64,
-    true,
-    false
-);
-guarded_trunc!(
-    i64_trunc_guarded_f32_u,
-    i64_trunc_f32_u,
-    f32,
-    u64,
-    true,
-    true
-);
-guarded_trunc!(
-    i64_trunc_guarded_f64_s,
-    i64_trunc_f64_s,
-    f64,
-    i64,
-    true,
-    false
-);
-guarded_trunc!(
-    i64_trunc_guarded_f64_u,
-    i64_trunc_f64_u,
-    f64,
-    u64,
-    true,
-    true
-);
+guarded_trunc! {
+    i32_trunc_guarded_f32_s: f32 => i32, false, false;
+    i32_trunc_guarded_f32_u: f32 => u32, false, true;
+    i32_trunc_guarded_f64_s: f64 => i32, false, false;
+    i32_trunc_guarded_f64_u: f64 => u32, false, true;
+    i64_trunc_guarded_f32_s: f32 => i64, true, false;
+    i64_trunc_guarded_f32_u: f32 => u64, true, true;
+    i64_trunc_guarded_f64_s: f64 => i64, true, false;
+    i64_trunc_guarded_f64_u: f64 => u64, true, true;
+}
 
 #[cfg(test)]
 mod tests {

@@ -43,13 +43,10 @@ pub(crate) struct Conv {
 macro_rules! truncations {
     ($($trunc:ident, $guarded:ident: $f32:literal, $to64:literal, $unsigned:literal;)*) => {
         impl Instr {
-            /// The guarded form of truncation `self` that jumps by `off`, and its kind.
-            pub(crate) fn guarded_form(&self, off: Off) -> Option<(Instr, Conv)> {
+            /// The guarded form of truncation `self` that jumps by `off`.
+            pub(crate) fn guarded_form(&self, off: Off) -> Option<Instr> {
                 match *self {
-                    $( Instr::$trunc { dst, src } => Some((
-                        Instr::$guarded { dst, src, off },
-                        Conv { from_f32: $f32, to64: $to64, unsigned: $unsigned },
-                    )), )*
+                    $( Instr::$trunc { dst, src } => Some(Instr::$guarded { dst, src, off }), )*
                     _ => None,
                 }
             }

@@ -2220,8 +2220,8 @@ fn guarded_at(t: &Translator<'_>, p: usize, n: usize) -> Option<Instr> {
     let &[trunc, skip, fallback] = t.code.get(p + n..p + n + 3)? else {
         return None;
     };
-    let (fused, kind) = trunc.guarded_form(n as Off + 3)?;
-    let (dst, src, _) = fused.guarded_trunc()?;
+    let fused = trunc.guarded_form(n as Off + 3)?;
+    let (dst, src, kind) = fused.guarded_trunc()?;
     let (f32_, to64, unsigned) = (kind.from_f32, kind.to64, kind.unsigned);
     let hi = crate::ops::guarded_bound_bits(f32_, to64, unsigned);
     let fell_back = crate::ops::guarded_fallback_bits(to64, unsigned);
@@ -3011,12 +3011,11 @@ fn use_accumulator(code: &mut [Instr], call_results: &[(u32, u32)]) {
             // A guarded conversion jumps with its result in the accumulator.
             let passed = match instr.guarded_trunc() {
                 _ if instr.keeps_acc() => held,
-                Some(_) => instr.dst_mut().map(|&mut slot| Held {
+                guarded => guarded.map(|(slot, ..)| Held {
                     slot,
                     copied: None,
                     float: false,
                 }),
-                None => None,
             };
             incoming[to] = Some(incoming[to].map_or(passed, |h| Held::meet(h, passed)));
         }
